@@ -1,0 +1,55 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Lethe",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "lethe", targets: ["lethe"]),
+        .library(name: "Lethe", targets: ["Lethe"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/yaslab/CSV.swift", exact: "2.5.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // CMS signing is SPI in swift-certificates: pin the exact version.
+        .package(url: "https://github.com/apple/swift-certificates", exact: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .target(
+            name: "LetheCore",
+            dependencies: [.product(name: "Yams", package: "Yams")]
+        ),
+        .target(
+            name: "LetheStore",
+            dependencies: ["LetheCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(
+            name: "Lethe",
+            dependencies: [
+                "LetheCore", "LetheStore",
+                .product(name: "CSV", package: "CSV.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "lethe",
+            dependencies: [
+                "Lethe",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "LetheTestSupport", dependencies: ["Lethe", "LetheStore", "LetheCore"], path: "Tests/LetheTestSupport"
+        ),
+        .testTarget(name: "LetheCoreTests", dependencies: ["LetheCore"]),
+        .testTarget(name: "LetheStoreTests", dependencies: ["LetheStore", "LetheTestSupport"]),
+        .testTarget(name: "LetheTests", dependencies: ["Lethe", "LetheTestSupport"]),
+        .testTarget(name: "letheTests", dependencies: ["LetheTestSupport"]),
+    ]
+)

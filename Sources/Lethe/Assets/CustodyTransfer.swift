@@ -1,0 +1,76 @@
+import Foundation
+import LetheCore
+import LetheStore
+
+/// A hand-over of an asset from one party to another: one link of its chain of custody.
+public struct CustodyTransfer: Sendable, Hashable {
+    /// Who handed it over; defaults to the current custodian.
+    public var from: String?
+    /// Who received it.
+    public var to: String
+    /// Where it is now; unchanged when nil.
+    public var location: String?
+    /// When the hand-over happened; defaults to now.
+    public var at: Date?
+    /// Tamper-evident seal numbers on the container or device.
+    public var seals: [String]
+    /// A vendor's manifest or waybill reference.
+    public var manifest: String?
+    /// Free notes.
+    public var notes: String?
+
+    /// Creates a transfer.
+    public init(
+        from: String? = nil, to: String, location: String? = nil, at: Date? = nil, seals: [String] = [],
+        manifest: String? = nil, notes: String? = nil
+    ) {
+        self.from = from
+        self.to = to
+        self.location = location
+        self.at = at
+        self.seals = seals
+        self.manifest = manifest
+        self.notes = notes
+    }
+}
+
+extension LetheApp {
+    /// Records a custody transfer: the asset's custodian (and location) change, and the event keeps
+    /// the whole hand-over.
+    @discardableResult
+    public func transferCustody(tag: String, _ transfer: CustodyTransfer, actor: String) throws(LetheError) -> Asset {
+        let actor = try ActorName.validate(actor)
+        guard let receiver = AssetFields.clean(transfer.to) else {
+            throw LetheError(.usage, "a custody transfer needs the receiving party (--to)")
+        }
+        let time = now
+        let handedAt = transfer.at ?? time
+        guard handedAt <= time.addingTimeInterval(300) else {
+            throw LetheError(.invalidInput, "hand-over time \(RFC3339.format(handedAt)) is in the future")
+        }
+        return try store.write { (tx) throws(LetheError) in
+            let asset = try Self.requireAsset(tag, in: tx)
+            guard asset.state != .disposed else {
+                throw LetheError(.illegalTransition, "asset \(tag) is disposed; its chain of custody is closed")
+            }
+            var updated = asset
+            updated.custodian = receiver
+            if let location = AssetFields.clean(transfer.location) { updated.location = location }
+            updated.updatedAt = time
+            try tx.update(updated)
+            var payload: [String: JSONValue] = [
+                "to": .string(receiver),
+                "at": .string(RFC3339.format(handedAt)),
+                "seals": .array(transfer.seals.compactMap { AssetFields.clean($0) }.map(JSONValue.string)),
+            ]
+            payload["from"] = (AssetFields.clean(transfer.from) ?? asset.custodian).map(JSONValue.string)
+            payload["location_from"] = asset.location.map(JSONValue.string)
+            payload["location_to"] = updated.location.map(JSONValue.string)
+            payload["manifest"] = AssetFields.clean(transfer.manifest).map(JSONValue.string)
+            payload["notes"] = AssetFields.clean(transfer.notes).map(JSONValue.string)
+            try tx.append(
+                EventDraft(type: .custodyTransferred, assetTag: tag, payload: .object(payload)), actor: actor, at: time)
+            return updated
+        }
+    }
+}

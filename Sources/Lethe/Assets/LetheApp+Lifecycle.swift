@@ -1,0 +1,98 @@
+import Foundation
+import LetheCore
+import LetheStore
+
+extension LetheApp {
+    /// Takes an asset out of service; its attached in-service children are retired with it, in the
+    /// same transaction.
+    ///
+    /// - Returns: the assets retired, the parent first.
+    @discardableResult
+    public func retireAsset(tag: String, reason: String? = nil, actor: String) throws(LetheError) -> [Asset] {
+        let actor = try ActorName.validate(actor)
+        let time = now
+        return try store.write { (tx) throws(LetheError) in
+            let asset = try Self.requireAsset(tag, in: tx)
+            var changed = [
+                try Self.move(
+                    asset, to: .retired, in: tx, actor: actor, at: time,
+                    details: ["reason": reason.map(JSONValue.string) ?? .null])
+            ]
+            for child in try tx.assets(AssetQuery(parentTag: tag)) where child.state == .inService {
+                changed.append(
+                    try Self.move(
+                        child, to: .retired, in: tx, actor: actor, at: time, details: ["with_parent": .string(tag)]))
+            }
+            return changed
+        }
+    }
+
+    /// Records that an asset is lost or stolen (an incident); attached children are lost with it.
+    @discardableResult
+    public func reportLost(tag: String, reason: String, actor: String) throws(LetheError) -> [Asset] {
+        let actor = try ActorName.validate(actor)
+        guard let reason = AssetFields.clean(reason) else {
+            throw LetheError(.usage, "a loss needs a reason (where and how it was lost, an incident reference)")
+        }
+        let time = now
+        return try store.write { (tx) throws(LetheError) in
+            let asset = try Self.requireAsset(tag, in: tx)
+            var changed = [
+                try Self.move(asset, to: .lost, in: tx, actor: actor, at: time, details: ["reason": .string(reason)])
+            ]
+            for child in try tx.assets(AssetQuery(parentTag: tag))
+            where Lifecycle.allowedNext(from: child.state).contains(.lost) {
+                changed.append(
+                    try Self.move(
+                        child, to: .lost, in: tx, actor: actor, at: time, details: ["with_parent": .string(tag)]))
+            }
+            return changed
+        }
+    }
+
+    /// Records where a verified asset went. A parent whose attached children are not yet verified
+    /// or disposed is refused: its drives would leave with their data.
+    @discardableResult
+    public func disposeAsset(
+        tag: String, destination: Destination, notes: String? = nil, actor: String
+    ) throws(LetheError) -> Asset {
+        let actor = try ActorName.validate(actor)
+        let time = now
+        return try store.write { (tx) throws(LetheError) in
+            let asset = try Self.requireAsset(tag, in: tx)
+            let pending = try tx.assets(AssetQuery(parentTag: tag)).filter {
+                ![.verified, .disposed].contains($0.state)
+            }
+            guard pending.isEmpty else {
+                throw LetheError(
+                    .illegalTransition,
+                    "asset \(tag) still holds media that are not verified as sanitized: \(pending.map { "\($0.tag) (\($0.state.rawValue))" }.joined(separator: ", ")); sanitize and verify them, or detach them with 'lethe asset update TAG --parent \"\"'"
+                )
+            }
+            var details: [String: JSONValue] = ["destination": .string(destination.rawValue)]
+            details["notes"] = AssetFields.clean(notes).map(JSONValue.string)
+            return try Self.move(
+                asset, to: .disposed, destination: destination, in: tx, actor: actor, at: time, details: details)
+        }
+    }
+
+    /// Moves an asset to a new lifecycle state, checking the state machine and writing the event.
+    /// Every lifecycle change goes through here.
+    static func move(
+        _ asset: Asset, to next: LifecycleState, destination: Destination? = nil, in tx: any StoreWriting,
+        actor: String, at time: Date, details: [String: JSONValue] = [:]
+    ) throws(LetheError) -> Asset {
+        var updated = asset
+        updated.state = try Lifecycle.transition(tag: asset.tag, from: asset.state, to: next)
+        updated.destination = destination
+        updated.updatedAt = time
+        try tx.update(updated)
+        var payload = details.filter { $0.value != .null }
+        payload["from"] = .string(asset.state.rawValue)
+        payload["to"] = .string(next.rawValue)
+        try tx.append(
+            EventDraft(type: .assetStateChanged, assetTag: asset.tag, payload: .object(payload)), actor: actor, at: time
+        )
+        return updated
+    }
+}

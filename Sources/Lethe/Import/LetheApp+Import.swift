@@ -1,0 +1,237 @@
+import Crypto
+import Foundation
+import LetheCore
+import LetheStore
+
+/// What `lethe asset import` is asked to do.
+public struct ImportRequest: Sendable {
+    /// The CSV file.
+    public var path: String
+    /// Its column layout.
+    public var format: ImportFormat
+    /// The Snipe-IT mapping (only for `.snipeit`).
+    public var mapping: SnipeITMapping
+    /// Update assets that are already registered instead of refusing them.
+    public var update: Bool
+    /// Validate only: write nothing.
+    public var dryRun: Bool
+    /// How many bad rows an error lists (the rest are counted).
+    public var maxListedProblems: Int
+
+    /// Creates a request.
+    public init(
+        path: String, format: ImportFormat = .lethe, mapping: SnipeITMapping = .builtIn, update: Bool = false,
+        dryRun: Bool = false, maxListedProblems: Int = 50
+    ) {
+        self.path = path
+        self.format = format
+        self.mapping = mapping
+        self.update = update
+        self.dryRun = dryRun
+        self.maxListedProblems = maxListedProblems
+    }
+}
+
+/// What an import did (or, for a dry run, would do).
+public struct ImportSummary: Sendable, Hashable {
+    /// Rows read (blank lines not counted).
+    public var rows: Int
+    /// Assets newly registered.
+    public var registered: Int
+    /// Existing assets changed (with `--update`).
+    public var updated: Int
+    /// Existing assets whose row changed nothing.
+    public var unchanged: Int
+    /// SHA-256 of the file, hex.
+    public var sha256: String
+    /// Whether this was a dry run (nothing written).
+    public var dryRun: Bool
+}
+
+extension LetheApp {
+    /// Imports assets from a CSV file, all or nothing.
+    ///
+    /// The file is streamed: parsing runs on its own thread while rows are validated and written in
+    /// one transaction. Every bad row is collected (line, column, value, reason); if there is any,
+    /// the transaction is rolled back and the error lists the first ones and the count. A dry run
+    /// always rolls back.
+    ///
+    /// - Parameter progress: called every few thousand rows with the number of rows read.
+    public func importAssets(
+        _ request: ImportRequest, actor: String, progress: (@Sendable (Int) -> Void)? = nil
+    ) throws(LetheError) -> ImportSummary {
+        let actor = try ActorName.validate(actor)
+        let time = now
+        let digest = try Self.sha256(ofFile: request.path)
+        let source = try CSVRowSource(path: request.path)
+        let columns = try ImportColumns(
+            header: source.header, format: request.format, mapping: request.mapping, file: request.path)
+        source.start()
+        defer { source.cancel() }
+        var problems: [String] = []
+        var problemCount = 0
+        func report(_ line: Int, _ column: String, _ value: String, _ reason: String) {
+            problemCount += 1
+            if problems.count < request.maxListedProblems {
+                let shown = value.count > 80 ? String(value.prefix(77)) + "…" : value
+                problems.append("line \(line), column \(column) '\(shown)': \(reason)")
+            }
+        }
+        return try store.write(dryRun: request.dryRun) { (tx) throws(LetheError) in
+            var summary = ImportSummary(
+                rows: 0, registered: 0, updated: 0, unchanged: 0, sha256: digest, dryRun: request.dryRun)
+            let mark = try tx.registrationMark()
+            while let batch = try source.nextBatch() {
+                for record in batch {
+                    summary.rows += 1
+                    guard record.cells.count == columns.columnCount else {
+                        report(
+                            record.line, "*", record.cells.joined(separator: ","),
+                            "the row has \(record.cells.count) fields but the header has \(columns.columnCount)")
+                        continue
+                    }
+                    let fields: AssetFields
+                    switch columns.fields(record.cells) {
+                    case .success(let value): fields = value
+                    case .failure(let found):
+                        for problem in found.problems {
+                            report(record.line, problem.field, problem.value, problem.reason)
+                        }
+                        continue
+                    }
+                    let tag = fields.tag?.trimmingCharacters(in: .whitespaces) ?? ""
+                    if request.update, !tag.isEmpty, let existing = try tx.asset(tag: tag),
+                        !(try tx.registeredSince(mark, tag: tag))
+                    {
+                        let outcome = try Self.importUpdate(
+                            existing, fields, line: record.line, columns: columns, tx: tx, actor: actor, at: time)
+                        switch outcome {
+                        case .failure(let found):
+                            for problem in found.problems {
+                                report(record.line, columns.columnName(problem.field), problem.value, problem.reason)
+                            }
+                        case .success(true): summary.updated += 1
+                        case .success(false): summary.unchanged += 1
+                        }
+                        continue
+                    }
+                    let asset: Asset
+                    switch fields.newAsset(at: time) {
+                    case .success(let value): asset = value
+                    case .failure(let found):
+                        for problem in found.problems {
+                            report(record.line, columns.columnName(problem.field), problem.value, problem.reason)
+                        }
+                        continue
+                    }
+                    do throws(LetheError) {
+                        try tx.insert(asset)
+                    } catch {
+                        guard error.code == .conflict else { throw error }
+                        let inFile = try tx.registeredSince(mark, tag: asset.tag)
+                        report(
+                            record.line, columns.columnName(AssetFields.Name.tag), asset.tag,
+                            inFile
+                                ? "the tag appears more than once in the file"
+                                : "the tag is already registered (use --update to update registered assets)")
+                        continue
+                    }
+                    if let parent = asset.parentTag, try tx.asset(tag: parent) == nil {
+                        try tx.deferParentCheck(PendingParent(line: record.line, tag: asset.tag, parentTag: parent))
+                    }
+                    try tx.append(
+                        EventDraft(
+                            type: .assetRegistered, assetTag: asset.tag,
+                            payload: [
+                                "asset": asset.jsonFields, "source": "csv-import", "line": .integer(Int64(record.line)),
+                            ]),
+                        actor: actor, at: time)
+                    summary.registered += 1
+                }
+                progress?(summary.rows)
+            }
+            let unresolved = try tx.unresolvedParents(limit: request.maxListedProblems)
+            for pending in unresolved.first {
+                report(
+                    pending.line, columns.columnName(AssetFields.Name.parentTag), pending.parentTag,
+                    "the parent is neither registered nor in the file, or it is attached to this asset")
+            }
+            problemCount += max(0, unresolved.total - unresolved.first.count)
+            guard problemCount == 0 else {
+                throw LetheError(
+                    .invalidInput,
+                    "\(request.path): \(problemCount) problem\(problemCount == 1 ? "" : "s") in \(summary.rows) rows; nothing was imported",
+                    details: problems, totalProblems: problemCount)
+            }
+            try tx.append(
+                EventDraft(
+                    type: .importCompleted,
+                    payload: [
+                        "file": .string((request.path as NSString).lastPathComponent),
+                        "sha256": .string(digest), "format": .string(request.format.rawValue),
+                        "rows": .integer(Int64(summary.rows)), "registered": .integer(Int64(summary.registered)),
+                        "updated": .integer(Int64(summary.updated)),
+                    ]),
+                actor: actor, at: time)
+            return summary
+        }
+    }
+
+    /// Updates a registered asset from an import row; a changed state goes through the lifecycle.
+    private static func importUpdate(
+        _ existing: Asset, _ fields: AssetFields, line: Int, columns: ImportColumns, tx: any StoreWriting,
+        actor: String, at time: Date
+    ) throws(LetheError) -> Result<Bool, FieldProblems> {
+        var descriptive = fields
+        descriptive.state = nil
+        let updated: Asset
+        switch descriptive.applied(to: existing, at: time) {
+        case .success(let value): updated = value
+        case .failure(let problems): return .failure(problems)
+        }
+        var target: LifecycleState?
+        if let text = fields.state, !text.trimmingCharacters(in: .whitespaces).isEmpty {
+            do {
+                let state = try LifecycleState.parse(text)
+                if state != existing.state {
+                    _ = try Lifecycle.transition(tag: existing.tag, from: existing.state, to: state)
+                    target = state
+                }
+            } catch {
+                return .failure(
+                    FieldProblems([FieldProblem(field: AssetFields.Name.state, value: text, reason: error.message)]))
+            }
+        }
+        let changes = existing.changes(to: updated)
+        if !changes.isEmpty {
+            if let parent = updated.parentTag, parent != existing.parentTag, try tx.asset(tag: parent) == nil {
+                try tx.deferParentCheck(PendingParent(line: line, tag: existing.tag, parentTag: parent))
+            }
+            try tx.update(updated)
+            try tx.append(
+                EventDraft(
+                    type: .assetUpdated, assetTag: existing.tag,
+                    payload: ["changes": .object(changes), "source": "csv-import", "line": .integer(Int64(line))]),
+                actor: actor, at: time)
+        }
+        if let target {
+            _ = try move(updated, to: target, in: tx, actor: actor, at: time, details: ["source": "csv-import"])
+        }
+        return .success(!changes.isEmpty || target != nil)
+    }
+
+    /// The SHA-256 of a file, read in chunks, as lowercase hex.
+    static func sha256(ofFile path: String) throws(LetheError) -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw LetheError(.notFound, "cannot read \(path): no such readable file")
+        }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        do {
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
+        } catch {
+            throw LetheError(.io, "cannot read \(path): \(error.localizedDescription)")
+        }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import LetheCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The directory that holds an installation's database, keys and secrets.
+///
+/// Resolved as `--data-dir`, else `$LETHE_DATA_DIR`, else `~/.local/share/lethe`. It is created
+/// with mode 0700 on first use; an existing directory that others can read or write is refused,
+/// because it holds signing keys and the installation secret.
+public struct DataDirectory: Sendable, Hashable {
+    /// The environment variable that names the data directory.
+    public static let environmentKey = "LETHE_DATA_DIR"
+    /// The database file's name inside the directory.
+    public static let databaseFileName = "lethe.sqlite"
+
+    /// The directory's absolute path.
+    public let path: String
+
+    /// The SQLite database file.
+    public var databasePath: String { path + "/" + Self.databaseFileName }
+
+    /// Resolves the directory: the flag, else the environment, else the default under `$HOME`.
+    public static func resolve(flag: String?, environment: [String: String]) -> DataDirectory {
+        if let flag, !flag.isEmpty { return DataDirectory(path: absolute(flag)) }
+        if let value = environment[environmentKey], !value.isEmpty { return DataDirectory(path: absolute(value)) }
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        return DataDirectory(path: home + "/.local/share/lethe")
+    }
+
+    /// Uses the directory at `path`.
+    public init(path: String) {
+        self.path = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+    }
+
+    private static func absolute(_ path: String) -> String {
+        let expanded = (path as NSString).expandingTildeInPath
+        if expanded.hasPrefix("/") { return expanded }
+        return FileManager.default.currentDirectoryPath + "/" + expanded
+    }
+
+    /// Creates the directory (0700, with its parents) if it does not exist, and checks its mode.
+    ///
+    /// - Throws: `io` when it cannot be created or is not a directory; `permission` when group or
+    ///   others have any access to an existing directory that already holds a database.
+    public func prepare() throws(LetheError) {
+        var info = stat()
+        if stat(path, &info) != 0 {
+            guard errno == ENOENT else { throw ioError("cannot inspect", errno) }
+            let parent = (path as NSString).deletingLastPathComponent
+            do {
+                try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+            } catch {
+                throw LetheError(
+                    .io, "cannot create the data directory's parent \(parent): \(error.localizedDescription)")
+            }
+            guard mkdir(path, 0o700) == 0 || errno == EEXIST else { throw ioError("cannot create", errno) }
+            guard chmod(path, 0o700) == 0 else { throw ioError("cannot set mode 0700 on", errno) }
+            return
+        }
+        guard (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw LetheError(.io, "data directory \(path) exists but is not a directory; choose another --data-dir")
+        }
+        let mode = info.st_mode & 0o777
+        guard mode & 0o077 != 0 else { return }
+        if FileManager.default.fileExists(atPath: databasePath) {
+            throw LetheError(
+                .permission,
+                "data directory \(path) has mode \(String(mode, radix: 8)) but holds keys and secrets: run 'chmod 700 \(path)' and try again"
+            )
+        }
+        // A directory prepared by an administrator for a new installation: make it private.
+        guard chmod(path, 0o700) == 0 else { throw ioError("cannot set mode 0700 on", errno) }
+    }
+
+    private func ioError(_ what: String, _ code: Int32) -> LetheError {
+        LetheError(.io, "\(what) the data directory \(path): \(String(cString: strerror(code)))")
+    }
+}

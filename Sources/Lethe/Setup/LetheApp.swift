@@ -1,0 +1,56 @@
+import Foundation
+import LetheCore
+import LetheStore
+import Logging
+
+/// The application layer: every use case the command-line tool and the HTTP service offer.
+///
+/// Each write use case is one store transaction that changes state and appends the events that
+/// record the change; nothing changes without an event.
+public struct LetheApp: Sendable {
+    /// The persistence backend.
+    public let store: any LetheStorage
+    /// The clock; injected so that tests run at fixed times.
+    public let clock: @Sendable () -> Date
+    /// Where the installation lives, when it has a data directory.
+    public let dataDirectory: DataDirectory?
+    /// The logger; never given secrets, keys or subject identifiers.
+    public let logger: Logger
+
+    /// Creates the application over a store.
+    public init(
+        store: any LetheStorage, dataDirectory: DataDirectory? = nil,
+        clock: @escaping @Sendable () -> Date = { Date() },
+        logger: Logger = Logger(label: "lethe")
+    ) {
+        self.store = store
+        self.dataDirectory = dataDirectory
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// Opens the installation in a data directory, creating and migrating it on first use.
+    public static func open(
+        _ directory: DataDirectory, busyTimeout: TimeInterval = 5,
+        clock: @escaping @Sendable () -> Date = { Date() },
+        logger: Logger = Logger(label: "lethe")
+    ) throws(LetheError) -> LetheApp {
+        try directory.prepare()
+        let store = try SQLiteStore(path: directory.databasePath, busyTimeout: busyTimeout)
+        return LetheApp(store: store, dataDirectory: directory, clock: clock, logger: logger)
+    }
+
+    /// The current time, truncated to the second as every record is.
+    var now: Date { Date(timeIntervalSince1970: floor(clock().timeIntervalSince1970)) }
+}
+
+/// Checks the name of whoever performs a change.
+enum ActorName {
+    static func validate(_ actor: String) throws(LetheError) -> String {
+        let trimmed = actor.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty, trimmed.count <= 200 else {
+            throw LetheError(.usage, "actor must be a name of 1 to 200 characters (who performs the change)")
+        }
+        return trimmed
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+
+/// Canonical JSON (RFC 8785, JCS) for Lethe's subset of JSON.
+///
+/// Object keys are sorted by their UTF-16 code units, no white space is written, strings are
+/// escaped as RFC 8785 requires (`\b \t \n \f \r \" \\`, other control characters as lowercase
+/// `\u00xx`, everything else as UTF-8), and integers are written in decimal. Floating-point numbers
+/// do not occur in the subset; integers beyond ±(2^53 − 1) are refused.
+///
+/// These bytes are what Lethe hashes and signs, and they are stored verbatim: never re-encode a
+/// stored record.
+public enum CanonicalJSON {
+    /// Encodes a value canonically.
+    public static func encode(_ value: JSONValue) throws(LetheError) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        try write(value, into: &out)
+        return out
+    }
+
+    /// Encodes a value canonically and returns it as a string (canonical JSON is always UTF-8).
+    public static func string(_ value: JSONValue) throws(LetheError) -> String {
+        String(decoding: try encode(value), as: UTF8.self)
+    }
+
+    /// Decodes JSON text into a value of the subset.
+    public static func decode(_ bytes: some Collection<UInt8>) throws(LetheError) -> JSONValue {
+        do {
+            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        } catch {
+            throw LetheError(.invalidInput, "not valid JSON of Lethe's subset: \(error)")
+        }
+    }
+
+    /// Appends the canonical encoding of `value` to `out`.
+    public static func write(_ value: JSONValue, into out: inout [UInt8]) throws(LetheError) {
+        switch value {
+        case .null:
+            out.append(contentsOf: "null".utf8)
+        case .bool(let flag):
+            out.append(contentsOf: (flag ? "true" : "false").utf8)
+        case .integer(let number):
+            guard number >= -JSONValue.maxSafeInteger, number <= JSONValue.maxSafeInteger else {
+                throw LetheError(.internal, "integer \(number) is outside ±(2^53 − 1) and cannot be canonical JSON")
+            }
+            out.append(contentsOf: String(number).utf8)
+        case .string(let text):
+            writeString(text, into: &out)
+        case .array(let items):
+            out.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                try write(item, into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let members):
+            out.append(UInt8(ascii: "{"))
+            let keys = members.keys.sorted { $0.utf16.lexicographicallyPrecedes($1.utf16) }
+            for (index, key) in keys.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                writeString(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                try write(members[key]!, into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    private static func writeString(_ text: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
+            case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+            case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+            case 0x00..<0x20:
+                out.append(contentsOf: Array("\\u00".utf8))
+                out.append(hexDigits[Int(byte >> 4)])
+                out.append(hexDigits[Int(byte & 0x0F)])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}

@@ -1,0 +1,68 @@
+import GRDB
+
+/// The schema, as append-only migrations.
+///
+/// Never edit a migration that has shipped: add a new one. Migrations spell out their SQL and use
+/// no application types, so that they stay what they were when they first ran.
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-assets-and-events") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE asset (
+                        id INTEGER PRIMARY KEY,
+                        tag TEXT NOT NULL UNIQUE CHECK (length(tag) BETWEEN 1 AND 64),
+                        serial TEXT,
+                        make TEXT,
+                        model TEXT,
+                        media_type TEXT NOT NULL CHECK (media_type IN ('laptop', 'desktop', 'server', 'hdd',
+                            'ssd', 'nvme', 'usb-flash', 'sd-card', 'tape', 'phone', 'tablet', 'optical', 'other')),
+                        capacity_bytes INTEGER CHECK (capacity_bytes >= 0),
+                        location TEXT,
+                        custodian TEXT,
+                        classification TEXT NOT NULL CHECK (classification IN ('low', 'moderate', 'high')),
+                        encryption TEXT NOT NULL CHECK (encryption IN ('none', 'software', 'self-encrypting')),
+                        parent_tag TEXT REFERENCES asset(tag) DEFERRABLE INITIALLY DEFERRED
+                            CHECK (parent_tag <> tag),
+                        notes TEXT,
+                        state TEXT NOT NULL CHECK (state IN ('in-service', 'retired', 'awaiting-sanitization',
+                            'sanitized', 'verified', 'disposed', 'verification-failed', 'lost')),
+                        destination TEXT CHECK (destination IN ('internal-reuse', 'external-reuse', 'recycling',
+                            'manufacturer', 'destroyed')),
+                        registered_at TEXT NOT NULL,
+                        updated_at TEXT NOT NULL,
+                        CHECK ((state = 'disposed') = (destination IS NOT NULL))
+                    );
+                    CREATE INDEX asset_by_state ON asset(state, tag);
+                    CREATE INDEX asset_by_media_type ON asset(media_type, tag);
+                    CREATE INDEX asset_by_location ON asset(location, tag);
+                    CREATE INDEX asset_by_parent ON asset(parent_tag) WHERE parent_tag IS NOT NULL;
+
+                    CREATE TABLE event (
+                        seq INTEGER PRIMARY KEY CHECK (seq >= 1),
+                        recorded_at TEXT NOT NULL,
+                        actor TEXT NOT NULL,
+                        type TEXT NOT NULL,
+                        asset_tag TEXT,
+                        body BLOB NOT NULL
+                    );
+                    CREATE INDEX event_by_asset ON event(asset_tag, seq) WHERE asset_tag IS NOT NULL;
+                    CREATE TRIGGER event_is_append_only_update BEFORE UPDATE ON event
+                    BEGIN
+                        SELECT RAISE(ABORT, 'the event log is append-only: an event cannot be changed');
+                    END;
+                    CREATE TRIGGER event_is_append_only_delete BEFORE DELETE ON event
+                    BEGIN
+                        SELECT RAISE(ABORT, 'the event log is append-only: an event cannot be deleted');
+                    END;
+                    CREATE TRIGGER event_is_contiguous BEFORE INSERT ON event
+                    WHEN NEW.seq <> coalesce((SELECT max(seq) FROM event), 0) + 1
+                    BEGIN
+                        SELECT RAISE(ABORT, 'the event log is contiguous: an event must take the next sequence number');
+                    END;
+                    """)
+        }
+        return migrator
+    }
+}

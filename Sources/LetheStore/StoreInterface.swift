@@ -1,0 +1,101 @@
+import Foundation
+import LetheCore
+
+/// Which assets a listing returns: filters, and keyset pagination by tag.
+public struct AssetQuery: Sendable, Hashable {
+    /// Only assets in this state.
+    public var state: LifecycleState?
+    /// Only assets of this media type.
+    public var mediaType: MediaType?
+    /// Only assets at this location (exact match).
+    public var location: String?
+    /// Only the assets attached to this parent.
+    public var parentTag: String?
+    /// Only assets whose tag sorts after this one (the last tag of the previous page).
+    public var afterTag: String?
+    /// At most this many.
+    public var limit: Int?
+
+    /// Creates a query; with no arguments it matches every asset.
+    public init(
+        state: LifecycleState? = nil, mediaType: MediaType? = nil, location: String? = nil,
+        parentTag: String? = nil, afterTag: String? = nil, limit: Int? = nil
+    ) {
+        self.state = state
+        self.mediaType = mediaType
+        self.location = location
+        self.parentTag = parentTag
+        self.afterTag = afterTag
+        self.limit = limit
+    }
+}
+
+/// A child row whose parent tag was not registered when the row was read, kept until the end of
+/// an import to be resolved.
+public struct PendingParent: Sendable, Hashable {
+    /// The file line of the row.
+    public var line: Int
+    /// The child's tag.
+    public var tag: String
+    /// The parent tag it names.
+    public var parentTag: String
+
+    public init(line: Int, tag: String, parentTag: String) {
+        self.line = line
+        self.tag = tag
+        self.parentTag = parentTag
+    }
+}
+
+/// Reads inside one consistent snapshot of the store.
+public protocol StoreReading {
+    /// The asset with this tag, or nil.
+    func asset(tag: String) throws(LetheError) -> Asset?
+    /// The assets matching a query, ordered by tag.
+    func assets(_ query: AssetQuery) throws(LetheError) -> [Asset]
+    /// How many assets match a query (ignoring its pagination).
+    func countAssets(_ query: AssetQuery) throws(LetheError) -> Int
+    /// The events about one asset, in log order.
+    func events(assetTag: String) throws(LetheError) -> [Event]
+    /// Events in log order starting at `fromSeq`, at most `limit` of them.
+    func events(fromSeq: Int64, limit: Int) throws(LetheError) -> [Event]
+    /// The newest event, or nil when the log is empty.
+    func lastEvent() throws(LetheError) -> Event?
+    /// How many events the log holds.
+    func eventCount() throws(LetheError) -> Int64
+}
+
+/// Writes inside one transaction: all of it is committed, or none.
+public protocol StoreWriting: StoreReading {
+    /// Stores a new asset; a tag that exists already is a `conflict` error.
+    func insert(_ asset: Asset) throws(LetheError)
+    /// Replaces the stored asset that has the same tag.
+    func update(_ asset: Asset) throws(LetheError)
+    /// Appends an event to the log, numbered after the newest, and returns it.
+    @discardableResult
+    func append(_ draft: EventDraft, actor: String, at time: Date) throws(LetheError) -> Event
+    /// An opaque mark: ``registeredSince(_:tag:)`` tells whether an asset was stored after it.
+    func registrationMark() throws(LetheError) -> Int64
+    /// Whether the asset with this tag was stored after `mark` was taken.
+    func registeredSince(_ mark: Int64, tag: String) throws(LetheError) -> Bool
+    /// Remembers a child whose parent is not yet known, for ``unresolvedParents(limit:)``.
+    func deferParentCheck(_ pending: PendingParent) throws(LetheError)
+    /// The deferred children whose parent still does not exist, or whose parent chain loops.
+    func unresolvedParents(limit: Int) throws(LetheError) -> (first: [PendingParent], total: Int)
+}
+
+/// A persistence backend: SQLite now; another database must fit behind the same interface.
+public protocol LetheStorage: Sendable {
+    /// Runs `body` against a consistent snapshot.
+    func read<T>(_ body: (any StoreReading) throws(LetheError) -> T) throws(LetheError) -> T
+    /// Runs `body` in one write transaction, committed when it returns and rolled back when it
+    /// throws, or always rolled back when `dryRun` is true.
+    func write<T>(dryRun: Bool, _ body: (any StoreWriting) throws(LetheError) -> T) throws(LetheError) -> T
+}
+
+extension LetheStorage {
+    /// Runs `body` in one write transaction that commits when it returns.
+    public func write<T>(_ body: (any StoreWriting) throws(LetheError) -> T) throws(LetheError) -> T {
+        try write(dryRun: false, body)
+    }
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Lethe
+import LetheCore
+
+/// `lethe asset lost TAG --reason TEXT`.
+struct AssetLost: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lost", abstract: "Record that an asset is lost or stolen (an incident).",
+        discussion: """
+            Attached media are marked lost with it. A lost asset that turns up again goes to
+            awaiting-sanitization: its custody was broken, so its data must be destroyed.
+
+            Example:
+              lethe asset lost LAP-0042 --reason "stolen from car, police ref 2026-1188"
+            """)
+
+    @Argument(help: "The asset tag.") var tag: String
+    @Option(help: "What happened (required).") var reason: String
+    @OptionGroup var write: WriteOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try reporting(json: output.json) { () throws(LetheError) in
+            let lost = try global.openApp().reportLost(tag: tag, reason: reason, actor: write.actor)
+            if output.json {
+                Output.printJSON(["lost": .array(lost.map { .string($0.tag) })])
+            } else {
+                for asset in lost { print("marked \(asset.tag) lost") }
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import Lethe
+import LetheCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Options every command takes: where the installation lives.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "The data directory (default: $LETHE_DATA_DIR, else ~/.local/share/lethe).")
+    var dataDir: String?
+
+    @Option(
+        name: .long, help: ArgumentHelp("Seconds to wait for another process's database lock.", visibility: .hidden))
+    var busyTimeout: Double = 5
+
+    /// Opens the installation, creating it on first use.
+    func openApp() throws(LetheError) -> LetheApp {
+        let directory = DataDirectory.resolve(flag: dataDir, environment: ProcessInfo.processInfo.environment)
+        return try LetheApp.open(directory, busyTimeout: busyTimeout)
+    }
+}
+
+/// Options of every command that changes something.
+struct WriteOptions: ParsableArguments {
+    @Option(name: .long, help: "Who performs the change (default: the login user).")
+    var actor: String = WriteOptions.loginUser()
+
+    static func loginUser() -> String {
+        let environment = ProcessInfo.processInfo.environment
+        if let name = environment["USER"] ?? environment["LOGNAME"], !name.isEmpty { return name }
+        if let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name { return String(cString: name) }
+        return "uid-\(geteuid())"
+    }
+}
+
+/// Options of every command that prints something.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print JSON instead of text.")
+    var json = false
+}

@@ -1,0 +1,51 @@
+import Foundation
+import LetheCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Printing for commands: JSON, aligned tables, standard error.
+enum Output {
+    /// Prints a JSON value, pretty and with sorted keys.
+    static func printJSON(_ value: JSONValue) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        if let data = try? encoder.encode(value) {
+            FileHandle.standardOutput.write(data)
+            FileHandle.standardOutput.write(Data("\n".utf8))
+        }
+    }
+
+    /// Prints rows as left-aligned columns under a header.
+    static func printTable(header: [String], rows: [[String]]) {
+        var widths = header.map(\.count)
+        for row in rows {
+            for (index, cell) in row.enumerated() where index < widths.count {
+                widths[index] = max(widths[index], cell.count)
+            }
+        }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { index, cell in
+                index == cells.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }
+        print(line(header))
+        for row in rows { print(line(row)) }
+    }
+
+    /// Writes a line to standard error.
+    static func standardError(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    /// Whether standard error is a terminal (for progress lines).
+    static var standardErrorIsTerminal: Bool { isatty(2) == 1 }
+}
+
+extension Output {
+    /// Rewrites the progress line on standard error; nil clears it.
+    static func progress(_ text: String?) {
+        FileHandle.standardError.write(Data(("\r\u{1B}[2K" + (text ?? "")).utf8))
+    }
+}
