@@ -17,6 +17,7 @@ let package = Package(
         // CMS signing is SPI in swift-certificates: pin the exact version.
         .package(url: "https://github.com/apple/swift-certificates", exact: "1.21.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         .target(
@@ -28,9 +29,27 @@ let package = Package(
             dependencies: ["LetheCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(
+            name: "LetheEvidence",
+            dependencies: [
+                "LetheCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
+        .target(
+            name: "LetheSanitize",
+            dependencies: [
+                "LetheCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                // The database erasure executors and verifiers work on the customer's SQLite stores.
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .target(
             name: "Lethe",
             dependencies: [
-                "LetheCore", "LetheStore",
+                "LetheCore", "LetheStore", "LetheEvidence", "LetheSanitize",
                 .product(name: "CSV", package: "CSV.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -49,6 +68,8 @@ let package = Package(
         ),
         .testTarget(name: "LetheCoreTests", dependencies: ["LetheCore"]),
         .testTarget(name: "LetheStoreTests", dependencies: ["LetheStore", "LetheTestSupport"]),
+        .testTarget(name: "LetheEvidenceTests", dependencies: ["LetheEvidence", "LetheTestSupport"]),
+        .testTarget(name: "LetheSanitizeTests", dependencies: ["LetheSanitize", "LetheTestSupport"]),
         .testTarget(name: "LetheTests", dependencies: ["Lethe", "LetheTestSupport"]),
         .testTarget(name: "letheTests", dependencies: ["LetheTestSupport"]),
     ]

@@ -9,7 +9,7 @@ import LetheCore
 public final class SQLiteStore: LetheStorage {
     /// The database file.
     public let path: String
-    private let pool: DatabasePool
+    let pool: DatabasePool
 
     /// Opens (creating if needed) and migrates the database at `path`.
     ///
@@ -101,5 +101,13 @@ public final class SQLiteStore: LetheStorage {
         default:
             return LetheError(.internal, "database error with \(path): \(error.message ?? "\(error.resultCode)")")
         }
+    }
+}
+
+extension SQLiteStore {
+    /// How many rows a table holds: for tests and diagnostics.
+    public func countRows(_ table: String) throws -> Int {
+        precondition(table.allSatisfy { $0.isLetter || $0 == "_" }, "table names are identifiers")
+        return try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM \"\(table)\"") ?? 0 }
     }
 }

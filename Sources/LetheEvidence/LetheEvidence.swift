@@ -1,0 +1,2 @@
+/// Evidence: canonical records, keys, CMS signatures, the Merkle log, checkpoints and bundles.
+public enum LetheEvidence {}

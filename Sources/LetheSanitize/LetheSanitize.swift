@@ -1,0 +1,2 @@
+/// The engines that destroy data and verify it is gone.
+public enum LetheSanitize {}
