@@ -167,7 +167,10 @@ struct SQLiteTransaction: StoreWriting {
 
     func unresolvedParents(limit: Int) throws(LetheError) -> (first: [PendingParent], total: Int) {
         try guarded {
-            guard try db.tableExists("pending_parent", in: "temp") else { return ([], 0) }
+            let exists =
+                try Bool.fetchOne(db, sql: "SELECT count(*) > 0 FROM sqlite_temp_master WHERE name = 'pending_parent'")
+                ?? false
+            guard exists else { return ([], 0) }
             // A parent that exists now, whose own chain of parents ends without reaching the child.
             let problems = """
                 WITH RECURSIVE chain(line, tag, ancestor, depth) AS (

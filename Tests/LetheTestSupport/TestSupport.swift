@@ -79,3 +79,87 @@ public struct TestInstallation: Sendable {
         return try store.countRows(table)
     }
 }
+
+/// Another process — the `sqlite3` shell — holding a database's write lock until released.
+public final class SQLiteLockHolder: @unchecked Sendable {
+    private let process = Process()
+    private let input = Pipe()
+    private let output = Pipe()
+
+    /// Starts `sqlite3 PATH`, begins an immediate transaction and waits until it holds the lock.
+    public init(path: String) throws {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = [path]
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        input.fileHandleForWriting.write(Data("BEGIN IMMEDIATE;\nSELECT 'locked';\n".utf8))
+        var seen = Data()
+        while !String(decoding: seen, as: UTF8.self).contains("locked") {
+            let chunk = output.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { throw CocoaError(.fileReadUnknown) }
+            seen.append(chunk)
+        }
+    }
+
+    /// Rolls back and ends the process.
+    public func release() {
+        guard process.isRunning else { return }
+        input.fileHandleForWriting.write(Data("ROLLBACK;\n.quit\n".utf8))
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+    }
+
+    deinit { release() }
+}
+
+/// Runs the built `lethe` executable, as a user would.
+public struct LetheCLI: Sendable {
+    /// What a run printed and how it ended.
+    public struct Result: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
+    /// The data directory every run uses.
+    public let dataDirectory: String
+
+    /// The executable next to the test bundle in the build folder.
+    public static var executable: URL {
+        var url = Bundle.main.bundleURL
+        while url.path != "/" {
+            let candidate = url.appendingPathComponent("lethe")
+            if FileManager.default.isExecutableFile(atPath: candidate.path), !url.path.hasSuffix(".xctest") {
+                return candidate
+            }
+            url.deleteLastPathComponent()
+        }
+        return URL(fileURLWithPath: ".build/debug/lethe")
+    }
+
+    /// Uses a data directory.
+    public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
+
+    /// Runs `lethe ARGS…` with `--data-dir` set through the environment.
+    public func run(_ arguments: String...) throws -> Result {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["LETHE_DATA_DIR"] = dataDirectory
+        environment["USER"] = "cli-tester"
+        process.environment = environment
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}

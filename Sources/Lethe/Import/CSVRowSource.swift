@@ -90,8 +90,16 @@ final class CSVRowSource: @unchecked Sendable {
         }
         if !batch.isEmpty { _ = hand(batch) }
         condition.lock()
-        if let error = reader.error {
-            failure = LetheError(.invalidInput, "\(path): the CSV could not be read past line \(nextLine): \(error)")
+        switch reader.error {
+        case nil, CSVError.cannotReadFile?:
+            // On Linux, Foundation's InputStream reports bytes available until a read returns 0,
+            // and CSV.swift turns that final empty read into `cannotReadFile`: it is the end of file.
+            break
+        case CSVError.unicodeDecoding?:
+            failure = LetheError(
+                .invalidInput, "\(path): line \(nextLine) is not valid UTF-8; save the file as UTF-8 and try again")
+        case let error?:
+            failure = LetheError(.io, "\(path): the file could not be read past line \(nextLine): \(error)")
         }
         finished = true
         condition.broadcast()

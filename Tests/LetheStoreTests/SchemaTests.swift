@@ -1,0 +1,60 @@
+import Foundation
+import LetheCore
+import LetheStore
+import LetheTestSupport
+import Testing
+
+@Test func theSchemaRefusesWhatTheDomainRefuses() throws {
+    // The database checks its own invariants even if application code were wrong.
+    let root = TemporaryDirectory()
+    let store = try SQLiteStore(path: root.file("db.sqlite"))
+    let insert =
+        "INSERT INTO asset (tag, media_type, classification, encryption, state, registered_at, updated_at) VALUES "
+    #expect(throws: (any Error).self) {
+        try store.unsafeExecute(insert + "('A', 'floppy', 'low', 'none', 'in-service', 't', 't')")
+    }
+    #expect(throws: (any Error).self) {
+        try store.unsafeExecute(insert + "('A', 'hdd', 'secret', 'none', 'in-service', 't', 't')")
+    }
+    #expect(throws: (any Error).self) {
+        try store.unsafeExecute(insert + "('A', 'hdd', 'low', 'none', 'shredded', 't', 't')")
+    }
+    // A disposed asset needs a destination, and only a disposed asset has one.
+    #expect(throws: (any Error).self) {
+        try store.unsafeExecute(insert + "('A', 'hdd', 'low', 'none', 'disposed', 't', 't')")
+    }
+    // A parent must exist when the transaction commits.
+    #expect(throws: (any Error).self) {
+        try store.unsafeExecute(
+            "INSERT INTO asset (tag, media_type, classification, encryption, state, registered_at, updated_at, parent_tag) VALUES ('B', 'hdd', 'low', 'none', 'in-service', 't', 't', 'NOPE')"
+        )
+    }
+    try store.unsafeExecute(insert + "('A', 'hdd', 'low', 'none', 'in-service', 't', 't')")
+    #expect(try store.countRows("asset") == 1)
+}
+
+@Test func reopeningMigratesNothingTwiceAndKeepsData() throws {
+    let root = TemporaryDirectory()
+    let path = root.file("db.sqlite")
+    let first = try SQLiteStore(path: path)
+    let time = Date(timeIntervalSince1970: 1_795_338_000)
+    try first.write { (tx) throws(LetheError) in
+        try tx.insert(Asset(tag: "A", mediaType: .hdd, classification: .low, registeredAt: time))
+        try tx.append(EventDraft(type: .assetRegistered, assetTag: "A"), actor: "t", at: time)
+    }
+    let second = try SQLiteStore(path: path)
+    #expect(try second.read { (tx) throws(LetheError) in try tx.eventCount() } == 1)
+    #expect(try second.read { (tx) throws(LetheError) in try tx.asset(tag: "A")?.mediaType } == .hdd)
+}
+
+@Test func aDryRunWriteRollsBack() throws {
+    let root = TemporaryDirectory()
+    let store = try SQLiteStore(path: root.file("db.sqlite"))
+    let time = Date(timeIntervalSince1970: 1_795_338_000)
+    let seen = try store.write(dryRun: true) { (tx) throws(LetheError) in
+        try tx.insert(Asset(tag: "A", mediaType: .hdd, classification: .low, registeredAt: time))
+        return try tx.countAssets(AssetQuery())
+    }
+    #expect(seen == 1)
+    #expect(try store.countRows("asset") == 0)
+}

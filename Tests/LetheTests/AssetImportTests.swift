@@ -1,0 +1,185 @@
+import Foundation
+import Lethe
+import LetheCore
+import LetheStore
+import LetheTestSupport
+import Testing
+
+private let header =
+    "asset_tag,serial,make,model,media_type,capacity,location,custodian,classification,encryption,parent_tag,notes,state"
+
+@Test func importsRFC4180QuotingBOMAndCRLF() throws {
+    // Given a file with a byte-order mark, CRLF line ends, quoted commas, quotes and line breaks
+    let lethe = try TestInstallation()
+    let csv =
+        "\u{FEFF}" + header + "\r\n"
+        + "SRV-1,S1,Dell,\"PowerEdge R740, rev 2\",server,2TB,DC-1,ops,high,none,,,\r\n"
+        + "SRV-1-D1,D1,Samsung,PM883,ssd,960 GB,DC-1,ops,high,self-encrypting,SRV-1,\"line one\r\nsaid \"\"hi\"\"\",in-service\r\n"
+        + "\r\n"
+        + "LAP-9,L9,HP,EliteBook,laptop,512GB,HQ,alice,moderate,software,,,retired\r\n"
+    let file = lethe.root.write("assets.csv", csv)
+
+    // When it is imported
+    let summary = try lethe.app.importAssets(ImportRequest(path: file), actor: "it")
+
+    // Then every field arrives intact and the import is recorded with the file's digest
+    #expect(summary.rows == 3)
+    #expect(summary.registered == 3)
+    #expect(try lethe.app.asset(tag: "SRV-1").model == "PowerEdge R740, rev 2")
+    let drive = try lethe.app.asset(tag: "SRV-1-D1")
+    #expect(drive.notes == "line one\r\nsaid \"hi\"")
+    #expect(drive.parentTag == "SRV-1")
+    #expect(drive.capacityBytes == 960_000_000_000)
+    #expect(try lethe.app.asset(tag: "LAP-9").state == .retired)
+    let last = try lethe.app.store.read { (tx) throws(LetheError) in try tx.lastEvent() }!
+    #expect(last.type == .importCompleted)
+    #expect(last.payload["sha256"]?.stringValue == summary.sha256)
+    #expect(summary.sha256.count == 64)
+    // The row after the two-line quoted field starts on file line 6 (blank line 5 skipped).
+    #expect(try lethe.app.history(tag: "LAP-9").first?.payload["line"] == 6)
+}
+
+@Test func everyBadRowIsListedWithLineColumnValueAndReasonAndNothingIsWritten() throws {
+    let lethe = try TestInstallation()
+    try lethe.app.registerAsset(AssetFields(tag: "OLD-1", mediaType: "hdd", classification: "low"), actor: "it")
+    let before = try Snapshot(lethe)
+    let csv = [
+        header,
+        "A-1,,,,laptop,512GB,,,moderate,,,,",  // line 2: fine
+        "A-2,,,,floppy,512GB,,,moderate,,,,",  // line 3: unknown type
+        "A-1,,,,laptop,512GB,,,moderate,,,,",  // line 4: duplicate in file
+        "OLD-1,,,,hdd,,,,low,,,,",  // line 5: already registered
+        ",,,,laptop,,,,moderate,,,,",  // line 6: missing tag
+        "A-3,,,,ssd,lots,,,high,,,,",  // line 7: malformed capacity
+        "A-4,,,,ssd,1TB,,,high",  // line 8: too few fields
+        "A-5,,,,ssd,1TB,,,high,,NOPE,,",  // line 9: unknown parent
+    ].joined(separator: "\n")
+    let file = lethe.root.write("bad.csv", csv)
+
+    #expect {
+        try lethe.app.importAssets(ImportRequest(path: file), actor: "it")
+    } throws: { error in
+        let error = error as! LetheError
+        let details = error.details.joined(separator: "\n")
+        return error.code == .invalidInput && error.totalProblems == 7 && error.message.contains("nothing was imported")
+            && details.contains("line 3, column media_type 'floppy': media type 'floppy' is not known")
+            && details.contains("line 4, column asset_tag 'A-1': the tag appears more than once in the file")
+            && details.contains("line 5, column asset_tag 'OLD-1': the tag is already registered")
+            && details.contains("line 6, column asset_tag '': is required")
+            && details.contains("line 7, column capacity 'lots'")
+            && details.contains("line 8, column *")
+            && details.contains("line 9, column parent_tag 'NOPE'")
+    }
+    #expect(try Snapshot(lethe) == before)
+}
+
+@Test func onlyTheFirstFiftyProblemsAreListedButAllAreCounted() throws {
+    let lethe = try TestInstallation()
+    let rows = (1...120).map { "T-\($0),,,,floppy,,,,low,,,," }
+    let file = lethe.root.write("many.csv", ([header] + rows).joined(separator: "\n"))
+    #expect {
+        try lethe.app.importAssets(ImportRequest(path: file), actor: "it")
+    } throws: { error in
+        let error = error as! LetheError
+        return error.details.count == 50 && error.totalProblems == 120 && error.description.contains("… and 70 more")
+    }
+}
+
+@Test func aDryRunValidatesAndWritesNothing() throws {
+    let lethe = try TestInstallation()
+    let before = try Snapshot(lethe)
+    let file = lethe.root.write("ok.csv", header + "\nA-1,,,,laptop,,,,low,,,,\nA-2,,,,laptop,,,,low,,,,\n")
+    let summary = try lethe.app.importAssets(ImportRequest(path: file, dryRun: true), actor: "it")
+    #expect(summary.registered == 2)
+    #expect(summary.dryRun)
+    #expect(try Snapshot(lethe) == before)
+}
+
+@Test func updateModeUpdatesByTagAndMovesStatesThroughTheLifecycle() throws {
+    let lethe = try TestInstallation()
+    _ = try lethe.app.importAssets(
+        ImportRequest(
+            path: lethe.root.write("v1.csv", header + "\nA-1,,,,laptop,,HQ,,low,,,,\nA-2,,,,laptop,,HQ,,low,,,,\n")),
+        actor: "it")
+    let v2 = header + "\nA-1,,,,laptop,,DC-9,,low,,,,retired\nA-2,,,,laptop,,HQ,,low,,,,\nA-3,,,,hdd,,HQ,,low,,,,\n"
+    let summary = try lethe.app.importAssets(
+        ImportRequest(path: lethe.root.write("v2.csv", v2), update: true), actor: "it")
+    #expect(summary.registered == 1)
+    #expect(summary.updated == 1)
+    #expect(summary.unchanged == 1)
+    let a1 = try lethe.app.asset(tag: "A-1")
+    #expect(a1.location == "DC-9")
+    #expect(a1.state == .retired)
+    #expect(try lethe.app.history(tag: "A-1").map(\.type) == [.assetRegistered, .assetUpdated, .assetStateChanged])
+
+    // Without --update the same file is refused.
+    #expect(throws: LetheError.self) {
+        try lethe.app.importAssets(ImportRequest(path: lethe.root.file("v2.csv")), actor: "it")
+    }
+    // An impossible state change is a row error.
+    let v3 = header + "\nA-1,,,,laptop,,DC-9,,low,,,,in-service\n"
+    #expect {
+        try lethe.app.importAssets(ImportRequest(path: lethe.root.write("v3.csv", v3), update: true), actor: "it")
+    } throws: { error in
+        (error as! LetheError).details.first?.contains("line 2, column state 'in-service'") == true
+    }
+}
+
+@Test func childrenMayComeBeforeTheirParentInTheFile() throws {
+    let lethe = try TestInstallation()
+    let csv = header + "\nD-1,,,,hdd,,,,high,,SRV-1,,\nSRV-1,,,,server,,,,high,,,,\n"
+    _ = try lethe.app.importAssets(ImportRequest(path: lethe.root.write("fwd.csv", csv)), actor: "it")
+    #expect(try lethe.app.children(of: "SRV-1").map(\.tag) == ["D-1"])
+}
+
+@Test func aHeaderWithUnknownOrMissingColumnsIsRefused() throws {
+    let lethe = try TestInstallation()
+    let file = lethe.root.write("h.csv", "asset_tag,colour\nA,red\n")
+    #expect {
+        try lethe.app.importAssets(ImportRequest(path: file), actor: "it")
+    } throws: { error in
+        let details = (error as! LetheError).details.joined(separator: "\n")
+        return details.contains("column 2 'colour' is not a Lethe column")
+            && details.contains("'media_type' is missing") && details.contains("'classification' is missing")
+    }
+}
+
+@Test func importsASnipeITExportThroughTheMapping() throws {
+    let lethe = try TestInstallation()
+    let csv = """
+        Company,Asset Name,Asset Tag,Model,Model No.,Category,Manufacturer,Serial,Purchase Date,Status,Location,Checked Out To,Notes
+        Acme,Alice's laptop,ACME-0001,Latitude 7440,7440,Laptops,Dell,SN1,2023-01-02,Deployed,Berlin,Alice Smith,
+        Acme,Old NAS disk,ACME-0002,WD Red,WD40EFRX,Hard Drives,WD,SN2,2019-05-06,Archived,Berlin,,spare
+        Acme,Lost phone,ACME-0003,Pixel 7,GVU6C,Mobile Phones,Google,SN3,2022-03-04,Lost/Stolen,,,
+        """
+    let file = lethe.root.write("snipe.csv", csv)
+    let summary = try lethe.app.importAssets(ImportRequest(path: file, format: .snipeit), actor: "it")
+    #expect(summary.registered == 3)
+    let laptop = try lethe.app.asset(tag: "ACME-0001")
+    #expect(laptop.mediaType == .laptop)
+    #expect(laptop.custodian == "Alice Smith")
+    #expect(laptop.make == "Dell")
+    #expect(laptop.classification == .moderate)
+    #expect(try lethe.app.asset(tag: "ACME-0002").state == .retired)
+    #expect(try lethe.app.asset(tag: "ACME-0003").state == .lost)
+
+    // An unmapped category is a row error naming the Snipe-IT column, and the mapping can add it.
+    let other = lethe.root.write("snipe2.csv", "Asset Tag,Category,Status\nACME-0009,Rack Servers,Deployed\n")
+    #expect {
+        try lethe.app.importAssets(ImportRequest(path: other, format: .snipeit), actor: "it")
+    } throws: { error in
+        (error as! LetheError).details.first?.contains("line 2, column Category 'Rack Servers'") == true
+    }
+    let mapping = try SnipeITMapping.builtIn(extendedBy: "categories:\n  Rack Servers: server\n", file: "m.yaml")
+    _ = try lethe.app.importAssets(ImportRequest(path: other, format: .snipeit, mapping: mapping), actor: "it")
+    #expect(try lethe.app.asset(tag: "ACME-0009").mediaType == .server)
+}
+
+@Test func aMissingFileIsNotFound() throws {
+    let lethe = try TestInstallation()
+    #expect {
+        try lethe.app.importAssets(ImportRequest(path: lethe.root.file("nope.csv")), actor: "it")
+    } throws: { error in
+        (error as! LetheError).code == .notFound
+    }
+}
