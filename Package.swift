@@ -26,7 +26,12 @@ let package = Package(
         ),
         .target(
             name: "LetheStore",
-            dependencies: ["LetheCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "LetheCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                // The import's hot insert binds through the SQLite C API of GRDB's own statement.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
         ),
         .target(
             name: "LetheEvidence",

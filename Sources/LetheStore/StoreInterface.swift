@@ -55,7 +55,7 @@ public protocol StoreReading {
     func assets(_ query: AssetQuery) throws(LetheError) -> [Asset]
     /// How many assets match a query (ignoring its pagination).
     func countAssets(_ query: AssetQuery) throws(LetheError) -> Int
-    /// The events about one asset, in log order.
+    /// The events about one asset, in log order, including the import that registered it.
     func events(assetTag: String) throws(LetheError) -> [Event]
     /// Events in log order starting at `fromSeq`, at most `limit` of them.
     func events(fromSeq: Int64, limit: Int) throws(LetheError) -> [Event]
@@ -68,7 +68,16 @@ public protocol StoreReading {
 /// Writes inside one transaction: all of it is committed, or none.
 public protocol StoreWriting: StoreReading {
     /// Stores a new asset; a tag that exists already is a `conflict` error.
-    func insert(_ asset: Asset) throws(LetheError)
+    ///
+    /// - Parameters:
+    ///   - importID: the import that registers it (from ``beginImport(fileName:sha256:format:)``), if any.
+    ///   - line: the file line of its row in that import.
+    func insert(_ asset: Asset, importID: Int64?, line: Int?) throws(LetheError)
+    /// Records the start of a CSV import and returns its id.
+    func beginImport(fileName: String, sha256: String, format: String) throws(LetheError) -> Int64
+    /// Links an import to the event that records it; the assets it registered show that event in
+    /// their history.
+    func finishImport(id: Int64, eventSeq: Int64) throws(LetheError)
     /// Replaces the stored asset that has the same tag.
     func update(_ asset: Asset) throws(LetheError)
     /// Appends an event to the log, numbered after the newest, and returns it.
@@ -82,6 +91,13 @@ public protocol StoreWriting: StoreReading {
     func deferParentCheck(_ pending: PendingParent) throws(LetheError)
     /// The deferred children whose parent still does not exist, or whose parent chain loops.
     func unresolvedParents(limit: Int) throws(LetheError) -> (first: [PendingParent], total: Int)
+}
+
+extension StoreWriting {
+    /// Stores a new asset registered on its own (not by an import).
+    public func insert(_ asset: Asset) throws(LetheError) {
+        try insert(asset, importID: nil, line: nil)
+    }
 }
 
 /// A persistence backend: SQLite now; another database must fit behind the same interface.

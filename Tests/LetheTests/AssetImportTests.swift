@@ -35,8 +35,19 @@ private let header =
     #expect(last.type == .importCompleted)
     #expect(last.payload["sha256"]?.stringValue == summary.sha256)
     #expect(summary.sha256.count == 64)
-    // The row after the two-line quoted field starts on file line 6 (blank line 5 skipped).
-    #expect(try lethe.app.history(tag: "LAP-9").first?.payload["line"] == 6)
+    #expect(try lethe.app.history(tag: "LAP-9").map(\.type) == [.importCompleted])
+}
+
+@Test func lineNumbersCountLineBreaksInsideQuotedFields() throws {
+    let lethe = try TestInstallation()
+    let csv = header + "\r\nA-1,,,,hdd,,,,low,,,\"two\r\nlines\",\r\n\r\nA-2,,,,toaster,,,,low,,,,\r\n"
+    #expect {
+        try lethe.app.importAssets(ImportRequest(path: lethe.root.write("l.csv", csv)), actor: "it")
+    } throws: { error in
+        (error as! LetheError).details == [
+            "line 5, column media_type 'toaster': media type 'toaster' is not known; use one of: laptop, desktop, server, hdd, ssd, nvme, usb-flash, sd-card, tape, phone, tablet, optical, other"
+        ]
+    }
 }
 
 @Test func everyBadRowIsListedWithLineColumnValueAndReasonAndNothingIsWritten() throws {
@@ -110,7 +121,7 @@ private let header =
     let a1 = try lethe.app.asset(tag: "A-1")
     #expect(a1.location == "DC-9")
     #expect(a1.state == .retired)
-    #expect(try lethe.app.history(tag: "A-1").map(\.type) == [.assetRegistered, .assetUpdated, .assetStateChanged])
+    #expect(try lethe.app.history(tag: "A-1").map(\.type) == [.importCompleted, .assetUpdated, .assetStateChanged])
 
     // Without --update the same file is refused.
     #expect(throws: LetheError.self) {

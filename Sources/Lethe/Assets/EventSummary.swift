@@ -35,6 +35,9 @@ extension Event {
             if let manifest = text("manifest") { line += "; manifest \(manifest)" }
             if let at = text("at") { line += "; handed over \(at)" }
             return line
+        case .importCompleted:
+            return "registered by CSV import of \(text("file") ?? "?") (\(text("format") ?? "?") format, "
+                + "\(payload["registered"]?.integerValue ?? 0) registered, sha256 \(text("sha256")?.prefix(16) ?? "")…)"
         default:
             return (try? CanonicalJSON.string(payload)) ?? ""
         }

@@ -59,7 +59,7 @@ struct ImportColumns {
         self.columnCount = header.count
         var problems: [String] = []
         for (position, raw) in header.enumerated() {
-            let name = raw.trimmingCharacters(in: .whitespaces).lowercased()
+            let name = raw.trimmed.lowercased()
             switch format {
             case .lethe:
                 guard let column = Self.letheColumns.first(where: { $0.names.contains(name) }) else {
@@ -123,7 +123,7 @@ struct ImportColumns {
                         reason: "no media type is mapped for this category; add it to a mapping file (--mapping)"))
             }
         }
-        if let statusIndex, !cells[statusIndex].trimmingCharacters(in: .whitespaces).isEmpty {
+        if let statusIndex, !cells[statusIndex].trimmed.isEmpty {
             let status = cells[statusIndex]
             if let state = mapping.state(forStatus: status) {
                 fields.state = state.rawValue
@@ -135,10 +135,10 @@ struct ImportColumns {
                             "no lifecycle state is mapped for this status label; add it to a mapping file (--mapping)"))
             }
         }
-        if fields.classification?.trimmingCharacters(in: .whitespaces).isEmpty ?? true {
+        if fields.classification?.trimmed.isEmpty ?? true {
             fields.classification = mapping.defaultClassification.rawValue
         }
-        if fields.encryption?.trimmingCharacters(in: .whitespaces).isEmpty ?? true {
+        if fields.encryption?.trimmed.isEmpty ?? true {
             fields.encryption = mapping.defaultEncryption.rawValue
         }
         return problems.isEmpty ? .success(fields) : .failure(FieldProblems(problems))

@@ -52,7 +52,9 @@ extension LetheApp {
     /// Imports assets from a CSV file, all or nothing.
     ///
     /// The file is streamed: parsing runs on its own thread while rows are validated and written in
-    /// one transaction. Every bad row is collected (line, column, value, reason); if there is any,
+    /// one transaction. New assets are recorded by one `import.completed` event holding the file's
+    /// SHA-256 and the counts, to which each asset row links; updates and state changes made by the
+    /// import get an event per asset. Every bad row is collected (line, column, value, reason); if there is any,
     /// the transaction is rolled back and the error lists the first ones and the count. A dry run
     /// always rolls back.
     ///
@@ -81,6 +83,8 @@ extension LetheApp {
             var summary = ImportSummary(
                 rows: 0, registered: 0, updated: 0, unchanged: 0, sha256: digest, dryRun: request.dryRun)
             let mark = try tx.registrationMark()
+            let fileName = (request.path as NSString).lastPathComponent
+            let importID = try tx.beginImport(fileName: fileName, sha256: digest, format: request.format.rawValue)
             while let batch = try source.nextBatch() {
                 for record in batch {
                     summary.rows += 1
@@ -99,7 +103,7 @@ extension LetheApp {
                         }
                         continue
                     }
-                    let tag = fields.tag?.trimmingCharacters(in: .whitespaces) ?? ""
+                    let tag = fields.tag?.trimmed ?? ""
                     if request.update, !tag.isEmpty, let existing = try tx.asset(tag: tag),
                         !(try tx.registeredSince(mark, tag: tag))
                     {
@@ -125,7 +129,7 @@ extension LetheApp {
                         continue
                     }
                     do throws(LetheError) {
-                        try tx.insert(asset)
+                        try tx.insert(asset, importID: importID, line: record.line)
                     } catch {
                         guard error.code == .conflict else { throw error }
                         let inFile = try tx.registeredSince(mark, tag: asset.tag)
@@ -139,13 +143,6 @@ extension LetheApp {
                     if let parent = asset.parentTag, try tx.asset(tag: parent) == nil {
                         try tx.deferParentCheck(PendingParent(line: record.line, tag: asset.tag, parentTag: parent))
                     }
-                    try tx.append(
-                        EventDraft(
-                            type: .assetRegistered, assetTag: asset.tag,
-                            payload: [
-                                "asset": asset.jsonFields, "source": "csv-import", "line": .integer(Int64(record.line)),
-                            ]),
-                        actor: actor, at: time)
                     summary.registered += 1
                 }
                 progress?(summary.rows)
@@ -163,16 +160,20 @@ extension LetheApp {
                     "\(request.path): \(problemCount) problem\(problemCount == 1 ? "" : "s") in \(summary.rows) rows; nothing was imported",
                     details: problems, totalProblems: problemCount)
             }
-            try tx.append(
+            // One event records the import: the file's digest pins every registered row, and each
+            // asset row links to this import (and its line), so its history shows the event.
+            let event = try tx.append(
                 EventDraft(
                     type: .importCompleted,
                     payload: [
-                        "file": .string((request.path as NSString).lastPathComponent),
+                        "import_id": .integer(importID),
+                        "file": .string(fileName),
                         "sha256": .string(digest), "format": .string(request.format.rawValue),
                         "rows": .integer(Int64(summary.rows)), "registered": .integer(Int64(summary.registered)),
                         "updated": .integer(Int64(summary.updated)),
                     ]),
                 actor: actor, at: time)
+            try tx.finishImport(id: importID, eventSeq: event.seq)
             return summary
         }
     }
@@ -190,7 +191,7 @@ extension LetheApp {
         case .failure(let problems): return .failure(problems)
         }
         var target: LifecycleState?
-        if let text = fields.state, !text.trimmingCharacters(in: .whitespaces).isEmpty {
+        if let text = fields.state, !text.trimmed.isEmpty {
             do {
                 let state = try LifecycleState.parse(text)
                 if state != existing.state {

@@ -47,7 +47,7 @@ public struct LetheApp: Sendable {
 /// Checks the name of whoever performs a change.
 enum ActorName {
     static func validate(_ actor: String) throws(LetheError) -> String {
-        let trimmed = actor.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = actor.trimmed
         guard !trimmed.isEmpty, trimmed.count <= 200 else {
             throw LetheError(.usage, "actor must be a name of 1 to 200 characters (who performs the change)")
         }

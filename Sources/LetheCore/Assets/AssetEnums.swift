@@ -14,7 +14,8 @@ extension LetheVocabulary {
     /// Parses a word, ignoring case and surrounding space; the error names the field, the value and
     /// the accepted words.
     public static func parse(_ text: String, field: String? = nil) throws(LetheError) -> Self {
-        let word = text.trimmingCharacters(in: .whitespaces).lowercased()
+        if let value = Self(rawValue: text) { return value }  // the common case, without allocating
+        let word = text.trimmed.lowercased()
         if let value = Self(rawValue: word) { return value }
         throw LetheError(
             .invalidInput,

@@ -174,7 +174,7 @@ public struct AssetFields: Sendable, Hashable {
             updated.encryption = value
         }
         if let text = capacity {
-            if text.trimmingCharacters(in: .whitespaces).isEmpty {
+            if text.trimmed.isEmpty {
                 updated.capacityBytes = nil
             } else if let value = check(
                 Name.capacity, text, required: false, &problems,
@@ -186,7 +186,7 @@ public struct AssetFields: Sendable, Hashable {
             }
         }
         if let text = parentTag {
-            if text.trimmingCharacters(in: .whitespaces).isEmpty {
+            if text.trimmed.isEmpty {
                 updated.parentTag = nil
             } else if let value = check(
                 Name.parentTag, text, required: false, &problems,
@@ -208,7 +208,7 @@ public struct AssetFields: Sendable, Hashable {
 
     /// Trims a free-text value; empty becomes nil.
     public static func clean(_ text: String?) -> String? {
-        guard let trimmed = text?.trimmingCharacters(in: .whitespacesAndNewlines), !trimmed.isEmpty else {
+        guard let trimmed = text?.trimmed, !trimmed.isEmpty else {
             return nil
         }
         return trimmed
@@ -218,14 +218,14 @@ public struct AssetFields: Sendable, Hashable {
         _ field: String, _ text: String?, required: Bool, _ problems: inout [FieldProblem],
         _ parse: (String) throws(LetheError) -> T
     ) -> T? {
-        guard let text, !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard let text, !text.trimmed.isEmpty else {
             if required {
                 problems.append(FieldProblem(field: field, value: text ?? "", reason: "is required"))
             }
             return nil
         }
         do {
-            return try parse(text.trimmingCharacters(in: .whitespaces))
+            return try parse(text.trimmed)
         } catch {
             problems.append(FieldProblem(field: field, value: text, reason: error.message))
             return nil

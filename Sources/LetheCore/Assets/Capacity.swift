@@ -16,7 +16,7 @@ public enum Capacity {
     /// 1000, `KiB`…`PiB` powers of 1024; case does not matter). The result must be a whole number of
     /// bytes no larger than 2^53 − 1 (about 9 PB), so that records stay exact in JSON.
     public static func parse(_ text: String) throws(LetheError) -> Int64 {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmed
         let bad = LetheError(
             .invalidInput,
             "capacity '\(text)' is not a size; write bytes (1000204886016) or a number and unit (512GB, 1.5 TiB)"

@@ -42,12 +42,12 @@ public struct SnipeITMapping: Sendable, Hashable {
 
     /// The media type for a category, if mapped.
     public func mediaType(forCategory name: String) -> MediaType? {
-        categories[name.trimmingCharacters(in: .whitespaces).lowercased()]
+        categories[name.trimmed.lowercased()]
     }
 
     /// The lifecycle state for a status label, if mapped.
     public func state(forStatus name: String) -> LifecycleState? {
-        statusLabels[name.trimmingCharacters(in: .whitespaces).lowercased()]
+        statusLabels[name.trimmed.lowercased()]
     }
 
     /// The built-in mapping extended by a YAML document:
@@ -86,7 +86,7 @@ public struct SnipeITMapping: Sendable, Hashable {
                         throw fail(name, "expected 'Category: media-type'")
                     }
                     do {
-                        mapping.categories[key.trimmingCharacters(in: .whitespaces).lowercased()] = try MediaType.parse(
+                        mapping.categories[key.trimmed.lowercased()] = try MediaType.parse(
                             word)
                     } catch { throw fail(type, error.message) }
                 }
@@ -104,7 +104,7 @@ public struct SnipeITMapping: Sendable, Hashable {
                             "a status can map only to \(LifecycleState.initialStates.map(\.rawValue).joined(separator: ", "))"
                         )
                     }
-                    mapping.statusLabels[key.trimmingCharacters(in: .whitespaces).lowercased()] = parsed
+                    mapping.statusLabels[key.trimmed.lowercased()] = parsed
                 }
             case "defaults":
                 guard let entries = value.mapping else { throw fail(value, "defaults must be a mapping") }
