@@ -63,6 +63,7 @@ enum Migrations {
                     END;
                     """)
         }
+        registerJobs(&migrator)
         return migrator
     }
 }
