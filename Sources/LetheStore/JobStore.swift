@@ -9,14 +9,20 @@ public struct JobQuery: Sendable, Hashable {
     public var dueBefore: Date?
     /// Only jobs for this asset.
     public var assetTag: String?
+    /// Only jobs planned under a policy version other than this one.
+    public var policyVersionOtherThan: String?
     /// At most this many.
     public var limit: Int?
 
     /// Creates a query; with no arguments it matches every job.
-    public init(states: [JobState] = [], dueBefore: Date? = nil, assetTag: String? = nil, limit: Int? = nil) {
+    public init(
+        states: [JobState] = [], dueBefore: Date? = nil, assetTag: String? = nil,
+        policyVersionOtherThan: String? = nil, limit: Int? = nil
+    ) {
         self.states = states
         self.dueBefore = dueBefore
         self.assetTag = assetTag
+        self.policyVersionOtherThan = policyVersionOtherThan
         self.limit = limit
     }
 }

@@ -41,6 +41,8 @@ extension Migrations {
                         WHERE state IN ('scheduled', 'in-progress', 'executed');
                     CREATE INDEX job_by_asset_state ON job(asset_tag, state);
                     CREATE INDEX job_by_state_due ON job(state, due_at);
+                    CREATE INDEX job_replannable_by_policy ON job(policy_version)
+                        WHERE state IN ('scheduled', 'in-progress');
 
                     CREATE TABLE job_evidence (
                         id INTEGER PRIMARY KEY,

@@ -22,12 +22,18 @@ extension SQLiteTransaction {
         var clauses: [String] = []
         var arguments: StatementArguments = []
         if !query.states.isEmpty {
-            clauses.append("state IN (\(query.states.map { _ in "?" }.joined(separator: ", ")))")
-            for state in query.states { arguments += [state.rawValue] }
+            // Literals from the JobState enum (never user text), so that the partial indexes
+            // whose WHERE names the same states can be used.
+            clauses.append("state IN (\(query.states.map { "'\($0.rawValue)'" }.joined(separator: ", ")))")
         }
         if let dueBefore = query.dueBefore {
             clauses.append("due_at < ?")
             arguments += [RFC3339.format(dueBefore)]
+        }
+        if let version = query.policyVersionOtherThan {
+            // Two ranges rather than <>, so that job_replannable_by_policy answers it.
+            clauses.append("(policy_version < ? OR policy_version > ?)")
+            arguments += [version, version]
         }
         if let tag = query.assetTag {
             clauses.append("asset_tag = ?")

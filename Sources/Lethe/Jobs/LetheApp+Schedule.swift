@@ -67,7 +67,8 @@ extension LetheApp {
         throws(LetheError) -> [(job: DisposalJob, previousVersion: String)]
     {
         var replanned: [(job: DisposalJob, previousVersion: String)] = []
-        for job in try tx.jobs(JobQuery(states: JobState.replannable)) where job.policyVersion != policies.version {
+        let stale = JobQuery(states: JobState.replannable, policyVersionOtherThan: policies.version)
+        for job in try tx.jobs(stale) {
             let asset = try requireAsset(job.assetTag, in: tx)
             guard let rule = policies.set.rule(for: asset.mediaType, asset.classification) else { continue }
             let retiredAt = try retirementTime(of: job.assetTag, in: tx) ?? job.createdAt
