@@ -19,7 +19,8 @@ struct Schedule: ParsableCommand {
               lethe schedule --at 2026-12-01 --policies ./policies --json
             """)
 
-    @Option(help: "The scheduling time, when an asset's retirement time is unknown (default: now).") var at: String?
+    @Option(help: "The retirement time to assume for assets registered or imported already retired (default: now).")
+    var at: String?
     @OptionGroup var policyOptions: PolicyOptions
     @OptionGroup var write: WriteOptions
     @OptionGroup var output: OutputOptions

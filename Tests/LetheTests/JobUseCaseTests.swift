@@ -132,6 +132,23 @@ private struct Fixture {
         #expect(last.payload["to_version"]?.stringValue == new.version)
     }
 
+    @Test func anAssetRegisteredRetiredIsPlannedFromTheGivenTime() throws {
+        // Given an asset registered already retired (its retirement is not in the log)
+        let fixture = try Fixture()
+        let policies = try fixture.policies()
+        try fixture.app.registerAsset(
+            AssetFields(tag: "OPT-1", mediaType: "optical", classification: "low", state: "retired"), actor: "it")
+        let planningTime = try RFC3339.parse("2026-01-01")
+
+        // When scheduling with --at in the past
+        let job = try #require(try fixture.app.schedule(policies: policies, at: planningTime, actor: "p").created.first)
+
+        // Then the due date counts from that time, the job is overdue, and the events keep the clock's time
+        #expect(job.plan.dueAt == ISODuration(days: 30).added(to: planningTime))
+        #expect(job.createdAt == fixture.installation.clock.now)
+        #expect(try fixture.app.verifyDue(policies: policies, actor: "timer").overdue.map(\.id) == [job.id])
+    }
+
     @Test func invalidPoliciesAreRefusedWithEveryProblem() throws {
         let fixture = try Fixture()
         #expect {

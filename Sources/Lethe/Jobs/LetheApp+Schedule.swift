@@ -18,15 +18,17 @@ extension LetheApp {
     /// made under another policy version. One transaction; a second run with the same policies
     /// changes nothing.
     ///
-    /// - Parameter at: the scheduling time (default: now), used when an asset's retirement time is
-    ///   unknown and as the time of the events.
+    /// - Parameter at: the planning time (default: now), used as the retirement time of assets whose
+    ///   retirement is not in the log (registered or imported already retired). Events and jobs are
+    ///   recorded at the clock's time, so the log's times never go backwards.
     public func schedule(
         policies: LoadedPolicies, at: Date? = nil, actor: String
     ) throws(LetheError)
         -> ScheduleResult
     {
         let actor = try ActorName.validate(actor)
-        let time = at.map { Date(timeIntervalSince1970: floor($0.timeIntervalSince1970)) } ?? now
+        let time = now
+        let planningTime = at.map { Date(timeIntervalSince1970: floor($0.timeIntervalSince1970)) } ?? time
         return try store.write { (tx) throws(LetheError) in
             var result = ScheduleResult(created: [], replanned: [], policyVersion: policies.version)
             result.replanned = try Self.replan(policies: policies, in: tx, actor: actor, at: time)
@@ -37,7 +39,7 @@ extension LetheApp {
                         "the policies in \(policies.directory) have no rule for \(candidate.mediaType.rawValue) × \(candidate.classification.rawValue) although they validated"
                     )
                 }
-                let plan = JobPlan(rule: rule, retiredAt: candidate.retiredAt ?? time)
+                let plan = JobPlan(rule: rule, retiredAt: candidate.retiredAt ?? planningTime)
                 let job = try tx.insert(
                     DisposalJob(
                         assetTag: candidate.tag, plan: plan, policyVersion: policies.version, requestedBy: actor,
