@@ -78,6 +78,7 @@ enum Migrations {
                     END;
                     """)
         }
+        registerJobs(&migrator)
         return migrator
     }
 }

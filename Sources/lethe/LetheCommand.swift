@@ -19,10 +19,11 @@ struct LetheCommand: ParsableCommand {
             ~/.local/share/lethe (created 0700 on first use).
 
             Exit codes (sysexits): 0 ok, 64 usage, 65 bad data, 66 not found, 70 internal,
-            74 I/O, 75 database locked, 77 permissions, 78 newer data directory.
+            74 I/O, 75 database locked, 77 permissions, 78 newer data directory;
+            'lethe verify --due' exits 1 when anything failed or is overdue.
             """,
         version: LetheVersion.current,
-        subcommands: [AssetCommand.self]
+        subcommands: [AssetCommand.self, PolicyCommand.self, Schedule.self, JobCommand.self, Verify.self]
     )
 
     static func main() {

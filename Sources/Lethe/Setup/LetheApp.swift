@@ -16,6 +16,8 @@ public struct LetheApp: Sendable {
     public let dataDirectory: DataDirectory?
     /// The logger; never given secrets, keys or subject identifiers.
     public let logger: Logger
+    /// The verification engines `lethe verify --due` can run; shared by copies of this value.
+    public let verifiers = VerifierRegistry()
 
     /// Creates the application over a store.
     public init(

@@ -1,0 +1,102 @@
+import Foundation
+import LetheCore
+import LetheStore
+
+/// What one `schedule` run did.
+public struct ScheduleResult: Sendable {
+    /// The jobs created.
+    public var created: [DisposalJob]
+    /// The open jobs whose plan was remade under the new policy version, with the version they had.
+    public var replanned: [(job: DisposalJob, previousVersion: String)]
+    /// The policy version used.
+    public var policyVersion: String
+}
+
+extension LetheApp {
+    /// Creates a disposal job for every asset that needs one (retired, or awaiting sanitization,
+    /// with no open job) and moves retired assets to awaiting-sanitization; re-plans open jobs
+    /// made under another policy version. One transaction; a second run with the same policies
+    /// changes nothing.
+    ///
+    /// - Parameter at: the planning time (default: now), used as the retirement time of assets whose
+    ///   retirement is not in the log (registered or imported already retired). Events and jobs are
+    ///   recorded at the clock's time, so the log's times never go backwards.
+    public func schedule(
+        policies: LoadedPolicies, at: Date? = nil, actor: String
+    ) throws(LetheError)
+        -> ScheduleResult
+    {
+        let actor = try ActorName.validate(actor)
+        let time = now
+        let planningTime = at.map { Date(timeIntervalSince1970: floor($0.timeIntervalSince1970)) } ?? time
+        return try store.write { (tx) throws(LetheError) in
+            var result = ScheduleResult(created: [], replanned: [], policyVersion: policies.version)
+            result.replanned = try Self.replan(policies: policies, in: tx, actor: actor, at: time)
+            for candidate in try tx.jobCandidates() {
+                guard let rule = policies.set.rule(for: candidate.mediaType, candidate.classification) else {
+                    throw LetheError(
+                        .internal,
+                        "the policies in \(policies.directory) have no rule for \(candidate.mediaType.rawValue) × \(candidate.classification.rawValue) although they validated"
+                    )
+                }
+                let plan = JobPlan(rule: rule, retiredAt: candidate.retiredAt ?? planningTime)
+                let job = try tx.insert(
+                    DisposalJob(
+                        assetTag: candidate.tag, plan: plan, policyVersion: policies.version, requestedBy: actor,
+                        createdAt: time))
+                try tx.append(
+                    EventDraft(
+                        type: .jobScheduled, assetTag: candidate.tag,
+                        payload: .object(["job": job.json, "rule": .string(rule.source)])),
+                    actor: actor, at: time)
+                if candidate.state == .retired {
+                    let asset = try Self.requireAsset(candidate.tag, in: tx)
+                    _ = try Self.move(
+                        asset, to: .awaitingSanitization, in: tx, actor: actor, at: time,
+                        details: ["job": .integer(job.id)])
+                }
+                result.created.append(job)
+            }
+            return result
+        }
+    }
+
+    /// Re-plans the scheduled and in-progress jobs made under another policy version; finished
+    /// and executed jobs are never touched.
+    static func replan(
+        policies: LoadedPolicies, in tx: any StoreWriting, actor: String, at time: Date
+    )
+        throws(LetheError) -> [(job: DisposalJob, previousVersion: String)]
+    {
+        var replanned: [(job: DisposalJob, previousVersion: String)] = []
+        let stale = JobQuery(states: JobState.replannable, policyVersionOtherThan: policies.version)
+        for job in try tx.jobs(stale) {
+            let asset = try requireAsset(job.assetTag, in: tx)
+            guard let rule = policies.set.rule(for: asset.mediaType, asset.classification) else { continue }
+            let retiredAt = try retirementTime(of: job.assetTag, in: tx) ?? job.createdAt
+            var updated = job
+            updated.plan = JobPlan(rule: rule, retiredAt: retiredAt)
+            updated.policyVersion = policies.version
+            updated.updatedAt = time
+            try tx.update(updated)
+            try tx.append(
+                EventDraft(
+                    type: .jobReplanned, assetTag: job.assetTag,
+                    payload: [
+                        "job": .integer(job.id), "from_version": .string(job.policyVersion),
+                        "to_version": .string(policies.version), "before": .object(job.plan.jsonMembers),
+                        "after": .object(updated.plan.jsonMembers), "rule": .string(rule.source),
+                    ]),
+                actor: actor, at: time)
+            replanned.append((updated, job.policyVersion))
+        }
+        return replanned
+    }
+
+    /// When the asset last became retired, from its events.
+    static func retirementTime(of tag: String, in tx: any StoreReading) throws(LetheError) -> Date? {
+        try tx.events(assetTag: tag).last {
+            $0.type == .assetStateChanged && $0.payload["to"]?.stringValue == LifecycleState.retired.rawValue
+        }?.recordedAt
+    }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import Lethe
+import LetheCore
+
+/// `lethe schedule`.
+struct Schedule: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "schedule",
+        abstract: "Create a disposal job for every retired or awaiting asset that has none; re-plan open jobs.",
+        discussion: """
+            Each job gets the method category, techniques, verification, approval need and due date
+            (retirement time + the rule's deadline) from the policies, and the policy version. Retired
+            assets move to awaiting-sanitization. Running it again creates nothing; after a policy
+            change, scheduled and in-progress jobs are re-planned (an event names both versions).
+
+            Examples:
+              lethe schedule
+              lethe schedule --at 2026-12-01 --policies ./policies --json
+            """)
+
+    @Option(help: "The retirement time to assume for assets registered or imported already retired (default: now).")
+    var at: String?
+    @OptionGroup var policyOptions: PolicyOptions
+    @OptionGroup var write: WriteOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try reporting(json: output.json) { () throws(LetheError) in
+            let time = try at.map { (text) throws(LetheError) in try RFC3339.parse(text, field: "--at") }
+            let policies = try policyOptions.load(global: global)
+            let result = try global.openApp().schedule(policies: policies, at: time, actor: write.actor)
+            if output.json {
+                Output.printJSON([
+                    "policy_version": .string(result.policyVersion),
+                    "created": .integer(Int64(result.created.count)),
+                    "replanned": .array(
+                        result.replanned.map {
+                            [
+                                "job": .integer($0.job.id), "from_version": .string($0.previousVersion),
+                                "to_version": .string(result.policyVersion),
+                            ]
+                        }),
+                    "jobs": .array(result.created.prefix(1000).map(\.json)),
+                ])
+                return
+            }
+            print(
+                "scheduled \(result.created.count) job\(result.created.count == 1 ? "" : "s"), re-planned \(result.replanned.count) (policy \(result.policyVersion.prefix(12)))"
+            )
+            for job in result.created.prefix(20) {
+                print(
+                    "  job \(job.id)  \(job.assetTag)  \(job.plan.method.rawValue)  due \(RFC3339.format(job.plan.dueAt))"
+                )
+            }
+            if result.created.count > 20 { print("  … see 'lethe job list'") }
+        }
+    }
+}

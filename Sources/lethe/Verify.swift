@@ -1,0 +1,122 @@
+import ArgumentParser
+import Foundation
+import Lethe
+import LetheCore
+
+/// `lethe verify`: scheduled verification runs and a person's attestation.
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Run due verifications (for cron or a systemd timer), or record a person's inspection.",
+        discussion: """
+            --due runs every due verification that an engine can do, and lists the jobs that need a
+            person (record those with --job ID --attest --evidence FILE). It exits 1 when anything
+            failed, could not run, or is overdue, so that cron or systemd alerts; 0 otherwise.
+            Separation of duties: whoever executed a job cannot verify it when its rule asks for it.
+
+            Examples:
+              lethe verify --due --actor verify-timer
+              lethe verify --due --json
+              lethe verify --job 12 --attest --evidence shred-cert-4411.pdf --notes "seals intact, cert matches serials"
+              lethe verify --job 12 --attest --failed --evidence photo.jpg --notes "platters not destroyed"
+            """)
+
+    @Flag(help: "Run every due verification an engine can do.") var due = false
+    @Option(help: "The job to attest.") var job: Int64?
+    @Flag(help: "Record a person's inspection of the job's result.") var attest = false
+    @Flag(help: "With --attest: the inspection found the result bad.") var failed = false
+    @Option(parsing: .upToNextOption, help: "Evidence files inspected (certificates, photos).")
+    var evidence: [String] = []
+    @Option(help: "What was inspected and found.") var notes: String?
+    @OptionGroup var policyOptions: PolicyOptions
+    @OptionGroup var write: WriteOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        guard due != (job != nil) else { throw ValidationError("give either --due or --job ID --attest") }
+        if job != nil, !attest { throw ValidationError("--job needs --attest (a person's inspection)") }
+        if due, attest || failed || !evidence.isEmpty {
+            throw ValidationError("--due takes no --attest, --failed or --evidence")
+        }
+    }
+
+    func run() throws {
+        var attention = false
+        try reporting(json: output.json) { () throws(LetheError) in
+            let policies = try policyOptions.load(global: global)
+            let app = try global.openApp()
+            if let id = job {
+                let (job, newJob) = try app.attest(
+                    id: id, evidence: evidence.map(EvidenceFile.init(path:)), notes: notes, passed: !failed,
+                    policies: policies, actor: write.actor)
+                if output.json {
+                    var object: [String: JSONValue] = ["job": job.json]
+                    object["new_job"] = newJob.map(\.json)
+                    Output.printJSON(.object(object))
+                } else {
+                    print("job \(job.id) (\(job.assetTag)) \(job.state.rawValue) by attestation")
+                    if let newJob { print("asset \(newJob.assetTag) is awaiting sanitization again: job \(newJob.id)") }
+                }
+                return
+            }
+            let summary = try app.verifyDue(policies: policies, actor: write.actor)
+            attention = summary.needsAttention
+            if output.json {
+                Output.printJSON([
+                    "verified": .array(
+                        summary.verified.map {
+                            [
+                                "job": .integer($0.job.id), "verifier": .string($0.verifier),
+                                "summary": .string($0.summary),
+                            ]
+                        }),
+                    "failed": .array(
+                        summary.failed.map {
+                            [
+                                "job": .integer($0.job.id), "verifier": .string($0.verifier),
+                                "summary": .string($0.summary),
+                                "new_job": $0.newJob.map { .integer($0.id) } ?? .null,
+                            ]
+                        }),
+                    "errors": .array(
+                        summary.errors.map { ["job": .integer($0.job.id), "message": .string($0.message)] }),
+                    "needs_person": .array(
+                        summary.needsPerson.map {
+                            [
+                                "job": .integer($0.id), "asset": .string($0.assetTag),
+                                "mode": .string($0.plan.verification.mode.rawValue),
+                            ]
+                        }),
+                    "overdue": .array(
+                        summary.overdue.map {
+                            [
+                                "job": .integer($0.id), "asset": .string($0.assetTag),
+                                "state": .string($0.state.rawValue), "due_at": .string(RFC3339.format($0.plan.dueAt)),
+                            ]
+                        }),
+                    "needs_attention": .bool(attention),
+                ])
+                return
+            }
+            print(
+                "verified \(summary.verified.count), failed \(summary.failed.count), could not run \(summary.errors.count), need a person \(summary.needsPerson.count), overdue \(summary.overdue.count)"
+            )
+            for item in summary.failed {
+                print(
+                    "FAILED   job \(item.job.id) (\(item.job.assetTag)) by \(item.verifier): \(item.summary)\(item.newJob.map { "; new job \($0.id)" } ?? "")"
+                )
+            }
+            for item in summary.errors { print("ERROR    job \(item.job.id) (\(item.job.assetTag)): \(item.message)") }
+            for job in summary.overdue {
+                print(
+                    "OVERDUE  job \(job.id) (\(job.assetTag)) \(job.state.rawValue), due \(RFC3339.format(job.plan.dueAt))"
+                )
+            }
+            for job in summary.needsPerson {
+                print("PERSON   job \(job.id) (\(job.assetTag)): lethe verify --job \(job.id) --attest --evidence FILE")
+            }
+        }
+        if attention { throw ExitCode(1) }
+    }
+}
