@@ -115,7 +115,8 @@ import Testing
             stores:
               - { name: crm, kind: sqlite, owner: ops, connection: /x, categories: [user] }
             """
-        #expect(problems(noIdentity).contains("map.yaml:2:5: store 'crm' is a database and needs an 'identity' section"))
+        #expect(
+            problems(noIdentity).contains("map.yaml:2:5: store 'crm' is a database and needs an 'identity' section"))
     }
 
     @Test func everyTaxonomyEntryIsAcceptedAndChildrenAreWithinParents() throws {

@@ -66,7 +66,8 @@ import Testing
                 TableReference(table: "orders", column: "customer_id", erasure: .deleteRow),
                 TableReference(table: "TICKETS", column: "Customer_ID", erasure: .deleteRow),
             ])
-        let result = try executor.erase(identifier: "ADA.LOVELACE@example.com", store: CRMFixture.store(path, plan: plan))
+        let result = try executor.erase(
+            identifier: "ADA.LOVELACE@example.com", store: CRMFixture.store(path, plan: plan))
         #expect(result.tables.map(\.rowsAffected) == [3, 2, 1])
         #expect(result.tables.map(\.totalRowsAfter) == [117, 38, 39])
     }
@@ -92,7 +93,9 @@ import Testing
         // When the erasure runs, then it fails naming the table and column
         let error = try #require(
             throws: LetheError.self,
-            performing: { try executor.erase(identifier: CRMFixture.subject, store: CRMFixture.store(path, plan: plan)) })
+            performing: {
+                try executor.erase(identifier: CRMFixture.subject, store: CRMFixture.store(path, plan: plan))
+            })
         #expect(error.code == .invalidInput)
         #expect(error.message.contains("table 'tickets' has no column 'client_id'"))
         #expect(error.message.contains("Nothing was changed"))
@@ -106,7 +109,8 @@ import Testing
         try CRMFixture.create(at: path)
         try DatabaseQueue(path: path).write { db in
             try db.execute(
-                sql: "CREATE TRIGGER keep_tickets BEFORE DELETE ON tickets BEGIN SELECT RAISE(ABORT, 'tickets are kept'); END"
+                sql:
+                    "CREATE TRIGGER keep_tickets BEFORE DELETE ON tickets BEGIN SELECT RAISE(ABORT, 'tickets are kept'); END"
             )
         }
         let before = try CRMFixture.dump(path)
@@ -142,11 +146,17 @@ import Testing
 
     @Test func aStoreOfAnotherKindOrAMissingFileIsRefused() throws {
         var store = CRMFixture.store(directory.file("absent.sqlite"))
-        #expect(throws: LetheError(.notFound, "store 'crm': database file \(directory.file("absent.sqlite")) does not exist; check 'connection' in the data map")) {
+        #expect(
+            throws: LetheError(
+                .notFound,
+                "store 'crm': database file \(directory.file("absent.sqlite")) does not exist; check 'connection' in the data map"
+            )
+        ) {
             try executor.erase(identifier: "x", store: store)
         }
         store.kind = .processor(contact: "privacy@example.com")
-        let error = try #require(throws: LetheError.self, performing: { try executor.erase(identifier: "x", store: store) })
+        let error = try #require(
+            throws: LetheError.self, performing: { try executor.erase(identifier: "x", store: store) })
         #expect(error.code == .usage)
     }
 

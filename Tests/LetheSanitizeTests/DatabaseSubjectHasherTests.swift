@@ -19,7 +19,9 @@ import Testing
 
     @Test func differentSecretsGiveDifferentHashes() throws {
         let other = try SubjectHasher(secret: [UInt8](repeating: 2, count: 32))
-        #expect(hasher.hash("ada@example.com", normalization: .exact) != other.hash("ada@example.com", normalization: .exact))
+        #expect(
+            hasher.hash("ada@example.com", normalization: .exact)
+                != other.hash("ada@example.com", normalization: .exact))
     }
 
     @Test func matchesHMACSHA256OfTheNormalisedBytes() {

@@ -13,7 +13,8 @@ import Testing
     private func naive(_ haystack: [UInt8], _ patterns: [[UInt8]]) -> Set<[Int]> {
         var found: Set<[Int]> = []
         for (index, pattern) in patterns.enumerated() where pattern.count <= haystack.count {
-            for start in 0...(haystack.count - pattern.count) where haystack[start..<(start + pattern.count)].elementsEqual(pattern) {
+            for start in 0...(haystack.count - pattern.count)
+            where haystack[start..<(start + pattern.count)].elementsEqual(pattern) {
                 found.insert([start, index])
             }
         }

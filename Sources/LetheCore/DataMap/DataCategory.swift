@@ -50,7 +50,9 @@ public struct DataCategory: Sendable, Hashable, Comparable, CustomStringConverti
         name == other.name || name.hasPrefix(other.name + ".")
     }
 
+    /// The dotted name.
     public var description: String { name }
 
+    /// Orders categories by name.
     public static func < (lhs: DataCategory, rhs: DataCategory) -> Bool { lhs.name < rhs.name }
 }

@@ -50,7 +50,8 @@ struct DataMapParser {
             case "version":
                 if value.int != 1 { report(value, "unsupported version; this Lethe reads version 1") }
             default:
-                report(key, "unknown key '\(key.string ?? "?")'; the top level has 'stores' (and optionally 'version: 1')")
+                report(
+                    key, "unknown key '\(key.string ?? "?")'; the top level has 'stores' (and optionally 'version: 1')")
             }
         }
         if !seenStores { report(root, "missing key 'stores'") }
@@ -66,7 +67,8 @@ struct DataMapParser {
         var result: [String: (key: Node, value: Node)] = [:]
         for (key, value) in mapping {
             guard let name = key.string, allowed.contains(name) else {
-                report(key, "unknown key '\(key.string ?? "?")' in \(what); allowed: \(allowed.joined(separator: ", "))")
+                report(
+                    key, "unknown key '\(key.string ?? "?")' in \(what); allowed: \(allowed.joined(separator: ", "))")
                 continue
             }
             if result[name] != nil { report(key, "key '\(name)' appears twice in \(what)") }
@@ -76,7 +78,8 @@ struct DataMapParser {
     }
 
     private mutating func text(
-        _ fields: [String: (key: Node, value: Node)], _ name: String, in parent: Node, what: String, required: Bool = true
+        _ fields: [String: (key: Node, value: Node)], _ name: String, in parent: Node, what: String,
+        required: Bool = true
     ) -> String? {
         guard let entry = fields[name] else {
             if required { report(parent, "\(what) is missing the key '\(name)'") }
@@ -136,7 +139,9 @@ struct DataMapParser {
                         }
                 }
             } else {
-                report(fields["kind"]?.value, "unknown kind '\(word)'; use one of \(DataStoreKind.words.joined(separator: ", "))")
+                report(
+                    fields["kind"]?.value,
+                    "unknown kind '\(word)'; use one of \(DataStoreKind.words.joined(separator: ", "))")
             }
         }
         var normalization = IdentityNormalization.exact
@@ -261,10 +266,15 @@ struct DataMapParser {
                 case "set-null": columns.append(ColumnErasure(column: column, action: .setNull))
                 case "keyed-hash": columns.append(ColumnErasure(column: column, action: .keyedHash))
                 case "delete-row":
-                    report(value, "delete-row applies to the whole row: write 'erase: delete-row' instead of a column action")
+                    report(
+                        value,
+                        "delete-row applies to the whole row: write 'erase: delete-row' instead of a column action")
                     ok = false
                 default:
-                    report(value, "unknown erasure action '\(word)' for column '\(column)'; use set-null, keyed-hash or {replace: text}")
+                    report(
+                        value,
+                        "unknown erasure action '\(word)' for column '\(column)'; use set-null, keyed-hash or {replace: text}"
+                    )
                     ok = false
                 }
             } else if let replace = value.mapping, replace.count == 1, replace.first?.key.string == "replace",

@@ -65,7 +65,9 @@ public struct SecretText: Sendable, Hashable, CustomStringConvertible, CustomDeb
     /// Wraps a secret.
     public init(_ revealed: String) { self.revealed = revealed }
 
+    /// Always `<secret>`.
     public var description: String { "<secret>" }
+    /// Always `<secret>`.
     public var debugDescription: String { "<secret>" }
 }
 

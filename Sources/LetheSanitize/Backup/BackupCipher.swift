@@ -115,22 +115,26 @@ public enum BackupCipher {
         let header = Array(headerBuffer)
         guard header[8] == 1, header[9] == 0, header[10] == 0, header[11] == 0 else {
             throw LetheError(
-                .incompatible, "\(input) is an encrypted backup of format version \(header[8]); this Lethe reads version 1")
+                .incompatible,
+                "\(input) is an encrypted backup of format version \(header[8]); this Lethe reads version 1")
         }
         let chunkSize = Int(header[12]) << 24 | Int(header[13]) << 16 | Int(header[14]) << 8 | Int(header[15])
         guard (4096...(64 << 20)).contains(chunkSize) else {
-            throw LetheError(.invalidInput, "\(input): the header's chunk size \(chunkSize) is invalid; the file was modified")
+            throw LetheError(
+                .invalidInput, "\(input): the header's chunk size \(chunkSize) is invalid; the file was modified")
         }
         let prefix = Array(header[16..<24])
         let record = chunkSize + tagSize
         let body = size - Int64(headerSize)
         guard body >= Int64(tagSize) else {
-            throw LetheError(.invalidInput, "\(input) is truncated: it holds no complete chunk; restore from another copy")
+            throw LetheError(
+                .invalidInput, "\(input) is truncated: it holds no complete chunk; restore from another copy")
         }
         let chunks = Int((body + Int64(record) - 1) / Int64(record))
         let lastRecord = Int(body - Int64(chunks - 1) * Int64(record))
         guard lastRecord >= tagSize else {
-            throw LetheError(.invalidInput, "\(input) is truncated inside chunk \(chunks - 1); restore from another copy")
+            throw LetheError(
+                .invalidInput, "\(input) is truncated inside chunk \(chunks - 1); restore from another copy")
         }
         let writer = try FileStream(writing: output + ".partial")
         var finished = false
@@ -144,7 +148,8 @@ public enum BackupCipher {
         for index in 0..<chunks {
             let final = index == chunks - 1
             let expected = final ? lastRecord : record
-            let count = try reader.readFull(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<expected]), path: input)
+            let count = try reader.readFull(
+                into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<expected]), path: input)
             guard count == expected else {
                 throw LetheError(.invalidInput, "\(input) changed while it was read (chunk \(index)); try again")
             }

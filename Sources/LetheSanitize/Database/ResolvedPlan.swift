@@ -52,7 +52,8 @@ struct ResolvedPlan {
             guard let real: String = row?["name"] else {
                 throw LetheError(
                     .invalidInput,
-                    "store '\(store)': table '\(name)' does not exist in the database; fix the data map. Nothing was changed")
+                    "store '\(store)': table '\(name)' does not exist in the database; fix the data map. Nothing was changed"
+                )
             }
             let tableName = SQLName(name: real)
             var columns: [String: SQLName] = [:]

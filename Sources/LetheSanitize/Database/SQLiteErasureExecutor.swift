@@ -54,11 +54,13 @@ public struct SQLiteErasureExecutor: ErasureExecutor {
         self.options = options
     }
 
+    /// Hashes `identifier` with the store's normalisation and erases that subject; see ``reapply(subjects:store:)``.
     public func erase(identifier: String, store: DataStoreDeclaration) throws(LetheError) -> ErasureResult {
         let plan = try Self.target(store).plan
         return try reapply(subjects: [hasher.hash(identifier, normalization: plan.normalization)], store: store)
     }
 
+    /// Erases every subject in `subjects` in one transaction, then compacts the file (see the type's documentation).
     public func reapply(subjects: Set<SubjectHash>, store: DataStoreDeclaration) throws(LetheError) -> ErasureResult {
         let (path, plan) = try Self.target(store)
         let started = ContinuousClock.now
@@ -94,6 +96,7 @@ public struct SQLiteErasureExecutor: ErasureExecutor {
         }
     }
 
+    /// Counts the identity rows that still hash to one of `subjects`, read-only.
     public func verify(
         subjects: Set<SubjectHash>, store: DataStoreDeclaration
     ) throws(LetheError) -> ErasureVerification {
@@ -104,49 +107,15 @@ public struct SQLiteErasureExecutor: ErasureExecutor {
             try queue.read { db in
                 functions.install(in: db)
                 let resolved = try ResolvedPlan(plan, store: store.name, db: db)
-                let remaining = try Int.fetchOne(
-                    db,
-                    sql: "SELECT count(*) FROM \(resolved.identityTable.quoted) WHERE lethe_subject_match(\(resolved.identityColumn.quoted))"
-                ) ?? 0
+                let remaining =
+                    try Int.fetchOne(
+                        db,
+                        sql:
+                            "SELECT count(*) FROM \(resolved.identityTable.quoted) WHERE lethe_subject_match(\(resolved.identityColumn.quoted))"
+                    ) ?? 0
                 return ErasureVerification(store: store.name, remainingRows: remaining, subjectsChecked: subjects.count)
             }
         }
-    }
-
-    public func scanIdentities(
-        store: DataStoreDeclaration, _ body: (SubjectHash) throws(LetheError) -> Void
-    ) throws(LetheError) -> Int {
-        let (path, plan) = try Self.target(store)
-        let queue = try open(path, store: store, readonly: true)
-        let base = hasher.makeState()
-        var bodyError: LetheError?
-        let count = try Self.mapErrors(store: store, path: path) {
-            try queue.read { db in
-                let resolved = try ResolvedPlan(plan, store: store.name, db: db)
-                let cursor = try Row.fetchCursor(
-                    db,
-                    sql: "SELECT \(resolved.identityColumn.quoted) FROM \(resolved.identityTable.quoted) WHERE \(resolved.identityColumn.quoted) IS NOT NULL"
-                )
-                var count = 0
-                while let row = try cursor.next() {
-                    let hash: SubjectHash? = try row.withUnsafeData(atIndex: 0) { data in
-                        guard let data else { return nil }
-                        return data.withUnsafeBytes {
-                            SubjectHasher.hash(bytes: $0, base: base, normalization: plan.normalization)
-                        }
-                    }
-                    guard let hash else { continue }
-                    do { try body(hash) } catch {
-                        bodyError = (error as? LetheError) ?? LetheError(.internal, "\(error)")
-                        return count
-                    }
-                    count += 1
-                }
-                return count
-            }
-        }
-        if let bodyError { throw bodyError }
-        return count
     }
 
     // MARK: - Helpers
@@ -154,18 +123,21 @@ public struct SQLiteErasureExecutor: ErasureExecutor {
     static func target(_ store: DataStoreDeclaration) throws(LetheError) -> (path: String, plan: ErasurePlan) {
         guard case .sqlite(let path) = store.kind else {
             throw LetheError(
-                .usage, "store '\(store.name)' is a \(store.kind.word) store; the SQLite executor handles sqlite stores only")
+                .usage,
+                "store '\(store.name)' is a \(store.kind.word) store; the SQLite executor handles sqlite stores only")
         }
         guard let plan = store.erasure else {
-            throw LetheError(.invalidInput, "store '\(store.name)' declares no identity section; add one to the data map")
+            throw LetheError(
+                .invalidInput, "store '\(store.name)' declares no identity section; add one to the data map")
         }
         return (path, plan)
     }
 
-    private func open(_ path: String, store: DataStoreDeclaration, readonly: Bool) throws(LetheError) -> DatabaseQueue {
+    func open(_ path: String, store: DataStoreDeclaration, readonly: Bool) throws(LetheError) -> DatabaseQueue {
         guard FileManager.default.fileExists(atPath: path) else {
             throw LetheError(
-                .notFound, "store '\(store.name)': database file \(path) does not exist; check 'connection' in the data map")
+                .notFound,
+                "store '\(store.name)': database file \(path) does not exist; check 'connection' in the data map")
         }
         var configuration = Configuration()
         configuration.readonly = readonly
@@ -199,7 +171,8 @@ public struct SQLiteErasureExecutor: ErasureExecutor {
                 )
             case .SQLITE_NOTADB, .SQLITE_CORRUPT:
                 return LetheError(
-                    .invalidInput, "store '\(store.name)': \(path) is not a usable SQLite database (\(error.message ?? "corrupt"))")
+                    .invalidInput,
+                    "store '\(store.name)': \(path) is not a usable SQLite database (\(error.message ?? "corrupt"))")
             case .SQLITE_CANTOPEN, .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_PERM:
                 return LetheError(
                     .io,

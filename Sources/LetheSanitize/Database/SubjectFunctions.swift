@@ -9,18 +9,12 @@ import LetheCore
 ///   action on the identity column;
 /// - `lethe_keyed_hash(value)` → the value's keyed hash in hex (`exact`): the `keyed-hash` action on other columns.
 struct SubjectFunctions: Sendable {
-    /// A keyed HMAC state; only ever copied, never mutated, so sharing it is safe.
-    final class Base: @unchecked Sendable {
-        let state: HMAC<SHA256>
-        init(_ state: HMAC<SHA256>) { self.state = state }
-    }
-
-    let base: Base
+    let base: SubjectHasher.Keyed
     let normalization: IdentityNormalization
     let subjects: Set<SubjectHash>
 
     init(hasher: SubjectHasher, normalization: IdentityNormalization, subjects: Set<SubjectHash>) {
-        base = Base(hasher.makeState())
+        base = hasher.makeKeyed()
         self.normalization = normalization
         self.subjects = subjects
     }
@@ -46,7 +40,9 @@ struct SubjectFunctions: Sendable {
 
     /// The keyed hash of a stored value: text and blobs by their bytes, integers by their decimal
     /// text (as SQLite converts them); NULL has none.
-    static func hash(_ value: DatabaseValue, base: Base, normalization: IdentityNormalization) -> SubjectHash? {
+    static func hash(
+        _ value: DatabaseValue, base: SubjectHasher.Keyed, normalization: IdentityNormalization
+    ) -> SubjectHash? {
         let bytes: [UInt8]
         switch value.storage {
         case .null: return nil
@@ -55,6 +51,6 @@ struct SubjectFunctions: Sendable {
         case .double(let number): bytes = Array(String(number).utf8)
         case .blob(let data): bytes = Array(data)
         }
-        return bytes.withUnsafeBytes { SubjectHasher.hash(bytes: $0, base: base.state, normalization: normalization) }
+        return bytes.withUnsafeBytes { SubjectHasher.hash(bytes: $0, keyed: base, normalization: normalization) }
     }
 }

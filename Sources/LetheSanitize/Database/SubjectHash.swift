@@ -9,6 +9,11 @@ public struct SubjectHash: Sendable, Hashable, Comparable, CustomStringConvertib
     let w2: UInt64
     let w3: UInt64
 
+    /// Creates a hash from its four big-endian words.
+    init(w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64) {
+        (self.w0, self.w1, self.w2, self.w3) = (w0, w1, w2, w3)
+    }
+
     /// Creates a hash from its 32 bytes.
     ///
     /// - Precondition: `bytes` holds exactly 32 bytes.
@@ -22,6 +27,14 @@ public struct SubjectHash: Sendable, Hashable, Comparable, CustomStringConvertib
         }
         precondition(count == 32, "a subject hash has 32 bytes")
         (w0, w1, w2, w3) = (words[0], words[1], words[2], words[3])
+    }
+
+    /// Creates a hash from a 32-byte digest in memory.
+    init(digest: UnsafeRawBufferPointer) {
+        w0 = UInt64(bigEndian: digest.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
+        w1 = UInt64(bigEndian: digest.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        w2 = UInt64(bigEndian: digest.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
+        w3 = UInt64(bigEndian: digest.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
     }
 
     /// Reads the 64-character hex form (either case); `nil` when it is not 64 hex digits.
@@ -47,7 +60,9 @@ public struct SubjectHash: Sendable, Hashable, Comparable, CustomStringConvertib
         var result: [UInt8] = []
         result.reserveCapacity(32)
         for word in [w0, w1, w2, w3] {
-            for shift in stride(from: 56, through: 0, by: -8) { result.append(UInt8(truncatingIfNeeded: word >> shift)) }
+            for shift in stride(from: 56, through: 0, by: -8) {
+                result.append(UInt8(truncatingIfNeeded: word >> shift))
+            }
         }
         return result
     }
@@ -64,8 +79,10 @@ public struct SubjectHash: Sendable, Hashable, Comparable, CustomStringConvertib
         return String(decoding: text, as: UTF8.self)
     }
 
+    /// The hex form.
     public var description: String { hex }
 
+    /// Orders hashes by their bytes.
     public static func < (lhs: SubjectHash, rhs: SubjectHash) -> Bool {
         (lhs.w0, lhs.w1, lhs.w2, lhs.w3) < (rhs.w0, rhs.w1, rhs.w2, rhs.w3)
     }

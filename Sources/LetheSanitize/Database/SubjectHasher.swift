@@ -43,36 +43,59 @@ public struct SubjectHasher: Sendable {
 
     /// The keyed hash of an identifier after normalisation.
     public func hash(_ identifier: String, normalization: IdentityNormalization) -> SubjectHash {
-        var state = makeState()
-        return Self.finish(&state, value: Array(identifier.utf8), normalization: normalization)
+        let keyed = makeKeyed()
+        return Array(identifier.utf8).withUnsafeBytes {
+            Self.hash(bytes: $0, keyed: keyed, normalization: normalization)
+        }
     }
 
-    /// A keyed HMAC state ready to be copied per value (copying skips the key schedule).
-    func makeState() -> HMAC<SHA256> { HMAC<SHA256>(key: SymmetricKey(data: secret)) }
+    /// HMAC-SHA-256 split into its two keyed SHA-256 states (RFC 2104: the key, zero-padded to the
+    /// 64-byte block, XOR ipad and XOR opad, already absorbed). Copying them per value skips the
+    /// key schedule; they are only ever copied, never mutated, so sharing them across threads is safe.
+    struct Keyed: @unchecked Sendable {
+        let inner: SHA256
+        let outer: SHA256
+    }
 
-    /// Hashes a stored value's bytes with a copy of `base`, normalising first.
+    /// The keyed states for this secret.
+    func makeKeyed() -> Keyed {
+        var ipad = [UInt8](repeating: 0x36, count: SHA256.blockByteCount)
+        var opad = [UInt8](repeating: 0x5C, count: SHA256.blockByteCount)
+        for index in secret.indices {
+            ipad[index] ^= secret[index]
+            opad[index] ^= secret[index]
+        }
+        var inner = SHA256()
+        inner.update(data: ipad)
+        var outer = SHA256()
+        outer.update(data: opad)
+        return Keyed(inner: inner, outer: outer)
+    }
+
+    /// HMAC-SHA-256 of bytes that are already normalised.
+    static func hmac(_ bytes: UnsafeRawBufferPointer, keyed: Keyed) -> SubjectHash {
+        var inner = keyed.inner
+        inner.update(bufferPointer: bytes)
+        let innerDigest = inner.finalize()
+        var outer = keyed.outer
+        innerDigest.withUnsafeBytes { outer.update(bufferPointer: $0) }
+        return outer.finalize().withUnsafeBytes { SubjectHash(digest: $0) }
+    }
+
+    /// Hashes a value's bytes (as given or as stored), normalising first.
     static func hash(
-        bytes: UnsafeRawBufferPointer, base: HMAC<SHA256>, normalization: IdentityNormalization
+        bytes: UnsafeRawBufferPointer, keyed: Keyed, normalization: IdentityNormalization
     ) -> SubjectHash {
-        var state = base
         switch normalization {
         case .exact:
-            state.update(data: bytes)
+            return hmac(bytes, keyed: keyed)
         case .lowercaseTrim:
             if let ascii = asciiLowerTrim(bytes) {
-                ascii.withUnsafeBytes { state.update(data: $0) }
-            } else {
-                let text = String(decoding: bytes, as: UTF8.self)
-                state.update(data: Array(normalize(text).utf8))
+                return ascii.withUnsafeBytes { hmac($0, keyed: keyed) }
             }
+            let text = normalize(String(decoding: bytes, as: UTF8.self))
+            return Array(text.utf8).withUnsafeBytes { hmac($0, keyed: keyed) }
         }
-        return SubjectHash(bytes: state.finalize())
-    }
-
-    private static func finish(
-        _ state: inout HMAC<SHA256>, value: [UInt8], normalization: IdentityNormalization
-    ) -> SubjectHash {
-        value.withUnsafeBytes { hash(bytes: $0, base: state, normalization: normalization) }
     }
 
     /// The `lowercase-trim` rule on text.

@@ -13,8 +13,10 @@ public enum ResidueEncoding: String, Sendable, Hashable, CaseIterable {
     func encode(_ text: String) -> [UInt8] {
         switch self {
         case .utf8: return Array(text.utf8)
-        case .utf16LE: return text.utf16.flatMap { [UInt8(truncatingIfNeeded: $0), UInt8(truncatingIfNeeded: $0 >> 8)] }
-        case .utf16BE: return text.utf16.flatMap { [UInt8(truncatingIfNeeded: $0 >> 8), UInt8(truncatingIfNeeded: $0)] }
+        case .utf16LE:
+            return text.utf16.flatMap { [UInt8(truncatingIfNeeded: $0), UInt8(truncatingIfNeeded: $0 >> 8)] }
+        case .utf16BE:
+            return text.utf16.flatMap { [UInt8(truncatingIfNeeded: $0 >> 8), UInt8(truncatingIfNeeded: $0)] }
         }
     }
 }
@@ -134,7 +136,8 @@ public struct ResidueScanner: Sendable {
             let count = read(descriptor, buffer.baseAddress, buffer.count)
             if count < 0 {
                 if errno == EINTR { continue }
-                throw LetheError(.io, "reading \(file) at offset \(consumed) failed: \(String(cString: strerror(errno)))")
+                throw LetheError(
+                    .io, "reading \(file) at offset \(consumed) failed: \(String(cString: strerror(errno)))")
             }
             if count == 0 { break }
             let chunkStart = consumed
