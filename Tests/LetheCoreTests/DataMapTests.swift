@@ -106,6 +106,11 @@ import Testing
         #expect(erase.contains("map.yaml:10:14: 'erase' must be delete-row or a non-empty mapping"))
     }
 
+    @Test func anIdentityErasureThatKeepsTheIdentifierIsRefused() {
+        let yaml = good.replacingOccurrences(of: "erase: delete-row", with: "erase: { name: set-null }")
+        #expect(problems(yaml).contains("map.yaml:10:14: the erasure of the identity table keeps column 'email'"))
+    }
+
     @Test func duplicateStoresAndMisplacedKeysAreReported() {
         let twice = good + good.replacingOccurrences(of: "stores:\n", with: "")
         #expect(problems(twice).contains("store 'crm' is declared twice"))

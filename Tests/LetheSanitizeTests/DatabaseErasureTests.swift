@@ -144,6 +144,29 @@ import Testing
         #expect(Date().timeIntervalSince(started) < 5)
     }
 
+    @Test func aReaderHoldingTheLogLeavesTheErasureCommittedButNotCompacted() throws {
+        // Given a WAL database with a reader inside a read transaction
+        let path = directory.file("crm.sqlite")
+        try CRMFixture.create(at: path, journalMode: "wal")
+        let reader = try DatabaseQueue(path: path)
+        let executor = SQLiteErasureExecutor(hasher: CRMFixture.hasher, options: .init(busyTimeout: 0.2))
+        let subject = CRMFixture.hasher.hash(CRMFixture.subject, normalization: .lowercaseTrim)
+        let result = try reader.read { db -> ErasureResult in
+            _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM customers")
+            // When the subject is erased meanwhile
+            return try executor.erase(identifier: CRMFixture.subject, store: CRMFixture.store(path))
+        }
+        // Then the erasure is committed and the result says compaction must be run again
+        #expect(result.subjectRows == 1)
+        #expect(!result.compacted)
+        #expect(result.compactionProblem != nil)
+        #expect(try executor.verify(subjects: [subject], store: CRMFixture.store(path)).passed)
+        // And once the reader is gone, compaction completes
+        #expect(try executor.compact(store: CRMFixture.store(path)))
+        let scanner = try ResidueScanner(identifiers: ["Ada.Lovelace@Example.com"])
+        #expect(try scanner.scanDatabase(at: path).clean)
+    }
+
     @Test func aStoreOfAnotherKindOrAMissingFileIsRefused() throws {
         var store = CRMFixture.store(directory.file("absent.sqlite"))
         #expect(

@@ -224,6 +224,12 @@ struct DataMapParser {
                 report(references.value, "'references' must be a list of {table, column, erase}")
             }
         }
+        if case .columns(let list) = erase, let column, !list.contains(where: { $0.column == column }) {
+            report(
+                fields["erase"]?.value,
+                "the erasure of the identity table keeps column '\(column)', so the subject would still be found; add '\(column): keyed-hash' (or set-null, replace) or use delete-row"
+            )
+        }
         guard let table, let column, let key, let erase else { return nil }
         return ErasurePlan(
             identityTable: table, identityColumn: column, keyColumn: key, normalization: normalization,

@@ -52,11 +52,18 @@ public struct ErasureResult: Sendable, Hashable {
     /// Whether freed pages were overwritten and the file compacted (`VACUUM`), and the
     /// write-ahead log emptied; `false` when compaction was switched off or a reader kept the log busy.
     public var compacted: Bool
+    /// Why compaction did not complete, when it did not (the erasure itself is committed then;
+    /// run ``SQLiteErasureExecutor/compact(store:)`` again later).
+    public var compactionProblem: String?
     /// Wall-clock time of the whole operation, in seconds.
     public var duration: Double
 
     /// Creates a result.
-    public init(store: String, subjectRows: Int, tables: [TableOutcome], compacted: Bool, duration: Double) {
+    public init(
+        store: String, subjectRows: Int, tables: [TableOutcome], compacted: Bool, compactionProblem: String? = nil,
+        duration: Double
+    ) {
+        self.compactionProblem = compactionProblem
         self.store = store
         self.subjectRows = subjectRows
         self.tables = tables

@@ -82,18 +82,46 @@ public struct SQLiteErasureExecutor: ErasureExecutor {
                     (subjectRows, outcomes) = try resolved.apply(db)
                     return .commit
                 }
+                // The erasure is committed: a compaction failure from here on is reported in the
+                // result (retry with compact(store:)), never as "nothing was changed".
                 var compacted = false
+                var compactionProblem: String?
                 if options.compact {
-                    try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
-                    try db.execute(sql: "VACUUM")
-                    let busy = try Int.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") ?? 0
-                    compacted = busy == 0
+                    do {
+                        compacted = try Self.compact(db)
+                        if !compacted { compactionProblem = "a reader kept the write-ahead log busy" }
+                    } catch {
+                        compactionProblem = (error as? DatabaseError)?.message ?? "\(error)"
+                    }
                 }
                 return ErasureResult(
                     store: store.name, subjectRows: subjectRows, tables: outcomes, compacted: compacted,
-                    duration: Self.seconds(since: started))
+                    compactionProblem: compactionProblem, duration: Self.seconds(since: started))
             }
         }
+    }
+
+    /// Overwrites free pages and empties the write-ahead log of a store: `PRAGMA secure_delete = ON`,
+    /// `wal_checkpoint(TRUNCATE)`, `VACUUM`, `wal_checkpoint(TRUNCATE)`. Run it again when an
+    /// ``ErasureResult`` says `compacted == false`.
+    ///
+    /// - Returns: whether the write-ahead log could be emptied (false while a reader holds it).
+    /// - Throws: `locked` when another process holds the database past the busy timeout.
+    public func compact(store: DataStoreDeclaration) throws(LetheError) -> Bool {
+        let path = try Self.target(store).path
+        let queue = try open(path, store: store, readonly: false)
+        return try Self.mapErrors(store: store, path: path) {
+            try queue.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA secure_delete = ON")
+                return try Self.compact(db)
+            }
+        }
+    }
+
+    static func compact(_ db: Database) throws -> Bool {
+        try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+        try db.execute(sql: "VACUUM")
+        return try Int.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") == 0
     }
 
     /// Counts the identity rows that still hash to one of `subjects`, read-only.
