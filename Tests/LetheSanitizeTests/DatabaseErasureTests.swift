@@ -219,4 +219,30 @@ import Testing
         let after: Set<SubjectHash> = try executor.scanIdentities(store: store)
         #expect(after.count == 40 && !after.contains(subject))
     }
+
+    @Test func scanIdentitiesStreamsManyBatchesInTableOrder() throws {
+        // Given 20,000 identities (several batches, each hashed on two threads), some with spaces and capitals
+        let path = directory.file("many.sqlite")
+        try DatabaseQueue(path: path).write { db in
+            try db.execute(sql: "CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT)")
+            for id in 1...20_000 {
+                let email: String? =
+                    id % 1000 == 0 ? nil : (id % 7 == 0 ? " User\(id)@Example.org" : "user\(id)@example.org")
+                try db.execute(sql: "INSERT INTO customers VALUES (?, ?)", arguments: [id, email])
+            }
+        }
+        let store = DataStoreDeclaration(
+            name: "many", kind: .sqlite(path: path), owner: "ops", categories: [],
+            erasure: ErasurePlan(
+                identityTable: "customers", identityColumn: "email", normalization: .lowercaseTrim,
+                identityErasure: .deleteRow))
+        // When scanned, then every non-null identity is hashed, in table order, as the hasher would
+        var seen: [SubjectHash] = []
+        let count = try executor.scanIdentities(store: store) { seen.append($0) }
+        let expected = (1...20_000).filter { $0 % 1000 != 0 }.map {
+            CRMFixture.hasher.hash("user\($0)@example.org", normalization: .exact)
+        }
+        #expect(count == 19_980)
+        #expect(seen == expected)
+    }
 }
