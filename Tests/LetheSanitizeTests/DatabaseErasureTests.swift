@@ -245,4 +245,22 @@ import Testing
         #expect(count == 19_980)
         #expect(seen == expected)
     }
+
+    @Test func theDocumentedExampleErasesTheFixture() throws {
+        // Given docs/examples/crm-store.yaml pointed at the fixture database
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/examples/crm-store.yaml")
+        let path = directory.file("crm.sqlite")
+        try CRMFixture.create(at: path)
+        let text = try String(contentsOf: example, encoding: .utf8)
+            .replacingOccurrences(of: "/var/lib/crm/crm.sqlite", with: path)
+        let store = try #require(try DataMap.parse(yaml: text, file: "crm-store.yaml").store(named: "crm"))
+
+        // When the subject is erased, then the plan of the example applies
+        let result = try executor.erase(identifier: CRMFixture.subject, store: store)
+        #expect(result.tables.map(\.table) == ["orders", "tickets", "customers"])
+        #expect(result.tables.map(\.rowsAffected) == [3, 2, 1])
+        let subject = CRMFixture.hasher.hash(CRMFixture.subject, normalization: .lowercaseTrim)
+        #expect(try executor.verify(subjects: [subject], store: store).passed)
+    }
 }
