@@ -1,0 +1,126 @@
+import Dispatch
+import GRDB
+import LetheCore
+
+#if canImport(GRDBSQLite)
+    import GRDBSQLite  // GRDB's SQLite C module (Linux); Apple platforms use the system SQLite3 module.
+#else
+    import SQLite3
+#endif
+
+extension SQLiteErasureExecutor {
+    /// How many identity values are read before they are hashed together.
+    static let scanBatch = 8192
+
+    /// Streams the keyed hash of every non-null identity value, read-only, with the store's
+    /// normalisation, in one read transaction (one consistent snapshot).
+    ///
+    /// Values are read in batches of 8,192 straight from SQLite's row buffers into one flat byte
+    /// buffer (no string per row); a worker thread hashes most of a batch while the next batch is
+    /// read, and the hashes are handed to `body` in table order. Memory stays bounded by two batches.
+    public func scanIdentities(
+        store: DataStoreDeclaration, _ body: (SubjectHash) throws(LetheError) -> Void
+    ) throws(LetheError) -> Int {
+        let (path, plan) = try Self.target(store)
+        let queue = try open(path, store: store, readonly: true)
+        let keyed = hasher.makeKeyed()
+        let normalization = plan.normalization
+        var bodyError: LetheError?
+        let count = try Self.mapErrors(store: store, path: path) {
+            try queue.read { db in
+                let resolved = try ResolvedPlan(plan, store: store.name, db: db)
+                let column = resolved.identityColumn.quoted
+                let statement = try db.makeStatement(
+                    sql: "SELECT \(column) FROM \(resolved.identityTable.quoted) WHERE \(column) IS NOT NULL")
+                let handle = statement.sqliteStatement
+                // Stepping a finished statement would start it again: remember the end.
+                var finished = false
+                func readBatch() throws -> ValueBatch {
+                    var batch = ValueBatch()
+                    while !finished && batch.ends.count < Self.scanBatch {
+                        let code = sqlite3_step(handle)
+                        if code == SQLITE_DONE {
+                            finished = true
+                            break
+                        }
+                        guard code == SQLITE_ROW else {
+                            throw DatabaseError(
+                                resultCode: ResultCode(rawValue: code), message: "reading the identity column failed")
+                        }
+                        guard let text = sqlite3_column_text(handle, 0) else { continue }
+                        let length = Int(sqlite3_column_bytes(handle, 0))
+                        batch.bytes.append(contentsOf: UnsafeBufferPointer(start: text, count: length))
+                        batch.ends.append(batch.bytes.count)
+                    }
+                    return batch
+                }
+                var count = 0
+                var hashes = [SubjectHash](repeating: SubjectHash(w0: 0, w1: 0, w2: 0, w3: 0), count: Self.scanBatch)
+                var current = try readBatch()
+                while !current.ends.isEmpty {
+                    // A worker hashes the first part of this batch while this thread reads the
+                    // next batch (SQLite is used on this thread only) and then hashes the rest.
+                    let batch = current
+                    let values = batch.ends.count
+                    let split = values >= 1024 ? values * 5 / 8 : 0
+                    let next: ValueBatch = try hashes.withUnsafeMutableBufferPointer { output in
+                        let target = SendablePointer(output.baseAddress!)
+                        let group = DispatchGroup()
+                        if split > 0 {
+                            DispatchQueue.global().async(group: group) {
+                                batch.hash(0..<split, into: target, keyed: keyed, normalization: normalization)
+                            }
+                        }
+                        defer { group.wait() }
+                        let next = try readBatch()
+                        batch.hash(split..<values, into: target, keyed: keyed, normalization: normalization)
+                        return next
+                    }
+                    for index in 0..<values {
+                        do { try body(hashes[index]) } catch {
+                            bodyError = (error as? LetheError) ?? LetheError(.internal, "\(error)")
+                            return count
+                        }
+                        count += 1
+                    }
+                    current = next
+                }
+                return count
+            }
+        }
+        if let bodyError { throw bodyError }
+        return count
+    }
+}
+
+/// Identity values read from SQLite: their bytes back to back, and where each one ends.
+private struct ValueBatch: Sendable {
+    var bytes: [UInt8] = []
+    var ends: [Int] = []
+
+    init() {
+        bytes.reserveCapacity(SQLiteErasureExecutor.scanBatch * 32)
+        ends.reserveCapacity(SQLiteErasureExecutor.scanBatch)
+    }
+
+    /// Hashes the values in `range` into the same indexes of `target`.
+    func hash(
+        _ range: Range<Int>, into target: SendablePointer, keyed: SubjectHasher.Keyed,
+        normalization: IdentityNormalization
+    ) {
+        bytes.withUnsafeBytes { all in
+            for index in range {
+                let start = index == 0 ? 0 : ends[index - 1]
+                target.pointer[index] = SubjectHasher.hash(
+                    bytes: UnsafeRawBufferPointer(rebasing: all[start..<ends[index]]), keyed: keyed,
+                    normalization: normalization)
+            }
+        }
+    }
+}
+
+/// A pointer written by several threads at disjoint indexes.
+private struct SendablePointer: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<SubjectHash>
+    init(_ pointer: UnsafeMutablePointer<SubjectHash>) { self.pointer = pointer }
+}
