@@ -35,6 +35,9 @@ public struct DataCategory: Sendable, Hashable, Comparable, CustomStringConverti
         ("user.demographic", "date of birth, age, gender and the like"),
         ("user.content", "free text or files the customer supplied"),
         ("user.biometric", "fingerprints, face or voice data"),
+        ("system", "operational data that may hold personal data"),
+        ("system.logs", "application and access logs"),
+        ("system.backups", "backup copies of stores"),
     ]
 
     private static let names: Set<String> = Set(taxonomy.map(\.name))

@@ -217,12 +217,12 @@ public enum PolicyParser {
             }
             var category: String?
             if let node = values["category"], let text = scalar(node, "category") {
-                if DataCategory.taxonomy.contains(text) {
+                if DataCategory(text) != nil {
                     category = text
                 } else {
                     problem(
                         node,
-                        "data category '\(text)' is not in the taxonomy; use one of: \(DataCategory.taxonomy.joined(separator: ", "))"
+                        "data category '\(text)' is not in the taxonomy; use one of: \(DataCategory.taxonomy.map(\.name).joined(separator: ", "))"
                     )
                 }
             }

@@ -132,14 +132,3 @@ public struct PolicySet: Sendable, Hashable {
     }
 }
 
-/// The documented taxonomy of data categories, in the style of fideslang (`docs/policies.md`).
-public enum DataCategory {
-    /// Every category a retention rule may name.
-    public static let taxonomy: [String] = [
-        "user.name", "user.contact.email", "user.contact.phone", "user.contact.address",
-        "user.account.username", "user.account.credentials", "user.financial.card", "user.financial.bank-account",
-        "user.financial.transactions", "user.government-id", "user.health", "user.biometric", "user.location",
-        "user.behavior.browsing", "user.behavior.purchases", "user.content", "user.device.identifier",
-        "system.logs", "system.backups",
-    ]
-}
