@@ -208,6 +208,24 @@ struct SQLiteTransaction: StoreWriting {
         }
     }
 
+    func setState(
+        tag: String, from: LifecycleState, to: LifecycleState, destination: Destination?, at time: Date
+    ) throws(LetheError) {
+        try guarded {
+            try db.cachedStatement(
+                sql: "UPDATE asset SET state = ?, destination = ?, updated_at = ? WHERE tag = ? AND state = ?"
+            ).execute(arguments: [to.rawValue, destination?.rawValue, formatted(time), tag, from.rawValue])
+        }
+        guard db.changesCount == 1 else {
+            let current = try asset(tag: tag)
+            guard let current else { throw LetheError(.notFound, "asset \(tag) is not registered") }
+            throw LetheError(
+                .conflict,
+                "asset \(tag) is \(current.state.rawValue), not \(from.rawValue): it changed while this change was prepared; try again"
+            )
+        }
+    }
+
     func append(_ draft: EventDraft, actor: String, at time: Date) throws(LetheError) -> Event {
         let previous: Int64
         if let cached = lastSeq.value { previous = cached } else { previous = try eventCount() }
@@ -217,7 +235,7 @@ struct SQLiteTransaction: StoreWriting {
             try db.cachedStatement(
                 sql: "INSERT INTO event (seq, recorded_at, actor, type, asset_tag, body) VALUES (?, ?, ?, ?, ?, ?)"
             ).execute(arguments: [
-                seq, RFC3339.format(event.recordedAt), actor, draft.type.rawValue, draft.assetTag, Data(event.bytes),
+                seq, formatted(event.recordedAt), actor, draft.type.rawValue, draft.assetTag, Data(event.bytes),
             ])
         }
         lastSeq.value = seq

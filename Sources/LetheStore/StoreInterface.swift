@@ -80,6 +80,12 @@ public protocol StoreWriting: StoreReading, JobStoreWriting {
     func finishImport(id: Int64, eventSeq: Int64) throws(LetheError)
     /// Replaces the stored asset that has the same tag.
     func update(_ asset: Asset) throws(LetheError)
+    /// Moves an asset from one lifecycle state to another, writing only its state, destination and
+    /// update time (so SQLite touches only the indexes on those columns). An asset that is not in
+    /// `from` any more is a `conflict` error; the caller checks that the transition is legal.
+    func setState(
+        tag: String, from: LifecycleState, to: LifecycleState, destination: Destination?, at time: Date
+    ) throws(LetheError)
     /// Appends an event to the log, numbered after the newest, and returns it.
     @discardableResult
     func append(_ draft: EventDraft, actor: String, at time: Date) throws(LetheError) -> Event

@@ -58,3 +58,36 @@ import Testing
     #expect(seen == 1)
     #expect(try store.countRows("asset") == 0)
 }
+
+@Test func aStateChangeAppliesOnlyFromTheStateItWasPreparedFrom() throws {
+    // Given an in-service asset with notes
+    let root = TemporaryDirectory()
+    let store = try SQLiteStore(path: root.file("db.sqlite"))
+    let time = Date(timeIntervalSince1970: 1_795_338_000)
+    let later = time.addingTimeInterval(60)
+    try store.write { (tx) throws(LetheError) in
+        try tx.insert(Asset(tag: "A", mediaType: .hdd, classification: .low, notes: "keep", registeredAt: time))
+    }
+    // When a change prepared from a stale state arrives, it is refused and nothing changes
+    let stale = #expect(throws: LetheError.self) {
+        try store.write { (tx) throws(LetheError) in
+            try tx.setState(tag: "A", from: .retired, to: .awaitingSanitization, destination: nil, at: later)
+        }
+    }
+    #expect(stale?.code == .conflict)
+    #expect(stale?.message.contains("in-service") == true)
+    // And one from the current state changes the state and the time only
+    try store.write { (tx) throws(LetheError) in
+        try tx.setState(tag: "A", from: .inService, to: .retired, destination: nil, at: later)
+    }
+    let asset = try store.read { (tx) throws(LetheError) in try tx.asset(tag: "A") }
+    #expect(asset?.state == .retired)
+    #expect(asset?.updatedAt == later)
+    #expect(asset?.notes == "keep")
+    let missing = #expect(throws: LetheError.self) {
+        try store.write { (tx) throws(LetheError) in
+            try tx.setState(tag: "NOPE", from: .inService, to: .retired, destination: nil, at: later)
+        }
+    }
+    #expect(missing?.code == .notFound)
+}

@@ -83,16 +83,29 @@ extension LetheApp {
         actor: String, at time: Date, details: [String: JSONValue] = [:]
     ) throws(LetheError) -> Asset {
         var updated = asset
-        updated.state = try Lifecycle.transition(tag: asset.tag, from: asset.state, to: next)
+        updated.state = try moveState(
+            of: asset.tag, from: asset.state, to: next, destination: destination, in: tx, actor: actor, at: time,
+            details: details)
         updated.destination = destination
         updated.updatedAt = time
-        try tx.update(updated)
-        var payload = details.filter { $0.value != .null }
-        payload["from"] = .string(asset.state.rawValue)
-        payload["to"] = .string(next.rawValue)
-        try tx.append(
-            EventDraft(type: .assetStateChanged, assetTag: asset.tag, payload: .object(payload)), actor: actor, at: time
-        )
         return updated
+    }
+
+    /// ``move(_:to:destination:in:actor:at:details:)`` for a caller that knows only the asset's tag and
+    /// state (a batch such as `schedule`): the same checks and event, without reading the whole asset.
+    /// The store refuses the change if the asset is no longer in `current`.
+    @discardableResult
+    static func moveState(
+        of tag: String, from current: LifecycleState, to next: LifecycleState, destination: Destination? = nil,
+        in tx: any StoreWriting, actor: String, at time: Date, details: [String: JSONValue] = [:]
+    ) throws(LetheError) -> LifecycleState {
+        let state = try Lifecycle.transition(tag: tag, from: current, to: next)
+        try tx.setState(tag: tag, from: current, to: state, destination: destination, at: time)
+        var payload = details.filter { $0.value != .null }
+        payload["from"] = .string(current.rawValue)
+        payload["to"] = .string(state.rawValue)
+        try tx.append(
+            EventDraft(type: .assetStateChanged, assetTag: tag, payload: .object(payload)), actor: actor, at: time)
+        return state
     }
 }

@@ -50,9 +50,8 @@ extension LetheApp {
                         payload: .object(["job": job.json, "rule": .string(rule.source)])),
                     actor: actor, at: time)
                 if candidate.state == .retired {
-                    let asset = try Self.requireAsset(candidate.tag, in: tx)
-                    _ = try Self.move(
-                        asset, to: .awaitingSanitization, in: tx, actor: actor, at: time,
+                    try Self.moveState(
+                        of: candidate.tag, from: .retired, to: .awaitingSanitization, in: tx, actor: actor, at: time,
                         details: ["job": .integer(job.id)])
                 }
                 result.created.append(job)

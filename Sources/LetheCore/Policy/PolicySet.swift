@@ -131,4 +131,3 @@ public struct PolicySet: Sendable, Hashable {
         sanitization.first { $0.mediaTypes.contains(mediaType) && $0.classifications.contains(classification) }
     }
 }
-
