@@ -44,6 +44,9 @@ public struct LetheApp: Sendable {
 
     /// The current time, truncated to the second as every record is.
     var now: Date { Date(timeIntervalSince1970: floor(clock().timeIntervalSince1970)) }
+
+    /// The application's current time (the injected clock), for callers that judge what is overdue.
+    public var currentTime: Date { now }
 }
 
 /// Checks the name of whoever performs a change.

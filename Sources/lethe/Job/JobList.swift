@@ -26,7 +26,8 @@ struct JobList: ParsableCommand {
 
     func run() throws {
         try reporting(json: output.json) { () throws(LetheError) in
-            let now = Date()
+            let app = try global.openApp()
+            let now = app.currentTime
             var query = JobQuery(assetTag: asset, limit: limit)
             if let state { query.states = [try JobState.parse(state)] }
             if let dueBefore { query.dueBefore = try RFC3339.parse(dueBefore, field: "--due-before") }
@@ -35,7 +36,7 @@ struct JobList: ParsableCommand {
                 query.states = query.states.filter { JobState.open.contains($0) }
                 query.dueBefore = min(query.dueBefore ?? now, now)
             }
-            let jobs = query.states.isEmpty && overdue ? [] : try global.openApp().listJobs(query)
+            let jobs = query.states.isEmpty && overdue ? [] : try app.listJobs(query)
             if output.json {
                 Output.printJSON(["jobs": .array(jobs.map { JobView.json($0, now: now) })])
                 return

@@ -15,8 +15,9 @@ struct JobShow: ParsableCommand {
 
     func run() throws {
         try reporting(json: output.json) { () throws(LetheError) in
-            let details = try global.openApp().jobDetails(id: id)
-            let now = Date()
+            let app = try global.openApp()
+            let details = try app.jobDetails(id: id)
+            let now = app.currentTime
             if output.json {
                 guard case .object(var object) = JobView.json(details.job, now: now) else { return }
                 object["evidence"] = .array(details.evidence.map(\.json))

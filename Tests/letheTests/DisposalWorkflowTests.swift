@@ -1,0 +1,60 @@
+import Foundation
+import LetheTestSupport
+import Testing
+
+/// The shipped policies, found from this file so the test does not depend on the working directory.
+private let shippedPolicies = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("policies").path
+
+@Test func aRetiredLaptopIsScheduledRecordedAndVerifiedByAnotherPerson() throws {
+    let root = TemporaryDirectory()
+    let lethe = LetheCLI(dataDirectory: root.file("data"))
+    let policies = ["--policies", shippedPolicies]
+    #expect(try lethe.run(["policy", "check"] + policies).status == 0)
+
+    // Given a retired laptop with a job scheduled for it
+    #expect(try lethe.run("asset", "register", "LAP-1", "--type", "laptop", "--classification", "moderate").status == 0)
+    #expect(try lethe.run("asset", "retire", "LAP-1", "--reason", "end of life").status == 0)
+    let scheduled = try lethe.run(["schedule", "--json"] + policies)
+    #expect(scheduled.status == 0, "\(scheduled.stderr)")
+    #expect(try lethe.run("asset", "show", "LAP-1", "--json").stdout.contains("\"awaiting-sanitization\""))
+
+    // When the vendor's work is recorded, verify --due asks for a person and stays green
+    let evidence = root.write("vendor-certificate.txt", "Certificate of sanitization, LAP-1\n")
+    let recorded = try lethe.run(
+        "job", "record", "1", "--technique", "crypto-erase", "--tool", "Vendor wipe", "--tool-version", "2.1",
+        "--evidence", evidence)
+    #expect(recorded.status == 0, "\(recorded.stderr)")
+    let due = try lethe.run(["verify", "--due", "--json"] + policies)
+    #expect(due.status == 0)
+    #expect(due.stdout.contains("\"needs_person\""), "\(due.stdout)")
+
+    // Then whoever recorded the work cannot verify it, and someone else can
+    let own = try lethe.run(["verify", "--job", "1", "--attest", "--evidence", evidence] + policies)
+    #expect(own.status == 65)
+    #expect(own.stderr.contains("separation of duties"))
+    let other = try lethe.run(
+        ["verify", "--job", "1", "--attest", "--evidence", evidence, "--actor", "carol"] + policies)
+    #expect(other.status == 0, "\(other.stderr)")
+    #expect(try lethe.run("asset", "show", "LAP-1", "--json").stdout.contains("\"verified\""))
+    let history = try lethe.run("asset", "history", "LAP-1")
+    for type in ["job.scheduled", "job.executed", "job.verified"] {
+        #expect(history.stdout.contains(type), "history lacks \(type): \(history.stdout)")
+    }
+}
+
+@Test func anOverdueJobMakesTheVerificationRunExitNonZero() throws {
+    let root = TemporaryDirectory()
+    let lethe = LetheCLI(dataDirectory: root.file("data"))
+    let policies = ["--policies", shippedPolicies]
+    let file = root.write("old.csv", "asset_tag,media_type,classification,state\nOLD-1,hdd,low,retired\n")
+    #expect(try lethe.run("asset", "import", file).status == 0)
+    // Retired long ago (before Lethe knew it): its deadline has passed
+    #expect(try lethe.run(["schedule", "--at", "2025-01-01T00:00:00Z"] + policies).status == 0)
+    let overdue = try lethe.run("job", "list", "--overdue", "--json")
+    #expect(overdue.stdout.contains("\"OLD-1\""), "\(overdue.stdout)")
+    let run = try lethe.run(["verify", "--due"] + policies)
+    #expect(run.status == 1)
+    #expect(run.stdout.contains("OVERDUE"))
+}
