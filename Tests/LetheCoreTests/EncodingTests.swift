@@ -10,6 +10,22 @@ import Testing
     #expect(text == #"{"a":{"y":null,"z":true},"b":1,"text":"quote \" backslash \\ tab \t nl \n ctl \u0001 é €"}"#)
 }
 
+@Test func canonicalJSONSortsKeysByUTF16CodeUnitsAsRFC8785Section3_2_3() throws {
+    // RFC 8785's sorting example: the emoji's surrogate pair sorts before U+FB33 in UTF-16,
+    // although its code point is higher; plain ASCII keys take the byte-order path.
+    let value: JSONValue = [
+        "\u{20ac}": "Euro Sign", "\r": "Carriage Return", "\u{fb33}": "Hebrew Letter Dalet With Dagesh",
+        "1": "One", "\u{1f600}": "Emoji: Grinning Face", "\u{80}": "Control",
+        "\u{f6}": "Latin Small Letter O With Diaeresis",
+    ]
+    let expected =
+        #"{"\r":"Carriage Return","1":"One","\#u{80}":"Control","\#u{f6}":"Latin Small Letter O With Diaeresis","#
+        + #""\#u{20ac}":"Euro Sign","\#u{1f600}":"Emoji: Grinning Face","\#u{fb33}":"Hebrew Letter Dalet With Dagesh"}"#
+    #expect(try CanonicalJSON.string(value) == expected)
+    let ascii: JSONValue = ["b": 1, "B": 2, "a_b": 3, "a": 4, "ab": 5]
+    #expect(try CanonicalJSON.string(ascii) == #"{"B":2,"a":4,"a_b":3,"ab":5,"b":1}"#)
+}
+
 @Test func canonicalJSONRefusesUnsafeIntegers() {
     #expect(throws: LetheError.self) { try CanonicalJSON.encode(.integer(JSONValue.maxSafeInteger + 1)) }
     #expect(throws: Never.self) { try CanonicalJSON.encode(.integer(-JSONValue.maxSafeInteger)) }

@@ -55,12 +55,11 @@ public enum CanonicalJSON {
             out.append(UInt8(ascii: "]"))
         case .object(let members):
             out.append(UInt8(ascii: "{"))
-            let keys = members.keys.sorted { $0.utf16.lexicographicallyPrecedes($1.utf16) }
-            for (index, key) in keys.enumerated() {
+            for (index, member) in sortedMembers(members).enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                writeString(key, into: &out)
+                writeString(member.key, into: &out)
                 out.append(UInt8(ascii: ":"))
-                try write(members[key]!, into: &out)
+                try write(member.value, into: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
@@ -68,8 +67,34 @@ public enum CanonicalJSON {
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
+    /// The members in RFC 8785 order: by the UTF-16 code units of their keys. UTF-8 byte order is
+    /// the same order whenever no key holds a character at or above U+E000 (where UTF-16's surrogates
+    /// sort differently), which is every key Lethe writes; the byte comparison is much cheaper.
+    private static func sortedMembers(_ members: [String: JSONValue]) -> [(key: String, value: JSONValue)] {
+        let byBytes = members.keys.allSatisfy { key in key.utf8.allSatisfy { $0 < 0xEE } }
+        if byBytes {
+            return members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        }
+        return members.sorted { $0.key.utf16.lexicographicallyPrecedes($1.key.utf16) }
+    }
+
+    /// Whether a byte of UTF-8 must be escaped inside a canonical string.
+    @inline(__always)
+    private static func needsEscape(_ byte: UInt8) -> Bool { byte < 0x20 || byte == 0x22 || byte == 0x5C }
+
     private static func writeString(_ text: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        var text = text
+        let plain = text.withUTF8 { bytes in
+            guard !bytes.contains(where: needsEscape) else { return false }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if !plain { writeEscaped(text, into: &out) }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    private static func writeEscaped(_ text: String, into out: inout [UInt8]) {
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
@@ -86,6 +111,5 @@ public enum CanonicalJSON {
             default: out.append(byte)
             }
         }
-        out.append(UInt8(ascii: "\""))
     }
 }
