@@ -1,5 +1,6 @@
 import Foundation
 import LetheCore
+import LetheEvidence
 import LetheStore
 import Logging
 
@@ -38,7 +39,9 @@ public struct LetheApp: Sendable {
         logger: Logger = Logger(label: "lethe")
     ) throws(LetheError) -> LetheApp {
         try directory.prepare()
-        let store = try SQLiteStore(path: directory.databasePath, busyTimeout: busyTimeout)
+        // Every event the application appends becomes an evidence-log leaf in the same transaction.
+        let store = try SQLiteStore(
+            path: directory.databasePath, busyTimeout: busyTimeout, logHasher: SHA256LogHasher())
         return LetheApp(store: store, dataDirectory: directory, clock: clock, logger: logger)
     }
 
