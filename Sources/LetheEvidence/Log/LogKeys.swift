@@ -41,7 +41,7 @@ public struct LogVerifierKey: Sendable, Hashable {
     /// Reads a verifier key line (`name+id+key`), or a `log-key.pub` file that starts with one.
     public init(parsing text: String) throws(LetheError) {
         let line = text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
-        let parts = line.split(separator: "+", omittingEmptySubsequences: false)
+        let parts = line.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, let id = parts[1].count == 8 ? parts[1] : nil,
             let key = StrictBase64.decode(parts[2]), key.count == 33, key[0] == 0x01
         else {
@@ -104,7 +104,7 @@ public struct LogSigningKey: Sendable {
     /// Reads a signer key text written by ``fileText``.
     public init(parsing text: String) throws(LetheError) {
         let parts = text.trimmingCharacters(in: .whitespacesAndNewlines).split(
-            separator: "+", omittingEmptySubsequences: false)
+            separator: "+", maxSplits: 4, omittingEmptySubsequences: false)
         guard parts.count == 5, parts[0] == "PRIVATE", parts[1] == "KEY", let seed = StrictBase64.decode(parts[4]),
             seed.count == 33, seed[0] == 0x01,
             let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: seed.dropFirst())

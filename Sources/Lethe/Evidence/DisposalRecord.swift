@@ -1,0 +1,168 @@
+import Crypto
+import Foundation
+import LetheCore
+import LetheStore
+
+/// What a person adds to a disposal record that Lethe does not know (NIST SP 800-88 Appendix G).
+public struct DisposalRecordDetails: Sendable, Hashable {
+    /// The title of the person who performed the sanitization.
+    public var performerTitle: String?
+    /// The title of the person who validated it.
+    public var validatorTitle: String?
+    /// Whether the data was backed up: `yes`, `no` or `unknown`.
+    public var dataBackedUp: String
+    /// Where the backup is, when there is one.
+    public var backupLocation: String?
+    /// The classification after sanitization (Appendix G); default `unclassified`.
+    public var postSanitizationClassification: String
+    /// Free notes.
+    public var notes: String?
+
+    /// Details; every field optional.
+    public init(
+        performerTitle: String? = nil, validatorTitle: String? = nil, dataBackedUp: String = "unknown",
+        backupLocation: String? = nil, postSanitizationClassification: String = "unclassified", notes: String? = nil
+    ) {
+        self.performerTitle = performerTitle
+        self.validatorTitle = validatorTitle
+        self.dataBackedUp = dataBackedUp
+        self.backupLocation = backupLocation
+        self.postSanitizationClassification = postSanitizationClassification
+        self.notes = notes
+    }
+}
+
+/// The fields of a disposal record: every field of NIST SP 800-88 Appendix G's certificate of
+/// sanitization, plus the job, verification, evidence and policy references.
+enum DisposalRecordFields {
+    /// Appendix G's method type for a category.
+    static func methodType(_ method: MethodCategory) -> String {
+        switch method {
+        case .clear: "Clear"
+        case .purge: "Purge"
+        case .destroy: "Destroy"
+        }
+    }
+
+    /// Appendix G's "method used" for a technique.
+    static func methodUsed(_ technique: Technique?) -> String {
+        switch technique {
+        case .degauss: "Degauss"
+        case .overwrite: "Overwrite"
+        case .blockErase, .ataSanitize, .scsiSanitize, .nvmeSanitize, .ataSecureErase, .nvmeFormat: "Block Erase"
+        case .cryptoErase: "Crypto Erase"
+        case .shred, .disintegrate, .incinerate, .pulverize, .melt: "Destruct"
+        case .factoryReset, nil: "Other"
+        }
+    }
+
+    /// Appendix G's verification method for a verification mode.
+    static func verificationMethod(_ mode: VerificationMode) -> String {
+        switch mode {
+        case .full: "Full"
+        case .sample: "Quick Sampling"
+        case .attest: "Other (inspection and attestation)"
+        }
+    }
+
+    static func fields(
+        job: DisposalJob, asset: Asset, evidence: [EvidenceDigest], verification: Event,
+        details: DisposalRecordDetails, settings: Settings, organization: String
+    ) -> [String: JSONValue] {
+        func text(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
+        var methodDetails = "technique \(job.technique?.rawValue ?? "unknown")"
+        if let notes = verification.payload["details"]?["notes"]?.stringValue { methodDetails += "; \(notes)" }
+        let verifierSummary = verification.payload["summary"]?.stringValue
+        return [
+            "person_performing": [
+                "name": text(job.executedBy), "title": text(details.performerTitle),
+                "organization": .string(organization), "location": text(settings[Settings.location] ?? asset.location),
+                "phone": text(settings[Settings.phone]),
+            ],
+            "media": [
+                "make": text(asset.make), "model": text(asset.model), "serial_number": text(asset.serial),
+                "property_number": .string(asset.tag), "media_type": .string(asset.mediaType.rawValue),
+                "source": text(asset.parentTag ?? asset.custodian), "classification": .string(asset.classification.rawValue),
+                "data_backed_up": .string(details.dataBackedUp), "backup_location": text(details.backupLocation),
+            ],
+            "sanitization": [
+                "method_type": .string(methodType(job.plan.method)), "method_used": .string(methodUsed(job.technique)),
+                "method_details": .string(methodDetails), "tool": text(job.tool), "tool_version": text(job.toolVersion),
+                "verification_method": .string(verificationMethod(job.plan.verification.mode)),
+                "post_sanitization_classification": .string(details.postSanitizationClassification),
+                "notes": text(details.notes),
+                "executed_at": job.executedAt.map { .string(RFC3339.format($0)) } ?? .null,
+            ],
+            "media_destination": [
+                "type": asset.destination.map { .string($0.rawValue) } ?? .string("pending"),
+                "details": asset.destination == nil ? .string("not yet decided when the record was issued") : .null,
+            ],
+            "validation": [
+                "name": text(job.verifiedBy), "title": text(details.validatorTitle), "organization": .string(organization),
+                "date": job.verifiedAt.map { .string(RFC3339.format($0)) } ?? .null,
+            ],
+            "job": [
+                "id": .integer(job.id), "method": .string(job.plan.method.rawValue),
+                "requested_by": .string(job.requestedBy), "approved_by": text(job.approvedBy),
+            ],
+            "verification": [
+                "log_index": .integer(verification.seq - 1),
+                "event_sha256": .string(LetheApp.hex(Array(SHA256.hash(data: verification.bytes)))),
+                "verifier": text(verification.payload["verifier"]?.stringValue), "summary": text(verifierSummary),
+            ],
+            "evidence": .array(evidence.map(\.json)),
+            "policy_version": .string(job.policyVersion),
+        ]
+    }
+}
+
+extension LetheApp {
+    /// Issues the disposal record of a verified job: Appendix G fields, signed, logged and stored
+    /// in one transaction with a new checkpoint. Refused for a job that is not verified, or that
+    /// has a record already that is not revoked.
+    @discardableResult
+    public func issueDisposalRecord(
+        jobID: Int64, details: DisposalRecordDetails = DisposalRecordDetails(), actor: String
+    ) throws(LetheError) -> StoredRecord {
+        let actor = try ActorName.validate(actor)
+        guard ["yes", "no", "unknown"].contains(details.dataBackedUp) else {
+            throw LetheError(.usage, "--data-backed-up must be yes, no or unknown (got '\(details.dataBackedUp)')")
+        }
+        let issuer = try recordIssuer()
+        let time = now
+        return try store.write { (tx) throws(LetheError) in
+            try Self.issueDisposalRecord(
+                jobID: jobID, details: details, issuer: issuer, settings: settings, in: tx, actor: actor, at: time)
+        }
+    }
+
+    static func issueDisposalRecord(
+        jobID: Int64, details: DisposalRecordDetails, issuer: RecordIssuer, settings: Settings,
+        in tx: any StoreWriting, actor: String, at time: Date
+    ) throws(LetheError) -> StoredRecord {
+        let job = try requireJob(jobID, in: tx)
+        guard job.state == .verified else {
+            throw LetheError(
+                .illegalTransition,
+                "job \(jobID) is \(job.state.rawValue); a disposal record is issued only for a verified job")
+        }
+        for existing in try tx.records(kind: "disposal", jobID: jobID, limit: nil)
+        where try tx.revocation(serial: existing.serial) == nil {
+            throw LetheError(.conflict, "job \(jobID) already has disposal record \(existing.serial)")
+        }
+        let asset = try requireAsset(job.assetTag, in: tx)
+        guard
+            let verification = try tx.events(assetTag: job.assetTag).last(where: {
+                $0.type == .jobVerified && $0.payload["job"]?.integerValue == jobID
+            })
+        else {
+            throw LetheError(.internal, "job \(jobID) is verified but its job.verified event is missing")
+        }
+        let fields = DisposalRecordFields.fields(
+            job: job, asset: asset, evidence: try tx.evidence(jobID: jobID), verification: verification,
+            details: details, settings: settings, organization: issuer.organization)
+        return try issueRecord(
+            RecordDraft(kind: "disposal", jobID: jobID, assetTag: job.assetTag, fields: fields), issuer: issuer,
+            in: tx, actor: actor, at: time)
+    }
+}

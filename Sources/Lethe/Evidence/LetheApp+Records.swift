@@ -1,0 +1,163 @@
+import Crypto
+import Foundation
+import LetheCore
+import LetheEvidence
+import LetheStore
+
+extension EventType {
+    /// A signed record (a disposal record, an erasure report) was issued; the payload holds its
+    /// serial and the SHA-256 of its bytes and signature.
+    public static let recordIssued: EventType = "record.issued"
+    /// A signed record was revoked, with a reason.
+    public static let recordRevoked: EventType = "record.revoked"
+}
+
+/// A record about to be issued: its kind and fields; issuance adds the serial, time, issuer and
+/// log index, signs the canonical bytes and logs them.
+public struct RecordDraft: Sendable {
+    /// The kind (`disposal`, `erasure`): part of the record and of its issuance event.
+    public var kind: String
+    /// The job it certifies, if any.
+    public var jobID: Int64?
+    /// The asset it is about, if any.
+    public var assetTag: String?
+    /// The record's own fields (everything but `serial`, `issued_at`, `issuer`, `log_index`, `format`).
+    public var fields: [String: JSONValue]
+
+    /// Creates a draft.
+    public init(kind: String, jobID: Int64? = nil, assetTag: String? = nil, fields: [String: JSONValue]) {
+        self.kind = kind
+        self.jobID = jobID
+        self.assetTag = assetTag
+        self.fields = fields
+    }
+}
+
+/// What signing needs: the issuer identity, the log key, the organisation and serial prefix.
+struct RecordIssuer: Sendable {
+    var identity: IssuerIdentity
+    var logKey: LogSigningKey
+    var organization: String
+    var serialPrefix: String
+}
+
+extension LetheApp {
+    /// Loads (creating on first use) what issuing a record needs; call before opening the transaction.
+    func recordIssuer() throws(LetheError) -> RecordIssuer {
+        let organization = try organization()
+        let prefix = settings[Settings.serialPrefix] ?? Self.serialPrefix(for: organization)
+        guard !prefix.isEmpty, prefix.count <= 16,
+            prefix.allSatisfy({ $0.isASCII && ($0.isUppercase || $0.isNumber) })
+        else {
+            throw LetheError(
+                .usage, "serial prefix '\(prefix)' must be 1 to 16 capital letters or digits (\(Settings.serialPrefix.name))")
+        }
+        return RecordIssuer(
+            identity: try issuerIdentity(), logKey: try logSigningKey(), organization: organization, serialPrefix: prefix)
+    }
+
+    /// `Acme Data Services` → `ADS`; a one-word name → its first six letters, upper-cased.
+    static func serialPrefix(for organization: String) -> String {
+        let words = organization.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).filter { !$0.isEmpty }
+        let letters = words.count > 1 ? String(words.compactMap(\.first)) : String(words.first?.prefix(6) ?? "LETHE")
+        let cleaned = letters.uppercased().filter { $0.isASCII && ($0.isLetter || $0.isNumber) }
+        return cleaned.isEmpty ? "LETHE" : String(cleaned.prefix(16))
+    }
+
+    /// Issues a signed record inside a write transaction: the serial, the canonical bytes, the
+    /// detached CMS signature, the `record.issued` event (a log entry), the stored record and a
+    /// new checkpoint — all in `tx`, so a failure anywhere leaves none of them.
+    ///
+    /// This is the one issuance path; disposal records and other kinds (erasure reports) call it.
+    static func issueRecord(
+        _ draft: RecordDraft, issuer: RecordIssuer, in tx: any StoreWriting, actor: String, at time: Date
+    ) throws(LetheError) -> StoredRecord {
+        let year = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: time).year!
+        let serialStem = "\(issuer.serialPrefix)-\(year)-"
+        let number = try tx.countRecords(serialPrefix: serialStem) + 1
+        let serial = serialStem + String(repeating: "0", count: max(0, 6 - String(number).count)) + String(number)
+        let logIndex = try tx.eventCount()
+        var fields = draft.fields
+        fields["format"] = .string("lethe.record/1")
+        fields["record_type"] = .string(draft.kind)
+        fields["serial"] = .string(serial)
+        fields["issued_at"] = .string(RFC3339.format(time))
+        fields["log_index"] = .integer(logIndex)
+        fields["issuer"] = [
+            "organization": .string(issuer.organization),
+            "certificate_sha256": .string(issuer.identity.certificateFingerprint),
+            "log_origin": .string(issuer.logKey.name),
+        ]
+        let body = try CanonicalJSON.encode(.object(fields))
+        let signature = try RecordSignature.sign(body, identity: issuer.identity, at: time)
+        var payload: [String: JSONValue] = [
+            "serial": .string(serial), "kind": .string(draft.kind),
+            "record_sha256": .string(Hex.encode(SHA256.hash(data: body))),
+            "signature_sha256": .string(Hex.encode(SHA256.hash(data: signature))),
+        ]
+        payload["job"] = draft.jobID.map(JSONValue.integer)
+        let event = try tx.append(
+            EventDraft(type: .recordIssued, assetTag: draft.assetTag, payload: .object(payload)), actor: actor, at: time)
+        guard event.seq == logIndex + 1 else {
+            throw LetheError(.internal, "the issuance event took log index \(event.seq - 1), not \(logIndex)")
+        }
+        let record = StoredRecord(
+            serial: serial, kind: draft.kind, jobID: draft.jobID, assetTag: draft.assetTag, issuedAt: time, body: body,
+            signature: signature, eventSeq: event.seq)
+        try tx.insert(record)
+        _ = try signCheckpoint(in: tx, key: issuer.logKey, at: time)
+        return record
+    }
+
+    /// Revokes a record (a later verification failed, it was issued in error): a `record.revoked`
+    /// event and a revocation row, in one transaction. The record itself stays, unchanged.
+    @discardableResult
+    public func revokeRecord(serial: String, reason: String, actor: String) throws(LetheError) -> RecordRevocation {
+        let actor = try ActorName.validate(actor)
+        let reason = reason.trimmed
+        guard !reason.isEmpty else { throw LetheError(.usage, "revoking \(serial) needs a --reason") }
+        let key = try logSigningKey()
+        let time = now
+        return try store.write { (tx) throws(LetheError) in
+            guard let record = try tx.record(serial: serial) else {
+                throw LetheError(.notFound, "no record has serial \(serial); see 'lethe certificate list'")
+            }
+            if let existing = try tx.revocation(serial: serial) {
+                throw LetheError(
+                    .conflict, "record \(serial) was already revoked at \(RFC3339.format(existing.revokedAt)): \(existing.reason)")
+            }
+            var payload: [String: JSONValue] = [
+                "serial": .string(serial), "kind": .string(record.kind), "reason": .string(reason),
+            ]
+            payload["job"] = record.jobID.map(JSONValue.integer)
+            let event = try tx.append(
+                EventDraft(type: .recordRevoked, assetTag: record.assetTag, payload: .object(payload)), actor: actor,
+                at: time)
+            let revocation = RecordRevocation(serial: serial, reason: reason, revokedAt: time, eventSeq: event.seq)
+            try tx.insert(revocation)
+            _ = try Self.signCheckpoint(in: tx, key: key, at: time)
+            return revocation
+        }
+    }
+
+    /// Records, newest first.
+    public func listRecords(kind: String? = nil, jobID: Int64? = nil, limit: Int? = nil) throws(LetheError)
+        -> [(record: StoredRecord, revocation: RecordRevocation?)]
+    {
+        try store.read { (tx) throws(LetheError) in
+            try tx.records(kind: kind, jobID: jobID, limit: limit).map { (record) throws(LetheError) in
+                (record, try tx.revocation(serial: record.serial))
+            }
+        }
+    }
+
+    /// One record and its revocation, if any.
+    public func recordDetails(serial: String) throws(LetheError) -> (record: StoredRecord, revocation: RecordRevocation?) {
+        try store.read { (tx) throws(LetheError) in
+            guard let record = try tx.record(serial: serial) else {
+                throw LetheError(.notFound, "no record has serial \(serial); see 'lethe certificate list'")
+            }
+            return (record, try tx.revocation(serial: serial))
+        }
+    }
+}
