@@ -134,9 +134,8 @@ public struct EvidenceBundle: Sendable {
             }
             return "log-entry.json records the issuance of record.json and record.p7s at log index \(event.seq - 1)"
         }
-        // The checkpoint, signed by the log key.
+        // The checkpoint (the part of log-proof.txt after its first blank line), signed by the log key.
         var checkpoint: Checkpoint?
-        var proof: TlogProof?
         check("checkpoint") { () throws(LetheError) in
             let key: LogVerifierKey
             if let logKey {
@@ -144,8 +143,11 @@ public struct EvidenceBundle: Sendable {
             } else {
                 key = try LogVerifierKey(parsing: String(decoding: try file(.logKey), as: UTF8.self))
             }
-            proof = try TlogProof(parsing: String(decoding: try file(.logProof), as: UTF8.self))
-            let verified = try Checkpoint.verify(signedNote: proof!.signedCheckpoint, key: key)
+            let text = String(decoding: try file(.logProof), as: UTF8.self)
+            guard let split = text.range(of: "\n\n") else {
+                throw LetheError(.invalidInput, "log-proof.txt has no blank line before its checkpoint")
+            }
+            let verified = try Checkpoint.verify(signedNote: String(text[split.upperBound...]), key: key)
             if let origin = record["issuer"]?["log_origin"]?.stringValue, origin != verified.origin {
                 throw LetheError(.invalidInput, "the checkpoint is from log \(verified.origin), not \(origin)")
             }
@@ -154,11 +156,11 @@ public struct EvidenceBundle: Sendable {
         }
         // The entry's inclusion under the checkpoint.
         check("inclusion") { () throws(LetheError) in
-            guard let proof else { throw LetheError(.invalidInput, "log-proof.txt cannot be read") }
-            guard let checkpoint else { throw LetheError(.invalidInput, "the checkpoint did not verify") }
+            let proof = try TlogProof(parsing: String(decoding: try file(.logProof), as: UTF8.self))
             guard proof.index == record["log_index"]?.integerValue else {
                 throw LetheError(.invalidInput, "log-proof.txt proves index \(proof.index), not the record's log index")
             }
+            guard let checkpoint else { throw LetheError(.invalidInput, "the checkpoint did not verify") }
             let hasher = SHA256LogHasher()
             guard
                 MerkleProofs.verifyInclusion(

@@ -1,0 +1,106 @@
+import Foundation
+import Lethe
+import LetheCore
+import LetheEvidence
+import LetheStore
+import LetheTestSupport
+import Testing
+
+@Suite struct DisposalRecordTests {
+    @Test func aVerifiedJobGetsASignedLoggedRecord() async throws {
+        // Given a shredded SSD whose destruction was attested
+        let fixture = try EvidenceFixture()
+        let job = try fixture.shreddedJob()
+        #expect(job.state == .verified)
+        // When its record is issued
+        let record = try fixture.app.issueDisposalRecord(jobID: job.id, actor: "compliance")
+        // Then it has the next serial, names the log index of its own issuance event, and is checkpointed
+        #expect(record.serial == "ADS-2026-000001")
+        let body = try CanonicalJSON.decode(record.body)
+        #expect(body["log_index"]?.integerValue == record.eventSeq - 1)
+        #expect(body["media"]?["property_number"] == "SSD-1")
+        #expect(body["media"]?["serial_number"] == "S3Z9NB0K")
+        #expect(body["sanitization"]?["method_type"] == "Destroy")
+        #expect(body["sanitization"]?["method_used"] == "Destruct")
+        #expect(body["sanitization"]?["tool"] == "ShredCo HD-400")
+        #expect(body["person_performing"]?["name"] == "tech")
+        #expect(body["validation"]?["name"] == "inspector")
+        #expect(body["person_performing"]?["location"] == "Dock 4, Leeds")
+        #expect(body["evidence"]?.arrayValue?.count == 2)
+        #expect(try CanonicalJSON.encode(body) == record.body)
+        let latest = try fixture.app.store.read { (tx) throws(LetheError) in try tx.latestCheckpoint() }
+        #expect(latest?.size == record.eventSeq)
+        // And the exported bundle verifies
+        let directory = fixture.installation.root.file("bundle")
+        try fixture.app.exportBundle(serial: record.serial, to: directory)
+        let checks = try await LetheApp.verifyBundle(directory: directory, trustFile: nil, logKeyFile: nil)
+        #expect(checks.map(\.name) == ["record", "signature", "log entry", "checkpoint", "inclusion"])
+        #expect(checks.allSatisfy { $0.passed }, "\(checks.filter { !$0.passed })")
+        // A second record for the same job is refused
+        #expect(throws: LetheError.self) { try fixture.app.issueDisposalRecord(jobID: job.id, actor: "compliance") }
+    }
+
+    @Test func anUnverifiedJobIsRefusedAndNothingChanges() throws {
+        let fixture = try EvidenceFixture()
+        let job = try fixture.shreddedJob(verify: false)
+        let before = try fixture.counts()
+        let error = #expect(throws: LetheError.self) {
+            try fixture.app.issueDisposalRecord(jobID: job.id, actor: "compliance")
+        }
+        #expect(error?.code == .illegalTransition)
+        #expect(error?.message.contains("only for a verified job") == true)
+        #expect(try fixture.counts() == before)
+    }
+
+    /// A failure after the record was signed but before it was stored leaves neither a record,
+    /// nor its event, nor a log entry, nor a checkpoint.
+    @Test func aFailureBetweenSigningAndStoringLeavesNothing() throws {
+        let fixture = try EvidenceFixture()
+        let job = try fixture.shreddedJob()
+        try fixture.installation.rawSQL(
+            "CREATE TRIGGER crash BEFORE INSERT ON signed_record BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+        let before = try fixture.counts()
+        let bodiesBefore = try fixture.app.store.read { (tx) throws(LetheError) in try tx.eventCount() }
+        #expect(throws: LetheError.self) { try fixture.app.issueDisposalRecord(jobID: job.id, actor: "compliance") }
+        #expect(try fixture.counts() == before)
+        #expect(try fixture.app.store.read { (tx) throws(LetheError) in try tx.eventCount() } == bodiesBefore)
+        // And once the fault is gone, the record takes the first serial and the next log index
+        try fixture.installation.rawSQL("DROP TRIGGER crash")
+        let record = try fixture.app.issueDisposalRecord(jobID: job.id, actor: "compliance")
+        #expect(record.serial == "ADS-2026-000001")
+        #expect(record.eventSeq == bodiesBefore + 1)
+        #expect(try fixture.app.verifyLog().passed)
+    }
+
+    @Test func revocationIsAnEventAndAllowsANewRecord() throws {
+        let fixture = try EvidenceFixture()
+        let job = try fixture.shreddedJob()
+        let record = try fixture.app.issueDisposalRecord(jobID: job.id, actor: "compliance")
+        let revocation = try fixture.app.revokeRecord(serial: record.serial, reason: "re-verification failed", actor: "qa")
+        let last = try fixture.app.store.read { (tx) throws(LetheError) in try tx.lastEvent() }
+        #expect(last?.type == .recordRevoked)
+        #expect(last?.seq == revocation.eventSeq)
+        #expect(try fixture.app.recordDetails(serial: record.serial).revocation?.reason == "re-verification failed")
+        #expect(throws: LetheError.self) { try fixture.app.revokeRecord(serial: record.serial, reason: "again", actor: "qa") }
+        let second = try fixture.app.issueDisposalRecord(jobID: job.id, actor: "compliance")
+        #expect(second.serial == "ADS-2026-000002")
+        #expect(try fixture.app.listRecords().map(\.record.serial) == ["ADS-2026-000002", "ADS-2026-000001"])
+    }
+
+    @Test func issuanceNeedsAnOrganisation() throws {
+        var fixture = try EvidenceFixture()
+        let job = try fixture.shreddedJob()
+        fixture.app.settings[Settings.organization] = nil
+        let error = #expect(throws: LetheError.self) { try fixture.app.issueDisposalRecord(jobID: job.id, actor: "c") }
+        #expect(error?.message.contains("LETHE_ORGANIZATION") == true)
+    }
+
+    @Test func keysAreCreatedPrivate() throws {
+        let fixture = try EvidenceFixture()
+        _ = try fixture.app.issuerIdentity()
+        for path in [fixture.installation.dataDirectory.logKeyPath, fixture.installation.dataDirectory.issuerKeyPath] {
+            let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(path)")
+        }
+    }
+}
