@@ -3,9 +3,10 @@ import LetheCore
 /// The `VERIFY.txt` of a bundle: the exact commands that check each part by hand.
 enum VerifyInstructions {
     static func text(serial: String, logIndex: Int64, signingTime: String) -> String {
-        """
-        Evidence bundle for record \(serial)
-        ======================================
+        let title = "Evidence bundle for record \(serial)"
+        return """
+        \(title)
+        \(String(repeating: "=", count: title.count))
 
         Files
           record.json     the record: canonical JSON, the exact bytes that were signed
