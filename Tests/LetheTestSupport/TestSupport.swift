@@ -143,6 +143,11 @@ public struct LetheCLI: Sendable {
 
     /// Runs `lethe ARGS…` with `--data-dir` set through the environment.
     public func run(_ arguments: String...) throws -> Result {
+        try run(arguments)
+    }
+
+    /// Runs `lethe ARGS…` with an argument array.
+    public func run(_ arguments: [String]) throws -> Result {
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = arguments
