@@ -87,6 +87,22 @@ import Testing
         #expect(try fixture.app.listRecords().map(\.record.serial) == ["ADS-2026-000002", "ADS-2026-000001"])
     }
 
+    @Test func thePolicyCanAskForTheRecordOnVerification() throws {
+        let fixture = try EvidenceFixture()
+        let job = try fixture.shreddedJob(autoIssue: true)
+        let records = try fixture.app.listRecords(jobID: job.id)
+        #expect(records.map(\.record.serial) == ["ADS-2026-000001"])
+        #expect(try fixture.policies(autoIssue: true).set.sanitization[0].issueRecord)
+        // Without the key the policy version is what it was before the key existed.
+        #expect(try fixture.policies(autoIssue: false).set.json["sanitization"]?.arrayValue?[0]["issue_record"] == nil)
+    }
+
+    @Test func withoutTheKeyNoRecordIsIssuedOnVerification() throws {
+        let fixture = try EvidenceFixture()
+        let job = try fixture.shreddedJob()
+        #expect(try fixture.app.listRecords(jobID: job.id).isEmpty)
+    }
+
     @Test func issuanceNeedsAnOrganisation() throws {
         var fixture = try EvidenceFixture()
         let job = try fixture.shreddedJob()

@@ -11,7 +11,7 @@ struct EvidenceFixture {
     let installation: TestInstallation
     var app: LetheApp
 
-    init(autoIssue: Bool = false) throws {
+    init() throws {
         installation = try TestInstallation()
         app = installation.app
         app.settings[Settings.organization] = "Acme Data Services"
@@ -30,7 +30,7 @@ struct EvidenceFixture {
                 method: destroy
                 techniques: [shred]
                 verification: {mode: attest}
-                deadline: P30D\(autoIssue ? "\n    issue_record: automatic" : "")
+                deadline: P30D\(autoIssue ? "\n    issue_record: true" : "")
 
             """)
         return try LetheApp.loadPolicies(directory: directory)

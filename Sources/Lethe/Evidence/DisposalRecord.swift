@@ -166,3 +166,22 @@ extension LetheApp {
             in: tx, actor: actor, at: time)
     }
 }
+
+extension LetheApp {
+    /// After a job is verified: issues its disposal record when the policy rule for its asset says
+    /// `issue_record: true`. Issuance is its own transaction; when it cannot be done (no
+    /// organisation configured) the verification stands, a warning is logged, and the record can
+    /// be issued later with `lethe certificate issue`.
+    func issueRecordIfPolicyAsks(job: DisposalJob, policies: LoadedPolicies, actor: String) {
+        do {
+            let asset = try store.read { (tx) throws(LetheError) in try Self.requireAsset(job.assetTag, in: tx) }
+            guard policies.set.rule(for: asset.mediaType, asset.classification)?.issueRecord == true else { return }
+            let record = try issueDisposalRecord(jobID: job.id, actor: actor)
+            logger.info("issued disposal record", metadata: ["record.serial": "\(record.serial)", "job.id": "\(job.id)"])
+        } catch {
+            logger.warning(
+                "the policy asks for a disposal record but it could not be issued; use 'lethe certificate issue'",
+                metadata: ["job.id": "\(job.id)", "error": "\(error.message)"])
+        }
+    }
+}
