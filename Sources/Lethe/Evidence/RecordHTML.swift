@@ -3,9 +3,9 @@ import LetheCore
 /// The human-readable `record.html` of a bundle: the record's fields in a table, filled into a
 /// template (a copy of which is `certificates/record.html.template`; a test keeps them equal).
 /// The HTML is for people; the signed bytes are `record.json`.
-enum RecordHTML {
-    /// The template: `{{title}}`, `{{serial}}`, `{{status}}` and `{{rows}}` are replaced.
-    static let template = """
+public enum RecordHTML {
+    /// The template: `{{title}}`, `{{serial}}`, `{{status}}` and `{{rows}}` are replaced (HTML-escaped).
+    public static let template = """
         <!DOCTYPE html>
         <html lang="en">
         <head>
