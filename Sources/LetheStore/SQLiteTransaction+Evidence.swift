@@ -193,9 +193,10 @@ extension SQLiteTransaction {
 
     func countRecords(serialPrefix prefix: String) throws(LetheError) -> Int {
         try guarded {
+            // A range of the primary key: serials are ASCII, and '\u{7F}' sorts after all of them.
             try Int.fetchOne(
-                db, sql: "SELECT count(*) FROM signed_record WHERE substr(serial, 1, ?) = ?",
-                arguments: [prefix.utf8.count, prefix]) ?? 0
+                db, sql: "SELECT count(*) FROM signed_record WHERE serial >= ? AND serial < ?",
+                arguments: [prefix, prefix + "\u{7F}"]) ?? 0
         }
     }
 

@@ -103,6 +103,20 @@ import Testing
         #expect(try fixture.app.listRecords(jobID: job.id).isEmpty)
     }
 
+    @Test func aBatchIssuesEveryMissingRecordWithOneCheckpoint() throws {
+        let fixture = try EvidenceFixture()
+        let first = try fixture.shreddedJob("SSD-1")
+        _ = try fixture.shreddedJob("SSD-2")
+        try fixture.app.issueDisposalRecord(jobID: first.id, actor: "compliance")
+        let checkpointsBefore = try fixture.installation.count("log_checkpoint")
+        let issued = try fixture.app.issuePendingDisposalRecords(actor: "compliance")
+        #expect(issued.map(\.serial) == ["ADS-2026-000002"])
+        #expect(issued.first?.assetTag == "SSD-2")
+        #expect(try fixture.installation.count("log_checkpoint") == checkpointsBefore + 1)
+        #expect(try fixture.app.issuePendingDisposalRecords(actor: "compliance").isEmpty)
+        #expect(try fixture.app.verifyLog().passed)
+    }
+
     @Test func issuanceNeedsAnOrganisation() throws {
         var fixture = try EvidenceFixture()
         let job = try fixture.shreddedJob()

@@ -136,9 +136,38 @@ extension LetheApp {
         }
     }
 
+    /// Issues the records of every verified job that has none (or only revoked ones), in one
+    /// transaction with one checkpoint at its end; returns them in job order.
+    public func issuePendingDisposalRecords(
+        details: DisposalRecordDetails = DisposalRecordDetails(), actor: String
+    ) throws(LetheError) -> [StoredRecord] {
+        let actor = try ActorName.validate(actor)
+        let issuer = try recordIssuer()
+        let time = now
+        return try store.write { (tx) throws(LetheError) in
+            var issued: [StoredRecord] = []
+            let firstNumber = try tx.countRecords(serialPrefix: Self.serialStem(issuer, time)) + 1
+            let jobs = try tx.jobs(JobQuery(states: [.verified])).sorted { $0.id < $1.id }
+            for job in jobs {
+                var hasValidRecord = false
+                for record in try tx.records(kind: "disposal", jobID: job.id, limit: nil)
+                where try tx.revocation(serial: record.serial) == nil {
+                    hasValidRecord = true
+                }
+                if hasValidRecord { continue }
+                issued.append(
+                    try Self.issueDisposalRecord(
+                        jobID: job.id, details: details, issuer: issuer, settings: settings, in: tx, actor: actor,
+                        at: time, checkpoint: false, number: firstNumber + issued.count))
+            }
+            if !issued.isEmpty { _ = try Self.signCheckpoint(in: tx, key: issuer.logKey, at: time) }
+            return issued
+        }
+    }
+
     static func issueDisposalRecord(
         jobID: Int64, details: DisposalRecordDetails, issuer: RecordIssuer, settings: Settings,
-        in tx: any StoreWriting, actor: String, at time: Date
+        in tx: any StoreWriting, actor: String, at time: Date, checkpoint: Bool = true, number: Int? = nil
     ) throws(LetheError) -> StoredRecord {
         let job = try requireJob(jobID, in: tx)
         guard job.state == .verified else {
@@ -163,7 +192,7 @@ extension LetheApp {
             details: details, settings: settings, organization: issuer.organization)
         return try issueRecord(
             RecordDraft(kind: "disposal", jobID: jobID, assetTag: job.assetTag, fields: fields), issuer: issuer,
-            in: tx, actor: actor, at: time)
+            in: tx, actor: actor, at: time, checkpoint: checkpoint, number: number)
     }
 }
 

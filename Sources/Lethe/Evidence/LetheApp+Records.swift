@@ -56,6 +56,12 @@ extension LetheApp {
             identity: try issuerIdentity(), logKey: try logSigningKey(), organization: organization, serialPrefix: prefix)
     }
 
+    /// `PREFIX-YEAR-`: the serials of records issued at `time` start with it.
+    static func serialStem(_ issuer: RecordIssuer, _ time: Date) -> String {
+        let year = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: time).year!
+        return "\(issuer.serialPrefix)-\(year)-"
+    }
+
     /// `Acme Data Services` → `ADS`; a one-word name → its first six letters, upper-cased.
     static func serialPrefix(for organization: String) -> String {
         let words = organization.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).filter { !$0.isEmpty }
@@ -69,12 +75,21 @@ extension LetheApp {
     /// new checkpoint — all in `tx`, so a failure anywhere leaves none of them.
     ///
     /// This is the one issuance path; disposal records and other kinds (erasure reports) call it.
+    ///
+    /// - Parameters:
+    ///   - checkpoint: false only inside a batch that signs one checkpoint at its end.
+    ///   - number: the serial's number when a batch counts them itself (else the next one is read).
     static func issueRecord(
-        _ draft: RecordDraft, issuer: RecordIssuer, in tx: any StoreWriting, actor: String, at time: Date
+        _ draft: RecordDraft, issuer: RecordIssuer, in tx: any StoreWriting, actor: String, at time: Date,
+        checkpoint: Bool = true, number givenNumber: Int? = nil
     ) throws(LetheError) -> StoredRecord {
-        let year = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: time).year!
-        let serialStem = "\(issuer.serialPrefix)-\(year)-"
-        let number = try tx.countRecords(serialPrefix: serialStem) + 1
+        let serialStem = Self.serialStem(issuer, time)
+        let number: Int
+        if let given = givenNumber {
+            number = given
+        } else {
+            number = try tx.countRecords(serialPrefix: serialStem) + 1
+        }
         let serial = serialStem + String(repeating: "0", count: max(0, 6 - String(number).count)) + String(number)
         let logIndex = try tx.eventCount()
         var fields = draft.fields
@@ -105,7 +120,7 @@ extension LetheApp {
             serial: serial, kind: draft.kind, jobID: draft.jobID, assetTag: draft.assetTag, issuedAt: time, body: body,
             signature: signature, eventSeq: event.seq)
         try tx.insert(record)
-        _ = try signCheckpoint(in: tx, key: issuer.logKey, at: time)
+        if checkpoint { _ = try signCheckpoint(in: tx, key: issuer.logKey, at: time) }
         return record
     }
 

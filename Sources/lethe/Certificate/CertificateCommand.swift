@@ -46,11 +46,14 @@ struct CertificateIssue: ParsableCommand {
         commandName: "issue", abstract: "Issue the signed disposal record of a verified job.",
         discussion: """
             Signing, storing the record, its issuance event, the log entry and a new checkpoint happen
-            in one transaction. Example:
+            in one transaction. --all-verified issues every missing record in one transaction. Examples:
               lethe certificate issue --job 12 --performer-title 'Technician' --validator-title 'QA lead'
+              lethe certificate issue --all-verified
             """)
 
-    @Option(name: .long, help: "The verified job.") var job: Int64
+    @Option(name: .long, help: "The verified job.") var job: Int64?
+    @Flag(name: .long, help: "Issue the record of every verified job that has none, in one transaction.")
+    var allVerified = false
     @Option(name: .long, help: "Title of the person who performed the sanitization (Appendix G).")
     var performerTitle: String?
     @Option(name: .long, help: "Title of the person who validated it (Appendix G).") var validatorTitle: String?
@@ -69,7 +72,18 @@ struct CertificateIssue: ParsableCommand {
             let details = DisposalRecordDetails(
                 performerTitle: performerTitle, validatorTitle: validatorTitle, dataBackedUp: dataBackedUp,
                 backupLocation: backupLocation, postSanitizationClassification: postClassification, notes: notes)
-            let record = try issuer.openApp(global).issueDisposalRecord(jobID: job, details: details, actor: write.actor)
+            let app = try issuer.openApp(global)
+            if allVerified {
+                let records = try app.issuePendingDisposalRecords(details: details, actor: write.actor)
+                if output.json {
+                    Output.printJSON(.array(records.map { RecordView.json($0, nil) }))
+                } else {
+                    print("issued \(records.count) records\(records.isEmpty ? "" : ": \(records[0].serial) … \(records[records.count - 1].serial)")")
+                }
+                return
+            }
+            guard let job else { throw LetheError(.usage, "give --job ID, or --all-verified") }
+            let record = try app.issueDisposalRecord(jobID: job, details: details, actor: write.actor)
             if output.json {
                 Output.printJSON(RecordView.json(record, nil))
             } else {
