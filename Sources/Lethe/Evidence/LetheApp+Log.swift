@@ -108,3 +108,24 @@ extension LetheApp {
     /// The log's public key.
     public func logVerifierKey() throws(LetheError) -> LogVerifierKey { try logSigningKey().verifier }
 }
+
+extension LetheApp {
+    /// Computes `count` inclusion proofs of spread-out entries against the newest checkpoint, each
+    /// in its own read transaction as `log prove` does, and returns the mean seconds per proof
+    /// (for `scripts/bench-evidence.sh`).
+    public func timeInclusionProofs(count: Int) throws(LetheError) -> (meanSeconds: Double, size: Int64) {
+        let size = try store.read { (tx) throws(LetheError) in try tx.latestCheckpoint()?.size } ?? 0
+        guard size > 0, count > 0 else { throw LetheError(.usage, "sign a checkpoint first: lethe log checkpoint") }
+        let start = DispatchTime.now().uptimeNanoseconds
+        var index = Int64(7)
+        for _ in 0..<count {
+            index = (index &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407) & Int64.max
+            let target = index % size
+            _ = try store.read { (tx) throws(LetheError) in
+                try MerkleTree(hasher: Self.logHasher, source: tx).inclusionProof(index: target, size: size)
+            }
+        }
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return (elapsed / Double(count), size)
+    }
+}

@@ -49,12 +49,22 @@ struct LogProve: ParsableCommand {
         commandName: "prove", abstract: "Print the C2SP tlog-proof that entry N is in the log.",
         discussion: "Entry N is event N+1. Example:\n  lethe log prove --index 41 > entry-41.tlog-proof")
 
-    @Option(name: .long, help: "The entry's 0-based index.") var index: Int64
+    @Option(name: .long, help: "The entry's 0-based index.") var index: Int64?
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Benchmark: time this many proofs of spread-out entries instead.", visibility: .hidden))
+    var timeProofs: Int?
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
         try reporting(json: output.json) { () throws(LetheError) in
+            if let timeProofs {
+                let (mean, size) = try global.openApp().timeInclusionProofs(count: timeProofs)
+                print("\(timeProofs) proofs in a log of \(size) entries: mean \(String(format: "%.1f", mean * 1e6)) µs")
+                return
+            }
+            guard let index else { throw LetheError(.usage, "give the entry's --index N") }
             let proof = try global.openApp().inclusionProof(index: index)
             if output.json {
                 Output.printJSON([
