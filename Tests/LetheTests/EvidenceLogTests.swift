@@ -44,6 +44,16 @@ import Testing
                 hasher: hasher))
         #expect(try fixture.app.verifyLog().passed)
         #expect(try fixture.app.verifyLog().checkpoints == 2)
+        // An auditor who kept the first checkpoint checks the proof offline; a changed root fails.
+        let text = try ConsistencyProofText(parsing: consistency.text)
+        let (kept, newer) = try text.check(kept: first.note, key: key)
+        #expect(kept.size == 40 && newer.size == 57)
+        var forged = text
+        forged.fromRoot = Array(repeating: 0, count: 32)
+        #expect(throws: LetheError.self) { try forged.check(kept: first.note, key: key) }
+        var shortened = text
+        shortened.hashes.removeLast()
+        #expect(throws: LetheError.self) { try shortened.check(kept: first.note, key: key) }
     }
 
     private static func tampered(_ sql: String) throws -> LogVerificationReport {

@@ -14,11 +14,11 @@ public struct ConsistencyProof: Sendable {
     /// The checkpoint the proof leads to.
     public var checkpoint: StoredCheckpoint
 
-    /// The proof's text: a header line, the sizes and old root, the hashes, a blank line, the checkpoint.
+    /// The proof's text (``ConsistencyProofText``): a header line, the old size and root, the
+    /// hashes, a blank line, the checkpoint.
     public var text: String {
-        var out = "lethe.log/consistency-proof@v1\nold \(fromSize) \(StrictBase64.encode(fromRoot))\n"
-        for hash in hashes { out += StrictBase64.encode(hash) + "\n" }
-        return out + "\n" + checkpoint.note
+        ConsistencyProofText(fromSize: fromSize, fromRoot: fromRoot, hashes: hashes, signedCheckpoint: checkpoint.note)
+            .text
     }
 }
 
@@ -84,7 +84,8 @@ extension LetheApp {
         }
     }
 
-    /// The consistency proof from the tree of `fromSize` entries to the newest checkpoint.
+    /// The consistency proof from the tree of `fromSize` entries to a checkpoint of the current
+    /// head (signed now unless the newest one already covers it).
     public func consistencyProof(from fromSize: Int64) throws(LetheError) -> ConsistencyProof {
         let key = try logSigningKey()
         let time = now
@@ -93,11 +94,7 @@ extension LetheApp {
             guard fromSize >= 0, fromSize <= count else {
                 throw LetheError(.usage, "--from \(fromSize) is beyond the log's \(count) entries")
             }
-            var checkpoint = try tx.latestCheckpoint()
-            if checkpoint.map({ $0.size < fromSize }) ?? true {
-                checkpoint = try Self.signCheckpoint(in: tx, key: key, at: time)
-            }
-            let signed = checkpoint!
+            let signed = try Self.signCheckpoint(in: tx, key: key, at: time)
             let tree = MerkleTree(hasher: Self.logHasher, source: tx)
             return ConsistencyProof(
                 fromSize: fromSize, fromRoot: try tree.root(size: fromSize),

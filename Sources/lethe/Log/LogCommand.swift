@@ -15,7 +15,10 @@ struct LogCommand: ParsableCommand {
             the key from 'lethe log key') outside this installation: the log shows tampering only
             against checkpoints someone else kept.
             """,
-        subcommands: [LogCheckpoint.self, LogProve.self, LogConsistency.self, LogVerify.self, LogKey.self]
+        subcommands: [
+            LogCheckpoint.self, LogProve.self, LogConsistency.self, LogCheckConsistency.self, LogVerify.self,
+            LogKey.self,
+        ]
     )
 }
 
@@ -167,6 +170,44 @@ struct LogKey: ParsableCommand {
                 ])
             } else {
                 print(key.publicFile, terminator: "")
+            }
+        }
+    }
+}
+
+/// `lethe log check-consistency PROOF --kept CHECKPOINT --log-key FILE`.
+struct LogCheckConsistency: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-consistency",
+        abstract: "Check offline that a consistency proof extends a checkpoint you kept.",
+        discussion: """
+            Needs no installation: for auditors. Exits 65 when the check fails. Example:
+              lethe log check-consistency proof.txt --kept checkpoint-2026-10-31.txt --log-key lethe-log-key.pub
+            """)
+
+    @Argument(help: "The output of 'lethe log consistency --from SIZE'.") var proof: String
+    @Option(name: .long, help: "The checkpoint you kept (a signed note).") var kept: String
+    @Option(name: .long, help: "The log key you kept (from 'lethe log key').") var logKey: String
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        try reporting(json: output.json) { () throws(LetheError) in
+            func text(_ path: String) throws(LetheError) -> String {
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw LetheError(.notFound, "cannot read \(path)")
+                }
+                return String(decoding: data, as: UTF8.self)
+            }
+            let key = try LogVerifierKey(parsing: try text(logKey))
+            let (kept, newer) = try ConsistencyProofText(parsing: try text(proof)).check(
+                kept: try text(self.kept), key: key)
+            if output.json {
+                Output.printJSON([
+                    "passed": true, "kept_size": .integer(kept.size), "new_size": .integer(newer.size),
+                    "new_root": .string(StrictBase64.encode(newer.root)),
+                ])
+            } else {
+                print("consistent: the log of \(newer.size) entries extends the checkpoint you kept (\(kept.size) entries)")
             }
         }
     }
