@@ -99,6 +99,8 @@ public struct RecordRevocation: Sendable, Hashable {
 public protocol EvidenceStoreReading: LogTreeReading {
     /// Stored log entries from log index `from` (0-based), at most `limit`, in row order.
     func logEntries(from index: Int64, limit: Int) throws(LetheError) -> [StoredLogEntry]
+    /// The events of one type about one asset, in log order (one indexed query).
+    func events(assetTag: String, type: EventType) throws(LetheError) -> [Event]
     /// The bytes of log entry `index` (0-based), or nil.
     func logEntry(index: Int64) throws(LetheError) -> [UInt8]?
     /// Every stored checkpoint, smallest first.

@@ -110,6 +110,15 @@ extension SQLiteTransaction {
         }
     }
 
+    func events(assetTag: String, type: EventType) throws(LetheError) -> [Event] {
+        let bodies = try guarded {
+            try Data.fetchAll(
+                db.cachedStatement(sql: "SELECT body FROM event WHERE asset_tag = ? AND type = ? ORDER BY seq"),
+                arguments: [assetTag, type.rawValue])
+        }
+        return try bodies.map { (body) throws(LetheError) in try Event(storedBytes: [UInt8](body)) }
+    }
+
     func logEntry(index: Int64) throws(LetheError) -> [UInt8]? {
         try guarded {
             try Data.fetchOne(db.cachedStatement(sql: "SELECT body FROM event WHERE seq = ?"), arguments: [index + 1])
@@ -171,7 +180,7 @@ extension SQLiteTransaction {
     }
 
     private func fetchRecords(_ sql: String, _ arguments: StatementArguments) throws(LetheError) -> [StoredRecord] {
-        let rows = try guarded { try Row.fetchAll(db, sql: sql, arguments: arguments) }
+        let rows = try guarded { try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments) }
         return try rows.map { (row) throws(LetheError) in
             let body: Data = row[5]
             let signature: Data = row[6]
@@ -184,7 +193,8 @@ extension SQLiteTransaction {
     func revocation(serial: String) throws(LetheError) -> RecordRevocation? {
         let row = try guarded {
             try Row.fetchOne(
-                db, sql: "SELECT serial, reason, revoked_at, event_seq FROM record_revocation WHERE serial = ?",
+                db.cachedStatement(
+                    sql: "SELECT serial, reason, revoked_at, event_seq FROM record_revocation WHERE serial = ?"),
                 arguments: [serial])
         }
         guard let row else { return nil }
@@ -202,8 +212,9 @@ extension SQLiteTransaction {
 
     func insert(_ record: StoredRecord) throws(LetheError) {
         try guarded {
-            try db.execute(
-                sql: "INSERT INTO signed_record (\(Self.recordColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            try db.cachedStatement(
+                sql: "INSERT INTO signed_record (\(Self.recordColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            ).execute(
                 arguments: [
                     record.serial, record.kind, record.jobID, record.assetTag, RFC3339.format(record.issuedAt),
                     Data(record.body), Data(record.signature), record.eventSeq,

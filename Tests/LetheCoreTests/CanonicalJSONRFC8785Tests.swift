@@ -45,6 +45,26 @@ private let referenceImplementationIsInstalled: Bool = {
         #expect(try CanonicalJSON.string(.integer(-JSONValue.maxSafeInteger)) == "-9007199254740991")
     }
 
+    @Test func theParserReadsBackEveryGeneratedRecord() throws {
+        var generator = SplitMix64(seed: 9)
+        for _ in 0..<500 {
+            let value = Self.record(&generator, depth: 0)
+            #expect(try CanonicalJSON.decode(try CanonicalJSON.encode(value)) == value)
+        }
+    }
+
+    @Test func theParserAcceptsJSONAndRefusesWhatIsNotOfTheSubset() throws {
+        #expect(try CanonicalJSON.decode(Array(#" { "a" : [ 1 , -2 , "\ud83d\ude00\u00e9\/" ] } "#.utf8)) == ["a": [1, -2, "😀é/"]])
+        #expect(try CanonicalJSON.decode(Array("0".utf8)) == 0)
+        let refused = [
+            "[01]", "[1.0]", "[1e3]", "[-]", #"{"a":1,"a":2}"#, "[1] x", "[1,]", #"["\ud83d"]"#, "\"a\u{1}\"", #"["\q"]"#,
+            "[9007199254740992]", "{\"a\" 1}", "", "[",
+        ]
+        for bad in refused {
+            #expect(throws: LetheError.self, "\(bad)") { try CanonicalJSON.decode(Array(bad.utf8)) }
+        }
+    }
+
     /// Generated records, compared byte for byte with the `rfc8785` Python package.
     @Test(.enabled(if: referenceImplementationIsInstalled, "needs python3 with the rfc8785 package (pip install rfc8785)"))
     func matchesTheReferenceImplementationOnGeneratedRecords() throws {

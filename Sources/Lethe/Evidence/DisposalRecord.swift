@@ -145,54 +145,58 @@ extension LetheApp {
         let issuer = try recordIssuer()
         let time = now
         return try store.write { (tx) throws(LetheError) in
-            var issued: [StoredRecord] = []
-            let firstNumber = try tx.countRecords(serialPrefix: Self.serialStem(issuer, time)) + 1
-            let jobs = try tx.jobs(JobQuery(states: [.verified])).sorted { $0.id < $1.id }
-            for job in jobs {
+            var drafts: [RecordDraft] = []
+            for job in try tx.jobs(JobQuery(states: [.verified])).sorted(by: { $0.id < $1.id }) {
                 var hasValidRecord = false
                 for record in try tx.records(kind: "disposal", jobID: job.id, limit: nil)
                 where try tx.revocation(serial: record.serial) == nil {
                     hasValidRecord = true
                 }
                 if hasValidRecord { continue }
-                issued.append(
-                    try Self.issueDisposalRecord(
-                        jobID: job.id, details: details, issuer: issuer, settings: settings, in: tx, actor: actor,
-                        at: time, checkpoint: false, number: firstNumber + issued.count))
+                drafts.append(
+                    try Self.disposalRecordDraft(
+                        job: job, details: details, organization: issuer.organization, settings: settings, in: tx))
             }
-            if !issued.isEmpty { _ = try Self.signCheckpoint(in: tx, key: issuer.logKey, at: time) }
-            return issued
+            return try Self.issueRecords(drafts, issuer: issuer, in: tx, actor: actor, at: time)
         }
     }
 
     static func issueDisposalRecord(
         jobID: Int64, details: DisposalRecordDetails, issuer: RecordIssuer, settings: Settings,
-        in tx: any StoreWriting, actor: String, at time: Date, checkpoint: Bool = true, number: Int? = nil
+        in tx: any StoreWriting, actor: String, at time: Date
     ) throws(LetheError) -> StoredRecord {
         let job = try requireJob(jobID, in: tx)
-        guard job.state == .verified else {
-            throw LetheError(
-                .illegalTransition,
-                "job \(jobID) is \(job.state.rawValue); a disposal record is issued only for a verified job")
-        }
         for existing in try tx.records(kind: "disposal", jobID: jobID, limit: nil)
         where try tx.revocation(serial: existing.serial) == nil {
             throw LetheError(.conflict, "job \(jobID) already has disposal record \(existing.serial)")
         }
+        let draft = try disposalRecordDraft(
+            job: job, details: details, organization: issuer.organization, settings: settings, in: tx)
+        return try issueRecord(draft, issuer: issuer, in: tx, actor: actor, at: time)
+    }
+
+    /// The draft of a verified job's disposal record; refused when the job is not verified.
+    static func disposalRecordDraft(
+        job: DisposalJob, details: DisposalRecordDetails, organization: String, settings: Settings,
+        in tx: any StoreReading
+    ) throws(LetheError) -> RecordDraft {
+        guard job.state == .verified else {
+            throw LetheError(
+                .illegalTransition,
+                "job \(job.id) is \(job.state.rawValue); a disposal record is issued only for a verified job")
+        }
         let asset = try requireAsset(job.assetTag, in: tx)
         guard
-            let verification = try tx.events(assetTag: job.assetTag).last(where: {
-                $0.type == .jobVerified && $0.payload["job"]?.integerValue == jobID
+            let verification = try tx.events(assetTag: job.assetTag, type: .jobVerified).last(where: {
+                $0.payload["job"]?.integerValue == job.id
             })
         else {
-            throw LetheError(.internal, "job \(jobID) is verified but its job.verified event is missing")
+            throw LetheError(.internal, "job \(job.id) is verified but its job.verified event is missing")
         }
         let fields = DisposalRecordFields.fields(
-            job: job, asset: asset, evidence: try tx.evidence(jobID: jobID), verification: verification,
-            details: details, settings: settings, organization: issuer.organization)
-        return try issueRecord(
-            RecordDraft(kind: "disposal", jobID: jobID, assetTag: job.assetTag, fields: fields), issuer: issuer,
-            in: tx, actor: actor, at: time, checkpoint: checkpoint, number: number)
+            job: job, asset: asset, evidence: try tx.evidence(jobID: job.id), verification: verification,
+            details: details, settings: settings, organization: organization)
+        return RecordDraft(kind: "disposal", jobID: job.id, assetTag: job.assetTag, fields: fields)
     }
 }
 

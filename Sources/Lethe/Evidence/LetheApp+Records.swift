@@ -39,6 +39,8 @@ struct RecordIssuer: Sendable {
     var logKey: LogSigningKey
     var organization: String
     var serialPrefix: String
+    /// The SHA-256 of the issuer certificate, computed once.
+    var fingerprint: String
 }
 
 extension LetheApp {
@@ -52,8 +54,10 @@ extension LetheApp {
             throw LetheError(
                 .usage, "serial prefix '\(prefix)' must be 1 to 16 capital letters or digits (\(Settings.serialPrefix.name))")
         }
+        let identity = try issuerIdentity()
         return RecordIssuer(
-            identity: try issuerIdentity(), logKey: try logSigningKey(), organization: organization, serialPrefix: prefix)
+            identity: identity, logKey: try logSigningKey(), organization: organization, serialPrefix: prefix,
+            fingerprint: identity.certificateFingerprint)
     }
 
     /// `PREFIX-YEAR-`: the serials of records issued at `time` start with it.
@@ -74,54 +78,72 @@ extension LetheApp {
     /// detached CMS signature, the `record.issued` event (a log entry), the stored record and a
     /// new checkpoint — all in `tx`, so a failure anywhere leaves none of them.
     ///
-    /// This is the one issuance path; disposal records and other kinds (erasure reports) call it.
-    ///
-    /// - Parameters:
-    ///   - checkpoint: false only inside a batch that signs one checkpoint at its end.
-    ///   - number: the serial's number when a batch counts them itself (else the next one is read).
+    /// This is the one issuance path; disposal records and other kinds (erasure reports) call it
+    /// (or ``issueRecords(_:issuer:in:actor:at:)`` for several at once).
     static func issueRecord(
-        _ draft: RecordDraft, issuer: RecordIssuer, in tx: any StoreWriting, actor: String, at time: Date,
-        checkpoint: Bool = true, number givenNumber: Int? = nil
+        _ draft: RecordDraft, issuer: RecordIssuer, in tx: any StoreWriting, actor: String, at time: Date
     ) throws(LetheError) -> StoredRecord {
+        try issueRecords([draft], issuer: issuer, in: tx, actor: actor, at: time)[0]
+    }
+
+    /// Issues several records in one transaction: serials and log indexes in order, the signatures
+    /// computed on every core, one `record.issued` event per record, one checkpoint at the end.
+    static func issueRecords(
+        _ drafts: [RecordDraft], issuer: RecordIssuer, in tx: any StoreWriting, actor: String, at time: Date
+    ) throws(LetheError) -> [StoredRecord] {
+        guard !drafts.isEmpty else { return [] }
         let serialStem = Self.serialStem(issuer, time)
-        let number: Int
-        if let given = givenNumber {
-            number = given
-        } else {
-            number = try tx.countRecords(serialPrefix: serialStem) + 1
-        }
-        let serial = serialStem + String(repeating: "0", count: max(0, 6 - String(number).count)) + String(number)
-        let logIndex = try tx.eventCount()
-        var fields = draft.fields
-        fields["format"] = .string("lethe.record/1")
-        fields["record_type"] = .string(draft.kind)
-        fields["serial"] = .string(serial)
-        fields["issued_at"] = .string(RFC3339.format(time))
-        fields["log_index"] = .integer(logIndex)
-        fields["issuer"] = [
+        let firstNumber = try tx.countRecords(serialPrefix: serialStem) + 1
+        let firstIndex = try tx.eventCount()
+        let issuerFields: JSONValue = [
             "organization": .string(issuer.organization),
-            "certificate_sha256": .string(issuer.identity.certificateFingerprint),
+            "certificate_sha256": .string(issuer.fingerprint),
             "log_origin": .string(issuer.logKey.name),
         ]
-        let body = try CanonicalJSON.encode(.object(fields))
-        let signature = try RecordSignature.sign(body, identity: issuer.identity, at: time)
-        var payload: [String: JSONValue] = [
-            "serial": .string(serial), "kind": .string(draft.kind),
-            "record_sha256": .string(Hex.encode(SHA256.hash(data: body))),
-            "signature_sha256": .string(Hex.encode(SHA256.hash(data: signature))),
-        ]
-        payload["job"] = draft.jobID.map(JSONValue.integer)
-        let event = try tx.append(
-            EventDraft(type: .recordIssued, assetTag: draft.assetTag, payload: .object(payload)), actor: actor, at: time)
-        guard event.seq == logIndex + 1 else {
-            throw LetheError(.internal, "the issuance event took log index \(event.seq - 1), not \(logIndex)")
+        let issuedAt = JSONValue.string(RFC3339.format(time))
+        // 1. The canonical bodies; each names the log index its issuance event will take.
+        var serials: [String] = []
+        var bodies: [[UInt8]] = []
+        for (offset, draft) in drafts.enumerated() {
+            let number = String(firstNumber + offset)
+            let serial = serialStem + String(repeating: "0", count: max(0, 6 - number.count)) + number
+            var fields = draft.fields
+            fields["format"] = .string("lethe.record/1")
+            fields["record_type"] = .string(draft.kind)
+            fields["serial"] = .string(serial)
+            fields["issued_at"] = issuedAt
+            fields["log_index"] = .integer(firstIndex + Int64(offset))
+            fields["issuer"] = issuerFields
+            serials.append(serial)
+            bodies.append(try CanonicalJSON.encode(.object(fields)))
         }
-        let record = StoredRecord(
-            serial: serial, kind: draft.kind, jobID: draft.jobID, assetTag: draft.assetTag, issuedAt: time, body: body,
-            signature: signature, eventSeq: event.seq)
-        try tx.insert(record)
-        if checkpoint { _ = try signCheckpoint(in: tx, key: issuer.logKey, at: time) }
-        return record
+        // 2. The signatures, in parallel (they touch no database).
+        let signatures = try RecordSignature.signAll(bodies, identity: issuer.identity, at: time)
+        // 3. The events and rows, in order.
+        var records: [StoredRecord] = []
+        records.reserveCapacity(drafts.count)
+        for (offset, draft) in drafts.enumerated() {
+            var payload: [String: JSONValue] = [
+                "serial": .string(serials[offset]), "kind": .string(draft.kind),
+                "record_sha256": .string(Hex.encode(SHA256.hash(data: bodies[offset]))),
+                "signature_sha256": .string(Hex.encode(SHA256.hash(data: signatures[offset]))),
+            ]
+            payload["job"] = draft.jobID.map(JSONValue.integer)
+            let event = try tx.append(
+                EventDraft(type: .recordIssued, assetTag: draft.assetTag, payload: .object(payload)), actor: actor,
+                at: time)
+            guard event.seq == firstIndex + Int64(offset) + 1 else {
+                throw LetheError(
+                    .internal, "the issuance event took log index \(event.seq - 1), not \(firstIndex + Int64(offset))")
+            }
+            let record = StoredRecord(
+                serial: serials[offset], kind: draft.kind, jobID: draft.jobID, assetTag: draft.assetTag,
+                issuedAt: time, body: bodies[offset], signature: signatures[offset], eventSeq: event.seq)
+            try tx.insert(record)
+            records.append(record)
+        }
+        _ = try signCheckpoint(in: tx, key: issuer.logKey, at: time)
+        return records
     }
 
     /// Revokes a record (a later verification failed, it was issued in error): a `record.revoked`
