@@ -111,6 +111,8 @@ public protocol EvidenceStoreReading: LogTreeReading {
     func record(serial: String) throws(LetheError) -> StoredRecord?
     /// Records, newest first; only of `kind` when given, only for `jobID` when given.
     func records(kind: String?, jobID: Int64?, limit: Int?) throws(LetheError) -> [StoredRecord]
+    /// The jobs that have a record of `kind` that is not revoked (one query).
+    func jobsWithValidRecords(kind: String) throws(LetheError) -> Set<Int64>
     /// The revocation of a record, if it was revoked.
     func revocation(serial: String) throws(LetheError) -> RecordRevocation?
     /// How many records have a serial starting with `prefix`.

@@ -190,6 +190,14 @@ extension SQLiteTransaction {
         }
     }
 
+    func jobsWithValidRecords(kind: String) throws(LetheError) -> Set<Int64> {
+        let sql = """
+            SELECT job_id FROM signed_record r WHERE kind = ? AND job_id IS NOT NULL
+            AND NOT EXISTS (SELECT 1 FROM record_revocation v WHERE v.serial = r.serial)
+            """
+        return try guarded { Set(try Int64.fetchAll(db, sql: sql, arguments: [kind])) }
+    }
+
     func revocation(serial: String) throws(LetheError) -> RecordRevocation? {
         let row = try guarded {
             try Row.fetchOne(

@@ -146,13 +146,9 @@ extension LetheApp {
         let time = now
         return try store.write { (tx) throws(LetheError) in
             var drafts: [RecordDraft] = []
-            for job in try tx.jobs(JobQuery(states: [.verified])).sorted(by: { $0.id < $1.id }) {
-                var hasValidRecord = false
-                for record in try tx.records(kind: "disposal", jobID: job.id, limit: nil)
-                where try tx.revocation(serial: record.serial) == nil {
-                    hasValidRecord = true
-                }
-                if hasValidRecord { continue }
+            let certified = try tx.jobsWithValidRecords(kind: "disposal")
+            for job in try tx.jobs(JobQuery(states: [.verified])).sorted(by: { $0.id < $1.id })
+            where !certified.contains(job.id) {
                 drafts.append(
                     try Self.disposalRecordDraft(
                         job: job, details: details, organization: issuer.organization, settings: settings, in: tx))

@@ -33,6 +33,14 @@ public struct RecordDraft: Sendable {
     }
 }
 
+/// A record's canonical bytes, its signature, and their digests.
+struct SignedBody: Sendable {
+    var body: [UInt8]
+    var signature: [UInt8]
+    var bodySHA256: String
+    var signatureSHA256: String
+}
+
 /// What signing needs: the issuer identity, the log key, the organisation and serial prefix.
 struct RecordIssuer: Sendable {
     var identity: IssuerIdentity
@@ -101,9 +109,9 @@ extension LetheApp {
             "log_origin": .string(issuer.logKey.name),
         ]
         let issuedAt = JSONValue.string(RFC3339.format(time))
-        // 1. The canonical bodies; each names the log index its issuance event will take.
+        // 1. The fields; each record names the log index its issuance event will take.
         var serials: [String] = []
-        var bodies: [[UInt8]] = []
+        var contents: [JSONValue] = []
         for (offset, draft) in drafts.enumerated() {
             let number = String(firstNumber + offset)
             let serial = serialStem + String(repeating: "0", count: max(0, 6 - number.count)) + number
@@ -115,18 +123,24 @@ extension LetheApp {
             fields["log_index"] = .integer(firstIndex + Int64(offset))
             fields["issuer"] = issuerFields
             serials.append(serial)
-            bodies.append(try CanonicalJSON.encode(.object(fields)))
+            contents.append(.object(fields))
         }
-        // 2. The signatures, in parallel (they touch no database).
-        let signatures = try RecordSignature.signAll(bodies, identity: issuer.identity, at: time)
+        // 2. Canonical bytes, signatures and digests, on every core (no database, no shared state).
+        let signed = try ParallelMap.map(count: contents.count) { (index) throws(LetheError) in
+            let body = try CanonicalJSON.encode(contents[index])
+            let signature = try RecordSignature.sign(body, identity: issuer.identity, at: time)
+            return SignedBody(
+                body: body, signature: signature, bodySHA256: Hex.encode(SHA256.hash(data: body)),
+                signatureSHA256: Hex.encode(SHA256.hash(data: signature)))
+        }
         // 3. The events and rows, in order.
         var records: [StoredRecord] = []
         records.reserveCapacity(drafts.count)
         for (offset, draft) in drafts.enumerated() {
             var payload: [String: JSONValue] = [
                 "serial": .string(serials[offset]), "kind": .string(draft.kind),
-                "record_sha256": .string(Hex.encode(SHA256.hash(data: bodies[offset]))),
-                "signature_sha256": .string(Hex.encode(SHA256.hash(data: signatures[offset]))),
+                "record_sha256": .string(signed[offset].bodySHA256),
+                "signature_sha256": .string(signed[offset].signatureSHA256),
             ]
             payload["job"] = draft.jobID.map(JSONValue.integer)
             let event = try tx.append(
@@ -138,7 +152,7 @@ extension LetheApp {
             }
             let record = StoredRecord(
                 serial: serials[offset], kind: draft.kind, jobID: draft.jobID, assetTag: draft.assetTag,
-                issuedAt: time, body: bodies[offset], signature: signatures[offset], eventSeq: event.seq)
+                issuedAt: time, body: signed[offset].body, signature: signed[offset].signature, eventSeq: event.seq)
             try tx.insert(record)
             records.append(record)
         }

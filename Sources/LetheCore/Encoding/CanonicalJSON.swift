@@ -55,7 +55,12 @@ public enum CanonicalJSON {
             out.append(UInt8(ascii: "]"))
         case .object(let members):
             out.append(UInt8(ascii: "{"))
-            let keys = members.keys.sorted { $0.utf16.lexicographicallyPrecedes($1.utf16) }
+            // UTF-8 byte order equals UTF-16 code-unit order unless a key holds a character at or
+            // above U+E000 (UTF-8 lead byte 0xEE or more): the common case sorts by bytes.
+            let keys =
+                members.keys.contains { $0.utf8.contains { $0 >= 0xEE } }
+                ? members.keys.sorted { $0.utf16.lexicographicallyPrecedes($1.utf16) }
+                : members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
             for (index, key) in keys.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
                 writeString(key, into: &out)

@@ -18,23 +18,6 @@ public enum RecordSignature {
         }
     }
 
-    /// Signs each of `bodies` (same order), on every core: the signatures need no shared state.
-    public static func signAll(_ bodies: [[UInt8]], identity: IssuerIdentity, at time: Date) throws(LetheError)
-        -> [[UInt8]]
-    {
-        if bodies.count < 8 {
-            return try bodies.map { (body) throws(LetheError) in try sign(body, identity: identity, at: time) }
-        }
-        let results = SignatureSlots(count: bodies.count)
-        let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            for index in stride(from: worker, to: bodies.count, by: workers) {
-                results.set(index, Result { () throws(LetheError) in try sign(bodies[index], identity: identity, at: time) })
-            }
-        }
-        return try results.values()
-    }
-
     /// What a valid signature tells.
     public struct Verified: Sendable {
         /// The signer's certificate.
@@ -102,16 +85,3 @@ extension RecordSignature {
     }
 }
 
-/// The results of parallel signing, one slot per body.
-private final class SignatureSlots: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [Result<[UInt8], LetheError>?]
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func set(_ index: Int, _ result: Result<[UInt8], LetheError>) { lock.withLock { slots[index] = result } }
-
-    func values() throws(LetheError) -> [[UInt8]] {
-        try slots.map { (slot) throws(LetheError) in try slot!.get() }
-    }
-}
