@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import LetheCore
 
 extension SQLiteTransaction {
@@ -237,6 +238,51 @@ extension SQLiteTransaction {
                 arguments: [
                     revocation.serial, revocation.reason, RFC3339.format(revocation.revokedAt), revocation.eventSeq,
                 ])
+        }
+    }
+}
+
+extension SQLiteTransaction {
+    func forEachLogEntry(
+        from index: Int64, _ body: (_ seq: Int64, _ bytes: UnsafeRawBufferPointer, _ leafHash: UnsafeRawBufferPointer?) throws(LetheError) -> Void
+    ) throws(LetheError) {
+        // The hot loop of `log verify`: read through the SQLite C API of GRDB's statement, handing
+        // out pointers into SQLite's own row buffers (no copy, no allocation per entry).
+        let statement: Statement
+        do {
+            statement = try db.makeStatement(sql: "SELECT seq, body, leaf_hash FROM event WHERE seq > ? ORDER BY seq")
+        } catch {
+            throw SQLiteStore.map(error, path: "lethe.sqlite")
+        }
+        let handle = statement.sqliteStatement
+        sqlite3_bind_int64(handle, 1, index)
+        defer { sqlite3_reset(handle) }
+        while true {
+            let result = sqlite3_step(handle)
+            if result == SQLITE_DONE { return }
+            guard result == SQLITE_ROW else {
+                let message = String(cString: sqlite3_errmsg(db.sqliteConnection))
+                throw SQLiteStore.map(
+                    DatabaseError(resultCode: ResultCode(rawValue: result), message: message), path: "lethe.sqlite")
+            }
+            let seq = sqlite3_column_int64(handle, 0)
+            let bytes = UnsafeRawBufferPointer(
+                start: sqlite3_column_blob(handle, 1), count: Int(sqlite3_column_bytes(handle, 1)))
+            let leaf: UnsafeRawBufferPointer? =
+                sqlite3_column_type(handle, 2) == SQLITE_NULL
+                ? nil
+                : UnsafeRawBufferPointer(start: sqlite3_column_blob(handle, 2), count: Int(sqlite3_column_bytes(handle, 2)))
+            try body(seq, bytes, leaf)
+        }
+    }
+}
+
+extension SQLiteTransaction {
+    func storedLogNodes(level: Int) throws(LetheError) -> [[UInt8]] {
+        try guarded {
+            try Data.fetchAll(
+                db, sql: "SELECT hash FROM log_node WHERE level = ? ORDER BY idx", arguments: [level]
+            ).map { [UInt8]($0) }
         }
     }
 }

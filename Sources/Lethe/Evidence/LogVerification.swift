@@ -23,7 +23,7 @@ public struct LogVerificationReport: Sendable {
 extension LetheApp {
     /// Recomputes the tree from every stored entry and checks each entry's position and leaf
     /// hash, every stored subtree hash, and every stored checkpoint's signature and root.
-    public func verifyLog(batchSize: Int = 20_000) throws(LetheError) -> LogVerificationReport {
+    public func verifyLog() throws(LetheError) -> LogVerificationReport {
         let key = try logVerifierKey()
         let hasher = Self.logHasher
         return try store.read { (tx) throws(LetheError) in
@@ -56,37 +56,44 @@ extension LetheApp {
                 return nil
             }
             if let problem = try checkCheckpoints() { return fail(problem, entry: nil) }
-            while true {
-                let rows = try tx.logEntries(from: frontier.size, limit: batchSize)
-                if rows.isEmpty { break }
-                for row in rows {
-                    let index = frontier.size
-                    guard row.seq == index + 1 else {
-                        return fail("entry \(index) (event \(index + 1)) is missing: the next stored row is event \(row.seq)", entry: index)
-                    }
-                    let leaf = hasher.leafHash(row.body)
-                    if let stored = row.leafHash, stored != leaf {
-                        return fail("entry \(index) (event \(row.seq)) was changed: its bytes no longer match the leaf hash written with it", entry: index)
-                    }
-                    guard Self.sequenceNumber(in: row.body) == row.seq else {
-                        return fail("entry \(index) (event \(row.seq)) holds the body of another event: rows were reordered or replaced", entry: index)
-                    }
-                    try frontier.append(leafHash: leaf, hasher: hasher) { (level, nodeIndex, hash) throws(LetheError) in
-                        guard level >= MerkleTree.firstStoredLevel else { return }
-                        computedNodes[level, default: []].append(hash)
-                    }
-                    if let problem = try checkCheckpoints() { return fail(problem, entry: nil) }
+            var failure: LogVerificationReport?
+            try tx.forEachLogEntry(from: 0) { (seq, bytes, storedLeaf) throws(LetheError) in
+                guard failure == nil else { return }
+                let index = frontier.size
+                guard seq == index + 1 else {
+                    failure = fail(
+                        "entry \(index) (event \(index + 1)) is missing: the next stored row is event \(seq)", entry: index)
+                    return
                 }
-                report.entries = frontier.size
+                let leaf = hasher.leafHash(bytes: bytes)
+                if let storedLeaf, !storedLeaf.elementsEqual(leaf) {
+                    failure = fail(
+                        "entry \(index) (event \(seq)) was changed: its bytes no longer match the leaf hash written with it",
+                        entry: index)
+                    return
+                }
+                guard Self.sequenceNumber(in: bytes) == seq else {
+                    failure = fail(
+                        "entry \(index) (event \(seq)) holds the body of another event: rows were reordered or replaced",
+                        entry: index)
+                    return
+                }
+                try frontier.append(leafHash: leaf, hasher: hasher) { (level, nodeIndex, hash) throws(LetheError) in
+                    guard level >= MerkleTree.firstStoredLevel else { return }
+                    computedNodes[level, default: []].append(hash)
+                }
+                if let problem = try checkCheckpoints() { failure = fail(problem, entry: nil) }
             }
+            if let failure { return failure }
             report.entries = frontier.size
             if let missing = pending.first {
                 return fail(
                     "the log holds \(frontier.size) entries but a checkpoint was signed for \(missing.size): entries \(frontier.size) ..< \(missing.size) were deleted",
                     entry: frontier.size)
             }
-            for (level, hashes) in computedNodes {
-                for (index, hash) in hashes.enumerated() where try tx.storedLogNode(level: level, index: Int64(index)) != hash {
+            for (level, hashes) in computedNodes.sorted(by: { $0.key < $1.key }) {
+                let stored = try tx.storedLogNodes(level: level)
+                if let index = hashes.indices.first(where: { $0 >= stored.count || stored[$0] != hashes[$0] }) {
                     let first = Int64(index) << level
                     return fail(
                         "the stored subtree hash over entries \(first) ..< \(first + (Int64(1) << level)) does not match those entries",
@@ -100,7 +107,7 @@ extension LetheApp {
 
     /// The top-level `"seq":N` member of a stored event body, read without decoding the body: in
     /// canonical order only `time`, `type` and `v` follow it, so it is the last `"seq":` in the bytes.
-    static func sequenceNumber(in body: [UInt8]) -> Int64? {
+    static func sequenceNumber(in body: UnsafeRawBufferPointer) -> Int64? {
         let key = Array("\"seq\":".utf8)
         guard body.count > key.count,
             let found = stride(from: body.count - key.count, through: 0, by: -1).first(where: {

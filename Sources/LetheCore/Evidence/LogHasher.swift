@@ -10,6 +10,13 @@ public protocol LogHasher: Sendable {
     func nodeHash(_ left: [UInt8], _ right: [UInt8]) -> [UInt8]
     /// The root of the empty tree: `SHA-256()` of nothing.
     var emptyRoot: [UInt8] { get }
+    /// The leaf hash of bytes in a buffer (no copy).
+    func leafHash(bytes: UnsafeRawBufferPointer) -> [UInt8]
+}
+
+extension LogHasher {
+    /// Copies the bytes, then hashes them; implementations override it to hash in place.
+    public func leafHash(bytes: UnsafeRawBufferPointer) -> [UInt8] { leafHash(Array(bytes)) }
 }
 
 /// Where the Merkle algorithms read a tree from: stored perfect-subtree hashes and leaf hashes.

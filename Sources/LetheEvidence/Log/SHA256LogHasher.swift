@@ -16,6 +16,13 @@ public struct SHA256LogHasher: LogHasher {
         return Array(hasher.finalize())
     }
 
+    public func leafHash(bytes: UnsafeRawBufferPointer) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(data: Self.leafPrefix)
+        hasher.update(bufferPointer: bytes)
+        return Array(hasher.finalize())
+    }
+
     public func nodeHash(_ left: [UInt8], _ right: [UInt8]) -> [UInt8] {
         var hasher = SHA256()
         hasher.update(data: Self.nodePrefix)
