@@ -105,7 +105,8 @@ public protocol EvidenceStoreReading: LogTreeReading {
     /// `seq`, its bytes and its stored leaf hash; the buffers are valid only during the call.
     func forEachLogEntry(
         from index: Int64,
-        _ body: (_ seq: Int64, _ bytes: UnsafeRawBufferPointer, _ leafHash: UnsafeRawBufferPointer?) throws(LetheError) -> Void
+        _ body: (_ seq: Int64, _ bytes: UnsafeRawBufferPointer, _ leafHash: UnsafeRawBufferPointer?) throws(LetheError)
+            -> Void
     ) throws(LetheError)
     /// Every stored subtree hash of one level, by index (one sequential read).
     func storedLogNodes(level: Int) throws(LetheError) -> [[UInt8]]

@@ -30,7 +30,8 @@ extension SQLiteTransaction {
         for (offset, row) in rows.enumerated() {
             let seq: Int64 = row[0]
             guard seq == index + 1 + Int64(offset) else {
-                throw LetheError(.internal, "the evidence log has no entry \(index + Int64(offset)); run 'lethe log verify'")
+                throw LetheError(
+                    .internal, "the evidence log has no entry \(index + Int64(offset)); run 'lethe log verify'")
             }
             if let stored: Data = row[1] {
                 hashes.append([UInt8](stored))
@@ -139,7 +140,8 @@ extension SQLiteTransaction {
         let rows = try guarded { try Row.fetchAll(db, sql: sql) }
         return try rows.map { (row) throws(LetheError) in
             let root: Data = row[1]
-            return StoredCheckpoint(size: row[0], root: [UInt8](root), note: row[2], signedAt: try RFC3339.parse(row[3]))
+            return StoredCheckpoint(
+                size: row[0], root: [UInt8](root), note: row[2], signedAt: try RFC3339.parse(row[3]))
         }
     }
 
@@ -147,7 +149,9 @@ extension SQLiteTransaction {
         try guarded {
             try db.execute(
                 sql: "INSERT INTO log_checkpoint (size, root, note, signed_at) VALUES (?, ?, ?, ?)",
-                arguments: [checkpoint.size, Data(checkpoint.root), checkpoint.note, RFC3339.format(checkpoint.signedAt)])
+                arguments: [
+                    checkpoint.size, Data(checkpoint.root), checkpoint.note, RFC3339.format(checkpoint.signedAt),
+                ])
         }
     }
 
@@ -244,7 +248,9 @@ extension SQLiteTransaction {
 
 extension SQLiteTransaction {
     func forEachLogEntry(
-        from index: Int64, _ body: (_ seq: Int64, _ bytes: UnsafeRawBufferPointer, _ leafHash: UnsafeRawBufferPointer?) throws(LetheError) -> Void
+        from index: Int64,
+        _ body: (_ seq: Int64, _ bytes: UnsafeRawBufferPointer, _ leafHash: UnsafeRawBufferPointer?) throws(LetheError)
+            -> Void
     ) throws(LetheError) {
         // The hot loop of `log verify`: read through the SQLite C API of GRDB's statement, handing
         // out pointers into SQLite's own row buffers (no copy, no allocation per entry).
@@ -271,7 +277,8 @@ extension SQLiteTransaction {
             let leaf: UnsafeRawBufferPointer? =
                 sqlite3_column_type(handle, 2) == SQLITE_NULL
                 ? nil
-                : UnsafeRawBufferPointer(start: sqlite3_column_blob(handle, 2), count: Int(sqlite3_column_bytes(handle, 2)))
+                : UnsafeRawBufferPointer(
+                    start: sqlite3_column_blob(handle, 2), count: Int(sqlite3_column_bytes(handle, 2)))
             try body(seq, bytes, leaf)
         }
     }

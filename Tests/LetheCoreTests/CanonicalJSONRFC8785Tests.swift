@@ -21,7 +21,8 @@ private let referenceImplementationIsInstalled: Bool = {
     /// RFC 8785 §3.2.3's sorting example: keys ordered by their UTF-16 code units, so the emoji
     /// (a surrogate pair starting 0xD83D) sorts before U+FB33.
     @Test func sortsKeysByUTF16CodeUnitsAsTheRFCExample() throws {
-        let input = #"{"\u20ac":"Euro Sign","\r":"Carriage Return","\ufb33":"Hebrew Letter Dalet With Dagesh","1":"One","\ud83d\ude00":"Emoji: Grinning Face","\u0080":"Control","\u00f6":"Latin Small Letter O With Diaeresis"}"#
+        let input =
+            #"{"\u20ac":"Euro Sign","\r":"Carriage Return","\ufb33":"Hebrew Letter Dalet With Dagesh","1":"One","\ud83d\ude00":"Emoji: Grinning Face","\u0080":"Control","\u00f6":"Latin Small Letter O With Diaeresis"}"#
         let encoded = try CanonicalJSON.string(try CanonicalJSON.decode(Array(input.utf8)))
         let keys = ["\\r", "1", "\u{80}", "ö", "€", "😀", "\u{FB33}"]
         var position = encoded.startIndex
@@ -54,10 +55,14 @@ private let referenceImplementationIsInstalled: Bool = {
     }
 
     @Test func theParserAcceptsJSONAndRefusesWhatIsNotOfTheSubset() throws {
-        #expect(try CanonicalJSON.decode(Array(#" { "a" : [ 1 , -2 , "\ud83d\ude00\u00e9\/" ] } "#.utf8)) == ["a": [1, -2, "😀é/"]])
+        #expect(
+            try CanonicalJSON.decode(Array(#" { "a" : [ 1 , -2 , "\ud83d\ude00\u00e9\/" ] } "#.utf8)) == [
+                "a": [1, -2, "😀é/"]
+            ])
         #expect(try CanonicalJSON.decode(Array("0".utf8)) == 0)
         let refused = [
-            "[01]", "[1.0]", "[1e3]", "[-]", #"{"a":1,"a":2}"#, "[1] x", "[1,]", #"["\ud83d"]"#, "\"a\u{1}\"", #"["\q"]"#,
+            "[01]", "[1.0]", "[1e3]", "[-]", #"{"a":1,"a":2}"#, "[1] x", "[1,]", #"["\ud83d"]"#, "\"a\u{1}\"",
+            #"["\q"]"#,
             "[9007199254740992]", "{\"a\" 1}", "", "[",
         ]
         for bad in refused {
@@ -66,7 +71,9 @@ private let referenceImplementationIsInstalled: Bool = {
     }
 
     /// Generated records, compared byte for byte with the `rfc8785` Python package.
-    @Test(.enabled(if: referenceImplementationIsInstalled, "needs python3 with the rfc8785 package (pip install rfc8785)"))
+    @Test(
+        .enabled(if: referenceImplementationIsInstalled, "needs python3 with the rfc8785 package (pip install rfc8785)")
+    )
     func matchesTheReferenceImplementationOnGeneratedRecords() throws {
         var generator = SplitMix64(seed: 8785)
         let values = (0..<300).map { _ in Self.record(&generator, depth: 0) }

@@ -79,7 +79,9 @@ func hex(_ text: String) -> [UInt8] {
 
     @Test func rootsMatchThePublishedVectors() throws {
         let log = try MemoryLog()
-        #expect(Hex.encode(try log.tree.root(size: 0)) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(
+            Hex.encode(try log.tree.root(size: 0)) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        )
         for (size, expected) in Self.vectorRoots.enumerated() {
             try log.append(Self.vectorEntries[size])
             #expect(Hex.encode(try log.tree.root(size: Int64(size + 1))) == expected, "size \(size + 1)")

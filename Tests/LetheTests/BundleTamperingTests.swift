@@ -17,7 +17,8 @@ private let exported: (bundle: EvidenceBundle, directory: TemporaryDirectory) = 
 
 /// Flips bit 0 of every byte of one file in turn (of `range`, when given) and returns, for each
 /// position, the names of the checks that failed.
-private func failuresAfterFlipping(_ file: EvidenceBundle.File, in range: Range<Int>? = nil) async -> [(Int, [String])] {
+private func failuresAfterFlipping(_ file: EvidenceBundle.File, in range: Range<Int>? = nil) async -> [(Int, [String])]
+{
     let original = exported.bundle
     let bytes = original.files[file]!
     // Two workers (the machine's cores), each taking every other position.
@@ -75,7 +76,9 @@ private func failuresAfterFlipping(_ file: EvidenceBundle.File, in range: Range<
 
     @Test func flippingAnyByteOfTheLogEntryFailsIt() async {
         for (position, failed) in await failuresAfterFlipping(.logEntry) {
-            #expect(failed.contains("log entry") || failed.contains("inclusion"), "log-entry.json byte \(position): \(failed)")
+            #expect(
+                failed.contains("log entry") || failed.contains("inclusion"),
+                "log-entry.json byte \(position): \(failed)")
         }
     }
 }

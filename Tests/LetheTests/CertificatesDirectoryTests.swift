@@ -35,7 +35,8 @@ private let jsonschemaIsInstalled: Bool = {
     }
 
     @Test func theExampleBundleVerifies() async throws {
-        let checks = try await LetheApp.verifyBundle(directory: certificates + "/example", trustFile: nil, logKeyFile: nil)
+        let checks = try await LetheApp.verifyBundle(
+            directory: certificates + "/example", trustFile: nil, logKeyFile: nil)
         #expect(checks.count == 5)
         #expect(checks.allSatisfy { $0.passed }, "\(checks.filter { !$0.passed })")
     }
@@ -44,7 +45,8 @@ private let jsonschemaIsInstalled: Bool = {
     func theExampleBundleVerifiesWithStockOpenSSL() throws {
         let result = try run(
             [
-                "openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", "record.p7s", "-content", "record.json",
+                "openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", "record.p7s", "-content",
+                "record.json",
                 "-CAfile", "issuer.pem", "-purpose", "any", "-out", "/dev/null",
             ], in: certificates + "/example")
         #expect(result.status == 0, "\(result.output)")
@@ -61,8 +63,10 @@ private let jsonschemaIsInstalled: Bool = {
     }
 
     @Test func theSchemaNamesEveryFieldOfTheExampleRecord() throws {
-        let schema = try CanonicalJSON.decode(Array(try Data(contentsOf: URL(fileURLWithPath: certificates + "/disposal-record.schema.json"))))
-        let record = try CanonicalJSON.decode(Array(try Data(contentsOf: URL(fileURLWithPath: certificates + "/example/record.json"))))
+        let schema = try CanonicalJSON.decode(
+            Array(try Data(contentsOf: URL(fileURLWithPath: certificates + "/disposal-record.schema.json"))))
+        let record = try CanonicalJSON.decode(
+            Array(try Data(contentsOf: URL(fileURLWithPath: certificates + "/example/record.json"))))
         #expect(schema["$schema"] == "https://json-schema.org/draft/2020-12/schema")
         let required = Set(schema["required"]?.arrayValue?.compactMap(\.stringValue) ?? [])
         #expect(required == Set(record.objectValue?.keys.map { $0 } ?? []))

@@ -76,12 +76,15 @@ import Testing
         let fixture = try EvidenceFixture()
         let job = try fixture.shreddedJob()
         let record = try fixture.app.issueDisposalRecord(jobID: job.id, actor: "compliance")
-        let revocation = try fixture.app.revokeRecord(serial: record.serial, reason: "re-verification failed", actor: "qa")
+        let revocation = try fixture.app.revokeRecord(
+            serial: record.serial, reason: "re-verification failed", actor: "qa")
         let last = try fixture.app.store.read { (tx) throws(LetheError) in try tx.lastEvent() }
         #expect(last?.type == .recordRevoked)
         #expect(last?.seq == revocation.eventSeq)
         #expect(try fixture.app.recordDetails(serial: record.serial).revocation?.reason == "re-verification failed")
-        #expect(throws: LetheError.self) { try fixture.app.revokeRecord(serial: record.serial, reason: "again", actor: "qa") }
+        #expect(throws: LetheError.self) {
+            try fixture.app.revokeRecord(serial: record.serial, reason: "again", actor: "qa")
+        }
         let second = try fixture.app.issueDisposalRecord(jobID: job.id, actor: "compliance")
         #expect(second.serial == "ADS-2026-000002")
         #expect(try fixture.app.listRecords().map(\.record.serial) == ["ADS-2026-000002", "ADS-2026-000001"])

@@ -41,7 +41,8 @@ struct EvidenceFixture {
         let policies = try policies(autoIssue: autoIssue)
         try app.registerAsset(
             AssetFields(
-                tag: tag, serial: "S3Z9NB0K", make: "Samsung", model: "860 EVO", mediaType: "ssd", classification: "high"),
+                tag: tag, serial: "S3Z9NB0K", make: "Samsung", model: "860 EVO", mediaType: "ssd",
+                classification: "high"),
             actor: "it")
         _ = try app.retireAsset(tag: tag, actor: "it")
         let job = try app.schedule(policies: policies, actor: "planner").created.first { $0.assetTag == tag }!
@@ -59,6 +60,8 @@ struct EvidenceFixture {
 
     /// Row counts of the evidence tables, to show that a refused command changed nothing.
     func counts() throws -> [Int] {
-        try ["event", "log_node", "log_checkpoint", "signed_record", "record_revocation"].map { try installation.count($0) }
+        try ["event", "log_node", "log_checkpoint", "signed_record", "record_revocation"].map {
+            try installation.count($0)
+        }
     }
 }

@@ -12,12 +12,14 @@ import Testing
     @Test func everyEventIsALogEntryAndProofsVerify() throws {
         let fixture = try EvidenceFixture()
         for number in 1...40 {
-            try fixture.app.registerAsset(AssetFields(tag: "LAP-\(number)", mediaType: "laptop", classification: "low"), actor: "it")
+            try fixture.app.registerAsset(
+                AssetFields(tag: "LAP-\(number)", mediaType: "laptop", classification: "low"), actor: "it")
         }
         let first = try fixture.app.checkpoint()
         #expect(first.size == 40)
         for number in 41...57 {
-            try fixture.app.registerAsset(AssetFields(tag: "LAP-\(number)", mediaType: "laptop", classification: "low"), actor: "it")
+            try fixture.app.registerAsset(
+                AssetFields(tag: "LAP-\(number)", mediaType: "laptop", classification: "low"), actor: "it")
         }
         let bodies = try fixture.app.store.read { (tx) throws(LetheError) in
             try tx.logEntries(from: 0, limit: 1_000).map(\.body)
@@ -59,7 +61,8 @@ import Testing
     private static func tampered(_ sql: String) throws -> LogVerificationReport {
         let fixture = try EvidenceFixture()
         for number in 1...20 {
-            try fixture.app.registerAsset(AssetFields(tag: "HDD-\(number)", mediaType: "hdd", classification: "low"), actor: "it")
+            try fixture.app.registerAsset(
+                AssetFields(tag: "HDD-\(number)", mediaType: "hdd", classification: "low"), actor: "it")
         }
         try fixture.app.checkpoint()
         #expect(try fixture.app.verifyLog().passed)
@@ -111,7 +114,8 @@ import Testing
     @Test func refusesToSignAnInconsistentHead() throws {
         let fixture = try EvidenceFixture()
         for number in 1...20 {
-            try fixture.app.registerAsset(AssetFields(tag: "HDD-\(number)", mediaType: "hdd", classification: "low"), actor: "it")
+            try fixture.app.registerAsset(
+                AssetFields(tag: "HDD-\(number)", mediaType: "hdd", classification: "low"), actor: "it")
         }
         try fixture.app.checkpoint()
         // Someone rewrites entry 3 with its leaf hash, and the subtree hash over entries 0..<16.
@@ -134,14 +138,20 @@ import Testing
         let path = directory.file("old.sqlite")
         let plain = try SQLiteStore(path: path)
         try plain.write { (tx) throws(LetheError) in
-            for number in 0..<37 { try tx.append(EventDraft(type: "test.event", payload: ["n": .integer(Int64(number))]), actor: "t", at: Date(timeIntervalSince1970: 0)) }
+            for number in 0..<37 {
+                try tx.append(
+                    EventDraft(type: "test.event", payload: ["n": .integer(Int64(number))]), actor: "t",
+                    at: Date(timeIntervalSince1970: 0))
+            }
         }
         #expect(try plain.countRows("log_node") == 0)
         let reopened = try SQLiteStore(path: path, logHasher: SHA256LogHasher())
         #expect(try reopened.countRows("log_node") == 3)  // two 16-leaf subtrees and the 32-leaf one
         let (bodies, root) = try reopened.read { (tx) throws(LetheError) in
-            (try tx.logEntries(from: 0, limit: 100).map(\.body),
-             try MerkleTree(hasher: SHA256LogHasher(), source: tx).root(size: 37))
+            (
+                try tx.logEntries(from: 0, limit: 100).map(\.body),
+                try MerkleTree(hasher: SHA256LogHasher(), source: tx).root(size: 37)
+            )
         }
         #expect(root == naiveRoot(bodies[...], SHA256LogHasher()))
     }

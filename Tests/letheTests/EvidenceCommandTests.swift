@@ -29,10 +29,14 @@ private struct CertifiedInstallation {
             ["asset", "retire", "SSD-9"],
             ["schedule", "--policies", root.file("policies"), "--actor", "planner"],
             ["job", "start", "1", "--actor", "tech"],
-            ["job", "record", "1", "--technique", "shred", "--tool", "ShredCo HD-400", "--tool-version", "2.1",
-             "--evidence", evidence, "--actor", "tech"],
-            ["verify", "--job", "1", "--attest", "--evidence", evidence, "--policies", root.file("policies"),
-             "--actor", "inspector"],
+            [
+                "job", "record", "1", "--technique", "shred", "--tool", "ShredCo HD-400", "--tool-version", "2.1",
+                "--evidence", evidence, "--actor", "tech",
+            ],
+            [
+                "verify", "--job", "1", "--attest", "--evidence", evidence, "--policies", root.file("policies"),
+                "--actor", "inspector",
+            ],
             ["certificate", "issue", "--job", "1", "--organization", "Acme Data Services", "--actor", "compliance"],
         ]
         for step in steps {
@@ -106,7 +110,8 @@ private let opensslIsInstalled = FileManager.default.isExecutableFile(atPath: "/
         let show = try installation.lethe.run(["certificate", "show", "ADS-2026-000001"])
         #expect(show.stdout.contains("property_number"))
         // Revoking is an event; the log still verifies
-        #expect(try installation.lethe.run(["certificate", "revoke", "ADS-2026-000001", "--reason", "test"]).status == 0)
+        #expect(
+            try installation.lethe.run(["certificate", "revoke", "ADS-2026-000001", "--reason", "test"]).status == 0)
         #expect(try installation.lethe.run(["log", "verify"]).status == 0)
     }
 
@@ -132,7 +137,8 @@ private let opensslIsInstalled = FileManager.default.isExecutableFile(atPath: "/
         // A changed byte of the checkpoint's size line fails openssl pkeyutl
         let proof = try String(contentsOfFile: installation.bundle + "/log-proof.txt", encoding: .utf8)
         let sizeLine = proof.utf8.count - proof.split(separator: "\n\n", maxSplits: 1)[1].utf8.count
-        let original = try installation.flip("log-proof.txt", at: sizeLine + proof.split(separator: "\n\n")[1].split(separator: "\n")[0].utf8.count + 1)
+        let original = try installation.flip(
+            "log-proof.txt", at: sizeLine + proof.split(separator: "\n\n")[1].split(separator: "\n")[0].utf8.count + 1)
         #expect(try shell(checkpoint, in: installation.bundle).status != 0)
         try installation.restore("log-proof.txt", original)
         #expect(try shell(checkpoint, in: installation.bundle).status == 0)

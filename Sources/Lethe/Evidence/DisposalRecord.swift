@@ -82,7 +82,8 @@ enum DisposalRecordFields {
             "media": [
                 "make": text(asset.make), "model": text(asset.model), "serial_number": text(asset.serial),
                 "property_number": .string(asset.tag), "media_type": .string(asset.mediaType.rawValue),
-                "source": text(asset.parentTag ?? asset.custodian), "classification": .string(asset.classification.rawValue),
+                "source": text(asset.parentTag ?? asset.custodian),
+                "classification": .string(asset.classification.rawValue),
                 "data_backed_up": .string(details.dataBackedUp), "backup_location": text(details.backupLocation),
             ],
             "sanitization": [
@@ -98,7 +99,8 @@ enum DisposalRecordFields {
                 "details": asset.destination == nil ? .string("not yet decided when the record was issued") : .null,
             ],
             "validation": [
-                "name": text(job.verifiedBy), "title": text(details.validatorTitle), "organization": .string(organization),
+                "name": text(job.verifiedBy), "title": text(details.validatorTitle),
+                "organization": .string(organization),
                 "date": job.verifiedAt.map { .string(RFC3339.format($0)) } ?? .null,
             ],
             "job": [
@@ -206,7 +208,8 @@ extension LetheApp {
             let asset = try store.read { (tx) throws(LetheError) in try Self.requireAsset(job.assetTag, in: tx) }
             guard policies.set.rule(for: asset.mediaType, asset.classification)?.issueRecord == true else { return }
             let record = try issueDisposalRecord(jobID: job.id, actor: actor)
-            logger.info("issued disposal record", metadata: ["record.serial": "\(record.serial)", "job.id": "\(job.id)"])
+            logger.info(
+                "issued disposal record", metadata: ["record.serial": "\(record.serial)", "job.id": "\(job.id)"])
         } catch {
             logger.warning(
                 "the policy asks for a disposal record but it could not be issued; use 'lethe certificate issue'",

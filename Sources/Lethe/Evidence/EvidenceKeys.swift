@@ -35,7 +35,9 @@ extension LetheApp {
     }
 
     static func defaultLogOrigin() -> String {
-        let host = ProcessInfo.processInfo.hostName.filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }
+        let host = ProcessInfo.processInfo.hostName.filter {
+            $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-")
+        }
         let random = (0..<4).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
         return "lethe/\(host.isEmpty ? "localhost" : host)/\(random)"
     }
@@ -83,7 +85,9 @@ extension LetheApp {
     /// Installs the certificate the organisation's CA issued for the issuer key, with its chain;
     /// refused (and nothing changed) when it is not for this key.
     @discardableResult
-    public func importIssuerCertificate(certificatePEM: String, chainPEM: String?, source: String) throws(LetheError)
+    public func importIssuerCertificate(
+        certificatePEM: String, chainPEM: String?, source: String
+    ) throws(LetheError)
         -> IssuerIdentity
     {
         let directory = try requireDataDirectory()

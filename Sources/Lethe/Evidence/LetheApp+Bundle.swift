@@ -32,8 +32,10 @@ extension LetheApp {
             .logKey: Array(key.publicFile.utf8),
             .html: Array(RecordHTML.render(record: value, status: status).utf8),
             .instructions: Array(
-                VerifyInstructions.text(serial: serial, logIndex: logIndex, signingTime: RFC3339.format(record.issuedAt))
-                    .utf8),
+                VerifyInstructions.text(
+                    serial: serial, logIndex: logIndex, signingTime: RFC3339.format(record.issuedAt)
+                )
+                .utf8),
         ])
     }
 
@@ -50,7 +52,9 @@ extension LetheApp {
     /// - Parameters:
     ///   - trustFile: PEM certificates to trust instead of the bundle's own issuer.pem.
     ///   - logKeyFile: the log key the auditor keeps, instead of the bundle's log-key.pub.
-    public static func verifyBundle(directory: String, trustFile: String?, logKeyFile: String?) async throws(LetheError)
+    public static func verifyBundle(
+        directory: String, trustFile: String?, logKeyFile: String?
+    ) async throws(LetheError)
         -> [EvidenceBundle.Check]
     {
         var isDirectory: ObjCBool = false

@@ -28,7 +28,9 @@ extension LetheApp {
 
     /// Signs a checkpoint of the current head inside a write transaction, unless the newest one
     /// already covers it. Refuses to sign a head inconsistent with the newest checkpoint signed before.
-    static func signCheckpoint(in tx: any StoreWriting, key: LogSigningKey, at time: Date) throws(LetheError)
+    static func signCheckpoint(
+        in tx: any StoreWriting, key: LogSigningKey, at time: Date
+    ) throws(LetheError)
         -> StoredCheckpoint
     {
         let size = try tx.eventCount()

@@ -60,7 +60,8 @@ extension LetheApp {
             prefix.allSatisfy({ $0.isASCII && ($0.isUppercase || $0.isNumber) })
         else {
             throw LetheError(
-                .usage, "serial prefix '\(prefix)' must be 1 to 16 capital letters or digits (\(Settings.serialPrefix.name))")
+                .usage,
+                "serial prefix '\(prefix)' must be 1 to 16 capital letters or digits (\(Settings.serialPrefix.name))")
         }
         let identity = try issuerIdentity()
         return RecordIssuer(
@@ -175,7 +176,8 @@ extension LetheApp {
             }
             if let existing = try tx.revocation(serial: serial) {
                 throw LetheError(
-                    .conflict, "record \(serial) was already revoked at \(RFC3339.format(existing.revokedAt)): \(existing.reason)")
+                    .conflict,
+                    "record \(serial) was already revoked at \(RFC3339.format(existing.revokedAt)): \(existing.reason)")
             }
             var payload: [String: JSONValue] = [
                 "serial": .string(serial), "kind": .string(record.kind), "reason": .string(reason),
@@ -192,7 +194,9 @@ extension LetheApp {
     }
 
     /// Records, newest first.
-    public func listRecords(kind: String? = nil, jobID: Int64? = nil, limit: Int? = nil) throws(LetheError)
+    public func listRecords(
+        kind: String? = nil, jobID: Int64? = nil, limit: Int? = nil
+    ) throws(LetheError)
         -> [(record: StoredRecord, revocation: RecordRevocation?)]
     {
         try store.read { (tx) throws(LetheError) in
@@ -203,7 +207,9 @@ extension LetheApp {
     }
 
     /// One record and its revocation, if any.
-    public func recordDetails(serial: String) throws(LetheError) -> (record: StoredRecord, revocation: RecordRevocation?) {
+    public func recordDetails(
+        serial: String
+    ) throws(LetheError) -> (record: StoredRecord, revocation: RecordRevocation?) {
         try store.read { (tx) throws(LetheError) in
             guard let record = try tx.record(serial: serial) else {
                 throw LetheError(.notFound, "no record has serial \(serial); see 'lethe certificate list'")

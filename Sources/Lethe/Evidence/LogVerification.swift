@@ -49,7 +49,8 @@ extension LetheApp {
                     }
                     let root = frontier.root(hasher: hasher)
                     guard signed.size == next.size, signed.root == next.root, root == signed.root else {
-                        return "checkpoint of size \(next.size) does not match the entries 0 ..< \(next.size): they were changed after it was signed"
+                        return
+                            "checkpoint of size \(next.size) does not match the entries 0 ..< \(next.size): they were changed after it was signed"
                     }
                     report.checkpoints += 1
                 }
@@ -62,7 +63,8 @@ extension LetheApp {
                 let index = frontier.size
                 guard seq == index + 1 else {
                     failure = fail(
-                        "entry \(index) (event \(index + 1)) is missing: the next stored row is event \(seq)", entry: index)
+                        "entry \(index) (event \(index + 1)) is missing: the next stored row is event \(seq)",
+                        entry: index)
                     return
                 }
                 let leaf = hasher.leafHash(bytes: bytes)

@@ -35,7 +35,9 @@ enum PrivateFile {
         guard stat(path, &info) == 0 else { return nil }
         guard info.st_mode & 0o077 == 0 else {
             throw LetheError(
-                .permission, "\(path) holds a private key but has mode \(String(info.st_mode & 0o777, radix: 8)): run 'chmod 600 \(path)'")
+                .permission,
+                "\(path) holds a private key but has mode \(String(info.st_mode & 0o777, radix: 8)): run 'chmod 600 \(path)'"
+            )
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw LetheError(.io, "cannot read \(path)")

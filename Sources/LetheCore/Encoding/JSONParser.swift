@@ -198,7 +198,9 @@ struct JSONParser {
                         guard (0xDC00..<0xE000).contains(low) else { throw failure("a lone surrogate in a \\u escape") }
                         scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                     }
-                    guard let unicode = Unicode.Scalar(scalar) else { throw failure("a lone surrogate in a \\u escape") }
+                    guard let unicode = Unicode.Scalar(scalar) else {
+                        throw failure("a lone surrogate in a \\u escape")
+                    }
                     out.append(contentsOf: Array(String(Character(unicode)).utf8))
                 default: throw failure("invalid escape")
                 }

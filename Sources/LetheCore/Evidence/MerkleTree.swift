@@ -24,7 +24,8 @@ public struct MerkleTree {
         if level >= Self.firstStoredLevel {
             if let stored = try source.storedLogNode(level: level, index: index) { return stored }
             return hasher.nodeHash(
-                try perfectHash(level: level - 1, index: index * 2), try perfectHash(level: level - 1, index: index * 2 + 1))
+                try perfectHash(level: level - 1, index: index * 2),
+                try perfectHash(level: level - 1, index: index * 2 + 1))
         }
         var hashes = try source.logLeafHashes(from: index << level, count: 1 << level)
         guard hashes.count == 1 << level else {
@@ -78,7 +79,8 @@ public struct MerkleTree {
     /// (RFC 9162 §2.1.4.1).
     public func consistencyProof(from oldSize: Int64, to newSize: Int64) throws(LetheError) -> [[UInt8]] {
         guard oldSize >= 0, oldSize <= newSize else {
-            throw LetheError(.usage, "a consistency proof needs 0 ≤ old size ≤ new size (got \(oldSize) and \(newSize))")
+            throw LetheError(
+                .usage, "a consistency proof needs 0 ≤ old size ≤ new size (got \(oldSize) and \(newSize))")
         }
         guard oldSize > 0, oldSize < newSize else { return [] }
         var proof: [[UInt8]] = []

@@ -137,4 +137,3 @@ public struct PolicySet: Sendable, Hashable {
         sanitization.first { $0.mediaTypes.contains(mediaType) && $0.classifications.contains(classification) }
     }
 }
-

@@ -49,7 +49,8 @@ public struct IssuerIdentity: Sendable {
                 OrganizationName(organization)
             }
         } catch {
-            throw LetheError(.invalidInput, "organisation name '\(organization)' cannot be a certificate name: \(error)")
+            throw LetheError(
+                .invalidInput, "organisation name '\(organization)' cannot be a certificate name: \(error)")
         }
     }
 
@@ -128,7 +129,8 @@ public struct IssuerIdentity: Sendable {
             do {
                 result.append(try Certificate(pemDocument: document))
             } catch {
-                throw LetheError(.invalidInput, "\(source): PEM block \(index + 1) is not an X.509 certificate: \(error)")
+                throw LetheError(
+                    .invalidInput, "\(source): PEM block \(index + 1) is not an X.509 certificate: \(error)")
             }
         }
         guard !result.isEmpty else { throw LetheError(.invalidInput, "\(source) holds no certificate") }

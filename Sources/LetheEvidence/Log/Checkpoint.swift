@@ -54,7 +54,8 @@ public struct Checkpoint: Sendable, Hashable {
         }
         let origin = String(lines[0])
         guard origin == key.name else {
-            throw LetheError(.invalidInput, "the checkpoint's origin '\(origin)' is not the log key's name '\(key.name)'")
+            throw LetheError(
+                .invalidInput, "the checkpoint's origin '\(origin)' is not the log key's name '\(key.name)'")
         }
         var verified = false
         for line in signatures.dropLast().split(separator: "\n", omittingEmptySubsequences: false) {

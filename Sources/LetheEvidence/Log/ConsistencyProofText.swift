@@ -57,7 +57,8 @@ public struct ConsistencyProofText: Sendable, Hashable {
         var hashes: [[UInt8]] = []
         for (offset, line) in lines.dropFirst(2).enumerated() {
             guard let hash = StrictBase64.decode(line), hash.count == 32 else {
-                throw LetheError(.invalidInput, "line \(offset + 3) of the consistency proof is not the base64 of a hash")
+                throw LetheError(
+                    .invalidInput, "line \(offset + 3) of the consistency proof is not the base64 of a hash")
             }
             hashes.append(hash)
         }
@@ -66,7 +67,9 @@ public struct ConsistencyProofText: Sendable, Hashable {
 
     /// Checks the proof offline against a checkpoint kept earlier: both checkpoints are signed by
     /// `key`, the proof starts from the kept size and root, and the newer tree extends the kept one.
-    public func check(kept note: String, key: LogVerifierKey) throws(LetheError) -> (kept: Checkpoint, newer: Checkpoint) {
+    public func check(
+        kept note: String, key: LogVerifierKey
+    ) throws(LetheError) -> (kept: Checkpoint, newer: Checkpoint) {
         let kept = try Checkpoint.verify(signedNote: note, key: key)
         let newer = try Checkpoint.verify(signedNote: signedCheckpoint, key: key)
         guard kept.size == fromSize, kept.root == fromRoot else {
@@ -82,7 +85,8 @@ public struct ConsistencyProofText: Sendable, Hashable {
         else {
             throw LetheError(
                 .invalidInput,
-                "the log of \(newer.size) entries is not an extension of the checkpoint you kept (\(kept.size) entries)")
+                "the log of \(newer.size) entries is not an extension of the checkpoint you kept (\(kept.size) entries)"
+            )
         }
         return (kept, newer)
     }

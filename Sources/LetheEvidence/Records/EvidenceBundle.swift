@@ -95,8 +95,10 @@ public struct EvidenceBundle: Sendable {
         do {
             let bytes = try file(.record)
             let signature = try file(.signature)
-            let roots = try trust ?? IssuerIdentity.certificates(
-                pem: String(decoding: try file(.issuer), as: UTF8.self), source: "issuer.pem")
+            let roots =
+                try trust
+                ?? IssuerIdentity.certificates(
+                    pem: String(decoding: try file(.issuer), as: UTF8.self), source: "issuer.pem")
             let verified = try await RecordSignature.verify(bytes, signature: signature, trustRoots: roots)
             let expected = record["issuer"]?["certificate_sha256"]?.stringValue
             let fingerprint = IssuerIdentity.fingerprint(verified.signer)
@@ -110,7 +112,8 @@ public struct EvidenceBundle: Sendable {
                         "record.p7s is a valid CMS signature of record.json by \(verified.signer.subject), signed \(verified.signingTime.map(RFC3339.format) ?? "at an unknown time"), trusted through \(trust == nil ? "the bundle's issuer.pem" : "the given --trust certificates")"
                 ))
         } catch {
-            checks.append(Check(name: "signature", passed: false, detail: (error as? LetheError)?.message ?? "\(error)"))
+            checks.append(
+                Check(name: "signature", passed: false, detail: (error as? LetheError)?.message ?? "\(error)"))
         }
         // The issuance entry in the log.
         var entry: [UInt8] = []
@@ -152,7 +155,8 @@ public struct EvidenceBundle: Sendable {
                 throw LetheError(.invalidInput, "the checkpoint is from log \(verified.origin), not \(origin)")
             }
             checkpoint = verified
-            return "the checkpoint of \(verified.size) entries is signed by \(key.verifierKey) (\(logKey == nil ? "the bundle's log-key.pub: compare it with the key you keep" : "the key you gave"))"
+            return
+                "the checkpoint of \(verified.size) entries is signed by \(key.verifierKey) (\(logKey == nil ? "the bundle's log-key.pub: compare it with the key you keep" : "the key you gave"))"
         }
         // The entry's inclusion under the checkpoint.
         check("inclusion") { () throws(LetheError) in

@@ -78,7 +78,9 @@ struct CertificateIssue: ParsableCommand {
                 if output.json {
                     Output.printJSON(.array(records.map { RecordView.json($0, nil) }))
                 } else {
-                    print("issued \(records.count) records\(records.isEmpty ? "" : ": \(records[0].serial) … \(records[records.count - 1].serial)")")
+                    print(
+                        "issued \(records.count) records\(records.isEmpty ? "" : ": \(records[0].serial) … \(records[records.count - 1].serial)")"
+                    )
                 }
                 return
             }
@@ -172,7 +174,9 @@ struct CertificateShow: ParsableCommand {
                 Output.printJSON(.object(object))
                 return
             }
-            print("\(record.serial): \(record.kind) record, issued \(RFC3339.format(record.issuedAt)), log entry \(record.eventSeq - 1)")
+            print(
+                "\(record.serial): \(record.kind) record, issued \(RFC3339.format(record.issuedAt)), log entry \(record.eventSeq - 1)"
+            )
             if let revocation {
                 print("REVOKED \(RFC3339.format(revocation.revokedAt)): \(revocation.reason)")
             }

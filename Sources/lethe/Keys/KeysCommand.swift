@@ -45,7 +45,9 @@ struct KeysShow: ParsableCommand {
                 ])
             } else {
                 print("issuer       \(certificate.subject)")
-                print("issued by    \(certificate.issuer)\(certificate.issuer == certificate.subject ? " (self-signed)" : "")")
+                print(
+                    "issued by    \(certificate.issuer)\(certificate.issuer == certificate.subject ? " (self-signed)" : "")"
+                )
                 print("sha256       \(identity.certificateFingerprint)")
                 print("valid until  \(RFC3339.format(certificate.notValidAfter))")
                 print("log key      \(key.verifierKey)")
@@ -74,7 +76,9 @@ struct KeysCSR: ParsableCommand {
 struct KeysImport: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import", abstract: "Install the certificate your CA issued for the issuer key.",
-        discussion: "Refused unless the certificate is for this installation's key. Example:\n  lethe keys import --cert issuer.crt --chain ca-chain.pem")
+        discussion:
+            "Refused unless the certificate is for this installation's key. Example:\n  lethe keys import --cert issuer.crt --chain ca-chain.pem"
+    )
 
     @Option(name: .long, help: "The issued certificate (PEM).") var cert: String
     @Option(name: .long, help: "Intermediate certificates (PEM), issuer side first.") var chain: String?

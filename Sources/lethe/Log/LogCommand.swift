@@ -71,7 +71,8 @@ struct LogProve: ParsableCommand {
             let proof = try global.openApp().inclusionProof(index: index)
             if output.json {
                 Output.printJSON([
-                    "index": .integer(proof.index), "hashes": .array(proof.hashes.map { .string(StrictBase64.encode($0)) }),
+                    "index": .integer(proof.index),
+                    "hashes": .array(proof.hashes.map { .string(StrictBase64.encode($0)) }),
                     "checkpoint": .string(proof.signedCheckpoint), "text": .string(proof.text),
                 ])
             } else {
@@ -207,7 +208,9 @@ struct LogCheckConsistency: ParsableCommand {
                     "new_root": .string(StrictBase64.encode(newer.root)),
                 ])
             } else {
-                print("consistent: the log of \(newer.size) entries extends the checkpoint you kept (\(kept.size) entries)")
+                print(
+                    "consistent: the log of \(newer.size) entries extends the checkpoint you kept (\(kept.size) entries)"
+                )
             }
         }
     }
