@@ -120,6 +120,19 @@ import Testing
         #expect(try fixture.app.verifyLog().passed)
     }
 
+    @Test func aLargerBatchIsSignedOnSeveralThreadsAndStaysInOrder() async throws {
+        let fixture = try EvidenceFixture()
+        let jobs = try (1...9).map { number in try fixture.shreddedJob("SSD-\(number)") }
+        let issued = try fixture.app.issuePendingDisposalRecords(actor: "compliance")
+        #expect(issued.map(\.serial) == (1...9).map { "ADS-2026-00000\($0)" })
+        #expect(issued.map(\.jobID) == jobs.map(\.id))
+        #expect(try fixture.app.verifyLog().passed)
+        let directory = fixture.installation.root.file("batch-bundle")
+        try fixture.app.exportBundle(serial: "ADS-2026-000007", to: directory)
+        let checks = try await LetheApp.verifyBundle(directory: directory, trustFile: nil, logKeyFile: nil)
+        #expect(checks.allSatisfy { $0.passed }, "\(checks.filter { !$0.passed })")
+    }
+
     @Test func issuanceNeedsAnOrganisation() throws {
         var fixture = try EvidenceFixture()
         let job = try fixture.shreddedJob()

@@ -127,8 +127,9 @@ extension LetheApp {
             contents.append(.object(fields))
         }
         // 2. Canonical bytes, signatures and digests, on every core (no database, no shared state).
-        let signed = try ParallelMap.map(count: contents.count) { (index) throws(LetheError) in
-            let body = try CanonicalJSON.encode(contents[index])
+        let unsigned = contents
+        let signed = try ParallelMap.map(count: unsigned.count) { (index) throws(LetheError) in
+            let body = try CanonicalJSON.encode(unsigned[index])
             let signature = try RecordSignature.sign(body, identity: issuer.identity, at: time)
             return SignedBody(
                 body: body, signature: signature, bodySHA256: Hex.encode(SHA256.hash(data: body)),
