@@ -133,6 +133,20 @@ import Testing
         #expect(checks.allSatisfy { $0.passed }, "\(checks.filter { !$0.passed })")
     }
 
+    @Test func theHTMLPageEscapesWhatPeopleTyped() throws {
+        let fixture = try EvidenceFixture()
+        let job = try fixture.shreddedJob()
+        let record = try fixture.app.issueDisposalRecord(
+            jobID: job.id, details: DisposalRecordDetails(notes: "<script>alert(1)</script> & \"quotes\""),
+            actor: "compliance")
+        let bundle = try fixture.app.evidenceBundle(serial: record.serial)
+        let html = String(decoding: bundle.files[.html] ?? [], as: UTF8.self)
+        #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;"))
+        #expect(!html.contains("<script>"))
+        #expect(html.contains("Certificate of Sanitization"))
+        #expect(html.contains(record.serial))
+    }
+
     @Test func issuanceNeedsAnOrganisation() throws {
         var fixture = try EvidenceFixture()
         let job = try fixture.shreddedJob()
