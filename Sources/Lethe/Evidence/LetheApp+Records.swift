@@ -101,6 +101,7 @@ extension LetheApp {
         _ drafts: [RecordDraft], issuer: RecordIssuer, in tx: any StoreWriting, actor: String, at time: Date
     ) throws(LetheError) -> [StoredRecord] {
         guard !drafts.isEmpty else { return [] }
+        try issuer.identity.checkValidity(at: time)
         let serialStem = Self.serialStem(issuer, time)
         let firstNumber = try tx.countRecords(serialPrefix: serialStem) + 1
         let firstIndex = try tx.eventCount()

@@ -15,6 +15,17 @@ public struct IssuerIdentity: Sendable {
     /// The issuer's certificate.
     public var certificate: Certificate { certificates[0] }
 
+    /// Refuses to sign at `time` with a certificate that is not valid then (a record signed
+    /// outside its certificate's validity would fail every verifier).
+    public func checkValidity(at time: Date) throws(LetheError) {
+        guard certificate.notValidBefore <= time, time <= certificate.notValidAfter else {
+            throw LetheError(
+                .conflict,
+                "the issuer certificate is valid from \(RFC3339.format(certificate.notValidBefore)) to \(RFC3339.format(certificate.notValidAfter)), not at \(RFC3339.format(time)); import a current one with 'lethe keys import' (nothing was issued)"
+            )
+        }
+    }
+
     /// The SHA-256 of the issuer certificate's DER, lowercase hex (its fingerprint).
     public var certificateFingerprint: String { Self.fingerprint(certificate) }
 
