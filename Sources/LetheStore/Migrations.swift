@@ -79,6 +79,7 @@ enum Migrations {
                     """)
         }
         registerJobs(&migrator)
+        registerEvidence(&migrator)
         return migrator
     }
 }

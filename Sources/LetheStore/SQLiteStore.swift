@@ -10,15 +10,23 @@ public final class SQLiteStore: LetheStorage {
     /// The database file.
     public let path: String
     let pool: DatabasePool
+    /// The evidence log's hash functions, given by the application layer.
+    let logHasher: (any LogHasher)?
 
     /// Opens (creating if needed) and migrates the database at `path`.
     ///
-    /// - Parameter busyTimeout: how long a write waits for another process's lock before failing
-    ///   with a `locked` error.
+    /// - Parameters:
+    ///   - busyTimeout: how long a write waits for another process's lock before failing with a
+    ///     `locked` error.
+    ///   - logHasher: the evidence log's hash functions. With one, every appended event also
+    ///     becomes a log leaf in the same transaction, and subtree hashes missing from an older
+    ///     database are rebuilt when it is opened. Without one (diagnostic tools, tests) events
+    ///     are written without log hashes, which the next store opened with a hasher completes.
     /// - Throws: `incompatible` when the file was migrated by a newer Lethe; `locked` or `io` when it
     ///   cannot be opened.
-    public init(path: String, busyTimeout: TimeInterval = 5) throws(LetheError) {
+    public init(path: String, busyTimeout: TimeInterval = 5, logHasher: (any LogHasher)? = nil) throws(LetheError) {
         self.path = path
+        self.logHasher = logHasher
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(busyTimeout)
@@ -41,11 +49,20 @@ public final class SQLiteStore: LetheStorage {
         } catch {
             throw SQLiteStore.map(error, path: path)
         }
+        if logHasher != nil { try completeLog() }
+    }
+
+    /// Writes the subtree hashes of events appended before the log kept them (or by a store
+    /// opened without a hasher); a no-op on a complete log, checked with one indexed read.
+    private func completeLog() throws(LetheError) {
+        let complete = try read { (tx) throws(LetheError) in try (tx as! SQLiteTransaction).logIsComplete() }
+        guard !complete else { return }
+        try write { (tx) throws(LetheError) in try (tx as! SQLiteTransaction).rebuildLogNodes() }
     }
 
     public func read<T>(_ body: (any StoreReading) throws(LetheError) -> T) throws(LetheError) -> T {
         do {
-            return try pool.read { db in try Self.run(body, SQLiteTransaction(db: db)) }
+            return try pool.read { db in try Self.run(body, SQLiteTransaction(db: db, logHasher: logHasher)) }
         } catch {
             throw Self.map(error, path: path)
         }
@@ -56,7 +73,7 @@ public final class SQLiteStore: LetheStorage {
             return try pool.writeWithoutTransaction { db in
                 var result: T?
                 try db.inTransaction(.immediate) {
-                    result = try Self.run(body, SQLiteTransaction(db: db))
+                    result = try Self.run(body, SQLiteTransaction(db: db, logHasher: logHasher))
                     return dryRun ? .rollback : .commit
                 }
                 return result!

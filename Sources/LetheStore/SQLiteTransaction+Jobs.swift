@@ -93,9 +93,10 @@ extension SQLiteTransaction {
     func evidence(jobID: Int64) throws(LetheError) -> [EvidenceDigest] {
         try jobGuarded {
             try Row.fetchAll(
-                db,
-                sql:
-                    "SELECT job_id, purpose, file_name, sha256, size_bytes, recorded_at FROM job_evidence WHERE job_id = ? ORDER BY id",
+                db.cachedStatement(
+                    sql:
+                        "SELECT job_id, purpose, file_name, sha256, size_bytes, recorded_at FROM job_evidence WHERE job_id = ? ORDER BY id"
+                ),
                 arguments: [jobID]
             ).map { row in
                 EvidenceDigest(

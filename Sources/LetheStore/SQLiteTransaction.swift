@@ -10,14 +10,19 @@ struct SQLiteTransaction: StoreWriting {
     /// The newest sequence number, read once per transaction and then counted locally.
     private let lastSeq = Box<Int64?>(nil)
     private let lastDate = Box<(Date, String)?>(nil)
+    /// The hash functions of the evidence log; nil only for stores opened without one (tools, tests).
+    let logHasher: (any LogHasher)?
+    /// The log's right edge, loaded at the transaction's first append and then kept in memory.
+    let frontier = Box<LogFrontier?>(nil)
 
     final class Box<Value> {
         var value: Value
         init(_ value: Value) { self.value = value }
     }
 
-    init(db: Database) {
+    init(db: Database, logHasher: (any LogHasher)?) {
         self.db = db
+        self.logHasher = logHasher
     }
 
     private static let assetColumns = """
@@ -231,13 +236,19 @@ struct SQLiteTransaction: StoreWriting {
         if let cached = lastSeq.value { previous = cached } else { previous = try eventCount() }
         let seq = previous + 1
         let event = try Event(seq: seq, recordedAt: time, actor: actor, draft: draft)
+        // The event is entry seq − 1 of the evidence log: its leaf hash and the subtree hashes it
+        // completes are written in this same transaction.
+        let leafHash = logHasher.map { $0.leafHash(event.bytes) }
         try guarded {
             try db.cachedStatement(
-                sql: "INSERT INTO event (seq, recorded_at, actor, type, asset_tag, body) VALUES (?, ?, ?, ?, ?, ?)"
+                sql:
+                    "INSERT INTO event (seq, recorded_at, actor, type, asset_tag, body, leaf_hash) VALUES (?, ?, ?, ?, ?, ?, ?)"
             ).execute(arguments: [
                 seq, formatted(event.recordedAt), actor, draft.type.rawValue, draft.assetTag, Data(event.bytes),
+                leafHash.map { Data($0) },
             ])
         }
+        if let leafHash { try appendToLog(leafHash: leafHash, previousSize: previous) }
         lastSeq.value = seq
         return event
     }
@@ -326,7 +337,7 @@ struct SQLiteTransaction: StoreWriting {
     }
 
     /// Runs GRDB work, turning its errors into Lethe's.
-    private func guarded<T>(_ work: () throws -> T) throws(LetheError) -> T {
+    func guarded<T>(_ work: () throws -> T) throws(LetheError) -> T {
         do {
             return try work()
         } catch {

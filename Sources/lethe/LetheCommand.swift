@@ -9,7 +9,7 @@ import Logging
 
 /// `lethe`: the command-line interface to Lethe.
 @main
-struct LetheCommand: ParsableCommand {
+struct LetheCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lethe",
         abstract: "Track where data lives, see it destroyed, and prove it.",
@@ -23,10 +23,13 @@ struct LetheCommand: ParsableCommand {
             'lethe verify --due' exits 1 when anything failed or is overdue.
             """,
         version: LetheVersion.current,
-        subcommands: [AssetCommand.self, PolicyCommand.self, Schedule.self, JobCommand.self, Verify.self]
+        subcommands: [
+            AssetCommand.self, PolicyCommand.self, Schedule.self, JobCommand.self, Verify.self, LogCommand.self,
+            KeysCommand.self, CertificateCommand.self,
+        ]
     )
 
-    static func main() {
+    static func main() async {
         umask(0o077)  // every file Lethe creates is private to its user
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -36,7 +39,11 @@ struct LetheCommand: ParsableCommand {
         }
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch {
             exit(withError: error)
         }

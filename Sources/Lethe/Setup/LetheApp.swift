@@ -1,5 +1,6 @@
 import Foundation
 import LetheCore
+import LetheEvidence
 import LetheStore
 import Logging
 
@@ -18,6 +19,9 @@ public struct LetheApp: Sendable {
     public let logger: Logger
     /// The verification engines `lethe verify --due` can run; shared by copies of this value.
     public let verifiers = VerifierRegistry()
+    /// Configuration (organisation, serial prefix …): environment and `config.json`; the
+    /// command line may override keys before a use case runs.
+    public var settings = Settings()
 
     /// Creates the application over a store.
     public init(
@@ -35,11 +39,18 @@ public struct LetheApp: Sendable {
     public static func open(
         _ directory: DataDirectory, busyTimeout: TimeInterval = 5,
         clock: @escaping @Sendable () -> Date = { Date() },
-        logger: Logger = Logger(label: "lethe")
+        logger: Logger = Logger(label: "lethe"),
+        environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(LetheError) -> LetheApp {
         try directory.prepare()
-        let store = try SQLiteStore(path: directory.databasePath, busyTimeout: busyTimeout)
-        return LetheApp(store: store, dataDirectory: directory, clock: clock, logger: logger)
+        // Every event the application appends becomes an evidence-log leaf in the same transaction.
+        let store = try SQLiteStore(
+            path: directory.databasePath, busyTimeout: busyTimeout, logHasher: SHA256LogHasher())
+        var app = LetheApp(store: store, dataDirectory: directory, clock: clock, logger: logger)
+        app.settings = try Settings.load(directory: directory, environment: environment)
+        // The log key is created with the data directory, so every checkpoint is signed by it.
+        _ = try app.logSigningKey()
+        return app
     }
 
     /// The current time, truncated to the second as every record is.

@@ -89,6 +89,15 @@ extension LetheApp {
     func recordVerification(
         id: Int64, outcome: VerificationOutcome, verifier: String, policies: LoadedPolicies, actor: String
     ) throws(LetheError) -> (job: DisposalJob, newJob: DisposalJob?) {
+        let result = try recordVerificationOutcome(
+            id: id, outcome: outcome, verifier: verifier, policies: policies, actor: actor)
+        if outcome.passed { issueRecordIfPolicyAsks(job: result.job, policies: policies, actor: actor) }
+        return result
+    }
+
+    private func recordVerificationOutcome(
+        id: Int64, outcome: VerificationOutcome, verifier: String, policies: LoadedPolicies, actor: String
+    ) throws(LetheError) -> (job: DisposalJob, newJob: DisposalJob?) {
         let time = now
         return try store.write { (tx) throws(LetheError) in
             var job = try Self.requireJob(id, in: tx)

@@ -26,7 +26,7 @@ public enum CanonicalJSON {
     /// Decodes JSON text into a value of the subset.
     public static func decode(_ bytes: some Collection<UInt8>) throws(LetheError) -> JSONValue {
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+            return try JSONParser.parse(Array(bytes))
         } catch {
             throw LetheError(.invalidInput, "not valid JSON of Lethe's subset: \(error)")
         }

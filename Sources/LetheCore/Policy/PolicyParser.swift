@@ -10,7 +10,7 @@ public enum PolicyParser {
     /// The keys of a sanitization rule.
     public static let ruleKeys = [
         "media", "classification", "method", "techniques", "verification", "second_person", "separation_of_duties",
-        "deadline",
+        "deadline", "issue_record",
     ]
     /// The keys of a rule's verification.
     public static let verificationKeys = ["mode", "rate_percent", "minimum"]
@@ -149,6 +149,7 @@ public enum PolicyParser {
             let deadline = values["deadline"].flatMap { duration($0, "deadline") }
             let secondPerson = values["second_person"].map { bool($0, "second_person") } ?? false
             let separation = values["separation_of_duties"].map { bool($0, "separation_of_duties") } ?? true
+            let issueRecord = values["issue_record"].map { bool($0, "issue_record") } ?? false
             if let method, let techniques, let node = values["techniques"], case .sequence(let items) = node {
                 for (technique, item) in zip(techniques, items) where technique.maximumCategory < method {
                     problem(
@@ -161,13 +162,13 @@ public enum PolicyParser {
                 problem(values["techniques"], "techniques must name at least one technique")
             }
             guard let media, let classes, let method, let techniques, let verification, let deadline,
-                let secondPerson, let separation
+                let secondPerson, let separation, let issueRecord
             else { return }
             rules.append(
                 SanitizationRule(
                     mediaTypes: media, classifications: classes, method: method, techniques: techniques,
                     verification: verification, secondPerson: secondPerson, separationOfDuties: separation,
-                    deadline: deadline, source: place(node).text))
+                    deadline: deadline, issueRecord: issueRecord, source: place(node).text))
             rulePlaces.append(place(node))
         }
 

@@ -19,6 +19,8 @@ public struct SanitizationRule: Sendable, Hashable {
     public var separationOfDuties: Bool
     /// How long after retirement the medium must be sanitized.
     public var deadline: ISODuration
+    /// Whether the signed disposal record is issued automatically when a job is verified.
+    public var issueRecord: Bool
     /// Where the rule was written, for messages (`default.yaml:12:5`).
     public var source: String
 
@@ -26,7 +28,7 @@ public struct SanitizationRule: Sendable, Hashable {
     public init(
         mediaTypes: [MediaType], classifications: [Classification], method: MethodCategory,
         techniques: [Technique], verification: VerificationRequirement, secondPerson: Bool = false,
-        separationOfDuties: Bool = true, deadline: ISODuration, source: String = ""
+        separationOfDuties: Bool = true, deadline: ISODuration, issueRecord: Bool = false, source: String = ""
     ) {
         self.mediaTypes = mediaTypes
         self.classifications = classifications
@@ -36,12 +38,14 @@ public struct SanitizationRule: Sendable, Hashable {
         self.secondPerson = secondPerson
         self.separationOfDuties = separationOfDuties
         self.deadline = deadline
+        self.issueRecord = issueRecord
         self.source = source
     }
 
     /// The rule as JSON, without its source position (which does not change its meaning).
+    /// `issue_record` appears only when true, so the versions of policies without it are unchanged.
     public var json: JSONValue {
-        [
+        var object: [String: JSONValue] = [
             "media": .array(mediaTypes.map { .string($0.rawValue) }),
             "classification": .array(classifications.map { .string($0.rawValue) }),
             "method": .string(method.rawValue),
@@ -51,6 +55,8 @@ public struct SanitizationRule: Sendable, Hashable {
             "separation_of_duties": .bool(separationOfDuties),
             "deadline": .string(deadline.description),
         ]
+        if issueRecord { object["issue_record"] = .bool(true) }
+        return .object(object)
     }
 }
 

@@ -1,0 +1,222 @@
+import Crypto
+import Foundation
+import LetheCore
+import LetheEvidence
+import LetheStore
+
+extension EventType {
+    /// A signed record (a disposal record, an erasure report) was issued; the payload holds its
+    /// serial and the SHA-256 of its bytes and signature.
+    public static let recordIssued: EventType = "record.issued"
+    /// A signed record was revoked, with a reason.
+    public static let recordRevoked: EventType = "record.revoked"
+}
+
+/// A record about to be issued: its kind and fields; issuance adds the serial, time, issuer and
+/// log index, signs the canonical bytes and logs them.
+public struct RecordDraft: Sendable {
+    /// The kind (`disposal`, `erasure`): part of the record and of its issuance event.
+    public var kind: String
+    /// The job it certifies, if any.
+    public var jobID: Int64?
+    /// The asset it is about, if any.
+    public var assetTag: String?
+    /// The record's own fields (everything but `serial`, `issued_at`, `issuer`, `log_index`, `format`).
+    public var fields: [String: JSONValue]
+
+    /// Creates a draft.
+    public init(kind: String, jobID: Int64? = nil, assetTag: String? = nil, fields: [String: JSONValue]) {
+        self.kind = kind
+        self.jobID = jobID
+        self.assetTag = assetTag
+        self.fields = fields
+    }
+}
+
+/// A record's canonical bytes, its signature, and their digests.
+struct SignedBody: Sendable {
+    var body: [UInt8]
+    var signature: [UInt8]
+    var bodySHA256: String
+    var signatureSHA256: String
+}
+
+/// What signing needs: the issuer identity, the log key, the organisation and serial prefix.
+struct RecordIssuer: Sendable {
+    var identity: IssuerIdentity
+    var logKey: LogSigningKey
+    var organization: String
+    var serialPrefix: String
+    /// The SHA-256 of the issuer certificate, computed once.
+    var fingerprint: String
+}
+
+extension LetheApp {
+    /// Loads (creating on first use) what issuing a record needs; call before opening the transaction.
+    func recordIssuer() throws(LetheError) -> RecordIssuer {
+        let organization = try organization()
+        let prefix = settings[Settings.serialPrefix] ?? Self.serialPrefix(for: organization)
+        guard !prefix.isEmpty, prefix.count <= 16,
+            prefix.allSatisfy({ $0.isASCII && ($0.isUppercase || $0.isNumber) })
+        else {
+            throw LetheError(
+                .usage,
+                "serial prefix '\(prefix)' must be 1 to 16 capital letters or digits (\(Settings.serialPrefix.name))")
+        }
+        let identity = try issuerIdentity()
+        return RecordIssuer(
+            identity: identity, logKey: try logSigningKey(), organization: organization, serialPrefix: prefix,
+            fingerprint: identity.certificateFingerprint)
+    }
+
+    /// `PREFIX-YEAR-`: the serials of records issued at `time` start with it.
+    static func serialStem(_ issuer: RecordIssuer, _ time: Date) -> String {
+        let year = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: time).year!
+        return "\(issuer.serialPrefix)-\(year)-"
+    }
+
+    /// `Acme Data Services` → `ADS`; a one-word name → its first six letters, upper-cased.
+    static func serialPrefix(for organization: String) -> String {
+        let words = organization.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).filter { !$0.isEmpty }
+        let letters = words.count > 1 ? String(words.compactMap(\.first)) : String(words.first?.prefix(6) ?? "LETHE")
+        let cleaned = letters.uppercased().filter { $0.isASCII && ($0.isLetter || $0.isNumber) }
+        return cleaned.isEmpty ? "LETHE" : String(cleaned.prefix(16))
+    }
+
+    /// Issues a signed record inside a write transaction: the serial, the canonical bytes, the
+    /// detached CMS signature, the `record.issued` event (a log entry), the stored record and a
+    /// new checkpoint — all in `tx`, so a failure anywhere leaves none of them.
+    ///
+    /// This is the one issuance path; disposal records and other kinds (erasure reports) call it
+    /// (or ``issueRecords(_:issuer:in:actor:at:)`` for several at once).
+    static func issueRecord(
+        _ draft: RecordDraft, issuer: RecordIssuer, in tx: any StoreWriting, actor: String, at time: Date
+    ) throws(LetheError) -> StoredRecord {
+        try issueRecords([draft], issuer: issuer, in: tx, actor: actor, at: time)[0]
+    }
+
+    /// Issues several records in one transaction: serials and log indexes in order, the signatures
+    /// computed on every core, one `record.issued` event per record, one checkpoint at the end.
+    static func issueRecords(
+        _ drafts: [RecordDraft], issuer: RecordIssuer, in tx: any StoreWriting, actor: String, at time: Date
+    ) throws(LetheError) -> [StoredRecord] {
+        guard !drafts.isEmpty else { return [] }
+        try issuer.identity.checkValidity(at: time)
+        let serialStem = Self.serialStem(issuer, time)
+        let firstNumber = try tx.countRecords(serialPrefix: serialStem) + 1
+        let firstIndex = try tx.eventCount()
+        let issuerFields: JSONValue = [
+            "organization": .string(issuer.organization),
+            "certificate_sha256": .string(issuer.fingerprint),
+            "log_origin": .string(issuer.logKey.name),
+        ]
+        let issuedAt = JSONValue.string(RFC3339.format(time))
+        // 1. The fields; each record names the log index its issuance event will take.
+        var serials: [String] = []
+        var contents: [JSONValue] = []
+        for (offset, draft) in drafts.enumerated() {
+            let number = String(firstNumber + offset)
+            let serial = serialStem + String(repeating: "0", count: max(0, 6 - number.count)) + number
+            var fields = draft.fields
+            fields["format"] = .string("lethe.record/1")
+            fields["record_type"] = .string(draft.kind)
+            fields["serial"] = .string(serial)
+            fields["issued_at"] = issuedAt
+            fields["log_index"] = .integer(firstIndex + Int64(offset))
+            fields["issuer"] = issuerFields
+            serials.append(serial)
+            contents.append(.object(fields))
+        }
+        // 2. Canonical bytes, signatures and digests, on every core (no database, no shared state).
+        let unsigned = contents
+        let signed = try ParallelMap.map(count: unsigned.count) { (index) throws(LetheError) in
+            let body = try CanonicalJSON.encode(unsigned[index])
+            let signature = try RecordSignature.sign(body, identity: issuer.identity, at: time)
+            return SignedBody(
+                body: body, signature: signature, bodySHA256: Hex.encode(SHA256.hash(data: body)),
+                signatureSHA256: Hex.encode(SHA256.hash(data: signature)))
+        }
+        // 3. The events and rows, in order.
+        var records: [StoredRecord] = []
+        records.reserveCapacity(drafts.count)
+        for (offset, draft) in drafts.enumerated() {
+            var payload: [String: JSONValue] = [
+                "serial": .string(serials[offset]), "kind": .string(draft.kind),
+                "record_sha256": .string(signed[offset].bodySHA256),
+                "signature_sha256": .string(signed[offset].signatureSHA256),
+            ]
+            payload["job"] = draft.jobID.map(JSONValue.integer)
+            let event = try tx.append(
+                EventDraft(type: .recordIssued, assetTag: draft.assetTag, payload: .object(payload)), actor: actor,
+                at: time)
+            guard event.seq == firstIndex + Int64(offset) + 1 else {
+                throw LetheError(
+                    .internal, "the issuance event took log index \(event.seq - 1), not \(firstIndex + Int64(offset))")
+            }
+            let record = StoredRecord(
+                serial: serials[offset], kind: draft.kind, jobID: draft.jobID, assetTag: draft.assetTag,
+                issuedAt: time, body: signed[offset].body, signature: signed[offset].signature, eventSeq: event.seq)
+            try tx.insert(record)
+            records.append(record)
+        }
+        _ = try signCheckpoint(in: tx, key: issuer.logKey, at: time)
+        return records
+    }
+
+    /// Revokes a record (a later verification failed, it was issued in error): a `record.revoked`
+    /// event and a revocation row, in one transaction. The record itself stays, unchanged.
+    @discardableResult
+    public func revokeRecord(serial: String, reason: String, actor: String) throws(LetheError) -> RecordRevocation {
+        let actor = try ActorName.validate(actor)
+        let reason = reason.trimmed
+        guard !reason.isEmpty else { throw LetheError(.usage, "revoking \(serial) needs a --reason") }
+        let key = try logSigningKey()
+        let time = now
+        return try store.write { (tx) throws(LetheError) in
+            guard let record = try tx.record(serial: serial) else {
+                throw LetheError(.notFound, "no record has serial \(serial); see 'lethe certificate list'")
+            }
+            if let existing = try tx.revocation(serial: serial) {
+                throw LetheError(
+                    .conflict,
+                    "record \(serial) was already revoked at \(RFC3339.format(existing.revokedAt)): \(existing.reason)")
+            }
+            var payload: [String: JSONValue] = [
+                "serial": .string(serial), "kind": .string(record.kind), "reason": .string(reason),
+            ]
+            payload["job"] = record.jobID.map(JSONValue.integer)
+            let event = try tx.append(
+                EventDraft(type: .recordRevoked, assetTag: record.assetTag, payload: .object(payload)), actor: actor,
+                at: time)
+            let revocation = RecordRevocation(serial: serial, reason: reason, revokedAt: time, eventSeq: event.seq)
+            try tx.insert(revocation)
+            _ = try Self.signCheckpoint(in: tx, key: key, at: time)
+            return revocation
+        }
+    }
+
+    /// Records, newest first.
+    public func listRecords(
+        kind: String? = nil, jobID: Int64? = nil, limit: Int? = nil
+    ) throws(LetheError)
+        -> [(record: StoredRecord, revocation: RecordRevocation?)]
+    {
+        try store.read { (tx) throws(LetheError) in
+            try tx.records(kind: kind, jobID: jobID, limit: limit).map { (record) throws(LetheError) in
+                (record, try tx.revocation(serial: record.serial))
+            }
+        }
+    }
+
+    /// One record and its revocation, if any.
+    public func recordDetails(
+        serial: String
+    ) throws(LetheError) -> (record: StoredRecord, revocation: RecordRevocation?) {
+        try store.read { (tx) throws(LetheError) in
+            guard let record = try tx.record(serial: serial) else {
+                throw LetheError(.notFound, "no record has serial \(serial); see 'lethe certificate list'")
+            }
+            return (record, try tx.revocation(serial: serial))
+        }
+    }
+}

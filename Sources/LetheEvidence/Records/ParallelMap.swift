@@ -1,0 +1,49 @@
+import Foundation
+import LetheCore
+
+/// Maps `0..<count` on every core, keeping the order; the first error (by index) is thrown.
+/// For CPU-bound work that touches no shared state: canonical encoding and signing of records,
+/// leaf hashes of log entries.
+public enum ParallelMap {
+    /// The results of `transform(0) … transform(count - 1)`. Below `minimumForThreads` items
+    /// everything runs on the calling thread.
+    public static func map<T: Sendable>(
+        count: Int, minimumForThreads: Int = 8, _ transform: @escaping @Sendable (Int) throws(LetheError) -> T
+    ) throws(LetheError) -> [T] {
+        if count < minimumForThreads {
+            return try (0..<count).map { (index) throws(LetheError) in try transform(index) }
+        }
+        let slots = Slots<T>(count: count)
+        let workers = max(1, min(count, ProcessInfo.processInfo.activeProcessorCount))
+        let work: @Sendable (Int) -> Void = { worker in
+            for index in stride(from: worker, to: count, by: workers) {
+                slots.set(index, Result { () throws(LetheError) in try transform(index) })
+            }
+        }
+        // Threads of our own (the caller may be a database's serial queue): it takes worker 0.
+        let done = DispatchSemaphore(value: 0)
+        for worker in 1..<max(workers, 1) {
+            Thread.detachNewThread {
+                work(worker)
+                done.signal()
+            }
+        }
+        work(0)
+        for _ in 1..<max(workers, 1) { done.wait() }
+        return try slots.values()
+    }
+}
+
+/// One result slot per index, filled by the workers.
+private final class Slots<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Result<T, LetheError>?]
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ result: Result<T, LetheError>) { lock.withLock { slots[index] = result } }
+
+    func values() throws(LetheError) -> [T] {
+        try slots.map { (slot) throws(LetheError) in try slot!.get() }
+    }
+}

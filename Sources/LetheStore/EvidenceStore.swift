@@ -1,0 +1,139 @@
+import Foundation
+import LetheCore
+
+/// A signed checkpoint as stored: the tree size and root it commits to, and the signed note.
+public struct StoredCheckpoint: Sendable, Hashable {
+    /// How many entries the checkpoint covers.
+    public var size: Int64
+    /// The root hash of those entries.
+    public var root: [UInt8]
+    /// The C2SP signed note, verbatim.
+    public var note: String
+    /// When it was signed.
+    public var signedAt: Date
+
+    /// Creates a stored checkpoint.
+    public init(size: Int64, root: [UInt8], note: String, signedAt: Date) {
+        self.size = size
+        self.root = root
+        self.note = note
+        self.signedAt = signedAt
+    }
+}
+
+/// One entry of the log as stored, for a full verification: its row number, its bytes and the
+/// leaf hash written with it (nil for rows written before the log kept leaf hashes).
+public struct StoredLogEntry: Sendable, Hashable {
+    /// The event's sequence number (log index + 1) as the row says.
+    public var seq: Int64
+    /// The stored body: the entry's bytes.
+    public var body: [UInt8]
+    /// The leaf hash stored with it.
+    public var leafHash: [UInt8]?
+
+    /// Creates an entry.
+    public init(seq: Int64, body: [UInt8], leafHash: [UInt8]?) {
+        self.seq = seq
+        self.body = body
+        self.leafHash = leafHash
+    }
+}
+
+/// A signed record (a disposal record, an erasure report) as stored: the exact signed bytes and
+/// their detached CMS signature, never re-encoded.
+public struct StoredRecord: Sendable, Hashable {
+    /// The serial number (`ORG-2026-000001`).
+    public var serial: String
+    /// What kind of record (`disposal`, `erasure`).
+    public var kind: String
+    /// The job it certifies, if any.
+    public var jobID: Int64?
+    /// The asset it is about, if any.
+    public var assetTag: String?
+    /// When it was issued.
+    public var issuedAt: Date
+    /// The canonical JSON that was signed.
+    public var body: [UInt8]
+    /// The detached CMS SignedData (DER).
+    public var signature: [UInt8]
+    /// The issuance event's sequence number (log index + 1).
+    public var eventSeq: Int64
+
+    /// Creates a stored record.
+    public init(
+        serial: String, kind: String, jobID: Int64?, assetTag: String?, issuedAt: Date, body: [UInt8],
+        signature: [UInt8], eventSeq: Int64
+    ) {
+        self.serial = serial
+        self.kind = kind
+        self.jobID = jobID
+        self.assetTag = assetTag
+        self.issuedAt = issuedAt
+        self.body = body
+        self.signature = signature
+        self.eventSeq = eventSeq
+    }
+}
+
+/// The revocation of a record, recorded by an event.
+public struct RecordRevocation: Sendable, Hashable {
+    /// The revoked record's serial.
+    public var serial: String
+    /// Why it was revoked.
+    public var reason: String
+    /// When.
+    public var revokedAt: Date
+    /// The revocation event's sequence number.
+    public var eventSeq: Int64
+
+    /// Creates a revocation.
+    public init(serial: String, reason: String, revokedAt: Date, eventSeq: Int64) {
+        self.serial = serial
+        self.reason = reason
+        self.revokedAt = revokedAt
+        self.eventSeq = eventSeq
+    }
+}
+
+/// Reads of the evidence log and signed records, inside one snapshot.
+public protocol EvidenceStoreReading: LogTreeReading {
+    /// Stored log entries from log index `from` (0-based), at most `limit`, in row order.
+    func logEntries(from index: Int64, limit: Int) throws(LetheError) -> [StoredLogEntry]
+    /// The events of one type about one asset, in log order (one indexed query).
+    func events(assetTag: String, type: EventType) throws(LetheError) -> [Event]
+    /// Calls `body` for every stored entry from log index `from` in row order, with the row's
+    /// `seq`, its bytes and its stored leaf hash; the buffers are valid only during the call.
+    func forEachLogEntry(
+        from index: Int64,
+        _ body: (_ seq: Int64, _ bytes: UnsafeRawBufferPointer, _ leafHash: UnsafeRawBufferPointer?) throws(LetheError)
+            -> Void
+    ) throws(LetheError)
+    /// Every stored subtree hash of one level, by index (one sequential read).
+    func storedLogNodes(level: Int) throws(LetheError) -> [[UInt8]]
+    /// The bytes of log entry `index` (0-based), or nil.
+    func logEntry(index: Int64) throws(LetheError) -> [UInt8]?
+    /// Every stored checkpoint, smallest first.
+    func checkpoints() throws(LetheError) -> [StoredCheckpoint]
+    /// The largest stored checkpoint, if any.
+    func latestCheckpoint() throws(LetheError) -> StoredCheckpoint?
+    /// The record with this serial, or nil.
+    func record(serial: String) throws(LetheError) -> StoredRecord?
+    /// Records, newest first; only of `kind` when given, only for `jobID` when given.
+    func records(kind: String?, jobID: Int64?, limit: Int?) throws(LetheError) -> [StoredRecord]
+    /// The jobs that have a record of `kind` that is not revoked (one query).
+    func jobsWithValidRecords(kind: String) throws(LetheError) -> Set<Int64>
+    /// The revocation of a record, if it was revoked.
+    func revocation(serial: String) throws(LetheError) -> RecordRevocation?
+    /// How many records have a serial starting with `prefix`.
+    func countRecords(serialPrefix prefix: String) throws(LetheError) -> Int
+}
+
+/// Writes of the evidence log and signed records, inside one transaction.
+public protocol EvidenceStoreWriting: EvidenceStoreReading {
+    /// Stores a signed checkpoint; a second one of the same size is a `conflict`.
+    func insert(_ checkpoint: StoredCheckpoint) throws(LetheError)
+    /// Stores a signed record; its serial must be new.
+    func insert(_ record: StoredRecord) throws(LetheError)
+    /// Stores a revocation; a record is revoked at most once.
+    func insert(_ revocation: RecordRevocation) throws(LetheError)
+}

@@ -1,0 +1,295 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+import LetheCore
+
+extension SQLiteTransaction {
+    // MARK: - The log's tree
+
+    func storedLogNode(level: Int, index: Int64) throws(LetheError) -> [UInt8]? {
+        try guarded {
+            try Data.fetchOne(
+                db.cachedStatement(sql: "SELECT hash FROM log_node WHERE level = ? AND idx = ?"),
+                arguments: [level, index]
+            ).map { [UInt8]($0) }
+        }
+    }
+
+    func logLeafHashes(from index: Int64, count: Int) throws(LetheError) -> [[UInt8]] {
+        let rows = try guarded {
+            try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT seq, leaf_hash, CASE WHEN leaf_hash IS NULL THEN body END FROM event
+                        WHERE seq > ? AND seq <= ? ORDER BY seq
+                        """),
+                arguments: [index, index + Int64(count)])
+        }
+        var hashes: [[UInt8]] = []
+        hashes.reserveCapacity(rows.count)
+        for (offset, row) in rows.enumerated() {
+            let seq: Int64 = row[0]
+            guard seq == index + 1 + Int64(offset) else {
+                throw LetheError(
+                    .internal, "the evidence log has no entry \(index + Int64(offset)); run 'lethe log verify'")
+            }
+            if let stored: Data = row[1] {
+                hashes.append([UInt8](stored))
+            } else if let hasher = logHasher, let body: Data = row[2] {
+                hashes.append(hasher.leafHash([UInt8](body)))
+            } else {
+                throw LetheError(.internal, "log entry \(seq - 1) has no leaf hash and no hasher was given")
+            }
+        }
+        return hashes
+    }
+
+    /// Adds the leaf of a just-inserted event to the tree, writing every completed subtree hash
+    /// of a stored level.
+    func appendToLog(leafHash: [UInt8], previousSize: Int64) throws(LetheError) {
+        guard let hasher = logHasher else { return }
+        var current: LogFrontier
+        if let loaded = frontier.value, loaded.size == previousSize {
+            current = loaded
+        } else {
+            current = try LogFrontier(size: previousSize, tree: MerkleTree(hasher: hasher, source: self))
+        }
+        try current.append(leafHash: leafHash, hasher: hasher) { (level, index, hash) throws(LetheError) in
+            guard level >= MerkleTree.firstStoredLevel else { return }
+            try insertLogNode(level: level, index: index, hash: hash, ignoringDuplicates: false)
+        }
+        frontier.value = current
+    }
+
+    private func insertLogNode(level: Int, index: Int64, hash: [UInt8], ignoringDuplicates: Bool) throws(LetheError) {
+        try guarded {
+            try db.cachedStatement(
+                sql: "INSERT\(ignoringDuplicates ? " OR IGNORE" : "") INTO log_node (level, idx, hash) VALUES (?, ?, ?)"
+            ).execute(arguments: [level, index, Data(hash)])
+        }
+    }
+
+    /// Whether every completed subtree of the lowest stored level has its hash.
+    func logIsComplete() throws(LetheError) -> Bool {
+        let size = try eventCount()
+        let expected = (size >> Int64(MerkleTree.firstStoredLevel)) - 1
+        let newest = try guarded {
+            try Int64.fetchOne(
+                db, sql: "SELECT max(idx) FROM log_node WHERE level = ?", arguments: [MerkleTree.firstStoredLevel])
+        }
+        return (newest ?? -1) == expected
+    }
+
+    /// Recomputes every subtree hash from the stored entries and writes the missing ones.
+    func rebuildLogNodes() throws(LetheError) {
+        guard let hasher = logHasher else { return }
+        var rebuilt = LogFrontier()
+        let size = try eventCount()
+        while rebuilt.size < size {
+            let hashes = try logLeafHashes(from: rebuilt.size, count: Int(min(10_000, size - rebuilt.size)))
+            for hash in hashes {
+                try rebuilt.append(leafHash: hash, hasher: hasher) { (level, index, hash) throws(LetheError) in
+                    guard level >= MerkleTree.firstStoredLevel else { return }
+                    try insertLogNode(level: level, index: index, hash: hash, ignoringDuplicates: true)
+                }
+            }
+        }
+        frontier.value = rebuilt
+    }
+
+    // MARK: - Entries and checkpoints
+
+    func logEntries(from index: Int64, limit: Int) throws(LetheError) -> [StoredLogEntry] {
+        try guarded {
+            try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT seq, body, leaf_hash FROM event WHERE seq > ? ORDER BY seq LIMIT ?"),
+                arguments: [index, limit]
+            ).map { row in
+                let body: Data = row[1]
+                let leaf: Data? = row[2]
+                return StoredLogEntry(seq: row[0], body: [UInt8](body), leafHash: leaf.map { [UInt8]($0) })
+            }
+        }
+    }
+
+    func events(assetTag: String, type: EventType) throws(LetheError) -> [Event] {
+        let bodies = try guarded {
+            try Data.fetchAll(
+                db.cachedStatement(sql: "SELECT body FROM event WHERE asset_tag = ? AND type = ? ORDER BY seq"),
+                arguments: [assetTag, type.rawValue])
+        }
+        return try bodies.map { (body) throws(LetheError) in try Event(storedBytes: [UInt8](body)) }
+    }
+
+    func logEntry(index: Int64) throws(LetheError) -> [UInt8]? {
+        try guarded {
+            try Data.fetchOne(db.cachedStatement(sql: "SELECT body FROM event WHERE seq = ?"), arguments: [index + 1])
+                .map { [UInt8]($0) }
+        }
+    }
+
+    func checkpoints() throws(LetheError) -> [StoredCheckpoint] {
+        try fetchCheckpoints("SELECT size, root, note, signed_at FROM log_checkpoint ORDER BY size")
+    }
+
+    func latestCheckpoint() throws(LetheError) -> StoredCheckpoint? {
+        try fetchCheckpoints("SELECT size, root, note, signed_at FROM log_checkpoint ORDER BY size DESC LIMIT 1").first
+    }
+
+    private func fetchCheckpoints(_ sql: String) throws(LetheError) -> [StoredCheckpoint] {
+        let rows = try guarded { try Row.fetchAll(db, sql: sql) }
+        return try rows.map { (row) throws(LetheError) in
+            let root: Data = row[1]
+            return StoredCheckpoint(
+                size: row[0], root: [UInt8](root), note: row[2], signedAt: try RFC3339.parse(row[3]))
+        }
+    }
+
+    func insert(_ checkpoint: StoredCheckpoint) throws(LetheError) {
+        try guarded {
+            try db.execute(
+                sql: "INSERT INTO log_checkpoint (size, root, note, signed_at) VALUES (?, ?, ?, ?)",
+                arguments: [
+                    checkpoint.size, Data(checkpoint.root), checkpoint.note, RFC3339.format(checkpoint.signedAt),
+                ])
+        }
+    }
+
+    // MARK: - Records
+
+    private static let recordColumns = "serial, kind, job_id, asset_tag, issued_at, body, signature, event_seq"
+
+    func record(serial: String) throws(LetheError) -> StoredRecord? {
+        try fetchRecords("SELECT \(Self.recordColumns) FROM signed_record WHERE serial = ?", [serial]).first
+    }
+
+    func records(kind: String?, jobID: Int64?, limit: Int?) throws(LetheError) -> [StoredRecord] {
+        var clauses: [String] = []
+        var arguments: StatementArguments = []
+        if let kind {
+            clauses.append("kind = ?")
+            arguments += [kind]
+        }
+        if let jobID {
+            clauses.append("job_id = ?")
+            arguments += [jobID]
+        }
+        var sql = "SELECT \(Self.recordColumns) FROM signed_record"
+        if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
+        sql += " ORDER BY event_seq DESC"
+        if let limit {
+            sql += " LIMIT ?"
+            arguments += [limit]
+        }
+        return try fetchRecords(sql, arguments)
+    }
+
+    private func fetchRecords(_ sql: String, _ arguments: StatementArguments) throws(LetheError) -> [StoredRecord] {
+        let rows = try guarded { try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments) }
+        return try rows.map { (row) throws(LetheError) in
+            let body: Data = row[5]
+            let signature: Data = row[6]
+            return StoredRecord(
+                serial: row[0], kind: row[1], jobID: row[2], assetTag: row[3], issuedAt: try RFC3339.parse(row[4]),
+                body: [UInt8](body), signature: [UInt8](signature), eventSeq: row[7])
+        }
+    }
+
+    func jobsWithValidRecords(kind: String) throws(LetheError) -> Set<Int64> {
+        let sql = """
+            SELECT job_id FROM signed_record r WHERE kind = ? AND job_id IS NOT NULL
+            AND NOT EXISTS (SELECT 1 FROM record_revocation v WHERE v.serial = r.serial)
+            """
+        return try guarded { Set(try Int64.fetchAll(db, sql: sql, arguments: [kind])) }
+    }
+
+    func revocation(serial: String) throws(LetheError) -> RecordRevocation? {
+        let row = try guarded {
+            try Row.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT serial, reason, revoked_at, event_seq FROM record_revocation WHERE serial = ?"),
+                arguments: [serial])
+        }
+        guard let row else { return nil }
+        return RecordRevocation(serial: row[0], reason: row[1], revokedAt: try RFC3339.parse(row[2]), eventSeq: row[3])
+    }
+
+    func countRecords(serialPrefix prefix: String) throws(LetheError) -> Int {
+        try guarded {
+            // A range of the primary key: serials are ASCII, and '\u{7F}' sorts after all of them.
+            try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM signed_record WHERE serial >= ? AND serial < ?",
+                arguments: [prefix, prefix + "\u{7F}"]) ?? 0
+        }
+    }
+
+    func insert(_ record: StoredRecord) throws(LetheError) {
+        try guarded {
+            try db.cachedStatement(
+                sql: "INSERT INTO signed_record (\(Self.recordColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            ).execute(
+                arguments: [
+                    record.serial, record.kind, record.jobID, record.assetTag, RFC3339.format(record.issuedAt),
+                    Data(record.body), Data(record.signature), record.eventSeq,
+                ])
+        }
+    }
+
+    func insert(_ revocation: RecordRevocation) throws(LetheError) {
+        try guarded {
+            try db.execute(
+                sql: "INSERT INTO record_revocation (serial, reason, revoked_at, event_seq) VALUES (?, ?, ?, ?)",
+                arguments: [
+                    revocation.serial, revocation.reason, RFC3339.format(revocation.revokedAt), revocation.eventSeq,
+                ])
+        }
+    }
+}
+
+extension SQLiteTransaction {
+    func forEachLogEntry(
+        from index: Int64,
+        _ body: (_ seq: Int64, _ bytes: UnsafeRawBufferPointer, _ leafHash: UnsafeRawBufferPointer?) throws(LetheError)
+            -> Void
+    ) throws(LetheError) {
+        // The hot loop of `log verify`: read through the SQLite C API of GRDB's statement, handing
+        // out pointers into SQLite's own row buffers (no copy, no allocation per entry).
+        let statement: Statement
+        do {
+            statement = try db.makeStatement(sql: "SELECT seq, body, leaf_hash FROM event WHERE seq > ? ORDER BY seq")
+        } catch {
+            throw SQLiteStore.map(error, path: "lethe.sqlite")
+        }
+        let handle = statement.sqliteStatement
+        sqlite3_bind_int64(handle, 1, index)
+        defer { sqlite3_reset(handle) }
+        while true {
+            let result = sqlite3_step(handle)
+            if result == SQLITE_DONE { return }
+            guard result == SQLITE_ROW else {
+                let message = String(cString: sqlite3_errmsg(db.sqliteConnection))
+                throw SQLiteStore.map(
+                    DatabaseError(resultCode: ResultCode(rawValue: result), message: message), path: "lethe.sqlite")
+            }
+            let seq = sqlite3_column_int64(handle, 0)
+            let bytes = UnsafeRawBufferPointer(
+                start: sqlite3_column_blob(handle, 1), count: Int(sqlite3_column_bytes(handle, 1)))
+            let leaf: UnsafeRawBufferPointer? =
+                sqlite3_column_type(handle, 2) == SQLITE_NULL
+                ? nil
+                : UnsafeRawBufferPointer(
+                    start: sqlite3_column_blob(handle, 2), count: Int(sqlite3_column_bytes(handle, 2)))
+            try body(seq, bytes, leaf)
+        }
+    }
+}
+
+extension SQLiteTransaction {
+    func storedLogNodes(level: Int) throws(LetheError) -> [[UInt8]] {
+        try guarded {
+            try Data.fetchAll(
+                db, sql: "SELECT hash FROM log_node WHERE level = ? ORDER BY idx", arguments: [level]
+            ).map { [UInt8]($0) }
+        }
+    }
+}

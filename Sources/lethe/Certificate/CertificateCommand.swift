@@ -1,0 +1,261 @@
+import ArgumentParser
+import Foundation
+import Lethe
+import LetheCore
+import LetheEvidence
+import LetheStore
+
+/// `lethe certificate`: signed disposal records.
+struct CertificateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "certificate",
+        abstract: "Issue, revoke, list, show, export and verify signed disposal records.",
+        discussion: """
+            A disposal record carries every field of NIST SP 800-88 Appendix G's certificate of
+            sanitization; it is canonical JSON signed as detached CMS (P-256, SHA-256) and entered in
+            the evidence log. Export a bundle for an auditor; its VERIFY.txt has the openssl commands.
+            """,
+        subcommands: [
+            CertificateIssue.self, CertificateRevoke.self, CertificateList.self, CertificateShow.self,
+            CertificateExport.self, CertificateVerify.self,
+        ]
+    )
+}
+
+/// Text and JSON views of records.
+enum RecordView {
+    static func json(_ record: StoredRecord, _ revocation: RecordRevocation?) -> JSONValue {
+        var object: [String: JSONValue] = [
+            "serial": .string(record.serial), "kind": .string(record.kind),
+            "issued_at": .string(RFC3339.format(record.issuedAt)), "log_index": .integer(record.eventSeq - 1),
+            "status": .string(revocation == nil ? "valid" : "revoked"),
+        ]
+        object["job"] = record.jobID.map(JSONValue.integer)
+        object["asset"] = record.assetTag.map(JSONValue.string)
+        if let revocation {
+            object["revoked_at"] = .string(RFC3339.format(revocation.revokedAt))
+            object["revocation_reason"] = .string(revocation.reason)
+        }
+        return .object(object)
+    }
+}
+
+/// `lethe certificate issue --job ID`.
+struct CertificateIssue: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "issue", abstract: "Issue the signed disposal record of a verified job.",
+        discussion: """
+            Signing, storing the record, its issuance event, the log entry and a new checkpoint happen
+            in one transaction. --all-verified issues every missing record in one transaction. Examples:
+              lethe certificate issue --job 12 --performer-title 'Technician' --validator-title 'QA lead'
+              lethe certificate issue --all-verified
+            """)
+
+    @Option(name: .long, help: "The verified job.") var job: Int64?
+    @Flag(name: .long, help: "Issue the record of every verified job that has none, in one transaction.")
+    var allVerified = false
+    @Option(name: .long, help: "Title of the person who performed the sanitization (Appendix G).")
+    var performerTitle: String?
+    @Option(name: .long, help: "Title of the person who validated it (Appendix G).") var validatorTitle: String?
+    @Option(name: .long, help: "Whether the data was backed up: yes, no or unknown.") var dataBackedUp = "unknown"
+    @Option(name: .long, help: "Where the backup is kept, if there is one.") var backupLocation: String?
+    @Option(name: .long, help: "Classification after sanitization (Appendix G).")
+    var postClassification = "unclassified"
+    @Option(name: .long, help: "Notes printed on the record.") var notes: String?
+    @OptionGroup var issuer: IssuerOptions
+    @OptionGroup var write: WriteOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try reporting(json: output.json) { () throws(LetheError) in
+            let details = DisposalRecordDetails(
+                performerTitle: performerTitle, validatorTitle: validatorTitle, dataBackedUp: dataBackedUp,
+                backupLocation: backupLocation, postSanitizationClassification: postClassification, notes: notes)
+            let app = try issuer.openApp(global)
+            if allVerified {
+                let records = try app.issuePendingDisposalRecords(details: details, actor: write.actor)
+                if output.json {
+                    Output.printJSON(.array(records.map { RecordView.json($0, nil) }))
+                } else {
+                    print(
+                        "issued \(records.count) records\(records.isEmpty ? "" : ": \(records[0].serial) … \(records[records.count - 1].serial)")"
+                    )
+                }
+                return
+            }
+            guard let job else { throw LetheError(.usage, "give --job ID, or --all-verified") }
+            let record = try app.issueDisposalRecord(jobID: job, details: details, actor: write.actor)
+            if output.json {
+                Output.printJSON(RecordView.json(record, nil))
+            } else {
+                print("issued \(record.serial) for job \(job) (log entry \(record.eventSeq - 1))")
+            }
+        }
+    }
+}
+
+/// `lethe certificate revoke SERIAL --reason TEXT`.
+struct CertificateRevoke: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "revoke", abstract: "Revoke a record (a later re-verification failed); the record stays.",
+        discussion: "Example:\n  lethe certificate revoke ADS-2026-000001 --reason 'sample read-back found data'")
+
+    @Argument(help: "The record's serial.") var serial: String
+    @Option(name: .long, help: "Why it is revoked.") var reason: String
+    @OptionGroup var write: WriteOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try reporting(json: output.json) { () throws(LetheError) in
+            let revocation = try global.openApp().revokeRecord(serial: serial, reason: reason, actor: write.actor)
+            if output.json {
+                Output.printJSON([
+                    "serial": .string(serial), "reason": .string(revocation.reason),
+                    "revoked_at": .string(RFC3339.format(revocation.revokedAt)),
+                    "log_index": .integer(revocation.eventSeq - 1),
+                ])
+            } else {
+                print("revoked \(serial) (log entry \(revocation.eventSeq - 1))")
+            }
+        }
+    }
+}
+
+/// `lethe certificate list`.
+struct CertificateList: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List records, newest first.",
+        discussion: "Examples:\n  lethe certificate list\n  lethe certificate list --job 12 --json")
+
+    @Option(name: .long, help: "Only the records of this job.") var job: Int64?
+    @Option(name: .long, help: "Only records of this kind (disposal, …).") var kind: String?
+    @Option(name: .long, help: "At most this many.") var limit: Int?
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try reporting(json: output.json) { () throws(LetheError) in
+            let records = try global.openApp().listRecords(kind: kind, jobID: job, limit: limit)
+            if output.json {
+                Output.printJSON(.array(records.map { RecordView.json($0.record, $0.revocation) }))
+                return
+            }
+            Output.printTable(
+                header: ["SERIAL", "KIND", "JOB", "ASSET", "ISSUED", "STATUS"],
+                rows: records.map { record, revocation in
+                    [
+                        record.serial, record.kind, record.jobID.map(String.init) ?? "", record.assetTag ?? "",
+                        RFC3339.format(record.issuedAt), revocation == nil ? "valid" : "REVOKED",
+                    ]
+                })
+        }
+    }
+}
+
+/// `lethe certificate show SERIAL`.
+struct CertificateShow: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Show a record's signed fields and status.",
+        discussion: "Example:\n  lethe certificate show ADS-2026-000001 --json")
+
+    @Argument(help: "The record's serial.") var serial: String
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try reporting(json: output.json) { () throws(LetheError) in
+            let (record, revocation) = try global.openApp().recordDetails(serial: serial)
+            let body = try CanonicalJSON.decode(record.body)
+            if output.json {
+                guard case .object(var object) = RecordView.json(record, revocation) else { return }
+                object["record"] = body
+                Output.printJSON(.object(object))
+                return
+            }
+            print(
+                "\(record.serial): \(record.kind) record, issued \(RFC3339.format(record.issuedAt)), log entry \(record.eventSeq - 1)"
+            )
+            if let revocation {
+                print("REVOKED \(RFC3339.format(revocation.revokedAt)): \(revocation.reason)")
+            }
+            Output.printJSON(body)
+        }
+    }
+}
+
+/// `lethe certificate export SERIAL --out DIR`.
+struct CertificateExport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export", abstract: "Write a record's evidence bundle into a directory.",
+        discussion: """
+            Writes record.json, record.p7s, issuer.pem, log-entry.json, log-proof.txt, log-key.pub,
+            record.html and VERIFY.txt. Example:
+              lethe certificate export ADS-2026-000001 --out bundle/
+            """)
+
+    @Argument(help: "The record's serial.") var serial: String
+    @Option(name: .long, help: "The directory to write (created if needed).") var out: String
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try reporting(json: output.json) { () throws(LetheError) in
+            let app = try global.openApp()
+            let bundle = try app.exportBundle(serial: serial, to: out)
+            let revoked = try app.recordDetails(serial: serial).revocation != nil
+            if output.json {
+                Output.printJSON([
+                    "serial": .string(serial), "directory": .string(out), "revoked": .bool(revoked),
+                    "files": .array(bundle.files.keys.map(\.rawValue).sorted().map(JSONValue.string)),
+                ])
+            } else {
+                print("wrote the evidence bundle of \(serial) to \(out) (see \(out)/VERIFY.txt)")
+                if revoked { Output.standardError("lethe: warning: record \(serial) is REVOKED (see record.html)") }
+            }
+        }
+    }
+}
+
+/// `lethe certificate verify DIR`.
+struct CertificateVerify: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify", abstract: "Check an evidence bundle offline and print each check.",
+        discussion: """
+            Needs no installation. Exits 65 when any check fails. Examples:
+              lethe certificate verify bundle/
+              lethe certificate verify bundle/ --trust our-ca.pem --log-key kept-log-key.pub
+            """)
+
+    @Argument(help: "The bundle's directory.") var directory: String
+    @Option(name: .long, help: "CA certificates (PEM) to trust instead of the bundle's issuer.pem.") var trust: String?
+    @Option(name: .long, help: "The log key you keep, instead of the bundle's log-key.pub.") var logKey: String?
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        var checks: [EvidenceBundle.Check] = []
+        var failure: LetheError?
+        do {
+            checks = try await LetheApp.verifyBundle(directory: directory, trustFile: trust, logKeyFile: logKey)
+        } catch {
+            failure = error
+        }
+        if let failure {
+            try reporting(json: output.json) { () throws(LetheError) in throw failure }
+            return
+        }
+        let passed = checks.allSatisfy { $0.passed }
+        if output.json {
+            Output.printJSON([
+                "passed": .bool(passed),
+                "checks": .array(
+                    checks.map { ["name": .string($0.name), "passed": .bool($0.passed), "detail": .string($0.detail)] }),
+            ])
+        } else {
+            for check in checks { print("\(check.passed ? "PASS" : "FAIL")  \(check.name): \(check.detail)") }
+            print(passed ? "bundle verified" : "bundle FAILED verification")
+        }
+        if !passed { throw ExitCode(65) }
+    }
+}

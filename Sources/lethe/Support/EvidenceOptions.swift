@@ -1,0 +1,17 @@
+import ArgumentParser
+import Lethe
+import LetheCore
+
+/// Options of commands that sign records: the organisation named in the issuer certificate and
+/// in every record (flag > $LETHE_ORGANIZATION > `organization` in the data directory's config.json).
+struct IssuerOptions: ParsableArguments {
+    @Option(name: .long, help: "The organisation that issues records (default: $LETHE_ORGANIZATION, else config.json).")
+    var organization: String?
+
+    /// Opens the installation with the flag applied.
+    func openApp(_ global: GlobalOptions) throws(LetheError) -> LetheApp {
+        var app = try global.openApp()
+        if let organization { app.settings[Settings.organization] = organization }
+        return app
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Lethe
+import LetheCore
+import LetheEvidence
+import LetheTestSupport
+import Testing
+
+private let opensslIsInstalled = FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")
+
+/// Runs openssl in a directory; returns its status and output.
+@discardableResult
+private func openssl(_ arguments: [String], in directory: String) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: directory)
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let output = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+}
+
+@Suite struct IssuerImportTests {
+    /// Given an organisation's CA, when Lethe's CSR is signed by it and imported, records chain to
+    /// the CA: `certificate verify --trust CA` and `openssl cms -verify -CAfile CA` both accept them.
+    @Test(.enabled(if: opensslIsInstalled, "needs the openssl command (apt-get install openssl)"))
+    func aCertificateFromTheOrganisationsCAIsImportedAndRecordsChainToIt() async throws {
+        let fixture = try EvidenceFixture()
+        let ca = fixture.installation.root.file("ca")
+        try FileManager.default.createDirectory(atPath: ca, withIntermediateDirectories: true)
+        try fixture.app.issuerCertificateRequest().write(toFile: ca + "/lethe.csr", atomically: true, encoding: .utf8)
+        try "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n".write(
+            toFile: ca + "/leaf.ext", atomically: true, encoding: .utf8)
+        let root = try openssl(
+            [
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key",
+                "-out", "ca.pem", "-subj", "/CN=Acme Root CA", "-days", "30", "-addext",
+                "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+            ], in: ca)
+        #expect(root.status == 0, "\(root.output)")
+        let signed = try openssl(
+            [
+                "x509", "-req", "-in", "lethe.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out",
+                "issued.pem", "-days", "30", "-extfile", "leaf.ext",
+            ], in: ca)
+        #expect(signed.status == 0, "\(signed.output)")
+
+        // A certificate for another key is refused, and nothing changes
+        let before = try String(
+            contentsOfFile: fixture.installation.dataDirectory.issuerCertificatePath, encoding: .utf8)
+        #expect(throws: LetheError.self) {
+            try fixture.app.importIssuerCertificate(
+                certificatePEM: try String(contentsOfFile: ca + "/ca.pem", encoding: .utf8), chainPEM: nil,
+                source: "ca.pem")
+        }
+        #expect(
+            try String(contentsOfFile: fixture.installation.dataDirectory.issuerCertificatePath, encoding: .utf8)
+                == before)
+
+        // The issued one is imported
+        let identity = try fixture.app.importIssuerCertificate(
+            certificatePEM: try String(contentsOfFile: ca + "/issued.pem", encoding: .utf8), chainPEM: nil,
+            source: "issued.pem")
+        #expect("\(identity.certificate.issuer)".contains("Acme Root CA"))
+
+        // Signing before the certificate's validity is refused; at a time it covers, it works.
+        let job = try fixture.shreddedJob()
+        let refused = #expect(throws: LetheError.self) {
+            try fixture.app.issueDisposalRecord(jobID: job.id, actor: "compliance")
+        }
+        #expect(refused?.message.contains("the issuer certificate is valid from") == true)
+        fixture.installation.clock.set(Date().addingTimeInterval(60))
+        let record = try fixture.app.issueDisposalRecord(jobID: job.id, actor: "compliance")
+        let bundle = fixture.installation.root.file("bundle")
+        try fixture.app.exportBundle(serial: record.serial, to: bundle)
+        let checks = try await LetheApp.verifyBundle(directory: bundle, trustFile: ca + "/ca.pem", logKeyFile: nil)
+        #expect(checks.allSatisfy { $0.passed }, "\(checks.filter { !$0.passed })")
+        let cms = try openssl(
+            [
+                "cms", "-verify", "-binary", "-inform", "DER", "-in", "record.p7s", "-content", "record.json",
+                "-CAfile", ca + "/ca.pem", "-purpose", "any", "-out", "/dev/null",
+            ], in: bundle)
+        #expect(cms.status == 0, "\(cms.output)")
+        // Trusting another CA fails the signature check
+        let otherCA = fixture.installation.root.file("other")
+        try FileManager.default.createDirectory(atPath: otherCA, withIntermediateDirectories: true)
+        try openssl(
+            [
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "o.key",
+                "-out", "o.pem", "-subj", "/CN=Acme Root CA", "-days", "30",
+            ], in: otherCA)
+        let wrong = try await LetheApp.verifyBundle(directory: bundle, trustFile: otherCA + "/o.pem", logKeyFile: nil)
+        #expect(wrong.first { $0.name == "signature" }?.passed == false)
+    }
+}

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Benchmark of the evidence machinery, each figure against a baseline measured in the same run.
+#
+#   scripts/bench-evidence.sh [RECORDS] [ENTRIES]     (defaults: 10000 records, 1000000 log entries)
+#
+# 1. openssl speed -seconds 3 ecdsap256: the baseline signing rate.
+# 2. Issuance: RECORDS verified jobs are written with sqlite3, then `lethe certificate issue
+#    --all-verified` issues their records (canonicalise, sign CMS, log, store) in one transaction.
+#    Target: records/s ≥ 0.25 × openssl's ECDSA P-256 signs/s.
+# 3. A log of ENTRIES events written with sqlite3 (about 200-byte canonical bodies); `lethe log
+#    checkpoint` completes its subtree hashes on open. Then `lethe log prove --time-proofs 2000`
+#    (target: a proof under 1 ms) and `lethe log verify` against `sha256sum` over the same entry
+#    bytes exported with sqlite3 (target: within 2×).
+# Output goes to bench-out/evidence (git-ignored).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RECORDS=${1:-10000}
+ENTRIES=${2:-1000000}
+OUT=${BENCH_OUT:-$PWD/bench-out/evidence}
+rm -rf "$OUT"
+mkdir -p "$OUT"
+
+now() { date +%s.%N; }
+elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.3f}')" "$1" "$2"; }
+ratio() { python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.2f}')" "$1" "$2"; }
+
+echo "== load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== build (release)"
+swift build -c release --product lethe >/dev/null
+LETHE="$(swift build -c release --show-bin-path)/lethe"
+
+echo "== openssl speed -seconds 3 ecdsap256"
+SIGNS=$(openssl speed -seconds 3 ecdsap256 2>/dev/null | awk '/ecdsa \(nistp256\)/ {print $(NF-1)}')
+echo "openssl ECDSA P-256: $SIGNS signs/s"
+
+echo "== issuance of $RECORDS records"
+export LETHE_DATA_DIR="$OUT/issue" LETHE_ORGANIZATION="Bench Disposal Co"
+"$LETHE" log key >/dev/null   # creates and migrates the data directory and its log key
+sqlite3 "$LETHE_DATA_DIR/lethe.sqlite" <<SQL
+BEGIN;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $RECORDS)
+INSERT INTO asset (tag, serial, make, model, media_type, classification, encryption, state, registered_at, updated_at)
+  SELECT printf('B%07d', i), printf('SN%09d', i), 'Acme', 'M1', 'ssd', 'high', 'none', 'verified',
+    '2026-11-22T09:00:00Z', '2026-11-22T09:00:00Z' FROM n;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $RECORDS)
+INSERT INTO job (id, asset_tag, state, method, techniques, verification_mode, second_person, separation_of_duties,
+    due_at, policy_version, requested_by, executed_by, executed_at, technique, tool, tool_version, verified_by,
+    verified_at, created_at, updated_at)
+  SELECT i, printf('B%07d', i), 'verified', 'destroy', 'shred', 'attest', 0, 1, '2026-12-22T09:00:00Z',
+    '$(printf 'a%.0s' {1..64})', 'planner', 'tech', '2026-11-22T10:00:00Z', 'shred', 'ShredCo', '2.1', 'inspector',
+    '2026-11-22T11:00:00Z', '2026-11-22T09:00:00Z', '2026-11-22T11:00:00Z' FROM n;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $RECORDS)
+INSERT INTO event (seq, recorded_at, actor, type, asset_tag, body)
+  SELECT i, '2026-11-22T11:00:00Z', 'inspector', 'job.verified', printf('B%07d', i),
+    CAST(printf('{"actor":"inspector","asset":"B%07d","payload":{"job":%d,"method":"attest","passed":true,"summary":"attested","verifier":"attest"},"seq":%d,"time":"2026-11-22T11:00:00Z","type":"job.verified","v":1}', i, i, i) AS BLOB)
+  FROM n;
+COMMIT;
+SQL
+"$LETHE" log checkpoint >/dev/null   # completes the subtree hashes of the events written by sqlite3
+t0=$(now); "$LETHE" certificate issue --all-verified --actor bench >/dev/null; t1=$(now)
+ISSUE=$(elapsed "$t0" "$t1")
+RATE=$(python3 -c "print(f'{$RECORDS / $ISSUE:.0f}')")
+echo "issued $RECORDS records in $ISSUE s: $RATE records/s = $(ratio "$RATE" "$SIGNS") × openssl's signing rate (target ≥ 0.25)"
+"$LETHE" log verify
+
+echo "== a log of $ENTRIES entries"
+export LETHE_DATA_DIR="$OUT/log"
+"$LETHE" log key >/dev/null
+sqlite3 "$LETHE_DATA_DIR/lethe.sqlite" <<SQL
+BEGIN;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $ENTRIES)
+INSERT INTO event (seq, recorded_at, actor, type, asset_tag, body)
+  SELECT i, '2026-11-22T09:00:00Z', 'bench', 'asset.state-changed', printf('A%08d', i),
+    CAST(printf('{"actor":"bench","asset":"A%08d","payload":{"from":"in-service","reason":"end of life","to":"retired","with_parent":false},"seq":%d,"time":"2026-11-22T09:00:00Z","type":"asset.state-changed","v":1}', i, i) AS BLOB)
+  FROM n;
+COMMIT;
+SQL
+t0=$(now); "$LETHE" log checkpoint >/dev/null; t1=$(now)
+echo "first open of the $ENTRIES-entry log (subtree hashes completed) and checkpoint: $(elapsed "$t0" "$t1") s"
+"$LETHE" log prove --time-proofs 2000
+sqlite3 "$LETHE_DATA_DIR/lethe.sqlite" "SELECT body FROM event ORDER BY seq" > "$OUT/entries.txt"
+echo "entry bytes: $(stat -c %s "$OUT/entries.txt") (with one newline per entry)"
+t0=$(now); sha256sum "$OUT/entries.txt" >/dev/null; t1=$(now)
+SHA=$(elapsed "$t0" "$t1")
+t0=$(now); "$LETHE" log verify; t1=$(now)
+VERIFY=$(elapsed "$t0" "$t1")
+echo "log verify: $VERIFY s; sha256sum over the same bytes: $SHA s; ratio $(ratio "$VERIFY" "$SHA") (target ≤ 2)"
+echo "== load after: $(cut -d' ' -f1-3 /proc/loadavg)"
