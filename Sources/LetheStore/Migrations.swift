@@ -79,6 +79,7 @@ enum Migrations {
                     """)
         }
         registerJobs(&migrator)
+        registerSanitize(&migrator)
         return migrator
     }
 }
