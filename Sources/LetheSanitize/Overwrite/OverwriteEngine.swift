@@ -168,20 +168,21 @@ public struct OverwriteEngine: Sendable {
                 if !handle.direct { directThroughout = false }
                 position.offset += Int64(count)
                 written += Int64(count)
-                if let limit = request.maxBytesPerSecond, limit > 0 {
-                    let due = Double(written) / Double(limit)
-                    let spent = seconds(clock.now - started)
-                    if due > spent { Thread.sleep(forTimeInterval: due - spent) }
-                }
                 progress(
                     OverwriteProgress(
                         position: position, passes: request.passes, size: size, bytesWritten: written,
                         elapsed: seconds(clock.now - started)))
-                if seconds(clock.now - lastCheckpoint) >= request.checkpointInterval, position.offset < size {
+                var pause = 0.0
+                if let limit = request.maxBytesPerSecond, limit > 0 {
+                    pause = max(0, Double(written) / Double(limit) - seconds(clock.now - started))
+                }
+                // Checkpoint on time, and before a throttling pause that would outlast the interval.
+                if seconds(clock.now - lastCheckpoint) + pause >= request.checkpointInterval, position.offset < size {
                     try handle.sync()
                     try checkpoint(position)
                     lastCheckpoint = clock.now
                 }
+                if pause > 0 { Thread.sleep(forTimeInterval: pause) }
             }
             try handle.sync()
             position = OverwritePosition(pass: position.pass + 1, offset: 0)
