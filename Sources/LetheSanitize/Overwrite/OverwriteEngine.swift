@@ -151,8 +151,13 @@ public struct OverwriteEngine: Sendable {
         }
         while position.pass <= request.passes {
             let stream = PatternStream(pattern: request.pattern, seed: request.seed, pass: position.pass)
-            // A constant pattern is filled once; the random stream per buffer.
-            var filledConstant = false
+            // A constant pattern is filled once; the random stream on a second thread, one buffer ahead.
+            if request.pattern.constant != nil { stream.fill(buffer.pointer, at: 0) }
+            let prefetcher =
+                request.pattern.constant == nil
+                ? PatternPrefetcher(stream: stream, from: position.offset, size: size, bufferSize: request.bufferSize)
+                : nil
+            defer { prefetcher?.cancel() }
             while position.offset < size {
                 if stop.isStopped {
                     try handle.sync()
@@ -160,11 +165,9 @@ public struct OverwriteEngine: Sendable {
                     return finish(false)
                 }
                 let count = Int(min(Int64(request.bufferSize), size - position.offset))
-                if request.pattern.constant == nil || !filledConstant {
-                    stream.fill(buffer.pointer, at: position.offset)
-                    filledConstant = true
-                }
-                try handle.write(buffer.pointer, count: count, at: position.offset)
+                let source = prefetcher?.take() ?? buffer.pointer
+                defer { prefetcher?.release() }
+                try handle.write(source, count: count, at: position.offset)
                 if !handle.direct { directThroughout = false }
                 position.offset += Int64(count)
                 written += Int64(count)
