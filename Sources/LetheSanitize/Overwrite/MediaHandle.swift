@@ -7,7 +7,7 @@ import LetheCore
 
 /// An open overwrite or read-back target: a block device or an image file, with its true size,
 /// using direct I/O where the target allows it and ordinary I/O where it does not.
-final class MediaHandle {
+final class MediaHandle: @unchecked Sendable {  // pread/pwrite on one descriptor are thread-safe; `direct` changes only on the writer
     let path: String
     let descriptor: Int32
     /// The size to overwrite: BLKGETSIZE64 for a block device, the file's size for a file.

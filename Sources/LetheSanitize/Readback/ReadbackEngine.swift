@@ -64,50 +64,56 @@ public struct ReadbackEngine: Sendable {
         let found = AlignedBuffer(size: readSize)
         let expected = AlignedBuffer(size: readSize)
         var constantFilled = false
-        func check(offset: Int64, count: Int) throws(LetheError) {
-            try handle.read(into: found.pointer, count: count, at: offset)
+        func check(offset: Int64, count: Int, data: UnsafeMutableRawBufferPointer? = nil) throws(LetheError) {
+            let found = data ?? found.pointer
+            if data == nil { try handle.read(into: found, count: count, at: offset) }
             if pattern.constant == nil || !constantFilled {
                 stream.fill(expected.pointer, at: offset)
                 constantFilled = true
             }
             // swift-format-ignore: NeverForceUnwrap
-            if memcmp(found.pointer.baseAddress!, expected.pointer.baseAddress!, count) != 0 {
-                compareSectors(offset: offset, count: count)
+            if memcmp(found.baseAddress!, expected.pointer.baseAddress!, count) != 0 {
+                compareSectors(found, offset: offset, count: count)
             }
             report.blocksChecked += 1
             report.bytesRead += Int64(count)
             progress(report.bytesRead, total)
         }
-        func compareSectors(offset: Int64, count: Int) {
+        func compareSectors(_ found: UnsafeMutableRawBufferPointer, offset: Int64, count: Int) {
             var sector = 0
             while sector < count {
                 let length = min(4096, count - sector)
                 // swift-format-ignore: NeverForceUnwrap
-                if memcmp(found.pointer.baseAddress! + sector, expected.pointer.baseAddress! + sector, length) != 0 {
+                if memcmp(found.baseAddress! + sector, expected.pointer.baseAddress! + sector, length) != 0 {
                     report.mismatchCount += 1
                     if report.mismatches.count < Self.keptMismatches {
                         var index = sector
-                        while found.pointer[index] == expected.pointer[index] { index += 1 }
+                        while found[index] == expected.pointer[index] { index += 1 }
                         report.mismatches.append(
                             ReadbackMismatch(
                                 offset: offset + Int64(index), expected: expected.pointer[index],
-                                found: found.pointer[index]))
+                                found: found[index]))
                     }
                 }
                 sector += length
             }
         }
         if case .full = mode {
-            var offset: Int64 = 0
-            while offset < size {
+            // Whole buffers through a read-ahead thread; a short tail is read here (it may drop O_DIRECT).
+            let whole = size / Int64(bufferSize) * Int64(bufferSize)
+            let wholeRanges = stride(from: Int64(0), to: whole, by: bufferSize).map { ($0, bufferSize) }
+            let reader = ReadAhead(handle: handle, ranges: wholeRanges, bufferSize: bufferSize)
+            defer { reader.cancel() }
+            for (offset, count) in wholeRanges {
                 if stop.isStopped {
                     report.interrupted = true
                     break
                 }
-                let count = Int(min(Int64(bufferSize), size - offset))
-                try check(offset: offset, count: count)
-                offset += Int64(count)
+                let data = try reader.take()
+                defer { reader.release() }
+                try check(offset: offset, count: count, data: data)
             }
+            if !report.interrupted, whole < size { try check(offset: whole, count: Int(size - whole)) }
         } else {
             for (offset, count) in ranges {
                 if stop.isStopped {
