@@ -14,7 +14,9 @@ import Testing
         safety.devRoot = root.file("dev")
         let fm = FileManager.default
         try? fm.createDirectory(atPath: root.file("proc/self"), withIntermediateDirectories: true)
-        let mountinfo = mounts.enumerated().map { "\($0.offset + 20) 1 \($0.element) / /mnt/m\($0.offset) rw - ext4 x rw" }
+        let mountinfo = mounts.enumerated().map {
+            "\($0.offset + 20) 1 \($0.element) / /mnt/m\($0.offset) rw - ext4 x rw"
+        }
         _ = root.write("proc/self/mountinfo", mountinfo.joined(separator: "\n") + "\n")
         // A disk sdz (8:0) with one partition sdz1 (8:1) and a serial; a loop device loop5 (7:5).
         for path in ["sys/class/block/sdz/sdz1", "sys/class/block/sdz/device", "sys/block/loop5/loop"] {
@@ -31,7 +33,9 @@ import Testing
     @Test func aDiskWithAMountedPartitionIsRefused() throws {
         let root = TemporaryDirectory()
         let safety = Self.fakeSystem(root, mounts: ["8:1"])
-        #expect(throws: LetheError.self) { try safety.refuseMounted(path: "/dev/sdz", majorMinor: "8:0", name: "sdz", viaLoop: false) }
+        #expect(throws: LetheError.self) {
+            try safety.refuseMounted(path: "/dev/sdz", majorMinor: "8:0", name: "sdz", viaLoop: false)
+        }
         let quiet = Self.fakeSystem(TemporaryDirectory(), mounts: ["8:16"])
         try quiet.refuseMounted(path: "/dev/sdz", majorMinor: "8:0", name: "sdz", viaLoop: false)
     }
@@ -41,9 +45,11 @@ import Testing
         let safety = Self.fakeSystem(root, mounts: [])
         let serials = safety.serials(device: "sdz")
         #expect(serials == ["WD-WCC4E1234567"])
-        try safety.refuseSerialMismatch(path: "/dev/sdz", assetTag: "HDD-1", assetSerial: "WD-WCC4E1234567", serials: serials)
+        try safety.refuseSerialMismatch(
+            path: "/dev/sdz", assetTag: "HDD-1", assetSerial: "WD-WCC4E1234567", serials: serials)
         let error = #expect(throws: LetheError.self) {
-            try safety.refuseSerialMismatch(path: "/dev/sdz", assetTag: "HDD-1", assetSerial: "WD-OTHER", serials: serials)
+            try safety.refuseSerialMismatch(
+                path: "/dev/sdz", assetTag: "HDD-1", assetSerial: "WD-OTHER", serials: serials)
         }
         #expect(error?.message.contains("WD-OTHER") == true)
         #expect(throws: LetheError.self) {
@@ -62,7 +68,8 @@ import Testing
         _ = root.write("sys/block/loop5/loop/backing_file", resolved + "\n")
         let error = #expect(throws: LetheError.self) {
             try safety.check(
-                path: image, assetTag: "IMG-1", assetSerial: nil, dataDirectory: nil, follow: false, ignoreSerial: false)
+                path: image, assetTag: "IMG-1", assetSerial: nil, dataDirectory: nil, follow: false, ignoreSerial: false
+            )
         }
         #expect(error?.message.contains("mounted") == true)
         // Unmounted, the same image passes and its size is the file's.
@@ -85,11 +92,13 @@ import Testing
                 path: inside, assetTag: "A", assetSerial: nil, dataDirectory: data, follow: false, ignoreSerial: false)
         }
         let readOnly = root.file("ro.img")
-        _ = FileManager.default.createFile(atPath: readOnly, contents: Data(count: 10), attributes: [.posixPermissions: 0o400])
+        _ = FileManager.default.createFile(
+            atPath: readOnly, contents: Data(count: 10), attributes: [.posixPermissions: 0o400])
         if getuid() != 0 {  // root may write anything; the kernel's ro flag covers devices
             #expect(throws: LetheError.self) {
                 try safety.check(
-                    path: readOnly, assetTag: "A", assetSerial: nil, dataDirectory: nil, follow: false, ignoreSerial: false)
+                    path: readOnly, assetTag: "A", assetSerial: nil, dataDirectory: nil, follow: false,
+                    ignoreSerial: false)
             }
         }
     }

@@ -79,7 +79,8 @@ extension LetheApp {
         else { return (executed, log) }
         let outcome = VerificationOutcome(
             passed: true,
-            summary: "nwipe read back what it wrote (verify \(log.verify ?? "?"), \(log.bytesVerified) bytes, no errors)",
+            summary:
+                "nwipe read back what it wrote (verify \(log.verify ?? "?"), \(log.bytesVerified) bytes, no errors)",
             method: "full read-back by nwipe", details: ["nwipe_log_sha256": .string(digest.sha256)])
         let (verified, _) = try recordVerification(
             id: jobID, outcome: outcome, verifier: "nwipe", policies: policies, actor: actor)

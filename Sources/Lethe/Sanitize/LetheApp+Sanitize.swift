@@ -122,7 +122,9 @@ extension LetheApp {
     }
 
     /// Plans the resumption of a job's interrupted or killed run from its last checkpoint.
-    public func planResume(jobID: Int64, toolVersion: String, maxBytesPerSecond: Int64? = nil, checkpointInterval: Double = 2)
+    public func planResume(
+        jobID: Int64, toolVersion: String, maxBytesPerSecond: Int64? = nil, checkpointInterval: Double = 2
+    )
         throws(LetheError) -> SanitizePlan
     {
         let (job, run) = try store.read { (tx) throws(LetheError) in
@@ -153,7 +155,8 @@ extension LetheApp {
     /// completion records the job executed and the asset sanitized; on a stop, records the job
     /// interrupted at the exact offset (it stays in progress, resumable).
     public func sanitize(
-        _ plan: SanitizePlan, actor: String, stop: StopSignal, progress: @escaping (OverwriteProgress) -> Void = { _ in }
+        _ plan: SanitizePlan, actor: String, stop: StopSignal,
+        progress: @escaping (OverwriteProgress) -> Void = { _ in }
     ) throws(LetheError) -> SanitizeOutcome {
         let actor = try ActorName.validate(actor)
         let time = now

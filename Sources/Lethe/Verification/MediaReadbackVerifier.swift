@@ -87,7 +87,9 @@ public struct MediaReadbackVerifier: Verifier {
 
 extension LetheApp {
     /// Runs the registered engine for one executed job now (`lethe verify --job ID`).
-    public func verifyJob(id: Int64, policies: LoadedPolicies, actor: String) throws(LetheError) -> (
+    public func verifyJob(
+        id: Int64, policies: LoadedPolicies, actor: String
+    ) throws(LetheError) -> (
         job: DisposalJob, outcome: VerificationOutcome, newJob: DisposalJob?
     ) {
         let actor = try ActorName.validate(actor)
@@ -96,12 +98,14 @@ extension LetheApp {
             return (job, try Self.requireAsset(job.assetTag, in: tx), try tx.evidence(jobID: id))
         }
         guard job.state == .executed else {
-            throw LetheError(.illegalTransition, "job \(id) is \(job.state.rawValue); only executed jobs can be verified")
+            throw LetheError(
+                .illegalTransition, "job \(id) is \(job.state.rawValue); only executed jobs can be verified")
         }
         guard let engine = verifiers.verifier(for: job, asset: asset) else {
             throw LetheError(
                 .conflict,
-                "no engine can verify job \(id); a person inspects it: lethe verify --job \(id) --attest --evidence FILE")
+                "no engine can verify job \(id); a person inspects it: lethe verify --job \(id) --attest --evidence FILE"
+            )
         }
         if let refusal = JobRules.verificationRefusal(job, actor: actor) { throw LetheError(.conflict, refusal) }
         let outcome = try engine.verify(

@@ -162,7 +162,8 @@ public struct NwipeLog: Sendable, Hashable {
 
     private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
         guard haystack.count >= needle.count else { return nil }
-        for index in 0...(haystack.count - needle.count) where haystack[index..<index + needle.count].elementsEqual(needle) {
+        for index in 0...(haystack.count - needle.count)
+        where haystack[index..<index + needle.count].elementsEqual(needle) {
             return index
         }
         return nil

@@ -7,7 +7,9 @@ import LetheCore
 
 /// An open overwrite or read-back target: a block device or an image file, with its true size,
 /// using direct I/O where the target allows it and ordinary I/O where it does not.
-final class MediaHandle: @unchecked Sendable {  // pread/pwrite on one descriptor are thread-safe; `direct` changes only on the writer
+/// Sendable by hand: pread and pwrite on one descriptor are thread-safe, and `direct` changes only
+/// by the one thread doing I/O at a time (the read-ahead thread has finished before the tail is read).
+final class MediaHandle: @unchecked Sendable {
     let path: String
     let descriptor: Int32
     /// The size to overwrite: BLKGETSIZE64 for a block device, the file's size for a file.
@@ -89,7 +91,8 @@ final class MediaHandle: @unchecked Sendable {  // pread/pwrite on one descripto
                     "writing \(path) at offset \(offset + Int64(done)) failed: \(String(cString: strerror(errno)))")
             }
             if written == 0 {
-                throw LetheError(.io, "writing \(path) at offset \(offset + Int64(done)) wrote nothing (end of device?)")
+                throw LetheError(
+                    .io, "writing \(path) at offset \(offset + Int64(done)) wrote nothing (end of device?)")
             }
             done += written
         }
@@ -109,7 +112,8 @@ final class MediaHandle: @unchecked Sendable {  // pread/pwrite on one descripto
                     continue
                 }
                 throw LetheError(
-                    .io, "reading \(path) at offset \(offset + Int64(done)) failed: \(String(cString: strerror(errno)))")
+                    .io, "reading \(path) at offset \(offset + Int64(done)) failed: \(String(cString: strerror(errno)))"
+                )
             }
             if got == 0 {
                 throw LetheError(.io, "reading \(path) at offset \(offset + Int64(done)) hit the end early")

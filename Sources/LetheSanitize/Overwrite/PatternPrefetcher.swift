@@ -51,4 +51,3 @@ final class PatternPrefetcher: @unchecked Sendable {
         finished.wait()
     }
 }
-

@@ -61,8 +61,9 @@ public struct PatternStream: Sendable {
         for index in 0..<4 { nonceBytes[8 + index] = UInt8(truncatingIfNeeded: pass >> (24 - 8 * index)) }
         // swift-format-ignore: NeverForceUnwrap
         let nonce = try! AES.GCM.Nonce(data: nonceBytes)  // 12 bytes is always a valid nonce
+        // Cannot fail for 1 MiB under a 32-byte key.
         // swift-format-ignore: NeverForceUnwrap
-        return try! AES.GCM.seal(Self.zeros, using: SymmetricKey(data: keyBytes!), nonce: nonce).ciphertext  // cannot fail for 1 MiB
+        return try! AES.GCM.seal(Self.zeros, using: SymmetricKey(data: keyBytes!), nonce: nonce).ciphertext
     }
 
     /// A fresh random seed of 32 bytes from the system's CSPRNG.

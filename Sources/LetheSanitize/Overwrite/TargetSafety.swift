@@ -58,7 +58,8 @@ public struct TargetSafety: Sendable {
         let kind = info.st_mode & S_IFMT
         guard kind == S_IFBLK || kind == S_IFREG else {
             throw LetheError(
-                .invalidInput, "target \(path) is neither a block device nor a regular image file (nothing was written)")
+                .invalidInput, "target \(path) is neither a block device nor a regular image file (nothing was written)"
+            )
         }
         let isBlock = kind == S_IFBLK
         if let dataDirectory { try refuseDataDirectory(resolved, isBlock: isBlock, info: info, dataDirectory) }
@@ -222,7 +223,9 @@ public struct TargetSafety: Sendable {
         return result.filter { !$0.isEmpty }
     }
 
-    func refuseSerialMismatch(path: String, assetTag: String, assetSerial: String?, serials: [String])
+    func refuseSerialMismatch(
+        path: String, assetTag: String, assetSerial: String?, serials: [String]
+    )
         throws(LetheError)
     {
         guard !serials.isEmpty else { return }  // the kernel reports none (loop devices): nothing to compare

@@ -35,7 +35,9 @@ final class ProgressDisplay {
         Output.progress(
             String(
                 format: "[%@] %5.1f%%  pass %d/%d  %@ / %@  %@/s  ETA %@", bar, progress.fraction * 100,
-                progress.position.pass, progress.passes, Self.bytes(Int64(Double(progress.size) * Double(progress.position.pass - 1)) + progress.position.offset),
+                progress.position.pass, progress.passes,
+                Self.bytes(
+                    Int64(Double(progress.size) * Double(progress.position.pass - 1)) + progress.position.offset),
                 Self.bytes(Int64(total)), Self.bytes(Int64(rate)), Self.duration(eta)))
     }
 

@@ -128,7 +128,8 @@ struct Sanitize: ParsableCommand {
         if output.json {
             Output.printJSON([
                 "job": outcome.job.json, "run": outcome.run.json, "completed": .bool(outcome.completed),
-                "bytes_written": .integer(outcome.bytesWritten), "milliseconds": .integer(Int64(outcome.seconds * 1000)),
+                "bytes_written": .integer(outcome.bytesWritten),
+                "milliseconds": .integer(Int64(outcome.seconds * 1000)),
                 "throughput_bytes_per_second": .integer(rate),
             ])
         } else if outcome.completed {
