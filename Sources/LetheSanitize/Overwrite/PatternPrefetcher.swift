@@ -21,7 +21,16 @@ final class PatternPrefetcher: @unchecked Sendable {
                 free[index].wait()
                 if cancelled.load(ordering: .acquiring) { break }
                 let count = Int(min(Int64(bufferSize), size - position))
-                stream.fill(UnsafeMutableRawBufferPointer(rebasing: buffers[index].pointer[0..<count]), at: position)
+                // The stream's 1 MiB chunks are independent: compute them on every core.
+                // Each part writes its own disjoint slice of the buffer.
+                nonisolated(unsafe) let target = buffers[index].pointer
+                let chunk = PatternStream.chunkSize
+                let base = position
+                DispatchQueue.concurrentPerform(iterations: (count + chunk - 1) / chunk) { part in
+                    let start = part * chunk
+                    let slice = UnsafeMutableRawBufferPointer(rebasing: target[start..<min(start + chunk, count)])
+                    stream.fill(slice, at: base + Int64(start))
+                }
                 ready[index].signal()
                 position += Int64(count)
                 index ^= 1

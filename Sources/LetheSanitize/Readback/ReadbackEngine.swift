@@ -61,7 +61,9 @@ public struct ReadbackEngine: Sendable {
             total = ranges.reduce(0) { $0 + Int64($1.1) }
         }
         let readSize = mode == .full ? bufferSize : Self.sampleBlockSize
-        let found = AlignedBuffer(size: readSize)
+        // A full read-back reads whole buffers through ``ReadAhead``; only its short tail needs this one.
+        let found = AlignedBuffer(
+            size: mode == .full ? max(AlignedBuffer.alignment, Int(size % Int64(bufferSize))) : readSize)
         let expected = AlignedBuffer(size: readSize)
         var constantFilled = false
         func check(offset: Int64, count: Int, data: UnsafeMutableRawBufferPointer? = nil) throws(LetheError) {
