@@ -128,3 +128,41 @@ private func sqlite(_ database: String, _ sql: String) throws -> String {
     #expect(aborted.status == 0, "\(aborted.stderr)")
     #expect(aborted.stdout.contains("failed"), "\(aborted.stdout)")
 }
+
+@Test func ctrlCStopsAfterTheBufferAndRecordsTheOffset() throws {
+    let root = TemporaryDirectory()
+    let size = 24 << 20
+    let (lethe, image) = try prepared(root, size: size)
+    // Given a throttled zero overwrite printing JSON progress lines,
+    let process = Process()
+    process.executableURL = LetheCLI.executable
+    process.arguments = [
+        "sanitize", "IMG-1", "--target", image, "--yes", "--max-rate", "2", "--checkpoint-interval", "0.1",
+        "--progress", "json", "--data-dir", lethe.dataDirectory,
+    ]
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let database = lethe.dataDirectory + "/lethe.sqlite"
+    let deadline = Date().addingTimeInterval(10)
+    while Date() < deadline,
+        (try? sqlite(database, "SELECT offset_bytes FROM sanitize_run")).flatMap({ Int($0) }) ?? 0 == 0
+    {
+        Thread.sleep(forTimeInterval: 0.05)
+    }
+    // when it gets SIGINT,
+    kill(process.processIdentifier, SIGINT)
+    process.waitUntilExit()
+    let printed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    // then it exits cleanly, says where it stopped, and the job records the exact offset.
+    #expect(process.terminationStatus == 0, "\(printed)")
+    #expect(printed.contains("interrupted at pass 1 offset 8388608"), "\(printed)")
+    let first = try #require(printed.split(separator: "\n").first)
+    #expect(first.hasPrefix("{\"bytes_per_second\":"), "one compact JSON line: \(first)")
+    #expect(try sqlite(database, "SELECT status FROM sanitize_run") == "interrupted")
+    let history = try lethe.run("asset", "history", "IMG-1")
+    #expect(history.stdout.contains("job.interrupted"))
+    #expect(history.stdout.contains("\"offset\":8388608"), "\(history.stdout)")
+    #expect(try lethe.run("job", "show", "1", "--json").stdout.contains("\"in-progress\""))
+}

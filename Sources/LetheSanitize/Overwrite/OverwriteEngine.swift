@@ -185,7 +185,9 @@ public struct OverwriteEngine: Sendable {
                     try checkpoint(position)
                     lastCheckpoint = clock.now
                 }
-                if pause > 0 { Thread.sleep(forTimeInterval: pause) }
+                // Pause in short steps, so that a stop is not held up by the throttle.
+                let resumeAt = clock.now + .milliseconds(Int64(pause * 1000))
+                while clock.now < resumeAt, !stop.isStopped { Thread.sleep(forTimeInterval: 0.02) }
             }
             try handle.sync()
             position = OverwritePosition(pass: position.pass + 1, offset: 0)
