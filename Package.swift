@@ -75,7 +75,8 @@ let package = Package(
         .testTarget(name: "LetheCoreTests", dependencies: ["LetheCore"]),
         .testTarget(name: "LetheStoreTests", dependencies: ["LetheStore", "LetheTestSupport"]),
         .testTarget(name: "LetheEvidenceTests", dependencies: ["LetheEvidence", "LetheTestSupport"]),
-        .testTarget(name: "LetheSanitizeTests", dependencies: ["LetheSanitize", "LetheTestSupport"]),
+        .testTarget(
+            name: "LetheSanitizeTests", dependencies: ["LetheSanitize", "LetheTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LetheTests", dependencies: ["Lethe", "LetheTestSupport"]),
         .testTarget(name: "letheTests", dependencies: ["LetheTestSupport"]),
     ]

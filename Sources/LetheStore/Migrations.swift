@@ -80,6 +80,7 @@ enum Migrations {
         }
         registerJobs(&migrator)
         registerEvidence(&migrator)
+        registerSanitize(&migrator)
         return migrator
     }
 }

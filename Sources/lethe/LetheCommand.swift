@@ -24,8 +24,8 @@ struct LetheCommand: AsyncParsableCommand {
             """,
         version: LetheVersion.current,
         subcommands: [
-            AssetCommand.self, PolicyCommand.self, Schedule.self, JobCommand.self, Verify.self, LogCommand.self,
-            KeysCommand.self, CertificateCommand.self,
+            AssetCommand.self, PolicyCommand.self, Schedule.self, JobCommand.self, Verify.self, Sanitize.self,
+            EvidenceCommand.self, LogCommand.self, KeysCommand.self, CertificateCommand.self,
         ]
     )
 

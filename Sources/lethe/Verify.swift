@@ -17,12 +17,13 @@ struct Verify: ParsableCommand {
             Examples:
               lethe verify --due --actor verify-timer
               lethe verify --due --json
+              lethe verify --job 12                    (run the read-back engine for one job now)
               lethe verify --job 12 --attest --evidence shred-cert-4411.pdf --notes "seals intact, cert matches serials"
               lethe verify --job 12 --attest --failed --evidence photo.jpg --notes "platters not destroyed"
             """)
 
     @Flag(help: "Run every due verification an engine can do.") var due = false
-    @Option(help: "The job to attest.") var job: Int64?
+    @Option(help: "The job to verify now with its engine (read-back), or with --attest to attest.") var job: Int64?
     @Flag(help: "Record a person's inspection of the job's result.") var attest = false
     @Flag(help: "With --attest: the inspection found the result bad.") var failed = false
     @Option(parsing: .upToNextOption, help: "Evidence files inspected (certificates, photos).")
@@ -34,8 +35,10 @@ struct Verify: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
-        guard due != (job != nil) else { throw ValidationError("give either --due or --job ID --attest") }
-        if job != nil, !attest { throw ValidationError("--job needs --attest (a person's inspection)") }
+        guard due != (job != nil) else { throw ValidationError("give either --due or --job ID [--attest]") }
+        if job != nil, !attest, failed || !evidence.isEmpty {
+            throw ValidationError("--failed and --evidence go with --attest")
+        }
         if due, attest || failed || !evidence.isEmpty {
             throw ValidationError("--due takes no --attest, --failed or --evidence")
         }
@@ -46,6 +49,23 @@ struct Verify: ParsableCommand {
         try reporting(json: output.json) { () throws(LetheError) in
             let policies = try policyOptions.load(global: global)
             let app = try global.openApp()
+            if let id = job, !attest {
+                let (job, outcome, newJob) = try app.verifyJob(id: id, policies: policies, actor: write.actor)
+                attention = !outcome.passed
+                if output.json {
+                    var object: [String: JSONValue] = [
+                        "job": job.json, "passed": .bool(outcome.passed), "summary": .string(outcome.summary),
+                        "method": .string(outcome.method), "details": outcome.details,
+                        "evidence": .array(outcome.evidence.map(\.json)),
+                    ]
+                    object["new_job"] = newJob.map(\.json)
+                    Output.printJSON(.object(object))
+                } else {
+                    print("job \(job.id) (\(job.assetTag)) \(job.state.rawValue): \(outcome.summary)")
+                    if let newJob { print("asset \(newJob.assetTag) is awaiting sanitization again: job \(newJob.id)") }
+                }
+                return
+            }
             if let id = job {
                 let (job, newJob) = try app.attest(
                     id: id, evidence: evidence.map(EvidenceFile.init(path:)), notes: notes, passed: !failed,

@@ -33,6 +33,8 @@ public struct LetheApp: Sendable {
         self.dataDirectory = dataDirectory
         self.clock = clock
         self.logger = logger
+        verifiers.register(
+            MediaReadbackVerifier(store: store, reportDirectory: dataDirectory.map { $0.path + "/reports" }))
     }
 
     /// Opens the installation in a data directory, creating and migrating it on first use.

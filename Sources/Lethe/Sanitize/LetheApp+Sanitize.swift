@@ -1,0 +1,291 @@
+import Foundation
+import LetheCore
+import LetheSanitize
+import LetheStore
+
+/// What `lethe sanitize` was asked to do.
+public struct SanitizeRequest: Sendable {
+    /// The target path (block device or image file).
+    public var target: String
+    /// The pattern.
+    public var pattern: OverwritePattern
+    /// Passes.
+    public var passes: Int
+    /// The job, when the asset's open job is not meant.
+    public var jobID: Int64?
+    /// Follow a symlinked target on purpose.
+    public var follow: Bool
+    /// Skip the serial check, with the reason recorded.
+    public var ignoreSerialReason: String?
+    /// A throughput ceiling in bytes per second.
+    public var maxBytesPerSecond: Int64?
+    /// Seconds between checkpoints.
+    public var checkpointInterval: Double
+    /// Lethe's version, recorded as the tool version.
+    public var toolVersion: String
+
+    /// Creates a request.
+    public init(
+        target: String, pattern: OverwritePattern = .zero, passes: Int = 1, jobID: Int64? = nil, follow: Bool = false,
+        ignoreSerialReason: String? = nil, maxBytesPerSecond: Int64? = nil, checkpointInterval: Double = 2,
+        toolVersion: String
+    ) {
+        self.target = target
+        self.pattern = pattern
+        self.passes = passes
+        self.jobID = jobID
+        self.follow = follow
+        self.ignoreSerialReason = ignoreSerialReason
+        self.maxBytesPerSecond = maxBytesPerSecond
+        self.checkpointInterval = checkpointInterval
+        self.toolVersion = toolVersion
+    }
+}
+
+/// What a sanitize would do, once every safety check passed; nothing is written yet.
+public struct SanitizePlan: Sendable {
+    /// The job it executes.
+    public var job: DisposalJob
+    /// The asset.
+    public var asset: Asset
+    /// The checked target.
+    public var target: CheckedTarget
+    /// The request.
+    public var request: SanitizeRequest
+    /// The run it resumes, when resuming.
+    public var resuming: SanitizeRun?
+
+    /// Bytes left to write.
+    public var bytesToWrite: Int64 {
+        guard let run = resuming else { return target.size * Int64(request.passes) }
+        return Int64(run.passes - run.pass) * run.sizeBytes + (run.sizeBytes - run.offset)
+    }
+}
+
+/// How a sanitize run ended.
+public struct SanitizeOutcome: Sendable {
+    /// The job after the run (executed, or still in progress when interrupted).
+    public var job: DisposalJob
+    /// The run record.
+    public var run: SanitizeRun
+    /// Bytes this invocation wrote.
+    public var bytesWritten: Int64
+    /// Seconds this invocation took.
+    public var seconds: Double
+    /// Whether every pass finished.
+    public var completed: Bool
+}
+
+extension LetheApp {
+    /// Checks everything before a single byte is written: the job (open, approved, overwrite
+    /// allowed), the target's safety. Writes nothing.
+    public func planSanitize(assetTag: String, _ request: SanitizeRequest) throws(LetheError) -> SanitizePlan {
+        guard (1...35).contains(request.passes) else {
+            throw LetheError(.usage, "--passes must be 1 to 35 (got \(request.passes))")
+        }
+        let (job, asset) = try store.read { (tx) throws(LetheError) in
+            let asset = try Self.requireAsset(assetTag, in: tx)
+            let job: DisposalJob
+            if let id = request.jobID {
+                job = try Self.requireJob(id, in: tx)
+                guard job.assetTag == asset.tag else {
+                    throw LetheError(.conflict, "job \(id) is for asset \(job.assetTag), not \(asset.tag)")
+                }
+            } else {
+                guard let open = try tx.openJob(assetTag: asset.tag) else {
+                    throw LetheError(
+                        .notFound,
+                        "asset \(asset.tag) has no open disposal job; retire it and run 'lethe schedule' first (nothing was written)"
+                    )
+                }
+                job = open
+            }
+            return (job, asset)
+        }
+        guard job.state == .scheduled || job.state == .inProgress else {
+            throw LetheError(
+                .illegalTransition,
+                "job \(job.id) is \(job.state.rawValue); only a scheduled or in-progress job can be sanitized (nothing was written)"
+            )
+        }
+        guard job.plan.techniques.contains(.overwrite) else {
+            throw LetheError(
+                .conflict,
+                "job \(job.id) for asset \(asset.tag) needs \(job.plan.method.rawValue) (\(job.plan.techniques.map(\.rawValue).joined(separator: ", "))); an overwrite does not reach it, see docs/sanitization.md (nothing was written)"
+            )
+        }
+        if let refusal = JobRules.workRefusal(job, actor: "") { throw LetheError(.conflict, refusal) }
+        let target = try TargetSafety().check(
+            path: request.target, assetTag: asset.tag, assetSerial: asset.serial,
+            dataDirectory: dataDirectory?.path, follow: request.follow, ignoreSerial: request.ignoreSerialReason != nil)
+        return SanitizePlan(job: job, asset: asset, target: target, request: request, resuming: nil)
+    }
+
+    /// Plans the resumption of a job's interrupted or killed run from its last checkpoint.
+    public func planResume(
+        jobID: Int64, toolVersion: String, maxBytesPerSecond: Int64? = nil, checkpointInterval: Double = 2
+    )
+        throws(LetheError) -> SanitizePlan
+    {
+        let (job, run) = try store.read { (tx) throws(LetheError) in
+            (try Self.requireJob(jobID, in: tx), try tx.latestSanitizeRun(jobID: jobID))
+        }
+        guard let run, run.status == .running || run.status == .interrupted, job.state == .inProgress else {
+            throw LetheError(
+                .conflict,
+                "job \(jobID) has no interrupted overwrite to resume (job \(job.state.rawValue), run \(run?.status.rawValue ?? "none")); start one with 'lethe sanitize TAG --target PATH'"
+            )
+        }
+        let request = SanitizeRequest(
+            target: run.target, pattern: try OverwritePattern(parsing: run.pattern), passes: run.passes, jobID: jobID,
+            follow: run.target != run.resolvedTarget, ignoreSerialReason: run.serialIgnoredReason,
+            maxBytesPerSecond: maxBytesPerSecond, checkpointInterval: checkpointInterval, toolVersion: toolVersion)
+        var plan = try planSanitize(assetTag: job.assetTag, request)
+        guard plan.target.resolvedPath == run.resolvedTarget, plan.target.size == run.sizeBytes else {
+            throw LetheError(
+                .conflict,
+                "the target of job \(jobID) changed since the run started (\(run.resolvedTarget), \(run.sizeBytes) bytes; now \(plan.target.resolvedPath), \(plan.target.size) bytes); start a new run instead"
+            )
+        }
+        plan.resuming = run
+        return plan
+    }
+
+    /// Runs a checked plan: starts the job, overwrites with checkpoints in the database, and on
+    /// completion records the job executed and the asset sanitized; on a stop, records the job
+    /// interrupted at the exact offset (it stays in progress, resumable).
+    public func sanitize(
+        _ plan: SanitizePlan, actor: String, stop: StopSignal,
+        progress: @escaping (OverwriteProgress) -> Void = { _ in }
+    ) throws(LetheError) -> SanitizeOutcome {
+        let actor = try ActorName.validate(actor)
+        let time = now
+        let seed: [UInt8]
+        if let run = plan.resuming {
+            seed = Self.bytes(hex: run.seedHex)
+        } else {
+            seed = plan.request.pattern == .random ? PatternStream.newSeed() : []
+        }
+        var run = try store.write { (tx) throws(LetheError) in
+            var job = try Self.requireJob(plan.job.id, in: tx)
+            if var run = plan.resuming {
+                run.status = .running
+                run.updatedAt = time
+                try tx.update(run)
+                try tx.append(
+                    EventDraft(
+                        type: .jobResumed, assetTag: job.assetTag,
+                        payload: [
+                            "job": .integer(job.id), "run": .integer(run.id), "pass": .integer(Int64(run.pass)),
+                            "offset": .integer(run.offset),
+                        ]),
+                    actor: actor, at: time)
+                return run
+            }
+            if job.state == .scheduled {
+                job.state = try JobLifecycle.transition(job: job.id, from: job.state, to: .inProgress)
+                job.updatedAt = time
+                try tx.update(job)
+                try tx.append(
+                    EventDraft(type: .jobStarted, assetTag: job.assetTag, payload: ["job": .integer(job.id)]),
+                    actor: actor, at: time)
+            }
+            let run = try tx.insert(
+                SanitizeRun(
+                    jobID: job.id, target: plan.target.path, resolvedTarget: plan.target.resolvedPath,
+                    isBlockDevice: plan.target.isBlockDevice, sizeBytes: plan.target.size,
+                    pattern: plan.request.pattern.description, passes: plan.request.passes, seedHex: Self.hex(seed),
+                    serialIgnoredReason: plan.request.ignoreSerialReason, startedAt: time))
+            return run
+        }
+        let request = OverwriteRequest(
+            path: run.resolvedTarget, pattern: plan.request.pattern, passes: run.passes, seed: seed,
+            start: OverwritePosition(pass: run.pass, offset: run.offset),
+            maxBytesPerSecond: plan.request.maxBytesPerSecond, checkpointInterval: plan.request.checkpointInterval)
+        let before = run
+        let result: OverwriteResult
+        do {
+            result = try OverwriteEngine().run(request, stop: stop, progress: progress) {
+                (position) throws(LetheError) in
+                var checkpoint = before
+                checkpoint.pass = position.pass
+                checkpoint.offset = position.offset
+                checkpoint.updatedAt = self.now
+                try self.store.write { (tx) throws(LetheError) in try tx.update(checkpoint) }
+            }
+        } catch {
+            run = try store.write { (tx) throws(LetheError) in
+                var failed = try tx.latestSanitizeRun(jobID: run.jobID) ?? run
+                failed.status = .failed
+                failed.updatedAt = self.now
+                try tx.update(failed)
+                return failed
+            }
+            throw error
+        }
+        run.pass = result.position.pass
+        run.offset = result.position.offset
+        run.bytesWritten += result.bytesWritten
+        run.milliseconds += Int64(result.seconds * 1000)
+        run.directIO = run.directIO && result.directIO
+        run.status = result.completed ? .completed : .interrupted
+        let finished = run
+        let end = now
+        let job = try store.write { (tx) throws(LetheError) in
+            var job = try Self.requireJob(finished.jobID, in: tx)
+            var updated = finished
+            updated.updatedAt = end
+            try tx.update(updated)
+            guard finished.status == .completed else {
+                try tx.append(
+                    EventDraft(
+                        type: .jobInterrupted, assetTag: job.assetTag,
+                        payload: [
+                            "job": .integer(job.id), "run": .integer(finished.id),
+                            "pass": .integer(Int64(finished.pass)), "offset": .integer(finished.offset),
+                            "bytes_written": .integer(finished.bytesWritten),
+                        ]),
+                    actor: actor, at: end)
+                return job
+            }
+            job.state = try JobLifecycle.transition(job: job.id, from: job.state, to: .executed)
+            job.executedBy = actor
+            job.executedAt = end
+            job.technique = .overwrite
+            job.tool = "lethe"
+            job.toolVersion = plan.request.toolVersion
+            job.updatedAt = end
+            try tx.update(job)
+            let seconds = max(Double(finished.milliseconds) / 1000, 0.001)
+            var payload: [String: JSONValue] = [
+                "job": .integer(job.id), "technique": .string("overwrite"), "tool": .string("lethe"),
+                "tool_version": .string(plan.request.toolVersion), "method": .string(job.plan.method.rawValue),
+                "run": finished.json, "pattern": .string(finished.pattern), "passes": .integer(Int64(finished.passes)),
+                "bytes_written": .integer(finished.bytesWritten), "duration_ms": .integer(finished.milliseconds),
+                "throughput_bytes_per_second": .integer(Int64(Double(finished.bytesWritten) / seconds)),
+                "evidence": .array([]),
+            ]
+            payload["serials"] = .array(plan.target.serials.map(JSONValue.string))
+            try tx.append(
+                EventDraft(type: .jobExecuted, assetTag: job.assetTag, payload: .object(payload)), actor: actor, at: end
+            )
+            let asset = try Self.requireAsset(job.assetTag, in: tx)
+            _ = try Self.move(
+                asset, to: .sanitized, in: tx, actor: actor, at: end, details: ["job": .integer(job.id)])
+            return job
+        }
+        return SanitizeOutcome(
+            job: job, run: finished, bytesWritten: result.bytesWritten, seconds: result.seconds,
+            completed: result.completed)
+    }
+
+    static func bytes(hex: String) -> [UInt8] {
+        var result: [UInt8] = []
+        var index = hex.startIndex
+        while index < hex.endIndex, let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex) {
+            if let byte = UInt8(hex[index..<next], radix: 16) { result.append(byte) }
+            index = next
+        }
+        return result
+    }
+}

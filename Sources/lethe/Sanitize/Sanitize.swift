@@ -1,0 +1,145 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Lethe
+import LetheCore
+
+/// `lethe sanitize`: overwrite a medium (block device or image file) for its disposal job.
+struct Sanitize: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sanitize",
+        abstract: "Overwrite a block device or image file for an asset's disposal job (NIST SP 800-88 Clear).",
+        discussion: """
+            Refuses, with nothing written: a mounted target or one holding a mounted partition or swap,
+            the device or files of Lethe's own data directory, a symlink (unless --follow), a read-only
+            target, and a block device whose serial does not match the asset's (unless
+            --ignore-serial --reason TEXT, recorded). Without a terminal to confirm on, --yes is required.
+            Ctrl-C stops after the buffer in flight and records the exact offset; --resume JOB continues.
+            On completion the job is executed and the asset sanitized; 'lethe verify --due' reads it back.
+
+            Examples:
+              lethe sanitize HDD-0042 --target /dev/sdb --pattern zero
+              lethe sanitize HDD-0042 --target /dev/sdb --pattern random --passes 1 --yes --progress json
+              lethe sanitize IMG-1 --target disk.img --dry-run
+              lethe sanitize --resume 12 --yes
+            """)
+
+    @Argument(help: "The asset tag of the medium.") var tag: String?
+    @Option(help: "The block device or image file to overwrite.") var target: String?
+    @Option(help: "zero, one, byte:0xNN or random (AES-256-CTR stream from a recorded seed).")
+    var pattern: String = "zero"
+    @Option(help: "Number of passes (1-35); every pass writes the pattern, random uses a new stream per pass.")
+    var passes: Int = 1
+    @Option(help: "The job to execute (default: the asset's open job).") var job: Int64?
+    @Option(help: "Continue the interrupted or killed run of this job from its last checkpoint.") var resume: Int64?
+    @Flag(help: "Overwrite what a symlinked target points to.") var follow = false
+    @Flag(help: "Skip the serial check (needs --reason, which is recorded).") var ignoreSerial = false
+    @Option(help: "Why the serial check is skipped.") var reason: String?
+    @Flag(help: "Do not ask for confirmation (needed without a terminal).") var yes = false
+    @Flag(help: "Check everything and print what would be overwritten; write nothing.") var dryRun = false
+    @Option(help: "Progress display: bar (on a terminal), json (one line per second on stdout), none.")
+    var progress: String?
+    @Option(help: "Limit throughput to this many MiB per second (spares a shared machine).") var maxRate: Int64?
+    @Option(help: .hidden) var checkpointInterval: Double = 2
+    @OptionGroup var write: WriteOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        if resume != nil {
+            guard tag == nil, target == nil else { throw ValidationError("--resume JOB takes no TAG or --target") }
+        } else {
+            guard tag != nil, target != nil else { throw ValidationError("give TAG --target PATH, or --resume JOB") }
+        }
+        if ignoreSerial, (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("--ignore-serial needs --reason TEXT (it is recorded)")
+        }
+        if let progress, !["bar", "json", "none"].contains(progress) {
+            throw ValidationError("--progress must be bar, json or none")
+        }
+        if let maxRate, maxRate <= 0 { throw ValidationError("--max-rate must be a positive number of MiB/s") }
+    }
+
+    func run() throws {
+        try reporting(json: output.json) { () throws(LetheError) in
+            let app = try global.openApp()
+            let rate = maxRate.map { $0 << 20 }
+            let plan: SanitizePlan
+            if let resume {
+                plan = try app.planResume(
+                    jobID: resume, toolVersion: LetheVersion.current, maxBytesPerSecond: rate,
+                    checkpointInterval: checkpointInterval)
+            } else {
+                // swift-format-ignore: NeverForceUnwrap
+                let request = SanitizeRequest(
+                    target: target!, pattern: try OverwritePattern(parsing: pattern), passes: passes, jobID: job,
+                    follow: follow, ignoreSerialReason: ignoreSerial ? reason : nil, maxBytesPerSecond: rate,
+                    checkpointInterval: checkpointInterval, toolVersion: LetheVersion.current)
+                // swift-format-ignore: NeverForceUnwrap
+                plan = try app.planSanitize(assetTag: tag!, request)
+            }
+            let summary =
+                "\(plan.target.resolvedPath) (\(plan.target.isBlockDevice ? "block device" : "image file"), \(plan.target.size) bytes\(plan.target.serials.isEmpty ? "" : ", serial \(plan.target.serials[0])")) for asset \(plan.asset.tag), job \(plan.job.id): \(plan.request.pattern), \(plan.request.passes) pass(es)\(plan.resuming.map { ", resuming pass \($0.pass) at offset \($0.offset)" } ?? "")"
+            if dryRun {
+                if output.json {
+                    Output.printJSON([
+                        "dry_run": true, "job": .integer(plan.job.id), "asset": .string(plan.asset.tag),
+                        "target": .string(plan.target.resolvedPath), "block_device": .bool(plan.target.isBlockDevice),
+                        "size_bytes": .integer(plan.target.size), "pattern": .string(plan.request.pattern.description),
+                        "passes": .integer(Int64(plan.request.passes)), "bytes_to_write": .integer(plan.bytesToWrite),
+                        "serials": .array(plan.target.serials.map(JSONValue.string)),
+                    ])
+                } else {
+                    print("would overwrite \(summary); \(plan.bytesToWrite) bytes; nothing was written")
+                }
+                return
+            }
+            if !yes { try confirm(summary: summary, tag: plan.asset.tag) }
+            let stop = StopSignal()
+            signal(SIGINT, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+            source.setEventHandler { stop.stop() }
+            source.resume()
+            defer {
+                source.cancel()
+                signal(SIGINT, SIG_DFL)
+            }
+            let display = ProgressDisplay(
+                mode: progress ?? (Output.standardErrorIsTerminal && !output.json ? "bar" : "none"))
+            let outcome = try app.sanitize(plan, actor: write.actor, stop: stop) { display.update($0) }
+            display.finish()
+            report(outcome)
+        }
+    }
+
+    private func confirm(summary: String, tag: String) throws(LetheError) {
+        guard isatty(0) == 1 else {
+            throw LetheError(.usage, "no terminal to confirm on: add --yes to overwrite \(summary)")
+        }
+        FileHandle.standardError.write(
+            Data("This destroys all data on \(summary).\nType the asset tag (\(tag)) to continue: ".utf8))
+        guard readLine()?.trimmingCharacters(in: .whitespaces) == tag else {
+            throw LetheError(.usage, "not confirmed; nothing was written")
+        }
+    }
+
+    private func report(_ outcome: SanitizeOutcome) {
+        let rate = outcome.seconds > 0 ? Int64(Double(outcome.bytesWritten) / outcome.seconds) : 0
+        if output.json {
+            Output.printJSON([
+                "job": outcome.job.json, "run": outcome.run.json, "completed": .bool(outcome.completed),
+                "bytes_written": .integer(outcome.bytesWritten),
+                "milliseconds": .integer(Int64(outcome.seconds * 1000)),
+                "throughput_bytes_per_second": .integer(rate),
+            ])
+        } else if outcome.completed {
+            print(
+                "job \(outcome.job.id) (\(outcome.job.assetTag)) executed: \(outcome.run.pattern) × \(outcome.run.passes), \(ProgressDisplay.bytes(outcome.run.bytesWritten)) written at \(ProgressDisplay.bytes(rate))/s; asset sanitized. Next: lethe verify --due"
+            )
+        } else {
+            print(
+                "job \(outcome.job.id) (\(outcome.job.assetTag)) interrupted at pass \(outcome.run.pass) offset \(outcome.run.offset); continue with: lethe sanitize --resume \(outcome.job.id)"
+            )
+        }
+    }
+}

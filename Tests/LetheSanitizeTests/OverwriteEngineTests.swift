@@ -1,0 +1,102 @@
+import Foundation
+import LetheCore
+import LetheTestSupport
+import Testing
+
+@testable import LetheSanitize
+
+@Suite struct OverwriteEngineTests {
+    /// An image of `size` bytes of 0xA5 (so a missed byte shows).
+    static func image(_ directory: TemporaryDirectory, size: Int) -> String {
+        let path = directory.file("disk.img")
+        _ = FileManager.default.createFile(atPath: path, contents: Data(repeating: 0xA5, count: size))
+        return path
+    }
+
+    @Test func randomTwoPassesWithAPartialLastBlockVerifyFully() throws {
+        // Given an image whose size is not a multiple of the buffer or of 4 KiB,
+        let directory = TemporaryDirectory()
+        let size = 3 * (1 << 20) + 1000
+        let path = Self.image(directory, size: size)
+        let seed = PatternStream.newSeed()
+        var checkpoints: [OverwritePosition] = []
+        // when it is overwritten twice with the random stream,
+        let result = try OverwriteEngine().run(
+            OverwriteRequest(path: path, pattern: .random, passes: 2, seed: seed, bufferSize: 1 << 20),
+            stop: StopSignal()
+        ) { checkpoints.append($0) }
+        // then every byte is the second pass's stream, the size is unchanged, and a read-back agrees.
+        #expect(result.completed)
+        #expect(result.bytesWritten == Int64(size) * 2)
+        #expect(checkpoints == [OverwritePosition(pass: 2, offset: 0)])
+        let data = try #require(FileManager.default.contents(atPath: path))
+        #expect(data.count == size)
+        var expected = [UInt8](repeating: 0, count: size)
+        expected.withUnsafeMutableBytes { PatternStream(pattern: .random, seed: seed, pass: 2).fill($0, at: 0) }
+        #expect(Array(data) == expected)
+        let report = try ReadbackEngine().run(path: path, pattern: .random, seed: seed, pass: 2, mode: .full)
+        #expect(report.passed)
+        #expect(report.bytesRead == Int64(size))
+    }
+
+    @Test func stopAndResumeWriteEveryByte() throws {
+        let directory = TemporaryDirectory()
+        let size = 8 << 20
+        let path = Self.image(directory, size: size)
+        let stop = StopSignal()
+        // Given a run stopped after its third buffer,
+        var buffers = 0
+        let first = try OverwriteEngine().run(
+            OverwriteRequest(path: path, pattern: .byte(0x5A), passes: 1, seed: [], bufferSize: 1 << 20), stop: stop,
+            progress: { _ in
+                buffers += 1
+                if buffers == 3 { stop.stop() }
+            }
+        ) { _ in }
+        #expect(!first.completed)
+        #expect(first.position == OverwritePosition(pass: 1, offset: 3 << 20))
+        let partial = try ReadbackEngine().run(path: path, pattern: .byte(0x5A), seed: [], pass: 1, mode: .full)
+        #expect(partial.mismatchCount == 5 * 256)
+        #expect(partial.mismatches.first?.offset == 3 << 20)
+        #expect(partial.mismatches.count == 100)
+        // when it resumes from the offset reached, then the whole target holds the pattern.
+        let second = try OverwriteEngine().run(
+            OverwriteRequest(path: path, pattern: .byte(0x5A), passes: 1, seed: [], start: first.position),
+            stop: StopSignal()
+        ) { _ in }
+        #expect(second.completed)
+        #expect(second.bytesWritten == 5 << 20)
+        #expect(try ReadbackEngine().run(path: path, pattern: .byte(0x5A), seed: [], pass: 1, mode: .full).passed)
+    }
+
+    @Test func sampleIsRepeatableAndIncludesFirstAndLast() throws {
+        let seed = [UInt8](repeating: 3, count: 32)
+        let blocks = ReadbackEngine.sampleBlocks(blockCount: 1000, ratePercent: 1, minimum: 5, seed: seed)
+        #expect(blocks.count == 10)
+        #expect(blocks.first == 0)
+        #expect(blocks.last == 999)
+        #expect(blocks == ReadbackEngine.sampleBlocks(blockCount: 1000, ratePercent: 1, minimum: 5, seed: seed))
+        #expect(ReadbackEngine.sampleBlocks(blockCount: 1000, ratePercent: 1, minimum: 50, seed: seed).count == 50)
+        #expect(ReadbackEngine.sampleBlocks(blockCount: 3, ratePercent: 1, minimum: 5, seed: seed) == [0, 1, 2])
+        #expect(blocks != ReadbackEngine.sampleBlocks(blockCount: 1000, ratePercent: 1, minimum: 5, seed: [9]))
+    }
+
+    @Test func sampledReadbackFindsAWrongLastBlock() throws {
+        let directory = TemporaryDirectory()
+        let path = Self.image(directory, size: 4 << 20)
+        _ = try OverwriteEngine().run(
+            OverwriteRequest(path: path, pattern: .zero, passes: 1, seed: []), stop: StopSignal()
+        ) { _ in }
+        // Given one byte of the last block left non-zero,
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.seek(toOffset: UInt64((4 << 20) - 10))
+        try handle.write(contentsOf: Data([0x42]))
+        try handle.close()
+        // then a 1% sample (which always reads the last block) finds it at its offset.
+        let report = try ReadbackEngine().run(
+            path: path, pattern: .zero, seed: [], pass: 1, mode: .sampled(ratePercent: 1, minimum: 1, seed: [1]))
+        #expect(!report.passed)
+        #expect(report.blocksChecked == 2)
+        #expect(report.mismatches == [ReadbackMismatch(offset: (4 << 20) - 10, expected: 0, found: 0x42)])
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+import LetheTestSupport
+import Testing
+
+private let shippedPolicies = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("policies").path
+private let nwipeFixtures = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("LetheSanitizeTests/Fixtures/nwipe").path
+
+/// An installation with an hdd (low: Clear by overwrite, sampled read-back) awaiting sanitization
+/// and its job, and an image file of `size` bytes of 0xA5.
+private func prepared(_ root: TemporaryDirectory, tag: String = "IMG-1", size: Int) throws -> (LetheCLI, String) {
+    let lethe = LetheCLI(dataDirectory: root.file("data"))
+    let image = root.file("\(tag).img")
+    _ = FileManager.default.createFile(atPath: image, contents: Data(repeating: 0xA5, count: size))
+    #expect(try lethe.run("asset", "register", tag, "--type", "hdd", "--classification", "low").status == 0)
+    #expect(try lethe.run("asset", "retire", tag, "--reason", "end of life").status == 0)
+    #expect(try lethe.run("schedule", "--policies", shippedPolicies).status == 0)
+    return (lethe, image)
+}
+
+private func sqlite(_ database: String, _ sql: String) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+    process.arguments = [database, sql]
+    let out = Pipe()
+    process.standardOutput = out
+    try process.run()
+    process.waitUntilExit()
+    return String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        .trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+@Test func aKilledOverwriteResumesAndEveryByteIsWritten() throws {
+    let root = TemporaryDirectory()
+    let size = 24 << 20
+    let (lethe, image) = try prepared(root, size: size)
+    // Given a random overwrite (8 MiB buffers) slowed to 2 MiB/s and checkpointed every 0.1 s,
+    let process = Process()
+    process.executableURL = LetheCLI.executable
+    process.arguments = [
+        "sanitize", "IMG-1", "--target", image, "--pattern", "random", "--yes", "--max-rate", "2",
+        "--checkpoint-interval", "0.1", "--progress", "none", "--data-dir", lethe.dataDirectory,
+    ]
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    // when the process is killed mid-pass, once a checkpoint is recorded (SIGKILL: no chance to record more),
+    let database = lethe.dataDirectory + "/lethe.sqlite"
+    let query = "SELECT status || ' ' || offset_bytes FROM sanitize_run WHERE job_id = 1"
+    let deadline = Date().addingTimeInterval(10)
+    func checkpointed() -> Bool {
+        guard let row = try? sqlite(database, query), let offset = Int(row.split(separator: " ").last ?? "") else {
+            return false
+        }
+        return offset > 0
+    }
+    while Date() < deadline, !checkpointed() {
+        Thread.sleep(forTimeInterval: 0.05)
+    }
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    #expect(process.terminationReason == .uncaughtSignal)
+    let checkpoint = try sqlite(database, query)
+    let parts = checkpoint.split(separator: " ")
+    #expect(parts.first == "running", "\(checkpoint)")
+    let offset = Int(parts.last ?? "") ?? -1
+    #expect(offset > 0 && offset < size, "checkpoint \(checkpoint)")
+    let before = try #require(FileManager.default.contents(atPath: image))
+    #expect(before.suffix(4096).allSatisfy { $0 == 0xA5 }, "the kill came too late to test a resume")
+    // then a resume continues from the checkpoint and completes the job,
+    let resumed = try lethe.run("sanitize", "--resume", "1", "--yes", "--json")
+    #expect(resumed.status == 0, "\(resumed.stderr)")
+    #expect(resumed.stdout.contains("\"completed\" : true"), "\(resumed.stdout)")
+    // and a read-back of every block (the sample minimum exceeds the 24 blocks) by someone else finds no mismatch.
+    let verified = try lethe.run("verify", "--job", "1", "--json", "--actor", "carol", "--policies", shippedPolicies)
+    #expect(verified.status == 0, "\(verified.stderr)")
+    #expect(verified.stdout.contains("\"bytes_read\" : \(size)"), "\(verified.stdout)")
+    #expect(verified.stdout.contains("\"mismatch_count\" : 0"))
+    #expect(verified.stdout.contains("\"passed\" : true"))
+    #expect(try lethe.run("asset", "show", "IMG-1", "--json").stdout.contains("\"verified\""))
+}
+
+@Test func refusalsWriteNothing() throws {
+    let root = TemporaryDirectory()
+    let (lethe, image) = try prepared(root, size: 1 << 20)
+    let link = root.file("link.img")
+    try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: image)
+    let symlink = try lethe.run("sanitize", "IMG-1", "--target", link, "--yes")
+    #expect(symlink.status == 65)
+    #expect(symlink.stderr.contains("symlink"))
+    let own = try lethe.run("sanitize", "IMG-1", "--target", lethe.dataDirectory + "/lethe.sqlite", "--yes")
+    #expect(own.status == 65)
+    #expect(own.stderr.contains("data directory"))
+    let unconfirmed = try lethe.run("sanitize", "IMG-1", "--target", image)
+    #expect(unconfirmed.status == 64)
+    #expect(unconfirmed.stderr.contains("--yes"))
+    let dry = try lethe.run("sanitize", "IMG-1", "--target", image, "--dry-run", "--json")
+    #expect(dry.status == 0)
+    #expect(dry.stdout.contains("\"bytes_to_write\" : 1048576"), "\(dry.stdout)")
+    #expect(try #require(FileManager.default.contents(atPath: image)).allSatisfy { $0 == 0xA5 })
+    #expect(try lethe.run("job", "show", "1", "--json").stdout.contains("\"scheduled\""))
+    let noSerialReason = try lethe.run("sanitize", "IMG-1", "--target", image, "--ignore-serial", "--yes")
+    #expect(noSerialReason.status == 64)
+}
+
+@Test func nwipeLogsRecordJobs() throws {
+    let root = TemporaryDirectory()
+    let (lethe, _) = try prepared(root, tag: "HDD-2", size: 4096)
+    #expect(try lethe.run("asset", "register", "HDD-3", "--type", "hdd", "--classification", "low").status == 0)
+    #expect(try lethe.run("asset", "retire", "HDD-3", "--reason", "end of life").status == 0)
+    #expect(try lethe.run("schedule", "--policies", shippedPolicies).status == 0)
+    // An erased, verified log executes job 1 (its rule separates duties, so it is not self-verified).
+    let erased = try lethe.run(
+        "evidence", "import-nwipe", nwipeFixtures + "/verified-zero.log", "--job", "1", "--json", "--policies",
+        shippedPolicies)
+    #expect(erased.status == 0, "\(erased.stderr)")
+    #expect(erased.stdout.contains("\"executed\""))
+    #expect(erased.stdout.contains("\"tool\" : \"nwipe\""))
+    let details = try lethe.run("job", "show", "1", "--json")
+    #expect(details.stdout.contains("verified-zero.log"))
+    #expect(try lethe.run("asset", "show", "HDD-2", "--json").stdout.contains("\"sanitized\""))
+    // An aborted log fails job 2.
+    let aborted = try lethe.run(
+        "evidence", "import-nwipe", nwipeFixtures + "/aborted-random.log", "--job", "2", "--policies", shippedPolicies)
+    #expect(aborted.status == 0, "\(aborted.stderr)")
+    #expect(aborted.stdout.contains("failed"), "\(aborted.stdout)")
+}
+
+@Test func ctrlCStopsAfterTheBufferAndRecordsTheOffset() throws {
+    let root = TemporaryDirectory()
+    let size = 24 << 20
+    let (lethe, image) = try prepared(root, size: size)
+    // Given a throttled zero overwrite printing JSON progress lines,
+    let process = Process()
+    process.executableURL = LetheCLI.executable
+    process.arguments = [
+        "sanitize", "IMG-1", "--target", image, "--yes", "--max-rate", "2", "--checkpoint-interval", "0.1",
+        "--progress", "json", "--data-dir", lethe.dataDirectory,
+    ]
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let database = lethe.dataDirectory + "/lethe.sqlite"
+    let deadline = Date().addingTimeInterval(10)
+    while Date() < deadline,
+        (try? sqlite(database, "SELECT offset_bytes FROM sanitize_run")).flatMap({ Int($0) }) ?? 0 == 0
+    {
+        Thread.sleep(forTimeInterval: 0.05)
+    }
+    // when it gets SIGINT,
+    kill(process.processIdentifier, SIGINT)
+    process.waitUntilExit()
+    let printed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    // then it exits cleanly, says where it stopped, and the job records the exact offset.
+    #expect(process.terminationStatus == 0, "\(printed)")
+    #expect(printed.contains("interrupted at pass 1 offset 8388608"), "\(printed)")
+    let first = try #require(printed.split(separator: "\n").first)
+    #expect(first.hasPrefix("{\"bytes_per_second\":"), "one compact JSON line: \(first)")
+    #expect(try sqlite(database, "SELECT status FROM sanitize_run") == "interrupted")
+    let history = try lethe.run("asset", "history", "IMG-1")
+    #expect(history.stdout.contains("job.interrupted"))
+    #expect(history.stdout.contains("\"offset\":8388608"), "\(history.stdout)")
+    #expect(try lethe.run("job", "show", "1", "--json").stdout.contains("\"in-progress\""))
+}
