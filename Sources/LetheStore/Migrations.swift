@@ -79,6 +79,7 @@ enum Migrations {
                     """)
         }
         registerJobs(&migrator)
+        registerErasure(&migrator)
         return migrator
     }
 }

@@ -23,7 +23,10 @@ struct LetheCommand: ParsableCommand {
             'lethe verify --due' exits 1 when anything failed or is overdue.
             """,
         version: LetheVersion.current,
-        subcommands: [AssetCommand.self, PolicyCommand.self, Schedule.self, JobCommand.self, Verify.self]
+        subcommands: [
+            AssetCommand.self, PolicyCommand.self, Schedule.self, JobCommand.self, Verify.self,
+            StoreCommand.self, HoldingCommand.self, ErasureCommand.self,
+        ]
     )
 
     static func main() {
