@@ -15,6 +15,7 @@ struct ErasureCommand: ParsableCommand {
             """,
         subcommands: [
             ErasureRequestCommand.self, ErasureRun.self, ErasureStatus.self, ErasureList.self, ErasureAttest.self,
+            ErasureReapply.self,
         ]
     )
 }
@@ -253,6 +254,46 @@ enum ErasureView {
             if let tag = part.assetTag { line += ", asset \(tag)" + (part.jobID.map { " job \($0)" } ?? "") }
             if let error = part.outcome["error"]?.stringValue { line += " (\(error))" }
             Swift.print(line)
+        }
+    }
+}
+
+/// `lethe erasure reapply --store NAME`.
+struct ErasureReapply: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reapply",
+        abstract: "After restoring a backup of a store, erase again every subject erased or suppressed there.",
+        discussion: """
+            Matches the identity column by keyed hash: no raw identifier is needed. Records what it found.
+
+            Example:
+              lethe erasure reapply --store crm
+            """)
+
+    @Option(help: "The restored store.") var store: String
+    @OptionGroup var write: WriteOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try reporting(json: output.json) { () throws(LetheError) in
+            let outcome = try global.openApp().reapplyErasures(store: store, actor: write.actor)
+            if output.json {
+                Output.printJSON([
+                    "store": .string(outcome.store), "subjects": .integer(Int64(outcome.subjects)),
+                    "subject_rows_found": .integer(Int64(outcome.subjectRowsFound)),
+                    "tables": .array(
+                        outcome.tables.map {
+                            ["table": .string($0.table), "rows_affected": .integer(Int64($0.rowsAffected))]
+                        }),
+                    "compacted": .bool(outcome.compacted), "cleared": .integer(Int64(outcome.cleared)),
+                ])
+                return
+            }
+            print(
+                "store \(outcome.store): \(outcome.subjects) erased subject(s) looked for, \(outcome.subjectRowsFound) found again and erased"
+            )
+            for table in outcome.tables { print("  \(table.table): \(table.rowsAffected) row(s) \(table.action)") }
         }
     }
 }
