@@ -29,6 +29,7 @@ extension Migrations {
                         sealed_key BLOB,
                         shredded_at TEXT,
                         registered_at TEXT NOT NULL,
+                        destruction_scheduled_at TEXT,
                         CHECK (shredded_at IS NULL OR sealed_key IS NULL)
                     );
                     CREATE TABLE backup_subject (

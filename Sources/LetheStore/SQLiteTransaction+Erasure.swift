@@ -3,7 +3,7 @@ import GRDB
 import LetheCore
 
 extension SQLiteTransaction {
-    private static let backupColumns = "id, store, file, created_at, expires_at, sealed_key, shredded_at, registered_at"
+    private static let backupColumns = "id, store, file, created_at, expires_at, sealed_key, shredded_at, registered_at, destruction_scheduled_at"
     private static let requestColumns =
         "id, subject, reason, state, due_at, policy_version, requested_by, created_at, completed_at"
     private static let partColumns = """
@@ -168,8 +168,7 @@ extension SQLiteTransaction {
         try erasureGuarded {
             try db.execute(
                 sql: """
-                    INSERT INTO backup (id, store, file, created_at, expires_at, sealed_key, shredded_at, registered_at)
-                    VALUES (NULL, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO backup (\(Self.backupColumns)) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: Self.arguments(backup))
             var stored = backup
             stored.id = db.lastInsertedRowID
@@ -182,10 +181,12 @@ extension SQLiteTransaction {
 
     func update(_ backup: BackupRecord) throws(LetheError) {
         try erasureGuarded {
+            // A shredded key must leave no bytes in the page it was in.
+            if backup.sealedKey == nil { try db.execute(sql: "PRAGMA secure_delete = ON") }
             try db.execute(
                 sql: """
                     UPDATE backup SET store = ?, file = ?, created_at = ?, expires_at = ?, sealed_key = ?,
-                        shredded_at = ?, registered_at = ? WHERE id = ?
+                        shredded_at = ?, registered_at = ?, destruction_scheduled_at = ? WHERE id = ?
                     """, arguments: Self.arguments(backup) + [backup.id])
         }
     }
@@ -252,14 +253,14 @@ extension SQLiteTransaction {
         return BackupRecord(
             id: row[0], store: row[1], file: row[2], createdAt: try RFC3339.parse(row[3]),
             expiresAt: try optionalDate(row[4]), sealedKey: key.map { Array($0) }, shreddedAt: try optionalDate(row[6]),
-            registeredAt: try RFC3339.parse(row[7]))
+            registeredAt: try RFC3339.parse(row[7]), destructionScheduledAt: try optionalDate(row[8]))
     }
 
     private static func arguments(_ backup: BackupRecord) -> StatementArguments {
         [
             backup.store, backup.file, RFC3339.format(backup.createdAt), backup.expiresAt.map(RFC3339.format),
             backup.sealedKey.map { Data($0) }, backup.shreddedAt.map(RFC3339.format),
-            RFC3339.format(backup.registeredAt),
+            RFC3339.format(backup.registeredAt), backup.destructionScheduledAt.map(RFC3339.format),
         ]
     }
 

@@ -25,7 +25,7 @@ struct LetheCommand: ParsableCommand {
         version: LetheVersion.current,
         subcommands: [
             AssetCommand.self, PolicyCommand.self, Schedule.self, JobCommand.self, Verify.self,
-            StoreCommand.self, HoldingCommand.self, ErasureCommand.self,
+            StoreCommand.self, HoldingCommand.self, ErasureCommand.self, BackupCommand.self,
         ]
     )
 

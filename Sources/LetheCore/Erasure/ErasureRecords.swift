@@ -152,12 +152,15 @@ public struct BackupRecord: Sendable, Hashable {
     public var shreddedAt: Date?
     /// When it was registered.
     public var registeredAt: Date
+    /// When `lethe schedule` found it expired and scheduled its destruction.
+    public var destructionScheduledAt: Date?
 
     /// Creates a record.
     public init(
         id: Int64 = 0, store: String, file: String, createdAt: Date, expiresAt: Date?, sealedKey: [UInt8]? = nil,
-        shreddedAt: Date? = nil, registeredAt: Date
+        shreddedAt: Date? = nil, registeredAt: Date, destructionScheduledAt: Date? = nil
     ) {
+        self.destructionScheduledAt = destructionScheduledAt
         self.id = id
         self.store = store
         self.file = file
@@ -190,4 +193,6 @@ extension EventType {
     public static let backupEncrypted: EventType = "backup.encrypted"
     /// A backup's key was destroyed.
     public static let backupShredded: EventType = "backup.shredded"
+    /// A backup's retention ended and its destruction was scheduled.
+    public static let backupDestructionScheduled: EventType = "backup.destruction-scheduled"
 }
