@@ -15,7 +15,7 @@ struct ErasureCommand: ParsableCommand {
             """,
         subcommands: [
             ErasureRequestCommand.self, ErasureRun.self, ErasureStatus.self, ErasureList.self, ErasureAttest.self,
-            ErasureReapply.self,
+            ErasureReapply.self, ErasureReportCommand.self,
         ]
     )
 }
@@ -294,6 +294,51 @@ struct ErasureReapply: ParsableCommand {
                 "store \(outcome.store): \(outcome.subjects) erased subject(s) looked for, \(outcome.subjectRowsFound) found again and erased"
             )
             for table in outcome.tables { print("  \(table.table): \(table.rowsAffected) row(s) \(table.action)") }
+        }
+    }
+}
+
+/// `lethe erasure report ID`.
+struct ErasureReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "The customer's erasure report: where the data was, what was done, when, with what evidence.",
+        discussion: """
+            --format json prints the report's canonical JSON body (RFC 8785), the bytes a signed record
+            will cover; --format html a page to send. Signing needs the evidence machinery (issue #4).
+
+            Examples:
+              lethe erasure report 1
+              lethe erasure report 1 --format html > erasure-1.html
+            """)
+
+    @Argument(help: "The request's number.") var id: Int64
+    @Option(help: "json (canonical) or html; text when omitted.") var format: String?
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try reporting(json: output.json || format == "json") { () throws(LetheError) in
+            let report = try global.openApp().erasureReport(id: id)
+            switch format ?? (output.json ? "json" : "text") {
+            case "json":
+                FileHandle.standardOutput.write(Data(try report.canonicalJSON()))
+                FileHandle.standardOutput.write(Data("\n".utf8))
+            case "html": print(report.html, terminator: "")
+            case "text":
+                let body = report.body
+                print(
+                    "erasure report, request \(id): \(body["state"]?.stringValue ?? "?"), reason \(body["reason"]?.stringValue ?? "?")"
+                )
+                for part in body["parts"]?.arrayValue ?? [] {
+                    print(
+                        "  \(part["store"]?.stringValue ?? "?") (\(part["kind"]?.stringValue ?? "?")): \(part["action"]?.stringValue ?? "?") \(part["state"]?.stringValue ?? "?")\(part["done_at"]?.stringValue.map { " at \($0)" } ?? "")\(part["final_at"]?.stringValue.map { ", finally gone \($0)" } ?? "")"
+                    )
+                }
+                print("  \(body["statement"]?.stringValue ?? "")")
+            case let other:
+                throw LetheError(.usage, "--format must be json or html, not '\(other)'")
+            }
         }
     }
 }
