@@ -150,7 +150,8 @@ extension SQLiteTransaction {
                 sql: "INSERT OR IGNORE INTO holding (subject, store, source, recorded_at) VALUES (?, ?, ?, ?)")
             let recorded = RFC3339.format(time)
             var inserted = 0
-            for subject in subjects {
+            // In key order: appending to the B-tree rather than inserting at random places.
+            for subject in subjects.sorted() {
                 try statement.execute(arguments: [subject, store, source, recorded])
                 inserted += db.changesCount
             }

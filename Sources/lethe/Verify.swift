@@ -106,7 +106,7 @@ struct Verify: ParsableCommand {
                 return
             }
             print(
-                "verified \(summary.verified.count), failed \(summary.failed.count), could not run \(summary.errors.count), need a person \(summary.needsPerson.count), overdue \(summary.overdue.count)"
+                "verified \(summary.verified.count), failed \(summary.failed.count), could not run \(summary.errors.count), need a person \(summary.needsPerson.count), overdue \(summary.overdue.count); erasures re-verified \(summary.erasures.passed.count), found again \(summary.erasures.refound.count)"
             )
             for item in summary.failed {
                 print(

@@ -71,46 +71,68 @@ extension LetheApp {
         let hasStores = try store.read { (tx) throws(LetheError) in !(try tx.registeredStores().isEmpty) }
         guard hasStores, !candidates.isEmpty else { return summary }
         let secrets = try secrets()
+        var dueByStore: [String: [(part: ErasurePart, subject: String)]] = [:]
         for (part, subject) in candidates {
             if let only, part.store != only { continue }
             let due = interval.added(to: part.verifiedAt ?? part.updatedAt) <= time
-            guard force || due || part.state == "failed" else { continue }
-            guard force || due else {
-                summary.refound.append(part)
+            if force || due {
+                dueByStore[part.store, default: []].append((part, subject))
+            } else if part.state == "failed" {
+                summary.refound.append(part)  // raised until re-applied
+            }
+        }
+        for (storeName, due) in dueByStore.sorted(by: { $0.key < $1.key }) {
+            var remaining: [Int64: Int] = [:]
+            var engineName = ""
+            do throws(LetheError) {
+                let declaration = try declaration(of: storeName, secrets: secrets)
+                guard let engine = verifiers.erasureVerifier(for: declaration) else { continue }
+                engineName = engine.name
+                let hashes = due.compactMap { SubjectHash(hex: $0.subject) }
+                // One pass over the store for all its subjects; per subject only when something is found.
+                let all = try engine.verify(subjects: Set(hashes), store: declaration, hasher: secrets.hasher)
+                for item in due {
+                    if all.passed {
+                        remaining[item.part.id] = 0
+                    } else if let hash = SubjectHash(hex: item.subject) {
+                        remaining[item.part.id] =
+                            try engine.verify(subjects: [hash], store: declaration, hasher: secrets.hasher).remainingRows
+                    }
+                }
+            } catch {
+                summary.errors.append("erasure check of store \(storeName): \(error.message)")
                 continue
             }
-            var updated = part
-            do throws(LetheError) {
-                let declaration = try declaration(of: part.store, secrets: secrets)
-                guard let engine = verifiers.erasureVerifier(for: declaration), let hash = SubjectHash(hex: subject)
-                else { continue }
-                let check = try engine.verify(subjects: [hash], store: declaration, hasher: secrets.hasher)
-                var outcome = part.outcome.objectValue ?? [:]
+            let checked: [ErasurePart] = due.compactMap { item in
+                guard let rows = remaining[item.part.id] else { return nil }
+                var updated = item.part
+                var outcome = updated.outcome.objectValue ?? [:]
                 outcome["last_check"] = [
-                    "verifier": .string(engine.name), "remaining_rows": .integer(Int64(check.remainingRows)),
+                    "verifier": .string(engineName), "remaining_rows": .integer(Int64(rows)),
                     "at": .string(RFC3339.format(time)),
                 ]
                 updated.outcome = .object(outcome)
-                updated.state = check.passed ? "done" : "failed"
+                updated.state = rows == 0 ? "done" : "failed"
                 updated.verifiedAt = time
                 updated.updatedAt = time
-            } catch {
-                summary.errors.append("erasure part \(part.id) (\(part.store)): \(error.message)")
-                continue
+                return updated
             }
-            let recorded = updated
             try store.write { (tx) throws(LetheError) in
-                try tx.update(recorded)
-                try tx.append(
-                    EventDraft(
-                        type: .erasureVerified,
-                        payload: [
-                            "request": .integer(recorded.requestID), "part": .integer(recorded.id),
-                            "store": .string(recorded.store), "passed": .bool(recorded.state == "done"),
-                            "check": recorded.outcome["last_check"] ?? .null,
-                        ]), actor: actor, at: time)
+                for recorded in checked {
+                    try tx.update(recorded)
+                    try tx.append(
+                        EventDraft(
+                            type: .erasureVerified,
+                            payload: [
+                                "request": .integer(recorded.requestID), "part": .integer(recorded.id),
+                                "store": .string(recorded.store), "passed": .bool(recorded.state == "done"),
+                                "check": recorded.outcome["last_check"] ?? .null,
+                            ]), actor: actor, at: time)
+                }
             }
-            if recorded.state == "done" { summary.passed.append(recorded) } else { summary.refound.append(recorded) }
+            for recorded in checked {
+                if recorded.state == "done" { summary.passed.append(recorded) } else { summary.refound.append(recorded) }
+            }
         }
         return summary
     }
