@@ -3,7 +3,8 @@ import GRDB
 import LetheCore
 
 extension SQLiteTransaction {
-    private static let backupColumns = "id, store, file, created_at, expires_at, sealed_key, shredded_at, registered_at, destruction_scheduled_at"
+    private static let backupColumns =
+        "id, store, file, created_at, expires_at, sealed_key, shredded_at, registered_at, destruction_scheduled_at"
     private static let requestColumns =
         "id, subject, reason, state, due_at, policy_version, requested_by, created_at, completed_at"
     private static let partColumns = """
@@ -27,7 +28,8 @@ extension SQLiteTransaction {
 
     func holdingStores(subject: String) throws(LetheError) -> [String] {
         try erasureGuarded {
-            try String.fetchAll(db, sql: "SELECT store FROM holding WHERE subject = ? ORDER BY store", arguments: [subject])
+            try String.fetchAll(
+                db, sql: "SELECT store FROM holding WHERE subject = ? ORDER BY store", arguments: [subject])
         }
     }
 

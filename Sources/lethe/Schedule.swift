@@ -58,7 +58,9 @@ struct Schedule: ParsableCommand {
                 )
             }
             if result.created.count > 20 { print("  … see 'lethe job list'") }
-            for backup in backups { print("  backup \(backup.id) (\(backup.store)) expired: \(BackupView.destruction(backup))") }
+            for backup in backups {
+                print("  backup \(backup.id) (\(backup.store)) expired: \(BackupView.destruction(backup))")
+            }
         }
     }
 }

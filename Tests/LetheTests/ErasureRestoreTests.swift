@@ -19,7 +19,8 @@ import Testing
     _ = try app.scanStore(name: "crm", actor: "dpo")
     let request = try app.requestErasure(
         identifier: "ada@example.com", reason: .withdrawal, policies: testPolicies, actor: "dpo")
-    #expect(try app.runErasure(id: request.request.id, identifier: "ada@example.com", actor: "dpo")[0].part.state == "done")
+    #expect(
+        try app.runErasure(id: request.request.id, identifier: "ada@example.com", actor: "dpo")[0].part.state == "done")
 
     // Not due yet: nothing checked.
     #expect(try app.verifyErasures(policies: testPolicies, actor: "timer").passed.isEmpty)

@@ -96,7 +96,9 @@ func filesContaining(_ needle: String, under directory: String) throws -> [Strin
         }
         let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path))).map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }
         if bytes.count >= lowered.count,
-            (0...(bytes.count - lowered.count)).contains(where: { bytes[$0..<$0 + lowered.count].elementsEqual(lowered) })
+            (0...(bytes.count - lowered.count)).contains(where: {
+                bytes[$0..<$0 + lowered.count].elementsEqual(lowered)
+            })
         {
             found.append(name)
         }

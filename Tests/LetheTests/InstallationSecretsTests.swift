@@ -9,7 +9,9 @@ import Testing
     let installation = try TestInstallation()
     let first = try installation.app.secrets()
     let second = try installation.app.secrets()
-    #expect(first.hasher.hash("ada@example.com", normalization: .exact) == second.hasher.hash("ada@example.com", normalization: .exact))
+    #expect(
+        first.hasher.hash("ada@example.com", normalization: .exact)
+            == second.hasher.hash("ada@example.com", normalization: .exact))
     for name in [InstallationSecrets.subjectSecretFileName, InstallationSecrets.connectionKeyFileName] {
         let attributes = try FileManager.default.attributesOfItem(atPath: installation.dataDirectory.path + "/" + name)
         #expect((attributes[.posixPermissions] as? Int) == 0o600, "\(name)")

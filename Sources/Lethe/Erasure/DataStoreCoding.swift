@@ -73,7 +73,9 @@ enum DataStoreCoding {
         case "device": kind = .device(assetTag: try text(value, "asset_tag"))
         case let other: throw LetheError(.internal, "stored store kind '\(other)' is not known to this version")
         }
-        let categories = (value["categories"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(DataCategory.init) }
+        let categories = (value["categories"]?.arrayValue ?? []).compactMap {
+            $0.stringValue.flatMap(DataCategory.init)
+        }
         var plan: ErasurePlan?
         if let identity = value["identity"] {
             plan = ErasurePlan(

@@ -13,13 +13,16 @@ extension LetheApp {
     ) throws(LetheError) -> BackupRecord {
         let actor = try ActorName.validate(actor)
         var expiry = expires
-        if expiry == nil, let rule = policies?.set.retention.first(where: {
-            $0.trigger == .backupCreated && ($0.category == "system.backups" || $0.category == "system")
-        }) {
+        if expiry == nil,
+            let rule = policies?.set.retention.first(where: {
+                $0.trigger == .backupCreated && ($0.category == "system.backups" || $0.category == "system")
+            })
+        {
             expiry = rule.period.added(to: created)
         }
         if let expiry, expiry <= created {
-            throw LetheError(.usage, "--expires \(RFC3339.format(expiry)) is not after --created \(RFC3339.format(created))")
+            throw LetheError(
+                .usage, "--expires \(RFC3339.format(expiry)) is not after --created \(RFC3339.format(created))")
         }
         let time = now
         return try store.write { (tx) throws(LetheError) in
@@ -107,7 +110,8 @@ extension LetheApp {
         guard let bytes = Data(base64Encoded: opened.revealed) else {
             throw LetheError(.internal, "backup \(id)'s sealed key is damaged")
         }
-        let summary = try BackupCipher.decrypt(input: backup.file, output: output, key: try BackupKey(bytes: Array(bytes)))
+        let summary = try BackupCipher.decrypt(
+            input: backup.file, output: output, key: try BackupKey(bytes: Array(bytes)))
         return summary.plaintextBytes
     }
 

@@ -231,7 +231,8 @@ extension LetheApp {
             request.completedAt = time
             try tx.update(request)
             try tx.append(
-                EventDraft(type: .erasureCompleted, payload: ["request": .integer(id), "parts": .integer(Int64(parts.count))]),
+                EventDraft(
+                    type: .erasureCompleted, payload: ["request": .integer(id), "parts": .integer(Int64(parts.count))]),
                 actor: actor, at: time)
         }
     }
@@ -265,7 +266,9 @@ extension LetheApp {
                 })
             else {
                 throw LetheError(
-                    .notFound, "erasure request \(id) has no part to attest for store \(storeName); see 'lethe erasure status \(id)'")
+                    .notFound,
+                    "erasure request \(id) has no part to attest for store \(storeName); see 'lethe erasure status \(id)'"
+                )
             }
             guard part.state != "done" else {
                 throw LetheError(.illegalTransition, "part \(part.id) (store \(storeName)) is done already")

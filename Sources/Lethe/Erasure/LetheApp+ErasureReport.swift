@@ -80,7 +80,9 @@ extension LetheApp {
                     entry["owner"] = .string(summary.declaration.owner)
                     entry["categories"] = .array(summary.declaration.categories.map { .string($0.name) })
                 }
-                if part.state == "done" { entry["done_at"] = .string(RFC3339.format(part.verifiedAt ?? part.updatedAt)) }
+                if part.state == "done" {
+                    entry["done_at"] = .string(RFC3339.format(part.verifiedAt ?? part.updatedAt))
+                }
                 entry["final_at"] = part.finalAt.map { .string(RFC3339.format($0)) }
                 var evidence = part.outcome.objectValue ?? [:]
                 evidence["subject"] = nil  // the request carries the subject once
@@ -134,7 +136,8 @@ extension LetheApp {
         let report = try erasureReport(id: id)
         guard report.complete else {
             throw LetheError(
-                .illegalTransition, "erasure request \(id) is not complete; a signed record is issued only when every part is done")
+                .illegalTransition,
+                "erasure request \(id) is not complete; a signed record is issued only when every part is done")
         }
         throw LetheError(
             .usage,

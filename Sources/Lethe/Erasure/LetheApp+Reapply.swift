@@ -30,7 +30,8 @@ extension LetheApp {
         let declaration = try declaration(of: name, secrets: secrets)
         guard case .sqlite = declaration.kind, declaration.erasure != nil else {
             throw LetheError(
-                .usage, "store \(name) is a \(declaration.kind.word) store: Lethe has no executor to re-apply erasures there")
+                .usage,
+                "store \(name) is a \(declaration.kind.word) store: Lethe has no executor to re-apply erasures there")
         }
         let hexes = try store.read { (tx) throws(LetheError) in try tx.erasedSubjects(store: name) }
         let subjects = Set(hexes.compactMap(SubjectHash.init(hex:)))

@@ -120,7 +120,8 @@ extension LetheApp {
 
     static func requireStore(_ name: String, in tx: any StoreReading) throws(LetheError) -> RegisteredStore {
         guard let record = try tx.registeredStore(name: name) else {
-            throw LetheError(.notFound, "store \(name) is not registered; see 'lethe store list' and 'lethe store apply'")
+            throw LetheError(
+                .notFound, "store \(name) is not registered; see 'lethe store list' and 'lethe store apply'")
         }
         return record
     }
@@ -176,7 +177,8 @@ extension LetheApp {
             throw LetheError(.invalidInput, "\(path): cannot read a CSV header row")
         }
         let header = (reader.headerRow ?? []).map { $0.trimmed.lowercased() }
-        guard let identifierColumn = header.firstIndex(of: "identifier"), let storeColumn = header.firstIndex(of: "store")
+        guard let identifierColumn = header.firstIndex(of: "identifier"),
+            let storeColumn = header.firstIndex(of: "store")
         else {
             throw LetheError(.invalidInput, "\(path):1: the header must name the columns 'identifier' and 'store'")
         }

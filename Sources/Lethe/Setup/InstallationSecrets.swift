@@ -54,7 +54,8 @@ public struct InstallationSecrets: Sendable {
             close(created)
             guard written == bytes.count, synced == 0 else {
                 unlink(path)
-                throw LetheError(.io, "cannot write the installation secret \(name): \(String(cString: strerror(errno)))")
+                throw LetheError(
+                    .io, "cannot write the installation secret \(name): \(String(cString: strerror(errno)))")
             }
             return bytes
         }
@@ -68,7 +69,8 @@ public struct InstallationSecrets: Sendable {
         guard info.st_mode & 0o077 == 0 else {
             throw LetheError(
                 .permission,
-                "the installation secret \(name) has mode \(String(info.st_mode & 0o777, radix: 8)); run 'chmod 600 \(path)'")
+                "the installation secret \(name) has mode \(String(info.st_mode & 0o777, radix: 8)); run 'chmod 600 \(path)'"
+            )
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw LetheError(.io, "cannot read the installation secret \(name); check its permissions")

@@ -96,7 +96,8 @@ extension LetheApp {
                         remaining[item.part.id] = 0
                     } else if let hash = SubjectHash(hex: item.subject) {
                         remaining[item.part.id] =
-                            try engine.verify(subjects: [hash], store: declaration, hasher: secrets.hasher).remainingRows
+                            try engine.verify(subjects: [hash], store: declaration, hasher: secrets.hasher)
+                            .remainingRows
                     }
                 }
             } catch {
@@ -131,7 +132,11 @@ extension LetheApp {
                 }
             }
             for recorded in checked {
-                if recorded.state == "done" { summary.passed.append(recorded) } else { summary.refound.append(recorded) }
+                if recorded.state == "done" {
+                    summary.passed.append(recorded)
+                } else {
+                    summary.refound.append(recorded)
+                }
             }
         }
         return summary

@@ -139,7 +139,9 @@ struct BackupDecrypt: ParsableCommand {
                 Output.printJSON(["backup": .integer(id), "output": .string(output), "bytes": .integer(bytes)])
                 return
             }
-            print("backup \(id) decrypted into \(output) (\(bytes) bytes); now run 'lethe erasure reapply' on the restored store")
+            print(
+                "backup \(id) decrypted into \(output) (\(bytes) bytes); now run 'lethe erasure reapply' on the restored store"
+            )
         }
     }
 }

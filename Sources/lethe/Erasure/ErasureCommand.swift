@@ -224,7 +224,8 @@ enum ErasureView {
     static func partJSON(_ part: ErasurePart) -> JSONValue {
         var object: [String: JSONValue] = [
             "id": .integer(part.id), "store": .string(part.store), "action": .string(part.action.rawValue),
-            "state": .string(part.state), "outcome": part.outcome, "updated_at": .string(RFC3339.format(part.updatedAt)),
+            "state": .string(part.state), "outcome": part.outcome,
+            "updated_at": .string(RFC3339.format(part.updatedAt)),
         ]
         object["backup"] = part.backupID.map(JSONValue.integer)
         object["asset"] = part.assetTag.map(JSONValue.string)
@@ -376,7 +377,8 @@ struct ErasureScanFile: ParsableCommand {
             if output.json {
                 Output.printJSON([
                     "identifiers": .integer(Int64(result.identifiers)),
-                    "files": .array(result.report.files.map { ["file": .string($0.path), "bytes": .integer($0.bytes)] }),
+                    "files": .array(
+                        result.report.files.map { ["file": .string($0.path), "bytes": .integer($0.bytes)] }),
                     "matches": .integer(Int64(result.report.totalMatches)),
                     "first_matches": .array(
                         result.report.matches.prefix(100).map {
@@ -395,7 +397,9 @@ struct ErasureScanFile: ParsableCommand {
                 "\(result.report.totalMatches) match(es) of \(result.identifiers) identifier(s) in \(result.report.files.count) file(s), \(bytes) bytes, \(String(format: "%.2f", result.seconds)) s"
             )
             for match in result.report.matches.prefix(20) {
-                print("  \(match.file) offset \(match.offset): identifier line \(match.patternIndex + 1) (\(match.encoding.rawValue))")
+                print(
+                    "  \(match.file) offset \(match.offset): identifier line \(match.patternIndex + 1) (\(match.encoding.rawValue))"
+                )
             }
         }
         if found { throw ExitCode(1) }

@@ -99,7 +99,9 @@ struct StoreShow: ParsableCommand {
                 if let value = json[key]?.stringValue { print("  \(key): \(value)") }
             }
             if let plan = store.declaration.erasure {
-                print("  identity: \(plan.identityTable).\(plan.identityColumn) (key \(plan.keyColumn), \(plan.normalization.rawValue))")
+                print(
+                    "  identity: \(plan.identityTable).\(plan.identityColumn) (key \(plan.keyColumn), \(plan.normalization.rawValue))"
+                )
                 for reference in plan.references { print("  reference: \(reference.table).\(reference.column)") }
             }
             print("  applied: \(RFC3339.format(store.appliedAt))")
