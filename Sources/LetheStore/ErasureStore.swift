@@ -39,6 +39,11 @@ public protocol ErasureStoreWriting: ErasureStoreReading {
     func save(_ store: RegisteredStore) throws(LetheError)
     /// Records that the store holds each subject; returns how many were new.
     func insertHoldings(store: String, subjects: [String], source: String, at time: Date) throws(LetheError) -> Int
+    /// Records holdings given as concatenated 64-digit lowercase hex hashes (`hexDigits.count` a
+    /// multiple of 64), best sorted: the bulk path of `store scan`. Returns how many were new.
+    func insertHoldings(
+        store: String, hexDigits: [UInt8], source: String, at time: Date
+    ) throws(LetheError) -> Int
     /// Forgets that the store holds the subject (its data there was erased).
     func deleteHolding(store: String, subject: String) throws(LetheError)
     /// Stores a new backup and returns it with its number; it holds every subject its store holds now.

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import LetheCore
 
 extension SQLiteTransaction {
@@ -156,6 +157,38 @@ extension SQLiteTransaction {
             for subject in subjects.sorted() {
                 try statement.execute(arguments: [subject, store, source, recorded])
                 inserted += db.changesCount
+            }
+            return inserted
+        }
+    }
+
+    func insertHoldings(
+        store: String, hexDigits: [UInt8], source: String, at time: Date
+    ) throws(LetheError) -> Int {
+        guard hexDigits.count % 64 == 0 else {
+            throw LetheError(.internal, "holdings must be whole 64-digit hashes")
+        }
+        return try erasureGuarded {
+            let statement = try db.makeStatement(
+                sql: "INSERT OR IGNORE INTO holding (subject, store, source, recorded_at) VALUES (?, ?, ?, ?)")
+            try statement.setArguments([nil, store, source, RFC3339.format(time)])
+            let handle = statement.sqliteStatement
+            var inserted = 0
+            try hexDigits.withUnsafeBufferPointer { digits in
+                var offset = 0
+                while offset < digits.count {
+                    let base = UnsafeRawPointer(digits.baseAddress! + offset).assumingMemoryBound(to: CChar.self)
+                    sqlite3_bind_text(handle, 1, base, 64, nil)  // SQLITE_STATIC: the buffer outlives the step
+                    let result = sqlite3_step(handle)
+                    sqlite3_reset(handle)
+                    guard result == SQLITE_DONE else {
+                        throw DatabaseError(
+                            resultCode: ResultCode(rawValue: result),
+                            message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+                    }
+                    inserted += Int(sqlite3_changes(db.sqliteConnection))
+                    offset += 64
+                }
             }
             return inserted
         }

@@ -36,10 +36,17 @@ extension LetheApp {
         let hexes = try store.read { (tx) throws(LetheError) in try tx.erasedSubjects(store: name) }
         let subjects = Set(hexes.compactMap(SubjectHash.init(hex:)))
         let executor = SQLiteErasureExecutor(hasher: secrets.hasher)
+        // A read-only pass first (the fast identity scan); the writing pass only when a subject is back.
+        var present = false
+        if !subjects.isEmpty {
+            _ = try executor.scanIdentities(store: declaration) { hash in
+                if !present, subjects.contains(hash) { present = true }
+            }
+        }
         let result =
-            subjects.isEmpty
-            ? ErasureResult(store: name, subjectRows: 0, tables: [], compacted: true, duration: 0)
-            : try executor.reapply(subjects: subjects, store: declaration)
+            present
+            ? try executor.reapply(subjects: subjects, store: declaration)
+            : ErasureResult(store: name, subjectRows: 0, tables: [], compacted: true, duration: 0)
         let time = now
         try store.write { (tx) throws(LetheError) in
             var payload: [String: JSONValue] = [
@@ -57,7 +64,16 @@ extension LetheApp {
             payload["compaction_problem"] = result.compactionProblem.map(JSONValue.string)
             try tx.append(EventDraft(type: .erasureReapplied, payload: .object(payload)), actor: actor, at: time)
         }
-        let check = try verifyErasures(interval: ISODuration(days: 0), store: name, force: true, actor: actor)
+        // Parts a re-verification found again are checked now and cleared; done parts need no check.
+        let refound = try store.read { (tx) throws(LetheError) in
+            try tx.erasurePartsToVerify(before: time.addingTimeInterval(1)).contains {
+                $0.part.store == name && $0.part.state == "failed"
+            }
+        }
+        let check =
+            refound
+            ? try verifyErasures(interval: ISODuration(days: 0), store: name, force: true, actor: actor)
+            : ErasureVerificationSummary()
         return ReapplyOutcome(
             store: name, subjects: subjects.count, subjectRowsFound: result.subjectRows, tables: result.tables,
             compacted: result.compacted, cleared: check.passed.count)

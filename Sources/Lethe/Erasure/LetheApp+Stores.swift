@@ -145,11 +145,14 @@ extension LetheApp {
             )
         }
         let executor = SQLiteErasureExecutor(hasher: secrets.hasher)
-        var hashes: [String] = []
-        let read = try executor.scanIdentities(store: declaration) { hash in hashes.append(hash.hex) }
+        var hashes: [SubjectHash] = []
+        let read = try executor.scanIdentities(store: declaration) { hash in hashes.append(hash) }
+        // Sorted and as flat hex digits: the holdings B-tree is appended to, with no string per row.
+        hashes.sort()
+        let digits = Self.hexDigits(hashes)
         let time = now
         return try store.write { (tx) throws(LetheError) in
-            let added = try tx.insertHoldings(store: name, subjects: hashes, source: "scan", at: time)
+            let added = try tx.insertHoldings(store: name, hexDigits: digits, source: "scan", at: time)
             try tx.append(
                 EventDraft(
                     type: .holdingsRecorded,
@@ -159,6 +162,22 @@ extension LetheApp {
                     ]), actor: actor, at: time)
             return HoldingsRecorded(read: read, added: added, byStore: [name: added])
         }
+    }
+
+    /// The hashes' lowercase hex digits, concatenated (64 per hash), duplicates skipped.
+    static func hexDigits(_ sorted: [SubjectHash]) -> [UInt8] {
+        let alphabet: [UInt8] = Array("0123456789abcdef".utf8)
+        var digits: [UInt8] = []
+        digits.reserveCapacity(sorted.count * 64)
+        var previous: SubjectHash?
+        for hash in sorted where hash != previous {
+            previous = hash
+            for byte in hash.bytes {
+                digits.append(alphabet[Int(byte >> 4)])
+                digits.append(alphabet[Int(byte & 0x0F)])
+            }
+        }
+        return digits
     }
 
     /// Imports holdings from a CSV file with the header `identifier,store`: every identifier is
