@@ -68,7 +68,9 @@ stores:
       erase: delete-row
 EOF
 "$lethe" store apply stores.yaml > /dev/null
-"$lethe" store scan bench > /dev/null
+cat customers.sqlite > /dev/null
+t0=$(date +%s.%N); "$lethe" store scan bench > /dev/null; t1=$(date +%s.%N)
+scan_first=$(echo "$t1 - $t0" | bc)   # every holding is new: hashing and inserting 1M rows
 for i in 1 2 3 4 5 6 7 8 9 10; do
   subject="customer$((i * 1000))@example$(((i * 1000) % 97)).com"
   echo "$subject" | "$lethe" erasure request --subject-stdin --reason withdrawal --policies "$repo/policies" > /dev/null
@@ -81,8 +83,8 @@ t() { local t0 t1; t0=$(date +%s.%N); "$@" > "$dir/out.txt" || true; t1=$(date +
 best() { local best=999999 x; for _ in 1 2 3; do x=$(t "$@"); if (( $(echo "$x < $best" | bc) )); then best=$x; fi; done; echo "$best"; }
 ratio() { echo "scale=2; $1 / $2" | bc; }
 
-sqlite_time=$(best sqlite3 customers.sqlite 'select email from customers')
-scan_time=$(best "$lethe" store scan bench)
+sqlite_time=$(best sqlite3 store.sqlite 'select email from customers')
+scan_time=$(best "$lethe" store scan bench)          # again: every holding known already
 reapply_first=$(t "$lethe" erasure reapply --store bench)    # finds and erases the 10 restored subjects
 found=$(grep -o '[0-9]* found again' "$dir/out.txt" || true)
 reapply_time=$(best "$lethe" erasure reapply --store bench)  # nothing left to find: the matching pass
@@ -92,6 +94,6 @@ residue_time=$(best "$lethe" erasure scan-file text.bin --identifiers-file patte
 residue_count=$(cut -d' ' -f1 "$dir/out.txt")
 
 echo "load: $(uptime | sed 's/.*load average: //')"
-echo "store scan, $rows rows: sqlite3 ${sqlite_time}s, lethe ${scan_time}s (lethe/sqlite3 = $(ratio "$scan_time" "$sqlite_time"))"
+echo "store scan, $rows rows: sqlite3 ${sqlite_time}s; lethe first ${scan_first}s (lethe/sqlite3 = $(ratio "$scan_first" "$sqlite_time")), again ${scan_time}s (lethe/sqlite3 = $(ratio "$scan_time" "$sqlite_time"))"
 echo "erasure reapply, $rows rows, 10 subjects: first (${found}) ${reapply_first}s (lethe/sqlite3 = $(ratio "$reapply_first" "$sqlite_time")); again ${reapply_time}s (lethe/sqlite3 = $(ratio "$reapply_time" "$sqlite_time"))"
 echo "residue scan, $(stat -c %s text.bin) bytes, 1000 identifiers: grep -c -F -f ${grep_time}s (${grep_count} lines), lethe ${residue_time}s (${residue_count} matches) (grep/lethe = $(ratio "$grep_time" "$residue_time"))"
