@@ -258,3 +258,35 @@ func filesContaining(_ needle: String, under directory: String) throws -> [Strin
 extension Date {
     fileprivate var rounded: Date { Date(timeIntervalSince1970: floor(timeIntervalSince1970)) }
 }
+
+@Test func anOpenRequestPastItsDueDateIsListedAsOverdue() throws {
+    let installation = try TestInstallation()
+    let app = installation.app
+    _ = try app.applyStores(
+        file: installation.root.write(
+            "stores.yaml",
+            "stores:\n  - name: mailer\n    kind: processor\n    owner: m\n    contact: a@b\n    categories: []\n"),
+        actor: "dpo")
+    _ = try app.importHoldings(
+        file: installation.root.write("h.csv", "identifier,store\nada@example.com,mailer\n"), actor: "dpo")
+    let request = try app.requestErasure(
+        identifier: "ada@example.com", reason: .withdrawal, policies: testPolicies, actor: "dpo")
+    #expect(try app.listErasures(overdue: true).isEmpty)
+    installation.clock.advance(31 * 86_400)
+    #expect(try app.listErasures(overdue: true).map(\.id) == [request.request.id])
+    _ = try app.attestErasure(id: request.request.id, store: "mailer", notes: "confirmed", evidence: nil, actor: "dpo")
+    #expect(try app.listErasures(overdue: true).isEmpty)
+}
+
+@Test func aResidueScanOfFilesReportsLinesNotIdentifiers() throws {
+    let installation = try TestInstallation()
+    let list = installation.root.write("erased.txt", "ada@example.com\nbob@example.com\n")
+    let export = installation.root.write("export.csv", "id,email\n1,grace@example.org\n2,BOB@example.com\n")
+    let plain = try installation.app.scanFilesForResidue(files: [export], identifiersFile: list)
+    #expect(plain.report.clean)
+    let folded = try installation.app.scanFilesForResidue(
+        files: [export], identifiersFile: list, caseInsensitive: true)
+    #expect(folded.report.totalMatches == 1)
+    #expect(folded.report.matches.first?.patternIndex == 1)
+    #expect(folded.report.matches.first?.offset == 31)  // 9 + 20 bytes of earlier lines, then "2,"
+}
