@@ -72,7 +72,15 @@ public struct InstallationSecrets: Sendable {
                 "the installation secret \(name) has mode \(String(info.st_mode & 0o777, radix: 8)); run 'chmod 600 \(path)'"
             )
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
+        var contents = FileManager.default.contents(atPath: path)
+        // Another process may have just created the file and not yet written it: wait up to 1 s.
+        var attempts = 0
+        while contents?.isEmpty == true, attempts < 20 {
+            usleep(50_000)
+            attempts += 1
+            contents = FileManager.default.contents(atPath: path)
+        }
+        guard let data = contents else {
             throw LetheError(.io, "cannot read the installation secret \(name); check its permissions")
         }
         guard data.count == length else {
