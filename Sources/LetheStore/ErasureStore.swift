@@ -9,8 +9,8 @@ public protocol ErasureStoreReading {
     func registeredStore(name: String) throws(LetheError) -> RegisteredStore?
     /// Every registered store, by name.
     func registeredStores() throws(LetheError) -> [RegisteredStore]
-    /// The names of the stores that hold the subject, by name.
-    func holdingStores(subject: String) throws(LetheError) -> [String]
+    /// Whether the store holds the subject.
+    func holds(store: String, subject: String) throws(LetheError) -> Bool
     /// How many subjects a store holds.
     func holdingCount(store: String) throws(LetheError) -> Int
     /// The backup with this number, or nil.

@@ -13,13 +13,12 @@ extension Migrations {
                         applied_at TEXT NOT NULL
                     );
                     CREATE TABLE holding (
-                        subject TEXT NOT NULL CHECK (length(subject) = 64),
                         store TEXT NOT NULL REFERENCES data_store(name),
+                        subject TEXT NOT NULL CHECK (length(subject) = 64),
                         source TEXT NOT NULL CHECK (source IN ('import', 'scan')),
                         recorded_at TEXT NOT NULL,
-                        PRIMARY KEY (subject, store)
+                        PRIMARY KEY (store, subject)
                     ) WITHOUT ROWID;
-                    CREATE INDEX holding_by_store ON holding(store);
                     CREATE TABLE backup (
                         id INTEGER PRIMARY KEY,
                         store TEXT NOT NULL REFERENCES data_store(name),

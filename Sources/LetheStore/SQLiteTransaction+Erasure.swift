@@ -27,10 +27,11 @@ extension SQLiteTransaction {
         }
     }
 
-    func holdingStores(subject: String) throws(LetheError) -> [String] {
+    func holds(store: String, subject: String) throws(LetheError) -> Bool {
         try erasureGuarded {
-            try String.fetchAll(
-                db, sql: "SELECT store FROM holding WHERE subject = ? ORDER BY store", arguments: [subject])
+            try Bool.fetchOne(
+                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM holding WHERE store = ? AND subject = ?)"),
+                arguments: [store, subject]) ?? false
         }
     }
 
@@ -169,14 +170,52 @@ extension SQLiteTransaction {
             throw LetheError(.internal, "holdings must be whole 64-digit hashes")
         }
         return try erasureGuarded {
+            // First a merge of the (sorted) hashes with the store's holdings, read in key order: only
+            // the missing ones are inserted, so a repeated scan writes nothing.
+            var missing: [Int] = []
+            let existing = try db.makeStatement(sql: "SELECT subject FROM holding WHERE store = ? ORDER BY subject")
+            try existing.setArguments([store])
+            let reader = existing.sqliteStatement
+            hexDigits.withUnsafeBufferPointer { digits in
+                var offset = 0
+                var row: UnsafePointer<UInt8>?
+                var rowLength = 0
+                func advance() {
+                    if sqlite3_step(reader) == SQLITE_ROW {
+                        row = sqlite3_column_text(reader, 0)
+                        rowLength = Int(sqlite3_column_bytes(reader, 0))
+                    } else {
+                        row = nil
+                    }
+                }
+                advance()
+                while offset < digits.count {
+                    guard let current = row, rowLength == 64 else {
+                        if row == nil {
+                            missing.append(offset)
+                            offset += 64
+                        } else {
+                            advance()
+                        }
+                        continue
+                    }
+                    let order = memcmp(current, digits.baseAddress! + offset, 64)
+                    if order < 0 {
+                        advance()
+                    } else {
+                        if order > 0 { missing.append(offset) }
+                        offset += 64
+                    }
+                }
+            }
+            sqlite3_reset(reader)
             let statement = try db.makeStatement(
                 sql: "INSERT OR IGNORE INTO holding (subject, store, source, recorded_at) VALUES (?, ?, ?, ?)")
             try statement.setArguments([nil, store, source, RFC3339.format(time)])
             let handle = statement.sqliteStatement
             var inserted = 0
             try hexDigits.withUnsafeBufferPointer { digits in
-                var offset = 0
-                while offset < digits.count {
+                for offset in missing {
                     let base = UnsafeRawPointer(digits.baseAddress! + offset).assumingMemoryBound(to: CChar.self)
                     sqlite3_bind_text(handle, 1, base, 64, nil)  // SQLITE_STATIC: the buffer outlives the step
                     let result = sqlite3_step(handle)
@@ -187,7 +226,6 @@ extension SQLiteTransaction {
                             message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
                     }
                     inserted += Int(sqlite3_changes(db.sqliteConnection))
-                    offset += 64
                 }
             }
             return inserted

@@ -290,3 +290,17 @@ extension Date {
     #expect(folded.report.matches.first?.patternIndex == 1)
     #expect(folded.report.matches.first?.offset == 31)  // 9 + 20 bytes of earlier lines, then "2,"
 }
+
+@Test func aRepeatedScanRecordsOnlyTheNewSubjects() throws {
+    let installation = try TestInstallation()
+    let app = installation.app
+    let crm = installation.root.file("crm.sqlite")
+    try makeCRM(at: crm)
+    _ = try app.applyStores(file: installation.root.write("stores.yaml", crmMap(crm)), actor: "dpo")
+    let csv = installation.root.write("h.csv", "identifier,store\nalan@example.net,crm\nnew.one@example.com,crm\n")
+    #expect(try app.importHoldings(file: csv, actor: "dpo").added == 2)
+    let first = try app.scanStore(name: "crm", actor: "dpo")
+    #expect(first.read == 3 && first.added == 2, "\(first)")  // Ada and Grace; Alan was imported
+    #expect(try app.scanStore(name: "crm", actor: "dpo").added == 0)
+    #expect(try app.showStore(name: "crm").holdings == 4)
+}

@@ -49,7 +49,7 @@ extension LetheApp {
                 let subject = secrets.hasher.hash(
                     identifier, normalization: declaration.erasure?.normalization ?? .exact
                 ).hex
-                let held = try tx.holdingStores(subject: subject).contains(declaration.name)
+                let held = try tx.holds(store: declaration.name, subject: subject)
                 if held {
                     var part = ErasurePart(
                         requestID: request.id, store: declaration.name, action: .execute,
