@@ -6,7 +6,8 @@
 #     (target: within 3x);
 #   - `lethe erasure scan-file` of a BENCH_MIB MiB text file (default 1024) for 1,000 identifiers vs
 #     `grep -c -F -f patterns FILE` (target: grep time / lethe time >= 1.0).
-# Each timing is the best of 3 runs (whole process, as a user runs it). Uses the release binary
+# Each timing is the best of 3 runs (whole process, as a user runs it; "first" runs start from
+# a fresh installation or a freshly restored store each time). Uses the release binary
 # (built when missing: swift build -c release --product lethe). Data under $BENCH_DIR
 # (default /tmp/lethe-bench-erasure-cli). Needs sqlite3, python3, grep, bc.
 set -euo pipefail
@@ -67,16 +68,19 @@ stores:
       column: email
       erase: delete-row
 EOF
-"$lethe" store apply stores.yaml > /dev/null
 cat customers.sqlite > /dev/null
-t0=$(date +%s.%N); "$lethe" store scan bench > /dev/null; t1=$(date +%s.%N)
-scan_first=$(echo "$t1 - $t0" | bc)   # every holding is new: hashing and inserting 1M rows
+scan_first=999999   # every holding new (a fresh installation each time): hashing and inserting 1M rows
+for _ in 1 2 3; do
+  rm -rf "$dir/data"
+  "$lethe" store apply stores.yaml > /dev/null
+  t0=$(date +%s.%N); "$lethe" store scan bench > /dev/null; t1=$(date +%s.%N)
+  x=$(echo "$t1 - $t0" | bc); if (( $(echo "$x < $scan_first" | bc) )); then scan_first=$x; fi
+done
 for i in 1 2 3 4 5 6 7 8 9 10; do
   subject="customer$((i * 1000))@example$(((i * 1000) % 97)).com"
   echo "$subject" | "$lethe" erasure request --subject-stdin --reason withdrawal --policies "$repo/policies" > /dev/null
   echo "$subject" | "$lethe" erasure run "$i" --subject-stdin > /dev/null
 done
-cp customers.sqlite store.sqlite   # "restore the backup": the 10 subjects are back
 
 cat text.bin > /dev/null
 t() { local t0 t1; t0=$(date +%s.%N); "$@" > "$dir/out.txt" || true; t1=$(date +%s.%N); echo "$t1 - $t0" | bc; }
@@ -85,7 +89,13 @@ ratio() { echo "scale=2; $1 / $2" | bc; }
 
 sqlite_time=$(best sqlite3 store.sqlite 'select email from customers')
 scan_time=$(best "$lethe" store scan bench)          # again: every holding known already
-reapply_first=$(t "$lethe" erasure reapply --store bench)    # finds and erases the 10 restored subjects
+reapply_first=999999   # "restore the backup" (the 10 subjects are back), then reapply finds and erases them
+for _ in 1 2 3; do
+  cp customers.sqlite store.sqlite
+  cat store.sqlite > /dev/null
+  x=$(t "$lethe" erasure reapply --store bench)
+  if (( $(echo "$x < $reapply_first" | bc) )); then reapply_first=$x; fi
+done
 found=$(grep -o '[0-9]* found again' "$dir/out.txt" || true)
 reapply_time=$(best "$lethe" erasure reapply --store bench)  # nothing left to find: the matching pass
 grep_time=$(best grep -c -F -f patterns.txt text.bin)
