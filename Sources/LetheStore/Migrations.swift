@@ -81,6 +81,7 @@ enum Migrations {
         registerJobs(&migrator)
         registerEvidence(&migrator)
         registerSanitize(&migrator)
+        registerErasure(&migrator)
         return migrator
     }
 }

@@ -48,7 +48,7 @@ public struct PendingParent: Sendable, Hashable {
 }
 
 /// Reads inside one consistent snapshot of the store.
-public protocol StoreReading: JobStoreReading, EvidenceStoreReading, SanitizeRunReading {
+public protocol StoreReading: JobStoreReading, EvidenceStoreReading, SanitizeRunReading, ErasureStoreReading {
     /// The asset with this tag, or nil.
     func asset(tag: String) throws(LetheError) -> Asset?
     /// The assets matching a query, ordered by tag.
@@ -66,7 +66,7 @@ public protocol StoreReading: JobStoreReading, EvidenceStoreReading, SanitizeRun
 }
 
 /// Writes inside one transaction: all of it is committed, or none.
-public protocol StoreWriting: StoreReading, JobStoreWriting, EvidenceStoreWriting, SanitizeRunWriting {
+public protocol StoreWriting: StoreReading, JobStoreWriting, EvidenceStoreWriting, SanitizeRunWriting, ErasureStoreWriting {
     /// Stores a new asset; a tag that exists already is a `conflict` error.
     ///
     /// - Parameters:

@@ -25,7 +25,8 @@ struct LetheCommand: AsyncParsableCommand {
         version: LetheVersion.current,
         subcommands: [
             AssetCommand.self, PolicyCommand.self, Schedule.self, JobCommand.self, Verify.self, Sanitize.self,
-            EvidenceCommand.self, LogCommand.self, KeysCommand.self, CertificateCommand.self,
+            EvidenceCommand.self, LogCommand.self, KeysCommand.self, CertificateCommand.self, StoreCommand.self,
+            HoldingCommand.self, ErasureCommand.self, BackupCommand.self,
         ]
     )
 

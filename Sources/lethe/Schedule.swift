@@ -30,7 +30,9 @@ struct Schedule: ParsableCommand {
         try reporting(json: output.json) { () throws(LetheError) in
             let time = try at.map { (text) throws(LetheError) in try RFC3339.parse(text, field: "--at") }
             let policies = try policyOptions.load(global: global)
-            let result = try global.openApp().schedule(policies: policies, at: time, actor: write.actor)
+            let app = try global.openApp()
+            let result = try app.schedule(policies: policies, at: time, actor: write.actor)
+            let backups = try app.scheduleBackupDestructions(actor: write.actor)
             if output.json {
                 Output.printJSON([
                     "policy_version": .string(result.policyVersion),
@@ -43,6 +45,7 @@ struct Schedule: ParsableCommand {
                             ]
                         }),
                     "jobs": .array(result.created.prefix(1000).map(\.json)),
+                    "backup_destructions": .array(backups.map(BackupView.json)),
                 ])
                 return
             }
@@ -55,6 +58,9 @@ struct Schedule: ParsableCommand {
                 )
             }
             if result.created.count > 20 { print("  … see 'lethe job list'") }
+            for backup in backups {
+                print("  backup \(backup.id) (\(backup.store)) expired: \(BackupView.destruction(backup))")
+            }
         }
     }
 }

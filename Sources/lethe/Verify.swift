@@ -115,12 +115,18 @@ struct Verify: ParsableCommand {
                                 "state": .string($0.state.rawValue), "due_at": .string(RFC3339.format($0.plan.dueAt)),
                             ]
                         }),
+                    "erasures_verified": .integer(Int64(summary.erasures.passed.count)),
+                    "erasures_refound": .array(
+                        summary.erasures.refound.map {
+                            ["request": .integer($0.requestID), "part": .integer($0.id), "store": .string($0.store)]
+                        }),
+                    "erasure_errors": .array(summary.erasures.errors.map(JSONValue.string)),
                     "needs_attention": .bool(attention),
                 ])
                 return
             }
             print(
-                "verified \(summary.verified.count), failed \(summary.failed.count), could not run \(summary.errors.count), need a person \(summary.needsPerson.count), overdue \(summary.overdue.count)"
+                "verified \(summary.verified.count), failed \(summary.failed.count), could not run \(summary.errors.count), need a person \(summary.needsPerson.count), overdue \(summary.overdue.count); erasures re-verified \(summary.erasures.passed.count), found again \(summary.erasures.refound.count)"
             )
             for item in summary.failed {
                 print(
@@ -133,6 +139,12 @@ struct Verify: ParsableCommand {
                     "OVERDUE  job \(job.id) (\(job.assetTag)) \(job.state.rawValue), due \(RFC3339.format(job.plan.dueAt))"
                 )
             }
+            for part in summary.erasures.refound {
+                print(
+                    "REFOUND  erasure \(part.requestID) part \(part.id): the subject is in store \(part.store) again; run 'lethe erasure reapply --store \(part.store)'"
+                )
+            }
+            for message in summary.erasures.errors { print("ERROR    \(message)") }
             for job in summary.needsPerson {
                 print("PERSON   job \(job.id) (\(job.assetTag)): lethe verify --job \(job.id) --attest --evidence FILE")
             }

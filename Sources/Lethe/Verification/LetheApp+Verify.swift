@@ -15,8 +15,13 @@ public struct VerificationRunSummary: Sendable {
     /// Open jobs past their due date.
     public var overdue: [DisposalJob] = []
 
+    /// Erasures re-verified on the policy's interval, and subjects found again.
+    public var erasures = ErasureVerificationSummary()
+
     /// Whether anything failed or is overdue: the run exits non-zero so cron or systemd alerts.
-    public var needsAttention: Bool { !failed.isEmpty || !overdue.isEmpty || !errors.isEmpty }
+    public var needsAttention: Bool {
+        !failed.isEmpty || !overdue.isEmpty || !errors.isEmpty || erasures.needsAttention
+    }
 }
 
 extension LetheApp {
@@ -55,6 +60,7 @@ extension LetheApp {
                 summary.failed.append((recorded, engine.name, outcome.summary, newJob))
             }
         }
+        summary.erasures = try verifyErasures(policies: policies, actor: actor)
         let time = now
         summary.overdue = try store.read { (tx) throws(LetheError) in
             try tx.jobs(JobQuery(states: JobState.open, dueBefore: time))

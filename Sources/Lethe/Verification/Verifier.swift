@@ -71,6 +71,7 @@ extension Verifier {
 public final class VerifierRegistry: @unchecked Sendable {
     private let lock = NSLock()
     private var engines: [any Verifier] = []
+    private var erasureEngines: [any ErasureQueryVerifier] = [SQLiteErasureQueryVerifier()]
 
     /// Creates an empty registry.
     public init() {}
@@ -82,6 +83,16 @@ public final class VerifierRegistry: @unchecked Sendable {
 
     /// The registered engines.
     public var all: [any Verifier] { lock.withLock { engines } }
+
+    /// Adds an engine that checks erasures in a kind of database store (SQLite is built in).
+    public func register(_ verifier: any ErasureQueryVerifier) {
+        lock.withLock { erasureEngines.append(verifier) }
+    }
+
+    /// The first engine that can check erasures in `store`, if any.
+    public func erasureVerifier(for store: DataStoreDeclaration) -> (any ErasureQueryVerifier)? {
+        lock.withLock { erasureEngines }.first { $0.canVerify(store) }
+    }
 
     /// The first engine that accepts the job, or nil when it needs a person.
     public func verifier(for job: DisposalJob, asset: Asset) -> (any Verifier)? {

@@ -1,0 +1,187 @@
+import Crypto
+import Foundation
+import LetheCore
+import LetheSanitize
+import LetheStore
+
+extension LetheApp {
+    /// Registers a backup of a store; it holds every subject the store holds now. Without an
+    /// expiry, the policy's retention rule for `system.backups` counted from `backup-created`
+    /// sets it, when there is one.
+    public func registerBackup(
+        store name: String, file: String, created: Date, expires: Date?, policies: LoadedPolicies?, actor: String
+    ) throws(LetheError) -> BackupRecord {
+        let actor = try ActorName.validate(actor)
+        var expiry = expires
+        if expiry == nil,
+            let rule = policies?.set.retention.first(where: {
+                $0.trigger == .backupCreated && ($0.category == "system.backups" || $0.category == "system")
+            })
+        {
+            expiry = rule.period.added(to: created)
+        }
+        if let expiry, expiry <= created {
+            throw LetheError(
+                .usage, "--expires \(RFC3339.format(expiry)) is not after --created \(RFC3339.format(created))")
+        }
+        let time = now
+        return try store.write { (tx) throws(LetheError) in
+            _ = try Self.requireStore(name, in: tx)
+            let backup = try tx.insert(
+                BackupRecord(store: name, file: file, createdAt: created, expiresAt: expiry, registeredAt: time))
+            var payload: [String: JSONValue] = [
+                "backup": .integer(backup.id), "store": .string(name), "file": .string(file),
+                "created_at": .string(RFC3339.format(created)),
+                "subjects": .integer(Int64(try tx.holdingCount(store: name))),
+            ]
+            payload["expires_at"] = expiry.map { .string(RFC3339.format($0)) }
+            try tx.append(EventDraft(type: .backupRegistered, payload: .object(payload)), actor: actor, at: time)
+            return backup
+        }
+    }
+
+    /// The backups, by number; of one store when given.
+    public func listBackups(store name: String? = nil) throws(LetheError) -> [BackupRecord] {
+        try store.read { (tx) throws(LetheError) in try tx.backups(store: name) }
+    }
+
+    static func requireBackup(_ id: Int64, in tx: any StoreReading) throws(LetheError) -> BackupRecord {
+        guard let backup = try tx.backup(id: id) else {
+            throw LetheError(.notFound, "backup \(id) is not registered; see 'lethe backup list'")
+        }
+        return backup
+    }
+
+    /// Encrypts the backup's file into `output` under a new per-backup data key (streaming
+    /// AES-256-GCM), keeps the key sealed under the installation key, and makes `output` the
+    /// backup's file. The plaintext file is left for the caller to remove.
+    public func encryptBackup(id: Int64, output: String, actor: String) throws(LetheError) -> BackupRecord {
+        let actor = try ActorName.validate(actor)
+        let secrets = try secrets()
+        var backup = try store.read { (tx) throws(LetheError) in try Self.requireBackup(id, in: tx) }
+        guard backup.sealedKey == nil, backup.shreddedAt == nil else {
+            throw LetheError(.illegalTransition, "backup \(id) is encrypted already (or shredded)")
+        }
+        guard !FileManager.default.fileExists(atPath: output) else {
+            throw LetheError(.usage, "\(output) exists; choose a new file for the encrypted backup")
+        }
+        let key = BackupKey.generate()
+        let summary = try BackupCipher.encrypt(input: backup.file, output: output, key: key)
+        let plaintext = backup.file
+        backup.sealedKey = try secrets.box.seal(
+            Data(key.bytes).base64EncodedString(), associatedData: "backup-\(id)")
+        backup.file = output
+        let time = now
+        let recorded = backup
+        do {
+            try store.write { (tx) throws(LetheError) in
+                try tx.update(recorded)
+                try tx.append(
+                    EventDraft(
+                        type: .backupEncrypted,
+                        payload: [
+                            "backup": .integer(id), "store": .string(recorded.store), "from": .string(plaintext),
+                            "to": .string(output), "plaintext_bytes": .integer(summary.plaintextBytes),
+                            "cipher": "AES-256-GCM (chunked)",
+                        ]), actor: actor, at: time)
+            }
+        } catch {
+            try? FileManager.default.removeItem(atPath: output)  // the key is gone: the file is useless
+            throw error
+        }
+        return recorded
+    }
+
+    /// Decrypts an encrypted backup into `output` for a restore. A shredded backup fails with a
+    /// clear error: its key no longer exists anywhere.
+    public func decryptBackup(id: Int64, output: String) throws(LetheError) -> Int64 {
+        let secrets = try secrets()
+        let backup = try store.read { (tx) throws(LetheError) in try Self.requireBackup(id, in: tx) }
+        if let shredded = backup.shreddedAt {
+            throw LetheError(
+                .illegalTransition,
+                "backup \(id) was crypto-shredded at \(RFC3339.format(shredded)): its key is destroyed and it cannot be decrypted or restored"
+            )
+        }
+        guard let sealed = backup.sealedKey else {
+            throw LetheError(.usage, "backup \(id) is not encrypted by Lethe; restore \(backup.file) directly")
+        }
+        let opened = try secrets.box.open(sealed, associatedData: "backup-\(id)")
+        guard let bytes = Data(base64Encoded: opened.revealed) else {
+            throw LetheError(.internal, "backup \(id)'s sealed key is damaged")
+        }
+        let summary = try BackupCipher.decrypt(
+            input: backup.file, output: output, key: try BackupKey(bytes: Array(bytes)))
+        return summary.plaintextBytes
+    }
+
+    /// Crypto-shreds a backup: its key row is overwritten (secure delete) and the log checkpointed,
+    /// so no copy of the key remains in Lethe; the evidence (the sealed key's SHA-256, the file's
+    /// size, that decryption is refused) goes into the event. Suppression parts for the backup end
+    /// here: the data in it is gone.
+    public func shredBackup(id: Int64, actor: String) throws(LetheError) -> BackupRecord {
+        let actor = try ActorName.validate(actor)
+        let time = now
+        let shredded = try store.write { (tx) throws(LetheError) in
+            var backup = try Self.requireBackup(id, in: tx)
+            guard backup.shreddedAt == nil else {
+                throw LetheError(.illegalTransition, "backup \(id) was shredded already")
+            }
+            guard let sealed = backup.sealedKey else {
+                throw LetheError(
+                    .illegalTransition,
+                    "backup \(id) is not encrypted by Lethe: there is no key to shred; destroy \(backup.file) through a sanitization job"
+                )
+            }
+            let size = (try? FileManager.default.attributesOfItem(atPath: backup.file)[.size] as? Int) ?? nil
+            backup.sealedKey = nil
+            backup.shreddedAt = time
+            try tx.update(backup)
+            var payload: [String: JSONValue] = [
+                "backup": .integer(id), "store": .string(backup.store), "file": .string(backup.file),
+                "method": "crypto-erase (per-backup AES-256-GCM key destroyed)",
+                "sealed_key_sha256": .string(Self.hex(SHA256Digest.of(Data(sealed)))),
+                "key_row_present": .bool(try tx.backup(id: id)?.sealedKey != nil),
+            ]
+            payload["file_bytes"] = size.map { .integer(Int64($0)) }
+            try tx.append(EventDraft(type: .backupShredded, payload: .object(payload)), actor: actor, at: time)
+            return backup
+        }
+        if let sqlite = store as? SQLiteStore { try sqlite.checkpointAfterShred() }
+        return shredded
+    }
+}
+
+extension LetheApp {
+    /// Schedules the destruction of every backup whose retention has ended (expiry at or before
+    /// now, not shredded, not yet scheduled): one event each, naming the method — crypto-erase
+    /// (`backup shred`) when Lethe holds its key, else overwriting or destroying its media through
+    /// a sanitization job. Run by `lethe schedule`. Returns the backups scheduled now.
+    public func scheduleBackupDestructions(actor: String) throws(LetheError) -> [BackupRecord] {
+        let actor = try ActorName.validate(actor)
+        let time = now
+        return try store.write { (tx) throws(LetheError) in
+            var scheduled: [BackupRecord] = []
+            for var backup in try tx.backups(store: nil)
+            where backup.shreddedAt == nil && backup.destructionScheduledAt == nil
+                && (backup.expiresAt.map { $0 <= time } ?? false)
+            {
+                backup.destructionScheduledAt = time
+                try tx.update(backup)
+                try tx.append(
+                    EventDraft(
+                        type: .backupDestructionScheduled,
+                        payload: [
+                            "backup": .integer(backup.id), "store": .string(backup.store),
+                            "expired_at": .string(RFC3339.format(backup.expiresAt ?? time)),
+                            "method": .string(
+                                backup.sealedKey != nil
+                                    ? "crypto-erase: lethe backup shred \(backup.id)"
+                                    : "media: register the backup's media as an asset and retire it for sanitization"),
+                        ]), actor: actor, at: time)
+                scheduled.append(backup)
+            }
+            return scheduled
+        }
+    }
+}

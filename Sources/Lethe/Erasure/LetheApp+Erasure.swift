@@ -1,0 +1,309 @@
+import Crypto
+import Foundation
+import LetheCore
+import LetheSanitize
+import LetheStore
+
+/// An erasure request with its parts, for `erasure status` and `erasure report`.
+public struct ErasureDetails: Sendable, Hashable {
+    /// The request.
+    public var request: ErasureRequest
+    /// Its parts, by number.
+    public var parts: [ErasurePart]
+}
+
+/// What `erasure run` did to one database part.
+public struct ErasureRunOutcome: Sendable, Hashable {
+    /// The part after the run.
+    public var part: ErasurePart
+    /// The error that stopped it, when it failed (the store is unchanged).
+    public var error: String?
+}
+
+extension LetheApp {
+    /// Files an erasure request: hashes the identifier at once (it is never stored), sets the due
+    /// date from the policy's erasure SLA and plans one part per holding — `execute` per database
+    /// store, `suppress` per unshredded backup holding the subject (final date: the backup's
+    /// expiry), `attest` per processor or file share, `sanitize-device` per device (linked to the
+    /// asset's open disposal job). A subject with no holdings gets a request with an empty plan,
+    /// completed at once. One transaction, one event per request.
+    public func requestErasure(
+        identifier: String, reason: ErasureReason, policies: LoadedPolicies, actor: String
+    ) throws(LetheError) -> ErasureDetails {
+        let actor = try ActorName.validate(actor)
+        guard !identifier.trimmed.isEmpty else {
+            throw LetheError(.usage, "the subject identifier is empty; give --subject ID or --subject-stdin")
+        }
+        let secrets = try secrets()
+        let time = now
+        let stores = try listStores()
+        return try store.write { (tx) throws(LetheError) in
+            var request = try tx.insert(
+                ErasureRequest(
+                    subject: secrets.hasher.hash(identifier, normalization: .exact).hex, reason: reason,
+                    dueAt: policies.set.erasureSLA.added(to: time), policyVersion: policies.version,
+                    requestedBy: actor, createdAt: time))
+            var parts: [ErasurePart] = []
+            for summary in stores {
+                let declaration = summary.declaration
+                let subject = secrets.hasher.hash(
+                    identifier, normalization: declaration.erasure?.normalization ?? .exact
+                ).hex
+                let held = try tx.holds(store: declaration.name, subject: subject)
+                if held {
+                    var part = ErasurePart(
+                        requestID: request.id, store: declaration.name, action: .execute,
+                        outcome: ["subject": .string(subject)], updatedAt: time)
+                    switch declaration.kind {
+                    case .sqlite, .postgres: part.action = .execute
+                    case .fileShare, .processor: part.action = .attest
+                    case .device(let tag):
+                        part.action = .sanitizeDevice
+                        part.assetTag = tag
+                        part.jobID = try tx.openJob(assetTag: tag)?.id
+                    }
+                    parts.append(try tx.insert(part))
+                }
+                for backup in try tx.backups(holding: subject) where backup.store == declaration.name {
+                    parts.append(
+                        try tx.insert(
+                            ErasurePart(
+                                requestID: request.id, store: declaration.name, action: .suppress, state: "done",
+                                backupID: backup.id, finalAt: backup.expiresAt,
+                                outcome: [
+                                    "subject": .string(subject),
+                                    "shred_available": .bool(backup.sealedKey != nil),
+                                ], updatedAt: time)))
+                }
+            }
+            if parts.allSatisfy({ $0.state == "done" }) {
+                request.state = "completed"
+                request.completedAt = time
+                try tx.update(request)
+            }
+            try tx.append(
+                EventDraft(
+                    type: .erasureRequested,
+                    payload: [
+                        "request": .integer(request.id), "subject": .string(request.subject),
+                        "reason": .string(reason.rawValue), "due_at": .string(RFC3339.format(request.dueAt)),
+                        "policy_version": .string(policies.version),
+                        "parts": .array(parts.map(Self.partSummary)),
+                    ]), actor: actor, at: time)
+            return ErasureDetails(request: request, parts: parts)
+        }
+    }
+
+    static func partSummary(_ part: ErasurePart) -> JSONValue {
+        var object: [String: JSONValue] = [
+            "part": .integer(part.id), "store": .string(part.store), "action": .string(part.action.rawValue),
+            "state": .string(part.state),
+        ]
+        object["backup"] = part.backupID.map(JSONValue.integer)
+        object["asset"] = part.assetTag.map(JSONValue.string)
+        object["job"] = part.jobID.map(JSONValue.integer)
+        object["final_at"] = part.finalAt.map { .string(RFC3339.format($0)) }
+        return .object(object)
+    }
+
+    /// A request and its parts; `not-found` when there is no such request.
+    public func erasureDetails(id: Int64) throws(LetheError) -> ErasureDetails {
+        try store.read { (tx) throws(LetheError) in
+            ErasureDetails(request: try Self.requireRequest(id, in: tx), parts: try tx.erasureParts(requestID: id))
+        }
+    }
+
+    /// Requests by due date; only open ones past their due date when `overdue`.
+    public func listErasures(overdue: Bool) throws(LetheError) -> [ErasureRequest] {
+        let time = now
+        return try store.read { (tx) throws(LetheError) in
+            try tx.erasureRequests(openOnly: overdue, dueBefore: overdue ? time : nil)
+        }
+    }
+
+    static func requireRequest(_ id: Int64, in tx: any StoreReading) throws(LetheError) -> ErasureRequest {
+        guard let request = try tx.erasureRequest(id: id) else {
+            throw LetheError(.notFound, "erasure request \(id) does not exist; see 'lethe erasure list'")
+        }
+        return request
+    }
+
+    /// Executes the request's pending or failed database parts with the raw identifier, which is
+    /// held in memory only: it must hash to the request's subject. For each part: the executor
+    /// erases in one transaction (a failure leaves the store unchanged and is recorded), then the
+    /// query check and a residue scan of the database file, its `-wal` and `-journal` for the
+    /// identifier's bytes (UTF-8 and UTF-16). Each part's outcome is its own transaction and event;
+    /// when every part is done the request is completed.
+    public func runErasure(id: Int64, identifier: String, actor: String) throws(LetheError) -> [ErasureRunOutcome] {
+        let actor = try ActorName.validate(actor)
+        let secrets = try secrets()
+        let details = try erasureDetails(id: id)
+        guard secrets.hasher.hash(identifier, normalization: .exact).hex == details.request.subject else {
+            throw LetheError(
+                .invalidInput,
+                "the identifier given does not match erasure request \(id)'s subject; nothing was erased")
+        }
+        let executor = SQLiteErasureExecutor(hasher: secrets.hasher)
+        var outcomes: [ErasureRunOutcome] = []
+        for var part in details.parts where part.action == .execute && part.state != "done" {
+            var failure: String?
+            do throws(LetheError) {
+                let declaration = try declaration(of: part.store, secrets: secrets)
+                guard case .sqlite(let path) = declaration.kind, let plan = declaration.erasure else {
+                    throw LetheError(
+                        .usage,
+                        "store \(part.store) is a \(declaration.kind.word) store: Lethe has no executor for it yet; erase by hand and record it with 'lethe erasure attest'"
+                    )
+                }
+                let scanner = try ResidueScanner(
+                    identifiers: [identifier], encodings: [.utf8, .utf16LE, .utf16BE],
+                    asciiCaseInsensitive: plan.normalization == .lowercaseTrim)
+                let result = try executor.erase(identifier: identifier, store: declaration)
+                let subject = secrets.hasher.hash(identifier, normalization: plan.normalization)
+                let check = try executor.verify(subjects: [subject], store: declaration)
+                let residue = try scanner.scanDatabase(at: path)
+                part.outcome = Self.outcomeJSON(
+                    subject: subject.hex, result: result, remainingRows: check.remainingRows, residue: residue)
+                part.state = check.passed && residue.clean && result.compacted ? "done" : "failed"
+                part.verifiedAt = now
+            } catch {
+                failure = error.message
+                var outcome = part.outcome.objectValue ?? [:]
+                outcome["error"] = .string(error.message)
+                outcome["error_code"] = .string(error.code.rawValue)
+                part.outcome = .object(outcome)
+                part.state = "failed"
+            }
+            part.updatedAt = now
+            let recorded = part
+            try store.write { (tx) throws(LetheError) in
+                try tx.update(recorded)
+                if recorded.state == "done", let subject = recorded.outcome["subject"]?.stringValue {
+                    try tx.deleteHolding(store: recorded.store, subject: subject)
+                }
+                try tx.append(
+                    EventDraft(
+                        type: .erasurePartChanged,
+                        payload: [
+                            "request": .integer(id), "part": .integer(recorded.id), "store": .string(recorded.store),
+                            "action": .string(recorded.action.rawValue), "state": .string(recorded.state),
+                            "outcome": recorded.outcome,
+                        ]), actor: actor, at: recorded.updatedAt)
+            }
+            outcomes.append(ErasureRunOutcome(part: recorded, error: failure))
+        }
+        try completeIfDone(id: id, actor: actor)
+        return outcomes
+    }
+
+    static func outcomeJSON(
+        subject: String, result: ErasureResult, remainingRows: Int, residue: ResidueReport
+    ) -> JSONValue {
+        var object: [String: JSONValue] = [
+            "subject": .string(subject), "subject_rows": .integer(Int64(result.subjectRows)),
+            "tables": .array(
+                result.tables.map {
+                    [
+                        "table": .string($0.table), "action": .string($0.action),
+                        "matched_rows": .integer(Int64($0.matchedRows)),
+                        "rows_affected": .integer(Int64($0.rowsAffected)),
+                    ]
+                }),
+            "compacted": .bool(result.compacted), "query_check_remaining_rows": .integer(Int64(remainingRows)),
+            "residue_clean": .bool(residue.clean), "residue_matches": .integer(Int64(residue.totalMatches)),
+            "residue_files": .array(
+                residue.files.map {
+                    ["file": .string(($0.path as NSString).lastPathComponent), "bytes": .integer($0.bytes)]
+                }),
+        ]
+        object["compaction_problem"] = result.compactionProblem.map(JSONValue.string)
+        return .object(object)
+    }
+
+    /// Completes the request when every part is done (one transaction, one event).
+    func completeIfDone(id: Int64, actor: String) throws(LetheError) {
+        let time = now
+        try store.write { (tx) throws(LetheError) in
+            var request = try Self.requireRequest(id, in: tx)
+            let parts = try tx.erasureParts(requestID: id)
+            guard request.state == "open", parts.allSatisfy({ $0.state == "done" }) else { return }
+            request.state = "completed"
+            request.completedAt = time
+            try tx.update(request)
+            try tx.append(
+                EventDraft(
+                    type: .erasureCompleted, payload: ["request": .integer(id), "parts": .integer(Int64(parts.count))]),
+                actor: actor, at: time)
+        }
+    }
+
+    /// Records that a processor or file share erased the subject (someone attests it, optionally
+    /// with an evidence file whose SHA-256 is kept), or that a device part is done because the
+    /// asset's sanitization is verified or the asset disposed.
+    public func attestErasure(
+        id: Int64, store storeName: String, notes: String, evidence: String?, actor: String
+    ) throws(LetheError) -> ErasurePart {
+        let actor = try ActorName.validate(actor)
+        guard !notes.trimmed.isEmpty else {
+            throw LetheError(.usage, "--notes must say who confirmed the erasure, and how")
+        }
+        var digest: JSONValue = .null
+        if let evidence {
+            guard let data = FileManager.default.contents(atPath: evidence) else {
+                throw LetheError(.notFound, "evidence file \(evidence) cannot be read; nothing was recorded")
+            }
+            digest = [
+                "file": .string((evidence as NSString).lastPathComponent),
+                "sha256": .string(Self.hex(SHA256Digest.of(data))), "bytes": .integer(Int64(data.count)),
+            ]
+        }
+        let time = now
+        let part = try store.write { (tx) throws(LetheError) in
+            _ = try Self.requireRequest(id, in: tx)
+            guard
+                var part = try tx.erasureParts(requestID: id).first(where: {
+                    $0.store == storeName && ($0.action == .attest || $0.action == .sanitizeDevice)
+                })
+            else {
+                throw LetheError(
+                    .notFound,
+                    "erasure request \(id) has no part to attest for store \(storeName); see 'lethe erasure status \(id)'"
+                )
+            }
+            guard part.state != "done" else {
+                throw LetheError(.illegalTransition, "part \(part.id) (store \(storeName)) is done already")
+            }
+            if part.action == .sanitizeDevice, let tag = part.assetTag {
+                let asset = try Self.requireAsset(tag, in: tx)
+                guard [.sanitized, .verified, .disposed].contains(asset.state) else {
+                    throw LetheError(
+                        .illegalTransition,
+                        "asset \(tag) is \(asset.state.rawValue): the device part is done once its sanitization is recorded (see 'lethe job list --asset \(tag)')"
+                    )
+                }
+            }
+            var outcome = part.outcome.objectValue ?? [:]
+            outcome["attested_by"] = .string(actor)
+            outcome["notes"] = .string(notes)
+            outcome["evidence"] = digest
+            part.outcome = .object(outcome)
+            part.state = "done"
+            part.verifiedAt = time
+            part.updatedAt = time
+            try tx.update(part)
+            if let subject = part.outcome["subject"]?.stringValue {
+                try tx.deleteHolding(store: storeName, subject: subject)
+            }
+            try tx.append(
+                EventDraft(
+                    type: .erasurePartChanged,
+                    payload: [
+                        "request": .integer(id), "part": .integer(part.id), "store": .string(storeName),
+                        "action": .string(part.action.rawValue), "state": "done", "outcome": part.outcome,
+                    ]), actor: actor, at: time)
+            return part
+        }
+        try completeIfDone(id: id, actor: actor)
+        return part
+    }
+}

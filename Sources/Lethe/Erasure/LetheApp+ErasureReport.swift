@@ -1,0 +1,147 @@
+import Foundation
+import LetheCore
+import LetheStore
+
+/// The customer's view of an erasure: where the data was, what was done, when, with what evidence.
+public struct ErasureReport: Sendable, Hashable {
+    /// The report's body: the fields a signed erasure record will carry.
+    public var body: JSONValue
+    /// Whether every part is done (only then can it be issued as a signed record).
+    public var complete: Bool
+
+    /// The body's canonical JSON (RFC 8785): the bytes a signature will cover.
+    public func canonicalJSON() throws(LetheError) -> [UInt8] { try CanonicalJSON.encode(body) }
+
+    /// A self-contained HTML page of the report (every value escaped).
+    public var html: String {
+        func escape(_ text: String) -> String {
+            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+                .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+        }
+        func text(_ value: JSONValue?) -> String {
+            switch value {
+            case .string(let s)?: return s
+            case .integer(let i)?: return String(i)
+            case .bool(let b)?: return b ? "yes" : "no"
+            case nil, .null?: return "—"
+            case let other?:
+                return (try? CanonicalJSON.encode(other)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            }
+        }
+        var rows = ""
+        for part in body["parts"]?.arrayValue ?? [] {
+            rows += "<tr>"
+            for key in ["store", "kind", "categories", "action", "state", "done_at", "final_at", "evidence"] {
+                let cell: String
+                if key == "categories" {
+                    cell = (part[key]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ")
+                } else {
+                    cell = text(part[key])
+                }
+                rows += "<td>\(escape(cell))</td>"
+            }
+            rows += "</tr>\n"
+        }
+        return """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><title>Erasure report \(escape(text(body["request"])))</title>
+            <style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #999;padding:4px 8px;vertical-align:top;font-size:90%}</style>
+            </head><body>
+            <h1>Erasure report — request \(escape(text(body["request"])))</h1>
+            <p>Subject (keyed hash, HMAC-SHA-256): <code>\(escape(text(body["subject"])))</code><br>
+            Reason: \(escape(text(body["reason"]))) · requested \(escape(text(body["requested_at"]))) · due \(escape(text(body["due_at"]))) ·
+            state <strong>\(escape(text(body["state"])))</strong> \(escape(text(body["completed_at"])))</p>
+            <table><tr><th>Store</th><th>Kind</th><th>Data categories</th><th>Action</th><th>State</th><th>Done</th><th>Finally gone</th><th>Evidence</th></tr>
+            \(rows)</table>
+            <p>\(escape(text(body["statement"])))</p>
+            </body></html>
+
+            """
+    }
+}
+
+extension LetheApp {
+    /// The erasure report of a request: one entry per part with the store's kind, owner and data
+    /// categories, the action, its state and time, and its evidence (rows erased per table, the
+    /// query check, the residue scan, attestations with their file digests, backup expiry or shred).
+    public func erasureReport(id: Int64) throws(LetheError) -> ErasureReport {
+        try store.read { (tx) throws(LetheError) in
+            let request = try Self.requireRequest(id, in: tx)
+            let parts = try tx.erasureParts(requestID: id)
+            var entries: [JSONValue] = []
+            for part in parts {
+                var entry: [String: JSONValue] = [
+                    "part": .integer(part.id), "store": .string(part.store), "action": .string(part.action.rawValue),
+                    "state": .string(part.state),
+                ]
+                if let record = try tx.registeredStore(name: part.store) {
+                    let summary = try Self.summary(record, holdings: 0)
+                    entry["kind"] = .string(summary.declaration.kind.word)
+                    entry["owner"] = .string(summary.declaration.owner)
+                    entry["categories"] = .array(summary.declaration.categories.map { .string($0.name) })
+                }
+                if part.state == "done" {
+                    entry["done_at"] = .string(RFC3339.format(part.verifiedAt ?? part.updatedAt))
+                }
+                entry["final_at"] = part.finalAt.map { .string(RFC3339.format($0)) }
+                var evidence = part.outcome.objectValue ?? [:]
+                evidence["subject"] = nil  // the request carries the subject once
+                if let backupID = part.backupID, let backup = try tx.backup(id: backupID) {
+                    evidence["backup"] = .integer(backupID)
+                    evidence["backup_created_at"] = .string(RFC3339.format(backup.createdAt))
+                    evidence["backup_shredded_at"] = backup.shreddedAt.map { .string(RFC3339.format($0)) }
+                    if let shredded = backup.shreddedAt { entry["final_at"] = .string(RFC3339.format(shredded)) }
+                }
+                entry["asset"] = part.assetTag.map(JSONValue.string)
+                entry["job"] = part.jobID.map(JSONValue.integer)
+                entry["evidence"] = .object(evidence)
+                entries.append(.object(entry))
+            }
+            let complete = request.state == "completed"
+            var body: [String: JSONValue] = [
+                "report_type": "erasure", "format": 1, "request": .integer(id), "subject": .string(request.subject),
+                "reason": .string(request.reason.rawValue), "requested_at": .string(RFC3339.format(request.createdAt)),
+                "due_at": .string(RFC3339.format(request.dueAt)), "state": .string(request.state),
+                "policy_version": .string(request.policyVersion), "parts": .array(entries),
+                "statement": .string(
+                    parts.isEmpty
+                        ? "Lethe's data map records no holding of this subject: there was nothing to erase."
+                        : complete
+                            ? "Every place the data map records for this subject was erased, attested or suppressed as listed; data in backups is gone at the latest on each backup's final date."
+                            : "This erasure is not complete: the parts not done are listed."),
+            ]
+            body["completed_at"] = request.completedAt.map { .string(RFC3339.format($0)) }
+            return ErasureReport(body: .object(body), complete: complete)
+        }
+    }
+
+    /// THE PLUG-IN POINT for signing (issue #4, branch `evidence`): issues a completed erasure
+    /// report as a signed record. Not built on this branch on purpose — no second signing scheme.
+    ///
+    /// When the evidence branch is merged, the body becomes:
+    /// ```swift
+    /// let report = try erasureReport(id: id)               // must be complete
+    /// let issuer = try recordIssuer()
+    /// return try store.write { tx in
+    ///     try Self.issueRecord(
+    ///         RecordDraft(kind: "erasure", jobID: nil, assetTag: nil, fields: report.body.objectValue!),
+    ///         issuer: issuer, in: tx, actor: actor, at: now)
+    /// }
+    /// ```
+    ///
+    /// - Throws: `illegalTransition` when the request is not complete; until then, `usage`
+    ///   saying that signing is not available in this build.
+    public func issueErasureRecord(id: Int64, actor: String) throws(LetheError) -> ErasureReport {
+        _ = try ActorName.validate(actor)
+        let report = try erasureReport(id: id)
+        guard report.complete else {
+            throw LetheError(
+                .illegalTransition,
+                "erasure request \(id) is not complete; a signed record is issued only when every part is done")
+        }
+        throw LetheError(
+            .usage,
+            "signed erasure records need the evidence machinery (issue #4), which this build does not include; 'lethe erasure report \(id)' gives the unsigned report"
+        )
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import LetheCore
+import LetheSanitize
+import LetheStore
+
+/// What `erasure reapply` found and did in a restored store.
+public struct ReapplyOutcome: Sendable, Hashable {
+    /// The store.
+    public var store: String
+    /// How many erased or suppressed subjects were looked for (by keyed hash).
+    public var subjects: Int
+    /// How many of them were found again (identity rows matched) and erased again.
+    public var subjectRowsFound: Int
+    /// Rows touched per table.
+    public var tables: [TableOutcome]
+    /// Whether the database was compacted afterwards.
+    public var compacted: Bool
+    /// Erasure parts of this store whose subject had been found again and that are clean now.
+    public var cleared: Int
+}
+
+extension LetheApp {
+    /// Re-applies every completed erasure and every backup suppression of a store after a backup
+    /// of it was restored: the store's erasure plan, by keyed-hash match of the identity column, so
+    /// no raw identifier is needed. Records what it found as one event; then re-checks the store's
+    /// erasure parts at once, clearing those a re-verification had found again.
+    public func reapplyErasures(store name: String, actor: String) throws(LetheError) -> ReapplyOutcome {
+        let actor = try ActorName.validate(actor)
+        let secrets = try secrets()
+        let declaration = try declaration(of: name, secrets: secrets)
+        guard case .sqlite = declaration.kind, declaration.erasure != nil else {
+            throw LetheError(
+                .usage,
+                "store \(name) is a \(declaration.kind.word) store: Lethe has no executor to re-apply erasures there")
+        }
+        let hexes = try store.read { (tx) throws(LetheError) in try tx.erasedSubjects(store: name) }
+        let subjects = Set(hexes.compactMap(SubjectHash.init(hex:)))
+        let executor = SQLiteErasureExecutor(hasher: secrets.hasher)
+        // A read-only pass first (the fast identity scan); the writing pass only when a subject is back.
+        var present = false
+        if !subjects.isEmpty {
+            _ = try executor.scanIdentities(store: declaration) { hash in
+                if !present, subjects.contains(hash) { present = true }
+            }
+        }
+        let result =
+            present
+            ? try executor.reapply(subjects: subjects, store: declaration)
+            : ErasureResult(store: name, subjectRows: 0, tables: [], compacted: true, duration: 0)
+        let time = now
+        try store.write { (tx) throws(LetheError) in
+            var payload: [String: JSONValue] = [
+                "store": .string(name), "subjects": .integer(Int64(subjects.count)),
+                "subject_rows_found": .integer(Int64(result.subjectRows)),
+                "tables": .array(
+                    result.tables.map {
+                        [
+                            "table": .string($0.table), "action": .string($0.action),
+                            "rows_affected": .integer(Int64($0.rowsAffected)),
+                        ]
+                    }),
+                "compacted": .bool(result.compacted),
+            ]
+            payload["compaction_problem"] = result.compactionProblem.map(JSONValue.string)
+            try tx.append(EventDraft(type: .erasureReapplied, payload: .object(payload)), actor: actor, at: time)
+        }
+        // Parts a re-verification found again are checked now and cleared; done parts need no check.
+        let refound = try store.read { (tx) throws(LetheError) in
+            try tx.erasurePartsToVerify(before: time.addingTimeInterval(1)).contains {
+                $0.part.store == name && $0.part.state == "failed"
+            }
+        }
+        let check =
+            refound
+            ? try verifyErasures(interval: ISODuration(days: 0), store: name, force: true, actor: actor)
+            : ErasureVerificationSummary()
+        return ReapplyOutcome(
+            store: name, subjects: subjects.count, subjectRowsFound: result.subjectRows, tables: result.tables,
+            compacted: result.compacted, cleared: check.passed.count)
+    }
+}

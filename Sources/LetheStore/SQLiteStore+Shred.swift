@@ -1,0 +1,15 @@
+import Foundation
+import GRDB
+import LetheCore
+
+extension SQLiteStore {
+    /// Copies the write-ahead log into the database and truncates it, so that content overwritten
+    /// with `secure_delete` (a shredded backup key) survives in no log frame. Called after a shred.
+    public func checkpointAfterShred() throws(LetheError) {
+        do {
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        } catch {
+            throw Self.map(error, path: path)
+        }
+    }
+}

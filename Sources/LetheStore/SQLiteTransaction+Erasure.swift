@@ -1,0 +1,388 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+import LetheCore
+
+extension SQLiteTransaction {
+    private static let backupColumns =
+        "id, store, file, created_at, expires_at, sealed_key, shredded_at, registered_at, destruction_scheduled_at"
+    private static let requestColumns =
+        "id, subject, reason, state, due_at, policy_version, requested_by, created_at, completed_at"
+    private static let partColumns = """
+        id, request_id, store, action, state, backup_id, asset_tag, job_id, final_at, outcome, verified_at, updated_at
+        """
+
+    func registeredStore(name: String) throws(LetheError) -> RegisteredStore? {
+        try erasureGuarded {
+            try Row.fetchOne(
+                db, sql: "SELECT name, kind, declaration, applied_at FROM data_store WHERE name = ?", arguments: [name]
+            ).map(Self.registeredStore(from:))
+        }
+    }
+
+    func registeredStores() throws(LetheError) -> [RegisteredStore] {
+        try erasureGuarded {
+            try Row.fetchAll(db, sql: "SELECT name, kind, declaration, applied_at FROM data_store ORDER BY name")
+                .map(Self.registeredStore(from:))
+        }
+    }
+
+    func holds(store: String, subject: String) throws(LetheError) -> Bool {
+        try erasureGuarded {
+            try Bool.fetchOne(
+                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM holding WHERE store = ? AND subject = ?)"),
+                arguments: [store, subject]) ?? false
+        }
+    }
+
+    func holdingCount(store: String) throws(LetheError) -> Int {
+        try erasureGuarded {
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM holding WHERE store = ?", arguments: [store]) ?? 0
+        }
+    }
+
+    func backup(id: Int64) throws(LetheError) -> BackupRecord? {
+        try erasureGuarded {
+            try Row.fetchOne(db, sql: "SELECT \(Self.backupColumns) FROM backup WHERE id = ?", arguments: [id])
+                .map(Self.backup(from:))
+        }
+    }
+
+    func backups(store: String?) throws(LetheError) -> [BackupRecord] {
+        try erasureGuarded {
+            if let store {
+                return try Row.fetchAll(
+                    db, sql: "SELECT \(Self.backupColumns) FROM backup WHERE store = ? ORDER BY id", arguments: [store]
+                ).map(Self.backup(from:))
+            }
+            return try Row.fetchAll(db, sql: "SELECT \(Self.backupColumns) FROM backup ORDER BY id")
+                .map(Self.backup(from:))
+        }
+    }
+
+    func backups(holding subject: String) throws(LetheError) -> [BackupRecord] {
+        try erasureGuarded {
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(Self.backupColumns) FROM backup
+                    WHERE shredded_at IS NULL AND id IN (SELECT backup_id FROM backup_subject WHERE subject = ?)
+                    ORDER BY id
+                    """, arguments: [subject]
+            ).map(Self.backup(from:))
+        }
+    }
+
+    func erasureRequest(id: Int64) throws(LetheError) -> ErasureRequest? {
+        try erasureGuarded {
+            try Row.fetchOne(
+                db, sql: "SELECT \(Self.requestColumns) FROM erasure_request WHERE id = ?", arguments: [id]
+            ).map(Self.request(from:))
+        }
+    }
+
+    func erasureRequests(openOnly: Bool, dueBefore: Date?) throws(LetheError) -> [ErasureRequest] {
+        var sql = "SELECT \(Self.requestColumns) FROM erasure_request"
+        var arguments: StatementArguments = []
+        if openOnly { sql += " WHERE state = 'open'" }
+        if let dueBefore {
+            sql += (openOnly ? " AND" : " WHERE") + " due_at < ?"
+            arguments += [RFC3339.format(dueBefore)]
+        }
+        sql += " ORDER BY due_at, id"
+        let finalSQL = sql
+        let finalArguments = arguments
+        return try erasureGuarded {
+            try Row.fetchAll(db, sql: finalSQL, arguments: finalArguments).map(Self.request(from:))
+        }
+    }
+
+    func erasureParts(requestID: Int64) throws(LetheError) -> [ErasurePart] {
+        try erasureGuarded {
+            try Row.fetchAll(
+                db, sql: "SELECT \(Self.partColumns) FROM erasure_part WHERE request_id = ? ORDER BY id",
+                arguments: [requestID]
+            ).map(Self.part(from:))
+        }
+    }
+
+    func erasurePartsToVerify(before: Date) throws(LetheError) -> [(part: ErasurePart, subject: String)] {
+        try erasureGuarded {
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(Self.partColumns) FROM erasure_part
+                    WHERE action = 'execute' AND state IN ('done', 'failed') AND verified_at IS NOT NULL
+                        AND verified_at < ?
+                    ORDER BY id
+                    """, arguments: [RFC3339.format(before)]
+            ).map { row in
+                let part = try Self.part(from: row)
+                return (part, part.outcome["subject"]?.stringValue ?? "")
+            }
+        }
+    }
+
+    func erasedSubjects(store: String) throws(LetheError) -> [String] {
+        try erasureGuarded {
+            try String.fetchAll(
+                db,
+                sql: """
+                    SELECT DISTINCT json_extract(CAST(outcome AS TEXT), '$.subject') AS subject FROM erasure_part
+                    WHERE store = ? AND action IN ('execute', 'suppress') AND subject IS NOT NULL
+                        AND (action = 'suppress' OR verified_at IS NOT NULL)
+                    ORDER BY subject
+                    """, arguments: [store])
+        }
+    }
+
+    func save(_ store: RegisteredStore) throws(LetheError) {
+        try erasureGuarded {
+            try db.execute(
+                sql: """
+                    INSERT INTO data_store (name, kind, declaration, applied_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(name) DO UPDATE SET kind = excluded.kind, declaration = excluded.declaration,
+                        applied_at = excluded.applied_at
+                    """,
+                arguments: [store.name, store.kind, Data(store.declaration), RFC3339.format(store.appliedAt)])
+        }
+    }
+
+    func insertHoldings(store: String, subjects: [String], source: String, at time: Date) throws(LetheError) -> Int {
+        try erasureGuarded {
+            let statement = try db.cachedStatement(
+                sql: "INSERT OR IGNORE INTO holding (subject, store, source, recorded_at) VALUES (?, ?, ?, ?)")
+            let recorded = RFC3339.format(time)
+            var inserted = 0
+            // In key order: appending to the B-tree rather than inserting at random places.
+            for subject in subjects.sorted() {
+                try statement.execute(arguments: [subject, store, source, recorded])
+                inserted += db.changesCount
+            }
+            return inserted
+        }
+    }
+
+    func insertHoldings(
+        store: String, hexDigits: [UInt8], source: String, at time: Date
+    ) throws(LetheError) -> Int {
+        guard hexDigits.count % 64 == 0 else {
+            throw LetheError(.internal, "holdings must be whole 64-digit hashes")
+        }
+        return try erasureGuarded {
+            // First a merge of the (sorted) hashes with the store's holdings, read in key order: only
+            // the missing ones are inserted, so a repeated scan writes nothing.
+            var missing: [Int] = []
+            let existing = try db.makeStatement(sql: "SELECT subject FROM holding WHERE store = ? ORDER BY subject")
+            try existing.setArguments([store])
+            let reader = existing.sqliteStatement
+            hexDigits.withUnsafeBufferPointer { digits in
+                var offset = 0
+                var row: UnsafePointer<UInt8>?
+                var rowLength = 0
+                func advance() {
+                    if sqlite3_step(reader) == SQLITE_ROW {
+                        row = sqlite3_column_text(reader, 0)
+                        rowLength = Int(sqlite3_column_bytes(reader, 0))
+                    } else {
+                        row = nil
+                    }
+                }
+                advance()
+                while offset < digits.count {
+                    guard let current = row, rowLength == 64 else {
+                        if row == nil {
+                            missing.append(offset)
+                            offset += 64
+                        } else {
+                            advance()
+                        }
+                        continue
+                    }
+                    let order = memcmp(current, digits.baseAddress! + offset, 64)
+                    if order < 0 {
+                        advance()
+                    } else {
+                        if order > 0 { missing.append(offset) }
+                        offset += 64
+                    }
+                }
+            }
+            sqlite3_reset(reader)
+            let statement = try db.makeStatement(
+                sql: "INSERT OR IGNORE INTO holding (subject, store, source, recorded_at) VALUES (?, ?, ?, ?)")
+            try statement.setArguments([nil, store, source, RFC3339.format(time)])
+            let handle = statement.sqliteStatement
+            var inserted = 0
+            try hexDigits.withUnsafeBufferPointer { digits in
+                for offset in missing {
+                    let base = UnsafeRawPointer(digits.baseAddress! + offset).assumingMemoryBound(to: CChar.self)
+                    sqlite3_bind_text(handle, 1, base, 64, nil)  // SQLITE_STATIC: the buffer outlives the step
+                    let result = sqlite3_step(handle)
+                    sqlite3_reset(handle)
+                    guard result == SQLITE_DONE else {
+                        throw DatabaseError(
+                            resultCode: ResultCode(rawValue: result),
+                            message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+                    }
+                    inserted += Int(sqlite3_changes(db.sqliteConnection))
+                }
+            }
+            return inserted
+        }
+    }
+
+    func deleteHolding(store: String, subject: String) throws(LetheError) {
+        try erasureGuarded {
+            try db.execute(sql: "DELETE FROM holding WHERE subject = ? AND store = ?", arguments: [subject, store])
+        }
+    }
+
+    func insert(_ backup: BackupRecord) throws(LetheError) -> BackupRecord {
+        try erasureGuarded {
+            try db.execute(
+                sql: """
+                    INSERT INTO backup (\(Self.backupColumns)) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: Self.arguments(backup))
+            var stored = backup
+            stored.id = db.lastInsertedRowID
+            try db.execute(
+                sql: "INSERT INTO backup_subject (subject, backup_id) SELECT subject, ? FROM holding WHERE store = ?",
+                arguments: [stored.id, backup.store])
+            return stored
+        }
+    }
+
+    func update(_ backup: BackupRecord) throws(LetheError) {
+        try erasureGuarded {
+            // A shredded key must leave no bytes in the page it was in.
+            if backup.sealedKey == nil { try db.execute(sql: "PRAGMA secure_delete = ON") }
+            try db.execute(
+                sql: """
+                    UPDATE backup SET store = ?, file = ?, created_at = ?, expires_at = ?, sealed_key = ?,
+                        shredded_at = ?, registered_at = ?, destruction_scheduled_at = ? WHERE id = ?
+                    """, arguments: Self.arguments(backup) + [backup.id])
+        }
+    }
+
+    func insert(_ request: ErasureRequest) throws(LetheError) -> ErasureRequest {
+        try erasureGuarded {
+            try db.execute(
+                sql: "INSERT INTO erasure_request (\(Self.requestColumns)) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?)",
+                arguments: Self.arguments(request))
+            var stored = request
+            stored.id = db.lastInsertedRowID
+            return stored
+        }
+    }
+
+    func update(_ request: ErasureRequest) throws(LetheError) {
+        try erasureGuarded {
+            try db.execute(
+                sql: """
+                    UPDATE erasure_request SET subject = ?, reason = ?, state = ?, due_at = ?, policy_version = ?,
+                        requested_by = ?, created_at = ?, completed_at = ? WHERE id = ?
+                    """, arguments: Self.arguments(request) + [request.id])
+        }
+    }
+
+    func insert(_ part: ErasurePart) throws(LetheError) -> ErasurePart {
+        let outcome = try CanonicalJSON.encode(part.outcome)
+        return try erasureGuarded {
+            try db.execute(
+                sql: "INSERT INTO erasure_part (\(Self.partColumns)) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                arguments: Self.arguments(part, outcome: outcome))
+            var stored = part
+            stored.id = db.lastInsertedRowID
+            return stored
+        }
+    }
+
+    func update(_ part: ErasurePart) throws(LetheError) {
+        let outcome = try CanonicalJSON.encode(part.outcome)
+        try erasureGuarded {
+            try db.execute(
+                sql: """
+                    UPDATE erasure_part SET request_id = ?, store = ?, action = ?, state = ?, backup_id = ?,
+                        asset_tag = ?, job_id = ?, final_at = ?, outcome = ?, verified_at = ?, updated_at = ?
+                    WHERE id = ?
+                    """, arguments: Self.arguments(part, outcome: outcome) + [part.id])
+        }
+    }
+
+    // MARK: - Rows
+
+    private static func registeredStore(from row: Row) throws -> RegisteredStore {
+        let declaration: Data = row[2]
+        return RegisteredStore(
+            name: row[0], kind: row[1], declaration: Array(declaration), appliedAt: try RFC3339.parse(row[3]))
+    }
+
+    private static func optionalDate(_ text: String?) throws -> Date? {
+        try text.map { (text) throws in try RFC3339.parse(text) }
+    }
+
+    private static func backup(from row: Row) throws -> BackupRecord {
+        let key: Data? = row[5]
+        return BackupRecord(
+            id: row[0], store: row[1], file: row[2], createdAt: try RFC3339.parse(row[3]),
+            expiresAt: try optionalDate(row[4]), sealedKey: key.map { Array($0) }, shreddedAt: try optionalDate(row[6]),
+            registeredAt: try RFC3339.parse(row[7]), destructionScheduledAt: try optionalDate(row[8]))
+    }
+
+    private static func arguments(_ backup: BackupRecord) -> StatementArguments {
+        [
+            backup.store, backup.file, RFC3339.format(backup.createdAt), backup.expiresAt.map(RFC3339.format),
+            backup.sealedKey.map { Data($0) }, backup.shreddedAt.map(RFC3339.format),
+            RFC3339.format(backup.registeredAt), backup.destructionScheduledAt.map(RFC3339.format),
+        ]
+    }
+
+    private static func request(from row: Row) throws -> ErasureRequest {
+        let reason: String = row[2]
+        guard let parsed = ErasureReason(rawValue: reason) else {
+            throw LetheError(.internal, "stored erasure reason '\(reason)' is not known to this version of Lethe")
+        }
+        return ErasureRequest(
+            id: row[0], subject: row[1], reason: parsed, state: row[3], dueAt: try RFC3339.parse(row[4]),
+            policyVersion: row[5], requestedBy: row[6], createdAt: try RFC3339.parse(row[7]),
+            completedAt: try optionalDate(row[8]))
+    }
+
+    private static func arguments(_ request: ErasureRequest) -> StatementArguments {
+        [
+            request.subject, request.reason.rawValue, request.state, RFC3339.format(request.dueAt),
+            request.policyVersion, request.requestedBy, RFC3339.format(request.createdAt),
+            request.completedAt.map(RFC3339.format),
+        ]
+    }
+
+    private static func part(from row: Row) throws -> ErasurePart {
+        let action: String = row[3]
+        guard let parsed = ErasurePartAction(rawValue: action) else {
+            throw LetheError(.internal, "stored erasure action '\(action)' is not known to this version of Lethe")
+        }
+        let outcome: Data = row[9]
+        return ErasurePart(
+            id: row[0], requestID: row[1], store: row[2], action: parsed, state: row[4], backupID: row[5],
+            assetTag: row[6], jobID: row[7], finalAt: try optionalDate(row[8]),
+            outcome: try CanonicalJSON.decode(Array(outcome)), verifiedAt: try optionalDate(row[10]),
+            updatedAt: try RFC3339.parse(row[11]))
+    }
+
+    private static func arguments(_ part: ErasurePart, outcome: [UInt8]) -> StatementArguments {
+        [
+            part.requestID, part.store, part.action.rawValue, part.state, part.backupID, part.assetTag, part.jobID,
+            part.finalAt.map(RFC3339.format), Data(outcome), part.verifiedAt.map(RFC3339.format),
+            RFC3339.format(part.updatedAt),
+        ]
+    }
+
+    private func erasureGuarded<T>(_ work: () throws -> T) throws(LetheError) -> T {
+        do {
+            return try work()
+        } catch {
+            throw SQLiteStore.map(error, path: "lethe.sqlite")
+        }
+    }
+}

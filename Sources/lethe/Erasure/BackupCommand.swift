@@ -1,0 +1,201 @@
+import ArgumentParser
+import Foundation
+import Lethe
+import LetheCore
+
+/// `lethe backup`: backups of data stores, and their crypto-erasure.
+struct BackupCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup",
+        abstract: "Register, encrypt, decrypt and crypto-shred backups of data stores.",
+        discussion: """
+            A backup holds every subject its store held when it was registered: erasure requests add a
+            suppression entry for it (re-applied by 'lethe erasure reapply' after a restore) until it
+            expires or is shredded. 'lethe schedule' schedules the destruction of expired backups.
+            """,
+        subcommands: [
+            BackupRegister.self, BackupList.self, BackupEncrypt.self, BackupDecrypt.self, BackupShred.self,
+        ]
+    )
+}
+
+/// `lethe backup register`.
+struct BackupRegister: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "register", abstract: "Register a backup of a store.",
+        discussion: """
+            Without --expires, the policy's retention rule for system.backups (trigger backup-created)
+            sets the expiry, when there is one.
+
+            Example:
+              lethe backup register --store crm --file /backups/crm-2026-11-22.sqlite --created 2026-11-22T02:00:00Z
+            """)
+
+    @Option(help: "The store the backup copies.") var store: String
+    @Option(help: "The backup file.") var file: String
+    @Option(help: "When the backup was made (RFC 3339 or YYYY-MM-DD).") var created: String
+    @Option(help: "When its retention ends (RFC 3339 or YYYY-MM-DD).") var expires: String?
+    @OptionGroup var policyOptions: PolicyOptions
+    @OptionGroup var write: WriteOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try reporting(json: output.json) { () throws(LetheError) in
+            let createdAt = try RFC3339.parse(created, field: "--created")
+            let expiresAt = try expires.map { (text) throws(LetheError) in try RFC3339.parse(text, field: "--expires") }
+            let policies = expiresAt == nil ? try policyOptions.load(global: global) : nil
+            let backup = try global.openApp().registerBackup(
+                store: store, file: file, created: createdAt, expires: expiresAt, policies: policies,
+                actor: write.actor)
+            if output.json {
+                Output.printJSON(BackupView.json(backup))
+                return
+            }
+            print(
+                "backup \(backup.id) of \(backup.store) registered, expires \(backup.expiresAt.map(RFC3339.format) ?? "never")"
+            )
+        }
+    }
+}
+
+/// `lethe backup list`.
+struct BackupList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List backups.")
+
+    @Option(help: "Only the backups of this store.") var store: String?
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try reporting(json: output.json) { () throws(LetheError) in
+            let backups = try global.openApp().listBackups(store: store)
+            if output.json {
+                Output.printJSON(["backups": .array(backups.map(BackupView.json))])
+                return
+            }
+            Output.printTable(
+                header: ["BACKUP", "STORE", "CREATED", "EXPIRES", "STATE", "FILE"],
+                rows: backups.map {
+                    [
+                        "\($0.id)", $0.store, RFC3339.format($0.createdAt), $0.expiresAt.map(RFC3339.format) ?? "-",
+                        BackupView.state($0), $0.file,
+                    ]
+                })
+        }
+    }
+}
+
+/// `lethe backup encrypt ID --output FILE`.
+struct BackupEncrypt: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "encrypt",
+        abstract: "Encrypt a backup's file under its own data key kept (sealed) by Lethe.",
+        discussion: """
+            The encrypted file becomes the backup's file; remove the plaintext yourself once it is checked.
+
+            Example:
+              lethe backup encrypt 1 --output /backups/crm-2026-11-22.sqlite.lethe
+            """)
+
+    @Argument(help: "The backup's number.") var id: Int64
+    @Option(help: "The encrypted file to write (must not exist).") var output: String
+    @OptionGroup var write: WriteOptions
+    @OptionGroup var outputOptions: OutputOptions
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try reporting(json: outputOptions.json) { () throws(LetheError) in
+            let backup = try global.openApp().encryptBackup(id: id, output: output, actor: write.actor)
+            if outputOptions.json {
+                Output.printJSON(BackupView.json(backup))
+                return
+            }
+            print("backup \(id) encrypted into \(backup.file)")
+        }
+    }
+}
+
+/// `lethe backup decrypt ID --output FILE`.
+struct BackupDecrypt: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "decrypt", abstract: "Decrypt a backup for a restore (fails once it is shredded).",
+        discussion: """
+            After restoring, run 'lethe erasure reapply --store NAME' before the store is used again.
+
+            Example:
+              lethe backup decrypt 1 --output /tmp/crm-restore.sqlite
+            """)
+
+    @Argument(help: "The backup's number.") var id: Int64
+    @Option(help: "The plaintext file to write.") var output: String
+    @OptionGroup var outputOptions: OutputOptions
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try reporting(json: outputOptions.json) { () throws(LetheError) in
+            let bytes = try global.openApp().decryptBackup(id: id, output: output)
+            if outputOptions.json {
+                Output.printJSON(["backup": .integer(id), "output": .string(output), "bytes": .integer(bytes)])
+                return
+            }
+            print(
+                "backup \(id) decrypted into \(output) (\(bytes) bytes); now run 'lethe erasure reapply' on the restored store"
+            )
+        }
+    }
+}
+
+/// `lethe backup shred ID`.
+struct BackupShred: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "shred", abstract: "Crypto-erase a backup: destroy its key, with evidence in the log.",
+        discussion: """
+            Irreversible: the backup can never be decrypted again.
+
+            Example:
+              lethe backup shred 1
+            """)
+
+    @Argument(help: "The backup's number.") var id: Int64
+    @OptionGroup var write: WriteOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try reporting(json: output.json) { () throws(LetheError) in
+            let backup = try global.openApp().shredBackup(id: id, actor: write.actor)
+            if output.json {
+                Output.printJSON(BackupView.json(backup))
+                return
+            }
+            print("backup \(id) shredded at \(backup.shreddedAt.map(RFC3339.format) ?? "?"): its key is destroyed")
+        }
+    }
+}
+
+/// Views of backups.
+enum BackupView {
+    static func state(_ backup: BackupRecord) -> String {
+        if backup.shreddedAt != nil { return "shredded" }
+        if backup.destructionScheduledAt != nil { return "destruction-due" }
+        return backup.sealedKey != nil ? "encrypted" : "plain"
+    }
+
+    static func destruction(_ backup: BackupRecord) -> String {
+        backup.sealedKey != nil
+            ? "shred it with 'lethe backup shred \(backup.id)'"
+            : "destroy its media through a sanitization job (register it with 'lethe asset register')"
+    }
+
+    static func json(_ backup: BackupRecord) -> JSONValue {
+        var object: [String: JSONValue] = [
+            "id": .integer(backup.id), "store": .string(backup.store), "file": .string(backup.file),
+            "created_at": .string(RFC3339.format(backup.createdAt)), "state": .string(state(backup)),
+        ]
+        object["expires_at"] = backup.expiresAt.map { .string(RFC3339.format($0)) }
+        object["shredded_at"] = backup.shreddedAt.map { .string(RFC3339.format($0)) }
+        object["destruction_scheduled_at"] = backup.destructionScheduledAt.map { .string(RFC3339.format($0)) }
+        return .object(object)
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import LetheTestSupport
+import Testing
+
+private let shippedPolicies = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("policies").path
+
+/// Runs `lethe` with `input` on standard input (for --subject-stdin).
+private struct Ran {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+private func lethe(_ dataDirectory: String, _ arguments: [String], input: String = "") throws -> Ran {
+    let process = Process()
+    process.executableURL = LetheCLI.executable
+    process.arguments = arguments
+    var environment = ProcessInfo.processInfo.environment
+    environment["LETHE_DATA_DIR"] = dataDirectory
+    environment["USER"] = "cli-tester"
+    process.environment = environment
+    let stdin = Pipe()
+    let out = Pipe()
+    let err = Pipe()
+    process.standardInput = stdin
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    stdin.fileHandleForWriting.write(Data(input.utf8))
+    try stdin.fileHandleForWriting.close()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return Ran(
+        status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+        stderr: String(decoding: stderr, as: UTF8.self))
+}
+
+private func sqlite(_ path: String, _ sql: String) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+    process.arguments = [path, sql]
+    let out = Pipe()
+    process.standardOutput = out
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self)
+}
+
+@Test func aNewcomerErasesACustomerFromTheCRMAndItsBackup() throws {
+    let root = TemporaryDirectory()
+    let data = root.file("data")
+    let crm = root.file("crm.sqlite")
+    _ = try sqlite(
+        crm,
+        """
+        CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT NOT NULL, name TEXT);
+        CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES customers(id), address TEXT);
+        INSERT INTO customers VALUES (1, 'ada@example.com', 'Ada'), (2, 'bob@example.com', 'Bob');
+        INSERT INTO orders (customer_id, address) VALUES (1, 'St James Sq'), (2, 'Elm St');
+        """)
+    let map = root.write(
+        "stores.yaml",
+        """
+        stores:
+          - name: crm
+            kind: sqlite
+            owner: sales
+            connection: \(crm)
+            categories: [user.contact.email, user.name]
+            identity:
+              table: customers
+              column: email
+              key: id
+              erase: delete-row
+            references:
+              - table: orders
+                column: customer_id
+                erase: delete-row
+
+        """)
+    let policies = ["--policies", shippedPolicies]
+    #expect(try lethe(data, ["store", "apply", map]).stdout.contains("store crm: added"))
+    #expect(try lethe(data, ["store", "scan", "crm", "--json"]).stdout.contains("\"added\" : 2"))
+    let backupFile = root.file("crm-backup.sqlite")
+    try FileManager.default.copyItem(atPath: crm, toPath: backupFile)
+    let registered = try lethe(
+        data, ["backup", "register", "--store", "crm", "--file", backupFile, "--created", "2026-11-01"] + policies)
+    #expect(registered.status == 0, "\(registered.stderr)")
+    #expect(try lethe(data, ["backup", "encrypt", "1", "--output", backupFile + ".lethe"]).status == 0)
+
+    let request = try lethe(
+        data, ["erasure", "request", "--subject-stdin", "--reason", "withdrawal", "--json"] + policies,
+        input: "ada@example.com\n")
+    #expect(request.status == 0, "\(request.stderr)")
+    #expect(request.stdout.contains("\"suppress\"") && request.stdout.contains("\"execute\""), "\(request.stdout)")
+    let run = try lethe(data, ["erasure", "run", "1", "--subject-stdin"], input: "ada@example.com\n")
+    #expect(run.status == 0, "\(run.stderr)")
+    #expect(run.stdout.contains("residue clean"), "\(run.stdout)")
+    #expect(try sqlite(crm, "SELECT count(*) FROM customers; SELECT count(*) FROM orders") == "1\n1\n")
+
+    // The backup is restored; reapply erases Ada again without her identifier.
+    let restored = try lethe(data, ["backup", "decrypt", "1", "--output", root.file("restored.sqlite")])
+    #expect(restored.status == 0, "\(restored.stderr)")
+    try FileManager.default.removeItem(atPath: crm)
+    try FileManager.default.copyItem(atPath: root.file("restored.sqlite"), toPath: crm)
+    #expect(try sqlite(crm, "SELECT count(*) FROM customers") == "2\n")
+    let reapply = try lethe(data, ["erasure", "reapply", "--store", "crm"])
+    #expect(reapply.stdout.contains("1 found again"), "\(reapply.stdout)\(reapply.stderr)")
+    #expect(try sqlite(crm, "SELECT email FROM customers") == "bob@example.com\n")
+
+    let report = try lethe(data, ["erasure", "report", "1", "--format", "json"])
+    #expect(report.status == 0)
+    #expect(report.stdout.contains("\"state\":\"completed\""), "\(report.stdout)")
+    #expect(try lethe(data, ["erasure", "report", "1", "--format", "html"]).stdout.contains("<table>"))
+
+    #expect(try lethe(data, ["backup", "shred", "1"]).status == 0)
+    let refused = try lethe(data, ["backup", "decrypt", "1", "--output", root.file("again.sqlite")])
+    #expect(refused.status == 65)
+    #expect(refused.stderr.contains("shredded"), "\(refused.stderr)")
+
+    // Nothing Lethe wrote holds the identifier: database, WAL, keys, everything.
+    for name in try FileManager.default.contentsOfDirectory(atPath: data) {
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: data + "/" + name))
+        #expect(bytes.range(of: Data("ada@example.com".utf8)) == nil, "\(name)")
+        #expect(bytes.range(of: Data("bob@example.com".utf8)) == nil, "\(name)")
+    }
+    #expect(try lethe(data, ["erasure", "list", "--overdue"]).status == 0)
+}
+
+@Test func theErasureCommandsHaveHelp() throws {
+    let root = TemporaryDirectory()
+    for command in [["store", "apply"], ["holding", "import"], ["erasure", "request"], ["backup", "shred"]] {
+        let help = try lethe(root.file("data"), command + ["--help"])
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("USAGE"), "\(command)")
+    }
+}
