@@ -120,6 +120,9 @@ public protocol EvidenceStoreReading: LogTreeReading {
     func record(serial: String) throws(LetheError) -> StoredRecord?
     /// Records, newest first; only of `kind` when given, only for `jobID` when given.
     func records(kind: String?, jobID: Int64?, limit: Int?) throws(LetheError) -> [StoredRecord]
+    /// The serials of the records of `kind` whose top-level integer `field` equals `value`
+    /// (an erasure record's `request`), newest first.
+    func recordSerials(kind: String, field: String, equals value: Int64) throws(LetheError) -> [String]
     /// The jobs that have a record of `kind` that is not revoked (one query).
     func jobsWithValidRecords(kind: String) throws(LetheError) -> Set<Int64>
     /// The revocation of a record, if it was revoked.

@@ -195,6 +195,18 @@ extension SQLiteTransaction {
         }
     }
 
+    func recordSerials(kind: String, field: String, equals value: Int64) throws(LetheError) -> [String] {
+        guard !field.isEmpty, field.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+            throw LetheError(.internal, "record field name '\(field)' is not a plain key")
+        }
+        // The body is canonical JSON stored as a BLOB; read as text for SQLite's JSON functions.
+        let sql = """
+            SELECT serial FROM signed_record
+            WHERE kind = ? AND json_extract(CAST(body AS TEXT), ?) = ? ORDER BY event_seq DESC
+            """
+        return try guarded { try String.fetchAll(db, sql: sql, arguments: [kind, "$." + field, value]) }
+    }
+
     func jobsWithValidRecords(kind: String) throws(LetheError) -> Set<Int64> {
         let sql = """
             SELECT job_id FROM signed_record r WHERE kind = ? AND job_id IS NOT NULL

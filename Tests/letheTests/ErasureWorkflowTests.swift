@@ -20,6 +20,7 @@ private func lethe(_ dataDirectory: String, _ arguments: [String], input: String
     var environment = ProcessInfo.processInfo.environment
     environment["LETHE_DATA_DIR"] = dataDirectory
     environment["USER"] = "cli-tester"
+    environment["LETHE_ORGANIZATION"] = "Acme Data Services"
     process.environment = environment
     let stdin = Pipe()
     let out = Pipe()
@@ -116,6 +117,15 @@ private func sqlite(_ path: String, _ sql: String) throws -> String {
     #expect(report.status == 0)
     #expect(report.stdout.contains("\"state\":\"completed\""), "\(report.stdout)")
     #expect(try lethe(data, ["erasure", "report", "1", "--format", "html"]).stdout.contains("<table>"))
+
+    // The completed request was issued as a signed record; its bundle verifies offline.
+    let text = try lethe(data, ["erasure", "report", "1"])
+    #expect(text.stdout.contains("signed record: ADS-2026-000001"), "\(text.stdout)\(text.stderr)")
+    let bundle = root.file("erasure-bundle")
+    #expect(try lethe(data, ["certificate", "export", "ADS-2026-000001", "--out", bundle]).status == 0)
+    let verified = try lethe(data, ["certificate", "verify", bundle])
+    #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+    #expect(try !String(contentsOfFile: bundle + "/record.json", encoding: .utf8).contains("ada@example.com"))
 
     #expect(try lethe(data, ["backup", "shred", "1"]).status == 0)
     let refused = try lethe(data, ["backup", "decrypt", "1", "--output", root.file("again.sqlite")])

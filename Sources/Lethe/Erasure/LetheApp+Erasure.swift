@@ -26,7 +26,8 @@ extension LetheApp {
     /// store, `suppress` per unshredded backup holding the subject (final date: the backup's
     /// expiry), `attest` per processor or file share, `sanitize-device` per device (linked to the
     /// asset's open disposal job). A subject with no holdings gets a request with an empty plan,
-    /// completed at once. One transaction, one event per request.
+    /// completed at once. One transaction, one event per request; a request completed at once
+    /// then gets its signed record.
     public func requestErasure(
         identifier: String, reason: ErasureReason, policies: LoadedPolicies, actor: String
     ) throws(LetheError) -> ErasureDetails {
@@ -37,7 +38,7 @@ extension LetheApp {
         let secrets = try secrets()
         let time = now
         let stores = try listStores()
-        return try store.write { (tx) throws(LetheError) in
+        let details = try store.write { (tx) throws(LetheError) in
             var request = try tx.insert(
                 ErasureRequest(
                     subject: secrets.hasher.hash(identifier, normalization: .exact).hex, reason: reason,
@@ -92,6 +93,8 @@ extension LetheApp {
                     ]), actor: actor, at: time)
             return ErasureDetails(request: request, parts: parts)
         }
+        if details.request.state == "completed" { issueErasureRecordOnCompletion(id: details.request.id, actor: actor) }
+        return details
     }
 
     static func partSummary(_ part: ErasurePart) -> JSONValue {
@@ -221,12 +224,13 @@ extension LetheApp {
     }
 
     /// Completes the request when every part is done (one transaction, one event).
+    /// A completed request's signed record is then issued in its own transaction.
     func completeIfDone(id: Int64, actor: String) throws(LetheError) {
         let time = now
-        try store.write { (tx) throws(LetheError) in
+        let completed = try store.write { (tx) throws(LetheError) -> Bool in
             var request = try Self.requireRequest(id, in: tx)
             let parts = try tx.erasureParts(requestID: id)
-            guard request.state == "open", parts.allSatisfy({ $0.state == "done" }) else { return }
+            guard request.state == "open", parts.allSatisfy({ $0.state == "done" }) else { return false }
             request.state = "completed"
             request.completedAt = time
             try tx.update(request)
@@ -234,7 +238,9 @@ extension LetheApp {
                 EventDraft(
                     type: .erasureCompleted, payload: ["request": .integer(id), "parts": .integer(Int64(parts.count))]),
                 actor: actor, at: time)
+            return true
         }
+        if completed { issueErasureRecordOnCompletion(id: id, actor: actor) }
     }
 
     /// Records that a processor or file share erased the subject (someone attests it, optionally

@@ -65,83 +65,118 @@ extension LetheApp {
     /// categories, the action, its state and time, and its evidence (rows erased per table, the
     /// query check, the residue scan, attestations with their file digests, backup expiry or shred).
     public func erasureReport(id: Int64) throws(LetheError) -> ErasureReport {
-        try store.read { (tx) throws(LetheError) in
-            let request = try Self.requireRequest(id, in: tx)
-            let parts = try tx.erasureParts(requestID: id)
-            var entries: [JSONValue] = []
-            for part in parts {
-                var entry: [String: JSONValue] = [
-                    "part": .integer(part.id), "store": .string(part.store), "action": .string(part.action.rawValue),
-                    "state": .string(part.state),
-                ]
-                if let record = try tx.registeredStore(name: part.store) {
-                    let summary = try Self.summary(record, holdings: 0)
-                    entry["kind"] = .string(summary.declaration.kind.word)
-                    entry["owner"] = .string(summary.declaration.owner)
-                    entry["categories"] = .array(summary.declaration.categories.map { .string($0.name) })
-                }
-                if part.state == "done" {
-                    entry["done_at"] = .string(RFC3339.format(part.verifiedAt ?? part.updatedAt))
-                }
-                entry["final_at"] = part.finalAt.map { .string(RFC3339.format($0)) }
-                var evidence = part.outcome.objectValue ?? [:]
-                evidence["subject"] = nil  // the request carries the subject once
-                if let backupID = part.backupID, let backup = try tx.backup(id: backupID) {
-                    evidence["backup"] = .integer(backupID)
-                    evidence["backup_created_at"] = .string(RFC3339.format(backup.createdAt))
-                    evidence["backup_shredded_at"] = backup.shreddedAt.map { .string(RFC3339.format($0)) }
-                    if let shredded = backup.shreddedAt { entry["final_at"] = .string(RFC3339.format(shredded)) }
-                }
-                entry["asset"] = part.assetTag.map(JSONValue.string)
-                entry["job"] = part.jobID.map(JSONValue.integer)
-                entry["evidence"] = .object(evidence)
-                entries.append(.object(entry))
-            }
-            let complete = request.state == "completed"
-            var body: [String: JSONValue] = [
-                "report_type": "erasure", "format": 1, "request": .integer(id), "subject": .string(request.subject),
-                "reason": .string(request.reason.rawValue), "requested_at": .string(RFC3339.format(request.createdAt)),
-                "due_at": .string(RFC3339.format(request.dueAt)), "state": .string(request.state),
-                "policy_version": .string(request.policyVersion), "parts": .array(entries),
-                "statement": .string(
-                    parts.isEmpty
-                        ? "Lethe's data map records no holding of this subject: there was nothing to erase."
-                        : complete
-                            ? "Every place the data map records for this subject was erased, attested or suppressed as listed; data in backups is gone at the latest on each backup's final date."
-                            : "This erasure is not complete: the parts not done are listed."),
+        try store.read { (tx) throws(LetheError) in try Self.erasureReport(id: id, in: tx) }
+    }
+
+    /// The report of request `id` as `tx` sees it.
+    static func erasureReport(id: Int64, in tx: any StoreReading) throws(LetheError) -> ErasureReport {
+        let request = try Self.requireRequest(id, in: tx)
+        let parts = try tx.erasureParts(requestID: id)
+        var entries: [JSONValue] = []
+        for part in parts {
+            var entry: [String: JSONValue] = [
+                "part": .integer(part.id), "store": .string(part.store), "action": .string(part.action.rawValue),
+                "state": .string(part.state),
             ]
-            body["completed_at"] = request.completedAt.map { .string(RFC3339.format($0)) }
-            return ErasureReport(body: .object(body), complete: complete)
+            if let record = try tx.registeredStore(name: part.store) {
+                let summary = try Self.summary(record, holdings: 0)
+                entry["kind"] = .string(summary.declaration.kind.word)
+                entry["owner"] = .string(summary.declaration.owner)
+                entry["categories"] = .array(summary.declaration.categories.map { .string($0.name) })
+            }
+            if part.state == "done" {
+                entry["done_at"] = .string(RFC3339.format(part.verifiedAt ?? part.updatedAt))
+            }
+            entry["final_at"] = part.finalAt.map { .string(RFC3339.format($0)) }
+            var evidence = part.outcome.objectValue ?? [:]
+            evidence["subject"] = nil  // the request carries the subject once
+            if let backupID = part.backupID, let backup = try tx.backup(id: backupID) {
+                evidence["backup"] = .integer(backupID)
+                evidence["backup_created_at"] = .string(RFC3339.format(backup.createdAt))
+                evidence["backup_shredded_at"] = backup.shreddedAt.map { .string(RFC3339.format($0)) }
+                if let shredded = backup.shreddedAt { entry["final_at"] = .string(RFC3339.format(shredded)) }
+            }
+            entry["asset"] = part.assetTag.map(JSONValue.string)
+            entry["job"] = part.jobID.map(JSONValue.integer)
+            entry["evidence"] = .object(evidence)
+            entries.append(.object(entry))
+        }
+        let complete = request.state == "completed"
+        var body: [String: JSONValue] = [
+            "report_type": "erasure", "format": 1, "request": .integer(id), "subject": .string(request.subject),
+            "reason": .string(request.reason.rawValue), "requested_at": .string(RFC3339.format(request.createdAt)),
+            "due_at": .string(RFC3339.format(request.dueAt)), "state": .string(request.state),
+            "policy_version": .string(request.policyVersion), "parts": .array(entries),
+            "statement": .string(
+                parts.isEmpty
+                    ? "Lethe's data map records no holding of this subject: there was nothing to erase."
+                    : complete
+                        ? "Every place the data map records for this subject was erased, attested or suppressed as listed; data in backups is gone at the latest on each backup's final date."
+                        : "This erasure is not complete: the parts not done are listed."),
+        ]
+        body["completed_at"] = request.completedAt.map { .string(RFC3339.format($0)) }
+        return ErasureReport(body: .object(body), complete: complete)
+    }
+
+    /// Issues a completed erasure report as a signed record (kind `erasure`) through the one
+    /// issuance path of disposal records: canonical bytes, detached CMS signature, a
+    /// `record.issued` log entry and a new checkpoint, in one transaction with the report's reading,
+    /// so the signed report is exactly the state it was read from.
+    ///
+    /// - Throws: `illegalTransition` when a part is not done; `conflict` when the request already
+    ///   has a signed record that is not revoked; `notFound` for an unknown request.
+    public func issueErasureRecord(id: Int64, actor: String) throws(LetheError) -> StoredRecord {
+        let actor = try ActorName.validate(actor)
+        let issuer = try recordIssuer()
+        let time = now
+        return try store.write { (tx) throws(LetheError) in
+            let report = try Self.erasureReport(id: id, in: tx)
+            guard report.complete else {
+                throw LetheError(
+                    .illegalTransition,
+                    "erasure request \(id) is not complete; a signed record is issued only when every part is done ('lethe erasure status \(id)')"
+                )
+            }
+            for serial in try Self.erasureRecordSerials(request: id, in: tx)
+            where try tx.revocation(serial: serial) == nil {
+                throw LetheError(.conflict, "erasure request \(id) already has signed record \(serial)")
+            }
+            var fields = report.body.objectValue ?? [:]
+            fields["report_type"] = nil  // the record's own record_type and format replace these
+            fields["format"] = nil
+            return try Self.issueRecord(
+                RecordDraft(kind: Self.erasureRecordKind, fields: fields), issuer: issuer, in: tx, actor: actor,
+                at: time)
         }
     }
 
-    /// THE PLUG-IN POINT for signing (issue #4, branch `evidence`): issues a completed erasure
-    /// report as a signed record. Not built on this branch on purpose — no second signing scheme.
-    ///
-    /// When the evidence branch is merged, the body becomes:
-    /// ```swift
-    /// let report = try erasureReport(id: id)               // must be complete
-    /// let issuer = try recordIssuer()
-    /// return try store.write { tx in
-    ///     try Self.issueRecord(
-    ///         RecordDraft(kind: "erasure", jobID: nil, assetTag: nil, fields: report.body.objectValue!),
-    ///         issuer: issuer, in: tx, actor: actor, at: now)
-    /// }
-    /// ```
-    ///
-    /// - Throws: `illegalTransition` when the request is not complete; until then, `usage`
-    ///   saying that signing is not available in this build.
-    public func issueErasureRecord(id: Int64, actor: String) throws(LetheError) -> ErasureReport {
-        _ = try ActorName.validate(actor)
-        let report = try erasureReport(id: id)
-        guard report.complete else {
-            throw LetheError(
-                .illegalTransition,
-                "erasure request \(id) is not complete; a signed record is issued only when every part is done")
+    /// The serials of the signed records of request `id` (revoked ones included), newest first.
+    public func erasureRecordSerials(id: Int64) throws(LetheError) -> [String] {
+        try store.read { (tx) throws(LetheError) in
+            _ = try Self.requireRequest(id, in: tx)
+            return try Self.erasureRecordSerials(request: id, in: tx)
         }
-        throw LetheError(
-            .usage,
-            "signed erasure records need the evidence machinery (issue #4), which this build does not include; 'lethe erasure report \(id)' gives the unsigned report"
-        )
+    }
+
+    static let erasureRecordKind = "erasure"
+
+    static func erasureRecordSerials(request id: Int64, in tx: any StoreReading) throws(LetheError) -> [String] {
+        try tx.recordSerials(kind: erasureRecordKind, field: "request", equals: id)
+    }
+
+    /// After a request completes: issues its signed record. Issuance is its own transaction; when
+    /// it cannot be done (no organisation configured, an expired issuer certificate) the
+    /// completion stands, a warning is logged, and `lethe certificate issue --erasure ID` issues
+    /// it later.
+    func issueErasureRecordOnCompletion(id: Int64, actor: String) {
+        do {
+            let record = try issueErasureRecord(id: id, actor: actor)
+            logger.info(
+                "issued erasure record", metadata: ["record.serial": "\(record.serial)", "erasure.request": "\(id)"])
+        } catch {
+            logger.warning(
+                "the erasure request is complete but its signed record could not be issued; use 'lethe certificate issue --erasure ID'",
+                metadata: ["erasure.request": "\(id)", "error": "\(error.message)"])
+        }
     }
 }

@@ -54,7 +54,12 @@ public enum RecordHTML {
             "<tr><th>\(escape(name.replacingOccurrences(of: "_", with: " ")))</th><td>\(escape(value))</td></tr>"
         }
         walk(record, "")
-        let kind = record["record_type"]?.stringValue == "disposal" ? "Certificate of Sanitization" : "Signed record"
+        let kind =
+            switch record["record_type"]?.stringValue {
+            case "disposal": "Certificate of Sanitization"
+            case "erasure": "Erasure record"
+            default: "Signed record"
+            }
         return
             template
             .replacingOccurrences(of: "{{title}}", with: escape(kind))

@@ -43,17 +43,23 @@ enum RecordView {
 /// `lethe certificate issue --job ID`.
 struct CertificateIssue: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "issue", abstract: "Issue the signed disposal record of a verified job.",
+        commandName: "issue",
+        abstract: "Issue the signed disposal record of a verified job, or the signed report of an erasure.",
         discussion: """
             Signing, storing the record, its issuance event, the log entry and a new checkpoint happen
-            in one transaction. --all-verified issues every missing record in one transaction. Examples:
+            in one transaction. --all-verified issues every missing record in one transaction.
+            --erasure issues a completed erasure request's report as a signed record (done on completion
+            already; use it when that failed, or after revoking one). Examples:
               lethe certificate issue --job 12 --performer-title 'Technician' --validator-title 'QA lead'
               lethe certificate issue --all-verified
+              lethe certificate issue --erasure 3
             """)
 
     @Option(name: .long, help: "The verified job.") var job: Int64?
     @Flag(name: .long, help: "Issue the record of every verified job that has none, in one transaction.")
     var allVerified = false
+    @Option(name: .long, help: "A completed erasure request: issue its report as a signed record.")
+    var erasure: Int64?
     @Option(name: .long, help: "Title of the person who performed the sanitization (Appendix G).")
     var performerTitle: String?
     @Option(name: .long, help: "Title of the person who validated it (Appendix G).") var validatorTitle: String?
@@ -73,6 +79,18 @@ struct CertificateIssue: ParsableCommand {
                 performerTitle: performerTitle, validatorTitle: validatorTitle, dataBackedUp: dataBackedUp,
                 backupLocation: backupLocation, postSanitizationClassification: postClassification, notes: notes)
             let app = try issuer.openApp(global)
+            guard [job != nil, allVerified, erasure != nil].filter({ $0 }).count == 1 else {
+                throw LetheError(.usage, "give exactly one of --job ID, --all-verified, --erasure ID")
+            }
+            if let erasure {
+                let record = try app.issueErasureRecord(id: erasure, actor: write.actor)
+                if output.json {
+                    Output.printJSON(RecordView.json(record, nil))
+                } else {
+                    print("issued \(record.serial) for erasure request \(erasure) (log entry \(record.eventSeq - 1))")
+                }
+                return
+            }
             if allVerified {
                 let records = try app.issuePendingDisposalRecords(details: details, actor: write.actor)
                 if output.json {

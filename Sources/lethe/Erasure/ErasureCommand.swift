@@ -305,8 +305,10 @@ struct ErasureReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "The customer's erasure report: where the data was, what was done, when, with what evidence.",
         discussion: """
-            --format json prints the report's canonical JSON body (RFC 8785), the bytes a signed record
-            will cover; --format html a page to send. Signing needs the evidence machinery (issue #4).
+            --format json prints the report's canonical JSON body (RFC 8785); --format html a page to send.
+            When every part is done the report is issued as a signed record (its serial is printed
+            here): 'lethe certificate export SERIAL --out DIR' writes the bundle the customer or an
+            auditor verifies with openssl.
 
             Examples:
               lethe erasure report 1
@@ -320,7 +322,8 @@ struct ErasureReportCommand: ParsableCommand {
 
     func run() throws {
         try reporting(json: output.json || format == "json") { () throws(LetheError) in
-            let report = try global.openApp().erasureReport(id: id)
+            let app = try global.openApp()
+            let report = try app.erasureReport(id: id)
             switch format ?? (output.json ? "json" : "text") {
             case "json":
                 FileHandle.standardOutput.write(Data(try report.canonicalJSON()))
@@ -337,6 +340,12 @@ struct ErasureReportCommand: ParsableCommand {
                     )
                 }
                 print("  \(body["statement"]?.stringValue ?? "")")
+                let serials = try app.erasureRecordSerials(id: id)
+                if let serial = serials.first {
+                    print("  signed record: \(serial) ('lethe certificate export \(serial) --out DIR')")
+                } else if report.complete {
+                    print("  not yet signed: 'lethe certificate issue --erasure \(id)'")
+                }
             case let other:
                 throw LetheError(.usage, "--format must be json or html, not '\(other)'")
             }

@@ -1,0 +1,102 @@
+import Foundation
+import Lethe
+import LetheCore
+import LetheEvidence
+import LetheStore
+import LetheTestSupport
+import Testing
+
+/// The customer's erasure report, issued as a signed record when every part is done.
+@Suite struct ErasureRecordTests {
+    /// An installation with an organisation, the CRM store scanned and the mailer holding Ada.
+    private func fixture() throws -> (EvidenceFixture, Int64) {
+        let fixture = try EvidenceFixture()
+        let app = fixture.app
+        let crm = fixture.installation.root.file("crm.sqlite")
+        try makeCRM(at: crm)
+        _ = try app.applyStores(file: fixture.installation.root.write("stores.yaml", crmMap(crm)), actor: "dpo")
+        _ = try app.scanStore(name: "crm", actor: "dpo")
+        _ = try app.importHoldings(
+            file: fixture.installation.root.write("holdings.csv", "identifier,store\nada@example.com,mailer\n"),
+            actor: "dpo")
+        let request = try app.requestErasure(
+            identifier: "ada@example.com", reason: .withdrawal, policies: testPolicies, actor: "dpo")
+        return (fixture, request.request.id)
+    }
+
+    @Test func aCompletedRequestGetsASignedRecordThatVerifiesOffline() async throws {
+        // Given a request whose database part ran and whose processor attested
+        let (fixture, id) = try fixture()
+        let app = fixture.app
+        _ = try app.runErasure(id: id, identifier: "ada@example.com", actor: "dpo")
+        #expect(try app.erasureRecordSerials(id: id).isEmpty, "an incomplete request must not be signed")
+        // When the last part is done
+        _ = try app.attestErasure(id: id, store: "mailer", notes: "mailer ticket 5521", evidence: nil, actor: "dpo")
+        // Then the report is issued as a signed erasure record on completion
+        let serials = try app.erasureRecordSerials(id: id)
+        #expect(serials == ["ADS-2026-000001"])
+        let record = try #require(try app.store.read { (tx) throws(LetheError) in try tx.record(serial: serials[0]) })
+        #expect(record.kind == "erasure")
+        let body = try CanonicalJSON.decode(record.body)
+        #expect(body["record_type"] == "erasure")
+        #expect(body["request"]?.integerValue == id)
+        #expect(body["state"] == "completed")
+        #expect(body["parts"]?.arrayValue?.count == 2)
+        #expect(body["log_index"]?.integerValue == record.eventSeq - 1)
+        #expect(body["report_type"] == nil && body["format"] == "lethe.record/1")
+        // and it carries no raw identifier, only the keyed hash
+        #expect(!String(decoding: record.body, as: UTF8.self).lowercased().contains("ada@example.com"))
+        // And its exported bundle verifies, as a disposal record's does
+        let directory = fixture.installation.root.file("bundle")
+        try app.exportBundle(serial: record.serial, to: directory)
+        let checks = try await LetheApp.verifyBundle(directory: directory, trustFile: nil, logKeyFile: nil)
+        #expect(checks.allSatisfy { $0.passed }, "\(checks.filter { !$0.passed })")
+        #expect(
+            try String(contentsOfFile: directory + "/record.html", encoding: .utf8).contains("Erasure record"))
+        // A second record is refused while the first stands, allowed after it is revoked
+        #expect(throws: LetheError.self) { try app.issueErasureRecord(id: id, actor: "dpo") }
+        try app.revokeRecord(serial: record.serial, reason: "issued with the wrong SLA", actor: "dpo")
+        let second = try app.issueErasureRecord(id: id, actor: "dpo")
+        #expect(try app.erasureRecordSerials(id: id) == [second.serial, record.serial])
+    }
+
+    @Test func anIncompleteRequestIsRefusedAndNothingChanges() throws {
+        let (fixture, id) = try fixture()
+        let before = try fixture.counts()
+        do {
+            _ = try fixture.app.issueErasureRecord(id: id, actor: "dpo")
+            Issue.record("an open request was signed")
+        } catch {
+            #expect(error.code == .illegalTransition, "\(error)")
+            #expect(error.message.contains("request \(id)"))
+        }
+        #expect(try fixture.counts() == before)
+        #expect(throws: LetheError.self) { try fixture.app.issueErasureRecord(id: 999, actor: "dpo") }
+    }
+
+    @Test func aRequestWithNothingToEraseIsSignedAtOnce() throws {
+        let fixture = try EvidenceFixture()
+        let details = try fixture.app.requestErasure(
+            identifier: "nobody@example.com", reason: .other, policies: testPolicies, actor: "dpo")
+        #expect(details.request.state == "completed")
+        let serials = try fixture.app.erasureRecordSerials(id: details.request.id)
+        #expect(serials.count == 1)
+        let record = try #require(try fixture.app.store.read { (tx) throws(LetheError) in try tx.record(serial: serials[0]) })
+        #expect(try CanonicalJSON.decode(record.body)["parts"] == .array([]))
+    }
+
+    @Test func withoutAnOrganisationCompletionStandsAndTheRecordCanBeIssuedLater() throws {
+        // Given an installation with no organisation configured
+        let installation = try TestInstallation()
+        let details = try installation.app.requestErasure(
+            identifier: "nobody@example.com", reason: .other, policies: testPolicies, actor: "dpo")
+        // Then the request is completed but unsigned
+        #expect(details.request.state == "completed")
+        #expect(try installation.app.erasureRecordSerials(id: details.request.id).isEmpty)
+        // And once the organisation is set, it is issued by hand
+        var app = installation.app
+        app.settings[Settings.organization] = "Acme Data Services"
+        let record = try app.issueErasureRecord(id: details.request.id, actor: "dpo")
+        #expect(record.kind == "erasure")
+    }
+}
