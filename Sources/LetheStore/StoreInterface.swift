@@ -66,7 +66,9 @@ public protocol StoreReading: JobStoreReading, EvidenceStoreReading, SanitizeRun
 }
 
 /// Writes inside one transaction: all of it is committed, or none.
-public protocol StoreWriting: StoreReading, JobStoreWriting, EvidenceStoreWriting, SanitizeRunWriting, ErasureStoreWriting {
+public protocol StoreWriting: StoreReading, JobStoreWriting, EvidenceStoreWriting, SanitizeRunWriting,
+    ErasureStoreWriting
+{
     /// Stores a new asset; a tag that exists already is a `conflict` error.
     ///
     /// - Parameters:

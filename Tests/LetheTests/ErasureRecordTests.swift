@@ -81,7 +81,8 @@ import Testing
         #expect(details.request.state == "completed")
         let serials = try fixture.app.erasureRecordSerials(id: details.request.id)
         #expect(serials.count == 1)
-        let record = try #require(try fixture.app.store.read { (tx) throws(LetheError) in try tx.record(serial: serials[0]) })
+        let record = try #require(
+            try fixture.app.store.read { (tx) throws(LetheError) in try tx.record(serial: serials[0]) })
         #expect(try CanonicalJSON.decode(record.body)["parts"] == .array([]))
     }
 
