@@ -69,6 +69,33 @@ import Testing
         #expect(try ReadbackEngine().run(path: path, pattern: .byte(0x5A), seed: [], pass: 1, mode: .full).passed)
     }
 
+    @Test func aTargetBeingOverwrittenRefusesASecondRunAndARead() throws {
+        let directory = TemporaryDirectory()
+        let path = Self.image(directory, size: 4 << 20)
+        var refusals: [LetheError] = []
+        // Given an overwrite in progress (its first buffer written),
+        let result = try OverwriteEngine().run(
+            OverwriteRequest(path: path, pattern: .zero, passes: 1, seed: [], bufferSize: 1 << 20), stop: StopSignal(),
+            progress: { progress in
+                guard progress.bytesWritten == 1 << 20 else { return }
+                // when a second overwrite and a read-back of the same target start, both are refused
+                do {
+                    _ = try OverwriteEngine().run(
+                        OverwriteRequest(path: path, pattern: .one, passes: 1, seed: []), stop: StopSignal()
+                    ) { _ in }
+                } catch let error as LetheError { refusals.append(error) } catch { Issue.record("\(error)") }
+                do {
+                    _ = try ReadbackEngine().run(path: path, pattern: .zero, seed: [], pass: 1, mode: .full)
+                } catch let error as LetheError { refusals.append(error) } catch { Issue.record("\(error)") }
+            }
+        ) { _ in }
+        #expect(refusals.map(\.code) == [.locked, .locked], "\(refusals)")
+        #expect(refusals.allSatisfy { $0.message.contains("another process") })
+        // and the first run finishes with its own pattern everywhere; afterwards the target is free.
+        #expect(result.completed)
+        #expect(try ReadbackEngine().run(path: path, pattern: .zero, seed: [], pass: 1, mode: .full).passed)
+    }
+
     @Test func sampleIsRepeatableAndIncludesFirstAndLast() throws {
         let seed = [UInt8](repeating: 3, count: 32)
         let blocks = ReadbackEngine.sampleBlocks(blockCount: 1000, ratePercent: 1, minimum: 5, seed: seed)

@@ -26,7 +26,11 @@ final class MediaHandle: @unchecked Sendable {
     /// `_IOR(0x12, 114, size_t)`: the size of a block device in bytes.
     static let blkGetSize64: UInt = 0x8008_1272
 
-    init(path: String, writing: Bool, allowDirect: Bool = true) throws(LetheError) {
+    /// Opens `path`. With `lock`, takes an advisory lock on the open target — exclusive for
+    /// writing, shared for reading — so a second overwrite of the same target, or a read-back
+    /// while it is being overwritten, is refused instead of interleaving (the lock goes with the
+    /// process, also when it is killed).
+    init(path: String, writing: Bool, allowDirect: Bool = true, lock: Bool = true) throws(LetheError) {
         self.path = path
         let mode = writing ? O_RDWR : O_RDONLY
         var fd: Int32 = -1
@@ -41,6 +45,16 @@ final class MediaHandle: @unchecked Sendable {
             throw LetheError(
                 errno == EACCES || errno == EROFS || errno == EPERM ? .permission : .io,
                 "cannot open \(path) for \(writing ? "writing" : "reading"): \(reason) (nothing was written)")
+        }
+        if lock, flock(fd, (writing ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0 {
+            let busy = errno == EWOULDBLOCK
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            throw LetheError(
+                busy ? .locked : .io,
+                busy
+                    ? "\(path) is being \(writing ? "used" : "overwritten") by another process (another lethe sanitize or verify run); nothing was \(writing ? "written" : "read") — wait for it to finish or stop it, then retry"
+                    : "cannot lock \(path): \(reason)")
         }
         descriptor = fd
         direct = usedDirect

@@ -111,7 +111,7 @@ public struct OverwriteEngine: Sendable {
 
     /// The size an overwrite of `path` covers (the device's true size for a block device).
     public static func size(of path: String) throws(LetheError) -> (size: Int64, isBlockDevice: Bool) {
-        let handle = try MediaHandle(path: path, writing: false, allowDirect: false)
+        let handle = try MediaHandle(path: path, writing: false, allowDirect: false, lock: false)
         return (handle.size, handle.isBlockDevice)
     }
 
