@@ -124,6 +124,8 @@ public struct LetheCLI: Sendable {
 
     /// The data directory every run uses.
     public let dataDirectory: String
+    /// Variables added to the environment of every run.
+    public var environment: [String: String]
 
     /// The executable next to the test bundle in the build folder.
     public static var executable: URL {
@@ -138,33 +140,88 @@ public struct LetheCLI: Sendable {
         return URL(fileURLWithPath: ".build/debug/lethe")
     }
 
-    /// Uses a data directory.
-    public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
+    /// Uses a data directory, with `environment` added to every run's.
+    public init(dataDirectory: String, environment: [String: String] = [:]) {
+        self.dataDirectory = dataDirectory
+        self.environment = environment
+    }
 
     /// Runs `lethe ARGS…` with `--data-dir` set through the environment.
     public func run(_ arguments: String...) throws -> Result {
         try run(arguments)
     }
 
-    /// Runs `lethe ARGS…` with the arguments in an array.
-    public func run(_ arguments: [String]) throws -> Result {
-        let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = arguments
+    /// Runs `lethe ARGS…` with the arguments in an array, `input` on its standard input.
+    public func run(_ arguments: [String], input: String = "") throws -> Result {
         var environment = ProcessInfo.processInfo.environment
         environment["LETHE_DATA_DIR"] = dataDirectory
         environment["USER"] = "cli-tester"
-        process.environment = environment
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self))
+        environment.merge(self.environment) { $1 }
+        let ran = try runProcess(Self.executable, arguments, environment: environment, input: input)
+        return Result(status: ran.status, stdout: ran.stdout, stderr: ran.stderr)
     }
+}
+
+/// What a process printed and how it ended.
+public struct ProcessOutput: Sendable {
+    /// The exit status.
+    public var status: Int32
+    /// Standard output.
+    public var stdout: String
+    /// Standard error.
+    public var stderr: String
+    /// Both, standard output first.
+    public var output: String { stdout + stderr }
+}
+
+/// Runs `executable` with `arguments` (in `directory` when given, `input` on its standard input)
+/// and waits for it; both pipes are drained on their own threads, so a chatty process cannot block.
+public func runProcess(
+    _ executable: URL, _ arguments: [String], in directory: String? = nil,
+    environment: [String: String]? = nil, input: String = ""
+) throws -> ProcessOutput {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    if let environment { process.environment = environment }
+    let stdin = Pipe()
+    let out = Pipe()
+    let err = Pipe()
+    process.standardInput = stdin
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let collected = ProcessPipes()
+    let group = DispatchGroup()
+    DispatchQueue.global().async(group: group) { collected.setStdout(out.fileHandleForReading.readDataToEndOfFile()) }
+    DispatchQueue.global().async(group: group) { collected.setStderr(err.fileHandleForReading.readDataToEndOfFile()) }
+    stdin.fileHandleForWriting.write(Data(input.utf8))
+    try stdin.fileHandleForWriting.close()
+    group.wait()
+    process.waitUntilExit()
+    return ProcessOutput(
+        status: process.terminationStatus, stdout: String(decoding: collected.stdout, as: UTF8.self),
+        stderr: String(decoding: collected.stderr, as: UTF8.self))
+}
+
+/// Runs a tool found on `PATH` (`tool(["openssl", "version"])`) in `directory`.
+public func tool(_ arguments: [String], in directory: String? = nil, input: String = "") throws -> ProcessOutput {
+    try runProcess(URL(fileURLWithPath: "/usr/bin/env"), arguments, in: directory, input: input)
+}
+
+/// Runs a shell command line in `directory`.
+public func shell(_ command: String, in directory: String? = nil) throws -> ProcessOutput {
+    try runProcess(URL(fileURLWithPath: "/bin/sh"), ["-c", command], in: directory)
+}
+
+/// The two outputs of a process, filled from two threads.
+private final class ProcessPipes: @unchecked Sendable {
+    private let lock = NSLock()
+    private var out = Data()
+    private var err = Data()
+    var stdout: Data { lock.withLock { out } }
+    var stderr: Data { lock.withLock { err } }
+    func setStdout(_ data: Data) { lock.withLock { out = data } }
+    func setStderr(_ data: Data) { lock.withLock { err = data } }
 }

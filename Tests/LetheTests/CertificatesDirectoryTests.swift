@@ -2,30 +2,17 @@ import Foundation
 import Lethe
 import LetheCore
 import LetheEvidence
+import LetheTestSupport
 import Testing
 
 /// The repository's `certificates/` directory.
 private let certificates = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("certificates").path
 
-private func tool(_ name: String) -> Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/" + name) }
-
-private func run(_ arguments: [String], in directory: String) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: directory)
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let output = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: output, as: UTF8.self))
-}
+private func installed(_ name: String) -> Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/" + name) }
 
 private let jsonschemaIsInstalled: Bool = {
-    (try? run(["python3", "-c", "import jsonschema"], in: "/").status) == 0
+    (try? tool(["python3", "-c", "import jsonschema"], in: "/").status) == 0
 }()
 
 @Suite struct CertificatesDirectoryTests {
@@ -41,9 +28,9 @@ private let jsonschemaIsInstalled: Bool = {
         #expect(checks.allSatisfy { $0.passed }, "\(checks.filter { !$0.passed })")
     }
 
-    @Test(.enabled(if: tool("openssl"), "needs the openssl command (apt-get install openssl)"))
+    @Test(.enabled(if: installed("openssl"), "needs the openssl command (apt-get install openssl)"))
     func theExampleBundleVerifiesWithStockOpenSSL() throws {
-        let result = try run(
+        let result = try tool(
             [
                 "openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", "record.p7s", "-content",
                 "record.json",
@@ -79,7 +66,7 @@ private let jsonschemaIsInstalled: Bool = {
 
     @Test(.enabled(if: jsonschemaIsInstalled, "needs python3 with the jsonschema package"))
     func theExampleRecordValidatesAgainstTheSchema() throws {
-        let result = try run(
+        let result = try tool(
             [
                 "python3", "-c",
                 "import json, jsonschema; s = json.load(open('disposal-record.schema.json')); jsonschema.Draft202012Validator.check_schema(s); jsonschema.Draft202012Validator(s, format_checker=jsonschema.FormatChecker()).validate(json.load(open('example/record.json'))); print('valid')",

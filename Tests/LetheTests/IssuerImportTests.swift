@@ -7,20 +7,10 @@ import Testing
 
 private let opensslIsInstalled = FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")
 
-/// Runs openssl in a directory; returns its status and output.
+/// Runs openssl in a directory.
 @discardableResult
-private func openssl(_ arguments: [String], in directory: String) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-    process.arguments = arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: directory)
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let output = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+private func openssl(_ arguments: [String], in directory: String) throws -> ProcessOutput {
+    try tool(["openssl"] + arguments, in: directory)
 }
 
 @Suite struct IssuerImportTests {

@@ -7,48 +7,13 @@ private let shippedPolicies = URL(fileURLWithPath: #filePath)
     .appendingPathComponent("policies").path
 
 /// Runs `lethe` with `input` on standard input (for --subject-stdin).
-private struct Ran {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-}
-
-private func lethe(_ dataDirectory: String, _ arguments: [String], input: String = "") throws -> Ran {
-    let process = Process()
-    process.executableURL = LetheCLI.executable
-    process.arguments = arguments
-    var environment = ProcessInfo.processInfo.environment
-    environment["LETHE_DATA_DIR"] = dataDirectory
-    environment["USER"] = "cli-tester"
-    environment["LETHE_ORGANIZATION"] = "Acme Data Services"
-    process.environment = environment
-    let stdin = Pipe()
-    let out = Pipe()
-    let err = Pipe()
-    process.standardInput = stdin
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    stdin.fileHandleForWriting.write(Data(input.utf8))
-    try stdin.fileHandleForWriting.close()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return Ran(
-        status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-        stderr: String(decoding: stderr, as: UTF8.self))
+private func lethe(_ dataDirectory: String, _ arguments: [String], input: String = "") throws -> LetheCLI.Result {
+    try LetheCLI(dataDirectory: dataDirectory, environment: ["LETHE_ORGANIZATION": "Acme Data Services"])
+        .run(arguments, input: input)
 }
 
 private func sqlite(_ path: String, _ sql: String) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-    process.arguments = [path, sql]
-    let out = Pipe()
-    process.standardOutput = out
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
+    try tool(["sqlite3", path, sql]).stdout
 }
 
 @Test func aNewcomerErasesACustomerFromTheCRMAndItsBackup() throws {

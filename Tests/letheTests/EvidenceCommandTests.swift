@@ -68,21 +68,6 @@ private struct CLIFailure: Error, CustomStringConvertible {
     var description: String { "lethe \(step.joined(separator: " ")) exited \(result.status): \(result.stderr)" }
 }
 
-/// Runs a shell command line in a directory.
-private func shell(_ command: String, in directory: String) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = ["-c", command]
-    process.currentDirectoryURL = URL(fileURLWithPath: directory)
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let output = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: output, as: UTF8.self))
-}
-
 private let opensslIsInstalled = FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")
 
 @Suite struct EvidenceCommandTests {
