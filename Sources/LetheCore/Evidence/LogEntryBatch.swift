@@ -8,17 +8,22 @@
 public final class LogEntryBatch: @unchecked Sendable {
     /// How many entries the batch takes before it is full.
     public let maximumCount: Int
+    // The mutable state is only touched by the thread that owns the batch: no dynamic
+    // exclusivity checks in the hot loop.
     /// How many entries it holds.
-    public private(set) var count = 0
+    @exclusivity(unchecked) public private(set) var count = 0
+    /// How many entries, from the first, have their leaf hash computed in ``computedLeafHash(at:)``.
+    @exclusivity(unchecked) public private(set) var hashedCount = 0
 
-    private var bytes: UnsafeMutableRawPointer
-    private var byteCapacity: Int
-    private var used = 0
+    @exclusivity(unchecked) private var bytes: UnsafeMutableRawPointer
+    @exclusivity(unchecked) private var byteCapacity: Int
+    @exclusivity(unchecked) private var used = 0
     private let seqs: UnsafeMutablePointer<Int64>
     /// Where each entry's prefix byte is; entry `i` ends where entry `i + 1` starts (or at `used`).
     private let starts: UnsafeMutablePointer<Int>
     private let leafHashes: UnsafeMutableRawPointer
     private let leafStates: UnsafeMutablePointer<StoredLeaf>
+    private let computedLeafHashes: UnsafeMutableRawPointer
 
     /// What was stored in an entry's leaf-hash column.
     public enum StoredLeaf: UInt8, Sendable {
@@ -41,6 +46,7 @@ public final class LogEntryBatch: @unchecked Sendable {
         starts = .allocate(capacity: maximumCount)
         leafHashes = .allocate(byteCount: 32 * maximumCount, alignment: 16)
         leafStates = .allocate(capacity: maximumCount)
+        computedLeafHashes = .allocate(byteCount: 32 * maximumCount, alignment: 16)
     }
 
     deinit {
@@ -49,6 +55,7 @@ public final class LogEntryBatch: @unchecked Sendable {
         starts.deallocate()
         leafHashes.deallocate()
         leafStates.deallocate()
+        computedLeafHashes.deallocate()
     }
 
     /// Whether another entry would exceed ``maximumCount``.
@@ -57,6 +64,7 @@ public final class LogEntryBatch: @unchecked Sendable {
     /// Empties the batch, keeping its buffers.
     public func removeAll() {
         count = 0
+        hashedCount = 0
         used = 0
     }
 
@@ -114,6 +122,18 @@ public final class LogEntryBatch: @unchecked Sendable {
 
     /// What the leaf-hash column of entry `index` held.
     public func storedLeaf(at index: Int) -> StoredLeaf { leafStates[index] }
+
+    /// Keeps the leaf hash computed for the next entry without one (entry ``hashedCount``).
+    public func appendComputedLeafHash(_ hash: UnsafeRawBufferPointer) {
+        precondition(hashedCount < count && hash.count == 32)
+        (computedLeafHashes + 32 * hashedCount).copyMemory(from: hash.baseAddress!, byteCount: 32)
+        hashedCount += 1
+    }
+
+    /// The leaf hash computed for entry `index`, which must be below ``hashedCount``.
+    public func computedLeafHash(at index: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: computedLeafHashes + 32 * index, count: 32)
+    }
 
     /// The 32 bytes of the stored leaf hash of entry `index`, when ``storedLeaf(at:)`` is `present`.
     public func storedLeafHash(at index: Int) -> UnsafeRawBufferPointer {

@@ -87,9 +87,8 @@ public struct LogReplay: Sendable {
             let index = size
             let seq = batch.seq(at: row)
             guard seq == index + 1 else { return .fault(.missing(index: index, nextSeq: seq)) }
-            var hasher = SHA256()
-            hasher.update(bufferPointer: batch.prefixedEntry(at: row))
-            let leaf = Hash(hasher.finalize())
+            let leaf =
+                row < batch.hashedCount ? Hash(batch.computedLeafHash(at: row)) : Self.leafHash(batch, row)
             switch batch.storedLeaf(at: row) {
             case .absent: break
             case .present:
@@ -103,6 +102,22 @@ public struct LogReplay: Sendable {
             row += 1
         }
         return size == limit ? .reachedSize : .endOfBatch
+    }
+
+    /// Computes the leaf hashes of the entries of `batch` up to `count` that have none yet: a
+    /// share of the hashing done by another thread before the batch is replayed.
+    public static func hashLeaves(of batch: LogEntryBatch, upTo count: Int) {
+        while batch.hashedCount < min(count, batch.count) {
+            let leaf = leafHash(batch, batch.hashedCount)
+            withUnsafeBytes(of: leaf.words) { batch.appendComputedLeafHash($0) }
+        }
+    }
+
+    /// `SHA-256(0x00 ‖ entry)` of entry `row` of `batch`, from its prefixed bytes.
+    static func leafHash(_ batch: LogEntryBatch, _ row: Int) -> Hash {
+        var hasher = SHA256()
+        hasher.update(bufferPointer: batch.prefixedEntry(at: row))
+        return Hash(hasher.finalize())
     }
 
     private mutating func append(_ leaf: Hash) {
@@ -140,12 +155,12 @@ public struct LogReplay: Sendable {
     /// The top-level `"seq":N` member of a stored event body, read without decoding the body: in
     /// canonical order only `time`, `type` and `v` follow it, so it is the last `"seq":` in the bytes.
     public static func sequenceNumber(in body: UnsafeRawBufferPointer) -> Int64? {
-        // `"seq":` is 6 bytes; scan backwards for the last one.
+        // `"seq":` is 6 bytes; find the last one by its `q` (rare in JSON), scanning backwards.
         let count = body.count
         guard count > 6, let base = body.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
         var found = count - 6
         while true {
-            if base[found] == 0x22, base[found + 1] == 0x73, base[found + 2] == 0x65, base[found + 3] == 0x71,
+            if base[found + 3] == 0x71, base[found] == 0x22, base[found + 1] == 0x73, base[found + 2] == 0x65,
                 base[found + 4] == 0x22, base[found + 5] == 0x3A
             {
                 break
