@@ -155,11 +155,20 @@ public struct LogReplay: Sendable {
     /// The top-level `"seq":N` member of a stored event body, read without decoding the body: in
     /// canonical order only `time`, `type` and `v` follow it, so it is the last `"seq":` in the bytes.
     public static func sequenceNumber(in body: UnsafeRawBufferPointer) -> Int64? {
-        // `"seq":` is 6 bytes; find the last one by its `q` (rare in JSON), scanning backwards.
+        // `"seq":` is 6 bytes; find the last one by its `q` (rare in JSON), scanning backwards and
+        // skipping 8 candidate positions at once when none of their `q` bytes is one.
         let count = body.count
         guard count > 6, let base = body.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
         var found = count - 6
         while true {
+            if found >= 7 {
+                // The `q` bytes of the candidates found - 7 ... found.
+                let word = UnsafeRawPointer(base + found - 4).loadUnaligned(as: UInt64.self) ^ 0x7171_7171_7171_7171
+                if (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080 == 0 {
+                    found -= 8
+                    continue
+                }
+            }
             if base[found + 3] == 0x71, base[found] == 0x22, base[found + 1] == 0x73, base[found + 2] == 0x65,
                 base[found + 4] == 0x22, base[found + 5] == 0x3A
             {
