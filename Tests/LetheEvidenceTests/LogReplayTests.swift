@@ -26,7 +26,8 @@ import Testing
                 entries[index].withUnsafeBytes { bytes in
                     leaf.withUnsafeBytes { leafBytes in
                         batch.append(
-                            seq: seqs?[index] ?? Int64(index + 1), entry: bytes, leafHash: storedLeaves ? leafBytes : nil)
+                            seq: seqs?[index] ?? Int64(index + 1), entry: bytes,
+                            leafHash: storedLeaves ? leafBytes : nil)
                     }
                 }
             }

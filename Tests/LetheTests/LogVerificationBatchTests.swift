@@ -41,7 +41,10 @@ import Testing
     func anEditedEntryIsNamedWhereverItIs(index: Int) throws {
         for report in try Self.tampered(Self.edit(index + 1)) {
             #expect(report.firstBadEntry == Int64(index))
-            #expect(report.problem == "entry \(index) (event \(index + 1)) was changed: its bytes no longer match the leaf hash written with it")
+            #expect(
+                report.problem
+                    == "entry \(index) (event \(index + 1)) was changed: its bytes no longer match the leaf hash written with it"
+            )
         }
     }
 
@@ -56,8 +59,9 @@ import Testing
     func aDeletedEntryIsNamedWhereverItIs(index: Int) throws {
         for report in try Self.tampered("DELETE FROM event WHERE seq = \(index + 1)") {
             #expect(report.firstBadEntry == Int64(index))
-            #expect(report.problem?.contains("entry \(index) (event \(index + 1)) is missing") == true
-                || (index == 19 && report.problem?.contains("entries 19 ..< 20 were deleted") == true))
+            #expect(
+                report.problem?.contains("entry \(index) (event \(index + 1)) is missing") == true
+                    || (index == 19 && report.problem?.contains("entries 19 ..< 20 were deleted") == true))
         }
     }
 
@@ -70,7 +74,8 @@ import Testing
             """)
         for report in reports {
             #expect(report.firstBadEntry == 7)
-            #expect(report.problem == "entry 7 (event 8) holds the body of another event: rows were reordered or replaced")
+            #expect(
+                report.problem == "entry 7 (event 8) holds the body of another event: rows were reordered or replaced")
         }
     }
 

@@ -76,7 +76,8 @@ extension LetheApp {
                 let index = stored.withUnsafeBytes { storedBytes in
                     hashes.indices.first { index in
                         index * 32 + 32 > storedBytes.count
-                            || LogReplay.Hash(UnsafeRawBufferPointer(rebasing: storedBytes[index * 32..<index * 32 + 32]))
+                            || LogReplay.Hash(
+                                UnsafeRawBufferPointer(rebasing: storedBytes[index * 32..<index * 32 + 32]))
                                 != hashes[index]
                     }
                 }

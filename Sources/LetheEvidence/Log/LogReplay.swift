@@ -144,8 +144,12 @@ public struct LogReplay: Sendable {
     static func nodeHash(_ left: Hash, _ right: Hash) -> Hash {
         withUnsafeTemporaryAllocation(byteCount: 65, alignment: 8) { buffer in
             buffer.storeBytes(of: 1, toByteOffset: 0, as: UInt8.self)
-            withUnsafeBytes(of: left.words) { buffer.baseAddress!.advanced(by: 1).copyMemory(from: $0.baseAddress!, byteCount: 32) }
-            withUnsafeBytes(of: right.words) { buffer.baseAddress!.advanced(by: 33).copyMemory(from: $0.baseAddress!, byteCount: 32) }
+            withUnsafeBytes(of: left.words) {
+                buffer.baseAddress!.advanced(by: 1).copyMemory(from: $0.baseAddress!, byteCount: 32)
+            }
+            withUnsafeBytes(of: right.words) {
+                buffer.baseAddress!.advanced(by: 33).copyMemory(from: $0.baseAddress!, byteCount: 32)
+            }
             var hasher = SHA256()
             hasher.update(bufferPointer: UnsafeRawBufferPointer(buffer))
             return Hash(hasher.finalize())
