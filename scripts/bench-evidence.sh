@@ -10,7 +10,7 @@
 # 3. A log of ENTRIES events written with sqlite3 (about 200-byte canonical bodies); `lethe log
 #    checkpoint` completes its subtree hashes on open. Then `lethe log prove --time-proofs 2000`
 #    (target: a proof under 1 ms) and `lethe log verify` against `sha256sum` over the same entry
-#    bytes exported with sqlite3 (target: within 2×), best of RUNS=3 alternating runs each.
+#    bytes exported with sqlite3 (target: within 2×), best of RUNS=5 alternating runs each.
 # Output goes to bench-out/evidence (git-ignored). BENCH_SKIP_ISSUANCE=1 skips steps 1 and 2 (for
 # iterating on the log part only).
 set -euo pipefail
@@ -83,11 +83,11 @@ echo "first open of the $ENTRIES-entry log (subtree hashes completed) and checkp
 "$LETHE" log prove --time-proofs 2000
 sqlite3 "$LETHE_DATA_DIR/lethe.sqlite" "SELECT body FROM event ORDER BY seq" > "$OUT/entries.txt"
 echo "entry bytes: $(stat -c %s "$OUT/entries.txt") (with one newline per entry)"
-# The machine is shared: sha256sum and log verify alternate RUNS times (default 3) and the best
+# The machine is shared: sha256sum and log verify alternate RUNS times (default 5) and the best
 # time of each is compared, with the load average next to each run.
 best() { python3 -c "import sys; print(min(sys.argv[1:], key=float))" "$@"; }
 SHAS=() VERIFYS=()
-for run in $(seq "${RUNS:-3}"); do
+for run in $(seq "${RUNS:-5}"); do
   t0=$(now); sha256sum "$OUT/entries.txt" >/dev/null; t1=$(now)
   SHAS+=("$(elapsed "$t0" "$t1")")
   t0=$(now); "$LETHE" log verify >"$OUT/verify.txt"; t1=$(now)
@@ -97,5 +97,5 @@ done
 cat "$OUT/verify.txt"
 SHA=$(best "${SHAS[@]}")
 VERIFY=$(best "${VERIFYS[@]}")
-echo "log verify: $VERIFY s; sha256sum over the same bytes: $SHA s (best of ${RUNS:-3} each); ratio $(ratio "$VERIFY" "$SHA") (target ≤ 2)"
+echo "log verify: $VERIFY s; sha256sum over the same bytes: $SHA s (best of ${RUNS:-5} each); ratio $(ratio "$VERIFY" "$SHA") (target ≤ 2)"
 echo "== load after: $(cut -d' ' -f1-3 /proc/loadavg)"
