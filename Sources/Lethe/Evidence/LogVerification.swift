@@ -37,13 +37,13 @@ extension LetheApp {
     /// One thread reads the entries from the store while another hashes them.
     /// - Parameter entriesPerBatch: how many entries go from one thread to the other at once;
     ///   the result does not depend on it (tests use small batches to put faults at their edges).
-    ///   Taken within 1 ... 65,536.
+    ///   Taken within 1 ... 16,384.
     public func verifyLog(entriesPerBatch: Int = logVerificationBatch) throws(LetheError) -> LogVerificationReport {
         let key = try logVerifierKey()
         return try store.read { (tx) throws(LetheError) in
             let checkpoints = try tx.checkpoints()
             let pipeline = LogBatchPipeline<LogReplayOutcome>(
-                batches: 16, entriesPerBatch: min(max(1, entriesPerBatch), 1 << 16))
+                batches: 16, entriesPerBatch: min(max(1, entriesPerBatch), 1 << 14))
             Thread.detachNewThread {
                 pipeline.finish(Self.replayLog(pipeline, checkpoints: checkpoints, key: key))
             }
