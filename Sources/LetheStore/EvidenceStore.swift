@@ -101,15 +101,16 @@ public protocol EvidenceStoreReading: LogTreeReading {
     func logEntries(from index: Int64, limit: Int) throws(LetheError) -> [StoredLogEntry]
     /// The events of one type about one asset, in log order (one indexed query).
     func events(assetTag: String, type: EventType) throws(LetheError) -> [Event]
-    /// Calls `body` for every stored entry from log index `from` in row order, with the row's
-    /// `seq`, its bytes and its stored leaf hash; the buffers are valid only during the call.
-    func forEachLogEntry(
-        from index: Int64,
-        _ body: (_ seq: Int64, _ bytes: UnsafeRawBufferPointer, _ leafHash: UnsafeRawBufferPointer?) throws(LetheError)
-            -> Void
+    /// Copies every stored entry from log index `from` into batches, in row order: fills `batch`
+    /// (emptied first), hands it to `handOff` when it is full and at the end when it holds
+    /// entries, and goes on filling the batch `handOff` returns; stops early when it returns nil.
+    func readLogEntries(
+        from index: Int64, into batch: LogEntryBatch,
+        handOff: (LogEntryBatch) throws(LetheError) -> LogEntryBatch?
     ) throws(LetheError)
-    /// Every stored subtree hash of one level, by index (one sequential read).
-    func storedLogNodes(level: Int) throws(LetheError) -> [[UInt8]]
+    /// Every stored subtree hash of one level in index order, concatenated (32 bytes each; one
+    /// sequential read), up to the first one that is not 32 bytes long (which no hash matches).
+    func storedLogNodeHashes(level: Int) throws(LetheError) -> [UInt8]
     /// The bytes of log entry `index` (0-based), or nil.
     func logEntry(index: Int64) throws(LetheError) -> [UInt8]?
     /// Every stored checkpoint, smallest first.

@@ -259,13 +259,13 @@ extension SQLiteTransaction {
 }
 
 extension SQLiteTransaction {
-    func forEachLogEntry(
-        from index: Int64,
-        _ body: (_ seq: Int64, _ bytes: UnsafeRawBufferPointer, _ leafHash: UnsafeRawBufferPointer?) throws(LetheError)
-            -> Void
+    func readLogEntries(
+        from index: Int64, into batch: LogEntryBatch,
+        handOff: (LogEntryBatch) throws(LetheError) -> LogEntryBatch?
     ) throws(LetheError) {
-        // The hot loop of `log verify`: read through the SQLite C API of GRDB's statement, handing
-        // out pointers into SQLite's own row buffers (no copy, no allocation per entry).
+        // The reading half of `log verify`: SQLite's C API on GRDB's statement, copying each row
+        // from SQLite's page buffers straight into the batch (no allocation per entry). The
+        // primary key is the rowid, so `ORDER BY seq` walks the table without sorting.
         let statement: Statement
         do {
             statement = try db.makeStatement(sql: "SELECT seq, body, leaf_hash FROM event WHERE seq > ? ORDER BY seq")
@@ -275,33 +275,61 @@ extension SQLiteTransaction {
         let handle = statement.sqliteStatement
         sqlite3_bind_int64(handle, 1, index)
         defer { sqlite3_reset(handle) }
+        var current = batch
+        current.removeAll()
         while true {
             let result = sqlite3_step(handle)
-            if result == SQLITE_DONE { return }
+            if result == SQLITE_DONE { break }
             guard result == SQLITE_ROW else {
                 let message = String(cString: sqlite3_errmsg(db.sqliteConnection))
                 throw SQLiteStore.map(
                     DatabaseError(resultCode: ResultCode(rawValue: result), message: message), path: "lethe.sqlite")
             }
-            let seq = sqlite3_column_int64(handle, 0)
-            let bytes = UnsafeRawBufferPointer(
-                start: sqlite3_column_blob(handle, 1), count: Int(sqlite3_column_bytes(handle, 1)))
-            let leaf: UnsafeRawBufferPointer? =
-                sqlite3_column_type(handle, 2) == SQLITE_NULL
-                ? nil
-                : UnsafeRawBufferPointer(
-                    start: sqlite3_column_blob(handle, 2), count: Int(sqlite3_column_bytes(handle, 2)))
-            try body(seq, bytes, leaf)
+            // sqlite3_column_bytes after sqlite3_column_blob, as SQLite's documentation asks.
+            let body = sqlite3_column_blob(handle, 1)
+            let bytes = UnsafeRawBufferPointer(start: body, count: Int(sqlite3_column_bytes(handle, 1)))
+            let leaf: UnsafeRawBufferPointer?
+            if sqlite3_column_type(handle, 2) == SQLITE_NULL {
+                leaf = nil
+            } else {
+                let stored = sqlite3_column_blob(handle, 2)
+                leaf = UnsafeRawBufferPointer(start: stored, count: Int(sqlite3_column_bytes(handle, 2)))
+            }
+            current.append(seq: sqlite3_column_int64(handle, 0), entry: bytes, leafHash: leaf)
+            if current.isFull {
+                guard let next = try handOff(current) else { return }
+                current = next
+                current.removeAll()
+            }
         }
+        if current.count > 0 { _ = try handOff(current) }
     }
-}
 
-extension SQLiteTransaction {
-    func storedLogNodes(level: Int) throws(LetheError) -> [[UInt8]] {
-        try guarded {
-            try Data.fetchAll(
-                db, sql: "SELECT hash FROM log_node WHERE level = ? ORDER BY idx", arguments: [level]
-            ).map { [UInt8]($0) }
+    func storedLogNodeHashes(level: Int) throws(LetheError) -> [UInt8] {
+        let statement: Statement
+        do {
+            statement = try db.cachedStatement(sql: "SELECT hash FROM log_node WHERE level = ? ORDER BY idx")
+        } catch {
+            throw SQLiteStore.map(error, path: "lethe.sqlite")
+        }
+        let handle = statement.sqliteStatement
+        sqlite3_bind_int64(handle, 1, Int64(level))
+        defer { sqlite3_reset(handle) }
+        var hashes: [UInt8] = []
+        while true {
+            let result = sqlite3_step(handle)
+            if result == SQLITE_DONE { return hashes }
+            guard result == SQLITE_ROW else {
+                let message = String(cString: sqlite3_errmsg(db.sqliteConnection))
+                throw SQLiteStore.map(
+                    DatabaseError(resultCode: ResultCode(rawValue: result), message: message), path: "lethe.sqlite")
+            }
+            let blob = sqlite3_column_blob(handle, 0)
+            let hash = UnsafeRawBufferPointer(start: blob, count: Int(sqlite3_column_bytes(handle, 0)))
+            // The schema keeps hashes at 32 bytes; a row that is not stops the list there, so
+            // the comparison names it as the first stored hash that does not match.
+            guard hash.count == 32 else { return hashes }
+            hashes.append(contentsOf: hash)
         }
     }
 }
