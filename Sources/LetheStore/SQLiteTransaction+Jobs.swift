@@ -179,7 +179,7 @@ extension SQLiteTransaction {
         return arguments
     }
 
-    private static func word<V: LetheVocabulary>(_ text: String) throws -> V {
+    static func word<V: LetheVocabulary>(_ text: String) throws -> V {
         guard let value = V(rawValue: text) else {
             throw LetheError(.internal, "stored \(V.fieldName) '\(text)' is not known to this version of Lethe")
         }
@@ -207,7 +207,7 @@ extension SQLiteTransaction {
     }
 
     /// Runs GRDB work, turning its errors into Lethe's.
-    private func jobGuarded<T>(_ work: () throws -> T) throws(LetheError) -> T {
+    func jobGuarded<T>(_ work: () throws -> T) throws(LetheError) -> T {
         do {
             return try work()
         } catch {

@@ -25,7 +25,7 @@ struct SQLiteTransaction: StoreWriting {
         self.logHasher = logHasher
     }
 
-    private static let assetColumns = """
+    static let assetColumns = """
         tag, serial, make, model, media_type, capacity_bytes, location, custodian, classification, encryption,
         parent_tag, notes, state, destination, registered_at, updated_at
         """
@@ -313,7 +313,7 @@ struct SQLiteTransaction: StoreWriting {
         ]
     }
 
-    private static func asset(from row: Row) throws -> Asset {
+    static func asset(from row: Row) throws -> Asset {
         func word<V: LetheVocabulary>(_ index: Int, _ type: V.Type) throws -> V {
             let text: String = row[index]
             guard let value = V(rawValue: text) else {

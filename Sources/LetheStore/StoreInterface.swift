@@ -48,7 +48,9 @@ public struct PendingParent: Sendable, Hashable {
 }
 
 /// Reads inside one consistent snapshot of the store.
-public protocol StoreReading: JobStoreReading, EvidenceStoreReading, SanitizeRunReading, ErasureStoreReading {
+public protocol StoreReading: JobStoreReading, EvidenceStoreReading, SanitizeRunReading, ErasureStoreReading,
+    IssuanceStoreReading
+{
     /// The asset with this tag, or nil.
     func asset(tag: String) throws(LetheError) -> Asset?
     /// The assets matching a query, ordered by tag.

@@ -5,16 +5,19 @@ import LetheCore
 /// For CPU-bound work that touches no shared state: canonical encoding and signing of records,
 /// leaf hashes of log entries.
 public enum ParallelMap {
-    /// The results of `transform(0) … transform(count - 1)`. Below `minimumForThreads` items
-    /// everything runs on the calling thread.
+    /// The results of `transform(0) … transform(count - 1)` on `threads` threads (the calling
+    /// thread one of them; default: one per core). Below `minimumForThreads` items, or with one
+    /// thread, everything runs on the calling thread.
     public static func map<T: Sendable>(
-        count: Int, minimumForThreads: Int = 8, _ transform: @escaping @Sendable (Int) throws(LetheError) -> T
+        count: Int, minimumForThreads: Int = 8, threads: Int? = nil,
+        _ transform: @escaping @Sendable (Int) throws(LetheError) -> T
     ) throws(LetheError) -> [T] {
-        if count < minimumForThreads {
+        let threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        if count < minimumForThreads || threads == 1 {
             return try (0..<count).map { (index) throws(LetheError) in try transform(index) }
         }
         let slots = Slots<T>(count: count)
-        let workers = max(1, min(count, ProcessInfo.processInfo.activeProcessorCount))
+        let workers = max(1, min(count, threads))
         let work: @Sendable (Int) -> Void = { worker in
             for index in stride(from: worker, to: count, by: workers) {
                 slots.set(index, Result { () throws(LetheError) in try transform(index) })

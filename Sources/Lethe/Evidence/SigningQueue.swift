@@ -1,0 +1,83 @@
+import Crypto
+import Dispatch
+import Foundation
+import LetheCore
+import LetheEvidence
+
+/// A chunk of records on its way through issuance: drafts and serials read on the database's
+/// thread, then the signed bodies computed elsewhere.
+struct IssuanceChunk {
+    /// Records per chunk: large enough to amortise the hand-over, small enough that signing
+    /// starts early and overlaps the reads of the next chunk.
+    static let size = 256
+
+    /// The offset of the chunk's first record in the batch.
+    var start: Int
+    var sources: [RecordSource]
+    var serials: [String] = []
+    /// The canonical bytes and signatures, once submitted.
+    var signed: SignedChunk?
+}
+
+/// Encodes and signs chunks of records in order on a thread of its own (and, with more than two
+/// cores, on further threads), so that the database thread never waits for a signature it
+/// does not need yet.
+final class SigningQueue: Sendable {
+    private let signer: RecordSigner
+    private let queue = DispatchQueue(label: "lethe.record-signing")
+    /// Threads per chunk: every core but the database thread's.
+    private let threads = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
+
+    init(signer: RecordSigner) { self.signer = signer }
+
+    /// Starts building, encoding and signing the chunk's records; the result is waited for
+    /// with ``SignedChunk/wait()``.
+    func submit(_ chunk: IssuanceChunk, firstIndex: Int64, issuedAt: JSONValue, issuerFields: JSONValue) -> SignedChunk {
+        let signed = SignedChunk()
+        let signer = signer
+        let threads = threads
+        let sources = chunk.sources
+        let serials = chunk.serials
+        let start = chunk.start
+        queue.async {
+            signed.fulfil(
+                Result { () throws(LetheError) in
+                    try ParallelMap.map(count: sources.count, threads: threads) { (index) throws(LetheError) in
+                        var fields = try sources[index].fields()
+                        fields["format"] = .string("lethe.record/1")
+                        fields["record_type"] = .string(sources[index].kind)
+                        fields["serial"] = .string(serials[index])
+                        fields["issued_at"] = issuedAt
+                        fields["log_index"] = .integer(firstIndex + Int64(start + index))
+                        fields["issuer"] = issuerFields
+                        let body = try CanonicalJSON.encode(.object(fields))
+                        let signature = try signer.sign(body)
+                        return SignedBody(
+                            body: body, signature: signature, bodySHA256: Hex.encode(SHA256.hash(data: body)),
+                            signatureSHA256: Hex.encode(SHA256.hash(data: signature)))
+                    }
+                })
+        }
+        return signed
+    }
+}
+
+/// The signed bodies of one chunk, once the signing queue has them.
+final class SignedChunk: @unchecked Sendable {
+    private let ready = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var result: Result<[SignedBody], LetheError>?
+
+    fileprivate func fulfil(_ result: Result<[SignedBody], LetheError>) {
+        lock.withLock { self.result = result }
+        ready.signal()
+    }
+
+    /// Blocks until the chunk is signed; the first error of its records is thrown.
+    func wait() throws(LetheError) -> [SignedBody] {
+        ready.wait()
+        let result = lock.withLock { self.result }
+        ready.signal()  // a second wait returns at once
+        return try result!.get()
+    }
+}

@@ -1,0 +1,13 @@
+import LetheCore
+
+/// Set-based reads for issuing many records at once: one query per kind of row for a whole
+/// chunk of jobs instead of one per job.
+public protocol IssuanceStoreReading {
+    /// The assets with these tags, by tag; tags not registered are absent (one query).
+    func assets(tags: [String]) throws(LetheError) -> [String: Asset]
+    /// The stored bytes of the events of `type` about these assets, by asset tag, each list in
+    /// log order (one query).
+    func eventBodies(type: EventType, assetTags: [String]) throws(LetheError) -> [String: [[UInt8]]]
+    /// The evidence digests of these jobs, by job, each list in the order they were kept (one query).
+    func evidence(jobIDs: [Int64]) throws(LetheError) -> [Int64: [EvidenceDigest]]
+}
