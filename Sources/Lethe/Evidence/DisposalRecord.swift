@@ -143,6 +143,14 @@ extension LetheApp {
     public func issuePendingDisposalRecords(
         details: DisposalRecordDetails = DisposalRecordDetails(), actor: String
     ) throws(LetheError) -> [StoredRecord] {
+        try issuePendingDisposalRecords(details: details, actor: actor, chunkSize: IssuanceChunk.size)
+    }
+
+    /// ``issuePendingDisposalRecords(details:actor:)`` in chunks of `chunkSize` records (the
+    /// tests use small ones).
+    func issuePendingDisposalRecords(
+        details: DisposalRecordDetails, actor: String, chunkSize: Int
+    ) throws(LetheError) -> [StoredRecord] {
         let actor = try ActorName.validate(actor)
         let issuer = try recordIssuer()
         let time = now
@@ -158,7 +166,7 @@ extension LetheApp {
                     try Self.disposalRecordSources(
                         jobs: jobs[range], details: details, organization: issuer.organization, settings: settings,
                         in: tx)
-                }, issuer: issuer, in: tx, actor: actor, at: time)
+                }, issuer: issuer, in: tx, actor: actor, at: time, chunkSize: chunkSize)
         }
     }
 

@@ -140,11 +140,11 @@ extension LetheApp {
     /// every record is still signed on its own, logged by its own event and stored verbatim.
     static func issueRecords(
         count: Int, sources: (Range<Int>) throws(LetheError) -> [RecordSource], issuer: RecordIssuer,
-        in tx: any StoreWriting, actor: String, at time: Date
+        in tx: any StoreWriting, actor: String, at time: Date, chunkSize: Int = IssuanceChunk.size
     ) throws(LetheError) -> [StoredRecord] {
         guard count > 0 else { return [] }
         try issuer.identity.checkValidity(at: time)
-        let signer = try RecordSigner(identity: issuer.identity, at: time)
+        let signer = try RecordSigner(identity: issuer.identity, at: time, useTemplate: count > 2)
         let serialStem = Self.serialStem(issuer, time)
         let firstNumber = try tx.countRecords(serialPrefix: serialStem) + 1
         let firstIndex = try tx.eventCount()
@@ -158,10 +158,10 @@ extension LetheApp {
         var pending: [IssuanceChunk] = []
         var records: [StoredRecord] = []
         records.reserveCapacity(count)
-        for chunkStart in stride(from: 0, to: count, by: IssuanceChunk.size) {
+        for chunkStart in stride(from: 0, to: count, by: max(1, chunkSize)) {
             // 1. The sources of this chunk and their serials; each record names the log index its
             // issuance event will take.
-            let range = chunkStart..<min(count, chunkStart + IssuanceChunk.size)
+            let range = chunkStart..<min(count, chunkStart + max(1, chunkSize))
             var chunk = IssuanceChunk(start: chunkStart, sources: try sources(range))
             guard chunk.sources.count == range.count else {
                 throw LetheError(.internal, "issuance read \(chunk.sources.count) records for \(range.count) jobs")

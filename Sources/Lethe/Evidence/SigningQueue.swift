@@ -19,14 +19,14 @@ struct IssuanceChunk {
     var signed: SignedChunk?
 }
 
-/// Encodes and signs chunks of records in order on a thread of its own (and, with more than two
-/// cores, on further threads), so that the database thread never waits for a signature it
-/// does not need yet.
+/// Builds, encodes and signs chunks of records in order, off the database's thread, so that the
+/// database thread never waits for a signature it does not need yet.
 final class SigningQueue: Sendable {
     private let signer: RecordSigner
     private let queue = DispatchQueue(label: "lethe.record-signing")
-    /// Threads per chunk: every core but the database thread's.
-    private let threads = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
+    /// Threads per chunk: one per core. The database thread is one more, but it waits for a
+    /// chunk's signatures often enough that leaving a core to it would leave that core idle.
+    private let threads = ProcessInfo.processInfo.activeProcessorCount
 
     init(signer: RecordSigner) { self.signer = signer }
 

@@ -41,11 +41,12 @@ public struct RecordSigner: Sendable {
         var messageDigestPrefix: [UInt8]
     }
 
-    /// A signer for `identity` at `time`.
-    public init(identity: IssuerIdentity, at time: Date) throws(LetheError) {
+    /// A signer for `identity` at `time`. With `useTemplate` false (worth it only for a few
+    /// records: building the template costs a signature) every record is signed by `CMS.sign`.
+    public init(identity: IssuerIdentity, at time: Date, useTemplate: Bool = true) throws(LetheError) {
         self.identity = identity
         self.time = time
-        guard let key = Self.p256Key(identity) else {
+        guard useTemplate, let key = Self.p256Key(identity) else {
             template = nil
             return
         }
