@@ -26,7 +26,7 @@ final class SigningQueue: Sendable {
     private let queue = DispatchQueue(label: "lethe.record-signing")
     /// Threads per chunk: one per core. The database thread is one more, but it waits for a
     /// chunk's signatures often enough that leaving a core to it would leave that core idle.
-    private let threads = ProcessInfo.processInfo.activeProcessorCount
+    private let threads = Int(ProcessInfo.processInfo.environment["LETHE_SIGN_THREADS"] ?? "") ?? ProcessInfo.processInfo.activeProcessorCount
 
     init(signer: RecordSigner) { self.signer = signer }
 
@@ -51,9 +51,10 @@ final class SigningQueue: Sendable {
                         fields["log_index"] = .integer(firstIndex + Int64(start + index))
                         fields["issuer"] = issuerFields
                         let body = try CanonicalJSON.encode(.object(fields))
-                        let signature = try signer.sign(body)
+                        let digest = Array(SHA256.hash(data: body))
+                        let signature = try signer.sign(body, digest: digest)
                         return SignedBody(
-                            body: body, signature: signature, bodySHA256: Hex.encode(SHA256.hash(data: body)),
+                            body: body, signature: signature, bodySHA256: Hex.encode(digest),
                             signatureSHA256: Hex.encode(SHA256.hash(data: signature)))
                     }
                 })

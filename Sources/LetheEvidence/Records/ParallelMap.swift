@@ -18,8 +18,10 @@ public enum ParallelMap {
         }
         let slots = Slots<T>(count: count)
         let workers = max(1, min(count, threads))
-        let work: @Sendable (Int) -> Void = { worker in
-            for index in stride(from: worker, to: count, by: workers) {
+        // Each thread takes the next index when it is free: a thread the system holds back (the
+        // machine is shared) delays only the items it took, not a fixed share of them.
+        let work: @Sendable (Int) -> Void = { _ in
+            while let index = slots.next() {
                 slots.set(index, Result { () throws(LetheError) in try transform(index) })
             }
         }
@@ -41,8 +43,18 @@ public enum ParallelMap {
 private final class Slots<T: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var slots: [Result<T, LetheError>?]
+    private var taken = 0
 
     init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    /// The next index no thread has taken, or nil when all are.
+    func next() -> Int? {
+        lock.withLock {
+            guard taken < slots.count else { return nil }
+            taken += 1
+            return taken - 1
+        }
+    }
 
     func set(_ index: Int, _ result: Result<T, LetheError>) { lock.withLock { slots[index] = result } }
 

@@ -58,8 +58,14 @@ public struct RecordSigner: Sendable {
 
     /// The detached CMS SignedData (DER) over `bytes`.
     public func sign(_ bytes: [UInt8]) throws(LetheError) -> [UInt8] {
+        try sign(bytes, digest: Array(SHA256.hash(data: bytes)))
+    }
+
+    /// The detached CMS SignedData (DER) over `bytes`, whose SHA-256 the caller has computed
+    /// already (it is in the record's issuance event too).
+    public func sign(_ bytes: [UInt8], digest: [UInt8]) throws(LetheError) -> [UInt8] {
         guard let template else { return try RecordSignature.sign(bytes, identity: identity, at: time) }
-        let attributes = Self.signedAttributesDER(template, digest: Array(SHA256.hash(data: bytes)))
+        let attributes = Self.signedAttributesDER(template, digest: digest)
         let signature: [UInt8]
         do {
             signature = Array(try template.key.key.signature(for: attributes).derRepresentation)
