@@ -65,10 +65,6 @@ extension SQLiteTransaction: IssuanceStoreReading {
     }
 
     private static func jsonArray(_ texts: [String]) throws(LetheError) -> String {
-        do {
-            return String(decoding: try JSONSerialization.data(withJSONObject: texts), as: UTF8.self)
-        } catch {
-            throw LetheError(.internal, "cannot list the keys of a query: \(error)")
-        }
+        String(decoding: try CanonicalJSON.encode(.array(texts.map(JSONValue.string))), as: UTF8.self)
     }
 }

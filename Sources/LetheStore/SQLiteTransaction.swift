@@ -234,8 +234,21 @@ struct SQLiteTransaction: StoreWriting {
     func append(_ draft: EventDraft, actor: String, at time: Date) throws(LetheError) -> Event {
         let previous: Int64
         if let cached = lastSeq.value { previous = cached } else { previous = try eventCount() }
-        let seq = previous + 1
-        let event = try Event(seq: seq, recordedAt: time, actor: actor, draft: draft)
+        let event = try Event(seq: previous + 1, recordedAt: time, actor: actor, draft: draft)
+        try insert(event, previous: previous)
+        return event
+    }
+
+    func append(built event: Event) throws(LetheError) {
+        let previous: Int64
+        if let cached = lastSeq.value { previous = cached } else { previous = try eventCount() }
+        guard event.seq == previous + 1 else {
+            throw LetheError(.internal, "event \(event.seq) was built for another place in the log than \(previous + 1)")
+        }
+        try insert(event, previous: previous)
+    }
+
+    private func insert(_ event: Event, previous: Int64) throws(LetheError) {
         // The event is entry seq − 1 of the evidence log: its leaf hash and the subtree hashes it
         // completes are written in this same transaction.
         let leafHash = logHasher.map { $0.leafHash(event.bytes) }
@@ -244,13 +257,12 @@ struct SQLiteTransaction: StoreWriting {
                 sql:
                     "INSERT INTO event (seq, recorded_at, actor, type, asset_tag, body, leaf_hash) VALUES (?, ?, ?, ?, ?, ?, ?)"
             ).execute(arguments: [
-                seq, formatted(event.recordedAt), actor, draft.type.rawValue, draft.assetTag, Data(event.bytes),
-                leafHash.map { Data($0) },
+                event.seq, formatted(event.recordedAt), event.actor, event.type.rawValue, event.assetTag,
+                Data(event.bytes), leafHash.map { Data($0) },
             ])
         }
         if let leafHash { try appendToLog(leafHash: leafHash, previousSize: previous) }
-        lastSeq.value = seq
-        return event
+        lastSeq.value = event.seq
     }
 
     func registrationMark() throws(LetheError) -> Int64 {

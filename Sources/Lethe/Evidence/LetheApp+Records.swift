@@ -60,12 +60,12 @@ struct RecordSource: Sendable {
     }
 }
 
-/// A record's canonical bytes, its signature, and their digests.
+/// A record's canonical bytes, its signature, and its `record.issued` event (which names the
+/// SHA-256 of both).
 struct SignedBody: Sendable {
     var body: [UInt8]
     var signature: [UInt8]
-    var bodySHA256: String
-    var signatureSHA256: String
+    var event: Event
 }
 
 /// What signing needs: the issuer identity, the log key, the organisation and serial prefix.
@@ -172,42 +172,35 @@ extension LetheApp {
             }
             // 2. Fields, canonical bytes, signatures and digests on other threads (no database).
             chunk.signed = signing.submit(
-                chunk, firstIndex: firstIndex, issuedAt: issuedAt, issuerFields: issuerFields)
+                chunk, firstIndex: firstIndex, issuedAt: issuedAt, issuerFields: issuerFields, actor: actor, at: time)
             pending.append(chunk)
             // 3. The events and rows of the chunk before, in order.
             if pending.count > 1 {
-                try writeChunk(pending.removeFirst(), firstIndex: firstIndex, in: tx, actor: actor, at: time, &records)
+                try writeChunk(pending.removeFirst(), firstIndex: firstIndex, in: tx, at: time, &records)
             }
         }
         for chunk in pending {
-            try writeChunk(chunk, firstIndex: firstIndex, in: tx, actor: actor, at: time, &records)
+            try writeChunk(chunk, firstIndex: firstIndex, in: tx, at: time, &records)
         }
         _ = try signCheckpoint(in: tx, key: issuer.logKey, at: time)
         return records
     }
 
-    /// Writes the `record.issued` events and the stored rows of a signed chunk.
+    /// Writes the `record.issued` events and the stored rows of a signed chunk, in order.
     private static func writeChunk(
-        _ chunk: IssuanceChunk, firstIndex: Int64, in tx: any StoreWriting, actor: String, at time: Date,
+        _ chunk: IssuanceChunk, firstIndex: Int64, in tx: any StoreWriting, at time: Date,
         _ records: inout [StoredRecord]
     ) throws(LetheError) {
         guard let future = chunk.signed else { return }
         let signed = try future.wait()
         for (position, draft) in chunk.sources.enumerated() {
             let offset = chunk.start + position
-            var payload: [String: JSONValue] = [
-                "serial": .string(chunk.serials[position]), "kind": .string(draft.kind),
-                "record_sha256": .string(signed[position].bodySHA256),
-                "signature_sha256": .string(signed[position].signatureSHA256),
-            ]
-            payload["job"] = draft.jobID.map(JSONValue.integer)
-            let event = try tx.append(
-                EventDraft(type: .recordIssued, assetTag: draft.assetTag, payload: .object(payload)), actor: actor,
-                at: time)
+            let event = signed[position].event
             guard event.seq == firstIndex + Int64(offset) + 1 else {
                 throw LetheError(
                     .internal, "the issuance event took log index \(event.seq - 1), not \(firstIndex + Int64(offset))")
             }
+            try tx.append(built: event)
             let record = StoredRecord(
                 serial: chunk.serials[position], kind: draft.kind, jobID: draft.jobID, assetTag: draft.assetTag,
                 issuedAt: time, body: signed[position].body, signature: signed[position].signature,

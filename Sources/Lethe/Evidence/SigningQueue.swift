@@ -32,7 +32,10 @@ final class SigningQueue: Sendable {
 
     /// Starts building, encoding and signing the chunk's records; the result is waited for
     /// with ``SignedChunk/wait()``.
-    func submit(_ chunk: IssuanceChunk, firstIndex: Int64, issuedAt: JSONValue, issuerFields: JSONValue) -> SignedChunk {
+    func submit(
+        _ chunk: IssuanceChunk, firstIndex: Int64, issuedAt: JSONValue, issuerFields: JSONValue, actor: String,
+        at time: Date
+    ) -> SignedChunk {
         let signed = SignedChunk()
         let signer = signer
         let threads = threads
@@ -53,9 +56,18 @@ final class SigningQueue: Sendable {
                         let body = try CanonicalJSON.encode(.object(fields))
                         let digest = Array(SHA256.hash(data: body))
                         let signature = try signer.sign(body, digest: digest)
-                        return SignedBody(
-                            body: body, signature: signature, bodySHA256: Hex.encode(digest),
-                            signatureSHA256: Hex.encode(SHA256.hash(data: signature)))
+                        // The record.issued event, encoded here too: the database thread only inserts it.
+                        var payload: [String: JSONValue] = [
+                            "serial": .string(serials[index]), "kind": .string(sources[index].kind),
+                            "record_sha256": .string(Hex.encode(digest)),
+                            "signature_sha256": .string(Hex.encode(SHA256.hash(data: signature))),
+                        ]
+                        payload["job"] = sources[index].jobID.map(JSONValue.integer)
+                        let event = try Event(
+                            seq: firstIndex + Int64(start + index) + 1, recordedAt: time, actor: actor,
+                            draft: EventDraft(
+                                type: .recordIssued, assetTag: sources[index].assetTag, payload: .object(payload)))
+                        return SignedBody(body: body, signature: signature, event: event)
                     }
                 })
         }
