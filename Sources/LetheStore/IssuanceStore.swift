@@ -10,4 +10,8 @@ public protocol IssuanceStoreReading {
     func eventBodies(type: EventType, assetTags: [String]) throws(LetheError) -> [String: [[UInt8]]]
     /// The evidence digests of these jobs, by job, each list in the order they were kept (one query).
     func evidence(jobIDs: [Int64]) throws(LetheError) -> [Int64: [EvidenceDigest]]
+    /// Gives the transaction a page cache large enough for `records` records, so that their
+    /// pages stay in memory until the commit writes each once (instead of spilling to the WAL
+    /// and being read back).
+    func prepareBulkIssuance(records: Int) throws(LetheError)
 }

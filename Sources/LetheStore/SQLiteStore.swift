@@ -31,13 +31,6 @@ public final class SQLiteStore: LetheStorage {
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(busyTimeout)
         configuration.label = "lethe"
-        configuration.prepareDatabase { db in
-            // Up to 64 MiB of page cache (SQLite's default is 2 MiB), taken only as pages are
-            // used: a large transaction (thousands of records issued at once) then keeps its
-            // dirty pages in memory until the commit writes each once, instead of spilling them
-            // to the WAL mid-transaction and reading them back.
-            try db.execute(sql: "PRAGMA cache_size = -65536")
-        }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
         } catch {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import LetheCore
 
 extension SQLiteTransaction: IssuanceStoreReading {
@@ -64,7 +65,74 @@ extension SQLiteTransaction: IssuanceStoreReading {
         return evidence
     }
 
+    func prepareBulkIssuance(records: Int) throws(LetheError) {
+        // About 3 KiB of pages per record (its row, its event, their indexes), up to 256 MiB,
+        // never below SQLite's 2 MiB default; back to the default when the connection is next opened.
+        let kibibytes = min(262_144, max(2_000, records * 3))
+        try guarded { try db.execute(sql: "PRAGMA cache_size = -\(kibibytes)") }
+    }
+
     private static func jsonArray(_ texts: [String]) throws(LetheError) -> String {
         String(decoding: try CanonicalJSON.encode(.array(texts.map(JSONValue.string))), as: UTF8.self)
+    }
+}
+
+extension SQLiteTransaction {
+    /// Runs one write statement, bound through the C API of GRDB's cached statement: no
+    /// `DatabaseValue` boxes and no `Data` copies of the blobs (the hot path of issuance).
+    func executeBound(_ sql: String, _ bind: (OpaquePointer) -> Void) throws(LetheError) {
+        let statement: Statement
+        do {
+            statement = try db.cachedStatement(sql: sql)
+        } catch {
+            throw SQLiteStore.map(error, path: "lethe.sqlite")
+        }
+        let handle = statement.sqliteStatement
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+        bind(handle)
+        let result = sqlite3_step(handle)
+        sqlite3_reset(handle)
+        guard result == SQLITE_DONE else {
+            let message = String(cString: sqlite3_errmsg(db.sqliteConnection))
+            throw SQLiteStore.map(
+                DatabaseError(
+                    resultCode: ResultCode(rawValue: sqlite3_extended_errcode(db.sqliteConnection)), message: message),
+                path: "lethe.sqlite")
+        }
+    }
+}
+
+/// Binding helpers; SQLite copies text and blobs bound as transient before the call returns.
+enum Bind {
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    static func text(_ handle: OpaquePointer, _ index: Int32, _ value: String?) {
+        guard var value else {
+            sqlite3_bind_null(handle, index)
+            return
+        }
+        _ = value.withUTF8 { sqlite3_bind_text(handle, index, $0.baseAddress, Int32($0.count), transient) }
+    }
+
+    static func blob(_ handle: OpaquePointer, _ index: Int32, _ value: [UInt8]?) {
+        guard let value else {
+            sqlite3_bind_null(handle, index)
+            return
+        }
+        // A zero-length blob needs a non-null pointer to be a blob and not NULL.
+        if value.isEmpty {
+            sqlite3_bind_zeroblob(handle, index, 0)
+            return
+        }
+        _ = value.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), transient) }
+    }
+
+    static func integer(_ handle: OpaquePointer, _ index: Int32, _ value: Int64?) {
+        guard let value else {
+            sqlite3_bind_null(handle, index)
+            return
+        }
+        sqlite3_bind_int64(handle, index, value)
     }
 }

@@ -169,7 +169,7 @@ struct SQLiteTransaction: StoreWriting {
     }
 
     /// RFC 3339 text of a date, remembered for the next call: an import stamps every row alike.
-    private func formatted(_ date: Date) -> String {
+    func formatted(_ date: Date) -> String {
         if let (last, text) = lastDate.value, last == date { return text }
         let text = RFC3339.format(date)
         lastDate.value = (date, text)
@@ -252,14 +252,17 @@ struct SQLiteTransaction: StoreWriting {
         // The event is entry seq − 1 of the evidence log: its leaf hash and the subtree hashes it
         // completes are written in this same transaction.
         let leafHash = logHasher.map { $0.leafHash(event.bytes) }
-        try guarded {
-            try db.cachedStatement(
-                sql:
-                    "INSERT INTO event (seq, recorded_at, actor, type, asset_tag, body, leaf_hash) VALUES (?, ?, ?, ?, ?, ?, ?)"
-            ).execute(arguments: [
-                event.seq, formatted(event.recordedAt), event.actor, event.type.rawValue, event.assetTag,
-                Data(event.bytes), leafHash.map { Data($0) },
-            ])
+        let recordedAt = formatted(event.recordedAt)
+        try executeBound(
+            "INSERT INTO event (seq, recorded_at, actor, type, asset_tag, body, leaf_hash) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        ) { handle in
+            Bind.integer(handle, 1, event.seq)
+            Bind.text(handle, 2, recordedAt)
+            Bind.text(handle, 3, event.actor)
+            Bind.text(handle, 4, event.type.rawValue)
+            Bind.text(handle, 5, event.assetTag)
+            Bind.blob(handle, 6, event.bytes)
+            Bind.blob(handle, 7, leafHash)
         }
         if let leafHash { try appendToLog(leafHash: leafHash, previousSize: previous) }
         lastSeq.value = event.seq

@@ -154,6 +154,7 @@ extension LetheApp {
             "log_origin": .string(issuer.logKey.name),
         ]
         let issuedAt = JSONValue.string(RFC3339.format(time))
+        if count > IssuanceChunk.size { try tx.prepareBulkIssuance(records: count) }
         let signing = SigningQueue(signer: signer)
         var pending: [IssuanceChunk] = []
         var records: [StoredRecord] = []
