@@ -7,62 +7,64 @@ extension SQLiteTransaction: IssuanceStoreReading {
     // The keys travel as one JSON array argument, expanded by json_each: one cached statement
     // whatever the chunk's size.
 
+    // Rows are decoded from the cursors, which read SQLite's columns directly.
+
     func assets(tags: [String]) throws(LetheError) -> [String: Asset] {
-        let rows = try guarded {
-            try Row.fetchAll(
+        let list = try Self.jsonArray(tags)
+        return try guarded {
+            var assets: [String: Asset] = [:]
+            assets.reserveCapacity(tags.count)
+            let rows = try Row.fetchCursor(
                 db.cachedStatement(
                     sql: "SELECT \(Self.assetColumns) FROM asset WHERE tag IN (SELECT value FROM json_each(?))"),
-                arguments: [try Self.jsonArray(tags)])
+                arguments: [list])
+            while let row = try rows.next() {
+                let asset = try Self.asset(from: row)
+                assets[asset.tag] = asset
+            }
+            return assets
         }
-        var assets: [String: Asset] = [:]
-        assets.reserveCapacity(rows.count)
-        for row in rows {
-            let asset = try guarded { try Self.asset(from: row) }
-            assets[asset.tag] = asset
-        }
-        return assets
     }
 
     func eventBodies(type: EventType, assetTags: [String]) throws(LetheError) -> [String: [[UInt8]]] {
-        let rows = try guarded {
-            try Row.fetchAll(
+        let list = try Self.jsonArray(assetTags)
+        return try guarded {
+            var bodies: [String: [[UInt8]]] = [:]
+            let rows = try Row.fetchCursor(
                 db.cachedStatement(
                     sql: """
                         SELECT asset_tag, body FROM event
                         WHERE type = ? AND asset_tag IN (SELECT value FROM json_each(?)) ORDER BY seq
                         """),
-                arguments: [type.rawValue, try Self.jsonArray(assetTags)])
+                arguments: [type.rawValue, list])
+            while let row = try rows.next() {
+                let tag: String = row[0]
+                let body = try row.withUnsafeData(atIndex: 1) { data in data.map { [UInt8]($0) } ?? [] }
+                bodies[tag, default: []].append(body)
+            }
+            return bodies
         }
-        var bodies: [String: [[UInt8]]] = [:]
-        for row in rows {
-            let tag: String = row[0]
-            let body: Data = row[1]
-            bodies[tag, default: []].append([UInt8](body))
-        }
-        return bodies
     }
 
     func evidence(jobIDs: [Int64]) throws(LetheError) -> [Int64: [EvidenceDigest]] {
         let list = "[" + jobIDs.map(String.init).joined(separator: ",") + "]"
-        let rows = try jobGuarded {
-            try Row.fetchAll(
+        return try jobGuarded {
+            var evidence: [Int64: [EvidenceDigest]] = [:]
+            let rows = try Row.fetchCursor(
                 db.cachedStatement(
                     sql: """
                         SELECT job_id, purpose, file_name, sha256, size_bytes, recorded_at FROM job_evidence
                         WHERE job_id IN (SELECT value FROM json_each(?)) ORDER BY id
                         """),
                 arguments: [list])
-        }
-        var evidence: [Int64: [EvidenceDigest]] = [:]
-        for row in rows {
-            let digest = try jobGuarded {
-                EvidenceDigest(
+            while let row = try rows.next() {
+                let digest = EvidenceDigest(
                     jobID: row[0], purpose: try Self.word(row[1]), fileName: row[2], sha256: row[3], sizeBytes: row[4],
                     recordedAt: try RFC3339.parse(row[5]))
+                evidence[digest.jobID, default: []].append(digest)
             }
-            evidence[digest.jobID, default: []].append(digest)
+            return evidence
         }
-        return evidence
     }
 
     func prepareBulkIssuance(records: Int) throws(LetheError) {

@@ -48,7 +48,14 @@ extension SQLiteTransaction {
         }
         let finalSQL = sql
         let finalArguments = arguments
-        return try jobGuarded { try Row.fetchAll(db, sql: finalSQL, arguments: finalArguments).map(Self.job(from:)) }
+        return try jobGuarded {
+            // Decoded from the cursor's rows, which read SQLite's columns directly (fetchAll's
+            // copied rows box every value first).
+            var jobs: [DisposalJob] = []
+            let rows = try Row.fetchCursor(db, sql: finalSQL, arguments: finalArguments)
+            while let row = try rows.next() { jobs.append(try Self.job(from: row)) }
+            return jobs
+        }
     }
 
     func openJob(assetTag: String) throws(LetheError) -> DisposalJob? {
