@@ -26,7 +26,7 @@ final class SigningQueue: Sendable {
     private let queue = DispatchQueue(label: "lethe.record-signing")
     /// Threads per chunk: one per core. The database thread is one more, but it waits for a
     /// chunk's signatures often enough that leaving a core to it would leave that core idle.
-    private let threads = Int(ProcessInfo.processInfo.environment["LETHE_SIGN_THREADS"] ?? "") ?? ProcessInfo.processInfo.activeProcessorCount
+    private let threads = ProcessInfo.processInfo.activeProcessorCount
 
     init(signer: RecordSigner) { self.signer = signer }
 
