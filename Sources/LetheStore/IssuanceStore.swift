@@ -3,6 +3,10 @@ import LetheCore
 /// Set-based reads for issuing many records at once: one query per kind of row for a whole
 /// chunk of jobs instead of one per job.
 public protocol IssuanceStoreReading {
+    /// The numbers of the jobs in `state`, smallest first (one indexed query, no rows decoded).
+    func jobIDs(state: JobState) throws(LetheError) -> [Int64]
+    /// The jobs with these numbers, in the order given; numbers not stored are absent (one query).
+    func jobs(ids: [Int64]) throws(LetheError) -> [DisposalJob]
     /// The assets with these tags, by tag; tags not registered are absent (one query).
     func assets(tags: [String]) throws(LetheError) -> [String: Asset]
     /// The stored bytes of the events of `type` about these assets, by asset tag, each list in

@@ -9,6 +9,31 @@ extension SQLiteTransaction: IssuanceStoreReading {
 
     // Rows are decoded from the cursors, which read SQLite's columns directly.
 
+    func jobIDs(state: JobState) throws(LetheError) -> [Int64] {
+        try guarded {
+            try Int64.fetchAll(
+                db.cachedStatement(sql: "SELECT id FROM job WHERE state = ? ORDER BY id"), arguments: [state.rawValue])
+        }
+    }
+
+    func jobs(ids: [Int64]) throws(LetheError) -> [DisposalJob] {
+        let list = "[" + ids.map(String.init).joined(separator: ",") + "]"
+        let found = try jobGuarded {
+            var jobs: [Int64: DisposalJob] = [:]
+            jobs.reserveCapacity(ids.count)
+            let rows = try Row.fetchCursor(
+                db.cachedStatement(
+                    sql: "SELECT \(Self.jobColumns) FROM job WHERE id IN (SELECT value FROM json_each(?))"),
+                arguments: [list])
+            while let row = try rows.next() {
+                let job = try Self.job(from: row)
+                jobs[job.id] = job
+            }
+            return jobs
+        }
+        return ids.compactMap { found[$0] }
+    }
+
     func assets(tags: [String]) throws(LetheError) -> [String: Asset] {
         let list = try Self.jsonArray(tags)
         return try guarded {

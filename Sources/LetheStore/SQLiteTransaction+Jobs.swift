@@ -3,7 +3,7 @@ import GRDB
 import LetheCore
 
 extension SQLiteTransaction {
-    private static let jobColumns = """
+    static let jobColumns = """
         id, asset_tag, state, method, techniques, verification_mode, sample_rate_percent, sample_minimum,
         second_person, separation_of_duties, due_at, policy_version, requested_by, approved_by, executed_by,
         executed_at, technique, tool, tool_version, verified_by, verified_at, reason, created_at, updated_at
@@ -197,7 +197,7 @@ extension SQLiteTransaction {
         try text.map { (text) throws in try RFC3339.parse(text) }
     }
 
-    private static func job(from row: Row) throws -> DisposalJob {
+    static func job(from row: Row) throws -> DisposalJob {
         let techniques: String = row[4]
         let plan = JobPlan(
             method: try word(row[3]),

@@ -156,15 +156,17 @@ extension LetheApp {
         let time = now
         return try store.write { (tx) throws(LetheError) in
             let certified = try tx.jobsWithValidRecords(kind: "disposal")
-            let jobs = try tx.jobs(JobQuery(states: [.verified])).sorted(by: { $0.id < $1.id }).filter {
-                !certified.contains($0.id)
-            }
+            let ids = try tx.jobIDs(state: .verified).filter { !certified.contains($0) }
             // The rows of each chunk are read while the chunk before is signed (see issueRecords).
             return try Self.issueRecords(
-                count: jobs.count,
+                count: ids.count,
                 sources: { (range) throws(LetheError) in
-                    try Self.disposalRecordSources(
-                        jobs: jobs[range], details: details, organization: issuer.organization, settings: settings,
+                    let jobs = try tx.jobs(ids: Array(ids[range]))
+                    guard jobs.count == range.count else {
+                        throw LetheError(.internal, "a verified job disappeared while its record was being issued")
+                    }
+                    return try Self.disposalRecordSources(
+                        jobs: jobs[...], details: details, organization: issuer.organization, settings: settings,
                         in: tx)
                 }, issuer: issuer, in: tx, actor: actor, at: time, chunkSize: chunkSize)
         }
