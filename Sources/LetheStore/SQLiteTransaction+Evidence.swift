@@ -237,7 +237,8 @@ extension SQLiteTransaction {
 
     func insert(_ record: StoredRecord) throws(LetheError) {
         let issuedAt = formatted(record.issuedAt)
-        try executeBound("INSERT INTO signed_record (\(Self.recordColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)") { handle in
+        try executeBound("INSERT INTO signed_record (\(Self.recordColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)") {
+            handle in
             Bind.text(handle, 1, record.serial)
             Bind.text(handle, 2, record.kind)
             Bind.integer(handle, 3, record.jobID)

@@ -243,7 +243,8 @@ struct SQLiteTransaction: StoreWriting {
         let previous: Int64
         if let cached = lastSeq.value { previous = cached } else { previous = try eventCount() }
         guard event.seq == previous + 1 else {
-            throw LetheError(.internal, "event \(event.seq) was built for another place in the log than \(previous + 1)")
+            throw LetheError(
+                .internal, "event \(event.seq) was built for another place in the log than \(previous + 1)")
         }
         try insert(event, previous: previous)
     }

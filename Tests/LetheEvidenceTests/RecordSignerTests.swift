@@ -65,7 +65,8 @@ private func signatureValue(_ der: [UInt8]) throws -> [UInt8] {
             messageDigest: Array(SHA256.hash(data: message)), signature: try signatureValue(reference))
         #expect(rebuilt == reference)
         // And a different digest gives different bytes (the comparison can fail).
-        let other = signer.assemble(messageDigest: [UInt8](repeating: 7, count: 32), signature: try signatureValue(reference))
+        let other = signer.assemble(
+            messageDigest: [UInt8](repeating: 7, count: 32), signature: try signatureValue(reference))
         #expect(other != reference)
         #expect(other?.count == reference.count)
     }

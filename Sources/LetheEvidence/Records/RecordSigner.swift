@@ -181,17 +181,24 @@ public struct RecordSigner: Sendable {
     /// The template of `reference`, a `CMS.sign` signature over the empty message.
     private static func template(from reference: [UInt8], key: P256.Signing.PrivateKey) throws -> Template {
         let contentInfo = try children(DER.parse(reference))
-        guard contentInfo.count == 2 else { throw TemplateError(description: "ContentInfo has \(contentInfo.count) fields") }
+        guard contentInfo.count == 2 else {
+            throw TemplateError(description: "ContentInfo has \(contentInfo.count) fields")
+        }
         guard let signedDataNode = try children(contentInfo[1]).first else {
             throw TemplateError(description: "ContentInfo has no content")
         }
         let signedData = try children(signedDataNode)
-        guard signedData.count == 5 else { throw TemplateError(description: "SignedData has \(signedData.count) fields") }
+        guard signedData.count == 5 else {
+            throw TemplateError(description: "SignedData has \(signedData.count) fields")
+        }
         let signerInfos = try children(signedData[4])
         guard signerInfos.count == 1 else { throw TemplateError(description: "\(signerInfos.count) signer infos") }
         let signer = try children(signerInfos[0])
         guard signer.count == 6, signer[3].identifier == ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)
-        else { throw TemplateError(description: "the SignerInfo is not version, sid, digest, attributes, algorithm, signature") }
+        else {
+            throw TemplateError(
+                description: "the SignerInfo is not version, sid, digest, attributes, algorithm, signature")
+        }
         let emptyDigest = Array(SHA256.hash(data: [UInt8]()))
         let messageDigestOID: [UInt8] = [0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x04]
         var fixed: [[UInt8]] = []
