@@ -135,9 +135,10 @@ extension LetheApp {
     /// Issues `count` records whose sources `sources(range)` gives, chunk by chunk (read from
     /// `tx` on this thread, in order), in one transaction with one checkpoint at the end.
     ///
-    /// A pipeline over chunks of records: while other threads encode and sign chunk k, this
-    /// thread reads the drafts of chunk k + 1 and then writes the events and rows of chunk k − 1;
-    /// every record is still signed on its own, logged by its own event and stored verbatim.
+    /// A pipeline over chunks of records: while other threads build, encode and sign chunk k,
+    /// this thread reads the rows of chunk k + 1, hands it over, then writes chunk k's events and
+    /// rows while chunk k + 1 is signed. Every record is still signed on its own, logged by its
+    /// own event and stored verbatim, in order, in this one transaction.
     static func issueRecords(
         count: Int, sources: (Range<Int>) throws(LetheError) -> [RecordSource], issuer: RecordIssuer,
         in tx: any StoreWriting, actor: String, at time: Date, chunkSize: Int = IssuanceChunk.size
