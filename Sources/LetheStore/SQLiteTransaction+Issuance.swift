@@ -93,9 +93,10 @@ extension SQLiteTransaction: IssuanceStoreReading {
     }
 
     func prepareBulkIssuance(records: Int) throws(LetheError) {
-        // About 3 KiB of pages per record (its row, its event, their indexes), up to 256 MiB,
-        // never below SQLite's 2 MiB default; back to the default when the connection is next opened.
-        let kibibytes = min(262_144, max(2_000, records * 3))
+        // About 4 KiB of pages per record (its row fills most of a page; its event, the indexes),
+        // up to 128 MiB (a larger batch spills some pages early), never below SQLite's 2 MiB
+        // default; back to the default when the connection is next opened.
+        let kibibytes = min(131_072, max(2_000, records * 4))
         try guarded { try db.execute(sql: "PRAGMA cache_size = -\(kibibytes)") }
     }
 
