@@ -236,14 +236,17 @@ extension SQLiteTransaction {
     }
 
     func insert(_ record: StoredRecord) throws(LetheError) {
-        try guarded {
-            try db.cachedStatement(
-                sql: "INSERT INTO signed_record (\(Self.recordColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-            ).execute(
-                arguments: [
-                    record.serial, record.kind, record.jobID, record.assetTag, RFC3339.format(record.issuedAt),
-                    Data(record.body), Data(record.signature), record.eventSeq,
-                ])
+        let issuedAt = formatted(record.issuedAt)
+        try executeBound("INSERT INTO signed_record (\(Self.recordColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)") {
+            handle in
+            Bind.text(handle, 1, record.serial)
+            Bind.text(handle, 2, record.kind)
+            Bind.integer(handle, 3, record.jobID)
+            Bind.text(handle, 4, record.assetTag)
+            Bind.text(handle, 5, issuedAt)
+            Bind.blob(handle, 6, record.body)
+            Bind.blob(handle, 7, record.signature)
+            Bind.integer(handle, 8, record.eventSeq)
         }
     }
 

@@ -3,7 +3,7 @@ import GRDB
 import LetheCore
 
 extension SQLiteTransaction {
-    private static let jobColumns = """
+    static let jobColumns = """
         id, asset_tag, state, method, techniques, verification_mode, sample_rate_percent, sample_minimum,
         second_person, separation_of_duties, due_at, policy_version, requested_by, approved_by, executed_by,
         executed_at, technique, tool, tool_version, verified_by, verified_at, reason, created_at, updated_at
@@ -48,7 +48,14 @@ extension SQLiteTransaction {
         }
         let finalSQL = sql
         let finalArguments = arguments
-        return try jobGuarded { try Row.fetchAll(db, sql: finalSQL, arguments: finalArguments).map(Self.job(from:)) }
+        return try jobGuarded {
+            // Decoded from the cursor's rows, which read SQLite's columns directly (fetchAll's
+            // copied rows box every value first).
+            var jobs: [DisposalJob] = []
+            let rows = try Row.fetchCursor(db, sql: finalSQL, arguments: finalArguments)
+            while let row = try rows.next() { jobs.append(try Self.job(from: row)) }
+            return jobs
+        }
     }
 
     func openJob(assetTag: String) throws(LetheError) -> DisposalJob? {
@@ -179,7 +186,7 @@ extension SQLiteTransaction {
         return arguments
     }
 
-    private static func word<V: LetheVocabulary>(_ text: String) throws -> V {
+    static func word<V: LetheVocabulary>(_ text: String) throws -> V {
         guard let value = V(rawValue: text) else {
             throw LetheError(.internal, "stored \(V.fieldName) '\(text)' is not known to this version of Lethe")
         }
@@ -190,7 +197,7 @@ extension SQLiteTransaction {
         try text.map { (text) throws in try RFC3339.parse(text) }
     }
 
-    private static func job(from row: Row) throws -> DisposalJob {
+    static func job(from row: Row) throws -> DisposalJob {
         let techniques: String = row[4]
         let plan = JobPlan(
             method: try word(row[3]),
@@ -207,7 +214,7 @@ extension SQLiteTransaction {
     }
 
     /// Runs GRDB work, turning its errors into Lethe's.
-    private func jobGuarded<T>(_ work: () throws -> T) throws(LetheError) -> T {
+    func jobGuarded<T>(_ work: () throws -> T) throws(LetheError) -> T {
         do {
             return try work()
         } catch {

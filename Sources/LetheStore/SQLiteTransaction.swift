@@ -25,7 +25,7 @@ struct SQLiteTransaction: StoreWriting {
         self.logHasher = logHasher
     }
 
-    private static let assetColumns = """
+    static let assetColumns = """
         tag, serial, make, model, media_type, capacity_bytes, location, custodian, classification, encryption,
         parent_tag, notes, state, destination, registered_at, updated_at
         """
@@ -169,7 +169,7 @@ struct SQLiteTransaction: StoreWriting {
     }
 
     /// RFC 3339 text of a date, remembered for the next call: an import stamps every row alike.
-    private func formatted(_ date: Date) -> String {
+    func formatted(_ date: Date) -> String {
         if let (last, text) = lastDate.value, last == date { return text }
         let text = RFC3339.format(date)
         lastDate.value = (date, text)
@@ -234,23 +234,39 @@ struct SQLiteTransaction: StoreWriting {
     func append(_ draft: EventDraft, actor: String, at time: Date) throws(LetheError) -> Event {
         let previous: Int64
         if let cached = lastSeq.value { previous = cached } else { previous = try eventCount() }
-        let seq = previous + 1
-        let event = try Event(seq: seq, recordedAt: time, actor: actor, draft: draft)
+        let event = try Event(seq: previous + 1, recordedAt: time, actor: actor, draft: draft)
+        try insert(event, previous: previous)
+        return event
+    }
+
+    func append(built event: Event) throws(LetheError) {
+        let previous: Int64
+        if let cached = lastSeq.value { previous = cached } else { previous = try eventCount() }
+        guard event.seq == previous + 1 else {
+            throw LetheError(
+                .internal, "event \(event.seq) was built for another place in the log than \(previous + 1)")
+        }
+        try insert(event, previous: previous)
+    }
+
+    private func insert(_ event: Event, previous: Int64) throws(LetheError) {
         // The event is entry seq − 1 of the evidence log: its leaf hash and the subtree hashes it
         // completes are written in this same transaction.
         let leafHash = logHasher.map { $0.leafHash(event.bytes) }
-        try guarded {
-            try db.cachedStatement(
-                sql:
-                    "INSERT INTO event (seq, recorded_at, actor, type, asset_tag, body, leaf_hash) VALUES (?, ?, ?, ?, ?, ?, ?)"
-            ).execute(arguments: [
-                seq, formatted(event.recordedAt), actor, draft.type.rawValue, draft.assetTag, Data(event.bytes),
-                leafHash.map { Data($0) },
-            ])
+        let recordedAt = formatted(event.recordedAt)
+        try executeBound(
+            "INSERT INTO event (seq, recorded_at, actor, type, asset_tag, body, leaf_hash) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        ) { handle in
+            Bind.integer(handle, 1, event.seq)
+            Bind.text(handle, 2, recordedAt)
+            Bind.text(handle, 3, event.actor)
+            Bind.text(handle, 4, event.type.rawValue)
+            Bind.text(handle, 5, event.assetTag)
+            Bind.blob(handle, 6, event.bytes)
+            Bind.blob(handle, 7, leafHash)
         }
         if let leafHash { try appendToLog(leafHash: leafHash, previousSize: previous) }
-        lastSeq.value = seq
-        return event
+        lastSeq.value = event.seq
     }
 
     func registrationMark() throws(LetheError) -> Int64 {
@@ -313,7 +329,7 @@ struct SQLiteTransaction: StoreWriting {
         ]
     }
 
-    private static func asset(from row: Row) throws -> Asset {
+    static func asset(from row: Row) throws -> Asset {
         func word<V: LetheVocabulary>(_ index: Int, _ type: V.Type) throws -> V {
             let text: String = row[index]
             guard let value = V(rawValue: text) else {

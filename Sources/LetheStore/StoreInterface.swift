@@ -48,7 +48,9 @@ public struct PendingParent: Sendable, Hashable {
 }
 
 /// Reads inside one consistent snapshot of the store.
-public protocol StoreReading: JobStoreReading, EvidenceStoreReading, SanitizeRunReading, ErasureStoreReading {
+public protocol StoreReading: JobStoreReading, EvidenceStoreReading, SanitizeRunReading, ErasureStoreReading,
+    IssuanceStoreReading
+{
     /// The asset with this tag, or nil.
     func asset(tag: String) throws(LetheError) -> Asset?
     /// The assets matching a query, ordered by tag.
@@ -91,6 +93,9 @@ public protocol StoreWriting: StoreReading, JobStoreWriting, EvidenceStoreWritin
     /// Appends an event to the log, numbered after the newest, and returns it.
     @discardableResult
     func append(_ draft: EventDraft, actor: String, at time: Date) throws(LetheError) -> Event
+    /// Appends an event whose bytes were encoded beforehand (off the database's thread); its
+    /// `seq` must be the next one, or nothing is written and the error is `internal`.
+    func append(built event: Event) throws(LetheError)
     /// An opaque mark: ``registeredSince(_:tag:)`` tells whether an asset was stored after it.
     func registrationMark() throws(LetheError) -> Int64
     /// Whether the asset with this tag was stored after `mark` was taken.

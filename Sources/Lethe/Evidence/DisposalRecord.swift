@@ -143,19 +143,32 @@ extension LetheApp {
     public func issuePendingDisposalRecords(
         details: DisposalRecordDetails = DisposalRecordDetails(), actor: String
     ) throws(LetheError) -> [StoredRecord] {
+        try issuePendingDisposalRecords(details: details, actor: actor, chunkSize: IssuanceChunk.size)
+    }
+
+    /// ``issuePendingDisposalRecords(details:actor:)`` in chunks of `chunkSize` records (the
+    /// tests use small ones).
+    func issuePendingDisposalRecords(
+        details: DisposalRecordDetails, actor: String, chunkSize: Int
+    ) throws(LetheError) -> [StoredRecord] {
         let actor = try ActorName.validate(actor)
         let issuer = try recordIssuer()
         let time = now
         return try store.write { (tx) throws(LetheError) in
-            var drafts: [RecordDraft] = []
             let certified = try tx.jobsWithValidRecords(kind: "disposal")
-            for job in try tx.jobs(JobQuery(states: [.verified])).sorted(by: { $0.id < $1.id })
-            where !certified.contains(job.id) {
-                drafts.append(
-                    try Self.disposalRecordDraft(
-                        job: job, details: details, organization: issuer.organization, settings: settings, in: tx))
-            }
-            return try Self.issueRecords(drafts, issuer: issuer, in: tx, actor: actor, at: time)
+            let ids = try tx.jobIDs(state: .verified).filter { !certified.contains($0) }
+            // The rows of each chunk are read while the chunk before is signed (see issueRecords).
+            return try Self.issueRecords(
+                count: ids.count,
+                sources: { (range) throws(LetheError) in
+                    let jobs = try tx.jobs(ids: Array(ids[range]))
+                    guard jobs.count == range.count else {
+                        throw LetheError(.internal, "a verified job disappeared while its record was being issued")
+                    }
+                    return try Self.disposalRecordSources(
+                        jobs: jobs[...], details: details, organization: issuer.organization, settings: settings,
+                        in: tx)
+                }, issuer: issuer, in: tx, actor: actor, at: time, chunkSize: chunkSize)
         }
     }
 
@@ -171,6 +184,41 @@ extension LetheApp {
         let draft = try disposalRecordDraft(
             job: job, details: details, organization: issuer.organization, settings: settings, in: tx)
         return try issueRecord(draft, issuer: issuer, in: tx, actor: actor, at: time)
+    }
+
+    /// The sources of verified jobs' disposal records: their assets, `job.verified` events and
+    /// evidence read in three queries; each record's fields are built later, on a signing thread.
+    static func disposalRecordSources(
+        jobs: ArraySlice<DisposalJob>, details: DisposalRecordDetails, organization: String, settings: Settings,
+        in tx: any StoreReading
+    ) throws(LetheError) -> [RecordSource] {
+        let tags = jobs.map(\.assetTag)
+        let assets = try tx.assets(tags: tags)
+        let events = try tx.eventBodies(type: .jobVerified, assetTags: tags)
+        let evidence = try tx.evidence(jobIDs: jobs.map(\.id))
+        return try jobs.map { (job) throws(LetheError) in
+            guard job.state == .verified else {
+                throw LetheError(
+                    .illegalTransition,
+                    "job \(job.id) is \(job.state.rawValue); a disposal record is issued only for a verified job")
+            }
+            guard let asset = assets[job.assetTag] else {
+                throw LetheError(.notFound, "asset \(job.assetTag) is not registered; see 'lethe asset list'")
+            }
+            let bodies = events[job.assetTag] ?? []
+            let digests = evidence[job.id] ?? []
+            return RecordSource(kind: "disposal", jobID: job.id, assetTag: job.assetTag) { () throws(LetheError) in
+                // The newest job.verified event of this job.
+                for body in bodies.reversed() {
+                    let event = try Event(storedBytes: body)
+                    guard event.payload["job"]?.integerValue == job.id else { continue }
+                    return DisposalRecordFields.fields(
+                        job: job, asset: asset, evidence: digests, verification: event, details: details,
+                        settings: settings, organization: organization)
+                }
+                throw LetheError(.internal, "job \(job.id) is verified but its job.verified event is missing")
+            }
+        }
     }
 
     /// The draft of a verified job's disposal record; refused when the job is not verified.

@@ -33,12 +33,39 @@ public struct RecordDraft: Sendable {
     }
 }
 
-/// A record's canonical bytes, its signature, and their digests.
+/// A record as issuance reads it on the database's thread: what its event and row need, and a
+/// function that builds its fields, called on a signing thread.
+struct RecordSource: Sendable {
+    var kind: String
+    var jobID: Int64?
+    var assetTag: String?
+    var fields: @Sendable () throws(LetheError) -> [String: JSONValue]
+
+    init(_ draft: RecordDraft) {
+        kind = draft.kind
+        jobID = draft.jobID
+        assetTag = draft.assetTag
+        let fields = draft.fields
+        self.fields = { fields }
+    }
+
+    init(
+        kind: String, jobID: Int64?, assetTag: String?,
+        fields: @escaping @Sendable () throws(LetheError) -> [String: JSONValue]
+    ) {
+        self.kind = kind
+        self.jobID = jobID
+        self.assetTag = assetTag
+        self.fields = fields
+    }
+}
+
+/// A record's canonical bytes, its signature, and its `record.issued` event (which names the
+/// SHA-256 of both).
 struct SignedBody: Sendable {
     var body: [UInt8]
     var signature: [UInt8]
-    var bodySHA256: String
-    var signatureSHA256: String
+    var event: Event
 }
 
 /// What signing needs: the issuer identity, the log key, the organisation and serial prefix.
@@ -96,12 +123,29 @@ extension LetheApp {
     }
 
     /// Issues several records in one transaction: serials and log indexes in order, the signatures
-    /// computed on every core, one `record.issued` event per record, one checkpoint at the end.
+    /// computed on other threads, one `record.issued` event per record, one checkpoint at the end.
     static func issueRecords(
         _ drafts: [RecordDraft], issuer: RecordIssuer, in tx: any StoreWriting, actor: String, at time: Date
     ) throws(LetheError) -> [StoredRecord] {
-        guard !drafts.isEmpty else { return [] }
+        try issueRecords(
+            count: drafts.count, sources: { drafts[$0].map(RecordSource.init) }, issuer: issuer, in: tx, actor: actor,
+            at: time)
+    }
+
+    /// Issues `count` records whose sources `sources(range)` gives, chunk by chunk (read from
+    /// `tx` on this thread, in order), in one transaction with one checkpoint at the end.
+    ///
+    /// A pipeline over chunks of records: while other threads build, encode and sign chunk k,
+    /// this thread reads the rows of chunk k + 1, hands it over, then writes chunk k's events and
+    /// rows while chunk k + 1 is signed. Every record is still signed on its own, logged by its
+    /// own event and stored verbatim, in order, in this one transaction.
+    static func issueRecords(
+        count: Int, sources: (Range<Int>) throws(LetheError) -> [RecordSource], issuer: RecordIssuer,
+        in tx: any StoreWriting, actor: String, at time: Date, chunkSize: Int = IssuanceChunk.size
+    ) throws(LetheError) -> [StoredRecord] {
+        guard count > 0 else { return [] }
         try issuer.identity.checkValidity(at: time)
+        let signer = try RecordSigner(identity: issuer.identity, at: time, useTemplate: count > 2)
         let serialStem = Self.serialStem(issuer, time)
         let firstNumber = try tx.countRecords(serialPrefix: serialStem) + 1
         let firstIndex = try tx.eventCount()
@@ -111,56 +155,61 @@ extension LetheApp {
             "log_origin": .string(issuer.logKey.name),
         ]
         let issuedAt = JSONValue.string(RFC3339.format(time))
-        // 1. The fields; each record names the log index its issuance event will take.
-        var serials: [String] = []
-        var contents: [JSONValue] = []
-        for (offset, draft) in drafts.enumerated() {
-            let number = String(firstNumber + offset)
-            let serial = serialStem + String(repeating: "0", count: max(0, 6 - number.count)) + number
-            var fields = draft.fields
-            fields["format"] = .string("lethe.record/1")
-            fields["record_type"] = .string(draft.kind)
-            fields["serial"] = .string(serial)
-            fields["issued_at"] = issuedAt
-            fields["log_index"] = .integer(firstIndex + Int64(offset))
-            fields["issuer"] = issuerFields
-            serials.append(serial)
-            contents.append(.object(fields))
-        }
-        // 2. Canonical bytes, signatures and digests, on every core (no database, no shared state).
-        let unsigned = contents
-        let signed = try ParallelMap.map(count: unsigned.count) { (index) throws(LetheError) in
-            let body = try CanonicalJSON.encode(unsigned[index])
-            let signature = try RecordSignature.sign(body, identity: issuer.identity, at: time)
-            return SignedBody(
-                body: body, signature: signature, bodySHA256: Hex.encode(SHA256.hash(data: body)),
-                signatureSHA256: Hex.encode(SHA256.hash(data: signature)))
-        }
-        // 3. The events and rows, in order.
+        if count > IssuanceChunk.size { try tx.prepareBulkIssuance(records: count) }
+        let signing = SigningQueue(signer: signer)
+        var pending: [IssuanceChunk] = []
         var records: [StoredRecord] = []
-        records.reserveCapacity(drafts.count)
-        for (offset, draft) in drafts.enumerated() {
-            var payload: [String: JSONValue] = [
-                "serial": .string(serials[offset]), "kind": .string(draft.kind),
-                "record_sha256": .string(signed[offset].bodySHA256),
-                "signature_sha256": .string(signed[offset].signatureSHA256),
-            ]
-            payload["job"] = draft.jobID.map(JSONValue.integer)
-            let event = try tx.append(
-                EventDraft(type: .recordIssued, assetTag: draft.assetTag, payload: .object(payload)), actor: actor,
-                at: time)
+        records.reserveCapacity(count)
+        for chunkStart in stride(from: 0, to: count, by: max(1, chunkSize)) {
+            // 1. The sources of this chunk and their serials; each record names the log index its
+            // issuance event will take.
+            let range = chunkStart..<min(count, chunkStart + max(1, chunkSize))
+            var chunk = IssuanceChunk(start: chunkStart, sources: try sources(range))
+            guard chunk.sources.count == range.count else {
+                throw LetheError(.internal, "issuance read \(chunk.sources.count) records for \(range.count) jobs")
+            }
+            for offset in range {
+                let number = String(firstNumber + offset)
+                chunk.serials.append(serialStem + String(repeating: "0", count: max(0, 6 - number.count)) + number)
+            }
+            // 2. Fields, canonical bytes, signatures and digests on other threads (no database).
+            chunk.signed = signing.submit(
+                chunk, firstIndex: firstIndex, issuedAt: issuedAt, issuerFields: issuerFields, actor: actor, at: time)
+            pending.append(chunk)
+            // 3. The events and rows of the chunk before, in order.
+            if pending.count > 1 {
+                try writeChunk(pending.removeFirst(), firstIndex: firstIndex, in: tx, at: time, &records)
+            }
+        }
+        for chunk in pending {
+            try writeChunk(chunk, firstIndex: firstIndex, in: tx, at: time, &records)
+        }
+        _ = try signCheckpoint(in: tx, key: issuer.logKey, at: time)
+        return records
+    }
+
+    /// Writes the `record.issued` events and the stored rows of a signed chunk, in order.
+    private static func writeChunk(
+        _ chunk: IssuanceChunk, firstIndex: Int64, in tx: any StoreWriting, at time: Date,
+        _ records: inout [StoredRecord]
+    ) throws(LetheError) {
+        guard let future = chunk.signed else { return }
+        let signed = try future.wait()
+        for (position, draft) in chunk.sources.enumerated() {
+            let offset = chunk.start + position
+            let event = signed[position].event
             guard event.seq == firstIndex + Int64(offset) + 1 else {
                 throw LetheError(
                     .internal, "the issuance event took log index \(event.seq - 1), not \(firstIndex + Int64(offset))")
             }
+            try tx.append(built: event)
             let record = StoredRecord(
-                serial: serials[offset], kind: draft.kind, jobID: draft.jobID, assetTag: draft.assetTag,
-                issuedAt: time, body: signed[offset].body, signature: signed[offset].signature, eventSeq: event.seq)
+                serial: chunk.serials[position], kind: draft.kind, jobID: draft.jobID, assetTag: draft.assetTag,
+                issuedAt: time, body: signed[position].body, signature: signed[position].signature,
+                eventSeq: event.seq)
             try tx.insert(record)
             records.append(record)
         }
-        _ = try signCheckpoint(in: tx, key: issuer.logKey, at: time)
-        return records
     }
 
     /// Revokes a record (a later verification failed, it was issued in error): a `record.revoked`

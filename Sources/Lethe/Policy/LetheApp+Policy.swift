@@ -51,9 +51,14 @@ extension LetheApp {
     }
 
     static func hex(_ digest: some Sequence<UInt8>) -> String {
-        digest.map { byte in
-            let text = String(byte, radix: 16)
-            return byte < 16 ? "0" + text : text
-        }.joined()
+        var out: [UInt8] = []
+        out.reserveCapacity(max(64, digest.underestimatedCount * 2))
+        for byte in digest {
+            out.append(hexAlphabet[Int(byte >> 4)])
+            out.append(hexAlphabet[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
+
+    private static let hexAlphabet: [UInt8] = Array("0123456789abcdef".utf8)
 }

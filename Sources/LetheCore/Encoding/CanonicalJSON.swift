@@ -71,7 +71,17 @@ public enum CanonicalJSON {
     /// the same order whenever no key holds a character at or above U+E000 (where UTF-16's surrogates
     /// sort differently), which is every key Lethe writes; the byte comparison is much cheaper.
     private static func sortedMembers(_ members: [String: JSONValue]) -> [(key: String, value: JSONValue)] {
-        let byBytes = members.keys.allSatisfy { key in key.utf8.allSatisfy { $0 < 0xEE } }
+        var ascii = true
+        let byBytes = members.keys.allSatisfy { key in
+            key.utf8.allSatisfy { byte in
+                if byte >= 0x80 { ascii = false }
+                return byte < 0xEE
+            }
+        }
+        if ascii {
+            // For ASCII text String's own order is the byte order, and it compares the bytes at once.
+            return members.sorted { $0.key < $1.key }
+        }
         if byBytes {
             return members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
         }

@@ -46,9 +46,10 @@ public enum RFC3339 {
     /// Parses `YYYY-MM-DD` (midnight UTC) or an RFC 3339 date-time with `Z` or an offset;
     /// fractions of a second are dropped.
     public static func parse(_ text: String, field: String = "date") throws(LetheError) -> Date {
-        let bad = LetheError(
-            .invalidInput,
-            "\(field) '\(text)' is not a date; write 2026-11-22 or 2026-11-22T09:30:00Z")
+        // Built only when needed: the message costs more than parsing a good date.
+        var bad: LetheError {
+            LetheError(.invalidInput, "\(field) '\(text)' is not a date; write 2026-11-22 or 2026-11-22T09:30:00Z")
+        }
         let bytes = Array(text.trimmed.utf8)
         func number(_ start: Int, _ count: Int) -> Int? {
             guard start + count <= bytes.count else { return nil }
@@ -59,8 +60,8 @@ public enum RFC3339 {
             }
             return value
         }
-        func at(_ index: Int, _ char: Character) -> Bool {
-            index < bytes.count && bytes[index] == char.asciiValue!
+        func at(_ index: Int, _ char: Unicode.Scalar) -> Bool {
+            index < bytes.count && bytes[index] == UInt8(ascii: char)
         }
         guard let year = number(0, 4), at(4, "-"), let month = number(5, 2), at(7, "-"),
             let day = number(8, 2), (1...12).contains(month), (1...31).contains(day)

@@ -5,18 +5,23 @@ import LetheCore
 /// For CPU-bound work that touches no shared state: canonical encoding and signing of records,
 /// leaf hashes of log entries.
 public enum ParallelMap {
-    /// The results of `transform(0) … transform(count - 1)`. Below `minimumForThreads` items
-    /// everything runs on the calling thread.
+    /// The results of `transform(0) … transform(count - 1)` on `threads` threads (the calling
+    /// thread one of them; default: one per core). Below `minimumForThreads` items, or with one
+    /// thread, everything runs on the calling thread.
     public static func map<T: Sendable>(
-        count: Int, minimumForThreads: Int = 8, _ transform: @escaping @Sendable (Int) throws(LetheError) -> T
+        count: Int, minimumForThreads: Int = 8, threads: Int? = nil,
+        _ transform: @escaping @Sendable (Int) throws(LetheError) -> T
     ) throws(LetheError) -> [T] {
-        if count < minimumForThreads {
+        let threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        if count < minimumForThreads || threads == 1 {
             return try (0..<count).map { (index) throws(LetheError) in try transform(index) }
         }
         let slots = Slots<T>(count: count)
-        let workers = max(1, min(count, ProcessInfo.processInfo.activeProcessorCount))
-        let work: @Sendable (Int) -> Void = { worker in
-            for index in stride(from: worker, to: count, by: workers) {
+        let workers = max(1, min(count, threads))
+        // Each thread takes the next index when it is free: a thread the system holds back (the
+        // machine is shared) delays only the items it took, not a fixed share of them.
+        let work: @Sendable (Int) -> Void = { _ in
+            while let index = slots.next() {
                 slots.set(index, Result { () throws(LetheError) in try transform(index) })
             }
         }
@@ -38,8 +43,18 @@ public enum ParallelMap {
 private final class Slots<T: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var slots: [Result<T, LetheError>?]
+    private var taken = 0
 
     init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    /// The next index no thread has taken, or nil when all are.
+    func next() -> Int? {
+        lock.withLock {
+            guard taken < slots.count else { return nil }
+            taken += 1
+            return taken - 1
+        }
+    }
 
     func set(_ index: Int, _ result: Result<T, LetheError>) { lock.withLock { slots[index] = result } }
 

@@ -1,0 +1,96 @@
+import Crypto
+import Dispatch
+import Foundation
+import LetheCore
+import LetheEvidence
+
+/// A chunk of records on its way through issuance: drafts and serials read on the database's
+/// thread, then the signed bodies computed elsewhere.
+struct IssuanceChunk {
+    /// Records per chunk: large enough to amortise the hand-over, small enough that signing
+    /// starts early and overlaps the reads of the next chunk.
+    static let size = 256
+
+    /// The offset of the chunk's first record in the batch.
+    var start: Int
+    var sources: [RecordSource]
+    var serials: [String] = []
+    /// The canonical bytes and signatures, once submitted.
+    var signed: SignedChunk?
+}
+
+/// Builds, encodes and signs chunks of records in order, off the database's thread, so that the
+/// database thread never waits for a signature it does not need yet.
+final class SigningQueue: Sendable {
+    private let signer: RecordSigner
+    private let queue = DispatchQueue(label: "lethe.record-signing")
+    /// Threads per chunk: one per core. The database thread is one more, but it waits for a
+    /// chunk's signatures often enough that leaving a core to it would leave that core idle.
+    private let threads = ProcessInfo.processInfo.activeProcessorCount
+
+    init(signer: RecordSigner) { self.signer = signer }
+
+    /// Starts building, encoding and signing the chunk's records; the result is waited for
+    /// with ``SignedChunk/wait()``.
+    func submit(
+        _ chunk: IssuanceChunk, firstIndex: Int64, issuedAt: JSONValue, issuerFields: JSONValue, actor: String,
+        at time: Date
+    ) -> SignedChunk {
+        let signed = SignedChunk()
+        let signer = signer
+        let threads = threads
+        let sources = chunk.sources
+        let serials = chunk.serials
+        let start = chunk.start
+        queue.async {
+            signed.fulfil(
+                Result { () throws(LetheError) in
+                    try ParallelMap.map(count: sources.count, threads: threads) { (index) throws(LetheError) in
+                        var fields = try sources[index].fields()
+                        fields["format"] = .string("lethe.record/1")
+                        fields["record_type"] = .string(sources[index].kind)
+                        fields["serial"] = .string(serials[index])
+                        fields["issued_at"] = issuedAt
+                        fields["log_index"] = .integer(firstIndex + Int64(start + index))
+                        fields["issuer"] = issuerFields
+                        let body = try CanonicalJSON.encode(.object(fields))
+                        let digest = Array(SHA256.hash(data: body))
+                        let signature = try signer.sign(body, digest: digest)
+                        // The record.issued event, encoded here too: the database thread only inserts it.
+                        var payload: [String: JSONValue] = [
+                            "serial": .string(serials[index]), "kind": .string(sources[index].kind),
+                            "record_sha256": .string(LetheApp.hex(digest)),
+                            "signature_sha256": .string(LetheApp.hex(Array(SHA256.hash(data: signature)))),
+                        ]
+                        payload["job"] = sources[index].jobID.map(JSONValue.integer)
+                        let event = try Event(
+                            seq: firstIndex + Int64(start + index) + 1, recordedAt: time, actor: actor,
+                            draft: EventDraft(
+                                type: .recordIssued, assetTag: sources[index].assetTag, payload: .object(payload)))
+                        return SignedBody(body: body, signature: signature, event: event)
+                    }
+                })
+        }
+        return signed
+    }
+}
+
+/// The signed bodies of one chunk, once the signing queue has them.
+final class SignedChunk: @unchecked Sendable {
+    private let ready = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var result: Result<[SignedBody], LetheError>?
+
+    fileprivate func fulfil(_ result: Result<[SignedBody], LetheError>) {
+        lock.withLock { self.result = result }
+        ready.signal()
+    }
+
+    /// Blocks until the chunk is signed; the first error of its records is thrown.
+    func wait() throws(LetheError) -> [SignedBody] {
+        ready.wait()
+        let result = lock.withLock { self.result }
+        ready.signal()  // a second wait returns at once
+        return try result!.get()
+    }
+}

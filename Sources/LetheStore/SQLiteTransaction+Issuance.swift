@@ -1,0 +1,166 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+import LetheCore
+
+extension SQLiteTransaction: IssuanceStoreReading {
+    // The keys travel as one JSON array argument, expanded by json_each: one cached statement
+    // whatever the chunk's size.
+
+    // Rows are decoded from the cursors, which read SQLite's columns directly.
+
+    func jobIDs(state: JobState) throws(LetheError) -> [Int64] {
+        try guarded {
+            try Int64.fetchAll(
+                db.cachedStatement(sql: "SELECT id FROM job WHERE state = ? ORDER BY id"), arguments: [state.rawValue])
+        }
+    }
+
+    func jobs(ids: [Int64]) throws(LetheError) -> [DisposalJob] {
+        let list = "[" + ids.map(String.init).joined(separator: ",") + "]"
+        let found = try jobGuarded {
+            var jobs: [Int64: DisposalJob] = [:]
+            jobs.reserveCapacity(ids.count)
+            let rows = try Row.fetchCursor(
+                db.cachedStatement(
+                    sql: "SELECT \(Self.jobColumns) FROM job WHERE id IN (SELECT value FROM json_each(?))"),
+                arguments: [list])
+            while let row = try rows.next() {
+                let job = try Self.job(from: row)
+                jobs[job.id] = job
+            }
+            return jobs
+        }
+        return ids.compactMap { found[$0] }
+    }
+
+    func assets(tags: [String]) throws(LetheError) -> [String: Asset] {
+        let list = try Self.jsonArray(tags)
+        return try guarded {
+            var assets: [String: Asset] = [:]
+            assets.reserveCapacity(tags.count)
+            let rows = try Row.fetchCursor(
+                db.cachedStatement(
+                    sql: "SELECT \(Self.assetColumns) FROM asset WHERE tag IN (SELECT value FROM json_each(?))"),
+                arguments: [list])
+            while let row = try rows.next() {
+                let asset = try Self.asset(from: row)
+                assets[asset.tag] = asset
+            }
+            return assets
+        }
+    }
+
+    func eventBodies(type: EventType, assetTags: [String]) throws(LetheError) -> [String: [[UInt8]]] {
+        let list = try Self.jsonArray(assetTags)
+        return try guarded {
+            var bodies: [String: [[UInt8]]] = [:]
+            let rows = try Row.fetchCursor(
+                db.cachedStatement(
+                    sql: """
+                        SELECT asset_tag, body FROM event
+                        WHERE type = ? AND asset_tag IN (SELECT value FROM json_each(?)) ORDER BY seq
+                        """),
+                arguments: [type.rawValue, list])
+            while let row = try rows.next() {
+                let tag: String = row[0]
+                let body = try row.withUnsafeData(atIndex: 1) { data in data.map { [UInt8]($0) } ?? [] }
+                bodies[tag, default: []].append(body)
+            }
+            return bodies
+        }
+    }
+
+    func evidence(jobIDs: [Int64]) throws(LetheError) -> [Int64: [EvidenceDigest]] {
+        let list = "[" + jobIDs.map(String.init).joined(separator: ",") + "]"
+        return try jobGuarded {
+            var evidence: [Int64: [EvidenceDigest]] = [:]
+            let rows = try Row.fetchCursor(
+                db.cachedStatement(
+                    sql: """
+                        SELECT job_id, purpose, file_name, sha256, size_bytes, recorded_at FROM job_evidence
+                        WHERE job_id IN (SELECT value FROM json_each(?)) ORDER BY id
+                        """),
+                arguments: [list])
+            while let row = try rows.next() {
+                let digest = EvidenceDigest(
+                    jobID: row[0], purpose: try Self.word(row[1]), fileName: row[2], sha256: row[3], sizeBytes: row[4],
+                    recordedAt: try RFC3339.parse(row[5]))
+                evidence[digest.jobID, default: []].append(digest)
+            }
+            return evidence
+        }
+    }
+
+    func prepareBulkIssuance(records: Int) throws(LetheError) {
+        // About 4 KiB of pages per record (its row fills most of a page; its event, the indexes),
+        // up to 128 MiB (a larger batch spills some pages early), never below SQLite's 2 MiB
+        // default; back to the default when the connection is next opened.
+        let kibibytes = min(131_072, max(2_000, records * 4))
+        try guarded { try db.execute(sql: "PRAGMA cache_size = -\(kibibytes)") }
+    }
+
+    private static func jsonArray(_ texts: [String]) throws(LetheError) -> String {
+        String(decoding: try CanonicalJSON.encode(.array(texts.map(JSONValue.string))), as: UTF8.self)
+    }
+}
+
+extension SQLiteTransaction {
+    /// Runs one write statement, bound through the C API of GRDB's cached statement: no
+    /// `DatabaseValue` boxes and no `Data` copies of the blobs (the hot path of issuance).
+    func executeBound(_ sql: String, _ bind: (OpaquePointer) -> Void) throws(LetheError) {
+        let statement: Statement
+        do {
+            statement = try db.cachedStatement(sql: sql)
+        } catch {
+            throw SQLiteStore.map(error, path: "lethe.sqlite")
+        }
+        let handle = statement.sqliteStatement
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+        bind(handle)
+        let result = sqlite3_step(handle)
+        sqlite3_reset(handle)
+        guard result == SQLITE_DONE else {
+            let message = String(cString: sqlite3_errmsg(db.sqliteConnection))
+            throw SQLiteStore.map(
+                DatabaseError(
+                    resultCode: ResultCode(rawValue: sqlite3_extended_errcode(db.sqliteConnection)), message: message),
+                path: "lethe.sqlite")
+        }
+    }
+}
+
+/// Binding helpers; SQLite copies text and blobs bound as transient before the call returns.
+enum Bind {
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    static func text(_ handle: OpaquePointer, _ index: Int32, _ value: String?) {
+        guard var value else {
+            sqlite3_bind_null(handle, index)
+            return
+        }
+        _ = value.withUTF8 { sqlite3_bind_text(handle, index, $0.baseAddress, Int32($0.count), transient) }
+    }
+
+    static func blob(_ handle: OpaquePointer, _ index: Int32, _ value: [UInt8]?) {
+        guard let value else {
+            sqlite3_bind_null(handle, index)
+            return
+        }
+        // A zero-length blob needs a non-null pointer to be a blob and not NULL.
+        if value.isEmpty {
+            sqlite3_bind_zeroblob(handle, index, 0)
+            return
+        }
+        _ = value.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), transient) }
+    }
+
+    static func integer(_ handle: OpaquePointer, _ index: Int32, _ value: Int64?) {
+        guard let value else {
+            sqlite3_bind_null(handle, index)
+            return
+        }
+        sqlite3_bind_int64(handle, index, value)
+    }
+}
