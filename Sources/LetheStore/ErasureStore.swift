@@ -25,6 +25,8 @@ public protocol ErasureStoreReading {
     func erasureRequests(openOnly: Bool, dueBefore: Date?) throws(LetheError) -> [ErasureRequest]
     /// A request's parts, by number.
     func erasureParts(requestID: Int64) throws(LetheError) -> [ErasurePart]
+    /// The `suppress` parts for a backup, by number.
+    func suppressParts(backupID: Int64) throws(LetheError) -> [ErasurePart]
     /// Executed `execute` parts (verified at least once) whose last verification is older than
     /// `before`, with the subject's keyed hash in that store (the part's `outcome.subject`).
     func erasurePartsToVerify(before: Date) throws(LetheError) -> [(part: ErasurePart, subject: String)]

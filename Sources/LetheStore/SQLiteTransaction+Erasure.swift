@@ -106,6 +106,16 @@ extension SQLiteTransaction {
         }
     }
 
+    func suppressParts(backupID: Int64) throws(LetheError) -> [ErasurePart] {
+        try erasureGuarded {
+            try Row.fetchAll(
+                db,
+                sql: "SELECT \(Self.partColumns) FROM erasure_part WHERE backup_id = ? AND action = 'suppress' ORDER BY id",
+                arguments: [backupID]
+            ).map(Self.part(from:))
+        }
+    }
+
     func erasurePartsToVerify(before: Date) throws(LetheError) -> [(part: ErasurePart, subject: String)] {
         try erasureGuarded {
             try Row.fetchAll(

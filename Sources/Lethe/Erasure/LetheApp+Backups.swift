@@ -122,6 +122,7 @@ extension LetheApp {
     public func shredBackup(id: Int64, actor: String) throws(LetheError) -> BackupRecord {
         let actor = try ActorName.validate(actor)
         let time = now
+        var requests: Set<Int64> = []
         let shredded = try store.write { (tx) throws(LetheError) in
             var backup = try Self.requireBackup(id, in: tx)
             guard backup.shreddedAt == nil else {
@@ -144,10 +145,29 @@ extension LetheApp {
                 "key_row_present": .bool(try tx.backup(id: id)?.sealedKey != nil),
             ]
             payload["file_bytes"] = size.map { .integer(Int64($0)) }
+            // The data in the backup is gone now: its suppression parts end here, and those that
+            // waited for the shredding (policy backup_erasure: shred) are done.
+            var ended: [JSONValue] = []
+            for var part in try tx.suppressParts(backupID: id) {
+                part.finalAt = time
+                if part.state != "done" {
+                    part.state = "done"
+                    part.verifiedAt = time
+                    requests.insert(part.requestID)
+                }
+                var outcome = part.outcome.objectValue ?? [:]
+                outcome["backup_shredded_at"] = .string(RFC3339.format(time))
+                part.outcome = .object(outcome)
+                part.updatedAt = time
+                try tx.update(part)
+                ended.append(.integer(part.id))
+            }
+            if !ended.isEmpty { payload["suppress_parts_ended"] = .array(ended) }
             try tx.append(EventDraft(type: .backupShredded, payload: .object(payload)), actor: actor, at: time)
             return backup
         }
         if let sqlite = store as? SQLiteStore { try sqlite.checkpointAfterShred() }
+        for request in requests.sorted() { try completeIfDone(id: request, actor: actor) }
         return shredded
     }
 }

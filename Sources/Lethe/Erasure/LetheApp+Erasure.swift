@@ -68,13 +68,9 @@ extension LetheApp {
                 for backup in try tx.backups(holding: subject) where backup.store == declaration.name {
                     parts.append(
                         try tx.insert(
-                            ErasurePart(
-                                requestID: request.id, store: declaration.name, action: .suppress, state: "done",
-                                backupID: backup.id, finalAt: backup.expiresAt,
-                                outcome: [
-                                    "subject": .string(subject),
-                                    "shred_available": .bool(backup.sealedKey != nil),
-                                ], updatedAt: time)))
+                            Self.suppressPart(
+                                request: request.id, backup: backup, subject: subject,
+                                policy: policies.set.backupErasure, at: time)))
                 }
             }
             if parts.allSatisfy({ $0.state == "done" }) {
@@ -95,6 +91,32 @@ extension LetheApp {
         }
         if details.request.state == "completed" { issueErasureRecordOnCompletion(id: details.request.id, actor: actor) }
         return details
+    }
+
+    /// The part for a backup holding the subject. With the policy `backup_erasure: suppress` it is
+    /// done at once (the subject is erased again after any restore until the backup's expiry, its
+    /// final date); with `shred` it waits, suppressed meanwhile, for the backup to be destroyed:
+    /// `lethe backup shred ID` when Lethe holds its key, else its media destroyed and attested.
+    static func suppressPart(
+        request: Int64, backup: BackupRecord, subject: String, policy: BackupErasure, at time: Date
+    ) -> ErasurePart {
+        var outcome: [String: JSONValue] = [
+            "subject": .string(subject), "shred_available": .bool(backup.sealedKey != nil),
+        ]
+        guard policy == .shred else {
+            return ErasurePart(
+                requestID: request, store: backup.store, action: .suppress, state: "done", backupID: backup.id,
+                finalAt: backup.expiresAt, outcome: .object(outcome), updatedAt: time)
+        }
+        outcome["backup_erasure"] = .string(policy.rawValue)
+        outcome["note"] = .string(
+            backup.sealedKey != nil
+                ? "policy backup_erasure: shred: run 'lethe backup shred \(backup.id)'; suppressed until then"
+                : "policy backup_erasure: shred: backup \(backup.id) is not encrypted by Lethe: destroy \(backup.file) and record it with 'lethe erasure attest \(request) --store \(backup.store) --backup \(backup.id)'; suppressed until then"
+        )
+        return ErasurePart(
+            requestID: request, store: backup.store, action: .suppress, state: "pending", backupID: backup.id,
+            finalAt: nil, outcome: .object(outcome), updatedAt: time)
     }
 
     static func partSummary(_ part: ErasurePart) -> JSONValue {
@@ -247,7 +269,8 @@ extension LetheApp {
     /// with an evidence file whose SHA-256 is kept), or that a device part is done because the
     /// asset's sanitization is verified or the asset disposed.
     public func attestErasure(
-        id: Int64, store storeName: String, notes: String, evidence: String?, actor: String
+        id: Int64, store storeName: String, backup backupID: Int64? = nil, notes: String, evidence: String?,
+        actor: String
     ) throws(LetheError) -> ErasurePart {
         let actor = try ActorName.validate(actor)
         guard !notes.trimmed.isEmpty else {
@@ -268,16 +291,30 @@ extension LetheApp {
             _ = try Self.requireRequest(id, in: tx)
             guard
                 var part = try tx.erasureParts(requestID: id).first(where: {
-                    $0.store == storeName && ($0.action == .attest || $0.action == .sanitizeDevice)
+                    guard $0.store == storeName else { return false }
+                    if let backupID { return $0.action == .suppress && $0.backupID == backupID }
+                    return $0.action == .attest || $0.action == .sanitizeDevice
                 })
             else {
                 throw LetheError(
                     .notFound,
-                    "erasure request \(id) has no part to attest for store \(storeName); see 'lethe erasure status \(id)'"
-                )
+                    "erasure request \(id) has no part to attest for store \(storeName)"
+                        + (backupID.map { " and backup \($0)" } ?? "") + "; see 'lethe erasure status \(id)'")
             }
             guard part.state != "done" else {
                 throw LetheError(.illegalTransition, "part \(part.id) (store \(storeName)) is done already")
+            }
+            if part.action == .suppress, let backupID {
+                // The backup's media destroyed outside Lethe (a key Lethe holds is shredded with
+                // 'lethe backup shred', which ends the part itself).
+                let backup = try Self.requireBackup(backupID, in: tx)
+                guard backup.sealedKey == nil else {
+                    throw LetheError(
+                        .illegalTransition,
+                        "backup \(backupID) is encrypted by Lethe: crypto-erase it with 'lethe backup shred \(backupID)', which completes this part"
+                    )
+                }
+                part.finalAt = time
             }
             if part.action == .sanitizeDevice, let tag = part.assetTag {
                 let asset = try Self.requireAsset(tag, in: tx)
@@ -297,7 +334,7 @@ extension LetheApp {
             part.verifiedAt = time
             part.updatedAt = time
             try tx.update(part)
-            if let subject = part.outcome["subject"]?.stringValue {
+            if part.action != .suppress, let subject = part.outcome["subject"]?.stringValue {
                 try tx.deleteHolding(store: storeName, subject: subject)
             }
             try tx.append(
