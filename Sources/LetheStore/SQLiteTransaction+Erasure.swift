@@ -5,7 +5,7 @@ import LetheCore
 
 extension SQLiteTransaction {
     private static let backupColumns =
-        "id, store, file, created_at, expires_at, sealed_key, shredded_at, registered_at, destruction_scheduled_at"
+        "id, store, file, created_at, expires_at, sealed_key, shredded_at, registered_at, destruction_scheduled_at, subject_count"
     private static let requestColumns =
         "id, subject, reason, state, due_at, policy_version, requested_by, created_at, completed_at"
     private static let partColumns = """
@@ -30,14 +30,14 @@ extension SQLiteTransaction {
     func holds(store: String, subject: String) throws(LetheError) -> Bool {
         try erasureGuarded {
             try Bool.fetchOne(
-                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM holding WHERE store = ? AND subject = ?)"),
+                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM holding WHERE store = ? AND subject = ? AND erased_at IS NULL)"),
                 arguments: [store, subject]) ?? false
         }
     }
 
     func holdingCount(store: String) throws(LetheError) -> Int {
         try erasureGuarded {
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM holding WHERE store = ?", arguments: [store]) ?? 0
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM holding WHERE store = ? AND erased_at IS NULL", arguments: [store]) ?? 0
         }
     }
 
@@ -60,15 +60,21 @@ extension SQLiteTransaction {
         }
     }
 
-    func backups(holding subject: String) throws(LetheError) -> [BackupRecord] {
+    func backups(store: String, holding subject: String) throws(LetheError) -> [BackupRecord] {
         try erasureGuarded {
+            // The holding's row (erased ones are kept) dates when the store first held the subject
+            // and, once erased, when it stopped: a backup registered in between holds it. Both
+            // bounds are inclusive, erring toward "holds".
             try Row.fetchAll(
                 db,
                 sql: """
                     SELECT \(Self.backupColumns) FROM backup
-                    WHERE shredded_at IS NULL AND id IN (SELECT backup_id FROM backup_subject WHERE subject = ?)
+                    WHERE store = ?1 AND shredded_at IS NULL
+                        AND registered_at >= (SELECT recorded_at FROM holding WHERE store = ?1 AND subject = ?2)
+                        AND registered_at <= coalesce(
+                            (SELECT erased_at FROM holding WHERE store = ?1 AND subject = ?2), registered_at)
                     ORDER BY id
-                    """, arguments: [subject]
+                    """, arguments: [store, subject]
             ).map(Self.backup(from:))
         }
     }
@@ -160,8 +166,7 @@ extension SQLiteTransaction {
 
     func insertHoldings(store: String, subjects: [String], source: String, at time: Date) throws(LetheError) -> Int {
         try erasureGuarded {
-            let statement = try db.cachedStatement(
-                sql: "INSERT OR IGNORE INTO holding (subject, store, source, recorded_at) VALUES (?, ?, ?, ?)")
+            let statement = try db.cachedStatement(sql: Self.recordHolding)
             let recorded = RFC3339.format(time)
             var inserted = 0
             // In key order: appending to the B-tree rather than inserting at random places.
@@ -183,7 +188,8 @@ extension SQLiteTransaction {
             // First a merge of the (sorted) hashes with the store's holdings, read in key order: only
             // the missing ones are inserted, so a repeated scan writes nothing.
             var missing: [Int] = []
-            let existing = try db.makeStatement(sql: "SELECT subject FROM holding WHERE store = ? ORDER BY subject")
+            let existing = try db.makeStatement(
+                sql: "SELECT subject FROM holding WHERE store = ? AND erased_at IS NULL ORDER BY subject")
             try existing.setArguments([store])
             let reader = existing.sqliteStatement
             hexDigits.withUnsafeBufferPointer { digits in
@@ -219,8 +225,7 @@ extension SQLiteTransaction {
                 }
             }
             sqlite3_reset(reader)
-            let statement = try db.makeStatement(
-                sql: "INSERT OR IGNORE INTO holding (subject, store, source, recorded_at) VALUES (?, ?, ?, ?)")
+            let statement = try db.makeStatement(sql: Self.recordHolding)
             try statement.setArguments([nil, store, source, RFC3339.format(time)])
             let handle = statement.sqliteStatement
             var inserted = 0
@@ -242,23 +247,33 @@ extension SQLiteTransaction {
         }
     }
 
-    func deleteHolding(store: String, subject: String) throws(LetheError) {
+    func eraseHolding(store: String, subject: String, at time: Date) throws(LetheError) {
         try erasureGuarded {
-            try db.execute(sql: "DELETE FROM holding WHERE subject = ? AND store = ?", arguments: [subject, store])
+            try db.execute(
+                sql: "UPDATE holding SET erased_at = ? WHERE store = ? AND subject = ? AND erased_at IS NULL",
+                arguments: [RFC3339.format(time), store, subject])
         }
     }
 
+    /// Records a holding; one erased before is held again, keeping its first `recorded_at` (what
+    /// backups registered since hold is judged from it). A change means the store holds it anew.
+    private static let recordHolding = """
+        INSERT INTO holding (subject, store, source, recorded_at) VALUES (?, ?, ?, ?)
+        ON CONFLICT (store, subject) DO UPDATE SET erased_at = NULL WHERE erased_at IS NOT NULL
+        """
+
     func insert(_ backup: BackupRecord) throws(LetheError) -> BackupRecord {
         try erasureGuarded {
+            // What it holds is found by query (`backups(store:holding:)`); only the count is kept.
             try db.execute(
                 sql: """
-                    INSERT INTO backup (\(Self.backupColumns)) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: Self.arguments(backup))
+                    INSERT INTO backup (\(Self.backupColumns)) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?,
+                        (SELECT count(*) FROM holding WHERE store = ? AND erased_at IS NULL))
+                    """, arguments: Self.arguments(backup) + [backup.store])
             var stored = backup
             stored.id = db.lastInsertedRowID
-            try db.execute(
-                sql: "INSERT INTO backup_subject (subject, backup_id) SELECT subject, ? FROM holding WHERE store = ?",
-                arguments: [stored.id, backup.store])
+            stored.subjectCount = try Int.fetchOne(
+                db, sql: "SELECT subject_count FROM backup WHERE id = ?", arguments: [stored.id]) ?? 0
             return stored
         }
     }
@@ -337,7 +352,8 @@ extension SQLiteTransaction {
         return BackupRecord(
             id: row[0], store: row[1], file: row[2], createdAt: try RFC3339.parse(row[3]),
             expiresAt: try optionalDate(row[4]), sealedKey: key.map { Array($0) }, shreddedAt: try optionalDate(row[6]),
-            registeredAt: try RFC3339.parse(row[7]), destructionScheduledAt: try optionalDate(row[8]))
+            registeredAt: try RFC3339.parse(row[7]), destructionScheduledAt: try optionalDate(row[8]),
+            subjectCount: row[9])
     }
 
     private static func arguments(_ backup: BackupRecord) -> StatementArguments {

@@ -65,7 +65,7 @@ extension LetheApp {
                     }
                     parts.append(try tx.insert(part))
                 }
-                for backup in try tx.backups(holding: subject) where backup.store == declaration.name {
+                for backup in try tx.backups(store: declaration.name, holding: subject) {
                     parts.append(
                         try tx.insert(
                             Self.suppressPart(
@@ -204,7 +204,7 @@ extension LetheApp {
             try store.write { (tx) throws(LetheError) in
                 try tx.update(recorded)
                 if recorded.state == "done", let subject = recorded.outcome["subject"]?.stringValue {
-                    try tx.deleteHolding(store: recorded.store, subject: subject)
+                    try tx.eraseHolding(store: recorded.store, subject: subject, at: recorded.updatedAt)
                 }
                 try tx.append(
                     EventDraft(
@@ -335,7 +335,7 @@ extension LetheApp {
             part.updatedAt = time
             try tx.update(part)
             if part.action != .suppress, let subject = part.outcome["subject"]?.stringValue {
-                try tx.deleteHolding(store: storeName, subject: subject)
+                try tx.eraseHolding(store: storeName, subject: subject, at: time)
             }
             try tx.append(
                 EventDraft(
