@@ -183,10 +183,18 @@ extension LetheApp {
                 let scanner = try ResidueScanner(
                     identifiers: [identifier], encodings: [.utf8, .utf16LE, .utf16BE],
                     asciiCaseInsensitive: plan.normalization == .lowercaseTrim)
-                let result = try executor.erase(identifier: identifier, store: declaration)
+                var result = try executor.erase(identifier: identifier, store: declaration)
                 let subject = secrets.hasher.hash(identifier, normalization: plan.normalization)
                 let check = try executor.verify(subjects: [subject], store: declaration)
-                let residue = try scanner.scanDatabase(at: path)
+                var residue = try scanner.scanDatabase(at: path)
+                if !residue.clean {
+                    // Old content from before this run (say, a delete made without secure_delete)
+                    // the check of the file's free space did not catch: a VACUUM, then look again.
+                    result.compacted = try executor.compact(store: declaration)
+                    result.vacuumed = true
+                    result.vacuumReason = "the residue scan found the identifier's bytes"
+                    residue = try scanner.scanDatabase(at: path)
+                }
                 part.outcome = Self.outcomeJSON(
                     subject: subject.hex, result: result, remainingRows: check.remainingRows, residue: residue)
                 part.state = check.passed && residue.clean && result.compacted ? "done" : "failed"
@@ -234,7 +242,8 @@ extension LetheApp {
                         "rows_affected": .integer(Int64($0.rowsAffected)),
                     ]
                 }),
-            "compacted": .bool(result.compacted), "query_check_remaining_rows": .integer(Int64(remainingRows)),
+            "compacted": .bool(result.compacted), "vacuumed": .bool(result.vacuumed),
+            "query_check_remaining_rows": .integer(Int64(remainingRows)),
             "residue_clean": .bool(residue.clean), "residue_matches": .integer(Int64(residue.totalMatches)),
             "residue_files": .array(
                 residue.files.map {
@@ -242,6 +251,7 @@ extension LetheApp {
                 }),
         ]
         object["compaction_problem"] = result.compactionProblem.map(JSONValue.string)
+        object["vacuum_reason"] = result.vacuumReason.map(JSONValue.string)
         return .object(object)
     }
 
