@@ -172,9 +172,12 @@ extension LetheApp {
         var previous: SubjectHash?
         for hash in sorted where hash != previous {
             previous = hash
-            for byte in hash.bytes {
-                digits.append(alphabet[Int(byte >> 4)])
-                digits.append(alphabet[Int(byte & 0x0F)])
+            // From the hex form's bytes without an array per hash: each word, high nibble first.
+            for index in 0..<4 {
+                let word = hash.word(index)
+                for shift in stride(from: 60, through: 0, by: -4) {
+                    digits.append(alphabet[Int(truncatingIfNeeded: (word >> UInt64(shift)) & 0x0F)])
+                }
             }
         }
         return digits
