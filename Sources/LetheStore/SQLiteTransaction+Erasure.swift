@@ -30,14 +30,16 @@ extension SQLiteTransaction {
     func holds(store: String, subject: String) throws(LetheError) -> Bool {
         try erasureGuarded {
             try Bool.fetchOne(
-                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM holding WHERE store = ? AND subject = ? AND erased_at IS NULL)"),
+                db.cachedStatement(
+                    sql: "SELECT EXISTS (SELECT 1 FROM holding WHERE store = ? AND subject = ? AND erased_at IS NULL)"),
                 arguments: [store, subject]) ?? false
         }
     }
 
     func holdingCount(store: String) throws(LetheError) -> Int {
         try erasureGuarded {
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM holding WHERE store = ? AND erased_at IS NULL", arguments: [store]) ?? 0
+            try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM holding WHERE store = ? AND erased_at IS NULL", arguments: [store]) ?? 0
         }
     }
 
@@ -116,7 +118,8 @@ extension SQLiteTransaction {
         try erasureGuarded {
             try Row.fetchAll(
                 db,
-                sql: "SELECT \(Self.partColumns) FROM erasure_part WHERE backup_id = ? AND action = 'suppress' ORDER BY id",
+                sql:
+                    "SELECT \(Self.partColumns) FROM erasure_part WHERE backup_id = ? AND action = 'suppress' ORDER BY id",
                 arguments: [backupID]
             ).map(Self.part(from:))
         }
@@ -272,8 +275,9 @@ extension SQLiteTransaction {
                     """, arguments: Self.arguments(backup) + [backup.store])
             var stored = backup
             stored.id = db.lastInsertedRowID
-            stored.subjectCount = try Int.fetchOne(
-                db, sql: "SELECT subject_count FROM backup WHERE id = ?", arguments: [stored.id]) ?? 0
+            stored.subjectCount =
+                try Int.fetchOne(
+                    db, sql: "SELECT subject_count FROM backup WHERE id = ?", arguments: [stored.id]) ?? 0
             return stored
         }
     }

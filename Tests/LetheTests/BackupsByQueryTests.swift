@@ -57,7 +57,8 @@ private func register(_ installation: TestInstallation, _ name: String) throws -
     let first = try app.requestErasure(
         identifier: "ada@example.com", reason: .withdrawal, policies: testPolicies, actor: "dpo")
     #expect(first.parts.compactMap(\.backupID) == [before.id])
-    #expect(try app.runErasure(id: first.request.id, identifier: "ada@example.com", actor: "dpo")[0].part.state == "done")
+    #expect(
+        try app.runErasure(id: first.request.id, identifier: "ada@example.com", actor: "dpo")[0].part.state == "done")
     #expect(try app.listStores().first { $0.declaration.name == "crm" }?.holdings == 2, "Ada is no longer held")
 
     installation.clock.advance(60)

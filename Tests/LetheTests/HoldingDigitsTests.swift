@@ -12,7 +12,11 @@ import Testing
     let digits = LetheApp.hexDigits(hashes)
     let expected = Array(Set(hashes)).sorted().map(\.hex).joined()
     #expect(String(decoding: digits, as: UTF8.self) == expected)
-    #expect(hasher.hash("  B@Example.com ", normalization: .lowercaseTrim) == hasher.hash("b@example.com", normalization: .exact))
+    #expect(
+        hasher.hash("  B@Example.com ", normalization: .lowercaseTrim)
+            == hasher.hash("b@example.com", normalization: .exact))
     let long = String(repeating: "x", count: 300) + "@EXAMPLE.COM "
-    #expect(hasher.hash(long, normalization: .lowercaseTrim) == hasher.hash(long.lowercased().trimmingCharacters(in: .whitespaces), normalization: .exact))
+    #expect(
+        hasher.hash(long, normalization: .lowercaseTrim)
+            == hasher.hash(long.lowercased().trimmingCharacters(in: .whitespaces), normalization: .exact))
 }
