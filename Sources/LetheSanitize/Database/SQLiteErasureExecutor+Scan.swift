@@ -76,9 +76,10 @@ extension SQLiteErasureExecutor {
         let handle = statement.sqliteStatement
         let valueColumn: Int32 = rowIDs ? 1 : 0
         defer { sqlite3_reset(handle) }
-        // Stepping a finished statement would start it again: remember the end.
+        // Stepping a finished statement would start it again: remember the end. (Passed inout, not
+        // captured: a captured variable would be boxed and access-checked on every row.)
         var finished = false
-        func readBatch() throws -> ValueBatch {
+        func readBatch(_ finished: inout Bool) throws -> ValueBatch {
             var batch = ValueBatch()
             while !finished && batch.ends.count < Self.scanBatch {
                 let code = sqlite3_step(handle)
@@ -100,7 +101,7 @@ extension SQLiteErasureExecutor {
         }
         var count = 0
         var hashes = [SubjectHash](repeating: SubjectHash(w0: 0, w1: 0, w2: 0, w3: 0), count: Self.scanBatch)
-        var current = try readBatch()
+        var current = try readBatch(&finished)
         while !current.ends.isEmpty {
             let batch = current
             let values = batch.ends.count
@@ -114,7 +115,7 @@ extension SQLiteErasureExecutor {
                     }
                 }
                 defer { group.wait() }
-                let next = try readBatch()
+                let next = try readBatch(&finished)
                 batch.hash(split..<values, into: target, keyed: keyed, normalization: normalization)
                 return next
             }
