@@ -77,12 +77,24 @@ private func installationWithBackup() throws -> (TestInstallation, BackupRecord)
             id: request.request.id, store: "crm", backup: backup.id + 1, notes: "x", evidence: nil, actor: "dpo")
     }
     _ = try app.runErasure(id: request.request.id, identifier: "ada@example.com", actor: "dpo")
+    // A second request waits for the same backup.
+    let grace = try app.requestErasure(
+        identifier: "grace@example.org", reason: .withdrawal, policies: shredPolicies, actor: "dpo")
+    _ = try app.runErasure(id: grace.request.id, identifier: "grace@example.org", actor: "dpo")
+    #expect(try app.erasureDetails(id: grace.request.id).request.state == "open")
+
     let attested = try app.attestErasure(
         id: request.request.id, store: "crm", backup: backup.id, notes: "tape destroyed, certificate 77",
         evidence: nil, actor: "dpo")
     #expect(attested.state == "done")
     #expect(attested.finalAt != nil)
     #expect(try app.erasureDetails(id: request.request.id).request.state == "completed")
+    // The backup is gone for every request, and no later one plans a part for it.
+    #expect(try app.erasureDetails(id: grace.request.id).request.state == "completed")
+    #expect(try app.listBackups(store: "crm").first?.shreddedAt != nil)
+    let later = try app.requestErasure(
+        identifier: "alan@example.net", reason: .withdrawal, policies: shredPolicies, actor: "dpo")
+    #expect(!later.parts.contains { $0.action == .suppress })
 }
 
 @Test func anEncryptedBackupIsShreddedNotAttested() throws {

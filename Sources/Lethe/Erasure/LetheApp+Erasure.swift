@@ -297,8 +297,9 @@ extension LetheApp {
             ]
         }
         let time = now
-        let part = try store.write { (tx) throws(LetheError) in
+        let (part, others) = try store.write { (tx) throws(LetheError) -> (ErasurePart, Set<Int64>) in
             _ = try Self.requireRequest(id, in: tx)
+            var destroyed: BackupRecord?
             guard
                 var part = try tx.erasureParts(requestID: id).first(where: {
                     guard $0.store == storeName else { return false }
@@ -325,6 +326,7 @@ extension LetheApp {
                     )
                 }
                 part.finalAt = time
+                destroyed = backup
             }
             if part.action == .sanitizeDevice, let tag = part.assetTag {
                 let asset = try Self.requireAsset(tag, in: tx)
@@ -354,9 +356,27 @@ extension LetheApp {
                         "request": .integer(id), "part": .integer(part.id), "store": .string(storeName),
                         "action": .string(part.action.rawValue), "state": "done", "outcome": part.outcome,
                     ]), actor: actor, at: time)
-            return part
+            var others: Set<Int64> = []
+            if var backup = destroyed {
+                // The backup no longer exists: recorded as destroyed (no later request plans a
+                // part for it), and every other request's part for it ends as a shredding does.
+                backup.shreddedAt = time
+                try tx.update(backup)
+                let ended = try Self.endSuppressParts(backupID: backup.id, at: time, in: tx)
+                others = ended.requests.subtracting([id])
+                try tx.append(
+                    EventDraft(
+                        type: .backupShredded,
+                        payload: [
+                            "backup": .integer(backup.id), "store": .string(backup.store), "file": .string(backup.file),
+                            "method": "media destroyed (attested)", "notes": .string(notes), "evidence": digest,
+                            "suppress_parts_ended": .array(ended.parts.map(JSONValue.integer)),
+                        ]), actor: actor, at: time)
+            }
+            return (part, others)
         }
         try completeIfDone(id: id, actor: actor)
+        for other in others.sorted() { try completeIfDone(id: other, actor: actor) }
         return part
     }
 }
