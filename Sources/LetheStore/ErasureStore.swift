@@ -43,10 +43,10 @@ public protocol ErasureStoreWriting: ErasureStoreReading {
     func save(_ store: RegisteredStore) throws(LetheError)
     /// Records that the store holds each subject; returns how many were new.
     func insertHoldings(store: String, subjects: [String], source: String, at time: Date) throws(LetheError) -> Int
-    /// Records holdings given as concatenated 64-digit lowercase hex hashes (`hexDigits.count` a
-    /// multiple of 64), best sorted: the bulk path of `store scan`. Returns how many were new.
+    /// Records holdings given as concatenated 32-byte hashes (`digests.count` a multiple of 32),
+    /// sorted: the bulk path of `store scan`. Returns how many were new.
     func insertHoldings(
-        store: String, hexDigits: [UInt8], source: String, at time: Date
+        store: String, digests: [UInt8], source: String, at time: Date
     ) throws(LetheError) -> Int
     /// Records that the store no longer holds the subject (its data there was erased). The
     /// holding's row stays, marked erased: backups registered before still hold the subject.

@@ -32,7 +32,7 @@ extension SQLiteTransaction {
             try Bool.fetchOne(
                 db.cachedStatement(
                     sql: "SELECT EXISTS (SELECT 1 FROM holding WHERE store = ? AND subject = ? AND erased_at IS NULL)"),
-                arguments: [store, subject]) ?? false
+                arguments: [store, Self.subjectKey(subject)]) ?? false
         }
     }
 
@@ -76,7 +76,7 @@ extension SQLiteTransaction {
                         AND registered_at <= coalesce(
                             (SELECT erased_at FROM holding WHERE store = ?1 AND subject = ?2), registered_at)
                     ORDER BY id
-                    """, arguments: [store, subject]
+                    """, arguments: [store, Self.subjectKey(subject)]
             ).map(Self.backup(from:))
         }
     }
@@ -173,7 +173,7 @@ extension SQLiteTransaction {
             let recorded = RFC3339.format(time)
             var inserted = 0
             // In key order: appending to the B-tree rather than inserting at random places.
-            for subject in subjects.sorted() {
+            for subject in subjects.map(Self.subjectKey).sorted(by: { $0.lexicographicallyPrecedes($1) }) {
                 try statement.execute(arguments: [subject, store, source, recorded])
                 inserted += db.changesCount
             }
@@ -182,10 +182,10 @@ extension SQLiteTransaction {
     }
 
     func insertHoldings(
-        store: String, hexDigits: [UInt8], source: String, at time: Date
+        store: String, digests: [UInt8], source: String, at time: Date
     ) throws(LetheError) -> Int {
-        guard hexDigits.count % 64 == 0 else {
-            throw LetheError(.internal, "holdings must be whole 64-digit hashes")
+        guard digests.count % 32 == 0 else {
+            throw LetheError(.internal, "holdings must be whole 32-byte hashes")
         }
         return try erasureGuarded {
             // First a merge of the (sorted) hashes with the store's holdings, read in key order: only
@@ -195,13 +195,13 @@ extension SQLiteTransaction {
                 sql: "SELECT subject FROM holding WHERE store = ? AND erased_at IS NULL ORDER BY subject")
             try existing.setArguments([store])
             let reader = existing.sqliteStatement
-            hexDigits.withUnsafeBufferPointer { digits in
+            digests.withUnsafeBufferPointer { digits in
                 var offset = 0
-                var row: UnsafePointer<UInt8>?
+                var row: UnsafeRawPointer?
                 var rowLength = 0
                 func advance() {
                     if sqlite3_step(reader) == SQLITE_ROW {
-                        row = sqlite3_column_text(reader, 0)
+                        row = sqlite3_column_blob(reader, 0)
                         rowLength = Int(sqlite3_column_bytes(reader, 0))
                     } else {
                         row = nil
@@ -209,21 +209,21 @@ extension SQLiteTransaction {
                 }
                 advance()
                 while offset < digits.count {
-                    guard let current = row, rowLength == 64 else {
+                    guard let current = row, rowLength == 32 else {
                         if row == nil {
                             missing.append(offset)
-                            offset += 64
+                            offset += 32
                         } else {
                             advance()
                         }
                         continue
                     }
-                    let order = memcmp(current, digits.baseAddress! + offset, 64)
+                    let order = memcmp(current, digits.baseAddress! + offset, 32)
                     if order < 0 {
                         advance()
                     } else {
                         if order > 0 { missing.append(offset) }
-                        offset += 64
+                        offset += 32
                     }
                 }
             }
@@ -232,10 +232,10 @@ extension SQLiteTransaction {
             try statement.setArguments([nil, store, source, RFC3339.format(time)])
             let handle = statement.sqliteStatement
             var inserted = 0
-            try hexDigits.withUnsafeBufferPointer { digits in
+            try digests.withUnsafeBufferPointer { digits in
                 for offset in missing {
-                    let base = UnsafeRawPointer(digits.baseAddress! + offset).assumingMemoryBound(to: CChar.self)
-                    sqlite3_bind_text(handle, 1, base, 64, nil)  // SQLITE_STATIC: the buffer outlives the step
+                    // SQLITE_STATIC: the buffer outlives the step.
+                    sqlite3_bind_blob(handle, 1, UnsafeRawPointer(digits.baseAddress! + offset), 32, nil)
                     let result = sqlite3_step(handle)
                     sqlite3_reset(handle)
                     guard result == SQLITE_DONE else {
@@ -254,7 +254,7 @@ extension SQLiteTransaction {
         try erasureGuarded {
             try db.execute(
                 sql: "UPDATE holding SET erased_at = ? WHERE store = ? AND subject = ? AND erased_at IS NULL",
-                arguments: [RFC3339.format(time), store, subject])
+                arguments: [RFC3339.format(time), store, Self.subjectKey(subject)])
         }
     }
 
@@ -340,6 +340,30 @@ extension SQLiteTransaction {
     }
 
     // MARK: - Rows
+
+    /// A subject's key in `holding`: the 32 bytes its 64 hex digits spell (invalid digits give a
+    /// key no holding has: the hex form is checked where subjects enter).
+    static func subjectKey(_ hex: String) -> Data {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(32)
+        var high: UInt8?
+        for digit in hex.utf8 {
+            let value: UInt8
+            switch digit {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = digit - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = digit - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): value = digit - UInt8(ascii: "A") + 10
+            default: return Data()
+            }
+            if let first = high {
+                bytes.append(first << 4 | value)
+                high = nil
+            } else {
+                high = value
+            }
+        }
+        return bytes.count == 32 && high == nil ? Data(bytes) : Data()
+    }
 
     private static func registeredStore(from row: Row) throws -> RegisteredStore {
         let declaration: Data = row[2]
