@@ -17,14 +17,18 @@ public protocol ErasureStoreReading {
     func backup(id: Int64) throws(LetheError) -> BackupRecord?
     /// The backups, by number; of one store when given.
     func backups(store: String?) throws(LetheError) -> [BackupRecord]
-    /// The backups that hold the subject and are not shredded, by number.
-    func backups(holding subject: String) throws(LetheError) -> [BackupRecord]
+    /// The store's backups that hold the subject and are not shredded, by number: those
+    /// registered while the store was recorded to hold it (from its first recording to its
+    /// erasure, both included).
+    func backups(store: String, holding subject: String) throws(LetheError) -> [BackupRecord]
     /// The erasure request with this number, or nil.
     func erasureRequest(id: Int64) throws(LetheError) -> ErasureRequest?
     /// Erasure requests by due date; only open ones due before `dueBefore` when given.
     func erasureRequests(openOnly: Bool, dueBefore: Date?) throws(LetheError) -> [ErasureRequest]
     /// A request's parts, by number.
     func erasureParts(requestID: Int64) throws(LetheError) -> [ErasurePart]
+    /// The `suppress` parts for a backup, by number.
+    func suppressParts(backupID: Int64) throws(LetheError) -> [ErasurePart]
     /// Executed `execute` parts (verified at least once) whose last verification is older than
     /// `before`, with the subject's keyed hash in that store (the part's `outcome.subject`).
     func erasurePartsToVerify(before: Date) throws(LetheError) -> [(part: ErasurePart, subject: String)]
@@ -39,14 +43,16 @@ public protocol ErasureStoreWriting: ErasureStoreReading {
     func save(_ store: RegisteredStore) throws(LetheError)
     /// Records that the store holds each subject; returns how many were new.
     func insertHoldings(store: String, subjects: [String], source: String, at time: Date) throws(LetheError) -> Int
-    /// Records holdings given as concatenated 64-digit lowercase hex hashes (`hexDigits.count` a
-    /// multiple of 64), best sorted: the bulk path of `store scan`. Returns how many were new.
+    /// Records holdings given as concatenated 32-byte hashes (`digests.count` a multiple of 32),
+    /// sorted: the bulk path of `store scan`. Returns how many were new.
     func insertHoldings(
-        store: String, hexDigits: [UInt8], source: String, at time: Date
+        store: String, digests: [UInt8], source: String, at time: Date
     ) throws(LetheError) -> Int
-    /// Forgets that the store holds the subject (its data there was erased).
-    func deleteHolding(store: String, subject: String) throws(LetheError)
-    /// Stores a new backup and returns it with its number; it holds every subject its store holds now.
+    /// Records that the store no longer holds the subject (its data there was erased). The
+    /// holding's row stays, marked erased: backups registered before still hold the subject.
+    func eraseHolding(store: String, subject: String, at time: Date) throws(LetheError)
+    /// Stores a new backup and returns it with its number and `subjectCount`; it holds every subject
+    /// its store holds now (found by query, no copy is made).
     func insert(_ backup: BackupRecord) throws(LetheError) -> BackupRecord
     /// Replaces the stored backup with the same number.
     func update(_ backup: BackupRecord) throws(LetheError)

@@ -82,6 +82,7 @@ enum Migrations {
         registerEvidence(&migrator)
         registerSanitize(&migrator)
         registerErasure(&migrator)
+        registerErasureBackupsByQuery(&migrator)
         return migrator
     }
 }

@@ -5,7 +5,7 @@ import LetheCore
 
 extension SQLiteTransaction {
     private static let backupColumns =
-        "id, store, file, created_at, expires_at, sealed_key, shredded_at, registered_at, destruction_scheduled_at"
+        "id, store, file, created_at, expires_at, sealed_key, shredded_at, registered_at, destruction_scheduled_at, subject_count"
     private static let requestColumns =
         "id, subject, reason, state, due_at, policy_version, requested_by, created_at, completed_at"
     private static let partColumns = """
@@ -30,14 +30,16 @@ extension SQLiteTransaction {
     func holds(store: String, subject: String) throws(LetheError) -> Bool {
         try erasureGuarded {
             try Bool.fetchOne(
-                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM holding WHERE store = ? AND subject = ?)"),
-                arguments: [store, subject]) ?? false
+                db.cachedStatement(
+                    sql: "SELECT EXISTS (SELECT 1 FROM holding WHERE store = ? AND subject = ? AND erased_at IS NULL)"),
+                arguments: [store, Self.subjectKey(subject)]) ?? false
         }
     }
 
     func holdingCount(store: String) throws(LetheError) -> Int {
         try erasureGuarded {
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM holding WHERE store = ?", arguments: [store]) ?? 0
+            try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM holding WHERE store = ? AND erased_at IS NULL", arguments: [store]) ?? 0
         }
     }
 
@@ -60,15 +62,21 @@ extension SQLiteTransaction {
         }
     }
 
-    func backups(holding subject: String) throws(LetheError) -> [BackupRecord] {
+    func backups(store: String, holding subject: String) throws(LetheError) -> [BackupRecord] {
         try erasureGuarded {
+            // The holding's row (erased ones are kept) dates when the store first held the subject
+            // and, once erased, when it stopped: a backup registered in between holds it. Both
+            // bounds are inclusive, erring toward "holds".
             try Row.fetchAll(
                 db,
                 sql: """
                     SELECT \(Self.backupColumns) FROM backup
-                    WHERE shredded_at IS NULL AND id IN (SELECT backup_id FROM backup_subject WHERE subject = ?)
+                    WHERE store = ?1 AND shredded_at IS NULL
+                        AND registered_at >= (SELECT recorded_at FROM holding WHERE store = ?1 AND subject = ?2)
+                        AND registered_at <= coalesce(
+                            (SELECT erased_at FROM holding WHERE store = ?1 AND subject = ?2), registered_at)
                     ORDER BY id
-                    """, arguments: [subject]
+                    """, arguments: [store, Self.subjectKey(subject)]
             ).map(Self.backup(from:))
         }
     }
@@ -102,6 +110,17 @@ extension SQLiteTransaction {
             try Row.fetchAll(
                 db, sql: "SELECT \(Self.partColumns) FROM erasure_part WHERE request_id = ? ORDER BY id",
                 arguments: [requestID]
+            ).map(Self.part(from:))
+        }
+    }
+
+    func suppressParts(backupID: Int64) throws(LetheError) -> [ErasurePart] {
+        try erasureGuarded {
+            try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT \(Self.partColumns) FROM erasure_part WHERE backup_id = ? AND action = 'suppress' ORDER BY id",
+                arguments: [backupID]
             ).map(Self.part(from:))
         }
     }
@@ -150,12 +169,11 @@ extension SQLiteTransaction {
 
     func insertHoldings(store: String, subjects: [String], source: String, at time: Date) throws(LetheError) -> Int {
         try erasureGuarded {
-            let statement = try db.cachedStatement(
-                sql: "INSERT OR IGNORE INTO holding (subject, store, source, recorded_at) VALUES (?, ?, ?, ?)")
+            let statement = try db.cachedStatement(sql: Self.recordHolding)
             let recorded = RFC3339.format(time)
             var inserted = 0
             // In key order: appending to the B-tree rather than inserting at random places.
-            for subject in subjects.sorted() {
+            for subject in subjects.map(Self.subjectKey).sorted(by: { $0.lexicographicallyPrecedes($1) }) {
                 try statement.execute(arguments: [subject, store, source, recorded])
                 inserted += db.changesCount
             }
@@ -164,25 +182,26 @@ extension SQLiteTransaction {
     }
 
     func insertHoldings(
-        store: String, hexDigits: [UInt8], source: String, at time: Date
+        store: String, digests: [UInt8], source: String, at time: Date
     ) throws(LetheError) -> Int {
-        guard hexDigits.count % 64 == 0 else {
-            throw LetheError(.internal, "holdings must be whole 64-digit hashes")
+        guard digests.count % 32 == 0 else {
+            throw LetheError(.internal, "holdings must be whole 32-byte hashes")
         }
         return try erasureGuarded {
             // First a merge of the (sorted) hashes with the store's holdings, read in key order: only
             // the missing ones are inserted, so a repeated scan writes nothing.
             var missing: [Int] = []
-            let existing = try db.makeStatement(sql: "SELECT subject FROM holding WHERE store = ? ORDER BY subject")
+            let existing = try db.makeStatement(
+                sql: "SELECT subject FROM holding WHERE store = ? AND erased_at IS NULL ORDER BY subject")
             try existing.setArguments([store])
             let reader = existing.sqliteStatement
-            hexDigits.withUnsafeBufferPointer { digits in
+            digests.withUnsafeBufferPointer { digits in
                 var offset = 0
-                var row: UnsafePointer<UInt8>?
+                var row: UnsafeRawPointer?
                 var rowLength = 0
                 func advance() {
                     if sqlite3_step(reader) == SQLITE_ROW {
-                        row = sqlite3_column_text(reader, 0)
+                        row = sqlite3_column_blob(reader, 0)
                         rowLength = Int(sqlite3_column_bytes(reader, 0))
                     } else {
                         row = nil
@@ -190,34 +209,33 @@ extension SQLiteTransaction {
                 }
                 advance()
                 while offset < digits.count {
-                    guard let current = row, rowLength == 64 else {
+                    guard let current = row, rowLength == 32 else {
                         if row == nil {
                             missing.append(offset)
-                            offset += 64
+                            offset += 32
                         } else {
                             advance()
                         }
                         continue
                     }
-                    let order = memcmp(current, digits.baseAddress! + offset, 64)
+                    let order = memcmp(current, digits.baseAddress! + offset, 32)
                     if order < 0 {
                         advance()
                     } else {
                         if order > 0 { missing.append(offset) }
-                        offset += 64
+                        offset += 32
                     }
                 }
             }
             sqlite3_reset(reader)
-            let statement = try db.makeStatement(
-                sql: "INSERT OR IGNORE INTO holding (subject, store, source, recorded_at) VALUES (?, ?, ?, ?)")
+            let statement = try db.makeStatement(sql: Self.recordHolding)
             try statement.setArguments([nil, store, source, RFC3339.format(time)])
             let handle = statement.sqliteStatement
             var inserted = 0
-            try hexDigits.withUnsafeBufferPointer { digits in
+            try digests.withUnsafeBufferPointer { digits in
                 for offset in missing {
-                    let base = UnsafeRawPointer(digits.baseAddress! + offset).assumingMemoryBound(to: CChar.self)
-                    sqlite3_bind_text(handle, 1, base, 64, nil)  // SQLITE_STATIC: the buffer outlives the step
+                    // SQLITE_STATIC: the buffer outlives the step.
+                    sqlite3_bind_blob(handle, 1, UnsafeRawPointer(digits.baseAddress! + offset), 32, nil)
                     let result = sqlite3_step(handle)
                     sqlite3_reset(handle)
                     guard result == SQLITE_DONE else {
@@ -232,23 +250,34 @@ extension SQLiteTransaction {
         }
     }
 
-    func deleteHolding(store: String, subject: String) throws(LetheError) {
+    func eraseHolding(store: String, subject: String, at time: Date) throws(LetheError) {
         try erasureGuarded {
-            try db.execute(sql: "DELETE FROM holding WHERE subject = ? AND store = ?", arguments: [subject, store])
+            try db.execute(
+                sql: "UPDATE holding SET erased_at = ? WHERE store = ? AND subject = ? AND erased_at IS NULL",
+                arguments: [RFC3339.format(time), store, Self.subjectKey(subject)])
         }
     }
 
+    /// Records a holding; one erased before is held again, keeping its first `recorded_at` (what
+    /// backups registered since hold is judged from it). A change means the store holds it anew.
+    private static let recordHolding = """
+        INSERT INTO holding (subject, store, source, recorded_at) VALUES (?, ?, ?, ?)
+        ON CONFLICT (store, subject) DO UPDATE SET erased_at = NULL WHERE erased_at IS NOT NULL
+        """
+
     func insert(_ backup: BackupRecord) throws(LetheError) -> BackupRecord {
         try erasureGuarded {
+            // What it holds is found by query (`backups(store:holding:)`); only the count is kept.
             try db.execute(
                 sql: """
-                    INSERT INTO backup (\(Self.backupColumns)) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: Self.arguments(backup))
+                    INSERT INTO backup (\(Self.backupColumns)) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?,
+                        (SELECT count(*) FROM holding WHERE store = ? AND erased_at IS NULL))
+                    """, arguments: Self.arguments(backup) + [backup.store])
             var stored = backup
             stored.id = db.lastInsertedRowID
-            try db.execute(
-                sql: "INSERT INTO backup_subject (subject, backup_id) SELECT subject, ? FROM holding WHERE store = ?",
-                arguments: [stored.id, backup.store])
+            stored.subjectCount =
+                try Int.fetchOne(
+                    db, sql: "SELECT subject_count FROM backup WHERE id = ?", arguments: [stored.id]) ?? 0
             return stored
         }
     }
@@ -312,6 +341,30 @@ extension SQLiteTransaction {
 
     // MARK: - Rows
 
+    /// A subject's key in `holding`: the 32 bytes its 64 hex digits spell (invalid digits give a
+    /// key no holding has: the hex form is checked where subjects enter).
+    static func subjectKey(_ hex: String) -> Data {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(32)
+        var high: UInt8?
+        for digit in hex.utf8 {
+            let value: UInt8
+            switch digit {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = digit - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = digit - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): value = digit - UInt8(ascii: "A") + 10
+            default: return Data()
+            }
+            if let first = high {
+                bytes.append(first << 4 | value)
+                high = nil
+            } else {
+                high = value
+            }
+        }
+        return bytes.count == 32 && high == nil ? Data(bytes) : Data()
+    }
+
     private static func registeredStore(from row: Row) throws -> RegisteredStore {
         let declaration: Data = row[2]
         return RegisteredStore(
@@ -327,7 +380,8 @@ extension SQLiteTransaction {
         return BackupRecord(
             id: row[0], store: row[1], file: row[2], createdAt: try RFC3339.parse(row[3]),
             expiresAt: try optionalDate(row[4]), sealedKey: key.map { Array($0) }, shreddedAt: try optionalDate(row[6]),
-            registeredAt: try RFC3339.parse(row[7]), destructionScheduledAt: try optionalDate(row[8]))
+            registeredAt: try RFC3339.parse(row[7]), destructionScheduledAt: try optionalDate(row[8]),
+            subjectCount: row[9])
     }
 
     private static func arguments(_ backup: BackupRecord) -> StatementArguments {

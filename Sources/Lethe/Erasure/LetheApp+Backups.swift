@@ -122,6 +122,7 @@ extension LetheApp {
     public func shredBackup(id: Int64, actor: String) throws(LetheError) -> BackupRecord {
         let actor = try ActorName.validate(actor)
         let time = now
+        var requests: Set<Int64> = []
         let shredded = try store.write { (tx) throws(LetheError) in
             var backup = try Self.requireBackup(id, in: tx)
             guard backup.shreddedAt == nil else {
@@ -144,15 +145,44 @@ extension LetheApp {
                 "key_row_present": .bool(try tx.backup(id: id)?.sealedKey != nil),
             ]
             payload["file_bytes"] = size.map { .integer(Int64($0)) }
+            let ended = try Self.endSuppressParts(backupID: id, at: time, in: tx)
+            requests = ended.requests
+            if !ended.parts.isEmpty { payload["suppress_parts_ended"] = .array(ended.parts.map(JSONValue.integer)) }
             try tx.append(EventDraft(type: .backupShredded, payload: .object(payload)), actor: actor, at: time)
             return backup
         }
         if let sqlite = store as? SQLiteStore { try sqlite.checkpointAfterShred() }
+        for request in requests.sorted() { try completeIfDone(id: request, actor: actor) }
         return shredded
     }
 }
 
 extension LetheApp {
+    /// Ends the suppression parts of a backup whose data is gone (shredded, or its media destroyed):
+    /// each one's final date becomes `time`, and those that waited for it (policy
+    /// `backup_erasure: shred`) are done. Returns the parts changed and the requests they belong to.
+    static func endSuppressParts(
+        backupID: Int64, at time: Date, in tx: any StoreWriting
+    ) throws(LetheError) -> (parts: [Int64], requests: Set<Int64>) {
+        var parts: [Int64] = []
+        var requests: Set<Int64> = []
+        for var part in try tx.suppressParts(backupID: backupID) {
+            part.finalAt = time
+            if part.state != "done" {
+                part.state = "done"
+                part.verifiedAt = time
+                requests.insert(part.requestID)
+            }
+            var outcome = part.outcome.objectValue ?? [:]
+            outcome["backup_shredded_at"] = .string(RFC3339.format(time))
+            part.outcome = .object(outcome)
+            part.updatedAt = time
+            try tx.update(part)
+            parts.append(part.id)
+        }
+        return (parts, requests)
+    }
+
     /// Schedules the destruction of every backup whose retention has ended (expiry at or before
     /// now, not shredded, not yet scheduled): one event each, naming the method — crypto-erase
     /// (`backup shred`) when Lethe holds its key, else overwriting or destroying its media through

@@ -65,16 +65,12 @@ extension LetheApp {
                     }
                     parts.append(try tx.insert(part))
                 }
-                for backup in try tx.backups(holding: subject) where backup.store == declaration.name {
+                for backup in try tx.backups(store: declaration.name, holding: subject) {
                     parts.append(
                         try tx.insert(
-                            ErasurePart(
-                                requestID: request.id, store: declaration.name, action: .suppress, state: "done",
-                                backupID: backup.id, finalAt: backup.expiresAt,
-                                outcome: [
-                                    "subject": .string(subject),
-                                    "shred_available": .bool(backup.sealedKey != nil),
-                                ], updatedAt: time)))
+                            Self.suppressPart(
+                                request: request.id, backup: backup, subject: subject,
+                                policy: policies.set.backupErasure, at: time)))
                 }
             }
             if parts.allSatisfy({ $0.state == "done" }) {
@@ -95,6 +91,32 @@ extension LetheApp {
         }
         if details.request.state == "completed" { issueErasureRecordOnCompletion(id: details.request.id, actor: actor) }
         return details
+    }
+
+    /// The part for a backup holding the subject. With the policy `backup_erasure: suppress` it is
+    /// done at once (the subject is erased again after any restore until the backup's expiry, its
+    /// final date); with `shred` it waits, suppressed meanwhile, for the backup to be destroyed:
+    /// `lethe backup shred ID` when Lethe holds its key, else its media destroyed and attested.
+    static func suppressPart(
+        request: Int64, backup: BackupRecord, subject: String, policy: BackupErasure, at time: Date
+    ) -> ErasurePart {
+        var outcome: [String: JSONValue] = [
+            "subject": .string(subject), "shred_available": .bool(backup.sealedKey != nil),
+        ]
+        guard policy == .shred else {
+            return ErasurePart(
+                requestID: request, store: backup.store, action: .suppress, state: "done", backupID: backup.id,
+                finalAt: backup.expiresAt, outcome: .object(outcome), updatedAt: time)
+        }
+        outcome["backup_erasure"] = .string(policy.rawValue)
+        outcome["note"] = .string(
+            backup.sealedKey != nil
+                ? "policy backup_erasure: shred: run 'lethe backup shred \(backup.id)'; suppressed until then"
+                : "policy backup_erasure: shred: backup \(backup.id) is not encrypted by Lethe: destroy \(backup.file) and record it with 'lethe erasure attest \(request) --store \(backup.store) --backup \(backup.id)'; suppressed until then"
+        )
+        return ErasurePart(
+            requestID: request, store: backup.store, action: .suppress, state: "pending", backupID: backup.id,
+            finalAt: nil, outcome: .object(outcome), updatedAt: time)
     }
 
     static func partSummary(_ part: ErasurePart) -> JSONValue {
@@ -161,10 +183,18 @@ extension LetheApp {
                 let scanner = try ResidueScanner(
                     identifiers: [identifier], encodings: [.utf8, .utf16LE, .utf16BE],
                     asciiCaseInsensitive: plan.normalization == .lowercaseTrim)
-                let result = try executor.erase(identifier: identifier, store: declaration)
+                var result = try executor.erase(identifier: identifier, store: declaration)
                 let subject = secrets.hasher.hash(identifier, normalization: plan.normalization)
                 let check = try executor.verify(subjects: [subject], store: declaration)
-                let residue = try scanner.scanDatabase(at: path)
+                var residue = try scanner.scanDatabase(at: path)
+                if !residue.clean {
+                    // Old content from before this run (say, a delete made without secure_delete)
+                    // the check of the file's free space did not catch: a VACUUM, then look again.
+                    result.compacted = try executor.compact(store: declaration)
+                    result.vacuumed = true
+                    result.vacuumReason = "the residue scan found the identifier's bytes"
+                    residue = try scanner.scanDatabase(at: path)
+                }
                 part.outcome = Self.outcomeJSON(
                     subject: subject.hex, result: result, remainingRows: check.remainingRows, residue: residue)
                 part.state = check.passed && residue.clean && result.compacted ? "done" : "failed"
@@ -182,7 +212,7 @@ extension LetheApp {
             try store.write { (tx) throws(LetheError) in
                 try tx.update(recorded)
                 if recorded.state == "done", let subject = recorded.outcome["subject"]?.stringValue {
-                    try tx.deleteHolding(store: recorded.store, subject: subject)
+                    try tx.eraseHolding(store: recorded.store, subject: subject, at: recorded.updatedAt)
                 }
                 try tx.append(
                     EventDraft(
@@ -212,7 +242,8 @@ extension LetheApp {
                         "rows_affected": .integer(Int64($0.rowsAffected)),
                     ]
                 }),
-            "compacted": .bool(result.compacted), "query_check_remaining_rows": .integer(Int64(remainingRows)),
+            "compacted": .bool(result.compacted), "vacuumed": .bool(result.vacuumed),
+            "query_check_remaining_rows": .integer(Int64(remainingRows)),
             "residue_clean": .bool(residue.clean), "residue_matches": .integer(Int64(residue.totalMatches)),
             "residue_files": .array(
                 residue.files.map {
@@ -220,6 +251,7 @@ extension LetheApp {
                 }),
         ]
         object["compaction_problem"] = result.compactionProblem.map(JSONValue.string)
+        object["vacuum_reason"] = result.vacuumReason.map(JSONValue.string)
         return .object(object)
     }
 
@@ -247,7 +279,8 @@ extension LetheApp {
     /// with an evidence file whose SHA-256 is kept), or that a device part is done because the
     /// asset's sanitization is verified or the asset disposed.
     public func attestErasure(
-        id: Int64, store storeName: String, notes: String, evidence: String?, actor: String
+        id: Int64, store storeName: String, backup backupID: Int64? = nil, notes: String, evidence: String?,
+        actor: String
     ) throws(LetheError) -> ErasurePart {
         let actor = try ActorName.validate(actor)
         guard !notes.trimmed.isEmpty else {
@@ -264,20 +297,36 @@ extension LetheApp {
             ]
         }
         let time = now
-        let part = try store.write { (tx) throws(LetheError) in
+        let (part, others) = try store.write { (tx) throws(LetheError) -> (ErasurePart, Set<Int64>) in
             _ = try Self.requireRequest(id, in: tx)
+            var destroyed: BackupRecord?
             guard
                 var part = try tx.erasureParts(requestID: id).first(where: {
-                    $0.store == storeName && ($0.action == .attest || $0.action == .sanitizeDevice)
+                    guard $0.store == storeName else { return false }
+                    if let backupID { return $0.action == .suppress && $0.backupID == backupID }
+                    return $0.action == .attest || $0.action == .sanitizeDevice
                 })
             else {
                 throw LetheError(
                     .notFound,
-                    "erasure request \(id) has no part to attest for store \(storeName); see 'lethe erasure status \(id)'"
-                )
+                    "erasure request \(id) has no part to attest for store \(storeName)"
+                        + (backupID.map { " and backup \($0)" } ?? "") + "; see 'lethe erasure status \(id)'")
             }
             guard part.state != "done" else {
                 throw LetheError(.illegalTransition, "part \(part.id) (store \(storeName)) is done already")
+            }
+            if part.action == .suppress, let backupID {
+                // The backup's media destroyed outside Lethe (a key Lethe holds is shredded with
+                // 'lethe backup shred', which ends the part itself).
+                let backup = try Self.requireBackup(backupID, in: tx)
+                guard backup.sealedKey == nil else {
+                    throw LetheError(
+                        .illegalTransition,
+                        "backup \(backupID) is encrypted by Lethe: crypto-erase it with 'lethe backup shred \(backupID)', which completes this part"
+                    )
+                }
+                part.finalAt = time
+                destroyed = backup
             }
             if part.action == .sanitizeDevice, let tag = part.assetTag {
                 let asset = try Self.requireAsset(tag, in: tx)
@@ -297,8 +346,8 @@ extension LetheApp {
             part.verifiedAt = time
             part.updatedAt = time
             try tx.update(part)
-            if let subject = part.outcome["subject"]?.stringValue {
-                try tx.deleteHolding(store: storeName, subject: subject)
+            if part.action != .suppress, let subject = part.outcome["subject"]?.stringValue {
+                try tx.eraseHolding(store: storeName, subject: subject, at: time)
             }
             try tx.append(
                 EventDraft(
@@ -307,9 +356,27 @@ extension LetheApp {
                         "request": .integer(id), "part": .integer(part.id), "store": .string(storeName),
                         "action": .string(part.action.rawValue), "state": "done", "outcome": part.outcome,
                     ]), actor: actor, at: time)
-            return part
+            var others: Set<Int64> = []
+            if var backup = destroyed {
+                // The backup no longer exists: recorded as destroyed (no later request plans a
+                // part for it), and every other request's part for it ends as a shredding does.
+                backup.shreddedAt = time
+                try tx.update(backup)
+                let ended = try Self.endSuppressParts(backupID: backup.id, at: time, in: tx)
+                others = ended.requests.subtracting([id])
+                try tx.append(
+                    EventDraft(
+                        type: .backupShredded,
+                        payload: [
+                            "backup": .integer(backup.id), "store": .string(backup.store), "file": .string(backup.file),
+                            "method": "media destroyed (attested)", "notes": .string(notes), "evidence": digest,
+                            "suppress_parts_ended": .array(ended.parts.map(JSONValue.integer)),
+                        ]), actor: actor, at: time)
+            }
+            return (part, others)
         }
         try completeIfDone(id: id, actor: actor)
+        for other in others.sorted() { try completeIfDone(id: other, actor: actor) }
         return part
     }
 }

@@ -36,17 +36,11 @@ extension LetheApp {
         let hexes = try store.read { (tx) throws(LetheError) in try tx.erasedSubjects(store: name) }
         let subjects = Set(hexes.compactMap(SubjectHash.init(hex:)))
         let executor = SQLiteErasureExecutor(hasher: secrets.hasher)
-        // A read-only pass first (the fast identity scan); the writing pass only when a subject is back.
-        var present = false
-        if !subjects.isEmpty {
-            _ = try executor.scanIdentities(store: declaration) { hash in
-                if !present, subjects.contains(hash) { present = true }
-            }
-        }
+        // One read of the identity column; the executor writes (and compacts) only when a subject is back.
         let result =
-            present
-            ? try executor.reapply(subjects: subjects, store: declaration)
-            : ErasureResult(store: name, subjectRows: 0, tables: [], compacted: true, duration: 0)
+            subjects.isEmpty
+            ? ErasureResult(store: name, subjectRows: 0, tables: [], compacted: true, duration: 0)
+            : try executor.reapply(subjects: subjects, store: declaration)
         let time = now
         try store.write { (tx) throws(LetheError) in
             var payload: [String: JSONValue] = [
@@ -59,7 +53,7 @@ extension LetheApp {
                             "rows_affected": .integer(Int64($0.rowsAffected)),
                         ]
                     }),
-                "compacted": .bool(result.compacted),
+                "compacted": .bool(result.compacted), "vacuumed": .bool(result.vacuumed),
             ]
             payload["compaction_problem"] = result.compactionProblem.map(JSONValue.string)
             try tx.append(EventDraft(type: .erasureReapplied, payload: .object(payload)), actor: actor, at: time)

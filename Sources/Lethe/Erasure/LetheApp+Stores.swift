@@ -147,12 +147,12 @@ extension LetheApp {
         let executor = SQLiteErasureExecutor(hasher: secrets.hasher)
         var hashes: [SubjectHash] = []
         let read = try executor.scanIdentities(store: declaration) { hash in hashes.append(hash) }
-        // Sorted and as flat hex digits: the holdings B-tree is appended to, with no string per row.
+        // Sorted and as flat bytes: the holdings B-tree is appended to, with no object per row.
         hashes.sort()
-        let digits = Self.hexDigits(hashes)
+        let digests = Self.digestBytes(hashes)
         let time = now
         return try store.write { (tx) throws(LetheError) in
-            let added = try tx.insertHoldings(store: name, hexDigits: digits, source: "scan", at: time)
+            let added = try tx.insertHoldings(store: name, digests: digests, source: "scan", at: time)
             try tx.append(
                 EventDraft(
                     type: .holdingsRecorded,
@@ -164,20 +164,21 @@ extension LetheApp {
         }
     }
 
-    /// The hashes' lowercase hex digits, concatenated (64 per hash), duplicates skipped.
-    static func hexDigits(_ sorted: [SubjectHash]) -> [UInt8] {
-        let alphabet: [UInt8] = Array("0123456789abcdef".utf8)
-        var digits: [UInt8] = []
-        digits.reserveCapacity(sorted.count * 64)
+    /// The hashes' bytes, concatenated (32 per hash), duplicates skipped.
+    static func digestBytes(_ sorted: [SubjectHash]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(sorted.count * 32)
         var previous: SubjectHash?
         for hash in sorted where hash != previous {
             previous = hash
-            for byte in hash.bytes {
-                digits.append(alphabet[Int(byte >> 4)])
-                digits.append(alphabet[Int(byte & 0x0F)])
+            for index in 0..<4 {
+                let word = hash.word(index)
+                for shift in stride(from: 56, through: 0, by: -8) {
+                    bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift)))
+                }
             }
         }
-        return digits
+        return bytes
     }
 
     /// Imports holdings from a CSV file with the header `identifier,store`: every identifier is

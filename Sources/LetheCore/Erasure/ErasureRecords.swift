@@ -154,12 +154,15 @@ public struct BackupRecord: Sendable, Hashable {
     public var registeredAt: Date
     /// When `lethe schedule` found it expired and scheduled its destruction.
     public var destructionScheduledAt: Date?
+    /// How many subjects its store held when it was registered (set by the store).
+    public var subjectCount: Int
 
     /// Creates a record.
     public init(
         id: Int64 = 0, store: String, file: String, createdAt: Date, expiresAt: Date?, sealedKey: [UInt8]? = nil,
-        shreddedAt: Date? = nil, registeredAt: Date, destructionScheduledAt: Date? = nil
+        shreddedAt: Date? = nil, registeredAt: Date, destructionScheduledAt: Date? = nil, subjectCount: Int = 0
     ) {
+        self.subjectCount = subjectCount
         self.destructionScheduledAt = destructionScheduledAt
         self.id = id
         self.store = store

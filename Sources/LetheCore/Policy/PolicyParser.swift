@@ -6,7 +6,9 @@ import Yams
 /// Pure: it is given the files' names and texts; reading them is the application's job.
 public enum PolicyParser {
     /// The top-level keys of a policy file.
-    public static let fileKeys = ["erasure_sla", "reverification_interval", "sanitization", "retention"]
+    public static let fileKeys = [
+        "erasure_sla", "reverification_interval", "backup_erasure", "sanitization", "retention",
+    ]
     /// The keys of a sanitization rule.
     public static let ruleKeys = [
         "media", "classification", "method", "techniques", "verification", "second_person", "separation_of_duties",
@@ -35,7 +37,8 @@ public enum PolicyParser {
         let set = PolicySet(
             sanitization: state.rules, retention: state.retention,
             erasureSLA: state.erasureSLA?.value ?? PolicySet.defaultErasureSLA,
-            reverificationInterval: state.reverification?.value ?? PolicySet.defaultReverificationInterval)
+            reverificationInterval: state.reverification?.value ?? PolicySet.defaultReverificationInterval,
+            backupErasure: state.backupErasure?.value ?? .suppress)
         return PolicyVerdict(policySet: set, problems: [])
     }
 
@@ -53,6 +56,7 @@ public enum PolicyParser {
         var retention: [RetentionRule] = []
         var erasureSLA: (value: ISODuration, place: Place)?
         var reverification: (value: ISODuration, place: Place)?
+        var backupErasure: (value: BackupErasure, place: Place)?
         var file = ""
         var sanitizationPlace: Place?
 
@@ -101,6 +105,18 @@ public enum PolicyParser {
                         } else {
                             reverification = (duration, place(value))
                         }
+                    }
+                case "backup_erasure":
+                    guard let text = scalar(value, "backup_erasure") else { continue }
+                    guard let choice = BackupErasure(rawValue: text) else {
+                        problem(value, "backup_erasure '\(text)' is not known; use suppress or shred")
+                        continue
+                    }
+                    if let earlier = backupErasure {
+                        problem(
+                            value, "backup_erasure is already set at \(earlier.place.text); set it in one file only")
+                    } else {
+                        backupErasure = (choice, place(value))
                     }
                 case "sanitization":
                     if sanitizationPlace == nil { sanitizationPlace = place(value) }

@@ -101,6 +101,8 @@ public struct PolicySet: Sendable, Hashable {
     public var erasureSLA: ISODuration
     /// How often erased data is checked again (PCI DSS 4.0 req. 3.2.1: every three months).
     public var reverificationInterval: ISODuration
+    /// What an erasure request does about each backup holding the subject (`backup_erasure`).
+    public var backupErasure: BackupErasure
 
     /// The default erasure SLA, `P30D`.
     public static let defaultErasureSLA = ISODuration(days: 30)
@@ -111,8 +113,10 @@ public struct PolicySet: Sendable, Hashable {
     public init(
         sanitization: [SanitizationRule], retention: [RetentionRule] = [],
         erasureSLA: ISODuration = PolicySet.defaultErasureSLA,
-        reverificationInterval: ISODuration = PolicySet.defaultReverificationInterval
+        reverificationInterval: ISODuration = PolicySet.defaultReverificationInterval,
+        backupErasure: BackupErasure = .suppress
     ) {
+        self.backupErasure = backupErasure
         self.sanitization = sanitization
         self.retention = retention
         self.erasureSLA = erasureSLA
@@ -121,12 +125,16 @@ public struct PolicySet: Sendable, Hashable {
 
     /// The parsed model as JSON; its canonical bytes define the policy version.
     public var json: JSONValue {
-        [
+        var object: [String: JSONValue] = [
             "sanitization": .array(sanitization.map(\.json)),
             "retention": .array(retention.map(\.json)),
             "erasure_sla": .string(erasureSLA.description),
             "reverification_interval": .string(reverificationInterval.description),
         ]
+        // Only when it differs from the default: policy sets written before the key existed (or
+        // that spell out the default) keep the version they had.
+        if backupErasure != .suppress { object["backup_erasure"] = .string(backupErasure.rawValue) }
+        return .object(object)
     }
 
     /// The canonical JSON whose SHA-256 is the policy version.
@@ -136,4 +144,14 @@ public struct PolicySet: Sendable, Hashable {
     public func rule(for mediaType: MediaType, _ classification: Classification) -> SanitizationRule? {
         sanitization.first { $0.mediaTypes.contains(mediaType) && $0.classifications.contains(classification) }
     }
+}
+
+/// What an erasure request does about a backup that holds the subject (policy key `backup_erasure`).
+public enum BackupErasure: String, Sendable, Hashable, CaseIterable {
+    /// Keep the backup and suppress the subject (erase it again after any restore) until the
+    /// backup expires: the backup's part is done at once. The default.
+    case suppress
+    /// Suppress as above, and destroy the backup: its part stays pending until the backup is
+    /// crypto-shredded (`lethe backup shred ID`) or its destruction attested.
+    case shred
 }

@@ -49,9 +49,15 @@ public struct ErasureResult: Sendable, Hashable {
     public var subjectRows: Int
     /// What was done to each table, references first, the identity table last.
     public var tables: [TableOutcome]
-    /// Whether freed pages were overwritten and the file compacted (`VACUUM`), and the
-    /// write-ahead log emptied; `false` when compaction was switched off or a reader kept the log busy.
+    /// Whether the file's unused space holds no old content (freed pages zeroed by
+    /// `secure_delete`, the file checked or compacted with `VACUUM`) and the write-ahead log was
+    /// emptied; `false` when compaction was switched off or a reader kept the log busy.
     public var compacted: Bool
+    /// Whether a `VACUUM` ran: only when the file held old content outside live records (see
+    /// `vacuumReason`) or the options ask for it always.
+    public var vacuumed: Bool = false
+    /// Why the `VACUUM` ran (what the check of the file's unused space found), when it ran.
+    public var vacuumReason: String?
     /// Why compaction did not complete, when it did not (the erasure itself is committed then;
     /// run ``SQLiteErasureExecutor/compact(store:)`` again later).
     public var compactionProblem: String?

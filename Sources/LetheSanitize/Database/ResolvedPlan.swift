@@ -98,12 +98,48 @@ struct ResolvedPlan {
         }
     }
 
+    /// A name for the identity table's row id that no column shadows, or nil when it has none
+    /// (`WITHOUT ROWID`, or `rowid`, `_rowid_` and `oid` are all column names).
+    func rowIDAlias(_ db: Database) throws -> String? {
+        let columns = Set(
+            try Row.fetchAll(db, sql: "PRAGMA table_info(\(identityTable.quoted))").map {
+                (($0["name"] as String?) ?? "").lowercased()
+            })
+        guard let alias = ["rowid", "_rowid_", "oid"].first(where: { !columns.contains($0) }) else { return nil }
+        do {
+            _ = try db.makeStatement(sql: "SELECT \(alias) FROM \(identityTable.quoted) LIMIT 0")
+        } catch {
+            return nil  // WITHOUT ROWID
+        }
+        return alias
+    }
+
     /// Applies the plan inside the caller's transaction. Returns the identity rows matched and the outcomes.
-    func apply(_ db: Database) throws -> (Int, [TableOutcome]) {
+    ///
+    /// With `identityRows` (row ids found by hashing the identity column in this transaction, and
+    /// `alias` to name them) the rows are addressed by row id; without, every identity value is
+    /// hashed again through `lethe_subject_match`.
+    func apply(_ db: Database, identityRows: [Int64]? = nil, alias: String? = nil) throws -> (Int, [TableOutcome]) {
         let match = "lethe_subject_match(\(identityColumn.quoted))"
-        let keys = try DatabaseValue.fetchAll(
-            db, sql: "SELECT \(keyColumn.quoted) FROM \(identityTable.quoted) WHERE \(match)"
-        ).filter { !$0.isNull }
+        let rowBatches: [[DatabaseValue]]? = identityRows.map { rows in
+            stride(from: 0, to: rows.count, by: 500).map { rows[$0..<min($0 + 500, rows.count)].map(\.databaseValue) }
+        }
+        let keys: [DatabaseValue]
+        if let rowBatches, let alias {
+            var found: [DatabaseValue] = []
+            for batch in rowBatches {
+                found += try DatabaseValue.fetchAll(
+                    db,
+                    sql:
+                        "SELECT \(keyColumn.quoted) FROM \(identityTable.quoted) WHERE \(alias) IN (\(Self.marks(batch.count)))",
+                    arguments: StatementArguments(batch))
+            }
+            keys = found.filter { !$0.isNull }
+        } else {
+            keys = try DatabaseValue.fetchAll(
+                db, sql: "SELECT \(keyColumn.quoted) FROM \(identityTable.quoted) WHERE \(match)"
+            ).filter { !$0.isNull }
+        }
         var outcomes: [TableOutcome] = []
         for step in references {
             let before = try count(db, step.table)
@@ -111,8 +147,7 @@ struct ResolvedPlan {
             var affected = 0
             for batch in stride(from: 0, to: keys.count, by: 500) {
                 let slice = Array(keys[batch..<min(batch + 500, keys.count)])
-                let marks = Array(repeating: "?", count: slice.count).joined(separator: ", ")
-                let condition = "\(step.matchColumn.quoted) IN (\(marks))"
+                let condition = "\(step.matchColumn.quoted) IN (\(Self.marks(slice.count)))"
                 matched +=
                     try Int.fetchOne(
                         db, sql: "SELECT count(*) FROM \(step.table.quoted) WHERE \(condition)",
@@ -125,13 +160,28 @@ struct ResolvedPlan {
                     totalRowsBefore: before, totalRowsAfter: try count(db, step.table)))
         }
         let before = try count(db, identityTable)
-        let matched = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(identityTable.quoted) WHERE \(match)") ?? 0
-        let affected = try run(db, identityErasure, table: identityTable, identity: true, condition: match, [])
+        let matched: Int
+        var affected = 0
+        if let rowBatches, let alias {
+            matched = rowBatches.reduce(0) { $0 + $1.count }
+            for batch in rowBatches {
+                affected += try run(
+                    db, identityErasure, table: identityTable, identity: true,
+                    condition: "\(alias) IN (\(Self.marks(batch.count)))", batch)
+            }
+        } else {
+            matched = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(identityTable.quoted) WHERE \(match)") ?? 0
+            affected = try run(db, identityErasure, table: identityTable, identity: true, condition: match, [])
+        }
         outcomes.append(
             TableOutcome(
                 table: identityTable.name, action: identityErasure.label, matchedRows: matched, rowsAffected: affected,
                 totalRowsBefore: before, totalRowsAfter: try count(db, identityTable)))
         return (matched, outcomes)
+    }
+
+    private static func marks(_ count: Int) -> String {
+        Array(repeating: "?", count: count).joined(separator: ", ")
     }
 
     private func count(_ db: Database, _ table: SQLName) throws -> Int {

@@ -5,17 +5,20 @@ import LetheCore
 
 /// The ``ErasureExecutor`` for SQLite stores (`kind: sqlite`, `connection: /path/to/file`).
 ///
-/// An erasure is one `IMMEDIATE` transaction with `PRAGMA secure_delete = ON` (deleted and
-/// overwritten content is zeroed in the pages), then — unless ``Options/compact`` is off —
-/// `PRAGMA wal_checkpoint(TRUNCATE)`, `VACUUM` and a second `wal_checkpoint(TRUNCATE)`, so neither
-/// free pages, the write-ahead log nor a persisted rollback journal keep old content. Before any
-/// change every table and column of the plan is checked against the schema (`PRAGMA table_info`);
-/// on any failure the transaction rolls back and the file is as it was.
+/// An erasure is one transaction with `PRAGMA secure_delete = ON` (deleted and overwritten
+/// content and freed pages are zeroed), then — unless ``Options/compact`` is off —
+/// `PRAGMA wal_checkpoint(TRUNCATE)`, and a `VACUUM` (and a second checkpoint) when the file may
+/// still hold old content outside its live records (``SQLiteUnusedSpace``: free pages, free
+/// blocks or unallocated space not zero, typically left by earlier deletes in a restored file);
+/// so neither free pages, the write-ahead log nor a persisted rollback journal keep old content.
+/// Before any change every table and column of the plan is checked against the schema
+/// (`PRAGMA table_info`); on any failure the transaction rolls back and the file is as it was.
 ///
-/// The subject is matched inside SQLite by the SQL function `lethe_subject_match(value)`, which
-/// hashes each identity value with the ``SubjectHasher``; so the raw identifier is never an SQL
-/// argument, and re-application after a restore needs only the hashes. Identifiers from the data
-/// map are used only after they were found in the schema, and always quoted.
+/// The subject is matched by hashing each identity value with the ``SubjectHasher`` as it is
+/// read (the rows found are then erased by row id; a table without row ids is matched inside
+/// SQLite by the SQL function `lethe_subject_match(value)`), so the raw identifier is never an
+/// SQL argument, and re-application after a restore needs only the hashes. Identifiers from the
+/// data map are used only after they were found in the schema, and always quoted.
 ///
 /// ```swift
 /// let executor = SQLiteErasureExecutor(hasher: hasher)
@@ -31,15 +34,30 @@ import LetheCore
 public struct SQLiteErasureExecutor: ErasureExecutor {
     /// Tuning of the executor.
     public struct Options: Sendable, Hashable {
+        /// When an erasure runs `VACUUM`.
+        public enum Vacuum: String, Sendable, Hashable {
+            /// When the file's unused space may hold old content: a check of the file after the
+            /// erasure (``SQLiteUnusedSpace``) finds non-zero free pages, free blocks or
+            /// unallocated space, or pages it cannot read. The default.
+            case whenNeeded
+            /// After every erasure that changed something.
+            case always
+            /// Never: for measurements and tests only (old content already in free space stays).
+            case never
+        }
+
         /// How long to wait for another process's lock before failing with `locked`, in seconds.
         public var busyTimeout: Double
-        /// Whether to `VACUUM` and truncate the write-ahead log after the erasure.
+        /// Whether to empty the write-ahead log (and vacuum as `vacuum` says) after the erasure.
         public var compact: Bool
+        /// When to `VACUUM` after an erasure.
+        public var vacuum: Vacuum
 
-        /// Creates options: a 2-second busy timeout and compaction on, by default.
-        public init(busyTimeout: Double = 2, compact: Bool = true) {
+        /// Creates options: a 2-second busy timeout, compaction on and a `VACUUM` when needed, by default.
+        public init(busyTimeout: Double = 2, compact: Bool = true, vacuum: Vacuum = .whenNeeded) {
             self.busyTimeout = busyTimeout
             self.compact = compact
+            self.vacuum = vacuum
         }
     }
 
@@ -61,49 +79,85 @@ public struct SQLiteErasureExecutor: ErasureExecutor {
     }
 
     /// Erases every subject in `subjects` in one transaction, then compacts the file (see the type's documentation).
+    ///
+    /// The identity column is read once, hashing as it goes (as ``scanIdentities(store:_:)``
+    /// does), inside a deferred transaction: when no subject is there nothing is written and no
+    /// lock is taken beyond reading. Otherwise the rows found are erased by row id in the same
+    /// transaction (its first write takes the write lock; should another connection have written
+    /// since the read began, SQLite refuses and everything is redone in an immediate transaction).
+    /// Then the write-ahead log is checkpointed and truncated, and a `VACUUM` runs only when the
+    /// file's unused space may still hold old content (``Options/Vacuum/whenNeeded``).
     public func reapply(subjects: Set<SubjectHash>, store: DataStoreDeclaration) throws(LetheError) -> ErasureResult {
         let (path, plan) = try Self.target(store)
         let started = ContinuousClock.now
         let queue = try open(path, store: store, readonly: false)
         let functions = SubjectFunctions(hasher: hasher, normalization: plan.normalization, subjects: subjects)
+        let keyed = functions.base
         return try Self.mapErrors(store: store, path: path) {
             try queue.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA secure_delete = ON")
                 let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode")?.lowercased() ?? ""
-                if mode == "persist" || mode == "truncate" {
-                    // A persisted journal would keep the pre-erasure pages after commit.
-                    try db.execute(sql: "PRAGMA journal_mode = DELETE")
-                }
+                // A persisted journal would keep the pre-erasure pages after commit: switched to
+                // DELETE, outside a transaction, once there is something to erase.
+                let persistentJournal = mode == "persist" || mode == "truncate"
                 functions.install(in: db)
-                var outcomes: [TableOutcome] = []
-                var subjectRows = 0
-                try db.inTransaction(.immediate) {
-                    let resolved = try ResolvedPlan(plan, store: store.name, db: db)
-                    (subjectRows, outcomes) = try resolved.apply(db)
-                    return .commit
+
+                /// One pass: find the rows, and erase them when `write`. Nil: nothing to erase.
+                func pass(_ kind: Database.TransactionKind, write: Bool) throws -> (Int, [TableOutcome])? {
+                    var applied: (Int, [TableOutcome])?
+                    var found = false
+                    try db.inTransaction(kind) {
+                        let resolved = try ResolvedPlan(plan, store: store.name, db: db)
+                        let rows = try Self.matchingRowIDs(
+                            db, plan: resolved, subjects: subjects, keyed: keyed, normalization: plan.normalization)
+                        found = rows.map { !$0.isEmpty } ?? true
+                        guard found, write else { return .commit }
+                        applied = try resolved.apply(db, identityRows: rows, alias: try resolved.rowIDAlias(db))
+                        return .commit
+                    }
+                    if !found { return nil }
+                    return applied ?? (-1, [])
+                }
+                var outcome: (Int, [TableOutcome])?
+                do {
+                    outcome = try pass(.deferred, write: !persistentJournal)
+                } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && !db.isInsideTransaction {
+                    outcome = (-1, [])  // another connection wrote since this read began: redo below
+                }
+                guard var (subjectRows, outcomes) = outcome else {
+                    return ErasureResult(
+                        store: store.name, subjectRows: 0, tables: [], compacted: true,
+                        duration: Self.seconds(since: started))
+                }
+                if subjectRows < 0 {
+                    if persistentJournal { try db.execute(sql: "PRAGMA journal_mode = DELETE") }
+                    guard let again = try pass(.immediate, write: true) else {
+                        return ErasureResult(
+                            store: store.name, subjectRows: 0, tables: [], compacted: true,
+                            duration: Self.seconds(since: started))
+                    }
+                    (subjectRows, outcomes) = again
                 }
                 // The erasure is committed: a compaction failure from here on is reported in the
                 // result (retry with compact(store:)), never as "nothing was changed".
-                var compacted = false
-                var compactionProblem: String?
+                var result = ErasureResult(
+                    store: store.name, subjectRows: subjectRows, tables: outcomes, compacted: false, duration: 0)
                 if options.compact {
                     do {
-                        compacted = try Self.compact(db)
-                        if !compacted { compactionProblem = "a reader kept the write-ahead log busy" }
+                        try Self.compact(db, path: path, vacuum: options.vacuum, into: &result)
                     } catch {
-                        compactionProblem = (error as? DatabaseError)?.message ?? "\(error)"
+                        result.compactionProblem = (error as? DatabaseError)?.message ?? "\(error)"
                     }
                 }
-                return ErasureResult(
-                    store: store.name, subjectRows: subjectRows, tables: outcomes, compacted: compacted,
-                    compactionProblem: compactionProblem, duration: Self.seconds(since: started))
+                result.duration = Self.seconds(since: started)
+                return result
             }
         }
     }
 
     /// Overwrites free pages and empties the write-ahead log of a store: `PRAGMA secure_delete = ON`,
     /// `wal_checkpoint(TRUNCATE)`, `VACUUM`, `wal_checkpoint(TRUNCATE)`. Run it again when an
-    /// ``ErasureResult`` says `compacted == false`.
+    /// ``ErasureResult`` says `compacted == false`, or to clear old content a residue scan found.
     ///
     /// - Returns: whether the write-ahead log could be emptied (false while a reader holds it).
     /// - Throws: `locked` when another process holds the database past the busy timeout.
@@ -113,15 +167,46 @@ public struct SQLiteErasureExecutor: ErasureExecutor {
         return try Self.mapErrors(store: store, path: path) {
             try queue.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA secure_delete = ON")
-                return try Self.compact(db)
+                var result = ErasureResult(store: store.name, subjectRows: 0, tables: [], compacted: false, duration: 0)
+                try Self.compact(db, path: path, vacuum: .always, into: &result)
+                return result.compacted
             }
         }
     }
 
-    static func compact(_ db: Database) throws -> Bool {
-        try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
-        try db.execute(sql: "VACUUM")
-        return try Int.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") == 0
+    /// Empties the write-ahead log into the file, then vacuums as `vacuum` says (for `whenNeeded`:
+    /// when ``SQLiteUnusedSpace`` does not find the file's unused space clean), and records what
+    /// it did in `result`.
+    static func compact(_ db: Database, path: String, vacuum: Options.Vacuum, into result: inout ErasureResult) throws {
+        let emptied = try Int.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") == 0
+        var reason: String?
+        switch vacuum {
+        case .always: reason = "always"
+        case .never: reason = nil
+        case .whenNeeded:
+            if !emptied {
+                reason = "the write-ahead log could not be emptied, so the file could not be checked"
+            } else {
+                // A read transaction keeps any checkpoint from rewriting the file while it is read.
+                try db.inTransaction(.deferred) {
+                    _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master")
+                    switch SQLiteUnusedSpace.check(path: path) {
+                    case .clean: reason = nil
+                    case .dirty(let why), .inconclusive(let why): reason = why
+                    }
+                    return .commit
+                }
+            }
+        }
+        if let reason {
+            try db.execute(sql: "VACUUM")
+            result.vacuumed = true
+            result.vacuumReason = reason
+            result.compacted = try Int.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") == 0
+        } else {
+            result.compacted = emptied
+        }
+        if !result.compacted { result.compactionProblem = "a reader kept the write-ahead log busy" }
     }
 
     /// Counts the identity rows that still hash to one of `subjects`, read-only.

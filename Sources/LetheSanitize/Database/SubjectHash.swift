@@ -67,6 +67,17 @@ public struct SubjectHash: Sendable, Hashable, Comparable, CustomStringConvertib
         return result
     }
 
+    /// Bytes `8 * index ..< 8 * index + 8` as one big-endian word (`index` 0...3): the bytes
+    /// without an array.
+    public func word(_ index: Int) -> UInt64 {
+        switch index {
+        case 0: w0
+        case 1: w1
+        case 2: w2
+        default: w3
+        }
+    }
+
     /// The 64-character lowercase hex form, as stored and shown.
     public var hex: String {
         let digits = Array("0123456789abcdef".utf8)

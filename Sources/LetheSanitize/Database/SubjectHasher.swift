@@ -90,7 +90,14 @@ public struct SubjectHasher: Sendable {
         case .exact:
             return hmac(bytes, keyed: keyed)
         case .lowercaseTrim:
-            if let ascii = asciiLowerTrim(bytes) {
+            if bytes.count <= 256 {
+                // The usual short value: normalised on the stack, no allocation per value.
+                let hashed: SubjectHash? = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { buffer in
+                    guard let length = asciiLowerTrim(bytes, into: buffer) else { return nil }
+                    return hmac(UnsafeRawBufferPointer(start: buffer.baseAddress, count: length), keyed: keyed)
+                }
+                if let hashed { return hashed }
+            } else if let ascii = asciiLowerTrim(bytes) {
                 return ascii.withUnsafeBytes { hmac($0, keyed: keyed) }
             }
             let text = normalize(String(decoding: bytes, as: UTF8.self))
@@ -101,6 +108,24 @@ public struct SubjectHasher: Sendable {
     /// The `lowercase-trim` rule on text.
     static func normalize(_ text: String) -> String {
         text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+    }
+
+    /// The `lowercase-trim` rule on pure-ASCII bytes, written into `output` (as large as
+    /// `bytes`); the length written, or `nil` when a byte is not ASCII.
+    private static func asciiLowerTrim(
+        _ bytes: UnsafeRawBufferPointer, into output: UnsafeMutableBufferPointer<UInt8>
+    ) -> Int? {
+        var start = 0
+        var end = bytes.count
+        for byte in bytes where byte >= 0x80 { _ = byte; return nil }
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
+        while start < end && isSpace(bytes[start]) { start += 1 }
+        while end > start && isSpace(bytes[end - 1]) { end -= 1 }
+        for index in start..<end {
+            let byte = bytes[index]
+            output[index - start] = (byte >= 0x41 && byte <= 0x5A) ? byte | 0x20 : byte
+        }
+        return end - start
     }
 
     /// The `lowercase-trim` rule on pure-ASCII bytes; `nil` when a byte is not ASCII.

@@ -75,11 +75,11 @@ struct BackupList: ParsableCommand {
                 return
             }
             Output.printTable(
-                header: ["BACKUP", "STORE", "CREATED", "EXPIRES", "STATE", "FILE"],
+                header: ["BACKUP", "STORE", "CREATED", "EXPIRES", "STATE", "SUBJECTS", "FILE"],
                 rows: backups.map {
                     [
                         "\($0.id)", $0.store, RFC3339.format($0.createdAt), $0.expiresAt.map(RFC3339.format) ?? "-",
-                        BackupView.state($0), $0.file,
+                        BackupView.state($0), "\($0.subjectCount)", $0.file,
                     ]
                 })
         }
@@ -192,6 +192,7 @@ enum BackupView {
         var object: [String: JSONValue] = [
             "id": .integer(backup.id), "store": .string(backup.store), "file": .string(backup.file),
             "created_at": .string(RFC3339.format(backup.createdAt)), "state": .string(state(backup)),
+            "subjects": .integer(Int64(backup.subjectCount)),
         ]
         object["expires_at"] = backup.expiresAt.map { .string(RFC3339.format($0)) }
         object["shredded_at"] = backup.shreddedAt.map { .string(RFC3339.format($0)) }

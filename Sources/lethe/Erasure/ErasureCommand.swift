@@ -183,12 +183,19 @@ struct ErasureAttest: ParsableCommand {
         commandName: "attest",
         abstract: "Record that a processor or file share erased the subject, or that a device part is done.",
         discussion: """
+            With --backup, records that a backup not encrypted by Lethe was destroyed (a part that
+            waits for it under the policy 'backup_erasure: shred').
+
             Example:
               lethe erasure attest 1 --store mailer --notes "Mailer support ticket 5521 confirms deletion" --evidence reply.eml
             """)
 
     @Argument(help: "The request's number.") var id: Int64
     @Option(help: "The store whose part is attested.") var store: String
+    @Option(
+        help:
+            "For a backup's part under the policy 'backup_erasure: shred': the backup (not encrypted by Lethe) whose media was destroyed."
+    ) var backup: Int64?
     @Option(help: "Who confirmed the erasure, and how.") var notes: String
     @Option(help: "A file that shows it (its SHA-256 is kept).") var evidence: String?
     @OptionGroup var write: WriteOptions
@@ -198,7 +205,7 @@ struct ErasureAttest: ParsableCommand {
     func run() throws {
         try reporting(json: output.json) { () throws(LetheError) in
             let part = try global.openApp().attestErasure(
-                id: id, store: store, notes: notes, evidence: evidence, actor: write.actor)
+                id: id, store: store, backup: backup, notes: notes, evidence: evidence, actor: write.actor)
             if output.json {
                 Output.printJSON(ErasureView.partJSON(part))
                 return
@@ -254,6 +261,7 @@ enum ErasureView {
             if let final = part.finalAt { line += ", finally gone \(RFC3339.format(final))" }
             if let tag = part.assetTag { line += ", asset \(tag)" + (part.jobID.map { " job \($0)" } ?? "") }
             if let error = part.outcome["error"]?.stringValue { line += " (\(error))" }
+            if part.state != "done", let note = part.outcome["note"]?.stringValue { line += "\n    \(note)" }
             Swift.print(line)
         }
     }

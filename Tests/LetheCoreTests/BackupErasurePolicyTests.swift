@@ -1,0 +1,45 @@
+import Foundation
+import LetheCore
+import Testing
+
+@Suite struct BackupErasurePolicyTests {
+    @Test func absentOrDefaultKeyKeepsThePolicyVersion() throws {
+        let plain = try #require(PolicyParser.parse(files: [("p.yaml", everything)]).policySet)
+        #expect(plain.backupErasure == .suppress)
+        #expect(plain.json["backup_erasure"] == nil)
+        let explicit = try #require(
+            PolicyParser.parse(files: [("p.yaml", "backup_erasure: suppress\n" + everything)]).policySet)
+        #expect(explicit.backupErasure == .suppress)
+        #expect(try explicit.canonicalBytes() == plain.canonicalBytes())
+        let shred = try #require(
+            PolicyParser.parse(files: [("p.yaml", "backup_erasure: shred\n" + everything)]).policySet)
+        #expect(shred.backupErasure == .shred)
+        #expect(shred.json["backup_erasure"] == "shred")
+        #expect(try shred.canonicalBytes() != plain.canonicalBytes())
+    }
+
+    @Test func anUnknownValueIsReportedWithFileLineAndColumn() {
+        let found = PolicyParser.parse(files: [("p.yaml", everything + "backup_erasure: burn\n")]).problems
+        #expect(found.count == 1)
+        #expect(found.first?.file == "p.yaml")
+        #expect(found.first?.line == 8)
+        #expect(found.first?.column == 17)
+        #expect(found.first?.message.contains("use suppress or shred") == true)
+    }
+
+    @Test func aListIsNotAValue() {
+        let found = PolicyParser.parse(files: [("p.yaml", "backup_erasure: [shred]\n" + everything)]).problems
+        #expect(found.count == 1)
+        #expect(found.first?.line == 1)
+        #expect(found.first?.message.contains("backup_erasure") == true)
+    }
+
+    @Test func theKeyMayBeSetInOneFileOnly() {
+        let found = PolicyParser.parse(files: [
+            ("a.yaml", "backup_erasure: shred\n" + everything), ("b.yaml", "backup_erasure: shred\n"),
+        ]).problems
+        #expect(found.count == 1)
+        #expect(found.first?.file == "b.yaml")
+        #expect(found.first?.message.contains("already set at a.yaml:1:17") == true)
+    }
+}
