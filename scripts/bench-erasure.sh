@@ -53,6 +53,8 @@ fi
 
 # An installation with the store registered and 10 subjects erased (so reapply has work to match).
 export LETHE_DATA_DIR="$dir/data"
+# Completed requests are issued as signed records, which needs the organisation's name.
+export LETHE_ORGANIZATION="Bench Erasure Co"
 rm -rf "$dir/data"
 cp customers.sqlite store.sqlite
 cat > stores.yaml <<EOF
