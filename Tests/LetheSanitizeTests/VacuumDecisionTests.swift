@@ -77,6 +77,76 @@ import Testing
         #expect(SQLiteUnusedSpace.check(path: secure) == .clean)
     }
 
+    /// A table of 1,000 short rows, compacted, then its last row deleted (`secure_delete` as given):
+    /// that row's cell is the first of its page's cell content, so freeing it grows the page's
+    /// unallocated space.
+    private func lastRowDeleted(at path: String, secureDelete: Bool) throws {
+        try DatabaseQueue(path: path).writeWithoutTransaction { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT NOT NULL);
+                    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000)
+                    INSERT INTO customers SELECT i, 'customer' || i || '@example.com' FROM n;
+                    VACUUM;
+                    """)
+            try db.execute(sql: "PRAGMA secure_delete = \(secureDelete ? "ON" : "OFF")")
+            try db.execute(sql: "DELETE FROM customers WHERE id = 1000")
+        }
+    }
+
+    @Test func aSecureDeleteAtTheTopOfAPageLeavesOnlyAFreeBlockHeader() throws {
+        // SQLite zeroes the freed cell, then writes a free-block header (next block, size) at its
+        // start even when the block joins the unallocated space: four bytes of page offsets, no row
+        // content. The check accepts them; it needed a VACUUM of the whole file for them before.
+        let secure = directory.file("top-secure.sqlite")
+        try lastRowDeleted(at: secure, secureDelete: true)
+        #expect(SQLiteUnusedSpace.check(path: secure) == .clean)
+
+        // Without secure_delete the row's text stays there.
+        let plain = directory.file("top-plain.sqlite")
+        try lastRowDeleted(at: plain, secureDelete: false)
+        guard case .dirty(let why) = SQLiteUnusedSpace.check(path: plain) else {
+            Issue.record("the deleted row's text was not found")
+            return
+        }
+        #expect(why.contains("unallocated"))
+    }
+
+    @Test func unallocatedSpaceMayHoldFreeBlockHeadersButNoText() {
+        // One table leaf page (page 2 of a two-page UTF-8 file of 4 KiB pages) with one cell at
+        // 4000; its unallocated space runs from 10 to 4000.
+        func file(unallocated bytes: [(Int, [UInt8])]) -> [UInt8] {
+            var file = [UInt8](repeating: 0, count: 8192)
+            file.replaceSubrange(0..<16, with: Array("SQLite format 3\0".utf8))
+            file[16] = 0x10  // page size 4096
+            file[59] = 1  // UTF-8
+            file[100] = 0x0D  // page 1: an empty table leaf
+            file[105] = 0x10  // its content starts at 4096
+            let page = 4096
+            file[page] = 0x0D
+            file[page + 4] = 1  // one cell
+            file[page + 5] = 0x0F
+            file[page + 6] = 0xA0  // content at 4000
+            file[page + 8] = 0x0F
+            file[page + 9] = 0xA0  // its pointer
+            for (offset, value) in bytes {
+                file.replaceSubrange(page + offset..<page + offset + value.count, with: value)
+            }
+            return file
+        }
+        func verdict(_ bytes: [(Int, [UInt8])]) -> SQLiteUnusedSpace.Verdict {
+            file(unallocated: bytes).withUnsafeBytes { SQLiteUnusedSpace.check($0) }
+        }
+        #expect(verdict([]) == .clean)
+        // Stale headers of freed cells: next block 0, sizes 30 and 46, each within the page.
+        #expect(verdict([(1920, [0, 0, 0, 30]), (3954, [0, 0, 0, 46])]) == .clean)
+        // Two text bytes in a row can be no header: row content.
+        #expect(verdict([(1920, [0, 0, 0x61, 0x62])]).needsVacuum)
+        #expect(verdict([(1920, [0x61, 0x62, 0x63, 0x64])]).needsVacuum)
+        // A "size" that runs past the cell content is no header either.
+        #expect(verdict([(3990, [0, 0, 0, 30])]).needsVacuum)
+    }
+
     /// The fixture's plan with every table's rows deleted (no row grows, so no page is rebalanced).
     private func deletingStore(_ path: String) -> DataStoreDeclaration {
         CRMFixture.store(

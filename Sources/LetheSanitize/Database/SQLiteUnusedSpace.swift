@@ -11,8 +11,10 @@ import Foundation
 /// - every free page is zero (a freelist trunk page after its list of leaves),
 /// - in every table leaf, index leaf and index interior page, the unallocated space between the
 ///   cell pointers and the cell content and every free block (after its 4-byte header) are zero
-///   — but for the stale cell pointers a delete leaves right after the pointer array (2-byte page
-///   offsets, skipped only where no text can look like one: UTF-8 files with pages of ≤ 8 KiB).
+///   — but for the stale cell pointers a delete leaves right after the pointer array, and the
+///   free-block headers (next offset, size) `secure_delete` leaves at the start of a freed cell
+///   that joined the unallocated space (page offsets, accepted only where no text can look like
+///   one: UTF-8 files with pages of ≤ 8 KiB).
 ///
 /// In table interior pages (whose cells are child page numbers and integer row ids, stale copies
 /// of which balancing leaves behind) the unallocated space may hold no run of 4 or more text-like
@@ -65,6 +67,35 @@ enum SQLiteUnusedSpace {
         guard file.count <= 1 << 30 else { return .inconclusive("a file over 1 GiB (it has a lock-byte page)") }
         let pages = file.count / pageSize
         let stalePointersAreSafeToSkip = pageSize <= 8192 && u32(56) == 1  // text encoding UTF-8
+
+        // With `secure_delete` SQLite zeroes a freed cell, then writes a free-block header at its
+        // start (2-byte offset of the next free block, 2-byte size) even when the cell was the
+        // first of the cell content and the block joins the unallocated space. Accept a non-zero
+        // byte there only inside such a header: next 0 or a later offset in the page, size at least
+        // 4 and within the unallocated space. Both words' first bytes are then below 0x20, so no
+        // two text-like bytes (0x20 and up, as in UTF-8 text) can stand side by side: no run of row
+        // text passes. Only for UTF-8 files with pages of at most 8 KiB, as for stale pointers.
+        func onlyFreeBlockHeaders(_ range: Range<Int>, page base: Int, pageSize: Int) -> Bool {
+            var index = range.lowerBound
+            scan: while index < range.upperBound {
+                if file[index] == 0 {
+                    index += 1
+                    continue
+                }
+                // A header [start, start + 4) that covers `index` and begins where the scan may.
+                for start in max(range.lowerBound, index - 3)...index where start + 4 <= range.upperBound {
+                    let next = u16(start)
+                    let size = u16(start + 2)
+                    let offset = start - base
+                    guard next == 0 || (next > offset && next < pageSize) else { continue }
+                    guard size >= 4, start + size <= range.upperBound else { continue }
+                    index = start + 4
+                    continue scan
+                }
+                return false
+            }
+            return true
+        }
 
         var free = [Bool](repeating: false, count: pages + 1)
         func markFree(_ page: Int) -> Bool {
@@ -127,7 +158,11 @@ enum SQLiteUnusedSpace {
                         unallocated += 2
                     }
                 }
-                guard zero(base + unallocated..<base + content) else {
+                let clean =
+                    stalePointersAreSafeToSkip
+                    ? onlyFreeBlockHeaders(base + unallocated..<base + content, page: base, pageSize: pageSize)
+                    : zero(base + unallocated..<base + content)
+                guard clean else {
                     return .dirty("page \(page) holds old content in its unallocated space")
                 }
                 var block = u16(header + 1)
