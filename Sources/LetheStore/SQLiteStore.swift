@@ -12,6 +12,8 @@ public final class SQLiteStore: LetheStorage {
     let pool: DatabasePool
     /// The evidence log's hash functions, given by the application layer.
     let logHasher: (any LogHasher)?
+    /// The page size of a database this store creates.
+    static let pageSize = 16384
 
     /// Opens (creating if needed) and migrates the database at `path`.
     ///
@@ -31,6 +33,12 @@ public final class SQLiteStore: LetheStorage {
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(busyTimeout)
         configuration.label = "lethe"
+        configuration.prepareDatabase { db in
+            // Only a new, empty file takes it (before GRDB turns on WAL mode); an existing database
+            // keeps its page size. A disposal record's row (≈ 2.3 KB of JSON and CMS) filled most
+            // of a 4 KiB page on its own: 16 KiB pages hold seven, a quarter fewer bytes to write.
+            try db.execute(sql: "PRAGMA page_size = \(Self.pageSize)")
+        }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
         } catch {

@@ -91,3 +91,27 @@ import Testing
     }
     #expect(missing?.code == .notFound)
 }
+
+@Test func aNewDatabaseHas16KiBPagesAndAnExistingOneKeepsItsOwn() throws {
+    // Disposal records (about 2.3 KB of JSON and CMS each) pack several to a 16 KiB page; with
+    // 4 KiB pages each one took a page of its own. The page size is in the file header (bytes 16–17).
+    func pageSize(_ path: String) throws -> Int {
+        let header = try #require(FileHandle(forReadingAtPath: path)).readData(ofLength: 18)
+        return Int(header[16]) << 8 | Int(header[17])
+    }
+    let root = TemporaryDirectory()
+    let path = root.file("db.sqlite")
+    _ = try SQLiteStore(path: path)
+    #expect(try pageSize(path) == 16384)
+
+    let older = root.file("older.sqlite")
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+    process.arguments = [older, "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL; CREATE TABLE t (x);"]
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    try #require(process.terminationStatus == 0)
+    _ = try SQLiteStore(path: older)
+    #expect(try pageSize(older) == 4096)
+}
