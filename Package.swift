@@ -76,7 +76,9 @@ let package = Package(
         .testTarget(name: "LetheStoreTests", dependencies: ["LetheStore", "LetheTestSupport"]),
         .testTarget(name: "LetheEvidenceTests", dependencies: ["LetheEvidence", "LetheTestSupport"]),
         .testTarget(
-            name: "LetheSanitizeTests", dependencies: ["LetheSanitize", "LetheTestSupport"], exclude: ["Fixtures"]),
+            name: "LetheSanitizeTests",
+            dependencies: ["LetheSanitize", "LetheTestSupport", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["Fixtures"]),
         .testTarget(name: "LetheTests", dependencies: ["Lethe", "LetheTestSupport"]),
         .testTarget(name: "letheTests", dependencies: ["LetheTestSupport"]),
     ]

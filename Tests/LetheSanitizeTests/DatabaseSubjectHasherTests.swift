@@ -1,3 +1,4 @@
+import Crypto
 import LetheCore
 import Testing
 
@@ -29,6 +30,22 @@ import Testing
         let expected = "cd0779a6ee2092a88db69b0d568dd6e9bb308884e58645aadbc55e5419d1e275"
         #expect(hasher.hash("ada@example.com", normalization: .exact).hex == expected)
         #expect(hasher.hash(" Ada@Example.com\t", normalization: .lowercaseTrim).hex == expected)
+    }
+
+    @Test func matchesSwiftCryptosHMACAtEveryLengthAroundTheBlockBoundaries() {
+        // The keyed states are copied per value (BoringSSL's context on Linux): every message
+        // length from empty to past two blocks, under a secret with every byte value different.
+        let secret = (0..<32).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+        let keyed = try! SubjectHasher(secret: secret)
+        let key = SymmetricKey(data: secret)
+        for length in 0...150 {
+            let message = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ length) }
+            let expected = HMAC<SHA256>.authenticationCode(for: message, using: key)
+            let hash = message.withUnsafeBytes { bytes in
+                SubjectHasher.hash(bytes: bytes, keyed: keyed.makeKeyed(), normalization: .exact)
+            }
+            #expect(hash.bytes == Array(expected), "length \(length)")
+        }
     }
 
     @Test func normalisationIsExplicit() {

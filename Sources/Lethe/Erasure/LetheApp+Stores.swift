@@ -145,11 +145,10 @@ extension LetheApp {
             )
         }
         let executor = SQLiteErasureExecutor(hasher: secrets.hasher)
-        var hashes: [SubjectHash] = []
-        let read = try executor.scanIdentities(store: declaration) { hash in hashes.append(hash) }
+        var hashes = SortedHashCollector()
+        let read = try executor.scanIdentities(store: declaration) { hash in hashes.add(hash) }
         // Sorted and as flat bytes: the holdings B-tree is appended to, with no object per row.
-        hashes.sort()
-        let digests = Self.digestBytes(hashes)
+        let digests = hashes.sortedUniqueBytes()
         let time = now
         return try store.write { (tx) throws(LetheError) in
             let added = try tx.insertHoldings(store: name, digests: digests, source: "scan", at: time)
@@ -162,23 +161,6 @@ extension LetheApp {
                     ]), actor: actor, at: time)
             return HoldingsRecorded(read: read, added: added, byStore: [name: added])
         }
-    }
-
-    /// The hashes' bytes, concatenated (32 per hash), duplicates skipped.
-    static func digestBytes(_ sorted: [SubjectHash]) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(sorted.count * 32)
-        var previous: SubjectHash?
-        for hash in sorted where hash != previous {
-            previous = hash
-            for index in 0..<4 {
-                let word = hash.word(index)
-                for shift in stride(from: 56, through: 0, by: -8) {
-                    bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift)))
-                }
-            }
-        }
-        return bytes
     }
 
     /// Imports holdings from a CSV file with the header `identifier,store`: every identifier is

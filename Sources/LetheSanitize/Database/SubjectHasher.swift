@@ -2,6 +2,15 @@ import Crypto
 import Foundation
 import LetheCore
 
+#if canImport(CCryptoBoringSSL)
+    // swift-crypto's BoringSSL, which `Crypto` itself calls on Linux. Its SHA-256 context is a
+    // plain C struct, so the keyed states are copied per value on the stack; through `SHA256` each
+    // copy and each `finalize()` allocated a context object (four per HMAC, two thirds of a store
+    // scan's hashing time). Where the module is absent (Apple platforms, where `Crypto` is
+    // CryptoKit) the same keyed states go through `SHA256`.
+    import CCryptoBoringSSL
+#endif
+
 /// Turns a subject's identifier into its ``SubjectHash``: HMAC-SHA-256 under the installation
 /// secret (32 random bytes kept in the data directory), after normalisation.
 ///
@@ -53,8 +62,13 @@ public struct SubjectHasher: Sendable {
     /// 64-byte block, XOR ipad and XOR opad, already absorbed). Copying them per value skips the
     /// key schedule; they are only ever copied, never mutated, so sharing them across threads is safe.
     struct Keyed: @unchecked Sendable {
-        let inner: SHA256
-        let outer: SHA256
+        #if canImport(CCryptoBoringSSL)
+            let inner: SHA256_CTX
+            let outer: SHA256_CTX
+        #else
+            let inner: SHA256
+            let outer: SHA256
+        #endif
     }
 
     /// The keyed states for this secret.
@@ -65,21 +79,44 @@ public struct SubjectHasher: Sendable {
             ipad[index] ^= secret[index]
             opad[index] ^= secret[index]
         }
-        var inner = SHA256()
-        inner.update(data: ipad)
-        var outer = SHA256()
-        outer.update(data: opad)
+        #if canImport(CCryptoBoringSSL)
+            var inner = SHA256_CTX()
+            var outer = SHA256_CTX()
+            CCryptoBoringSSL_SHA256_Init(&inner)
+            CCryptoBoringSSL_SHA256_Init(&outer)
+            ipad.withUnsafeBytes { _ = CCryptoBoringSSL_SHA256_Update(&inner, $0.baseAddress, $0.count) }
+            opad.withUnsafeBytes { _ = CCryptoBoringSSL_SHA256_Update(&outer, $0.baseAddress, $0.count) }
+        #else
+            var inner = SHA256()
+            inner.update(data: ipad)
+            var outer = SHA256()
+            outer.update(data: opad)
+        #endif
         return Keyed(inner: inner, outer: outer)
     }
 
     /// HMAC-SHA-256 of bytes that are already normalised.
     static func hmac(_ bytes: UnsafeRawBufferPointer, keyed: Keyed) -> SubjectHash {
-        var inner = keyed.inner
-        inner.update(bufferPointer: bytes)
-        let innerDigest = inner.finalize()
-        var outer = keyed.outer
-        innerDigest.withUnsafeBytes { outer.update(bufferPointer: $0) }
-        return outer.finalize().withUnsafeBytes { SubjectHash(digest: $0) }
+        #if canImport(CCryptoBoringSSL)
+            var context = keyed.inner
+            var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+            return withUnsafeMutableBytes(of: &digest) { buffer in
+                let output = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                CCryptoBoringSSL_SHA256_Update(&context, bytes.baseAddress, bytes.count)
+                CCryptoBoringSSL_SHA256_Final(output, &context)
+                context = keyed.outer
+                CCryptoBoringSSL_SHA256_Update(&context, output, 32)
+                CCryptoBoringSSL_SHA256_Final(output, &context)
+                return SubjectHash(digest: UnsafeRawBufferPointer(buffer))
+            }
+        #else
+            var inner = keyed.inner
+            inner.update(bufferPointer: bytes)
+            let innerDigest = inner.finalize()
+            var outer = keyed.outer
+            innerDigest.withUnsafeBytes { outer.update(bufferPointer: $0) }
+            return outer.finalize().withUnsafeBytes { SubjectHash(digest: $0) }
+        #endif
     }
 
     /// Hashes a value's bytes (as given or as stored), normalising first.
