@@ -17,6 +17,8 @@ public protocol ErasureStoreReading {
     func backup(id: Int64) throws(LetheError) -> BackupRecord?
     /// The backups, by number; of one store when given.
     func backups(store: String?) throws(LetheError) -> [BackupRecord]
+    /// The backups whose file lives on the asset `tag`, by number.
+    func backups(media tag: String) throws(LetheError) -> [BackupRecord]
     /// The store's backups that hold the subject and are not shredded, by number: those
     /// registered while the store was recorded to hold it (from its first recording to its
     /// erasure, both included).

@@ -83,6 +83,7 @@ enum Migrations {
         registerSanitize(&migrator)
         registerErasure(&migrator)
         registerErasureBackupsByQuery(&migrator)
+        registerBackupMedia(&migrator)
         return migrator
     }
 }

@@ -5,7 +5,7 @@ import LetheCore
 
 extension SQLiteTransaction {
     private static let backupColumns =
-        "id, store, file, created_at, expires_at, sealed_key, shredded_at, registered_at, destruction_scheduled_at, subject_count"
+        "id, store, file, created_at, expires_at, sealed_key, shredded_at, registered_at, destruction_scheduled_at, media_tag, subject_count"
     private static let requestColumns =
         "id, subject, reason, state, due_at, policy_version, requested_by, created_at, completed_at"
     private static let partColumns = """
@@ -59,6 +59,14 @@ extension SQLiteTransaction {
             }
             return try Row.fetchAll(db, sql: "SELECT \(Self.backupColumns) FROM backup ORDER BY id")
                 .map(Self.backup(from:))
+        }
+    }
+
+    func backups(media tag: String) throws(LetheError) -> [BackupRecord] {
+        try erasureGuarded {
+            try Row.fetchAll(
+                db, sql: "SELECT \(Self.backupColumns) FROM backup WHERE media_tag = ? ORDER BY id", arguments: [tag]
+            ).map(Self.backup(from:))
         }
     }
 
@@ -270,7 +278,7 @@ extension SQLiteTransaction {
             // What it holds is found by query (`backups(store:holding:)`); only the count is kept.
             try db.execute(
                 sql: """
-                    INSERT INTO backup (\(Self.backupColumns)) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?,
+                    INSERT INTO backup (\(Self.backupColumns)) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?,
                         (SELECT count(*) FROM holding WHERE store = ? AND erased_at IS NULL))
                     """, arguments: Self.arguments(backup) + [backup.store])
             var stored = backup
@@ -289,7 +297,7 @@ extension SQLiteTransaction {
             try db.execute(
                 sql: """
                     UPDATE backup SET store = ?, file = ?, created_at = ?, expires_at = ?, sealed_key = ?,
-                        shredded_at = ?, registered_at = ?, destruction_scheduled_at = ? WHERE id = ?
+                        shredded_at = ?, registered_at = ?, destruction_scheduled_at = ?, media_tag = ? WHERE id = ?
                     """, arguments: Self.arguments(backup) + [backup.id])
         }
     }
@@ -381,14 +389,14 @@ extension SQLiteTransaction {
             id: row[0], store: row[1], file: row[2], createdAt: try RFC3339.parse(row[3]),
             expiresAt: try optionalDate(row[4]), sealedKey: key.map { Array($0) }, shreddedAt: try optionalDate(row[6]),
             registeredAt: try RFC3339.parse(row[7]), destructionScheduledAt: try optionalDate(row[8]),
-            subjectCount: row[9])
+            mediaTag: row[9], subjectCount: row[10])
     }
 
     private static func arguments(_ backup: BackupRecord) -> StatementArguments {
         [
             backup.store, backup.file, RFC3339.format(backup.createdAt), backup.expiresAt.map(RFC3339.format),
             backup.sealedKey.map { Data($0) }, backup.shreddedAt.map(RFC3339.format),
-            RFC3339.format(backup.registeredAt), backup.destructionScheduledAt.map(RFC3339.format),
+            RFC3339.format(backup.registeredAt), backup.destructionScheduledAt.map(RFC3339.format), backup.mediaTag,
         ]
     }
 

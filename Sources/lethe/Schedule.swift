@@ -31,8 +31,9 @@ struct Schedule: ParsableCommand {
             let time = try at.map { (text) throws(LetheError) in try RFC3339.parse(text, field: "--at") }
             let policies = try policyOptions.load(global: global)
             let app = try global.openApp()
-            let result = try app.schedule(policies: policies, at: time, actor: write.actor)
+            // Expired backups first: a medium retired for them gets its job in the same run.
             let backups = try app.scheduleBackupDestructions(actor: write.actor)
+            let result = try app.schedule(policies: policies, at: time, actor: write.actor)
             if output.json {
                 Output.printJSON([
                     "policy_version": .string(result.policyVersion),

@@ -114,3 +114,43 @@ private func sqlite(_ path: String, _ sql: String) throws -> String {
         #expect(help.stdout.contains("USAGE"), "\(command)")
     }
 }
+
+@Test func anExpiredBackupOnATapeRetiresTheTapeAndScheduleGivesItAJob() throws {
+    let root = TemporaryDirectory()
+    let data = root.file("data")
+    let crm = root.file("crm.sqlite")
+    _ = try sqlite(crm, "CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT NOT NULL);")
+    let map = root.write(
+        "stores.yaml",
+        """
+        stores:
+          - name: crm
+            kind: sqlite
+            owner: sales
+            connection: \(crm)
+            categories: [user.contact.email]
+            identity: {table: customers, column: email, erase: delete-row}
+
+        """)
+    let policies = ["--policies", shippedPolicies]
+    #expect(try lethe(data, ["store", "apply", map]).status == 0)
+    #expect(try lethe(data, ["asset", "register", "T-1", "--type", "tape", "--classification", "high"]).status == 0)
+    let refused = try lethe(
+        data,
+        ["backup", "register", "--store", "crm", "--file", "tape:T-9/crm", "--created", "2020-01-01", "--media", "T-9"])
+    #expect(refused.status != 0 && refused.stderr.contains("T-9"), "\(refused.stderr)")
+    let registered = try lethe(
+        data,
+        [
+            "backup", "register", "--store", "crm", "--file", "tape:T-1/crm", "--created", "2020-01-01", "--expires",
+            "2020-04-01", "--media", "T-1",
+        ])
+    #expect(registered.status == 0, "\(registered.stderr)")
+    let scheduled = try lethe(data, ["schedule"] + policies)
+    #expect(scheduled.status == 0, "\(scheduled.stderr)")
+    #expect(scheduled.stdout.contains("job 1  T-1"), "\(scheduled.stdout)")
+    #expect(scheduled.stdout.contains("backup 1 (crm) expired: its medium, asset T-1"), "\(scheduled.stdout)")
+    let listed = try lethe(data, ["backup", "list", "--json"]).stdout
+    #expect(listed.contains("\"media\" : \"T-1\"") && listed.contains("\"state\" : \"destruction-due\""), "\(listed)")
+    #expect(try lethe(data, ["asset", "show", "T-1"]).stdout.contains("awaiting-sanitization"))
+}

@@ -12,19 +12,24 @@ extension LetheApp {
         let actor = try ActorName.validate(actor)
         let time = now
         return try store.write { (tx) throws(LetheError) in
-            let asset = try Self.requireAsset(tag, in: tx)
-            var changed = [
-                try Self.move(
-                    asset, to: .retired, in: tx, actor: actor, at: time,
-                    details: ["reason": reason.map(JSONValue.string) ?? .null])
-            ]
-            for child in try tx.assets(AssetQuery(parentTag: tag)) where child.state == .inService {
-                changed.append(
-                    try Self.move(
-                        child, to: .retired, in: tx, actor: actor, at: time, details: ["with_parent": .string(tag)]))
-            }
-            return changed
+            try Self.retire(
+                try Self.requireAsset(tag, in: tx), details: ["reason": reason.map(JSONValue.string) ?? .null], in: tx,
+                actor: actor, at: time)
         }
+    }
+
+    /// Retires `asset` and its attached in-service children in the caller's transaction; the
+    /// assets retired, the parent first.
+    static func retire(
+        _ asset: Asset, details: [String: JSONValue], in tx: any StoreWriting, actor: String, at time: Date
+    ) throws(LetheError) -> [Asset] {
+        var changed = [try move(asset, to: .retired, in: tx, actor: actor, at: time, details: details)]
+        for child in try tx.assets(AssetQuery(parentTag: asset.tag)) where child.state == .inService {
+            changed.append(
+                try move(
+                    child, to: .retired, in: tx, actor: actor, at: time, details: ["with_parent": .string(asset.tag)]))
+        }
+        return changed
     }
 
     /// Records that an asset is lost or stolen (an incident); attached children are lost with it.

@@ -7,9 +7,12 @@ import LetheStore
 extension LetheApp {
     /// Registers a backup of a store; it holds every subject the store holds now. Without an
     /// expiry, the policy's retention rule for `system.backups` counted from `backup-created`
-    /// sets it, when there is one.
+    /// sets it, when there is one. `media` names the registered asset its file lives on (a tape, a
+    /// backup disk): when the backup expires and Lethe holds no key to shred, that asset is retired
+    /// for sanitization, and the verification of its job records the backup destroyed.
     public func registerBackup(
-        store name: String, file: String, created: Date, expires: Date?, policies: LoadedPolicies?, actor: String
+        store name: String, file: String, created: Date, expires: Date?, media: String? = nil,
+        policies: LoadedPolicies?, actor: String
     ) throws(LetheError) -> BackupRecord {
         let actor = try ActorName.validate(actor)
         var expiry = expires
@@ -27,15 +30,28 @@ extension LetheApp {
         let time = now
         return try store.write { (tx) throws(LetheError) in
             _ = try Self.requireStore(name, in: tx)
+            if let media {
+                let asset = try Self.requireAsset(media, in: tx)
+                guard ![.disposed, .lost].contains(asset.state) else {
+                    throw LetheError(
+                        .illegalTransition,
+                        "--media \(media): asset \(media) is \(asset.state.rawValue); a backup cannot live on it (nothing was registered)"
+                    )
+                }
+            }
             let backup = try tx.insert(
-                BackupRecord(store: name, file: file, createdAt: created, expiresAt: expiry, registeredAt: time))
+                BackupRecord(
+                    store: name, file: file, createdAt: created, expiresAt: expiry, registeredAt: time, mediaTag: media)
+            )
             var payload: [String: JSONValue] = [
                 "backup": .integer(backup.id), "store": .string(name), "file": .string(file),
                 "created_at": .string(RFC3339.format(created)),
                 "subjects": .integer(Int64(try tx.holdingCount(store: name))),
             ]
             payload["expires_at"] = expiry.map { .string(RFC3339.format($0)) }
-            try tx.append(EventDraft(type: .backupRegistered, payload: .object(payload)), actor: actor, at: time)
+            payload["media"] = media.map(JSONValue.string)
+            try tx.append(
+                EventDraft(type: .backupRegistered, assetTag: media, payload: .object(payload)), actor: actor, at: time)
             return backup
         }
     }
@@ -184,34 +200,85 @@ extension LetheApp {
     }
 
     /// Schedules the destruction of every backup whose retention has ended (expiry at or before
-    /// now, not shredded, not yet scheduled): one event each, naming the method — crypto-erase
-    /// (`backup shred`) when Lethe holds its key, else overwriting or destroying its media through
-    /// a sanitization job. Run by `lethe schedule`. Returns the backups scheduled now.
+    /// now, not destroyed, not yet scheduled): one event each, naming the method.
+    /// - Lethe holds its key: crypto-erase, done by `lethe backup shred ID`.
+    /// - Its file lives on a registered asset (`--media`): that asset is retired (with its attached
+    ///   children), so `lethe schedule` plans its sanitization job like any other; the job's
+    ///   verification records the backup destroyed. A medium that also holds backups still under
+    ///   retention waits for the last of them: it is retired when that one expires.
+    /// - Neither: the event asks for its medium to be registered and sanitized.
+    ///
+    /// Run by `lethe schedule` before it plans jobs. Returns the backups scheduled now.
     public func scheduleBackupDestructions(actor: String) throws(LetheError) -> [BackupRecord] {
         let actor = try ActorName.validate(actor)
         let time = now
         return try store.write { (tx) throws(LetheError) in
+            let all = try tx.backups(store: nil)
+            func expired(_ backup: BackupRecord) -> Bool { backup.expiresAt.map { $0 <= time } ?? false }
             var scheduled: [BackupRecord] = []
-            for var backup in try tx.backups(store: nil)
-            where backup.shreddedAt == nil && backup.destructionScheduledAt == nil
-                && (backup.expiresAt.map { $0 <= time } ?? false)
-            {
+            for var backup in all
+            where backup.shreddedAt == nil && backup.destructionScheduledAt == nil && expired(backup) {
+                var payload: [String: JSONValue] = [
+                    "backup": .integer(backup.id), "store": .string(backup.store),
+                    "expired_at": .string(RFC3339.format(backup.expiresAt ?? time)),
+                ]
+                if backup.sealedKey != nil {
+                    payload["method"] = .string("crypto-erase: lethe backup shred \(backup.id)")
+                } else if let media = backup.mediaTag {
+                    let retained = all.filter {
+                        $0.mediaTag == media && $0.id != backup.id && $0.shreddedAt == nil && !expired($0)
+                    }
+                    guard retained.isEmpty else { continue }
+                    let asset = try Self.requireAsset(media, in: tx)
+                    payload["media"] = .string(media)
+                    if asset.state == .inService {
+                        let retired = try Self.retire(
+                            asset,
+                            details: ["reason": "backup retention ended", "backup": .integer(backup.id)],
+                            in: tx, actor: actor, at: time)
+                        payload["retired"] = .array(retired.map { .string($0.tag) })
+                    }
+                    payload["method"] = .string(
+                        "media: asset \(media) is sanitized through its disposal job; the job's verification records the backup destroyed"
+                    )
+                } else {
+                    payload["method"] = .string(
+                        "media: register the backup's medium as an asset and retire it for sanitization, or attest its destruction"
+                    )
+                }
                 backup.destructionScheduledAt = time
                 try tx.update(backup)
                 try tx.append(
-                    EventDraft(
-                        type: .backupDestructionScheduled,
-                        payload: [
-                            "backup": .integer(backup.id), "store": .string(backup.store),
-                            "expired_at": .string(RFC3339.format(backup.expiresAt ?? time)),
-                            "method": .string(
-                                backup.sealedKey != nil
-                                    ? "crypto-erase: lethe backup shred \(backup.id)"
-                                    : "media: register the backup's media as an asset and retire it for sanitization"),
-                        ]), actor: actor, at: time)
+                    EventDraft(type: .backupDestructionScheduled, assetTag: backup.mediaTag, payload: .object(payload)),
+                    actor: actor, at: time)
                 scheduled.append(backup)
             }
             return scheduled
         }
+    }
+
+    /// Records every backup on the medium `tag` as destroyed, in the caller's transaction: its job
+    /// `job` was verified. Their suppression parts end as a shredding's do. Returns the requests
+    /// whose parts ended (the caller checks whether they are now complete).
+    static func recordBackupsDestroyed(
+        onMedia tag: String, job: Int64, in tx: any StoreWriting, actor: String, at time: Date
+    ) throws(LetheError) -> Set<Int64> {
+        var requests: Set<Int64> = []
+        for var backup in try tx.backups(media: tag) where backup.shreddedAt == nil {
+            backup.shreddedAt = time
+            try tx.update(backup)
+            let ended = try endSuppressParts(backupID: backup.id, at: time, in: tx)
+            requests.formUnion(ended.requests)
+            try tx.append(
+                EventDraft(
+                    type: .backupShredded, assetTag: tag,
+                    payload: [
+                        "backup": .integer(backup.id), "store": .string(backup.store), "file": .string(backup.file),
+                        "method": .string("media sanitized: job \(job) on asset \(tag) verified"),
+                        "media": .string(tag), "job": .integer(job),
+                        "suppress_parts_ended": .array(ended.parts.map(JSONValue.integer)),
+                    ]), actor: actor, at: time)
+        }
+        return requests
     }
 }

@@ -97,13 +97,15 @@ extension LetheApp {
     ) throws(LetheError) -> (job: DisposalJob, newJob: DisposalJob?) {
         let result = try recordVerificationOutcome(
             id: id, outcome: outcome, verifier: verifier, policies: policies, actor: actor)
+        // Backups whose medium this job sanitized are gone: requests that waited for them may be done.
+        for request in result.requests.sorted() { try completeIfDone(id: request, actor: actor) }
         if outcome.passed { issueRecordIfPolicyAsks(job: result.job, policies: policies, actor: actor) }
-        return result
+        return (result.job, result.newJob)
     }
 
     private func recordVerificationOutcome(
         id: Int64, outcome: VerificationOutcome, verifier: String, policies: LoadedPolicies, actor: String
-    ) throws(LetheError) -> (job: DisposalJob, newJob: DisposalJob?) {
+    ) throws(LetheError) -> (job: DisposalJob, newJob: DisposalJob?, requests: Set<Int64>) {
         let time = now
         return try store.write { (tx) throws(LetheError) in
             var job = try Self.requireJob(id, in: tx)
@@ -138,13 +140,17 @@ extension LetheApp {
             var asset = try Self.requireAsset(job.assetTag, in: tx)
             if outcome.passed {
                 _ = try Self.move(asset, to: .verified, in: tx, actor: actor, at: time, details: ["job": .integer(id)])
-                return (job, nil)
+                let requests = try Self.recordBackupsDestroyed(
+                    onMedia: asset.tag, job: id, in: tx, actor: actor, at: time)
+                return (job, nil, requests)
             }
             asset = try Self.move(
                 asset, to: .verificationFailed, in: tx, actor: actor, at: time, details: ["job": .integer(id)])
             asset = try Self.move(
                 asset, to: .awaitingSanitization, in: tx, actor: actor, at: time, details: ["failed_job": .integer(id)])
-            guard let rule = policies.set.rule(for: asset.mediaType, asset.classification) else { return (job, nil) }
+            guard let rule = policies.set.rule(for: asset.mediaType, asset.classification) else {
+                return (job, nil, [])
+            }
             let newJob = try tx.insert(
                 DisposalJob(
                     assetTag: asset.tag, plan: JobPlan(rule: rule, retiredAt: time), policyVersion: policies.version,
@@ -156,7 +162,7 @@ extension LetheApp {
                         "job": newJob.json, "rule": .string(rule.source), "after_failed_job": .integer(id),
                     ])),
                 actor: actor, at: time)
-            return (job, newJob)
+            return (job, newJob, [])
         }
     }
 }

@@ -148,21 +148,27 @@ public struct BackupRecord: Sendable, Hashable {
     /// The data key sealed under the installation key (associated data: `backup-<id>`); nil before
     /// encryption and after shredding.
     public var sealedKey: [UInt8]?
-    /// When the key was shredded.
+    /// When the backup was destroyed: its key shredded, its medium's sanitization job verified, or
+    /// its destruction attested.
     public var shreddedAt: Date?
     /// When it was registered.
     public var registeredAt: Date
     /// When `lethe schedule` found it expired and scheduled its destruction.
     public var destructionScheduledAt: Date?
+    /// The asset (a tape, a backup disk) its file lives on, if registered: sanitized through a
+    /// disposal job when the backup's retention ends and Lethe holds no key to shred.
+    public var mediaTag: String?
     /// How many subjects its store held when it was registered (set by the store).
     public var subjectCount: Int
 
     /// Creates a record.
     public init(
         id: Int64 = 0, store: String, file: String, createdAt: Date, expiresAt: Date?, sealedKey: [UInt8]? = nil,
-        shreddedAt: Date? = nil, registeredAt: Date, destructionScheduledAt: Date? = nil, subjectCount: Int = 0
+        shreddedAt: Date? = nil, registeredAt: Date, destructionScheduledAt: Date? = nil, mediaTag: String? = nil,
+        subjectCount: Int = 0
     ) {
         self.subjectCount = subjectCount
+        self.mediaTag = mediaTag
         self.destructionScheduledAt = destructionScheduledAt
         self.id = id
         self.store = store

@@ -25,16 +25,21 @@ struct BackupRegister: ParsableCommand {
         commandName: "register", abstract: "Register a backup of a store.",
         discussion: """
             Without --expires, the policy's retention rule for system.backups (trigger backup-created)
-            sets the expiry, when there is one.
+            sets the expiry, when there is one. --media names the registered asset the file lives on
+            (a tape, a backup disk): when the backup expires and Lethe holds no key to shred, 'lethe
+            schedule' retires that asset for sanitization (once no backup on it is still retained),
+            and the verification of its job records the backup destroyed.
 
-            Example:
+            Examples:
               lethe backup register --store crm --file /backups/crm-2026-11-22.sqlite --created 2026-11-22T02:00:00Z
+              lethe backup register --store crm --file tape:T-0042/crm --created 2026-11-22 --media T-0042
             """)
 
     @Option(help: "The store the backup copies.") var store: String
     @Option(help: "The backup file.") var file: String
     @Option(help: "When the backup was made (RFC 3339 or YYYY-MM-DD).") var created: String
     @Option(help: "When its retention ends (RFC 3339 or YYYY-MM-DD).") var expires: String?
+    @Option(help: "The asset tag of the medium the file lives on (a tape, a backup disk).") var media: String?
     @OptionGroup var policyOptions: PolicyOptions
     @OptionGroup var write: WriteOptions
     @OptionGroup var output: OutputOptions
@@ -46,7 +51,7 @@ struct BackupRegister: ParsableCommand {
             let expiresAt = try expires.map { (text) throws(LetheError) in try RFC3339.parse(text, field: "--expires") }
             let policies = expiresAt == nil ? try policyOptions.load(global: global) : nil
             let backup = try global.openApp().registerBackup(
-                store: store, file: file, created: createdAt, expires: expiresAt, policies: policies,
+                store: store, file: file, created: createdAt, expires: expiresAt, media: media, policies: policies,
                 actor: write.actor)
             if output.json {
                 Output.printJSON(BackupView.json(backup))
@@ -75,11 +80,11 @@ struct BackupList: ParsableCommand {
                 return
             }
             Output.printTable(
-                header: ["BACKUP", "STORE", "CREATED", "EXPIRES", "STATE", "SUBJECTS", "FILE"],
+                header: ["BACKUP", "STORE", "CREATED", "EXPIRES", "STATE", "SUBJECTS", "MEDIA", "FILE"],
                 rows: backups.map {
                     [
                         "\($0.id)", $0.store, RFC3339.format($0.createdAt), $0.expiresAt.map(RFC3339.format) ?? "-",
-                        BackupView.state($0), "\($0.subjectCount)", $0.file,
+                        BackupView.state($0), "\($0.subjectCount)", $0.mediaTag ?? "-", $0.file,
                     ]
                 })
         }
@@ -183,9 +188,12 @@ enum BackupView {
     }
 
     static func destruction(_ backup: BackupRecord) -> String {
-        backup.sealedKey != nil
-            ? "shred it with 'lethe backup shred \(backup.id)'"
-            : "destroy its media through a sanitization job (register it with 'lethe asset register')"
+        if backup.sealedKey != nil { return "shred it with 'lethe backup shred \(backup.id)'" }
+        if let media = backup.mediaTag {
+            return "its medium, asset \(media), goes through its disposal job ('lethe job list --asset \(media)')"
+        }
+        return
+            "destroy its medium through a sanitization job (register it with 'lethe asset register' and retire it), or, for a request that waits for it, attest its destruction with 'lethe erasure attest REQUEST --store \(backup.store) --backup \(backup.id)'"
     }
 
     static func json(_ backup: BackupRecord) -> JSONValue {
@@ -197,6 +205,7 @@ enum BackupView {
         object["expires_at"] = backup.expiresAt.map { .string(RFC3339.format($0)) }
         object["shredded_at"] = backup.shreddedAt.map { .string(RFC3339.format($0)) }
         object["destruction_scheduled_at"] = backup.destructionScheduledAt.map { .string(RFC3339.format($0)) }
+        object["media"] = backup.mediaTag.map(JSONValue.string)
         return .object(object)
     }
 }

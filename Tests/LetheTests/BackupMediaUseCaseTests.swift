@@ -1,0 +1,112 @@
+import Foundation
+import Lethe
+import LetheCore
+import LetheStore
+import LetheTestSupport
+import Testing
+
+/// Backups Lethe holds no key for, on a registered medium: expiry retires the medium, its disposal
+/// job sanitizes it, and the job's verification records the backups on it destroyed.
+@Suite struct BackupMediaUseCaseTests {
+    let fixture: EvidenceFixture
+    var app: LetheApp { fixture.app }
+    var installation: TestInstallation { fixture.installation }
+    private static let shredPolicies = LoadedPolicies(
+        directory: "/none", files: [], set: PolicySet(sanitization: [], backupErasure: .shred),
+        version: String(repeating: "b", count: 64))
+
+    init() throws {
+        fixture = try EvidenceFixture()
+        let crm = fixture.installation.root.file("crm.sqlite")
+        try makeCRM(at: crm)
+        _ = try fixture.app.applyStores(file: fixture.installation.root.write("stores.yaml", crmMap(crm)), actor: "dpo")
+        _ = try fixture.app.scanStore(name: "crm", actor: "dpo")
+        try fixture.app.registerAsset(
+            AssetFields(
+                tag: "T-1", serial: "LTO-000123", make: "IBM", model: "LTO-8", mediaType: "tape", classification: "high"
+            ),
+            actor: "it")
+    }
+
+    private func backup(expiringInDays days: Double, name: String) throws -> BackupRecord {
+        let file = installation.root.file(name)
+        try FileManager.default.copyItem(atPath: installation.root.file("crm.sqlite"), toPath: file)
+        return try app.registerBackup(
+            store: "crm", file: file, created: installation.clock.now,
+            expires: installation.clock.now.addingTimeInterval(days * 86_400), media: "T-1", policies: nil,
+            actor: "ops")
+    }
+
+    @Test func anExpiredBackupsMediumIsRetiredSanitizedAndItsVerificationDestroysTheBackup() throws {
+        let backup = try backup(expiringInDays: 35, name: "crm-backup.sqlite")
+        #expect(backup.mediaTag == "T-1")
+        // Under 'backup_erasure: shred' the request's part for the backup waits for its destruction.
+        let request = try app.requestErasure(
+            identifier: "ada@example.com", reason: .withdrawal, policies: Self.shredPolicies, actor: "dpo")
+        _ = try app.runErasure(id: request.request.id, identifier: "ada@example.com", actor: "dpo")
+        let waiting = try #require(
+            try app.erasureDetails(id: request.request.id).parts.first { $0.action == .suppress })
+        #expect(waiting.state == "pending")
+
+        #expect(try app.scheduleBackupDestructions(actor: "timer").isEmpty, "not expired yet")
+        installation.clock.advance(36 * 86_400)
+        #expect(try app.scheduleBackupDestructions(actor: "timer").map(\.id) == [backup.id])
+        #expect(try app.asset(tag: "T-1").state == .retired)
+        #expect(try app.scheduleBackupDestructions(actor: "timer").isEmpty, "scheduled once")
+
+        let policies = try fixture.policies()
+        let job = try #require(
+            try app.schedule(policies: policies, actor: "planner").created.first { $0.assetTag == "T-1" })
+        try app.startJob(id: job.id, actor: "tech")
+        let evidence = installation.root.write("tape-shred.txt", "vendor certificate: tape T-1 shredded\n")
+        try app.recordJob(
+            id: job.id, technique: .shred, tool: "ShredCo HD-400", toolVersion: "2.1",
+            evidence: [EvidenceFile(path: evidence)], actor: "tech")
+        #expect(try app.listBackups().first?.shreddedAt == nil, "executed is not yet verified")
+        _ = try app.attest(
+            id: job.id, evidence: [EvidenceFile(path: evidence)], notes: "shreds inspected", policies: policies,
+            actor: "inspector")
+
+        let destroyed = try #require(try app.listBackups().first)
+        #expect(destroyed.shreddedAt == RFC3339Date.round(installation.clock.now))
+        let details = try app.erasureDetails(id: request.request.id)
+        #expect(details.parts.first { $0.action == .suppress }?.state == "done")
+        #expect(details.request.state == "completed")
+        // The medium's history tells the backup's end next to its own.
+        let history = try app.history(tag: "T-1").map(\.type)
+        #expect(history.contains(.backupDestructionScheduled) && history.contains(.backupShredded))
+    }
+
+    @Test func aMediumWaitsForTheLastBackupOnItToExpire() throws {
+        let first = try backup(expiringInDays: 35, name: "first.sqlite")
+        let second = try backup(expiringInDays: 100, name: "second.sqlite")
+        installation.clock.advance(36 * 86_400)
+        #expect(try app.scheduleBackupDestructions(actor: "timer").isEmpty)
+        #expect(try app.asset(tag: "T-1").state == .inService, "the second backup is still retained")
+        installation.clock.advance(65 * 86_400)
+        #expect(try app.scheduleBackupDestructions(actor: "timer").map(\.id) == [first.id, second.id])
+        #expect(try app.asset(tag: "T-1").state == .retired)
+    }
+
+    @Test func aMediumThatIsNotARegisteredUsableAssetIsRefusedAndNothingIsRegistered() throws {
+        let before = try installation.count("event")
+        for (media, says) in [("NOPE", "NOPE"), ("T-2", "lost")] {
+            if media == "T-2" {
+                try app.registerAsset(AssetFields(tag: "T-2", mediaType: "tape", classification: "high"), actor: "it")
+                try app.reportLost(tag: "T-2", reason: "missing from the vault, incident 42", actor: "it")
+            }
+            let events = try installation.count("event")
+            do {
+                _ = try app.registerBackup(
+                    store: "crm", file: "/backups/x", created: installation.clock.now, expires: nil, media: media,
+                    policies: nil, actor: "ops")
+                Issue.record("a backup on \(media) was registered")
+            } catch {
+                #expect(error.message.contains(says), "\(error)")
+            }
+            #expect(try installation.count("event") == events)
+        }
+        #expect(try app.listBackups().isEmpty)
+        #expect(try installation.count("event") == before + 2)
+    }
+}
