@@ -34,6 +34,7 @@ struct Schedule: ParsableCommand {
             // Expired backups first: a medium retired for them gets its job in the same run.
             let backups = try app.scheduleBackupDestructions(actor: write.actor)
             let result = try app.schedule(policies: policies, at: time, actor: write.actor)
+            let waiting = try app.backupsWaitingForTheirMedium()
             if output.json {
                 Output.printJSON([
                     "policy_version": .string(result.policyVersion),
@@ -47,6 +48,13 @@ struct Schedule: ParsableCommand {
                         }),
                     "jobs": .array(result.created.prefix(1000).map(\.json)),
                     "backup_destructions": .array(backups.map(BackupView.json)),
+                    "backups_waiting_for_their_medium": .array(
+                        waiting.map {
+                            [
+                                "backup": .integer($0.backup.id),
+                                "retained_by": .array($0.retainedBy.map(JSONValue.integer)),
+                            ]
+                        }),
                 ])
                 return
             }
@@ -61,6 +69,11 @@ struct Schedule: ParsableCommand {
             if result.created.count > 20 { print("  … see 'lethe job list'") }
             for backup in backups {
                 print("  backup \(backup.id) (\(backup.store)) expired: \(BackupView.destruction(backup))")
+            }
+            for (backup, retained) in waiting {
+                print(
+                    "  backup \(backup.id) (\(backup.store)) expired; its medium \(backup.mediaTag ?? "?") waits for backup\(retained.count == 1 ? "" : "s") \(retained.map(String.init).joined(separator: ", ")), still retained"
+                )
             }
         }
     }

@@ -83,9 +83,12 @@ import Testing
         installation.clock.advance(36 * 86_400)
         #expect(try app.scheduleBackupDestructions(actor: "timer").isEmpty)
         #expect(try app.asset(tag: "T-1").state == .inService, "the second backup is still retained")
+        let waiting = try app.backupsWaitingForTheirMedium()
+        #expect(waiting.map(\.backup.id) == [first.id] && waiting.map(\.retainedBy) == [[second.id]])
         installation.clock.advance(65 * 86_400)
         #expect(try app.scheduleBackupDestructions(actor: "timer").map(\.id) == [first.id, second.id])
         #expect(try app.asset(tag: "T-1").state == .retired)
+        #expect(try app.backupsWaitingForTheirMedium().isEmpty)
     }
 
     @Test func aMediumThatIsNotARegisteredUsableAssetIsRefusedAndNothingIsRegistered() throws {

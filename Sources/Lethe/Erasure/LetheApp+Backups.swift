@@ -214,10 +214,9 @@ extension LetheApp {
         let time = now
         return try store.write { (tx) throws(LetheError) in
             let all = try tx.backups(store: nil)
-            func expired(_ backup: BackupRecord) -> Bool { backup.expiresAt.map { $0 <= time } ?? false }
             var scheduled: [BackupRecord] = []
             for var backup in all
-            where backup.shreddedAt == nil && backup.destructionScheduledAt == nil && expired(backup) {
+            where backup.shreddedAt == nil && backup.destructionScheduledAt == nil && Self.expired(backup, at: time) {
                 var payload: [String: JSONValue] = [
                     "backup": .integer(backup.id), "store": .string(backup.store),
                     "expired_at": .string(RFC3339.format(backup.expiresAt ?? time)),
@@ -225,10 +224,7 @@ extension LetheApp {
                 if backup.sealedKey != nil {
                     payload["method"] = .string("crypto-erase: lethe backup shred \(backup.id)")
                 } else if let media = backup.mediaTag {
-                    let retained = all.filter {
-                        $0.mediaTag == media && $0.id != backup.id && $0.shreddedAt == nil && !expired($0)
-                    }
-                    guard retained.isEmpty else { continue }
+                    guard Self.retained(onMediumOf: backup, among: all, at: time).isEmpty else { continue }
                     let asset = try Self.requireAsset(media, in: tx)
                     payload["media"] = .string(media)
                     if asset.state == .inService {
@@ -254,6 +250,31 @@ extension LetheApp {
                 scheduled.append(backup)
             }
             return scheduled
+        }
+    }
+
+    /// Expired backups whose medium is not retired yet because it also holds backups still under
+    /// retention (or with no expiry): each with the numbers of the backups it waits for.
+    public func backupsWaitingForTheirMedium() throws(LetheError) -> [(backup: BackupRecord, retainedBy: [Int64])] {
+        let time = now
+        let all = try listBackups()
+        return all.compactMap { backup in
+            guard backup.shreddedAt == nil, backup.destructionScheduledAt == nil, backup.sealedKey == nil,
+                backup.mediaTag != nil, Self.expired(backup, at: time)
+            else { return nil }
+            let retained = Self.retained(onMediumOf: backup, among: all, at: time)
+            return retained.isEmpty ? nil : (backup, retained.map(\.id))
+        }
+    }
+
+    /// Whether a backup's retention has ended at `time` (one without an expiry is kept).
+    static func expired(_ backup: BackupRecord, at time: Date) -> Bool { backup.expiresAt.map { $0 <= time } ?? false }
+
+    /// The other backups on `backup`'s medium that still exist and are still under retention.
+    static func retained(onMediumOf backup: BackupRecord, among all: [BackupRecord], at time: Date) -> [BackupRecord] {
+        guard let media = backup.mediaTag else { return [] }
+        return all.filter {
+            $0.mediaTag == media && $0.id != backup.id && $0.shreddedAt == nil && !expired($0, at: time)
         }
     }
 
