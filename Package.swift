@@ -13,7 +13,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/yaslab/CSV.swift", exact: "2.5.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // SubjectHasher uses swift-crypto's BoringSSL module (not a product): pin the exact version,
+        // so an update that renames it cannot quietly drop the fast path (a test checks it is built).
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
         // CMS signing is SPI in swift-certificates: pin the exact version.
         .package(url: "https://github.com/apple/swift-certificates", exact: "1.21.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),

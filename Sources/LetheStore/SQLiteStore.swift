@@ -34,10 +34,12 @@ public final class SQLiteStore: LetheStorage {
         configuration.busyMode = .timeout(busyTimeout)
         configuration.label = "lethe"
         configuration.prepareDatabase { db in
-            // Only a new, empty file takes it (before GRDB turns on WAL mode); an existing database
-            // keeps its page size. A disposal record's row (≈ 2.3 KB of JSON and CMS) filled most
-            // of a 4 KiB page on its own: 16 KiB pages hold seven, a quarter fewer bytes to write.
-            try db.execute(sql: "PRAGMA page_size = \(Self.pageSize)")
+            // Only for a new, empty file (before GRDB turns on WAL mode); an existing database keeps
+            // its page size. A disposal record's row (≈ 2.3 KB of JSON and CMS) filled most of a
+            // 4 KiB page on its own: 16 KiB pages hold seven, a quarter fewer bytes to write.
+            if try Int.fetchOne(db, sql: "PRAGMA page_count") == 0 {
+                try db.execute(sql: "PRAGMA page_size = \(Self.pageSize)")
+            }
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)

@@ -46,7 +46,18 @@ import Testing
             }
             #expect(hash.bytes == Array(expected), "length \(length)")
         }
+        // An empty value may come with no buffer at all (a NULL pointer for BoringSSL).
+        let empty = SubjectHasher.hmac(UnsafeRawBufferPointer(start: nil, count: 0), keyed: keyed.makeKeyed())
+        #expect(empty.bytes == Array(HMAC<SHA256>.authenticationCode(for: [UInt8](), using: key)))
     }
+
+    #if os(Linux)
+        @Test func onLinuxTheHMACRunsOnBoringSSLsContext() {
+            // swift-crypto is pinned; an update that moved its BoringSSL module would fall back to the
+            // slower SHA256 path without a sound. This says so.
+            #expect(SubjectHasher.usesBoringSSLContext)
+        }
+    #endif
 
     @Test func normalisationIsExplicit() {
         let exact = hasher.hash("  Ada@Example.COM\n", normalization: .exact)

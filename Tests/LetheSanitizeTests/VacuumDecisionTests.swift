@@ -143,6 +143,13 @@ import Testing
         // Two text bytes in a row can be no header: row content.
         #expect(verdict([(1920, [0, 0, 0x61, 0x62])]).needsVacuum)
         #expect(verdict([(1920, [0x61, 0x62, 0x63, 0x64])]).needsVacuum)
+        // UTF-16 text (a BLOB column in a UTF-8 file) alternates characters with zero bytes: it
+        // must not pass as a chain of headers near the start of the page.
+        for text in ["ada@x.io", "Ada Lovelace"] {
+            let utf16 = Array(text.utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+            #expect(verdict([(12, utf16)]).needsVacuum, "\(text) as UTF-16LE")
+            #expect(verdict([(12, [0] + utf16)]).needsVacuum, "\(text) as UTF-16BE")
+        }
         // A "size" that runs past the cell content is no header either.
         #expect(verdict([(3990, [0, 0, 0, 30])]).needsVacuum)
     }

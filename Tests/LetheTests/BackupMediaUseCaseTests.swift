@@ -91,6 +91,68 @@ import Testing
         #expect(try app.backupsWaitingForTheirMedium().isEmpty)
     }
 
+    /// T-1 retired, scheduled, started and recorded shredded at the current time: its job.
+    private func tapeShredded() throws -> (job: DisposalJob, policies: LoadedPolicies, evidence: EvidenceFile) {
+        _ = try app.retireAsset(tag: "T-1", actor: "it")
+        let policies = try fixture.policies()
+        let job = try #require(try app.schedule(policies: policies, actor: "planner").created.first)
+        try app.startJob(id: job.id, actor: "tech")
+        let evidence = EvidenceFile(path: installation.root.write("tape-shred.txt", "tape T-1 shredded\n"))
+        return (
+            try app.recordJob(
+                id: job.id, technique: .shred, tool: "ShredCo HD-400", toolVersion: "2.1", evidence: [evidence],
+                actor: "tech"), policies, evidence
+        )
+    }
+
+    @Test func anEncryptedBackupOnTheMediumLosesItsKeyWithItAndALaterBackupIsNotClaimed() throws {
+        let encrypted = try backup(expiringInDays: 35, name: "encrypted.sqlite")
+        _ = try app.encryptBackup(id: encrypted.id, output: encrypted.file + ".lethe", actor: "ops")
+        // Dated after the tape's shredding (registered before it, made later): not destroyed by it.
+        let later = try app.registerBackup(
+            store: "crm", file: "tape:T-1/later", created: installation.clock.now.addingTimeInterval(7200),
+            expires: installation.clock.now.addingTimeInterval(86_400), media: "T-1", policies: nil, actor: "ops")
+        let (job, policies, evidence) = try tapeShredded()
+        installation.clock.advance(3 * 3600)
+        _ = try app.attest(id: job.id, evidence: [evidence], notes: "inspected", policies: policies, actor: "inspector")
+        let backups = try app.listBackups()
+        let destroyed = try #require(backups.first { $0.id == encrypted.id })
+        #expect(destroyed.shreddedAt != nil && destroyed.sealedKey == nil)
+        #expect(try #require(backups.first { $0.id == later.id }).shreddedAt == nil)
+    }
+
+    @Test func aSanitizedOrVerifiedMediumTakesNoNewBackupAndABackupOnAMediumNeedsAnExpiry() throws {
+        func refused(_ media: String, expires: Date?, _ says: String) throws {
+            let events = try installation.count("event")
+            do {
+                _ = try app.registerBackup(
+                    store: "crm", file: "tape:\(media)/x", created: installation.clock.now, expires: expires,
+                    media: media, policies: nil, actor: "ops")
+                Issue.record("a backup on \(media) was registered")
+            } catch {
+                #expect(error.message.contains(says), "\(error)")
+            }
+            #expect(try installation.count("event") == events)
+        }
+        try refused("T-1", expires: nil, "needs an expiry")
+        let tomorrow = installation.clock.now.addingTimeInterval(86_400)
+        let (job, policies, evidence) = try tapeShredded()
+        try refused("T-1", expires: tomorrow, "is sanitized")
+        _ = try app.attest(id: job.id, evidence: [evidence], notes: "inspected", policies: policies, actor: "inspector")
+        try refused("T-1", expires: tomorrow, "is verified")
+        #expect(try app.listBackups().isEmpty)
+    }
+
+    @Test func aLostMediumIsNamedAsAnIncidentWhenItsBackupExpires() throws {
+        let backup = try backup(expiringInDays: 35, name: "crm-backup.sqlite")
+        try app.reportLost(tag: "T-1", reason: "missing from the vault, incident 42", actor: "it")
+        installation.clock.advance(36 * 86_400)
+        #expect(try app.scheduleBackupDestructions(actor: "timer").map(\.id) == [backup.id])
+        let event = try #require(try app.history(tag: "T-1").last { $0.type == .backupDestructionScheduled })
+        #expect(event.payload["media_state"]?.stringValue == "lost")
+        #expect(event.payload["method"]?.stringValue?.hasPrefix("media lost") == true)
+    }
+
     @Test func aMediumThatIsNotARegisteredUsableAssetIsRefusedAndNothingIsRegistered() throws {
         let before = try installation.count("event")
         for (media, says) in [("NOPE", "NOPE"), ("T-2", "lost")] {
@@ -101,8 +163,9 @@ import Testing
             let events = try installation.count("event")
             do {
                 _ = try app.registerBackup(
-                    store: "crm", file: "/backups/x", created: installation.clock.now, expires: nil, media: media,
-                    policies: nil, actor: "ops")
+                    store: "crm", file: "/backups/x", created: installation.clock.now,
+                    expires: installation.clock.now.addingTimeInterval(86_400), media: media, policies: nil,
+                    actor: "ops")
                 Issue.record("a backup on \(media) was registered")
             } catch {
                 #expect(error.message.contains(says), "\(error)")

@@ -43,6 +43,12 @@ private func sortedUniqueBytes(_ hashes: [SubjectHash]) -> [UInt8] {
     hashes.append(SubjectHash(bytes: [UInt8](repeating: 0xFF, count: 32)))
     #expect(sortedUniqueBytes(hashes) == Array(Set(hashes)).sorted().flatMap(\.bytes))
     #expect(sortedUniqueBytes([]).isEmpty)
+    // Two values repeated thousands of times, interleaved, in one bucket (a placeholder identifier
+    // on many rows): sorted, once each.
+    let placeholderA = SubjectHash(bytes: prefix + [UInt8](repeating: 7, count: 30))
+    let placeholderB = SubjectHash(bytes: prefix + [UInt8](repeating: 3, count: 30))
+    let placeholders = (0..<20_000).map { $0 % 2 == 0 ? placeholderA : placeholderB }
+    #expect(sortedUniqueBytes(placeholders) == [placeholderB, placeholderA].flatMap(\.bytes))
     // More than one chunk of 65,536 hashes, each added twice.
     let many = (0..<70_000).map { hasher.hash("c\($0)", normalization: .exact) }
     #expect(sortedUniqueBytes(many + many.reversed()) == many.sorted().flatMap(\.bytes))

@@ -27,15 +27,26 @@ extension LetheApp {
             throw LetheError(
                 .usage, "--expires \(RFC3339.format(expiry)) is not after --created \(RFC3339.format(created))")
         }
+        if let media, expiry == nil {
+            // A medium is sanitized when the last backup on it expires: one kept forever would hold
+            // every other backup on it (and the erasure requests waiting for them) forever.
+            throw LetheError(
+                .usage,
+                "a backup on a medium (--media \(media)) needs an expiry: give --expires, or a retention rule for system.backups in the policies (nothing was registered)"
+            )
+        }
         let time = now
         return try store.write { (tx) throws(LetheError) in
             _ = try Self.requireStore(name, in: tx)
             if let media {
+                // Only a medium whose sanitization has not been done yet: its job's verification is
+                // what records the backups on it destroyed.
                 let asset = try Self.requireAsset(media, in: tx)
-                guard ![.disposed, .lost].contains(asset.state) else {
+                let usable: [LifecycleState] = [.inService, .retired, .awaitingSanitization, .verificationFailed]
+                guard usable.contains(asset.state) else {
                     throw LetheError(
                         .illegalTransition,
-                        "--media \(media): asset \(media) is \(asset.state.rawValue); a backup cannot live on it (nothing was registered)"
+                        "--media \(media): asset \(media) is \(asset.state.rawValue); a backup can be registered only on a medium not yet sanitized (\(usable.map(\.rawValue).joined(separator: ", "))); nothing was registered"
                     )
                 }
             }
@@ -227,6 +238,7 @@ extension LetheApp {
                     guard Self.retained(onMediumOf: backup, among: all, at: time).isEmpty else { continue }
                     let asset = try Self.requireAsset(media, in: tx)
                     payload["media"] = .string(media)
+                    payload["media_state"] = .string(asset.state.rawValue)
                     if asset.state == .inService {
                         let retired = try Self.retire(
                             asset,
@@ -235,7 +247,9 @@ extension LetheApp {
                         payload["retired"] = .array(retired.map { .string($0.tag) })
                     }
                     payload["method"] = .string(
-                        "media: asset \(media) is sanitized through its disposal job; the job's verification records the backup destroyed"
+                        asset.state == .lost
+                            ? "media lost: asset \(media) was reported lost, so the backup cannot be destroyed through it; handle it as an incident"
+                            : "media: asset \(media) is sanitized through its disposal job; the job's verification records the backup destroyed"
                     )
                 } else {
                     payload["method"] = .string(
@@ -279,14 +293,17 @@ extension LetheApp {
     }
 
     /// Records every backup on the medium `tag` as destroyed, in the caller's transaction: its job
-    /// `job` was verified. Their suppression parts end as a shredding's do. Returns the requests
-    /// whose parts ended (the caller checks whether they are now complete).
+    /// `job`, executed at `executedAt`, was verified. A backup made after that execution was not
+    /// on the medium when it was sanitized and is left alone. Their suppression parts end as a
+    /// shredding's do. Returns the requests whose parts ended (the caller checks whether they are
+    /// now complete).
     static func recordBackupsDestroyed(
-        onMedia tag: String, job: Int64, in tx: any StoreWriting, actor: String, at time: Date
+        onMedia tag: String, job: Int64, executedAt: Date, in tx: any StoreWriting, actor: String, at time: Date
     ) throws(LetheError) -> Set<Int64> {
         var requests: Set<Int64> = []
-        for var backup in try tx.backups(media: tag) where backup.shreddedAt == nil {
+        for var backup in try tx.backups(media: tag) where backup.shreddedAt == nil && backup.createdAt <= executedAt {
             backup.shreddedAt = time
+            backup.sealedKey = nil  // a key kept for it would unlock nothing: it goes with the data
             try tx.update(backup)
             let ended = try endSuppressParts(backupID: backup.id, at: time, in: tx)
             requests.formUnion(ended.requests)

@@ -75,6 +75,9 @@ enum SQLiteUnusedSpace {
         // 4 and within the unallocated space. Both words' first bytes are then below 0x20, so no
         // two text-like bytes (0x20 and up, as in UTF-8 text) can stand side by side: no run of row
         // text passes. Only for UTF-8 files with pages of at most 8 KiB, as for stale pointers.
+        // Text stored as UTF-16 in a BLOB alternates characters with zero bytes and could look
+        // like a chain of headers near the start of a page; requiring `next` to lie past the
+        // block's end, as SQLite's own (coalesced) free-block lists do, rules such chains out.
         func onlyFreeBlockHeaders(_ range: Range<Int>, page base: Int, pageSize: Int) -> Bool {
             var index = range.lowerBound
             scan: while index < range.upperBound {
@@ -87,8 +90,9 @@ enum SQLiteUnusedSpace {
                     let next = u16(start)
                     let size = u16(start + 2)
                     let offset = start - base
-                    guard next == 0 || (next > offset && next < pageSize) else { continue }
                     guard size >= 4, start + size <= range.upperBound else { continue }
+                    // SQLite merges adjacent free blocks: the next one starts past this one's end.
+                    guard next == 0 || (next >= offset + size && next < pageSize) else { continue }
                     index = start + 4
                     continue scan
                 }
@@ -150,6 +154,9 @@ enum SQLiteUnusedSpace {
                 // Deleting a cell shortens the cell pointer array by two bytes and leaves the last
                 // pointer behind: skip such words (a page offset past the array). In a UTF-8 file
                 // with pages of at most 8 KiB no two printable characters form one (0x2020 > 8192).
+                // (Known limit: big-endian UTF-16 kept in a BLOB right after the array, zero byte
+                // then character, would pass as such words. Stale pointers carry no count to check
+                // them against; only the free-block headers below have a size and a next offset.)
                 var unallocated = gap
                 if stalePointersAreSafeToSkip {
                     while unallocated + 2 <= content {

@@ -163,6 +163,12 @@ public struct SortedHashCollector {
             }
             for slot in 0..<bucketCount where starts[slot + 1] - starts[slot] > 1 {
                 let range = starts[slot]..<starts[slot + 1]
+                if range.count > 64 {
+                    // Not what uniform hashes give: many copies of a few values (a placeholder
+                    // identifier on half the rows). A comparison sort keeps it n log n.
+                    for (index, hash) in zip(range, range.map(load).sorted()) { store(hash, at: index) }
+                    continue
+                }
                 for index in range.dropFirst() {
                     let hash = load(index)
                     var position = index

@@ -58,6 +58,16 @@ public struct SubjectHasher: Sendable {
         }
     }
 
+    /// Whether the HMAC runs on BoringSSL's SHA-256 context directly (Linux) rather than through
+    /// `SHA256` (where swift-crypto's BoringSSL module is not importable).
+    static var usesBoringSSLContext: Bool {
+        #if canImport(CCryptoBoringSSL)
+            true
+        #else
+            false
+        #endif
+    }
+
     /// HMAC-SHA-256 split into its two keyed SHA-256 states (RFC 2104: the key, zero-padded to the
     /// 64-byte block, XOR ipad and XOR opad, already absorbed). Copying them per value skips the
     /// key schedule; they are only ever copied, never mutated, so sharing them across threads is safe.
@@ -99,9 +109,8 @@ public struct SubjectHasher: Sendable {
     static func hmac(_ bytes: UnsafeRawBufferPointer, keyed: Keyed) -> SubjectHash {
         #if canImport(CCryptoBoringSSL)
             var context = keyed.inner
-            var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-            return withUnsafeMutableBytes(of: &digest) { buffer in
-                let output = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buffer in
+                let output = buffer.baseAddress!
                 CCryptoBoringSSL_SHA256_Update(&context, bytes.baseAddress, bytes.count)
                 CCryptoBoringSSL_SHA256_Final(output, &context)
                 context = keyed.outer
