@@ -176,17 +176,11 @@ public struct SubjectHasher: Sendable {
 
     /// The `lowercase-trim` rule on pure-ASCII bytes; `nil` when a byte is not ASCII.
     private static func asciiLowerTrim(_ bytes: UnsafeRawBufferPointer) -> [UInt8]? {
-        var start = 0
-        var end = bytes.count
-        for byte in bytes where byte >= 0x80 { _ = byte; return nil }
-        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
-        while start < end && isSpace(bytes[start]) { start += 1 }
-        while end > start && isSpace(bytes[end - 1]) { end -= 1 }
-        var result = [UInt8](repeating: 0, count: end - start)
-        for index in start..<end {
-            let byte = bytes[index]
-            result[index - start] = (byte >= 0x41 && byte <= 0x5A) ? byte | 0x20 : byte
+        var length: Int?
+        let result = [UInt8](unsafeUninitializedCapacity: bytes.count) { output, written in
+            length = asciiLowerTrim(bytes, into: output)
+            written = length ?? 0
         }
-        return result
+        return length == nil ? nil : result
     }
 }
