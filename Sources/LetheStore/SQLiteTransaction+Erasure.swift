@@ -352,25 +352,8 @@ extension SQLiteTransaction {
     /// A subject's key in `holding`: the 32 bytes its 64 hex digits spell (invalid digits give a
     /// key no holding has: the hex form is checked where subjects enter).
     static func subjectKey(_ hex: String) -> Data {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(32)
-        var high: UInt8?
-        for digit in hex.utf8 {
-            let value: UInt8
-            switch digit {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = digit - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = digit - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): value = digit - UInt8(ascii: "A") + 10
-            default: return Data()
-            }
-            if let first = high {
-                bytes.append(first << 4 | value)
-                high = nil
-            } else {
-                high = value
-            }
-        }
-        return bytes.count == 32 && high == nil ? Data(bytes) : Data()
+        guard let bytes = Hex.decode(hex), bytes.count == 32 else { return Data() }
+        return Data(bytes)
     }
 
     private static func registeredStore(from row: Row) throws -> RegisteredStore {

@@ -168,7 +168,7 @@ extension LetheApp {
             var payload: [String: JSONValue] = [
                 "backup": .integer(id), "store": .string(backup.store), "file": .string(backup.file),
                 "method": "crypto-erase (per-backup AES-256-GCM key destroyed)",
-                "sealed_key_sha256": .string(Self.hex(SHA256Digest.of(Data(sealed)))),
+                "sealed_key_sha256": .string(Hex.encode(SHA256Digest.of(Data(sealed)))),
                 "key_row_present": .bool(try tx.backup(id: id)?.sealedKey != nil),
             ]
             payload["file_bytes"] = size.map { .integer(Int64($0)) }

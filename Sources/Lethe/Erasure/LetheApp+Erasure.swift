@@ -293,7 +293,7 @@ extension LetheApp {
             }
             digest = [
                 "file": .string((evidence as NSString).lastPathComponent),
-                "sha256": .string(Self.hex(SHA256Digest.of(data))), "bytes": .integer(Int64(data.count)),
+                "sha256": .string(Hex.encode(SHA256Digest.of(data))), "bytes": .integer(Int64(data.count)),
             ]
         }
         let time = now

@@ -109,7 +109,7 @@ enum DisposalRecordFields {
             ],
             "verification": [
                 "log_index": .integer(verification.seq - 1),
-                "event_sha256": .string(LetheApp.hex(Array(SHA256.hash(data: verification.bytes)))),
+                "event_sha256": .string(Hex.encode(Array(SHA256.hash(data: verification.bytes)))),
                 "verifier": text(verification.payload["verifier"]?.stringValue), "summary": text(verifierSummary),
             ],
             "evidence": .array(evidence.map(\.json)),

@@ -59,8 +59,8 @@ final class SigningQueue: Sendable {
                         // The record.issued event, encoded here too: the database thread only inserts it.
                         var payload: [String: JSONValue] = [
                             "serial": .string(serials[index]), "kind": .string(sources[index].kind),
-                            "record_sha256": .string(LetheApp.hex(digest)),
-                            "signature_sha256": .string(LetheApp.hex(Array(SHA256.hash(data: signature)))),
+                            "record_sha256": .string(Hex.encode(digest)),
+                            "signature_sha256": .string(Hex.encode(Array(SHA256.hash(data: signature)))),
                         ]
                         payload["job"] = sources[index].jobID.map(JSONValue.integer)
                         let event = try Event(

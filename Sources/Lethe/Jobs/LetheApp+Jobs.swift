@@ -39,7 +39,7 @@ public struct EvidenceFile: Sendable, Hashable {
             result.append(
                 EvidenceDigest(
                     jobID: jobID, purpose: purpose, fileName: (file.path as NSString).lastPathComponent,
-                    sha256: LetheApp.hex(SHA256Digest.of(data)), sizeBytes: Int64(data.count), recordedAt: time))
+                    sha256: Hex.encode(SHA256Digest.of(data)), sizeBytes: Int64(data.count), recordedAt: time))
         }
         return result
     }

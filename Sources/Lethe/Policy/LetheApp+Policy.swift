@@ -47,18 +47,6 @@ extension LetheApp {
 
     /// The version of a policy set: SHA-256 of its canonical JSON, lowercase hex.
     public static func policyVersion(_ set: PolicySet) throws(LetheError) -> String {
-        hex(SHA256.hash(data: try set.canonicalBytes()))
+        Hex.encode(SHA256.hash(data: try set.canonicalBytes()))
     }
-
-    static func hex(_ digest: some Sequence<UInt8>) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(max(64, digest.underestimatedCount * 2))
-        for byte in digest {
-            out.append(hexAlphabet[Int(byte >> 4)])
-            out.append(hexAlphabet[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    private static let hexAlphabet: [UInt8] = Array("0123456789abcdef".utf8)
 }

@@ -21,7 +21,7 @@ extension LetheApp {
         let log = try NwipeLog(bytes: Array(data), fileName: fileName)
         let time = now
         let digest = EvidenceDigest(
-            jobID: jobID, purpose: .execution, fileName: fileName, sha256: Self.hex(SHA256.hash(data: data)),
+            jobID: jobID, purpose: .execution, fileName: fileName, sha256: Hex.encode(SHA256.hash(data: data)),
             sizeBytes: Int64(data.count), recordedAt: time)
         guard log.status != nil else {
             throw LetheError(

@@ -194,7 +194,7 @@ extension LetheApp {
                 SanitizeRun(
                     jobID: job.id, target: plan.target.path, resolvedTarget: plan.target.resolvedPath,
                     isBlockDevice: plan.target.isBlockDevice, sizeBytes: plan.target.size,
-                    pattern: plan.request.pattern.description, passes: plan.request.passes, seedHex: Self.hex(seed),
+                    pattern: plan.request.pattern.description, passes: plan.request.passes, seedHex: Hex.encode(seed),
                     serialIgnoredReason: plan.request.ignoreSerialReason, startedAt: time))
             return run
         }

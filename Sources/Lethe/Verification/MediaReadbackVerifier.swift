@@ -60,7 +60,7 @@ public struct MediaReadbackVerifier: Verifier {
         json["overwrite_seed"] = .string(run.seedHex)
         json["time"] = .string(RFC3339.format(context.now))
         let bytes = try CanonicalJSON.encode(.object(json))
-        let sha = LetheApp.hex(SHA256.hash(data: bytes))
+        let sha = Hex.encode(SHA256.hash(data: bytes))
         let fileName = "job-\(job.id)-readback-\(Int64(context.now.timeIntervalSince1970)).json"
         if let reportDirectory {
             try? FileManager.default.createDirectory(atPath: reportDirectory, withIntermediateDirectories: true)
@@ -79,7 +79,7 @@ public struct MediaReadbackVerifier: Verifier {
             ? "\(report.mode.name) read-back of \(report.blocksChecked) blocks (\(report.bytesRead) bytes): all \(run.pattern)"
             : "\(report.mode.name) read-back found \(report.mismatchCount) mismatching sectors, first at offset \(report.mismatches.first?.offset ?? -1)"
         var method = "\(report.mode.name) read-back"
-        if case .sampled(_, _, let seed) = mode { method += " seed \(LetheApp.hex(seed))" }
+        if case .sampled(_, _, let seed) = mode { method += " seed \(Hex.encode(seed))" }
         return VerificationOutcome(
             passed: report.passed, summary: summary, method: method, evidence: [digest], details: .object(details))
     }

@@ -14,17 +14,3 @@ public enum StrictBase64 {
         return encode(bytes) == text ? bytes : nil
     }
 }
-
-/// Lowercase hexadecimal.
-public enum Hex {
-    /// The bytes as lowercase hex.
-    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-}

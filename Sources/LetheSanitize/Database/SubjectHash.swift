@@ -1,3 +1,5 @@
+import LetheCore
+
 /// A subject's keyed hash: HMAC-SHA-256 of its normalised identifier under the installation
 /// secret. This is the only form in which Lethe stores, returns or logs a subject.
 ///
@@ -39,20 +41,8 @@ public struct SubjectHash: Sendable, Hashable, Comparable, CustomStringConvertib
 
     /// Reads the 64-character hex form (either case); `nil` when it is not 64 hex digits.
     public init?(hex: String) {
-        let digits = Array(hex.utf8)
-        guard digits.count == 64 else { return nil }
-        var words: [UInt64] = [0, 0, 0, 0]
-        for (index, digit) in digits.enumerated() {
-            let value: UInt8
-            switch digit {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = digit - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = digit - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): value = digit - UInt8(ascii: "A") + 10
-            default: return nil
-            }
-            words[index / 16] = words[index / 16] << 4 | UInt64(value)
-        }
-        (w0, w1, w2, w3) = (words[0], words[1], words[2], words[3])
+        guard let bytes = Hex.decode(hex), bytes.count == 32 else { return nil }
+        self.init(bytes: bytes)
     }
 
     /// The 32 bytes.
@@ -79,16 +69,7 @@ public struct SubjectHash: Sendable, Hashable, Comparable, CustomStringConvertib
     }
 
     /// The 64-character lowercase hex form, as stored and shown.
-    public var hex: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(64)
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
+    public var hex: String { Hex.encode(bytes) }
 
     /// The hex form.
     public var description: String { hex }
