@@ -246,11 +246,7 @@ extension SQLiteTransaction {
                     sqlite3_bind_blob(handle, 1, UnsafeRawPointer(digits.baseAddress! + offset), 32, nil)
                     let result = sqlite3_step(handle)
                     sqlite3_reset(handle)
-                    guard result == SQLITE_DONE else {
-                        throw DatabaseError(
-                            resultCode: ResultCode(rawValue: result),
-                            message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
-                    }
+                    guard result == SQLITE_DONE else { throw stepFailure() }
                     inserted += Int(sqlite3_changes(db.sqliteConnection))
                 }
             }

@@ -284,9 +284,7 @@ extension SQLiteTransaction {
             let result = sqlite3_step(handle)
             if result == SQLITE_DONE { break }
             guard result == SQLITE_ROW else {
-                let message = String(cString: sqlite3_errmsg(db.sqliteConnection))
-                throw SQLiteStore.map(
-                    DatabaseError(resultCode: ResultCode(rawValue: result), message: message), path: "lethe.sqlite")
+                throw stepFailure()
             }
             // sqlite3_column_bytes after sqlite3_column_blob, as SQLite's documentation asks.
             let body = sqlite3_column_blob(handle, 1)
@@ -323,9 +321,7 @@ extension SQLiteTransaction {
             let result = sqlite3_step(handle)
             if result == SQLITE_DONE { return hashes }
             guard result == SQLITE_ROW else {
-                let message = String(cString: sqlite3_errmsg(db.sqliteConnection))
-                throw SQLiteStore.map(
-                    DatabaseError(resultCode: ResultCode(rawValue: result), message: message), path: "lethe.sqlite")
+                throw stepFailure()
             }
             let blob = sqlite3_column_blob(handle, 0)
             let hash = UnsafeRawBufferPointer(start: blob, count: Int(sqlite3_column_bytes(handle, 0)))

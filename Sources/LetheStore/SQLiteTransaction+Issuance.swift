@@ -121,13 +121,7 @@ extension SQLiteTransaction {
         bind(handle)
         let result = sqlite3_step(handle)
         sqlite3_reset(handle)
-        guard result == SQLITE_DONE else {
-            let message = String(cString: sqlite3_errmsg(db.sqliteConnection))
-            throw SQLiteStore.map(
-                DatabaseError(
-                    resultCode: ResultCode(rawValue: sqlite3_extended_errcode(db.sqliteConnection)), message: message),
-                path: "lethe.sqlite")
-        }
+        guard result == SQLITE_DONE else { throw stepFailure() }
     }
 }
 

@@ -162,9 +162,7 @@ struct SQLiteTransaction: StoreWriting {
             if sqlite3_extended_errcode(db.sqliteConnection) == ResultCode.SQLITE_CONSTRAINT_UNIQUE.rawValue {
                 throw LetheError(.conflict, "asset tag '\(asset.tag)' is already registered")
             }
-            let message = String(cString: sqlite3_errmsg(db.sqliteConnection))
-            throw SQLiteStore.map(
-                DatabaseError(resultCode: ResultCode(rawValue: result), message: message), path: "lethe.sqlite")
+            throw stepFailure()
         }
     }
 
@@ -174,6 +172,17 @@ struct SQLiteTransaction: StoreWriting {
         let text = RFC3339.format(date)
         lastDate.value = (date, text)
         return text
+    }
+
+    /// The error a user sees for a failed `sqlite3_step` on this connection (read right after it,
+    /// before another statement runs).
+    func stepFailure() -> LetheError {
+        let connection = db.sqliteConnection
+        return SQLiteStore.map(
+            DatabaseError(
+                resultCode: ResultCode(rawValue: sqlite3_extended_errcode(connection)),
+                message: String(cString: sqlite3_errmsg(connection))),
+            path: "lethe.sqlite")
     }
 
     /// SQLite copies bound text before the call returns.
