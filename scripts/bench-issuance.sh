@@ -13,6 +13,8 @@
 # transaction, one checkpoint). Output goes to bench-out/issuance (git-ignored).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=lib/verified-jobs.sh
+source scripts/lib/verified-jobs.sh
 RECORDS=${1:-10000}
 RUNS=${2:-3}
 OUT=${BENCH_OUT:-$PWD/bench-out/issuance}
@@ -31,28 +33,7 @@ WALL_SIGNS=$(openssl speed -elapsed -seconds 3 ecdsap256 2>/dev/null | awk '/ecd
 echo "openssl ECDSA P-256: $CPU_SIGNS signs per CPU second (default), $WALL_SIGNS signs per wall second (-elapsed)"
 
 export LETHE_DATA_DIR="$OUT/base" LETHE_ORGANIZATION="Bench Disposal Co"
-"$LETHE" log key >/dev/null
-sqlite3 "$LETHE_DATA_DIR/lethe.sqlite" <<SQL
-BEGIN;
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $RECORDS)
-INSERT INTO asset (tag, serial, make, model, media_type, classification, encryption, state, registered_at, updated_at)
-  SELECT printf('B%07d', i), printf('SN%09d', i), 'Acme', 'M1', 'ssd', 'high', 'none', 'verified',
-    '2026-11-22T09:00:00Z', '2026-11-22T09:00:00Z' FROM n;
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $RECORDS)
-INSERT INTO job (id, asset_tag, state, method, techniques, verification_mode, second_person, separation_of_duties,
-    due_at, policy_version, requested_by, executed_by, executed_at, technique, tool, tool_version, verified_by,
-    verified_at, created_at, updated_at)
-  SELECT i, printf('B%07d', i), 'verified', 'destroy', 'shred', 'attest', 0, 1, '2026-12-22T09:00:00Z',
-    '$(printf 'a%.0s' {1..64})', 'planner', 'tech', '2026-11-22T10:00:00Z', 'shred', 'ShredCo', '2.1', 'inspector',
-    '2026-11-22T11:00:00Z', '2026-11-22T09:00:00Z', '2026-11-22T11:00:00Z' FROM n;
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $RECORDS)
-INSERT INTO event (seq, recorded_at, actor, type, asset_tag, body)
-  SELECT i, '2026-11-22T11:00:00Z', 'inspector', 'job.verified', printf('B%07d', i),
-    CAST(printf('{"actor":"inspector","asset":"B%07d","payload":{"job":%d,"method":"attest","passed":true,"summary":"attested","verifier":"attest"},"seq":%d,"time":"2026-11-22T11:00:00Z","type":"job.verified","v":1}', i, i, i) AS BLOB)
-  FROM n;
-COMMIT;
-SQL
-"$LETHE" log checkpoint >/dev/null
+write_verified_jobs "$LETHE" "$RECORDS"
 
 for run in $(seq "$RUNS"); do
     for binary in "${BINARIES[@]}"; do
