@@ -16,9 +16,9 @@ private func sqlite(_ path: String, _ sql: String) throws -> String {
     try tool(["sqlite3", path, sql]).stdout
 }
 
-@Test func aNewcomerErasesACustomerFromTheCRMAndItsBackup() throws {
-    let root = TemporaryDirectory()
-    let data = root.file("data")
+/// A CRM database (customers and their orders, Ada and Bob) and its data-map declaration: the
+/// database's path and the YAML file's.
+private func makeCRMStore(in root: TemporaryDirectory) throws -> (crm: String, map: String) {
     let crm = root.file("crm.sqlite")
     _ = try sqlite(
         crm,
@@ -48,6 +48,13 @@ private func sqlite(_ path: String, _ sql: String) throws -> String {
                 erase: delete-row
 
         """)
+    return (crm, map)
+}
+
+@Test func aNewcomerErasesACustomerFromTheCRMAndItsBackup() throws {
+    let root = TemporaryDirectory()
+    let data = root.file("data")
+    let (crm, map) = try makeCRMStore(in: root)
     let policies = ["--policies", shippedPolicies]
     #expect(try lethe(data, ["store", "apply", map]).stdout.contains("store crm: added"))
     #expect(try lethe(data, ["store", "scan", "crm", "--json"]).stdout.contains("\"added\" : 2"))
@@ -118,20 +125,7 @@ private func sqlite(_ path: String, _ sql: String) throws -> String {
 @Test func anExpiredBackupOnATapeRetiresTheTapeAndScheduleGivesItAJob() throws {
     let root = TemporaryDirectory()
     let data = root.file("data")
-    let crm = root.file("crm.sqlite")
-    _ = try sqlite(crm, "CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT NOT NULL);")
-    let map = root.write(
-        "stores.yaml",
-        """
-        stores:
-          - name: crm
-            kind: sqlite
-            owner: sales
-            connection: \(crm)
-            categories: [user.contact.email]
-            identity: {table: customers, column: email, erase: delete-row}
-
-        """)
+    let (_, map) = try makeCRMStore(in: root)
     let policies = ["--policies", shippedPolicies]
     #expect(try lethe(data, ["store", "apply", map]).status == 0)
     #expect(try lethe(data, ["asset", "register", "T-1", "--type", "tape", "--classification", "high"]).status == 0)
