@@ -5,7 +5,8 @@ import LetheStore
 import LetheTestSupport
 import Testing
 
-private let shredPolicies = LoadedPolicies(
+/// Policies with `backup_erasure: shred` and no sanitization rules.
+let shredPolicies = LoadedPolicies(
     directory: "/none", files: [], set: PolicySet(sanitization: [], backupErasure: .shred),
     version: String(repeating: "b", count: 64))
 

@@ -11,9 +11,6 @@ import Testing
     let fixture: EvidenceFixture
     var app: LetheApp { fixture.app }
     var installation: TestInstallation { fixture.installation }
-    private static let shredPolicies = LoadedPolicies(
-        directory: "/none", files: [], set: PolicySet(sanitization: [], backupErasure: .shred),
-        version: String(repeating: "b", count: 64))
 
     init() throws {
         fixture = try EvidenceFixture()
@@ -42,7 +39,7 @@ import Testing
         #expect(backup.mediaTag == "T-1")
         // Under 'backup_erasure: shred' the request's part for the backup waits for its destruction.
         let request = try app.requestErasure(
-            identifier: "ada@example.com", reason: .withdrawal, policies: Self.shredPolicies, actor: "dpo")
+            identifier: "ada@example.com", reason: .withdrawal, policies: shredPolicies, actor: "dpo")
         _ = try app.runErasure(id: request.request.id, identifier: "ada@example.com", actor: "dpo")
         let waiting = try #require(
             try app.erasureDetails(id: request.request.id).parts.first { $0.action == .suppress })
