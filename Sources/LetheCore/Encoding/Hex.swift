@@ -5,7 +5,7 @@ public enum Hex {
     /// The bytes as lowercase hex.
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {
         var out: [UInt8] = []
-        out.reserveCapacity(bytes.underestimatedCount * 2)
+        out.reserveCapacity(max(64, bytes.underestimatedCount * 2))  // a SHA-256 digest at least
         for byte in bytes {
             out.append(digits[Int(byte >> 4)])
             out.append(digits[Int(byte & 0x0F)])
