@@ -84,6 +84,7 @@ enum Migrations {
         registerErasure(&migrator)
         registerErasureBackupsByQuery(&migrator)
         registerBackupMedia(&migrator)
+        registerHoldingChunks(&migrator)
         return migrator
     }
 }

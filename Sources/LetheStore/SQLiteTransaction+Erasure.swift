@@ -1,6 +1,5 @@
 import Foundation
 import GRDB
-import GRDBSQLite
 import LetheCore
 
 extension SQLiteTransaction {
@@ -24,22 +23,6 @@ extension SQLiteTransaction {
         try erasureGuarded {
             try Row.fetchAll(db, sql: "SELECT name, kind, declaration, applied_at FROM data_store ORDER BY name")
                 .map(Self.registeredStore(from:))
-        }
-    }
-
-    func holds(store: String, subject: String) throws(LetheError) -> Bool {
-        try erasureGuarded {
-            try Bool.fetchOne(
-                db.cachedStatement(
-                    sql: "SELECT EXISTS (SELECT 1 FROM holding WHERE store = ? AND subject = ? AND erased_at IS NULL)"),
-                arguments: [store, Self.subjectKey(subject)]) ?? false
-        }
-    }
-
-    func holdingCount(store: String) throws(LetheError) -> Int {
-        try erasureGuarded {
-            try Int.fetchOne(
-                db, sql: "SELECT count(*) FROM holding WHERE store = ? AND erased_at IS NULL", arguments: [store]) ?? 0
         }
     }
 
@@ -71,20 +54,19 @@ extension SQLiteTransaction {
     }
 
     func backups(store: String, holding subject: String) throws(LetheError) -> [BackupRecord] {
-        try erasureGuarded {
-            // The holding's row (erased ones are kept) dates when the store first held the subject
-            // and, once erased, when it stopped: a backup registered in between holds it. Both
-            // bounds are inclusive, erring toward "holds".
+        // The holding (erased ones are kept) dates when the store first held the subject and, once
+        // erased, when it stopped: a backup registered in between holds it. Both bounds are
+        // inclusive, erring toward "holds".
+        guard let dates = try holdingDates(store: store, subject: subject) else { return [] }
+        return try erasureGuarded {
             try Row.fetchAll(
                 db,
                 sql: """
                     SELECT \(Self.backupColumns) FROM backup
                     WHERE store = ?1 AND shredded_at IS NULL
-                        AND registered_at >= (SELECT recorded_at FROM holding WHERE store = ?1 AND subject = ?2)
-                        AND registered_at <= coalesce(
-                            (SELECT erased_at FROM holding WHERE store = ?1 AND subject = ?2), registered_at)
+                        AND registered_at >= ?2 AND registered_at <= coalesce(?3, registered_at)
                     ORDER BY id
-                    """, arguments: [store, Self.subjectKey(subject)]
+                    """, arguments: [store, dates.recorded, dates.erased]
             ).map(Self.backup(from:))
         }
     }
@@ -175,113 +157,17 @@ extension SQLiteTransaction {
         }
     }
 
-    func insertHoldings(store: String, subjects: [String], source: String, at time: Date) throws(LetheError) -> Int {
-        try erasureGuarded {
-            let statement = try db.cachedStatement(sql: Self.recordHolding)
-            let recorded = RFC3339.format(time)
-            var inserted = 0
-            // In key order: appending to the B-tree rather than inserting at random places.
-            for subject in subjects.map(Self.subjectKey).sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-                try statement.execute(arguments: [subject, store, source, recorded])
-                inserted += db.changesCount
-            }
-            return inserted
-        }
-    }
-
-    func insertHoldings(
-        store: String, digests: [UInt8], source: String, at time: Date
-    ) throws(LetheError) -> Int {
-        guard digests.count % 32 == 0 else {
-            throw LetheError(.internal, "holdings must be whole 32-byte hashes")
-        }
-        return try erasureGuarded {
-            // First a merge of the (sorted) hashes with the store's holdings, read in key order: only
-            // the missing ones are inserted, so a repeated scan writes nothing.
-            var missing: [Int] = []
-            let existing = try db.makeStatement(
-                sql: "SELECT subject FROM holding WHERE store = ? AND erased_at IS NULL ORDER BY subject")
-            try existing.setArguments([store])
-            let reader = existing.sqliteStatement
-            digests.withUnsafeBufferPointer { digits in
-                var offset = 0
-                var row: UnsafeRawPointer?
-                var rowLength = 0
-                func advance() {
-                    if sqlite3_step(reader) == SQLITE_ROW {
-                        row = sqlite3_column_blob(reader, 0)
-                        rowLength = Int(sqlite3_column_bytes(reader, 0))
-                    } else {
-                        row = nil
-                    }
-                }
-                advance()
-                while offset < digits.count {
-                    guard let current = row, rowLength == 32 else {
-                        if row == nil {
-                            missing.append(offset)
-                            offset += 32
-                        } else {
-                            advance()
-                        }
-                        continue
-                    }
-                    let order = memcmp(current, digits.baseAddress! + offset, 32)
-                    if order < 0 {
-                        advance()
-                    } else {
-                        if order > 0 { missing.append(offset) }
-                        offset += 32
-                    }
-                }
-            }
-            sqlite3_reset(reader)
-            let statement = try db.makeStatement(sql: Self.recordHolding)
-            try statement.setArguments([nil, store, source, RFC3339.format(time)])
-            let handle = statement.sqliteStatement
-            var inserted = 0
-            try digests.withUnsafeBufferPointer { digits in
-                for offset in missing {
-                    // SQLITE_STATIC: the buffer outlives the step.
-                    sqlite3_bind_blob(handle, 1, UnsafeRawPointer(digits.baseAddress! + offset), 32, nil)
-                    let result = sqlite3_step(handle)
-                    sqlite3_reset(handle)
-                    guard result == SQLITE_DONE else { throw stepFailure() }
-                    inserted += Int(sqlite3_changes(db.sqliteConnection))
-                }
-            }
-            return inserted
-        }
-    }
-
-    func eraseHolding(store: String, subject: String, at time: Date) throws(LetheError) {
-        try erasureGuarded {
-            try db.execute(
-                sql: "UPDATE holding SET erased_at = ? WHERE store = ? AND subject = ? AND erased_at IS NULL",
-                arguments: [RFC3339.format(time), store, Self.subjectKey(subject)])
-        }
-    }
-
-    /// Records a holding; one erased before is held again, keeping its first `recorded_at` (what
-    /// backups registered since hold is judged from it). A change means the store holds it anew.
-    private static let recordHolding = """
-        INSERT INTO holding (subject, store, source, recorded_at) VALUES (?, ?, ?, ?)
-        ON CONFLICT (store, subject) DO UPDATE SET erased_at = NULL WHERE erased_at IS NOT NULL
-        """
-
     func insert(_ backup: BackupRecord) throws(LetheError) -> BackupRecord {
-        try erasureGuarded {
+        let held = try holdingCount(store: backup.store)
+        return try erasureGuarded {
             // What it holds is found by query (`backups(store:holding:)`); only the count is kept.
             try db.execute(
                 sql: """
-                    INSERT INTO backup (\(Self.backupColumns)) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-                        (SELECT count(*) FROM holding WHERE store = ? AND erased_at IS NULL))
-                    """, arguments: Self.arguments(backup) + [backup.store])
+                    INSERT INTO backup (\(Self.backupColumns)) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: Self.arguments(backup) + [held])
             var stored = backup
             stored.id = db.lastInsertedRowID
-            stored.subjectCount =
-                try Int.fetchOne(
-                    db, sql: "SELECT subject_count FROM backup WHERE id = ?", arguments: [stored.id]) ?? 0
+            stored.subjectCount = held
             return stored
         }
     }
@@ -344,13 +230,6 @@ extension SQLiteTransaction {
     }
 
     // MARK: - Rows
-
-    /// A subject's key in `holding`: the 32 bytes its 64 hex digits spell (invalid digits give a
-    /// key no holding has: the hex form is checked where subjects enter).
-    static func subjectKey(_ hex: String) -> Data {
-        guard let bytes = Hex.decode(hex), bytes.count == 32 else { return Data() }
-        return Data(bytes)
-    }
 
     private static func registeredStore(from row: Row) throws -> RegisteredStore {
         let declaration: Data = row[2]
