@@ -1,3 +1,4 @@
+import Dispatch
 import LetheCore
 
 /// A subject's keyed hash: HMAC-SHA-256 of its normalised identifier under the installation
@@ -92,6 +93,9 @@ public struct SortedHashCollector {
     private static let bucketCount = 1 << 16
     private static let chunkSize = 1 << 16
     private var chunks: [[SubjectHash]] = []
+    /// The chunk being filled (kept apart from `chunks`: appending to an array inside an array
+    /// checked both on every hash).
+    private var current: [SubjectHash] = []
     private var counts = [Int](repeating: 0, count: bucketCount)
     /// How many hashes were added (duplicates included).
     public private(set) var count = 0
@@ -103,71 +107,114 @@ public struct SortedHashCollector {
 
     /// Adds one hash.
     public mutating func add(_ hash: SubjectHash) {
-        if chunks.isEmpty || chunks[chunks.count - 1].count == Self.chunkSize {
-            chunks.append([])
-            chunks[chunks.count - 1].reserveCapacity(Self.chunkSize)
+        if current.count == Self.chunkSize {
+            chunks.append(current)
+            current = []
         }
-        chunks[chunks.count - 1].append(hash)
+        if current.isEmpty { current.reserveCapacity(Self.chunkSize) }
+        current.append(hash)
         counts[Self.bucket(hash)] += 1
         count += 1
     }
 
     /// The hashes' bytes in ascending order, each hash once; the collector is emptied.
+    ///
+    /// Two threads each take half of the buckets: each scatters the hashes of its buckets straight
+    /// into the output and sorts them there, so neither writes where the other does.
     public mutating func sortedUniqueBytes() -> [UInt8] {
         let bucketCount = Self.bucketCount
-        func bucket(_ hash: SubjectHash) -> Int { Self.bucket(hash) }
         var starts = [Int](repeating: 0, count: bucketCount + 1)
         for index in 0..<bucketCount { starts[index + 1] = starts[index] + counts[index] }
         let total = count
-        let chunks = self.chunks
+        let chunks = self.chunks + [current]
         self = SortedHashCollector()
-        var next = starts
+        let bounds = starts
         // Scattered straight into the output, as big-endian words (byte order is word order),
-        // sorted within each bucket, then compacted over duplicates: one buffer, no second array.
+        // sorted within each bucket, then compacted over duplicates if there are any.
         return [UInt8](unsafeUninitializedCapacity: total * 32) { bytes, written in
-            let raw = UnsafeMutableRawBufferPointer(bytes)
-            func store(_ hash: SubjectHash, at index: Int) {
-                raw.storeBytes(of: hash.w0.bigEndian, toByteOffset: index * 32, as: UInt64.self)
-                raw.storeBytes(of: hash.w1.bigEndian, toByteOffset: index * 32 + 8, as: UInt64.self)
-                raw.storeBytes(of: hash.w2.bigEndian, toByteOffset: index * 32 + 16, as: UInt64.self)
-                raw.storeBytes(of: hash.w3.bigEndian, toByteOffset: index * 32 + 24, as: UInt64.self)
+            let output = SortOutput(bytes.baseAddress!)
+            let duplicates = UnsafeMutablePointer<Bool>.allocate(capacity: 2)
+            duplicates.initialize(repeating: false, count: 2)
+            defer { duplicates.deallocate() }
+            let found = SortOutput.Flags(duplicates)
+            DispatchQueue.concurrentPerform(iterations: 2) { half in
+                let buckets = half * bucketCount / 2..<(half + 1) * bucketCount / 2
+                found.pointer[half] = Self.sortHalf(buckets, of: chunks, starts: bounds, into: output)
             }
-            func load(_ index: Int) -> SubjectHash {
-                SubjectHash(digest: UnsafeRawBufferPointer(rebasing: raw[index * 32..<index * 32 + 32]))
-            }
-            for chunk in chunks {
-                for hash in chunk {
-                    let slot = bucket(hash)
-                    store(hash, at: next[slot])
-                    next[slot] += 1
-                }
-            }
-            for slot in 0..<bucketCount where starts[slot + 1] - starts[slot] > 1 {
-                let range = starts[slot]..<starts[slot + 1]
-                if range.count > 64 {
-                    // Not what uniform hashes give: many copies of a few values (a placeholder
-                    // identifier on half the rows). A comparison sort keeps it n log n.
-                    for (index, hash) in zip(range, range.map(load).sorted()) { store(hash, at: index) }
-                    continue
-                }
-                for index in range.dropFirst() {
-                    let hash = load(index)
-                    var position = index
-                    while position > range.lowerBound, case let previous = load(position - 1), hash < previous {
-                        store(previous, at: position)
-                        position -= 1
-                    }
-                    if position != index { store(hash, at: position) }
-                }
+            guard duplicates[0] || duplicates[1] else {
+                written = total * 32
+                return
             }
             var kept = 0
             for index in 0..<total {
-                let hash = load(index)
-                if kept > 0, hash == load(kept - 1) { continue }
-                if kept != index { store(hash, at: kept) }
+                let hash = output.load(index)
+                if kept > 0, hash == output.load(kept - 1) { continue }
+                if kept != index { output.store(hash, at: kept) }
                 kept += 1
             }
             written = kept * 32
         }
+    }
+
+    /// Scatters the hashes whose bucket is in `buckets` to their places in `output` and sorts each
+    /// bucket; returns whether two equal hashes were seen.
+    private static func sortHalf(
+        _ buckets: Range<Int>, of chunks: [[SubjectHash]], starts: [Int], into output: SortOutput
+    ) -> Bool {
+        var next = starts
+        for chunk in chunks {
+            for hash in chunk {
+                let slot = bucket(hash)
+                guard buckets.contains(slot) else { continue }
+                output.store(hash, at: next[slot])
+                next[slot] += 1
+            }
+        }
+        var duplicates = false
+        for slot in buckets where starts[slot + 1] - starts[slot] > 1 {
+            let range = starts[slot]..<starts[slot + 1]
+            if range.count > 64 {
+                // Not what uniform hashes give: many copies of a few values (a placeholder
+                // identifier on half the rows). A comparison sort keeps it n log n.
+                for (index, hash) in zip(range, range.map(output.load).sorted()) { output.store(hash, at: index) }
+                duplicates = true
+                continue
+            }
+            for index in range.dropFirst() {
+                let hash = output.load(index)
+                var position = index
+                while position > range.lowerBound, case let previous = output.load(position - 1), hash < previous {
+                    output.store(previous, at: position)
+                    position -= 1
+                }
+                if position != index { output.store(hash, at: position) }
+                if position > range.lowerBound, output.load(position - 1) == hash { duplicates = true }
+            }
+        }
+        return duplicates
+    }
+}
+
+/// The sort's output buffer, written by two threads at disjoint hashes.
+private struct SortOutput: @unchecked Sendable {
+    let base: UnsafeMutableRawPointer
+
+    init(_ base: UnsafeMutablePointer<UInt8>) { self.base = UnsafeMutableRawPointer(base) }
+
+    func store(_ hash: SubjectHash, at index: Int) {
+        base.storeBytes(of: hash.w0.bigEndian, toByteOffset: index * 32, as: UInt64.self)
+        base.storeBytes(of: hash.w1.bigEndian, toByteOffset: index * 32 + 8, as: UInt64.self)
+        base.storeBytes(of: hash.w2.bigEndian, toByteOffset: index * 32 + 16, as: UInt64.self)
+        base.storeBytes(of: hash.w3.bigEndian, toByteOffset: index * 32 + 24, as: UInt64.self)
+    }
+
+    func load(_ index: Int) -> SubjectHash {
+        SubjectHash(digest: UnsafeRawBufferPointer(start: base + index * 32, count: 32))
+    }
+
+    /// One flag per thread.
+    struct Flags: @unchecked Sendable {
+        let pointer: UnsafeMutablePointer<Bool>
+        init(_ pointer: UnsafeMutablePointer<Bool>) { self.pointer = pointer }
     }
 }
