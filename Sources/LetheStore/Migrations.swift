@@ -85,6 +85,7 @@ enum Migrations {
         registerErasureBackupsByQuery(&migrator)
         registerBackupMedia(&migrator)
         registerHoldingChunks(&migrator)
+        registerBackupDestructionDue(&migrator)
         return migrator
     }
 }

@@ -4,7 +4,7 @@ import LetheCore
 
 extension SQLiteTransaction {
     private static let backupColumns =
-        "id, store, file, created_at, expires_at, sealed_key, shredded_at, registered_at, destruction_scheduled_at, media_tag, subject_count"
+        "id, store, file, created_at, expires_at, sealed_key, shredded_at, registered_at, destruction_scheduled_at, media_tag, subject_count, destruction_due_at"
     private static let requestColumns =
         "id, subject, reason, state, due_at, policy_version, requested_by, created_at, completed_at"
     private static let partColumns = """
@@ -163,8 +163,8 @@ extension SQLiteTransaction {
             // What it holds is found by query (`backups(store:holding:)`); only the count is kept.
             try db.execute(
                 sql: """
-                    INSERT INTO backup (\(Self.backupColumns)) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: Self.arguments(backup) + [held])
+                    INSERT INTO backup (\(Self.backupColumns)) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: Self.arguments(backup) + [held, backup.destructionDueAt.map(RFC3339.format)])
             var stored = backup
             stored.id = db.lastInsertedRowID
             stored.subjectCount = held
@@ -179,8 +179,10 @@ extension SQLiteTransaction {
             try db.execute(
                 sql: """
                     UPDATE backup SET store = ?, file = ?, created_at = ?, expires_at = ?, sealed_key = ?,
-                        shredded_at = ?, registered_at = ?, destruction_scheduled_at = ?, media_tag = ? WHERE id = ?
-                    """, arguments: Self.arguments(backup) + [backup.id])
+                        shredded_at = ?, registered_at = ?, destruction_scheduled_at = ?, media_tag = ?,
+                        destruction_due_at = ?
+                    WHERE id = ?
+                    """, arguments: Self.arguments(backup) + [backup.destructionDueAt.map(RFC3339.format), backup.id])
         }
     }
 
@@ -247,7 +249,7 @@ extension SQLiteTransaction {
             id: row[0], store: row[1], file: row[2], createdAt: try RFC3339.parse(row[3]),
             expiresAt: try optionalDate(row[4]), sealedKey: key.map { Array($0) }, shreddedAt: try optionalDate(row[6]),
             registeredAt: try RFC3339.parse(row[7]), destructionScheduledAt: try optionalDate(row[8]),
-            mediaTag: row[9], subjectCount: row[10])
+            mediaTag: row[9], subjectCount: row[10], destructionDueAt: try optionalDate(row[11]))
     }
 
     private static func arguments(_ backup: BackupRecord) -> StatementArguments {

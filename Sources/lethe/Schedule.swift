@@ -32,7 +32,8 @@ struct Schedule: ParsableCommand {
             let policies = try policyOptions.load(global: global)
             let app = try global.openApp()
             // Expired backups first: a medium retired for them gets its job in the same run.
-            let backups = try app.scheduleBackupDestructions(actor: write.actor)
+            let backups = try app.scheduleBackupDestructions(
+                deadline: policies.set.backupDestructionDeadline, actor: write.actor)
             let result = try app.schedule(policies: policies, at: time, actor: write.actor)
             let waiting = try app.backupsWaitingForTheirMedium()
             if output.json {
@@ -68,7 +69,9 @@ struct Schedule: ParsableCommand {
             }
             if result.created.count > 20 { print("  … see 'lethe job list'") }
             for backup in backups {
-                print("  backup \(backup.id) (\(backup.store)) expired: \(BackupView.destruction(backup))")
+                print(
+                    "  backup \(backup.id) (\(backup.store)) expired, destruction due \(backup.destructionDueAt.map(RFC3339.formatDay) ?? "?"): \(BackupView.destruction(backup))"
+                )
             }
             for (backup, retained) in waiting {
                 print(

@@ -115,6 +115,15 @@ struct Verify: ParsableCommand {
                                 "state": .string($0.state.rawValue), "due_at": .string(RFC3339.format($0.plan.dueAt)),
                             ]
                         }),
+                    "overdue_backups": .array(
+                        summary.overdueBackups.map {
+                            [
+                                "backup": .integer($0.id), "store": .string($0.store),
+                                "expired_at": $0.expiresAt.map { .string(RFC3339.format($0)) } ?? .null,
+                                "due_at": $0.destructionDueAt.map { .string(RFC3339.format($0)) } ?? .null,
+                                "action": .string(BackupView.destruction($0)),
+                            ]
+                        }),
                     "erasures_verified": .integer(Int64(summary.erasures.passed.count)),
                     "erasures_refound": .array(
                         summary.erasures.refound.map {
@@ -126,7 +135,7 @@ struct Verify: ParsableCommand {
                 return
             }
             print(
-                "verified \(summary.verified.count), failed \(summary.failed.count), could not run \(summary.errors.count), need a person \(summary.needsPerson.count), overdue \(summary.overdue.count); erasures re-verified \(summary.erasures.passed.count), found again \(summary.erasures.refound.count)"
+                "verified \(summary.verified.count), failed \(summary.failed.count), could not run \(summary.errors.count), need a person \(summary.needsPerson.count), overdue \(summary.overdue.count), backups overdue \(summary.overdueBackups.count); erasures re-verified \(summary.erasures.passed.count), found again \(summary.erasures.refound.count)"
             )
             for item in summary.failed {
                 print(
@@ -137,6 +146,11 @@ struct Verify: ParsableCommand {
             for job in summary.overdue {
                 print(
                     "OVERDUE  job \(job.id) (\(job.assetTag)) \(job.state.rawValue), due \(RFC3339.format(job.plan.dueAt))"
+                )
+            }
+            for backup in summary.overdueBackups {
+                print(
+                    "OVERDUE  backup \(backup.id) (\(backup.store)) expired \(backup.expiresAt.map(RFC3339.format) ?? "?"), destruction due \(backup.destructionDueAt.map(RFC3339.format) ?? "?"): \(BackupView.destruction(backup))"
                 )
             }
             for part in summary.erasures.refound {

@@ -43,3 +43,33 @@ import Testing
         #expect(found.first?.message.contains("already set at a.yaml:1:17") == true)
     }
 }
+
+@Suite struct BackupDestructionDeadlineTests {
+    @Test func absentOrDefaultKeepsThePolicyVersionAndAnotherChangesIt() throws {
+        let plain = try #require(PolicyParser.parse(files: [("p.yaml", everything)]).policySet)
+        #expect(plain.backupDestructionDeadline == PolicySet.defaultBackupDestructionDeadline)
+        #expect(plain.json["backup_destruction_deadline"] == nil)
+        let explicit = try #require(
+            PolicyParser.parse(files: [("p.yaml", "backup_destruction_deadline: P7D\n" + everything)]).policySet)
+        #expect(try explicit.canonicalBytes() == plain.canonicalBytes())
+        let longer = try #require(
+            PolicyParser.parse(files: [("p.yaml", "backup_destruction_deadline: P14D\n" + everything)]).policySet)
+        #expect(longer.backupDestructionDeadline == ISODuration(days: 14))
+        #expect(longer.json["backup_destruction_deadline"] == "P14D")
+        #expect(try longer.canonicalBytes() != plain.canonicalBytes())
+    }
+
+    @Test func aBadDurationOrASecondSettingIsReportedWhereItIs() {
+        let bad = PolicyParser.parse(files: [("p.yaml", everything + "backup_destruction_deadline: soon\n")]).problems
+        #expect(bad.count == 1)
+        #expect(bad.first?.line == 8)
+        #expect(bad.first?.message.contains("not an ISO 8601 duration") == true)
+        let twice = PolicyParser.parse(files: [
+            ("a.yaml", "backup_destruction_deadline: P3D\n" + everything),
+            ("b.yaml", "backup_destruction_deadline: P3D\n"),
+        ]).problems
+        #expect(twice.count == 1)
+        #expect(twice.first?.file == "b.yaml")
+        #expect(twice.first?.message.contains("already set at a.yaml:1:30") == true)
+    }
+}

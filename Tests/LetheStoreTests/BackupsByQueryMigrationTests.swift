@@ -81,3 +81,27 @@ private func subject(_ digit: Character) -> String { String(repeating: digit, co
     #expect(backup.subjectCount == 1)
     #expect(try store.read { (tx) throws(LetheError) in try tx.backup(id: backup.id)?.subjectCount } == 1)
 }
+
+@Test func backupsScheduledBeforeTheDueDateExistedAreDueSevenDaysAfterTheirExpiry() throws {
+    let root = TemporaryDirectory()
+    let path = root.file("db.sqlite")
+    do {
+        let queue = try DatabaseQueue(path: path)
+        try Migrations.migrator.migrate(queue, upTo: "holding-chunks")
+        try queue.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO data_store (name, kind, declaration, applied_at) VALUES
+                        ('crm', 'sqlite', x'7b7d', '2026-01-01T00:00:00Z');
+                    INSERT INTO backup (id, store, file, created_at, expires_at, registered_at, destruction_scheduled_at)
+                    VALUES
+                        (1, 'crm', 'b1', '2026-01-10T00:00:00Z', '2026-02-14T06:30:00Z', '2026-01-10T00:00:00Z',
+                            '2026-02-15T00:00:00Z'),
+                        (2, 'crm', 'b2', '2026-03-10T00:00:00Z', '2026-04-14T00:00:00Z', '2026-03-10T00:00:00Z', NULL);
+                    """)
+        }
+    }
+    let store = try SQLiteStore(path: path)
+    let due = try store.read { (tx) throws(LetheError) in try tx.backups(store: "crm").map(\.destructionDueAt) }
+    #expect(due == [try RFC3339.parse("2026-02-21T06:30:00Z"), nil])
+}

@@ -143,8 +143,14 @@ private func makeCRMStore(in root: TemporaryDirectory) throws -> (crm: String, m
     let scheduled = try lethe(data, ["schedule"] + policies)
     #expect(scheduled.status == 0, "\(scheduled.stderr)")
     #expect(scheduled.stdout.contains("job 1  T-1"), "\(scheduled.stdout)")
-    #expect(scheduled.stdout.contains("backup 1 (crm) expired: its medium, asset T-1"), "\(scheduled.stdout)")
+    #expect(
+        scheduled.stdout.contains("backup 1 (crm) expired, destruction due 2020-04-08: its medium, asset T-1"),
+        "\(scheduled.stdout)")
     let listed = try lethe(data, ["backup", "list", "--json"]).stdout
-    #expect(listed.contains("\"media\" : \"T-1\"") && listed.contains("\"state\" : \"destruction-due\""), "\(listed)")
+    #expect(listed.contains("\"media\" : \"T-1\""), "\(listed)")
+    #expect(listed.contains("\"state\" : \"destruction-overdue\""), "expired in 2020: \(listed)")
+    let verified = try lethe(data, ["verify", "--due"] + policies)
+    #expect(verified.status == 1, "an overdue backup destruction needs attention: \(verified.stdout)")
+    #expect(verified.stdout.contains("OVERDUE  backup 1 (crm) expired 2020-04-01"), "\(verified.stdout)")
     #expect(try lethe(data, ["asset", "show", "T-1"]).stdout.contains("awaiting-sanitization"))
 }

@@ -219,8 +219,13 @@ extension LetheApp {
     ///   retention waits for the last of them: it is retired when that one expires.
     /// - Neither: the event asks for its medium to be registered and sanitized.
     ///
+    /// Each is due `deadline` (the policy's `backup_destruction_deadline`) after its expiry; past
+    /// that and not destroyed, `lethe verify --due` raises it (``overdueBackupDestructions()``).
+    ///
     /// Run by `lethe schedule` before it plans jobs. Returns the backups scheduled now.
-    public func scheduleBackupDestructions(actor: String) throws(LetheError) -> [BackupRecord] {
+    public func scheduleBackupDestructions(
+        deadline: ISODuration = PolicySet.defaultBackupDestructionDeadline, actor: String
+    ) throws(LetheError) -> [BackupRecord] {
         let actor = try ActorName.validate(actor)
         let time = now
         return try store.write { (tx) throws(LetheError) in
@@ -228,9 +233,11 @@ extension LetheApp {
             var scheduled: [BackupRecord] = []
             for var backup in all
             where backup.shreddedAt == nil && backup.destructionScheduledAt == nil && Self.expired(backup, at: time) {
+                let due = deadline.added(to: backup.expiresAt ?? time)
                 var payload: [String: JSONValue] = [
                     "backup": .integer(backup.id), "store": .string(backup.store),
                     "expired_at": .string(RFC3339.format(backup.expiresAt ?? time)),
+                    "due_at": .string(RFC3339.format(due)),
                 ]
                 if backup.sealedKey != nil {
                     payload["method"] = .string("crypto-erase: lethe backup shred \(backup.id)")
@@ -257,6 +264,7 @@ extension LetheApp {
                     )
                 }
                 backup.destructionScheduledAt = time
+                backup.destructionDueAt = due
                 try tx.update(backup)
                 try tx.append(
                     EventDraft(type: .backupDestructionScheduled, assetTag: backup.mediaTag, payload: .object(payload)),
@@ -265,6 +273,86 @@ extension LetheApp {
             }
             return scheduled
         }
+    }
+
+    /// Records that a backup Lethe did not encrypt was destroyed outside Lethe (its file deleted,
+    /// its tape shredded by a vendor): who confirmed it and how (`notes`), with the SHA-256 of an
+    /// evidence file when given. Every erasure request's part for it ends as a shredding's does,
+    /// and requests left with nothing open complete. A backup Lethe holds a key for is
+    /// crypto-erased with ``shredBackup(id:actor:)`` instead.
+    public func attestBackupDestroyed(
+        id: Int64, notes: String, evidence: String?, actor: String
+    ) throws(LetheError) -> BackupRecord {
+        let actor = try ActorName.validate(actor)
+        guard !notes.trimmed.isEmpty else {
+            throw LetheError(.usage, "--notes must say who confirmed the destruction, and how")
+        }
+        let digest = try Self.evidenceDigest(evidence)
+        let time = now
+        let (backup, requests) = try store.write { (tx) throws(LetheError) in
+            let backup = try Self.requireBackup(id, in: tx)
+            guard backup.shreddedAt == nil else {
+                throw LetheError(
+                    .illegalTransition,
+                    "backup \(id) was destroyed already (\(backup.shreddedAt.map(RFC3339.format) ?? "")); nothing was recorded"
+                )
+            }
+            guard backup.sealedKey == nil else {
+                throw LetheError(
+                    .illegalTransition,
+                    "backup \(id) is encrypted by Lethe: crypto-erase it with 'lethe backup shred \(id)'")
+            }
+            let requests = try Self.recordAttestedDestruction(
+                backup, notes: notes, evidence: digest, in: tx, actor: actor, at: time)
+            return (try Self.requireBackup(id, in: tx), requests)
+        }
+        for request in requests.sorted() { try completeIfDone(id: request, actor: actor) }
+        return backup
+    }
+
+    /// Records `backup` destroyed (attested) in the caller's transaction, ending every request's
+    /// suppression part for it; returns the requests whose parts ended.
+    static func recordAttestedDestruction(
+        _ backup: BackupRecord, notes: String, evidence: JSONValue, in tx: any StoreWriting, actor: String,
+        at time: Date
+    ) throws(LetheError) -> Set<Int64> {
+        // The backup no longer exists: recorded as destroyed (no later request plans a part for
+        // it), and every request's part for it ends as a shredding does.
+        var backup = backup
+        backup.shreddedAt = time
+        try tx.update(backup)
+        let ended = try endSuppressParts(backupID: backup.id, at: time, in: tx)
+        try tx.append(
+            EventDraft(
+                type: .backupShredded,
+                payload: [
+                    "backup": .integer(backup.id), "store": .string(backup.store), "file": .string(backup.file),
+                    "method": "media destroyed (attested)", "notes": .string(notes), "evidence": evidence,
+                    "suppress_parts_ended": .array(ended.parts.map(JSONValue.integer)),
+                ]), actor: actor, at: time)
+        return ended.requests
+    }
+
+    /// The name, SHA-256 and size of an evidence file, or null without one.
+    static func evidenceDigest(_ path: String?) throws(LetheError) -> JSONValue {
+        guard let path else { return .null }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw LetheError(.notFound, "evidence file \(path) cannot be read; nothing was recorded")
+        }
+        return [
+            "file": .string((path as NSString).lastPathComponent),
+            "sha256": .string(Hex.encode(SHA256Digest.of(data))), "bytes": .integer(Int64(data.count)),
+        ]
+    }
+
+    /// Backups whose scheduled destruction is past due and not done (its key is still held, its
+    /// medium not yet verified sanitized, or its destruction not attested), most overdue first.
+    public func overdueBackupDestructions() throws(LetheError) -> [BackupRecord] {
+        let time = now
+        return try listBackups().filter { backup in
+            guard backup.shreddedAt == nil, let due = backup.destructionDueAt else { return false }
+            return due < time
+        }.sorted { ($0.destructionDueAt ?? time, $0.id) < ($1.destructionDueAt ?? time, $1.id) }
     }
 
     /// Expired backups whose medium is not retired yet because it also holds backups still under

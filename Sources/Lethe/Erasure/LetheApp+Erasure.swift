@@ -286,16 +286,7 @@ extension LetheApp {
         guard !notes.trimmed.isEmpty else {
             throw LetheError(.usage, "--notes must say who confirmed the erasure, and how")
         }
-        var digest: JSONValue = .null
-        if let evidence {
-            guard let data = FileManager.default.contents(atPath: evidence) else {
-                throw LetheError(.notFound, "evidence file \(evidence) cannot be read; nothing was recorded")
-            }
-            digest = [
-                "file": .string((evidence as NSString).lastPathComponent),
-                "sha256": .string(Hex.encode(SHA256Digest.of(data))), "bytes": .integer(Int64(data.count)),
-            ]
-        }
+        let digest = try Self.evidenceDigest(evidence)
         let time = now
         let (part, others) = try store.write { (tx) throws(LetheError) -> (ErasurePart, Set<Int64>) in
             _ = try Self.requireRequest(id, in: tx)
@@ -357,21 +348,10 @@ extension LetheApp {
                         "action": .string(part.action.rawValue), "state": "done", "outcome": part.outcome,
                     ]), actor: actor, at: time)
             var others: Set<Int64> = []
-            if var backup = destroyed {
-                // The backup no longer exists: recorded as destroyed (no later request plans a
-                // part for it), and every other request's part for it ends as a shredding does.
-                backup.shreddedAt = time
-                try tx.update(backup)
-                let ended = try Self.endSuppressParts(backupID: backup.id, at: time, in: tx)
-                others = ended.requests.subtracting([id])
-                try tx.append(
-                    EventDraft(
-                        type: .backupShredded,
-                        payload: [
-                            "backup": .integer(backup.id), "store": .string(backup.store), "file": .string(backup.file),
-                            "method": "media destroyed (attested)", "notes": .string(notes), "evidence": digest,
-                            "suppress_parts_ended": .array(ended.parts.map(JSONValue.integer)),
-                        ]), actor: actor, at: time)
+            if let backup = destroyed {
+                let requests = try Self.recordAttestedDestruction(
+                    backup, notes: notes, evidence: digest, in: tx, actor: actor, at: time)
+                others = requests.subtracting([id])
             }
             return (part, others)
         }

@@ -14,13 +14,16 @@ public struct VerificationRunSummary: Sendable {
     public var needsPerson: [DisposalJob] = []
     /// Open jobs past their due date.
     public var overdue: [DisposalJob] = []
+    /// Expired backups whose destruction is past its due date and not done.
+    public var overdueBackups: [BackupRecord] = []
 
     /// Erasures re-verified on the policy's interval, and subjects found again.
     public var erasures = ErasureVerificationSummary()
 
     /// Whether anything failed or is overdue: the run exits non-zero so cron or systemd alerts.
     public var needsAttention: Bool {
-        !failed.isEmpty || !overdue.isEmpty || !errors.isEmpty || erasures.needsAttention
+        !failed.isEmpty || !overdue.isEmpty || !overdueBackups.isEmpty || !errors.isEmpty
+            || erasures.needsAttention
     }
 }
 
@@ -65,6 +68,7 @@ extension LetheApp {
         summary.overdue = try store.read { (tx) throws(LetheError) in
             try tx.jobs(JobQuery(states: JobState.open, dueBefore: time))
         }
+        summary.overdueBackups = try overdueBackupDestructions()
         return summary
     }
 

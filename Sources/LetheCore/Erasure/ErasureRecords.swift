@@ -155,6 +155,9 @@ public struct BackupRecord: Sendable, Hashable {
     public var registeredAt: Date
     /// When `lethe schedule` found it expired and scheduled its destruction.
     public var destructionScheduledAt: Date?
+    /// When its destruction is due: its expiry plus the policy's `backup_destruction_deadline`,
+    /// set with `destructionScheduledAt`. Past it and not destroyed, `lethe verify --due` raises it.
+    public var destructionDueAt: Date?
     /// The asset (a tape, a backup disk) its file lives on, if registered: sanitized through a
     /// disposal job when the backup's retention ends and Lethe holds no key to shred.
     public var mediaTag: String?
@@ -165,8 +168,9 @@ public struct BackupRecord: Sendable, Hashable {
     public init(
         id: Int64 = 0, store: String, file: String, createdAt: Date, expiresAt: Date?, sealedKey: [UInt8]? = nil,
         shreddedAt: Date? = nil, registeredAt: Date, destructionScheduledAt: Date? = nil, mediaTag: String? = nil,
-        subjectCount: Int = 0
+        subjectCount: Int = 0, destructionDueAt: Date? = nil
     ) {
+        self.destructionDueAt = destructionDueAt
         self.subjectCount = subjectCount
         self.mediaTag = mediaTag
         self.destructionScheduledAt = destructionScheduledAt

@@ -7,7 +7,8 @@ import Yams
 public enum PolicyParser {
     /// The top-level keys of a policy file.
     public static let fileKeys = [
-        "erasure_sla", "reverification_interval", "backup_erasure", "sanitization", "retention",
+        "erasure_sla", "reverification_interval", "backup_erasure", "backup_destruction_deadline", "sanitization",
+        "retention",
     ]
     /// The keys of a sanitization rule.
     public static let ruleKeys = [
@@ -38,7 +39,8 @@ public enum PolicyParser {
             sanitization: state.rules, retention: state.retention,
             erasureSLA: state.erasureSLA?.value ?? PolicySet.defaultErasureSLA,
             reverificationInterval: state.reverification?.value ?? PolicySet.defaultReverificationInterval,
-            backupErasure: state.backupErasure?.value ?? .suppress)
+            backupErasure: state.backupErasure?.value ?? .suppress,
+            backupDestructionDeadline: state.backupDeadline?.value ?? PolicySet.defaultBackupDestructionDeadline)
         return PolicyVerdict(policySet: set, problems: [])
     }
 
@@ -57,6 +59,7 @@ public enum PolicyParser {
         var erasureSLA: (value: ISODuration, place: Place)?
         var reverification: (value: ISODuration, place: Place)?
         var backupErasure: (value: BackupErasure, place: Place)?
+        var backupDeadline: (value: ISODuration, place: Place)?
         var file = ""
         var sanitizationPlace: Place?
 
@@ -117,6 +120,17 @@ public enum PolicyParser {
                             value, "backup_erasure is already set at \(earlier.place.text); set it in one file only")
                     } else {
                         backupErasure = (choice, place(value))
+                    }
+                case "backup_destruction_deadline":
+                    if let duration = duration(value, "backup_destruction_deadline") {
+                        if let earlier = backupDeadline {
+                            problem(
+                                value,
+                                "backup_destruction_deadline is already set at \(earlier.place.text); set it in one file only"
+                            )
+                        } else {
+                            backupDeadline = (duration, place(value))
+                        }
                     }
                 case "sanitization":
                     if sanitizationPlace == nil { sanitizationPlace = place(value) }

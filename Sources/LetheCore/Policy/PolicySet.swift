@@ -103,20 +103,26 @@ public struct PolicySet: Sendable, Hashable {
     public var reverificationInterval: ISODuration
     /// What an erasure request does about each backup holding the subject (`backup_erasure`).
     public var backupErasure: BackupErasure
+    /// How long after its expiry an expired backup must be destroyed (`backup_destruction_deadline`).
+    public var backupDestructionDeadline: ISODuration
 
     /// The default erasure SLA, `P30D`.
     public static let defaultErasureSLA = ISODuration(days: 30)
     /// The default re-verification interval, `P90D`.
     public static let defaultReverificationInterval = ISODuration(days: 90)
+    /// The default deadline for destroying an expired backup, `P7D` after its expiry.
+    public static let defaultBackupDestructionDeadline = ISODuration(days: 7)
 
     /// Creates a policy set.
     public init(
         sanitization: [SanitizationRule], retention: [RetentionRule] = [],
         erasureSLA: ISODuration = PolicySet.defaultErasureSLA,
         reverificationInterval: ISODuration = PolicySet.defaultReverificationInterval,
-        backupErasure: BackupErasure = .suppress
+        backupErasure: BackupErasure = .suppress,
+        backupDestructionDeadline: ISODuration = PolicySet.defaultBackupDestructionDeadline
     ) {
         self.backupErasure = backupErasure
+        self.backupDestructionDeadline = backupDestructionDeadline
         self.sanitization = sanitization
         self.retention = retention
         self.erasureSLA = erasureSLA
@@ -134,6 +140,9 @@ public struct PolicySet: Sendable, Hashable {
         // Only when it differs from the default: policy sets written before the key existed (or
         // that spell out the default) keep the version they had.
         if backupErasure != .suppress { object["backup_erasure"] = .string(backupErasure.rawValue) }
+        if backupDestructionDeadline != Self.defaultBackupDestructionDeadline {
+            object["backup_destruction_deadline"] = .string(backupDestructionDeadline.description)
+        }
         return .object(object)
     }
 

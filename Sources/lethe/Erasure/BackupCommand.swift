@@ -11,10 +11,13 @@ struct BackupCommand: ParsableCommand {
         discussion: """
             A backup holds every subject its store held when it was registered: erasure requests add a
             suppression entry for it (re-applied by 'lethe erasure reapply' after a restore) until it
-            expires or is shredded. 'lethe schedule' schedules the destruction of expired backups.
+            expires or is shredded. 'lethe schedule' schedules the destruction of expired backups, due
+            the policy's backup_destruction_deadline after their expiry; 'lethe verify --due' raises
+            those past due.
             """,
         subcommands: [
             BackupRegister.self, BackupList.self, BackupEncrypt.self, BackupDecrypt.self, BackupShred.self,
+            BackupAttest.self,
         ]
     )
 }
@@ -179,10 +182,45 @@ struct BackupShred: ParsableCommand {
     }
 }
 
+/// `lethe backup attest ID`.
+struct BackupAttest: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "attest", abstract: "Record that a backup Lethe did not encrypt was destroyed outside Lethe.",
+        discussion: """
+            For a backup whose file was deleted or whose medium was destroyed by other means (a
+            vendor's shredding, a tape not registered as an asset). Every erasure request's
+            suppression part for it ends, as a shredding's does. A backup Lethe encrypted is
+            crypto-erased with 'lethe backup shred' instead.
+
+            Example:
+              lethe backup attest 4 --notes "Tape T-0042 shredded by Acme, certificate 7781" --evidence acme-7781.pdf
+            """)
+
+    @Argument(help: "The backup's number.") var id: Int64
+    @Option(help: "Who confirmed the destruction, and how.") var notes: String
+    @Option(help: "A file that shows it (its SHA-256 is kept).") var evidence: String?
+    @OptionGroup var write: WriteOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try reporting(json: output.json) { () throws(LetheError) in
+            let backup = try global.openApp().attestBackupDestroyed(
+                id: id, notes: notes, evidence: evidence, actor: write.actor)
+            if output.json {
+                Output.printJSON(BackupView.json(backup))
+                return
+            }
+            print("backup \(id) recorded destroyed at \(backup.shreddedAt.map(RFC3339.format) ?? "?")")
+        }
+    }
+}
+
 /// Views of backups.
 enum BackupView {
-    static func state(_ backup: BackupRecord) -> String {
+    static func state(_ backup: BackupRecord, at time: Date = Date()) -> String {
         if backup.shreddedAt != nil { return "shredded" }
+        if let due = backup.destructionDueAt, due < time { return "destruction-overdue" }
         if backup.destructionScheduledAt != nil { return "destruction-due" }
         return backup.sealedKey != nil ? "encrypted" : "plain"
     }
@@ -193,7 +231,7 @@ enum BackupView {
             return "its medium, asset \(media), goes through its disposal job ('lethe job list --asset \(media)')"
         }
         return
-            "destroy its medium through a sanitization job (register it with 'lethe asset register' and retire it), or, for a request that waits for it, attest its destruction with 'lethe erasure attest REQUEST --store \(backup.store) --backup \(backup.id)'"
+            "destroy its medium through a sanitization job (register it with 'lethe asset register' and retire it), or record its destruction with 'lethe backup attest \(backup.id) --notes ...'"
     }
 
     static func json(_ backup: BackupRecord) -> JSONValue {
@@ -205,6 +243,7 @@ enum BackupView {
         object["expires_at"] = backup.expiresAt.map { .string(RFC3339.format($0)) }
         object["shredded_at"] = backup.shreddedAt.map { .string(RFC3339.format($0)) }
         object["destruction_scheduled_at"] = backup.destructionScheduledAt.map { .string(RFC3339.format($0)) }
+        object["destruction_due_at"] = backup.destructionDueAt.map { .string(RFC3339.format($0)) }
         object["media"] = backup.mediaTag.map(JSONValue.string)
         return .object(object)
     }
