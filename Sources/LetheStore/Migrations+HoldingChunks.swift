@@ -5,6 +5,10 @@ extension Migrations {
     /// Holdings are kept as sorted chunks of keyed hashes, one row per 4,096 subjects, instead of a
     /// row per subject.
     ///
+    /// A chunk never spans two values of the first byte (a lookup reads only its key's 1/256 of the
+    /// key space, however many small scans added sparse chunks). The chunk size is spelled out
+    /// here rather than taken from the application, as every migration's SQL is.
+    ///
     /// A store's first scan recorded a million holdings as a million B-tree rows (81 MB, 25× the
     /// time `sqlite3` takes to read the column); as chunks it writes the 32 MB of hashes and little
     /// else. A chunk holds subjects its store was first recorded to hold by one scan or import, so a
@@ -24,7 +28,9 @@ extension Migrations {
                         source TEXT NOT NULL CHECK (source = 'import' OR source = 'scan' OR source = 'backup'),
                         recorded_at TEXT NOT NULL,
                         first_subject BLOB NOT NULL CHECK (typeof(first_subject) = 'blob' AND length(first_subject) = 32),
-                        last_subject BLOB NOT NULL CHECK (typeof(last_subject) = 'blob' AND length(last_subject) = 32),
+                        last_subject BLOB NOT NULL CHECK (
+                            typeof(last_subject) = 'blob' AND length(last_subject) = 32
+                            AND substr(last_subject, 1, 1) = substr(first_subject, 1, 1)),
                         subject_count INTEGER NOT NULL CHECK (subject_count >= 1),
                         subjects BLOB NOT NULL CHECK (
                             typeof(subjects) = 'blob' AND length(subjects) = 32 * subject_count
@@ -61,11 +67,11 @@ extension Migrations {
             )
             while let row = try rows.next() {
                 let key: [String] = [row[0], row[1], row[2]]
-                if key != group || chunk.count == 32 * 4096 {
+                let subject: Data = row[3]
+                if key != group || chunk.count == 32 * 4096 || chunk.first != subject.first {
                     try flush()
                     group = key
                 }
-                let subject: Data = row[3]
                 chunk.append(subject)
             }
             try flush()

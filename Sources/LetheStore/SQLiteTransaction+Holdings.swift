@@ -7,7 +7,10 @@ import LetheCore
 /// first recorded to hold by one scan or import, and marks of the erased ones (`holding_erased`).
 /// See the `holding-chunks` migration.
 extension SQLiteTransaction {
-    /// Subjects per chunk: 128 KiB of hashes, a few pages read to look one subject up.
+    /// Subjects per chunk at most: 128 KiB of hashes. A chunk also never spans two values of the
+    /// first byte, so a lookup reads only the chunks of its key's 1/256 of the key space: for a
+    /// large scan about one, however many small scans (a few new subjects each, spread over the
+    /// whole key space) came after it.
     static let holdingChunkSize = 4096
 
     func holds(store: String, subject: String) throws(LetheError) -> Bool {
@@ -36,9 +39,10 @@ extension SQLiteTransaction {
             let candidates = try db.makeStatement(
                 sql: """
                     SELECT recorded_at, subjects FROM holding_chunk
-                    WHERE store = ?1 AND first_subject <= ?2 AND last_subject >= ?2
+                    WHERE store = ?1 AND first_subject >= ?3 AND first_subject <= ?2 AND last_subject >= ?2
                     """)
-            try candidates.setArguments([store, key])
+            // The first key with the same first byte: no chunk that holds `key` starts before it.
+            try candidates.setArguments([store, key, Data([key[key.startIndex]] + [UInt8](repeating: 0, count: 31))])
             let handle = candidates.sqliteStatement
             defer { sqlite3_reset(handle) }
             var recorded: String?
@@ -46,10 +50,10 @@ extension SQLiteTransaction {
                 let result = sqlite3_step(handle)
                 if result == SQLITE_DONE { break }
                 guard result == SQLITE_ROW else { throw stepFailure() }
-                let length = Int(sqlite3_column_bytes(handle, 1))
                 guard let chunk = sqlite3_column_blob(handle, 1), let text = sqlite3_column_text(handle, 0) else {
                     continue
                 }
+                let length = Int(sqlite3_column_bytes(handle, 1))
                 let found = key.withUnsafeBytes { key in
                     Self.lowerBound(key.baseAddress!, in: chunk, count: length / 32).found
                 }
@@ -90,6 +94,13 @@ extension SQLiteTransaction {
         }
         let count = digests.count / 32
         guard count > 0 else { return 0 }
+        let ascending = digests.withUnsafeBytes { buffer in
+            (1..<count).allSatisfy {
+                memcmp(buffer.baseAddress! + ($0 - 1) * 32, buffer.baseAddress! + $0 * 32, 32) < 0
+            }
+        }
+        // A subject twice, or out of order, would land in two chunks and be counted twice.
+        guard ascending else { throw LetheError(.internal, "holdings must be sorted and each given once") }
         return try guarded {
             try digests.withUnsafeBytes { buffer in
                 let base = buffer.baseAddress!
@@ -217,7 +228,8 @@ extension SQLiteTransaction {
         }
     }
 
-    /// Writes sorted, unique, new hashes as chunks of `holdingChunkSize`.
+    /// Writes sorted, unique, new hashes as chunks of at most `holdingChunkSize`, cut where the
+    /// first byte changes.
     private func insertChunks(store: String, digests: [UInt8], source: String, recordedAt: String) throws {
         guard !digests.isEmpty else { return }
         let statement = try db.makeStatement(
@@ -232,8 +244,14 @@ extension SQLiteTransaction {
             let total = digests.count / 32
             var start = 0
             while start < total {
-                let size = min(Self.holdingChunkSize, total - start)
                 let chunk = base + start * 32
+                let firstByte = chunk.load(as: UInt8.self)
+                var size = 1
+                while size < Self.holdingChunkSize, start + size < total,
+                    (chunk + size * 32).load(as: UInt8.self) == firstByte
+                {
+                    size += 1
+                }
                 // SQLITE_STATIC: the buffer outlives the step.
                 sqlite3_bind_blob(handle, 4, chunk, 32, nil)
                 sqlite3_bind_blob(handle, 5, chunk + (size - 1) * 32, 32, nil)

@@ -54,28 +54,32 @@ private func storeWithCRM(_ root: TemporaryDirectory) throws -> SQLiteStore {
 @Test func aScanIsKeptAsSortedChunksAndEverySubjectIsFoundAcrossTheirBoundaries() throws {
     let root = TemporaryDirectory()
     let store = try storeWithCRM(root)
-    let hashes = sortedHashes(10_000, seed: 1)
+    // 10,000 spread over the key space, and 5,000 more whose first byte is 0x42: more than one
+    // chunk's worth within one first byte.
+    let crowded = sortedHashes(5_000, seed: 7).map { [0x42] + $0.dropFirst() }
+    let hashes = (sortedHashes(10_000, seed: 1) + crowded).sorted { $0.lexicographicallyPrecedes($1) }
     let added = try store.write { (tx) throws(LetheError) in
         try tx.insertHoldings(store: "crm", digests: flat(hashes), source: "scan", at: first)
     }
-    #expect(added == 10_000)
-    #expect(try store.countRows("holding_chunk") == 3, "4,096 + 4,096 + 1,808")
+    #expect(added == 15_000)
+    let perFirstByte = Dictionary(grouping: hashes, by: { $0[0] }).values.map(\.count)
+    #expect(perFirstByte.contains { $0 > 4_096 })
+    #expect(
+        try store.countRows("holding_chunk") == perFirstByte.map { ($0 + 4_095) / 4_096 }.reduce(0, +),
+        "a chunk per first byte, two for 0x42")
     let outsider = sortedHashes(1, seed: 99)[0]
     let found = try store.read { (tx) throws(LetheError) in
         (
             count: try tx.holdingCount(store: "crm"),
-            boundaries: try [0, 4095, 4096, 8191, 8192, 9999].map { (index) throws(LetheError) in
+            boundaries: try [0, 4095, 4096, 8191, 8192, 14_999].map { (index) throws(LetheError) in
                 try tx.holds(store: "crm", subject: hex(hashes[index]))
             },
             outsider: try tx.holds(store: "crm", subject: hex(outsider)),
             otherStore: try tx.holds(store: "mailer", subject: hex(hashes[0])),
-            held: try stride(from: 0, to: hashes.count, by: 7).map { (index) throws(LetheError) in
-                let hash = hashes[index]
-                return try tx.holds(store: "crm", subject: hex(hash))
-            }
+            held: try hashes.map { (hash) throws(LetheError) in try tx.holds(store: "crm", subject: hex(hash)) }
         )
     }
-    #expect(found.count == 10_000)
+    #expect(found.count == 15_000)
     #expect(found.boundaries == [true, true, true, true, true, true])
     #expect(found.held.allSatisfy { $0 }, "every subject of the scan")
     #expect(!found.outsider)
@@ -197,9 +201,12 @@ private func storeWithCRM(_ root: TemporaryDirectory) throws -> SQLiteStore {
     }
     let store = try SQLiteStore(path: path)
     #expect(throws: (any Error).self) { try store.countRows("holding") }
-    // crm: scan of January (4,050: 4,096 fit one chunk), import of January (450), scan of
-    // February (450), import of February (50); mailer: one.
-    #expect(try store.countRows("holding_chunk") == 5)
+    // crm: scan of January (4,050), import of January (450), scan of February (450), import of
+    // February (50), each cut where the first byte changes; mailer: one.
+    let groups = Dictionary(grouping: hashes.indices) { index in
+        "\(index % 10 == 0)-\(index < 4_500)-\(hashes[index][0])"
+    }
+    #expect(try store.countRows("holding_chunk") == groups.count + 1)
     let found = try store.read { (tx) throws(LetheError) in
         (
             crm: try tx.holdingCount(store: "crm"),
@@ -217,4 +224,18 @@ private func storeWithCRM(_ root: TemporaryDirectory) throws -> SQLiteStore {
     #expect(found.erased?.erased == "2026-03-01T00:00:00Z")
     #expect(found.february?.recorded == "2026-02-01T00:00:00Z")
     #expect(found.held.allSatisfy { $0 }, "index 7 is not among every 11th")
+}
+
+@Test func holdingsMustComeSortedAndOnce() throws {
+    let root = TemporaryDirectory()
+    let store = try storeWithCRM(root)
+    let hashes = sortedHashes(3, seed: 8)
+    for wrong in [[hashes[1], hashes[0], hashes[2]], [hashes[0], hashes[1], hashes[1]]] {
+        #expect(throws: LetheError.self) {
+            try store.write { (tx) throws(LetheError) in
+                try tx.insertHoldings(store: "crm", digests: wrong.flatMap { $0 }, source: "scan", at: first)
+            }
+        }
+    }
+    #expect(try store.countRows("holding_chunk") == 0)
 }

@@ -128,6 +128,7 @@ public struct SortedHashCollector {
         let total = count
         let chunks = self.chunks + [current]
         self = SortedHashCollector()
+        guard total > 0 else { return [] }
         let bounds = starts
         // Scattered straight into the output, as big-endian words (byte order is word order),
         // sorted within each bucket, then compacted over duplicates if there are any.
