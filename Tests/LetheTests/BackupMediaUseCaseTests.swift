@@ -83,9 +83,22 @@ import Testing
         let waiting = try app.backupsWaitingForTheirMedium()
         #expect(waiting.map(\.backup.id) == [first.id] && waiting.map(\.retainedBy) == [[second.id]])
         installation.clock.advance(65 * 86_400)
-        #expect(try app.scheduleBackupDestructions(actor: "timer").map(\.id) == [first.id, second.id])
+        let scheduled = try app.scheduleBackupDestructions(actor: "timer")
+        #expect(scheduled.map(\.id) == [first.id, second.id])
         #expect(try app.asset(tag: "T-1").state == .retired)
         #expect(try app.backupsWaitingForTheirMedium().isEmpty)
+        // The medium was free only when the second expired: both are due a week after that, and
+        // the first is not overdue for the weeks it had to wait.
+        let freed = try #require(second.expiresAt)
+        #expect(scheduled.map(\.destructionDueAt) == [freed, freed].map { $0.addingTimeInterval(7 * 86_400) })
+        #expect(try app.overdueBackupDestructions().isEmpty)
+        // Its destruction is recorded through the medium's job, not attested past it.
+        do {
+            _ = try app.attestBackupDestroyed(id: first.id, notes: "tape gone", evidence: nil, actor: "ops")
+            Issue.record("a backup on a registered medium was attested")
+        } catch {
+            #expect(error.message.contains("lives on asset T-1"), "\(error)")
+        }
     }
 
     /// T-1 retired, scheduled, started and recorded shredded at the current time: its job.

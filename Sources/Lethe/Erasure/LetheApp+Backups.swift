@@ -219,7 +219,9 @@ extension LetheApp {
     ///   retention waits for the last of them: it is retired when that one expires.
     /// - Neither: the event asks for its medium to be registered and sanitized.
     ///
-    /// Each is due `deadline` (the policy's `backup_destruction_deadline`) after its expiry; past
+    /// Each is due `deadline` (the policy's `backup_destruction_deadline`) after its expiry (for a
+    /// backup on a medium, after the last expiry among the medium's backups: it could not be
+    /// sanitized before); past
     /// that and not destroyed, `lethe verify --due` raises it (``overdueBackupDestructions()``).
     ///
     /// Run by `lethe schedule` before it plans jobs. Returns the backups scheduled now.
@@ -233,7 +235,12 @@ extension LetheApp {
             var scheduled: [BackupRecord] = []
             for var backup in all
             where backup.shreddedAt == nil && backup.destructionScheduledAt == nil && Self.expired(backup, at: time) {
-                let due = deadline.added(to: backup.expiresAt ?? time)
+                // A medium is free once its last backup expires: the deadline runs from then.
+                let freed = all.filter {
+                    backup.sealedKey == nil && $0.mediaTag != nil && $0.mediaTag == backup.mediaTag
+                        && $0.shreddedAt == nil
+                }.compactMap(\.expiresAt).reduce(backup.expiresAt ?? time, max)
+                let due = deadline.added(to: freed)
                 var payload: [String: JSONValue] = [
                     "backup": .integer(backup.id), "store": .string(backup.store),
                     "expired_at": .string(RFC3339.format(backup.expiresAt ?? time)),
@@ -311,11 +318,19 @@ extension LetheApp {
     }
 
     /// Records `backup` destroyed (attested) in the caller's transaction, ending every request's
-    /// suppression part for it; returns the requests whose parts ended.
+    /// suppression part for it; returns the requests whose parts ended. A backup on a registered
+    /// medium is recorded destroyed by that medium's verified disposal job, not by attestation
+    /// (chain of custody stays with the asset), unless the medium was reported lost.
     static func recordAttestedDestruction(
         _ backup: BackupRecord, notes: String, evidence: JSONValue, in tx: any StoreWriting, actor: String,
         at time: Date
     ) throws(LetheError) -> Set<Int64> {
+        if let media = backup.mediaTag, try requireAsset(media, in: tx).state != .lost {
+            throw LetheError(
+                .illegalTransition,
+                "backup \(backup.id) lives on asset \(media): it is recorded destroyed when that asset's disposal job is verified (see 'lethe job list --asset \(media)'); nothing was recorded"
+            )
+        }
         // The backup no longer exists: recorded as destroyed (no later request plans a part for
         // it), and every request's part for it ends as a shredding does.
         var backup = backup
