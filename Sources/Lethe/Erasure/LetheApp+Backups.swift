@@ -236,10 +236,11 @@ extension LetheApp {
             for var backup in all
             where backup.shreddedAt == nil && backup.destructionScheduledAt == nil && Self.expired(backup, at: time) {
                 // A medium is free once its last backup expires: the deadline runs from then.
-                let freed = all.filter {
-                    backup.sealedKey == nil && $0.mediaTag != nil && $0.mediaTag == backup.mediaTag
-                        && $0.shreddedAt == nil
-                }.compactMap(\.expiresAt).reduce(backup.expiresAt ?? time, max)
+                var freed = backup.expiresAt ?? time
+                if backup.sealedKey == nil, let media = backup.mediaTag {
+                    freed = all.filter { $0.mediaTag == media && $0.shreddedAt == nil }.compactMap(\.expiresAt)
+                        .reduce(freed, max)
+                }
                 let due = deadline.added(to: freed)
                 var payload: [String: JSONValue] = [
                     "backup": .integer(backup.id), "store": .string(backup.store),
