@@ -101,6 +101,38 @@ import Testing
         }
     }
 
+    @Test func aBackupOnANASIsDestroyedOnlyOnceTheNASAndEveryDriveInItAreVerified() throws {
+        try app.registerAsset(AssetFields(tag: "NAS-1", mediaType: "server", classification: "high"), actor: "it")
+        for drive in ["D-1", "D-2"] {
+            try app.registerAsset(
+                AssetFields(tag: drive, mediaType: "hdd", classification: "high", parentTag: "NAS-1"), actor: "it")
+        }
+        let backup = try app.registerBackup(
+            store: "crm", file: "nas:NAS-1/crm", created: installation.clock.now,
+            expires: installation.clock.now.addingTimeInterval(35 * 86_400), media: "NAS-1", policies: nil,
+            actor: "ops")
+        installation.clock.advance(36 * 86_400)
+        #expect(try app.scheduleBackupDestructions(actor: "timer").map(\.id) == [backup.id])
+        let policies = try fixture.policies()
+        let jobs = try app.schedule(policies: policies, actor: "planner").created
+        #expect(Set(jobs.map(\.assetTag)) == ["NAS-1", "D-1", "D-2"], "the drives were retired with the NAS")
+        let evidence = EvidenceFile(path: installation.root.write("nas-shred.txt", "NAS-1 and drives shredded\n"))
+        // The chassis first, then one drive: the other drive still holds the backup's data.
+        for tag in ["NAS-1", "D-1", "D-2"] {
+            let job = try #require(jobs.first { $0.assetTag == tag })
+            try app.startJob(id: job.id, actor: "tech")
+            _ = try app.recordJob(
+                id: job.id, technique: .shred, tool: "ShredCo HD-400", toolVersion: "2.1", evidence: [evidence],
+                actor: "tech")
+            _ = try app.attest(
+                id: job.id, evidence: [evidence], notes: "inspected", policies: policies, actor: "inspector")
+            let destroyed = try #require(try app.listBackups().first).shreddedAt != nil
+            #expect(destroyed == (tag == "D-2"), "after \(tag)'s verification")
+        }
+        let event = try #require(try app.history(tag: "NAS-1").last { $0.type == .backupShredded })
+        #expect(event.payload["method"]?.stringValue?.contains("everything attached to it verified") == true)
+    }
+
     /// T-1 retired, scheduled, started and recorded shredded at the current time: its job.
     private func tapeShredded() throws -> (job: DisposalJob, policies: LoadedPolicies, evidence: EvidenceFile) {
         _ = try app.retireAsset(tag: "T-1", actor: "it")

@@ -396,12 +396,57 @@ extension LetheApp {
         }
     }
 
-    /// Records every backup on the medium `tag` as destroyed, in the caller's transaction: its job
-    /// `job`, executed at `executedAt`, was verified. A backup made after that execution was not
+    /// Records as destroyed, in the caller's transaction, the backups on every medium that the
+    /// verification of job `job` on asset `tag` completes: the asset itself, and each asset it is
+    /// attached to (a NAS whose drives are attached to it). A medium is complete once it and
+    /// everything attached to it, at any depth, is verified after a verified job: a backup on a
+    /// NAS is not destroyed while one of its drives still holds data. Returns the requests whose
+    /// parts ended (the caller checks whether they are now complete).
+    static func recordBackupsDestroyed(
+        afterVerifying job: Int64, on tag: String, in tx: any StoreWriting, actor: String, at time: Date
+    ) throws(LetheError) -> Set<Int64> {
+        var requests: Set<Int64> = []
+        var medium: String? = tag
+        var seen: Set<String> = []
+        while let current = medium, seen.insert(current).inserted {
+            if try tx.backups(media: current).contains(where: { $0.shreddedAt == nil }),
+                let executedAt = try sanitizedAt(current, in: tx)
+            {
+                requests.formUnion(
+                    try recordBackupsDestroyed(
+                        onMedia: current, job: job, executedAt: executedAt, in: tx, actor: actor, at: time))
+            }
+            medium = try requireAsset(current, in: tx).parentTag
+        }
+        return requests
+    }
+
+    /// When the asset `tag` and everything attached to it were sanitized — the earliest execution
+    /// among their verified jobs — or nil while any of them is not verified (or disposed) yet.
+    static func sanitizedAt(_ tag: String, in tx: any StoreWriting) throws(LetheError) -> Date? {
+        var earliest: Date?
+        var pending = [tag]
+        var seen: Set<String> = []
+        while let current = pending.popLast() {
+            guard seen.insert(current).inserted else { continue }
+            let asset = try requireAsset(current, in: tx)
+            guard asset.state == .verified || asset.state == .disposed,
+                let executed = try tx.jobs(JobQuery(states: [.verified], assetTag: current)).compactMap(\.executedAt)
+                    .max()
+            else { return nil }
+            earliest = min(earliest ?? executed, executed)
+            pending += try tx.assets(AssetQuery(parentTag: current)).map(\.tag)
+        }
+        return earliest
+    }
+
+    /// Records every backup on the medium `tag` as destroyed, in the caller's transaction: the
+    /// medium was sanitized at `executedAt` (the earliest execution among its and its attached
+    /// assets' jobs), and job `job`'s verification completed it. A backup made after that was not
     /// on the medium when it was sanitized and is left alone. Their suppression parts end as a
     /// shredding's do. Returns the requests whose parts ended (the caller checks whether they are
     /// now complete).
-    static func recordBackupsDestroyed(
+    private static func recordBackupsDestroyed(
         onMedia tag: String, job: Int64, executedAt: Date, in tx: any StoreWriting, actor: String, at time: Date
     ) throws(LetheError) -> Set<Int64> {
         var requests: Set<Int64> = []
@@ -416,7 +461,9 @@ extension LetheApp {
                     type: .backupShredded, assetTag: tag,
                     payload: [
                         "backup": .integer(backup.id), "store": .string(backup.store), "file": .string(backup.file),
-                        "method": .string("media sanitized: job \(job) on asset \(tag) verified"),
+                        "method": .string(
+                            "media sanitized: asset \(tag) and everything attached to it verified (completed by job \(job))"
+                        ),
                         "media": .string(tag), "job": .integer(job),
                         "suppress_parts_ended": .array(ended.parts.map(JSONValue.integer)),
                     ]), actor: actor, at: time)

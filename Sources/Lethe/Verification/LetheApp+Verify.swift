@@ -145,7 +145,7 @@ extension LetheApp {
             if outcome.passed {
                 _ = try Self.move(asset, to: .verified, in: tx, actor: actor, at: time, details: ["job": .integer(id)])
                 let requests = try Self.recordBackupsDestroyed(
-                    onMedia: asset.tag, job: id, executedAt: job.executedAt ?? time, in: tx, actor: actor, at: time)
+                    afterVerifying: id, on: asset.tag, in: tx, actor: actor, at: time)
                 return (job, nil, requests)
             }
             asset = try Self.move(
