@@ -118,8 +118,8 @@ extension SQLiteTransaction {
                 for mark in marks where mark.count == 32 {
                     let found = mark.withUnsafeBytes { Self.lowerBound($0.baseAddress!, in: base, count: count).found }
                     guard found else { continue }
-                    try db.execute(
-                        sql: "DELETE FROM holding_erased WHERE store = ? AND subject = ?", arguments: [store, mark])
+                    try db.cachedStatement(sql: "DELETE FROM holding_erased WHERE store = ? AND subject = ?")
+                        .execute(arguments: [store, mark])
                     revived += 1
                 }
                 // Never held: new chunks, in key order.
