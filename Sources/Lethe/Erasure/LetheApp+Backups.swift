@@ -292,10 +292,7 @@ extension LetheApp {
         id: Int64, notes: String, evidence: String?, actor: String
     ) throws(LetheError) -> BackupRecord {
         let actor = try ActorName.validate(actor)
-        guard !notes.trimmed.isEmpty else {
-            throw LetheError(.usage, "--notes must say who confirmed the destruction, and how")
-        }
-        let digest = try Self.evidenceDigest(evidence)
+        let digest = try Self.attestationEvidence(notes: notes, file: evidence, confirming: "destruction")
         let time = now
         let (backup, requests) = try store.write { (tx) throws(LetheError) in
             let backup = try Self.requireBackup(id, in: tx)
@@ -349,16 +346,20 @@ extension LetheApp {
         return ended.requests
     }
 
-    /// The name, SHA-256 and size of an evidence file, or null without one.
-    static func evidenceDigest(_ path: String?) throws(LetheError) -> JSONValue {
-        guard let path else { return .null }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw LetheError(.notFound, "evidence file \(path) cannot be read; nothing was recorded")
+    /// Checks a person's attestation before anything changes: `notes` must say who confirmed
+    /// the `what` (erasure, destruction) and how. Returns the evidence file's name, SHA-256 and
+    /// size, or null without one.
+    static func attestationEvidence(
+        notes: String, file: String?, confirming what: String
+    ) throws(LetheError)
+        -> JSONValue
+    {
+        guard !notes.trimmed.isEmpty else {
+            throw LetheError(.usage, "--notes must say who confirmed the \(what), and how")
         }
-        return [
-            "file": .string((path as NSString).lastPathComponent),
-            "sha256": .string(Hex.encode(SHA256Digest.of(data))), "bytes": .integer(Int64(data.count)),
-        ]
+        guard let file else { return .null }
+        let read = try EvidenceFile(path: file).hashed()
+        return ["file": .string(read.name), "sha256": .string(read.sha256), "bytes": .integer(read.bytes)]
     }
 
     /// Backups whose scheduled destruction is past due and not done (its key is still held, its

@@ -283,10 +283,7 @@ extension LetheApp {
         actor: String
     ) throws(LetheError) -> ErasurePart {
         let actor = try ActorName.validate(actor)
-        guard !notes.trimmed.isEmpty else {
-            throw LetheError(.usage, "--notes must say who confirmed the erasure, and how")
-        }
-        let digest = try Self.evidenceDigest(evidence)
+        let digest = try Self.attestationEvidence(notes: notes, file: evidence, confirming: "erasure")
         let time = now
         let (part, others) = try store.write { (tx) throws(LetheError) -> (ErasurePart, Set<Int64>) in
             _ = try Self.requireRequest(id, in: tx)

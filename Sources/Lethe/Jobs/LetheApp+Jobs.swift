@@ -28,20 +28,27 @@ public struct EvidenceFile: Sendable, Hashable {
     {
         var result: [EvidenceDigest] = []
         for file in files {
-            guard let data = FileManager.default.contents(atPath: file.path) else {
-                let exists = FileManager.default.fileExists(atPath: file.path)
-                throw LetheError(
-                    exists ? .io : .notFound,
-                    exists
-                        ? "cannot read evidence file \(file.path); check its permissions (nothing was recorded)"
-                        : "evidence file \(file.path) does not exist; check the path (nothing was recorded)")
-            }
+            let read = try file.hashed()
             result.append(
                 EvidenceDigest(
-                    jobID: jobID, purpose: purpose, fileName: (file.path as NSString).lastPathComponent,
-                    sha256: Hex.encode(SHA256Digest.of(data)), sizeBytes: Int64(data.count), recordedAt: time))
+                    jobID: jobID, purpose: purpose, fileName: read.name, sha256: read.sha256, sizeBytes: read.bytes,
+                    recordedAt: time))
         }
         return result
+    }
+
+    /// The file's name (without its directory), SHA-256 and size; a missing or unreadable file is
+    /// an error naming it.
+    func hashed() throws(LetheError) -> (name: String, sha256: String, bytes: Int64) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let exists = FileManager.default.fileExists(atPath: path)
+            throw LetheError(
+                exists ? .io : .notFound,
+                exists
+                    ? "cannot read evidence file \(path); check its permissions (nothing was recorded)"
+                    : "evidence file \(path) does not exist; check the path (nothing was recorded)")
+        }
+        return ((path as NSString).lastPathComponent, Hex.encode(SHA256Digest.of(data)), Int64(data.count))
     }
 }
 
