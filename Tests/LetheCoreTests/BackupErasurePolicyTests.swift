@@ -73,3 +73,12 @@ import Testing
         #expect(twice.first?.message.contains("already set at a.yaml:1:30") == true)
     }
 }
+
+@Test(arguments: ["erasure_sla: P10D", "reverification_interval: P30D"])
+func aDurationSettingMayBeSetInOneFileOnly(_ line: String) {
+    let found = PolicyParser.parse(files: [("a.yaml", line + "\n" + everything), ("b.yaml", line + "\n")]).problems
+    #expect(found.count == 1)
+    #expect(found.first?.file == "b.yaml")
+    let key = String(line.prefix { $0 != ":" })
+    #expect(found.first?.message == "\(key) is already set at a.yaml:1:\(key.count + 3); set it in one file only")
+}

@@ -90,47 +90,21 @@ public enum PolicyParser {
             for (key, value) in checkedPairs(mapping, allowed: PolicyParser.fileKeys, in: "a policy file") {
                 switch key {
                 case "erasure_sla":
-                    if let duration = duration(value, "erasure_sla") {
-                        if let earlier = erasureSLA {
-                            problem(
-                                value, "erasure_sla is already set at \(earlier.place.text); set it in one file only")
-                        } else {
-                            erasureSLA = (duration, place(value))
-                        }
-                    }
+                    if let duration = duration(value, key) { erasureSLA = once(erasureSLA, duration, key, value) }
                 case "reverification_interval":
-                    if let duration = duration(value, "reverification_interval") {
-                        if let earlier = reverification {
-                            problem(
-                                value,
-                                "reverification_interval is already set at \(earlier.place.text); set it in one file only"
-                            )
-                        } else {
-                            reverification = (duration, place(value))
-                        }
+                    if let duration = duration(value, key) {
+                        reverification = once(reverification, duration, key, value)
                     }
                 case "backup_erasure":
-                    guard let text = scalar(value, "backup_erasure") else { continue }
+                    guard let text = scalar(value, key) else { continue }
                     guard let choice = BackupErasure(rawValue: text) else {
                         problem(value, "backup_erasure '\(text)' is not known; use suppress or shred")
                         continue
                     }
-                    if let earlier = backupErasure {
-                        problem(
-                            value, "backup_erasure is already set at \(earlier.place.text); set it in one file only")
-                    } else {
-                        backupErasure = (choice, place(value))
-                    }
+                    backupErasure = once(backupErasure, choice, key, value)
                 case "backup_destruction_deadline":
-                    if let duration = duration(value, "backup_destruction_deadline") {
-                        if let earlier = backupDeadline {
-                            problem(
-                                value,
-                                "backup_destruction_deadline is already set at \(earlier.place.text); set it in one file only"
-                            )
-                        } else {
-                            backupDeadline = (duration, place(value))
-                        }
+                    if let duration = duration(value, key) {
+                        backupDeadline = once(backupDeadline, duration, key, value)
                     }
                 case "sanitization":
                     if sanitizationPlace == nil { sanitizationPlace = place(value) }
@@ -390,6 +364,18 @@ public enum PolicyParser {
                 return nil
             }
             return failed ? nil : result
+        }
+
+        /// A setting that may be given in one file only: the first one given, and a problem at
+        /// `node` when it was given before.
+        mutating func once<Value>(
+            _ earlier: (value: Value, place: Place)?, _ value: Value, _ key: String, _ node: Node
+        ) -> (value: Value, place: Place)? {
+            if let earlier {
+                problem(node, "\(key) is already set at \(earlier.place.text); set it in one file only")
+                return earlier
+            }
+            return (value, place(node))
         }
 
         mutating func duration(_ node: Node, _ what: String) -> ISODuration? {
