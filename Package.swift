@@ -71,6 +71,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Fuzzing: the parsers of outside input behind one entry point (scripts/fuzz.sh builds
+        // lethe-fuzz with -sanitize=fuzzer,address; LetheFuzzingTests replays the corpus).
+        .target(
+            name: "LetheFuzzing", dependencies: ["Lethe", "LetheCore", "LetheEvidence", "LetheSanitize", "LetheStore"]),
+        .executableTarget(name: "lethe-fuzz", dependencies: ["LetheFuzzing"]),
         .target(
             name: "LetheTestSupport", dependencies: ["Lethe", "LetheStore", "LetheCore"], path: "Tests/LetheTestSupport"
         ),
@@ -83,5 +88,6 @@ let package = Package(
             exclude: ["Fixtures"]),
         .testTarget(name: "LetheTests", dependencies: ["Lethe", "LetheTestSupport"]),
         .testTarget(name: "letheTests", dependencies: ["LetheTestSupport"]),
+        .testTarget(name: "LetheFuzzingTests", dependencies: ["LetheFuzzing"], exclude: ["Corpus"]),
     ]
 )

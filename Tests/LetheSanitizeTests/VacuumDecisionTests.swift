@@ -4,7 +4,7 @@ import LetheCore
 import LetheTestSupport
 import Testing
 
-@testable import LetheSanitize
+@_spi(Fuzzing) @testable import LetheSanitize
 
 /// When the executor needs a `VACUUM` for freed pages to hold no old content, and when
 /// `secure_delete` alone is enough.

@@ -27,9 +27,9 @@ import Foundation
 ///
 /// Run it on the main file with the write-ahead log checkpointed and a read transaction open
 /// (so no checkpoint rewrites the file meanwhile).
-enum SQLiteUnusedSpace {
+@_spi(Fuzzing) public enum SQLiteUnusedSpace {
     /// The outcome of a check.
-    enum Verdict: Equatable {
+    public enum Verdict: Equatable, Sendable {
         /// No byte outside live records holds anything.
         case clean
         /// Old content may remain: the reason, naming the first page found.
@@ -38,11 +38,11 @@ enum SQLiteUnusedSpace {
         case inconclusive(String)
 
         /// Whether the file needs a `VACUUM` for its unused space to hold no old content.
-        var needsVacuum: Bool { self != .clean }
+        public var needsVacuum: Bool { self != .clean }
     }
 
     /// Checks the file at `path`.
-    static func check(path: String) -> Verdict {
+    public static func check(path: String) -> Verdict {
         guard let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) else {
             return .inconclusive("cannot read \(path)")
         }
@@ -50,7 +50,7 @@ enum SQLiteUnusedSpace {
     }
 
     /// Checks a whole database file's bytes.
-    static func check(_ file: UnsafeRawBufferPointer) -> Verdict {
+    public static func check(_ file: UnsafeRawBufferPointer) -> Verdict {
         guard file.count >= 512, file.starts(with: Array("SQLite format 3\0".utf8)) else {
             return .inconclusive("not a SQLite database file")
         }

@@ -1,0 +1,68 @@
+import Foundation
+import Lethe
+import LetheCore
+import LetheEvidence
+@_spi(Fuzzing) import LetheSanitize
+
+/// The parsers of outside input that the fuzzers drive: each takes arbitrary bytes, must never
+/// crash, and checks a property of what it accepted (a violated property is a crash, which
+/// libFuzzer reports with the input that caused it).
+///
+/// `scripts/fuzz.sh` builds `lethe-fuzz` with `-sanitize=fuzzer,address` and runs each target for a
+/// bounded time; `LetheFuzzingTests` replays the seed corpus and every saved crash on each test run.
+public enum FuzzTarget: String, CaseIterable, Sendable {
+    /// The canonical JSON parser (events, records, log entries, bundle files).
+    case json
+    /// Policy YAML (`policies/*.yaml`).
+    case policy
+    /// Data-map YAML (`lethe store apply`).
+    case dataMap = "data-map"
+    /// nwipe log files (`lethe evidence import-nwipe`).
+    case nwipe
+    /// A CSV asset import in Lethe's own columns (dry run, through the whole import use case).
+    case csv
+    /// A CSV asset import in Snipe-IT's columns (dry run).
+    case csvSnipeIT = "csv-snipeit"
+    /// Evidence-bundle verification: the input replaces one file of a valid bundle.
+    case bundle
+    /// The unused-space check that reads a customer's SQLite file through raw buffer pointers.
+    case sqliteUnusedSpace = "sqlite-unused-space"
+
+    /// Runs one input through the target; traps (a crash for libFuzzer) when a property fails.
+    public func run(_ bytes: [UInt8]) {
+        switch self {
+        case .json: Self.json(bytes)
+        case .policy: Self.policy(bytes)
+        case .dataMap: _ = try? DataMap.parse(yaml: String(decoding: bytes, as: UTF8.self), file: "fuzz.yaml")
+        case .nwipe: _ = try? NwipeLog(bytes: bytes, fileName: "fuzz.log")
+        case .csv: FuzzImport.shared.run(bytes, format: .lethe)
+        case .csvSnipeIT: FuzzImport.shared.run(bytes, format: .snipeit)
+        case .bundle: FuzzBundle.run(bytes)
+        case .sqliteUnusedSpace: _ = bytes.withUnsafeBytes { SQLiteUnusedSpace.check($0) }
+        }
+    }
+
+    /// Accepted JSON re-encodes canonically, and the canonical form decodes to the same value and
+    /// encodes to the same bytes (what Lethe signs must be stable).
+    private static func json(_ bytes: [UInt8]) {
+        guard let value = try? CanonicalJSON.decode(bytes) else { return }
+        guard let canonical = try? CanonicalJSON.encode(value) else { return }  // an integer out of range
+        guard let again = try? CanonicalJSON.decode(canonical) else {
+            fatalError("canonical JSON the encoder wrote does not parse: \(canonical.count) bytes")
+        }
+        precondition(again == value, "canonical JSON does not decode to the value it encodes")
+        precondition((try? CanonicalJSON.encode(again)) == canonical, "canonical JSON is not stable")
+    }
+
+    /// A policy file either yields a policy set with no problems, or problems that each point into
+    /// the file.
+    private static func policy(_ bytes: [UInt8]) {
+        let text = String(decoding: bytes, as: UTF8.self)
+        let verdict = PolicyParser.parse(files: [(name: "fuzz.yaml", text: text)])
+        precondition(verdict.isValid || !verdict.problems.isEmpty, "an invalid policy set names no problem")
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).count
+        for problem in verdict.problems where problem.file == "fuzz.yaml" {
+            precondition(problem.line >= 1 && problem.line <= lines + 1, "a problem points outside the file")
+        }
+    }
+}
