@@ -10,7 +10,7 @@ import Testing
     let key = BackupKey.generate()
 
     private func randomBytes(_ count: Int) -> Data {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SeededGenerator(seed: UInt64(count))
         return Data((0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }
 

@@ -23,11 +23,12 @@ import Testing
 
     @Test func findsTheSameMatchesAsAPlainSearchAcrossChunkBoundaries() throws {
         // Given random bytes over a small alphabet with many overlapping patterns
-        var generator = SystemRandomNumberGenerator()
+        var generator = SeededGenerator(seed: 20_261_205)
         let alphabet = Array("abcd@.".utf8)
         let haystack = (0..<50_000).map { _ in alphabet.randomElement(using: &generator)! }
         let patterns = (0..<60).map { _ in
-            String(decoding: (0..<Int.random(in: 2...7)).map { _ in alphabet.randomElement()! }, as: UTF8.self)
+            let length = Int.random(in: 2...7, using: &generator)
+            return String(decoding: (0..<length).map { _ in alphabet.randomElement(using: &generator)! }, as: UTF8.self)
         }
         let file = directory.file("random.bin")
         try Data(haystack).write(to: URL(fileURLWithPath: file))
