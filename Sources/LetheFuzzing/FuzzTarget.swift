@@ -60,7 +60,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         let text = String(decoding: bytes, as: UTF8.self)
         let verdict = PolicyParser.parse(files: [(name: "fuzz.yaml", text: text)])
         precondition(verdict.isValid || !verdict.problems.isEmpty, "an invalid policy set names no problem")
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).count
+        // YAML breaks lines at LF, CR, CR LF, NEL, LS and PS (a Character holds CR LF as one).
+        let lines = 1 + text.filter { ["\n", "\r", "\r\n", "\u{85}", "\u{2028}", "\u{2029}"].contains($0) }.count
         for problem in verdict.problems where problem.file == "fuzz.yaml" {
             precondition(problem.line >= 1 && problem.line <= lines + 1, "a problem points outside the file")
         }
