@@ -21,13 +21,14 @@ struct LetheCommand: AsyncParsableCommand {
 
             Exit codes (sysexits): 0 ok, 64 usage, 65 bad data, 66 not found, 70 internal,
             74 I/O, 75 database locked, 77 permissions, 78 newer data directory;
-            'lethe verify --due' exits 1 when anything failed or is overdue.
+            'lethe verify --due' exits 1 when anything failed or is overdue; 'lethe status' exits 1
+            when anything is overdue.
             """,
         version: LetheVersion.current,
         subcommands: [
             AssetCommand.self, PolicyCommand.self, Schedule.self, JobCommand.self, Verify.self, Sanitize.self,
             EvidenceCommand.self, LogCommand.self, KeysCommand.self, CertificateCommand.self, StoreCommand.self,
-            HoldingCommand.self, ErasureCommand.self, BackupCommand.self,
+            HoldingCommand.self, ErasureCommand.self, BackupCommand.self, Status.self,
         ]
     )
 
