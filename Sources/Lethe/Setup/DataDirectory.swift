@@ -67,6 +67,7 @@ public struct DataDirectory: Sendable, Hashable {
             }
             guard mkdir(path, 0o700) == 0 || errno == EEXIST else { throw ioError("cannot create", errno) }
             guard chmod(path, 0o700) == 0 else { throw ioError("cannot set mode 0700 on", errno) }
+            try createDatabaseFile()
             return
         }
         guard (info.st_mode & S_IFMT) == S_IFDIR else {
@@ -76,7 +77,10 @@ public struct DataDirectory: Sendable, Hashable {
         guard create || hasDatabase else { throw missing() }
         if hasDatabase { try checkDatabaseModes() }
         let mode = info.st_mode & 0o777
-        guard mode & 0o077 != 0 else { return }
+        guard mode & 0o077 != 0 else {
+            if !hasDatabase { try createDatabaseFile() }
+            return
+        }
         if hasDatabase {
             throw LetheError(
                 .permission,
@@ -85,6 +89,21 @@ public struct DataDirectory: Sendable, Hashable {
         }
         // A directory prepared by an administrator for a new installation: make it private.
         guard chmod(path, 0o700) == 0 else { throw ioError("cannot set mode 0700 on", errno) }
+        try createDatabaseFile()
+    }
+
+    /// Creates the empty database file with mode 0600 whatever the umask, so that SQLite (which
+    /// gives its WAL and shared-memory files the database's mode) never makes them readable by others.
+    private func createDatabaseFile() throws(LetheError) {
+        let descriptor = open(databasePath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            if errno == EEXIST { return }
+            throw LetheError(.io, "cannot create \(databasePath): \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        guard fchmod(descriptor, 0o600) == 0 else {
+            throw LetheError(.io, "cannot set mode 0600 on \(databasePath): \(String(cString: strerror(errno)))")
+        }
     }
 
     /// Refuses a database (or its WAL and shared-memory files) that group or others may access:
