@@ -111,7 +111,7 @@ struct SQLiteTransaction: StoreWriting {
         try guarded { try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq), 0) FROM event") ?? 0 }
     }
 
-    private func fetchEvents(
+    func fetchEvents(
         sql: String, arguments: StatementArguments, bodyColumn: Int = 0
     ) throws(LetheError)
         -> [Event]

@@ -49,6 +49,7 @@ public struct PendingParent: Sendable, Hashable {
 
 /// Reads inside one consistent snapshot of the store.
 public protocol StoreReading: JobStoreReading, EvidenceStoreReading, SanitizeRunReading, ErasureStoreReading,
+    StatusStoreReading,
     IssuanceStoreReading
 {
     /// The asset with this tag, or nil.

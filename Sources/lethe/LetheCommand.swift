@@ -16,17 +16,19 @@ struct LetheCommand: AsyncParsableCommand {
         discussion: """
             Lethe keeps an asset register with lifecycle and chain of custody, and records every change
             in an append-only evidence log. Data lives in --data-dir, else $LETHE_DATA_DIR, else
-            ~/.local/share/lethe (created 0700 on first use).
+            ~/.local/share/lethe, created 0700 by the first command that writes (a read of a missing
+            one exits 66). --data-dir goes before or after the subcommand: lethe --data-dir X asset list.
 
             Exit codes (sysexits): 0 ok, 64 usage, 65 bad data, 66 not found, 70 internal,
             74 I/O, 75 database locked, 77 permissions, 78 newer data directory;
-            'lethe verify --due' exits 1 when anything failed or is overdue.
+            'lethe verify --due' exits 1 when anything failed or is overdue; 'lethe status' exits 1
+            when anything is overdue.
             """,
         version: LetheVersion.current,
         subcommands: [
             AssetCommand.self, PolicyCommand.self, Schedule.self, JobCommand.self, Verify.self, Sanitize.self,
             EvidenceCommand.self, LogCommand.self, KeysCommand.self, CertificateCommand.self, StoreCommand.self,
-            HoldingCommand.self, ErasureCommand.self, BackupCommand.self,
+            HoldingCommand.self, ErasureCommand.self, BackupCommand.self, Status.self,
         ]
     )
 
@@ -39,7 +41,8 @@ struct LetheCommand: AsyncParsableCommand {
             return handler
         }
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(
+                DataDirArgument.movedAfterSubcommand(Array(CommandLine.arguments.dropFirst())))
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -48,6 +51,39 @@ struct LetheCommand: AsyncParsableCommand {
         } catch {
             exit(withError: error)
         }
+    }
+}
+
+/// `--data-dir` before the subcommand (`lethe --data-dir X asset list`): every subcommand takes it
+/// in its own ``GlobalOptions``, so it is moved to just after the subcommand's name.
+enum DataDirArgument {
+    static func movedAfterSubcommand(_ arguments: [String]) -> [String] {
+        var leading: [String] = []
+        var index = 0
+        while index < arguments.count {
+            if arguments[index] == "--data-dir", index + 1 < arguments.count {
+                leading += arguments[index...index + 1]
+                index += 2
+            } else if arguments[index].hasPrefix("--data-dir=") {
+                leading.append(arguments[index])
+                index += 1
+            } else {
+                break
+            }
+        }
+        guard !leading.isEmpty else { return arguments }
+        var rest = Array(arguments[index...])
+        var command: any ParsableCommand.Type = LetheCommand.self
+        var end = 0
+        while end < rest.count,
+            let next = command.configuration.subcommands.first(where: { $0.configuration.commandName == rest[end] })
+        {
+            command = next
+            end += 1
+        }
+        guard end > 0 else { return arguments }
+        rest.insert(contentsOf: leading, at: end)
+        return rest
     }
 }
 

@@ -30,7 +30,7 @@ struct Schedule: ParsableCommand {
         try reporting(json: output.json) { () throws(LetheError) in
             let time = try at.map { (text) throws(LetheError) in try RFC3339.parse(text, field: "--at") }
             let policies = try policyOptions.load(global: global)
-            let app = try global.openApp()
+            let app = try global.openApp(creating: true)
             // Expired backups first: a medium retired for them gets its job in the same run.
             let backups = try app.scheduleBackupDestructions(
                 deadline: policies.set.backupDestructionDeadline, actor: write.actor)

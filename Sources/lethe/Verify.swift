@@ -48,7 +48,7 @@ struct Verify: ParsableCommand {
         var attention = false
         try reporting(json: output.json) { () throws(LetheError) in
             let policies = try policyOptions.load(global: global)
-            let app = try global.openApp()
+            let app = try global.openApp(creating: true)
             if let id = job, !attest {
                 let (job, outcome, newJob) = try app.verifyJob(id: id, policies: policies, actor: write.actor)
                 attention = !outcome.passed

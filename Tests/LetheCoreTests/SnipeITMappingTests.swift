@@ -39,3 +39,19 @@ func mappingErrorsNameFileLineAndColumn(yaml: String, place: String) {
         (error as? LetheError)?.message.hasPrefix(place) == true
     }
 }
+
+@Test func snipeITHeadersOfTheExportAndTheImporterAreRecognisedIgnoringCase() {
+    #expect(SnipeITColumn.match("Serial") == .field(AssetFields.Name.serial))
+    #expect(SnipeITColumn.match(" SERIAL NUMBER ") == .field(AssetFields.Name.serial))
+    #expect(SnipeITColumn.match("serial_number") == .field(AssetFields.Name.serial))
+    #expect(SnipeITColumn.match("asset_tag") == .field(AssetFields.Name.tag))
+    #expect(SnipeITColumn.match("Model Name") == .modelName)
+    #expect(SnipeITColumn.match("model") == .modelName)
+    #expect(SnipeITColumn.match("Model No.") == .modelNumber)
+    #expect(SnipeITColumn.match("Full Name") == .custodian(rank: 0))
+    #expect(SnipeITColumn.match("checked out to") == .custodian(rank: 0))
+    #expect(SnipeITColumn.match("Purchase Cost") == nil)
+    #expect(SnipeITColumn.model(name: "Latitude 7440", number: "7440") == "Latitude 7440")
+    #expect(SnipeITColumn.model(name: "WD Red", number: "WD40EFRX") == "WD Red (WD40EFRX)")
+    #expect(SnipeITColumn.model(name: " ", number: "") == nil)
+}

@@ -194,3 +194,50 @@ private let header =
         (error as! LetheError).code == .notFound
     }
 }
+
+@Test func snipeITImporterHeadersMatchIgnoringCaseAndEveryIgnoredColumnIsListed() throws {
+    // Given a file in the Snipe-IT importer's spelling, in odd case, with columns Lethe does not hold
+    let lethe = try TestInstallation()
+    let csv = """
+        ASSET TAG,serial number,Model Name,model no.,CATEGORY,full name,Purchase Cost,Serial,status label
+        ACME-0001,SN-1,Latitude,7440,Laptops,Alice Smith,999.00,SN-OTHER,Deployed
+        ACME-0002,SN-2,WD Red,WD40EFRX,Hard Drives,,10.00,,Archived
+        """
+    let file = lethe.root.write("snipe-importer.csv", csv)
+
+    // When it is imported
+    let summary = try lethe.app.importAssets(ImportRequest(path: file, format: .snipeit), actor: "it")
+
+    // Then the serial, model and custodian arrive …
+    let laptop = try lethe.app.asset(tag: "ACME-0001")
+    #expect(laptop.serial == "SN-1")
+    #expect(laptop.model == "Latitude (7440)")
+    #expect(laptop.custodian == "Alice Smith")
+    #expect(laptop.mediaType == .laptop)
+    #expect(try lethe.app.asset(tag: "ACME-0002").state == .retired)
+    #expect(try lethe.app.asset(tag: "ACME-0002").custodian == nil)
+    // … and the columns that fed nothing are listed, in the summary and in the import's event
+    #expect(
+        summary.ignoredColumns == [
+            IgnoredColumn(column: 7, name: "Purchase Cost", reason: .notUsed),
+            IgnoredColumn(column: 8, name: "Serial", reason: .duplicate(ofColumn: 2)),
+        ])
+    let event = try lethe.app.store.read { (tx) throws(LetheError) in try tx.lastEvent() }!
+    #expect(event.payload["ignored_columns"] == .array(["Purchase Cost", "Serial"]))
+}
+
+@Test func snipeITCustodianFallsBackToUsernameEmailThenFirstAndLastName() throws {
+    let lethe = try TestInstallation()
+    let csv = """
+        Asset Tag,Category,Checked Out To: Username,E-mail,First Name,Last Name
+        A-1,Laptops,asmith,alice@example.com,Alice,Smith
+        A-2,Laptops,,bob@example.com,Bob,Jones
+        A-3,Laptops,,,Carol,King
+        """
+    let summary = try lethe.app.importAssets(
+        ImportRequest(path: lethe.root.write("c.csv", csv), format: .snipeit), actor: "it")
+    #expect(summary.ignoredColumns.isEmpty)
+    #expect(try lethe.app.asset(tag: "A-1").custodian == "asmith")
+    #expect(try lethe.app.asset(tag: "A-2").custodian == "bob@example.com")
+    #expect(try lethe.app.asset(tag: "A-3").custodian == "Carol King")
+}

@@ -23,6 +23,9 @@ extension Event {
         case .assetStateChanged:
             var line = "\(text("from") ?? "?") → \(text("to") ?? "?")"
             if let destination = text("destination") { line += " (destination: \(destination))" }
+            if payload["found"] == .bool(true) {
+                line += text("location").map { " (found at \($0))" } ?? " (found)"
+            }
             if let parent = text("with_parent") { line += " (with parent \(parent))" }
             if let reason = text("reason") { line += " (reason: \(reason))" }
             return line

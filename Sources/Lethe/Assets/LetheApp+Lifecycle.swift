@@ -55,6 +55,56 @@ extension LetheApp {
         }
     }
 
+    /// Records that a lost asset has turned up: it goes to awaiting-sanitization (its custody was
+    /// broken, so its data must be destroyed), with the attached media lost with it, and
+    /// `lethe schedule` plans its job. A location, when given, becomes the asset's location.
+    ///
+    /// - Returns: the assets found, the asset first.
+    /// - Throws: `illegalTransition` when the asset is not lost; `invalidInput` for a bad location.
+    @discardableResult
+    public func reportFound(tag: String, location: String? = nil, actor: String) throws(LetheError) -> [Asset] {
+        let actor = try ActorName.validate(actor)
+        let time = now
+        return try store.write { (tx) throws(LetheError) in
+            var asset = try Self.requireAsset(tag, in: tx)
+            guard asset.state == .lost else {
+                throw LetheError(
+                    .illegalTransition,
+                    "asset \(tag) is \(asset.state.rawValue), not lost; only a lost asset can be found (see 'lethe asset show \(tag)')"
+                )
+            }
+            var details: [String: JSONValue] = ["found": true]
+            if let location = AssetFields.clean(location) {
+                var fields = AssetFields()
+                fields.location = location
+                let moved: Asset
+                switch fields.applied(to: asset, at: time) {
+                case .success(let value): moved = value
+                case .failure(let problems): throw problems.error(context: "cannot record asset \(tag) found")
+                }
+                let changes = asset.changes(to: moved)
+                if !changes.isEmpty {
+                    try tx.update(moved)
+                    try tx.append(
+                        EventDraft(type: .assetUpdated, assetTag: tag, payload: ["changes": .object(changes)]),
+                        actor: actor, at: time)
+                }
+                asset = moved
+                details["location"] = .string(location)
+            }
+            var changed = [
+                try Self.move(asset, to: .awaitingSanitization, in: tx, actor: actor, at: time, details: details)
+            ]
+            for child in try tx.assets(AssetQuery(parentTag: tag)) where child.state == .lost {
+                changed.append(
+                    try Self.move(
+                        child, to: .awaitingSanitization, in: tx, actor: actor, at: time,
+                        details: ["found": true, "with_parent": .string(tag)]))
+            }
+            return changed
+        }
+    }
+
     /// Records where a verified asset went. A parent whose attached children are not yet verified
     /// or disposed is refused: its drives would leave with their data.
     @discardableResult

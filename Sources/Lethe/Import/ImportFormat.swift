@@ -5,9 +5,35 @@ public enum ImportFormat: String, Sendable, CaseIterable {
     /// Lethe's own columns (`asset_tag, serial, make, model, media_type, capacity, location,
     /// custodian, classification, encryption, parent_tag, notes, state`).
     case lethe
-    /// A Snipe-IT asset export (Asset Tag, Serial, Model, Manufacturer, Category, Status, Location,
-    /// Checked Out To, …), mapped through a ``SnipeITMapping``.
+    /// A Snipe-IT asset export or importer file (Asset Tag, Serial or Serial Number, Model or Model
+    /// Name, Manufacturer, Category, Status, Location, Checked Out To or Full Name, …; see
+    /// ``SnipeITColumn``), mapped through a ``SnipeITMapping``. Other columns are listed as ignored.
     case snipeit
+}
+
+/// A column of an imported file that feeds no field, listed in the import's summary.
+public struct IgnoredColumn: Sendable, Hashable, Codable {
+    /// Why a column feeds nothing.
+    public enum Reason: Sendable, Hashable, Codable {
+        /// Lethe holds no such field (a Snipe-IT purchase cost, warranty …).
+        case notUsed
+        /// An earlier column already feeds the same field.
+        case duplicate(ofColumn: Int)
+    }
+
+    /// The column's position, from 1.
+    public var column: Int
+    /// Its header as written in the file.
+    public var name: String
+    /// Why it is ignored.
+    public var reason: Reason
+
+    /// Creates an entry.
+    public init(column: Int, name: String, reason: Reason) {
+        self.column = column
+        self.name = name
+        self.reason = reason
+    }
 }
 
 /// Turns the cells of one CSV row into an asset's fields, following the header.
@@ -18,6 +44,14 @@ struct ImportColumns {
     private var names: [String: String] = [:]
     private var categoryIndex: Int?
     private var statusIndex: Int?
+    private var modelNameIndex: Int?
+    private var modelNumberIndex: Int?
+    /// Custodian columns by rank (full name, username, email); the first filled one is used.
+    private var custodianIndexes: [Int: Int] = [:]
+    private var firstNameIndex: Int?
+    private var lastNameIndex: Int?
+    /// Columns of the file that feed nothing, in file order.
+    private(set) var ignored: [IgnoredColumn] = []
     private let format: ImportFormat
     private let mapping: SnipeITMapping
     let columnCount: Int
@@ -39,20 +73,6 @@ struct ImportColumns {
             (["state"], \.state, AssetFields.Name.state),
         ]
 
-    private static let snipeColumns:
-        [(name: String, field: WritableKeyPath<AssetFields, String?> & Sendable, canonical: String)] = [
-            ("asset tag", \.tag, AssetFields.Name.tag),
-            ("serial", \.serial, AssetFields.Name.serial),
-            ("manufacturer", \.make, AssetFields.Name.make),
-            ("model", \.model, AssetFields.Name.model),
-            ("location", \.location, AssetFields.Name.location),
-            ("checked out to", \.custodian, AssetFields.Name.custodian),
-            ("notes", \.notes, AssetFields.Name.notes),
-            ("classification", \.classification, AssetFields.Name.classification),
-            ("encryption", \.encryption, AssetFields.Name.encryption),
-            ("capacity", \.capacity, AssetFields.Name.capacity),
-        ]
-
     init(header: [String], format: ImportFormat, mapping: SnipeITMapping, file: String) throws(LetheError) {
         self.format = format
         self.mapping = mapping
@@ -72,19 +92,16 @@ struct ImportColumns {
                 index[column.field] = position
                 names[column.canonical] = raw
             case .snipeit:
-                if let column = Self.snipeColumns.first(where: { $0.name == name }) {
-                    if index[column.field] == nil {
-                        index[column.field] = position
-                        names[column.canonical] = raw
-                    }
-                } else if name == "category" {
-                    categoryIndex = position
-                    names[AssetFields.Name.mediaType] = raw
-                } else if name == "status" {
-                    statusIndex = position
-                    names[AssetFields.Name.state] = raw
+                // Snipe-IT files carry many columns Lethe does not hold (purchase cost, warranty…):
+                // each is listed in the summary as ignored, never dropped silently.
+                guard let column = SnipeITColumn.match(raw) else {
+                    ignored.append(IgnoredColumn(column: position + 1, name: raw, reason: .notUsed))
+                    continue
                 }
-            // Snipe-IT exports carry many other columns (purchase cost, warranty…): they are ignored.
+                if let first = claim(column, position: position, raw: raw) {
+                    ignored.append(
+                        IgnoredColumn(column: position + 1, name: raw, reason: .duplicate(ofColumn: first + 1)))
+                }
             }
         }
         switch format {
@@ -103,6 +120,54 @@ struct ImportColumns {
         }
     }
 
+    private static let fieldPaths: [String: WritableKeyPath<AssetFields, String?> & Sendable] = [
+        AssetFields.Name.tag: \.tag, AssetFields.Name.serial: \.serial, AssetFields.Name.make: \.make,
+        AssetFields.Name.location: \.location, AssetFields.Name.notes: \.notes,
+        AssetFields.Name.classification: \.classification, AssetFields.Name.encryption: \.encryption,
+        AssetFields.Name.capacity: \.capacity,
+    ]
+
+    /// Records that a Snipe-IT column feeds `column`; returns the position of the column that
+    /// already does, if any (this one is then a duplicate and feeds nothing).
+    private mutating func claim(_ column: SnipeITColumn, position: Int, raw: String) -> Int? {
+        /// Fills an empty slot, or returns the position already in it.
+        func take(_ slot: inout Int?) -> Int? {
+            if let slot { return slot }
+            slot = position
+            return nil
+        }
+        let existing: Int?
+        var canonical: String?
+        switch column {
+        case .field(let name):
+            guard let path = Self.fieldPaths[name] else { return nil }
+            existing = index[path]
+            if existing == nil { index[path] = position }
+            canonical = name
+        case .modelName:
+            existing = take(&modelNameIndex)
+            canonical = AssetFields.Name.model
+        case .modelNumber:
+            existing = take(&modelNumberIndex)
+            canonical = names[AssetFields.Name.model] == nil ? AssetFields.Name.model : nil
+        case .custodian(let rank):
+            var slot = custodianIndexes[rank]
+            existing = take(&slot)
+            custodianIndexes[rank] = slot
+            canonical = names[AssetFields.Name.custodian] == nil ? AssetFields.Name.custodian : nil
+        case .firstName: existing = take(&firstNameIndex)
+        case .lastName: existing = take(&lastNameIndex)
+        case .category:
+            existing = take(&categoryIndex)
+            canonical = AssetFields.Name.mediaType
+        case .status:
+            existing = take(&statusIndex)
+            canonical = AssetFields.Name.state
+        }
+        if existing == nil, let canonical { names[canonical] = raw }
+        return existing
+    }
+
     /// The column name the file uses for a field, for error messages.
     func columnName(_ field: String) -> String { names[field] ?? field }
 
@@ -112,6 +177,18 @@ struct ImportColumns {
         for (field, position) in index { fields[keyPath: field] = cells[position] }
         guard format == .snipeit else { return .success(fields) }
         var problems: [FieldProblem] = []
+        // A column present but empty gives "" (which clears the field on --update); no column, nil.
+        if modelNameIndex != nil || modelNumberIndex != nil {
+            fields.model =
+                SnipeITColumn.model(
+                    name: modelNameIndex.map { cells[$0] }, number: modelNumberIndex.map { cells[$0] }) ?? ""
+        }
+        let custodians = custodianIndexes.sorted { $0.key < $1.key }.map { cells[$0.value].trimmed }
+        let names = [firstNameIndex, lastNameIndex].compactMap { $0.map { cells[$0].trimmed } }
+        if !custodians.isEmpty || !names.isEmpty {
+            fields.custodian =
+                custodians.first { !$0.isEmpty } ?? names.filter { !$0.isEmpty }.joined(separator: " ")
+        }
         if let categoryIndex {
             let category = cells[categoryIndex]
             if let type = mapping.mediaType(forCategory: category) {

@@ -46,6 +46,9 @@ public struct ImportSummary: Sendable, Hashable {
     public var sha256: String
     /// Whether this was a dry run (nothing written).
     public var dryRun: Bool
+    /// The file's columns that fed no field (a Snipe-IT file's purchase cost, a second serial
+    /// column …), in file order: nothing is dropped without being listed here.
+    public var ignoredColumns: [IgnoredColumn] = []
 }
 
 extension LetheApp {
@@ -81,7 +84,8 @@ extension LetheApp {
         }
         return try store.write(dryRun: request.dryRun) { (tx) throws(LetheError) in
             var summary = ImportSummary(
-                rows: 0, registered: 0, updated: 0, unchanged: 0, sha256: digest, dryRun: request.dryRun)
+                rows: 0, registered: 0, updated: 0, unchanged: 0, sha256: digest, dryRun: request.dryRun,
+                ignoredColumns: columns.ignored)
             let mark = try tx.registrationMark()
             let fileName = (request.path as NSString).lastPathComponent
             let importID = try tx.beginImport(fileName: fileName, sha256: digest, format: request.format.rawValue)
@@ -171,6 +175,7 @@ extension LetheApp {
                         "sha256": .string(digest), "format": .string(request.format.rawValue),
                         "rows": .integer(Int64(summary.rows)), "registered": .integer(Int64(summary.registered)),
                         "updated": .integer(Int64(summary.updated)),
+                        "ignored_columns": .array(summary.ignoredColumns.map { .string($0.name) }),
                     ]),
                 actor: actor, at: time)
             try tx.finishImport(id: importID, eventSeq: event.seq)

@@ -14,7 +14,7 @@ extension LetheApp {
         else {
             throw LetheError(
                 .notFound,
-                "policy directory \(directory) does not exist; pass --policies DIR, set $LETHE_POLICIES, or copy policies/default.yaml there"
+                "policy directory \(directory) does not exist; check --policies or $LETHE_POLICIES, write the default there with 'lethe policy init \(directory)', or leave both unset to use the embedded default policy"
             )
         }
         let names: [String]
@@ -38,11 +38,28 @@ extension LetheApp {
         return (names, PolicyParser.parse(files: files))
     }
 
+    /// Validates the policies of a source (a directory, or the embedded default), reporting every
+    /// problem. Does not touch the store.
+    public static func checkPolicies(
+        source: PolicySource
+    ) throws(LetheError) -> (files: [String], verdict: PolicyVerdict) {
+        switch source {
+        case .directory(let path): return try checkPolicies(directory: path)
+        case .embeddedDefault:
+            return ([DefaultPolicy.fileName], PolicyParser.parse(files: [(DefaultPolicy.fileName, DefaultPolicy.yaml)]))
+        }
+    }
+
     /// Loads and validates the policies in `directory`; an invalid set is refused with every problem.
     public static func loadPolicies(directory: String) throws(LetheError) -> LoadedPolicies {
-        let (files, verdict) = try checkPolicies(directory: directory)
-        let set = try verdict.requireValid(directory: directory)
-        return LoadedPolicies(directory: directory, files: files, set: set, version: try policyVersion(set))
+        try loadPolicies(source: .directory(directory))
+    }
+
+    /// Loads and validates the policies of a source; an invalid set is refused with every problem.
+    public static func loadPolicies(source: PolicySource) throws(LetheError) -> LoadedPolicies {
+        let (files, verdict) = try checkPolicies(source: source)
+        let set = try verdict.requireValid(directory: source.description)
+        return LoadedPolicies(source: source, files: files, set: set, version: try policyVersion(set))
     }
 
     /// The version of a policy set: SHA-256 of its canonical JSON, lowercase hex.

@@ -38,13 +38,16 @@ public struct LetheApp: Sendable {
     }
 
     /// Opens the installation in a data directory, creating and migrating it on first use.
+    ///
+    /// - Parameter create: whether a missing installation is created (commands that write);
+    ///   when false a missing one is a `notFound` error and nothing is created.
     public static func open(
-        _ directory: DataDirectory, busyTimeout: TimeInterval = 5,
+        _ directory: DataDirectory, create: Bool = true, busyTimeout: TimeInterval = 5,
         clock: @escaping @Sendable () -> Date = { Date() },
         logger: Logger = Logger(label: "lethe"),
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(LetheError) -> LetheApp {
-        try directory.prepare()
+        try directory.prepare(create: create)
         // Every event the application appends becomes an evidence-log leaf in the same transaction.
         let store = try SQLiteStore(
             path: directory.databasePath, busyTimeout: busyTimeout, logHasher: SHA256LogHasher())

@@ -29,7 +29,8 @@ public struct VerificationRunSummary: Sendable {
 
 extension LetheApp {
     /// Runs every due verification that a registered engine can do, records the outcomes, and
-    /// lists what needs a person and what is overdue. Each outcome is its own transaction.
+    /// lists what needs a person and what is overdue. Each outcome is its own transaction; the run
+    /// ends with a `verification.run` event holding its counts (what `lethe status` shows).
     public func verifyDue(policies: LoadedPolicies, actor: String) throws(LetheError) -> VerificationRunSummary {
         let actor = try ActorName.validate(actor)
         var summary = VerificationRunSummary()
@@ -69,6 +70,7 @@ extension LetheApp {
             try tx.jobs(JobQuery(states: JobState.open, dueBefore: time))
         }
         summary.overdueBackups = try overdueBackupDestructions()
+        try recordVerificationRun(summary, actor: actor)
         return summary
     }
 

@@ -7,11 +7,12 @@ struct AssetCommand: ParsableCommand {
         abstract: "Register devices and media, follow their lifecycle and chain of custody.",
         discussion: """
             Lifecycle: in-service → retired → awaiting-sanitization → sanitized → verified → disposed,
-            with verification-failed → awaiting-sanitization, and lost from any state before disposed.
+            with verification-failed → awaiting-sanitization, and lost from any state before disposed;
+            a lost asset that is found goes to awaiting-sanitization ('lethe asset found').
             """,
         subcommands: [
             AssetRegister.self, AssetImport.self, AssetList.self, AssetShow.self, AssetUpdate.self,
-            AssetRetire.self, AssetMove.self, AssetDispose.self, AssetLost.self, AssetHistory.self,
+            AssetRetire.self, AssetMove.self, AssetDispose.self, AssetLost.self, AssetFound.self, AssetHistory.self,
         ]
     )
 }

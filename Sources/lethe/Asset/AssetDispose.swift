@@ -24,7 +24,7 @@ struct AssetDispose: ParsableCommand {
 
     func run() throws {
         try reporting(json: output.json) { () throws(LetheError) in
-            let asset = try global.openApp().disposeAsset(
+            let asset = try global.openApp(creating: true).disposeAsset(
                 tag: tag, destination: try Destination.parse(destination), notes: notes, actor: write.actor)
             if output.json {
                 Output.printJSON(AssetView.json(asset))

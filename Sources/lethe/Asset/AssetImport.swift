@@ -11,9 +11,12 @@ struct AssetImport: ParsableCommand {
             Formats:
               lethe     columns asset_tag, media_type, classification (required), serial, make, model,
                         capacity, location, custodian, encryption, parent_tag, notes, state
-              snipeit   a Snipe-IT asset export: Asset Tag, Serial, Model, Manufacturer, Category,
-                        Status, Location, Checked Out To, Notes (other columns are ignored); categories
-                        and status labels map through the built-in mapping, extended by --mapping FILE
+              snipeit   a Snipe-IT asset export or importer file: Asset Tag, Serial (Serial Number),
+                        Model (Model Name), Model No., Manufacturer, Category, Status, Location,
+                        Checked Out To (Full Name, Username, Email, First/Last Name), Notes; headers
+                        match ignoring case. Every other column is listed as ignored in the summary.
+                        Categories and status labels map through the built-in mapping, extended by
+                        --mapping FILE
 
             Any bad row fails the whole import: the first 50 problems are listed with line, column,
             value and reason, and nothing is written.
@@ -38,6 +41,24 @@ struct AssetImport: ParsableCommand {
         if mapping != nil && format != "snipeit" { throw ValidationError("--mapping goes with --format snipeit") }
     }
 
+    static func json(_ column: IgnoredColumn) -> JSONValue {
+        var object: [String: JSONValue] = ["column": .integer(Int64(column.column)), "name": .string(column.name)]
+        switch column.reason {
+        case .notUsed: object["reason"] = "not-used"
+        case .duplicate(let first):
+            object["reason"] = "duplicate"
+            object["duplicate_of_column"] = .integer(Int64(first))
+        }
+        return .object(object)
+    }
+
+    static func describe(_ column: IgnoredColumn) -> String {
+        switch column.reason {
+        case .notUsed: "column \(column.column) '\(column.name)': Lethe has no such field"
+        case .duplicate(let first): "column \(column.column) '\(column.name)': column \(first) already gives this field"
+        }
+    }
+
     func run() throws {
         try reporting(json: output.json) { () throws(LetheError) in
             var request = ImportRequest(
@@ -49,7 +70,7 @@ struct AssetImport: ParsableCommand {
                 request.mapping = try SnipeITMapping.builtIn(extendedBy: text, file: mapping)
             }
             let showProgress = Output.standardErrorIsTerminal && !output.json
-            let summary = try global.openApp().importAssets(request, actor: write.actor) { rows in
+            let summary = try global.openApp(creating: true).importAssets(request, actor: write.actor) { rows in
                 if showProgress && rows % 20_000 < 2_000 { Output.progress("read \(rows) rows…") }
             }
             if showProgress { Output.progress(nil) }
@@ -58,12 +79,19 @@ struct AssetImport: ParsableCommand {
                     "rows": .integer(Int64(summary.rows)), "registered": .integer(Int64(summary.registered)),
                     "updated": .integer(Int64(summary.updated)), "unchanged": .integer(Int64(summary.unchanged)),
                     "sha256": .string(summary.sha256), "dry_run": .bool(summary.dryRun),
+                    "ignored_columns": .array(summary.ignoredColumns.map(Self.json)),
                 ])
             } else {
                 let verb = summary.dryRun ? "would register" : "registered"
                 print(
                     "\(summary.dryRun ? "dry run: " : "")\(summary.rows) rows valid; \(verb) \(summary.registered), updated \(summary.updated), unchanged \(summary.unchanged) (sha256 \(summary.sha256.prefix(16))…)"
                 )
+                if !summary.ignoredColumns.isEmpty {
+                    print(
+                        "ignored \(summary.ignoredColumns.count) column\(summary.ignoredColumns.count == 1 ? "" : "s"):"
+                    )
+                    for column in summary.ignoredColumns { print("  \(Self.describe(column))") }
+                }
             }
         }
     }

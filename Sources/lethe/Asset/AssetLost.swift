@@ -22,7 +22,7 @@ struct AssetLost: ParsableCommand {
 
     func run() throws {
         try reporting(json: output.json) { () throws(LetheError) in
-            let lost = try global.openApp().reportLost(tag: tag, reason: reason, actor: write.actor)
+            let lost = try global.openApp(creating: true).reportLost(tag: tag, reason: reason, actor: write.actor)
             if output.json {
                 Output.printJSON(["lost": .array(lost.map { .string($0.tag) })])
             } else {

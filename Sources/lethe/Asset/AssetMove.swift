@@ -32,7 +32,7 @@ struct AssetMove: ParsableCommand {
             let time = try at.map { (text) throws(LetheError) in try RFC3339.parse(text, field: "--at") }
             let transfer = CustodyTransfer(
                 from: from, to: to, location: location, at: time, seals: seal, manifest: manifest, notes: notes)
-            let asset = try global.openApp().transferCustody(tag: tag, transfer, actor: write.actor)
+            let asset = try global.openApp(creating: true).transferCustody(tag: tag, transfer, actor: write.actor)
             if output.json {
                 Output.printJSON(AssetView.json(asset))
             } else {

@@ -37,7 +37,7 @@ struct AssetRegister: ParsableCommand {
         try reporting(json: output.json) { () throws(LetheError) in
             var input = fields.fields(tag: tag)
             input.state = state
-            let asset = try global.openApp().registerAsset(input, actor: write.actor)
+            let asset = try global.openApp(creating: true).registerAsset(input, actor: write.actor)
             if output.json {
                 Output.printJSON(AssetView.json(asset))
             } else {

@@ -16,7 +16,7 @@ struct AssetRetire: ParsableCommand {
 
     func run() throws {
         try reporting(json: output.json) { () throws(LetheError) in
-            let retired = try global.openApp().retireAsset(tag: tag, reason: reason, actor: write.actor)
+            let retired = try global.openApp(creating: true).retireAsset(tag: tag, reason: reason, actor: write.actor)
             if output.json {
                 Output.printJSON(["retired": .array(retired.map { .string($0.tag) })])
             } else {

@@ -29,7 +29,8 @@ struct AssetUpdate: ParsableCommand {
 
     func run() throws {
         try reporting(json: output.json) { () throws(LetheError) in
-            let asset = try global.openApp().updateAsset(tag: tag, fields.fields(tag: nil), actor: write.actor)
+            let asset = try global.openApp(creating: true).updateAsset(
+                tag: tag, fields.fields(tag: nil), actor: write.actor)
             if output.json { Output.printJSON(AssetView.json(asset)) } else { print("updated \(asset.tag)") }
         }
     }

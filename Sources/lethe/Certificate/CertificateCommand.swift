@@ -127,7 +127,8 @@ struct CertificateRevoke: ParsableCommand {
 
     func run() throws {
         try reporting(json: output.json) { () throws(LetheError) in
-            let revocation = try global.openApp().revokeRecord(serial: serial, reason: reason, actor: write.actor)
+            let revocation = try global.openApp(creating: true).revokeRecord(
+                serial: serial, reason: reason, actor: write.actor)
             if output.json {
                 Output.printJSON([
                     "serial": .string(serial), "reason": .string(revocation.reason),

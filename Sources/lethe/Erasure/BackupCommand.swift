@@ -53,7 +53,7 @@ struct BackupRegister: ParsableCommand {
             let createdAt = try RFC3339.parse(created, field: "--created")
             let expiresAt = try expires.map { (text) throws(LetheError) in try RFC3339.parse(text, field: "--expires") }
             let policies = expiresAt == nil ? try policyOptions.load(global: global) : nil
-            let backup = try global.openApp().registerBackup(
+            let backup = try global.openApp(creating: true).registerBackup(
                 store: store, file: file, created: createdAt, expires: expiresAt, media: media, policies: policies,
                 actor: write.actor)
             if output.json {
@@ -114,7 +114,7 @@ struct BackupEncrypt: ParsableCommand {
 
     func run() throws {
         try reporting(json: outputOptions.json) { () throws(LetheError) in
-            let backup = try global.openApp().encryptBackup(id: id, output: output, actor: write.actor)
+            let backup = try global.openApp(creating: true).encryptBackup(id: id, output: output, actor: write.actor)
             if outputOptions.json {
                 Output.printJSON(BackupView.json(backup))
                 return
@@ -172,7 +172,7 @@ struct BackupShred: ParsableCommand {
 
     func run() throws {
         try reporting(json: output.json) { () throws(LetheError) in
-            let backup = try global.openApp().shredBackup(id: id, actor: write.actor)
+            let backup = try global.openApp(creating: true).shredBackup(id: id, actor: write.actor)
             if output.json {
                 Output.printJSON(BackupView.json(backup))
                 return
@@ -205,7 +205,7 @@ struct BackupAttest: ParsableCommand {
 
     func run() throws {
         try reporting(json: output.json) { () throws(LetheError) in
-            let backup = try global.openApp().attestBackupDestroyed(
+            let backup = try global.openApp(creating: true).attestBackupDestroyed(
                 id: id, notes: notes, evidence: evidence, actor: write.actor)
             if output.json {
                 Output.printJSON(BackupView.json(backup))

@@ -66,7 +66,7 @@ struct ErasureRequestCommand: ParsableCommand {
             }
             let identifier = try subject.identifier()
             let policies = try policyOptions.load(global: global)
-            let details = try global.openApp().requestErasure(
+            let details = try global.openApp(creating: true).requestErasure(
                 identifier: identifier, reason: reason, policies: policies, actor: write.actor)
             ErasureView.print(details, json: output.json)
         }
@@ -96,7 +96,7 @@ struct ErasureRun: ParsableCommand {
         var failed = false
         try reporting(json: output.json) { () throws(LetheError) in
             let identifier = try subject.identifier()
-            let app = try global.openApp()
+            let app = try global.openApp(creating: true)
             let outcomes = try app.runErasure(id: id, identifier: identifier, actor: write.actor)
             failed = outcomes.contains { $0.part.state != "done" }
             if output.json {
@@ -204,7 +204,7 @@ struct ErasureAttest: ParsableCommand {
 
     func run() throws {
         try reporting(json: output.json) { () throws(LetheError) in
-            let part = try global.openApp().attestErasure(
+            let part = try global.openApp(creating: true).attestErasure(
                 id: id, store: store, backup: backup, notes: notes, evidence: evidence, actor: write.actor)
             if output.json {
                 Output.printJSON(ErasureView.partJSON(part))
@@ -286,7 +286,7 @@ struct ErasureReapply: ParsableCommand {
 
     func run() throws {
         try reporting(json: output.json) { () throws(LetheError) in
-            let outcome = try global.openApp().reapplyErasures(store: store, actor: write.actor)
+            let outcome = try global.openApp(creating: true).reapplyErasures(store: store, actor: write.actor)
             if output.json {
                 Output.printJSON([
                     "store": .string(outcome.store), "subjects": .integer(Int64(outcome.subjects)),

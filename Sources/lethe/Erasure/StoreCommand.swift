@@ -36,7 +36,7 @@ struct StoreApply: ParsableCommand {
 
     func run() throws {
         try reporting(json: output.json) { () throws(LetheError) in
-            let changes = try global.openApp().applyStores(file: file, actor: write.actor)
+            let changes = try global.openApp(creating: true).applyStores(file: file, actor: write.actor)
             if output.json {
                 Output.printJSON([
                     "stores": .array(changes.map { ["name": .string($0.name), "change": .string($0.change)] })
@@ -128,7 +128,7 @@ struct StoreScan: ParsableCommand {
 
     func run() throws {
         try reporting(json: output.json) { () throws(LetheError) in
-            let result = try global.openApp().scanStore(name: name, actor: write.actor)
+            let result = try global.openApp(creating: true).scanStore(name: name, actor: write.actor)
             if output.json {
                 Output.printJSON([
                     "store": .string(name), "identities_read": .integer(Int64(result.read)),
@@ -167,7 +167,7 @@ struct HoldingImport: ParsableCommand {
 
     func run() throws {
         try reporting(json: output.json) { () throws(LetheError) in
-            let result = try global.openApp().importHoldings(file: file, actor: write.actor)
+            let result = try global.openApp(creating: true).importHoldings(file: file, actor: write.actor)
             if output.json {
                 Output.printJSON([
                     "rows": .integer(Int64(result.read)), "added": .integer(Int64(result.added)),

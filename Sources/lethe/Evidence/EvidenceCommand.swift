@@ -36,7 +36,7 @@ struct EvidenceImportNwipe: ParsableCommand {
     func run() throws {
         try reporting(json: output.json) { () throws(LetheError) in
             let policies = try policyOptions.load(global: global)
-            let app = try global.openApp()
+            let app = try global.openApp(creating: true)
             let (job, parsed) = try app.importNwipe(jobID: job, logPath: log, policies: policies, actor: write.actor)
             if output.json {
                 Output.printJSON(["job": job.json, "nwipe": parsed.json])

@@ -16,7 +16,7 @@ struct JobApprove: ParsableCommand {
 
     func run() throws {
         try reporting(json: output.json) { () throws(LetheError) in
-            let job = try global.openApp().approveJob(id: id, actor: write.actor)
+            let job = try global.openApp(creating: true).approveJob(id: id, actor: write.actor)
             if output.json { Output.printJSON(job.json) } else { print("approved job \(job.id) (\(job.assetTag))") }
         }
     }
@@ -35,7 +35,7 @@ struct JobStart: ParsableCommand {
 
     func run() throws {
         try reporting(json: output.json) { () throws(LetheError) in
-            let job = try global.openApp().startJob(id: id, actor: write.actor)
+            let job = try global.openApp(creating: true).startJob(id: id, actor: write.actor)
             if output.json { Output.printJSON(job.json) } else { print("started job \(job.id) (\(job.assetTag))") }
         }
     }
@@ -55,7 +55,7 @@ struct JobCancel: ParsableCommand {
 
     func run() throws {
         try reporting(json: output.json) { () throws(LetheError) in
-            let job = try global.openApp().cancelJob(id: id, reason: reason, actor: write.actor)
+            let job = try global.openApp(creating: true).cancelJob(id: id, reason: reason, actor: write.actor)
             if output.json { Output.printJSON(job.json) } else { print("cancelled job \(job.id) (\(job.assetTag))") }
         }
     }
@@ -87,7 +87,7 @@ struct JobRecord: ParsableCommand {
 
     func run() throws {
         try reporting(json: output.json) { () throws(LetheError) in
-            let job = try global.openApp().recordJob(
+            let job = try global.openApp(creating: true).recordJob(
                 id: id, technique: try Technique.parse(technique), tool: tool, toolVersion: toolVersion,
                 evidence: evidence.map(EvidenceFile.init(path:)), notes: notes, actor: write.actor)
             if output.json {

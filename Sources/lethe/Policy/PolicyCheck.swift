@@ -15,7 +15,8 @@ struct PolicyCheck: ParsableCommand {
               lethe policy check ./policies --json
             """)
 
-    @Argument(help: "The policy directory (default: as for --policies).") var directory: String?
+    @Argument(help: "The policy directory (default: as for --policies, else the embedded default).")
+    var directory: String?
     @OptionGroup var policyOptions: PolicyOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
@@ -23,12 +24,14 @@ struct PolicyCheck: ParsableCommand {
     func run() throws {
         var valid = true
         try reporting(json: output.json) { () throws(LetheError) in
-            let path = policyOptions.directory(global: global, override: directory)
-            let (files, verdict) = try LetheApp.checkPolicies(directory: path)
+            let source = policyOptions.source(global: global, override: directory)
+            let path = source.description
+            let (files, verdict) = try LetheApp.checkPolicies(source: source)
             let version = try verdict.policySet.map { (set) throws(LetheError) in try LetheApp.policyVersion(set) }
             if output.json {
                 var object: [String: JSONValue] = [
-                    "directory": .string(path), "files": .array(files.map(JSONValue.string)),
+                    "source": PolicySourceView.json(source), "directory": .string(path),
+                    "files": .array(files.map(JSONValue.string)),
                     "valid": .bool(verdict.isValid),
                     "problems": .array(
                         verdict.problems.map {

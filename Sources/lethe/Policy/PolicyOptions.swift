@@ -7,12 +7,13 @@ import LetheCore
 struct PolicyOptions: ParsableArguments {
     @Option(
         name: .long,
-        help: "The policy directory (default: $LETHE_POLICIES, else ./policies if it exists, else <data-dir>/policies)."
+        help:
+            "The policy directory (default: $LETHE_POLICIES, else ./policies or <data-dir>/policies if it exists, else the embedded default policy)."
     )
     var policies: String?
 
-    /// The directory to read, resolved as documented in docs/policies.md.
-    func directory(global: GlobalOptions, override: String? = nil) -> String {
+    /// Where to read the policies, resolved as documented in docs/policies.md.
+    func source(global: GlobalOptions, override: String? = nil) -> PolicySource {
         let environment = ProcessInfo.processInfo.environment
         return PolicyDirectory.resolve(
             flag: override ?? policies, environment: environment,
@@ -22,6 +23,6 @@ struct PolicyOptions: ParsableArguments {
 
     /// Loads and validates the policies; an invalid set stops the command with every problem.
     func load(global: GlobalOptions) throws(LetheError) -> LoadedPolicies {
-        try LetheApp.loadPolicies(directory: directory(global: global))
+        try LetheApp.loadPolicies(source: source(global: global))
     }
 }

@@ -10,6 +10,9 @@ struct PolicyShow: ParsableCommand {
             Examples:
               lethe policy show
               lethe policy show --policies /etc/lethe/policies --json
+
+            Says where the set in force comes from: a directory, or the default policy embedded in the
+            binary when no policy directory is configured.
             """)
 
     @OptionGroup var policyOptions: PolicyOptions
@@ -21,12 +24,18 @@ struct PolicyShow: ParsableCommand {
             let loaded = try policyOptions.load(global: global)
             if output.json {
                 Output.printJSON([
-                    "directory": .string(loaded.directory), "files": .array(loaded.files.map(JSONValue.string)),
+                    "source": PolicySourceView.json(loaded.source), "directory": .string(loaded.directory),
+                    "files": .array(loaded.files.map(JSONValue.string)),
                     "version": .string(loaded.version), "policy": loaded.set.json,
                 ])
                 return
             }
-            print("policies \(loaded.directory) (\(loaded.files.joined(separator: ", ")))")
+            switch loaded.source {
+            case .directory(let path): print("policies \(path) (\(loaded.files.joined(separator: ", ")))")
+            case .embeddedDefault:
+                print("policies: the embedded default (NIST SP 800-88 / IEEE 2883); no policy directory is configured")
+                print("  to edit it: lethe policy init DIR, then --policies DIR or LETHE_POLICIES=DIR")
+            }
             print("version \(loaded.version)")
             print("erasure SLA \(loaded.set.erasureSLA), re-verification interval \(loaded.set.reverificationInterval)")
             print("")

@@ -62,7 +62,7 @@ struct Sanitize: ParsableCommand {
 
     func run() throws {
         try reporting(json: output.json) { () throws(LetheError) in
-            let app = try global.openApp()
+            let app = try global.openApp(creating: true)
             let rate = maxRate.map { $0 << 20 }
             let plan: SanitizePlan
             if let resume {

@@ -8,9 +8,10 @@ struct IssuerOptions: ParsableArguments {
     @Option(name: .long, help: "The organisation that issues records (default: $LETHE_ORGANIZATION, else config.json).")
     var organization: String?
 
-    /// Opens the installation with the flag applied.
+    /// Opens the installation with the flag applied; creates a missing one, as the issuer's keys
+    /// are created in it.
     func openApp(_ global: GlobalOptions) throws(LetheError) -> LetheApp {
-        var app = try global.openApp()
+        var app = try global.openApp(creating: true)
         if let organization { app.settings[Settings.organization] = organization }
         return app
     }

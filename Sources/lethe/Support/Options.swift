@@ -8,18 +8,26 @@ import LetheCore
 #endif
 
 /// Options every command takes: where the installation lives.
+///
+/// `--data-dir` may also be given before the subcommand (`lethe --data-dir X asset list`):
+/// ``LetheCommand`` moves it after the subcommand's name.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: "The data directory (default: $LETHE_DATA_DIR, else ~/.local/share/lethe).")
+    @Option(
+        name: .long,
+        help:
+            "The data directory (default: $LETHE_DATA_DIR, else ~/.local/share/lethe); before or after the subcommand."
+    )
     var dataDir: String?
 
     @Option(
         name: .long, help: ArgumentHelp("Seconds to wait for another process's database lock.", visibility: .hidden))
     var busyTimeout: Double = 5
 
-    /// Opens the installation, creating it on first use.
-    func openApp() throws(LetheError) -> LetheApp {
+    /// Opens the installation. Only a command that writes passes `creating: true` and creates a
+    /// missing installation; a read of a missing one is a `notFound` error naming the path.
+    func openApp(creating: Bool = false) throws(LetheError) -> LetheApp {
         let directory = DataDirectory.resolve(flag: dataDir, environment: ProcessInfo.processInfo.environment)
-        return try LetheApp.open(directory, busyTimeout: busyTimeout)
+        return try LetheApp.open(directory, create: creating, busyTimeout: busyTimeout)
     }
 }
 

@@ -1,0 +1,44 @@
+import Foundation
+import GRDB
+import LetheCore
+
+extension SQLiteTransaction: StatusStoreReading {
+    func assetCountsByState() throws(LetheError) -> [LifecycleState: Int] {
+        // asset_by_state answers the GROUP BY without reading the table.
+        let rows = try guarded { try Row.fetchAll(db, sql: "SELECT state, count(*) FROM asset GROUP BY state") }
+        var counts: [LifecycleState: Int] = [:]
+        for row in rows {
+            let state: LifecycleState = try jobGuarded { try Self.word(row[0]) }
+            counts[state] = row[1]
+        }
+        return counts
+    }
+
+    func jobCountsByState() throws(LetheError) -> [JobState: Int] {
+        let rows = try guarded { try Row.fetchAll(db, sql: "SELECT state, count(*) FROM job GROUP BY state") }
+        var counts: [JobState: Int] = [:]
+        for row in rows {
+            let state: JobState = try jobGuarded { try Self.word(row[0]) }
+            counts[state] = row[1]
+        }
+        return counts
+    }
+
+    func countOverdueJobs(before time: Date) throws(LetheError) -> Int {
+        // Literal states, so that job_by_state_due answers it.
+        let open = JobState.open.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        return try guarded {
+            try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM job WHERE state IN (\(open)) AND due_at < ?",
+                arguments: [RFC3339.format(time)]) ?? 0
+        }
+    }
+
+    func lastEvent(type: EventType) throws(LetheError) -> Event? {
+        // Walks the log backwards from the newest event: the kinds asked for (a verification run)
+        // are written at least daily where they are written at all.
+        try fetchEvents(
+            sql: "SELECT body FROM event WHERE type = ? ORDER BY seq DESC LIMIT 1", arguments: [type.rawValue]
+        ).first
+    }
+}
