@@ -147,7 +147,9 @@ private let opensslIsInstalled = FileManager.default.isExecutableFile(atPath: "/
         let installation = try CertifiedInstallation()
         let key = installation.root.file("data/issuer.key")
         try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: key)
-        let refused = try installation.lethe.run(["asset", "register", "HDD-2", "--type", "hdd", "--serial", "Z1"])
+        let refused = try installation.lethe.run([
+            "asset", "register", "HDD-2", "--type", "hdd", "--classification", "low", "--serial", "Z1",
+        ])
         #expect(refused.status == 77, "\(refused.stderr)")
         #expect(refused.stderr.contains("chmod 600"))
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: key)
