@@ -66,6 +66,8 @@ public protocol JobStoreReading {
     func jobCandidates() throws(LetheError) -> [JobCandidate]
     /// The evidence digests kept for a job, in the order recorded.
     func evidence(jobID: Int64) throws(LetheError) -> [EvidenceDigest]
+    /// The jobs that keep an evidence file with this SHA-256 (lowercase hex), by number.
+    func jobsWithEvidence(sha256: String) throws(LetheError) -> [Int64]
 }
 
 /// Writes of disposal jobs, inside one transaction.

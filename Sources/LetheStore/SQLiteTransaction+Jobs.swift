@@ -113,6 +113,14 @@ extension SQLiteTransaction {
         }
     }
 
+    func jobsWithEvidence(sha256: String) throws(LetheError) -> [Int64] {
+        try jobGuarded {
+            try Int64.fetchAll(
+                db.cachedStatement(sql: "SELECT DISTINCT job_id FROM job_evidence WHERE sha256 = ? ORDER BY job_id"),
+                arguments: [sha256])
+        }
+    }
+
     func insert(_ job: DisposalJob) throws(LetheError) -> DisposalJob {
         do {
             try db.cachedStatement(

@@ -58,6 +58,131 @@ import Testing
         #expect(log.bytesWritten == 2 * 33_554_432)
     }
 
+    static func text(_ name: String) throws -> [UInt8] {
+        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "Fixtures/nwipe")
+        return Array(try Data(contentsOf: directory.appendingPathComponent(name)))
+    }
+
+    /// `verified-zero.log` with `old` replaced by `new` (byte-wise, so the raw serial stays).
+    static func edited(_ old: String, _ new: String) throws -> NwipeLog {
+        let bytes = try text("verified-zero.log")
+        let needle = Array(old.utf8)
+        let start = try #require(
+            (0...(bytes.count - needle.count)).first { bytes[$0..<$0 + needle.count].elementsEqual(needle) })
+        let changed = Array(bytes[..<start]) + Array(new.utf8) + Array(bytes[(start + needle.count)...])
+        return try NwipeLog(bytes: changed, fileName: "edited.log")
+    }
+
+    static let loop32 = NwipeExpectation(assetTag: "HDD-2", serial: "30d8048b7f", capacityBytes: 33_554_432)
+
+    @Test(arguments: ["verified-zero.log", "multipass-dodshort.log", "edited-invalid-serial.log"])
+    func realErasedLogsAreConsistent(name: String) throws {
+        let log = try Self.fixture(name)
+        #expect(log.devices.count == 1)
+        #expect(log.devices[0].sizeBytes == 33_554_432)
+        #expect(log.completenessFindings() == [])
+    }
+
+    @Test func theAssetsSerialAsHexOrTextSelectsTheDevice() throws {
+        let log = try Self.fixture("verified-zero.log").selectingDevice(for: Self.loop32, logName: "v.log")
+        #expect(log.device == "/dev/loop0")
+        #expect(log.devices[0].hasSerial("30D8048B7F"))
+        #expect(!log.devices[0].hasSerial("30d8048b"))
+    }
+
+    /// A real 32 MiB loop-device log offered for a 1 TB drive with another serial (issue 13).
+    @Test func anotherDrivesSerialIsRefusedNamingBothValues() throws {
+        let log = try Self.fixture("verified-zero.log")
+        let refused = #expect(throws: LetheError.self) {
+            try log.selectingDevice(
+                for: NwipeExpectation(assetTag: "HDD-9", serial: "WD-WCC4E1234567", capacityBytes: 1_000_204_886_016),
+                logName: "verified-zero.log")
+        }
+        #expect(refused?.message.contains("serial: the log says /dev/loop0 (serial hex 30d8048b7f)") == true)
+        #expect(refused?.message.contains("expected 'WD-WCC4E1234567'") == true)
+        #expect(refused?.message.contains("HDD-9") == true)
+    }
+
+    @Test func anotherSizeIsRefusedEvenWhenTheSerialCheckIsSkipped() throws {
+        let log = try Self.fixture("verified-zero.log")
+        let refused = #expect(throws: LetheError.self) {
+            try log.selectingDevice(
+                for: NwipeExpectation(
+                    assetTag: "HDD-9", serial: "WD-1", capacityBytes: 1_000_000_000_000, ignoreSerial: true),
+                logName: "verified-zero.log")
+        }
+        #expect(refused?.message.contains("device size of /dev/loop0: the log says 33554432 bytes") == true)
+        #expect(refused?.message.contains("expected 1000000000000 bytes") == true)
+    }
+
+    /// A real log of two devices: the asset's is chosen (by --device when the loop driver gave
+    /// both the same serial bytes), and only its lines count.
+    @Test func aTwoDeviceLogYieldsTheAssetsDevice() throws {
+        let log = try Self.fixture("two-devices.log")
+        #expect(log.devices.map(\.path) == ["/dev/loop0", "/dev/loop1"])
+        var asset = NwipeExpectation(assetTag: "USB-1", serial: "507554c67f", capacityBytes: 8_388_608)
+        let ambiguous = #expect(throws: LetheError.self) { try log.selectingDevice(for: asset, logName: "t.log") }
+        #expect(ambiguous?.message.contains("--device") == true)
+        asset.devicePath = "/dev/loop1"
+        let chosen = try log.selectingDevice(for: asset, logName: "t.log")
+        #expect(chosen.device == "/dev/loop1")
+        #expect(chosen.bytesWritten == 2 * 8_388_608)
+        #expect(chosen.completenessFindings() == [])
+        asset.capacityBytes = 16_777_216
+        #expect(throws: LetheError.self) { try log.selectingDevice(for: asset, logName: "t.log") }
+    }
+
+    /// A real log of two devices whose second failed and whose first is "Erased" by a method that
+    /// writes nothing (verify_zero).
+    @Test func aVerifyOnlyErasedDeviceAndAFailedOneAreNotErasures() throws {
+        let log = try Self.fixture("verify-zero-one-failed.log")
+        let first = log.selecting(log.devices[0])
+        #expect(first.status == .erased)
+        #expect(first.completenessFindings().map(\.field) == ["method"])
+        let second = log.selecting(log.devices[1])
+        #expect(second.status == .failed)
+        #expect(second.errorLines.contains { $0.contains("[FAILURE] /dev/loop1") })
+        #expect(!second.erasedWithoutErrors)
+        #expect(first.errorLines.isEmpty)
+    }
+
+    /// The five-line forgery of issue 13: 0 bytes written and no method, status Erased.
+    @Test func aFiveLineForgeryIsNotAnErasure() throws {
+        let forged = """
+            [2026/11/23 00:59:45]  notice:   banner   = nwipe 0.33
+            [2026/11/23 00:59:45]  notice: Found /dev/sdb, ATA, WDC WD10EZEX,   1 TB, S/N=WD-1
+            [2026/11/23 00:59:45]  notice: /dev/sdb has serial number WD-1
+            ********************************* Drive Status *********************************
+                 sdb | Erased |   0 B/s | 00:00:01 | WDC WD10EZEX/WD-1
+            [2026/11/23 00:59:47]    info: Nwipe successfully completed.
+
+            """
+        let log = try NwipeLog(bytes: Array(forged.utf8), fileName: "forged.log")
+        #expect(log.status == .erased)
+        #expect(log.completenessFindings().map(\.field) == ["method"])
+    }
+
+    @Test func aFailedVerificationUnderAnErasedStatusIsFound() throws {
+        let log = try Self.edited(
+            "notice: [SUCCESS] Verified that /dev/loop0 is empty.", "error: [FAILURE] /dev/loop0 is not empty .")
+        #expect(log.status == .erased)
+        let fields = log.completenessFindings().map(\.field)
+        #expect(fields.contains("verifications of /dev/loop0"))
+        #expect(fields.contains("error lines"))
+    }
+
+    @Test func missingBytesAndAMissingPassAreFound() throws {
+        let short = try Self.edited(
+            "notice: 33554432 bytes written to /dev/loop0\n[2026/11/23 00:59:46]  notice: Finished pass 1/1",
+            "notice: 4096 bytes written to /dev/loop0\n[2026/11/23 00:59:46]  notice: Finished pass 1/1")
+        let bytes = try #require(short.completenessFindings().first { $0.field == "bytes written to /dev/loop0" })
+        #expect(bytes.found == "33558528")
+        #expect(bytes.expected.hasPrefix("67108864"))
+        let unfinished = try Self.edited("Finished pass 1/1, round 1/1", "Still in pass 1/1, round 1/1")
+        #expect(unfinished.completenessFindings().map(\.field) == ["pass 1/1 of round 1/1 on /dev/loop0"])
+    }
+
     @Test func refusesSomethingElse() {
         #expect(throws: LetheError.self) { try NwipeLog(bytes: Array("hello\n".utf8), fileName: "x.txt") }
     }

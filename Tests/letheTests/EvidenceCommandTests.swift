@@ -129,6 +129,33 @@ private let opensslIsInstalled = FileManager.default.isExecutableFile(atPath: "/
         #expect(try shell(checkpoint, in: installation.bundle).status == 0)
     }
 
+    /// Given a kill between writing issuer.key and issuer.pem (simulated by removing issuer.pem),
+    /// then `keys show` and `keys csr` work again (issue 13: they all failed).
+    @Test func aKeyWithoutItsCertificateNoLongerWedgesSigning() throws {
+        let installation = try CertifiedInstallation()
+        try FileManager.default.removeItem(atPath: installation.root.file("data/issuer.pem"))
+        let organization = ["--organization", "Acme Data Services"]
+        let show = try installation.lethe.run(["keys", "show"] + organization)
+        #expect(show.status == 0, "\(show.stderr)")
+        let csr = try installation.lethe.run(["keys", "csr"] + organization)
+        #expect(csr.status == 0, "\(csr.stderr)")
+        #expect(csr.stdout.hasPrefix("-----BEGIN CERTIFICATE REQUEST-----"))
+    }
+
+    /// A group-readable issuer.key is refused with exit 77 before a command does anything.
+    @Test func aGroupReadableIssuerKeyExits77() throws {
+        let installation = try CertifiedInstallation()
+        let key = installation.root.file("data/issuer.key")
+        try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: key)
+        let refused = try installation.lethe.run([
+            "asset", "register", "HDD-2", "--type", "hdd", "--classification", "low", "--serial", "Z1",
+        ])
+        #expect(refused.status == 77, "\(refused.stderr)")
+        #expect(refused.stderr.contains("chmod 600"))
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: key)
+        #expect(try installation.lethe.run(["asset", "show", "HDD-2"]).status != 0)
+    }
+
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3"), "needs the sqlite3 shell"))
     func editingAnEventRowInSQLiteFailsLogVerifyNamingTheEntry() throws {
         let installation = try CertifiedInstallation()

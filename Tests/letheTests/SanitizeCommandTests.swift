@@ -112,6 +112,9 @@ private func sqlite(_ database: String, _ sql: String) throws -> String {
     #expect(try lethe.run("asset", "register", "HDD-3", "--type", "hdd", "--classification", "low").status == 0)
     #expect(try lethe.run("asset", "retire", "HDD-3", "--reason", "end of life").status == 0)
     #expect(try lethe.run("schedule", "--policies", shippedPolicies).status == 0)
+    // The serials (as hex: loop devices report raw bytes) and sizes of the fixtures' loop devices.
+    #expect(try lethe.run("asset", "update", "HDD-2", "--serial", "30d8048b7f", "--capacity", "32MiB").status == 0)
+    #expect(try lethe.run("asset", "update", "HDD-3", "--serial", "b02685537f", "--capacity", "1GiB").status == 0)
     // An erased, verified log executes job 1 (its rule separates duties, so it is not self-verified).
     let erased = try lethe.run(
         "evidence", "import-nwipe", nwipeFixtures + "/verified-zero.log", "--job", "1", "--json", "--policies",

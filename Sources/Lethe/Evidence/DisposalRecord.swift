@@ -65,11 +65,25 @@ enum DisposalRecordFields {
         }
     }
 
+    /// The record's note for a job whose nwipe import skipped the serial check (the reason and
+    /// both serials, from its `job.executed` event), or nil.
+    static func serialCheckNote(_ execution: Event?) -> String? {
+        guard let check = execution?.payload["serial_check"], let reason = check["reason"]?.stringValue else {
+            return nil
+        }
+        let assetSerial = check["asset_serial"]?.stringValue ?? "none recorded"
+        let logSerial = check["log_serial_hex"]?.stringValue ?? "none"
+        return
+            "serial check skipped at the nwipe import: \(reason) (asset serial \(assetSerial), the log's device serial in hex \(logSerial))"
+    }
+
     static func fields(
         job: DisposalJob, asset: Asset, evidence: [EvidenceDigest], verification: Event,
-        details: DisposalRecordDetails, settings: Settings, organization: String
+        details: DisposalRecordDetails, settings: Settings, organization: String, execution: Event? = nil
     ) -> [String: JSONValue] {
         func text(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
+        let noteParts = [details.notes, serialCheckNote(execution)].compactMap { $0 }
+        let notes = noteParts.isEmpty ? nil : noteParts.joined(separator: "; ")
         var methodDetails = "technique \(job.technique?.rawValue ?? "unknown")"
         if let notes = verification.payload["details"]?["notes"]?.stringValue { methodDetails += "; \(notes)" }
         let verifierSummary = verification.payload["summary"]?.stringValue
@@ -91,7 +105,7 @@ enum DisposalRecordFields {
                 "method_details": .string(methodDetails), "tool": text(job.tool), "tool_version": text(job.toolVersion),
                 "verification_method": .string(verificationMethod(job.plan.verification.mode)),
                 "post_sanitization_classification": .string(details.postSanitizationClassification),
-                "notes": text(details.notes),
+                "notes": text(notes),
                 "executed_at": job.executedAt.map { .string(RFC3339.format($0)) } ?? .null,
             ],
             "media_destination": [
@@ -195,6 +209,7 @@ extension LetheApp {
         let tags = jobs.map(\.assetTag)
         let assets = try tx.assets(tags: tags)
         let events = try tx.eventBodies(type: .jobVerified, assetTags: tags)
+        let executions = try tx.eventBodies(type: .jobExecuted, assetTags: tags)
         let evidence = try tx.evidence(jobIDs: jobs.map(\.id))
         return try jobs.map { (job) throws(LetheError) in
             guard job.state == .verified else {
@@ -206,15 +221,21 @@ extension LetheApp {
                 throw LetheError(.notFound, "asset \(job.assetTag) is not registered; see 'lethe asset list'")
             }
             let bodies = events[job.assetTag] ?? []
+            let executionBodies = executions[job.assetTag] ?? []
             let digests = evidence[job.id] ?? []
             return RecordSource(kind: "disposal", jobID: job.id, assetTag: job.assetTag) { () throws(LetheError) in
                 // The newest job.verified event of this job.
                 for body in bodies.reversed() {
                     let event = try Event(storedBytes: body)
                     guard event.payload["job"]?.integerValue == job.id else { continue }
+                    var execution: Event?
+                    for body in executionBodies.reversed() where execution == nil {
+                        let candidate = try Event(storedBytes: body)
+                        if candidate.payload["job"]?.integerValue == job.id { execution = candidate }
+                    }
                     return DisposalRecordFields.fields(
                         job: job, asset: asset, evidence: digests, verification: event, details: details,
-                        settings: settings, organization: organization)
+                        settings: settings, organization: organization, execution: execution)
                 }
                 throw LetheError(.internal, "job \(job.id) is verified but its job.verified event is missing")
             }
@@ -239,9 +260,12 @@ extension LetheApp {
         else {
             throw LetheError(.internal, "job \(job.id) is verified but its job.verified event is missing")
         }
+        let execution = try tx.events(assetTag: job.assetTag, type: .jobExecuted).last {
+            $0.payload["job"]?.integerValue == job.id
+        }
         let fields = DisposalRecordFields.fields(
             job: job, asset: asset, evidence: try tx.evidence(jobID: job.id), verification: verification,
-            details: details, settings: settings, organization: organization)
+            details: details, settings: settings, organization: organization, execution: execution)
         return RecordDraft(kind: "disposal", jobID: job.id, assetTag: job.assetTag, fields: fields)
     }
 }

@@ -73,7 +73,8 @@ extension LetheApp {
             guard let data = FileManager.default.contents(atPath: logKeyFile) else {
                 throw LetheError(.notFound, "cannot read the --log-key file \(logKeyFile)")
             }
-            logKey = try LogVerifierKey(parsing: String(decoding: data, as: UTF8.self))
+            logKey = try LogVerifierKey(
+                publicFile: String(decoding: data, as: UTF8.self), source: logKeyFile, requirePEM: false)
         }
         return await EvidenceBundle.read(directory: directory).verify(trust: trust, logKey: logKey)
     }

@@ -39,13 +39,21 @@ enum VerifyInstructions {
 
             3. The checkpoint's signature (proves: the log's key signed this tree size and root)
 
+               head -n 1 log-key.pub | cut -d+ -f3- | base64 -d | tail -c 32 | base64
+               openssl pkey -pubin -in log-key.pub -outform DER | tail -c 32 | base64
+
+               The two must print the same line: the key on the verifier key line (the log key's name and
+               id, which you compare with the one you keep) is the PEM key openssl uses below.
+
                awk 'f{print} /^$/{f=1}' log-proof.txt > checkpoint.txt
                head -n 3 checkpoint.txt > checkpoint-body.txt
                tail -n 1 checkpoint.txt | awk '{print $NF}' | base64 -d | tail -c 64 > checkpoint.sig
                openssl pkeyutl -verify -pubin -inkey log-key.pub -rawin -in checkpoint-body.txt -sigfile checkpoint.sig
+               wc -l < checkpoint.txt
 
-               It prints "Signature Verified Successfully". Use the log key you keep rather than the bundle's
-               copy: a key that came with the bundle proves nothing on its own (see docs/auditors.md).
+               openssl prints "Signature Verified Successfully" and wc prints 5 (origin, size, root, a blank
+               line, one signature line: the line checked above). Use the log key you keep rather than the
+               bundle's copy: a key that came with the bundle proves nothing on its own (see docs/auditors.md).
 
             4. The entry is in the checkpointed tree (RFC 9162 inclusion proof)
 

@@ -53,6 +53,8 @@ public struct LetheApp: Sendable {
             path: directory.databasePath, busyTimeout: busyTimeout, logHasher: SHA256LogHasher())
         var app = LetheApp(store: store, dataDirectory: directory, clock: clock, logger: logger)
         app.settings = try Settings.load(directory: directory, environment: environment)
+        // A key file others can read is refused before any work starts (exit 77).
+        try app.checkKeyFileModes()
         // The log key is created with the data directory, so every checkpoint is signed by it.
         _ = try app.logSigningKey()
         return app

@@ -68,8 +68,10 @@ public struct IssuerIdentity: Sendable {
     /// A new P-256 key with a self-signed certificate valid for 20 years from `now`: a CA with
     /// path length 0 whose key usage allows signing records (digital signature, non-repudiation)
     /// and itself (certificate signing), so that `openssl cms -verify -CAfile` accepts it.
-    public static func selfSigned(organization: String, now: Date) throws(LetheError) -> IssuerIdentity {
-        let key = Certificate.PrivateKey(P256.Signing.PrivateKey())
+    /// Pass `key` to certify an existing key (one whose certificate was lost); by default a new one is made.
+    public static func selfSigned(
+        organization: String, now: Date, key: Certificate.PrivateKey = Certificate.PrivateKey(P256.Signing.PrivateKey())
+    ) throws(LetheError) -> IssuerIdentity {
         let name = try subject(organization: organization)
         do {
             let notBefore = Date(timeIntervalSince1970: floor(now.timeIntervalSince1970) - 60)

@@ -54,6 +54,34 @@ public struct LogVerifierKey: Sendable, Hashable {
         }
     }
 
+    /// Reads a `log-key.pub` file: the verifier key line, then the PEM that `openssl pkeyutl -inkey`
+    /// reads. Both must be the same key, or a check by Lethe and one by openssl could disagree;
+    /// with `requirePEM` false (a key an auditor kept as the line alone) the PEM may be absent.
+    public init(publicFile text: String, source: String, requirePEM: Bool = true) throws(LetheError) {
+        try self.init(parsing: text)
+        guard let begin = text.range(of: "-----BEGIN PUBLIC KEY-----") else {
+            guard !requirePEM else {
+                throw LetheError(
+                    .invalidInput,
+                    "\(source) has no PEM public key after its verifier key line (openssl needs it); export the bundle again"
+                )
+            }
+            return
+        }
+        guard let end = text.range(of: "-----END PUBLIC KEY-----", range: begin.upperBound..<text.endIndex),
+            let der = StrictBase64.decode(text[begin.upperBound..<end.lowerBound].filter { !$0.isWhitespace }),
+            der.count == Self.spkiPrefix.count + 32, Array(der.prefix(Self.spkiPrefix.count)) == Self.spkiPrefix
+        else {
+            throw LetheError(.invalidInput, "\(source): its PEM block is not an Ed25519 public key")
+        }
+        guard Array(der.suffix(32)) == publicKey else {
+            throw LetheError(
+                .invalidInput,
+                "\(source): the PEM key (which openssl uses) is not the key of the verifier key line \(verifierKey); the file was altered"
+            )
+        }
+    }
+
     /// Verifies an Ed25519 signature.
     func isValidSignature(_ signature: [UInt8], for message: [UInt8]) -> Bool {
         guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey) else { return false }

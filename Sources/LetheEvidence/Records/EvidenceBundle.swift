@@ -140,17 +140,25 @@ public struct EvidenceBundle: Sendable {
         // The checkpoint (the part of log-proof.txt after its first blank line), signed by the log key.
         var checkpoint: Checkpoint?
         check("checkpoint") { () throws(LetheError) in
-            let key: LogVerifierKey
-            if let logKey {
-                key = logKey
-            } else {
-                key = try LogVerifierKey(parsing: String(decoding: try file(.logKey), as: UTF8.self))
-            }
+            // The bundle's key file must be one key in both its forms: openssl reads the PEM, Lethe the line.
+            let bundleKey = try LogVerifierKey(
+                publicFile: String(decoding: try file(.logKey), as: UTF8.self), source: File.logKey.rawValue)
+            let key = logKey ?? bundleKey
             let text = String(decoding: try file(.logProof), as: UTF8.self)
             guard let split = text.range(of: "\n\n") else {
                 throw LetheError(.invalidInput, "log-proof.txt has no blank line before its checkpoint")
             }
-            let verified = try Checkpoint.verify(signedNote: String(text[split.upperBound...]), key: key)
+            // Exactly the lines the manual steps read: three of text, a blank one, one signature
+            // (VERIFY.txt takes the signature from the last line), each ending with a newline.
+            let note = String(text[split.upperBound...])
+            let lines = note.split(separator: "\n", omittingEmptySubsequences: false)
+            guard lines.count == 6, lines[3].isEmpty, lines[5].isEmpty, !lines[4].isEmpty else {
+                throw LetheError(
+                    .invalidInput,
+                    "log-proof.txt: its checkpoint has \(max(lines.count - 1, 0)) lines after the proof's blank line, not 5 (origin, size, root, a blank line, one signature line); the file was altered"
+                )
+            }
+            let verified = try Checkpoint.verify(signedNote: note, key: key)
             if let origin = record["issuer"]?["log_origin"]?.stringValue, origin != verified.origin {
                 throw LetheError(.invalidInput, "the checkpoint is from log \(verified.origin), not \(origin)")
             }

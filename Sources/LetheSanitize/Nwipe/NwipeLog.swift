@@ -11,21 +11,15 @@ public enum NwipeStatus: String, Sendable, Hashable {
     case aborted = "ABORTED"
 }
 
-/// What an nwipe log says about one run: device, method, verification, bytes, errors, outcome.
+/// What an nwipe log says about one run: its settings, and for each device its identity, passes,
+/// verifications, bytes and outcome. The per-device properties (``device``, ``serial``,
+/// ``status`` …) are those of the selected device: the first one, or the one ``selecting(_:)`` chose.
 ///
 /// Lines are decoded as UTF-8 with invalid bytes replaced, so a device serial made of raw bytes
 /// (loop devices, some USB bridges) never stops the parse; the serial's bytes are kept in hex too.
 public struct NwipeLog: Sendable, Hashable {
     /// nwipe's version from its banner (`0.33`).
     public var version: String?
-    /// The device wiped (`/dev/sdb`).
-    public var device: String?
-    /// The model nwipe reported.
-    public var model: String?
-    /// The serial as text (invalid bytes replaced by U+FFFD).
-    public var serial: String?
-    /// The serial's raw bytes in lowercase hex.
-    public var serialHex: String?
     /// The wipe method (`Fill With Zeros`, `DoD Short`).
     public var method: String?
     /// Rounds asked for.
@@ -34,26 +28,49 @@ public struct NwipeLog: Sendable, Hashable {
     public var verify: String?
     /// The PRNG (`Isaac64`).
     public var prng: String?
-    /// Bytes nwipe reported written, over all passes and the blanking pass.
-    public var bytesWritten: Int64
-    /// Bytes nwipe reported read back by its verification.
-    public var bytesVerified: Int64
-    /// Pass errors, verification errors and fdatasync errors (the "Error Summary" row).
-    public var passErrors: Int64?
-    /// Verification errors.
-    public var verificationErrors: Int64?
-    /// fdatasync I/O errors.
-    public var syncErrors: Int64?
     /// The first and last time stamp in the log.
     public var startedAt: Date?
     /// The last time stamp.
     public var endedAt: Date?
-    /// The final status; nil when the log has no "Drive Status" row (cut short).
-    public var status: NwipeStatus?
+    /// Every device the log names, in the order it first names them.
+    public var devices: [NwipeDevice] = []
+    /// Lines at level error or fatal that name no device.
+    public var generalErrorLines: [String] = []
+    /// The index in ``devices`` of the selected device.
+    public private(set) var selected = 0
+
+    private var selectedDevice: NwipeDevice? { devices.indices.contains(selected) ? devices[selected] : nil }
+    /// The device wiped (`/dev/sdb`).
+    public var device: String? { selectedDevice?.path }
+    /// The model nwipe reported.
+    public var model: String? { selectedDevice?.model }
+    /// The serial as text (invalid bytes replaced by U+FFFD).
+    public var serial: String? { selectedDevice?.serial }
+    /// The serial's raw bytes in lowercase hex.
+    public var serialHex: String? { selectedDevice?.serialHex }
+    /// Bytes nwipe reported written, over all passes and the blanking pass.
+    public var bytesWritten: Int64 { selectedDevice?.bytesWritten ?? 0 }
+    /// Bytes nwipe reported read back by its verification.
+    public var bytesVerified: Int64 { selectedDevice?.bytesVerified ?? 0 }
+    /// Pass errors (the "Error Summary" row).
+    public var passErrors: Int64? { selectedDevice?.passErrors }
+    /// Verification errors.
+    public var verificationErrors: Int64? { selectedDevice?.verificationErrors }
+    /// fdatasync I/O errors.
+    public var syncErrors: Int64? { selectedDevice?.syncErrors }
+    /// The final status; nil when the log has no "Drive Status" row for the device (cut short).
+    public var status: NwipeStatus? { selectedDevice?.status }
     /// How many verifications nwipe reported as successful.
-    public var verificationsPassed: Int
-    /// Lines at level error or fatal.
-    public var errorLines: [String]
+    public var verificationsPassed: Int { selectedDevice?.verificationsPassed ?? 0 }
+    /// Lines at level error or fatal (and FAILURE lines) about the device or no device.
+    public var errorLines: [String] { (selectedDevice?.errorLines ?? []) + generalErrorLines }
+
+    /// The same log with `device` (one of ``devices``) selected.
+    public func selecting(_ device: NwipeDevice) -> NwipeLog {
+        var copy = self
+        copy.selected = devices.firstIndex { $0.path == device.path } ?? selected
+        return copy
+    }
 
     /// Whether nwipe verified what it wrote (verify on, at least one verification passed, none failed).
     public var toolVerified: Bool {
@@ -69,19 +86,15 @@ public struct NwipeLog: Sendable, Hashable {
 
     /// Parses a log's bytes. A file that is not an nwipe log (no banner, no status) is an error naming it.
     public init(bytes: [UInt8], fileName: String) throws(LetheError) {
-        bytesWritten = 0
-        bytesVerified = 0
-        verificationsPassed = 0
-        errorLines = []
         var section = ""
-        var timeFormatter = DateFormatter()
-        timeFormatter = DateFormatter()
+        let timeFormatter = DateFormatter()
         timeFormatter.locale = Locale(identifier: "en_US_POSIX")
         timeFormatter.timeZone = TimeZone(identifier: "UTC")
         timeFormatter.dateFormat = "yyyy/MM/dd HH:mm:ss"
         for rawLine in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
             let line = String(decoding: rawLine, as: UTF8.self)
             var message = line
+            var isError = false
             if line.hasPrefix("["), let close = line.firstIndex(of: "]") {
                 let stamp = String(line[line.index(after: line.startIndex)..<close])
                 if let date = timeFormatter.date(from: stamp) {
@@ -90,19 +103,46 @@ public struct NwipeLog: Sendable, Hashable {
                 }
                 message = String(line[line.index(after: close)...]).trimmingCharacters(in: .whitespaces)
                 let level = message.prefix { $0 != ":" }
-                if level == "error" || level == "fatal" { errorLines.append(message) }
+                isError = level == "error" || level == "fatal"
                 if let colon = message.firstIndex(of: ":") {
                     message = String(message[message.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
                 }
             }
             if line.contains("Error Summary") { section = "errors" }
             if line.contains("Drive Status") { section = "status" }
+            if isError || message.contains("FAILURE") {
+                if let index = deviceIndex(in: message, create: false) {
+                    devices[index].errorLines.append(message)
+                } else {
+                    generalErrorLines.append(message)
+                }
+            }
             parse(message: message, raw: Array(rawLine), section: section)
         }
-        guard version != nil || status != nil else {
+        guard version != nil || devices.contains(where: { $0.status != nil }) else {
             throw LetheError(
                 .invalidInput, "\(fileName) is not an nwipe log (no 'banner = nwipe' line and no Drive Status table)")
         }
+    }
+
+    /// The device whose path the message names (`/dev/sdb`, not `/dev/sdb1`); registered when new.
+    private mutating func deviceIndex(in message: String, create: Bool) -> Int? {
+        guard let start = message.range(of: "/dev/") else { return nil }
+        let path = String(
+            message[start.lowerBound...].prefix { !$0.isWhitespace && $0 != "," && $0 != "'" && $0 != "\"" })
+        let trimmed = path.hasSuffix(".") ? String(path.dropLast()) : path
+        if let index = devices.firstIndex(where: { $0.path == trimmed }) { return index }
+        guard create, trimmed.count > 5 else { return nil }
+        devices.append(NwipeDevice(path: trimmed))
+        return devices.count - 1
+    }
+
+    /// `i/N, round r/R` or `i of N, round r of R` after `prefix` → the pass and the totals.
+    private static func pass(in message: String, after prefix: String) -> (NwipeDevice.Pass, Int, Int)? {
+        guard message.hasPrefix(prefix) else { return nil }
+        let numbers = message.dropFirst(prefix.count).split { !$0.isNumber }.prefix(4).compactMap { Int($0) }
+        guard numbers.count == 4 else { return nil }
+        return (NwipeDevice.Pass(pass: numbers[0], round: numbers[2]), numbers[1], numbers[3])
     }
 
     private mutating func parse(message: String, raw: [UInt8], section: String) {
@@ -114,49 +154,83 @@ public struct NwipeLog: Sendable, Hashable {
         }
         if let banner = value(after: "banner") {
             version = banner.split(separator: " ").last.map(String.init)
+            return
         } else if let text = value(after: "method") {
             method = text
+            return
         } else if let text = value(after: "rounds") {
             rounds = Int(text)
+            return
         } else if let text = value(after: "verify") {
             verify = text
+            return
         } else if let text = value(after: "prng") {
             prng = text
-        } else if message.hasPrefix("Found /dev/") {
+            return
+        }
+        let columns = message.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+        if columns.count >= 4, !columns[0].hasSuffix("Device"), section == "errors" || section == "status" {
+            let name = columns[0].drop { $0 == "!" || $0 == " " }
+            guard let index = devices.firstIndex(where: { $0.tableName == name }) else { return }
+            if section == "errors" {
+                devices[index].passErrors = Int64(columns[1])
+                devices[index].verificationErrors = Int64(columns[2])
+                devices[index].syncErrors = Int64(columns[3])
+            } else if devices[index].status == nil {
+                let text = columns[1].uppercased()
+                if text.contains("ABORT") {
+                    devices[index].status = .aborted
+                } else if text.contains("FAIL") {
+                    devices[index].status = .failed
+                } else if text.contains("ERASED") {
+                    devices[index].status = .erased
+                }
+            }
+            return
+        }
+        // Only the lines that introduce a device add one (not `Opened entropy source '/dev/urandom'`).
+        let introduces =
+            message.hasPrefix("Found /dev/") || message.contains(" has serial number")
+            || message.contains(", sect/blk/dev ")
+        guard let index = deviceIndex(in: message, create: introduces) else { return }
+        if message.hasPrefix("Found /dev/") {
             let parts = message.dropFirst("Found ".count).split(separator: ",", omittingEmptySubsequences: false)
-            device = parts.first.map { String($0).trimmingCharacters(in: .whitespaces) }
-            if parts.count > 2 { model = parts[2].trimmingCharacters(in: .whitespaces) }
+            if parts.count > 2 { devices[index].model = parts[2].trimmingCharacters(in: .whitespaces) }
         } else if message.contains(" has serial number") {
             let marker = Array("has serial number".utf8)
             if let start = Self.find(marker, in: raw) {
                 var bytes = Array(raw[(start + marker.count)...])
                 while bytes.first == 0x20 { bytes.removeFirst() }
                 while bytes.last == 0x20 || bytes.last == 0x0D { bytes.removeLast() }
-                serial = String(decoding: bytes, as: UTF8.self)
-                serialHex = bytes.map { String(format: "%02x", $0) }.joined()
+                devices[index].serial = String(decoding: bytes, as: UTF8.self)
+                devices[index].serialBytes = bytes
             }
-        } else if message.hasSuffix("bytes written to \(device ?? "/dev/")") || message.contains(" bytes written to ") {
-            if let number = Int64(message.prefix { $0.isNumber }) { bytesWritten += number }
+        } else if message.contains(", sect/blk/dev ") {
+            devices[index].sizeBytes = message.split(separator: "/").last.flatMap { Int64($0) }
+        } else if message.hasPrefix("Invoking method '") {
+            devices[index].methodInvoked = message.dropFirst("Invoking method '".count).split(separator: "'").first
+                .map(String.init)
+        } else if let (pass, perRound, rounds) = Self.pass(in: message, after: "Starting pass ") {
+            devices[index].passesStarted.insert(pass)
+            devices[index].passesPerRound = perRound
+            devices[index].roundsSeen = rounds
+        } else if let (pass, _, _) = Self.pass(in: message, after: "Finished pass ") {
+            devices[index].passesFinished.insert(pass)
+        } else if message.contains(" bytes written to ") {
+            if let number = Int64(message.prefix { $0.isNumber }) {
+                devices[index].bytesWritten += number
+                devices[index].writeLines += 1
+            }
         } else if message.contains(" bytes read from ") {
-            if let number = Int64(message.prefix { $0.isNumber }) { bytesVerified += number }
+            if let number = Int64(message.prefix { $0.isNumber }) { devices[index].bytesVerified += number }
+        } else if message.hasPrefix("Blanking device ") {
+            devices[index].blankingStarted = true
+        } else if message.hasPrefix("[SUCCESS] Blanked device ") {
+            devices[index].blankingSucceeded = true
+        } else if message.hasPrefix("Verifying ") {
+            devices[index].verificationsStarted += 1
         } else if message.hasPrefix("[SUCCESS] Verified") || message.hasPrefix("Verified pass") {
-            verificationsPassed += 1
-        }
-        let columns = message.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard columns.count >= 4, !columns[0].hasSuffix("Device") else { return }
-        if section == "errors" {
-            passErrors = Int64(columns[1])
-            verificationErrors = Int64(columns[2])
-            syncErrors = Int64(columns[3])
-        } else if section == "status", status == nil {
-            let text = columns[1].uppercased()
-            if text.contains("ABORT") {
-                status = .aborted
-            } else if text.contains("FAIL") {
-                status = .failed
-            } else if text.contains("ERASED") {
-                status = .erased
-            }
+            devices[index].verificationsPassed += 1
         }
     }
 
@@ -191,6 +265,8 @@ public struct NwipeLog: Sendable, Hashable {
         object["started_at"] = startedAt.map { .string(RFC3339.format($0)) }
         object["ended_at"] = endedAt.map { .string(RFC3339.format($0)) }
         object["status"] = status.map { .string($0.rawValue) }
+        object["size_bytes"] = selectedDevice?.sizeBytes.map(JSONValue.integer)
+        object["devices_in_log"] = .integer(Int64(devices.count))
         return .object(object)
     }
 }

@@ -22,12 +22,32 @@ struct EvidenceImportNwipe: ParsableCommand {
             the rule asks for a full or sampled read-back and separation of duties does not forbid it.
             An aborted or failed log records the job failed. Raw bytes in serials are kept (as hex).
 
-            Example:
+            Refused, with nothing recorded: a log whose device serial is not the asset's (the serial
+            as text, or its bytes in hex), whose device size is not the asset's capacity (within 1 %),
+            that is already the evidence of another job, or that says Erased while its pass,
+            byte-count, verification or error lines say otherwise. In a log of several devices the
+            asset's is picked by serial (or --device).
+
+            Examples:
               lethe evidence import-nwipe /var/log/nwipe-sdb.log --job 14
+              lethe evidence import-nwipe nwipe.log --job 15 --device /dev/sdc
+              lethe evidence import-nwipe nwipe.log --job 16 --ignore-serial --reason "USB bridge reports its own serial"
             """)
 
     @Argument(help: "The nwipe log file.") var log: String
     @Option(help: "The job the run executed.") var job: Int64
+    @Option(help: "The device of the asset in a log of several devices (as the log names it: /dev/sdc).")
+    var device: String?
+    @Flag(help: "Accept a log whose device serial is not the asset's (needs --reason; kept in the record).")
+    var ignoreSerial = false
+    @Option(help: "Why the serial check is skipped (with --ignore-serial).") var reason: String?
+
+    func validate() throws {
+        if ignoreSerial, reason?.trimmingCharacters(in: .whitespaces).isEmpty ?? true {
+            throw ValidationError("--ignore-serial needs --reason TEXT saying why the serial does not match")
+        }
+        if !ignoreSerial, reason != nil { throw ValidationError("--reason goes with --ignore-serial") }
+    }
     @OptionGroup var policyOptions: PolicyOptions
     @OptionGroup var write: WriteOptions
     @OptionGroup var output: OutputOptions
@@ -37,7 +57,9 @@ struct EvidenceImportNwipe: ParsableCommand {
         try reporting(json: output.json) { () throws(LetheError) in
             let policies = try policyOptions.load(global: global)
             let app = try global.openApp(creating: true)
-            let (job, parsed) = try app.importNwipe(jobID: job, logPath: log, policies: policies, actor: write.actor)
+            let (job, parsed) = try app.importNwipe(
+                jobID: job, logPath: log, policies: policies, actor: write.actor, devicePath: device,
+                ignoreSerialReason: ignoreSerial ? reason : nil)
             if output.json {
                 Output.printJSON(["job": job.json, "nwipe": parsed.json])
             } else {

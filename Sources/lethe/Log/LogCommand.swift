@@ -199,7 +199,7 @@ struct LogCheckConsistency: ParsableCommand {
                 }
                 return String(decoding: data, as: UTF8.self)
             }
-            let key = try LogVerifierKey(parsing: try text(logKey))
+            let key = try LogVerifierKey(publicFile: try text(logKey), source: logKey, requirePEM: false)
             let (kept, newer) = try ConsistencyProofText(parsing: try text(proof)).check(
                 kept: try text(self.kept), key: key)
             if output.json {
