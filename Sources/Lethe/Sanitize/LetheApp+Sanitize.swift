@@ -95,6 +95,7 @@ extension LetheApp {
     ) throws(LetheError)
         -> SanitizePlan
     {
+        try FieldLimits.check(request.ignoreSerialReason, field: "reason", limit: FieldLimits.reason)
         guard (1...35).contains(request.passes) else {
             throw LetheError(.usage, "--passes must be 1 to 35 (got \(request.passes))")
         }
