@@ -69,6 +69,78 @@ import Testing
         #expect(try ReadbackEngine().run(path: path, pattern: .byte(0x5A), seed: [], pass: 1, mode: .full).passed)
     }
 
+    @Test func aStoppedRandomOverwriteEndsCleanlyAtTheExactOffset() throws {
+        // Before the shared pipeline, a stop here left a semaphore below its initial value and the
+        // process trapped in _dispatch_semaphore_dispose (issue 13, item 7): repeat to meet every timing.
+        let directory = TemporaryDirectory()
+        let size = 8 << 20
+        let path = Self.image(directory, size: size)
+        let seed = [UInt8](repeating: 7, count: 32)
+        for stopAfter in 1...12 {
+            // Given a random overwrite with 1 MiB buffers, the producer filling ahead,
+            let stop = StopSignal()
+            var buffers = 0
+            var checkpoints: [OverwritePosition] = []
+            // when it is stopped after some buffers,
+            let result = try OverwriteEngine().run(
+                OverwriteRequest(path: path, pattern: .random, passes: 1, seed: seed, bufferSize: 1 << 20), stop: stop,
+                progress: { _ in
+                    buffers += 1
+                    if buffers == (stopAfter - 1) % 6 + 1 { stop.stop() }
+                }
+            ) { checkpoints.append($0) }
+            // then it ends (no trap) at the exact offset of the buffers written, checkpointed there,
+            let reached = Int64((stopAfter - 1) % 6 + 1) << 20
+            #expect(!result.completed)
+            #expect(result.position == OverwritePosition(pass: 1, offset: reached))
+            #expect(checkpoints.last == result.position)
+            // and what it wrote is the stream up to that offset.
+            let data = try #require(FileManager.default.contents(atPath: path))
+            var expected = [UInt8](repeating: 0, count: Int(reached))
+            expected.withUnsafeMutableBytes { PatternStream(pattern: .random, seed: seed, pass: 1).fill($0, at: 0) }
+            #expect(Array(data.prefix(Int(reached))) == expected)
+        }
+    }
+
+    @Test func aStoppedFullReadbackEndsCleanly() throws {
+        // Given a full read-back of 8 buffers, its reader thread one buffer ahead,
+        let directory = TemporaryDirectory()
+        let path = Self.image(directory, size: 8 << 20)
+        for stopAfter in 1...6 {
+            let stop = StopSignal()
+            // when it is stopped after some buffers,
+            let report = try ReadbackEngine().run(
+                path: path, pattern: .byte(0xA5), seed: [], pass: 1, mode: .full, bufferSize: 1 << 20, stop: stop
+            ) { read, _ in
+                if read == Int64(stopAfter) << 20 { stop.stop() }
+            }
+            // then it ends (no trap) and reports what it read.
+            #expect(report.interrupted)
+            #expect(report.bytesRead == Int64(stopAfter) << 20)
+            #expect(report.mismatchCount == 0)
+        }
+    }
+
+    @Test func aTargetReplacedAfterItsCheckIsRefused() throws {
+        // Given a target checked as one file,
+        let directory = TemporaryDirectory()
+        let path = Self.image(directory, size: 1 << 20)
+        let checked = try #require(FileIdentity.of(path: path))
+        // when another file takes its name before the overwrite opens it,
+        let other = directory.file("other.img")
+        _ = FileManager.default.createFile(atPath: other, contents: Data(repeating: 0xA5, count: 1 << 20))
+        #expect(rename(other, path) == 0)
+        #expect(FileIdentity.of(path: path) != checked)
+        // then the overwrite refuses it and writes nothing.
+        #expect(throws: LetheError.self) {
+            try OverwriteEngine().run(
+                OverwriteRequest(path: path, pattern: .zero, passes: 1, seed: [], expectedIdentity: checked),
+                stop: StopSignal()
+            ) { _ in }
+        }
+        #expect(try #require(FileManager.default.contents(atPath: path)).allSatisfy { $0 == 0xA5 })
+    }
+
     @Test func aTargetBeingOverwrittenRefusesASecondRunAndARead() throws {
         let directory = TemporaryDirectory()
         let path = Self.image(directory, size: 4 << 20)

@@ -102,4 +102,51 @@ import Testing
             }
         }
     }
+
+    @Test func aHardLinkToAFileOfTheDataDirectoryIsRefused() throws {
+        // Given a data directory holding a database and a key in a subfolder, and hard links to them
+        // outside it (paths that share no prefix with the data directory),
+        let root = TemporaryDirectory()
+        let safety = Self.fakeSystem(root, mounts: [])
+        let data = root.file("data")
+        try FileManager.default.createDirectory(atPath: data + "/keys", withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: data + "/lethe.sqlite", contents: Data(count: 4096))
+        _ = FileManager.default.createFile(atPath: data + "/keys/issuer.key", contents: Data(count: 100))
+        for (file, link) in [("lethe.sqlite", "x"), ("keys/issuer.key", "y.img")] {
+            #expect(Foundation.link(data + "/" + file, root.file(link)) == 0)
+            // when either is given as the target, even with --allow-hard-links,
+            // then it is refused as the data directory's own file, named.
+            #expect {
+                try safety.check(
+                    path: root.file(link), assetTag: "A", assetSerial: nil, dataDirectory: data, follow: false,
+                    ignoreSerial: false, allowHardLinks: true)
+            } throws: { error in
+                let error = error as? LetheError
+                return error?.code == .conflict && error?.message.contains("same file as \(data)/\(file)") == true
+            }
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: data + "/lethe.sqlite")) == Data(count: 4096))
+    }
+
+    @Test func anImageWithOtherHardLinksIsRefusedUnlessAllowed() throws {
+        // Given an image file with a second name,
+        let root = TemporaryDirectory()
+        let safety = Self.fakeSystem(root, mounts: [])
+        let image = root.file("disk.img")
+        _ = FileManager.default.createFile(atPath: image, contents: Data(count: 8192))
+        #expect(Foundation.link(image, root.file("other-name.img")) == 0)
+        // when it is checked, then it is refused (its other name would lose its data too),
+        #expect {
+            try safety.check(
+                path: image, assetTag: "A", assetSerial: nil, dataDirectory: root.file("data"), follow: false,
+                ignoreSerial: false)
+        } throws: { error in
+            (error as? LetheError)?.message.contains("2 hard links") == true
+        }
+        // unless allowed on purpose, and then its identity is the file's.
+        let checked = try safety.check(
+            path: image, assetTag: "A", assetSerial: nil, dataDirectory: root.file("data"), follow: false,
+            ignoreSerial: false, allowHardLinks: true)
+        #expect(checked.identity == FileIdentity.of(path: root.file("other-name.img")))
+    }
 }

@@ -161,3 +161,41 @@ func laptop(_ tag: String, parent: String? = nil, type: String = "laptop") -> As
     #expect(page.assets.map(\.tag) == ["A-03", "A-04", "A-05"])
     #expect(page.total == 7)
 }
+
+@Test func overLongTextIsRefusedByEveryUseCaseAndChangesNothing() throws {
+    // Given an installation with one laptop,
+    let lethe = try TestInstallation()
+    try lethe.app.registerAsset(laptop("LAP-1"), actor: "it")
+    let before = try Snapshot(lethe)
+    let huge = String(repeating: "x", count: 120_000)
+    var long = laptop("LAP-2")
+    long.location = huge
+    // when a 120 KB location, custodian, seal, note or reason reaches register, update, move,
+    // retire, lost or an import row,
+    let file = lethe.root.write(
+        "long.csv",
+        "asset_tag,serial,make,model,media_type,capacity,location,custodian,classification,encryption,parent_tag,notes,state\n"
+            + "LAP-3,,,,laptop,,\(huge),,low,,,,\n")
+    let attempts: [() throws -> Void] = [
+        { try lethe.app.registerAsset(long, actor: "it") },
+        { try lethe.app.updateAsset(tag: "LAP-1", AssetFields(location: huge), actor: "it") },
+        { try lethe.app.transferCustody(tag: "LAP-1", CustodyTransfer(to: huge), actor: "it") },
+        { try lethe.app.transferCustody(tag: "LAP-1", CustodyTransfer(to: "bob", seals: [huge]), actor: "it") },
+        { try lethe.app.transferCustody(tag: "LAP-1", CustodyTransfer(to: "bob", notes: huge), actor: "it") },
+        { try lethe.app.retireAsset(tag: "LAP-1", reason: huge, actor: "it") },
+        { try lethe.app.reportLost(tag: "LAP-1", reason: huge, actor: "it") },
+        { _ = try lethe.app.importAssets(ImportRequest(path: file), actor: "it") },
+    ]
+    for attempt in attempts {
+        // then each is refused as invalid input, quoting the text short,
+        #expect {
+            try attempt()
+        } throws: { error in
+            let error = error as? LetheError
+            return error?.code == .invalidInput && (error?.description.count ?? .max) < 1_000
+                && error?.description.contains("(120000 characters)") == true
+        }
+    }
+    // and nothing was written.
+    #expect(try Snapshot(lethe) == before)
+}

@@ -132,16 +132,33 @@ private func sqlite(_ database: String, _ sql: String) throws -> String {
     #expect(aborted.stdout.contains("failed"), "\(aborted.stdout)")
 }
 
-@Test func ctrlCStopsAfterTheBufferAndRecordsTheOffset() throws {
-    let root = TemporaryDirectory()
-    let size = 24 << 20
-    let (lethe, image) = try prepared(root, size: size)
-    // Given a throttled zero overwrite printing JSON progress lines,
+/// The `error` object of a `--json` failure.
+private struct ErrorOutput: Decodable {
+    struct Body: Decodable {
+        var code: String
+        var message: String
+    }
+    var error: Body
+}
+
+/// The outcome `lethe sanitize --json` prints.
+private struct SanitizeOutput: Decodable {
+    struct Run: Decodable {
+        var status: String
+        var offset: Int?
+    }
+    var completed: Bool
+    var run: Run
+}
+
+/// Starts a throttled overwrite of `image` (JSON progress), sends SIGINT once its first
+/// checkpoint is recorded, and returns the process (ended) and what it printed.
+private func interruptedRun(_ lethe: LetheCLI, image: String, pattern: String) throws -> (Process, String) {
     let process = Process()
     process.executableURL = LetheCLI.executable
     process.arguments = [
-        "sanitize", "IMG-1", "--target", image, "--yes", "--max-rate", "2", "--checkpoint-interval", "0.1",
-        "--progress", "json", "--data-dir", lethe.dataDirectory,
+        "sanitize", "IMG-1", "--target", image, "--pattern", pattern, "--yes", "--max-rate", "2",
+        "--checkpoint-interval", "0.1", "--progress", "json", "--data-dir", lethe.dataDirectory,
     ]
     let out = Pipe()
     process.standardOutput = out
@@ -154,18 +171,90 @@ private func sqlite(_ database: String, _ sql: String) throws -> String {
     {
         Thread.sleep(forTimeInterval: 0.05)
     }
-    // when it gets SIGINT,
     kill(process.processIdentifier, SIGINT)
     process.waitUntilExit()
-    let printed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    // then it exits cleanly, says where it stopped, and the job records the exact offset.
-    #expect(process.terminationStatus == 0, "\(printed)")
+    return (process, String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+}
+
+@Test(arguments: ["zero", "random"])
+func ctrlCStopsAfterTheBufferRecordsTheOffsetAndExits130(pattern: String) throws {
+    let root = TemporaryDirectory()
+    let (lethe, image) = try prepared(root, size: 24 << 20)
+    let database = lethe.dataDirectory + "/lethe.sqlite"
+    // Given a throttled overwrite printing JSON progress lines (random: its pattern filled ahead on
+    // a second thread, which made Ctrl-C trap before the shared pipeline), when it gets SIGINT,
+    let (process, printed) = try interruptedRun(lethe, image: image, pattern: pattern)
+    // then it exits 130 (not a crash, not success), says where it stopped, and the job records the exact offset
+    #expect(process.terminationReason == .exit)
+    #expect(process.terminationStatus == 130, "\(printed)")
     #expect(printed.contains("interrupted at pass 1 offset 8388608"), "\(printed)")
     let first = try #require(printed.split(separator: "\n").first)
     #expect(first.hasPrefix("{\"bytes_per_second\":"), "one compact JSON line: \(first)")
-    #expect(try sqlite(database, "SELECT status FROM sanitize_run") == "interrupted")
-    let history = try lethe.run("asset", "history", "IMG-1")
-    #expect(history.stdout.contains("job.interrupted"))
-    #expect(history.stdout.contains("\"offset\":8388608"), "\(history.stdout)")
+    #expect(try sqlite(database, "SELECT status || ' ' || offset_bytes FROM sanitize_run") == "interrupted 8388608")
+    let event = try sqlite(database, "SELECT body FROM event WHERE type = 'job.interrupted'")
+    let body = try JSONSerialization.jsonObject(with: Data(event.utf8)) as? [String: Any]
+    let payload = try #require(body?["payload"] as? [String: Any])
+    #expect(payload["offset"] as? Int == 8_388_608, "\(event)")
+    #expect(payload["pass"] as? Int == 1)
     #expect(try lethe.run("job", "show", "1", "--json").stdout.contains("\"in-progress\""))
+    // and running it again from the start is refused, pointing to --resume, with nothing written;
+    let again = try lethe.run("sanitize", "IMG-1", "--target", image, "--pattern", pattern, "--yes", "--json")
+    #expect(again.status == 65)
+    let refusal = try JSONDecoder().decode(ErrorOutput.self, from: Data(again.stdout.utf8))
+    #expect(refusal.error.code == "conflict")
+    #expect(refusal.error.message.contains("was interrupted at pass 1 of 1, offset 8388608"), "\(refusal)")
+    #expect(refusal.error.message.contains("lethe sanitize --resume 1"))
+    #expect(try sqlite(database, "SELECT count(*) FROM sanitize_run") == "1")
+    #expect(try #require(FileManager.default.contents(atPath: image)).suffix(4096).allSatisfy { $0 == 0xA5 })
+    // while --resume finishes the job.
+    let resumed = try lethe.run("sanitize", "--resume", "1", "--yes", "--json")
+    #expect(resumed.status == 0, "\(resumed.stderr)")
+    let outcome = try JSONDecoder().decode(SanitizeOutput.self, from: Data(resumed.stdout.utf8))
+    #expect(outcome.completed)
+    #expect(outcome.run.status == "completed")
+}
+
+@Test func aHardLinkToTheDatabaseOrAnImageWithOtherLinksIsRefused() throws {
+    let root = TemporaryDirectory()
+    let (lethe, image) = try prepared(root, size: 1 << 20)
+    let database = lethe.dataDirectory + "/lethe.sqlite"
+    let before = try #require(FileManager.default.contents(atPath: database))
+    // Given a hard link to lethe.sqlite outside the data directory,
+    let link = root.file("x")
+    #expect(Foundation.link(database, link) == 0)
+    // when it is given as the target, even with --allow-hard-links, then it is refused and the database is intact.
+    for extra in [[], ["--allow-hard-links"]] {
+        let refused = try lethe.run(["sanitize", "IMG-1", "--target", link, "--yes", "--json"] + extra)
+        #expect(refused.status == 65)
+        let error = try JSONDecoder().decode(ErrorOutput.self, from: Data(refused.stdout.utf8))
+        #expect(error.error.message.contains("/lethe.sqlite in Lethe's data directory"), "\(error)")
+    }
+    #expect(try #require(FileManager.default.contents(atPath: database)).prefix(16) == before.prefix(16))
+    #expect(try sqlite(database, "PRAGMA integrity_check") == "ok")
+    // Given an image file with another hard link, it is refused unless --allow-hard-links;
+    let second = root.file("second-name.img")
+    #expect(Foundation.link(image, second) == 0)
+    let linked = try lethe.run("sanitize", "IMG-1", "--target", image, "--yes", "--json")
+    #expect(linked.status == 65)
+    #expect(
+        try JSONDecoder().decode(ErrorOutput.self, from: Data(linked.stdout.utf8)).error.message.contains(
+            "2 hard links"))
+    #expect(try sqlite(database, "SELECT count(*) FROM sanitize_run") == "0")
+}
+
+@Test func aHardLinkToTheDatabaseIsRefusedAtResume() throws {
+    let root = TemporaryDirectory()
+    let (lethe, image) = try prepared(root, size: 24 << 20)
+    let database = lethe.dataDirectory + "/lethe.sqlite"
+    // Given an interrupted run
+    let (process, _) = try interruptedRun(lethe, image: image, pattern: "zero")
+    #expect(process.terminationStatus == 130)
+    // whose target is then replaced by a hard link to the database, --resume refuses it too.
+    try FileManager.default.removeItem(atPath: image)
+    #expect(Foundation.link(database, image) == 0)
+    let resume = try lethe.run("sanitize", "--resume", "1", "--yes", "--json")
+    #expect(resume.status == 65, "\(resume.stdout)")
+    let resumeError = try JSONDecoder().decode(ErrorOutput.self, from: Data(resume.stdout.utf8))
+    #expect(resumeError.error.message.contains("/lethe.sqlite in Lethe's data directory"), "\(resumeError)")
+    #expect(try sqlite(database, "PRAGMA integrity_check") == "ok")
 }

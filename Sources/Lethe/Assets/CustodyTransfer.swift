@@ -40,6 +40,7 @@ extension LetheApp {
     @discardableResult
     public func transferCustody(tag: String, _ transfer: CustodyTransfer, actor: String) throws(LetheError) -> Asset {
         let actor = try ActorName.validate(actor)
+        try transfer.checkLengths()
         guard let receiver = AssetFields.clean(transfer.to) else {
             throw LetheError(.usage, "a custody transfer needs the receiving party (--to)")
         }
@@ -72,5 +73,23 @@ extension LetheApp {
                 EventDraft(type: .custodyTransferred, assetTag: tag, payload: .object(payload)), actor: actor, at: time)
             return updated
         }
+    }
+}
+
+extension CustodyTransfer {
+    /// Refuses a field longer than its ``FieldLimits`` (the same limits as an asset's fields).
+    func checkLengths() throws(LetheError) {
+        try FieldLimits.check(from, field: "from", limit: FieldLimits.name)
+        try FieldLimits.check(to, field: "to", limit: FieldLimits.name)
+        try FieldLimits.check(location, field: "location", limit: FieldLimits.location)
+        try FieldLimits.check(manifest, field: "manifest", limit: FieldLimits.name)
+        try FieldLimits.check(notes, field: "notes", limit: FieldLimits.notes)
+        guard seals.count <= FieldLimits.seals else {
+            throw LetheError(
+                .invalidInput,
+                "\(seals.count) seal numbers given; at most \(FieldLimits.seals) are recorded per transfer (nothing was changed)"
+            )
+        }
+        for seal in seals { try FieldLimits.check(seal, field: "seal", limit: FieldLimits.seal) }
     }
 }

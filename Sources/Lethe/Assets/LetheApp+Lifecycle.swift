@@ -10,6 +10,7 @@ extension LetheApp {
     @discardableResult
     public func retireAsset(tag: String, reason: String? = nil, actor: String) throws(LetheError) -> [Asset] {
         let actor = try ActorName.validate(actor)
+        try FieldLimits.check(reason, field: "reason", limit: FieldLimits.reason)
         let time = now
         return try store.write { (tx) throws(LetheError) in
             try Self.retire(
@@ -36,6 +37,7 @@ extension LetheApp {
     @discardableResult
     public func reportLost(tag: String, reason: String, actor: String) throws(LetheError) -> [Asset] {
         let actor = try ActorName.validate(actor)
+        try FieldLimits.check(reason, field: "reason", limit: FieldLimits.reason)
         guard let reason = AssetFields.clean(reason) else {
             throw LetheError(.usage, "a loss needs a reason (where and how it was lost, an incident reference)")
         }

@@ -120,8 +120,10 @@ extension LetheApp {
     }
 
     /// Decrypts an encrypted backup into `output` for a restore. A shredded backup fails with a
-    /// clear error: its key no longer exists anywhere.
-    public func decryptBackup(id: Int64, output: String) throws(LetheError) -> Int64 {
+    /// clear error: its key no longer exists anywhere. An output in the data directory is refused,
+    /// and an existing file unless `force`.
+    public func decryptBackup(id: Int64, output: String, force: Bool = false) throws(LetheError) -> Int64 {
+        try OutputDestination.checkFile(output, force: force, dataDirectory: dataDirectory)
         let secrets = try secrets()
         let backup = try store.read { (tx) throws(LetheError) in try Self.requireBackup(id, in: tx) }
         if let shredded = backup.shreddedAt {

@@ -39,9 +39,15 @@ extension LetheApp {
         ])
     }
 
-    /// Writes a record's evidence bundle into `directory`; returns the bundle.
+    /// Writes a record's evidence bundle into `directory`; returns the bundle. A directory inside
+    /// the data directory is refused, and an existing non-empty one unless `force`.
     @discardableResult
-    public func exportBundle(serial: String, to directory: String) throws(LetheError) -> EvidenceBundle {
+    public func exportBundle(
+        serial: String, to directory: String, force: Bool = false
+    ) throws(LetheError)
+        -> EvidenceBundle
+    {
+        try OutputDestination.checkDirectory(directory, force: force, dataDirectory: dataDirectory)
         let bundle = try evidenceBundle(serial: serial)
         try bundle.write(directory: directory)
         return bundle

@@ -78,8 +78,7 @@ extension LetheApp {
         func report(_ line: Int, _ column: String, _ value: String, _ reason: String) {
             problemCount += 1
             if problems.count < request.maxListedProblems {
-                let shown = value.count > 80 ? String(value.prefix(77)) + "…" : value
-                problems.append("line \(line), column \(column) '\(shown)': \(reason)")
+                problems.append("line \(line), column \(column) \(Quoted(value)): \(reason)")
             }
         }
         return try store.write(dryRun: request.dryRun) { (tx) throws(LetheError) in

@@ -114,6 +114,7 @@ extension LetheApp {
         let actor = try ActorName.validate(actor)
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty else { throw LetheError(.usage, "cancelling job \(id) needs a --reason") }
+        try FieldLimits.check(reason, field: "reason", limit: FieldLimits.reason)
         let time = now
         return try store.write { (tx) throws(LetheError) in
             var job = try Self.requireJob(id, in: tx)

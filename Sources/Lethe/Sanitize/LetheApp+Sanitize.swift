@@ -23,12 +23,17 @@ public struct SanitizeRequest: Sendable {
     public var checkpointInterval: Double
     /// Lethe's version, recorded as the tool version.
     public var toolVersion: String
+    /// Overwrite an image file that has other hard links, on purpose (`--allow-hard-links`).
+    public var allowHardLinks: Bool
+    /// Start a new run although the job's last run was interrupted or killed (`--restart`),
+    /// instead of resuming it.
+    public var restart: Bool
 
     /// Creates a request.
     public init(
         target: String, pattern: OverwritePattern = .zero, passes: Int = 1, jobID: Int64? = nil, follow: Bool = false,
         ignoreSerialReason: String? = nil, maxBytesPerSecond: Int64? = nil, checkpointInterval: Double = 2,
-        toolVersion: String
+        toolVersion: String, allowHardLinks: Bool = false, restart: Bool = false
     ) {
         self.target = target
         self.pattern = pattern
@@ -39,6 +44,8 @@ public struct SanitizeRequest: Sendable {
         self.maxBytesPerSecond = maxBytesPerSecond
         self.checkpointInterval = checkpointInterval
         self.toolVersion = toolVersion
+        self.allowHardLinks = allowHardLinks
+        self.restart = restart
     }
 }
 
@@ -78,12 +85,21 @@ public struct SanitizeOutcome: Sendable {
 
 extension LetheApp {
     /// Checks everything before a single byte is written: the job (open, approved, overwrite
-    /// allowed), the target's safety. Writes nothing.
+    /// allowed, no interrupted run to resume unless `restart`), the target's safety. Writes nothing.
     public func planSanitize(assetTag: String, _ request: SanitizeRequest) throws(LetheError) -> SanitizePlan {
+        try plan(assetTag: assetTag, request, resuming: false)
+    }
+
+    private func plan(
+        assetTag: String, _ request: SanitizeRequest, resuming: Bool
+    ) throws(LetheError)
+        -> SanitizePlan
+    {
+        try FieldLimits.check(request.ignoreSerialReason, field: "reason", limit: FieldLimits.reason)
         guard (1...35).contains(request.passes) else {
             throw LetheError(.usage, "--passes must be 1 to 35 (got \(request.passes))")
         }
-        let (job, asset) = try store.read { (tx) throws(LetheError) in
+        let (job, asset, lastRun) = try store.read { (tx) throws(LetheError) in
             let asset = try Self.requireAsset(assetTag, in: tx)
             let job: DisposalJob
             if let id = request.jobID {
@@ -100,7 +116,7 @@ extension LetheApp {
                 }
                 job = open
             }
-            return (job, asset)
+            return (job, asset, try tx.latestSanitizeRun(jobID: job.id))
         }
         guard job.state == .scheduled || job.state == .inProgress else {
             throw LetheError(
@@ -115,15 +131,27 @@ extension LetheApp {
             )
         }
         if let refusal = JobRules.workRefusal(job, actor: "") { throw LetheError(.conflict, refusal) }
+        if !resuming, !request.restart, let run = lastRun, run.status == .interrupted || run.status == .running {
+            let how =
+                run.status == .interrupted
+                ? "was interrupted" : "is still recorded as running (killed, or under way in another process)"
+            throw LetheError(
+                .conflict,
+                "job \(job.id) for asset \(asset.tag) has an overwrite that \(how) at pass \(run.pass) of \(run.passes), offset \(run.offset) of \(run.sizeBytes) bytes (run \(run.id), \(run.target)); continue it with 'lethe sanitize --resume \(job.id)', or start again from the beginning with --restart (nothing was written)"
+            )
+        }
         let target = try TargetSafety().check(
             path: request.target, assetTag: asset.tag, assetSerial: asset.serial,
-            dataDirectory: dataDirectory?.path, follow: request.follow, ignoreSerial: request.ignoreSerialReason != nil)
+            dataDirectory: dataDirectory?.path, follow: request.follow, ignoreSerial: request.ignoreSerialReason != nil,
+            allowHardLinks: request.allowHardLinks)
         return SanitizePlan(job: job, asset: asset, target: target, request: request, resuming: nil)
     }
 
-    /// Plans the resumption of a job's interrupted or killed run from its last checkpoint.
+    /// Plans the resumption of a job's interrupted or killed run from its last checkpoint. The
+    /// target is checked again, as for a new run (`allowHardLinks` as for ``SanitizeRequest``).
     public func planResume(
-        jobID: Int64, toolVersion: String, maxBytesPerSecond: Int64? = nil, checkpointInterval: Double = 2
+        jobID: Int64, toolVersion: String, maxBytesPerSecond: Int64? = nil, checkpointInterval: Double = 2,
+        allowHardLinks: Bool = false
     )
         throws(LetheError) -> SanitizePlan
     {
@@ -139,12 +167,13 @@ extension LetheApp {
         let request = SanitizeRequest(
             target: run.target, pattern: try OverwritePattern(parsing: run.pattern), passes: run.passes, jobID: jobID,
             follow: run.target != run.resolvedTarget, ignoreSerialReason: run.serialIgnoredReason,
-            maxBytesPerSecond: maxBytesPerSecond, checkpointInterval: checkpointInterval, toolVersion: toolVersion)
-        var plan = try planSanitize(assetTag: job.assetTag, request)
+            maxBytesPerSecond: maxBytesPerSecond, checkpointInterval: checkpointInterval, toolVersion: toolVersion,
+            allowHardLinks: allowHardLinks)
+        var plan = try plan(assetTag: job.assetTag, request, resuming: true)
         guard plan.target.resolvedPath == run.resolvedTarget, plan.target.size == run.sizeBytes else {
             throw LetheError(
                 .conflict,
-                "the target of job \(jobID) changed since the run started (\(run.resolvedTarget), \(run.sizeBytes) bytes; now \(plan.target.resolvedPath), \(plan.target.size) bytes); start a new run instead"
+                "the target of job \(jobID) changed since the run started (\(run.resolvedTarget), \(run.sizeBytes) bytes; now \(plan.target.resolvedPath), \(plan.target.size) bytes); start a new run instead with 'lethe sanitize \(job.assetTag) --target PATH --restart'"
             )
         }
         plan.resuming = run
@@ -201,7 +230,8 @@ extension LetheApp {
         let request = OverwriteRequest(
             path: run.resolvedTarget, pattern: plan.request.pattern, passes: run.passes, seed: seed,
             start: OverwritePosition(pass: run.pass, offset: run.offset),
-            maxBytesPerSecond: plan.request.maxBytesPerSecond, checkpointInterval: plan.request.checkpointInterval)
+            maxBytesPerSecond: plan.request.maxBytesPerSecond, checkpointInterval: plan.request.checkpointInterval,
+            expectedIdentity: plan.target.identity)
         let before = run
         let result: OverwriteResult
         do {

@@ -19,7 +19,7 @@ extension LetheVocabulary {
         if let value = Self(rawValue: word) { return value }
         throw LetheError(
             .invalidInput,
-            "\(field ?? fieldName) '\(text)' is not known; use one of: \(vocabulary)"
+            "\(field ?? fieldName) \(Quoted(text)) is not known; use one of: \(vocabulary)"
         )
     }
 }

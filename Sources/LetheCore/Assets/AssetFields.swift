@@ -28,7 +28,7 @@ public struct FieldProblems: Error, Sendable, Hashable {
     public func error(context: String) -> LetheError {
         LetheError(
             .invalidInput, "\(context): \(problems.count == 1 ? "a field is" : "\(problems.count) fields are") invalid",
-            details: problems.map { "\($0.field) '\($0.value)': \($0.reason)" })
+            details: problems.map { "\($0.field) \(Quoted($0.value)): \($0.reason)" })
     }
 }
 
@@ -92,7 +92,7 @@ public struct AssetFields: Sendable, Hashable {
     /// Validates the fields of a new asset: the tag, media type and classification are required;
     /// encryption defaults to `none` and state to `in-service`.
     public func newAsset(at time: Date) -> Result<Asset, FieldProblems> {
-        var problems: [FieldProblem] = []
+        var problems = lengthProblems()
         let tag = check(Name.tag, tag, required: true, &problems) { (text) throws(LetheError) in
             try AssetTag.validate(text)
         }
@@ -141,7 +141,7 @@ public struct AssetFields: Sendable, Hashable {
     /// Applies the given fields to an existing asset; an empty string clears an optional field.
     /// The tag and the state are not changed here (the state changes only through the lifecycle).
     public func applied(to asset: Asset, at time: Date) -> Result<Asset, FieldProblems> {
-        var problems: [FieldProblem] = []
+        var problems = lengthProblems()
         var updated = asset
         if let value = serial { updated.serial = Self.clean(value) }
         if let value = make { updated.make = Self.clean(value) }
@@ -204,6 +204,20 @@ public struct AssetFields: Sendable, Hashable {
         guard problems.isEmpty else { return .failure(FieldProblems(problems)) }
         if updated != asset { updated.updatedAt = time }
         return .success(updated)
+    }
+
+    /// The free-text fields longer than their ``FieldLimits``, in field order.
+    func lengthProblems() -> [FieldProblem] {
+        let texts: [(String, String?)] = [
+            (Name.serial, serial), (Name.make, make), (Name.model, model), (Name.location, location),
+            (Name.custodian, custodian), (Name.notes, notes),
+        ]
+        return texts.compactMap { field, text in
+            guard let text, let limit = FieldLimits.limit(assetField: field),
+                let reason = FieldLimits.problem(text.trimmed, limit: limit)
+            else { return nil }
+            return FieldProblem(field: field, value: text, reason: reason)
+        }
     }
 
     /// Trims a free-text value; empty becomes nil.

@@ -10,12 +10,12 @@ public enum AssetTag {
             throw LetheError(.invalidInput, "\(field) is empty; every asset needs a unique tag")
         }
         guard tag.utf8.count <= maxLength else {
-            throw LetheError(.invalidInput, "\(field) '\(tag)' is longer than \(maxLength) characters")
+            throw LetheError(.invalidInput, "\(field) \(Quoted(tag)) is longer than \(maxLength) characters")
         }
         guard tag.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
             throw LetheError(
                 .invalidInput,
-                "\(field) '\(tag)' may hold only visible ASCII characters (letters, digits, punctuation), no spaces"
+                "\(field) \(Quoted(tag)) may hold only visible ASCII characters (letters, digits, punctuation), no spaces"
             )
         }
         return tag

@@ -19,7 +19,7 @@ public enum Capacity {
         let trimmed = text.trimmed
         let bad = LetheError(
             .invalidInput,
-            "capacity '\(text)' is not a size; write bytes (1000204886016) or a number and unit (512GB, 1.5 TiB)"
+            "capacity \(Quoted(text)) is not a size; write bytes (1000204886016) or a number and unit (512GB, 1.5 TiB)"
         )
         var number = Substring(trimmed)
         var unitText = Substring("")
@@ -61,7 +61,7 @@ public enum Capacity {
     }
 
     private static func tooLarge(_ text: String) -> LetheError {
-        LetheError(.invalidInput, "capacity '\(text)' is too large")
+        LetheError(.invalidInput, "capacity \(Quoted(text)) is too large")
     }
 
     /// Formats bytes for people: the largest decimal unit with up to one decimal place (`512 GB`).

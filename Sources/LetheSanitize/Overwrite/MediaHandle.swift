@@ -15,6 +15,8 @@ final class MediaHandle: @unchecked Sendable {
     /// The size to overwrite: BLKGETSIZE64 for a block device, the file's size for a file.
     let size: Int64
     let isBlockDevice: Bool
+    /// The file opened (device and inode), to compare with the one the safety checks passed.
+    let identity: FileIdentity
     /// Whether the page cache is bypassed (O_DIRECT); false after a fallback.
     private(set) var direct: Bool
 
@@ -64,6 +66,7 @@ final class MediaHandle: @unchecked Sendable {
             throw LetheError(.io, "cannot stat \(path): \(String(cString: strerror(errno)))")
         }
         isBlockDevice = (info.st_mode & S_IFMT) == S_IFBLK
+        identity = FileIdentity(info)
         if isBlockDevice {
             var bytes: UInt64 = 0
             if ioctl(fd, Self.blkGetSize64, &bytes) == 0 {

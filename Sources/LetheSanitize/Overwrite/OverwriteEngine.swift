@@ -45,12 +45,15 @@ public struct OverwriteRequest: Sendable {
     public var maxBytesPerSecond: Int64?
     /// How often to flush and checkpoint, in seconds.
     public var checkpointInterval: Double
+    /// The file the safety checks passed (``CheckedTarget/identity``): a target that is another
+    /// file once opened (replaced in between) is refused before anything is written.
+    public var expectedIdentity: FileIdentity?
 
     /// Creates a request; 8 MiB buffers and a checkpoint every 2 seconds unless told otherwise.
     public init(
         path: String, pattern: OverwritePattern, passes: Int, seed: [UInt8],
         start: OverwritePosition = OverwritePosition(pass: 1, offset: 0), bufferSize: Int = 8 << 20,
-        maxBytesPerSecond: Int64? = nil, checkpointInterval: Double = 2
+        maxBytesPerSecond: Int64? = nil, checkpointInterval: Double = 2, expectedIdentity: FileIdentity? = nil
     ) {
         self.path = path
         self.pattern = pattern
@@ -60,6 +63,7 @@ public struct OverwriteRequest: Sendable {
         self.bufferSize = bufferSize
         self.maxBytesPerSecond = maxBytesPerSecond
         self.checkpointInterval = checkpointInterval
+        self.expectedIdentity = expectedIdentity
     }
 }
 
@@ -127,6 +131,12 @@ public struct OverwriteEngine: Sendable {
             throw LetheError(.usage, "an overwrite needs at least one pass and a buffer that is a multiple of 1 MiB")
         }
         let handle = try MediaHandle(path: request.path, writing: true)
+        if let expected = request.expectedIdentity, handle.identity != expected {
+            throw LetheError(
+                .conflict,
+                "\(request.path) is no longer the file that was checked (\(expected); now \(handle.identity)): it was replaced since; run the command again (nothing was written)"
+            )
+        }
         let size = handle.size
         guard request.start.offset >= 0, request.start.offset <= size, request.start.pass >= 1 else {
             throw LetheError(
@@ -155,9 +165,11 @@ public struct OverwriteEngine: Sendable {
             if request.pattern.constant != nil { stream.fill(buffer.pointer, at: 0) }
             let prefetcher =
                 request.pattern.constant == nil
-                ? PatternPrefetcher(stream: stream, from: position.offset, size: size, bufferSize: request.bufferSize)
+                ? PrefetchPipeline(
+                    ranges: ByteRanges(start: position.offset, end: size, size: request.bufferSize),
+                    producer: Self.fillInParallel(stream))
                 : nil
-            defer { prefetcher?.cancel() }
+            defer { prefetcher?.shutDown() }
             while position.offset < size {
                 if stop.isStopped {
                     try handle.sync()
@@ -165,7 +177,7 @@ public struct OverwriteEngine: Sendable {
                     return finish(false)
                 }
                 let count = Int(min(Int64(request.bufferSize), size - position.offset))
-                let source = prefetcher?.take() ?? buffer.pointer
+                let source = try prefetcher?.take() ?? buffer.pointer
                 defer { prefetcher?.release() }
                 try handle.write(source, count: count, at: position.offset)
                 if !handle.direct { directThroughout = false }
@@ -196,5 +208,19 @@ public struct OverwriteEngine: Sendable {
         }
         position = OverwritePosition(pass: request.passes, offset: size)
         return finish(true)
+    }
+
+    /// A producer that fills a buffer with `stream`, its independent 1 MiB chunks on every core
+    /// (each part writes its own disjoint slice of the buffer).
+    static func fillInParallel(_ stream: PatternStream) -> PrefetchPipeline.Producer {
+        { (buffer, offset, count) in
+            nonisolated(unsafe) let target = buffer
+            let chunk = PatternStream.chunkSize
+            DispatchQueue.concurrentPerform(iterations: (count + chunk - 1) / chunk) { part in
+                let start = part * chunk
+                let slice = UnsafeMutableRawBufferPointer(rebasing: target[start..<min(start + chunk, count)])
+                stream.fill(slice, at: offset + Int64(start))
+            }
+        }
     }
 }

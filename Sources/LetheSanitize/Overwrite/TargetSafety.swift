@@ -17,12 +17,16 @@ public struct CheckedTarget: Sendable, Hashable {
     public var size: Int64
     /// Whether the serial check was skipped on purpose (`--ignore-serial --reason`).
     public var serialIgnored: Bool
+    /// The file that passed the checks (device and inode): the overwrite opens only this one.
+    public var identity: FileIdentity
 }
 
 /// The checks that run before a single byte is written: a target that is mounted or holds a
-/// mounted partition (or swap), the data directory's own device or files, a symlink (unless
-/// followed on purpose), a read-only target, and a block device whose serial does not match the
-/// asset's. Each refusal is an error that names the target and what to do; nothing is written.
+/// mounted partition (or swap), the data directory's own device or files (compared by device and
+/// inode, so a hard link or another spelling of a path is caught), an image file with more than
+/// one hard link (unless allowed on purpose), a symlink (unless followed on purpose), a read-only
+/// target, and a block device whose serial does not match the asset's. Each refusal is an error
+/// that names the target and what to do; nothing is written.
 public struct TargetSafety: Sendable {
     /// Where the kernel's views live (changed by tests).
     public var procRoot = "/proc"
@@ -37,7 +41,7 @@ public struct TargetSafety: Sendable {
     /// Checks `path` for overwriting the asset `assetTag` with serial `assetSerial`.
     public func check(
         path: String, assetTag: String, assetSerial: String?, dataDirectory: String?, follow: Bool,
-        ignoreSerial: Bool
+        ignoreSerial: Bool, allowHardLinks: Bool = false
     ) throws(LetheError) -> CheckedTarget {
         var info = stat()
         guard lstat(path, &info) == 0 else {
@@ -63,6 +67,12 @@ public struct TargetSafety: Sendable {
         }
         let isBlock = kind == S_IFBLK
         if let dataDirectory { try refuseDataDirectory(resolved, isBlock: isBlock, info: info, dataDirectory) }
+        if !isBlock, info.st_nlink > 1, !allowHardLinks {
+            throw LetheError(
+                .conflict,
+                "target \(path) has \(info.st_nlink) hard links: the same file has other names, which the overwrite would destroy too; find them with 'find / -xdev -samefile \(resolved)', or give --allow-hard-links if that is meant (nothing was written)"
+            )
+        }
         var kernelName: String?
         var serials: [String] = []
         var mountDevice: String? = isBlock ? Self.majorMinor(info.st_rdev) : nil
@@ -92,7 +102,7 @@ public struct TargetSafety: Sendable {
         let size = try OverwriteEngine.size(of: resolved).size
         return CheckedTarget(
             path: path, resolvedPath: resolved, isBlockDevice: isBlock, deviceName: kernelName, serials: serials,
-            size: size, serialIgnored: ignoreSerial && isBlock)
+            size: size, serialIgnored: ignoreSerial && isBlock, identity: FileIdentity(info))
     }
 
     static func majorMinor(_ device: dev_t) -> String {
@@ -185,6 +195,13 @@ public struct TargetSafety: Sendable {
                     "target \(resolved) is inside Lethe's data directory \(directory); it would destroy Lethe's own records (nothing was written)"
                 )
             }
+            // Paths can differ for one file (a hard link, a bind mount): compare the files themselves.
+            if let same = Self.file(FileIdentity(info), among: directory) {
+                throw LetheError(
+                    .conflict,
+                    "target \(resolved) is the same file as \(same) in Lethe's data directory (a hard link or another path to it); it would destroy Lethe's own records (nothing was written)"
+                )
+            }
             return
         }
         let dataDevice = Self.majorMinor(dirInfo.st_dev)
@@ -195,6 +212,18 @@ public struct TargetSafety: Sendable {
                 "target \(resolved) holds Lethe's data directory \(directory); it would destroy Lethe's own records (nothing was written)"
             )
         }
+    }
+
+    /// The path of the file under `directory` (at any depth, symlinks not followed) that is
+    /// `identity`, if any.
+    static func file(_ identity: FileIdentity, among directory: String) -> String? {
+        if FileIdentity.of(path: directory) == identity { return directory }
+        guard let entries = FileManager.default.enumerator(atPath: directory) else { return nil }
+        for case let entry as String in entries {
+            let path = directory + "/" + entry
+            if FileIdentity.of(path: path) == identity { return path }
+        }
+        return nil
     }
 
     /// Serials the kernel reports for a device (or its parent disk): sysfs and /dev/disk/by-id names.

@@ -61,7 +61,7 @@ public struct ReadbackEngine: Sendable {
             total = ranges.reduce(0) { $0 + Int64($1.1) }
         }
         let readSize = mode == .full ? bufferSize : Self.sampleBlockSize
-        // A full read-back reads whole buffers through ``ReadAhead``; only its short tail needs this one.
+        // A full read-back reads whole buffers through a ``PrefetchPipeline``; only its short tail needs this one.
         let found = AlignedBuffer(
             size: mode == .full ? max(AlignedBuffer.alignment, Int(size % Int64(bufferSize))) : readSize)
         let expected = AlignedBuffer(size: readSize)
@@ -103,10 +103,14 @@ public struct ReadbackEngine: Sendable {
         if case .full = mode {
             // Whole buffers through a read-ahead thread; a short tail is read here (it may drop O_DIRECT).
             let whole = size / Int64(bufferSize) * Int64(bufferSize)
-            let wholeRanges = stride(from: Int64(0), to: whole, by: bufferSize).map { ($0, bufferSize) }
-            let reader = ReadAhead(handle: handle, ranges: wholeRanges, bufferSize: bufferSize)
-            defer { reader.cancel() }
-            for (offset, count) in wholeRanges {
+            let wholeRanges = ByteRanges(start: 0, end: whole, size: bufferSize)
+            let reader = PrefetchPipeline(ranges: wholeRanges) {
+                (buffer, offset, count) throws(LetheError) in
+                try handle.read(into: buffer, count: count, at: offset)
+            }
+            defer { reader.shutDown() }
+            for index in 0..<wholeRanges.count {
+                let (offset, count) = wholeRanges[index]
                 if stop.isStopped {
                     report.interrupted = true
                     break

@@ -210,19 +210,21 @@ struct CertificateExport: ParsableCommand {
         commandName: "export", abstract: "Write a record's evidence bundle into a directory.",
         discussion: """
             Writes record.json, record.p7s, issuer.pem, log-entry.json, log-proof.txt, log-key.pub,
-            record.html and VERIFY.txt. Example:
+            record.html and VERIFY.txt. A directory inside the data directory is always refused; an
+            existing non-empty one unless --force. Example:
               lethe certificate export ADS-2026-000001 --out bundle/
             """)
 
     @Argument(help: "The record's serial.") var serial: String
     @Option(name: .long, help: "The directory to write (created if needed).") var out: String
+    @Flag(help: "Write into a non-empty directory, replacing the bundle's files in it.") var force = false
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
         try reporting(json: output.json) { () throws(LetheError) in
             let app = try global.openApp()
-            let bundle = try app.exportBundle(serial: serial, to: out)
+            let bundle = try app.exportBundle(serial: serial, to: out, force: force)
             let revoked = try app.recordDetails(serial: serial).revocation != nil
             if output.json {
                 Output.printJSON([

@@ -130,6 +130,7 @@ struct BackupDecrypt: ParsableCommand {
         commandName: "decrypt", abstract: "Decrypt a backup for a restore (fails once it is shredded).",
         discussion: """
             After restoring, run 'lethe erasure reapply --store NAME' before the store is used again.
+            An output in the data directory is always refused; an existing file unless --force.
 
             Example:
               lethe backup decrypt 1 --output /tmp/crm-restore.sqlite
@@ -137,12 +138,13 @@ struct BackupDecrypt: ParsableCommand {
 
     @Argument(help: "The backup's number.") var id: Int64
     @Option(help: "The plaintext file to write.") var output: String
+    @Flag(help: "Replace an existing output file.") var force = false
     @OptionGroup var outputOptions: OutputOptions
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
         try reporting(json: outputOptions.json) { () throws(LetheError) in
-            let bytes = try global.openApp().decryptBackup(id: id, output: output)
+            let bytes = try global.openApp().decryptBackup(id: id, output: output, force: force)
             if outputOptions.json {
                 Output.printJSON(["backup": .integer(id), "output": .string(output), "bytes": .integer(bytes)])
                 return

@@ -14,8 +14,15 @@ struct Sanitize: ParsableCommand {
             the device or files of Lethe's own data directory, a symlink (unless --follow), a read-only
             target, and a block device whose serial does not match the asset's (unless
             --ignore-serial --reason TEXT, recorded). Without a terminal to confirm on, --yes is required.
-            Ctrl-C stops after the buffer in flight and records the exact offset; --resume JOB continues.
+            An image file compared by device and inode with every file of the data directory, so a hard
+            link to lethe.sqlite is refused too; an image file with other hard links is refused unless
+            --allow-hard-links.
+            Ctrl-C stops after the buffer in flight, flushes, records the exact offset and exits 130;
+            --resume JOB continues. A job whose last run was interrupted or killed is not started again
+            from the beginning unless --restart.
             On completion the job is executed and the asset sanitized; 'lethe verify --due' reads it back.
+
+            Exit status: 0 done, 130 interrupted (resumable), 64-78 refused or failed (sysexits).
 
             Examples:
               lethe sanitize HDD-0042 --target /dev/sdb --pattern zero
@@ -33,6 +40,10 @@ struct Sanitize: ParsableCommand {
     @Option(help: "The job to execute (default: the asset's open job).") var job: Int64?
     @Option(help: "Continue the interrupted or killed run of this job from its last checkpoint.") var resume: Int64?
     @Flag(help: "Overwrite what a symlinked target points to.") var follow = false
+    @Flag(help: "Overwrite an image file that has other hard links (its other names lose their data too).")
+    var allowHardLinks = false
+    @Flag(help: "Start again from the beginning although the job's last run was interrupted (not --resume).")
+    var restart = false
     @Flag(help: "Skip the serial check (needs --reason, which is recorded).") var ignoreSerial = false
     @Option(help: "Why the serial check is skipped.") var reason: String?
     @Flag(help: "Do not ask for confirmation (needed without a terminal).") var yes = false
@@ -47,7 +58,9 @@ struct Sanitize: ParsableCommand {
 
     func validate() throws {
         if resume != nil {
-            guard tag == nil, target == nil else { throw ValidationError("--resume JOB takes no TAG or --target") }
+            guard tag == nil, target == nil, !restart else {
+                throw ValidationError("--resume JOB takes no TAG, --target or --restart")
+            }
         } else {
             guard tag != nil, target != nil else { throw ValidationError("give TAG --target PATH, or --resume JOB") }
         }
@@ -61,6 +74,7 @@ struct Sanitize: ParsableCommand {
     }
 
     func run() throws {
+        var interrupted = false
         try reporting(json: output.json) { () throws(LetheError) in
             let app = try global.openApp(creating: true)
             let rate = maxRate.map { $0 << 20 }
@@ -68,13 +82,14 @@ struct Sanitize: ParsableCommand {
             if let resume {
                 plan = try app.planResume(
                     jobID: resume, toolVersion: LetheVersion.current, maxBytesPerSecond: rate,
-                    checkpointInterval: checkpointInterval)
+                    checkpointInterval: checkpointInterval, allowHardLinks: allowHardLinks)
             } else {
                 // swift-format-ignore: NeverForceUnwrap
                 let request = SanitizeRequest(
                     target: target!, pattern: try OverwritePattern(parsing: pattern), passes: passes, jobID: job,
                     follow: follow, ignoreSerialReason: ignoreSerial ? reason : nil, maxBytesPerSecond: rate,
-                    checkpointInterval: checkpointInterval, toolVersion: LetheVersion.current)
+                    checkpointInterval: checkpointInterval, toolVersion: LetheVersion.current,
+                    allowHardLinks: allowHardLinks, restart: restart)
                 // swift-format-ignore: NeverForceUnwrap
                 plan = try app.planSanitize(assetTag: tag!, request)
             }
@@ -109,7 +124,10 @@ struct Sanitize: ParsableCommand {
             let outcome = try app.sanitize(plan, actor: write.actor, stop: stop) { display.update($0) }
             display.finish()
             report(outcome)
+            if !outcome.completed { interrupted = true }
         }
+        // Interrupted on request: recorded and resumable, but not done; say so in the status.
+        if interrupted { throw ExitCode(interruptedExitCode) }
     }
 
     private func confirm(summary: String, tag: String) throws(LetheError) {

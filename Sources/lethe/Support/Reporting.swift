@@ -37,3 +37,8 @@ func exitCode(for code: LetheError.Code) -> Int32 {
     case .incompatible: 78
     }
 }
+
+/// The exit status of a long run (an overwrite) stopped by Ctrl-C after recording where it stopped:
+/// 128 + SIGINT, as shells report a command ended by that signal. Documented in
+/// docs/sanitization.md and docs/operations.md.
+let interruptedExitCode: Int32 = 130

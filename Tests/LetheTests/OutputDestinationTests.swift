@@ -1,0 +1,80 @@
+import Foundation
+import Lethe
+import LetheCore
+import LetheTestSupport
+import Testing
+
+/// `certificate export --out` and `backup decrypt --output` never write into the data directory,
+/// and never over existing files unless forced (issue 13, item 5).
+@Suite struct OutputDestinationTests {
+    @Test func anExportIntoTheDataDirectoryIsRefusedEvenWithForce() throws {
+        // Given an installation with an issued record and its issuer certificate,
+        let fixture = try EvidenceFixture()
+        let record = try fixture.app.issueDisposalRecord(jobID: try fixture.shreddedJob().id, actor: "compliance")
+        let data = fixture.installation.dataDirectory.path
+        let issuer = try Data(contentsOf: URL(fileURLWithPath: data + "/issuer.pem"))
+        let symlink = fixture.installation.root.file("looks-elsewhere")
+        try FileManager.default.createSymbolicLink(atPath: symlink, withDestinationPath: data)
+        // when a bundle is exported into the data directory, a new folder in it, or through a symlink to it,
+        for target in [data, data + "/bundle", symlink, symlink + "/sub/bundle"] {
+            for force in [false, true] {
+                // then it is refused, naming the data directory, and nothing is written.
+                #expect {
+                    try fixture.app.exportBundle(serial: record.serial, to: target, force: force)
+                } throws: { error in
+                    let error = error as? LetheError
+                    return error?.code == .conflict && error?.message.contains("inside Lethe's data directory") == true
+                }
+            }
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: data + "/issuer.pem")) == issuer)
+        #expect(!FileManager.default.fileExists(atPath: data + "/bundle"))
+        #expect(!FileManager.default.fileExists(atPath: data + "/record.json"))
+    }
+
+    @Test func anExportIntoANonEmptyDirectoryNeedsForce() throws {
+        // Given a directory that holds someone's file,
+        let fixture = try EvidenceFixture()
+        let record = try fixture.app.issueDisposalRecord(jobID: try fixture.shreddedJob().id, actor: "compliance")
+        let directory = fixture.installation.root.file("existing")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        fixture.installation.root.write("existing/issuer.pem", "someone else's certificate")
+        // when a bundle is exported into it, then it is refused and the file is unchanged,
+        #expect {
+            try fixture.app.exportBundle(serial: record.serial, to: directory)
+        } throws: { error in
+            (error as? LetheError)?.message.contains("is not empty") == true
+        }
+        #expect(try String(contentsOfFile: directory + "/issuer.pem", encoding: .utf8) == "someone else's certificate")
+        // while --force replaces the bundle's files, and an empty or new directory needs nothing.
+        try fixture.app.exportBundle(serial: record.serial, to: directory, force: true)
+        #expect(try String(contentsOfFile: directory + "/issuer.pem", encoding: .utf8).hasPrefix("-----BEGIN"))
+        try fixture.app.exportBundle(serial: record.serial, to: fixture.installation.root.file("new/bundle"))
+    }
+
+    @Test func aDecryptIntoTheDataDirectoryOrOverAFileIsRefused() throws {
+        // Given an installation (the output is checked before the backup is even looked up),
+        let installation = try TestInstallation()
+        let database = installation.dataDirectory.databasePath
+        let before = try Data(contentsOf: URL(fileURLWithPath: database))
+        // when a decrypt would write lethe.sqlite or any file in the data directory, it is refused even with force;
+        for output in [database, installation.dataDirectory.path + "/restored.sqlite"] {
+            #expect {
+                _ = try installation.app.decryptBackup(id: 1, output: output, force: true)
+            } throws: { error in
+                (error as? LetheError)?.message.contains("inside Lethe's data directory") == true
+            }
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: database)) == before)
+        // an existing file elsewhere is refused unless forced.
+        let existing = installation.root.write("restore.sqlite", "keep me")
+        #expect {
+            try OutputDestination.checkFile(existing, force: false, dataDirectory: installation.dataDirectory)
+        } throws: { error in
+            (error as? LetheError)?.message.contains("exists (7 bytes)") == true
+        }
+        try OutputDestination.checkFile(existing, force: true, dataDirectory: installation.dataDirectory)
+        try OutputDestination.checkFile(
+            installation.root.file("new.sqlite"), force: false, dataDirectory: installation.dataDirectory)
+    }
+}
