@@ -6,7 +6,7 @@ struct AssetCommand: ParsableCommand {
         commandName: "asset",
         abstract: "Register devices and media, follow their lifecycle and chain of custody.",
         discussion: """
-            Lifecycle: in-service → retired → awaiting-sanitization → sanitized → verified → disposed,
+            Lifecycle: in-service → retired → awaiting-sanitization → sanitized → verified → disposed, \
             with verification-failed → awaiting-sanitization, and lost from any state before disposed.
             """,
         subcommands: [

@@ -10,11 +10,11 @@ struct Sanitize: ParsableCommand {
         commandName: "sanitize",
         abstract: "Overwrite a block device or image file for an asset's disposal job (NIST SP 800-88 Clear).",
         discussion: """
-            Refuses, with nothing written: a mounted target or one holding a mounted partition or swap,
-            the device or files of Lethe's own data directory, a symlink (unless --follow), a read-only
-            target, and a block device whose serial does not match the asset's (unless
-            --ignore-serial --reason TEXT, recorded). Without a terminal to confirm on, --yes is required.
-            Ctrl-C stops after the buffer in flight and records the exact offset; --resume JOB continues.
+            Refuses, with nothing written: a mounted target or one holding a mounted partition or swap, \
+            the device or files of Lethe's own data directory, a symlink (unless --follow), a read-only \
+            target, and a block device whose serial does not match the asset's (unless \
+            --ignore-serial --reason TEXT, recorded). Without a terminal to confirm on, --yes is required. \
+            Ctrl-C stops after the buffer in flight and records the exact offset; --resume JOB continues. \
             On completion the job is executed and the asset sanitized; 'lethe verify --due' reads it back.
 
             Examples:
