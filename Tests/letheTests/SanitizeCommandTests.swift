@@ -163,6 +163,6 @@ private func sqlite(_ database: String, _ sql: String) throws -> String {
     #expect(try sqlite(database, "SELECT status FROM sanitize_run") == "interrupted")
     let history = try lethe.run("asset", "history", "IMG-1")
     #expect(history.stdout.contains("job.interrupted"))
-    #expect(history.stdout.contains("\"offset\":8388608"), "\(history.stdout)")
+    #expect(history.stdout.contains("job 1 interrupted at pass 1, offset 8388608"), "\(history.stdout)")
     #expect(try lethe.run("job", "show", "1", "--json").stdout.contains("\"in-progress\""))
 }
