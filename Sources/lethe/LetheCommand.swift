@@ -14,14 +14,14 @@ struct LetheCommand: AsyncParsableCommand {
         commandName: "lethe",
         abstract: "Track where data lives, see it destroyed, and prove it.",
         discussion: """
-            Lethe keeps an asset register with lifecycle and chain of custody, and records every change
-            in an append-only evidence log. Data lives in --data-dir, else $LETHE_DATA_DIR, else
-            ~/.local/share/lethe, created 0700 by the first command that writes (a read of a missing
+            Lethe keeps an asset register with lifecycle and chain of custody, and records every change \
+            in an append-only evidence log. Data lives in --data-dir, else $LETHE_DATA_DIR, else \
+            ~/.local/share/lethe, created 0700 by the first command that writes (a read of a missing \
             one exits 66). --data-dir goes before or after the subcommand: lethe --data-dir X asset list.
 
-            Exit codes (sysexits): 0 ok, 64 usage, 65 bad data, 66 not found, 70 internal,
-            74 I/O, 75 database locked, 77 permissions, 78 newer data directory;
-            'lethe verify --due' exits 1 when anything failed or is overdue; 'lethe status' exits 1
+            Exit codes (sysexits): 0 ok, 64 usage, 65 bad data, 66 not found, 70 internal, \
+            74 I/O, 75 database locked, 77 permissions, 78 newer data directory; \
+            'lethe verify --due' exits 1 when anything failed or is overdue; 'lethe status' exits 1 \
             when anything is overdue.
             """,
         version: LetheVersion.current,
@@ -39,6 +39,12 @@ struct LetheCommand: AsyncParsableCommand {
             let level = ProcessInfo.processInfo.environment["LETHE_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
             handler.logLevel = level ?? .warning
             return handler
+        }
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let word = HelpTopic.unknownWord(in: arguments, root: LetheCommand.self) {
+            Output.standardError(
+                "lethe: error: there is no command '\(word)' to show help for; see 'lethe --help' for the commands")
+            Foundation.exit(64)  // usage, as for any other unknown command
         }
         do {
             var command = try parseAsRoot(

@@ -9,18 +9,29 @@ struct Schedule: ParsableCommand {
         commandName: "schedule",
         abstract: "Create a disposal job for every retired or awaiting asset that has none; re-plan open jobs.",
         discussion: """
-            Each job gets the method category, techniques, verification, approval need and due date
-            (retirement time + the rule's deadline) from the policies, and the policy version. Retired
-            assets move to awaiting-sanitization. Running it again creates nothing; after a policy
-            change, scheduled and in-progress jobs are re-planned (an event names both versions).
+            Each job gets the method category, techniques, verification, approval need and due date \
+            (retirement time + the rule's deadline) from the policies, and the policy version. Retired \
+            assets move to awaiting-sanitization. Running it again creates nothing; after a policy \
+            change, scheduled and in-progress jobs are re-planned (an event names both versions). \
+            Expired backups get their destruction scheduled in the same run, and any erasure request \
+            found with every part done is completed. All of it is one transaction.
+
+            --as-of runs as if the clock read DATE (to see what a run on or after a date does); it \
+            cannot be earlier than the log's newest event. --at only sets the retirement time assumed \
+            for assets registered already retired.
 
             Examples:
               lethe schedule
+              lethe schedule --as-of 2027-02-20
               lethe schedule --at 2026-12-01 --policies ./policies --json
             """)
 
     @Option(help: "The retirement time to assume for assets registered or imported already retired (default: now).")
     var at: String?
+    @Option(
+        name: .customLong("as-of"),
+        help: ArgumentHelp("Run as if the clock read this date or time (default: now).", valueName: "date"))
+    var asOf: String?
     @OptionGroup var policyOptions: PolicyOptions
     @OptionGroup var write: WriteOptions
     @OptionGroup var output: OutputOptions
@@ -29,13 +40,13 @@ struct Schedule: ParsableCommand {
     func run() throws {
         try reporting(json: output.json) { () throws(LetheError) in
             let time = try at.map { (text) throws(LetheError) in try RFC3339.parse(text, field: "--at") }
+            let clock = try asOf.map { (text) throws(LetheError) in try RFC3339.parse(text, field: "--as-of") }
             let policies = try policyOptions.load(global: global)
-            let app = try global.openApp(creating: true)
-            // Expired backups first: a medium retired for them gets its job in the same run.
-            let backups = try app.scheduleBackupDestructions(
-                deadline: policies.set.backupDestructionDeadline, actor: write.actor)
-            let result = try app.schedule(policies: policies, at: time, actor: write.actor)
-            let waiting = try app.backupsWaitingForTheirMedium()
+            var app = try global.openApp(creating: true)
+            if let clock { app = app.asOf(clock) }
+            // One use case, one transaction: backups, jobs, and the requests a crash left open.
+            let run = try app.runSchedule(policies: policies, at: time, actor: write.actor)
+            let (result, backups, waiting) = (run.jobs, run.backupDestructions, run.backupsWaitingForTheirMedium)
             if output.json {
                 Output.printJSON([
                     "policy_version": .string(result.policyVersion),
@@ -48,7 +59,8 @@ struct Schedule: ParsableCommand {
                             ]
                         }),
                     "jobs": .array(result.created.prefix(1000).map(\.json)),
-                    "backup_destructions": .array(backups.map(BackupView.json)),
+                    "backup_destructions": .array(backups.map { BackupView.json($0, at: run.time) }),
+                    "completed_erasure_requests": .array(run.completedRequests.map(JSONValue.integer)),
                     "backups_waiting_for_their_medium": .array(
                         waiting.map {
                             [
@@ -72,6 +84,9 @@ struct Schedule: ParsableCommand {
                 print(
                     "  backup \(backup.id) (\(backup.store)) expired, destruction due \(backup.destructionDueAt.map(RFC3339.formatDay) ?? "?"): \(BackupView.destruction(backup))"
                 )
+            }
+            for request in run.completedRequests {
+                print("  erasure request \(request): every part was done; completed")
             }
             for (backup, retained) in waiting {
                 print(

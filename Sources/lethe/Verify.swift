@@ -9,9 +9,9 @@ struct Verify: ParsableCommand {
         commandName: "verify",
         abstract: "Run due verifications (for cron or a systemd timer), or record a person's inspection.",
         discussion: """
-            --due runs every due verification that an engine can do, and lists the jobs that need a
-            person (record those with --job ID --attest --evidence FILE). It exits 1 when anything
-            failed, could not run, or is overdue, so that cron or systemd alerts; 0 otherwise.
+            --due runs every due verification that an engine can do, and lists the jobs that need a \
+            person (record those with --job ID --attest --evidence FILE). It exits 1 when anything \
+            failed, could not run, or is overdue, so that cron or systemd alerts; 0 otherwise. \
             Separation of duties: whoever executed a job cannot verify it when its rule asks for it.
 
             Examples:

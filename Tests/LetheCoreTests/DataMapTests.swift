@@ -93,6 +93,15 @@ import Testing
         #expect(text.contains("3 problems"))
     }
 
+    @Test func anUnknownCategoryListsTheValidNamesAndTheDocumentNotASwiftType() {
+        let yaml = good.replacingOccurrences(of: "categories: [", with: "categories: [user.shoe_size, ")
+        let text = problems(yaml)
+        #expect(text.contains("unknown data category 'user.shoe_size'"))
+        #expect(text.contains("docs/data-map.md"))
+        #expect(!text.contains("DataCategory"))
+        for entry in DataCategory.taxonomy { #expect(text.contains(entry.name)) }
+    }
+
     @Test func missingIdentityColumnIsReportedAtTheIdentityMapping() {
         let yaml = good.replacingOccurrences(of: "      column: email\n", with: "")
         #expect(problems(yaml).contains("map.yaml:8:7: the identity of store 'crm' is missing the key 'column'"))

@@ -28,6 +28,36 @@ private func problems(_ text: String, file: String = "p.yaml") -> [PolicyProblem
         #expect(set.rule(for: .tape, .high)?.method == .destroy)
     }
 
+    @Test func aGapIsReportedAlongsideTheOtherProblemsNotAfterThemAreFixed() {
+        // Given a set that misses tape × high and also has a malformed erasure_sla.
+        let text =
+            "erasure_sla: thirty days\n"
+            + everything.replacingOccurrences(
+                of: "classification: [low, moderate, high]", with: "classification: [low, moderate]")
+                + """
+                  - media: [laptop, desktop, server, hdd, ssd, nvme, usb-flash, sd-card, phone, tablet, optical, other]
+                    classification: high
+                    method: destroy
+                    techniques: [shred]
+                    verification: {mode: attest}
+                    deadline: P30D
+
+                """
+        // Then one check reports both.
+        let messages = problems(text).map(\.message)
+        #expect(messages.contains { $0.contains("erasure_sla") })
+        #expect(
+            messages.contains { $0.contains("no sanitization rule covers media type tape with classification high") })
+        #expect(messages.count == 2)
+    }
+
+    @Test func aBrokenRuleIsNotAlsoReportedAsTheGapsItMeantToCover() {
+        let text = everything.replacingOccurrences(of: "deadline: P30D", with: "deadline: soon")
+        let messages = problems(text).map(\.message)
+        #expect(messages.count == 1)
+        #expect(!messages.contains { $0.contains("no sanitization rule covers") })
+    }
+
     @Test func unknownKeyIsReportedWithLineAndColumn() {
         let found = problems(everything + "    colour: blue\n")
         #expect(found.count == 1)

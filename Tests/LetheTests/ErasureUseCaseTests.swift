@@ -282,7 +282,7 @@ extension Date {
     let installation = try TestInstallation()
     let list = installation.root.write("erased.txt", "ada@example.com\nbob@example.com\n")
     let export = installation.root.write("export.csv", "id,email\n1,grace@example.org\n2,BOB@example.com\n")
-    let plain = try installation.app.scanFilesForResidue(files: [export], identifiersFile: list)
+    let plain = try installation.app.scanFilesForResidue(files: [export], identifiersFile: list, caseInsensitive: false)
     #expect(plain.report.clean)
     let folded = try installation.app.scanFilesForResidue(
         files: [export], identifiersFile: list, caseInsensitive: true)

@@ -196,6 +196,9 @@ func ctrlCStopsAfterTheBufferRecordsTheOffsetAndExits130(pattern: String) throws
     let payload = try #require(body?["payload"] as? [String: Any])
     #expect(payload["offset"] as? Int == 8_388_608, "\(event)")
     #expect(payload["pass"] as? Int == 1)
+    let history = try lethe.run("asset", "history", "IMG-1")
+    #expect(history.stdout.contains("job.interrupted"))
+    #expect(history.stdout.contains("job 1 interrupted at pass 1, offset 8388608"), "\(history.stdout)")
     #expect(try lethe.run("job", "show", "1", "--json").stdout.contains("\"in-progress\""))
     // and running it again from the start is refused, pointing to --resume, with nothing written;
     let again = try lethe.run("sanitize", "IMG-1", "--target", image, "--pattern", pattern, "--yes", "--json")

@@ -151,7 +151,7 @@ extension LetheApp {
     public func shredBackup(id: Int64, actor: String) throws(LetheError) -> BackupRecord {
         let actor = try ActorName.validate(actor)
         let time = now
-        var requests: Set<Int64> = []
+        var completed: [Int64] = []
         let shredded = try store.write { (tx) throws(LetheError) in
             var backup = try Self.requireBackup(id, in: tx)
             guard backup.shreddedAt == nil else {
@@ -175,13 +175,14 @@ extension LetheApp {
             ]
             payload["file_bytes"] = size.map { .integer(Int64($0)) }
             let ended = try Self.endSuppressParts(backupID: id, at: time, in: tx)
-            requests = ended.requests
             if !ended.parts.isEmpty { payload["suppress_parts_ended"] = .array(ended.parts.map(JSONValue.integer)) }
             try tx.append(EventDraft(type: .backupShredded, payload: .object(payload)), actor: actor, at: time)
+            // Requests whose last part this ended complete in the same transaction.
+            completed = try Self.completeIfDone(requests: ended.requests, in: tx, actor: actor, at: time)
             return backup
         }
         if let sqlite = store as? SQLiteStore { try sqlite.checkpointAfterShred() }
-        for request in requests.sorted() { try completeIfDone(id: request, actor: actor) }
+        issueErasureRecordsOnCompletion(completed, actor: actor)
         return shredded
     }
 }
@@ -233,56 +234,63 @@ extension LetheApp {
         let actor = try ActorName.validate(actor)
         let time = now
         return try store.write { (tx) throws(LetheError) in
-            let all = try tx.backups(store: nil)
-            var scheduled: [BackupRecord] = []
-            for var backup in all
-            where backup.shreddedAt == nil && backup.destructionScheduledAt == nil && Self.expired(backup, at: time) {
-                // A medium is free once its last backup expires: the deadline runs from then.
-                var freed = backup.expiresAt ?? time
-                if backup.sealedKey == nil, let media = backup.mediaTag {
-                    freed = all.filter { $0.mediaTag == media && $0.shreddedAt == nil }.compactMap(\.expiresAt)
-                        .reduce(freed, max)
-                }
-                let due = deadline.added(to: freed)
-                var payload: [String: JSONValue] = [
-                    "backup": .integer(backup.id), "store": .string(backup.store),
-                    "expired_at": .string(RFC3339.format(backup.expiresAt ?? time)),
-                    "due_at": .string(RFC3339.format(due)),
-                ]
-                if backup.sealedKey != nil {
-                    payload["method"] = .string("crypto-erase: lethe backup shred \(backup.id)")
-                } else if let media = backup.mediaTag {
-                    guard Self.retained(onMediumOf: backup, among: all, at: time).isEmpty else { continue }
-                    let asset = try Self.requireAsset(media, in: tx)
-                    payload["media"] = .string(media)
-                    payload["media_state"] = .string(asset.state.rawValue)
-                    if asset.state == .inService {
-                        let retired = try Self.retire(
-                            asset,
-                            details: ["reason": "backup retention ended", "backup": .integer(backup.id)],
-                            in: tx, actor: actor, at: time)
-                        payload["retired"] = .array(retired.map { .string($0.tag) })
-                    }
-                    payload["method"] = .string(
-                        asset.state == .lost
-                            ? "media lost: asset \(media) was reported lost, so the backup cannot be destroyed through it; handle it as an incident"
-                            : "media: asset \(media) is sanitized through its disposal job; the job's verification records the backup destroyed"
-                    )
-                } else {
-                    payload["method"] = .string(
-                        "media: register the backup's medium as an asset and retire it for sanitization, or attest its destruction"
-                    )
-                }
-                backup.destructionScheduledAt = time
-                backup.destructionDueAt = due
-                try tx.update(backup)
-                try tx.append(
-                    EventDraft(type: .backupDestructionScheduled, assetTag: backup.mediaTag, payload: .object(payload)),
-                    actor: actor, at: time)
-                scheduled.append(backup)
-            }
-            return scheduled
+            try Self.scheduleBackupDestructions(deadline: deadline, in: tx, actor: actor, at: time)
         }
+    }
+
+    /// ``scheduleBackupDestructions(deadline:actor:)`` in the caller's transaction, at `time`.
+    static func scheduleBackupDestructions(
+        deadline: ISODuration, in tx: any StoreWriting, actor: String, at time: Date
+    ) throws(LetheError) -> [BackupRecord] {
+        let all = try tx.backups(store: nil)
+        var scheduled: [BackupRecord] = []
+        for var backup in all
+        where backup.shreddedAt == nil && backup.destructionScheduledAt == nil && Self.expired(backup, at: time) {
+            // A medium is free once its last backup expires: the deadline runs from then.
+            var freed = backup.expiresAt ?? time
+            if backup.sealedKey == nil, let media = backup.mediaTag {
+                freed = all.filter { $0.mediaTag == media && $0.shreddedAt == nil }.compactMap(\.expiresAt)
+                    .reduce(freed, max)
+            }
+            let due = deadline.added(to: freed)
+            var payload: [String: JSONValue] = [
+                "backup": .integer(backup.id), "store": .string(backup.store),
+                "expired_at": .string(RFC3339.format(backup.expiresAt ?? time)),
+                "due_at": .string(RFC3339.format(due)),
+            ]
+            if backup.sealedKey != nil {
+                payload["method"] = .string("crypto-erase: lethe backup shred \(backup.id)")
+            } else if let media = backup.mediaTag {
+                guard Self.retained(onMediumOf: backup, among: all, at: time).isEmpty else { continue }
+                let asset = try Self.requireAsset(media, in: tx)
+                payload["media"] = .string(media)
+                payload["media_state"] = .string(asset.state.rawValue)
+                if asset.state == .inService {
+                    let retired = try Self.retire(
+                        asset,
+                        details: ["reason": "backup retention ended", "backup": .integer(backup.id)],
+                        in: tx, actor: actor, at: time)
+                    payload["retired"] = .array(retired.map { .string($0.tag) })
+                }
+                payload["method"] = .string(
+                    asset.state == .lost
+                        ? "media lost: asset \(media) was reported lost, so the backup cannot be destroyed through it; handle it as an incident"
+                        : "media: asset \(media) is sanitized through its disposal job; the job's verification records the backup destroyed"
+                )
+            } else {
+                payload["method"] = .string(
+                    "media: register the backup's medium as an asset and retire it for sanitization, or attest its destruction"
+                )
+            }
+            backup.destructionScheduledAt = time
+            backup.destructionDueAt = due
+            try tx.update(backup)
+            try tx.append(
+                EventDraft(type: .backupDestructionScheduled, assetTag: backup.mediaTag, payload: .object(payload)),
+                actor: actor, at: time)
+            scheduled.append(backup)
+        }
+        return scheduled
     }
 
     /// Records that a backup Lethe did not encrypt was destroyed outside Lethe (its file deleted,
@@ -296,7 +304,7 @@ extension LetheApp {
         let actor = try ActorName.validate(actor)
         let digest = try Self.attestationEvidence(notes: notes, file: evidence, confirming: "destruction")
         let time = now
-        let (backup, requests) = try store.write { (tx) throws(LetheError) in
+        let (backup, completed) = try store.write { (tx) throws(LetheError) in
             let backup = try Self.requireBackup(id, in: tx)
             guard backup.shreddedAt == nil else {
                 throw LetheError(
@@ -311,9 +319,10 @@ extension LetheApp {
             }
             let requests = try Self.recordAttestedDestruction(
                 backup, notes: notes, evidence: digest, in: tx, actor: actor, at: time)
-            return (try Self.requireBackup(id, in: tx), requests)
+            let completed = try Self.completeIfDone(requests: requests, in: tx, actor: actor, at: time)
+            return (try Self.requireBackup(id, in: tx), completed)
         }
-        for request in requests.sorted() { try completeIfDone(id: request, actor: actor) }
+        issueErasureRecordsOnCompletion(completed, actor: actor)
         return backup
     }
 
@@ -378,7 +387,14 @@ extension LetheApp {
     /// retention (or with no expiry): each with the numbers of the backups it waits for.
     public func backupsWaitingForTheirMedium() throws(LetheError) -> [(backup: BackupRecord, retainedBy: [Int64])] {
         let time = now
-        let all = try listBackups()
+        return try store.read { (tx) throws(LetheError) in try Self.backupsWaitingForTheirMedium(in: tx, at: time) }
+    }
+
+    /// ``backupsWaitingForTheirMedium()`` as `tx` sees them at `time`.
+    static func backupsWaitingForTheirMedium(
+        in tx: any StoreReading, at time: Date
+    ) throws(LetheError) -> [(backup: BackupRecord, retainedBy: [Int64])] {
+        let all = try tx.backups(store: nil)
         return all.compactMap { backup in
             guard backup.shreddedAt == nil, backup.destructionScheduledAt == nil, backup.sealedKey == nil,
                 backup.mediaTag != nil, Self.expired(backup, at: time)

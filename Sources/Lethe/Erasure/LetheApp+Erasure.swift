@@ -158,7 +158,11 @@ extension LetheApp {
     /// erases in one transaction (a failure leaves the store unchanged and is recorded), then the
     /// query check and a residue scan of the database file, its `-wal` and `-journal` for the
     /// identifier's bytes (UTF-8 and UTF-16). Each part's outcome is its own transaction and event;
-    /// when every part is done the request is completed.
+    /// the part that leaves every part done completes the request in that same transaction.
+    ///
+    /// The executor changes the customer's database before Lethe records it, so a crash between
+    /// the two leaves the part pending with the data already erased: the next run repairs that (it
+    /// finds no subject rows, passes the query check and the residue scan, and records the part done).
     public func runErasure(id: Int64, identifier: String, actor: String) throws(LetheError) -> [ErasureRunOutcome] {
         let actor = try ActorName.validate(actor)
         let secrets = try secrets()
@@ -181,8 +185,8 @@ extension LetheApp {
                     )
                 }
                 let scanner = try ResidueScanner(
-                    identifiers: [identifier], encodings: [.utf8, .utf16LE, .utf16BE],
-                    asciiCaseInsensitive: plan.normalization == .lowercaseTrim)
+                    identifiers: [identifier], encodings: Self.residueEncodings,
+                    asciiCaseInsensitive: Self.residueCaseInsensitive(plan.normalization))
                 var result = try executor.erase(identifier: identifier, store: declaration)
                 let subject = secrets.hasher.hash(identifier, normalization: plan.normalization)
                 let check = try executor.verify(subjects: [subject], store: declaration)
@@ -209,7 +213,7 @@ extension LetheApp {
             }
             part.updatedAt = now
             let recorded = part
-            try store.write { (tx) throws(LetheError) in
+            let completed = try store.write { (tx) throws(LetheError) -> Bool in
                 try tx.update(recorded)
                 if recorded.state == "done", let subject = recorded.outcome["subject"]?.stringValue {
                     try tx.eraseHolding(store: recorded.store, subject: subject, at: recorded.updatedAt)
@@ -222,10 +226,20 @@ extension LetheApp {
                             "action": .string(recorded.action.rawValue), "state": .string(recorded.state),
                             "outcome": recorded.outcome,
                         ]), actor: actor, at: recorded.updatedAt)
+                // The part that finishes the request completes it in the same transaction.
+                return try Self.completeIfDone(request: id, in: tx, actor: actor, at: recorded.updatedAt)
             }
+            if completed { issueErasureRecordOnCompletion(id: id, actor: actor) }
             outcomes.append(ErasureRunOutcome(part: recorded, error: failure))
         }
-        try completeIfDone(id: id, actor: actor)
+        if outcomes.isEmpty {
+            // Nothing left to run: a request whose parts were all done before is completed now.
+            let time = now
+            let completed = try store.write { (tx) throws(LetheError) in
+                try Self.completeIfDone(request: id, in: tx, actor: actor, at: time)
+            }
+            if completed { issueErasureRecordOnCompletion(id: id, actor: actor) }
+        }
         return outcomes
     }
 
@@ -255,24 +269,51 @@ extension LetheApp {
         return .object(object)
     }
 
-    /// Completes the request when every part is done (one transaction, one event).
-    /// A completed request's signed record is then issued in its own transaction.
-    func completeIfDone(id: Int64, actor: String) throws(LetheError) {
-        let time = now
-        let completed = try store.write { (tx) throws(LetheError) -> Bool in
-            var request = try Self.requireRequest(id, in: tx)
-            let parts = try tx.erasureParts(requestID: id)
-            guard request.state == "open", parts.allSatisfy({ $0.state == "done" }) else { return false }
-            request.state = "completed"
-            request.completedAt = time
-            try tx.update(request)
-            try tx.append(
-                EventDraft(
-                    type: .erasureCompleted, payload: ["request": .integer(id), "parts": .integer(Int64(parts.count))]),
-                actor: actor, at: time)
-            return true
+    /// Completes request `id` in the caller's transaction when it is open and every part is done
+    /// (one `erasure.completed` event); returns whether it did. Every use case that can finish a
+    /// request's last part calls it in the transaction that finishes the part, so no crash can
+    /// leave a request open with every part done.
+    static func completeIfDone(
+        request id: Int64, in tx: any StoreWriting, actor: String, at time: Date
+    ) throws(LetheError) -> Bool {
+        var request = try requireRequest(id, in: tx)
+        let parts = try tx.erasureParts(requestID: id)
+        guard request.state == "open", parts.allSatisfy({ $0.state == "done" }) else { return false }
+        request.state = "completed"
+        request.completedAt = time
+        try tx.update(request)
+        try tx.append(
+            EventDraft(
+                type: .erasureCompleted, payload: ["request": .integer(id), "parts": .integer(Int64(parts.count))]),
+            actor: actor, at: time)
+        return true
+    }
+
+    /// ``completeIfDone(request:in:actor:at:)`` for each of `ids`, in order; returns those completed.
+    static func completeIfDone(
+        requests ids: some Sequence<Int64>, in tx: any StoreWriting, actor: String, at time: Date
+    ) throws(LetheError) -> [Int64] {
+        var completed: [Int64] = []
+        for id in ids.sorted() where try completeIfDone(request: id, in: tx, actor: actor, at: time) {
+            completed.append(id)
         }
-        if completed { issueErasureRecordOnCompletion(id: id, actor: actor) }
+        return completed
+    }
+
+    /// Repairs what a crash of an older Lethe (which completed requests in a transaction of its
+    /// own) could leave: completes, in the caller's transaction, every open request whose parts
+    /// are all done. Returns the requests completed. Run by `lethe schedule`.
+    static func completeFinishedRequests(
+        in tx: any StoreWriting, actor: String, at time: Date
+    ) throws(LetheError) -> [Int64] {
+        let open = try tx.erasureRequests(openOnly: true, dueBefore: nil).map(\.id)
+        return try completeIfDone(requests: open, in: tx, actor: actor, at: time)
+    }
+
+    /// Issues the signed record of each request just completed (each its own transaction; see
+    /// ``issueErasureRecordOnCompletion(id:actor:)``).
+    func issueErasureRecordsOnCompletion(_ ids: [Int64], actor: String) {
+        for id in ids { issueErasureRecordOnCompletion(id: id, actor: actor) }
     }
 
     /// Records that a processor or file share erased the subject (someone attests it, optionally
@@ -285,7 +326,7 @@ extension LetheApp {
         let actor = try ActorName.validate(actor)
         let digest = try Self.attestationEvidence(notes: notes, file: evidence, confirming: "erasure")
         let time = now
-        let (part, others) = try store.write { (tx) throws(LetheError) -> (ErasurePart, Set<Int64>) in
+        let (part, completed) = try store.write { (tx) throws(LetheError) -> (ErasurePart, [Int64]) in
             _ = try Self.requireRequest(id, in: tx)
             var destroyed: BackupRecord?
             guard
@@ -350,10 +391,13 @@ extension LetheApp {
                     backup, notes: notes, evidence: digest, in: tx, actor: actor, at: time)
                 others = requests.subtracting([id])
             }
-            return (part, others)
+            // This request first, then the others the destroyed backup finished: all in this transaction.
+            let completed =
+                try Self.completeIfDone(requests: [id], in: tx, actor: actor, at: time)
+                + Self.completeIfDone(requests: others, in: tx, actor: actor, at: time)
+            return (part, completed)
         }
-        try completeIfDone(id: id, actor: actor)
-        for other in others.sorted() { try completeIfDone(id: other, actor: actor) }
+        issueErasureRecordsOnCompletion(completed, actor: actor)
         return part
     }
 }

@@ -64,15 +64,22 @@ extension LetheApp {
     /// The erasure report of a request: one entry per part with the store's kind, owner and data
     /// categories, the action, its state and time, and its evidence (rows erased per table, the
     /// query check, the residue scan, attestations with their file digests, backup expiry or shred).
+    ///
+    /// A backup's data is reported finally gone (`final_at`) only once the backup is recorded
+    /// destroyed; until then the entry gives the backup's state at the clock's time — the same
+    /// ``BackupDestructionState`` `lethe backup list` shows (`destruction-overdue` included) — and
+    /// the date it is kept until.
     public func erasureReport(id: Int64) throws(LetheError) -> ErasureReport {
-        try store.read { (tx) throws(LetheError) in try Self.erasureReport(id: id, in: tx) }
+        let time = now
+        return try store.read { (tx) throws(LetheError) in try Self.erasureReport(id: id, in: tx, at: time) }
     }
 
-    /// The report of request `id` as `tx` sees it.
-    static func erasureReport(id: Int64, in tx: any StoreReading) throws(LetheError) -> ErasureReport {
+    /// The report of request `id` as `tx` sees it at `time`.
+    static func erasureReport(id: Int64, in tx: any StoreReading, at time: Date) throws(LetheError) -> ErasureReport {
         let request = try Self.requireRequest(id, in: tx)
         let parts = try tx.erasureParts(requestID: id)
         var entries: [JSONValue] = []
+        var backupsNotDestroyed = 0
         for part in parts {
             var entry: [String: JSONValue] = [
                 "part": .integer(part.id), "store": .string(part.store), "action": .string(part.action.rawValue),
@@ -94,7 +101,17 @@ extension LetheApp {
                 evidence["backup"] = .integer(backupID)
                 evidence["backup_created_at"] = .string(RFC3339.format(backup.createdAt))
                 evidence["backup_shredded_at"] = backup.shreddedAt.map { .string(RFC3339.format($0)) }
-                if let shredded = backup.shreddedAt { entry["final_at"] = .string(RFC3339.format(shredded)) }
+                // Finally gone only once the backup is recorded destroyed, never on a planned date.
+                let state = backup.destructionState(at: time)
+                entry["backup_state"] = .string(state.rawValue)
+                if let shredded = backup.shreddedAt {
+                    entry["final_at"] = .string(RFC3339.format(shredded))
+                } else {
+                    entry["final_at"] = nil
+                    entry["kept_until"] = backup.expiresAt.map { .string(RFC3339.format($0)) }
+                    entry["destruction_due_at"] = backup.destructionDueAt.map { .string(RFC3339.format($0)) }
+                    backupsNotDestroyed += 1
+                }
             }
             entry["asset"] = part.assetTag.map(JSONValue.string)
             entry["job"] = part.jobID.map(JSONValue.integer)
@@ -110,9 +127,12 @@ extension LetheApp {
             "statement": .string(
                 parts.isEmpty
                     ? "Lethe's data map records no holding of this subject: there was nothing to erase."
-                    : complete
-                        ? "Every place the data map records for this subject was erased, attested or suppressed as listed; data in backups is gone at the latest on each backup's final date."
-                        : "This erasure is not complete: the parts not done are listed."),
+                    : !complete
+                        ? "This erasure is not complete: the parts not done are listed."
+                        : backupsNotDestroyed == 0
+                            ? "Every place the data map records for this subject was erased, attested or suppressed as listed; every backup that held the data is destroyed, on the date shown."
+                            : "Every place the data map records for this subject was erased, attested or suppressed as listed; \(backupsNotDestroyed) backup\(backupsNotDestroyed == 1 ? "" : "s") still hold\(backupsNotDestroyed == 1 ? "s" : "") the data, suppressed (erased again after any restore) until destroyed: see each backup's state."
+            ),
         ]
         body["completed_at"] = request.completedAt.map { .string(RFC3339.format($0)) }
         return ErasureReport(body: .object(body), complete: complete)
@@ -130,7 +150,7 @@ extension LetheApp {
         let issuer = try recordIssuer()
         let time = now
         return try store.write { (tx) throws(LetheError) in
-            let report = try Self.erasureReport(id: id, in: tx)
+            let report = try Self.erasureReport(id: id, in: tx, at: time)
             guard report.complete else {
                 throw LetheError(
                     .illegalTransition,

@@ -12,11 +12,69 @@ public struct ScheduleResult: Sendable {
     public var policyVersion: String
 }
 
+/// What one `lethe schedule` run did, in one transaction.
+public struct ScheduleRun: Sendable {
+    /// The time the run was made at (the clock's time).
+    public var time: Date
+    /// The backups whose destruction was scheduled now.
+    public var backupDestructions: [BackupRecord]
+    /// The jobs created and re-planned.
+    public var jobs: ScheduleResult
+    /// Expired backups whose medium waits for backups still under retention, with those backups' numbers.
+    public var backupsWaitingForTheirMedium: [(backup: BackupRecord, retainedBy: [Int64])]
+    /// Open erasure requests found with every part done (left by a crash of an older Lethe) and completed now.
+    public var completedRequests: [Int64]
+}
+
 extension LetheApp {
+    /// One `lethe schedule` run, in one transaction at the clock's time: schedules the destruction
+    /// of expired backups first (a medium retired for them gets its job in the same run), then
+    /// plans and re-plans disposal jobs (``schedule(policies:at:actor:)``), lists the backups
+    /// waiting for their medium, and completes any open erasure request whose parts are all done
+    /// (what a crash between two transactions of an older Lethe could leave). Either all of it
+    /// is recorded or none of it; a second run changes nothing.
+    ///
+    /// - Parameter at: the retirement time to assume for assets registered already retired.
+    /// - Throws: `usage` when the clock is earlier than the log's newest event (a run dated in the
+    ///   past would make the log's times go backwards); nothing is changed then.
+    public func runSchedule(policies: LoadedPolicies, at: Date? = nil, actor: String) throws(LetheError) -> ScheduleRun
+    {
+        let actor = try ActorName.validate(actor)
+        let time = now
+        let planningTime = at.map { Date(timeIntervalSince1970: floor($0.timeIntervalSince1970)) } ?? time
+        let run = try store.write { (tx) throws(LetheError) in
+            if let newest = try tx.lastEvent(), newest.recordedAt > time {
+                throw LetheError(
+                    .usage,
+                    "the run's time \(RFC3339.format(time)) is before the log's newest event (\(RFC3339.format(newest.recordedAt))); a run cannot be dated in the past (nothing was scheduled)"
+                )
+            }
+            let backups = try Self.scheduleBackupDestructions(
+                deadline: policies.set.backupDestructionDeadline, in: tx, actor: actor, at: time)
+            let jobs = try Self.schedule(policies: policies, planningTime: planningTime, in: tx, actor: actor, at: time)
+            let waiting = try Self.backupsWaitingForTheirMedium(in: tx, at: time)
+            let completed = try Self.completeFinishedRequests(in: tx, actor: actor, at: time)
+            return ScheduleRun(
+                time: time, backupDestructions: backups, jobs: jobs, backupsWaitingForTheirMedium: waiting,
+                completedRequests: completed)
+        }
+        issueErasureRecordsOnCompletion(run.completedRequests, actor: actor)
+        return run
+    }
+
+    /// The same application with its clock fixed at `date` (truncated to the second): `lethe
+    /// schedule --as-of DATE` runs as it would on that date.
+    public func asOf(_ date: Date) -> LetheApp {
+        let fixed = Date(timeIntervalSince1970: floor(date.timeIntervalSince1970))
+        var app = LetheApp(store: store, dataDirectory: dataDirectory, clock: { fixed }, logger: logger)
+        app.settings = settings
+        return app
+    }
+
     /// Creates a disposal job for every asset that needs one (retired, or awaiting sanitization,
     /// with no open job) and moves retired assets to awaiting-sanitization; re-plans open jobs
     /// made under another policy version. One transaction; a second run with the same policies
-    /// changes nothing.
+    /// changes nothing. (`lethe schedule` runs this inside ``runSchedule(policies:at:actor:)``.)
     ///
     /// - Parameter at: the planning time (default: now), used as the retirement time of assets whose
     ///   retirement is not in the log (registered or imported already retired). Events and jobs are
@@ -30,34 +88,41 @@ extension LetheApp {
         let time = now
         let planningTime = at.map { Date(timeIntervalSince1970: floor($0.timeIntervalSince1970)) } ?? time
         return try store.write { (tx) throws(LetheError) in
-            var result = ScheduleResult(created: [], replanned: [], policyVersion: policies.version)
-            result.replanned = try Self.replan(policies: policies, in: tx, actor: actor, at: time)
-            for candidate in try tx.jobCandidates() {
-                guard let rule = policies.set.rule(for: candidate.mediaType, candidate.classification) else {
-                    throw LetheError(
-                        .internal,
-                        "the policies in \(policies.directory) have no rule for \(candidate.mediaType.rawValue) × \(candidate.classification.rawValue) although they validated"
-                    )
-                }
-                let plan = JobPlan(rule: rule, retiredAt: candidate.retiredAt ?? planningTime)
-                let job = try tx.insert(
-                    DisposalJob(
-                        assetTag: candidate.tag, plan: plan, policyVersion: policies.version, requestedBy: actor,
-                        createdAt: time))
-                try tx.append(
-                    EventDraft(
-                        type: .jobScheduled, assetTag: candidate.tag,
-                        payload: .object(["job": job.json, "rule": .string(rule.source)])),
-                    actor: actor, at: time)
-                if candidate.state == .retired {
-                    try Self.moveState(
-                        of: candidate.tag, from: .retired, to: .awaitingSanitization, in: tx, actor: actor, at: time,
-                        details: ["job": .integer(job.id)])
-                }
-                result.created.append(job)
-            }
-            return result
+            try Self.schedule(policies: policies, planningTime: planningTime, in: tx, actor: actor, at: time)
         }
+    }
+
+    /// ``schedule(policies:at:actor:)`` in the caller's transaction, at `time`.
+    static func schedule(
+        policies: LoadedPolicies, planningTime: Date, in tx: any StoreWriting, actor: String, at time: Date
+    ) throws(LetheError) -> ScheduleResult {
+        var result = ScheduleResult(created: [], replanned: [], policyVersion: policies.version)
+        result.replanned = try replan(policies: policies, in: tx, actor: actor, at: time)
+        for candidate in try tx.jobCandidates() {
+            guard let rule = policies.set.rule(for: candidate.mediaType, candidate.classification) else {
+                throw LetheError(
+                    .internal,
+                    "the policies in \(policies.directory) have no rule for \(candidate.mediaType.rawValue) × \(candidate.classification.rawValue) although they validated"
+                )
+            }
+            let plan = JobPlan(rule: rule, retiredAt: candidate.retiredAt ?? planningTime)
+            let job = try tx.insert(
+                DisposalJob(
+                    assetTag: candidate.tag, plan: plan, policyVersion: policies.version, requestedBy: actor,
+                    createdAt: time))
+            try tx.append(
+                EventDraft(
+                    type: .jobScheduled, assetTag: candidate.tag,
+                    payload: .object(["job": job.json, "rule": .string(rule.source)])),
+                actor: actor, at: time)
+            if candidate.state == .retired {
+                try moveState(
+                    of: candidate.tag, from: .retired, to: .awaitingSanitization, in: tx, actor: actor, at: time,
+                    details: ["job": .integer(job.id)])
+            }
+            result.created.append(job)
+        }
+        return result
     }
 
     /// Re-plans the scheduled and in-progress jobs made under another policy version; finished

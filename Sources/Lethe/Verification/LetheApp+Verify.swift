@@ -103,15 +103,14 @@ extension LetheApp {
     ) throws(LetheError) -> (job: DisposalJob, newJob: DisposalJob?) {
         let result = try recordVerificationOutcome(
             id: id, outcome: outcome, verifier: verifier, policies: policies, actor: actor)
-        // Backups whose medium this job sanitized are gone: requests that waited for them may be done.
-        for request in result.requests.sorted() { try completeIfDone(id: request, actor: actor) }
+        issueErasureRecordsOnCompletion(result.completed, actor: actor)
         if outcome.passed { issueRecordIfPolicyAsks(job: result.job, policies: policies, actor: actor) }
         return (result.job, result.newJob)
     }
 
     private func recordVerificationOutcome(
         id: Int64, outcome: VerificationOutcome, verifier: String, policies: LoadedPolicies, actor: String
-    ) throws(LetheError) -> (job: DisposalJob, newJob: DisposalJob?, requests: Set<Int64>) {
+    ) throws(LetheError) -> (job: DisposalJob, newJob: DisposalJob?, completed: [Int64]) {
         let time = now
         return try store.write { (tx) throws(LetheError) in
             var job = try Self.requireJob(id, in: tx)
@@ -148,7 +147,10 @@ extension LetheApp {
                 _ = try Self.move(asset, to: .verified, in: tx, actor: actor, at: time, details: ["job": .integer(id)])
                 let requests = try Self.recordBackupsDestroyed(
                     afterVerifying: id, on: asset.tag, in: tx, actor: actor, at: time)
-                return (job, nil, requests)
+                // Backups whose medium this job sanitized are gone: requests that waited for them
+                // complete in this transaction.
+                let completed = try Self.completeIfDone(requests: requests, in: tx, actor: actor, at: time)
+                return (job, nil, completed)
             }
             asset = try Self.move(
                 asset, to: .verificationFailed, in: tx, actor: actor, at: time, details: ["job": .integer(id)])

@@ -190,7 +190,7 @@ struct DataMapParser {
             guard let word = item.string, let category = DataCategory(word) else {
                 report(
                     item,
-                    "unknown data category '\(item.string ?? "?")'; see DataCategory.taxonomy in docs/data-map.md (for example user.contact.email)"
+                    "unknown data category '\(item.string ?? "?")'; use one of the data categories listed in docs/data-map.md, section 'Data categories': \(DataCategory.taxonomy.map(\.name).joined(separator: ", "))"
                 )
                 continue
             }

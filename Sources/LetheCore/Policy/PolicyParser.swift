@@ -62,6 +62,11 @@ public enum PolicyParser {
         var backupDeadline: (value: ISODuration, place: Place)?
         var file = ""
         var sanitizationPlace: Place?
+        /// Media type × classification pairs named by rules that failed for another reason: not gaps.
+        var claimedByBrokenRules: Set<String> = []
+        /// Whether some rule may have been lost without knowing its pairs (a YAML syntax error, a
+        /// rule whose media or classification did not parse): then gaps cannot be told.
+        var coverageUnknown = false
 
         mutating func problem(_ node: Node?, _ message: String) {
             let mark = node?.mark
@@ -80,13 +85,18 @@ public enum PolicyParser {
                 root = try Yams.compose(yaml: text)
             } catch let error as YamlError {
                 problems.append(Self.syntaxProblem(error, file: name))
+                coverageUnknown = true
                 return
             } catch {
                 problems.append(PolicyProblem(file: name, line: 1, column: 1, message: "cannot parse YAML: \(error)"))
+                coverageUnknown = true
                 return
             }
             guard let root else { return }  // an empty file adds nothing
-            guard let mapping = mapping(root, "the file") else { return }
+            guard let mapping = mapping(root, "the file") else {
+                coverageUnknown = true
+                return
+            }
             for (key, value) in checkedPairs(mapping, allowed: PolicyParser.fileKeys, in: "a policy file") {
                 switch key {
                 case "erasure_sla":
@@ -108,7 +118,10 @@ public enum PolicyParser {
                     }
                 case "sanitization":
                     if sanitizationPlace == nil { sanitizationPlace = place(value) }
-                    guard let items = sequence(value, "sanitization") else { continue }
+                    guard let items = sequence(value, "sanitization") else {
+                        coverageUnknown = true
+                        continue
+                    }
                     for item in items { parseRule(item) }
                 case "retention":
                     guard let items = sequence(value, "retention") else { continue }
@@ -136,7 +149,10 @@ public enum PolicyParser {
         // MARK: Rules
 
         mutating func parseRule(_ node: Node) {
-            guard let mapping = mapping(node, "a sanitization rule") else { return }
+            guard let mapping = mapping(node, "a sanitization rule") else {
+                coverageUnknown = true
+                return
+            }
             var values: [String: Node] = [:]
             for (key, value) in checkedPairs(mapping, allowed: PolicyParser.ruleKeys, in: "a sanitization rule") {
                 values[key] = value
@@ -167,7 +183,17 @@ public enum PolicyParser {
             }
             guard let media, let classes, let method, let techniques, let verification, let deadline,
                 let secondPerson, let separation, let issueRecord
-            else { return }
+            else {
+                // A broken rule still says which pairs it meant to cover, when that much parsed.
+                if let media, let classes {
+                    for item in media {
+                        for level in classes { claimedByBrokenRules.insert("\(item.rawValue) × \(level.rawValue)") }
+                    }
+                } else {
+                    coverageUnknown = true
+                }
+                return
+            }
             rules.append(
                 SanitizationRule(
                     mediaTypes: media, classifications: classes, method: method, techniques: techniques,
@@ -264,11 +290,14 @@ public enum PolicyParser {
                     }
                 }
             }
-            // Only when every rule parsed: a broken rule would otherwise also be reported as a gap.
-            guard problems.isEmpty else { return }
+            // Gaps are reported alongside the other problems, except for pairs a broken rule meant
+            // to cover, and not at all when a rule may have been lost without its pairs being known.
+            guard !coverageUnknown else { return }
             let anchor = sanitizationPlace ?? Place(file: firstFile, line: 1, column: 1)
             for media in MediaType.allCases {
-                for level in Classification.allCases where owner["\(media.rawValue) × \(level.rawValue)"] == nil {
+                for level in Classification.allCases {
+                    let key = "\(media.rawValue) × \(level.rawValue)"
+                    guard owner[key] == nil, !claimedByBrokenRules.contains(key) else { continue }
                     problems.append(
                         PolicyProblem(
                             file: anchor.file, line: anchor.line, column: anchor.column,

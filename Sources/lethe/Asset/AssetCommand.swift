@@ -6,8 +6,8 @@ struct AssetCommand: ParsableCommand {
         commandName: "asset",
         abstract: "Register devices and media, follow their lifecycle and chain of custody.",
         discussion: """
-            Lifecycle: in-service → retired → awaiting-sanitization → sanitized → verified → disposed,
-            with verification-failed → awaiting-sanitization, and lost from any state before disposed;
+            Lifecycle: in-service → retired → awaiting-sanitization → sanitized → verified → disposed, \
+            with verification-failed → awaiting-sanitization, and lost from any state before disposed; \
             a lost asset that is found goes to awaiting-sanitization ('lethe asset found').
             """,
         subcommands: [

@@ -7,8 +7,8 @@ struct AssetDispose: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dispose", abstract: "Record where a verified asset went.",
         discussion: """
-            Destinations: internal-reuse, external-reuse, recycling, manufacturer, destroyed.
-            Only a verified asset can be disposed, and a parent only once its attached media are
+            Destinations: internal-reuse, external-reuse, recycling, manufacturer, destroyed. \
+            Only a verified asset can be disposed, and a parent only once its attached media are \
             verified or disposed.
 
             Example:

@@ -18,7 +18,7 @@ struct AssetImport: ParsableCommand {
                         Categories and status labels map through the built-in mapping, extended by
                         --mapping FILE
 
-            Any bad row fails the whole import: the first 50 problems are listed with line, column,
+            Any bad row fails the whole import: the first 50 problems are listed with line, column, \
             value and reason, and nothing is written.
 
             Examples:

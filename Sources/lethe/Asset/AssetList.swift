@@ -21,7 +21,7 @@ struct AssetList: ParsableCommand {
     @Option(help: "Only assets at this location (exact).") var location: String?
     @Option(help: "Only assets attached to this parent tag.") var parent: String?
     @Option(help: "Only assets whose tag sorts after this one (pagination).") var after: String?
-    @Option(help: "At most this many (default 100).") var limit: Int = 100
+    @Option(help: "At most this many.") var limit: Int = 100
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 

@@ -7,7 +7,7 @@ struct AssetLost: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lost", abstract: "Record that an asset is lost or stolen (an incident).",
         discussion: """
-            Attached media are marked lost with it. A lost asset that turns up again goes to
+            Attached media are marked lost with it. A lost asset that turns up again goes to \
             awaiting-sanitization: its custody was broken, so its data must be destroyed.
 
             Example:

@@ -7,7 +7,7 @@ struct AssetUpdate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "update", abstract: "Change an asset's descriptive fields.",
         discussion: """
-            Only the options given change; an empty value clears an optional field. The lifecycle
+            Only the options given change; an empty value clears an optional field. The lifecycle \
             state changes only through retire, dispose, lost and disposal jobs.
 
             Examples:

@@ -11,8 +11,8 @@ struct CertificateCommand: ParsableCommand {
         commandName: "certificate",
         abstract: "Issue, revoke, list, show, export and verify signed disposal records.",
         discussion: """
-            A disposal record carries every field of NIST SP 800-88 Appendix G's certificate of
-            sanitization; it is canonical JSON signed as detached CMS (P-256, SHA-256) and entered in
+            A disposal record carries every field of NIST SP 800-88 Appendix G's certificate of \
+            sanitization; it is canonical JSON signed as detached CMS (P-256, SHA-256) and entered in \
             the evidence log. Export a bundle for an auditor; its VERIFY.txt has the openssl commands.
             """,
         subcommands: [
@@ -46,9 +46,9 @@ struct CertificateIssue: ParsableCommand {
         commandName: "issue",
         abstract: "Issue the signed disposal record of a verified job, or the signed report of an erasure.",
         discussion: """
-            Signing, storing the record, its issuance event, the log entry and a new checkpoint happen
-            in one transaction. --all-verified issues every missing record in one transaction.
-            --erasure issues a completed erasure request's report as a signed record (done on completion
+            Signing, storing the record, its issuance event, the log entry and a new checkpoint happen \
+            in one transaction. --all-verified issues every missing record in one transaction. \
+            --erasure issues a completed erasure request's report as a signed record (done on completion \
             already; use it when that failed, or after revoking one). Examples:
               lethe certificate issue --job 12 --performer-title 'Technician' --validator-title 'QA lead'
               lethe certificate issue --all-verified
@@ -209,8 +209,8 @@ struct CertificateExport: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export", abstract: "Write a record's evidence bundle into a directory.",
         discussion: """
-            Writes record.json, record.p7s, issuer.pem, log-entry.json, log-proof.txt, log-key.pub,
-            record.html and VERIFY.txt. A directory inside the data directory is always refused; an
+            Writes record.json, record.p7s, issuer.pem, log-entry.json, log-proof.txt, log-key.pub, \
+            record.html and VERIFY.txt. A directory inside the data directory is always refused; an \
             existing non-empty one unless --force. Example:
               lethe certificate export ADS-2026-000001 --out bundle/
             """)

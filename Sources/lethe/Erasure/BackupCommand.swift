@@ -9,10 +9,10 @@ struct BackupCommand: ParsableCommand {
         commandName: "backup",
         abstract: "Register, encrypt, decrypt and crypto-shred backups of data stores.",
         discussion: """
-            A backup holds every subject its store held when it was registered: erasure requests add a
-            suppression entry for it (re-applied by 'lethe erasure reapply' after a restore) until it
-            expires or is shredded. 'lethe schedule' schedules the destruction of expired backups, due
-            the policy's backup_destruction_deadline after their expiry; 'lethe verify --due' raises
+            A backup holds every subject its store held when it was registered: erasure requests add a \
+            suppression entry for it (re-applied by 'lethe erasure reapply' after a restore) until it \
+            expires or is shredded. 'lethe schedule' schedules the destruction of expired backups, due \
+            the policy's backup_destruction_deadline after their expiry; 'lethe verify --due' raises \
             those past due.
             """,
         subcommands: [
@@ -27,10 +27,10 @@ struct BackupRegister: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "register", abstract: "Register a backup of a store.",
         discussion: """
-            Without --expires, the policy's retention rule for system.backups (trigger backup-created)
-            sets the expiry, when there is one. --media names the registered asset the file lives on
-            (a tape, a backup disk): when the backup expires and Lethe holds no key to shred, 'lethe
-            schedule' retires that asset for sanitization (once no backup on it is still retained),
+            Without --expires, the policy's retention rule for system.backups (trigger backup-created) \
+            sets the expiry, when there is one. --media names the registered asset the file lives on \
+            (a tape, a backup disk): when the backup expires and Lethe holds no key to shred, 'lethe \
+            schedule' retires that asset for sanitization (once no backup on it is still retained), \
             and the verification of its job records the backup destroyed.
 
             Examples:
@@ -77,9 +77,11 @@ struct BackupList: ParsableCommand {
 
     func run() throws {
         try reporting(json: output.json) { () throws(LetheError) in
-            let backups = try global.openApp().listBackups(store: store)
+            let app = try global.openApp()
+            let backups = try app.listBackups(store: store)
+            let time = app.currentTime
             if output.json {
-                Output.printJSON(["backups": .array(backups.map(BackupView.json))])
+                Output.printJSON(["backups": .array(backups.map { BackupView.json($0, at: time) })])
                 return
             }
             Output.printTable(
@@ -87,7 +89,7 @@ struct BackupList: ParsableCommand {
                 rows: backups.map {
                     [
                         "\($0.id)", $0.store, RFC3339.format($0.createdAt), $0.expiresAt.map(RFC3339.format) ?? "-",
-                        BackupView.state($0), "\($0.subjectCount)", $0.mediaTag ?? "-", $0.file,
+                        BackupView.state($0, at: time), "\($0.subjectCount)", $0.mediaTag ?? "-", $0.file,
                     ]
                 })
         }
@@ -189,9 +191,9 @@ struct BackupAttest: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "attest", abstract: "Record that a backup Lethe did not encrypt was destroyed outside Lethe.",
         discussion: """
-            For a backup whose file was deleted or whose medium was destroyed by other means (a
-            vendor's shredding, a tape not registered as an asset). Every erasure request's
-            suppression part for it ends, as a shredding's does. A backup Lethe encrypted is
+            For a backup whose file was deleted or whose medium was destroyed by other means (a \
+            vendor's shredding, a tape not registered as an asset). Every erasure request's \
+            suppression part for it ends, as a shredding's does. A backup Lethe encrypted is \
             crypto-erased with 'lethe backup shred' instead.
 
             Example:
@@ -220,12 +222,8 @@ struct BackupAttest: ParsableCommand {
 
 /// Views of backups.
 enum BackupView {
-    static func state(_ backup: BackupRecord, at time: Date = Date()) -> String {
-        if backup.shreddedAt != nil { return "shredded" }
-        if let due = backup.destructionDueAt, due < time { return "destruction-overdue" }
-        if backup.destructionScheduledAt != nil { return "destruction-due" }
-        return backup.sealedKey != nil ? "encrypted" : "plain"
-    }
+    /// The backup's state at `time` (the application's clock), as the erasure report computes it.
+    static func state(_ backup: BackupRecord, at time: Date) -> String { backup.destructionState(at: time).rawValue }
 
     static func destruction(_ backup: BackupRecord) -> String {
         if backup.sealedKey != nil { return "shred it with 'lethe backup shred \(backup.id)'" }
@@ -236,10 +234,10 @@ enum BackupView {
             "destroy its medium through a sanitization job (register it with 'lethe asset register' and retire it), or record its destruction with 'lethe backup attest \(backup.id) --notes ...'"
     }
 
-    static func json(_ backup: BackupRecord) -> JSONValue {
+    static func json(_ backup: BackupRecord, at time: Date = Date()) -> JSONValue {
         var object: [String: JSONValue] = [
             "id": .integer(backup.id), "store": .string(backup.store), "file": .string(backup.file),
-            "created_at": .string(RFC3339.format(backup.createdAt)), "state": .string(state(backup)),
+            "created_at": .string(RFC3339.format(backup.createdAt)), "state": .string(state(backup, at: time)),
             "subjects": .integer(Int64(backup.subjectCount)),
         ]
         object["expires_at"] = backup.expiresAt.map { .string(RFC3339.format($0)) }

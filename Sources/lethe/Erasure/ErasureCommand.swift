@@ -9,8 +9,8 @@ struct ErasureCommand: ParsableCommand {
         commandName: "erasure",
         abstract: "File, run, attest and follow erasure requests (right to erasure).",
         discussion: """
-            A subject is known only by the keyed hash of its identifier; the identifier itself is never
-            stored, logged or printed. Prefer --subject-stdin to --subject: a flag's value can be seen in
+            A subject is known only by the keyed hash of its identifier; the identifier itself is never \
+            stored, logged or printed. Prefer --subject-stdin to --subject: a flag's value can be seen in \
             the process list and shell history.
             """,
         subcommands: [
@@ -44,7 +44,7 @@ struct ErasureRequestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "request", abstract: "File an erasure request and plan a part for every holding.",
         discussion: """
-            The due date is the policy's erasure_sla after now. A subject with no holdings is recorded
+            The due date is the policy's erasure_sla after now. A subject with no holdings is recorded \
             with an empty plan.
 
             Examples:
@@ -79,7 +79,7 @@ struct ErasureRun: ParsableCommand {
         commandName: "run",
         abstract: "Erase the subject in every database store of a request, then verify and residue-scan.",
         discussion: """
-            The identifier must be given again (it is held in memory only for the run). Exits 65 when a
+            The identifier must be given again (it is held in memory only for the run). Exits 65 when a \
             part failed; a failed part leaves its database unchanged and can be run again.
 
             Example:
@@ -183,7 +183,7 @@ struct ErasureAttest: ParsableCommand {
         commandName: "attest",
         abstract: "Record that a processor or file share erased the subject, or that a device part is done.",
         discussion: """
-            With --backup, records that a backup not encrypted by Lethe was destroyed (a part that
+            With --backup, records that a backup not encrypted by Lethe was destroyed (a part that \
             waits for it under the policy 'backup_erasure: shred').
 
             Example:
@@ -258,7 +258,11 @@ enum ErasureView {
         for part in details.parts {
             var line = "  part \(part.id): \(part.action.rawValue) in \(part.store): \(part.state)"
             if let backup = part.backupID { line += ", backup \(backup)" }
-            if let final = part.finalAt { line += ", finally gone \(RFC3339.format(final))" }
+            if let final = part.finalAt {
+                // A backup's data is finally gone only once the backup is recorded destroyed.
+                let destroyed = part.backupID == nil || part.outcome["backup_shredded_at"] != nil
+                line += destroyed ? ", finally gone \(RFC3339.format(final))" : ", kept until \(RFC3339.format(final))"
+            }
             if let tag = part.assetTag { line += ", asset \(tag)" + (part.jobID.map { " job \($0)" } ?? "") }
             if let error = part.outcome["error"]?.stringValue { line += " (\(error))" }
             if part.state != "done", let note = part.outcome["note"]?.stringValue { line += "\n    \(note)" }
@@ -313,9 +317,9 @@ struct ErasureReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "The customer's erasure report: where the data was, what was done, when, with what evidence.",
         discussion: """
-            --format json prints the report's canonical JSON body (RFC 8785); --format html a page to send.
-            When every part is done the report is issued as a signed record (its serial is printed
-            here): 'lethe certificate export SERIAL --out DIR' writes the bundle the customer or an
+            --format json prints the report's canonical JSON body (RFC 8785); --format html a page to send. \
+            When every part is done the report is issued as a signed record (its serial is printed \
+            here): 'lethe certificate export SERIAL --out DIR' writes the bundle the customer or an \
             auditor verifies with openssl.
 
             Examples:
@@ -343,9 +347,16 @@ struct ErasureReportCommand: ParsableCommand {
                     "erasure report, request \(id): \(body["state"]?.stringValue ?? "?"), reason \(body["reason"]?.stringValue ?? "?")"
                 )
                 for part in body["parts"]?.arrayValue ?? [] {
-                    print(
-                        "  \(part["store"]?.stringValue ?? "?") (\(part["kind"]?.stringValue ?? "?")): \(part["action"]?.stringValue ?? "?") \(part["state"]?.stringValue ?? "?")\(part["done_at"]?.stringValue.map { " at \($0)" } ?? "")\(part["final_at"]?.stringValue.map { ", finally gone \($0)" } ?? "")"
-                    )
+                    var line =
+                        "  \(part["store"]?.stringValue ?? "?") (\(part["kind"]?.stringValue ?? "?")): \(part["action"]?.stringValue ?? "?") \(part["state"]?.stringValue ?? "?")\(part["done_at"]?.stringValue.map { " at \($0)" } ?? "")"
+                    if let final = part["final_at"]?.stringValue {
+                        line += ", finally gone \(final)"
+                    } else if let state = part["backup_state"]?.stringValue {
+                        line += ", backup \(state)"
+                        if let kept = part["kept_until"]?.stringValue { line += ", kept until \(kept)" }
+                        if let due = part["destruction_due_at"]?.stringValue { line += ", destruction due \(due)" }
+                    }
+                    print(line)
                 }
                 print("  \(body["statement"]?.stringValue ?? "")")
                 let serials = try app.erasureRecordSerials(id: id)
@@ -367,28 +378,41 @@ struct ErasureScanFile: ParsableCommand {
         commandName: "scan-file",
         abstract: "Residue scan: look for identifiers in any files (exports, logs, images), streaming.",
         discussion: """
-            Identifiers are read one per line from --identifiers-file and kept in memory only; matches are
+            Identifiers are read one per line from --identifiers-file and kept in memory only; matches are \
             reported by offset and identifier line number, never by value. Exits 1 when anything is found.
+
+            It matches as 'erasure run' does: UTF-8 and UTF-16 (LE and BE), and with --store the case rule \
+            of that store's normalisation (A-Z and a-z alike for lowercase-trim); without --store, A-Z and \
+            a-z alike. --exact-case and --utf8-only narrow the scan.
 
             Examples:
               lethe erasure scan-file export.csv app.log --identifiers-file erased.txt
-              lethe erasure scan-file /var/lib/crm/crm.sqlite --database --utf16 --identifiers-file erased.txt --json
+              lethe erasure scan-file /restore/crm.sqlite --database --store crm --identifiers-file erased.txt --json
             """)
 
     @Argument(help: "The files to scan.") var files: [String]
     @Option(help: "A file with one identifier per line.") var identifiersFile: String
-    @Flag(help: "Also look for the UTF-16 (LE and BE) encodings.") var utf16 = false
-    @Flag(help: "Match A-Z and a-z alike.") var ignoreCase = false
+    @Option(help: "Match by this registered store's normalisation, as 'erasure run' does for it.") var store: String?
+    @Flag(help: "Match the case exactly (A-Z and a-z differ), whatever the store.") var exactCase = false
+    @Flag(help: "Look for the UTF-8 encoding only, not UTF-16.") var utf8Only = false
+    // Kept so that existing scripts still run: both are the default now.
+    @Flag(help: .hidden) var utf16 = false
+    @Flag(help: .hidden) var ignoreCase = false
     @Flag(help: "Treat each file as a SQLite database: also scan its -wal and -journal.") var database = false
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        if exactCase && ignoreCase { throw ValidationError("--exact-case and --ignore-case contradict each other") }
+        if utf8Only && utf16 { throw ValidationError("--utf8-only and --utf16 contradict each other") }
+    }
 
     func run() throws {
         var found = false
         try reporting(json: output.json) { () throws(LetheError) in
             let result = try global.openApp().scanFilesForResidue(
-                files: files, identifiersFile: identifiersFile,
-                encodings: utf16 ? [.utf8, .utf16LE, .utf16BE] : [.utf8], caseInsensitive: ignoreCase,
+                files: files, identifiersFile: identifiersFile, store: store,
+                encodings: utf8Only ? [.utf8] : LetheApp.residueEncodings, caseInsensitive: exactCase ? false : nil,
                 database: database)
             found = !result.report.clean
             if output.json {

@@ -9,7 +9,7 @@ struct StoreCommand: ParsableCommand {
         commandName: "store",
         abstract: "Register the data stores that hold customer data, list them, and scan their holdings.",
         discussion: """
-            Stores are declared in a YAML data map (see docs/data-map.md). Connection strings are kept
+            Stores are declared in a YAML data map (see docs/data-map.md). Connection strings are kept \
             sealed under the installation key and never shown.
             """,
         subcommands: [StoreApply.self, StoreList.self, StoreShow.self, StoreScan.self]
@@ -21,7 +21,7 @@ struct StoreApply: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "apply", abstract: "Register or update every store a data map declares (idempotent).",
         discussion: """
-            Every problem in the file is reported with file:line:column and nothing is registered.
+            Every problem in the file is reported with file:line:column and nothing is registered. \
             A SQLite store whose database exists is checked against its schema first.
 
             Examples:
@@ -153,7 +153,7 @@ struct HoldingImport: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import", abstract: "Import holdings from a CSV file with the header identifier,store.",
         discussion: """
-            Each identifier is hashed at once with its store's normalisation; only the hash is kept.
+            Each identifier is hashed at once with its store's normalisation; only the hash is kept. \
             All or nothing: a bad row is reported with its line number and nothing is recorded.
 
             Example:

@@ -17,9 +17,9 @@ struct EvidenceImportNwipe: ParsableCommand {
         commandName: "import-nwipe",
         abstract: "Record a job's execution from an nwipe log (its SHA-256 is kept as evidence).",
         discussion: """
-            An erased, error-free log records the job executed (technique overwrite, tool nwipe) and the
-            asset sanitized, and verified too when nwipe read back what it wrote (--verify=last or all),
-            the rule asks for a full or sampled read-back and separation of duties does not forbid it.
+            An erased, error-free log records the job executed (technique overwrite, tool nwipe) and the \
+            asset sanitized, and verified too when nwipe read back what it wrote (--verify=last or all), \
+            the rule asks for a full or sampled read-back and separation of duties does not forbid it. \
             An aborted or failed log records the job failed. Raw bytes in serials are kept (as hex).
 
             Refused, with nothing recorded: a log whose device serial is not the asset's (the serial

@@ -67,7 +67,7 @@ struct JobRecord: ParsableCommand {
         commandName: "record",
         abstract: "Record work done outside Lethe (vendor shredding, firmware sanitize) with its evidence.",
         discussion: """
-            Evidence files are hashed (SHA-256) and their digests kept with the job; the files stay where
+            Evidence files are hashed (SHA-256) and their digests kept with the job; the files stay where \
             they are. The job becomes executed and the asset sanitized; its verification falls due.
 
             Examples:

@@ -9,8 +9,8 @@ struct JobCommand: ParsableCommand {
         commandName: "job",
         abstract: "List and work disposal jobs: approve, start, record outside work, cancel.",
         discussion: """
-            Job states: scheduled → in-progress → executed → verified, or failed, cancelled (with a reason).
-            A job whose rule asks for a second person must be approved by someone other than its requester
+            Job states: scheduled → in-progress → executed → verified, or failed, cancelled (with a reason). \
+            A job whose rule asks for a second person must be approved by someone other than its requester \
             before it is started or recorded. Jobs are created by 'lethe schedule'.
             """,
         subcommands: [JobList.self, JobShow.self, JobApprove.self, JobStart.self, JobRecord.self, JobCancel.self]

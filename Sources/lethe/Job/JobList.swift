@@ -9,6 +9,8 @@ struct JobList: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list", abstract: "List disposal jobs by due date.",
         discussion: """
+            Exits 1 with --overdue when any open job is past its due date (as 'erasure list --overdue' does).
+
             Examples:
               lethe job list --state scheduled
               lethe job list --overdue --json
@@ -20,11 +22,12 @@ struct JobList: ParsableCommand {
     @Flag(help: "Only open jobs past their due date.") var overdue = false
     @Option(help: "Only jobs due before this date.") var dueBefore: String?
     @Option(help: "Only jobs for this asset tag.") var asset: String?
-    @Option(help: "At most this many (default 1000).") var limit: Int = 1000
+    @Option(help: "At most this many.") var limit: Int = 1000
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
+        var found = false
         try reporting(json: output.json) { () throws(LetheError) in
             let app = try global.openApp()
             let now = app.currentTime
@@ -37,11 +40,14 @@ struct JobList: ParsableCommand {
                 query.dueBefore = min(query.dueBefore ?? now, now)
             }
             let jobs = query.states.isEmpty && overdue ? [] : try app.listJobs(query)
+            found = !jobs.isEmpty
             if output.json {
                 Output.printJSON(["jobs": .array(jobs.map { JobView.json($0, now: now) })])
                 return
             }
             Output.printTable(header: JobView.header, rows: jobs.map { JobView.row($0, now: now) })
         }
+        // One rule for every listing: --overdue exits 1 when it finds anything, so cron can alert.
+        if overdue, found { throw ExitCode(1) }
     }
 }

@@ -10,8 +10,8 @@ struct KeysCommand: ParsableCommand {
         commandName: "keys",
         abstract: "Show the issuer identity, make a CSR for your CA, import the certificate it issued.",
         discussion: """
-            On first use Lethe creates a P-256 key (issuer.key, 0600) and a self-signed certificate
-            (issuer.pem) naming the configured organisation. To have records chain to your CA, run
+            On first use Lethe creates a P-256 key (issuer.key, 0600) and a self-signed certificate \
+            (issuer.pem) naming the configured organisation. To have records chain to your CA, run \
             'lethe keys csr', have the CA sign it, then 'lethe keys import --cert FILE [--chain FILE]'.
             """,
         subcommands: [KeysShow.self, KeysCSR.self, KeysImport.self]

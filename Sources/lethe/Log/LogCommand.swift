@@ -10,9 +10,9 @@ struct LogCommand: ParsableCommand {
         commandName: "log",
         abstract: "Sign checkpoints, print proofs and the log key, and verify the evidence log.",
         discussion: """
-            Every event Lethe records is an entry of an RFC 9162 Merkle log (entry N is event N+1).
-            Checkpoints are C2SP signed notes under the log's Ed25519 key; keep copies of them (and of
-            the key from 'lethe log key') outside this installation: the log shows tampering only
+            Every event Lethe records is an entry of an RFC 9162 Merkle log (entry N is event N+1). \
+            Checkpoints are C2SP signed notes under the log's Ed25519 key; keep copies of them (and of \
+            the key from 'lethe log key') outside this installation: the log shows tampering only \
             against checkpoints someone else kept.
             """,
         subcommands: [
@@ -88,7 +88,7 @@ struct LogConsistency: ParsableCommand {
         commandName: "consistency",
         abstract: "Print the proof that the log of SIZE entries is a prefix of the newest checkpoint.",
         discussion: """
-            Give the size of a checkpoint you kept; check that the 'old' root equals its root.
+            Give the size of a checkpoint you kept; check that the 'old' root equals its root. \
             Example:\n  lethe log consistency --from 1200
             """)
 
@@ -119,7 +119,7 @@ struct LogVerify: ParsableCommand {
         commandName: "verify",
         abstract: "Recompute the log from every stored entry and check every stored checkpoint.",
         discussion: """
-            Names the first entry that was changed, deleted or reordered; exits 65 when the log fails.
+            Names the first entry that was changed, deleted or reordered; exits 65 when the log fails. \
             Example:\n  lethe log verify
             """)
 

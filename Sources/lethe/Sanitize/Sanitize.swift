@@ -10,16 +10,16 @@ struct Sanitize: ParsableCommand {
         commandName: "sanitize",
         abstract: "Overwrite a block device or image file for an asset's disposal job (NIST SP 800-88 Clear).",
         discussion: """
-            Refuses, with nothing written: a mounted target or one holding a mounted partition or swap,
-            the device or files of Lethe's own data directory, a symlink (unless --follow), a read-only
-            target, and a block device whose serial does not match the asset's (unless
-            --ignore-serial --reason TEXT, recorded). Without a terminal to confirm on, --yes is required.
-            An image file compared by device and inode with every file of the data directory, so a hard
-            link to lethe.sqlite is refused too; an image file with other hard links is refused unless
-            --allow-hard-links.
-            Ctrl-C stops after the buffer in flight, flushes, records the exact offset and exits 130;
-            --resume JOB continues. A job whose last run was interrupted or killed is not started again
-            from the beginning unless --restart.
+            Refuses, with nothing written: a mounted target or one holding a mounted partition or swap, \
+            the device or files of Lethe's own data directory, a symlink (unless --follow), a read-only \
+            target, and a block device whose serial does not match the asset's (unless \
+            --ignore-serial --reason TEXT, recorded). Without a terminal to confirm on, --yes is required. \
+            An image file is compared by device and inode with every file of the data directory, so a hard \
+            link to lethe.sqlite is refused too; an image file with other hard links is refused unless \
+            --allow-hard-links. \
+            Ctrl-C stops after the buffer in flight, flushes, records the exact offset and exits 130; \
+            --resume JOB continues. A job whose last run was interrupted or killed is not started again \
+            from the beginning unless --restart. \
             On completion the job is executed and the asset sanitized; 'lethe verify --due' reads it back.
 
             Exit status: 0 done, 130 interrupted (resumable), 64-78 refused or failed (sysexits).

@@ -33,8 +33,12 @@ struct GlobalOptions: ParsableArguments {
 
 /// Options of every command that changes something.
 struct WriteOptions: ParsableArguments {
-    @Option(name: .long, help: "Who performs the change (default: the login user).")
-    var actor: String = WriteOptions.loginUser()
+    // Optional so that the help says "the login user" once, not also the name found at run time.
+    @Option(name: .customLong("actor"), help: "Who performs the change (default: the login user).")
+    var actorName: String?
+
+    /// Who performs the change: `--actor`, else the login user.
+    var actor: String { actorName ?? Self.loginUser() }
 
     static func loginUser() -> String {
         let environment = ProcessInfo.processInfo.environment
