@@ -9,8 +9,8 @@ struct Status: ParsableCommand {
         commandName: "status",
         abstract: "Show assets and jobs by state, what is overdue, and the last verification run.",
         discussion: """
-            Lists overdue disposal jobs, backup destructions and erasure requests, open erasure
-            requests, and the last 'lethe verify --due' run and its result. Exits 1 when anything is
+            Lists overdue disposal jobs, backup destructions and erasure requests, open erasure \
+            requests, and the last 'lethe verify --due' run and its result. Exits 1 when anything is \
             overdue, so that cron or a monitoring check can alert; 0 otherwise.
 
             Examples:

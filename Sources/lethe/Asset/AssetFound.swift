@@ -7,7 +7,7 @@ struct AssetFound: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "found", abstract: "Record that a lost asset has turned up; it goes to awaiting-sanitization.",
         discussion: """
-            Its custody was broken, so its data must be destroyed: the asset (and the media lost with
+            Its custody was broken, so its data must be destroyed: the asset (and the media lost with \
             it) moves from lost to awaiting-sanitization, and the next 'lethe schedule' plans its job.
 
             Example:

@@ -131,7 +131,7 @@ struct BackupDecrypt: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "decrypt", abstract: "Decrypt a backup for a restore (fails once it is shredded).",
         discussion: """
-            After restoring, run 'lethe erasure reapply --store NAME' before the store is used again.
+            After restoring, run 'lethe erasure reapply --store NAME' before the store is used again. \
             An output in the data directory is always refused; an existing file unless --force.
 
             Example:

@@ -22,10 +22,10 @@ struct EvidenceImportNwipe: ParsableCommand {
             the rule asks for a full or sampled read-back and separation of duties does not forbid it. \
             An aborted or failed log records the job failed. Raw bytes in serials are kept (as hex).
 
-            Refused, with nothing recorded: a log whose device serial is not the asset's (the serial
-            as text, or its bytes in hex), whose device size is not the asset's capacity (within 1 %),
-            that is already the evidence of another job, or that says Erased while its pass,
-            byte-count, verification or error lines say otherwise. In a log of several devices the
+            Refused, with nothing recorded: a log whose device serial is not the asset's (the serial \
+            as text, or its bytes in hex), whose device size is not the asset's capacity (within 1 %), \
+            that is already the evidence of another job, or that says Erased while its pass, \
+            byte-count, verification or error lines say otherwise. In a log of several devices the \
             asset's is picked by serial (or --device).
 
             Examples:

@@ -8,7 +8,7 @@ struct PolicyInit: ParsableCommand {
         commandName: "init",
         abstract: "Write the embedded default policy to DIR/default.yaml, to edit.",
         discussion: """
-            Creates DIR if needed; an existing DIR/default.yaml is never overwritten. Use the directory
+            Creates DIR if needed; an existing DIR/default.yaml is never overwritten. Use the directory \
             with --policies DIR or LETHE_POLICIES=DIR, and check your edits with 'lethe policy check DIR'.
 
             Example:

@@ -11,7 +11,7 @@ struct PolicyShow: ParsableCommand {
               lethe policy show
               lethe policy show --policies /etc/lethe/policies --json
 
-            Says where the set in force comes from: a directory, or the default policy embedded in the
+            Says where the set in force comes from: a directory, or the default policy embedded in the \
             binary when no policy directory is configured.
             """)
 
