@@ -87,7 +87,7 @@ let package = Package(
             dependencies: ["LetheSanitize", "LetheTestSupport", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["Fixtures"]),
         .testTarget(name: "LetheTests", dependencies: ["Lethe", "LetheTestSupport"]),
-        .testTarget(name: "letheTests", dependencies: ["LetheTestSupport"]),
+        .testTarget(name: "letheTests", dependencies: ["LetheTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LetheFuzzingTests", dependencies: ["LetheFuzzing"], exclude: ["Corpus"]),
     ]
 )
