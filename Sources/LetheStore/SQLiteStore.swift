@@ -94,6 +94,35 @@ public final class SQLiteStore: LetheStorage {
     }
 
     /// Runs SQL directly: for tests and maintenance tools only, never for use cases.
+    public func read<T: Sendable>(
+        _ body: @Sendable (any StoreReading) throws(LetheError) -> T
+    ) async throws(LetheError) -> T {
+        do {
+            return try await pool.read { [logHasher] db in
+                try Self.run(body, SQLiteTransaction(db: db, logHasher: logHasher))
+            }
+        } catch {
+            throw Self.map(error, path: path)
+        }
+    }
+
+    public func write<T: Sendable>(
+        dryRun: Bool, _ body: @Sendable (any StoreWriting) throws(LetheError) -> T
+    ) async throws(LetheError) -> T {
+        do {
+            return try await pool.writeWithoutTransaction { [logHasher] db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try Self.run(body, SQLiteTransaction(db: db, logHasher: logHasher))
+                    return dryRun ? .rollback : .commit
+                }
+                return result!
+            }
+        } catch {
+            throw Self.map(error, path: path)
+        }
+    }
+
     public func unsafeExecute(_ sql: String) throws {
         try pool.writeWithoutTransaction { db in try db.execute(sql: sql) }
     }

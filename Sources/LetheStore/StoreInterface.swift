@@ -115,17 +115,37 @@ extension StoreWriting {
 }
 
 /// A persistence backend: SQLite now; another database must fit behind the same interface.
+///
+/// Use cases call the `async` methods: the body runs on the backend's own threads (GRDB's reader
+/// and writer queues for SQLite) while the calling task is suspended, so no Swift concurrency
+/// thread waits on the database or its locks. The synchronous ones are for engines that run on a
+/// thread of their own (the log verification pipeline, the import's producer).
 public protocol LetheStorage: Sendable {
-    /// Runs `body` against a consistent snapshot.
+    /// Runs `body` against a consistent snapshot, blocking the calling thread.
     func read<T>(_ body: (any StoreReading) throws(LetheError) -> T) throws(LetheError) -> T
     /// Runs `body` in one write transaction, committed when it returns and rolled back when it
-    /// throws, or always rolled back when `dryRun` is true.
+    /// throws, or always rolled back when `dryRun` is true; blocks the calling thread.
     func write<T>(dryRun: Bool, _ body: (any StoreWriting) throws(LetheError) -> T) throws(LetheError) -> T
+    /// Runs `body` against a consistent snapshot without blocking the calling task's thread.
+    func read<T: Sendable>(_ body: @Sendable (any StoreReading) throws(LetheError) -> T) async throws(LetheError) -> T
+    /// Runs `body` in one write transaction (committed when it returns, rolled back when it throws
+    /// or when `dryRun` is true) without blocking the calling task's thread.
+    func write<T: Sendable>(
+        dryRun: Bool, _ body: @Sendable (any StoreWriting) throws(LetheError) -> T
+    ) async throws(LetheError) -> T
 }
 
 extension LetheStorage {
     /// Runs `body` in one write transaction that commits when it returns.
     public func write<T>(_ body: (any StoreWriting) throws(LetheError) -> T) throws(LetheError) -> T {
         try write(dryRun: false, body)
+    }
+
+    /// Runs `body` in one write transaction that commits when it returns, without blocking the
+    /// calling task's thread.
+    public func write<T: Sendable>(
+        _ body: @Sendable (any StoreWriting) throws(LetheError) -> T
+    ) async throws(LetheError) -> T {
+        try await write(dryRun: false, body)
     }
 }

@@ -24,7 +24,7 @@ import Testing
             #expect(body["log_index"]?.integerValue == record.eventSeq - 1)
             #expect(body["serial"]?.stringValue == record.serial)
             // The same fields as the one-job path reads, one lookup at a time.
-            let draft = try fixture.app.store.read { (tx) throws(LetheError) in
+            let draft = try await fixture.app.store.read { (tx) throws(LetheError) in
                 try LetheApp.disposalRecordDraft(
                     job: job, details: DisposalRecordDetails(notes: "batch"), organization: "Acme Data Services",
                     settings: settings, in: tx)

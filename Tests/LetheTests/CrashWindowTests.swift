@@ -22,12 +22,26 @@ private final class CrashingStore: LetheStorage, @unchecked Sendable {
     }
 
     func write<T>(dryRun: Bool, _ body: (any StoreWriting) throws(LetheError) -> T) throws(LetheError) -> T {
-        let alive = lock.withLock {
+        guard takeCommit() else { throw LetheError(.internal, "simulated crash before this transaction") }
+        return try inner.write(dryRun: dryRun, body)
+    }
+
+    func read<T: Sendable>(_ body: @Sendable (any StoreReading) throws(LetheError) -> T) async throws(LetheError) -> T {
+        try await inner.read(body)
+    }
+
+    func write<T: Sendable>(
+        dryRun: Bool, _ body: @Sendable (any StoreWriting) throws(LetheError) -> T
+    ) async throws(LetheError) -> T {
+        guard takeCommit() else { throw LetheError(.internal, "simulated crash before this transaction") }
+        return try await inner.write(dryRun: dryRun, body)
+    }
+
+    private func takeCommit() -> Bool {
+        lock.withLock {
             remaining -= 1
             return remaining >= 0
         }
-        guard alive else { throw LetheError(.internal, "simulated crash before this transaction") }
-        return try inner.write(dryRun: dryRun, body)
     }
 }
 

@@ -28,7 +28,7 @@ import Testing
         #expect(body["person_performing"]?["location"] == "Dock 4, Leeds")
         #expect(body["evidence"]?.arrayValue?.count == 2)
         #expect(try CanonicalJSON.encode(body) == record.body)
-        let latest = try fixture.app.store.read { (tx) throws(LetheError) in try tx.latestCheckpoint() }
+        let latest = try await fixture.app.store.read { (tx) throws(LetheError) in try tx.latestCheckpoint() }
         #expect(latest?.size == record.eventSeq)
         // And the exported bundle verifies
         let directory = fixture.installation.root.file("bundle")

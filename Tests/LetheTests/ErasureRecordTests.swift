@@ -35,7 +35,9 @@ import Testing
         // Then the report is issued as a signed erasure record on completion
         let serials = try app.erasureRecordSerials(id: id)
         #expect(serials == ["ADS-2026-000001"])
-        let record = try #require(try app.store.read { (tx) throws(LetheError) in try tx.record(serial: serials[0]) })
+        let serial = serials[0]
+        let stored = try await app.store.read { (tx) throws(LetheError) in try tx.record(serial: serial) }
+        let record = try #require(stored)
         #expect(record.kind == "erasure")
         let body = try CanonicalJSON.decode(record.body)
         #expect(body["record_type"] == "erasure")

@@ -21,6 +21,11 @@ public struct LetheError: Error, Sendable, Equatable, CustomStringConvertible {
         case io
         /// A file or directory has permissions that would expose secrets.
         case permission
+        /// No valid credentials were presented (HTTP 401).
+        case unauthenticated
+        /// The principal's roles do not allow the use case, or separation of duties forbids this
+        /// principal from doing it (HTTP 403).
+        case forbidden
         /// The data directory was written by a newer Lethe.
         case incompatible
         /// A bug or an unexpected state inside Lethe.

@@ -40,6 +40,10 @@ struct WriteOptions: ParsableArguments {
     /// Who performs the change: `--actor`, else the login user.
     var actor: String { actorName ?? Self.loginUser() }
 
+    /// The principal every write of this command is made by: the local operator (whoever holds
+    /// the data directory: trusted local administration, with every role), named `--actor`.
+    func principal() throws(LetheError) -> Principal { try Principal.localOperator(actor) }
+
     static func loginUser() -> String {
         let environment = ProcessInfo.processInfo.environment
         if let name = environment["USER"] ?? environment["LOGNAME"], !name.isEmpty { return name }

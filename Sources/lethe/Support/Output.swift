@@ -17,6 +17,19 @@ enum Output {
         }
     }
 
+    /// Prints a use case's typed result as JSON: pretty, with sorted keys, the same encoder for
+    /// every command (what `--json` prints).
+    static func printResult(_ value: some Encodable) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        do {
+            FileHandle.standardOutput.write(try encoder.encode(value))
+            FileHandle.standardOutput.write(Data("\n".utf8))
+        } catch {
+            standardError("lethe: error: cannot encode the result as JSON: \(error)")
+        }
+    }
+
     /// Prints rows as left-aligned columns under a header.
     static func printTable(header: [String], rows: [[String]]) {
         var widths = header.map(\.count)

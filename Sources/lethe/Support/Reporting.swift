@@ -24,6 +24,16 @@ func reporting(json: Bool = false, _ body: () throws(LetheError) -> Void) throws
     }
 }
 
+/// The async form of ``reporting(json:_:)``, for commands that call the application's async use
+/// cases: the same printing and exit codes.
+func reporting(json: Bool = false, _ body: () async throws(LetheError) -> Void) async throws {
+    do {
+        try await body()
+    } catch {
+        try reporting(json: json) { () throws(LetheError) in throw error }
+    }
+}
+
 /// sysexits(3) codes for each kind of error.
 func exitCode(for code: LetheError.Code) -> Int32 {
     switch code {
@@ -33,7 +43,7 @@ func exitCode(for code: LetheError.Code) -> Int32 {
     case .internal: 70
     case .io: 74
     case .locked: 75
-    case .permission: 77
+    case .permission, .unauthenticated, .forbidden: 77
     case .incompatible: 78
     }
 }
