@@ -60,13 +60,16 @@ let package = Package(
                 "LetheCore", "LetheStore", "LetheEvidence", "LetheSanitize",
                 .product(name: "CSV", package: "CSV.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
             name: "lethe",
             dependencies: [
-                "Lethe",
+                // LetheCore's values (errors, vocabularies, dates), LetheEvidence's bundle and key types
+                // and LetheStore's query values cross the edge; storage itself is reached only through Lethe.
+                "Lethe", "LetheCore", "LetheEvidence", "LetheStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -80,13 +83,26 @@ let package = Package(
             name: "LetheTestSupport", dependencies: ["Lethe", "LetheStore", "LetheCore"], path: "Tests/LetheTestSupport"
         ),
         .testTarget(name: "LetheCoreTests", dependencies: ["LetheCore"]),
-        .testTarget(name: "LetheStoreTests", dependencies: ["LetheStore", "LetheTestSupport"]),
-        .testTarget(name: "LetheEvidenceTests", dependencies: ["LetheEvidence", "LetheTestSupport"]),
+        .testTarget(
+            name: "LetheStoreTests",
+            dependencies: ["LetheStore", "LetheCore", "LetheTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(
+            name: "LetheEvidenceTests",
+            dependencies: [
+                "LetheEvidence", "LetheCore", "LetheTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]),
         .testTarget(
             name: "LetheSanitizeTests",
-            dependencies: ["LetheSanitize", "LetheTestSupport", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "LetheSanitize", "LetheCore", "LetheTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             exclude: ["Fixtures"]),
-        .testTarget(name: "LetheTests", dependencies: ["Lethe", "LetheTestSupport"]),
+        .testTarget(
+            name: "LetheTests",
+            dependencies: ["Lethe", "LetheCore", "LetheEvidence", "LetheSanitize", "LetheStore", "LetheTestSupport"]),
         .testTarget(name: "letheTests", dependencies: ["LetheTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LetheFuzzingTests", dependencies: ["LetheFuzzing"], exclude: ["Corpus"]),
     ]
