@@ -85,7 +85,9 @@ let package = Package(
         .testTarget(name: "LetheCoreTests", dependencies: ["LetheCore"]),
         .testTarget(
             name: "LetheStoreTests",
-            dependencies: ["LetheStore", "LetheCore", "LetheTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: [
+                "LetheStore", "LetheCore", "LetheTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
         .testTarget(
             name: "LetheEvidenceTests",
             dependencies: [
