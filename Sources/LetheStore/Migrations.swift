@@ -86,6 +86,7 @@ enum Migrations {
         registerBackupMedia(&migrator)
         registerHoldingChunks(&migrator)
         registerBackupDestructionDue(&migrator)
+        registerAssetRetiredAt(&migrator)
         return migrator
     }
 }

@@ -70,13 +70,9 @@ extension SQLiteTransaction {
 
     func jobCandidates() throws(LetheError) -> [JobCandidate] {
         // asset_by_state finds the retired and awaiting assets; job_one_open_per_asset answers the
-        // NOT EXISTS; event_by_asset finds each asset's last move to retired.
+        // NOT EXISTS; retired_at is the asset's last move to retired, written with it.
         let sql = """
-            SELECT a.tag, a.media_type, a.classification, a.state,
-                (SELECT e.recorded_at FROM event e
-                 WHERE e.asset_tag = a.tag AND e.type = 'asset.state-changed'
-                   AND json_extract(CAST(e.body AS TEXT), '$.payload.to') = 'retired'
-                 ORDER BY e.seq DESC LIMIT 1)
+            SELECT a.tag, a.media_type, a.classification, a.state, a.retired_at
             FROM asset a
             WHERE a.state IN ('retired', 'awaiting-sanitization')
               AND NOT EXISTS (SELECT 1 FROM job j WHERE j.asset_tag = a.tag AND j.state IN \(Self.openStates))

@@ -227,8 +227,16 @@ struct SQLiteTransaction: StoreWriting {
     ) throws(LetheError) {
         try guarded {
             try db.cachedStatement(
-                sql: "UPDATE asset SET state = ?, destination = ?, updated_at = ? WHERE tag = ? AND state = ?"
-            ).execute(arguments: [to.rawValue, destination?.rawValue, formatted(time), tag, from.rawValue])
+                sql: """
+                    UPDATE asset SET state = ?, destination = ?, updated_at = ?,
+                        retired_at = CASE WHEN ? = 'retired' THEN ? ELSE retired_at END
+                    WHERE tag = ? AND state = ?
+                    """
+            ).execute(
+                arguments: [
+                    to.rawValue, destination?.rawValue, formatted(time), to.rawValue, formatted(time), tag,
+                    from.rawValue,
+                ])
         }
         guard db.changesCount == 1 else {
             let current = try asset(tag: tag)
