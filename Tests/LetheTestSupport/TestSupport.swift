@@ -70,7 +70,9 @@ public struct TestInstallation: Sendable {
 
     /// Runs raw SQL against the installation's database (for tampering and lock tests).
     public func rawSQL(_ sql: String) throws {
-        try (app.store as! SQLiteStore).unsafeExecute(sql)
+        // A connection of its own to the installation's file: the application's store is reached
+        // only through its protocol.
+        try SQLiteStore(path: dataDirectory.databasePath).unsafeExecute(sql)
     }
 
     /// How many rows a table holds, read with the system's sqlite3 library through a fresh store.
