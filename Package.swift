@@ -60,6 +60,8 @@ let package = Package(
                 "LetheCore", "LetheStore", "LetheEvidence", "LetheSanitize",
                 .product(name: "CSV", package: "CSV.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                // Passwords: scrypt (a memory-hard KDF) from swift-crypto's extras.
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -87,6 +87,7 @@ enum Migrations {
         registerHoldingChunks(&migrator)
         registerBackupDestructionDue(&migrator)
         registerAssetRetiredAt(&migrator)
+        registerUsers(&migrator)
         return migrator
     }
 }

@@ -41,13 +41,19 @@ public enum Authorization {
 
     /// Whether `principal` may run `action`.
     public static func allows(_ principal: Principal, _ action: Action) -> Bool {
-        principal.holdsAny(of: roles(for: action))
+        if principal.readOnly && !action.isRead { return false }
+        return principal.holdsAny(of: roles(for: action))
     }
 
     /// Refuses `action` to a principal whose roles do not allow it (`forbidden`), naming the roles
     /// that would.
     public static func check(_ principal: Principal, _ action: Action) throws(LetheError) {
         guard !allows(principal, action) else { return }
+        if principal.readOnly && !action.isRead {
+            throw LetheError(
+                .forbidden,
+                "\(principal.name) used a read-only token, which cannot \(action.rawValue); use a token that may write")
+        }
         let needed = roles(for: action).sorted().map(\.rawValue).joined(separator: " or ")
         let held = principal.roles.sorted().map(\.rawValue).joined(separator: ", ")
         throw LetheError(

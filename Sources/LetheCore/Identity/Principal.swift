@@ -21,12 +21,16 @@ public struct Principal: Sendable, Hashable, Codable {
     public var roles: Set<Role>
     /// How the principal was authenticated.
     public var authentication: Authentication
+    /// A principal authenticated by a read-only token may only read, whatever its roles.
+    public var readOnly: Bool
 
     /// The longest principal name.
     public static let maxNameLength = 200
 
     /// A principal with a checked name (1 to 200 characters, no control characters).
-    public init(name: String, roles: Set<Role>, authentication: Authentication) throws(LetheError) {
+    public init(
+        name: String, roles: Set<Role>, authentication: Authentication, readOnly: Bool = false
+    ) throws(LetheError) {
         let trimmed = name.trimmed
         guard !trimmed.isEmpty, trimmed.count <= Self.maxNameLength,
             !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
@@ -39,6 +43,7 @@ public struct Principal: Sendable, Hashable, Codable {
         self.name = trimmed
         self.roles = roles
         self.authentication = authentication
+        self.readOnly = readOnly
     }
 
     /// The operator of the command-line tool: whoever holds the data directory, trusted with every

@@ -1,4 +1,5 @@
 import Foundation
+import Lethe
 import LetheCore
 
 #if canImport(Glibc)
@@ -20,10 +21,8 @@ enum Output {
     /// Prints a use case's typed result as JSON: pretty, with sorted keys, the same encoder for
     /// every command (what `--json` prints).
     static func printResult(_ value: some Encodable) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         do {
-            FileHandle.standardOutput.write(try encoder.encode(value))
+            FileHandle.standardOutput.write(try ResultEncoding.encoder().encode(value))
             FileHandle.standardOutput.write(Data("\n".utf8))
         } catch {
             standardError("lethe: error: cannot encode the result as JSON: \(error)")

@@ -1,0 +1,103 @@
+import Crypto
+import Foundation
+import LetheCore
+import _CryptoExtras
+
+/// API tokens and passwords: how they are made, stored and checked.
+///
+/// A token is `lethe_<id>_<secret>`: the number finds the row, the 256-bit secret proves it. Only
+/// SHA-256 of the secret is stored (the secret is random, so a fast hash suffices), compared in
+/// constant time. A password is stored as its scrypt hash (N = 2^15, r = 8, p = 1: 32 MiB and
+/// about a tenth of a second per check, which makes guessing costly), also compared in constant time.
+enum Credentials {
+    /// The prefix every token starts with (so that a leaked one is easy to recognise and scan for).
+    static let tokenPrefix = "lethe_"
+
+    /// A new random secret and the SHA-256 to store for it.
+    static func newSecret() -> (secret: [UInt8], hash: [UInt8]) {
+        let secret = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
+        return (secret, Array(SHA256.hash(data: secret)))
+    }
+
+    /// The token text handed to the user, once: the row's number and the secret.
+    static func tokenText(id: Int64, secret: [UInt8]) -> String { "\(tokenPrefix)\(id)_\(Base64URL.encode(secret))" }
+
+    /// The number and the secret's hash of a presented token, or nil when it is not one.
+    static func parse(token text: String) -> (id: Int64, secretHash: [UInt8])? {
+        guard text.hasPrefix(tokenPrefix) else { return nil }
+        let parts = text.dropFirst(tokenPrefix.count).split(
+            separator: "_", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2, let id = Int64(parts[0]), id > 0, let secret = Base64URL.decode(String(parts[1])),
+            secret.count == 32
+        else { return nil }
+        return (id, Array(SHA256.hash(data: secret)))
+    }
+
+    /// The scrypt parameters for new passwords.
+    static let scryptN = 1 << 15
+    static let scryptR = 8
+    static let scryptP = 1
+
+    /// The stored form of a password: `scrypt$N$r$p$salt$hash`, salt and hash in base64url.
+    static func hashPassword(_ password: String) throws(LetheError) -> String {
+        let salt = SymmetricKey(size: .bits128).withUnsafeBytes { Array($0) }
+        let hash = try scrypt(password, salt: salt, n: scryptN, r: scryptR, p: scryptP)
+        return "scrypt$\(scryptN)$\(scryptR)$\(scryptP)$\(Base64URL.encode(salt))$\(Base64URL.encode(hash))"
+    }
+
+    /// Whether `password` matches a stored hash (constant time in the hash comparison).
+    static func verifyPassword(_ password: String, against stored: String) -> Bool {
+        let parts = stored.split(separator: "$")
+        guard parts.count == 6, parts[0] == "scrypt", let n = Int(parts[1]), let r = Int(parts[2]),
+            let p = Int(parts[3]), let salt = Base64URL.decode(String(parts[4])),
+            let expected = Base64URL.decode(String(parts[5])), n <= 1 << 20, r <= 32, p <= 16
+        else { return false }
+        guard let actual = try? scrypt(password, salt: salt, n: n, r: r, p: p) else { return false }
+        return constantTimeEqual(actual, expected)
+    }
+
+    /// Checks a new password: at least 12 characters, at most 1,024.
+    static func checkNewPassword(_ password: String) throws(LetheError) {
+        guard password.count >= 12, password.utf8.count <= 1024 else {
+            throw LetheError(
+                .invalidInput, "a password must be 12 to 1,024 characters long (a passphrase of several words is best)")
+        }
+    }
+
+    /// Whether two byte strings are equal, in time that depends only on their lengths.
+    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for index in a.indices { difference |= a[index] ^ b[index] }
+        return difference == 0
+    }
+
+    private static func scrypt(_ password: String, salt: [UInt8], n: Int, r: Int, p: Int) throws(LetheError) -> [UInt8]
+    {
+        do {
+            let key = try KDF.Scrypt.deriveKey(
+                from: Array(password.utf8), salt: salt, outputByteCount: 32, rounds: n, blockSize: r, parallelism: p,
+                maxMemory: 128 * r * n * p + (1 << 20))
+            return key.withUnsafeBytes { Array($0) }
+        } catch {
+            throw LetheError(.internal, "cannot hash the password with scrypt: \(error)")
+        }
+    }
+}
+
+/// Base64 with the URL alphabet and no padding (RFC 4648 §5): tokens travel in headers and URLs.
+enum Base64URL {
+    static func encode(_ bytes: [UInt8]) -> String {
+        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decode(_ text: String) -> [UInt8]? {
+        guard text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+            return nil
+        }
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        return Data(base64Encoded: base64).map(Array.init)
+    }
+}

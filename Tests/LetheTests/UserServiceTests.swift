@@ -1,0 +1,116 @@
+import Foundation
+import Lethe
+import LetheCore
+import LetheTestSupport
+import Testing
+
+@Suite struct UserServiceTests {
+    let installation: TestInstallation
+    let admin: Principal
+
+    init() throws {
+        installation = try TestInstallation()
+        admin = try Principal(name: "root-admin", roles: [.admin], authentication: .localOperator)
+    }
+
+    var users: UserService { installation.app.users }
+
+    @Test func aNewUsersTokenAuthenticatesAsThatUserWithItsRoles() async throws {
+        // Given a user added by an admin
+        let added = try await users.add(name: "ivy", roles: [.itStaff], by: admin)
+        #expect(added.token.secret.hasPrefix("lethe_\(added.token.token.id)_"))
+        // When the token is presented
+        let principal = try await users.authenticate(token: added.token.secret)
+        // Then it stands for ivy, with her roles, authenticated by token
+        #expect(principal.name == "ivy")
+        #expect(principal.roles == [.itStaff])
+        #expect(principal.authentication == .apiToken)
+        #expect(!principal.readOnly)
+        #expect(Authorization.allows(principal, .registerAsset))
+        #expect(!Authorization.allows(principal, .manageUsers))
+    }
+
+    @Test func aWrongRevokedExpiredOrDisabledTokenIsRefusedAlike() async throws {
+        let added = try await users.add(name: "ivy", roles: [.itStaff], by: admin)
+        let secret = added.token.secret
+        // A changed last character, another number, garbage: all unauthenticated.
+        var tampered = secret
+        tampered.removeLast()
+        tampered += secret.hasSuffix("A") ? "B" : "A"
+        for text in [tampered, secret.replacingOccurrences(of: "lethe_1_", with: "lethe_2_"), "Bearer x", ""] {
+            await #expect(throws: LetheError.self) { _ = try await users.authenticate(token: text) }
+        }
+        // An expiring token works until its expiry.
+        let short = try await users.addToken(
+            user: "ivy", expiresIn: ISODuration.parse("PT1H"), readOnly: false, by: admin)
+        _ = try await users.authenticate(token: short.secret)
+        installation.clock.advance(3_601)
+        await #expect(throws: LetheError.self) { _ = try await users.authenticate(token: short.secret) }
+        // A revoked token stops at once; so do all of a disabled user's.
+        _ = try await users.revokeToken(id: added.token.token.id, by: admin)
+        await #expect(throws: LetheError.self) { _ = try await users.authenticate(token: secret) }
+        let other = try await users.addToken(user: "ivy", expiresIn: nil, readOnly: false, by: admin)
+        _ = try await users.disable(name: "ivy", by: admin)
+        do {
+            _ = try await users.authenticate(token: other.secret)
+            Issue.record("a disabled user's token authenticated")
+        } catch {
+            #expect(error.code == .unauthenticated)
+        }
+        let listed = try await users.listTokens(user: "ivy", by: admin)
+        #expect(listed.map(\.state) == [.valid, .expired, .revoked])
+    }
+
+    @Test func aReadOnlyTokenOnlyReads() async throws {
+        _ = try await users.add(name: "carol", roles: [.verifier, .compliance], by: admin)
+        let token = try await users.addToken(user: "carol", expiresIn: nil, readOnly: true, by: admin)
+        let principal = try await users.authenticate(token: token.secret)
+        #expect(principal.readOnly)
+        #expect(Authorization.allows(principal, .readRecords))
+        #expect(!Authorization.allows(principal, .issueRecord))
+        #expect(throws: LetheError.self) { try Authorization.check(principal, .requestErasure) }
+    }
+
+    @Test func aPasswordIsCheckedAgainstItsScryptHashAndNeverStored() async throws {
+        _ = try await users.add(name: "ivy", roles: [.itStaff], by: admin)
+        let password = "correct horse battery staple"
+        await #expect(throws: LetheError.self) {
+            _ = try await users.setPassword(name: "ivy", password: "too short", by: admin)
+        }
+        let view = try await users.setPassword(name: "ivy", password: password, by: admin)
+        #expect(view.hasPassword)
+        let principal = try await users.authenticate(name: "ivy", password: password)
+        #expect(principal.name == "ivy" && principal.authentication == .consoleSession)
+        for (name, guess) in [("ivy", password + "!"), ("ivo", password), ("ivy", "")] {
+            await #expect(throws: LetheError.self) { _ = try await users.authenticate(name: name, password: guess) }
+        }
+        // Neither the password nor any token secret is anywhere in the database file or its log.
+        let newToken = try await users.addToken(user: "ivy", expiresIn: nil, readOnly: false, by: admin)
+        let database = try tool(["sqlite3", installation.dataDirectory.databasePath, ".dump"]).stdout
+        #expect(!database.contains(password))
+        #expect(!database.contains(String(newToken.secret.split(separator: "_").last!)))
+        #expect(database.contains("scrypt$32768$8$1$"))
+    }
+
+    @Test func onlyAnAdminManagesUsersAndARefusalChangesNothing() async throws {
+        let clerk = try Principal(name: "ivy", roles: [.itStaff, .compliance], authentication: .apiToken)
+        do {
+            _ = try await users.add(name: "mallory", roles: [.admin], by: clerk)
+            Issue.record("an it-staff and compliance user added an admin")
+        } catch {
+            #expect(error.code == .forbidden)
+        }
+        #expect(try await users.hasUsers() == false)
+        await #expect(throws: LetheError.self) { _ = try await users.add(name: "bot", roles: [.scheduler], by: admin) }
+        await #expect(throws: LetheError.self) { _ = try await users.add(name: "nobody", roles: [], by: admin) }
+        _ = try await users.add(name: "ivy", roles: [.itStaff], by: admin)
+        await #expect(throws: LetheError.self) { _ = try await users.add(name: "ivy", roles: [.auditor], by: admin) }
+        // Only the successful change left an event, naming the user and its roles.
+        let events = try await installation.app.store.read { (tx) throws(LetheError) in
+            try tx.events(fromSeq: 1, limit: 100)
+        }
+        #expect(events.map(\.type) == [.userAdded, .tokenAdded])
+        #expect(events.first?.payload["user"] == "ivy")
+        #expect(events.first?.actor == "root-admin")
+    }
+}
