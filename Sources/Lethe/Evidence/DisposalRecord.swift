@@ -133,17 +133,14 @@ enum DisposalRecordFields {
 }
 
 extension LetheApp {
-    /// Issues the disposal record of a verified job: Appendix G fields, signed, logged and stored
-    /// in one transaction with a new checkpoint. Refused for a job that is not verified, or that
-    /// has a record already that is not revoked.
+    /// Issues the disposal record of a verified job in a transaction of its own (the policy's
+    /// automatic issuance after a verification; front ends call ``EvidenceService``).
     @discardableResult
-    public func issueDisposalRecord(
+    func issueDisposalRecord(
         jobID: Int64, details: DisposalRecordDetails = DisposalRecordDetails(), actor: String
     ) throws(LetheError) -> StoredRecord {
         let actor = try ActorName.validate(actor)
-        guard ["yes", "no", "unknown"].contains(details.dataBackedUp) else {
-            throw LetheError(.usage, "--data-backed-up must be yes, no or unknown (got '\(details.dataBackedUp)')")
-        }
+        try EvidenceService.checkDetails(details)
         let issuer = try recordIssuer()
         let time = now
         return try store.write { (tx) throws(LetheError) in
@@ -152,38 +149,26 @@ extension LetheApp {
         }
     }
 
-    /// Issues the records of every verified job that has none (or only revoked ones), in one
-    /// transaction with one checkpoint at its end; returns them in job order.
-    public func issuePendingDisposalRecords(
-        details: DisposalRecordDetails = DisposalRecordDetails(), actor: String
+    /// Issues, inside `tx`, the records of every verified job that has none (or only revoked
+    /// ones), in chunks of `chunkSize` records, with one checkpoint at the end; returns them in
+    /// job order.
+    static func issuePendingDisposalRecords(
+        details: DisposalRecordDetails, issuer: RecordIssuer, settings: Settings, in tx: any StoreWriting,
+        actor: String, at time: Date, chunkSize: Int
     ) throws(LetheError) -> [StoredRecord] {
-        try issuePendingDisposalRecords(details: details, actor: actor, chunkSize: IssuanceChunk.size)
-    }
-
-    /// ``issuePendingDisposalRecords(details:actor:)`` in chunks of `chunkSize` records (the
-    /// tests use small ones).
-    func issuePendingDisposalRecords(
-        details: DisposalRecordDetails, actor: String, chunkSize: Int
-    ) throws(LetheError) -> [StoredRecord] {
-        let actor = try ActorName.validate(actor)
-        let issuer = try recordIssuer()
-        let time = now
-        return try store.write { (tx) throws(LetheError) in
-            let certified = try tx.jobsWithValidRecords(kind: "disposal")
-            let ids = try tx.jobIDs(state: .verified).filter { !certified.contains($0) }
-            // The rows of each chunk are read while the chunk before is signed (see issueRecords).
-            return try Self.issueRecords(
-                count: ids.count,
-                sources: { (range) throws(LetheError) in
-                    let jobs = try tx.jobs(ids: Array(ids[range]))
-                    guard jobs.count == range.count else {
-                        throw LetheError(.internal, "a verified job disappeared while its record was being issued")
-                    }
-                    return try Self.disposalRecordSources(
-                        jobs: jobs[...], details: details, organization: issuer.organization, settings: settings,
-                        in: tx)
-                }, issuer: issuer, in: tx, actor: actor, at: time, chunkSize: chunkSize)
-        }
+        let certified = try tx.jobsWithValidRecords(kind: "disposal")
+        let ids = try tx.jobIDs(state: .verified).filter { !certified.contains($0) }
+        // The rows of each chunk are read while the chunk before is signed (see issueRecords).
+        return try issueRecords(
+            count: ids.count,
+            sources: { (range) throws(LetheError) in
+                let jobs = try tx.jobs(ids: Array(ids[range]))
+                guard jobs.count == range.count else {
+                    throw LetheError(.internal, "a verified job disappeared while its record was being issued")
+                }
+                return try disposalRecordSources(
+                    jobs: jobs[...], details: details, organization: issuer.organization, settings: settings, in: tx)
+            }, issuer: issuer, in: tx, actor: actor, at: time, chunkSize: chunkSize)
     }
 
     static func issueDisposalRecord(
