@@ -3,14 +3,29 @@ import Foundation
 import LetheCore
 import LetheStore
 
+/// Whether the data on the media was backed up before sanitization (Appendix G).
+public enum DataBackup: String, Sendable, Hashable, Codable, CaseIterable {
+    case yes
+    case no
+    case unknown
+
+    /// Parses a front end's text (`yes`, `no`, `unknown`); anything else is a usage error.
+    public init(parsing text: String) throws(LetheError) {
+        guard let value = DataBackup(rawValue: text) else {
+            throw LetheError(.usage, "--data-backed-up must be yes, no or unknown (got '\(text)')")
+        }
+        self = value
+    }
+}
+
 /// What a person adds to a disposal record that Lethe does not know (NIST SP 800-88 Appendix G).
 public struct DisposalRecordDetails: Sendable, Hashable {
     /// The title of the person who performed the sanitization.
     public var performerTitle: String?
     /// The title of the person who validated it.
     public var validatorTitle: String?
-    /// Whether the data was backed up: `yes`, `no` or `unknown`.
-    public var dataBackedUp: String
+    /// Whether the data was backed up.
+    public var dataBackedUp: DataBackup
     /// Where the backup is, when there is one.
     public var backupLocation: String?
     /// The classification after sanitization (Appendix G); default `unclassified`.
@@ -20,7 +35,7 @@ public struct DisposalRecordDetails: Sendable, Hashable {
 
     /// Details; every field optional.
     public init(
-        performerTitle: String? = nil, validatorTitle: String? = nil, dataBackedUp: String = "unknown",
+        performerTitle: String? = nil, validatorTitle: String? = nil, dataBackedUp: DataBackup = .unknown,
         backupLocation: String? = nil, postSanitizationClassification: String = "unclassified", notes: String? = nil
     ) {
         self.performerTitle = performerTitle
@@ -98,7 +113,8 @@ enum DisposalRecordFields {
                 "property_number": .string(asset.tag), "media_type": .string(asset.mediaType.rawValue),
                 "source": text(asset.parentTag ?? asset.custodian),
                 "classification": .string(asset.classification.rawValue),
-                "data_backed_up": .string(details.dataBackedUp), "backup_location": text(details.backupLocation),
+                "data_backed_up": .string(details.dataBackedUp.rawValue),
+                "backup_location": text(details.backupLocation),
             ],
             "sanitization": [
                 "method_type": .string(methodType(job.plan.method)), "method_used": .string(methodUsed(job.technique)),
@@ -140,7 +156,6 @@ extension LetheApp {
         jobID: Int64, details: DisposalRecordDetails = DisposalRecordDetails(), actor: String
     ) throws(LetheError) -> StoredRecord {
         let actor = try ActorName.validate(actor)
-        try EvidenceService.checkDetails(details)
         let issuer = try recordIssuer()
         let time = now
         return try store.write { (tx) throws(LetheError) in

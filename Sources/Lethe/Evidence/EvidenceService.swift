@@ -56,7 +56,6 @@ extension EvidenceService {
         job jobID: Int64, details: DisposalRecordDetails = DisposalRecordDetails(), by principal: Principal
     ) async throws(LetheError) -> RecordSummary {
         try app.authorize(.issueRecord, principal)
-        try Self.checkDetails(details)
         let issuer = try await recordIssuer()
         let app = app
         let time = app.now
@@ -83,7 +82,6 @@ extension EvidenceService {
         details: DisposalRecordDetails, by principal: Principal, chunkSize: Int
     ) async throws(LetheError) -> [RecordSummary] {
         try app.authorize(.issueRecord, principal)
-        try Self.checkDetails(details)
         let issuer = try await recordIssuer()
         let app = app
         let time = app.now
@@ -128,12 +126,6 @@ extension EvidenceService {
                 at: time)
         }
         return RecordSummary(record, nil)
-    }
-
-    static func checkDetails(_ details: DisposalRecordDetails) throws(LetheError) {
-        guard ["yes", "no", "unknown"].contains(details.dataBackedUp) else {
-            throw LetheError(.usage, "--data-backed-up must be yes, no or unknown (got '\(details.dataBackedUp)')")
-        }
     }
 
     /// Revokes a record (a later verification failed, it was issued in error): a `record.revoked`

@@ -57,9 +57,6 @@ struct CertificateIssue: AsyncParsableCommand {
 
     mutating func run() async throws {
         try await reporting(json: output.json) { () async throws(LetheError) in
-            let details = DisposalRecordDetails(
-                performerTitle: performerTitle, validatorTitle: validatorTitle, dataBackedUp: dataBackedUp,
-                backupLocation: backupLocation, postSanitizationClassification: postClassification, notes: notes)
             let app = try issuer.openApp(global)
             guard [job != nil, allVerified, erasure != nil].filter({ $0 }).count == 1 else {
                 throw LetheError(.usage, "give exactly one of --job ID, --all-verified, --erasure ID")
@@ -74,6 +71,10 @@ struct CertificateIssue: AsyncParsableCommand {
                 }
                 return
             }
+            let details = DisposalRecordDetails(
+                performerTitle: performerTitle, validatorTitle: validatorTitle,
+                dataBackedUp: try DataBackup(parsing: dataBackedUp), backupLocation: backupLocation,
+                postSanitizationClassification: postClassification, notes: notes)
             if allVerified {
                 let records = try await app.evidence.issuePendingDisposalRecords(details: details, by: principal)
                 if output.json {
