@@ -14,12 +14,13 @@ import Testing
     @Test func chunksOfTheBatchGiveTheSameRecordsAsTheOneJobPath() async throws {
         let fixture = try EvidenceFixture()
         let jobs = try (1...7).map { number in try fixture.shreddedJob("SSD-\(number)") }
-        let issued = try fixture.app.issuePendingDisposalRecords(
-            details: DisposalRecordDetails(notes: "batch"), actor: "compliance", chunkSize: 2)
-        #expect(issued.map(\.jobID) == jobs.map(\.id))
+        let issued = try await fixture.evidence.issuePendingDisposalRecords(
+            details: DisposalRecordDetails(notes: "batch"), by: .evidenceOperator("compliance"), chunkSize: 2)
+        #expect(issued.map(\.job) == jobs.map(\.id))
         #expect(issued.map(\.serial) == (1...7).map { "ADS-2026-00000\($0)" })
         let settings = fixture.app.settings
-        for (record, job) in zip(issued, jobs) {
+        for (summary, job) in zip(issued, jobs) {
+            let record = try await fixture.stored(summary.serial)
             let body = try CanonicalJSON.decode(record.body)
             #expect(body["log_index"]?.integerValue == record.eventSeq - 1)
             #expect(body["serial"]?.stringValue == record.serial)
@@ -32,16 +33,14 @@ import Testing
             for (key, value) in draft.fields { #expect(body[key] == value, "\(key) of \(record.serial)") }
             #expect(body["evidence"]?.arrayValue?.count == 2)
         }
-        #expect(try fixture.app.verifyLog().passed)
-        let directory = fixture.installation.root.file("bundle")
-        try fixture.app.exportBundle(serial: "ADS-2026-000006", to: directory)
-        let checks = try await LetheApp.verifyBundle(directory: directory, trustFile: nil, logKeyFile: nil)
-        #expect(checks.allSatisfy { $0.passed }, "\(checks.filter { !$0.passed })")
+        #expect(try await fixture.evidence.verifyLog(by: .evidenceOperator("auditor")).passed)
+        let verification = try await fixture.exportAndVerify("ADS-2026-000006")
+        #expect(verification.passed, "\(verification.checks.filter { !$0.passed })")
     }
 
     /// Given a failure while the database thread writes the third chunk, then nothing of the batch
     /// is kept (no record, no event, no checkpoint), and the next batch takes the first serial.
-    @Test func aFailureInALaterChunkLeavesNothing() throws {
+    @Test func aFailureInALaterChunkLeavesNothing() async throws {
         let fixture = try EvidenceFixture()
         for number in 1...6 { _ = try fixture.shreddedJob("SSD-\(number)") }
         try fixture.installation.rawSQL(
@@ -50,21 +49,22 @@ import Testing
             BEGIN SELECT RAISE(ABORT, 'disk full'); END
             """)
         let before = try fixture.counts()
-        #expect(throws: LetheError.self) {
-            try fixture.app.issuePendingDisposalRecords(
-                details: DisposalRecordDetails(), actor: "compliance", chunkSize: 2)
+        let compliance = Principal.evidenceOperator("compliance")
+        await #expect(throws: LetheError.self) {
+            try await fixture.evidence.issuePendingDisposalRecords(
+                details: DisposalRecordDetails(), by: compliance, chunkSize: 2)
         }
         #expect(try fixture.counts() == before)
         try fixture.installation.rawSQL("DROP TRIGGER crash")
-        let issued = try fixture.app.issuePendingDisposalRecords(
-            details: DisposalRecordDetails(), actor: "compliance", chunkSize: 2)
+        let issued = try await fixture.evidence.issuePendingDisposalRecords(
+            details: DisposalRecordDetails(), by: compliance, chunkSize: 2)
         #expect(issued.map(\.serial) == (1...6).map { "ADS-2026-00000\($0)" })
-        #expect(try fixture.app.verifyLog().passed)
+        #expect(try await fixture.evidence.verifyLog(by: compliance).passed)
     }
 
     /// Given a verified job whose job.verified event is missing, the error raised on a signing
     /// thread fails the whole batch, and nothing is kept.
-    @Test func aFailureOnASigningThreadLeavesNothing() throws {
+    @Test func aFailureOnASigningThreadLeavesNothing() async throws {
         let fixture = try EvidenceFixture()
         for number in 1...4 { _ = try fixture.shreddedJob("SSD-\(number)") }
         let unverified = try fixture.shreddedJob("SSD-5", verify: false)
@@ -74,9 +74,9 @@ import Testing
             WHERE id = \(unverified.id)
             """)
         let before = try fixture.counts()
-        let error = #expect(throws: LetheError.self) {
-            try fixture.app.issuePendingDisposalRecords(
-                details: DisposalRecordDetails(), actor: "compliance", chunkSize: 2)
+        let error = await #expect(throws: LetheError.self) {
+            try await fixture.evidence.issuePendingDisposalRecords(
+                details: DisposalRecordDetails(), by: .evidenceOperator("compliance"), chunkSize: 2)
         }
         #expect(error?.message.contains("job.verified event is missing") == true, "\(String(describing: error))")
         #expect(try fixture.counts() == before)

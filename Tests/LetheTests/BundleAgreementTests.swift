@@ -86,11 +86,11 @@ private struct Mutation: Sendable {
     func lethesVerifierAndTheManualStepsAgreeOnMutatedBundles() async throws {
         let fixture = try EvidenceFixture()
         let job = try fixture.shreddedJob()
-        let record = try fixture.app.issueDisposalRecord(jobID: job.id, actor: "compliance")
-        let original = try fixture.app.evidenceBundle(serial: record.serial)
+        let record = try await fixture.evidence.issueDisposalRecord(job: job.id, by: .evidenceOperator("compliance"))
+        let original = try await fixture.evidence.bundle(serial: record.serial, by: .evidenceOperator("auditor")).bundle
         let manual = try ManualSteps(
             instructions: String(decoding: original.files[.instructions]!, as: UTF8.self))
-        let logKey = try fixture.app.logVerifierKey()
+        let logKey = try fixture.app.logSigningKey().verifier
         // Another Ed25519 key under the same name, and its valid signature of the same checkpoint.
         let other = try LogSigningKey.generate(name: logKey.name)
         let proof = String(decoding: original.files[.logProof]!, as: UTF8.self)
@@ -133,7 +133,7 @@ private struct Mutation: Sendable {
             bundle.files[mutation.file] = mutation.change(original.files[mutation.file]!)
             try bundle.write(directory: directory.path)
 
-            let checks = try await LetheApp.verifyBundle(directory: directory.path, trustFile: nil, logKeyFile: nil)
+            let checks = try await EvidenceService.verifyBundle(EvidenceBundle.read(directory: directory.path)).checks
             let letheFailed = checks.filter { !$0.passed }.map(\.name)
             let manualFailed = try manual.failures(in: directory.path)
 
@@ -150,9 +150,9 @@ private struct Mutation: Sendable {
     @Test func anotherPEMUnderTheNoteKeyFailsTheCheckpointCheckNamingIt() async throws {
         let fixture = try EvidenceFixture()
         let job = try fixture.shreddedJob()
-        let record = try fixture.app.issueDisposalRecord(jobID: job.id, actor: "compliance")
-        var bundle = try fixture.app.evidenceBundle(serial: record.serial)
-        let key = try fixture.app.logVerifierKey()
+        let record = try await fixture.evidence.issueDisposalRecord(job: job.id, by: .evidenceOperator("compliance"))
+        var bundle = try await fixture.evidence.bundle(serial: record.serial, by: .evidenceOperator("auditor")).bundle
+        let key = try fixture.app.logSigningKey().verifier
         let other = try LogSigningKey.generate(name: key.name).verifier
         bundle.files[.logKey] = Array((key.verifierKey + "\n" + other.pem).utf8)
 

@@ -6,20 +6,18 @@ import LetheTestSupport
 import Testing
 
 /// One exported bundle, shared by the tampering tests (its files are changed in memory only).
-private let exported: (bundle: EvidenceBundle, directory: TemporaryDirectory) = {
+private let exported = Task { () -> EvidenceBundle in
     let fixture = try! EvidenceFixture()
     let job = try! fixture.shreddedJob()
-    let record = try! fixture.app.issueDisposalRecord(jobID: job.id, actor: "compliance")
-    let directory = TemporaryDirectory()
-    let bundle = try! fixture.app.exportBundle(serial: record.serial, to: directory.path)
-    return (bundle, directory)
-}()
+    let record = try! await fixture.evidence.issueDisposalRecord(job: job.id, by: .evidenceOperator("compliance"))
+    return try! await fixture.evidence.bundle(serial: record.serial, by: .evidenceOperator("auditor")).bundle
+}
 
 /// Flips bit 0 of every byte of one file in turn (of `range`, when given) and returns, for each
 /// position, the names of the checks that failed.
 private func failuresAfterFlipping(_ file: EvidenceBundle.File, in range: Range<Int>? = nil) async -> [(Int, [String])]
 {
-    let original = exported.bundle
+    let original = await exported.value
     let bytes = original.files[file]!
     // Two workers (the machine's cores), each taking every other position.
     return await withTaskGroup(of: [(Int, [String])].self) { group in
@@ -45,7 +43,7 @@ private func failuresAfterFlipping(_ file: EvidenceBundle.File, in range: Range<
 
 @Suite struct BundleTamperingTests {
     @Test func theUntouchedBundleVerifies() async {
-        let checks = await exported.bundle.verify()
+        let checks = await exported.value.verify()
         #expect(checks.count == 5)
         #expect(checks.allSatisfy { $0.passed }, "\(checks)")
     }
@@ -63,9 +61,10 @@ private func failuresAfterFlipping(_ file: EvidenceBundle.File, in range: Range<
     }
 
     @Test func flippingAnyByteOfTheProofOrCheckpointFailsThatCheck() async {
-        let text = String(decoding: exported.bundle.files[.logProof]!, as: UTF8.self)
+        let bundle = await exported.value
+        let text = String(decoding: bundle.files[.logProof]!, as: UTF8.self)
         let split = text.utf8.distance(from: text.startIndex, to: text.range(of: "\n\n")!.upperBound)
-        let count = exported.bundle.files[.logProof]!.count
+        let count = bundle.files[.logProof]!.count
         for (position, failed) in await failuresAfterFlipping(.logProof, in: 0..<split) {
             #expect(failed.contains("inclusion"), "proof byte \(position): \(failed)")
         }

@@ -22,10 +22,10 @@ private let jsonschemaIsInstalled: Bool = {
     }
 
     @Test func theExampleBundleVerifies() async throws {
-        let checks = try await LetheApp.verifyBundle(
-            directory: certificates + "/example", trustFile: nil, logKeyFile: nil)
-        #expect(checks.count == 5)
-        #expect(checks.allSatisfy { $0.passed }, "\(checks.filter { !$0.passed })")
+        let verification = try await EvidenceService.verifyBundle(
+            EvidenceBundle.read(directory: certificates + "/example"))
+        #expect(verification.checks.count == 5)
+        #expect(verification.passed, "\(verification.checks.filter { !$0.passed })")
     }
 
     @Test(.enabled(if: installed("openssl"), "needs the openssl command (apt-get install openssl)"))

@@ -50,14 +50,16 @@ import Testing
         #expect(!String(decoding: record.body, as: UTF8.self).lowercased().contains("ada@example.com"))
         // And its exported bundle verifies, as a disposal record's does
         let directory = fixture.installation.root.file("bundle")
-        try app.exportBundle(serial: record.serial, to: directory)
-        let checks = try await LetheApp.verifyBundle(directory: directory, trustFile: nil, logKeyFile: nil)
-        #expect(checks.allSatisfy { $0.passed }, "\(checks.filter { !$0.passed })")
+        try await app.evidence.bundle(serial: record.serial, by: .evidenceOperator("dpo")).bundle.write(
+            directory: directory)
+        let verification = try await EvidenceService.verifyBundle(EvidenceBundle.read(directory: directory))
+        #expect(verification.passed, "\(verification.checks.filter { !$0.passed })")
         #expect(
             try String(contentsOfFile: directory + "/record.html", encoding: .utf8).contains("Erasure record"))
         // A second record is refused while the first stands, allowed after it is revoked
         #expect(throws: LetheError.self) { try app.issueErasureRecord(id: id, actor: "dpo") }
-        try app.revokeRecord(serial: record.serial, reason: "issued with the wrong SLA", actor: "dpo")
+        try await app.evidence.revoke(
+            serial: record.serial, reason: "issued with the wrong SLA", by: .evidenceOperator("dpo"))
         let second = try app.issueErasureRecord(id: id, actor: "dpo")
         #expect(try app.erasureRecordSerials(id: id) == [second.serial, record.serial])
     }

@@ -65,3 +65,22 @@ struct EvidenceFixture {
         }
     }
 }
+
+extension EvidenceFixture {
+    /// The evidence use cases of the fixture's installation.
+    var evidence: EvidenceService { app.evidence }
+
+    /// A record as stored (its bytes, signature and log index).
+    func stored(_ serial: String) async throws -> StoredRecord {
+        try await app.store.read { (tx) throws(LetheError) in try tx.record(serial: serial) }!
+    }
+
+    /// Exports the bundle of `serial` into the directory `name` of the test's root, as the CLI
+    /// does, then reads it back and verifies it.
+    @discardableResult
+    func exportAndVerify(_ serial: String, into name: String = "bundle") async throws -> BundleVerification {
+        let directory = installation.root.file(name)
+        try await evidence.bundle(serial: serial, by: .evidenceOperator("auditor")).bundle.write(directory: directory)
+        return try await EvidenceService.verifyBundle(EvidenceBundle.read(directory: directory))
+    }
+}

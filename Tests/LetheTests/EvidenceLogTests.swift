@@ -9,43 +9,54 @@ import Testing
 @Suite struct EvidenceLogTests {
     /// Given an installation with some events, the stored tree's root is RFC 9162's root of the
     /// stored event bodies, and checkpoints, inclusion and consistency proofs verify.
-    @Test func everyEventIsALogEntryAndProofsVerify() throws {
+    @Test func everyEventIsALogEntryAndProofsVerify() async throws {
         let fixture = try EvidenceFixture()
         for number in 1...40 {
             try fixture.app.registerAsset(
                 AssetFields(tag: "LAP-\(number)", mediaType: "laptop", classification: "low"), actor: "it")
         }
-        let first = try fixture.app.checkpoint()
+        let auditor = Principal.evidenceUser("audrey", .auditor)
+        let first = try await fixture.evidence.checkpoint(by: auditor)
         #expect(first.size == 40)
         for number in 41...57 {
             try fixture.app.registerAsset(
                 AssetFields(tag: "LAP-\(number)", mediaType: "laptop", classification: "low"), actor: "it")
         }
-        let bodies = try fixture.app.store.read { (tx) throws(LetheError) in
+        let bodies = try await fixture.app.store.read { (tx) throws(LetheError) in
             try tx.logEntries(from: 0, limit: 1_000).map(\.body)
         }
         #expect(bodies.count == 57)
         let hasher = SHA256LogHasher()
-        let key = try fixture.app.logVerifierKey()
+        let key = try fixture.app.logSigningKey().verifier
+        #expect(try await fixture.evidence.logKey(by: auditor).publicFile == key.publicFile)
         // A proof of entry 45 signs a new checkpoint of the whole log.
-        let proof = try fixture.app.inclusionProof(index: 45)
-        let checkpoint = try Checkpoint.verify(signedNote: proof.signedCheckpoint, key: key)
+        let proof = try await fixture.evidence.inclusionProof(index: 45, by: auditor)
+        let checkpoint = try Checkpoint.verify(signedNote: proof.checkpoint, key: key)
         #expect(checkpoint.size == 57)
         #expect(checkpoint.root == naiveRoot(bodies[...], hasher))
         #expect(
             MerkleProofs.verifyInclusion(
-                leafHash: hasher.leafHash(bodies[45]), index: 45, size: 57, proof: proof.hashes, root: checkpoint.root,
+                leafHash: hasher.leafHash(bodies[45]), index: 45, size: 57, proof: proof.hashes.map(base64),
+                root: checkpoint.root,
                 hasher: hasher))
         // The proof's text reads back as itself.
-        #expect(try TlogProof(parsing: proof.text) == proof)
+        let parsed = try TlogProof(parsing: proof.text)
+        #expect(parsed.index == 45 && parsed.hashes.map(StrictBase64.encode) == proof.hashes)
+        #expect(parsed.signedCheckpoint == proof.checkpoint)
         // Consistency from the first checkpoint to the new one.
-        let consistency = try fixture.app.consistencyProof(from: 40)
+        let consistency = try await fixture.evidence.consistencyProof(from: 40, by: auditor)
+        #expect(consistency.fromRoot == first.root && consistency.toSize == 57)
         #expect(
             MerkleProofs.verifyConsistency(
-                oldSize: 40, newSize: 57, oldRoot: first.root, newRoot: checkpoint.root, proof: consistency.hashes,
-                hasher: hasher))
-        #expect(try fixture.app.verifyLog().passed)
-        #expect(try fixture.app.verifyLog().checkpoints == 2)
+                oldSize: 40, newSize: 57, oldRoot: base64(first.root), newRoot: checkpoint.root,
+                proof: consistency.hashes.map(base64), hasher: hasher))
+        let report = try await fixture.evidence.verifyLog(by: auditor)
+        #expect(report.passed)
+        #expect(report.checkpoints == 2)
+        // The offline check of the use case agrees.
+        let check = try EvidenceService.checkConsistency(
+            proof: consistency.text, kept: first.note, logKey: key.publicFile, logKeySource: "the kept key")
+        #expect(check.keptSize == 40 && check.newSize == 57)
         // An auditor who kept the first checkpoint checks the proof offline; a changed root fails.
         let text = try ConsistencyProofText(parsing: consistency.text)
         let (kept, newer) = try text.check(kept: first.note, key: key)
@@ -58,50 +69,51 @@ import Testing
         #expect(throws: LetheError.self) { try shortened.check(kept: first.note, key: key) }
     }
 
-    private static func tampered(_ sql: String) throws -> LogVerificationReport {
+    private static func tampered(_ sql: String) async throws -> LogVerificationReport {
         let fixture = try EvidenceFixture()
         for number in 1...20 {
             try fixture.app.registerAsset(
                 AssetFields(tag: "HDD-\(number)", mediaType: "hdd", classification: "low"), actor: "it")
         }
-        try fixture.app.checkpoint()
-        #expect(try fixture.app.verifyLog().passed)
+        let auditor = Principal.evidenceOperator("auditor")
+        try await fixture.evidence.checkpoint(by: auditor)
+        #expect(try await fixture.evidence.verifyLog(by: auditor).passed)
         try fixture.installation.rawSQL(
             "DROP TRIGGER event_is_append_only_update; DROP TRIGGER event_is_append_only_delete; " + sql)
-        return try fixture.app.verifyLog()
+        return try await fixture.evidence.verifyLog(by: auditor)
     }
 
-    @Test func anEditedEventIsNamed() throws {
-        let report = try Self.tampered(
+    @Test func anEditedEventIsNamed() async throws {
+        let report = try await Self.tampered(
             "UPDATE event SET body = CAST(replace(CAST(body AS TEXT), 'HDD-7', 'HDD-X') AS BLOB) WHERE seq = 7")
         #expect(!report.passed)
         #expect(report.firstBadEntry == 6)
         #expect(report.problem?.contains("entry 6 (event 7) was changed") == true)
     }
 
-    @Test func anEditWithARecomputedLeafHashStillFailsAgainstTheCheckpoint() throws {
+    @Test func anEditWithARecomputedLeafHashStillFailsAgainstTheCheckpoint() async throws {
         // The editor also clears the stored leaf hash: the checkpoint, signed before, catches it.
-        let report = try Self.tampered(
+        let report = try await Self.tampered(
             "UPDATE event SET leaf_hash = NULL, body = CAST(replace(CAST(body AS TEXT), 'HDD-7', 'HDD-X') AS BLOB) WHERE seq = 7"
         )
         #expect(!report.passed)
         #expect(report.problem?.contains("checkpoint of size 20") == true)
     }
 
-    @Test func aDeletedEventIsNamed() throws {
-        let report = try Self.tampered("DELETE FROM event WHERE seq = 12")
+    @Test func aDeletedEventIsNamed() async throws {
+        let report = try await Self.tampered("DELETE FROM event WHERE seq = 12")
         #expect(report.firstBadEntry == 11)
         #expect(report.problem?.contains("entry 11 (event 12) is missing") == true)
     }
 
-    @Test func aDeletedTailIsNamed() throws {
-        let report = try Self.tampered("DELETE FROM event WHERE seq >= 18")
+    @Test func aDeletedTailIsNamed() async throws {
+        let report = try await Self.tampered("DELETE FROM event WHERE seq >= 18")
         #expect(report.firstBadEntry == 17)
         #expect(report.problem?.contains("entries 17 ..< 20 were deleted") == true)
     }
 
-    @Test func reorderedEventsAreNamed() throws {
-        let report = try Self.tampered(
+    @Test func reorderedEventsAreNamed() async throws {
+        let report = try await Self.tampered(
             """
             UPDATE event SET seq = 1000 WHERE seq = 5; UPDATE event SET seq = 5 WHERE seq = 6;
             UPDATE event SET seq = 6 WHERE seq = 1000;
@@ -111,13 +123,13 @@ import Testing
     }
 
     /// Lethe refuses to sign a head inconsistent with a checkpoint it signed before.
-    @Test func refusesToSignAnInconsistentHead() throws {
+    @Test func refusesToSignAnInconsistentHead() async throws {
         let fixture = try EvidenceFixture()
         for number in 1...20 {
             try fixture.app.registerAsset(
                 AssetFields(tag: "HDD-\(number)", mediaType: "hdd", classification: "low"), actor: "it")
         }
-        try fixture.app.checkpoint()
+        try await fixture.evidence.checkpoint(by: .evidenceOperator("auditor"))
         // Someone rewrites entry 3 with its leaf hash, and the subtree hash over entries 0..<16.
         try fixture.installation.rawSQL(
             """
@@ -127,7 +139,9 @@ import Testing
             """)
         try fixture.app.registerAsset(AssetFields(tag: "HDD-21", mediaType: "hdd", classification: "low"), actor: "it")
         let before = try fixture.counts()
-        #expect(throws: LetheError.self) { try fixture.app.checkpoint() }
+        await #expect(throws: LetheError.self) {
+            try await fixture.evidence.checkpoint(by: .evidenceOperator("auditor"))
+        }
         #expect(try fixture.counts() == before)
     }
 
@@ -167,3 +181,6 @@ func naiveRoot(_ entries: ArraySlice<[UInt8]>, _ hasher: SHA256LogHasher) -> [UI
     return hasher.nodeHash(
         naiveRoot(entries[start..<start + split], hasher), naiveRoot(entries[(start + split)...], hasher))
 }
+
+/// Base64 to bytes (the typed results carry hashes and roots as base64).
+private func base64(_ text: String) -> [UInt8] { StrictBase64.decode(text) ?? [] }

@@ -21,7 +21,9 @@ private func openssl(_ arguments: [String], in directory: String) throws -> Proc
         let fixture = try EvidenceFixture()
         let ca = fixture.installation.root.file("ca")
         try FileManager.default.createDirectory(atPath: ca, withIntermediateDirectories: true)
-        try fixture.app.issuerCertificateRequest().write(toFile: ca + "/lethe.csr", atomically: true, encoding: .utf8)
+        let admin = Principal.evidenceUser("ada", .admin)
+        try await fixture.evidence.certificateRequest(by: admin).write(
+            toFile: ca + "/lethe.csr", atomically: true, encoding: .utf8)
         try "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n".write(
             toFile: ca + "/leaf.ext", atomically: true, encoding: .utf8)
         let root = try openssl(
@@ -41,33 +43,43 @@ private func openssl(_ arguments: [String], in directory: String) throws -> Proc
         // A certificate for another key is refused, and nothing changes
         let before = try String(
             contentsOfFile: fixture.installation.dataDirectory.issuerCertificatePath, encoding: .utf8)
-        #expect(throws: LetheError.self) {
-            try fixture.app.importIssuerCertificate(
-                certificatePEM: try String(contentsOfFile: ca + "/ca.pem", encoding: .utf8), chainPEM: nil,
-                source: "ca.pem")
+        let caPEM = try String(contentsOfFile: ca + "/ca.pem", encoding: .utf8)
+        await #expect(throws: LetheError.self) {
+            try await fixture.evidence.importIssuerCertificate(certificatePEM: caPEM, source: "ca.pem", by: admin)
         }
         #expect(
             try String(contentsOfFile: fixture.installation.dataDirectory.issuerCertificatePath, encoding: .utf8)
                 == before)
 
+        // Only an admin imports it: a compliance officer is refused, and nothing changes
+        let issuedPEM = try String(contentsOfFile: ca + "/issued.pem", encoding: .utf8)
+        let forbidden = await #expect(throws: LetheError.self) {
+            try await fixture.evidence.importIssuerCertificate(
+                certificatePEM: issuedPEM, source: "issued.pem", by: .evidenceUser("cora", .compliance))
+        }
+        #expect(forbidden?.code == .forbidden)
+        #expect(
+            try String(contentsOfFile: fixture.installation.dataDirectory.issuerCertificatePath, encoding: .utf8)
+                == before)
         // The issued one is imported
-        let identity = try fixture.app.importIssuerCertificate(
-            certificatePEM: try String(contentsOfFile: ca + "/issued.pem", encoding: .utf8), chainPEM: nil,
-            source: "issued.pem")
-        #expect("\(identity.certificate.issuer)".contains("Acme Root CA"))
+        let identity = try await fixture.evidence.importIssuerCertificate(
+            certificatePEM: issuedPEM, source: "issued.pem", by: admin)
+        #expect(identity.issuedBy.contains("Acme Root CA"))
+        #expect(try await fixture.evidence.issuer(by: admin).issuerIssuer.contains("Acme Root CA"))
 
         // Signing before the certificate's validity is refused; at a time it covers, it works.
         let job = try fixture.shreddedJob()
-        let refused = #expect(throws: LetheError.self) {
-            try fixture.app.issueDisposalRecord(jobID: job.id, actor: "compliance")
+        let refused = await #expect(throws: LetheError.self) {
+            try await fixture.evidence.issueDisposalRecord(job: job.id, by: .evidenceOperator("compliance"))
         }
         #expect(refused?.message.contains("the issuer certificate is valid from") == true)
         fixture.installation.clock.set(Date().addingTimeInterval(60))
-        let record = try fixture.app.issueDisposalRecord(jobID: job.id, actor: "compliance")
+        let record = try await fixture.evidence.issueDisposalRecord(job: job.id, by: .evidenceOperator("compliance"))
         let bundle = fixture.installation.root.file("bundle")
-        try fixture.app.exportBundle(serial: record.serial, to: bundle)
-        let checks = try await LetheApp.verifyBundle(directory: bundle, trustFile: ca + "/ca.pem", logKeyFile: nil)
-        #expect(checks.allSatisfy { $0.passed }, "\(checks.filter { !$0.passed })")
+        try await fixture.evidence.bundle(serial: record.serial, by: admin).bundle.write(directory: bundle)
+        let verification = try await EvidenceService.verifyBundle(
+            EvidenceBundle.read(directory: bundle), trust: (pem: caPEM, source: "ca.pem"))
+        #expect(verification.passed, "\(verification.checks.filter { !$0.passed })")
         let cms = try openssl(
             [
                 "cms", "-verify", "-binary", "-inform", "DER", "-in", "record.p7s", "-content", "record.json",
@@ -82,7 +94,9 @@ private func openssl(_ arguments: [String], in directory: String) throws -> Proc
                 "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "o.key",
                 "-out", "o.pem", "-subj", "/CN=Acme Root CA", "-days", "30",
             ], in: otherCA)
-        let wrong = try await LetheApp.verifyBundle(directory: bundle, trustFile: otherCA + "/o.pem", logKeyFile: nil)
-        #expect(wrong.first { $0.name == "signature" }?.passed == false)
+        let wrong = try await EvidenceService.verifyBundle(
+            EvidenceBundle.read(directory: bundle),
+            trust: (pem: try String(contentsOfFile: otherCA + "/o.pem", encoding: .utf8), source: "o.pem"))
+        #expect(wrong.checks.first { $0.name == "signature" }?.passed == false)
     }
 }

@@ -25,16 +25,16 @@ import Testing
         try FileManager.default.removeItem(atPath: directory.issuerCertificatePath)
 
         let job = try fixture.shreddedJob()
-        let record = try fixture.app.issueDisposalRecord(jobID: job.id, actor: "compliance")
+        let record = try await fixture.evidence.issueDisposalRecord(job: job.id, by: .evidenceOperator("compliance"))
 
         let recovered = try fixture.app.issuerIdentity()
         #expect(recovered.privateKey.publicKey == original.privateKey.publicKey)
         #expect(try mode(directory.issuerCertificatePath) == 0o600)
-        #expect(try fixture.app.issuerCertificateRequest().hasPrefix("-----BEGIN CERTIFICATE REQUEST-----"))
-        let bundle = fixture.installation.root.file("bundle")
-        try fixture.app.exportBundle(serial: record.serial, to: bundle)
-        let checks = try await LetheApp.verifyBundle(directory: bundle, trustFile: nil, logKeyFile: nil)
-        #expect(checks.allSatisfy { $0.passed }, "\(checks.filter { !$0.passed })")
+        #expect(
+            try await fixture.evidence.certificateRequest(by: .evidenceOperator("ada")).hasPrefix(
+                "-----BEGIN CERTIFICATE REQUEST-----"))
+        let verification = try await fixture.exportAndVerify(record.serial)
+        #expect(verification.passed, "\(verification.checks.filter { !$0.passed })")
     }
 
     /// An empty certificate file (what the old non-atomic write left when killed mid-way) is
@@ -77,7 +77,7 @@ import Testing
 
     /// Given a certificate whose key is gone, when the identity is used, then the certificate is
     /// kept aside (not deleted) and a new key and certificate are made that sign records.
-    @Test func aCertificateWithoutAKeyIsSetAsideAndANewIdentityMade() throws {
+    @Test func aCertificateWithoutAKeyIsSetAsideAndANewIdentityMade() async throws {
         let fixture = try EvidenceFixture()
         let directory = fixture.installation.dataDirectory
         let original = try fixture.app.issuerIdentity()
@@ -91,7 +91,9 @@ import Testing
         #expect(aside.count == 1)
         #expect(try String(contentsOfFile: directory.path + "/" + aside[0], encoding: .utf8) == orphan)
         let job = try fixture.shreddedJob()
-        #expect(try fixture.app.issueDisposalRecord(jobID: job.id, actor: "compliance").serial.hasPrefix("ADS-"))
+        #expect(
+            try await fixture.evidence.issueDisposalRecord(job: job.id, by: .evidenceOperator("compliance")).serial
+                .hasPrefix("ADS-"))
     }
 
     /// A fresh identity's files are 0600 and no temporary file is left beside them.

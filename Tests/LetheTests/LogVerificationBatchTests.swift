@@ -13,22 +13,27 @@ import Testing
 
     /// A log of 20 events with a checkpoint, verified intact, then changed by `sql` with the
     /// append-only triggers dropped; returns the report of every batch size.
-    private static func tampered(_ sql: String) throws -> [LogVerificationReport] {
+    private static func tampered(_ sql: String) async throws -> [LogVerificationReport] {
         let fixture = try EvidenceFixture()
         for number in 1...20 {
             try fixture.app.registerAsset(
                 AssetFields(tag: "HDD-\(number)", mediaType: "hdd", classification: "low"), actor: "it")
         }
-        try fixture.app.checkpoint()
-        for size in [1, 3, batch, 4096] { #expect(try fixture.app.verifyLog(entriesPerBatch: size).passed) }
+        let auditor = Principal.evidenceUser("audrey", .auditor)
+        try await fixture.evidence.checkpoint(by: auditor)
+        for size in [1, 3, batch, 4096] {
+            #expect(try await fixture.evidence.verifyLog(entriesPerBatch: size, by: auditor).passed)
+        }
         try fixture.installation.rawSQL(
             """
             DROP TRIGGER event_is_append_only_update; DROP TRIGGER event_is_append_only_delete;
             DROP TRIGGER log_node_is_append_only_update;
             """ + sql)
-        return try [1, 3, batch, 4096].map { (size) throws(LetheError) in
-            try fixture.app.verifyLog(entriesPerBatch: size)
+        var reports: [LogVerificationReport] = []
+        for size in [1, 3, batch, 4096] {
+            reports.append(try await fixture.evidence.verifyLog(entriesPerBatch: size, by: auditor))
         }
+        return reports
     }
 
     private static func edit(_ seq: Int) -> String {
@@ -38,8 +43,8 @@ import Testing
     /// An edit in the middle of a batch (hashed by either thread), at both sides of a batch
     /// boundary, and in the last partial batch.
     @Test(arguments: [2, 6, 7, 8, 9, 17, 19])
-    func anEditedEntryIsNamedWhereverItIs(index: Int) throws {
-        for report in try Self.tampered(Self.edit(index + 1)) {
+    func anEditedEntryIsNamedWhereverItIs(index: Int) async throws {
+        for report in try await Self.tampered(Self.edit(index + 1)) {
             #expect(report.firstBadEntry == Int64(index))
             #expect(
                 report.problem
@@ -49,15 +54,15 @@ import Testing
     }
 
     /// Two edits: the first one is named.
-    @Test func theFirstOfTwoEditsIsNamed() throws {
-        for report in try Self.tampered(Self.edit(10) + "; " + Self.edit(4)) {
+    @Test func theFirstOfTwoEditsIsNamed() async throws {
+        for report in try await Self.tampered(Self.edit(10) + "; " + Self.edit(4)) {
             #expect(report.firstBadEntry == 3)
         }
     }
 
     @Test(arguments: [7, 8, 16, 19])
-    func aDeletedEntryIsNamedWhereverItIs(index: Int) throws {
-        for report in try Self.tampered("DELETE FROM event WHERE seq = \(index + 1)") {
+    func aDeletedEntryIsNamedWhereverItIs(index: Int) async throws {
+        for report in try await Self.tampered("DELETE FROM event WHERE seq = \(index + 1)") {
             #expect(report.firstBadEntry == Int64(index))
             #expect(
                 report.problem?.contains("entry \(index) (event \(index + 1)) is missing") == true
@@ -66,8 +71,8 @@ import Testing
     }
 
     /// Two rows swapped across a batch boundary, their leaf hashes with them.
-    @Test func rowsSwappedAcrossABatchBoundaryAreNamed() throws {
-        let reports = try Self.tampered(
+    @Test func rowsSwappedAcrossABatchBoundaryAreNamed() async throws {
+        let reports = try await Self.tampered(
             """
             UPDATE event SET seq = 1000 WHERE seq = 8; UPDATE event SET seq = 8 WHERE seq = 9;
             UPDATE event SET seq = 9 WHERE seq = 1000;
@@ -80,23 +85,25 @@ import Testing
     }
 
     /// A stored subtree hash rewritten: named by the entries it covers, after every entry checked.
-    @Test func aChangedSubtreeHashIsNamed() throws {
-        for report in try Self.tampered("UPDATE log_node SET hash = zeroblob(32) WHERE level = 4 AND idx = 0") {
+    @Test func aChangedSubtreeHashIsNamed() async throws {
+        for report in try await Self.tampered("UPDATE log_node SET hash = zeroblob(32) WHERE level = 4 AND idx = 0") {
             #expect(report.firstBadEntry == 0)
             #expect(report.problem == "the stored subtree hash over entries 0 ..< 16 does not match those entries")
         }
     }
 
     /// The intact log gives the same report whatever the batch size.
-    @Test func theReportDoesNotDependOnTheBatchSize() throws {
+    @Test func theReportDoesNotDependOnTheBatchSize() async throws {
         let fixture = try EvidenceFixture()
+        let auditor = Principal.evidenceUser("audrey", .auditor)
         for number in 1...37 {
             try fixture.app.registerAsset(
                 AssetFields(tag: "HDD-\(number)", mediaType: "hdd", classification: "low"), actor: "it")
-            if number == 5 || number == 16 || number == 30 { try fixture.app.checkpoint() }
+            if number == 5 || number == 16 || number == 30 { try await fixture.evidence.checkpoint(by: auditor) }
         }
-        let reports = try [1, 2, 5, 16, 4096].map { (size) throws(LetheError) in
-            try fixture.app.verifyLog(entriesPerBatch: size)
+        var reports: [LogVerificationReport] = []
+        for size in [1, 2, 5, 16, 4096] {
+            reports.append(try await fixture.evidence.verifyLog(entriesPerBatch: size, by: auditor))
         }
         for report in reports {
             #expect(report.passed)

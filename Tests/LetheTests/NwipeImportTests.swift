@@ -123,7 +123,7 @@ private struct NwipeInstallation {
     }
 
     /// --ignore-serial --reason: the reason is in the job.executed event and the record's notes.
-    @Test func aSkippedSerialCheckIsRecordedWithItsReasonAndShownInTheRecord() throws {
+    @Test func aSkippedSerialCheckIsRecordedWithItsReasonAndShownInTheRecord() async throws {
         let installation = try NwipeInstallation()
         let job = try installation.job("HDD-4", serial: "WD-LABEL-1", capacity: "32MiB")
         let (verified, _) = try installation.app.importNwipe(
@@ -131,8 +131,10 @@ private struct NwipeInstallation {
             actor: "tech", ignoreSerialReason: "USB bridge reports its own serial")
         #expect(verified.state == .verified)
 
-        let record = try installation.app.issueDisposalRecord(jobID: job, actor: "compliance")
-        let body = try CanonicalJSON.decode(record.body)
+        let issued = try await installation.app.evidence.issueDisposalRecord(
+            job: job, by: .evidenceOperator("compliance"))
+        let body = try await installation.app.evidence.record(serial: issued.serial, by: .evidenceOperator("auditor"))
+            .record
 
         let notes = body["sanitization"]?["notes"]?.stringValue ?? ""
         #expect(notes.contains("serial check skipped at the nwipe import: USB bridge reports its own serial"))

@@ -1,16 +1,29 @@
 import Foundation
 import Lethe
 import LetheCore
+import LetheEvidence
 import LetheTestSupport
 import Testing
 
 /// `certificate export --out` and `backup decrypt --output` never write into the data directory,
 /// and never over existing files unless forced (issue 13, item 5).
 @Suite struct OutputDestinationTests {
-    @Test func anExportIntoTheDataDirectoryIsRefusedEvenWithForce() throws {
+    /// What `certificate export` does: check the destination, build the bundle, write its files.
+    private func export(
+        _ fixture: EvidenceFixture, _ serial: String, to directory: String, force: Bool = false
+    )
+        async throws
+    {
+        try OutputDestination.checkDirectory(directory, force: force, dataDirectory: fixture.app.dataDirectory)
+        let bundle = try await fixture.evidence.bundle(serial: serial, by: .evidenceOperator("auditor"))
+        try bundle.bundle.write(directory: directory)
+    }
+
+    @Test func anExportIntoTheDataDirectoryIsRefusedEvenWithForce() async throws {
         // Given an installation with an issued record and its issuer certificate,
         let fixture = try EvidenceFixture()
-        let record = try fixture.app.issueDisposalRecord(jobID: try fixture.shreddedJob().id, actor: "compliance")
+        let record = try await fixture.evidence.issueDisposalRecord(
+            job: try fixture.shreddedJob().id, by: .evidenceOperator("compliance"))
         let data = fixture.installation.dataDirectory.path
         let issuer = try Data(contentsOf: URL(fileURLWithPath: data + "/issuer.pem"))
         let symlink = fixture.installation.root.file("looks-elsewhere")
@@ -19,8 +32,8 @@ import Testing
         for target in [data, data + "/bundle", symlink, symlink + "/sub/bundle"] {
             for force in [false, true] {
                 // then it is refused, naming the data directory, and nothing is written.
-                #expect {
-                    try fixture.app.exportBundle(serial: record.serial, to: target, force: force)
+                await #expect {
+                    try await export(fixture, record.serial, to: target, force: force)
                 } throws: { error in
                     let error = error as? LetheError
                     return error?.code == .conflict && error?.message.contains("inside Lethe's data directory") == true
@@ -32,24 +45,25 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: data + "/record.json"))
     }
 
-    @Test func anExportIntoANonEmptyDirectoryNeedsForce() throws {
+    @Test func anExportIntoANonEmptyDirectoryNeedsForce() async throws {
         // Given a directory that holds someone's file,
         let fixture = try EvidenceFixture()
-        let record = try fixture.app.issueDisposalRecord(jobID: try fixture.shreddedJob().id, actor: "compliance")
+        let record = try await fixture.evidence.issueDisposalRecord(
+            job: try fixture.shreddedJob().id, by: .evidenceOperator("compliance"))
         let directory = fixture.installation.root.file("existing")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         fixture.installation.root.write("existing/issuer.pem", "someone else's certificate")
         // when a bundle is exported into it, then it is refused and the file is unchanged,
-        #expect {
-            try fixture.app.exportBundle(serial: record.serial, to: directory)
+        await #expect {
+            try await export(fixture, record.serial, to: directory)
         } throws: { error in
             (error as? LetheError)?.message.contains("is not empty") == true
         }
         #expect(try String(contentsOfFile: directory + "/issuer.pem", encoding: .utf8) == "someone else's certificate")
         // while --force replaces the bundle's files, and an empty or new directory needs nothing.
-        try fixture.app.exportBundle(serial: record.serial, to: directory, force: true)
+        try await export(fixture, record.serial, to: directory, force: true)
         #expect(try String(contentsOfFile: directory + "/issuer.pem", encoding: .utf8).hasPrefix("-----BEGIN"))
-        try fixture.app.exportBundle(serial: record.serial, to: fixture.installation.root.file("new/bundle"))
+        try await export(fixture, record.serial, to: fixture.installation.root.file("new/bundle"))
     }
 
     @Test func aDecryptIntoTheDataDirectoryOrOverAFileIsRefused() throws {

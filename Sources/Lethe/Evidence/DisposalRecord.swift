@@ -3,14 +3,29 @@ import Foundation
 import LetheCore
 import LetheStore
 
+/// Whether the data on the media was backed up before sanitization (Appendix G).
+public enum DataBackup: String, Sendable, Hashable, Codable, CaseIterable {
+    case yes
+    case no
+    case unknown
+
+    /// Parses a front end's text (`yes`, `no`, `unknown`); anything else is a usage error.
+    public init(parsing text: String) throws(LetheError) {
+        guard let value = DataBackup(rawValue: text) else {
+            throw LetheError(.usage, "--data-backed-up must be yes, no or unknown (got '\(text)')")
+        }
+        self = value
+    }
+}
+
 /// What a person adds to a disposal record that Lethe does not know (NIST SP 800-88 Appendix G).
 public struct DisposalRecordDetails: Sendable, Hashable {
     /// The title of the person who performed the sanitization.
     public var performerTitle: String?
     /// The title of the person who validated it.
     public var validatorTitle: String?
-    /// Whether the data was backed up: `yes`, `no` or `unknown`.
-    public var dataBackedUp: String
+    /// Whether the data was backed up.
+    public var dataBackedUp: DataBackup
     /// Where the backup is, when there is one.
     public var backupLocation: String?
     /// The classification after sanitization (Appendix G); default `unclassified`.
@@ -20,7 +35,7 @@ public struct DisposalRecordDetails: Sendable, Hashable {
 
     /// Details; every field optional.
     public init(
-        performerTitle: String? = nil, validatorTitle: String? = nil, dataBackedUp: String = "unknown",
+        performerTitle: String? = nil, validatorTitle: String? = nil, dataBackedUp: DataBackup = .unknown,
         backupLocation: String? = nil, postSanitizationClassification: String = "unclassified", notes: String? = nil
     ) {
         self.performerTitle = performerTitle
@@ -98,7 +113,8 @@ enum DisposalRecordFields {
                 "property_number": .string(asset.tag), "media_type": .string(asset.mediaType.rawValue),
                 "source": text(asset.parentTag ?? asset.custodian),
                 "classification": .string(asset.classification.rawValue),
-                "data_backed_up": .string(details.dataBackedUp), "backup_location": text(details.backupLocation),
+                "data_backed_up": .string(details.dataBackedUp.rawValue),
+                "backup_location": text(details.backupLocation),
             ],
             "sanitization": [
                 "method_type": .string(methodType(job.plan.method)), "method_used": .string(methodUsed(job.technique)),
@@ -133,17 +149,13 @@ enum DisposalRecordFields {
 }
 
 extension LetheApp {
-    /// Issues the disposal record of a verified job: Appendix G fields, signed, logged and stored
-    /// in one transaction with a new checkpoint. Refused for a job that is not verified, or that
-    /// has a record already that is not revoked.
+    /// Issues the disposal record of a verified job in a transaction of its own (the policy's
+    /// automatic issuance after a verification; front ends call ``EvidenceService``).
     @discardableResult
-    public func issueDisposalRecord(
+    func issueDisposalRecord(
         jobID: Int64, details: DisposalRecordDetails = DisposalRecordDetails(), actor: String
     ) throws(LetheError) -> StoredRecord {
         let actor = try ActorName.validate(actor)
-        guard ["yes", "no", "unknown"].contains(details.dataBackedUp) else {
-            throw LetheError(.usage, "--data-backed-up must be yes, no or unknown (got '\(details.dataBackedUp)')")
-        }
         let issuer = try recordIssuer()
         let time = now
         return try store.write { (tx) throws(LetheError) in
@@ -152,38 +164,26 @@ extension LetheApp {
         }
     }
 
-    /// Issues the records of every verified job that has none (or only revoked ones), in one
-    /// transaction with one checkpoint at its end; returns them in job order.
-    public func issuePendingDisposalRecords(
-        details: DisposalRecordDetails = DisposalRecordDetails(), actor: String
+    /// Issues, inside `tx`, the records of every verified job that has none (or only revoked
+    /// ones), in chunks of `chunkSize` records, with one checkpoint at the end; returns them in
+    /// job order.
+    static func issuePendingDisposalRecords(
+        details: DisposalRecordDetails, issuer: RecordIssuer, settings: Settings, in tx: any StoreWriting,
+        actor: String, at time: Date, chunkSize: Int
     ) throws(LetheError) -> [StoredRecord] {
-        try issuePendingDisposalRecords(details: details, actor: actor, chunkSize: IssuanceChunk.size)
-    }
-
-    /// ``issuePendingDisposalRecords(details:actor:)`` in chunks of `chunkSize` records (the
-    /// tests use small ones).
-    func issuePendingDisposalRecords(
-        details: DisposalRecordDetails, actor: String, chunkSize: Int
-    ) throws(LetheError) -> [StoredRecord] {
-        let actor = try ActorName.validate(actor)
-        let issuer = try recordIssuer()
-        let time = now
-        return try store.write { (tx) throws(LetheError) in
-            let certified = try tx.jobsWithValidRecords(kind: "disposal")
-            let ids = try tx.jobIDs(state: .verified).filter { !certified.contains($0) }
-            // The rows of each chunk are read while the chunk before is signed (see issueRecords).
-            return try Self.issueRecords(
-                count: ids.count,
-                sources: { (range) throws(LetheError) in
-                    let jobs = try tx.jobs(ids: Array(ids[range]))
-                    guard jobs.count == range.count else {
-                        throw LetheError(.internal, "a verified job disappeared while its record was being issued")
-                    }
-                    return try Self.disposalRecordSources(
-                        jobs: jobs[...], details: details, organization: issuer.organization, settings: settings,
-                        in: tx)
-                }, issuer: issuer, in: tx, actor: actor, at: time, chunkSize: chunkSize)
-        }
+        let certified = try tx.jobsWithValidRecords(kind: "disposal")
+        let ids = try tx.jobIDs(state: .verified).filter { !certified.contains($0) }
+        // The rows of each chunk are read while the chunk before is signed (see issueRecords).
+        return try issueRecords(
+            count: ids.count,
+            sources: { (range) throws(LetheError) in
+                let jobs = try tx.jobs(ids: Array(ids[range]))
+                guard jobs.count == range.count else {
+                    throw LetheError(.internal, "a verified job disappeared while its record was being issued")
+                }
+                return try disposalRecordSources(
+                    jobs: jobs[...], details: details, organization: issuer.organization, settings: settings, in: tx)
+            }, issuer: issuer, in: tx, actor: actor, at: time, chunkSize: chunkSize)
     }
 
     static func issueDisposalRecord(

@@ -148,26 +148,4 @@ extension LetheApp {
             try PrivateFile.write(path, Array(try identity.certificatesPEM.utf8), replace: true)
         }
     }
-
-    /// A certificate signing request for the organisation's CA, over the issuer key (created if needed).
-    public func issuerCertificateRequest() throws(LetheError) -> String {
-        try issuerIdentity().certificateSigningRequest(organization: try organization())
-    }
-
-    /// Installs the certificate the organisation's CA issued for the issuer key, with its chain;
-    /// refused (and nothing changed) when it is not for this key.
-    @discardableResult
-    public func importIssuerCertificate(
-        certificatePEM: String, chainPEM: String?, source: String
-    ) throws(LetheError)
-        -> IssuerIdentity
-    {
-        let directory = try requireDataDirectory()
-        let current = try issuerIdentity()
-        var certificates = try IssuerIdentity.certificates(pem: certificatePEM, source: source)
-        if let chainPEM { certificates += try IssuerIdentity.certificates(pem: chainPEM, source: "the chain file") }
-        let identity = try IssuerIdentity(privateKey: current.privateKey, certificates: certificates)
-        try PrivateFile.write(directory.issuerCertificatePath, Array(try identity.certificatesPEM.utf8), replace: true)
-        return identity
-    }
 }

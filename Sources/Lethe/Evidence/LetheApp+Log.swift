@@ -56,75 +56,21 @@ extension LetheApp {
         return checkpoint
     }
 
-    /// Signs (and keeps) a checkpoint of the log's current head; returns the newest one when
-    /// nothing was appended since.
-    @discardableResult
-    public func checkpoint() throws(LetheError) -> StoredCheckpoint {
-        let key = try logSigningKey()
-        let time = now
-        return try store.write { (tx) throws(LetheError) in try Self.signCheckpoint(in: tx, key: key, at: time) }
-    }
-
-    /// The C2SP tlog-proof of entry `index` against the newest checkpoint (signing one of the
-    /// current head first when no checkpoint covers the entry).
-    public func inclusionProof(index: Int64) throws(LetheError) -> TlogProof {
-        let key = try logSigningKey()
-        let time = now
-        return try store.write { (tx) throws(LetheError) in
-            let count = try tx.eventCount()
-            guard index >= 0, index < count else {
-                throw LetheError(.notFound, "the log has no entry \(index); it holds entries 0 ..< \(count)")
-            }
-            var checkpoint = try tx.latestCheckpoint()
-            if checkpoint.map({ $0.size <= index }) ?? true {
-                checkpoint = try Self.signCheckpoint(in: tx, key: key, at: time)
-            }
-            let signed = checkpoint!
-            let hashes = try MerkleTree(hasher: Self.logHasher, source: tx).inclusionProof(
-                index: index, size: signed.size)
-            return TlogProof(index: index, hashes: hashes, signedCheckpoint: signed.note)
+    /// The C2SP tlog-proof of entry `index` against the newest checkpoint, inside a write
+    /// transaction (signing a checkpoint of the current head first when none covers the entry).
+    static func inclusionProof(
+        index: Int64, key: LogSigningKey, at time: Date, in tx: any StoreWriting
+    ) throws(LetheError) -> TlogProof {
+        let count = try tx.eventCount()
+        guard index >= 0, index < count else {
+            throw LetheError(.notFound, "the log has no entry \(index); it holds entries 0 ..< \(count)")
         }
-    }
-
-    /// The consistency proof from the tree of `fromSize` entries to a checkpoint of the current
-    /// head (signed now unless the newest one already covers it).
-    public func consistencyProof(from fromSize: Int64) throws(LetheError) -> ConsistencyProof {
-        let key = try logSigningKey()
-        let time = now
-        return try store.write { (tx) throws(LetheError) in
-            let count = try tx.eventCount()
-            guard fromSize >= 0, fromSize <= count else {
-                throw LetheError(.usage, "--from \(fromSize) is beyond the log's \(count) entries")
-            }
-            let signed = try Self.signCheckpoint(in: tx, key: key, at: time)
-            let tree = MerkleTree(hasher: Self.logHasher, source: tx)
-            return ConsistencyProof(
-                fromSize: fromSize, fromRoot: try tree.root(size: fromSize),
-                hashes: try tree.consistencyProof(from: fromSize, to: signed.size), checkpoint: signed)
+        var checkpoint = try tx.latestCheckpoint()
+        if checkpoint.map({ $0.size <= index }) ?? true {
+            checkpoint = try signCheckpoint(in: tx, key: key, at: time)
         }
-    }
-
-    /// The log's public key.
-    public func logVerifierKey() throws(LetheError) -> LogVerifierKey { try logSigningKey().verifier }
-}
-
-extension LetheApp {
-    /// Computes `count` inclusion proofs of spread-out entries against the newest checkpoint, each
-    /// in its own read transaction as `log prove` does, and returns the mean seconds per proof
-    /// (for `scripts/bench-evidence.sh`).
-    public func timeInclusionProofs(count: Int) throws(LetheError) -> (meanSeconds: Double, size: Int64) {
-        let size = try store.read { (tx) throws(LetheError) in try tx.latestCheckpoint()?.size } ?? 0
-        guard size > 0, count > 0 else { throw LetheError(.usage, "sign a checkpoint first: lethe log checkpoint") }
-        let start = DispatchTime.now().uptimeNanoseconds
-        var index = Int64(7)
-        for _ in 0..<count {
-            index = (index &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407) & Int64.max
-            let target = index % size
-            _ = try store.read { (tx) throws(LetheError) in
-                try MerkleTree(hasher: Self.logHasher, source: tx).inclusionProof(index: target, size: size)
-            }
-        }
-        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return (elapsed / Double(count), size)
+        let signed = checkpoint!
+        let hashes = try MerkleTree(hasher: logHasher, source: tx).inclusionProof(index: index, size: signed.size)
+        return TlogProof(index: index, hashes: hashes, signedCheckpoint: signed.note)
     }
 }

@@ -212,60 +212,13 @@ extension LetheApp {
         }
     }
 
-    /// Revokes a record (a later verification failed, it was issued in error): a `record.revoked`
-    /// event and a revocation row, in one transaction. The record itself stays, unchanged.
-    @discardableResult
-    public func revokeRecord(serial: String, reason: String, actor: String) throws(LetheError) -> RecordRevocation {
-        let actor = try ActorName.validate(actor)
-        let reason = reason.trimmed
-        guard !reason.isEmpty else { throw LetheError(.usage, "revoking \(serial) needs a --reason") }
-        let key = try logSigningKey()
-        let time = now
-        return try store.write { (tx) throws(LetheError) in
-            guard let record = try tx.record(serial: serial) else {
-                throw LetheError(.notFound, "no record has serial \(serial); see 'lethe certificate list'")
-            }
-            if let existing = try tx.revocation(serial: serial) {
-                throw LetheError(
-                    .conflict,
-                    "record \(serial) was already revoked at \(RFC3339.format(existing.revokedAt)): \(existing.reason)")
-            }
-            var payload: [String: JSONValue] = [
-                "serial": .string(serial), "kind": .string(record.kind), "reason": .string(reason),
-            ]
-            payload["job"] = record.jobID.map(JSONValue.integer)
-            let event = try tx.append(
-                EventDraft(type: .recordRevoked, assetTag: record.assetTag, payload: .object(payload)), actor: actor,
-                at: time)
-            let revocation = RecordRevocation(serial: serial, reason: reason, revokedAt: time, eventSeq: event.seq)
-            try tx.insert(revocation)
-            _ = try Self.signCheckpoint(in: tx, key: key, at: time)
-            return revocation
-        }
-    }
-
-    /// Records, newest first.
-    public func listRecords(
-        kind: String? = nil, jobID: Int64? = nil, limit: Int? = nil
-    ) throws(LetheError)
-        -> [(record: StoredRecord, revocation: RecordRevocation?)]
-    {
-        try store.read { (tx) throws(LetheError) in
-            try tx.records(kind: kind, jobID: jobID, limit: limit).map { (record) throws(LetheError) in
-                (record, try tx.revocation(serial: record.serial))
-            }
-        }
-    }
-
-    /// One record and its revocation, if any.
-    public func recordDetails(
-        serial: String
+    /// One record and its revocation, if any, inside a transaction.
+    static func recordDetails(
+        serial: String, in tx: any StoreReading
     ) throws(LetheError) -> (record: StoredRecord, revocation: RecordRevocation?) {
-        try store.read { (tx) throws(LetheError) in
-            guard let record = try tx.record(serial: serial) else {
-                throw LetheError(.notFound, "no record has serial \(serial); see 'lethe certificate list'")
-            }
-            return (record, try tx.revocation(serial: serial))
+        guard let record = try tx.record(serial: serial) else {
+            throw LetheError(.notFound, "no record has serial \(serial); see 'lethe certificate list'")
         }
+        return (record, try tx.revocation(serial: serial))
     }
 }

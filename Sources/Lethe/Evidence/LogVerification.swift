@@ -31,69 +31,69 @@ extension LetheApp {
     /// the noise of a shared machine).
     static let readerLeafShare = 50
 
-    /// Recomputes the tree from every stored entry and checks each entry's position and leaf
-    /// hash, every stored subtree hash, and every stored checkpoint's signature and root.
+    /// Recomputes the tree from every stored entry inside a read transaction, on the store's
+    /// thread, and checks each entry's position and leaf hash, every stored subtree hash, and
+    /// every stored checkpoint's signature and root.
     ///
-    /// One thread reads the entries from the store while another hashes them.
+    /// This thread reads the entries from the store while another hashes them.
     /// - Parameter entriesPerBatch: how many entries go from one thread to the other at once;
     ///   the result does not depend on it (tests use small batches to put faults at their edges).
     ///   Taken within 1 ... 16,384.
-    public func verifyLog(entriesPerBatch: Int = logVerificationBatch) throws(LetheError) -> LogVerificationReport {
-        let key = try logVerifierKey()
-        return try store.read { (tx) throws(LetheError) in
-            let checkpoints = try tx.checkpoints()
-            let pipeline = LogBatchPipeline<LogReplayOutcome>(
-                batches: 16, entriesPerBatch: min(max(1, entriesPerBatch), 1 << 14))
-            Thread.detachNewThread {
-                pipeline.finish(Self.replayLog(pipeline, checkpoints: checkpoints, key: key))
-            }
-            // The hashing thread ends once the reader closes the pipeline, also after an error.
-            let reading = Result { () throws(LetheError) in
-                try tx.readLogEntries(from: 0, into: pipeline.firstBatch()) { (batch) throws(LetheError) in
-                    // Reading costs less than hashing: the reader hashes a share of the leaves.
-                    LogReplay.hashLeaves(of: batch, upTo: batch.count * Self.readerLeafShare / 100)
-                    return pipeline.handOff(batch)
-                }
-            }
-            pipeline.close()
-            let outcome = pipeline.waitForOutcome()
-            try reading.get()
-            var report = LogVerificationReport()
-            report.checkpoints = outcome.checkpoints
-            func fail(_ message: String, entry: Int64?) -> LogVerificationReport {
-                var failed = report
-                failed.problem = message
-                failed.firstBadEntry = entry
-                return failed
-            }
-            if let problem = outcome.problem { return fail(problem, entry: outcome.firstBadEntry) }
-            let replay = outcome.replay
-            report.entries = replay.size
-            if let missing = outcome.unreachedCheckpoint {
-                return fail(
-                    "the log holds \(replay.size) entries but a checkpoint was signed for \(missing): entries \(replay.size) ..< \(missing) were deleted",
-                    entry: replay.size)
-            }
-            for (level, hashes) in replay.completedNodes.enumerated() where !hashes.isEmpty {
-                let stored = try tx.storedLogNodeHashes(level: level)
-                let index = stored.withUnsafeBytes { storedBytes in
-                    hashes.indices.first { index in
-                        index * 32 + 32 > storedBytes.count
-                            || LogReplay.Hash(
-                                UnsafeRawBufferPointer(rebasing: storedBytes[index * 32..<index * 32 + 32]))
-                                != hashes[index]
-                    }
-                }
-                if let index {
-                    let first = Int64(index) << level
-                    return fail(
-                        "the stored subtree hash over entries \(first) ..< \(first + (Int64(1) << level)) does not match those entries",
-                        entry: first)
-                }
-            }
-            report.root = replay.root
-            return report
+    static func verifyLog(
+        entriesPerBatch: Int, key: LogVerifierKey, in tx: any StoreReading
+    ) throws(LetheError) -> LogVerificationReport {
+        let checkpoints = try tx.checkpoints()
+        let pipeline = LogBatchPipeline<LogReplayOutcome>(
+            batches: 16, entriesPerBatch: min(max(1, entriesPerBatch), 1 << 14))
+        Thread.detachNewThread {
+            pipeline.finish(Self.replayLog(pipeline, checkpoints: checkpoints, key: key))
         }
+        // The hashing thread ends once the reader closes the pipeline, also after an error.
+        let reading = Result { () throws(LetheError) in
+            try tx.readLogEntries(from: 0, into: pipeline.firstBatch()) { (batch) throws(LetheError) in
+                // Reading costs less than hashing: the reader hashes a share of the leaves.
+                LogReplay.hashLeaves(of: batch, upTo: batch.count * Self.readerLeafShare / 100)
+                return pipeline.handOff(batch)
+            }
+        }
+        pipeline.close()
+        let outcome = pipeline.waitForOutcome()
+        try reading.get()
+        var report = LogVerificationReport()
+        report.checkpoints = outcome.checkpoints
+        func fail(_ message: String, entry: Int64?) -> LogVerificationReport {
+            var failed = report
+            failed.problem = message
+            failed.firstBadEntry = entry
+            return failed
+        }
+        if let problem = outcome.problem { return fail(problem, entry: outcome.firstBadEntry) }
+        let replay = outcome.replay
+        report.entries = replay.size
+        if let missing = outcome.unreachedCheckpoint {
+            return fail(
+                "the log holds \(replay.size) entries but a checkpoint was signed for \(missing): entries \(replay.size) ..< \(missing) were deleted",
+                entry: replay.size)
+        }
+        for (level, hashes) in replay.completedNodes.enumerated() where !hashes.isEmpty {
+            let stored = try tx.storedLogNodeHashes(level: level)
+            let index = stored.withUnsafeBytes { storedBytes in
+                hashes.indices.first { index in
+                    index * 32 + 32 > storedBytes.count
+                        || LogReplay.Hash(
+                            UnsafeRawBufferPointer(rebasing: storedBytes[index * 32..<index * 32 + 32]))
+                            != hashes[index]
+                }
+            }
+            if let index {
+                let first = Int64(index) << level
+                return fail(
+                    "the stored subtree hash over entries \(first) ..< \(first + (Int64(1) << level)) does not match those entries",
+                    entry: first)
+            }
+        }
+        report.root = replay.root
+        return report
     }
 
     /// The hashing thread of `verifyLog`: replays every batch the reader hands over, checking each

@@ -6,7 +6,7 @@ import LetheEvidence
 import LetheStore
 
 /// `lethe certificate`: signed disposal records.
-struct CertificateCommand: ParsableCommand {
+struct CertificateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "certificate",
         abstract: "Issue, revoke, list, show, export and verify signed disposal records.",
@@ -22,26 +22,8 @@ struct CertificateCommand: ParsableCommand {
     )
 }
 
-/// Text and JSON views of records.
-enum RecordView {
-    static func json(_ record: StoredRecord, _ revocation: RecordRevocation?) -> JSONValue {
-        var object: [String: JSONValue] = [
-            "serial": .string(record.serial), "kind": .string(record.kind),
-            "issued_at": .string(RFC3339.format(record.issuedAt)), "log_index": .integer(record.eventSeq - 1),
-            "status": .string(revocation == nil ? "valid" : "revoked"),
-        ]
-        object["job"] = record.jobID.map(JSONValue.integer)
-        object["asset"] = record.assetTag.map(JSONValue.string)
-        if let revocation {
-            object["revoked_at"] = .string(RFC3339.format(revocation.revokedAt))
-            object["revocation_reason"] = .string(revocation.reason)
-        }
-        return .object(object)
-    }
-}
-
 /// `lethe certificate issue --job ID`.
-struct CertificateIssue: ParsableCommand {
+struct CertificateIssue: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "issue",
         abstract: "Issue the signed disposal record of a verified job, or the signed report of an erasure.",
@@ -73,28 +55,30 @@ struct CertificateIssue: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
-            let details = DisposalRecordDetails(
-                performerTitle: performerTitle, validatorTitle: validatorTitle, dataBackedUp: dataBackedUp,
-                backupLocation: backupLocation, postSanitizationClassification: postClassification, notes: notes)
+    mutating func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
             let app = try issuer.openApp(global)
             guard [job != nil, allVerified, erasure != nil].filter({ $0 }).count == 1 else {
                 throw LetheError(.usage, "give exactly one of --job ID, --all-verified, --erasure ID")
             }
+            let principal = try write.principal()
             if let erasure {
-                let record = try app.issueErasureRecord(id: erasure, actor: write.actor)
+                let record = try await app.evidence.issueErasureRecord(request: erasure, by: principal)
                 if output.json {
-                    Output.printJSON(RecordView.json(record, nil))
+                    Output.printResult(record)
                 } else {
-                    print("issued \(record.serial) for erasure request \(erasure) (log entry \(record.eventSeq - 1))")
+                    print("issued \(record.serial) for erasure request \(erasure) (log entry \(record.logIndex))")
                 }
                 return
             }
+            let details = DisposalRecordDetails(
+                performerTitle: performerTitle, validatorTitle: validatorTitle,
+                dataBackedUp: try DataBackup(parsing: dataBackedUp), backupLocation: backupLocation,
+                postSanitizationClassification: postClassification, notes: notes)
             if allVerified {
-                let records = try app.issuePendingDisposalRecords(details: details, actor: write.actor)
+                let records = try await app.evidence.issuePendingDisposalRecords(details: details, by: principal)
                 if output.json {
-                    Output.printJSON(.array(records.map { RecordView.json($0, nil) }))
+                    Output.printResult(records)
                 } else {
                     print(
                         "issued \(records.count) records\(records.isEmpty ? "" : ": \(records[0].serial) … \(records[records.count - 1].serial)")"
@@ -103,18 +87,18 @@ struct CertificateIssue: ParsableCommand {
                 return
             }
             guard let job else { throw LetheError(.usage, "give --job ID, or --all-verified") }
-            let record = try app.issueDisposalRecord(jobID: job, details: details, actor: write.actor)
+            let record = try await app.evidence.issueDisposalRecord(job: job, details: details, by: principal)
             if output.json {
-                Output.printJSON(RecordView.json(record, nil))
+                Output.printResult(record)
             } else {
-                print("issued \(record.serial) for job \(job) (log entry \(record.eventSeq - 1))")
+                print("issued \(record.serial) for job \(job) (log entry \(record.logIndex))")
             }
         }
     }
 }
 
 /// `lethe certificate revoke SERIAL --reason TEXT`.
-struct CertificateRevoke: ParsableCommand {
+struct CertificateRevoke: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "revoke", abstract: "Revoke a record (a later re-verification failed); the record stays.",
         discussion: "Example:\n  lethe certificate revoke ADS-2026-000001 --reason 'sample read-back found data'")
@@ -125,25 +109,21 @@ struct CertificateRevoke: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
-            let revocation = try global.openApp(creating: true).revokeRecord(
-                serial: serial, reason: reason, actor: write.actor)
+    mutating func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
+            let revocation = try await global.openApp(creating: true).evidence.revoke(
+                serial: serial, reason: reason, by: try write.principal())
             if output.json {
-                Output.printJSON([
-                    "serial": .string(serial), "reason": .string(revocation.reason),
-                    "revoked_at": .string(RFC3339.format(revocation.revokedAt)),
-                    "log_index": .integer(revocation.eventSeq - 1),
-                ])
+                Output.printResult(revocation)
             } else {
-                print("revoked \(serial) (log entry \(revocation.eventSeq - 1))")
+                print("revoked \(serial) (log entry \(revocation.logIndex))")
             }
         }
     }
 }
 
 /// `lethe certificate list`.
-struct CertificateList: ParsableCommand {
+struct CertificateList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list", abstract: "List records, newest first.",
         discussion: "Examples:\n  lethe certificate list\n  lethe certificate list --job 12 --json")
@@ -154,19 +134,20 @@ struct CertificateList: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
-            let records = try global.openApp().listRecords(kind: kind, jobID: job, limit: limit)
+    mutating func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
+            let records = try await global.openApp().evidence.list(
+                kind: kind, job: job, limit: limit, by: try EvidenceReader.principal())
             if output.json {
-                Output.printJSON(.array(records.map { RecordView.json($0.record, $0.revocation) }))
+                Output.printResult(records)
                 return
             }
             Output.printTable(
                 header: ["SERIAL", "KIND", "JOB", "ASSET", "ISSUED", "STATUS"],
-                rows: records.map { record, revocation in
+                rows: records.map { record in
                     [
-                        record.serial, record.kind, record.jobID.map(String.init) ?? "", record.assetTag ?? "",
-                        RFC3339.format(record.issuedAt), revocation == nil ? "valid" : "REVOKED",
+                        record.serial, record.kind, record.job.map(String.init) ?? "", record.asset ?? "",
+                        record.issuedAt, record.status == .valid ? "valid" : "REVOKED",
                     ]
                 })
         }
@@ -174,7 +155,7 @@ struct CertificateList: ParsableCommand {
 }
 
 /// `lethe certificate show SERIAL`.
-struct CertificateShow: ParsableCommand {
+struct CertificateShow: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show", abstract: "Show a record's signed fields and status.",
         discussion: "Example:\n  lethe certificate show ADS-2026-000001 --json")
@@ -183,29 +164,25 @@ struct CertificateShow: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
-            let (record, revocation) = try global.openApp().recordDetails(serial: serial)
-            let body = try CanonicalJSON.decode(record.body)
+    mutating func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
+            let details = try await global.openApp().evidence.record(serial: serial, by: try EvidenceReader.principal())
             if output.json {
-                guard case .object(var object) = RecordView.json(record, revocation) else { return }
-                object["record"] = body
-                Output.printJSON(.object(object))
+                Output.printResult(details)
                 return
             }
-            print(
-                "\(record.serial): \(record.kind) record, issued \(RFC3339.format(record.issuedAt)), log entry \(record.eventSeq - 1)"
-            )
-            if let revocation {
-                print("REVOKED \(RFC3339.format(revocation.revokedAt)): \(revocation.reason)")
+            let record = details.summary
+            print("\(record.serial): \(record.kind) record, issued \(record.issuedAt), log entry \(record.logIndex)")
+            if record.status == .revoked {
+                print("REVOKED \(record.revokedAt ?? ""): \(record.revocationReason ?? "")")
             }
-            Output.printJSON(body)
+            Output.printResult(details.record)
         }
     }
 }
 
 /// `lethe certificate export SERIAL --out DIR`.
-struct CertificateExport: ParsableCommand {
+struct CertificateExport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export", abstract: "Write a record's evidence bundle into a directory.",
         discussion: """
@@ -221,19 +198,20 @@ struct CertificateExport: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
+    mutating func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
             let app = try global.openApp()
-            let bundle = try app.exportBundle(serial: serial, to: out, force: force)
-            let revoked = try app.recordDetails(serial: serial).revocation != nil
+            try OutputDestination.checkDirectory(out, force: force, dataDirectory: app.dataDirectory)
+            let bundle = try await app.evidence.bundle(serial: serial, by: try EvidenceReader.principal())
+            try bundle.bundle.write(directory: out)
+            let exported = bundle.written(to: out)
             if output.json {
-                Output.printJSON([
-                    "serial": .string(serial), "directory": .string(out), "revoked": .bool(revoked),
-                    "files": .array(bundle.files.keys.map(\.rawValue).sorted().map(JSONValue.string)),
-                ])
+                Output.printResult(exported)
             } else {
                 print("wrote the evidence bundle of \(serial) to \(out) (see \(out)/VERIFY.txt)")
-                if revoked { Output.standardError("lethe: warning: record \(serial) is REVOKED (see record.html)") }
+                if exported.revoked {
+                    Output.standardError("lethe: warning: record \(serial) is REVOKED (see record.html)")
+                }
             }
         }
     }
@@ -255,28 +233,33 @@ struct CertificateVerify: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        var checks: [EvidenceBundle.Check] = []
-        var failure: LetheError?
-        do {
-            checks = try await LetheApp.verifyBundle(directory: directory, trustFile: trust, logKeyFile: logKey)
-        } catch {
-            failure = error
+        var verification: BundleVerification?
+        try await reporting(json: output.json) { () async throws(LetheError) in
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue
+            else {
+                throw LetheError(.notFound, "\(directory) is not a directory; give the bundle's directory")
+            }
+            func text(_ path: String, _ what: String) throws(LetheError) -> String {
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw LetheError(.notFound, "cannot read the \(what) file \(path)")
+                }
+                return String(decoding: data, as: UTF8.self)
+            }
+            let trusted = try trust.map { (path) throws(LetheError) in (pem: try text(path, "--trust"), source: path) }
+            let kept = try logKey.map { (path) throws(LetheError) in (text: try text(path, "--log-key"), source: path) }
+            verification = try await EvidenceService.verifyBundle(
+                EvidenceBundle.read(directory: directory), trust: trusted, logKey: kept)
         }
-        if let failure {
-            try reporting(json: output.json) { () throws(LetheError) in throw failure }
-            return
-        }
-        let passed = checks.allSatisfy { $0.passed }
+        guard let verification else { return }
         if output.json {
-            Output.printJSON([
-                "passed": .bool(passed),
-                "checks": .array(
-                    checks.map { ["name": .string($0.name), "passed": .bool($0.passed), "detail": .string($0.detail)] }),
-            ])
+            Output.printResult(verification)
         } else {
-            for check in checks { print("\(check.passed ? "PASS" : "FAIL")  \(check.name): \(check.detail)") }
-            print(passed ? "bundle verified" : "bundle FAILED verification")
+            for check in verification.checks {
+                print("\(check.passed ? "PASS" : "FAIL")  \(check.name): \(check.detail)")
+            }
+            print(verification.passed ? "bundle verified" : "bundle FAILED verification")
         }
-        if !passed { throw ExitCode(65) }
+        if !verification.passed { throw ExitCode(65) }
     }
 }

@@ -5,7 +5,7 @@ import LetheCore
 import LetheEvidence
 
 /// `lethe keys`: the issuer identity that signs records.
-struct KeysCommand: ParsableCommand {
+struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
         abstract: "Show the issuer identity, make a CSR for your CA, import the certificate it issued.",
@@ -19,7 +19,7 @@ struct KeysCommand: ParsableCommand {
 }
 
 /// `lethe keys show`.
-struct KeysShow: ParsableCommand {
+struct KeysShow: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show", abstract: "Show the issuer certificate and the log key.",
         discussion: "Example:\n  lethe keys show --organization 'Acme Data Services'")
@@ -28,36 +28,24 @@ struct KeysShow: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
-            let app = try issuer.openApp(global)
-            let identity = try app.issuerIdentity()
-            let key = try app.logVerifierKey()
-            let certificate = identity.certificate
+    mutating func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
+            let summary = try await issuer.openApp(global).evidence.issuer(by: try EvidenceReader.principal())
             if output.json {
-                Output.printJSON([
-                    "issuer_subject": .string("\(certificate.subject)"),
-                    "issuer_issuer": .string("\(certificate.issuer)"),
-                    "issuer_sha256": .string(identity.certificateFingerprint),
-                    "not_after": .string(RFC3339.format(certificate.notValidAfter)),
-                    "chain_length": .integer(Int64(identity.certificates.count)),
-                    "log_key": .string(key.verifierKey),
-                ])
+                Output.printResult(summary)
             } else {
-                print("issuer       \(certificate.subject)")
-                print(
-                    "issued by    \(certificate.issuer)\(certificate.issuer == certificate.subject ? " (self-signed)" : "")"
-                )
-                print("sha256       \(identity.certificateFingerprint)")
-                print("valid until  \(RFC3339.format(certificate.notValidAfter))")
-                print("log key      \(key.verifierKey)")
+                print("issuer       \(summary.issuerSubject)")
+                print("issued by    \(summary.issuerIssuer)\(summary.selfSigned ? " (self-signed)" : "")")
+                print("sha256       \(summary.issuerSHA256)")
+                print("valid until  \(summary.notAfter)")
+                print("log key      \(summary.logKey)")
             }
         }
     }
 }
 
 /// `lethe keys csr`.
-struct KeysCSR: ParsableCommand {
+struct KeysCSR: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "csr", abstract: "Print a certificate signing request (PEM) for the issuer key.",
         discussion: "Example:\n  lethe keys csr > lethe-issuer.csr")
@@ -65,15 +53,17 @@ struct KeysCSR: ParsableCommand {
     @OptionGroup var issuer: IssuerOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting { () throws(LetheError) in
-            print(try issuer.openApp(global).issuerCertificateRequest(), terminator: "")
+    mutating func run() async throws {
+        try await reporting { () async throws(LetheError) in
+            print(
+                try await issuer.openApp(global).evidence.certificateRequest(by: try EvidenceReader.principal()),
+                terminator: "")
         }
     }
 }
 
 /// `lethe keys import --cert FILE [--chain FILE]`.
-struct KeysImport: ParsableCommand {
+struct KeysImport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import", abstract: "Install the certificate your CA issued for the issuer key.",
         discussion:
@@ -86,24 +76,22 @@ struct KeysImport: ParsableCommand {
     @OptionGroup var issuer: IssuerOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
+    mutating func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
             func text(_ path: String) throws(LetheError) -> String {
                 guard let data = FileManager.default.contents(atPath: path) else {
                     throw LetheError(.notFound, "cannot read \(path)")
                 }
                 return String(decoding: data, as: UTF8.self)
             }
-            let identity = try issuer.openApp(global).importIssuerCertificate(
-                certificatePEM: try text(cert), chainPEM: try chain.map { (path) throws(LetheError) in try text(path) },
-                source: cert)
+            let certificatePEM = try text(cert)
+            let chainPEM = try chain.map { (path) throws(LetheError) in try text(path) }
+            let imported = try await issuer.openApp(global).evidence.importIssuerCertificate(
+                certificatePEM: certificatePEM, chainPEM: chainPEM, source: cert, by: try EvidenceReader.principal())
             if output.json {
-                Output.printJSON([
-                    "issuer_subject": .string("\(identity.certificate.subject)"),
-                    "issuer_sha256": .string(identity.certificateFingerprint),
-                ])
+                Output.printResult(imported)
             } else {
-                print("imported \(identity.certificate.subject), issued by \(identity.certificate.issuer)")
+                print("imported \(imported.issuerSubject), issued by \(imported.issuedBy)")
             }
         }
     }

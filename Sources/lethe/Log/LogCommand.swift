@@ -5,7 +5,7 @@ import LetheCore
 import LetheEvidence
 
 /// `lethe log`: the tamper-evident evidence log.
-struct LogCommand: ParsableCommand {
+struct LogCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "log",
         abstract: "Sign checkpoints, print proofs and the log key, and verify the evidence log.",
@@ -23,7 +23,7 @@ struct LogCommand: ParsableCommand {
 }
 
 /// `lethe log checkpoint`.
-struct LogCheckpoint: ParsableCommand {
+struct LogCheckpoint: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkpoint", abstract: "Sign a checkpoint of the log's current head and print it.",
         discussion: "Example:\n  lethe log checkpoint > checkpoint-$(date +%F).txt")
@@ -31,14 +31,11 @@ struct LogCheckpoint: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
-            let checkpoint = try global.openApp().checkpoint()
+    mutating func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
+            let checkpoint = try await global.openApp().evidence.checkpoint(by: try EvidenceReader.principal())
             if output.json {
-                Output.printJSON([
-                    "size": .integer(checkpoint.size), "root": .string(StrictBase64.encode(checkpoint.root)),
-                    "signed_at": .string(RFC3339.format(checkpoint.signedAt)), "note": .string(checkpoint.note),
-                ])
+                Output.printResult(checkpoint)
             } else {
                 print(checkpoint.note, terminator: "")
             }
@@ -47,7 +44,7 @@ struct LogCheckpoint: ParsableCommand {
 }
 
 /// `lethe log prove --index N`.
-struct LogProve: ParsableCommand {
+struct LogProve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prove", abstract: "Print the C2SP tlog-proof that entry N is in the log.",
         discussion: "Entry N is event N+1. Example:\n  lethe log prove --index 41 > entry-41.tlog-proof")
@@ -60,21 +57,19 @@ struct LogProve: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
+    mutating func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
+            let evidence = try global.openApp().evidence
+            let principal = try EvidenceReader.principal()
             if let timeProofs {
-                let (mean, size) = try global.openApp().timeInclusionProofs(count: timeProofs)
+                let (mean, size) = try await evidence.timeInclusionProofs(count: timeProofs, by: principal)
                 print("\(timeProofs) proofs in a log of \(size) entries: mean \(String(format: "%.1f", mean * 1e6)) µs")
                 return
             }
             guard let index else { throw LetheError(.usage, "give the entry's --index N") }
-            let proof = try global.openApp().inclusionProof(index: index)
+            let proof = try await evidence.inclusionProof(index: index, by: principal)
             if output.json {
-                Output.printJSON([
-                    "index": .integer(proof.index),
-                    "hashes": .array(proof.hashes.map { .string(StrictBase64.encode($0)) }),
-                    "checkpoint": .string(proof.signedCheckpoint), "text": .string(proof.text),
-                ])
+                Output.printResult(proof)
             } else {
                 print(proof.text, terminator: "")
             }
@@ -83,7 +78,7 @@ struct LogProve: ParsableCommand {
 }
 
 /// `lethe log consistency --from SIZE`.
-struct LogConsistency: ParsableCommand {
+struct LogConsistency: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "consistency",
         abstract: "Print the proof that the log of SIZE entries is a prefix of the newest checkpoint.",
@@ -96,16 +91,12 @@ struct LogConsistency: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
-            let proof = try global.openApp().consistencyProof(from: from)
+    mutating func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
+            let proof = try await global.openApp().evidence.consistencyProof(
+                from: from, by: try EvidenceReader.principal())
             if output.json {
-                Output.printJSON([
-                    "from_size": .integer(proof.fromSize), "from_root": .string(StrictBase64.encode(proof.fromRoot)),
-                    "to_size": .integer(proof.checkpoint.size),
-                    "hashes": .array(proof.hashes.map { .string(StrictBase64.encode($0)) }),
-                    "checkpoint": .string(proof.checkpoint.note),
-                ])
+                Output.printResult(proof)
             } else {
                 print(proof.text, terminator: "")
             }
@@ -114,7 +105,7 @@ struct LogConsistency: ParsableCommand {
 }
 
 /// `lethe log verify`.
-struct LogVerify: ParsableCommand {
+struct LogVerify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Recompute the log from every stored entry and check every stored checkpoint.",
@@ -126,20 +117,13 @@ struct LogVerify: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
+    mutating func run() async throws {
         var failed = false
-        try reporting(json: output.json) { () throws(LetheError) in
-            let report = try global.openApp().verifyLog()
+        try await reporting(json: output.json) { () async throws(LetheError) in
+            let report = try await global.openApp().evidence.verifyLog(by: try EvidenceReader.principal())
             failed = !report.passed
             if output.json {
-                var object: [String: JSONValue] = [
-                    "passed": .bool(report.passed), "entries": .integer(report.entries),
-                    "checkpoints_checked": .integer(Int64(report.checkpoints)),
-                ]
-                object["root"] = report.passed ? .string(StrictBase64.encode(report.root)) : nil
-                object["problem"] = report.problem.map(JSONValue.string)
-                object["first_bad_entry"] = report.firstBadEntry.map(JSONValue.integer)
-                Output.printJSON(.object(object))
+                Output.printResult(report)
             } else if let problem = report.problem {
                 Output.standardError("lethe: log verification FAILED: \(problem)")
             } else {
@@ -153,7 +137,7 @@ struct LogVerify: ParsableCommand {
 }
 
 /// `lethe log key`.
-struct LogKey: ParsableCommand {
+struct LogKey: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "key", abstract: "Print the log's public key (signed-note verifier key, then PEM).",
         discussion: "Give it to auditors to keep. Example:\n  lethe log key > lethe-log-key.pub")
@@ -161,14 +145,11 @@ struct LogKey: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
-            let key = try global.openApp().logVerifierKey()
+    mutating func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
+            let key = try await global.openApp().evidence.logKey(by: try EvidenceReader.principal())
             if output.json {
-                Output.printJSON([
-                    "name": .string(key.name), "key_id": .string(Hex.encode(key.keyID)),
-                    "verifier_key": .string(key.verifierKey), "pem": .string(key.pem),
-                ])
+                Output.printResult(key)
             } else {
                 print(key.publicFile, terminator: "")
             }
@@ -177,7 +158,7 @@ struct LogKey: ParsableCommand {
 }
 
 /// `lethe log check-consistency PROOF --kept CHECKPOINT --log-key FILE`.
-struct LogCheckConsistency: ParsableCommand {
+struct LogCheckConsistency: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-consistency",
         abstract: "Check offline that a consistency proof extends a checkpoint you kept.",
@@ -191,25 +172,22 @@ struct LogCheckConsistency: ParsableCommand {
     @Option(name: .long, help: "The log key you kept (from 'lethe log key').") var logKey: String
     @OptionGroup var output: OutputOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
+    mutating func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
             func text(_ path: String) throws(LetheError) -> String {
                 guard let data = FileManager.default.contents(atPath: path) else {
                     throw LetheError(.notFound, "cannot read \(path)")
                 }
                 return String(decoding: data, as: UTF8.self)
             }
-            let key = try LogVerifierKey(publicFile: try text(logKey), source: logKey, requirePEM: false)
-            let (kept, newer) = try ConsistencyProofText(parsing: try text(proof)).check(
-                kept: try text(self.kept), key: key)
+            let keyText = try text(logKey)
+            let check = try EvidenceService.checkConsistency(
+                proof: try text(proof), kept: try text(self.kept), logKey: keyText, logKeySource: logKey)
             if output.json {
-                Output.printJSON([
-                    "passed": true, "kept_size": .integer(kept.size), "new_size": .integer(newer.size),
-                    "new_root": .string(StrictBase64.encode(newer.root)),
-                ])
+                Output.printResult(check)
             } else {
                 print(
-                    "consistent: the log of \(newer.size) entries extends the checkpoint you kept (\(kept.size) entries)"
+                    "consistent: the log of \(check.newSize) entries extends the checkpoint you kept (\(check.keptSize) entries)"
                 )
             }
         }

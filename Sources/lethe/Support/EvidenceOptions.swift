@@ -16,3 +16,9 @@ struct IssuerOptions: ParsableArguments {
         return app
     }
 }
+
+/// The principal of the evidence commands that only read: the local operator (whoever holds the
+/// data directory), named after the login user.
+enum EvidenceReader {
+    static func principal() throws(LetheError) -> Principal { try Principal.localOperator(WriteOptions.loginUser()) }
+}

@@ -1,0 +1,347 @@
+import Foundation
+import LetheCore
+import LetheEvidence
+import LetheStore
+
+// The typed results of the evidence use cases: what `--json` prints (the same keys), what the
+// CLI renders as text, what the HTTP API and the console will render. Times are RFC 3339 strings,
+// hashes and roots base64, as the log's own formats write them.
+
+/// Whether a record stands or was revoked.
+public enum RecordStatus: String, Codable, Sendable, Hashable {
+    case valid
+    case revoked
+}
+
+/// A signed record as lists and issuance show it: serial, kind, job or asset, issuance time, log
+/// index and status (with the revocation's time and reason when revoked).
+public struct RecordSummary: Codable, Sendable, Hashable {
+    /// The serial (`ADS-2026-000001`).
+    public var serial: String
+    /// The kind (`disposal`, `erasure`).
+    public var kind: String
+    /// The job it certifies, if any.
+    public var job: Int64?
+    /// The asset it is about, if any.
+    public var asset: String?
+    /// When it was issued (RFC 3339).
+    public var issuedAt: String
+    /// The 0-based index of its `record.issued` entry in the evidence log.
+    public var logIndex: Int64
+    /// Valid or revoked.
+    public var status: RecordStatus
+    /// When it was revoked (RFC 3339), if it was.
+    public var revokedAt: String?
+    /// Why it was revoked, if it was.
+    public var revocationReason: String?
+
+    enum CodingKeys: String, CodingKey {
+        case serial, kind, job, asset, status
+        case issuedAt = "issued_at"
+        case logIndex = "log_index"
+        case revokedAt = "revoked_at"
+        case revocationReason = "revocation_reason"
+    }
+
+    init(_ record: StoredRecord, _ revocation: RecordRevocation?) {
+        serial = record.serial
+        kind = record.kind
+        job = record.jobID
+        asset = record.assetTag
+        issuedAt = RFC3339.format(record.issuedAt)
+        logIndex = record.eventSeq - 1
+        status = revocation == nil ? .valid : .revoked
+        revokedAt = revocation.map { RFC3339.format($0.revokedAt) }
+        revocationReason = revocation?.reason
+    }
+}
+
+/// One record in full: its summary and its signed fields (the canonical JSON decoded).
+public struct RecordDetails: Codable, Sendable, Hashable {
+    /// Serial, kind, status and the rest of the list's columns.
+    public var summary: RecordSummary
+    /// The record's signed fields.
+    public var record: JSONValue
+
+    enum CodingKeys: String, CodingKey { case record }
+
+    init(summary: RecordSummary, record: JSONValue) {
+        self.summary = summary
+        self.record = record
+    }
+
+    /// The summary's keys and `record`, in one object.
+    public init(from decoder: any Decoder) throws {
+        summary = try RecordSummary(from: decoder)
+        record = try decoder.container(keyedBy: CodingKeys.self).decode(JSONValue.self, forKey: .record)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try summary.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(record, forKey: .record)
+    }
+}
+
+/// A revocation: the record's serial, the reason, when, and its `record.revoked` log entry.
+public struct RecordRevocationResult: Codable, Sendable, Hashable {
+    public var serial: String
+    public var reason: String
+    /// When (RFC 3339).
+    public var revokedAt: String
+    /// The 0-based index of the `record.revoked` entry.
+    public var logIndex: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case serial, reason
+        case revokedAt = "revoked_at"
+        case logIndex = "log_index"
+    }
+}
+
+/// A record's evidence bundle, in memory: a front end writes its files (the CLI into a
+/// directory), or serves them.
+public struct RecordBundle: Sendable {
+    /// The record's serial.
+    public var serial: String
+    /// Whether the record was revoked when the bundle was made (record.html says so too).
+    public var revoked: Bool
+    /// The bundle's files and bytes.
+    public var bundle: EvidenceBundle
+
+    /// The bundle's file names, sorted.
+    public var fileNames: [String] { bundle.files.keys.map(\.rawValue).sorted() }
+
+    /// What a front end reports after writing the files into `directory`.
+    public func written(to directory: String) -> BundleExport {
+        BundleExport(serial: serial, directory: directory, revoked: revoked, files: fileNames)
+    }
+}
+
+/// A bundle written out: where, which files, and whether the record is revoked.
+public struct BundleExport: Codable, Sendable, Hashable {
+    public var serial: String
+    public var directory: String
+    public var revoked: Bool
+    public var files: [String]
+}
+
+/// Every check of an evidence bundle, in order, and whether all passed.
+public struct BundleVerification: Codable, Sendable, Hashable {
+    /// One check: its name (`record`, `signature`, `log entry`, `checkpoint`, `inclusion`), whether
+    /// it passed, and what was found.
+    public struct Check: Codable, Sendable, Hashable {
+        public var name: String
+        public var passed: Bool
+        public var detail: String
+    }
+
+    /// Whether every check passed.
+    public var passed: Bool
+    /// The checks, in order.
+    public var checks: [Check]
+
+    init(_ checks: [EvidenceBundle.Check]) {
+        self.checks = checks.map { Check(name: $0.name, passed: $0.passed, detail: $0.detail) }
+        passed = checks.allSatisfy(\.passed)
+    }
+}
+
+/// A signed checkpoint of the log: size, root (base64), when, and the signed note.
+public struct SignedCheckpoint: Codable, Sendable, Hashable {
+    public var size: Int64
+    /// The root hash, base64.
+    public var root: String
+    /// When it was signed (RFC 3339).
+    public var signedAt: String
+    /// The C2SP signed note.
+    public var note: String
+
+    enum CodingKeys: String, CodingKey {
+        case size, root, note
+        case signedAt = "signed_at"
+    }
+
+    init(_ checkpoint: StoredCheckpoint) {
+        size = checkpoint.size
+        root = StrictBase64.encode(checkpoint.root)
+        signedAt = RFC3339.format(checkpoint.signedAt)
+        note = checkpoint.note
+    }
+}
+
+/// The inclusion proof of one entry against a signed checkpoint.
+public struct InclusionProof: Codable, Sendable, Hashable {
+    /// The entry's 0-based index.
+    public var index: Int64
+    /// The proof's hashes, base64 (RFC 9162 §2.1.3).
+    public var hashes: [String]
+    /// The signed checkpoint it leads to.
+    public var checkpoint: String
+    /// The C2SP tlog-proof text.
+    public var text: String
+
+    init(_ proof: TlogProof) {
+        index = proof.index
+        hashes = proof.hashes.map(StrictBase64.encode)
+        checkpoint = proof.signedCheckpoint
+        text = proof.text
+    }
+}
+
+/// A consistency proof from an earlier tree size to a signed checkpoint.
+public struct ConsistencyProofResult: Codable, Sendable, Hashable {
+    /// The earlier size.
+    public var fromSize: Int64
+    /// The root of the earlier tree, base64.
+    public var fromRoot: String
+    /// The size of the checkpoint it leads to.
+    public var toSize: Int64
+    /// The proof's hashes, base64 (RFC 9162 §2.1.4).
+    public var hashes: [String]
+    /// The signed checkpoint it leads to.
+    public var checkpoint: String
+
+    enum CodingKeys: String, CodingKey {
+        case hashes, checkpoint
+        case fromSize = "from_size"
+        case fromRoot = "from_root"
+        case toSize = "to_size"
+    }
+
+    init(_ proof: ConsistencyProof) {
+        fromSize = proof.fromSize
+        fromRoot = StrictBase64.encode(proof.fromRoot)
+        toSize = proof.checkpoint.size
+        hashes = proof.hashes.map(StrictBase64.encode)
+        checkpoint = proof.checkpoint.note
+    }
+
+    /// The proof's text (``ConsistencyProofText``), what `lethe log check-consistency` reads.
+    public var text: String {
+        ConsistencyProofText(
+            fromSize: fromSize, fromRoot: StrictBase64.decode(fromRoot) ?? [],
+            hashes: hashes.map { StrictBase64.decode($0) ?? [] }, signedCheckpoint: checkpoint
+        ).text
+    }
+}
+
+/// The outcome of checking a consistency proof against a kept checkpoint (offline).
+public struct ConsistencyCheck: Codable, Sendable, Hashable {
+    /// Always true: a failed check is an error.
+    public var passed: Bool
+    /// The size of the kept checkpoint.
+    public var keptSize: Int64
+    /// The size of the newer checkpoint.
+    public var newSize: Int64
+    /// The newer checkpoint's root, base64.
+    public var newRoot: String
+
+    enum CodingKeys: String, CodingKey {
+        case passed
+        case keptSize = "kept_size"
+        case newSize = "new_size"
+        case newRoot = "new_root"
+    }
+}
+
+/// The log's public key, in both its forms.
+public struct LogPublicKey: Codable, Sendable, Hashable {
+    /// The log's origin.
+    public var name: String
+    /// The key ID, hex.
+    public var keyID: String
+    /// The signed-note verifier key line.
+    public var verifierKey: String
+    /// The Ed25519 public key as PEM (for openssl).
+    public var pem: String
+
+    enum CodingKeys: String, CodingKey {
+        case name, pem
+        case keyID = "key_id"
+        case verifierKey = "verifier_key"
+    }
+
+    init(_ key: LogVerifierKey) {
+        name = key.name
+        keyID = Hex.encode(key.keyID)
+        verifierKey = key.verifierKey
+        pem = key.pem
+    }
+
+    /// The key file auditors keep: the verifier key line, then the PEM.
+    public var publicFile: String { verifierKey + "\n" + pem }
+}
+
+/// The issuer identity that signs records, and the log key.
+public struct IssuerSummary: Codable, Sendable, Hashable {
+    /// The issuer certificate's subject.
+    public var issuerSubject: String
+    /// Who issued the certificate (its subject when self-signed).
+    public var issuerIssuer: String
+    /// The SHA-256 of the issuer certificate, hex.
+    public var issuerSHA256: String
+    /// When the certificate expires (RFC 3339).
+    public var notAfter: String
+    /// How many certificates the identity holds (the certificate and its chain).
+    public var chainLength: Int
+    /// The log's verifier key line.
+    public var logKey: String
+
+    enum CodingKeys: String, CodingKey {
+        case issuerSubject = "issuer_subject"
+        case issuerIssuer = "issuer_issuer"
+        case issuerSHA256 = "issuer_sha256"
+        case notAfter = "not_after"
+        case chainLength = "chain_length"
+        case logKey = "log_key"
+    }
+
+    /// Whether the certificate is self-signed (its issuer is its subject).
+    public var selfSigned: Bool { issuerIssuer == issuerSubject }
+}
+
+/// The certificate installed by `keys import`.
+public struct ImportedIssuer: Codable, Sendable, Hashable {
+    /// The certificate's subject.
+    public var issuerSubject: String
+    /// The SHA-256 of the certificate, hex.
+    public var issuerSHA256: String
+    /// Who issued it (for the text; not a JSON key).
+    public var issuedBy: String = ""
+
+    enum CodingKeys: String, CodingKey {
+        case issuerSubject = "issuer_subject"
+        case issuerSHA256 = "issuer_sha256"
+    }
+}
+
+extension LogVerificationReport: Codable {
+    enum CodingKeys: String, CodingKey {
+        case passed, entries, root, problem
+        case checkpoints = "checkpoints_checked"
+        case firstBadEntry = "first_bad_entry"
+    }
+
+    /// `passed`, `entries`, `checkpoints_checked`; the `root` (base64) when the log passed, else
+    /// the `problem` and, when one can be named, the `first_bad_entry`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(passed, forKey: .passed)
+        try container.encode(entries, forKey: .entries)
+        try container.encode(Int64(checkpoints), forKey: .checkpoints)
+        if passed { try container.encode(StrictBase64.encode(root), forKey: .root) }
+        try container.encodeIfPresent(problem, forKey: .problem)
+        try container.encodeIfPresent(firstBadEntry, forKey: .firstBadEntry)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init()
+        entries = try container.decode(Int64.self, forKey: .entries)
+        checkpoints = try container.decode(Int.self, forKey: .checkpoints)
+        root = try container.decodeIfPresent(String.self, forKey: .root).flatMap { StrictBase64.decode($0) } ?? []
+        problem = try container.decodeIfPresent(String.self, forKey: .problem)
+        firstBadEntry = try container.decodeIfPresent(Int64.self, forKey: .firstBadEntry)
+    }
+}
