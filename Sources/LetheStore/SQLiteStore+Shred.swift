@@ -12,4 +12,13 @@ extension SQLiteStore {
             throw Self.map(error, path: path)
         }
     }
+
+    /// ``checkpointAfterShred()`` on GRDB's writer queue while the calling task is suspended.
+    public func checkpointAfterSecureDelete() async throws(LetheError) {
+        do {
+            try await pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        } catch {
+            throw Self.map(error, path: path)
+        }
+    }
 }

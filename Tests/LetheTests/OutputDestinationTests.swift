@@ -7,7 +7,7 @@ import Testing
 /// `certificate export --out` and `backup decrypt --output` never write into the data directory,
 /// and never over existing files unless forced (issue 13, item 5).
 @Suite struct OutputDestinationTests {
-    @Test func anExportIntoTheDataDirectoryIsRefusedEvenWithForce() throws {
+    @Test func anExportIntoTheDataDirectoryIsRefusedEvenWithForce() async throws {
         // Given an installation with an issued record and its issuer certificate,
         let fixture = try EvidenceFixture()
         let record = try fixture.app.issueDisposalRecord(jobID: try fixture.shreddedJob().id, actor: "compliance")
@@ -32,7 +32,7 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: data + "/record.json"))
     }
 
-    @Test func anExportIntoANonEmptyDirectoryNeedsForce() throws {
+    @Test func anExportIntoANonEmptyDirectoryNeedsForce() async throws {
         // Given a directory that holds someone's file,
         let fixture = try EvidenceFixture()
         let record = try fixture.app.issueDisposalRecord(jobID: try fixture.shreddedJob().id, actor: "compliance")
@@ -52,15 +52,17 @@ import Testing
         try fixture.app.exportBundle(serial: record.serial, to: fixture.installation.root.file("new/bundle"))
     }
 
-    @Test func aDecryptIntoTheDataDirectoryOrOverAFileIsRefused() throws {
+    @Test func aDecryptIntoTheDataDirectoryOrOverAFileIsRefused() async throws {
         // Given an installation (the output is checked before the backup is even looked up),
         let installation = try TestInstallation()
         let database = installation.dataDirectory.databasePath
         let before = try Data(contentsOf: URL(fileURLWithPath: database))
         // when a decrypt would write lethe.sqlite or any file in the data directory, it is refused even with force;
         for output in [database, installation.dataDirectory.path + "/restored.sqlite"] {
-            #expect {
-                _ = try installation.app.decryptBackup(id: 1, output: output, force: true)
+            await #expect {
+                _ = try await installation.app.backups.decrypt(
+                    1, output: output, force: true, by: .dataOfficer("reader")
+                ).bytes
             } throws: { error in
                 (error as? LetheError)?.message.contains("inside Lethe's data directory") == true
             }
