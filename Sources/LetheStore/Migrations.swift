@@ -86,6 +86,7 @@ enum Migrations {
         registerBackupMedia(&migrator)
         registerHoldingChunks(&migrator)
         registerBackupDestructionDue(&migrator)
+        registerErasurePartSubject(&migrator)
         return migrator
     }
 }

@@ -35,7 +35,7 @@ private func installationWithBackup() async throws -> (TestInstallation, BackupR
     let request = try await app.erasure.request(
         identifier: "ada@example.com", reason: .withdrawal, policies: shredPolicies, by: .dataOfficer("dpo"))
     let part = try #require(request.parts.first { $0.action == .suppress })
-    #expect(part.state == "pending")
+    #expect(part.state == .pending)
     #expect(part.finalAt == nil)
     // Facts, not CLI wording: the front end renders "run 'lethe backup shred N'" from them.
     #expect(part.outcome["waiting_for"] == "backup-destruction" && part.outcome["method"] == "crypto-erase")
@@ -43,17 +43,17 @@ private func installationWithBackup() async throws -> (TestInstallation, BackupR
     // Suppressed meanwhile: a reapply after a restore looks for the subject.
     let runs = try await app.erasure.run(request.request.id, identifier: "ada@example.com", by: .dataOfficer("dpo"))
         .parts
-    #expect(runs.map(\.part.state) == ["done"])
-    #expect(try await app.erasure.details(request.request.id, by: .dataOfficer("reader")).request.state == "open")
+    #expect(runs.map(\.part.state) == [.done])
+    #expect(try await app.erasure.details(request.request.id, by: .dataOfficer("reader")).request.state == .open)
 
     installation.clock.advance(3600)
     _ = try await app.backups.shred(backup.id, by: .dataOfficer("ops")).backup
     let details = try await app.erasure.details(request.request.id, by: .dataOfficer("reader"))
     let ended = try #require(details.parts.first { $0.action == .suppress })
-    #expect(ended.state == "done")
+    #expect(ended.state == .done)
     #expect(ended.finalAt == RFC3339Date.round(installation.clock.now))
     #expect(ended.outcome["backup_shredded_at"] != nil)
-    #expect(details.request.state == "completed")
+    #expect(details.request.state == .completed)
 }
 
 @Test func theDefaultSuppressCompletesAtOnceAndAShreddingMovesTheFinalDateForward() async throws {
@@ -63,7 +63,7 @@ private func installationWithBackup() async throws -> (TestInstallation, BackupR
     let request = try await app.erasure.request(
         identifier: "ada@example.com", reason: .withdrawal, policies: testPolicies, by: .dataOfficer("dpo"))
     let part = try #require(request.parts.first { $0.action == .suppress })
-    #expect(part.state == "done")
+    #expect(part.state == .done)
     #expect(part.finalAt == backup.expiresAt.map(RFC3339Date.round))
     installation.clock.advance(3600)
     _ = try await app.backups.shred(backup.id, by: .dataOfficer("ops")).backup
@@ -78,7 +78,7 @@ private func installationWithBackup() async throws -> (TestInstallation, BackupR
     let request = try await app.erasure.request(
         identifier: "ada@example.com", reason: .withdrawal, policies: shredPolicies, by: .dataOfficer("dpo"))
     let part = try #require(request.parts.first { $0.action == .suppress })
-    #expect(part.state == "pending")
+    #expect(part.state == .pending)
     #expect(part.outcome["method"] == "media-destruction" && part.outcome["backup"] == .integer(backup.id))
     await #expect(throws: LetheError.self) {
         try await app.erasure.attest(
@@ -90,17 +90,17 @@ private func installationWithBackup() async throws -> (TestInstallation, BackupR
     let grace = try await app.erasure.request(
         identifier: "grace@example.org", reason: .withdrawal, policies: shredPolicies, by: .dataOfficer("dpo"))
     _ = try await app.erasure.run(grace.request.id, identifier: "grace@example.org", by: .dataOfficer("dpo")).parts
-    #expect(try await app.erasure.details(grace.request.id, by: .dataOfficer("reader")).request.state == "open")
+    #expect(try await app.erasure.details(grace.request.id, by: .dataOfficer("reader")).request.state == .open)
 
     let attested = try await app.erasure.attest(
         request.request.id, store: "crm", backup: backup.id, notes: "tape destroyed, certificate 77",
         evidence: nil, by: .dataOfficer("dpo")
     ).part
-    #expect(attested.state == "done")
+    #expect(attested.state == .done)
     #expect(attested.finalAt != nil)
-    #expect(try await app.erasure.details(request.request.id, by: .dataOfficer("reader")).request.state == "completed")
+    #expect(try await app.erasure.details(request.request.id, by: .dataOfficer("reader")).request.state == .completed)
     // The backup is gone for every request, and no later one plans a part for it.
-    #expect(try await app.erasure.details(grace.request.id, by: .dataOfficer("reader")).request.state == "completed")
+    #expect(try await app.erasure.details(grace.request.id, by: .dataOfficer("reader")).request.state == .completed)
     #expect(
         try await app.backups.list(store: "crm", by: .dataOfficer("reader")).backups.map(\.backup).first?.shreddedAt
             != nil)
@@ -126,5 +126,5 @@ private func installationWithBackup() async throws -> (TestInstallation, BackupR
     #expect(
         try await app.erasure.details(request.request.id, by: .dataOfficer("reader")).parts.first {
             $0.action == .suppress
-        }?.state == "pending")
+        }?.state == .pending)
 }

@@ -48,7 +48,7 @@ import Testing
             try await app.erasure.details(request.request.id, by: .dataOfficer("reader")).parts.first {
                 $0.action == .suppress
             })
-        #expect(waiting.state == "pending")
+        #expect(waiting.state == .pending)
 
         #expect(try app.scheduleBackupDestructions(actor: "timer").isEmpty, "not expired yet")
         installation.clock.advance(36 * 86_400)
@@ -74,8 +74,8 @@ import Testing
         let destroyed = try await #require(try app.backups.list(by: .dataOfficer("reader")).backups.map(\.backup).first)
         #expect(destroyed.shreddedAt == RFC3339Date.round(installation.clock.now))
         let details = try await app.erasure.details(request.request.id, by: .dataOfficer("reader"))
-        #expect(details.parts.first { $0.action == .suppress }?.state == "done")
-        #expect(details.request.state == "completed")
+        #expect(details.parts.first { $0.action == .suppress }?.state == .done)
+        #expect(details.request.state == .completed)
         // The medium's history tells the backup's end next to its own.
         let history = try app.history(tag: "T-1").map(\.type)
         #expect(history.contains(.backupDestructionScheduled) && history.contains(.backupShredded))

@@ -64,7 +64,7 @@ private func register(_ installation: TestInstallation, _ name: String) async th
     #expect(first.parts.compactMap(\.backupID) == [before.id])
     #expect(
         try await app.erasure.run(first.request.id, identifier: "ada@example.com", by: .dataOfficer("dpo")).parts[0]
-            .part.state == "done")
+            .part.state == .done)
     #expect(
         try await app.erasure.listStores(by: .dataOfficer("reader")).stores.first { $0.declaration.name == "crm" }?
             .holdings == 2, "Ada is no longer held")

@@ -81,7 +81,7 @@ private func installationWithBackup() async throws -> (TestInstallation, BackupR
     let request = try await app.erasure.request(
         identifier: "ada@example.com", reason: .withdrawal, policies: shredPolicies, by: .dataOfficer("dpo"))
     _ = try await app.erasure.run(request.request.id, identifier: "ada@example.com", by: .dataOfficer("dpo")).parts
-    #expect(try await app.erasure.details(request.request.id, by: .dataOfficer("reader")).request.state == "open")
+    #expect(try await app.erasure.details(request.request.id, by: .dataOfficer("reader")).request.state == .open)
 
     // When the process dies right after the shredding's first transaction commits.
     _ = try? await crashing(installation, after: 1).backups.shred(backup.id, by: .dataOfficer("ops")).backup
@@ -91,8 +91,8 @@ private func installationWithBackup() async throws -> (TestInstallation, BackupR
         try await app.backups.list(store: "crm", by: .dataOfficer("reader")).backups.map(\.backup).first?.shreddedAt
             != nil)
     let details = try await app.erasure.details(request.request.id, by: .dataOfficer("reader"))
-    #expect(details.parts.allSatisfy { $0.state == "done" })
-    #expect(details.request.state == "completed")
+    #expect(details.parts.allSatisfy { $0.state == .done })
+    #expect(details.request.state == .completed)
 }
 
 @Test func anAttestationThatEndsTheLastPartsCompletesEveryRequestInTheSameTransaction() async throws {
@@ -110,8 +110,8 @@ private func installationWithBackup() async throws -> (TestInstallation, BackupR
         by: .dataOfficer("dpo")
     ).part
 
-    #expect(try await app.erasure.details(ada.request.id, by: .dataOfficer("reader")).request.state == "completed")
-    #expect(try await app.erasure.details(grace.request.id, by: .dataOfficer("reader")).request.state == "completed")
+    #expect(try await app.erasure.details(ada.request.id, by: .dataOfficer("reader")).request.state == .completed)
+    #expect(try await app.erasure.details(grace.request.id, by: .dataOfficer("reader")).request.state == .completed)
 }
 
 @Test func scheduleCompletesARequestThatACrashLeftOpenWithEveryPartDone() async throws {
@@ -125,7 +125,7 @@ private func installationWithBackup() async throws -> (TestInstallation, BackupR
     _ = try await app.backups.shred(backup.id, by: .dataOfficer("ops")).backup
     try installation.rawSQL(
         "UPDATE erasure_request SET state = 'open', completed_at = NULL WHERE id = \(request.request.id)")
-    #expect(try await app.erasure.details(request.request.id, by: .dataOfficer("reader")).request.state == "open")
+    #expect(try await app.erasure.details(request.request.id, by: .dataOfficer("reader")).request.state == .open)
 
     // When the next schedule runs.
     installation.clock.advance(60)
@@ -134,7 +134,7 @@ private func installationWithBackup() async throws -> (TestInstallation, BackupR
     // Then it completes the request, once.
     #expect(run.completedRequests == [request.request.id])
     let details = try await app.erasure.details(request.request.id, by: .dataOfficer("reader"))
-    #expect(details.request.state == "completed")
+    #expect(details.request.state == .completed)
     #expect(details.request.completedAt == RFC3339Date.round(installation.clock.now))
     #expect(try app.runSchedule(policies: testPolicies, actor: "scheduler").completedRequests.isEmpty)
 }
@@ -152,14 +152,14 @@ private func installationWithBackup() async throws -> (TestInstallation, BackupR
     }
     let bytes = try Data(contentsOf: URL(fileURLWithPath: crm))
     #expect(bytes.range(of: Data("ada@example.com".utf8)) == nil, "the engine ran before the crash")
-    #expect(try await app.erasure.details(request.request.id, by: .dataOfficer("reader")).request.state == "open")
+    #expect(try await app.erasure.details(request.request.id, by: .dataOfficer("reader")).request.state == .open)
 
     // Then the next run finds nothing left, records the part done and completes the request.
     let outcomes = try await app.erasure.run(request.request.id, identifier: "ada@example.com", by: .dataOfficer("dpo"))
         .parts
-    #expect(outcomes.map(\.part.state) == ["done"])
+    #expect(outcomes.map(\.part.state) == [.done])
     #expect(outcomes.first?.part.outcome["query_check_remaining_rows"]?.integerValue == 0)
-    #expect(try await app.erasure.details(request.request.id, by: .dataOfficer("reader")).request.state == "completed")
+    #expect(try await app.erasure.details(request.request.id, by: .dataOfficer("reader")).request.state == .completed)
 }
 
 @Test func aScheduleRunThatFailsRecordsNothingNotEvenTheBackupDestructions() async throws {

@@ -88,7 +88,7 @@ import Testing
         let fixture = try EvidenceFixture()
         let details = try await fixture.app.erasure.request(
             identifier: "nobody@example.com", reason: .other, policies: testPolicies, by: .dataOfficer("dpo"))
-        #expect(details.request.state == "completed")
+        #expect(details.request.state == .completed)
         let serials = try await fixture.app.erasure.recordSerials(details.request.id, by: .dataOfficer("reader"))
         #expect(serials.count == 1)
         let record = try #require(
@@ -102,7 +102,7 @@ import Testing
         let details = try await installation.app.erasure.request(
             identifier: "nobody@example.com", reason: .other, policies: testPolicies, by: .dataOfficer("dpo"))
         // Then the request is completed but unsigned
-        #expect(details.request.state == "completed")
+        #expect(details.request.state == .completed)
         #expect(
             try await installation.app.erasure.recordSerials(details.request.id, by: .dataOfficer("reader")).isEmpty)
         // And once the organisation is set, it is issued by hand

@@ -23,7 +23,7 @@ import Testing
         identifier: "ada@example.com", reason: .withdrawal, policies: testPolicies, by: .dataOfficer("dpo"))
     #expect(
         try await app.erasure.run(request.request.id, identifier: "ada@example.com", by: .dataOfficer("dpo")).parts[0]
-            .part.state == "done")
+            .part.state == .done)
 
     // Not due yet: nothing checked.
     #expect(try app.verifyErasures(policies: testPolicies, actor: "timer").passed.isEmpty)
@@ -48,5 +48,5 @@ import Testing
     #expect(reapplied.subjectRowsFound == 1)
     #expect(reapplied.cleared == 1)
     #expect(try !app.verifyDue(policies: testPolicies, actor: "timer").needsAttention)
-    #expect(try await app.erasure.details(request.request.id, by: .dataOfficer("reader")).parts[0].state == "done")
+    #expect(try await app.erasure.details(request.request.id, by: .dataOfficer("reader")).parts[0].state == .done)
 }

@@ -171,14 +171,14 @@ func filesContaining(_ needle: String, under directory: String) throws -> [Strin
     let outcomes = try await app.erasure.run(request.request.id, identifier: "ada@example.com", by: .dataOfficer("dpo"))
         .parts
     #expect(outcomes.count == 1)
-    #expect(outcomes[0].part.state == "done", "\(outcomes)")
+    #expect(outcomes[0].part.state == .done, "\(outcomes)")
     #expect(outcomes[0].part.outcome["residue_clean"] == .bool(true))
     #expect(try filesContaining("ada@example.com", under: crmDirectory).isEmpty)
     #expect(try !filesContaining("grace@example.org", under: crmDirectory).isEmpty)
     _ = try await app.erasure.attest(
         request.request.id, store: "mailer", notes: "mailer ticket 5521", evidence: nil, by: .dataOfficer("dpo")
     ).part
-    #expect(try await app.erasure.details(request.request.id, by: .dataOfficer("reader")).request.state == "completed")
+    #expect(try await app.erasure.details(request.request.id, by: .dataOfficer("reader")).request.state == .completed)
 
     for identifier in ["ada@example.com", "zed.unique@example.com", "grace@example.org", "alan@example.net"] {
         #expect(try filesContaining(identifier, under: installation.dataDirectory.path).isEmpty, "\(identifier)")
@@ -200,7 +200,7 @@ func filesContaining(_ needle: String, under directory: String) throws -> [Strin
     await #expect(throws: LetheError.self) {
         try await app.erasure.run(request.request.id, identifier: "grace@example.org", by: .dataOfficer("dpo")).parts
     }
-    #expect(try await app.erasure.details(request.request.id, by: .dataOfficer("reader")).parts[0].state == "pending")
+    #expect(try await app.erasure.details(request.request.id, by: .dataOfficer("reader")).parts[0].state == .pending)
 }
 
 @Test func aLockedOrMissingStoreFailsThePartAndLeavesTheDatabaseUnchanged() async throws {
@@ -220,24 +220,24 @@ func filesContaining(_ needle: String, under directory: String) throws -> [Strin
     let locked = try await app.erasure.run(request.request.id, identifier: "ada@example.com", by: .dataOfficer("dpo"))
         .parts
     lock.release()
-    #expect(locked[0].part.state == "failed")
+    #expect(locked[0].part.state == .failed)
     #expect(locked[0].part.outcome["error_code"] == "locked", "\(locked)")
     #expect(try Data(contentsOf: URL(fileURLWithPath: crm)) == before)
-    #expect(try await app.erasure.details(request.request.id, by: .dataOfficer("reader")).request.state == "open")
+    #expect(try await app.erasure.details(request.request.id, by: .dataOfficer("reader")).request.state == .open)
 
     let moved = crm + ".away"
     try FileManager.default.moveItem(atPath: crm, toPath: moved)
     let missing = try await app.erasure.run(request.request.id, identifier: "ada@example.com", by: .dataOfficer("dpo"))
         .parts
-    #expect(missing[0].part.state == "failed")
+    #expect(missing[0].part.state == .failed)
     #expect(missing[0].part.outcome["error"]?.stringValue?.contains("crm") == true, "\(missing)")
     #expect(!FileManager.default.fileExists(atPath: crm), "a missing store must not be created")
     try FileManager.default.moveItem(atPath: moved, toPath: crm)
 
     let again = try await app.erasure.run(request.request.id, identifier: "ada@example.com", by: .dataOfficer("dpo"))
         .parts
-    #expect(again[0].part.state == "done", "\(again)")
-    #expect(try await app.erasure.details(request.request.id, by: .dataOfficer("reader")).request.state == "completed")
+    #expect(again[0].part.state == .done, "\(again)")
+    #expect(try await app.erasure.details(request.request.id, by: .dataOfficer("reader")).request.state == .completed)
 }
 
 @Test func aSubjectWithNoHoldingsIsRecordedWithAnEmptyPlan() async throws {
@@ -245,7 +245,7 @@ func filesContaining(_ needle: String, under directory: String) throws -> [Strin
     let details = try await installation.app.erasure.request(
         identifier: "nobody@example.com", reason: .other, policies: testPolicies, by: .dataOfficer("dpo"))
     #expect(details.parts.isEmpty)
-    #expect(details.request.state == "completed")
+    #expect(details.request.state == .completed)
     #expect(try await installation.app.erasure.list(overdue: false, by: .dataOfficer("reader")).requests.count == 1)
 }
 

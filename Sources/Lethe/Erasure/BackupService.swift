@@ -274,8 +274,8 @@ extension LetheApp {
         var requests: Set<Int64> = []
         for var part in try tx.suppressParts(backupID: backupID) {
             part.finalAt = time
-            if part.state != "done" {
-                part.state = "done"
+            if part.state != .done {
+                part.state = .done
                 part.verifiedAt = time
                 requests.insert(part.requestID)
             }

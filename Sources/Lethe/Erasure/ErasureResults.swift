@@ -84,7 +84,7 @@ enum ErasureJSON {
     static func request(_ request: ErasureRequest) -> [String: JSONValue] {
         var object: [String: JSONValue] = [
             "id": .integer(request.id), "subject": .string(request.subject), "reason": .string(request.reason.rawValue),
-            "state": .string(request.state), "due_at": .string(RFC3339.format(request.dueAt)),
+            "state": .string(request.state.rawValue), "due_at": .string(RFC3339.format(request.dueAt)),
             "requested_by": .string(request.requestedBy), "created_at": .string(RFC3339.format(request.createdAt)),
             "policy_version": .string(request.policyVersion),
         ]
@@ -95,7 +95,7 @@ enum ErasureJSON {
     static func part(_ part: ErasurePart) -> [String: JSONValue] {
         var object: [String: JSONValue] = [
             "id": .integer(part.id), "store": .string(part.store), "action": .string(part.action.rawValue),
-            "state": .string(part.state), "outcome": part.outcome,
+            "state": .string(part.state.rawValue), "outcome": part.outcome,
             "updated_at": .string(RFC3339.format(part.updatedAt)),
         ]
         object["backup"] = part.backupID.map(JSONValue.integer)
@@ -141,11 +141,11 @@ public struct ErasureRunResult: Sendable, Hashable, Encodable {
     /// The request.
     public var request: Int64
     /// Its state after the run (`open` or `completed`).
-    public var requestState: String
+    public var requestState: ErasureRequestState
     /// The parts run, by number.
     public var parts: [ErasureRunOutcome]
     /// Whether any part is not done after the run.
-    public var failed: Bool { parts.contains { $0.part.state != "done" } }
+    public var failed: Bool { parts.contains { $0.part.state != .done } }
 
     /// `{"parts": [...]}`, as `--json` has always printed.
     public func encode(to encoder: any Encoder) throws {

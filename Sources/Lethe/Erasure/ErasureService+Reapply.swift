@@ -63,7 +63,7 @@ extension ErasureService {
         // Parts a re-verification found again are checked now and cleared; done parts need no check.
         let refound = try await app.store.read { (tx) throws(LetheError) in
             try tx.erasurePartsToVerify(before: time.addingTimeInterval(1)).contains {
-                $0.part.store == name && $0.part.state == "failed"
+                $0.part.store == name && $0.part.state == .failed
             }
         }
         let app = self.app

@@ -130,7 +130,7 @@ extension LetheApp {
         for part in parts {
             var entry: [String: JSONValue] = [
                 "part": .integer(part.id), "store": .string(part.store), "action": .string(part.action.rawValue),
-                "state": .string(part.state),
+                "state": .string(part.state.rawValue),
             ]
             if let record = try tx.registeredStore(name: part.store) {
                 let summary = try Self.summary(record, holdings: 0)
@@ -138,7 +138,7 @@ extension LetheApp {
                 entry["owner"] = .string(summary.declaration.owner)
                 entry["categories"] = .array(summary.declaration.categories.map { .string($0.name) })
             }
-            if part.state == "done" {
+            if part.state == .done {
                 entry["done_at"] = .string(RFC3339.format(part.verifiedAt ?? part.updatedAt))
             }
             entry["final_at"] = part.finalAt.map { .string(RFC3339.format($0)) }
@@ -165,11 +165,11 @@ extension LetheApp {
             entry["evidence"] = .object(evidence)
             entries.append(.object(entry))
         }
-        let complete = request.state == "completed"
+        let complete = request.state == .completed
         var body: [String: JSONValue] = [
             "report_type": "erasure", "format": 1, "request": .integer(id), "subject": .string(request.subject),
             "reason": .string(request.reason.rawValue), "requested_at": .string(RFC3339.format(request.createdAt)),
-            "due_at": .string(RFC3339.format(request.dueAt)), "state": .string(request.state),
+            "due_at": .string(RFC3339.format(request.dueAt)), "state": .string(request.state.rawValue),
             "policy_version": .string(request.policyVersion), "parts": .array(entries),
             "statement": .string(
                 parts.isEmpty

@@ -74,8 +74,8 @@ extension ErasureService {
                                 policy: policies.set.backupErasure, at: time)))
                 }
             }
-            if parts.allSatisfy({ $0.state == "done" }) {
-                request.state = "completed"
+            if parts.allSatisfy({ $0.state == .done }) {
+                request.state = .completed
                 request.completedAt = time
                 try tx.update(request)
             }
@@ -90,7 +90,7 @@ extension ErasureService {
                     ]), actor: actor, at: time)
             return ErasureDetails(request: request, parts: parts)
         }
-        if details.request.state == "completed" { await issueRecordsOnCompletion([details.request.id], actor: actor) }
+        if details.request.state == .completed { await issueRecordsOnCompletion([details.request.id], actor: actor) }
         return details
     }
 
@@ -141,7 +141,7 @@ extension ErasureService {
                 "the identifier given does not match erasure request \(id)'s subject; nothing was erased")
         }
         var outcomes: [ErasureRunOutcome] = []
-        for var part in details.parts where part.action == .execute && part.state != "done" {
+        for var part in details.parts where part.action == .execute && part.state != .done {
             var failure: String?
             do throws(LetheError) {
                 let declaration = try await declaration(of: part.store, secrets: secrets)
@@ -163,7 +163,7 @@ extension ErasureService {
                     subject: subject.hex, result: erased.result, remainingRows: erased.remainingRows,
                     residue: erased.residue)
                 part.state =
-                    erased.remainingRows == 0 && erased.residue.clean && erased.result.compacted ? "done" : "failed"
+                    erased.remainingRows == 0 && erased.residue.clean && erased.result.compacted ? .done : .failed
                 part.verifiedAt = app.now
             } catch {
                 failure = error.message
@@ -171,13 +171,13 @@ extension ErasureService {
                 outcome["error"] = .string(error.message)
                 outcome["error_code"] = .string(error.code.rawValue)
                 part.outcome = .object(outcome)
-                part.state = "failed"
+                part.state = .failed
             }
             part.updatedAt = app.now
             let recorded = part
             let completed = try await app.store.write { (tx) throws(LetheError) -> Bool in
                 try tx.update(recorded)
-                if recorded.state == "done", let subject = recorded.outcome["subject"]?.stringValue {
+                if recorded.state == .done, let subject = recorded.outcome["subject"]?.stringValue {
                     try tx.eraseHolding(store: recorded.store, subject: subject, at: recorded.updatedAt)
                 }
                 try tx.append(
@@ -185,7 +185,7 @@ extension ErasureService {
                         type: .erasurePartChanged,
                         payload: [
                             "request": .integer(id), "part": .integer(recorded.id), "store": .string(recorded.store),
-                            "action": .string(recorded.action.rawValue), "state": .string(recorded.state),
+                            "action": .string(recorded.action.rawValue), "state": .string(recorded.state.rawValue),
                             "outcome": recorded.outcome,
                         ]), actor: actor, at: recorded.updatedAt)
                 // The part that finishes the request completes it in the same transaction.
@@ -234,7 +234,7 @@ extension ErasureService {
                     "erasure request \(id) has no part to attest for store \(storeName)"
                         + (backupID.map { " and backup \($0)" } ?? "") + "; see 'lethe erasure status \(id)'")
             }
-            guard part.state != "done" else {
+            guard part.state != .done else {
                 throw LetheError(.illegalTransition, "part \(part.id) (store \(storeName)) is done already")
             }
             if part.action == .suppress, let backupID {
@@ -264,7 +264,7 @@ extension ErasureService {
             outcome["notes"] = .string(notes)
             outcome["evidence"] = digest
             part.outcome = .object(outcome)
-            part.state = "done"
+            part.state = .done
             part.verifiedAt = time
             part.updatedAt = time
             try tx.update(part)
@@ -309,7 +309,7 @@ extension LetheApp {
         ]
         guard policy == .shred else {
             return ErasurePart(
-                requestID: request, store: backup.store, action: .suppress, state: "done", backupID: backup.id,
+                requestID: request, store: backup.store, action: .suppress, state: .done, backupID: backup.id,
                 finalAt: backup.expiresAt, outcome: .object(outcome), updatedAt: time)
         }
         outcome["backup_erasure"] = .string(policy.rawValue)
@@ -319,14 +319,14 @@ extension LetheApp {
         outcome["method"] = backup.sealedKey != nil ? "crypto-erase" : "media-destruction"
         outcome["file"] = .string(backup.file)
         return ErasurePart(
-            requestID: request, store: backup.store, action: .suppress, state: "pending", backupID: backup.id,
+            requestID: request, store: backup.store, action: .suppress, state: .pending, backupID: backup.id,
             finalAt: nil, outcome: .object(outcome), updatedAt: time)
     }
 
     static func partSummary(_ part: ErasurePart) -> JSONValue {
         var object: [String: JSONValue] = [
             "part": .integer(part.id), "store": .string(part.store), "action": .string(part.action.rawValue),
-            "state": .string(part.state),
+            "state": .string(part.state.rawValue),
         ]
         object["backup"] = part.backupID.map(JSONValue.integer)
         object["asset"] = part.assetTag.map(JSONValue.string)
@@ -377,8 +377,8 @@ extension LetheApp {
     ) throws(LetheError) -> Bool {
         var request = try requireRequest(id, in: tx)
         let parts = try tx.erasureParts(requestID: id)
-        guard request.state == "open", parts.allSatisfy({ $0.state == "done" }) else { return false }
-        request.state = "completed"
+        guard request.state == .open, parts.allSatisfy({ $0.state == .done }) else { return false }
+        request.state = .completed
         request.completedAt = time
         try tx.update(request)
         try tx.append(

@@ -159,7 +159,7 @@ struct ErasureList: AsyncParsableCommand {
                 header: ["REQUEST", "STATE", "REASON", "DUE", "SUBJECT"],
                 rows: requests.map {
                     [
-                        "\($0.id)", $0.state, $0.reason.rawValue, RFC3339.format($0.dueAt),
+                        "\($0.id)", $0.state.rawValue, $0.reason.rawValue, RFC3339.format($0.dueAt),
                         String($0.subject.prefix(12)) + "…",
                     ]
                 })
@@ -225,7 +225,7 @@ enum ErasureText {
             }
             if let tag = part.assetTag { line += ", asset \(tag)" + (part.jobID.map { " job \($0)" } ?? "") }
             if let error = part.outcome["error"]?.stringValue { line += " (\(error))" }
-            if part.state != "done", let hint = hint(part) { line += "\n    \(hint)" }
+            if part.state != .done, let hint = hint(part) { line += "\n    \(hint)" }
             Swift.print(line)
         }
     }
