@@ -29,7 +29,7 @@ extension ErasureService {
         guard let csv = FileManager.default.contents(atPath: path) else {
             throw LetheError(.notFound, "cannot read \(path)")
         }
-        return try await importHoldings(csv: csv, fileName: path, by: principal)
+        return try await importHoldings(csv: .bytes(csv), fileName: path, by: principal)
     }
 
     /// Scans `files` for the identifiers listed one per line in the file at `list`.

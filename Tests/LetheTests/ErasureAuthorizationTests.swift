@@ -35,7 +35,7 @@ import Testing
                 "import",
                 {
                     _ = try await app.erasure.importHoldings(
-                        csv: Data("identifier,store\nx@example.com,crm\n".utf8), fileName: "h.csv", by: auditor)
+                        csv: .bytes(Data("identifier,store\nx@example.com,crm\n".utf8)), fileName: "h.csv", by: auditor)
                 }
             ),
             (

@@ -267,3 +267,16 @@ public struct AttestationEvidence: Sendable, Hashable {
         self.bytes = bytes
     }
 }
+
+/// Holdings CSV handed to ``ErasureService/importHoldings(csv:fileName:by:)`` as a stream the use
+/// case reads once, on its own thread, so memory stays flat however large the file: bytes in
+/// memory (an upload), or a stream a front end opens (the CLI's file).
+public struct HoldingsSource: Sendable {
+    let open: @Sendable () -> InputStream?
+
+    /// A source that opens its stream when the import reads it (nil: it cannot be read).
+    public init(_ open: @escaping @Sendable () -> InputStream?) { self.open = open }
+
+    /// Bytes already in memory.
+    public static func bytes(_ data: Data) -> HoldingsSource { HoldingsSource { InputStream(data: data) } }
+}

@@ -132,13 +132,13 @@ extension ErasureService {
         }
     }
 
-    /// Imports holdings from CSV bytes with the header `identifier,store` (`fileName` names them
-    /// in messages and the event): every identifier is hashed at once with its store's
+    /// Imports holdings from CSV with the header `identifier,store` (`fileName` names it in
+    /// messages and the event), streamed: every identifier is hashed at once with its store's
     /// normalisation and only the hash is kept. All or nothing: an unknown store, an empty
     /// identifier or a short row fails with its line and nothing is recorded. The parsing and
     /// hashing run on a thread of their own.
     public func importHoldings(
-        csv: Data, fileName: String, by principal: Principal
+        csv: HoldingsSource, fileName: String, by principal: Principal
     ) async throws(LetheError) -> HoldingsImportResult {
         try app.authorize(.importHoldings, principal)
         let secrets = try app.secrets()
@@ -174,11 +174,13 @@ extension ErasureService {
 
     /// Parses holdings CSV and hashes each identifier: the hashes by store, and the rows read.
     static func hashHoldings(
-        csv: Data, name path: String, normalization: [String: IdentityNormalization], hasher: SubjectHasher
+        csv: HoldingsSource, name path: String, normalization: [String: IdentityNormalization],
+        hasher: SubjectHasher
     ) throws(LetheError) -> ([String: [String]], Int) {
+        guard let stream = csv.open() else { throw LetheError(.notFound, "cannot read \(path): no such readable file") }
         let reader: CSVReader
         do {
-            reader = try CSVReader(stream: InputStream(data: csv), hasHeaderRow: true, trimFields: false)
+            reader = try CSVReader(stream: stream, hasHeaderRow: true, trimFields: false)
         } catch {
             throw LetheError(.invalidInput, "\(path): cannot read a CSV header row")
         }

@@ -158,10 +158,12 @@ struct HoldingImport: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting(json: output.json) { () async throws(LetheError) in
-            guard FileManager.default.isReadableFile(atPath: file), let csv = FileManager.default.contents(atPath: file)
-            else { throw LetheError(.notFound, "cannot read \(file): no such readable file") }
+            guard FileManager.default.isReadableFile(atPath: file) else {
+                throw LetheError(.notFound, "cannot read \(file): no such readable file")
+            }
+            let path = file
             let result = try await global.openApp(creating: true).erasure.importHoldings(
-                csv: csv, fileName: file, by: try write.principal())
+                csv: HoldingsSource { InputStream(fileAtPath: path) }, fileName: file, by: try write.principal())
             if output.json { return Output.printResult(result) }
             print("\(result.rows) rows read, \(result.added) new holdings")
         }
