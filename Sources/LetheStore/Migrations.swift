@@ -88,6 +88,7 @@ enum Migrations {
         registerBackupDestructionDue(&migrator)
         registerAssetRetiredAt(&migrator)
         registerUsers(&migrator)
+        registerErasurePartSubject(&migrator)
         return migrator
     }
 }

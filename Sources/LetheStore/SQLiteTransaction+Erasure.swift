@@ -137,7 +137,7 @@ extension SQLiteTransaction {
             try String.fetchAll(
                 db,
                 sql: """
-                    SELECT DISTINCT json_extract(CAST(outcome AS TEXT), '$.subject') AS subject FROM erasure_part
+                    SELECT DISTINCT subject FROM erasure_part
                     WHERE store = ? AND action IN ('execute', 'suppress') AND subject IS NOT NULL
                         AND (action = 'suppress' OR verified_at IS NOT NULL)
                     ORDER BY subject
@@ -211,7 +211,8 @@ extension SQLiteTransaction {
         let outcome = try CanonicalJSON.encode(part.outcome)
         return try erasureGuarded {
             try db.execute(
-                sql: "INSERT INTO erasure_part (\(Self.partColumns)) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                sql:
+                    "INSERT INTO erasure_part (\(Self.partColumns), subject) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 arguments: Self.arguments(part, outcome: outcome))
             var stored = part
             stored.id = db.lastInsertedRowID
@@ -225,7 +226,8 @@ extension SQLiteTransaction {
             try db.execute(
                 sql: """
                     UPDATE erasure_part SET request_id = ?, store = ?, action = ?, state = ?, backup_id = ?,
-                        asset_tag = ?, job_id = ?, final_at = ?, outcome = ?, verified_at = ?, updated_at = ?
+                        asset_tag = ?, job_id = ?, final_at = ?, outcome = ?, verified_at = ?, updated_at = ?,
+                        subject = ?
                     WHERE id = ?
                     """, arguments: Self.arguments(part, outcome: outcome) + [part.id])
         }
@@ -265,15 +267,19 @@ extension SQLiteTransaction {
         guard let parsed = ErasureReason(rawValue: reason) else {
             throw LetheError(.internal, "stored erasure reason '\(reason)' is not known to this version of Lethe")
         }
+        let state: String = row[3]
+        guard let known = ErasureRequestState(rawValue: state) else {
+            throw LetheError(.internal, "stored erasure request state '\(state)' is not known to this version of Lethe")
+        }
         return ErasureRequest(
-            id: row[0], subject: row[1], reason: parsed, state: row[3], dueAt: try RFC3339.parse(row[4]),
+            id: row[0], subject: row[1], reason: parsed, state: known, dueAt: try RFC3339.parse(row[4]),
             policyVersion: row[5], requestedBy: row[6], createdAt: try RFC3339.parse(row[7]),
             completedAt: try optionalDate(row[8]))
     }
 
     private static func arguments(_ request: ErasureRequest) -> StatementArguments {
         [
-            request.subject, request.reason.rawValue, request.state, RFC3339.format(request.dueAt),
+            request.subject, request.reason.rawValue, request.state.rawValue, RFC3339.format(request.dueAt),
             request.policyVersion, request.requestedBy, RFC3339.format(request.createdAt),
             request.completedAt.map(RFC3339.format),
         ]
@@ -284,9 +290,13 @@ extension SQLiteTransaction {
         guard let parsed = ErasurePartAction(rawValue: action) else {
             throw LetheError(.internal, "stored erasure action '\(action)' is not known to this version of Lethe")
         }
+        let state: String = row[4]
+        guard let known = ErasurePartState(rawValue: state) else {
+            throw LetheError(.internal, "stored erasure part state '\(state)' is not known to this version of Lethe")
+        }
         let outcome: Data = row[9]
         return ErasurePart(
-            id: row[0], requestID: row[1], store: row[2], action: parsed, state: row[4], backupID: row[5],
+            id: row[0], requestID: row[1], store: row[2], action: parsed, state: known, backupID: row[5],
             assetTag: row[6], jobID: row[7], finalAt: try optionalDate(row[8]),
             outcome: try CanonicalJSON.decode(Array(outcome)), verifiedAt: try optionalDate(row[10]),
             updatedAt: try RFC3339.parse(row[11]))
@@ -294,9 +304,12 @@ extension SQLiteTransaction {
 
     private static func arguments(_ part: ErasurePart, outcome: [UInt8]) -> StatementArguments {
         [
-            part.requestID, part.store, part.action.rawValue, part.state, part.backupID, part.assetTag, part.jobID,
+            part.requestID, part.store, part.action.rawValue, part.state.rawValue, part.backupID, part.assetTag,
+            part.jobID,
             part.finalAt.map(RFC3339.format), Data(outcome), part.verifiedAt.map(RFC3339.format),
             RFC3339.format(part.updatedAt),
+            // The keyed hash the part concerns, as a column: queries by subject read no JSON.
+            part.outcome["subject"]?.stringValue,
         ]
     }
 

@@ -133,6 +133,10 @@ public protocol LetheStorage: Sendable {
     func write<T: Sendable>(
         dryRun: Bool, _ body: @Sendable (any StoreWriting) throws(LetheError) -> T
     ) async throws(LetheError) -> T
+    /// Makes content just overwritten with secure delete (a shredded backup key) survive in no
+    /// log or journal of the backend (SQLite: a truncating checkpoint of the write-ahead log),
+    /// without blocking the calling task's thread.
+    func checkpointAfterSecureDelete() async throws(LetheError)
 }
 
 extension LetheStorage {

@@ -12,12 +12,14 @@ import Testing
     var app: LetheApp { fixture.app }
     var installation: TestInstallation { fixture.installation }
 
-    init() throws {
+    init() async throws {
         fixture = try EvidenceFixture()
         let crm = fixture.installation.root.file("crm.sqlite")
         try makeCRM(at: crm)
-        _ = try fixture.app.applyStores(file: fixture.installation.root.write("stores.yaml", crmMap(crm)), actor: "dpo")
-        _ = try fixture.app.scanStore(name: "crm", actor: "dpo")
+        _ = try await fixture.app.erasure.applyDataMap(
+            file: fixture.installation.root.write("stores.yaml", crmMap(crm)), by: .dataOfficer("dpo")
+        ).stores
+        _ = try await fixture.app.erasure.scanStore("crm", by: .dataOfficer("dpo"))
         try fixture.app.registerAsset(
             AssetFields(
                 tag: "T-1", serial: "LTO-000123", make: "IBM", model: "LTO-8", mediaType: "tape", classification: "high"
@@ -25,25 +27,28 @@ import Testing
             actor: "it")
     }
 
-    private func backup(expiringInDays days: Double, name: String) throws -> BackupRecord {
+    private func backup(expiringInDays days: Double, name: String) async throws -> BackupRecord {
         let file = installation.root.file(name)
         try FileManager.default.copyItem(atPath: installation.root.file("crm.sqlite"), toPath: file)
-        return try app.registerBackup(
+        return try await app.backups.register(
             store: "crm", file: file, created: installation.clock.now,
             expires: installation.clock.now.addingTimeInterval(days * 86_400), media: "T-1", policies: nil,
-            actor: "ops")
+            by: .dataOfficer("ops")
+        ).backup
     }
 
-    @Test func anExpiredBackupsMediumIsRetiredSanitizedAndItsVerificationDestroysTheBackup() throws {
-        let backup = try backup(expiringInDays: 35, name: "crm-backup.sqlite")
+    @Test func anExpiredBackupsMediumIsRetiredSanitizedAndItsVerificationDestroysTheBackup() async throws {
+        let backup = try await backup(expiringInDays: 35, name: "crm-backup.sqlite")
         #expect(backup.mediaTag == "T-1")
         // Under 'backup_erasure: shred' the request's part for the backup waits for its destruction.
-        let request = try app.requestErasure(
-            identifier: "ada@example.com", reason: .withdrawal, policies: shredPolicies, actor: "dpo")
-        _ = try app.runErasure(id: request.request.id, identifier: "ada@example.com", actor: "dpo")
+        let request = try await app.erasure.request(
+            identifier: "ada@example.com", reason: .withdrawal, policies: shredPolicies, by: .dataOfficer("dpo"))
+        _ = try await app.erasure.run(request.request.id, identifier: "ada@example.com", by: .dataOfficer("dpo")).parts
         let waiting = try #require(
-            try app.erasureDetails(id: request.request.id).parts.first { $0.action == .suppress })
-        #expect(waiting.state == "pending")
+            try await app.erasure.details(request.request.id, by: .dataOfficer("reader")).parts.first {
+                $0.action == .suppress
+            })
+        #expect(waiting.state == .pending)
 
         #expect(try app.scheduleBackupDestructions(actor: "timer").isEmpty, "not expired yet")
         installation.clock.advance(36 * 86_400)
@@ -59,24 +64,26 @@ import Testing
         try app.recordJob(
             id: job.id, technique: .shred, tool: "ShredCo HD-400", toolVersion: "2.1",
             evidence: [EvidenceFile(path: evidence)], actor: "tech")
-        #expect(try app.listBackups().first?.shreddedAt == nil, "executed is not yet verified")
+        #expect(
+            try await app.backups.list(by: .dataOfficer("reader")).backups.map(\.backup).first?.shreddedAt == nil,
+            "executed is not yet verified")
         _ = try app.attest(
             id: job.id, evidence: [EvidenceFile(path: evidence)], notes: "shreds inspected", policies: policies,
             actor: "inspector")
 
-        let destroyed = try #require(try app.listBackups().first)
+        let destroyed = try await #require(try app.backups.list(by: .dataOfficer("reader")).backups.map(\.backup).first)
         #expect(destroyed.shreddedAt == RFC3339Date.round(installation.clock.now))
-        let details = try app.erasureDetails(id: request.request.id)
-        #expect(details.parts.first { $0.action == .suppress }?.state == "done")
-        #expect(details.request.state == "completed")
+        let details = try await app.erasure.details(request.request.id, by: .dataOfficer("reader"))
+        #expect(details.parts.first { $0.action == .suppress }?.state == .done)
+        #expect(details.request.state == .completed)
         // The medium's history tells the backup's end next to its own.
         let history = try app.history(tag: "T-1").map(\.type)
         #expect(history.contains(.backupDestructionScheduled) && history.contains(.backupShredded))
     }
 
-    @Test func aMediumWaitsForTheLastBackupOnItToExpire() throws {
-        let first = try backup(expiringInDays: 35, name: "first.sqlite")
-        let second = try backup(expiringInDays: 100, name: "second.sqlite")
+    @Test func aMediumWaitsForTheLastBackupOnItToExpire() async throws {
+        let first = try await backup(expiringInDays: 35, name: "first.sqlite")
+        let second = try await backup(expiringInDays: 100, name: "second.sqlite")
         installation.clock.advance(36 * 86_400)
         #expect(try app.scheduleBackupDestructions(actor: "timer").isEmpty)
         #expect(try app.asset(tag: "T-1").state == .inService, "the second backup is still retained")
@@ -94,23 +101,26 @@ import Testing
         #expect(try app.overdueBackupDestructions().isEmpty)
         // Its destruction is recorded through the medium's job, not attested past it.
         do {
-            _ = try app.attestBackupDestroyed(id: first.id, notes: "tape gone", evidence: nil, actor: "ops")
+            _ = try await app.backups.attestDestroyed(
+                first.id, notes: "tape gone", evidence: nil, by: .dataOfficer("ops")
+            ).backup
             Issue.record("a backup on a registered medium was attested")
         } catch {
             #expect(error.message.contains("lives on asset T-1"), "\(error)")
         }
     }
 
-    @Test func aBackupOnANASIsDestroyedOnlyOnceTheNASAndEveryDriveInItAreVerified() throws {
+    @Test func aBackupOnANASIsDestroyedOnlyOnceTheNASAndEveryDriveInItAreVerified() async throws {
         try app.registerAsset(AssetFields(tag: "NAS-1", mediaType: "server", classification: "high"), actor: "it")
         for drive in ["D-1", "D-2"] {
             try app.registerAsset(
                 AssetFields(tag: drive, mediaType: "hdd", classification: "high", parentTag: "NAS-1"), actor: "it")
         }
-        let backup = try app.registerBackup(
+        let backup = try await app.backups.register(
             store: "crm", file: "nas:NAS-1/crm", created: installation.clock.now,
             expires: installation.clock.now.addingTimeInterval(35 * 86_400), media: "NAS-1", policies: nil,
-            actor: "ops")
+            by: .dataOfficer("ops")
+        ).backup
         installation.clock.advance(36 * 86_400)
         #expect(try app.scheduleBackupDestructions(actor: "timer").map(\.id) == [backup.id])
         let policies = try fixture.policies()
@@ -126,7 +136,9 @@ import Testing
                 actor: "tech")
             _ = try app.attest(
                 id: job.id, evidence: [evidence], notes: "inspected", policies: policies, actor: "inspector")
-            let destroyed = try #require(try app.listBackups().first).shreddedAt != nil
+            let destroyed =
+                try await #require(try app.backups.list(by: .dataOfficer("reader")).backups.map(\.backup).first)
+                .shreddedAt != nil
             #expect(destroyed == (tag == "D-2"), "after \(tag)'s verification")
         }
         let event = try #require(try app.history(tag: "NAS-1").last { $0.type == .backupShredded })
@@ -134,7 +146,7 @@ import Testing
     }
 
     /// T-1 retired, scheduled, started and recorded shredded at the current time: its job.
-    private func tapeShredded() throws -> (job: DisposalJob, policies: LoadedPolicies, evidence: EvidenceFile) {
+    private func tapeShredded() async throws -> (job: DisposalJob, policies: LoadedPolicies, evidence: EvidenceFile) {
         _ = try app.retireAsset(tag: "T-1", actor: "it")
         let policies = try fixture.policies()
         let job = try #require(try app.schedule(policies: policies, actor: "planner").created.first)
@@ -147,46 +159,48 @@ import Testing
         )
     }
 
-    @Test func anEncryptedBackupOnTheMediumLosesItsKeyWithItAndALaterBackupIsNotClaimed() throws {
-        let encrypted = try backup(expiringInDays: 35, name: "encrypted.sqlite")
-        _ = try app.encryptBackup(id: encrypted.id, output: encrypted.file + ".lethe", actor: "ops")
+    @Test func anEncryptedBackupOnTheMediumLosesItsKeyWithItAndALaterBackupIsNotClaimed() async throws {
+        let encrypted = try await backup(expiringInDays: 35, name: "encrypted.sqlite")
+        _ = try await app.backups.encrypt(encrypted.id, output: encrypted.file + ".lethe", by: .dataOfficer("ops"))
+            .backup
         // Dated after the tape's shredding (registered before it, made later): not destroyed by it.
-        let later = try app.registerBackup(
+        let later = try await app.backups.register(
             store: "crm", file: "tape:T-1/later", created: installation.clock.now.addingTimeInterval(7200),
-            expires: installation.clock.now.addingTimeInterval(86_400), media: "T-1", policies: nil, actor: "ops")
-        let (job, policies, evidence) = try tapeShredded()
+            expires: installation.clock.now.addingTimeInterval(86_400), media: "T-1", policies: nil,
+            by: .dataOfficer("ops")
+        ).backup
+        let (job, policies, evidence) = try await tapeShredded()
         installation.clock.advance(3 * 3600)
         _ = try app.attest(id: job.id, evidence: [evidence], notes: "inspected", policies: policies, actor: "inspector")
-        let backups = try app.listBackups()
+        let backups = try await app.backups.list(by: .dataOfficer("reader")).backups.map(\.backup)
         let destroyed = try #require(backups.first { $0.id == encrypted.id })
         #expect(destroyed.shreddedAt != nil && destroyed.sealedKey == nil)
         #expect(try #require(backups.first { $0.id == later.id }).shreddedAt == nil)
     }
 
-    @Test func aSanitizedOrVerifiedMediumTakesNoNewBackupAndABackupOnAMediumNeedsAnExpiry() throws {
-        func refused(_ media: String, expires: Date?, _ says: String) throws {
+    @Test func aSanitizedOrVerifiedMediumTakesNoNewBackupAndABackupOnAMediumNeedsAnExpiry() async throws {
+        func refused(_ media: String, expires: Date?, _ says: String) async throws {
             let events = try installation.count("event")
-            do {
-                _ = try app.registerBackup(
-                    store: "crm", file: "tape:\(media)/x", created: installation.clock.now, expires: expires,
-                    media: media, policies: nil, actor: "ops")
-                Issue.record("a backup on \(media) was registered")
-            } catch {
-                #expect(error.message.contains(says), "\(error)")
+            let created = installation.clock.now
+            let error = await #expect(throws: LetheError.self, "a backup on \(media) was registered") {
+                _ = try await app.backups.register(
+                    store: "crm", file: "tape:\(media)/x", created: created, expires: expires, media: media,
+                    policies: nil, by: .dataOfficer("ops"))
             }
+            #expect(error?.message.contains(says) == true, "\(String(describing: error))")
             #expect(try installation.count("event") == events)
         }
-        try refused("T-1", expires: nil, "needs an expiry")
+        try await refused("T-1", expires: nil, "needs an expiry")
         let tomorrow = installation.clock.now.addingTimeInterval(86_400)
-        let (job, policies, evidence) = try tapeShredded()
-        try refused("T-1", expires: tomorrow, "is sanitized")
+        let (job, policies, evidence) = try await tapeShredded()
+        try await refused("T-1", expires: tomorrow, "is sanitized")
         _ = try app.attest(id: job.id, evidence: [evidence], notes: "inspected", policies: policies, actor: "inspector")
-        try refused("T-1", expires: tomorrow, "is verified")
-        #expect(try app.listBackups().isEmpty)
+        try await refused("T-1", expires: tomorrow, "is verified")
+        #expect(try await app.backups.list(by: .dataOfficer("reader")).backups.map(\.backup).isEmpty)
     }
 
-    @Test func aLostMediumIsNamedAsAnIncidentWhenItsBackupExpires() throws {
-        let backup = try backup(expiringInDays: 35, name: "crm-backup.sqlite")
+    @Test func aLostMediumIsNamedAsAnIncidentWhenItsBackupExpires() async throws {
+        let backup = try await backup(expiringInDays: 35, name: "crm-backup.sqlite")
         try app.reportLost(tag: "T-1", reason: "missing from the vault, incident 42", actor: "it")
         installation.clock.advance(36 * 86_400)
         #expect(try app.scheduleBackupDestructions(actor: "timer").map(\.id) == [backup.id])
@@ -195,7 +209,7 @@ import Testing
         #expect(event.payload["method"]?.stringValue?.hasPrefix("media lost") == true)
     }
 
-    @Test func aMediumThatIsNotARegisteredUsableAssetIsRefusedAndNothingIsRegistered() throws {
+    @Test func aMediumThatIsNotARegisteredUsableAssetIsRefusedAndNothingIsRegistered() async throws {
         let before = try installation.count("event")
         for (media, says) in [("NOPE", "NOPE"), ("T-2", "lost")] {
             if media == "T-2" {
@@ -204,17 +218,18 @@ import Testing
             }
             let events = try installation.count("event")
             do {
-                _ = try app.registerBackup(
+                _ = try await app.backups.register(
                     store: "crm", file: "/backups/x", created: installation.clock.now,
                     expires: installation.clock.now.addingTimeInterval(86_400), media: media, policies: nil,
-                    actor: "ops")
+                    by: .dataOfficer("ops")
+                ).backup
                 Issue.record("a backup on \(media) was registered")
             } catch {
                 #expect(error.message.contains(says), "\(error)")
             }
             #expect(try installation.count("event") == events)
         }
-        #expect(try app.listBackups().isEmpty)
+        #expect(try await app.backups.list(by: .dataOfficer("reader")).backups.map(\.backup).isEmpty)
         #expect(try installation.count("event") == before + 2)
     }
 }

@@ -6,67 +6,75 @@ import LetheTestSupport
 import Testing
 
 /// An installation with the CRM store (Ada, Grace, Alan) applied but not scanned.
-private func crmInstallation() throws -> TestInstallation {
+private func crmInstallation() async throws -> TestInstallation {
     let installation = try TestInstallation()
     let crm = installation.root.file("crm.sqlite")
     try makeCRM(at: crm)
-    _ = try installation.app.applyStores(file: installation.root.write("stores.yaml", crmMap(crm)), actor: "dpo")
+    _ = try await installation.app.erasure.applyDataMap(
+        file: installation.root.write("stores.yaml", crmMap(crm)), by: .dataOfficer("dpo")
+    ).stores
     return installation
 }
 
-private func register(_ installation: TestInstallation, _ name: String) throws -> BackupRecord {
+private func register(_ installation: TestInstallation, _ name: String) async throws -> BackupRecord {
     let copy = installation.root.write(name, "backup bytes")
-    return try installation.app.registerBackup(
-        store: "crm", file: copy, created: installation.clock.now, expires: nil, policies: nil, actor: "ops")
+    return try await installation.app.backups.register(
+        store: "crm", file: copy, created: installation.clock.now, expires: nil, policies: nil, by: .dataOfficer("ops")
+    ).backup
 }
 
-@Test func aBackupRegisteredBeforeASubjectsHoldingWasRecordedDoesNotListIt() throws {
-    let installation = try crmInstallation()
+@Test func aBackupRegisteredBeforeASubjectsHoldingWasRecordedDoesNotListIt() async throws {
+    let installation = try await crmInstallation()
     let app = installation.app
-    _ = try app.scanStore(name: "crm", actor: "dpo")
-    let early = try register(installation, "early.sqlite")
+    _ = try await app.erasure.scanStore("crm", by: .dataOfficer("dpo"))
+    let early = try await register(installation, "early.sqlite")
     #expect(early.subjectCount == 3)
     installation.clock.advance(60)
-    _ = try app.importHoldings(
-        file: installation.root.write("h.csv", "identifier,store\nlate@example.com,crm\n"), actor: "dpo")
+    _ = try await app.erasure.importHoldings(
+        file: installation.root.write("h.csv", "identifier,store\nlate@example.com,crm\n"), by: .dataOfficer("dpo"))
     installation.clock.advance(60)
-    let later = try register(installation, "later.sqlite")
+    let later = try await register(installation, "later.sqlite")
     #expect(later.subjectCount == 4)
-    #expect(try app.listBackups(store: "crm").map(\.subjectCount) == [3, 4])
+    #expect(
+        try await app.backups.list(store: "crm", by: .dataOfficer("reader")).backups.map(\.backup).map(\.subjectCount)
+            == [3, 4])
 
-    let late = try app.requestErasure(
-        identifier: "late@example.com", reason: .withdrawal, policies: testPolicies, actor: "dpo")
+    let late = try await app.erasure.request(
+        identifier: "late@example.com", reason: .withdrawal, policies: testPolicies, by: .dataOfficer("dpo"))
     #expect(late.parts.map(\.action) == [.execute, .suppress])
     #expect(late.parts.compactMap(\.backupID) == [later.id])
-    let grace = try app.requestErasure(
-        identifier: "grace@example.org", reason: .withdrawal, policies: testPolicies, actor: "dpo")
+    let grace = try await app.erasure.request(
+        identifier: "grace@example.org", reason: .withdrawal, policies: testPolicies, by: .dataOfficer("dpo"))
     #expect(grace.parts.compactMap(\.backupID) == [early.id, later.id])
 }
 
-@Test func anErasedSubjectStaysInTheBackupsThatHeldItEvenWhenRecordedAgain() throws {
-    let installation = try crmInstallation()
+@Test func anErasedSubjectStaysInTheBackupsThatHeldItEvenWhenRecordedAgain() async throws {
+    let installation = try await crmInstallation()
     let app = installation.app
     let crm = installation.root.file("crm.sqlite")
     let saved = installation.root.file("crm-saved.sqlite")
-    _ = try app.scanStore(name: "crm", actor: "dpo")
+    _ = try await app.erasure.scanStore("crm", by: .dataOfficer("dpo"))
     try FileManager.default.copyItem(atPath: crm, toPath: saved)
     installation.clock.advance(60)
-    let before = try register(installation, "before.sqlite")
+    let before = try await register(installation, "before.sqlite")
 
     installation.clock.advance(60)
-    let first = try app.requestErasure(
-        identifier: "ada@example.com", reason: .withdrawal, policies: testPolicies, actor: "dpo")
+    let first = try await app.erasure.request(
+        identifier: "ada@example.com", reason: .withdrawal, policies: testPolicies, by: .dataOfficer("dpo"))
     #expect(first.parts.compactMap(\.backupID) == [before.id])
     #expect(
-        try app.runErasure(id: first.request.id, identifier: "ada@example.com", actor: "dpo")[0].part.state == "done")
-    #expect(try app.listStores().first { $0.declaration.name == "crm" }?.holdings == 2, "Ada is no longer held")
+        try await app.erasure.run(first.request.id, identifier: "ada@example.com", by: .dataOfficer("dpo")).parts[0]
+            .part.state == .done)
+    #expect(
+        try await app.erasure.listStores(by: .dataOfficer("reader")).stores.first { $0.declaration.name == "crm" }?
+            .holdings == 2, "Ada is no longer held")
 
     installation.clock.advance(60)
-    let whileErased = try register(installation, "while-erased.sqlite")
+    let whileErased = try await register(installation, "while-erased.sqlite")
     #expect(whileErased.subjectCount == 2)
     // A second request while Ada is erased: no live part, but the backup made before still holds her.
-    let second = try app.requestErasure(
-        identifier: "ada@example.com", reason: .objection, policies: testPolicies, actor: "dpo")
+    let second = try await app.erasure.request(
+        identifier: "ada@example.com", reason: .objection, policies: testPolicies, by: .dataOfficer("dpo"))
     #expect(second.parts.map(\.action) == [.suppress])
     #expect(second.parts.compactMap(\.backupID) == [before.id])
 
@@ -74,9 +82,9 @@ private func register(_ installation: TestInstallation, _ name: String) throws -
     installation.clock.advance(60)
     try FileManager.default.removeItem(atPath: crm)
     try FileManager.default.copyItem(atPath: saved, toPath: crm)
-    #expect(try app.scanStore(name: "crm", actor: "dpo").added == 1)
-    let third = try app.requestErasure(
-        identifier: "ada@example.com", reason: .withdrawal, policies: testPolicies, actor: "dpo")
+    #expect(try await app.erasure.scanStore("crm", by: .dataOfficer("dpo")).added == 1)
+    let third = try await app.erasure.request(
+        identifier: "ada@example.com", reason: .withdrawal, policies: testPolicies, by: .dataOfficer("dpo"))
     #expect(third.parts.first?.action == .execute)
     // Never fewer than before: the backup made before the erasure still holds her (the one made
     // while she was erased is listed too: the query errs toward "holds").

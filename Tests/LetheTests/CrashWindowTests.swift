@@ -37,6 +37,8 @@ private final class CrashingStore: LetheStorage, @unchecked Sendable {
         return try await inner.write(dryRun: dryRun, body)
     }
 
+    func checkpointAfterSecureDelete() async throws(LetheError) { try await inner.checkpointAfterSecureDelete() }
+
     private func takeCommit() -> Bool {
         lock.withLock {
             remaining -= 1
@@ -54,70 +56,76 @@ private func crashing(_ installation: TestInstallation, after commits: Int) -> L
 }
 
 /// An installation with the CRM store scanned and one backup of it (expiring in 35 days) registered.
-private func installationWithBackup() throws -> (TestInstallation, BackupRecord, crm: String) {
+private func installationWithBackup() async throws -> (TestInstallation, BackupRecord, crm: String) {
     let installation = try TestInstallation()
     let crm = installation.root.file("crm.sqlite")
     try makeCRM(at: crm)
     let copy = installation.root.file("crm-backup.sqlite")
     try FileManager.default.copyItem(atPath: crm, toPath: copy)
-    _ = try installation.app.applyStores(file: installation.root.write("stores.yaml", crmMap(crm)), actor: "dpo")
-    _ = try installation.app.scanStore(name: "crm", actor: "dpo")
-    let backup = try installation.app.registerBackup(
+    _ = try await installation.app.erasure.applyDataMap(
+        file: installation.root.write("stores.yaml", crmMap(crm)), by: .dataOfficer("dpo")
+    ).stores
+    _ = try await installation.app.erasure.scanStore("crm", by: .dataOfficer("dpo"))
+    let backup = try await installation.app.backups.register(
         store: "crm", file: copy, created: installation.clock.now,
-        expires: installation.clock.now.addingTimeInterval(35 * 86_400), policies: nil, actor: "ops")
+        expires: installation.clock.now.addingTimeInterval(35 * 86_400), policies: nil, by: .dataOfficer("ops")
+    ).backup
     return (installation, backup, crm)
 }
 
-@Test func aShreddingThatEndsTheLastPartCompletesTheRequestInTheSameTransaction() throws {
+@Test func aShreddingThatEndsTheLastPartCompletesTheRequestInTheSameTransaction() async throws {
     // Given a request whose only open part waits for backup 1 to be shredded.
-    let (installation, backup, _) = try installationWithBackup()
+    let (installation, backup, _) = try await installationWithBackup()
     let app = installation.app
-    _ = try app.encryptBackup(id: backup.id, output: backup.file + ".lethe", actor: "ops")
-    let request = try app.requestErasure(
-        identifier: "ada@example.com", reason: .withdrawal, policies: shredPolicies, actor: "dpo")
-    _ = try app.runErasure(id: request.request.id, identifier: "ada@example.com", actor: "dpo")
-    #expect(try app.erasureDetails(id: request.request.id).request.state == "open")
+    _ = try await app.backups.encrypt(backup.id, output: backup.file + ".lethe", by: .dataOfficer("ops")).backup
+    let request = try await app.erasure.request(
+        identifier: "ada@example.com", reason: .withdrawal, policies: shredPolicies, by: .dataOfficer("dpo"))
+    _ = try await app.erasure.run(request.request.id, identifier: "ada@example.com", by: .dataOfficer("dpo")).parts
+    #expect(try await app.erasure.details(request.request.id, by: .dataOfficer("reader")).request.state == .open)
 
     // When the process dies right after the shredding's first transaction commits.
-    _ = try? crashing(installation, after: 1).shredBackup(id: backup.id, actor: "ops")
+    _ = try? await crashing(installation, after: 1).backups.shred(backup.id, by: .dataOfficer("ops")).backup
 
     // Then the backup is shredded and the request is completed: there was no second transaction to lose.
-    #expect(try app.listBackups(store: "crm").first?.shreddedAt != nil)
-    let details = try app.erasureDetails(id: request.request.id)
-    #expect(details.parts.allSatisfy { $0.state == "done" })
-    #expect(details.request.state == "completed")
+    #expect(
+        try await app.backups.list(store: "crm", by: .dataOfficer("reader")).backups.map(\.backup).first?.shreddedAt
+            != nil)
+    let details = try await app.erasure.details(request.request.id, by: .dataOfficer("reader"))
+    #expect(details.parts.allSatisfy { $0.state == .done })
+    #expect(details.request.state == .completed)
 }
 
-@Test func anAttestationThatEndsTheLastPartsCompletesEveryRequestInTheSameTransaction() throws {
-    let (installation, backup, _) = try installationWithBackup()
+@Test func anAttestationThatEndsTheLastPartsCompletesEveryRequestInTheSameTransaction() async throws {
+    let (installation, backup, _) = try await installationWithBackup()
     let app = installation.app
-    let ada = try app.requestErasure(
-        identifier: "ada@example.com", reason: .withdrawal, policies: shredPolicies, actor: "dpo")
-    _ = try app.runErasure(id: ada.request.id, identifier: "ada@example.com", actor: "dpo")
-    let grace = try app.requestErasure(
-        identifier: "grace@example.org", reason: .withdrawal, policies: shredPolicies, actor: "dpo")
-    _ = try app.runErasure(id: grace.request.id, identifier: "grace@example.org", actor: "dpo")
+    let ada = try await app.erasure.request(
+        identifier: "ada@example.com", reason: .withdrawal, policies: shredPolicies, by: .dataOfficer("dpo"))
+    _ = try await app.erasure.run(ada.request.id, identifier: "ada@example.com", by: .dataOfficer("dpo")).parts
+    let grace = try await app.erasure.request(
+        identifier: "grace@example.org", reason: .withdrawal, policies: shredPolicies, by: .dataOfficer("dpo"))
+    _ = try await app.erasure.run(grace.request.id, identifier: "grace@example.org", by: .dataOfficer("dpo")).parts
 
-    _ = try? crashing(installation, after: 1).attestErasure(
-        id: ada.request.id, store: "crm", backup: backup.id, notes: "tape destroyed, certificate 77", evidence: nil,
-        actor: "dpo")
+    _ = try? await crashing(installation, after: 1).erasure.attest(
+        ada.request.id, store: "crm", backup: backup.id, notes: "tape destroyed, certificate 77", evidence: nil,
+        by: .dataOfficer("dpo")
+    ).part
 
-    #expect(try app.erasureDetails(id: ada.request.id).request.state == "completed")
-    #expect(try app.erasureDetails(id: grace.request.id).request.state == "completed")
+    #expect(try await app.erasure.details(ada.request.id, by: .dataOfficer("reader")).request.state == .completed)
+    #expect(try await app.erasure.details(grace.request.id, by: .dataOfficer("reader")).request.state == .completed)
 }
 
-@Test func scheduleCompletesARequestThatACrashLeftOpenWithEveryPartDone() throws {
+@Test func scheduleCompletesARequestThatACrashLeftOpenWithEveryPartDone() async throws {
     // Given a completed request put back to what a crash of an older Lethe left: all parts done, still open.
-    let (installation, backup, _) = try installationWithBackup()
+    let (installation, backup, _) = try await installationWithBackup()
     let app = installation.app
-    _ = try app.encryptBackup(id: backup.id, output: backup.file + ".lethe", actor: "ops")
-    let request = try app.requestErasure(
-        identifier: "ada@example.com", reason: .withdrawal, policies: shredPolicies, actor: "dpo")
-    _ = try app.runErasure(id: request.request.id, identifier: "ada@example.com", actor: "dpo")
-    _ = try app.shredBackup(id: backup.id, actor: "ops")
+    _ = try await app.backups.encrypt(backup.id, output: backup.file + ".lethe", by: .dataOfficer("ops")).backup
+    let request = try await app.erasure.request(
+        identifier: "ada@example.com", reason: .withdrawal, policies: shredPolicies, by: .dataOfficer("dpo"))
+    _ = try await app.erasure.run(request.request.id, identifier: "ada@example.com", by: .dataOfficer("dpo")).parts
+    _ = try await app.backups.shred(backup.id, by: .dataOfficer("ops")).backup
     try installation.rawSQL(
         "UPDATE erasure_request SET state = 'open', completed_at = NULL WHERE id = \(request.request.id)")
-    #expect(try app.erasureDetails(id: request.request.id).request.state == "open")
+    #expect(try await app.erasure.details(request.request.id, by: .dataOfficer("reader")).request.state == .open)
 
     // When the next schedule runs.
     installation.clock.advance(60)
@@ -125,37 +133,38 @@ private func installationWithBackup() throws -> (TestInstallation, BackupRecord,
 
     // Then it completes the request, once.
     #expect(run.completedRequests == [request.request.id])
-    let details = try app.erasureDetails(id: request.request.id)
-    #expect(details.request.state == "completed")
+    let details = try await app.erasure.details(request.request.id, by: .dataOfficer("reader"))
+    #expect(details.request.state == .completed)
     #expect(details.request.completedAt == RFC3339Date.round(installation.clock.now))
     #expect(try app.runSchedule(policies: testPolicies, actor: "scheduler").completedRequests.isEmpty)
 }
 
-@Test func anErasureRunKilledBetweenTheCustomerDatabaseAndItsRecordIsRepairedByTheNextRun() throws {
-    let (installation, _, crm) = try installationWithBackup()
+@Test func anErasureRunKilledBetweenTheCustomerDatabaseAndItsRecordIsRepairedByTheNextRun() async throws {
+    let (installation, _, crm) = try await installationWithBackup()
     let app = installation.app
-    let request = try app.requestErasure(
-        identifier: "ada@example.com", reason: .withdrawal, policies: testPolicies, actor: "dpo")
+    let request = try await app.erasure.request(
+        identifier: "ada@example.com", reason: .withdrawal, policies: testPolicies, by: .dataOfficer("dpo"))
 
     // When the executor erases the customer's database and the process dies before Lethe records it.
-    #expect(throws: LetheError.self) {
-        try crashing(installation, after: 0).runErasure(
-            id: request.request.id, identifier: "ada@example.com", actor: "dpo")
+    await #expect(throws: LetheError.self) {
+        try await crashing(installation, after: 0).erasure.run(
+            request.request.id, identifier: "ada@example.com", by: .dataOfficer("dpo"))
     }
     let bytes = try Data(contentsOf: URL(fileURLWithPath: crm))
     #expect(bytes.range(of: Data("ada@example.com".utf8)) == nil, "the engine ran before the crash")
-    #expect(try app.erasureDetails(id: request.request.id).request.state == "open")
+    #expect(try await app.erasure.details(request.request.id, by: .dataOfficer("reader")).request.state == .open)
 
     // Then the next run finds nothing left, records the part done and completes the request.
-    let outcomes = try app.runErasure(id: request.request.id, identifier: "ada@example.com", actor: "dpo")
-    #expect(outcomes.map(\.part.state) == ["done"])
+    let outcomes = try await app.erasure.run(request.request.id, identifier: "ada@example.com", by: .dataOfficer("dpo"))
+        .parts
+    #expect(outcomes.map(\.part.state) == [.done])
     #expect(outcomes.first?.part.outcome["query_check_remaining_rows"]?.integerValue == 0)
-    #expect(try app.erasureDetails(id: request.request.id).request.state == "completed")
+    #expect(try await app.erasure.details(request.request.id, by: .dataOfficer("reader")).request.state == .completed)
 }
 
-@Test func aScheduleRunThatFailsRecordsNothingNotEvenTheBackupDestructions() throws {
+@Test func aScheduleRunThatFailsRecordsNothingNotEvenTheBackupDestructions() async throws {
     // Given an expired backup, and a retired asset the policies have no rule for.
-    let (installation, backup, _) = try installationWithBackup()
+    let (installation, backup, _) = try await installationWithBackup()
     let app = installation.app
     _ = try app.registerAsset(
         AssetFields(tag: "LAP-1", mediaType: "laptop", classification: "low", state: "retired"), actor: "it")
@@ -166,12 +175,14 @@ private func installationWithBackup() throws -> (TestInstallation, BackupRecord,
     #expect(throws: LetheError.self) { try app.runSchedule(policies: testPolicies, actor: "scheduler") }
 
     // Then the backup's destruction, planned earlier in the run, was rolled back with it.
-    #expect(try app.listBackups().first { $0.id == backup.id }?.destructionScheduledAt == nil)
+    #expect(
+        try await app.backups.list(by: .dataOfficer("reader")).backups.map(\.backup).first { $0.id == backup.id }?
+            .destructionScheduledAt == nil)
     #expect(try installation.count("event") == events)
 }
 
-@Test func scheduleAsOfRunsAtThatDateAndRefusesOneBeforeTheLog() throws {
-    let (installation, backup, _) = try installationWithBackup()
+@Test func scheduleAsOfRunsAtThatDateAndRefusesOneBeforeTheLog() async throws {
+    let (installation, backup, _) = try await installationWithBackup()
     let app = installation.app
     let expiry = try #require(backup.expiresAt)
     // A run on the day of the expiry schedules the backup's destruction, dated that day.

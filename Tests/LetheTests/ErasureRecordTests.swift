@@ -9,31 +9,37 @@ import Testing
 /// The customer's erasure report, issued as a signed record when every part is done.
 @Suite struct ErasureRecordTests {
     /// An installation with an organisation, the CRM store scanned and the mailer holding Ada.
-    private func fixture() throws -> (EvidenceFixture, Int64) {
+    private func fixture() async throws -> (EvidenceFixture, Int64) {
         let fixture = try EvidenceFixture()
         let app = fixture.app
         let crm = fixture.installation.root.file("crm.sqlite")
         try makeCRM(at: crm)
-        _ = try app.applyStores(file: fixture.installation.root.write("stores.yaml", crmMap(crm)), actor: "dpo")
-        _ = try app.scanStore(name: "crm", actor: "dpo")
-        _ = try app.importHoldings(
+        _ = try await app.erasure.applyDataMap(
+            file: fixture.installation.root.write("stores.yaml", crmMap(crm)), by: .dataOfficer("dpo")
+        ).stores
+        _ = try await app.erasure.scanStore("crm", by: .dataOfficer("dpo"))
+        _ = try await app.erasure.importHoldings(
             file: fixture.installation.root.write("holdings.csv", "identifier,store\nada@example.com,mailer\n"),
-            actor: "dpo")
-        let request = try app.requestErasure(
-            identifier: "ada@example.com", reason: .withdrawal, policies: testPolicies, actor: "dpo")
+            by: .dataOfficer("dpo"))
+        let request = try await app.erasure.request(
+            identifier: "ada@example.com", reason: .withdrawal, policies: testPolicies, by: .dataOfficer("dpo"))
         return (fixture, request.request.id)
     }
 
     @Test func aCompletedRequestGetsASignedRecordThatVerifiesOffline() async throws {
         // Given a request whose database part ran and whose processor attested
-        let (fixture, id) = try fixture()
+        let (fixture, id) = try await fixture()
         let app = fixture.app
-        _ = try app.runErasure(id: id, identifier: "ada@example.com", actor: "dpo")
-        #expect(try app.erasureRecordSerials(id: id).isEmpty, "an incomplete request must not be signed")
+        _ = try await app.erasure.run(id, identifier: "ada@example.com", by: .dataOfficer("dpo")).parts
+        #expect(
+            try await app.erasure.recordSerials(id, by: .dataOfficer("reader")).isEmpty,
+            "an incomplete request must not be signed")
         // When the last part is done
-        _ = try app.attestErasure(id: id, store: "mailer", notes: "mailer ticket 5521", evidence: nil, actor: "dpo")
+        _ = try await app.erasure.attest(
+            id, store: "mailer", notes: "mailer ticket 5521", evidence: nil, by: .dataOfficer("dpo")
+        ).part
         // Then the report is issued as a signed erasure record on completion
-        let serials = try app.erasureRecordSerials(id: id)
+        let serials = try await app.erasure.recordSerials(id, by: .dataOfficer("reader"))
         #expect(serials == ["ADS-2026-000001"])
         let serial = serials[0]
         let stored = try await app.store.read { (tx) throws(LetheError) in try tx.record(serial: serial) }
@@ -57,51 +63,54 @@ import Testing
         #expect(
             try String(contentsOfFile: directory + "/record.html", encoding: .utf8).contains("Erasure record"))
         // A second record is refused while the first stands, allowed after it is revoked
-        #expect(throws: LetheError.self) { try app.issueErasureRecord(id: id, actor: "dpo") }
+        await #expect(throws: LetheError.self) { try await app.erasure.issueRecord(id, by: .dataOfficer("dpo")) }
         try await app.evidence.revoke(
             serial: record.serial, reason: "issued with the wrong SLA", by: .evidenceOperator("dpo"))
-        let second = try app.issueErasureRecord(id: id, actor: "dpo")
-        #expect(try app.erasureRecordSerials(id: id) == [second.serial, record.serial])
+        let second = try await app.erasure.issueRecord(id, by: .dataOfficer("dpo"))
+        #expect(try await app.erasure.recordSerials(id, by: .dataOfficer("reader")) == [second.serial, record.serial])
     }
 
-    @Test func anIncompleteRequestIsRefusedAndNothingChanges() throws {
-        let (fixture, id) = try fixture()
+    @Test func anIncompleteRequestIsRefusedAndNothingChanges() async throws {
+        let (fixture, id) = try await fixture()
         let before = try fixture.counts()
         do {
-            _ = try fixture.app.issueErasureRecord(id: id, actor: "dpo")
+            _ = try await fixture.app.erasure.issueRecord(id, by: .dataOfficer("dpo"))
             Issue.record("an open request was signed")
         } catch {
             #expect(error.code == .illegalTransition, "\(error)")
             #expect(error.message.contains("request \(id)"))
         }
         #expect(try fixture.counts() == before)
-        #expect(throws: LetheError.self) { try fixture.app.issueErasureRecord(id: 999, actor: "dpo") }
+        await #expect(throws: LetheError.self) {
+            try await fixture.app.erasure.issueRecord(999, by: .dataOfficer("dpo"))
+        }
     }
 
-    @Test func aRequestWithNothingToEraseIsSignedAtOnce() throws {
+    @Test func aRequestWithNothingToEraseIsSignedAtOnce() async throws {
         let fixture = try EvidenceFixture()
-        let details = try fixture.app.requestErasure(
-            identifier: "nobody@example.com", reason: .other, policies: testPolicies, actor: "dpo")
-        #expect(details.request.state == "completed")
-        let serials = try fixture.app.erasureRecordSerials(id: details.request.id)
+        let details = try await fixture.app.erasure.request(
+            identifier: "nobody@example.com", reason: .other, policies: testPolicies, by: .dataOfficer("dpo"))
+        #expect(details.request.state == .completed)
+        let serials = try await fixture.app.erasure.recordSerials(details.request.id, by: .dataOfficer("reader"))
         #expect(serials.count == 1)
         let record = try #require(
-            try fixture.app.store.read { (tx) throws(LetheError) in try tx.record(serial: serials[0]) })
+            try await fixture.app.store.read { (tx) throws(LetheError) in try tx.record(serial: serials[0]) })
         #expect(try CanonicalJSON.decode(record.body)["parts"] == .array([]))
     }
 
-    @Test func withoutAnOrganisationCompletionStandsAndTheRecordCanBeIssuedLater() throws {
+    @Test func withoutAnOrganisationCompletionStandsAndTheRecordCanBeIssuedLater() async throws {
         // Given an installation with no organisation configured
         let installation = try TestInstallation()
-        let details = try installation.app.requestErasure(
-            identifier: "nobody@example.com", reason: .other, policies: testPolicies, actor: "dpo")
+        let details = try await installation.app.erasure.request(
+            identifier: "nobody@example.com", reason: .other, policies: testPolicies, by: .dataOfficer("dpo"))
         // Then the request is completed but unsigned
-        #expect(details.request.state == "completed")
-        #expect(try installation.app.erasureRecordSerials(id: details.request.id).isEmpty)
+        #expect(details.request.state == .completed)
+        #expect(
+            try await installation.app.erasure.recordSerials(details.request.id, by: .dataOfficer("reader")).isEmpty)
         // And once the organisation is set, it is issued by hand
         var app = installation.app
         app.settings[Settings.organization] = "Acme Data Services"
-        let record = try app.issueErasureRecord(id: details.request.id, actor: "dpo")
+        let record = try await app.erasure.issueRecord(details.request.id, by: .dataOfficer("dpo"))
         #expect(record.kind == "erasure")
     }
 }

@@ -5,7 +5,7 @@ import LetheStore
 import LetheTestSupport
 import Testing
 
-@Test func aRestoredSubjectIsRaisedByReverificationAndClearedByReapply() throws {
+@Test func aRestoredSubjectIsRaisedByReverificationAndClearedByReapply() async throws {
     let installation = try TestInstallation()
     let app = installation.app
     let crm = installation.root.file("crm.sqlite")
@@ -15,12 +15,15 @@ import Testing
     if FileManager.default.fileExists(atPath: crm + "-wal") {
         try FileManager.default.copyItem(atPath: crm + "-wal", toPath: backupCopy + "-wal")
     }
-    _ = try app.applyStores(file: installation.root.write("stores.yaml", crmMap(crm)), actor: "dpo")
-    _ = try app.scanStore(name: "crm", actor: "dpo")
-    let request = try app.requestErasure(
-        identifier: "ada@example.com", reason: .withdrawal, policies: testPolicies, actor: "dpo")
+    _ = try await app.erasure.applyDataMap(
+        file: installation.root.write("stores.yaml", crmMap(crm)), by: .dataOfficer("dpo")
+    ).stores
+    _ = try await app.erasure.scanStore("crm", by: .dataOfficer("dpo"))
+    let request = try await app.erasure.request(
+        identifier: "ada@example.com", reason: .withdrawal, policies: testPolicies, by: .dataOfficer("dpo"))
     #expect(
-        try app.runErasure(id: request.request.id, identifier: "ada@example.com", actor: "dpo")[0].part.state == "done")
+        try await app.erasure.run(request.request.id, identifier: "ada@example.com", by: .dataOfficer("dpo")).parts[0]
+            .part.state == .done)
 
     // Not due yet: nothing checked.
     #expect(try app.verifyErasures(policies: testPolicies, actor: "timer").passed.isEmpty)
@@ -40,10 +43,10 @@ import Testing
     // Still raised on the next run, before the interval passes again.
     #expect(try app.verifyErasures(policies: testPolicies, actor: "timer").refound.count == 1)
 
-    let reapplied = try app.reapplyErasures(store: "crm", actor: "dba")
+    let reapplied = try await app.erasure.reapply(store: "crm", by: .dataOfficer("dba"))
     #expect(reapplied.subjects == 1)
     #expect(reapplied.subjectRowsFound == 1)
     #expect(reapplied.cleared == 1)
     #expect(try !app.verifyDue(policies: testPolicies, actor: "timer").needsAttention)
-    #expect(try app.erasureDetails(id: request.request.id).parts[0].state == "done")
+    #expect(try await app.erasure.details(request.request.id, by: .dataOfficer("reader")).parts[0].state == .done)
 }

@@ -4,7 +4,7 @@ import LetheCore
 import LetheTestSupport
 import Testing
 
-@Test func theErasureReportSaysABackupIsGoneOnlyOnceItIsDestroyedAndShowsItOverdueAsBackupListDoes() throws {
+@Test func theErasureReportSaysABackupIsGoneOnlyOnceItIsDestroyedAndShowsItOverdueAsBackupListDoes() async throws {
     // Given a request completed at once under backup_erasure: suppress, with a backup expiring in 35 days.
     let installation = try TestInstallation()
     let app = installation.app
@@ -12,32 +12,39 @@ import Testing
     try makeCRM(at: crm)
     let copy = installation.root.file("crm-backup.sqlite")
     try FileManager.default.copyItem(atPath: crm, toPath: copy)
-    _ = try app.applyStores(file: installation.root.write("stores.yaml", crmMap(crm)), actor: "dpo")
-    _ = try app.scanStore(name: "crm", actor: "dpo")
-    let backup = try app.registerBackup(
+    _ = try await app.erasure.applyDataMap(
+        file: installation.root.write("stores.yaml", crmMap(crm)), by: .dataOfficer("dpo")
+    ).stores
+    _ = try await app.erasure.scanStore("crm", by: .dataOfficer("dpo"))
+    let backup = try await app.backups.register(
         store: "crm", file: copy, created: installation.clock.now,
-        expires: installation.clock.now.addingTimeInterval(35 * 86_400), policies: nil, actor: "ops")
-    _ = try app.encryptBackup(id: backup.id, output: copy + ".lethe", actor: "ops")
-    let request = try app.requestErasure(
-        identifier: "ada@example.com", reason: .withdrawal, policies: testPolicies, actor: "dpo")
-    _ = try app.runErasure(id: request.request.id, identifier: "ada@example.com", actor: "dpo")
+        expires: installation.clock.now.addingTimeInterval(35 * 86_400), policies: nil, by: .dataOfficer("ops")
+    ).backup
+    _ = try await app.backups.encrypt(backup.id, output: copy + ".lethe", by: .dataOfficer("ops")).backup
+    let request = try await app.erasure.request(
+        identifier: "ada@example.com", reason: .withdrawal, policies: testPolicies, by: .dataOfficer("dpo"))
+    _ = try await app.erasure.run(request.request.id, identifier: "ada@example.com", by: .dataOfficer("dpo")).parts
 
-    func backupEntry() throws -> JSONValue {
-        let parts = try app.erasureReport(id: request.request.id).body["parts"]?.arrayValue ?? []
+    func backupEntry() async throws -> JSONValue {
+        let parts =
+            try await app.erasure.report(request.request.id, by: .dataOfficer("reader")).body["parts"]?.arrayValue ?? []
         return parts.first(where: { $0["action"]?.stringValue == "suppress" }) ?? .null
     }
-    func listedState() throws -> String? {
-        let listed = try app.listBackups().first(where: { $0.id == backup.id })
+    func listedState() async throws -> String? {
+        let listed = try await app.backups.list(by: .dataOfficer("reader")).backups.map(\.backup).first(where: {
+            $0.id == backup.id
+        })
         return listed?.destructionState(at: app.currentTime).rawValue
     }
 
     // While it is kept: not gone, kept until its expiry.
-    var entry = try backupEntry()
+    var entry = try await backupEntry()
     #expect(entry["final_at"] == nil)
     #expect(entry["backup_state"]?.stringValue == "encrypted")
     #expect(entry["kept_until"]?.stringValue == RFC3339.format(try #require(backup.expiresAt)))
     #expect(
-        try app.erasureReport(id: request.request.id).body["statement"]?.stringValue?.contains("still holds") == true)
+        try await app.erasure.report(request.request.id, by: .dataOfficer("reader")).body["statement"]?.stringValue?
+            .contains("still holds") == true)
 
     // When its expiry and its destruction deadline pass without a shredding.
     installation.clock.advance(36 * 86_400)
@@ -45,26 +52,30 @@ import Testing
     installation.clock.advance(30 * 86_400)
 
     // Then the report shows it overdue, the state backup list computes, and claims no final date.
-    entry = try backupEntry()
-    #expect(try listedState() == "destruction-overdue")
-    #expect(entry["backup_state"]?.stringValue == (try listedState()))
+    entry = try await backupEntry()
+    #expect(try await listedState() == "destruction-overdue")
+    #expect(entry["backup_state"]?.stringValue == (try await listedState()))
     #expect(entry["final_at"] == nil)
-    let statement = try app.erasureReport(id: request.request.id).body["statement"]?.stringValue ?? ""
+    let statement =
+        try await app.erasure.report(request.request.id, by: .dataOfficer("reader")).body["statement"]?.stringValue
+        ?? ""
     #expect(!statement.contains("is gone"), "\(statement)")
 
     // Once shredded, its final date is the shredding.
-    _ = try app.shredBackup(id: backup.id, actor: "ops")
-    entry = try backupEntry()
+    _ = try await app.backups.shred(backup.id, by: .dataOfficer("ops")).backup
+    entry = try await backupEntry()
     #expect(entry["backup_state"]?.stringValue == "shredded")
     #expect(entry["final_at"]?.stringValue == RFC3339.format(installation.clock.now))
 }
 
-@Test func scanFileFindsByDefaultWhatErasureRunWouldInAnyCaseAndInUTF16() throws {
+@Test func scanFileFindsByDefaultWhatErasureRunWouldInAnyCaseAndInUTF16() async throws {
     let installation = try TestInstallation()
     let app = installation.app
     let crm = installation.root.file("crm.sqlite")
     try makeCRM(at: crm)
-    _ = try app.applyStores(file: installation.root.write("stores.yaml", crmMap(crm)), actor: "dpo")
+    _ = try await app.erasure.applyDataMap(
+        file: installation.root.write("stores.yaml", crmMap(crm)), by: .dataOfficer("dpo")
+    ).stores
     let list = installation.root.write("erased.txt", "ada@example.com\r\n")
     // A restored backup holding the address as the customer typed it, in UTF-8 and in UTF-16LE.
     var bytes = Data("id,email\n1,Ada@Example.com\n".utf8)
@@ -72,14 +83,16 @@ import Testing
     let restored = installation.root.file("restored.bin")
     try bytes.write(to: URL(fileURLWithPath: restored))
 
-    let byDefault = try app.scanFilesForResidue(files: [restored], identifiersFile: list)
+    let byDefault = try await app.erasure.scanFiles([restored], identifiersFile: list, by: .dataOfficer("reader"))
     #expect(byDefault.report.totalMatches == 2)
     #expect(Set(byDefault.report.matches.map(\.encoding)) == [.utf8, .utf16LE])
     // The crm store's rule (lowercase-trim) is case-insensitive: the same.
-    let byStore = try app.scanFilesForResidue(files: [restored], identifiersFile: list, store: "crm")
+    let byStore = try await app.erasure.scanFiles(
+        [restored], identifiersFile: list, store: "crm", by: .dataOfficer("reader"))
     #expect(byStore.report.totalMatches == 2)
     // Narrowed on request only.
-    let narrow = try app.scanFilesForResidue(
-        files: [restored], identifiersFile: list, encodings: [.utf8], caseInsensitive: false)
+    let narrow = try await app.erasure.scanFiles(
+        [restored], identifiers: ErasureService.identifiers(fromList: Data(contentsOf: URL(fileURLWithPath: list))),
+        encodings: [.utf8], caseInsensitive: false, by: .dataOfficer("reader"))
     #expect(narrow.report.clean)
 }

@@ -106,75 +106,79 @@ func filesContaining(_ needle: String, under directory: String) throws -> [Strin
     return found
 }
 
-@Test func applyIsIdempotentAndSealsTheConnectionString() throws {
+@Test func applyIsIdempotentAndSealsTheConnectionString() async throws {
     let installation = try TestInstallation()
     let crm = installation.root.file("crm.sqlite")
     try makeCRM(at: crm)
     let map = installation.root.write("stores.yaml", crmMap(crm))
-    let first = try installation.app.applyStores(file: map, actor: "dpo")
-    #expect(first.map(\.change) == ["added", "added", "added"])
-    let second = try installation.app.applyStores(file: map, actor: "dpo")
-    #expect(second.map(\.change) == ["unchanged", "unchanged", "unchanged"])
+    let first = try await installation.app.erasure.applyDataMap(file: map, by: .dataOfficer("dpo")).stores
+    #expect(first.map(\.change) == [.added, .added, .added])
+    let second = try await installation.app.erasure.applyDataMap(file: map, by: .dataOfficer("dpo")).stores
+    #expect(second.map(\.change) == [.unchanged, .unchanged, .unchanged])
     #expect(try installation.count("event") == 3)
-    let billing = try installation.app.showStore(name: "billing")
+    let billing = try await installation.app.erasure.showStore("billing", by: .dataOfficer("reader"))
     #expect(billing.json["connection"]?.stringValue == "<secret>")
     #expect(try filesContaining("change-me-7731", under: installation.dataDirectory.path).isEmpty)
 }
 
-@Test func aDataMapErrorNamesFileLineAndColumnAndRegistersNothing() throws {
+@Test func aDataMapErrorNamesFileLineAndColumnAndRegistersNothing() async throws {
     let installation = try TestInstallation()
     let map = installation.root.write("stores.yaml", "stores:\n  - name: crm\n    kind: oracle\n    owner: x\n")
     do {
-        _ = try installation.app.applyStores(file: map, actor: "dpo")
+        _ = try await installation.app.erasure.applyDataMap(file: map, by: .dataOfficer("dpo")).stores
         Issue.record("an unknown kind was accepted")
     } catch {
         #expect(error.code == .invalidInput)
         #expect((error.details + [error.message]).contains { $0.contains("stores.yaml:3:") }, "\(error)")
     }
-    #expect(try installation.app.listStores().isEmpty)
+    #expect(try await installation.app.erasure.listStores(by: .dataOfficer("reader")).stores.isEmpty)
 }
 
-@Test func anIdentityColumnThatDoesNotExistIsRefusedAtApply() throws {
+@Test func anIdentityColumnThatDoesNotExistIsRefusedAtApply() async throws {
     let installation = try TestInstallation()
     let crm = installation.root.file("crm.sqlite")
     try makeCRM(at: crm)
     let map = installation.root.write("stores.yaml", crmMap(crm, identityColumn: "e_mail"))
     do {
-        _ = try installation.app.applyStores(file: map, actor: "dpo")
+        _ = try await installation.app.erasure.applyDataMap(file: map, by: .dataOfficer("dpo")).stores
         Issue.record("a missing identity column was accepted")
     } catch {
         #expect(error.message.contains("e_mail"), "\(error)")
     }
-    #expect(try installation.app.listStores().isEmpty)
+    #expect(try await installation.app.erasure.listStores(by: .dataOfficer("reader")).stores.isEmpty)
 }
 
-@Test func theWholeErasureLeavesNoRawIdentifierInLethesDataDirectory() throws {
+@Test func theWholeErasureLeavesNoRawIdentifierInLethesDataDirectory() async throws {
     let installation = try TestInstallation()
     let app = installation.app
     let crmDirectory = installation.root.file("crm")
     try FileManager.default.createDirectory(atPath: crmDirectory, withIntermediateDirectories: true)
     let crm = crmDirectory + "/crm.sqlite"
     try makeCRM(at: crm)
-    _ = try app.applyStores(file: installation.root.write("stores.yaml", crmMap(crm)), actor: "dpo")
-    let scanned = try app.scanStore(name: "crm", actor: "dpo")
-    #expect(scanned.read == 3 && scanned.added == 3)
+    _ = try await app.erasure.applyDataMap(
+        file: installation.root.write("stores.yaml", crmMap(crm)), by: .dataOfficer("dpo")
+    ).stores
+    let scanned = try await app.erasure.scanStore("crm", by: .dataOfficer("dpo"))
+    #expect(scanned.identitiesRead == 3 && scanned.added == 3)
     let csv = installation.root.write(
         "holdings.csv", "identifier,store\nada@example.com,mailer\nzed.unique@example.com,mailer\n")
-    #expect(try app.importHoldings(file: csv, actor: "dpo").added == 2)
+    #expect(try await app.erasure.importHoldings(file: csv, by: .dataOfficer("dpo")).added == 2)
 
-    let request = try app.requestErasure(
-        identifier: "ada@example.com", reason: .withdrawal, policies: testPolicies, actor: "dpo")
+    let request = try await app.erasure.request(
+        identifier: "ada@example.com", reason: .withdrawal, policies: testPolicies, by: .dataOfficer("dpo"))
     #expect(request.parts.map(\.action) == [.execute, .attest])
     #expect(request.request.dueAt == installation.clock.now.addingTimeInterval(30 * 86_400).rounded)
-    let outcomes = try app.runErasure(id: request.request.id, identifier: "ada@example.com", actor: "dpo")
+    let outcomes = try await app.erasure.run(request.request.id, identifier: "ada@example.com", by: .dataOfficer("dpo"))
+        .parts
     #expect(outcomes.count == 1)
-    #expect(outcomes[0].part.state == "done", "\(outcomes)")
+    #expect(outcomes[0].part.state == .done, "\(outcomes)")
     #expect(outcomes[0].part.outcome["residue_clean"] == .bool(true))
     #expect(try filesContaining("ada@example.com", under: crmDirectory).isEmpty)
     #expect(try !filesContaining("grace@example.org", under: crmDirectory).isEmpty)
-    _ = try app.attestErasure(
-        id: request.request.id, store: "mailer", notes: "mailer ticket 5521", evidence: nil, actor: "dpo")
-    #expect(try app.erasureDetails(id: request.request.id).request.state == "completed")
+    _ = try await app.erasure.attest(
+        request.request.id, store: "mailer", notes: "mailer ticket 5521", evidence: nil, by: .dataOfficer("dpo")
+    ).part
+    #expect(try await app.erasure.details(request.request.id, by: .dataOfficer("reader")).request.state == .completed)
 
     for identifier in ["ada@example.com", "zed.unique@example.com", "grace@example.org", "alan@example.net"] {
         #expect(try filesContaining(identifier, under: installation.dataDirectory.path).isEmpty, "\(identifier)")
@@ -182,125 +186,141 @@ func filesContaining(_ needle: String, under directory: String) throws -> [Strin
     #expect(try !filesContaining("mailer ticket 5521", under: installation.dataDirectory.path).isEmpty)
 }
 
-@Test func aRunWithAnotherIdentifierErasesNothing() throws {
+@Test func aRunWithAnotherIdentifierErasesNothing() async throws {
     let installation = try TestInstallation()
     let app = installation.app
     let crm = installation.root.file("crm.sqlite")
     try makeCRM(at: crm)
-    _ = try app.applyStores(file: installation.root.write("stores.yaml", crmMap(crm)), actor: "dpo")
-    _ = try app.scanStore(name: "crm", actor: "dpo")
-    let request = try app.requestErasure(
-        identifier: "ada@example.com", reason: .objection, policies: testPolicies, actor: "dpo")
-    #expect(throws: LetheError.self) {
-        try app.runErasure(id: request.request.id, identifier: "grace@example.org", actor: "dpo")
+    _ = try await app.erasure.applyDataMap(
+        file: installation.root.write("stores.yaml", crmMap(crm)), by: .dataOfficer("dpo")
+    ).stores
+    _ = try await app.erasure.scanStore("crm", by: .dataOfficer("dpo"))
+    let request = try await app.erasure.request(
+        identifier: "ada@example.com", reason: .objection, policies: testPolicies, by: .dataOfficer("dpo"))
+    await #expect(throws: LetheError.self) {
+        try await app.erasure.run(request.request.id, identifier: "grace@example.org", by: .dataOfficer("dpo")).parts
     }
-    #expect(try app.erasureDetails(id: request.request.id).parts[0].state == "pending")
+    #expect(try await app.erasure.details(request.request.id, by: .dataOfficer("reader")).parts[0].state == .pending)
 }
 
-@Test func aLockedOrMissingStoreFailsThePartAndLeavesTheDatabaseUnchanged() throws {
+@Test func aLockedOrMissingStoreFailsThePartAndLeavesTheDatabaseUnchanged() async throws {
     let installation = try TestInstallation()
     let app = installation.app
     let crm = installation.root.file("crm.sqlite")
     try makeCRM(at: crm)
-    _ = try app.applyStores(file: installation.root.write("stores.yaml", crmMap(crm)), actor: "dpo")
-    _ = try app.scanStore(name: "crm", actor: "dpo")
-    let request = try app.requestErasure(
-        identifier: "ada@example.com", reason: .withdrawal, policies: testPolicies, actor: "dpo")
+    _ = try await app.erasure.applyDataMap(
+        file: installation.root.write("stores.yaml", crmMap(crm)), by: .dataOfficer("dpo")
+    ).stores
+    _ = try await app.erasure.scanStore("crm", by: .dataOfficer("dpo"))
+    let request = try await app.erasure.request(
+        identifier: "ada@example.com", reason: .withdrawal, policies: testPolicies, by: .dataOfficer("dpo"))
     let before = try Data(contentsOf: URL(fileURLWithPath: crm))
 
     let lock = try SQLiteLockHolder(path: crm)
-    let locked = try app.runErasure(id: request.request.id, identifier: "ada@example.com", actor: "dpo")
+    let locked = try await app.erasure.run(request.request.id, identifier: "ada@example.com", by: .dataOfficer("dpo"))
+        .parts
     lock.release()
-    #expect(locked[0].part.state == "failed")
+    #expect(locked[0].part.state == .failed)
     #expect(locked[0].part.outcome["error_code"] == "locked", "\(locked)")
     #expect(try Data(contentsOf: URL(fileURLWithPath: crm)) == before)
-    #expect(try app.erasureDetails(id: request.request.id).request.state == "open")
+    #expect(try await app.erasure.details(request.request.id, by: .dataOfficer("reader")).request.state == .open)
 
     let moved = crm + ".away"
     try FileManager.default.moveItem(atPath: crm, toPath: moved)
-    let missing = try app.runErasure(id: request.request.id, identifier: "ada@example.com", actor: "dpo")
-    #expect(missing[0].part.state == "failed")
+    let missing = try await app.erasure.run(request.request.id, identifier: "ada@example.com", by: .dataOfficer("dpo"))
+        .parts
+    #expect(missing[0].part.state == .failed)
     #expect(missing[0].part.outcome["error"]?.stringValue?.contains("crm") == true, "\(missing)")
     #expect(!FileManager.default.fileExists(atPath: crm), "a missing store must not be created")
     try FileManager.default.moveItem(atPath: moved, toPath: crm)
 
-    let again = try app.runErasure(id: request.request.id, identifier: "ada@example.com", actor: "dpo")
-    #expect(again[0].part.state == "done", "\(again)")
-    #expect(try app.erasureDetails(id: request.request.id).request.state == "completed")
+    let again = try await app.erasure.run(request.request.id, identifier: "ada@example.com", by: .dataOfficer("dpo"))
+        .parts
+    #expect(again[0].part.state == .done, "\(again)")
+    #expect(try await app.erasure.details(request.request.id, by: .dataOfficer("reader")).request.state == .completed)
 }
 
-@Test func aSubjectWithNoHoldingsIsRecordedWithAnEmptyPlan() throws {
+@Test func aSubjectWithNoHoldingsIsRecordedWithAnEmptyPlan() async throws {
     let installation = try TestInstallation()
-    let details = try installation.app.requestErasure(
-        identifier: "nobody@example.com", reason: .other, policies: testPolicies, actor: "dpo")
+    let details = try await installation.app.erasure.request(
+        identifier: "nobody@example.com", reason: .other, policies: testPolicies, by: .dataOfficer("dpo"))
     #expect(details.parts.isEmpty)
-    #expect(details.request.state == "completed")
-    #expect(try installation.app.listErasures(overdue: false).count == 1)
+    #expect(details.request.state == .completed)
+    #expect(try await installation.app.erasure.list(overdue: false, by: .dataOfficer("reader")).requests.count == 1)
 }
 
-@Test func aHoldingsFileWithABadRowRecordsNothingAndNamesTheLines() throws {
+@Test func aHoldingsFileWithABadRowRecordsNothingAndNamesTheLines() async throws {
     let installation = try TestInstallation()
     let crm = installation.root.file("crm.sqlite")
     try makeCRM(at: crm)
-    _ = try installation.app.applyStores(file: installation.root.write("stores.yaml", crmMap(crm)), actor: "dpo")
+    _ = try await installation.app.erasure.applyDataMap(
+        file: installation.root.write("stores.yaml", crmMap(crm)), by: .dataOfficer("dpo")
+    ).stores
     let csv = installation.root.write(
         "h.csv", "identifier,store\nada@example.com,mailer\nbob@example.com,nowhere\n,mailer\n")
     do {
-        _ = try installation.app.importHoldings(file: csv, actor: "dpo")
+        _ = try await installation.app.erasure.importHoldings(file: csv, by: .dataOfficer("dpo"))
         Issue.record("a bad holdings file was imported")
     } catch {
         #expect(error.details.contains { $0.contains("h.csv:3:") && $0.contains("nowhere") }, "\(error)")
         #expect(error.details.contains { $0.contains("h.csv:4:") }, "\(error)")
     }
-    #expect(try installation.app.listStores().allSatisfy { $0.holdings == 0 })
+    #expect(
+        try await installation.app.erasure.listStores(by: .dataOfficer("reader")).stores.allSatisfy { $0.holdings == 0 }
+    )
 }
 
 extension Date {
     fileprivate var rounded: Date { Date(timeIntervalSince1970: floor(timeIntervalSince1970)) }
 }
 
-@Test func anOpenRequestPastItsDueDateIsListedAsOverdue() throws {
+@Test func anOpenRequestPastItsDueDateIsListedAsOverdue() async throws {
     let installation = try TestInstallation()
     let app = installation.app
-    _ = try app.applyStores(
-        file: installation.root.write(
-            "stores.yaml",
-            "stores:\n  - name: mailer\n    kind: processor\n    owner: m\n    contact: a@b\n    categories: []\n"),
-        actor: "dpo")
-    _ = try app.importHoldings(
-        file: installation.root.write("h.csv", "identifier,store\nada@example.com,mailer\n"), actor: "dpo")
-    let request = try app.requestErasure(
-        identifier: "ada@example.com", reason: .withdrawal, policies: testPolicies, actor: "dpo")
-    #expect(try app.listErasures(overdue: true).isEmpty)
+    _ = try await app.erasure.applyDataMap(
+        yaml: "stores:\n  - name: mailer\n    kind: processor\n    owner: m\n    contact: a@b\n    categories: []\n",
+        fileName: "stores.yaml", by: .dataOfficer("dpo"))
+    _ = try await app.erasure.importHoldings(
+        file: installation.root.write("h.csv", "identifier,store\nada@example.com,mailer\n"), by: .dataOfficer("dpo"))
+    let request = try await app.erasure.request(
+        identifier: "ada@example.com", reason: .withdrawal, policies: testPolicies, by: .dataOfficer("dpo"))
+    #expect(try await app.erasure.list(overdue: true, by: .dataOfficer("reader")).requests.isEmpty)
     installation.clock.advance(31 * 86_400)
-    #expect(try app.listErasures(overdue: true).map(\.id) == [request.request.id])
-    _ = try app.attestErasure(id: request.request.id, store: "mailer", notes: "confirmed", evidence: nil, actor: "dpo")
-    #expect(try app.listErasures(overdue: true).isEmpty)
+    #expect(
+        try await app.erasure.list(overdue: true, by: .dataOfficer("reader")).requests.map(\.id) == [request.request.id]
+    )
+    _ = try await app.erasure.attest(
+        request.request.id, store: "mailer", notes: "confirmed", evidence: nil, by: .dataOfficer("dpo")
+    ).part
+    #expect(try await app.erasure.list(overdue: true, by: .dataOfficer("reader")).requests.isEmpty)
 }
 
-@Test func aResidueScanOfFilesReportsLinesNotIdentifiers() throws {
+@Test func aResidueScanOfFilesReportsLinesNotIdentifiers() async throws {
     let installation = try TestInstallation()
     let list = installation.root.write("erased.txt", "ada@example.com\nbob@example.com\n")
     let export = installation.root.write("export.csv", "id,email\n1,grace@example.org\n2,BOB@example.com\n")
-    let plain = try installation.app.scanFilesForResidue(files: [export], identifiersFile: list, caseInsensitive: false)
+    let plain = try await installation.app.erasure.scanFiles(
+        [export], identifiersFile: list, caseInsensitive: false, by: .dataOfficer("reader"))
     #expect(plain.report.clean)
-    let folded = try installation.app.scanFilesForResidue(
-        files: [export], identifiersFile: list, caseInsensitive: true)
+    let folded = try await installation.app.erasure.scanFiles(
+        [export], identifiersFile: list, caseInsensitive: true, by: .dataOfficer("reader"))
     #expect(folded.report.totalMatches == 1)
     #expect(folded.report.matches.first?.patternIndex == 1)
     #expect(folded.report.matches.first?.offset == 31)  // 9 + 20 bytes of earlier lines, then "2,"
 }
 
-@Test func aRepeatedScanRecordsOnlyTheNewSubjects() throws {
+@Test func aRepeatedScanRecordsOnlyTheNewSubjects() async throws {
     let installation = try TestInstallation()
     let app = installation.app
     let crm = installation.root.file("crm.sqlite")
     try makeCRM(at: crm)
-    _ = try app.applyStores(file: installation.root.write("stores.yaml", crmMap(crm)), actor: "dpo")
+    _ = try await app.erasure.applyDataMap(
+        file: installation.root.write("stores.yaml", crmMap(crm)), by: .dataOfficer("dpo")
+    ).stores
     let csv = installation.root.write("h.csv", "identifier,store\nalan@example.net,crm\nnew.one@example.com,crm\n")
-    #expect(try app.importHoldings(file: csv, actor: "dpo").added == 2)
-    let first = try app.scanStore(name: "crm", actor: "dpo")
-    #expect(first.read == 3 && first.added == 2, "\(first)")  // Ada and Grace; Alan was imported
-    #expect(try app.scanStore(name: "crm", actor: "dpo").added == 0)
-    #expect(try app.showStore(name: "crm").holdings == 4)
+    #expect(try await app.erasure.importHoldings(file: csv, by: .dataOfficer("dpo")).added == 2)
+    let first = try await app.erasure.scanStore("crm", by: .dataOfficer("dpo"))
+    #expect(first.identitiesRead == 3 && first.added == 2, "\(first)")  // Ada and Grace; Alan was imported
+    #expect(try await app.erasure.scanStore("crm", by: .dataOfficer("dpo")).added == 0)
+    #expect(try await app.erasure.showStore("crm", by: .dataOfficer("reader")).holdings == 4)
 }

@@ -66,15 +66,17 @@ import Testing
         try await export(fixture, record.serial, to: fixture.installation.root.file("new/bundle"))
     }
 
-    @Test func aDecryptIntoTheDataDirectoryOrOverAFileIsRefused() throws {
+    @Test func aDecryptIntoTheDataDirectoryOrOverAFileIsRefused() async throws {
         // Given an installation (the output is checked before the backup is even looked up),
         let installation = try TestInstallation()
         let database = installation.dataDirectory.databasePath
         let before = try Data(contentsOf: URL(fileURLWithPath: database))
         // when a decrypt would write lethe.sqlite or any file in the data directory, it is refused even with force;
         for output in [database, installation.dataDirectory.path + "/restored.sqlite"] {
-            #expect {
-                _ = try installation.app.decryptBackup(id: 1, output: output, force: true)
+            await #expect {
+                _ = try await installation.app.backups.decrypt(
+                    1, output: output, force: true, by: .dataOfficer("reader")
+                ).bytes
             } throws: { error in
                 (error as? LetheError)?.message.contains("inside Lethe's data directory") == true
             }

@@ -107,23 +107,7 @@ extension EvidenceService {
         let time = app.now
         let actor = principal.name
         let record = try await app.store.write { (tx) throws(LetheError) in
-            let report = try LetheApp.erasureReport(id: id, in: tx, at: time)
-            guard report.complete else {
-                throw LetheError(
-                    .illegalTransition,
-                    "erasure request \(id) is not complete; a signed record is issued only when every part is done ('lethe erasure status \(id)')"
-                )
-            }
-            for serial in try LetheApp.erasureRecordSerials(request: id, in: tx)
-            where try tx.revocation(serial: serial) == nil {
-                throw LetheError(.conflict, "erasure request \(id) already has signed record \(serial)")
-            }
-            var fields = report.body.objectValue ?? [:]
-            fields["report_type"] = nil  // the record's own record_type and format replace these
-            fields["format"] = nil
-            return try LetheApp.issueRecord(
-                RecordDraft(kind: LetheApp.erasureRecordKind, fields: fields), issuer: issuer, in: tx, actor: actor,
-                at: time)
+            try LetheApp.issueErasureRecord(id: id, issuer: issuer, in: tx, actor: actor, at: time)
         }
         return RecordSummary(record, nil)
     }

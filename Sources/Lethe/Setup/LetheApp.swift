@@ -19,6 +19,9 @@ public struct LetheApp: Sendable {
     public let logger: Logger
     /// The verification engines `lethe verify --due` can run; shared by copies of this value.
     public let verifiers = VerifierRegistry()
+    /// The database erasure engines `erasure run`, `store scan` and `erasure reapply` use, by
+    /// store kind (SQLite is registered here); shared by copies of this value.
+    public let executors = ErasureEngineRegistry()
     /// Configuration (organisation, serial prefix …): environment and `config.json`; the
     /// command line may override keys before a use case runs.
     public var settings = Settings()
@@ -33,6 +36,7 @@ public struct LetheApp: Sendable {
         self.dataDirectory = dataDirectory
         self.clock = clock
         self.logger = logger
+        executors.register(SQLiteErasureEngine())
         verifiers.register(
             MediaReadbackVerifier(store: store, reportDirectory: dataDirectory.map { $0.path + "/reports" }))
     }

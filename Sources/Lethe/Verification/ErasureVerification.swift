@@ -77,7 +77,7 @@ extension LetheApp {
             let due = interval.added(to: part.verifiedAt ?? part.updatedAt) <= time
             if force || due {
                 dueByStore[part.store, default: []].append((part, subject))
-            } else if part.state == "failed" {
+            } else if part.state == .failed {
                 summary.refound.append(part)  // raised until re-applied
             }
         }
@@ -113,7 +113,7 @@ extension LetheApp {
                     "at": .string(RFC3339.format(time)),
                 ]
                 updated.outcome = .object(outcome)
-                updated.state = rows == 0 ? "done" : "failed"
+                updated.state = rows == 0 ? .done : .failed
                 updated.verifiedAt = time
                 updated.updatedAt = time
                 return updated
@@ -126,13 +126,13 @@ extension LetheApp {
                             type: .erasureVerified,
                             payload: [
                                 "request": .integer(recorded.requestID), "part": .integer(recorded.id),
-                                "store": .string(recorded.store), "passed": .bool(recorded.state == "done"),
+                                "store": .string(recorded.store), "passed": .bool(recorded.state == .done),
                                 "check": recorded.outcome["last_check"] ?? .null,
                             ]), actor: actor, at: time)
                 }
             }
             for recorded in checked {
-                if recorded.state == "done" {
+                if recorded.state == .done {
                     summary.passed.append(recorded)
                 } else {
                     summary.refound.append(recorded)

@@ -33,6 +33,24 @@ public enum ErasureReason: String, Sendable, Hashable, CaseIterable {
     case other
 }
 
+/// Where an erasure request stands.
+public enum ErasureRequestState: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Some part is not done yet.
+    case open
+    /// Every part is done.
+    case completed
+}
+
+/// Where one part of an erasure request stands.
+public enum ErasurePartState: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Not run (or attested) yet, or waiting (for a backup's destruction).
+    case pending
+    /// Erased, attested, suppressed or ended with its backup.
+    case done
+    /// Its erasure or its re-verification failed (the subject was found again): run or reapply it.
+    case failed
+}
+
 /// An erasure request: a subject known only by its keyed hash, a reason and a due date.
 public struct ErasureRequest: Sendable, Hashable {
     /// Its number (0 before it is stored).
@@ -42,7 +60,7 @@ public struct ErasureRequest: Sendable, Hashable {
     /// The ground.
     public var reason: ErasureReason
     /// `open` until every part is done, then `completed`.
-    public var state: String
+    public var state: ErasureRequestState
     /// When the erasure must be done (the policy's erasure SLA after the request).
     public var dueAt: Date
     /// The policy version whose SLA set the due date.
@@ -56,7 +74,7 @@ public struct ErasureRequest: Sendable, Hashable {
 
     /// Creates a request.
     public init(
-        id: Int64 = 0, subject: String, reason: ErasureReason, state: String = "open", dueAt: Date,
+        id: Int64 = 0, subject: String, reason: ErasureReason, state: ErasureRequestState = .open, dueAt: Date,
         policyVersion: String, requestedBy: String, createdAt: Date, completedAt: Date? = nil
     ) {
         self.id = id
@@ -95,7 +113,7 @@ public struct ErasurePart: Sendable, Hashable {
     /// What it does.
     public var action: ErasurePartAction
     /// `pending`, `done` or `failed`.
-    public var state: String
+    public var state: ErasurePartState
     /// For `suppress`: the backup.
     public var backupID: Int64?
     /// For `sanitize-device`: the asset.
@@ -113,7 +131,7 @@ public struct ErasurePart: Sendable, Hashable {
 
     /// Creates a part.
     public init(
-        id: Int64 = 0, requestID: Int64, store: String, action: ErasurePartAction, state: String = "pending",
+        id: Int64 = 0, requestID: Int64, store: String, action: ErasurePartAction, state: ErasurePartState = .pending,
         backupID: Int64? = nil, assetTag: String? = nil, jobID: Int64? = nil, finalAt: Date? = nil,
         outcome: JSONValue = .object([:]), verifiedAt: Date? = nil, updatedAt: Date
     ) {

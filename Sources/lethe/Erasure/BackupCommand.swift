@@ -4,7 +4,7 @@ import Lethe
 import LetheCore
 
 /// `lethe backup`: backups of data stores, and their crypto-erasure.
-struct BackupCommand: ParsableCommand {
+struct BackupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backup",
         abstract: "Register, encrypt, decrypt and crypto-shred backups of data stores.",
@@ -23,7 +23,7 @@ struct BackupCommand: ParsableCommand {
 }
 
 /// `lethe backup register`.
-struct BackupRegister: ParsableCommand {
+struct BackupRegister: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "register", abstract: "Register a backup of a store.",
         discussion: """
@@ -48,18 +48,16 @@ struct BackupRegister: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
+    func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
             let createdAt = try RFC3339.parse(created, field: "--created")
             let expiresAt = try expires.map { (text) throws(LetheError) in try RFC3339.parse(text, field: "--expires") }
             let policies = expiresAt == nil ? try policyOptions.load(global: global) : nil
-            let backup = try global.openApp(creating: true).registerBackup(
+            let result = try await global.openApp(creating: true).backups.register(
                 store: store, file: file, created: createdAt, expires: expiresAt, media: media, policies: policies,
-                actor: write.actor)
-            if output.json {
-                Output.printJSON(BackupView.json(backup))
-                return
-            }
+                by: try write.principal())
+            if output.json { return Output.printResult(result) }
+            let backup = result.backup
             print(
                 "backup \(backup.id) of \(backup.store) registered, expires \(backup.expiresAt.map(RFC3339.format) ?? "never")"
             )
@@ -68,28 +66,25 @@ struct BackupRegister: ParsableCommand {
 }
 
 /// `lethe backup list`.
-struct BackupList: ParsableCommand {
+struct BackupList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List backups.")
 
     @Option(help: "Only the backups of this store.") var store: String?
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
-            let app = try global.openApp()
-            let backups = try app.listBackups(store: store)
-            let time = app.currentTime
-            if output.json {
-                Output.printJSON(["backups": .array(backups.map { BackupView.json($0, at: time) })])
-                return
-            }
+    func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
+            let result = try await global.openApp().backups.list(store: store, by: try ErasureCLI.reader())
+            if output.json { return Output.printResult(result) }
             Output.printTable(
                 header: ["BACKUP", "STORE", "CREATED", "EXPIRES", "STATE", "SUBJECTS", "MEDIA", "FILE"],
-                rows: backups.map {
-                    [
-                        "\($0.id)", $0.store, RFC3339.format($0.createdAt), $0.expiresAt.map(RFC3339.format) ?? "-",
-                        BackupView.state($0, at: time), "\($0.subjectCount)", $0.mediaTag ?? "-", $0.file,
+                rows: result.backups.map { listed in
+                    let backup = listed.backup
+                    return [
+                        "\(backup.id)", backup.store, RFC3339.format(backup.createdAt),
+                        backup.expiresAt.map(RFC3339.format) ?? "-", listed.state.rawValue, "\(backup.subjectCount)",
+                        backup.mediaTag ?? "-", backup.file,
                     ]
                 })
         }
@@ -97,7 +92,7 @@ struct BackupList: ParsableCommand {
 }
 
 /// `lethe backup encrypt ID --output FILE`.
-struct BackupEncrypt: ParsableCommand {
+struct BackupEncrypt: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "encrypt",
         abstract: "Encrypt a backup's file under its own data key kept (sealed) by Lethe.",
@@ -114,20 +109,18 @@ struct BackupEncrypt: ParsableCommand {
     @OptionGroup var outputOptions: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: outputOptions.json) { () throws(LetheError) in
-            let backup = try global.openApp(creating: true).encryptBackup(id: id, output: output, actor: write.actor)
-            if outputOptions.json {
-                Output.printJSON(BackupView.json(backup))
-                return
-            }
-            print("backup \(id) encrypted into \(backup.file)")
+    func run() async throws {
+        try await reporting(json: outputOptions.json) { () async throws(LetheError) in
+            let result = try await global.openApp(creating: true).backups.encrypt(
+                id, output: output, by: try write.principal())
+            if outputOptions.json { return Output.printResult(result) }
+            print("backup \(id) encrypted into \(result.backup.file)")
         }
     }
 }
 
 /// `lethe backup decrypt ID --output FILE`.
-struct BackupDecrypt: ParsableCommand {
+struct BackupDecrypt: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "decrypt", abstract: "Decrypt a backup for a restore (fails once it is shredded).",
         discussion: """
@@ -144,22 +137,20 @@ struct BackupDecrypt: ParsableCommand {
     @OptionGroup var outputOptions: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: outputOptions.json) { () throws(LetheError) in
-            let bytes = try global.openApp().decryptBackup(id: id, output: output, force: force)
-            if outputOptions.json {
-                Output.printJSON(["backup": .integer(id), "output": .string(output), "bytes": .integer(bytes)])
-                return
-            }
+    func run() async throws {
+        try await reporting(json: outputOptions.json) { () async throws(LetheError) in
+            let result = try await global.openApp().backups.decrypt(
+                id, output: output, force: force, by: try ErasureCLI.reader())
+            if outputOptions.json { return Output.printResult(result) }
             print(
-                "backup \(id) decrypted into \(output) (\(bytes) bytes); now run 'lethe erasure reapply' on the restored store"
+                "backup \(id) decrypted into \(result.output) (\(result.bytes) bytes); now run 'lethe erasure reapply' on the restored store"
             )
         }
     }
 }
 
 /// `lethe backup shred ID`.
-struct BackupShred: ParsableCommand {
+struct BackupShred: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "shred", abstract: "Crypto-erase a backup: destroy its key, with evidence in the log.",
         discussion: """
@@ -174,20 +165,18 @@ struct BackupShred: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
-            let backup = try global.openApp(creating: true).shredBackup(id: id, actor: write.actor)
-            if output.json {
-                Output.printJSON(BackupView.json(backup))
-                return
-            }
-            print("backup \(id) shredded at \(backup.shreddedAt.map(RFC3339.format) ?? "?"): its key is destroyed")
+    func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
+            let result = try await global.openApp(creating: true).backups.shred(id, by: try write.principal())
+            if output.json { return Output.printResult(result) }
+            print(
+                "backup \(id) shredded at \(result.backup.shreddedAt.map(RFC3339.format) ?? "?"): its key is destroyed")
         }
     }
 }
 
 /// `lethe backup attest ID`.
-struct BackupAttest: ParsableCommand {
+struct BackupAttest: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "attest", abstract: "Record that a backup Lethe did not encrypt was destroyed outside Lethe.",
         discussion: """
@@ -207,20 +196,18 @@ struct BackupAttest: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
-            let backup = try global.openApp(creating: true).attestBackupDestroyed(
-                id: id, notes: notes, evidence: evidence, actor: write.actor)
-            if output.json {
-                Output.printJSON(BackupView.json(backup))
-                return
-            }
-            print("backup \(id) recorded destroyed at \(backup.shreddedAt.map(RFC3339.format) ?? "?")")
+    func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
+            let result = try await global.openApp(creating: true).backups.attestDestroyed(
+                id, notes: notes, evidence: try ErasureCLI.evidence(evidence), by: try write.principal())
+            if output.json { return Output.printResult(result) }
+            print("backup \(id) recorded destroyed at \(result.backup.shreddedAt.map(RFC3339.format) ?? "?")")
         }
     }
 }
 
-/// Views of backups.
+/// Views of backups for `lethe schedule` and `lethe verify --due` (the backup commands print
+/// ``BackupResult``).
 enum BackupView {
     /// The backup's state at `time` (the application's clock), as the erasure report computes it.
     static func state(_ backup: BackupRecord, at time: Date) -> String { backup.destructionState(at: time).rawValue }

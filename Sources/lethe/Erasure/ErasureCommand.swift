@@ -4,7 +4,7 @@ import Lethe
 import LetheCore
 
 /// `lethe erasure`: erasure requests.
-struct ErasureCommand: ParsableCommand {
+struct ErasureCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "erasure",
         abstract: "File, run, attest and follow erasure requests (right to erasure).",
@@ -40,7 +40,7 @@ struct SubjectOptions: ParsableArguments {
 }
 
 /// `lethe erasure request`.
-struct ErasureRequestCommand: ParsableCommand {
+struct ErasureRequestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "request", abstract: "File an erasure request and plan a part for every holding.",
         discussion: """
@@ -59,22 +59,22 @@ struct ErasureRequestCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
+    func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
             guard let reason = ErasureReason(rawValue: reason) else {
                 throw LetheError(.usage, "--reason must be withdrawal, objection, retention or other, not '\(reason)'")
             }
             let identifier = try subject.identifier()
             let policies = try policyOptions.load(global: global)
-            let details = try global.openApp(creating: true).requestErasure(
-                identifier: identifier, reason: reason, policies: policies, actor: write.actor)
-            ErasureView.print(details, json: output.json)
+            let details = try await global.openApp(creating: true).erasure.request(
+                identifier: identifier, reason: reason, policies: policies, by: try write.principal())
+            ErasureText.print(details, json: output.json)
         }
     }
 }
 
 /// `lethe erasure run ID`.
-struct ErasureRun: ParsableCommand {
+struct ErasureRun: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Erase the subject in every database store of a request, then verify and residue-scan.",
@@ -92,22 +92,16 @@ struct ErasureRun: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
+    func run() async throws {
         var failed = false
-        try reporting(json: output.json) { () throws(LetheError) in
+        try await reporting(json: output.json) { () async throws(LetheError) in
             let identifier = try subject.identifier()
-            let app = try global.openApp(creating: true)
-            let outcomes = try app.runErasure(id: id, identifier: identifier, actor: write.actor)
-            failed = outcomes.contains { $0.part.state != "done" }
+            let result = try await global.openApp(creating: true).erasure.run(
+                id, identifier: identifier, by: try write.principal())
+            failed = result.failed
+            let outcomes = result.parts
             if output.json {
-                Output.printJSON([
-                    "parts": .array(
-                        outcomes.map {
-                            var object = ErasureView.partJSON($0.part).objectValue ?? [:]
-                            object["error"] = $0.error.map(JSONValue.string)
-                            return .object(object)
-                        })
-                ])
+                Output.printResult(result)
             } else {
                 if outcomes.isEmpty { print("request \(id): no database part to run") }
                 for outcome in outcomes {
@@ -120,8 +114,7 @@ struct ErasureRun: ParsableCommand {
                         )
                     }
                 }
-                let request = try app.erasureDetails(id: id).request
-                print("request \(id): \(request.state)")
+                print("request \(id): \(result.requestState)")
             }
         }
         if failed { throw ExitCode(65) }
@@ -129,7 +122,7 @@ struct ErasureRun: ParsableCommand {
 }
 
 /// `lethe erasure status ID`.
-struct ErasureStatus: ParsableCommand {
+struct ErasureStatus: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status", abstract: "Show a request and each of its parts.")
 
@@ -137,15 +130,16 @@ struct ErasureStatus: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
-            ErasureView.print(try global.openApp().erasureDetails(id: id), json: output.json)
+    func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
+            ErasureText.print(
+                try await global.openApp().erasure.details(id, by: try ErasureCLI.reader()), json: output.json)
         }
     }
 }
 
 /// `lethe erasure list`.
-struct ErasureList: ParsableCommand {
+struct ErasureList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list", abstract: "List erasure requests by due date.",
         discussion: "Exits 1 with --overdue when any open request is past its due date.")
@@ -154,21 +148,18 @@ struct ErasureList: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
+    func run() async throws {
         var any = false
-        try reporting(json: output.json) { () throws(LetheError) in
-            let app = try global.openApp()
-            let requests = try app.listErasures(overdue: overdue)
+        try await reporting(json: output.json) { () async throws(LetheError) in
+            let result = try await global.openApp().erasure.list(overdue: overdue, by: try ErasureCLI.reader())
+            let requests = result.requests
             any = !requests.isEmpty
-            if output.json {
-                Output.printJSON(["requests": .array(requests.map(ErasureView.requestJSON))])
-                return
-            }
+            if output.json { return Output.printResult(result) }
             Output.printTable(
                 header: ["REQUEST", "STATE", "REASON", "DUE", "SUBJECT"],
                 rows: requests.map {
                     [
-                        "\($0.id)", $0.state, $0.reason.rawValue, RFC3339.format($0.dueAt),
+                        "\($0.id)", $0.state.rawValue, $0.reason.rawValue, RFC3339.format($0.dueAt),
                         String($0.subject.prefix(12)) + "…",
                     ]
                 })
@@ -178,7 +169,7 @@ struct ErasureList: ParsableCommand {
 }
 
 /// `lethe erasure attest ID --store NAME`.
-struct ErasureAttest: ParsableCommand {
+struct ErasureAttest: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "attest",
         abstract: "Record that a processor or file share erased the subject, or that a device part is done.",
@@ -202,53 +193,22 @@ struct ErasureAttest: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
-            let part = try global.openApp(creating: true).attestErasure(
-                id: id, store: store, backup: backup, notes: notes, evidence: evidence, actor: write.actor)
-            if output.json {
-                Output.printJSON(ErasureView.partJSON(part))
-                return
-            }
+    func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
+            let result = try await global.openApp(creating: true).erasure.attest(
+                id, store: store, backup: backup, notes: notes, evidence: try ErasureCLI.evidence(evidence),
+                by: try write.principal())
+            if output.json { return Output.printResult(result) }
+            let part = result.part
             print("part \(part.id) (\(part.store)): done by attestation")
         }
     }
 }
 
-/// Text and JSON views of erasure requests.
-enum ErasureView {
-    static func requestJSON(_ request: ErasureRequest) -> JSONValue {
-        var object: [String: JSONValue] = [
-            "id": .integer(request.id), "subject": .string(request.subject), "reason": .string(request.reason.rawValue),
-            "state": .string(request.state), "due_at": .string(RFC3339.format(request.dueAt)),
-            "requested_by": .string(request.requestedBy), "created_at": .string(RFC3339.format(request.createdAt)),
-            "policy_version": .string(request.policyVersion),
-        ]
-        object["completed_at"] = request.completedAt.map { .string(RFC3339.format($0)) }
-        return .object(object)
-    }
-
-    static func partJSON(_ part: ErasurePart) -> JSONValue {
-        var object: [String: JSONValue] = [
-            "id": .integer(part.id), "store": .string(part.store), "action": .string(part.action.rawValue),
-            "state": .string(part.state), "outcome": part.outcome,
-            "updated_at": .string(RFC3339.format(part.updatedAt)),
-        ]
-        object["backup"] = part.backupID.map(JSONValue.integer)
-        object["asset"] = part.assetTag.map(JSONValue.string)
-        object["job"] = part.jobID.map(JSONValue.integer)
-        object["final_at"] = part.finalAt.map { .string(RFC3339.format($0)) }
-        object["verified_at"] = part.verifiedAt.map { .string(RFC3339.format($0)) }
-        return .object(object)
-    }
-
+/// The text of erasure requests (their JSON is the use case's result).
+enum ErasureText {
     static func print(_ details: ErasureDetails, json: Bool) {
-        if json {
-            var object = requestJSON(details.request).objectValue ?? [:]
-            object["parts"] = .array(details.parts.map(partJSON))
-            Output.printJSON(.object(object))
-            return
-        }
+        if json { return Output.printResult(details) }
         let request = details.request
         Swift.print(
             "erasure request \(request.id): \(request.state), reason \(request.reason.rawValue), due \(RFC3339.format(request.dueAt))"
@@ -265,14 +225,29 @@ enum ErasureView {
             }
             if let tag = part.assetTag { line += ", asset \(tag)" + (part.jobID.map { " job \($0)" } ?? "") }
             if let error = part.outcome["error"]?.stringValue { line += " (\(error))" }
-            if part.state != "done", let note = part.outcome["note"]?.stringValue { line += "\n    \(note)" }
+            if part.state != .done, let hint = hint(part) { line += "\n    \(hint)" }
             Swift.print(line)
         }
+    }
+
+    /// What to do for a part that waits, rendered from the facts its outcome records (older
+    /// parts recorded the text itself, as `note`: shown as it is).
+    static func hint(_ part: ErasurePart) -> String? {
+        if let note = part.outcome["note"]?.stringValue { return note }
+        guard part.outcome["waiting_for"]?.stringValue == "backup-destruction",
+            let backup = part.outcome["backup"]?.integerValue
+        else { return nil }
+        if part.outcome["method"]?.stringValue == "crypto-erase" {
+            return "policy backup_erasure: shred: run 'lethe backup shred \(backup)'; suppressed until then"
+        }
+        let file = part.outcome["file"]?.stringValue ?? "its file"
+        return
+            "policy backup_erasure: shred: backup \(backup) is not encrypted by Lethe: destroy \(file) and record it with 'lethe erasure attest \(part.requestID) --store \(part.store) --backup \(backup)'; suppressed until then"
     }
 }
 
 /// `lethe erasure reapply --store NAME`.
-struct ErasureReapply: ParsableCommand {
+struct ErasureReapply: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reapply",
         abstract: "After restoring a backup of a store, erase again every subject erased or suppressed there.",
@@ -288,21 +263,11 @@ struct ErasureReapply: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
-            let outcome = try global.openApp(creating: true).reapplyErasures(store: store, actor: write.actor)
-            if output.json {
-                Output.printJSON([
-                    "store": .string(outcome.store), "subjects": .integer(Int64(outcome.subjects)),
-                    "subject_rows_found": .integer(Int64(outcome.subjectRowsFound)),
-                    "tables": .array(
-                        outcome.tables.map {
-                            ["table": .string($0.table), "rows_affected": .integer(Int64($0.rowsAffected))]
-                        }),
-                    "compacted": .bool(outcome.compacted), "cleared": .integer(Int64(outcome.cleared)),
-                ])
-                return
-            }
+    func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
+            let outcome = try await global.openApp(creating: true).erasure.reapply(
+                store: store, by: try write.principal())
+            if output.json { return Output.printResult(outcome) }
             print(
                 "store \(outcome.store): \(outcome.subjects) erased subject(s) looked for, \(outcome.subjectRowsFound) found again and erased"
             )
@@ -312,7 +277,7 @@ struct ErasureReapply: ParsableCommand {
 }
 
 /// `lethe erasure report ID`.
-struct ErasureReportCommand: ParsableCommand {
+struct ErasureReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "The customer's erasure report: where the data was, what was done, when, with what evidence.",
@@ -332,10 +297,11 @@ struct ErasureReportCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json || format == "json") { () throws(LetheError) in
-            let app = try global.openApp()
-            let report = try app.erasureReport(id: id)
+    func run() async throws {
+        try await reporting(json: output.json || format == "json") { () async throws(LetheError) in
+            let erasure = try global.openApp().erasure
+            let reader = try ErasureCLI.reader()
+            let report = try await erasure.report(id, by: reader)
             switch format ?? (output.json ? "json" : "text") {
             case "json":
                 FileHandle.standardOutput.write(Data(try report.canonicalJSON()))
@@ -359,7 +325,7 @@ struct ErasureReportCommand: ParsableCommand {
                     print(line)
                 }
                 print("  \(body["statement"]?.stringValue ?? "")")
-                let serials = try app.erasureRecordSerials(id: id)
+                let serials = try await erasure.recordSerials(id, by: reader)
                 if let serial = serials.first {
                     print("  signed record: \(serial) ('lethe certificate export \(serial) --out DIR')")
                 } else if report.complete {
@@ -373,7 +339,7 @@ struct ErasureReportCommand: ParsableCommand {
 }
 
 /// `lethe erasure scan-file FILE… --identifiers-file LIST`.
-struct ErasureScanFile: ParsableCommand {
+struct ErasureScanFile: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scan-file",
         abstract: "Residue scan: look for identifiers in any files (exports, logs, images), streaming.",
@@ -407,32 +373,22 @@ struct ErasureScanFile: ParsableCommand {
         if utf8Only && utf16 { throw ValidationError("--utf8-only and --utf16 contradict each other") }
     }
 
-    func run() throws {
+    func run() async throws {
         var found = false
-        try reporting(json: output.json) { () throws(LetheError) in
-            let result = try global.openApp().scanFilesForResidue(
-                files: files, identifiersFile: identifiersFile, store: store,
-                encodings: utf8Only ? [.utf8] : LetheApp.residueEncodings, caseInsensitive: exactCase ? false : nil,
-                database: database)
-            found = !result.report.clean
-            if output.json {
-                Output.printJSON([
-                    "identifiers": .integer(Int64(result.identifiers)),
-                    "files": .array(
-                        result.report.files.map { ["file": .string($0.path), "bytes": .integer($0.bytes)] }),
-                    "matches": .integer(Int64(result.report.totalMatches)),
-                    "first_matches": .array(
-                        result.report.matches.prefix(100).map {
-                            [
-                                "file": .string($0.file), "offset": .integer($0.offset),
-                                "identifier_line": .integer(Int64($0.patternIndex + 1)),
-                                "encoding": .string($0.encoding.rawValue),
-                            ]
-                        }),
-                    "seconds": .string(String(format: "%.3f", result.seconds)),
-                ])
-                return
+        try await reporting(json: output.json) { () async throws(LetheError) in
+            guard let list = FileManager.default.contents(atPath: identifiersFile) else {
+                throw LetheError(.notFound, "cannot read the identifiers file \(identifiersFile)")
             }
+            let identifiers = ErasureService.identifiers(fromList: list)
+            guard !identifiers.isEmpty else {
+                throw LetheError(.invalidInput, "\(identifiersFile) lists no identifier (one per line)")
+            }
+            let result = try await global.openApp().erasure.scanFiles(
+                files, identifiers: identifiers, store: store,
+                encodings: utf8Only ? [.utf8] : LetheApp.residueEncodings, caseInsensitive: exactCase ? false : nil,
+                database: database, by: try ErasureCLI.reader())
+            found = !result.report.clean
+            if output.json { return Output.printResult(result) }
             let bytes = result.report.files.reduce(Int64(0)) { $0 + $1.bytes }
             print(
                 "\(result.report.totalMatches) match(es) of \(result.identifiers) identifier(s) in \(result.report.files.count) file(s), \(bytes) bytes, \(String(format: "%.2f", result.seconds)) s"

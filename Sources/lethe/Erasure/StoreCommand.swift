@@ -4,7 +4,7 @@ import Lethe
 import LetheCore
 
 /// `lethe store`: the data map — where customer data lives.
-struct StoreCommand: ParsableCommand {
+struct StoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "store",
         abstract: "Register the data stores that hold customer data, list them, and scan their holdings.",
@@ -17,7 +17,7 @@ struct StoreCommand: ParsableCommand {
 }
 
 /// `lethe store apply FILE`.
-struct StoreApply: ParsableCommand {
+struct StoreApply: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "apply", abstract: "Register or update every store a data map declares (idempotent).",
         discussion: """
@@ -34,35 +34,35 @@ struct StoreApply: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
-            let changes = try global.openApp(creating: true).applyStores(file: file, actor: write.actor)
-            if output.json {
-                Output.printJSON([
-                    "stores": .array(changes.map { ["name": .string($0.name), "change": .string($0.change)] })
-                ])
-                return
+    func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw LetheError(.notFound, "cannot read the data map \(file): no such readable file")
             }
-            for change in changes { print("store \(change.name): \(change.change)") }
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw LetheError(.invalidInput, "\(file): the data map is not UTF-8 text")
+            }
+            let result = try await global.openApp(creating: true).erasure.applyDataMap(
+                yaml: text, fileName: file, by: try write.principal())
+            if output.json { return Output.printResult(result) }
+            for change in result.stores { print("store \(change.name): \(change.change.rawValue)") }
         }
     }
 }
 
 /// `lethe store list`.
-struct StoreList: ParsableCommand {
+struct StoreList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list", abstract: "List registered stores with the number of subjects each holds.")
 
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
-            let stores = try global.openApp().listStores()
-            if output.json {
-                Output.printJSON(["stores": .array(stores.map(StoreView.json))])
-                return
-            }
+    func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
+            let result = try await global.openApp().erasure.listStores(by: try ErasureCLI.reader())
+            if output.json { return Output.printResult(result) }
+            let stores = result.stores
             Output.printTable(
                 header: ["STORE", "KIND", "OWNER", "SUBJECTS", "CATEGORIES"],
                 rows: stores.map {
@@ -76,7 +76,7 @@ struct StoreList: ParsableCommand {
 }
 
 /// `lethe store show NAME`.
-struct StoreShow: ParsableCommand {
+struct StoreShow: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show", abstract: "Show a store's declaration (connection strings read <secret>).")
 
@@ -84,13 +84,10 @@ struct StoreShow: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
-            let store = try global.openApp().showStore(name: name)
-            if output.json {
-                Output.printJSON(StoreView.json(store))
-                return
-            }
+    func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
+            let store = try await global.openApp().erasure.showStore(name, by: try ErasureCLI.reader())
+            if output.json { return Output.printResult(store) }
             let json = store.json
             print("store \(store.declaration.name) (\(store.declaration.kind.word)), owner \(store.declaration.owner)")
             print("  subjects held: \(store.holdings)")
@@ -110,7 +107,7 @@ struct StoreShow: ParsableCommand {
 }
 
 /// `lethe store scan NAME`.
-struct StoreScan: ParsableCommand {
+struct StoreScan: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scan",
         abstract: "Record the store's holdings: read its identity column, keeping keyed hashes only.",
@@ -126,30 +123,24 @@ struct StoreScan: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
-            let result = try global.openApp(creating: true).scanStore(name: name, actor: write.actor)
-            if output.json {
-                Output.printJSON([
-                    "store": .string(name), "identities_read": .integer(Int64(result.read)),
-                    "added": .integer(Int64(result.added)),
-                ])
-                return
-            }
-            print("store \(name): \(result.read) identities read, \(result.added) new holdings")
+    func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
+            let result = try await global.openApp(creating: true).erasure.scanStore(name, by: try write.principal())
+            if output.json { return Output.printResult(result) }
+            print("store \(name): \(result.identitiesRead) identities read, \(result.added) new holdings")
         }
     }
 }
 
 /// `lethe holding`: holdings recorded from other systems.
-struct HoldingCommand: ParsableCommand {
+struct HoldingCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "holding", abstract: "Record which stores hold which subjects (as keyed hashes only).",
         subcommands: [HoldingImport.self])
 }
 
 /// `lethe holding import FILE.csv`.
-struct HoldingImport: ParsableCommand {
+struct HoldingImport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import", abstract: "Import holdings from a CSV file with the header identifier,store.",
         discussion: """
@@ -165,27 +156,16 @@ struct HoldingImport: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
-            let result = try global.openApp(creating: true).importHoldings(file: file, actor: write.actor)
-            if output.json {
-                Output.printJSON([
-                    "rows": .integer(Int64(result.read)), "added": .integer(Int64(result.added)),
-                    "by_store": .object(result.byStore.mapValues { .integer(Int64($0)) }),
-                ])
-                return
+    func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
+            guard FileManager.default.isReadableFile(atPath: file) else {
+                throw LetheError(.notFound, "cannot read \(file): no such readable file")
             }
-            print("\(result.read) rows read, \(result.added) new holdings")
+            let path = file
+            let result = try await global.openApp(creating: true).erasure.importHoldings(
+                csv: HoldingsSource { InputStream(fileAtPath: path) }, fileName: file, by: try write.principal())
+            if output.json { return Output.printResult(result) }
+            print("\(result.rows) rows read, \(result.added) new holdings")
         }
-    }
-}
-
-/// JSON views of stores.
-enum StoreView {
-    static func json(_ store: StoreSummary) -> JSONValue {
-        var object = store.json.objectValue ?? [:]
-        object["subjects_held"] = .integer(Int64(store.holdings))
-        object["applied_at"] = .string(RFC3339.format(store.appliedAt))
-        return .object(object)
     }
 }

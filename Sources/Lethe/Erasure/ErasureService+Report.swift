@@ -60,7 +60,7 @@ public struct ErasureReport: Sendable, Hashable {
     }
 }
 
-extension LetheApp {
+extension ErasureService {
     /// The erasure report of a request: one entry per part with the store's kind, owner and data
     /// categories, the action, its state and time, and its evidence (rows erased per table, the
     /// query check, the residue scan, attestations with their file digests, backup expiry or shred).
@@ -69,11 +69,58 @@ extension LetheApp {
     /// destroyed; until then the entry gives the backup's state at the clock's time — the same
     /// ``BackupDestructionState`` `lethe backup list` shows (`destruction-overdue` included) — and
     /// the date it is kept until.
-    public func erasureReport(id: Int64) throws(LetheError) -> ErasureReport {
-        let time = now
-        return try store.read { (tx) throws(LetheError) in try Self.erasureReport(id: id, in: tx, at: time) }
+    public func report(_ id: Int64, by principal: Principal) async throws(LetheError) -> ErasureReport {
+        try app.authorize(.readErasures, principal)
+        let time = app.now
+        return try await app.store.read { (tx) throws(LetheError) in
+            try LetheApp.erasureReport(id: id, in: tx, at: time)
+        }
     }
 
+    /// The serials of the signed records of request `id` (revoked ones included), newest first.
+    public func recordSerials(_ id: Int64, by principal: Principal) async throws(LetheError) -> [String] {
+        try app.authorize(.readErasures, principal)
+        return try await app.store.read { (tx) throws(LetheError) in
+            _ = try LetheApp.requireRequest(id, in: tx)
+            return try LetheApp.erasureRecordSerials(request: id, in: tx)
+        }
+    }
+
+    /// Issues a completed erasure report as a signed record (see
+    /// ``LetheApp/issueErasureRecord(id:actor:)``), without blocking the calling task's thread.
+    public func issueRecord(_ id: Int64, by principal: Principal) async throws(LetheError) -> StoredRecord {
+        try app.authorize(.issueRecord, principal)
+        return try await issueRecord(id, actor: principal.name)
+    }
+
+    func issueRecord(_ id: Int64, actor: String) async throws(LetheError) -> StoredRecord {
+        let issuer = try app.recordIssuer()
+        let time = app.now
+        return try await app.store.write { (tx) throws(LetheError) in
+            try LetheApp.issueErasureRecord(id: id, issuer: issuer, in: tx, actor: actor, at: time)
+        }
+    }
+
+    /// After requests complete: issues each one's signed record, each its own transaction. When it
+    /// cannot be done (no organisation configured, an expired issuer certificate) the completion
+    /// stands, a warning is logged, and `lethe certificate issue --erasure ID` issues it later.
+    func issueRecordsOnCompletion(_ ids: [Int64], actor: String) async {
+        for id in ids {
+            do {
+                let record = try await issueRecord(id, actor: actor)
+                app.logger.info(
+                    "issued erasure record",
+                    metadata: ["record.serial": "\(record.serial)", "erasure.request": "\(id)"])
+            } catch {
+                app.logger.warning(
+                    "the erasure request is complete but its signed record could not be issued; use 'lethe certificate issue --erasure ID'",
+                    metadata: ["erasure.request": "\(id)", "error": "\(error.message)"])
+            }
+        }
+    }
+}
+
+extension LetheApp {
     /// The report of request `id` as `tx` sees it at `time`.
     static func erasureReport(id: Int64, in tx: any StoreReading, at time: Date) throws(LetheError) -> ErasureReport {
         let request = try Self.requireRequest(id, in: tx)
@@ -83,7 +130,7 @@ extension LetheApp {
         for part in parts {
             var entry: [String: JSONValue] = [
                 "part": .integer(part.id), "store": .string(part.store), "action": .string(part.action.rawValue),
-                "state": .string(part.state),
+                "state": .string(part.state.rawValue),
             ]
             if let record = try tx.registeredStore(name: part.store) {
                 let summary = try Self.summary(record, holdings: 0)
@@ -91,7 +138,7 @@ extension LetheApp {
                 entry["owner"] = .string(summary.declaration.owner)
                 entry["categories"] = .array(summary.declaration.categories.map { .string($0.name) })
             }
-            if part.state == "done" {
+            if part.state == .done {
                 entry["done_at"] = .string(RFC3339.format(part.verifiedAt ?? part.updatedAt))
             }
             entry["final_at"] = part.finalAt.map { .string(RFC3339.format($0)) }
@@ -118,11 +165,11 @@ extension LetheApp {
             entry["evidence"] = .object(evidence)
             entries.append(.object(entry))
         }
-        let complete = request.state == "completed"
+        let complete = request.state == .completed
         var body: [String: JSONValue] = [
             "report_type": "erasure", "format": 1, "request": .integer(id), "subject": .string(request.subject),
             "reason": .string(request.reason.rawValue), "requested_at": .string(RFC3339.format(request.createdAt)),
-            "due_at": .string(RFC3339.format(request.dueAt)), "state": .string(request.state),
+            "due_at": .string(RFC3339.format(request.dueAt)), "state": .string(request.state.rawValue),
             "policy_version": .string(request.policyVersion), "parts": .array(entries),
             "statement": .string(
                 parts.isEmpty
@@ -150,32 +197,30 @@ extension LetheApp {
         let issuer = try recordIssuer()
         let time = now
         return try store.write { (tx) throws(LetheError) in
-            let report = try Self.erasureReport(id: id, in: tx, at: time)
-            guard report.complete else {
-                throw LetheError(
-                    .illegalTransition,
-                    "erasure request \(id) is not complete; a signed record is issued only when every part is done ('lethe erasure status \(id)')"
-                )
-            }
-            for serial in try Self.erasureRecordSerials(request: id, in: tx)
-            where try tx.revocation(serial: serial) == nil {
-                throw LetheError(.conflict, "erasure request \(id) already has signed record \(serial)")
-            }
-            var fields = report.body.objectValue ?? [:]
-            fields["report_type"] = nil  // the record's own record_type and format replace these
-            fields["format"] = nil
-            return try Self.issueRecord(
-                RecordDraft(kind: Self.erasureRecordKind, fields: fields), issuer: issuer, in: tx, actor: actor,
-                at: time)
+            try Self.issueErasureRecord(id: id, issuer: issuer, in: tx, actor: actor, at: time)
         }
     }
 
-    /// The serials of the signed records of request `id` (revoked ones included), newest first.
-    public func erasureRecordSerials(id: Int64) throws(LetheError) -> [String] {
-        try store.read { (tx) throws(LetheError) in
-            _ = try Self.requireRequest(id, in: tx)
-            return try Self.erasureRecordSerials(request: id, in: tx)
+    /// Issues request `id`'s signed record in the caller's transaction.
+    static func issueErasureRecord(
+        id: Int64, issuer: RecordIssuer, in tx: any StoreWriting, actor: String, at time: Date
+    ) throws(LetheError) -> StoredRecord {
+        let report = try Self.erasureReport(id: id, in: tx, at: time)
+        guard report.complete else {
+            throw LetheError(
+                .illegalTransition,
+                "erasure request \(id) is not complete; a signed record is issued only when every part is done ('lethe erasure status \(id)')"
+            )
         }
+        for serial in try Self.erasureRecordSerials(request: id, in: tx)
+        where try tx.revocation(serial: serial) == nil {
+            throw LetheError(.conflict, "erasure request \(id) already has signed record \(serial)")
+        }
+        var fields = report.body.objectValue ?? [:]
+        fields["report_type"] = nil  // the record's own record_type and format replace these
+        fields["format"] = nil
+        return try Self.issueRecord(
+            RecordDraft(kind: Self.erasureRecordKind, fields: fields), issuer: issuer, in: tx, actor: actor, at: time)
     }
 
     static let erasureRecordKind = "erasure"

@@ -4,17 +4,32 @@ import LetheCore
 import LetheSanitize
 import LetheStore
 
+/// Backups of data stores and their destruction: every use case of `lethe backup`, for every
+/// front end. Each takes the ``Principal`` it runs for, is authorised by ``Authorization`` first,
+/// and returns a typed result; encryption and decryption of a backup's file run on a thread of
+/// their own while the calling task is suspended.
+public struct BackupService: Sendable {
+    /// The application.
+    let app: LetheApp
+}
+
 extension LetheApp {
+    /// Backups of data stores and their destruction.
+    public var backups: BackupService { BackupService(app: self) }
+}
+
+extension BackupService {
     /// Registers a backup of a store; it holds every subject the store holds now. Without an
     /// expiry, the policy's retention rule for `system.backups` counted from `backup-created`
     /// sets it, when there is one. `media` names the registered asset its file lives on (a tape, a
     /// backup disk): when the backup expires and Lethe holds no key to shred, that asset is retired
     /// for sanitization, and the verification of its job records the backup destroyed.
-    public func registerBackup(
+    public func register(
         store name: String, file: String, created: Date, expires: Date?, media: String? = nil,
-        policies: LoadedPolicies?, actor: String
-    ) throws(LetheError) -> BackupRecord {
-        let actor = try ActorName.validate(actor)
+        policies: LoadedPolicies?, by principal: Principal
+    ) async throws(LetheError) -> BackupResult {
+        try app.authorize(.registerBackup, principal)
+        let actor = principal.name
         var expiry = expires
         if expiry == nil,
             let rule = policies?.set.retention.first(where: {
@@ -35,13 +50,14 @@ extension LetheApp {
                 "a backup on a medium (--media \(media)) needs an expiry: give --expires, or a retention rule for system.backups in the policies (nothing was registered)"
             )
         }
-        let time = now
-        return try store.write { (tx) throws(LetheError) in
-            _ = try Self.requireStore(name, in: tx)
+        let time = app.now
+        let expiresAt = expiry
+        let backup = try await app.store.write { (tx) throws(LetheError) in
+            _ = try LetheApp.requireStore(name, in: tx)
             if let media {
                 // Only a medium whose sanitization has not been done yet: its job's verification is
                 // what records the backups on it destroyed.
-                let asset = try Self.requireAsset(media, in: tx)
+                let asset = try LetheApp.requireAsset(media, in: tx)
                 let usable: [LifecycleState] = [.inService, .retired, .awaitingSanitization, .verificationFailed]
                 guard usable.contains(asset.state) else {
                     throw LetheError(
@@ -52,56 +68,62 @@ extension LetheApp {
             }
             let backup = try tx.insert(
                 BackupRecord(
-                    store: name, file: file, createdAt: created, expiresAt: expiry, registeredAt: time, mediaTag: media)
+                    store: name, file: file, createdAt: created, expiresAt: expiresAt, registeredAt: time,
+                    mediaTag: media)
             )
             var payload: [String: JSONValue] = [
                 "backup": .integer(backup.id), "store": .string(name), "file": .string(file),
                 "created_at": .string(RFC3339.format(created)),
                 "subjects": .integer(Int64(try tx.holdingCount(store: name))),
             ]
-            payload["expires_at"] = expiry.map { .string(RFC3339.format($0)) }
+            payload["expires_at"] = expiresAt.map { .string(RFC3339.format($0)) }
             payload["media"] = media.map(JSONValue.string)
             try tx.append(
                 EventDraft(type: .backupRegistered, assetTag: media, payload: .object(payload)), actor: actor, at: time)
             return backup
         }
+        return BackupResult(backup, at: time)
     }
 
-    /// The backups, by number; of one store when given.
-    public func listBackups(store name: String? = nil) throws(LetheError) -> [BackupRecord] {
-        try store.read { (tx) throws(LetheError) in try tx.backups(store: name) }
+    /// The backups, by number; of one store when given; each with its state at the clock's time.
+    public func list(store name: String? = nil, by principal: Principal) async throws(LetheError) -> BackupListResult {
+        try app.authorize(.readBackups, principal)
+        let time = app.now
+        let backups = try await app.store.read { (tx) throws(LetheError) in try tx.backups(store: name) }
+        return BackupListResult(backups: backups.map { BackupResult($0, at: time) })
     }
 
-    static func requireBackup(_ id: Int64, in tx: any StoreReading) throws(LetheError) -> BackupRecord {
-        guard let backup = try tx.backup(id: id) else {
-            throw LetheError(.notFound, "backup \(id) is not registered; see 'lethe backup list'")
-        }
-        return backup
+    func requireBackup(_ id: Int64) async throws(LetheError) -> BackupRecord {
+        try await app.store.read { (tx) throws(LetheError) in try LetheApp.requireBackup(id, in: tx) }
     }
 
-    /// Encrypts the backup's file into `output` under a new per-backup data key (streaming
-    /// AES-256-GCM), keeps the key sealed under the installation key, and makes `output` the
-    /// backup's file. The plaintext file is left for the caller to remove.
-    public func encryptBackup(id: Int64, output: String, actor: String) throws(LetheError) -> BackupRecord {
-        let actor = try ActorName.validate(actor)
-        let secrets = try secrets()
-        var backup = try store.read { (tx) throws(LetheError) in try Self.requireBackup(id, in: tx) }
+    /// Encrypts the backup's file into `output` (both on the machine Lethe runs on: the backup is
+    /// the medium) under a new per-backup data key (streaming AES-256-GCM, on a thread of its
+    /// own), keeps the key sealed under the installation key, and makes `output` the backup's file.
+    /// The plaintext file is left for the caller to remove.
+    public func encrypt(_ id: Int64, output: String, by principal: Principal) async throws(LetheError) -> BackupResult {
+        try app.authorize(.encryptBackup, principal)
+        let actor = principal.name
+        let secrets = try app.secrets()
+        var backup = try await requireBackup(id)
         guard backup.sealedKey == nil, backup.shreddedAt == nil else {
             throw LetheError(.illegalTransition, "backup \(id) is encrypted already (or shredded)")
         }
-        guard !FileManager.default.fileExists(atPath: output) else {
-            throw LetheError(.usage, "\(output) exists; choose a new file for the encrypted backup")
-        }
-        let key = BackupKey.generate()
-        let summary = try BackupCipher.encrypt(input: backup.file, output: output, key: key)
         let plaintext = backup.file
+        let key = BackupKey.generate()
+        let summary = try await EngineThread.run { () throws(LetheError) in
+            guard !FileManager.default.fileExists(atPath: output) else {
+                throw LetheError(.usage, "\(output) exists; choose a new file for the encrypted backup")
+            }
+            return try BackupCipher.encrypt(input: plaintext, output: output, key: key)
+        }
         backup.sealedKey = try secrets.box.seal(
             Data(key.bytes).base64EncodedString(), associatedData: "backup-\(id)")
         backup.file = output
-        let time = now
+        let time = app.now
         let recorded = backup
         do {
-            try store.write { (tx) throws(LetheError) in
+            try await app.store.write { (tx) throws(LetheError) in
                 try tx.update(recorded)
                 try tx.append(
                     EventDraft(
@@ -116,16 +138,19 @@ extension LetheApp {
             try? FileManager.default.removeItem(atPath: output)  // the key is gone: the file is useless
             throw error
         }
-        return recorded
+        return BackupResult(recorded, at: time)
     }
 
-    /// Decrypts an encrypted backup into `output` for a restore. A shredded backup fails with a
-    /// clear error: its key no longer exists anywhere. An output in the data directory is refused,
-    /// and an existing file unless `force`.
-    public func decryptBackup(id: Int64, output: String, force: Bool = false) throws(LetheError) -> Int64 {
-        try OutputDestination.checkFile(output, force: force, dataDirectory: dataDirectory)
-        let secrets = try secrets()
-        let backup = try store.read { (tx) throws(LetheError) in try Self.requireBackup(id, in: tx) }
+    /// Decrypts an encrypted backup into `output` for a restore (on a thread of its own). A
+    /// shredded backup fails with a clear error: its key no longer exists anywhere. An output in
+    /// the data directory is refused, and an existing file unless `force`.
+    public func decrypt(
+        _ id: Int64, output: String, force: Bool = false, by principal: Principal
+    ) async throws(LetheError) -> BackupDecrypted {
+        try app.authorize(.decryptBackup, principal)
+        try OutputDestination.checkFile(output, force: force, dataDirectory: app.dataDirectory)
+        let secrets = try app.secrets()
+        let backup = try await requireBackup(id)
         if let shredded = backup.shreddedAt {
             throw LetheError(
                 .illegalTransition,
@@ -139,21 +164,24 @@ extension LetheApp {
         guard let bytes = Data(base64Encoded: opened.revealed) else {
             throw LetheError(.internal, "backup \(id)'s sealed key is damaged")
         }
-        let summary = try BackupCipher.decrypt(
-            input: backup.file, output: output, key: try BackupKey(bytes: Array(bytes)))
-        return summary.plaintextBytes
+        let key = try BackupKey(bytes: Array(bytes))
+        let input = backup.file
+        let summary = try await EngineThread.run { () throws(LetheError) in
+            try BackupCipher.decrypt(input: input, output: output, key: key)
+        }
+        return BackupDecrypted(backup: id, output: output, bytes: summary.plaintextBytes)
     }
 
-    /// Crypto-shreds a backup: its key row is overwritten (secure delete) and the log checkpointed,
-    /// so no copy of the key remains in Lethe; the evidence (the sealed key's SHA-256, the file's
-    /// size, that decryption is refused) goes into the event. Suppression parts for the backup end
-    /// here: the data in it is gone.
-    public func shredBackup(id: Int64, actor: String) throws(LetheError) -> BackupRecord {
-        let actor = try ActorName.validate(actor)
-        let time = now
-        var completed: [Int64] = []
-        let shredded = try store.write { (tx) throws(LetheError) in
-            var backup = try Self.requireBackup(id, in: tx)
+    /// Crypto-shreds a backup: its key row is overwritten (secure delete) and the storage
+    /// checkpointed, so no copy of the key remains in Lethe; the evidence (the sealed key's
+    /// SHA-256, the file's size, that decryption is refused) goes into the event. Suppression parts
+    /// for the backup end here: the data in it is gone.
+    public func shred(_ id: Int64, by principal: Principal) async throws(LetheError) -> BackupResult {
+        try app.authorize(.shredBackup, principal)
+        let actor = principal.name
+        let time = app.now
+        let (shredded, completed) = try await app.store.write { (tx) throws(LetheError) in
+            var backup = try LetheApp.requireBackup(id, in: tx)
             guard backup.shreddedAt == nil else {
                 throw LetheError(.illegalTransition, "backup \(id) was shredded already")
             }
@@ -174,16 +202,64 @@ extension LetheApp {
                 "key_row_present": .bool(try tx.backup(id: id)?.sealedKey != nil),
             ]
             payload["file_bytes"] = size.map { .integer(Int64($0)) }
-            let ended = try Self.endSuppressParts(backupID: id, at: time, in: tx)
+            let ended = try LetheApp.endSuppressParts(backupID: id, at: time, in: tx)
             if !ended.parts.isEmpty { payload["suppress_parts_ended"] = .array(ended.parts.map(JSONValue.integer)) }
             try tx.append(EventDraft(type: .backupShredded, payload: .object(payload)), actor: actor, at: time)
             // Requests whose last part this ended complete in the same transaction.
-            completed = try Self.completeIfDone(requests: ended.requests, in: tx, actor: actor, at: time)
-            return backup
+            let completed = try LetheApp.completeIfDone(requests: ended.requests, in: tx, actor: actor, at: time)
+            return (backup, completed)
         }
-        if let sqlite = store as? SQLiteStore { try sqlite.checkpointAfterShred() }
-        issueErasureRecordsOnCompletion(completed, actor: actor)
-        return shredded
+        try await app.store.checkpointAfterSecureDelete()
+        await app.erasure.issueRecordsOnCompletion(completed, actor: actor)
+        return BackupResult(shredded, at: time)
+    }
+
+    /// Records that a backup Lethe did not encrypt was destroyed outside Lethe (its file deleted,
+    /// its tape shredded by a vendor): who confirmed it and how (`notes`), with the SHA-256 of
+    /// evidence when given. Every erasure request's part for it ends as a shredding's does, and
+    /// requests left with nothing open complete. A backup Lethe holds a key for is crypto-erased
+    /// with ``shred(_:by:)`` instead.
+    public func attestDestroyed(
+        _ id: Int64, notes: String, evidence: AttestationEvidence?, by principal: Principal
+    ) async throws(LetheError) -> BackupResult {
+        try app.authorize(.attestBackupDestroyed, principal)
+        let actor = principal.name
+        let digest = try LetheApp.attestationEvidence(notes: notes, evidence: evidence, confirming: "destruction")
+        let time = app.now
+        let (backup, completed) = try await app.store.write { (tx) throws(LetheError) in
+            let backup = try LetheApp.requireBackup(id, in: tx)
+            guard backup.shreddedAt == nil else {
+                throw LetheError(
+                    .illegalTransition,
+                    "backup \(id) was destroyed already (\(backup.shreddedAt.map(RFC3339.format) ?? "")); nothing was recorded"
+                )
+            }
+            guard backup.sealedKey == nil else {
+                throw LetheError(
+                    .illegalTransition,
+                    "backup \(id) is encrypted by Lethe: crypto-erase it with 'lethe backup shred \(id)'")
+            }
+            let requests = try LetheApp.recordAttestedDestruction(
+                backup, notes: notes, evidence: digest, in: tx, actor: actor, at: time)
+            let completed = try LetheApp.completeIfDone(requests: requests, in: tx, actor: actor, at: time)
+            return (try LetheApp.requireBackup(id, in: tx), completed)
+        }
+        await app.erasure.issueRecordsOnCompletion(completed, actor: actor)
+        return BackupResult(backup, at: time)
+    }
+}
+
+extension LetheApp {
+    /// The backups, by number; of one store when given (for the verification and status use cases).
+    func listBackups(store name: String? = nil) throws(LetheError) -> [BackupRecord] {
+        try store.read { (tx) throws(LetheError) in try tx.backups(store: name) }
+    }
+
+    static func requireBackup(_ id: Int64, in tx: any StoreReading) throws(LetheError) -> BackupRecord {
+        guard let backup = try tx.backup(id: id) else {
+            throw LetheError(.notFound, "backup \(id) is not registered; see 'lethe backup list'")
+        }
+        return backup
     }
 }
 
@@ -198,8 +274,8 @@ extension LetheApp {
         var requests: Set<Int64> = []
         for var part in try tx.suppressParts(backupID: backupID) {
             part.finalAt = time
-            if part.state != "done" {
-                part.state = "done"
+            if part.state != .done {
+                part.state = .done
                 part.verifiedAt = time
                 requests.insert(part.requestID)
             }
@@ -259,7 +335,7 @@ extension LetheApp {
                 "due_at": .string(RFC3339.format(due)),
             ]
             if backup.sealedKey != nil {
-                payload["method"] = .string("crypto-erase: lethe backup shred \(backup.id)")
+                payload["method"] = "crypto-erase"
             } else if let media = backup.mediaTag {
                 guard Self.retained(onMediumOf: backup, among: all, at: time).isEmpty else { continue }
                 let asset = try Self.requireAsset(media, in: tx)
@@ -291,39 +367,6 @@ extension LetheApp {
             scheduled.append(backup)
         }
         return scheduled
-    }
-
-    /// Records that a backup Lethe did not encrypt was destroyed outside Lethe (its file deleted,
-    /// its tape shredded by a vendor): who confirmed it and how (`notes`), with the SHA-256 of an
-    /// evidence file when given. Every erasure request's part for it ends as a shredding's does,
-    /// and requests left with nothing open complete. A backup Lethe holds a key for is
-    /// crypto-erased with ``shredBackup(id:actor:)`` instead.
-    public func attestBackupDestroyed(
-        id: Int64, notes: String, evidence: String?, actor: String
-    ) throws(LetheError) -> BackupRecord {
-        let actor = try ActorName.validate(actor)
-        let digest = try Self.attestationEvidence(notes: notes, file: evidence, confirming: "destruction")
-        let time = now
-        let (backup, completed) = try store.write { (tx) throws(LetheError) in
-            let backup = try Self.requireBackup(id, in: tx)
-            guard backup.shreddedAt == nil else {
-                throw LetheError(
-                    .illegalTransition,
-                    "backup \(id) was destroyed already (\(backup.shreddedAt.map(RFC3339.format) ?? "")); nothing was recorded"
-                )
-            }
-            guard backup.sealedKey == nil else {
-                throw LetheError(
-                    .illegalTransition,
-                    "backup \(id) is encrypted by Lethe: crypto-erase it with 'lethe backup shred \(id)'")
-            }
-            let requests = try Self.recordAttestedDestruction(
-                backup, notes: notes, evidence: digest, in: tx, actor: actor, at: time)
-            let completed = try Self.completeIfDone(requests: requests, in: tx, actor: actor, at: time)
-            return (try Self.requireBackup(id, in: tx), completed)
-        }
-        issueErasureRecordsOnCompletion(completed, actor: actor)
-        return backup
     }
 
     /// Records `backup` destroyed (attested) in the caller's transaction, ending every request's
@@ -358,19 +401,19 @@ extension LetheApp {
     }
 
     /// Checks a person's attestation before anything changes: `notes` must say who confirmed
-    /// the `what` (erasure, destruction) and how. Returns the evidence file's name, SHA-256 and
-    /// size, or null without one.
+    /// the `what` (erasure, destruction) and how. Returns the evidence's name, SHA-256 and size,
+    /// or null without evidence.
     static func attestationEvidence(
-        notes: String, file: String?, confirming what: String
-    ) throws(LetheError)
-        -> JSONValue
-    {
+        notes: String, evidence: AttestationEvidence?, confirming what: String
+    ) throws(LetheError) -> JSONValue {
         guard !notes.trimmed.isEmpty else {
             throw LetheError(.usage, "--notes must say who confirmed the \(what), and how")
         }
-        guard let file else { return .null }
-        let read = try EvidenceFile(path: file).hashed()
-        return ["file": .string(read.name), "sha256": .string(read.sha256), "bytes": .integer(read.bytes)]
+        guard let evidence else { return .null }
+        return [
+            "file": .string(evidence.name), "sha256": .string(Hex.encode(SHA256Digest.of(evidence.bytes))),
+            "bytes": .integer(Int64(evidence.bytes.count)),
+        ]
     }
 
     /// Backups whose scheduled destruction is past due and not done (its key is still held, its

@@ -19,30 +19,32 @@ public struct ReapplyOutcome: Sendable, Hashable {
     public var cleared: Int
 }
 
-extension LetheApp {
+extension ErasureService {
     /// Re-applies every completed erasure and every backup suppression of a store after a backup
     /// of it was restored: the store's erasure plan, by keyed-hash match of the identity column, so
-    /// no raw identifier is needed. Records what it found as one event; then re-checks the store's
-    /// erasure parts at once, clearing those a re-verification had found again.
-    public func reapplyErasures(store name: String, actor: String) throws(LetheError) -> ReapplyOutcome {
-        let actor = try ActorName.validate(actor)
-        let secrets = try secrets()
-        let declaration = try declaration(of: name, secrets: secrets)
-        guard case .sqlite = declaration.kind, declaration.erasure != nil else {
-            throw LetheError(
-                .usage,
+    /// no raw identifier is needed (the store's engine, on a thread of its own). Records what it
+    /// found as one event; then re-checks the store's erasure parts at once, clearing those a
+    /// re-verification had found again.
+    public func reapply(store name: String, by principal: Principal) async throws(LetheError) -> ReapplyOutcome {
+        try app.authorize(.reapplyErasures, principal)
+        let actor = principal.name
+        let secrets = try app.secrets()
+        let declaration = try await declaration(of: name, secrets: secrets)
+        let engine = try engine(
+            for: declaration,
+            refusal:
                 "store \(name) is a \(declaration.kind.word) store: Lethe has no executor to re-apply erasures there")
-        }
-        let hexes = try store.read { (tx) throws(LetheError) in try tx.erasedSubjects(store: name) }
+        let hexes = try await app.store.read { (tx) throws(LetheError) in try tx.erasedSubjects(store: name) }
         let subjects = Set(hexes.compactMap(SubjectHash.init(hex:)))
-        let executor = SQLiteErasureExecutor(hasher: secrets.hasher)
-        // One read of the identity column; the executor writes (and compacts) only when a subject is back.
+        // One read of the identity column; the engine writes (and compacts) only when a subject is back.
         let result =
             subjects.isEmpty
             ? ErasureResult(store: name, subjectRows: 0, tables: [], compacted: true, duration: 0)
-            : try executor.reapply(subjects: subjects, store: declaration)
-        let time = now
-        try store.write { (tx) throws(LetheError) in
+            : try await EngineThread.run { () throws(LetheError) in
+                try engine.executor(hasher: secrets.hasher).reapply(subjects: subjects, store: declaration)
+            }
+        let time = app.now
+        try await app.store.write { (tx) throws(LetheError) in
             var payload: [String: JSONValue] = [
                 "store": .string(name), "subjects": .integer(Int64(subjects.count)),
                 "subject_rows_found": .integer(Int64(result.subjectRows)),
@@ -59,14 +61,18 @@ extension LetheApp {
             try tx.append(EventDraft(type: .erasureReapplied, payload: .object(payload)), actor: actor, at: time)
         }
         // Parts a re-verification found again are checked now and cleared; done parts need no check.
-        let refound = try store.read { (tx) throws(LetheError) in
+        let refound = try await app.store.read { (tx) throws(LetheError) in
             try tx.erasurePartsToVerify(before: time.addingTimeInterval(1)).contains {
-                $0.part.store == name && $0.part.state == "failed"
+                $0.part.store == name && $0.part.state == .failed
             }
         }
+        let app = self.app
+        // The re-verification is the verification engine's, synchronous: on a thread of its own.
         let check =
             refound
-            ? try verifyErasures(interval: ISODuration(days: 0), store: name, force: true, actor: actor)
+            ? try await EngineThread.run { () throws(LetheError) in
+                try app.verifyErasures(interval: ISODuration(days: 0), store: name, force: true, actor: actor)
+            }
             : ErasureVerificationSummary()
         return ReapplyOutcome(
             store: name, subjects: subjects.count, subjectRowsFound: result.subjectRows, tables: result.tables,

@@ -1,0 +1,262 @@
+import CSV
+import Foundation
+import LetheCore
+import LetheSanitize
+import LetheStore
+
+/// A registered store as `store list` and `store show` present it.
+public struct StoreSummary: Sendable {
+    /// The declaration (a postgres connection string is never in it: it reads `<secret>`).
+    public var declaration: DataStoreDeclaration
+    /// The declaration as JSON, without secrets.
+    public var json: JSONValue
+    /// How many subjects the store holds.
+    public var holdings: Int
+    /// When the declaration was last applied.
+    public var appliedAt: Date
+}
+
+extension ErasureService {
+    /// Registers or updates every store a data map declares, in one transaction: idempotent
+    /// (an unchanged declaration records nothing); each added or changed store is an event.
+    ///
+    /// `yaml` is the data map's text; `fileName` names it in messages and in the events (no
+    /// directory is recorded). Postgres connection strings are sealed under the installation key.
+    /// A SQLite store whose database file exists is checked against its schema first (an identity
+    /// column that does not exist fails with the store, table and column named).
+    public func applyDataMap(
+        yaml: String, fileName: String, by principal: Principal
+    ) async throws(LetheError) -> StoreApplyResult {
+        try app.authorize(.applyDataMap, principal)
+        let map = try DataMap.parse(yaml: yaml, file: fileName)
+        let secrets = try app.secrets()
+        let engines = app.executors
+        // The customer's databases are opened on a thread of their own.
+        try await EngineThread.run { () throws(LetheError) in
+            for declaration in map.stores {
+                if case .sqlite(let database) = declaration.kind, FileManager.default.fileExists(atPath: database),
+                    let engine = engines.engine(for: declaration)
+                {
+                    _ = try engine.executor(hasher: secrets.hasher).verify(subjects: [], store: declaration)
+                }
+            }
+        }
+        let time = app.now
+        let actor = principal.name
+        let recordedName = (fileName as NSString).lastPathComponent
+        let changes = try await app.store.write { (tx) throws(LetheError) in
+            var changes: [StoreApplyChange] = []
+            for declaration in map.stores {
+                let existing = try tx.registeredStore(name: declaration.name)
+                if let existing {
+                    let old = try DataStoreCoding.declaration(
+                        try CanonicalJSON.decode(existing.declaration), box: secrets.box)
+                    if old == declaration {
+                        changes.append(StoreApplyChange(name: declaration.name, change: .unchanged))
+                        continue
+                    }
+                }
+                var sealed: [UInt8]?
+                if case .postgres(let connection) = declaration.kind {
+                    sealed = try secrets.box.seal(connection.revealed, associatedData: declaration.name)
+                }
+                let json = DataStoreCoding.json(declaration, sealedConnection: sealed)
+                try tx.save(
+                    RegisteredStore(
+                        name: declaration.name, kind: declaration.kind.word,
+                        declaration: try CanonicalJSON.encode(json), appliedAt: time))
+                let change: StoreChange = existing == nil ? .added : .changed
+                try tx.append(
+                    EventDraft(
+                        type: .storeApplied,
+                        payload: [
+                            "store": .string(declaration.name), "change": .string(change.rawValue),
+                            "file": .string(recordedName),
+                            "declaration": DataStoreCoding.json(declaration, sealedConnection: nil),
+                        ]), actor: actor, at: time)
+                changes.append(StoreApplyChange(name: declaration.name, change: change))
+            }
+            return changes
+        }
+        return StoreApplyResult(stores: changes)
+    }
+
+    /// Every registered store, by name, without secrets.
+    public func listStores(by principal: Principal) async throws(LetheError) -> StoreListResult {
+        try app.authorize(.readStores, principal)
+        return StoreListResult(
+            stores: try await app.store.read { (tx) throws(LetheError) in try LetheApp.storeSummaries(in: tx) })
+    }
+
+    /// One registered store, without secrets; `not-found` when it is not registered.
+    public func showStore(_ name: String, by principal: Principal) async throws(LetheError) -> StoreSummary {
+        try app.authorize(.readStores, principal)
+        return try await app.store.read { (tx) throws(LetheError) in
+            let record = try LetheApp.requireStore(name, in: tx)
+            return try LetheApp.summary(record, holdings: try tx.holdingCount(store: name))
+        }
+    }
+
+    /// Reads the identity column of a registered database store (on a thread of its own), hashing
+    /// as it goes, and records a holding for every subject found (one transaction, one event with
+    /// the counts).
+    public func scanStore(_ name: String, by principal: Principal) async throws(LetheError) -> StoreScanResult {
+        try app.authorize(.scanStore, principal)
+        let secrets = try app.secrets()
+        let declaration = try await declaration(of: name, secrets: secrets)
+        let engine = try engine(
+            for: declaration,
+            refusal:
+                "store \(name) is a \(declaration.kind.word) store; only sqlite stores can be scanned (import holdings with 'lethe holding import')"
+        )
+        let (read, digests) = try await EngineThread.run { () throws(LetheError) in
+            var hashes = SortedHashCollector()
+            let read = try engine.executor(hasher: secrets.hasher).scanIdentities(store: declaration) { hash in
+                hashes.add(hash)
+            }
+            // Sorted and as flat bytes: the holdings B-tree is appended to, with no object per row.
+            return (read, hashes.sortedUniqueBytes())
+        }
+        let time = app.now
+        let actor = principal.name
+        return try await app.store.write { (tx) throws(LetheError) in
+            let added = try tx.insertHoldings(store: name, digests: digests, source: "scan", at: time)
+            try tx.append(
+                EventDraft(
+                    type: .holdingsRecorded,
+                    payload: [
+                        "source": "scan", "store": .string(name), "identities_read": .integer(Int64(read)),
+                        "added": .integer(Int64(added)),
+                    ]), actor: actor, at: time)
+            return StoreScanResult(store: name, identitiesRead: read, added: added)
+        }
+    }
+
+    /// Imports holdings from CSV with the header `identifier,store` (`fileName` names it in
+    /// messages and the event), streamed: every identifier is hashed at once with its store's
+    /// normalisation and only the hash is kept. All or nothing: an unknown store, an empty
+    /// identifier or a short row fails with its line and nothing is recorded. The parsing and
+    /// hashing run on a thread of their own.
+    public func importHoldings(
+        csv: HoldingsSource, fileName: String, by principal: Principal
+    ) async throws(LetheError) -> HoldingsImportResult {
+        try app.authorize(.importHoldings, principal)
+        let secrets = try app.secrets()
+        let stores = try await app.store.read { (tx) throws(LetheError) in try LetheApp.storeSummaries(in: tx) }
+        var normalization: [String: IdentityNormalization] = [:]
+        for summary in stores {
+            normalization[summary.declaration.name] = summary.declaration.erasure?.normalization ?? .exact
+        }
+        let forms = normalization
+        let (byStore, rows) = try await EngineThread.run { () throws(LetheError) in
+            try Self.hashHoldings(csv: csv, name: fileName, normalization: forms, hasher: secrets.hasher)
+        }
+        let time = app.now
+        let actor = principal.name
+        let recordedName = (fileName as NSString).lastPathComponent
+        return try await app.store.write { (tx) throws(LetheError) in
+            var added: [String: Int] = [:]
+            for (name, subjects) in byStore.sorted(by: { $0.key < $1.key }) {
+                added[name] = try tx.insertHoldings(store: name, subjects: subjects, source: "import", at: time)
+            }
+            let total = added.values.reduce(0, +)
+            try tx.append(
+                EventDraft(
+                    type: .holdingsRecorded,
+                    payload: [
+                        "source": "import", "file": .string(recordedName),
+                        "rows": .integer(Int64(rows)), "added": .integer(Int64(total)),
+                        "by_store": .object(added.mapValues { .integer(Int64($0)) }),
+                    ]), actor: actor, at: time)
+            return HoldingsImportResult(rows: rows, added: total, byStore: added)
+        }
+    }
+
+    /// Parses holdings CSV and hashes each identifier: the hashes by store, and the rows read.
+    static func hashHoldings(
+        csv: HoldingsSource, name path: String, normalization: [String: IdentityNormalization],
+        hasher: SubjectHasher
+    ) throws(LetheError) -> ([String: [String]], Int) {
+        guard let stream = csv.open() else { throw LetheError(.notFound, "cannot read \(path): no such readable file") }
+        let reader: CSVReader
+        do {
+            reader = try CSVReader(stream: stream, hasHeaderRow: true, trimFields: false)
+        } catch {
+            throw LetheError(.invalidInput, "\(path): cannot read a CSV header row")
+        }
+        let header = (reader.headerRow ?? []).map { $0.trimmed.lowercased() }
+        guard let identifierColumn = header.firstIndex(of: "identifier"),
+            let storeColumn = header.firstIndex(of: "store")
+        else {
+            throw LetheError(.invalidInput, "\(path):1: the header must name the columns 'identifier' and 'store'")
+        }
+        var byStore: [String: [String]] = [:]
+        var problems: [String] = []
+        var line = 1
+        var rows = 0
+        while let cells = reader.next() {
+            line += 1
+            if cells.count == 1, cells[0].isEmpty { continue }
+            guard cells.count > max(identifierColumn, storeColumn) else {
+                problems.append("\(path):\(line): the row has \(cells.count) fields; expected identifier,store")
+                continue
+            }
+            let storeName = cells[storeColumn].trimmed
+            guard let form = normalization[storeName] else {
+                problems.append("\(path):\(line): store '\(storeName)' is not registered; see 'lethe store list'")
+                continue
+            }
+            let identifier = cells[identifierColumn]
+            guard !identifier.trimmed.isEmpty else {
+                problems.append("\(path):\(line): the identifier is empty")
+                continue
+            }
+            byStore[storeName, default: []].append(hasher.hash(identifier, normalization: form).hex)
+            rows += 1
+        }
+        switch reader.error {
+        case nil, CSVError.cannotReadFile?:
+            break  // the final empty read of the stream is reported as cannotReadFile: end of data
+        case CSVError.unicodeDecoding?:
+            problems.append("\(path):\(line + 1): the line is not valid UTF-8")
+        case let error?:
+            problems.append("\(path):\(line + 1): the file could not be read further (\(error))")
+        }
+        guard problems.isEmpty else {
+            throw LetheError(
+                .invalidInput, "\(path): \(problems.count) bad row(s); nothing was imported",
+                details: Array(problems.prefix(20)), totalProblems: problems.count)
+        }
+        return (byStore, rows)
+    }
+}
+
+extension LetheApp {
+    /// Every registered store's summary with its holdings, as `tx` sees them.
+    static func storeSummaries(in tx: any StoreReading) throws(LetheError) -> [StoreSummary] {
+        try tx.registeredStores().map { (record) throws(LetheError) in
+            try summary(record, holdings: try tx.holdingCount(store: record.name))
+        }
+    }
+
+    static func summary(_ record: RegisteredStore, holdings: Int) throws(LetheError) -> StoreSummary {
+        let declaration = try DataStoreCoding.declaration(try CanonicalJSON.decode(record.declaration), box: nil)
+        return StoreSummary(
+            declaration: declaration, json: DataStoreCoding.json(declaration, sealedConnection: nil),
+            holdings: holdings, appliedAt: record.appliedAt)
+    }
+
+    static func requireStore(_ name: String, in tx: any StoreReading) throws(LetheError) -> RegisteredStore {
+        guard let record = try tx.registeredStore(name: name) else {
+            throw LetheError(
+                .notFound, "store \(name) is not registered; see 'lethe store list' and 'lethe store apply'")
+        }
+        return record
+    }
+
+    /// The declaration of a registered store with its connection string opened (in memory only).
+    func declaration(of name: String, secrets: InstallationSecrets) throws(LetheError) -> DataStoreDeclaration {
+        let record = try store.read { (tx) throws(LetheError) in try Self.requireStore(name, in: tx) }
+        return try DataStoreCoding.declaration(try CanonicalJSON.decode(record.declaration), box: secrets.box)
+    }
+}
