@@ -106,7 +106,7 @@ private func installationWithBackup() throws -> (TestInstallation, BackupRecord,
     #expect(try app.erasureDetails(id: grace.request.id).request.state == "completed")
 }
 
-@Test func scheduleCompletesARequestThatACrashLeftOpenWithEveryPartDone() throws {
+@Test func scheduleCompletesARequestThatACrashLeftOpenWithEveryPartDone() async throws {
     // Given a completed request put back to what a crash of an older Lethe left: all parts done, still open.
     let (installation, backup, _) = try installationWithBackup()
     let app = installation.app
@@ -121,14 +121,14 @@ private func installationWithBackup() throws -> (TestInstallation, BackupRecord,
 
     // When the next schedule runs.
     installation.clock.advance(60)
-    let run = try app.runSchedule(policies: testPolicies, actor: "scheduler")
+    let run = try await app.jobs.schedule(policies: testPolicies, by: .scheduler)
 
     // Then it completes the request, once.
     #expect(run.completedRequests == [request.request.id])
     let details = try app.erasureDetails(id: request.request.id)
     #expect(details.request.state == "completed")
     #expect(details.request.completedAt == RFC3339Date.round(installation.clock.now))
-    #expect(try app.runSchedule(policies: testPolicies, actor: "scheduler").completedRequests.isEmpty)
+    #expect(try await app.jobs.schedule(policies: testPolicies, by: .scheduler).completedRequests.isEmpty)
 }
 
 @Test func anErasureRunKilledBetweenTheCustomerDatabaseAndItsRecordIsRepairedByTheNextRun() throws {
@@ -153,7 +153,7 @@ private func installationWithBackup() throws -> (TestInstallation, BackupRecord,
     #expect(try app.erasureDetails(id: request.request.id).request.state == "completed")
 }
 
-@Test func aScheduleRunThatFailsRecordsNothingNotEvenTheBackupDestructions() throws {
+@Test func aScheduleRunThatFailsRecordsNothingNotEvenTheBackupDestructions() async throws {
     // Given an expired backup, and a retired asset the policies have no rule for.
     let (installation, backup, _) = try installationWithBackup()
     let app = installation.app
@@ -163,26 +163,27 @@ private func installationWithBackup() throws -> (TestInstallation, BackupRecord,
     let events = try installation.count("event")
 
     // When the run fails while planning jobs.
-    #expect(throws: LetheError.self) { try app.runSchedule(policies: testPolicies, actor: "scheduler") }
+    await #expect(throws: LetheError.self) { try await app.jobs.schedule(policies: testPolicies, by: .scheduler) }
 
     // Then the backup's destruction, planned earlier in the run, was rolled back with it.
     #expect(try app.listBackups().first { $0.id == backup.id }?.destructionScheduledAt == nil)
     #expect(try installation.count("event") == events)
 }
 
-@Test func scheduleAsOfRunsAtThatDateAndRefusesOneBeforeTheLog() throws {
+@Test func scheduleAsOfRunsAtThatDateAndRefusesOneBeforeTheLog() async throws {
     let (installation, backup, _) = try installationWithBackup()
     let app = installation.app
     let expiry = try #require(backup.expiresAt)
     // A run on the day of the expiry schedules the backup's destruction, dated that day.
-    let run = try app.asOf(expiry).runSchedule(policies: testPolicies, actor: "scheduler")
+    let run = try await app.asOf(expiry).jobs.schedule(policies: testPolicies, by: .scheduler)
     #expect(run.time == RFC3339Date.round(expiry))
     #expect(run.backupDestructions.map(\.id) == [backup.id])
     #expect(run.backupDestructions.first?.destructionScheduledAt == RFC3339Date.round(expiry))
     // A run dated before the log's newest event is refused and changes nothing.
     let events = try installation.count("event")
     do {
-        _ = try app.asOf(expiry.addingTimeInterval(-86_400)).runSchedule(policies: testPolicies, actor: "scheduler")
+        _ = try await app.asOf(expiry.addingTimeInterval(-86_400)).jobs.schedule(
+            policies: testPolicies, by: .scheduler)
         Issue.record("a run dated before the log's newest event was accepted")
     } catch {
         #expect(error.code == .usage)

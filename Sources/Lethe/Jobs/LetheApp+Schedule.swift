@@ -26,40 +26,73 @@ public struct ScheduleRun: Sendable {
     public var completedRequests: [Int64]
 }
 
-extension LetheApp {
-    /// One `lethe schedule` run, in one transaction at the clock's time: schedules the destruction
-    /// of expired backups first (a medium retired for them gets its job in the same run), then
-    /// plans and re-plans disposal jobs (``schedule(policies:at:actor:)``), lists the backups
-    /// waiting for their medium, and completes any open erasure request whose parts are all done
-    /// (what a crash between two transactions of an older Lethe could leave). Either all of it
-    /// is recorded or none of it; a second run changes nothing.
+extension JobsService {
+    /// One schedule run, in one transaction at the clock's time: schedules the destruction of
+    /// expired backups first (a medium retired for them gets its job in the same run), then plans
+    /// and re-plans disposal jobs, lists the backups waiting for their medium, and completes any
+    /// open erasure request whose parts are all done (what a crash between two transactions of an
+    /// older Lethe could leave). Either all of it is recorded or none of it; a second run changes
+    /// nothing. Records of completed requests are issued afterwards, on a thread of their own.
     ///
     /// - Parameter at: the retirement time to assume for assets registered already retired.
-    /// - Throws: `usage` when the clock is earlier than the log's newest event (a run dated in the
-    ///   past would make the log's times go backwards); nothing is changed then.
+    /// - Throws: `forbidden` for a principal without the compliance or scheduler role; `usage`
+    ///   when the clock is earlier than the log's newest event (nothing is changed then).
+    public func schedule(
+        policies: LoadedPolicies, at: Date? = nil, by principal: Principal
+    ) async throws(LetheError)
+        -> ScheduleRun
+    {
+        try app.authorize(.schedule, principal)
+        let time = app.now
+        let planningTime = at.map { Date(timeIntervalSince1970: floor($0.timeIntervalSince1970)) } ?? time
+        let run = try await app.store.write { (tx) throws(LetheError) in
+            try LetheApp.scheduleRun(
+                policies: policies, planningTime: planningTime, in: tx, actor: principal.name, at: time)
+        }
+        if !run.completedRequests.isEmpty {
+            let app = app
+            try await OwnThread.run("lethe-schedule-records") { () throws(LetheError) in
+                app.issueErasureRecordsOnCompletion(run.completedRequests, actor: principal.name)
+            }
+        }
+        return run
+    }
+}
+
+extension LetheApp {
+    /// One schedule run (the synchronous form of ``JobsService/schedule(policies:at:by:)``, for
+    /// fixtures and engines on their own threads), as the local operator named `actor`.
     public func runSchedule(policies: LoadedPolicies, at: Date? = nil, actor: String) throws(LetheError) -> ScheduleRun
     {
-        let actor = try ActorName.validate(actor)
+        let principal = try Principal.localOperator(actor)
         let time = now
         let planningTime = at.map { Date(timeIntervalSince1970: floor($0.timeIntervalSince1970)) } ?? time
         let run = try store.write { (tx) throws(LetheError) in
-            if let newest = try tx.lastEvent(), newest.recordedAt > time {
-                throw LetheError(
-                    .usage,
-                    "the run's time \(RFC3339.format(time)) is before the log's newest event (\(RFC3339.format(newest.recordedAt))); a run cannot be dated in the past (nothing was scheduled)"
-                )
-            }
-            let backups = try Self.scheduleBackupDestructions(
-                deadline: policies.set.backupDestructionDeadline, in: tx, actor: actor, at: time)
-            let jobs = try Self.schedule(policies: policies, planningTime: planningTime, in: tx, actor: actor, at: time)
-            let waiting = try Self.backupsWaitingForTheirMedium(in: tx, at: time)
-            let completed = try Self.completeFinishedRequests(in: tx, actor: actor, at: time)
-            return ScheduleRun(
-                time: time, backupDestructions: backups, jobs: jobs, backupsWaitingForTheirMedium: waiting,
-                completedRequests: completed)
+            try Self.scheduleRun(
+                policies: policies, planningTime: planningTime, in: tx, actor: principal.name, at: time)
         }
-        issueErasureRecordsOnCompletion(run.completedRequests, actor: actor)
+        issueErasureRecordsOnCompletion(run.completedRequests, actor: principal.name)
         return run
+    }
+
+    /// A schedule run in the caller's transaction.
+    static func scheduleRun(
+        policies: LoadedPolicies, planningTime: Date, in tx: any StoreWriting, actor: String, at time: Date
+    ) throws(LetheError) -> ScheduleRun {
+        if let newest = try tx.lastEvent(), newest.recordedAt > time {
+            throw LetheError(
+                .usage,
+                "the run's time \(RFC3339.format(time)) is before the log's newest event (\(RFC3339.format(newest.recordedAt))); a run cannot be dated in the past (nothing was scheduled)"
+            )
+        }
+        let backups = try scheduleBackupDestructions(
+            deadline: policies.set.backupDestructionDeadline, in: tx, actor: actor, at: time)
+        let jobs = try schedule(policies: policies, planningTime: planningTime, in: tx, actor: actor, at: time)
+        let waiting = try backupsWaitingForTheirMedium(in: tx, at: time)
+        let completed = try completeFinishedRequests(in: tx, actor: actor, at: time)
+        return ScheduleRun(
+            time: time, backupDestructions: backups, jobs: jobs, backupsWaitingForTheirMedium: waiting,
+            completedRequests: completed)
     }
 
     /// The same application with its clock fixed at `date` (truncated to the second): `lethe
@@ -84,7 +117,7 @@ extension LetheApp {
     ) throws(LetheError)
         -> ScheduleResult
     {
-        let actor = try ActorName.validate(actor)
+        let actor = try Principal.localOperator(actor).name
         let time = now
         let planningTime = at.map { Date(timeIntervalSince1970: floor($0.timeIntervalSince1970)) } ?? time
         return try store.write { (tx) throws(LetheError) in
