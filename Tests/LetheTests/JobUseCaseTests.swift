@@ -3,6 +3,7 @@ import Lethe
 import LetheCore
 import LetheStore
 import LetheTestSupport
+import Synchronization
 import Testing
 
 /// A policy set: HDDs are cleared by overwrite (full read-back); everything else is destroyed,
@@ -37,6 +38,18 @@ private struct FakeReadback: Verifier {
     func verify(_ job: DisposalJob, context: VerificationContext) throws(LetheError) -> VerificationOutcome {
         VerificationOutcome(
             passed: passes, summary: passes ? "all zero" : "nonzero block at 4096", method: "full read-back")
+    }
+}
+
+/// A read-back engine stand-in that passes and remembers the name of the thread it ran on.
+private final class ThreadRecordingReadback: Verifier {
+    let threads = Mutex<[String]>([])
+    var name: String { "thread-recording" }
+    func refusal(_ job: DisposalJob, asset: Asset) -> String? { nil }
+    func verify(_ job: DisposalJob, context: VerificationContext) throws(LetheError) -> VerificationOutcome {
+        let thread = Thread.current.name ?? ""
+        threads.withLock { $0.append(thread) }
+        return VerificationOutcome(passed: true, summary: "all zero", method: "full read-back")
     }
 }
 
@@ -314,6 +327,28 @@ private struct Fixture {
         #expect(summary.needsPerson.map(\.assetTag) == ["SSD-1"])
         #expect(!summary.needsAttention)
         #expect(try fixture.app.asset(tag: "HDD-1").state == .verified)
+    }
+
+    @Test func enginesRunOnAThreadOfTheirOwnWhileTheTaskWaits() async throws {
+        // Given an executed HDD job and an engine that notes where it runs
+        let fixture = try Fixture()
+        let engine = ThreadRecordingReadback()
+        fixture.app.verifiers.register(engine)
+        let policies = try fixture.policies(policyText(secondPerson: false))
+        try fixture.retired("HDD-1", type: "hdd")
+        let job = try #require(
+            try await fixture.app.jobs.schedule(policies: policies, by: .jobsUser("planner", .compliance)).jobs
+                .created.first)
+        try await fixture.app.jobs.record(
+            job.id, JobWorkRecord(technique: .overwrite, tool: "nwipe", toolVersion: "0.33"),
+            by: .jobsUser("tech", .technician))
+
+        // When the due verifications run through the service
+        let summary = try await fixture.app.jobs.verifyDue(policies: policies, by: .jobsUser("timer", .scheduler))
+
+        // Then the engine ran on the verification's own thread, not on a Swift concurrency thread
+        #expect(summary.verified.map(\.job.id) == [job.id])
+        #expect(engine.threads.withLock { $0 } == ["lethe-due"])
     }
 
     @Test func overdueJobsNeedAttention() async throws {

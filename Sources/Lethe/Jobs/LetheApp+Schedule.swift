@@ -51,7 +51,7 @@ extension JobsService {
         }
         if !run.completedRequests.isEmpty {
             let app = app
-            try await OwnThread.run("lethe-schedule-records") { () throws(LetheError) in
+            try await OwnThread.run("lethe-records") { () throws(LetheError) in
                 app.issueErasureRecordsOnCompletion(run.completedRequests, actor: principal.name)
             }
         }

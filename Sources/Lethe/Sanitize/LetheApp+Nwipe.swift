@@ -132,7 +132,7 @@ public struct SanitizationService: Sendable {
     ) async throws(LetheError) -> NwipeImport {
         try app.authorize(.importNwipeLog, principal)
         let app = app
-        return try await OwnThread.run("lethe-nwipe-import") { () throws(LetheError) in
+        return try await OwnThread.run("lethe-nwipe") { () throws(LetheError) in
             try app.importNwipe(jobID: jobID, log: log, policies: policies, matching: matching, principal: principal)
         }
     }

@@ -176,7 +176,7 @@ extension SanitizationService {
     {
         try app.authorize(.sanitize, principal)
         let app = app
-        return try await OwnThread.run("lethe-sanitize-plan") { () throws(LetheError) in
+        return try await OwnThread.run("lethe-plan") { () throws(LetheError) in
             try app.planSanitize(assetTag: assetTag, request)
         }
     }
@@ -189,7 +189,7 @@ extension SanitizationService {
     ) async throws(LetheError) -> SanitizePlan {
         try app.authorize(.sanitize, principal)
         let app = app
-        return try await OwnThread.run("lethe-sanitize-plan") { () throws(LetheError) in
+        return try await OwnThread.run("lethe-plan") { () throws(LetheError) in
             try app.planResume(
                 jobID: jobID, toolVersion: toolVersion, maxBytesPerSecond: maxBytesPerSecond,
                 checkpointInterval: checkpointInterval, allowHardLinks: allowHardLinks)

@@ -91,7 +91,7 @@ extension JobsService {
     {
         try app.authorize(.runDueVerifications, principal)
         let app = app
-        return try await OwnThread.run("lethe-verify-due") { () throws(LetheError) in
+        return try await OwnThread.run("lethe-due") { () throws(LetheError) in
             try app.verifyDue(policies: policies, principal: principal)
         }
     }
