@@ -48,27 +48,7 @@ struct Schedule: AsyncParsableCommand {
             let run = try await app.jobs.schedule(policies: policies, at: time, by: try write.principal())
             let (result, backups, waiting) = (run.jobs, run.backupDestructions, run.backupsWaitingForTheirMedium)
             if output.json {
-                Output.printJSON([
-                    "policy_version": .string(result.policyVersion),
-                    "created": .integer(Int64(result.created.count)),
-                    "replanned": .array(
-                        result.replanned.map {
-                            [
-                                "job": .integer($0.job.id), "from_version": .string($0.previousVersion),
-                                "to_version": .string(result.policyVersion),
-                            ]
-                        }),
-                    "jobs": .array(result.created.prefix(1000).map(\.json)),
-                    "backup_destructions": .array(backups.map { BackupView.json($0, at: run.time) }),
-                    "completed_erasure_requests": .array(run.completedRequests.map(JSONValue.integer)),
-                    "backups_waiting_for_their_medium": .array(
-                        waiting.map {
-                            [
-                                "backup": .integer($0.backup.id),
-                                "retained_by": .array($0.retainedBy.map(JSONValue.integer)),
-                            ]
-                        }),
-                ])
+                Output.printResult(run.report)
                 return
             }
             print(

@@ -179,6 +179,14 @@ private func installationWithBackup() throws -> (TestInstallation, BackupRecord,
     #expect(run.time == RFC3339Date.round(expiry))
     #expect(run.backupDestructions.map(\.id) == [backup.id])
     #expect(run.backupDestructions.first?.destructionScheduledAt == RFC3339Date.round(expiry))
+    // And the report every front end prints holds the backup's facts and its state at the run's time.
+    let report = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(run.report))
+    let destruction = report["backup_destructions"]?.arrayValue?.first
+    #expect(destruction?["id"]?.integerValue == backup.id)
+    #expect(destruction?["state"]?.stringValue == "destruction-due")
+    #expect(destruction?["destruction_scheduled_at"]?.stringValue == RFC3339.format(RFC3339Date.round(expiry)))
+    #expect(destruction?["shredded_at"] == nil)
+    #expect(report["created"]?.integerValue == 0)
     // A run dated before the log's newest event is refused and changes nothing.
     let events = try installation.count("event")
     do {
