@@ -4,7 +4,7 @@ import Lethe
 import LetheCore
 
 /// `lethe schedule`.
-struct Schedule: ParsableCommand {
+struct Schedule: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "schedule",
         abstract: "Create a disposal job for every retired or awaiting asset that has none; re-plan open jobs.",
@@ -37,38 +37,18 @@ struct Schedule: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
+    func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
             let time = try at.map { (text) throws(LetheError) in try RFC3339.parse(text, field: "--at") }
             let clock = try asOf.map { (text) throws(LetheError) in try RFC3339.parse(text, field: "--as-of") }
             let policies = try policyOptions.load(global: global)
             var app = try global.openApp(creating: true)
             if let clock { app = app.asOf(clock) }
             // One use case, one transaction: backups, jobs, and the requests a crash left open.
-            let run = try app.runSchedule(policies: policies, at: time, actor: write.actor)
+            let run = try await app.jobs.schedule(policies: policies, at: time, by: try write.principal())
             let (result, backups, waiting) = (run.jobs, run.backupDestructions, run.backupsWaitingForTheirMedium)
             if output.json {
-                Output.printJSON([
-                    "policy_version": .string(result.policyVersion),
-                    "created": .integer(Int64(result.created.count)),
-                    "replanned": .array(
-                        result.replanned.map {
-                            [
-                                "job": .integer($0.job.id), "from_version": .string($0.previousVersion),
-                                "to_version": .string(result.policyVersion),
-                            ]
-                        }),
-                    "jobs": .array(result.created.prefix(1000).map(\.json)),
-                    "backup_destructions": .array(backups.map { BackupView.json($0, at: run.time) }),
-                    "completed_erasure_requests": .array(run.completedRequests.map(JSONValue.integer)),
-                    "backups_waiting_for_their_medium": .array(
-                        waiting.map {
-                            [
-                                "backup": .integer($0.backup.id),
-                                "retained_by": .array($0.retainedBy.map(JSONValue.integer)),
-                            ]
-                        }),
-                ])
+                Output.printResult(run.report)
                 return
             }
             print(

@@ -4,7 +4,7 @@ import Lethe
 import LetheCore
 
 /// `lethe verify`: scheduled verification runs and a person's attestation.
-struct Verify: ParsableCommand {
+struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Run due verifications (for cron or a systemd timer), or record a person's inspection.",
@@ -44,43 +44,41 @@ struct Verify: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         var attention = false
-        try reporting(json: output.json) { () throws(LetheError) in
+        try await reporting(json: output.json) { () async throws(LetheError) in
             let policies = try policyOptions.load(global: global)
             let app = try global.openApp(creating: true)
+            let principal = try write.principal()
             if let id = job, !attest {
-                let (job, outcome, newJob) = try app.verifyJob(id: id, policies: policies, actor: write.actor)
-                attention = !outcome.passed
+                let result = try await app.jobs.verify(id, policies: policies, by: principal)
+                attention = !result.passed
                 if output.json {
-                    var object: [String: JSONValue] = [
-                        "job": job.json, "passed": .bool(outcome.passed), "summary": .string(outcome.summary),
-                        "method": .string(outcome.method), "details": outcome.details,
-                        "evidence": .array(outcome.evidence.map(\.json)),
-                    ]
-                    object["new_job"] = newJob.map(\.json)
-                    Output.printJSON(.object(object))
+                    Output.printResult(result)
                 } else {
-                    print("job \(job.id) (\(job.assetTag)) \(job.state.rawValue): \(outcome.summary)")
-                    if let newJob { print("asset \(newJob.assetTag) is awaiting sanitization again: job \(newJob.id)") }
+                    print(
+                        "job \(result.job.id) (\(result.job.assetTag)) \(result.job.state.rawValue): \(result.summary)")
+                    if let newJob = result.newJob {
+                        print("asset \(newJob.assetTag) is awaiting sanitization again: job \(newJob.id)")
+                    }
                 }
                 return
             }
             if let id = job {
-                let (job, newJob) = try app.attest(
-                    id: id, evidence: evidence.map(EvidenceFile.init(path:)), notes: notes, passed: !failed,
-                    policies: policies, actor: write.actor)
+                let attestation = Attestation(
+                    evidence: try EvidenceFile.read(evidence.map(EvidenceFile.init(path:))), notes: notes,
+                    passed: !failed)
+                let result = try await app.jobs.attest(id, attestation, policies: policies, by: principal)
+                let (job, newJob) = (result.job, result.newJob)
                 if output.json {
-                    var object: [String: JSONValue] = ["job": job.json]
-                    object["new_job"] = newJob.map(\.json)
-                    Output.printJSON(.object(object))
+                    Output.printResult(result)
                 } else {
                     print("job \(job.id) (\(job.assetTag)) \(job.state.rawValue) by attestation")
                     if let newJob { print("asset \(newJob.assetTag) is awaiting sanitization again: job \(newJob.id)") }
                 }
                 return
             }
-            let summary = try app.verifyDue(policies: policies, actor: write.actor)
+            let summary = try await app.jobs.verifyDue(policies: policies, by: principal)
             attention = summary.needsAttention
             if output.json {
                 Output.printJSON([

@@ -129,14 +129,14 @@ private func installationWithBackup() async throws -> (TestInstallation, BackupR
 
     // When the next schedule runs.
     installation.clock.advance(60)
-    let run = try app.runSchedule(policies: testPolicies, actor: "scheduler")
+    let run = try await app.jobs.schedule(policies: testPolicies, by: .scheduler)
 
     // Then it completes the request, once.
     #expect(run.completedRequests == [request.request.id])
     let details = try await app.erasure.details(request.request.id, by: .dataOfficer("reader"))
     #expect(details.request.state == .completed)
     #expect(details.request.completedAt == RFC3339Date.round(installation.clock.now))
-    #expect(try app.runSchedule(policies: testPolicies, actor: "scheduler").completedRequests.isEmpty)
+    #expect(try await app.jobs.schedule(policies: testPolicies, by: .scheduler).completedRequests.isEmpty)
 }
 
 @Test func anErasureRunKilledBetweenTheCustomerDatabaseAndItsRecordIsRepairedByTheNextRun() async throws {
@@ -172,7 +172,7 @@ private func installationWithBackup() async throws -> (TestInstallation, BackupR
     let events = try installation.count("event")
 
     // When the run fails while planning jobs.
-    #expect(throws: LetheError.self) { try app.runSchedule(policies: testPolicies, actor: "scheduler") }
+    await #expect(throws: LetheError.self) { try await app.jobs.schedule(policies: testPolicies, by: .scheduler) }
 
     // Then the backup's destruction, planned earlier in the run, was rolled back with it.
     #expect(
@@ -186,14 +186,23 @@ private func installationWithBackup() async throws -> (TestInstallation, BackupR
     let app = installation.app
     let expiry = try #require(backup.expiresAt)
     // A run on the day of the expiry schedules the backup's destruction, dated that day.
-    let run = try app.asOf(expiry).runSchedule(policies: testPolicies, actor: "scheduler")
+    let run = try await app.asOf(expiry).jobs.schedule(policies: testPolicies, by: .scheduler)
     #expect(run.time == RFC3339Date.round(expiry))
     #expect(run.backupDestructions.map(\.id) == [backup.id])
     #expect(run.backupDestructions.first?.destructionScheduledAt == RFC3339Date.round(expiry))
+    // And the report every front end prints holds the backup's facts and its state at the run's time.
+    let report = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(run.report))
+    let destruction = report["backup_destructions"]?.arrayValue?.first
+    #expect(destruction?["id"]?.integerValue == backup.id)
+    #expect(destruction?["state"]?.stringValue == "destruction-due")
+    #expect(destruction?["destruction_scheduled_at"]?.stringValue == RFC3339.format(RFC3339Date.round(expiry)))
+    #expect(destruction?["shredded_at"] == nil)
+    #expect(report["created"]?.integerValue == 0)
     // A run dated before the log's newest event is refused and changes nothing.
     let events = try installation.count("event")
     do {
-        _ = try app.asOf(expiry.addingTimeInterval(-86_400)).runSchedule(policies: testPolicies, actor: "scheduler")
+        _ = try await app.asOf(expiry.addingTimeInterval(-86_400)).jobs.schedule(
+            policies: testPolicies, by: .scheduler)
         Issue.record("a run dated before the log's newest event was accepted")
     } catch {
         #expect(error.code == .usage)

@@ -45,30 +45,40 @@ private struct NwipeInstallation {
     }
 
     func events() throws -> Int { try fixture.installation.count("event") }
+
+    /// Imports the log at `path` as a front end does: reads its bytes and hands them over.
+    @discardableResult
+    func importLog(
+        job: Int64, path: String, device: String? = nil, ignoreSerialReason: String? = nil, actor: String = "tech"
+    ) async throws -> NwipeImport {
+        let log = try EvidenceFile(path: path).read()
+        return try await app.sanitization.importNwipe(
+            jobID: job, log: log, matching: NwipeMatching(devicePath: device, ignoreSerialReason: ignoreSerialReason),
+            policies: policies, by: .jobsUser(actor, .technician))
+    }
 }
 
 @Suite struct NwipeImportTests {
-    @Test func theAssetsOwnLogExecutesAndVerifiesItsJob() throws {
+    @Test func theAssetsOwnLogExecutesAndVerifiesItsJob() async throws {
         let installation = try NwipeInstallation()
         let job = try installation.job("HDD-2", serial: "30d8048b7f", capacity: "32MiB")
-        let (imported, log) = try installation.app.importNwipe(
-            jobID: job, logPath: nwipeFixtures + "/verified-zero.log", policies: installation.policies, actor: "tech")
-        #expect(imported.state == .verified)
-        #expect(log.device == "/dev/loop0")
+        let result = try await installation.importLog(job: job, path: nwipeFixtures + "/verified-zero.log")
+        #expect(result.job.state == .verified)
+        #expect(result.nwipe.device == "/dev/loop0")
     }
 
     /// Issue 13: one real log accepted for two different drives. The second job is refused, and
     /// the refusal records nothing.
-    @Test func aLogAlreadyUsedByAnotherJobIsRefused() throws {
+    @Test func aLogAlreadyUsedByAnotherJobIsRefused() async throws {
         let installation = try NwipeInstallation()
         let first = try installation.job("HDD-2", serial: "30d8048b7f", capacity: "32MiB")
         let second = try installation.job("HDD-3", serial: "30d8048b7f", capacity: "32MiB")
         let path = nwipeFixtures + "/verified-zero.log"
-        _ = try installation.app.importNwipe(jobID: first, logPath: path, policies: installation.policies, actor: "t")
+        try await installation.importLog(job: first, path: path, actor: "t")
         let before = try installation.events()
 
-        let refused = #expect(throws: LetheError.self) {
-            try installation.app.importNwipe(jobID: second, logPath: path, policies: installation.policies, actor: "t")
+        let refused = await #expect(throws: LetheError.self) {
+            try await installation.importLog(job: second, path: path, actor: "t")
         }
 
         #expect(refused?.message.contains("already the evidence of job \(first)") == true)
@@ -77,14 +87,12 @@ private struct NwipeInstallation {
     }
 
     /// Issue 13: a log of a drive with another serial (and size) is refused, naming both values.
-    @Test func aLogOfAnotherDriveIsRefusedAndChangesNothing() throws {
+    @Test func aLogOfAnotherDriveIsRefusedAndChangesNothing() async throws {
         let installation = try NwipeInstallation()
         let job = try installation.job("HDD-9", serial: "WD-WCC4E1234567", capacity: "1TB")
         let before = try installation.events()
-        let refused = #expect(throws: LetheError.self) {
-            try installation.app.importNwipe(
-                jobID: job, logPath: nwipeFixtures + "/verified-zero.log", policies: installation.policies,
-                actor: "t")
+        let refused = await #expect(throws: LetheError.self) {
+            try await installation.importLog(job: job, path: nwipeFixtures + "/verified-zero.log", actor: "t")
         }
         #expect(refused?.message.contains("serial hex 30d8048b7f") == true)
         #expect(refused?.message.contains("'WD-WCC4E1234567'") == true)
@@ -92,7 +100,7 @@ private struct NwipeInstallation {
     }
 
     /// A log that says Erased with a FAILURE verification line is refused, not recorded as executed.
-    @Test func anErasedStatusOverAFailedVerificationIsRefused() throws {
+    @Test func anErasedStatusOverAFailedVerificationIsRefused() async throws {
         let installation = try NwipeInstallation()
         let job = try installation.job("HDD-2", serial: "30d8048b7f", capacity: "32MiB")
         let text = try String(contentsOfFile: nwipeFixtures + "/edited-invalid-serial.log", encoding: .isoLatin1)
@@ -101,10 +109,8 @@ private struct NwipeInstallation {
                 with: "error: [FAILURE] /dev/loop0 is not empty .")
         let path = installation.fixture.installation.root.file("failed-verify.log")
         try text.write(toFile: path, atomically: true, encoding: .isoLatin1)
-        let refused = #expect(throws: LetheError.self) {
-            try installation.app.importNwipe(
-                jobID: job, logPath: path, policies: installation.policies, actor: "t",
-                ignoreSerialReason: "edited fixture")
+        let refused = await #expect(throws: LetheError.self) {
+            try await installation.importLog(job: job, path: path, ignoreSerialReason: "edited fixture", actor: "t")
         }
         #expect(refused?.message.contains("was Erased, but") == true)
         #expect(refused?.details.contains { $0.hasPrefix("verifications of /dev/loop0") } == true)
@@ -112,24 +118,23 @@ private struct NwipeInstallation {
     }
 
     /// In a log listing two devices, only the asset's (here the failed one, named with --device) is judged.
-    @Test func theFailedSecondDeviceOfALogFailsOnlyItsOwnAsset() throws {
+    @Test func theFailedSecondDeviceOfALogFailsOnlyItsOwnAsset() async throws {
         let installation = try NwipeInstallation()
         let job = try installation.job("USB-1", serial: "402349a37f", capacity: "8MiB")
-        let (failed, log) = try installation.app.importNwipe(
-            jobID: job, logPath: nwipeFixtures + "/verify-zero-one-failed.log", policies: installation.policies,
-            actor: "t", devicePath: "/dev/loop1")
-        #expect(log.device == "/dev/loop1")
-        #expect(failed.state == .failed)
+        let result = try await installation.importLog(
+            job: job, path: nwipeFixtures + "/verify-zero-one-failed.log", device: "/dev/loop1", actor: "t")
+        #expect(result.nwipe.device == "/dev/loop1")
+        #expect(result.job.state == .failed)
     }
 
     /// --ignore-serial --reason: the reason is in the job.executed event and the record's notes.
     @Test func aSkippedSerialCheckIsRecordedWithItsReasonAndShownInTheRecord() async throws {
         let installation = try NwipeInstallation()
         let job = try installation.job("HDD-4", serial: "WD-LABEL-1", capacity: "32MiB")
-        let (verified, _) = try installation.app.importNwipe(
-            jobID: job, logPath: nwipeFixtures + "/multipass-dodshort.log", policies: installation.policies,
-            actor: "tech", ignoreSerialReason: "USB bridge reports its own serial")
-        #expect(verified.state == .verified)
+        let result = try await installation.importLog(
+            job: job, path: nwipeFixtures + "/multipass-dodshort.log",
+            ignoreSerialReason: "USB bridge reports its own serial")
+        #expect(result.job.state == .verified)
 
         let issued = try await installation.app.evidence.issueDisposalRecord(
             job: job, by: .evidenceOperator("compliance"))

@@ -32,7 +32,8 @@ private let shippedPolicies = URL(fileURLWithPath: #filePath)
 
     // Then whoever recorded the work cannot verify it, and someone else can
     let own = try lethe.run(["verify", "--job", "1", "--attest", "--evidence", evidence] + policies)
-    #expect(own.status == 65)
+    // (a separation-of-duties refusal is forbidden: exit 77, as any action a principal may not run)
+    #expect(own.status == 77)
     #expect(own.stderr.contains("separation of duties"))
     let other = try lethe.run(
         ["verify", "--job", "1", "--attest", "--evidence", evidence, "--actor", "carol"] + policies)

@@ -26,40 +26,196 @@ public struct ScheduleRun: Sendable {
     public var completedRequests: [Int64]
 }
 
-extension LetheApp {
-    /// One `lethe schedule` run, in one transaction at the clock's time: schedules the destruction
-    /// of expired backups first (a medium retired for them gets its job in the same run), then
-    /// plans and re-plans disposal jobs (``schedule(policies:at:actor:)``), lists the backups
-    /// waiting for their medium, and completes any open erasure request whose parts are all done
-    /// (what a crash between two transactions of an older Lethe could leave). Either all of it
-    /// is recorded or none of it; a second run changes nothing.
+/// A backup as a schedule run reports it: its facts and its destruction state at the run's time.
+public struct BackupStatus: Codable, Sendable, Hashable {
+    /// The backup's number.
+    public var id: Int64
+    /// The data store it backs up.
+    public var store: String
+    /// Its file.
+    public var file: String
+    /// When it was made (RFC 3339).
+    public var createdAt: String
+    /// Its destruction state at the run's time (`destruction-due`, `shredded`, ...).
+    public var state: String
+    /// How many subjects it holds.
+    public var subjects: Int
+    /// When its retention ends (RFC 3339).
+    public var expiresAt: String?
+    /// When its key was shredded (RFC 3339).
+    public var shreddedAt: String?
+    /// When its destruction was scheduled (RFC 3339).
+    public var destructionScheduledAt: String?
+    /// When its destruction is due (RFC 3339).
+    public var destructionDueAt: String?
+    /// The asset tag of the medium it is on.
+    public var media: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, store, file, state, subjects, media
+        case createdAt = "created_at"
+        case expiresAt = "expires_at"
+        case shreddedAt = "shredded_at"
+        case destructionScheduledAt = "destruction_scheduled_at"
+        case destructionDueAt = "destruction_due_at"
+    }
+
+    /// The backup's status at `time`.
+    public init(_ backup: BackupRecord, at time: Date) {
+        id = backup.id
+        store = backup.store
+        file = backup.file
+        createdAt = RFC3339.format(backup.createdAt)
+        state = backup.destructionState(at: time).rawValue
+        subjects = backup.subjectCount
+        expiresAt = backup.expiresAt.map(RFC3339.format)
+        shreddedAt = backup.shreddedAt.map(RFC3339.format)
+        destructionScheduledAt = backup.destructionScheduledAt.map(RFC3339.format)
+        destructionDueAt = backup.destructionDueAt.map(RFC3339.format)
+        media = backup.mediaTag
+    }
+}
+
+/// What a schedule run did, as every front end shows it (`schedule --json`).
+public struct ScheduleReport: Codable, Sendable {
+    /// A job re-planned under the new policy version.
+    public struct Replanned: Codable, Sendable, Hashable {
+        /// The job's number.
+        public var job: Int64
+        /// The policy version it had.
+        public var fromVersion: String
+        /// The policy version it has now.
+        public var toVersion: String
+
+        enum CodingKeys: String, CodingKey {
+            case job
+            case fromVersion = "from_version"
+            case toVersion = "to_version"
+        }
+    }
+
+    /// An expired backup whose medium waits for backups still under retention.
+    public struct WaitingBackup: Codable, Sendable, Hashable {
+        /// The expired backup's number.
+        public var backup: Int64
+        /// The backups on the same medium still retained.
+        public var retainedBy: [Int64]
+
+        enum CodingKeys: String, CodingKey {
+            case backup
+            case retainedBy = "retained_by"
+        }
+    }
+
+    /// The policy version used.
+    public var policyVersion: String
+    /// How many jobs were created.
+    public var created: Int
+    /// The jobs re-planned.
+    public var replanned: [Replanned]
+    /// The jobs created (the first 1000).
+    public var jobs: [DisposalJob]
+    /// The backups whose destruction was scheduled now.
+    public var backupDestructions: [BackupStatus]
+    /// Erasure requests found with every part done and completed now.
+    public var completedErasureRequests: [Int64]
+    /// Expired backups whose medium waits for backups still retained.
+    public var backupsWaitingForTheirMedium: [WaitingBackup]
+
+    enum CodingKeys: String, CodingKey {
+        case created, replanned, jobs
+        case policyVersion = "policy_version"
+        case backupDestructions = "backup_destructions"
+        case completedErasureRequests = "completed_erasure_requests"
+        case backupsWaitingForTheirMedium = "backups_waiting_for_their_medium"
+    }
+}
+
+extension ScheduleRun {
+    /// The run as every front end shows it.
+    public var report: ScheduleReport {
+        ScheduleReport(
+            policyVersion: jobs.policyVersion, created: jobs.created.count,
+            replanned: jobs.replanned.map {
+                ScheduleReport.Replanned(
+                    job: $0.job.id, fromVersion: $0.previousVersion, toVersion: jobs.policyVersion)
+            },
+            jobs: Array(jobs.created.prefix(1000)),
+            backupDestructions: backupDestructions.map { BackupStatus($0, at: time) },
+            completedErasureRequests: completedRequests,
+            backupsWaitingForTheirMedium: backupsWaitingForTheirMedium.map {
+                ScheduleReport.WaitingBackup(backup: $0.backup.id, retainedBy: $0.retainedBy)
+            })
+    }
+}
+
+extension JobsService {
+    /// One schedule run, in one transaction at the clock's time: schedules the destruction of
+    /// expired backups first (a medium retired for them gets its job in the same run), then plans
+    /// and re-plans disposal jobs, lists the backups waiting for their medium, and completes any
+    /// open erasure request whose parts are all done (what a crash between two transactions of an
+    /// older Lethe could leave). Either all of it is recorded or none of it; a second run changes
+    /// nothing. Records of completed requests are issued afterwards, on a thread of their own.
     ///
     /// - Parameter at: the retirement time to assume for assets registered already retired.
-    /// - Throws: `usage` when the clock is earlier than the log's newest event (a run dated in the
-    ///   past would make the log's times go backwards); nothing is changed then.
+    /// - Throws: `forbidden` for a principal without the compliance or scheduler role; `usage`
+    ///   when the clock is earlier than the log's newest event (nothing is changed then).
+    public func schedule(
+        policies: LoadedPolicies, at: Date? = nil, by principal: Principal
+    ) async throws(LetheError)
+        -> ScheduleRun
+    {
+        try app.authorize(.schedule, principal)
+        let time = app.now
+        let planningTime = at.map { Date(timeIntervalSince1970: floor($0.timeIntervalSince1970)) } ?? time
+        let run = try await app.store.write { (tx) throws(LetheError) in
+            try LetheApp.scheduleRun(
+                policies: policies, planningTime: planningTime, in: tx, actor: principal.name, at: time)
+        }
+        if !run.completedRequests.isEmpty {
+            let app = app
+            try await OwnThread.run("lethe-records") { () throws(LetheError) in
+                app.issueErasureRecordsOnCompletion(run.completedRequests, actor: principal.name)
+            }
+        }
+        return run
+    }
+}
+
+extension LetheApp {
+    /// One schedule run (the synchronous form of ``JobsService/schedule(policies:at:by:)``, for
+    /// fixtures and engines on their own threads), as the local operator named `actor`.
     public func runSchedule(policies: LoadedPolicies, at: Date? = nil, actor: String) throws(LetheError) -> ScheduleRun
     {
-        let actor = try ActorName.validate(actor)
+        let principal = try Principal.localOperator(actor)
         let time = now
         let planningTime = at.map { Date(timeIntervalSince1970: floor($0.timeIntervalSince1970)) } ?? time
         let run = try store.write { (tx) throws(LetheError) in
-            if let newest = try tx.lastEvent(), newest.recordedAt > time {
-                throw LetheError(
-                    .usage,
-                    "the run's time \(RFC3339.format(time)) is before the log's newest event (\(RFC3339.format(newest.recordedAt))); a run cannot be dated in the past (nothing was scheduled)"
-                )
-            }
-            let backups = try Self.scheduleBackupDestructions(
-                deadline: policies.set.backupDestructionDeadline, in: tx, actor: actor, at: time)
-            let jobs = try Self.schedule(policies: policies, planningTime: planningTime, in: tx, actor: actor, at: time)
-            let waiting = try Self.backupsWaitingForTheirMedium(in: tx, at: time)
-            let completed = try Self.completeFinishedRequests(in: tx, actor: actor, at: time)
-            return ScheduleRun(
-                time: time, backupDestructions: backups, jobs: jobs, backupsWaitingForTheirMedium: waiting,
-                completedRequests: completed)
+            try Self.scheduleRun(
+                policies: policies, planningTime: planningTime, in: tx, actor: principal.name, at: time)
         }
-        issueErasureRecordsOnCompletion(run.completedRequests, actor: actor)
+        issueErasureRecordsOnCompletion(run.completedRequests, actor: principal.name)
         return run
+    }
+
+    /// A schedule run in the caller's transaction.
+    static func scheduleRun(
+        policies: LoadedPolicies, planningTime: Date, in tx: any StoreWriting, actor: String, at time: Date
+    ) throws(LetheError) -> ScheduleRun {
+        if let newest = try tx.lastEvent(), newest.recordedAt > time {
+            throw LetheError(
+                .usage,
+                "the run's time \(RFC3339.format(time)) is before the log's newest event (\(RFC3339.format(newest.recordedAt))); a run cannot be dated in the past (nothing was scheduled)"
+            )
+        }
+        let backups = try scheduleBackupDestructions(
+            deadline: policies.set.backupDestructionDeadline, in: tx, actor: actor, at: time)
+        let jobs = try schedule(policies: policies, planningTime: planningTime, in: tx, actor: actor, at: time)
+        let waiting = try backupsWaitingForTheirMedium(in: tx, at: time)
+        let completed = try completeFinishedRequests(in: tx, actor: actor, at: time)
+        return ScheduleRun(
+            time: time, backupDestructions: backups, jobs: jobs, backupsWaitingForTheirMedium: waiting,
+            completedRequests: completed)
     }
 
     /// The same application with its clock fixed at `date` (truncated to the second): `lethe
@@ -84,7 +240,7 @@ extension LetheApp {
     ) throws(LetheError)
         -> ScheduleResult
     {
-        let actor = try ActorName.validate(actor)
+        let actor = try Principal.localOperator(actor).name
         let time = now
         let planningTime = at.map { Date(timeIntervalSince1970: floor($0.timeIntervalSince1970)) } ?? time
         return try store.write { (tx) throws(LetheError) in

@@ -69,8 +69,50 @@ public struct SanitizePlan: Sendable {
     }
 }
 
+/// What a sanitize would overwrite, once every check passed (`sanitize --dry-run`); nothing is written.
+public struct SanitizePreview: Codable, Sendable, Hashable {
+    /// Always true: nothing was written.
+    public var dryRun: Bool
+    /// The job it would execute.
+    public var job: Int64
+    /// The asset.
+    public var asset: String
+    /// The resolved target.
+    public var target: String
+    /// Whether the target is a block device.
+    public var blockDevice: Bool
+    /// Bytes per pass.
+    public var sizeBytes: Int64
+    /// The pattern.
+    public var pattern: String
+    /// Passes.
+    public var passes: Int
+    /// Bytes left to write.
+    public var bytesToWrite: Int64
+    /// The device's serials.
+    public var serials: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case job, asset, target, pattern, passes, serials
+        case dryRun = "dry_run"
+        case blockDevice = "block_device"
+        case sizeBytes = "size_bytes"
+        case bytesToWrite = "bytes_to_write"
+    }
+}
+
+extension SanitizePlan {
+    /// What the plan would overwrite.
+    public var preview: SanitizePreview {
+        SanitizePreview(
+            dryRun: true, job: job.id, asset: asset.tag, target: target.resolvedPath, blockDevice: target.isBlockDevice,
+            sizeBytes: target.size, pattern: request.pattern.description, passes: request.passes,
+            bytesToWrite: bytesToWrite, serials: target.serials)
+    }
+}
+
 /// How a sanitize run ended.
-public struct SanitizeOutcome: Sendable {
+public struct SanitizeOutcome: Codable, Sendable {
     /// The job after the run (executed, or still in progress when interrupted).
     public var job: DisposalJob
     /// The run record.
@@ -81,6 +123,93 @@ public struct SanitizeOutcome: Sendable {
     public var seconds: Double
     /// Whether every pass finished.
     public var completed: Bool
+
+    /// Milliseconds this invocation took.
+    public var milliseconds: Int64 { Int64(seconds * 1000) }
+    /// This invocation's throughput.
+    public var throughputBytesPerSecond: Int64 { seconds > 0 ? Int64(Double(bytesWritten) / seconds) : 0 }
+
+    enum CodingKeys: String, CodingKey {
+        case job, run, completed, milliseconds
+        case bytesWritten = "bytes_written"
+        case throughputBytesPerSecond = "throughput_bytes_per_second"
+    }
+
+    init(job: DisposalJob, run: SanitizeRun, bytesWritten: Int64, seconds: Double, completed: Bool) {
+        self.job = job
+        self.run = run
+        self.bytesWritten = bytesWritten
+        self.seconds = seconds
+        self.completed = completed
+    }
+
+    /// Decodes an outcome as it is encoded (seconds from its milliseconds).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        job = try container.decode(DisposalJob.self, forKey: .job)
+        run = try container.decode(SanitizeRun.self, forKey: .run)
+        bytesWritten = try container.decode(Int64.self, forKey: .bytesWritten)
+        seconds = Double(try container.decode(Int64.self, forKey: .milliseconds)) / 1000
+        completed = try container.decode(Bool.self, forKey: .completed)
+    }
+
+    /// Encodes the job, the run, whether it completed and this invocation's bytes, time and throughput.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(job, forKey: .job)
+        try container.encode(run, forKey: .run)
+        try container.encode(completed, forKey: .completed)
+        try container.encode(bytesWritten, forKey: .bytesWritten)
+        try container.encode(milliseconds, forKey: .milliseconds)
+        try container.encode(throughputBytesPerSecond, forKey: .throughputBytesPerSecond)
+    }
+}
+
+extension SanitizationService {
+    /// Checks everything before a single byte is written: the job (open, approved, overwrite
+    /// allowed, no interrupted run to resume unless `restart`), the target's safety (on a thread
+    /// of its own: it opens and queries the device). Writes nothing.
+    public func plan(
+        assetTag: String, _ request: SanitizeRequest, by principal: Principal
+    ) async throws(LetheError)
+        -> SanitizePlan
+    {
+        try app.authorize(.sanitize, principal)
+        let app = app
+        return try await OwnThread.run("lethe-plan") { () throws(LetheError) in
+            try app.planSanitize(assetTag: assetTag, request)
+        }
+    }
+
+    /// Plans the resumption of a job's interrupted or killed run from its last checkpoint; the
+    /// target is checked again, as for a new run.
+    public func planResume(
+        jobID: Int64, toolVersion: String, maxBytesPerSecond: Int64? = nil, checkpointInterval: Double = 2,
+        allowHardLinks: Bool = false, by principal: Principal
+    ) async throws(LetheError) -> SanitizePlan {
+        try app.authorize(.sanitize, principal)
+        let app = app
+        return try await OwnThread.run("lethe-plan") { () throws(LetheError) in
+            try app.planResume(
+                jobID: jobID, toolVersion: toolVersion, maxBytesPerSecond: maxBytesPerSecond,
+                checkpointInterval: checkpointInterval, allowHardLinks: allowHardLinks)
+        }
+    }
+
+    /// Runs a checked plan: starts the job, overwrites with checkpoints in the database, and on
+    /// completion records the job executed and the asset sanitized; on a stop, records the job
+    /// interrupted at the exact offset (it stays in progress, resumable). The overwrite runs on a
+    /// thread of its own while the calling task is suspended; `progress` is called on that thread.
+    public func run(
+        _ plan: SanitizePlan, by principal: Principal, stop: StopSignal,
+        progress: @escaping @Sendable (OverwriteProgress) -> Void = { _ in }
+    ) async throws(LetheError) -> SanitizeOutcome {
+        try app.authorize(.sanitize, principal)
+        let app = app
+        return try await OwnThread.run("lethe-sanitize") { () throws(LetheError) in
+            try app.sanitize(plan, actor: principal.name, stop: stop, progress: progress)
+        }
+    }
 }
 
 extension LetheApp {
@@ -130,7 +259,7 @@ extension LetheApp {
                 "job \(job.id) for asset \(asset.tag) needs \(job.plan.method.rawValue) (\(job.plan.techniques.map(\.rawValue).joined(separator: ", "))); an overwrite does not reach it, see docs/sanitization.md (nothing was written)"
             )
         }
-        if let refusal = JobRules.workRefusal(job, actor: "") { throw LetheError(.conflict, refusal) }
+        if let refusal = JobRules.workRefusal(job) { throw refusal }
         if !resuming, !request.restart, let run = lastRun, run.status == .interrupted || run.status == .running {
             let how =
                 run.status == .interrupted
@@ -187,7 +316,7 @@ extension LetheApp {
         _ plan: SanitizePlan, actor: String, stop: StopSignal,
         progress: @escaping (OverwriteProgress) -> Void = { _ in }
     ) throws(LetheError) -> SanitizeOutcome {
-        let actor = try ActorName.validate(actor)
+        let actor = try Principal.localOperator(actor).name
         let time = now
         let seed: [UInt8]
         if let run = plan.resuming {

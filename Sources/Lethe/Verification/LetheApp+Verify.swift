@@ -27,12 +27,118 @@ public struct VerificationRunSummary: Sendable {
     }
 }
 
+/// What verifying one job with its engine found (`verify --job ID`).
+public struct JobVerification: Codable, Sendable {
+    /// The job after the outcome was recorded (verified or failed).
+    public var job: DisposalJob
+    /// Whether the result meets the job's requirement.
+    public var passed: Bool
+    /// One line saying what was checked and found.
+    public var summary: String
+    /// The method used.
+    public var method: String
+    /// The engine's details (sample seed, positions read, mismatches).
+    public var details: JSONValue
+    /// Digests of the reports the engine wrote.
+    public var evidence: [EvidenceDigest]
+    /// The new job scheduled when the verification failed.
+    public var newJob: DisposalJob?
+
+    enum CodingKeys: String, CodingKey {
+        case job, passed, summary, method, details, evidence
+        case newJob = "new_job"
+    }
+}
+
+/// What a person's attestation recorded (`verify --job ID --attest`).
+public struct JobAttestation: Codable, Sendable {
+    /// The job, verified or failed.
+    public var job: DisposalJob
+    /// The new job scheduled when the inspection found the result bad.
+    public var newJob: DisposalJob?
+
+    enum CodingKeys: String, CodingKey {
+        case job
+        case newJob = "new_job"
+    }
+}
+
+/// What a person inspected and found, for an attestation.
+public struct Attestation: Sendable, Hashable {
+    /// What was inspected (certificates, photos): their digests are kept.
+    public var evidence: [EvidenceContent]
+    /// What was inspected and found.
+    public var notes: String?
+    /// Whether the result was found good.
+    public var passed: Bool
+
+    /// Creates an attestation.
+    public init(evidence: [EvidenceContent], notes: String? = nil, passed: Bool = true) {
+        self.evidence = evidence
+        self.notes = notes
+        self.passed = passed
+    }
+}
+
+extension JobsService {
+    /// Runs every due verification that a registered engine can do, records the outcomes, and
+    /// lists what needs a person and what is overdue (`verify --due`; the service's scheduler runs
+    /// it too). The engines read media back on a thread of their own while the task is suspended.
+    public func verifyDue(
+        policies: LoadedPolicies, by principal: Principal
+    ) async throws(LetheError)
+        -> VerificationRunSummary
+    {
+        try app.authorize(.runDueVerifications, principal)
+        let app = app
+        return try await OwnThread.run("lethe-due") { () throws(LetheError) in
+            try app.verifyDue(policies: policies, principal: principal)
+        }
+    }
+
+    /// Runs the registered engine for one executed job now (`verify --job ID`), on a thread of its own.
+    public func verify(
+        _ id: Int64, policies: LoadedPolicies, by principal: Principal
+    ) async throws(LetheError)
+        -> JobVerification
+    {
+        try app.authorize(.runVerification, principal)
+        let app = app
+        return try await OwnThread.run("lethe-verify") { () throws(LetheError) in
+            try app.verifyJob(id: id, policies: policies, principal: principal)
+        }
+    }
+
+    /// Records a person's inspection of a job's result (a vendor's certificate of destruction):
+    /// the evidence's digests are kept, and the job is verified, or failed when the inspection
+    /// found the result bad. Whoever executed the job cannot attest it when its rule separates
+    /// duties (`forbidden`).
+    @discardableResult
+    public func attest(
+        _ id: Int64, _ attestation: Attestation, policies: LoadedPolicies, by principal: Principal
+    ) async throws(LetheError) -> JobAttestation {
+        try app.authorize(.attest, principal)
+        let app = app
+        // Recording may issue records (signing): on a thread of its own.
+        return try await OwnThread.run("lethe-attest") { () throws(LetheError) in
+            try app.attest(id: id, attestation, policies: policies, principal: principal)
+        }
+    }
+}
+
 extension LetheApp {
+    /// Runs every due verification (the synchronous form of ``JobsService/verifyDue(policies:by:)``),
+    /// as the local operator named `actor`.
+    public func verifyDue(policies: LoadedPolicies, actor: String) throws(LetheError) -> VerificationRunSummary {
+        try verifyDue(policies: policies, principal: try Principal.localOperator(actor))
+    }
+
     /// Runs every due verification that a registered engine can do, records the outcomes, and
     /// lists what needs a person and what is overdue. Each outcome is its own transaction; the run
     /// ends with a `verification.run` event holding its counts (what `lethe status` shows).
-    public func verifyDue(policies: LoadedPolicies, actor: String) throws(LetheError) -> VerificationRunSummary {
-        let actor = try ActorName.validate(actor)
+    /// Blocks: engines' threads only.
+    func verifyDue(policies: LoadedPolicies, principal: Principal) throws(LetheError) -> VerificationRunSummary {
+        let actor = principal.name
         var summary = VerificationRunSummary()
         let due = try store.read { (tx) throws(LetheError) in
             try tx.jobs(JobQuery(states: [.executed])).map { (job) throws(LetheError) in
@@ -44,8 +150,8 @@ extension LetheApp {
                 summary.needsPerson.append(job)
                 continue
             }
-            if let refusal = JobRules.verificationRefusal(job, actor: actor) {
-                summary.errors.append((job, refusal))
+            if let refusal = JobRules.verificationRefusal(job, by: principal) {
+                summary.errors.append((job, refusal.message))
                 continue
             }
             let outcome: VerificationOutcome
@@ -57,7 +163,7 @@ extension LetheApp {
                 continue
             }
             let (recorded, newJob) = try recordVerification(
-                id: job.id, outcome: outcome, verifier: engine.name, policies: policies, actor: actor)
+                id: job.id, outcome: outcome, verifier: engine.name, policies: policies, by: principal)
             if outcome.passed {
                 summary.verified.append((recorded, engine.name, outcome.summary))
             } else {
@@ -74,43 +180,59 @@ extension LetheApp {
         return summary
     }
 
-    /// Records a person's inspection of a job's result (a vendor's certificate of destruction):
-    /// the evidence files' digests are kept, and the job is verified, or failed when `passed` is false.
+    /// Records a person's inspection (the synchronous form of ``JobsService/attest(_:_:policies:by:)``,
+    /// reading the evidence files first), as the local operator named `actor`.
     @discardableResult
     public func attest(
         id: Int64, evidence: [EvidenceFile], notes: String? = nil, passed: Bool = true, policies: LoadedPolicies,
         actor: String
     ) throws(LetheError) -> (job: DisposalJob, newJob: DisposalJob?) {
-        let actor = try ActorName.validate(actor)
-        guard !evidence.isEmpty else {
+        let principal = try Principal.localOperator(actor)
+        let result = try attest(
+            id: id, Attestation(evidence: try EvidenceFile.read(evidence), notes: notes, passed: passed),
+            policies: policies, principal: principal)
+        return (result.job, result.newJob)
+    }
+
+    func attest(
+        id: Int64, _ attestation: Attestation, policies: LoadedPolicies, principal: Principal
+    ) throws(LetheError) -> JobAttestation {
+        guard !attestation.evidence.isEmpty else {
             throw LetheError(
                 .usage, "an attestation for job \(id) needs at least one --evidence file (what was inspected)")
         }
-        let digests = try EvidenceFile.digests(evidence, jobID: id, purpose: .verification, at: now)
+        let time = now
+        let digests = attestation.evidence.map { $0.digest(jobID: id, purpose: .verification, at: time) }
         var details: [String: JSONValue] = [:]
-        details["notes"] = notes.map(JSONValue.string)
+        details["notes"] = attestation.notes.map(JSONValue.string)
         let outcome = VerificationOutcome(
-            passed: passed, summary: notes ?? (passed ? "inspected and attested" : "inspection found a problem"),
+            passed: attestation.passed,
+            summary: attestation.notes
+                ?? (attestation.passed ? "inspected and attested" : "inspection found a problem"),
             method: "attest", evidence: digests, details: .object(details))
-        return try recordVerification(id: id, outcome: outcome, verifier: "attest", policies: policies, actor: actor)
+        let (job, newJob) = try recordVerification(
+            id: id, outcome: outcome, verifier: "attest", policies: policies, by: principal)
+        return JobAttestation(job: job, newJob: newJob)
     }
 
     /// Records a verification outcome in one transaction: a pass verifies job and asset; a fail
     /// fails the job, moves the asset sanitized → verification-failed → awaiting-sanitization and
     /// schedules a new job under the current policies.
     func recordVerification(
-        id: Int64, outcome: VerificationOutcome, verifier: String, policies: LoadedPolicies, actor: String
+        id: Int64, outcome: VerificationOutcome, verifier: String, policies: LoadedPolicies, by principal: Principal
     ) throws(LetheError) -> (job: DisposalJob, newJob: DisposalJob?) {
+        let actor = principal.name
         let result = try recordVerificationOutcome(
-            id: id, outcome: outcome, verifier: verifier, policies: policies, actor: actor)
+            id: id, outcome: outcome, verifier: verifier, policies: policies, principal: principal)
         issueErasureRecordsOnCompletion(result.completed, actor: actor)
         if outcome.passed { issueRecordIfPolicyAsks(job: result.job, policies: policies, actor: actor) }
         return (result.job, result.newJob)
     }
 
     private func recordVerificationOutcome(
-        id: Int64, outcome: VerificationOutcome, verifier: String, policies: LoadedPolicies, actor: String
+        id: Int64, outcome: VerificationOutcome, verifier: String, policies: LoadedPolicies, principal: Principal
     ) throws(LetheError) -> (job: DisposalJob, newJob: DisposalJob?, completed: [Int64]) {
+        let actor = principal.name
         let time = now
         return try store.write { (tx) throws(LetheError) in
             var job = try Self.requireJob(id, in: tx)
@@ -120,7 +242,7 @@ extension LetheApp {
                     "job \(id) is \(job.state.rawValue); only executed jobs can be verified (record the work first with 'lethe job record \(id)')"
                 )
             }
-            if let refusal = JobRules.verificationRefusal(job, actor: actor) { throw LetheError(.conflict, refusal) }
+            if let refusal = JobRules.verificationRefusal(job, by: principal) { throw refusal }
             job.state = try JobLifecycle.transition(job: id, from: job.state, to: outcome.passed ? .verified : .failed)
             job.verifiedBy = actor
             job.verifiedAt = time

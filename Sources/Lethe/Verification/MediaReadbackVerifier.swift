@@ -86,13 +86,25 @@ public struct MediaReadbackVerifier: Verifier {
 }
 
 extension LetheApp {
-    /// Runs the registered engine for one executed job now (`lethe verify --job ID`).
+    /// Runs the registered engine for one executed job now (the synchronous form of
+    /// ``JobsService/verify(_:policies:by:)``), as the local operator named `actor`.
     public func verifyJob(
         id: Int64, policies: LoadedPolicies, actor: String
     ) throws(LetheError) -> (
         job: DisposalJob, outcome: VerificationOutcome, newJob: DisposalJob?
     ) {
-        let actor = try ActorName.validate(actor)
+        let result = try verifyJob(id: id, policies: policies, principal: try Principal.localOperator(actor))
+        return (
+            result.job,
+            VerificationOutcome(
+                passed: result.passed, summary: result.summary, method: result.method, evidence: result.evidence,
+                details: result.details),
+            result.newJob
+        )
+    }
+
+    /// Runs the registered engine for one executed job; blocks (engines' threads only).
+    func verifyJob(id: Int64, policies: LoadedPolicies, principal: Principal) throws(LetheError) -> JobVerification {
         let (job, asset, evidence) = try store.read { (tx) throws(LetheError) in
             let job = try Self.requireJob(id, in: tx)
             return (job, try Self.requireAsset(job.assetTag, in: tx), try tx.evidence(jobID: id))
@@ -107,11 +119,13 @@ extension LetheApp {
                 "no engine can verify job \(id); a person inspects it: lethe verify --job \(id) --attest --evidence FILE"
             )
         }
-        if let refusal = JobRules.verificationRefusal(job, actor: actor) { throw LetheError(.conflict, refusal) }
+        if let refusal = JobRules.verificationRefusal(job, by: principal) { throw refusal }
         let outcome = try engine.verify(
             job, context: VerificationContext(asset: asset, evidence: evidence, now: now, logger: logger))
         let (recorded, newJob) = try recordVerification(
-            id: id, outcome: outcome, verifier: engine.name, policies: policies, actor: actor)
-        return (recorded, outcome, newJob)
+            id: id, outcome: outcome, verifier: engine.name, policies: policies, by: principal)
+        return JobVerification(
+            job: recorded, passed: outcome.passed, summary: outcome.summary, method: outcome.method,
+            details: outcome.details, evidence: outcome.evidence, newJob: newJob)
     }
 }

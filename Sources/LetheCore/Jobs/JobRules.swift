@@ -1,36 +1,47 @@
-/// The rules about who may do what to a job: approval and separation of duties. Each check
-/// returns nil when allowed, or the reason it is not.
+/// The rules about who may do what to a job: approval and separation of duties, between
+/// principals' names. Each check returns nil when allowed, or the error refusing it: `conflict`
+/// when the job's state does not allow it (an approval missing or already given), `forbidden` when
+/// separation of duties does not let this principal do it.
 public enum JobRules {
-    /// Whether `actor` may start or record work on `job`.
-    public static func workRefusal(_ job: DisposalJob, actor: String) -> String? {
+    /// Whether work on `job` may start or be recorded: not before a required approval (whoever
+    /// does it; the approval is what separates the two people).
+    public static func workRefusal(_ job: DisposalJob) -> LetheError? {
         if job.plan.secondPerson, job.approvedBy == nil {
-            return
+            return LetheError(
+                .conflict,
                 "job \(job.id) for asset \(job.assetTag) needs a second person's approval before work starts; ask someone other than \(job.requestedBy) to run 'lethe job approve \(job.id)'"
+            )
         }
         return nil
     }
 
-    /// Whether `actor` may approve `job`.
-    public static func approvalRefusal(_ job: DisposalJob, actor: String) -> String? {
+    /// Whether `principal` may approve `job`.
+    public static func approvalRefusal(_ job: DisposalJob, by principal: Principal) -> LetheError? {
         if !job.plan.secondPerson {
-            return
+            return LetheError(
+                .conflict,
                 "job \(job.id) for asset \(job.assetTag) needs no approval under policy \(job.policyVersion.prefix(12))"
+            )
         }
         if let approver = job.approvedBy {
-            return "job \(job.id) was already approved by \(approver)"
+            return LetheError(.conflict, "job \(job.id) was already approved by \(approver)")
         }
-        if actor == job.requestedBy {
-            return
-                "\(actor) requested job \(job.id) and cannot also approve it (separation of duties); a second person must run 'lethe job approve \(job.id) --actor NAME'"
+        if principal.name == job.requestedBy {
+            return LetheError(
+                .forbidden,
+                "\(principal.name) requested job \(job.id) and cannot also approve it (separation of duties); a second person must run 'lethe job approve \(job.id) --actor NAME'"
+            )
         }
         return nil
     }
 
-    /// Whether `actor` may verify or attest `job`.
-    public static func verificationRefusal(_ job: DisposalJob, actor: String) -> String? {
-        if job.plan.separationOfDuties, let executor = job.executedBy, executor == actor {
-            return
-                "\(actor) executed job \(job.id) and cannot also verify it (separation of duties); someone else must verify"
+    /// Whether `principal` may verify or attest `job`.
+    public static func verificationRefusal(_ job: DisposalJob, by principal: Principal) -> LetheError? {
+        if job.plan.separationOfDuties, let executor = job.executedBy, executor == principal.name {
+            return LetheError(
+                .forbidden,
+                "\(principal.name) executed job \(job.id) and cannot also verify it (separation of duties); someone else must verify"
+            )
         }
         return nil
     }

@@ -4,7 +4,7 @@ import Lethe
 import LetheCore
 
 /// `lethe evidence`: evidence from outside tools.
-struct EvidenceCommand: ParsableCommand {
+struct EvidenceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evidence",
         abstract: "Take in evidence from other tools (nwipe reports).",
@@ -12,7 +12,7 @@ struct EvidenceCommand: ParsableCommand {
 }
 
 /// `lethe evidence import-nwipe LOG --job ID`.
-struct EvidenceImportNwipe: ParsableCommand {
+struct EvidenceImportNwipe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import-nwipe",
         abstract: "Record a job's execution from an nwipe log (its SHA-256 is kept as evidence).",
@@ -53,18 +53,23 @@ struct EvidenceImportNwipe: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
+    func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
             let policies = try policyOptions.load(global: global)
             let app = try global.openApp(creating: true)
-            let (job, parsed) = try app.importNwipe(
-                jobID: job, logPath: log, policies: policies, actor: write.actor, devicePath: device,
-                ignoreSerialReason: ignoreSerial ? reason : nil)
+            guard let data = FileManager.default.contents(atPath: log) else {
+                throw LetheError(.notFound, "cannot read nwipe log \(log); check the path (nothing was recorded)")
+            }
+            let result = try await app.sanitization.importNwipe(
+                jobID: job, log: EvidenceContent(name: (log as NSString).lastPathComponent, bytes: data),
+                matching: NwipeMatching(devicePath: device, ignoreSerialReason: ignoreSerial ? reason : nil),
+                policies: policies, by: try write.principal())
+            let (job, parsed) = (result.job, result.nwipe)
             if output.json {
-                Output.printJSON(["job": job.json, "nwipe": parsed.json])
+                Output.printResult(result)
             } else {
                 print(
-                    "job \(job.id) (\(job.assetTag)) \(job.state.rawValue): nwipe \(parsed.version ?? "?") \(parsed.status?.rawValue ?? "?"), \(parsed.method ?? "?"), \(parsed.bytesWritten) bytes written, verify \(parsed.verify ?? "?")"
+                    "job \(job.id) (\(job.assetTag)) \(job.state.rawValue): nwipe \(parsed.version ?? "?") \(parsed.status ?? "?"), \(parsed.method ?? "?"), \(parsed.bytesWritten) bytes written, verify \(parsed.verify ?? "?")"
                 )
             }
         }

@@ -4,7 +4,7 @@ import Lethe
 import LetheCore
 
 /// `lethe job approve ID`.
-struct JobApprove: ParsableCommand {
+struct JobApprove: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "approve", abstract: "Approve a job that needs a second person (not its requester).",
         discussion: "Example:\n  lethe job approve 12 --actor alice")
@@ -14,16 +14,16 @@ struct JobApprove: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
-            let job = try global.openApp(creating: true).approveJob(id: id, actor: write.actor)
-            if output.json { Output.printJSON(job.json) } else { print("approved job \(job.id) (\(job.assetTag))") }
+    func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
+            let job = try await global.openApp(creating: true).jobs.approve(id, by: try write.principal())
+            if output.json { Output.printResult(job) } else { print("approved job \(job.id) (\(job.assetTag))") }
         }
     }
 }
 
 /// `lethe job start ID`.
-struct JobStart: ParsableCommand {
+struct JobStart: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "start", abstract: "Mark a job's work as started.",
         discussion: "Example:\n  lethe job start 12")
@@ -33,16 +33,16 @@ struct JobStart: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
-            let job = try global.openApp(creating: true).startJob(id: id, actor: write.actor)
-            if output.json { Output.printJSON(job.json) } else { print("started job \(job.id) (\(job.assetTag))") }
+    func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
+            let job = try await global.openApp(creating: true).jobs.start(id, by: try write.principal())
+            if output.json { Output.printResult(job) } else { print("started job \(job.id) (\(job.assetTag))") }
         }
     }
 }
 
 /// `lethe job cancel ID --reason TEXT`.
-struct JobCancel: ParsableCommand {
+struct JobCancel: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cancel", abstract: "Cancel a job that has not been executed, with a reason.",
         discussion: "Example:\n  lethe job cancel 12 --reason \"drive returned to service by change CR-881\"")
@@ -53,16 +53,17 @@ struct JobCancel: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
-            let job = try global.openApp(creating: true).cancelJob(id: id, reason: reason, actor: write.actor)
-            if output.json { Output.printJSON(job.json) } else { print("cancelled job \(job.id) (\(job.assetTag))") }
+    func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
+            let job = try await global.openApp(creating: true).jobs.cancel(
+                id, reason: reason, by: try write.principal())
+            if output.json { Output.printResult(job) } else { print("cancelled job \(job.id) (\(job.assetTag))") }
         }
     }
 }
 
 /// `lethe job record ID --technique T --tool NAME --tool-version V [--evidence FILE...]`.
-struct JobRecord: ParsableCommand {
+struct JobRecord: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "record",
         abstract: "Record work done outside Lethe (vendor shredding, firmware sanitize) with its evidence.",
@@ -85,13 +86,14 @@ struct JobRecord: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
-            let job = try global.openApp(creating: true).recordJob(
-                id: id, technique: try Technique.parse(technique), tool: tool, toolVersion: toolVersion,
-                evidence: evidence.map(EvidenceFile.init(path:)), notes: notes, actor: write.actor)
+    func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
+            let work = JobWorkRecord(
+                technique: try Technique.parse(technique), tool: tool, toolVersion: toolVersion,
+                evidence: try EvidenceFile.read(evidence.map(EvidenceFile.init(path:))), notes: notes)
+            let job = try await global.openApp(creating: true).jobs.record(id, work, by: try write.principal())
             if output.json {
-                Output.printJSON(job.json)
+                Output.printResult(job)
             } else {
                 print("recorded job \(job.id) (\(job.assetTag)) as executed; verification is now due")
             }

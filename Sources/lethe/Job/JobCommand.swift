@@ -4,7 +4,7 @@ import Lethe
 import LetheCore
 
 /// `lethe job`: disposal jobs.
-struct JobCommand: ParsableCommand {
+struct JobCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "job",
         abstract: "List and work disposal jobs: approve, start, record outside work, cancel.",
@@ -15,23 +15,4 @@ struct JobCommand: ParsableCommand {
             """,
         subcommands: [JobList.self, JobShow.self, JobApprove.self, JobStart.self, JobRecord.self, JobCancel.self]
     )
-}
-
-/// Text and JSON views of jobs.
-enum JobView {
-    static func row(_ job: DisposalJob, now: Date) -> [String] {
-        [
-            "\(job.id)", job.assetTag, job.state.rawValue, job.plan.method.rawValue,
-            job.plan.verification.mode.rawValue, RFC3339.format(job.plan.dueAt),
-            job.isOverdue(at: now) ? "OVERDUE" : "",
-        ]
-    }
-
-    static let header = ["JOB", "ASSET", "STATE", "METHOD", "VERIFY", "DUE", ""]
-
-    static func json(_ job: DisposalJob, now: Date) -> JSONValue {
-        guard case .object(var object) = job.json else { return job.json }
-        object["overdue"] = .bool(job.isOverdue(at: now))
-        return .object(object)
-    }
 }

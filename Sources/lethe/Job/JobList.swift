@@ -5,7 +5,7 @@ import LetheCore
 import LetheStore
 
 /// `lethe job list`.
-struct JobList: ParsableCommand {
+struct JobList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list", abstract: "List disposal jobs by due date.",
         discussion: """
@@ -26,26 +26,31 @@ struct JobList: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
+    func run() async throws {
         var found = false
-        try reporting(json: output.json) { () throws(LetheError) in
+        try await reporting(json: output.json) { () async throws(LetheError) in
             let app = try global.openApp()
-            let now = app.currentTime
-            var query = JobQuery(assetTag: asset, limit: limit)
-            if let state { query.states = [try JobState.parse(state)] }
-            if let dueBefore { query.dueBefore = try RFC3339.parse(dueBefore, field: "--due-before") }
-            if overdue {
-                if query.states.isEmpty { query.states = JobState.open }
-                query.states = query.states.filter { JobState.open.contains($0) }
-                query.dueBefore = min(query.dueBefore ?? now, now)
-            }
-            let jobs = query.states.isEmpty && overdue ? [] : try app.listJobs(query)
-            found = !jobs.isEmpty
+            let filter = JobFilter(
+                state: try state.map { (text) throws(LetheError) in try JobState.parse(text) }, overdue: overdue,
+                dueBefore: try dueBefore.map { (text) throws(LetheError) in
+                    try RFC3339.parse(text, field: "--due-before")
+                }, assetTag: asset, limit: limit)
+            let listing = try await app.jobs.list(filter, by: try Principal.localOperator(WriteOptions.loginUser()))
+            found = !listing.jobs.isEmpty
             if output.json {
-                Output.printJSON(["jobs": .array(jobs.map { JobView.json($0, now: now) })])
+                Output.printResult(listing)
                 return
             }
-            Output.printTable(header: JobView.header, rows: jobs.map { JobView.row($0, now: now) })
+            Output.printTable(
+                header: ["JOB", "ASSET", "STATE", "METHOD", "VERIFY", "DUE", ""],
+                rows: listing.jobs.map { item in
+                    let job = item.job
+                    return [
+                        "\(job.id)", job.assetTag, job.state.rawValue, job.plan.method.rawValue,
+                        job.plan.verification.mode.rawValue, RFC3339.format(job.plan.dueAt),
+                        item.overdue ? "OVERDUE" : "",
+                    ]
+                })
         }
         // One rule for every listing: --overdue exits 1 when it finds anything, so cron can alert.
         if overdue, found { throw ExitCode(1) }

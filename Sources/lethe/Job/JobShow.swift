@@ -4,7 +4,7 @@ import Lethe
 import LetheCore
 
 /// `lethe job show ID`.
-struct JobShow: ParsableCommand {
+struct JobShow: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show", abstract: "Show one job with its plan, people and evidence digests.",
         discussion: "Examples:\n  lethe job show 12\n  lethe job show 12 --json")
@@ -13,20 +13,17 @@ struct JobShow: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
+    func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
             let app = try global.openApp()
-            let details = try app.jobDetails(id: id)
-            let now = app.currentTime
+            let details = try await app.jobs.show(id, by: try Principal.localOperator(WriteOptions.loginUser()))
             if output.json {
-                guard case .object(var object) = JobView.json(details.job, now: now) else { return }
-                object["evidence"] = .array(details.evidence.map(\.json))
-                Output.printJSON(.object(object))
+                Output.printResult(details)
                 return
             }
             let job = details.job
             print(
-                "job \(job.id) for asset \(job.assetTag): \(job.state.rawValue)\(job.isOverdue(at: now) ? " (OVERDUE)" : "")"
+                "job \(job.id) for asset \(job.assetTag): \(job.state.rawValue)\(details.overdue ? " (OVERDUE)" : "")"
             )
             print(
                 "  method        \(job.plan.method.rawValue) using \(job.plan.techniques.map(\.rawValue).joined(separator: ", "))"

@@ -3,8 +3,9 @@ import Lethe
 import LetheCore
 
 /// Shows overwrite progress: a bar on standard error (bytes, percent, throughput, ETA), or one
-/// JSON line per second on standard output.
-final class ProgressDisplay {
+/// JSON line per second on standard output. Unchecked `Sendable`: the overwrite's one thread calls
+/// `update`, and `finish` is called after that thread ended (the task awaited it).
+final class ProgressDisplay: @unchecked Sendable {
     let mode: String
     private var lastShown = -1.0
 

@@ -5,7 +5,7 @@ import Lethe
 import LetheCore
 
 /// `lethe sanitize`: overwrite a medium (block device or image file) for its disposal job.
-struct Sanitize: ParsableCommand {
+struct Sanitize: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sanitize",
         abstract: "Overwrite a block device or image file for an asset's disposal job (NIST SP 800-88 Clear).",
@@ -73,16 +73,17 @@ struct Sanitize: ParsableCommand {
         if let maxRate, maxRate <= 0 { throw ValidationError("--max-rate must be a positive number of MiB/s") }
     }
 
-    func run() throws {
+    func run() async throws {
         var interrupted = false
-        try reporting(json: output.json) { () throws(LetheError) in
+        try await reporting(json: output.json) { () async throws(LetheError) in
             let app = try global.openApp(creating: true)
+            let principal = try write.principal()
             let rate = maxRate.map { $0 << 20 }
             let plan: SanitizePlan
             if let resume {
-                plan = try app.planResume(
+                plan = try await app.sanitization.planResume(
                     jobID: resume, toolVersion: LetheVersion.current, maxBytesPerSecond: rate,
-                    checkpointInterval: checkpointInterval, allowHardLinks: allowHardLinks)
+                    checkpointInterval: checkpointInterval, allowHardLinks: allowHardLinks, by: principal)
             } else {
                 // swift-format-ignore: NeverForceUnwrap
                 let request = SanitizeRequest(
@@ -91,19 +92,13 @@ struct Sanitize: ParsableCommand {
                     checkpointInterval: checkpointInterval, toolVersion: LetheVersion.current,
                     allowHardLinks: allowHardLinks, restart: restart)
                 // swift-format-ignore: NeverForceUnwrap
-                plan = try app.planSanitize(assetTag: tag!, request)
+                plan = try await app.sanitization.plan(assetTag: tag!, request, by: principal)
             }
             let summary =
                 "\(plan.target.resolvedPath) (\(plan.target.isBlockDevice ? "block device" : "image file"), \(plan.target.size) bytes\(plan.target.serials.isEmpty ? "" : ", serial \(plan.target.serials[0])")) for asset \(plan.asset.tag), job \(plan.job.id): \(plan.request.pattern), \(plan.request.passes) pass(es)\(plan.resuming.map { ", resuming pass \($0.pass) at offset \($0.offset)" } ?? "")"
             if dryRun {
                 if output.json {
-                    Output.printJSON([
-                        "dry_run": true, "job": .integer(plan.job.id), "asset": .string(plan.asset.tag),
-                        "target": .string(plan.target.resolvedPath), "block_device": .bool(plan.target.isBlockDevice),
-                        "size_bytes": .integer(plan.target.size), "pattern": .string(plan.request.pattern.description),
-                        "passes": .integer(Int64(plan.request.passes)), "bytes_to_write": .integer(plan.bytesToWrite),
-                        "serials": .array(plan.target.serials.map(JSONValue.string)),
-                    ])
+                    Output.printResult(plan.preview)
                 } else {
                     print("would overwrite \(summary); \(plan.bytesToWrite) bytes; nothing was written")
                 }
@@ -121,7 +116,7 @@ struct Sanitize: ParsableCommand {
             }
             let display = ProgressDisplay(
                 mode: progress ?? (Output.standardErrorIsTerminal && !output.json ? "bar" : "none"))
-            let outcome = try app.sanitize(plan, actor: write.actor, stop: stop) { display.update($0) }
+            let outcome = try await app.sanitization.run(plan, by: principal, stop: stop) { display.update($0) }
             display.finish()
             report(outcome)
             if !outcome.completed { interrupted = true }
@@ -142,14 +137,9 @@ struct Sanitize: ParsableCommand {
     }
 
     private func report(_ outcome: SanitizeOutcome) {
-        let rate = outcome.seconds > 0 ? Int64(Double(outcome.bytesWritten) / outcome.seconds) : 0
+        let rate = outcome.throughputBytesPerSecond
         if output.json {
-            Output.printJSON([
-                "job": outcome.job.json, "run": outcome.run.json, "completed": .bool(outcome.completed),
-                "bytes_written": .integer(outcome.bytesWritten),
-                "milliseconds": .integer(Int64(outcome.seconds * 1000)),
-                "throughput_bytes_per_second": .integer(rate),
-            ])
+            Output.printResult(outcome)
         } else if outcome.completed {
             print(
                 "job \(outcome.job.id) (\(outcome.job.assetTag)) executed: \(outcome.run.pattern) × \(outcome.run.passes), \(ProgressDisplay.bytes(outcome.run.bytesWritten)) written at \(ProgressDisplay.bytes(rate))/s; asset sanitized. Next: lethe verify --due"
