@@ -29,14 +29,32 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case sqliteUnusedSpace = "sqlite-unused-space"
 
     /// Runs one input through the target; traps (a crash for libFuzzer) when a property fails.
+    /// For libFuzzer's entry point and other callers outside Swift concurrency: an import target
+    /// waits for its asynchronous use case.
     public func run(_ bytes: [UInt8]) {
+        switch self {
+        case .csv: FuzzImport.shared.runWaiting(bytes, format: .lethe)
+        case .csvSnipeIT: FuzzImport.shared.runWaiting(bytes, format: .snipeit)
+        default: runSynchronous(bytes)
+        }
+    }
+
+    /// Runs one input through the target from a task: an import target awaits its use case.
+    public func run(_ bytes: [UInt8]) async {
+        switch self {
+        case .csv: await FuzzImport.shared.run(bytes, format: .lethe)
+        case .csvSnipeIT: await FuzzImport.shared.run(bytes, format: .snipeit)
+        default: runSynchronous(bytes)
+        }
+    }
+
+    private func runSynchronous(_ bytes: [UInt8]) {
         switch self {
         case .json: Self.json(bytes)
         case .policy: Self.policy(bytes)
         case .dataMap: _ = try? DataMap.parse(yaml: String(decoding: bytes, as: UTF8.self), file: "fuzz.yaml")
         case .nwipe: _ = try? NwipeLog(bytes: bytes, fileName: "fuzz.log")
-        case .csv: FuzzImport.shared.run(bytes, format: .lethe)
-        case .csvSnipeIT: FuzzImport.shared.run(bytes, format: .snipeit)
+        case .csv, .csvSnipeIT: preconditionFailure("an import target runs through run(_:) async")
         case .bundle: FuzzBundle.run(bytes)
         case .sqliteUnusedSpace: _ = bytes.withUnsafeBytes { SQLiteUnusedSpace.check($0) }
         }

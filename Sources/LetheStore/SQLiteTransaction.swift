@@ -200,9 +200,11 @@ struct SQLiteTransaction: StoreWriting {
         }
     }
 
-    func finishImport(id: Int64, eventSeq: Int64) throws(LetheError) {
+    func finishImport(id: Int64, eventSeq: Int64, sha256: String) throws(LetheError) {
         try guarded {
-            try db.execute(sql: "UPDATE asset_import SET event_seq = ? WHERE id = ?", arguments: [eventSeq, id])
+            try db.execute(
+                sql: "UPDATE asset_import SET event_seq = ?, sha256 = ? WHERE id = ?",
+                arguments: [eventSeq, sha256, id])
         }
     }
 

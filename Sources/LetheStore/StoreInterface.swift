@@ -80,9 +80,9 @@ public protocol StoreWriting: StoreReading, JobStoreWriting, EvidenceStoreWritin
     func insert(_ asset: Asset, importID: Int64?, line: Int?) throws(LetheError)
     /// Records the start of a CSV import and returns its id.
     func beginImport(fileName: String, sha256: String, format: String) throws(LetheError) -> Int64
-    /// Links an import to the event that records it; the assets it registered show that event in
-    /// their history.
-    func finishImport(id: Int64, eventSeq: Int64) throws(LetheError)
+    /// Links an import to the event that records it, and records the file's SHA-256 (known once
+    /// its last row is read); the assets it registered show that event in their history.
+    func finishImport(id: Int64, eventSeq: Int64, sha256: String) throws(LetheError)
     /// Replaces the stored asset that has the same tag.
     func update(_ asset: Asset) throws(LetheError)
     /// Moves an asset from one lifecycle state to another, writing only its state, destination and

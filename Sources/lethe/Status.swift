@@ -4,7 +4,7 @@ import Lethe
 import LetheCore
 
 /// `lethe status`.
-struct Status: ParsableCommand {
+struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show assets and jobs by state, what is overdue, and the last verification run.",
@@ -21,23 +21,14 @@ struct Status: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
+    func run() async throws {
         var overdue = false
-        try reporting(json: output.json) { () throws(LetheError) in
-            let status = try global.openApp().status()
+        try await reporting(json: output.json) { () async throws(LetheError) in
+            let status = try await global.openApp().status.report(
+                by: try Principal.localOperator(WriteOptions.loginUser()))
             overdue = status.anythingOverdue
             if output.json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                encoder.keyEncodingStrategy = .convertToSnakeCase
-                encoder.dateEncodingStrategy = .custom { date, encoder in
-                    var container = encoder.singleValueContainer()
-                    try container.encode(RFC3339.format(date))
-                }
-                guard let data = try? encoder.encode(status) else {
-                    throw LetheError(.internal, "cannot encode the status as JSON")
-                }
-                FileHandle.standardOutput.write(data + Data("\n".utf8))
+                Output.printResult(status)
             } else {
                 Self.printText(status)
             }
@@ -55,7 +46,7 @@ struct Status: ParsableCommand {
         print("jobs: \(counts(status.jobs, order: JobState.allCases.map(\.rawValue)))")
         print("overdue jobs: \(status.overdueJobCount)")
         for job in status.overdueJobs {
-            print("  job \(job.id)  \(job.assetTag)  \(job.state)  due \(RFC3339.format(job.dueAt))")
+            print("  job \(job.id)  \(job.assetTag)  \(job.state.rawValue)  due \(RFC3339.format(job.dueAt))")
         }
         if status.overdueJobCount > status.overdueJobs.count { print("  … see 'lethe job list --overdue'") }
         print("overdue backup destructions: \(status.overdueBackups.count)")
@@ -69,7 +60,7 @@ struct Status: ParsableCommand {
         }
         if let run = status.lastVerificationRun {
             print(
-                "last verification run: \(RFC3339.format(run.at)) by \(run.actor): \(run.result) (verified \(run.verified), failed \(run.failed), could not run \(run.errors), need a person \(run.needsPerson))"
+                "last verification run: \(RFC3339.format(run.at)) by \(run.actor): \(run.result.rawValue) (verified \(run.verified), failed \(run.failed), could not run \(run.errors), need a person \(run.needsPerson))"
             )
         } else {
             print("last verification run: none recorded; run 'lethe verify --due'")

@@ -15,13 +15,13 @@ import Testing
     }
 
     @Test(arguments: FuzzTarget.allCases)
-    func replaysCorpus(_ target: FuzzTarget) throws {
+    func replaysCorpus(_ target: FuzzTarget) async throws {
         let files = Self.inputs(target)
         // Given a seed corpus for every target (an empty one would make this test pass vacuously)
         #expect(files.count >= 2, "Corpus/\(target.rawValue) needs seeds")
         // When every input runs through the target, Then none traps (a trap ends the test run)
         for file in files {
-            target.run(Array(try Data(contentsOf: file)))
+            await target.run(Array(try Data(contentsOf: file)))
         }
     }
 }

@@ -8,7 +8,7 @@ import Testing
 private let header =
     "asset_tag,serial,make,model,media_type,capacity,location,custodian,classification,encryption,parent_tag,notes,state"
 
-@Test func importsRFC4180QuotingBOMAndCRLF() throws {
+@Test func importsRFC4180QuotingBOMAndCRLF() async throws {
     // Given a file with a byte-order mark, CRLF line ends, quoted commas, quotes and line breaks
     let lethe = try TestInstallation()
     let csv =
@@ -20,29 +20,31 @@ private let header =
     let file = lethe.root.write("assets.csv", csv)
 
     // When it is imported
-    let summary = try lethe.app.importAssets(ImportRequest(path: file), actor: "it")
+    let summary = try await lethe.app.assets.importAssets(
+        ImportRequest(fileName: "import.csv"), path: file, by: .local("it"))
 
     // Then every field arrives intact and the import is recorded with the file's digest
     #expect(summary.rows == 3)
     #expect(summary.registered == 3)
-    #expect(try lethe.app.asset(tag: "SRV-1").model == "PowerEdge R740, rev 2")
-    let drive = try lethe.app.asset(tag: "SRV-1-D1")
+    #expect(try await lethe.app.assets.show("SRV-1", by: .auditor).asset.model == "PowerEdge R740, rev 2")
+    let drive = try await lethe.app.assets.show("SRV-1-D1", by: .auditor).asset
     #expect(drive.notes == "line one\r\nsaid \"hi\"")
     #expect(drive.parentTag == "SRV-1")
     #expect(drive.capacityBytes == 960_000_000_000)
-    #expect(try lethe.app.asset(tag: "LAP-9").state == .retired)
-    let last = try lethe.app.store.read { (tx) throws(LetheError) in try tx.lastEvent() }!
+    #expect(try await lethe.app.assets.show("LAP-9", by: .auditor).asset.state == .retired)
+    let last = try await lethe.app.store.read { (tx) throws(LetheError) in try tx.lastEvent() }!
     #expect(last.type == .importCompleted)
     #expect(last.payload["sha256"]?.stringValue == summary.sha256)
     #expect(summary.sha256.count == 64)
-    #expect(try lethe.app.history(tag: "LAP-9").map(\.type) == [.importCompleted])
+    #expect(try await lethe.app.assets.history("LAP-9", by: .auditor).events.map(\.type) == [.importCompleted])
 }
 
-@Test func lineNumbersCountLineBreaksInsideQuotedFields() throws {
+@Test func lineNumbersCountLineBreaksInsideQuotedFields() async throws {
     let lethe = try TestInstallation()
     let csv = header + "\r\nA-1,,,,hdd,,,,low,,,\"two\r\nlines\",\r\n\r\nA-2,,,,toaster,,,,low,,,,\r\n"
-    #expect {
-        try lethe.app.importAssets(ImportRequest(path: lethe.root.write("l.csv", csv)), actor: "it")
+    await #expect {
+        try await lethe.app.assets.importAssets(
+            ImportRequest(fileName: "import.csv"), path: lethe.root.write("l.csv", csv), by: .local("it"))
     } throws: { error in
         (error as! LetheError).details == [
             "line 5, column media_type 'toaster': media type 'toaster' is not known; use one of: laptop, desktop, server, hdd, ssd, nvme, usb-flash, sd-card, tape, phone, tablet, optical, other"
@@ -50,9 +52,10 @@ private let header =
     }
 }
 
-@Test func everyBadRowIsListedWithLineColumnValueAndReasonAndNothingIsWritten() throws {
+@Test func everyBadRowIsListedWithLineColumnValueAndReasonAndNothingIsWritten() async throws {
     let lethe = try TestInstallation()
-    try lethe.app.registerAsset(AssetFields(tag: "OLD-1", mediaType: "hdd", classification: "low"), actor: "it")
+    try await lethe.app.assets.register(
+        AssetFields(tag: "OLD-1", mediaType: "hdd", classification: "low"), by: .local("it"))
     let before = try Snapshot(lethe)
     let csv = [
         header,
@@ -67,8 +70,8 @@ private let header =
     ].joined(separator: "\n")
     let file = lethe.root.write("bad.csv", csv)
 
-    #expect {
-        try lethe.app.importAssets(ImportRequest(path: file), actor: "it")
+    await #expect {
+        try await lethe.app.assets.importAssets(ImportRequest(fileName: "import.csv"), path: file, by: .local("it"))
     } throws: { error in
         let error = error as! LetheError
         let details = error.details.joined(separator: "\n")
@@ -84,70 +87,77 @@ private let header =
     #expect(try Snapshot(lethe) == before)
 }
 
-@Test func onlyTheFirstFiftyProblemsAreListedButAllAreCounted() throws {
+@Test func onlyTheFirstFiftyProblemsAreListedButAllAreCounted() async throws {
     let lethe = try TestInstallation()
     let rows = (1...120).map { "T-\($0),,,,floppy,,,,low,,,," }
     let file = lethe.root.write("many.csv", ([header] + rows).joined(separator: "\n"))
-    #expect {
-        try lethe.app.importAssets(ImportRequest(path: file), actor: "it")
+    await #expect {
+        try await lethe.app.assets.importAssets(ImportRequest(fileName: "import.csv"), path: file, by: .local("it"))
     } throws: { error in
         let error = error as! LetheError
         return error.details.count == 50 && error.totalProblems == 120 && error.description.contains("… and 70 more")
     }
 }
 
-@Test func aDryRunValidatesAndWritesNothing() throws {
+@Test func aDryRunValidatesAndWritesNothing() async throws {
     let lethe = try TestInstallation()
     let before = try Snapshot(lethe)
     let file = lethe.root.write("ok.csv", header + "\nA-1,,,,laptop,,,,low,,,,\nA-2,,,,laptop,,,,low,,,,\n")
-    let summary = try lethe.app.importAssets(ImportRequest(path: file, dryRun: true), actor: "it")
+    let summary = try await lethe.app.assets.importAssets(
+        ImportRequest(fileName: "import.csv", dryRun: true), path: file, by: .local("it"))
     #expect(summary.registered == 2)
     #expect(summary.dryRun)
     #expect(try Snapshot(lethe) == before)
 }
 
-@Test func updateModeUpdatesByTagAndMovesStatesThroughTheLifecycle() throws {
+@Test func updateModeUpdatesByTagAndMovesStatesThroughTheLifecycle() async throws {
     let lethe = try TestInstallation()
-    _ = try lethe.app.importAssets(
-        ImportRequest(
-            path: lethe.root.write("v1.csv", header + "\nA-1,,,,laptop,,HQ,,low,,,,\nA-2,,,,laptop,,HQ,,low,,,,\n")),
-        actor: "it")
+    _ = try await lethe.app.assets.importAssets(
+        ImportRequest(fileName: "import.csv"),
+        path: lethe.root.write("v1.csv", header + "\nA-1,,,,laptop,,HQ,,low,,,,\nA-2,,,,laptop,,HQ,,low,,,,\n"),
+        by: .local("it"))
     let v2 = header + "\nA-1,,,,laptop,,DC-9,,low,,,,retired\nA-2,,,,laptop,,HQ,,low,,,,\nA-3,,,,hdd,,HQ,,low,,,,\n"
-    let summary = try lethe.app.importAssets(
-        ImportRequest(path: lethe.root.write("v2.csv", v2), update: true), actor: "it")
+    let summary = try await lethe.app.assets.importAssets(
+        ImportRequest(fileName: "import.csv", update: true), path: lethe.root.write("v2.csv", v2), by: .local("it"))
     #expect(summary.registered == 1)
     #expect(summary.updated == 1)
     #expect(summary.unchanged == 1)
-    let a1 = try lethe.app.asset(tag: "A-1")
+    let a1 = try await lethe.app.assets.show("A-1", by: .auditor).asset
     #expect(a1.location == "DC-9")
     #expect(a1.state == .retired)
-    #expect(try lethe.app.history(tag: "A-1").map(\.type) == [.importCompleted, .assetUpdated, .assetStateChanged])
+    #expect(
+        try await lethe.app.assets.history("A-1", by: .auditor).events.map(\.type) == [
+            .importCompleted, .assetUpdated, .assetStateChanged,
+        ])
 
     // Without --update the same file is refused.
-    #expect(throws: LetheError.self) {
-        try lethe.app.importAssets(ImportRequest(path: lethe.root.file("v2.csv")), actor: "it")
+    await #expect(throws: LetheError.self) {
+        try await lethe.app.assets.importAssets(
+            ImportRequest(fileName: "import.csv"), path: lethe.root.file("v2.csv"), by: .local("it"))
     }
     // An impossible state change is a row error.
     let v3 = header + "\nA-1,,,,laptop,,DC-9,,low,,,,in-service\n"
-    #expect {
-        try lethe.app.importAssets(ImportRequest(path: lethe.root.write("v3.csv", v3), update: true), actor: "it")
+    await #expect {
+        try await lethe.app.assets.importAssets(
+            ImportRequest(fileName: "import.csv", update: true), path: lethe.root.write("v3.csv", v3), by: .local("it"))
     } throws: { error in
         (error as! LetheError).details.first?.contains("line 2, column state 'in-service'") == true
     }
 }
 
-@Test func childrenMayComeBeforeTheirParentInTheFile() throws {
+@Test func childrenMayComeBeforeTheirParentInTheFile() async throws {
     let lethe = try TestInstallation()
     let csv = header + "\nD-1,,,,hdd,,,,high,,SRV-1,,\nSRV-1,,,,server,,,,high,,,,\n"
-    _ = try lethe.app.importAssets(ImportRequest(path: lethe.root.write("fwd.csv", csv)), actor: "it")
-    #expect(try lethe.app.children(of: "SRV-1").map(\.tag) == ["D-1"])
+    _ = try await lethe.app.assets.importAssets(
+        ImportRequest(fileName: "import.csv"), path: lethe.root.write("fwd.csv", csv), by: .local("it"))
+    #expect(try await lethe.app.assets.show("SRV-1", by: .auditor).attached?.map(\.tag) == ["D-1"])
 }
 
-@Test func aHeaderWithUnknownOrMissingColumnsIsRefused() throws {
+@Test func aHeaderWithUnknownOrMissingColumnsIsRefused() async throws {
     let lethe = try TestInstallation()
     let file = lethe.root.write("h.csv", "asset_tag,colour\nA,red\n")
-    #expect {
-        try lethe.app.importAssets(ImportRequest(path: file), actor: "it")
+    await #expect {
+        try await lethe.app.assets.importAssets(ImportRequest(fileName: "import.csv"), path: file, by: .local("it"))
     } throws: { error in
         let details = (error as! LetheError).details.joined(separator: "\n")
         return details.contains("column 2 'colour' is not a Lethe column")
@@ -155,7 +165,7 @@ private let header =
     }
 }
 
-@Test func importsASnipeITExportThroughTheMapping() throws {
+@Test func importsASnipeITExportThroughTheMapping() async throws {
     let lethe = try TestInstallation()
     let csv = """
         Company,Asset Name,Asset Tag,Model,Model No.,Category,Manufacturer,Serial,Purchase Date,Status,Location,Checked Out To,Notes
@@ -164,38 +174,42 @@ private let header =
         Acme,Lost phone,ACME-0003,Pixel 7,GVU6C,Mobile Phones,Google,SN3,2022-03-04,Lost/Stolen,,,
         """
     let file = lethe.root.write("snipe.csv", csv)
-    let summary = try lethe.app.importAssets(ImportRequest(path: file, format: .snipeit), actor: "it")
+    let summary = try await lethe.app.assets.importAssets(
+        ImportRequest(fileName: "import.csv", format: .snipeit), path: file, by: .local("it"))
     #expect(summary.registered == 3)
-    let laptop = try lethe.app.asset(tag: "ACME-0001")
+    let laptop = try await lethe.app.assets.show("ACME-0001", by: .auditor).asset
     #expect(laptop.mediaType == .laptop)
     #expect(laptop.custodian == "Alice Smith")
     #expect(laptop.make == "Dell")
     #expect(laptop.classification == .moderate)
-    #expect(try lethe.app.asset(tag: "ACME-0002").state == .retired)
-    #expect(try lethe.app.asset(tag: "ACME-0003").state == .lost)
+    #expect(try await lethe.app.assets.show("ACME-0002", by: .auditor).asset.state == .retired)
+    #expect(try await lethe.app.assets.show("ACME-0003", by: .auditor).asset.state == .lost)
 
     // An unmapped category is a row error naming the Snipe-IT column, and the mapping can add it.
     let other = lethe.root.write("snipe2.csv", "Asset Tag,Category,Status\nACME-0009,Rack Servers,Deployed\n")
-    #expect {
-        try lethe.app.importAssets(ImportRequest(path: other, format: .snipeit), actor: "it")
+    await #expect {
+        try await lethe.app.assets.importAssets(
+            ImportRequest(fileName: "import.csv", format: .snipeit), path: other, by: .local("it"))
     } throws: { error in
         (error as! LetheError).details.first?.contains("line 2, column Category 'Rack Servers'") == true
     }
     let mapping = try SnipeITMapping.builtIn(extendedBy: "categories:\n  Rack Servers: server\n", file: "m.yaml")
-    _ = try lethe.app.importAssets(ImportRequest(path: other, format: .snipeit, mapping: mapping), actor: "it")
-    #expect(try lethe.app.asset(tag: "ACME-0009").mediaType == .server)
+    _ = try await lethe.app.assets.importAssets(
+        ImportRequest(fileName: "import.csv", format: .snipeit, mapping: mapping), path: other, by: .local("it"))
+    #expect(try await lethe.app.assets.show("ACME-0009", by: .auditor).asset.mediaType == .server)
 }
 
-@Test func aMissingFileIsNotFound() throws {
+@Test func aMissingFileIsNotFound() async throws {
     let lethe = try TestInstallation()
-    #expect {
-        try lethe.app.importAssets(ImportRequest(path: lethe.root.file("nope.csv")), actor: "it")
+    await #expect {
+        try await lethe.app.assets.importAssets(
+            ImportRequest(fileName: "import.csv"), path: lethe.root.file("nope.csv"), by: .local("it"))
     } throws: { error in
         (error as! LetheError).code == .notFound
     }
 }
 
-@Test func snipeITImporterHeadersMatchIgnoringCaseAndEveryIgnoredColumnIsListed() throws {
+@Test func snipeITImporterHeadersMatchIgnoringCaseAndEveryIgnoredColumnIsListed() async throws {
     // Given a file in the Snipe-IT importer's spelling, in odd case, with columns Lethe does not hold
     let lethe = try TestInstallation()
     let csv = """
@@ -206,27 +220,28 @@ private let header =
     let file = lethe.root.write("snipe-importer.csv", csv)
 
     // When it is imported
-    let summary = try lethe.app.importAssets(ImportRequest(path: file, format: .snipeit), actor: "it")
+    let summary = try await lethe.app.assets.importAssets(
+        ImportRequest(fileName: "import.csv", format: .snipeit), path: file, by: .local("it"))
 
     // Then the serial, model and custodian arrive …
-    let laptop = try lethe.app.asset(tag: "ACME-0001")
+    let laptop = try await lethe.app.assets.show("ACME-0001", by: .auditor).asset
     #expect(laptop.serial == "SN-1")
     #expect(laptop.model == "Latitude (7440)")
     #expect(laptop.custodian == "Alice Smith")
     #expect(laptop.mediaType == .laptop)
-    #expect(try lethe.app.asset(tag: "ACME-0002").state == .retired)
-    #expect(try lethe.app.asset(tag: "ACME-0002").custodian == nil)
+    #expect(try await lethe.app.assets.show("ACME-0002", by: .auditor).asset.state == .retired)
+    #expect(try await lethe.app.assets.show("ACME-0002", by: .auditor).asset.custodian == nil)
     // … and the columns that fed nothing are listed, in the summary and in the import's event
     #expect(
         summary.ignoredColumns == [
             IgnoredColumn(column: 7, name: "Purchase Cost", reason: .notUsed),
             IgnoredColumn(column: 8, name: "Serial", reason: .duplicate(ofColumn: 2)),
         ])
-    let event = try lethe.app.store.read { (tx) throws(LetheError) in try tx.lastEvent() }!
+    let event = try await lethe.app.store.read { (tx) throws(LetheError) in try tx.lastEvent() }!
     #expect(event.payload["ignored_columns"] == .array(["Purchase Cost", "Serial"]))
 }
 
-@Test func snipeITCustodianFallsBackToUsernameEmailThenFirstAndLastName() throws {
+@Test func snipeITCustodianFallsBackToUsernameEmailThenFirstAndLastName() async throws {
     let lethe = try TestInstallation()
     let csv = """
         Asset Tag,Category,Checked Out To: Username,E-mail,First Name,Last Name
@@ -234,10 +249,10 @@ private let header =
         A-2,Laptops,,bob@example.com,Bob,Jones
         A-3,Laptops,,,Carol,King
         """
-    let summary = try lethe.app.importAssets(
-        ImportRequest(path: lethe.root.write("c.csv", csv), format: .snipeit), actor: "it")
+    let summary = try await lethe.app.assets.importAssets(
+        ImportRequest(fileName: "import.csv", format: .snipeit), path: lethe.root.write("c.csv", csv), by: .local("it"))
     #expect(summary.ignoredColumns.isEmpty)
-    #expect(try lethe.app.asset(tag: "A-1").custodian == "asmith")
-    #expect(try lethe.app.asset(tag: "A-2").custodian == "bob@example.com")
-    #expect(try lethe.app.asset(tag: "A-3").custodian == "Carol King")
+    #expect(try await lethe.app.assets.show("A-1", by: .auditor).asset.custodian == "asmith")
+    #expect(try await lethe.app.assets.show("A-2", by: .auditor).asset.custodian == "bob@example.com")
+    #expect(try await lethe.app.assets.show("A-3", by: .auditor).asset.custodian == "Carol King")
 }

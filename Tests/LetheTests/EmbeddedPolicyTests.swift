@@ -49,23 +49,41 @@ private let shippedPolicies = URL(fileURLWithPath: #filePath).deletingLastPathCo
     #expect(resolve() == .directory(work + "/policies"))
 }
 
-@Test func policyInitWritesTheDefaultToEditAndNeverOverwrites() throws {
-    let root = TemporaryDirectory()
-    let directory = root.file("etc/lethe/policies")
+@Test func theDefaultPolicyToWriteOutIsTheEmbeddedOneWithItsVersion() throws {
+    // When a front end asks for the default policy to write out (`lethe policy init`)
+    let (file, version) = try LetheApp.policies.defaultPolicy(by: .auditor)
 
-    let path = try LetheApp.writeDefaultPolicy(to: directory)
+    // Then it is default.yaml, the embedded text, with the embedded set's version
+    #expect(file.name == "default.yaml")
+    #expect(file.text == DefaultPolicy.yaml)
+    #expect(version == (try LetheApp.loadPolicies(PolicyFiles.embeddedDefault)).version)
+}
 
-    #expect(path == directory + "/default.yaml")
-    #expect(try String(contentsOfFile: path, encoding: .utf8) == DefaultPolicy.yaml)
-    #expect(
-        try LetheApp.loadPolicies(directory: directory).version
-            == LetheApp.loadPolicies(source: .embeddedDefault).version)
-    // An edited file is never replaced.
-    try Data("erasure_sla: P10D\n".utf8).write(to: URL(fileURLWithPath: path))
+@Test func checkAndShowTakeTheFilesTextsAndReportEveryProblem() throws {
+    // Given policy files a front end read: the default and a broken one
+    let broken = PolicyFiles(
+        source: .directory("/etc/lethe/policies"),
+        files: [
+            NamedText(name: "a.yaml", text: DefaultPolicy.yaml), NamedText(name: "b.yaml", text: "erasure_sla: soon\n"),
+        ])
+
+    // When they are checked, Then every problem names its file, and the set is not valid
+    let result = try LetheApp.policies.check(broken, by: .auditor)
+    #expect(!result.valid)
+    #expect(result.files == ["a.yaml", "b.yaml"])
+    #expect(!result.problems.isEmpty && result.problems.allSatisfy { $0.file == "b.yaml" || $0.file == "a.yaml" })
+    #expect(result.version == nil)
+    // And showing them is refused with every problem
+    #expect(throws: LetheError.self) { try LetheApp.policies.show(broken, by: .auditor) }
+    // While the default alone is valid and shown with its version
+    let report = try LetheApp.policies.show(.embeddedDefault, by: .auditor)
+    #expect(report.loaded.version == (try LetheApp.policies.check(.embeddedDefault, by: .auditor)).version)
+}
+
+@Test func aPrincipalWithoutARoleMayNotReadThePolicies() throws {
     #expect {
-        try LetheApp.writeDefaultPolicy(to: directory)
+        try LetheApp.policies.show(.embeddedDefault, by: .holding([]))
     } throws: { error in
-        (error as! LetheError).code == .conflict
+        (error as! LetheError).code == .forbidden
     }
-    #expect(try String(contentsOfFile: path, encoding: .utf8) == "erasure_sla: P10D\n")
 }

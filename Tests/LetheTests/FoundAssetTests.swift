@@ -4,24 +4,25 @@ import LetheCore
 import LetheTestSupport
 import Testing
 
-@Test func aLostAssetThatTurnsUpAwaitsSanitizationAndScheduleGivesItAJob() throws {
+@Test func aLostAssetThatTurnsUpAwaitsSanitizationAndScheduleGivesItAJob() async throws {
     // Given a server and its drive, lost together
     let lethe = try TestInstallation()
     let app = lethe.app
-    try app.registerAsset(AssetFields(tag: "SRV-1", mediaType: "server", classification: "high"), actor: "it")
-    try app.registerAsset(
-        AssetFields(tag: "SRV-1-D1", mediaType: "ssd", classification: "high", parentTag: "SRV-1"), actor: "it")
-    try app.reportLost(tag: "SRV-1", reason: "missing after move", actor: "it")
+    try await app.assets.register(
+        AssetFields(tag: "SRV-1", mediaType: "server", classification: "high"), by: .local("it"))
+    try await app.assets.register(
+        AssetFields(tag: "SRV-1-D1", mediaType: "ssd", classification: "high", parentTag: "SRV-1"), by: .local("it"))
+    try await app.assets.reportLost("SRV-1", reason: "missing after move", by: .local("it"))
 
     // When the server turns up
-    let found = try app.reportFound(tag: "SRV-1", location: "IT storage", actor: "bob")
+    let found = try await app.assets.reportFound("SRV-1", location: "IT storage", by: .local("bob"))
 
     // Then it and its drive await sanitization, at the new location, and history says it was found
-    #expect(found.map(\.tag) == ["SRV-1", "SRV-1-D1"])
-    #expect(try app.asset(tag: "SRV-1").state == .awaitingSanitization)
-    #expect(try app.asset(tag: "SRV-1").location == "IT storage")
-    #expect(try app.asset(tag: "SRV-1-D1").state == .awaitingSanitization)
-    let last = try #require(try app.history(tag: "SRV-1").last)
+    #expect(found.tags == ["SRV-1", "SRV-1-D1"])
+    #expect(try await app.assets.show("SRV-1", by: .auditor).asset.state == .awaitingSanitization)
+    #expect(try await app.assets.show("SRV-1", by: .auditor).asset.location == "IT storage")
+    #expect(try await app.assets.show("SRV-1-D1", by: .auditor).asset.state == .awaitingSanitization)
+    let last = try #require(try await app.assets.history("SRV-1", by: .auditor).events.last)
     #expect(last.type == .assetStateChanged)
     #expect(last.payload["from"]?.stringValue == "lost")
     #expect(last.payload["found"] == .bool(true))
@@ -32,17 +33,18 @@ import Testing
     #expect(Set(result.created.map(\.assetTag)) == ["SRV-1", "SRV-1-D1"])
 }
 
-@Test func onlyALostAssetCanBeFoundAndARefusalChangesNothing() throws {
+@Test func onlyALostAssetCanBeFoundAndARefusalChangesNothing() async throws {
     let lethe = try TestInstallation()
-    try lethe.app.registerAsset(AssetFields(tag: "LAP-1", mediaType: "laptop", classification: "low"), actor: "it")
-    let events = try lethe.app.store.read { (tx) throws(LetheError) in try tx.eventCount() }
-    #expect {
-        try lethe.app.reportFound(tag: "LAP-1", location: "desk", actor: "it")
+    try await lethe.app.assets.register(
+        AssetFields(tag: "LAP-1", mediaType: "laptop", classification: "low"), by: .local("it"))
+    let events = try await lethe.app.store.read { (tx) throws(LetheError) in try tx.eventCount() }
+    await #expect {
+        try await lethe.app.assets.reportFound("LAP-1", location: "desk", by: .local("it"))
     } throws: { error in
         let error = error as! LetheError
         return error.code == .illegalTransition && error.message.contains("LAP-1")
             && error.message.contains("in-service")
     }
-    #expect(try lethe.app.asset(tag: "LAP-1").location == nil)
-    #expect(try lethe.app.store.read { (tx) throws(LetheError) in try tx.eventCount() } == events)
+    #expect(try await lethe.app.assets.show("LAP-1", by: .auditor).asset.location == nil)
+    #expect(try await lethe.app.store.read { (tx) throws(LetheError) in try tx.eventCount() } == events)
 }

@@ -4,18 +4,20 @@ import LetheCore
 import LetheTestSupport
 import Testing
 
-@Test func statusCountsByStateAndReportsOverdueJobsAndTheLastVerificationRun() throws {
+@Test func statusCountsByStateAndReportsOverdueJobsAndTheLastVerificationRun() async throws {
     // Given a retired laptop scheduled under the default policy, and one in service
     let lethe = try TestInstallation()
     let app = lethe.app
     let policies = try LetheApp.loadPolicies(source: .embeddedDefault)
-    try app.registerAsset(AssetFields(tag: "LAP-1", mediaType: "laptop", classification: "moderate"), actor: "it")
-    try app.registerAsset(AssetFields(tag: "LAP-2", mediaType: "laptop", classification: "low"), actor: "it")
-    try app.retireAsset(tag: "LAP-1", actor: "it")
+    try await app.assets.register(
+        AssetFields(tag: "LAP-1", mediaType: "laptop", classification: "moderate"), by: .local("it"))
+    try await app.assets.register(
+        AssetFields(tag: "LAP-2", mediaType: "laptop", classification: "low"), by: .local("it"))
+    try await app.assets.retire("LAP-1", by: .local("it"))
     let job = try #require(try app.schedule(policies: policies, actor: "it").created.first)
 
     // When nothing is due yet
-    let fresh = try app.status()
+    let fresh = try await app.status.report(by: .auditor)
 
     // Then the counts are right, nothing is overdue and no verification run is recorded
     #expect(fresh.assets["in-service"] == 1)
@@ -29,7 +31,7 @@ import Testing
     // When the job's due date passes and the daily verification runs
     lethe.clock.set(job.plan.dueAt.addingTimeInterval(86_400))
     let run = try app.verifyDue(policies: policies, actor: "scheduler")
-    let late = try app.status()
+    let late = try await app.status.report(by: .auditor)
 
     // Then the job is overdue and the run is shown with its result
     #expect(run.overdue.count == 1)
@@ -38,15 +40,15 @@ import Testing
     #expect(late.anythingOverdue)
     let last = try #require(late.lastVerificationRun)
     #expect(last.actor == "scheduler")
-    #expect(last.result == "needs-attention")
+    #expect(last.result == .needsAttention)
     #expect(last.at == lethe.clock.now)
 }
 
-@Test func statusIsAReadAndSurvivesAJSONRoundTrip() throws {
+@Test func statusIsAReadAndSurvivesAJSONRoundTrip() async throws {
     let lethe = try TestInstallation()
-    let before = try lethe.app.store.read { (tx) throws(LetheError) in try tx.eventCount() }
-    let status = try lethe.app.status()
-    #expect(try lethe.app.store.read { (tx) throws(LetheError) in try tx.eventCount() } == before)
+    let before = try await lethe.app.store.read { (tx) throws(LetheError) in try tx.eventCount() }
+    let status = try await lethe.app.status.report(by: .auditor)
+    #expect(try await lethe.app.store.read { (tx) throws(LetheError) in try tx.eventCount() } == before)
     let data = try JSONEncoder().encode(status)
     #expect(try JSONDecoder().decode(InstallationStatus.self, from: data) == status)
 }

@@ -35,50 +35,40 @@ public struct CustodyTransfer: Sendable, Hashable {
 }
 
 extension LetheApp {
-    /// Records a custody transfer: the asset's custodian (and location) change, and the event keeps
-    /// the whole hand-over.
-    @discardableResult
-    public func transferCustody(tag: String, _ transfer: CustodyTransfer, actor: String) throws(LetheError) -> Asset {
-        let actor = try ActorName.validate(actor)
-        try transfer.checkLengths()
-        guard let receiver = AssetFields.clean(transfer.to) else {
-            throw LetheError(.usage, "a custody transfer needs the receiving party (--to)")
+    /// Records a custody transfer in the caller's transaction: the asset's custodian (and location)
+    /// change, and the event keeps the whole hand-over. `receiver` is the cleaned `transfer.to`.
+    package static func transfer(
+        tag: String, _ transfer: CustodyTransfer, receiver: String, handedAt: Date, in tx: any StoreWriting,
+        actor: String, at time: Date
+    ) throws(LetheError) -> Asset {
+        let asset = try requireAsset(tag, in: tx)
+        guard asset.state != .disposed else {
+            throw LetheError(.illegalTransition, "asset \(tag) is disposed; its chain of custody is closed")
         }
-        let time = now
-        let handedAt = transfer.at ?? time
-        guard handedAt <= time.addingTimeInterval(300) else {
-            throw LetheError(.invalidInput, "hand-over time \(RFC3339.format(handedAt)) is in the future")
-        }
-        return try store.write { (tx) throws(LetheError) in
-            let asset = try Self.requireAsset(tag, in: tx)
-            guard asset.state != .disposed else {
-                throw LetheError(.illegalTransition, "asset \(tag) is disposed; its chain of custody is closed")
-            }
-            var updated = asset
-            updated.custodian = receiver
-            if let location = AssetFields.clean(transfer.location) { updated.location = location }
-            updated.updatedAt = time
-            try tx.update(updated)
-            var payload: [String: JSONValue] = [
-                "to": .string(receiver),
-                "at": .string(RFC3339.format(handedAt)),
-                "seals": .array(transfer.seals.compactMap { AssetFields.clean($0) }.map(JSONValue.string)),
-            ]
-            payload["from"] = (AssetFields.clean(transfer.from) ?? asset.custodian).map(JSONValue.string)
-            payload["location_from"] = asset.location.map(JSONValue.string)
-            payload["location_to"] = updated.location.map(JSONValue.string)
-            payload["manifest"] = AssetFields.clean(transfer.manifest).map(JSONValue.string)
-            payload["notes"] = AssetFields.clean(transfer.notes).map(JSONValue.string)
-            try tx.append(
-                EventDraft(type: .custodyTransferred, assetTag: tag, payload: .object(payload)), actor: actor, at: time)
-            return updated
-        }
+        var updated = asset
+        updated.custodian = receiver
+        if let location = AssetFields.clean(transfer.location) { updated.location = location }
+        updated.updatedAt = time
+        try tx.update(updated)
+        var payload: [String: JSONValue] = [
+            "to": .string(receiver),
+            "at": .string(RFC3339.format(handedAt)),
+            "seals": .array(transfer.seals.compactMap { AssetFields.clean($0) }.map(JSONValue.string)),
+        ]
+        payload["from"] = (AssetFields.clean(transfer.from) ?? asset.custodian).map(JSONValue.string)
+        payload["location_from"] = asset.location.map(JSONValue.string)
+        payload["location_to"] = updated.location.map(JSONValue.string)
+        payload["manifest"] = AssetFields.clean(transfer.manifest).map(JSONValue.string)
+        payload["notes"] = AssetFields.clean(transfer.notes).map(JSONValue.string)
+        try tx.append(
+            EventDraft(type: .custodyTransferred, assetTag: tag, payload: .object(payload)), actor: actor, at: time)
+        return updated
     }
 }
 
 extension CustodyTransfer {
     /// Refuses a field longer than its ``FieldLimits`` (the same limits as an asset's fields).
-    func checkLengths() throws(LetheError) {
+    package func checkLengths() throws(LetheError) {
         try FieldLimits.check(from, field: "from", limit: FieldLimits.name)
         try FieldLimits.check(to, field: "to", limit: FieldLimits.name)
         try FieldLimits.check(location, field: "location", limit: FieldLimits.location)

@@ -3,25 +3,9 @@ import LetheCore
 import LetheStore
 
 extension LetheApp {
-    /// Takes an asset out of service; its attached in-service children are retired with it, in the
-    /// same transaction.
-    ///
-    /// - Returns: the assets retired, the parent first.
-    @discardableResult
-    public func retireAsset(tag: String, reason: String? = nil, actor: String) throws(LetheError) -> [Asset] {
-        let actor = try ActorName.validate(actor)
-        try FieldLimits.check(reason, field: "reason", limit: FieldLimits.reason)
-        let time = now
-        return try store.write { (tx) throws(LetheError) in
-            try Self.retire(
-                try Self.requireAsset(tag, in: tx), details: ["reason": reason.map(JSONValue.string) ?? .null], in: tx,
-                actor: actor, at: time)
-        }
-    }
-
     /// Retires `asset` and its attached in-service children in the caller's transaction; the
     /// assets retired, the parent first.
-    static func retire(
+    package static func retire(
         _ asset: Asset, details: [String: JSONValue], in tx: any StoreWriting, actor: String, at time: Date
     ) throws(LetheError) -> [Asset] {
         var changed = [try move(asset, to: .retired, in: tx, actor: actor, at: time, details: details)]
@@ -33,104 +17,88 @@ extension LetheApp {
         return changed
     }
 
-    /// Records that an asset is lost or stolen (an incident); attached children are lost with it.
-    @discardableResult
-    public func reportLost(tag: String, reason: String, actor: String) throws(LetheError) -> [Asset] {
-        let actor = try ActorName.validate(actor)
-        try FieldLimits.check(reason, field: "reason", limit: FieldLimits.reason)
-        guard let reason = AssetFields.clean(reason) else {
-            throw LetheError(.usage, "a loss needs a reason (where and how it was lost, an incident reference)")
+    /// Marks an asset lost, with its attached children, in the caller's transaction; the assets
+    /// lost, the asset first. `reason` is already checked and cleaned.
+    package static func lose(
+        tag: String, reason: String, in tx: any StoreWriting, actor: String, at time: Date
+    ) throws(LetheError) -> [Asset] {
+        let asset = try Self.requireAsset(tag, in: tx)
+        var changed = [
+            try Self.move(asset, to: .lost, in: tx, actor: actor, at: time, details: ["reason": .string(reason)])
+        ]
+        for child in try tx.assets(AssetQuery(parentTag: tag))
+        where Lifecycle.allowedNext(from: child.state).contains(.lost) {
+            changed.append(
+                try Self.move(
+                    child, to: .lost, in: tx, actor: actor, at: time, details: ["with_parent": .string(tag)]))
         }
-        let time = now
-        return try store.write { (tx) throws(LetheError) in
-            let asset = try Self.requireAsset(tag, in: tx)
-            var changed = [
-                try Self.move(asset, to: .lost, in: tx, actor: actor, at: time, details: ["reason": .string(reason)])
-            ]
-            for child in try tx.assets(AssetQuery(parentTag: tag))
-            where Lifecycle.allowedNext(from: child.state).contains(.lost) {
-                changed.append(
-                    try Self.move(
-                        child, to: .lost, in: tx, actor: actor, at: time, details: ["with_parent": .string(tag)]))
-            }
-            return changed
-        }
+        return changed
     }
 
-    /// Records that a lost asset has turned up: it goes to awaiting-sanitization (its custody was
-    /// broken, so its data must be destroyed), with the attached media lost with it, and
-    /// `lethe schedule` plans its job. A location, when given, becomes the asset's location.
+    /// Records a lost asset found, with the media lost with it, in the caller's transaction; the
+    /// assets found, the asset first.
     ///
-    /// - Returns: the assets found, the asset first.
     /// - Throws: `illegalTransition` when the asset is not lost; `invalidInput` for a bad location.
-    @discardableResult
-    public func reportFound(tag: String, location: String? = nil, actor: String) throws(LetheError) -> [Asset] {
-        let actor = try ActorName.validate(actor)
-        let time = now
-        return try store.write { (tx) throws(LetheError) in
-            var asset = try Self.requireAsset(tag, in: tx)
-            guard asset.state == .lost else {
-                throw LetheError(
-                    .illegalTransition,
-                    "asset \(tag) is \(asset.state.rawValue), not lost; only a lost asset can be found (see 'lethe asset show \(tag)')"
-                )
-            }
-            var details: [String: JSONValue] = ["found": true]
-            if let location = AssetFields.clean(location) {
-                var fields = AssetFields()
-                fields.location = location
-                let moved: Asset
-                switch fields.applied(to: asset, at: time) {
-                case .success(let value): moved = value
-                case .failure(let problems): throw problems.error(context: "cannot record asset \(tag) found")
-                }
-                let changes = asset.changes(to: moved)
-                if !changes.isEmpty {
-                    try tx.update(moved)
-                    try tx.append(
-                        EventDraft(type: .assetUpdated, assetTag: tag, payload: ["changes": .object(changes)]),
-                        actor: actor, at: time)
-                }
-                asset = moved
-                details["location"] = .string(location)
-            }
-            var changed = [
-                try Self.move(asset, to: .awaitingSanitization, in: tx, actor: actor, at: time, details: details)
-            ]
-            for child in try tx.assets(AssetQuery(parentTag: tag)) where child.state == .lost {
-                changed.append(
-                    try Self.move(
-                        child, to: .awaitingSanitization, in: tx, actor: actor, at: time,
-                        details: ["found": true, "with_parent": .string(tag)]))
-            }
-            return changed
+    package static func find(
+        tag: String, location: String?, in tx: any StoreWriting, actor: String, at time: Date
+    ) throws(LetheError) -> [Asset] {
+        var asset = try Self.requireAsset(tag, in: tx)
+        guard asset.state == .lost else {
+            throw LetheError(
+                .illegalTransition,
+                "asset \(tag) is \(asset.state.rawValue), not lost; only a lost asset can be found (see 'lethe asset show \(tag)')"
+            )
         }
+        var details: [String: JSONValue] = ["found": true]
+        if let location = AssetFields.clean(location) {
+            var fields = AssetFields()
+            fields.location = location
+            let moved: Asset
+            switch fields.applied(to: asset, at: time) {
+            case .success(let value): moved = value
+            case .failure(let problems): throw problems.error(context: "cannot record asset \(tag) found")
+            }
+            let changes = asset.changes(to: moved)
+            if !changes.isEmpty {
+                try tx.update(moved)
+                try tx.append(
+                    EventDraft(type: .assetUpdated, assetTag: tag, payload: ["changes": .object(changes)]),
+                    actor: actor, at: time)
+            }
+            asset = moved
+            details["location"] = .string(location)
+        }
+        var changed = [
+            try Self.move(asset, to: .awaitingSanitization, in: tx, actor: actor, at: time, details: details)
+        ]
+        for child in try tx.assets(AssetQuery(parentTag: tag)) where child.state == .lost {
+            changed.append(
+                try Self.move(
+                    child, to: .awaitingSanitization, in: tx, actor: actor, at: time,
+                    details: ["found": true, "with_parent": .string(tag)]))
+        }
+        return changed
     }
 
-    /// Records where a verified asset went. A parent whose attached children are not yet verified
-    /// or disposed is refused: its drives would leave with their data.
-    @discardableResult
-    public func disposeAsset(
-        tag: String, destination: Destination, notes: String? = nil, actor: String
+    /// Records where a verified asset went, in the caller's transaction. A parent whose attached
+    /// children are not yet verified or disposed is refused: its drives would leave with their data.
+    package static func dispose(
+        tag: String, destination: Destination, notes: String?, in tx: any StoreWriting, actor: String, at time: Date
     ) throws(LetheError) -> Asset {
-        let actor = try ActorName.validate(actor)
-        let time = now
-        return try store.write { (tx) throws(LetheError) in
-            let asset = try Self.requireAsset(tag, in: tx)
-            let pending = try tx.assets(AssetQuery(parentTag: tag)).filter {
-                ![.verified, .disposed].contains($0.state)
-            }
-            guard pending.isEmpty else {
-                throw LetheError(
-                    .illegalTransition,
-                    "asset \(tag) still holds media that are not verified as sanitized: \(pending.map { "\($0.tag) (\($0.state.rawValue))" }.joined(separator: ", ")); sanitize and verify them, or detach them with 'lethe asset update TAG --parent \"\"'"
-                )
-            }
-            var details: [String: JSONValue] = ["destination": .string(destination.rawValue)]
-            details["notes"] = AssetFields.clean(notes).map(JSONValue.string)
-            return try Self.move(
-                asset, to: .disposed, destination: destination, in: tx, actor: actor, at: time, details: details)
+        let asset = try Self.requireAsset(tag, in: tx)
+        let pending = try tx.assets(AssetQuery(parentTag: tag)).filter {
+            ![.verified, .disposed].contains($0.state)
         }
+        guard pending.isEmpty else {
+            throw LetheError(
+                .illegalTransition,
+                "asset \(tag) still holds media that are not verified as sanitized: \(pending.map { "\($0.tag) (\($0.state.rawValue))" }.joined(separator: ", ")); sanitize and verify them, or detach them with 'lethe asset update TAG --parent \"\"'"
+            )
+        }
+        var details: [String: JSONValue] = ["destination": .string(destination.rawValue)]
+        details["notes"] = AssetFields.clean(notes).map(JSONValue.string)
+        return try Self.move(
+            asset, to: .disposed, destination: destination, in: tx, actor: actor, at: time, details: details)
     }
 
     /// Moves an asset to a new lifecycle state, checking the state machine and writing the event.

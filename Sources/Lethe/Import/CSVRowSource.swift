@@ -2,9 +2,10 @@ import CSV
 import Foundation
 import LetheCore
 
-/// Reads a CSV file (RFC 4180, through CSV.swift) on a thread of its own and hands its rows over in
-/// batches through a small bounded queue, so that parsing and database writes run in parallel and
-/// memory stays flat however large the file is.
+/// Reads a CSV file (RFC 4180, through CSV.swift) from an ``ImportByteSource`` on a thread of its
+/// own and hands its rows over in batches through a small bounded queue, so that parsing and
+/// database writes run in parallel and memory stays flat however large the file is. The bytes are
+/// hashed as they are parsed.
 ///
 /// Each row carries the file line it starts on, counting the line breaks inside quoted fields.
 final class CSVRowSource: @unchecked Sendable {
@@ -16,12 +17,10 @@ final class CSVRowSource: @unchecked Sendable {
         var cells: [String]
     }
 
-    /// The header row's fields.
-    let header: [String]
-    private let path: String
-    // The reader is used by the parsing thread only, once `start()` has handed it over.
-    private let reader: CSVReader
-    private var nextLine: Int
+    private let name: String
+    private let stream: HashingInputStream
+    // Used by the parsing thread only.
+    private var nextLine = 0
 
     private let condition = NSCondition()
     private var batches: [[Record]] = []
@@ -31,26 +30,31 @@ final class CSVRowSource: @unchecked Sendable {
     private static let batchSize = 2_000
     private static let queueDepth = 8
 
-    /// Opens the file and reads its header row (a UTF-8 byte-order mark is skipped).
-    init(path: String) throws(LetheError) {
-        self.path = path
-        guard let stream = InputStream(fileAtPath: path), FileManager.default.isReadableFile(atPath: path) else {
-            throw LetheError(.notFound, "cannot read \(path): no such readable file")
-        }
-        do {
-            reader = try CSVReader(stream: stream, hasHeaderRow: true)
-        } catch {
-            throw LetheError(.invalidInput, "\(path): cannot read a CSV header row (\(error))")
-        }
-        header = reader.headerRow ?? []
-        nextLine = 2 + header.reduce(0) { $0 + Self.lineBreaks(in: $1) }
+    /// A source of the rows of `bytes`; `name` names the file in messages. Nothing is read before
+    /// ``start()``.
+    init(_ bytes: any ImportByteSource, name: String) {
+        self.name = name
+        self.stream = HashingInputStream(bytes)
     }
 
-    /// Starts parsing on a background thread.
-    func start() {
-        let thread = Thread { [self] in produce() }
-        thread.name = "lethe-csv-reader"
-        thread.start()
+    /// Starts parsing on a thread of its own and returns the header row's fields (a UTF-8
+    /// byte-order mark is skipped) once that thread has read them: the calling task is suspended
+    /// meanwhile, never blocked.
+    func start() async throws(LetheError) -> [String] {
+        let header = await withCheckedContinuation {
+            (continuation: CheckedContinuation<Result<[String], LetheError>, Never>) in
+            let thread = Thread { [self] in produce(header: continuation) }
+            thread.name = "lethe-csv-reader"
+            thread.start()
+        }
+        return try header.get()
+    }
+
+    /// SHA-256 of the file, lowercase hex: complete once ``nextBatch()`` has returned nil.
+    var digest: String {
+        condition.lock()
+        defer { condition.unlock() }
+        return stream.digest
     }
 
     /// The next batch of records, or nil at the end of the file. Rethrows a reading failure.
@@ -75,7 +79,19 @@ final class CSVRowSource: @unchecked Sendable {
         condition.unlock()
     }
 
-    private func produce() {
+    private func produce(header: CheckedContinuation<Result<[String], LetheError>, Never>) {
+        let reader: CSVReader
+        do {
+            reader = try CSVReader(stream: stream, hasHeaderRow: true)
+        } catch {
+            let failure =
+                stream.failure ?? LetheError(.invalidInput, "\(name): cannot read a CSV header row (\(error))")
+            header.resume(returning: .failure(failure))
+            return
+        }
+        let fields = reader.headerRow ?? []
+        nextLine = 2 + fields.reduce(0) { $0 + Self.lineBreaks(in: $1) }
+        header.resume(returning: .success(fields))
         var batch: [Record] = []
         batch.reserveCapacity(Self.batchSize)
         while let cells = reader.next() {
@@ -90,16 +106,19 @@ final class CSVRowSource: @unchecked Sendable {
         }
         if !batch.isEmpty { _ = hand(batch) }
         condition.lock()
-        switch reader.error {
-        case nil, CSVError.cannotReadFile?:
-            // On Linux, Foundation's InputStream reports bytes available until a read returns 0,
-            // and CSV.swift turns that final empty read into `cannotReadFile`: it is the end of file.
-            break
-        case CSVError.unicodeDecoding?:
-            failure = LetheError(
-                .invalidInput, "\(path): line \(nextLine) is not valid UTF-8; save the file as UTF-8 and try again")
-        case let error?:
-            failure = LetheError(.io, "\(path): the file could not be read past line \(nextLine): \(error)")
+        if let failure = stream.failure {
+            self.failure = failure
+        } else {
+            switch reader.error {
+            case nil, CSVError.cannotReadFile?:
+                // CSV.swift turns the final empty read at the end of the bytes into `cannotReadFile`.
+                break
+            case CSVError.unicodeDecoding?:
+                failure = LetheError(
+                    .invalidInput, "\(name): line \(nextLine) is not valid UTF-8; save the file as UTF-8 and try again")
+            case let error?:
+                failure = LetheError(.io, "\(name): the file could not be read past line \(nextLine): \(error)")
+            }
         }
         finished = true
         condition.broadcast()

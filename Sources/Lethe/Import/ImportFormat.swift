@@ -34,10 +34,39 @@ public struct IgnoredColumn: Sendable, Hashable, Codable {
         self.name = name
         self.reason = reason
     }
+
+    enum CodingKeys: String, CodingKey {
+        case column, name, reason
+        case duplicateOfColumn = "duplicate_of_column"
+    }
+
+    /// `{"column", "name", "reason": "not-used" | "duplicate", "duplicate_of_column"}`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        column = try c.decode(Int.self, forKey: .column)
+        name = try c.decode(String.self, forKey: .name)
+        switch try c.decode(String.self, forKey: .reason) {
+        case "duplicate": reason = .duplicate(ofColumn: try c.decode(Int.self, forKey: .duplicateOfColumn))
+        default: reason = .notUsed
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(column, forKey: .column)
+        try c.encode(name, forKey: .name)
+        switch reason {
+        case .notUsed: try c.encode("not-used", forKey: .reason)
+        case .duplicate(let first):
+            try c.encode("duplicate", forKey: .reason)
+            try c.encode(first, forKey: .duplicateOfColumn)
+        }
+    }
 }
 
 /// Turns the cells of one CSV row into an asset's fields, following the header.
-struct ImportColumns {
+// Key paths and column positions, set once by the header and only read afterwards.
+struct ImportColumns: @unchecked Sendable {
     /// Which cell feeds which field.
     private var index: [WritableKeyPath<AssetFields, String?>: Int] = [:]
     /// The column name as written in the file, by field, for error messages.

@@ -2,64 +2,36 @@ import Crypto
 import Foundation
 import LetheCore
 
+/// The policy files a front end read: where they come from and each file's name and text, in
+/// name order. Loading and checking take these, never a path.
+public struct PolicyFiles: Sendable, Hashable {
+    /// Where the files come from.
+    public var source: PolicySource
+    /// The `*.yaml` and `*.yml` files, in name order.
+    public var files: [NamedText]
+
+    /// Creates a set of files.
+    public init(source: PolicySource, files: [NamedText]) {
+        self.source = source
+        self.files = files
+    }
+
+    /// The default policy compiled into the binary.
+    public static let embeddedDefault = PolicyFiles(
+        source: .embeddedDefault, files: [NamedText(name: DefaultPolicy.fileName, text: DefaultPolicy.yaml)])
+}
+
 extension LetheApp {
-    /// Reads every `*.yaml` and `*.yml` file in `directory` (sorted by name) and validates them
-    /// as one policy set, reporting every problem. Does not touch the store.
-    ///
-    /// - Throws: `not-found` when the directory does not exist; `io` when a file cannot be read.
-    public static func checkPolicies(directory: String) throws(LetheError) -> (files: [String], verdict: PolicyVerdict)
-    {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue
-        else {
-            throw LetheError(
-                .notFound,
-                "policy directory \(directory) does not exist; check --policies or $LETHE_POLICIES, write the default there with 'lethe policy init \(directory)', or leave both unset to use the embedded default policy"
-            )
-        }
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: directory)
-                .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
-        } catch {
-            throw LetheError(.io, "cannot list the policy directory \(directory): \(error.localizedDescription)")
-        }
-        var files: [(name: String, text: String)] = []
-        for name in names {
-            let path = directory + "/" + name
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw LetheError(.io, "cannot read policy file \(path)")
-            }
-            guard let text = String(data: data, encoding: .utf8) else {
-                throw LetheError(.invalidInput, "policy file \(path) is not UTF-8 text")
-            }
-            files.append((name, text))
-        }
-        return (names, PolicyParser.parse(files: files))
+    /// Validates a policy set, reporting every problem. Touches no store.
+    public static func checkPolicies(_ files: PolicyFiles) -> (files: [String], verdict: PolicyVerdict) {
+        (files.files.map(\.name), PolicyParser.parse(files: files.files.map { ($0.name, $0.text) }))
     }
 
-    /// Validates the policies of a source (a directory, or the embedded default), reporting every
-    /// problem. Does not touch the store.
-    public static func checkPolicies(
-        source: PolicySource
-    ) throws(LetheError) -> (files: [String], verdict: PolicyVerdict) {
-        switch source {
-        case .directory(let path): return try checkPolicies(directory: path)
-        case .embeddedDefault:
-            return ([DefaultPolicy.fileName], PolicyParser.parse(files: [(DefaultPolicy.fileName, DefaultPolicy.yaml)]))
-        }
-    }
-
-    /// Loads and validates the policies in `directory`; an invalid set is refused with every problem.
-    public static func loadPolicies(directory: String) throws(LetheError) -> LoadedPolicies {
-        try loadPolicies(source: .directory(directory))
-    }
-
-    /// Loads and validates the policies of a source; an invalid set is refused with every problem.
-    public static func loadPolicies(source: PolicySource) throws(LetheError) -> LoadedPolicies {
-        let (files, verdict) = try checkPolicies(source: source)
-        let set = try verdict.requireValid(directory: source.description)
-        return LoadedPolicies(source: source, files: files, set: set, version: try policyVersion(set))
+    /// Loads and validates a policy set; an invalid set is refused with every problem.
+    public static func loadPolicies(_ files: PolicyFiles) throws(LetheError) -> LoadedPolicies {
+        let (names, verdict) = checkPolicies(files)
+        let set = try verdict.requireValid(directory: files.source.description)
+        return LoadedPolicies(source: files.source, files: names, set: set, version: try policyVersion(set))
     }
 
     /// The version of a policy set: SHA-256 of its canonical JSON, lowercase hex.

@@ -2,7 +2,9 @@ import Foundation
 import LetheCore
 
 /// Where the policy set in force comes from.
-public enum PolicySource: Sendable, Hashable {
+///
+/// Its JSON form is `{"kind": "directory", "directory": PATH}` or `{"kind": "embedded-default"}`.
+public enum PolicySource: Sendable, Hashable, Codable {
     /// The `*.yaml` and `*.yml` files of a directory.
     case directory(String)
     /// The default compiled into the binary (``DefaultPolicy``): no policy directory is configured.
@@ -13,6 +15,28 @@ public enum PolicySource: Sendable, Hashable {
         switch self {
         case .directory(let path): path
         case .embeddedDefault: "the embedded default policy"
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case kind, directory
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        switch try c.decode(String.self, forKey: .kind) {
+        case "directory": self = .directory(try c.decode(String.self, forKey: .directory))
+        default: self = .embeddedDefault
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .directory(let path):
+            try c.encode("directory", forKey: .kind)
+            try c.encode(path, forKey: .directory)
+        case .embeddedDefault: try c.encode("embedded-default", forKey: .kind)
         }
     }
 }

@@ -12,7 +12,8 @@ struct AssetCommand: ParsableCommand {
             """,
         subcommands: [
             AssetRegister.self, AssetImport.self, AssetList.self, AssetShow.self, AssetUpdate.self,
-            AssetRetire.self, AssetMove.self, AssetDispose.self, AssetLost.self, AssetFound.self, AssetHistory.self,
+            AssetRetire.self, AssetMove.self, AssetDispose.self, AssetLost.self, AssetFound.self,
+            AssetHistoryCommand.self,
         ]
     )
 }

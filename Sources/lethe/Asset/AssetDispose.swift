@@ -3,7 +3,7 @@ import Lethe
 import LetheCore
 
 /// `lethe asset dispose TAG --destination D`.
-struct AssetDispose: ParsableCommand {
+struct AssetDispose: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dispose", abstract: "Record where a verified asset went.",
         discussion: """
@@ -22,12 +22,13 @@ struct AssetDispose: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
-            let asset = try global.openApp(creating: true).disposeAsset(
-                tag: tag, destination: try Destination.parse(destination), notes: notes, actor: write.actor)
+    func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
+            let details = try await global.openApp(creating: true).assets.dispose(
+                tag, destination: try Destination.parse(destination), notes: notes, by: try write.principal())
+            let asset = details.asset
             if output.json {
-                Output.printJSON(AssetView.json(asset))
+                Output.printResult(details)
             } else {
                 print("disposed \(asset.tag) (\(destination))")
             }

@@ -3,7 +3,7 @@ import Lethe
 import LetheCore
 
 /// `lethe asset found TAG [--location TEXT]`.
-struct AssetFound: ParsableCommand {
+struct AssetFound: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "found", abstract: "Record that a lost asset has turned up; it goes to awaiting-sanitization.",
         discussion: """
@@ -20,14 +20,16 @@ struct AssetFound: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
-            let found = try global.openApp(creating: true).reportFound(
-                tag: tag, location: location, actor: write.actor)
+    func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
+            let found = try await global.openApp(creating: true).assets.reportFound(
+                tag, location: location, by: try write.principal())
             if output.json {
-                Output.printJSON(["found": .array(found.map { .string($0.tag) })])
+                Output.printResult(found)
             } else {
-                for asset in found { print("found \(asset.tag): now \(asset.state.rawValue)") }
+                for asset in found.assets {
+                    print("found \(asset.tag): now \((asset.state ?? .awaitingSanitization).rawValue)")
+                }
                 print("run 'lethe schedule' to plan its sanitization")
             }
         }

@@ -3,7 +3,7 @@ import Lethe
 import LetheCore
 
 /// `lethe asset history TAG`.
-struct AssetHistory: ParsableCommand {
+struct AssetHistoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "history", abstract: "Show an asset's whole story, in order.",
         discussion: "Example:\n  lethe asset history LAP-0042")
@@ -12,16 +12,17 @@ struct AssetHistory: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
-            let events = try global.openApp().history(tag: tag)
+    func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
+            let history = try await global.openApp().assets.history(
+                tag, by: try Principal.localOperator(WriteOptions.loginUser()))
             if output.json {
-                Output.printJSON(.array(events.compactMap { try? CanonicalJSON.decode($0.bytes) }))
+                Output.printResult(history)
                 return
             }
             Output.printTable(
                 header: ["SEQ", "TIME", "ACTOR", "EVENT", "DETAILS"],
-                rows: events.map {
+                rows: history.events.map {
                     ["\($0.seq)", RFC3339.format($0.recordedAt), $0.actor, $0.type.rawValue, $0.summary]
                 })
         }

@@ -4,7 +4,7 @@ import Lethe
 import LetheCore
 
 /// `lethe asset import FILE.csv`.
-struct AssetImport: ParsableCommand {
+struct AssetImport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import", abstract: "Import assets from a CSV file, all or nothing.",
         discussion: """
@@ -41,17 +41,6 @@ struct AssetImport: ParsableCommand {
         if mapping != nil && format != "snipeit" { throw ValidationError("--mapping goes with --format snipeit") }
     }
 
-    static func json(_ column: IgnoredColumn) -> JSONValue {
-        var object: [String: JSONValue] = ["column": .integer(Int64(column.column)), "name": .string(column.name)]
-        switch column.reason {
-        case .notUsed: object["reason"] = "not-used"
-        case .duplicate(let first):
-            object["reason"] = "duplicate"
-            object["duplicate_of_column"] = .integer(Int64(first))
-        }
-        return .object(object)
-    }
-
     static func describe(_ column: IgnoredColumn) -> String {
         switch column.reason {
         case .notUsed: "column \(column.column) '\(column.name)': Lethe has no such field"
@@ -59,28 +48,31 @@ struct AssetImport: ParsableCommand {
         }
     }
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
+    func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
             var request = ImportRequest(
-                path: file, format: ImportFormat(rawValue: format)!, update: update, dryRun: dryRun)
+                fileName: (file as NSString).lastPathComponent, format: ImportFormat(rawValue: format)!,
+                update: update, dryRun: dryRun)
             if let mapping {
                 guard let text = try? String(contentsOfFile: mapping, encoding: .utf8) else {
                     throw LetheError(.notFound, "cannot read the mapping file \(mapping)")
                 }
-                request.mapping = try SnipeITMapping.builtIn(extendedBy: text, file: mapping)
+                request.mappingFile = NamedText(name: mapping, text: text)
             }
+            guard FileManager.default.isReadableFile(atPath: file), let handle = FileHandle(forReadingAtPath: file)
+            else {
+                throw LetheError(.notFound, "cannot read \(file): no such readable file")
+            }
+            defer { try? handle.close() }
             let showProgress = Output.standardErrorIsTerminal && !output.json
-            let summary = try global.openApp(creating: true).importAssets(request, actor: write.actor) { rows in
+            let summary = try await global.openApp(creating: true).assets.importAssets(
+                request, from: FileHandleBytes(handle, name: file), by: try write.principal()
+            ) { rows in
                 if showProgress && rows % 20_000 < 2_000 { Output.progress("read \(rows) rows…") }
             }
             if showProgress { Output.progress(nil) }
             if output.json {
-                Output.printJSON([
-                    "rows": .integer(Int64(summary.rows)), "registered": .integer(Int64(summary.registered)),
-                    "updated": .integer(Int64(summary.updated)), "unchanged": .integer(Int64(summary.unchanged)),
-                    "sha256": .string(summary.sha256), "dry_run": .bool(summary.dryRun),
-                    "ignored_columns": .array(summary.ignoredColumns.map(Self.json)),
-                ])
+                Output.printResult(summary)
             } else {
                 let verb = summary.dryRun ? "would register" : "registered"
                 print(

@@ -4,7 +4,7 @@ import LetheCore
 import LetheStore
 
 /// `lethe asset list`.
-struct AssetList: ParsableCommand {
+struct AssetList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list", abstract: "List assets, filtered and a page at a time.",
         discussion: """
@@ -29,21 +29,19 @@ struct AssetList: ParsableCommand {
         guard limit > 0, limit <= 100_000 else { throw ValidationError("--limit must be between 1 and 100000") }
     }
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
+    func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
             let query = AssetQuery(
                 state: try state.map { (text) throws(LetheError) in try LifecycleState.parse(text) },
                 mediaType: try mediaType.map { (text) throws(LetheError) in try MediaType.parse(text) },
                 location: location, parentTag: parent, afterTag: after, limit: limit)
-            let (assets, total) = try global.openApp().listAssets(query)
+            let page = try await global.openApp().assets.list(
+                query, by: try Principal.localOperator(WriteOptions.loginUser()))
             if output.json {
-                var page: [String: JSONValue] = [
-                    "assets": .array(assets.map(AssetView.json)), "total": .integer(Int64(total)),
-                ]
-                page["next_after"] = assets.count == limit ? assets.last.map { .string($0.tag) } : nil
-                Output.printJSON(.object(page))
+                Output.printResult(page)
                 return
             }
+            let assets = page.assets.map(\.asset)
             Output.printTable(
                 header: ["TAG", "STATE", "TYPE", "CLASS", "LOCATION", "CUSTODIAN"],
                 rows: assets.map {
@@ -52,8 +50,8 @@ struct AssetList: ParsableCommand {
                         $0.location ?? "-", $0.custodian ?? "-",
                     ]
                 })
-            if assets.count == limit, let last = assets.last {
-                Output.standardError("(\(assets.count) of \(total) matching; next page: --after \(last.tag))")
+            if let next = page.nextAfter {
+                Output.standardError("(\(assets.count) of \(page.total) matching; next page: --after \(next))")
             }
         }
     }

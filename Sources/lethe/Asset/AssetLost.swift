@@ -3,7 +3,7 @@ import Lethe
 import LetheCore
 
 /// `lethe asset lost TAG --reason TEXT`.
-struct AssetLost: ParsableCommand {
+struct AssetLost: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lost", abstract: "Record that an asset is lost or stolen (an incident).",
         discussion: """
@@ -20,13 +20,14 @@ struct AssetLost: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
-            let lost = try global.openApp(creating: true).reportLost(tag: tag, reason: reason, actor: write.actor)
+    func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
+            let lost = try await global.openApp(creating: true).assets.reportLost(
+                tag, reason: reason, by: try write.principal())
             if output.json {
-                Output.printJSON(["lost": .array(lost.map { .string($0.tag) })])
+                Output.printResult(lost)
             } else {
-                for asset in lost { print("marked \(asset.tag) lost") }
+                for tag in lost.tags { print("marked \(tag) lost") }
             }
         }
     }

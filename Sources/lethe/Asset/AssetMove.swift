@@ -4,7 +4,7 @@ import Lethe
 import LetheCore
 
 /// `lethe asset move TAG --to PARTY`.
-struct AssetMove: ParsableCommand {
+struct AssetMove: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "move",
         abstract: "Record a custody transfer: who handed the asset to whom, where, with what seals.",
@@ -27,14 +27,16 @@ struct AssetMove: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
+    func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
             let time = try at.map { (text) throws(LetheError) in try RFC3339.parse(text, field: "--at") }
             let transfer = CustodyTransfer(
                 from: from, to: to, location: location, at: time, seals: seal, manifest: manifest, notes: notes)
-            let asset = try global.openApp(creating: true).transferCustody(tag: tag, transfer, actor: write.actor)
+            let details = try await global.openApp(creating: true).assets.transferCustody(
+                tag, transfer, by: try write.principal())
+            let asset = details.asset
             if output.json {
-                Output.printJSON(AssetView.json(asset))
+                Output.printResult(details)
             } else {
                 print("moved \(asset.tag) to \(asset.custodian ?? to)\(asset.location.map { " at \($0)" } ?? "")")
             }

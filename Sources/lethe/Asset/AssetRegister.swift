@@ -5,7 +5,7 @@ import LetheCore
 typealias AssetFieldsInput = AssetFields
 
 /// `lethe asset register TAG`.
-struct AssetRegister: ParsableCommand {
+struct AssetRegister: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "register",
         abstract: "Register one asset.",
@@ -33,13 +33,14 @@ struct AssetRegister: ParsableCommand {
         }
     }
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
+    func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
             var input = fields.fields(tag: tag)
             input.state = state
-            let asset = try global.openApp(creating: true).registerAsset(input, actor: write.actor)
+            let details = try await global.openApp(creating: true).assets.register(input, by: try write.principal())
+            let asset = details.asset
             if output.json {
-                Output.printJSON(AssetView.json(asset))
+                Output.printResult(details)
             } else {
                 print(
                     "registered \(asset.tag) (\(asset.mediaType.rawValue), \(asset.classification.rawValue), \(asset.state.rawValue))"

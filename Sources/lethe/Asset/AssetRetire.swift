@@ -3,7 +3,7 @@ import Lethe
 import LetheCore
 
 /// `lethe asset retire TAG`.
-struct AssetRetire: ParsableCommand {
+struct AssetRetire: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "retire", abstract: "Take an asset out of service (its attached in-service media too).",
         discussion: "Example:\n  lethe asset retire SRV-7 --reason \"end of lease\"")
@@ -14,13 +14,14 @@ struct AssetRetire: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
-            let retired = try global.openApp(creating: true).retireAsset(tag: tag, reason: reason, actor: write.actor)
+    func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
+            let retired = try await global.openApp(creating: true).assets.retire(
+                tag, reason: reason, by: try write.principal())
             if output.json {
-                Output.printJSON(["retired": .array(retired.map { .string($0.tag) })])
+                Output.printResult(retired)
             } else {
-                for asset in retired { print("retired \(asset.tag)") }
+                for tag in retired.tags { print("retired \(tag)") }
             }
         }
     }

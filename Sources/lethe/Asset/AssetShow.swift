@@ -3,7 +3,7 @@ import Lethe
 import LetheCore
 
 /// `lethe asset show TAG`.
-struct AssetShow: ParsableCommand {
+struct AssetShow: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show", abstract: "Show one asset.",
         discussion: "Example:\n  lethe asset show LAP-0042 --json")
@@ -12,18 +12,39 @@ struct AssetShow: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
-            let app = try global.openApp()
-            let asset = try app.asset(tag: tag)
-            let children = try app.children(of: tag)
+    func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
+            let details = try await global.openApp().assets.show(
+                tag, by: try Principal.localOperator(WriteOptions.loginUser()))
             if output.json {
-                var object = AssetView.json(asset).objectValue ?? [:]
-                object["attached"] = .array(children.map { .string($0.tag) })
-                Output.printJSON(.object(object))
+                Output.printResult(details)
             } else {
-                AssetView.printDetails(asset, children: children)
+                Self.printDetails(details)
             }
+        }
+    }
+
+    static func printDetails(_ details: AssetDetails) {
+        let asset = details.asset
+        let children = details.attached ?? []
+        let rows: [(String, String?)] = [
+            ("Tag", asset.tag), ("State", asset.state.rawValue), ("Destination", asset.destination?.rawValue),
+            ("Media type", asset.mediaType.rawValue), ("Classification", asset.classification.rawValue),
+            ("Encryption", asset.encryption.rawValue), ("Serial", asset.serial), ("Make", asset.make),
+            ("Model", asset.model),
+            ("Capacity", asset.capacityBytes.map { "\(Capacity.format($0)) (\($0) bytes)" }),
+            ("Location", asset.location), ("Custodian", asset.custodian), ("Parent", asset.parentTag),
+            (
+                "Attached",
+                children.isEmpty
+                    ? nil : children.map { "\($0.tag) (\($0.state?.rawValue ?? "?"))" }.joined(separator: ", ")
+            ),
+            ("Notes", asset.notes), ("Registered", RFC3339.format(asset.registeredAt)),
+            ("Updated", RFC3339.format(asset.updatedAt)),
+        ]
+        for (label, value) in rows {
+            guard let value else { continue }
+            print((label + ":").padding(toLength: 16, withPad: " ", startingAt: 0) + value)
         }
     }
 }

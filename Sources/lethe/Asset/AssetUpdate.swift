@@ -3,7 +3,7 @@ import Lethe
 import LetheCore
 
 /// `lethe asset update TAG`.
-struct AssetUpdate: ParsableCommand {
+struct AssetUpdate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "update", abstract: "Change an asset's descriptive fields.",
         discussion: """
@@ -27,11 +27,11 @@ struct AssetUpdate: ParsableCommand {
         }
     }
 
-    func run() throws {
-        try reporting(json: output.json) { () throws(LetheError) in
-            let asset = try global.openApp(creating: true).updateAsset(
-                tag: tag, fields.fields(tag: nil), actor: write.actor)
-            if output.json { Output.printJSON(AssetView.json(asset)) } else { print("updated \(asset.tag)") }
+    func run() async throws {
+        try await reporting(json: output.json) { () async throws(LetheError) in
+            let details = try await global.openApp(creating: true).assets.update(
+                tag, fields.fields(tag: nil), by: try write.principal())
+            if output.json { Output.printResult(details) } else { print("updated \(details.asset.tag)") }
         }
     }
 }

@@ -24,36 +24,24 @@ struct PolicyCheck: ParsableCommand {
     func run() throws {
         var valid = true
         try reporting(json: output.json) { () throws(LetheError) in
-            let source = policyOptions.source(global: global, override: directory)
-            let path = source.description
-            let (files, verdict) = try LetheApp.checkPolicies(source: source)
-            let version = try verdict.policySet.map { (set) throws(LetheError) in try LetheApp.policyVersion(set) }
+            let files = try policyOptions.files(global: global, override: directory)
+            let result = try LetheApp.policies.check(
+                files, by: try Principal.localOperator(WriteOptions.loginUser()))
+            let path = result.source.description
             if output.json {
-                var object: [String: JSONValue] = [
-                    "source": PolicySourceView.json(source), "directory": .string(path),
-                    "files": .array(files.map(JSONValue.string)),
-                    "valid": .bool(verdict.isValid),
-                    "problems": .array(
-                        verdict.problems.map {
-                            [
-                                "file": .string($0.file), "line": .integer(Int64($0.line)),
-                                "column": .integer(Int64($0.column)), "message": .string($0.message),
-                            ]
-                        }),
-                ]
-                object["version"] = version.map(JSONValue.string)
-                Output.printJSON(.object(object))
-            } else if verdict.isValid, let set = verdict.policySet, let version {
+                Output.printResult(result)
+            } else if result.valid, let version = result.version {
+                let count = result.files.count
                 print(
-                    "\(path): valid (\(files.count) file\(files.count == 1 ? "" : "s"), \(set.sanitization.count) sanitization rules, \(set.retention.count) retention rules)"
+                    "\(path): valid (\(count) file\(count == 1 ? "" : "s"), \(result.sanitizationRules ?? 0) sanitization rules, \(result.retentionRules ?? 0) retention rules)"
                 )
                 print("version \(version)")
             } else {
-                for problem in verdict.problems { Output.standardError(problem.description) }
+                for problem in result.diagnostics { Output.standardError(problem) }
                 Output.standardError(
-                    "\(path): \(verdict.problems.count) problem\(verdict.problems.count == 1 ? "" : "s")")
+                    "\(path): \(result.problems.count) problem\(result.problems.count == 1 ? "" : "s")")
             }
-            valid = verdict.isValid
+            valid = result.valid
         }
         if !valid { throw ExitCode(65) }  // bad data, as reporting(json:) maps invalid-input
     }

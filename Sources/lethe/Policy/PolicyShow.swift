@@ -21,15 +21,13 @@ struct PolicyShow: ParsableCommand {
 
     func run() throws {
         try reporting(json: output.json) { () throws(LetheError) in
-            let loaded = try policyOptions.load(global: global)
+            let report = try LetheApp.policies.show(
+                try policyOptions.files(global: global), by: try Principal.localOperator(WriteOptions.loginUser()))
             if output.json {
-                Output.printJSON([
-                    "source": PolicySourceView.json(loaded.source), "directory": .string(loaded.directory),
-                    "files": .array(loaded.files.map(JSONValue.string)),
-                    "version": .string(loaded.version), "policy": loaded.set.json,
-                ])
+                Output.printResult(report)
                 return
             }
+            let loaded = report.loaded
             switch loaded.source {
             case .directory(let path): print("policies \(path) (\(loaded.files.joined(separator: ", ")))")
             case .embeddedDefault:

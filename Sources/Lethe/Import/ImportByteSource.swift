@@ -1,0 +1,105 @@
+import Crypto
+import Foundation
+import LetheCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The bytes of a file to import, handed over by a front end: a file it opened, an upload it is
+/// receiving, bytes in memory. The import reads them once, in order, on a thread of its own (so a
+/// read may block), while its rows are written: memory stays flat however large the file is.
+public protocol ImportByteSource: Sendable {
+    /// Reads up to `buffer.count` bytes into `buffer` and returns how many; 0 at the end.
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws(LetheError) -> Int
+}
+
+/// Bytes already in memory.
+public final class InMemoryBytes: ImportByteSource, @unchecked Sendable {
+    private let bytes: [UInt8]
+    private let lock = NSLock()
+    private var offset = 0
+
+    /// Serves `bytes`.
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    /// Serves the UTF-8 bytes of `text`.
+    public convenience init(_ text: String) { self.init(Array(text.utf8)) }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(LetheError) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        let count = min(buffer.count, bytes.count - offset)
+        guard count > 0 else { return 0 }
+        bytes.withUnsafeBytes { source in
+            buffer.baseAddress!.copyMemory(from: source.baseAddress! + offset, byteCount: count)
+        }
+        offset += count
+        return count
+    }
+}
+
+/// The bytes of a file a front end opened, read with `read(2)` on the import's own thread.
+public final class FileHandleBytes: ImportByteSource, @unchecked Sendable {
+    private let handle: FileHandle
+    private let name: String
+
+    /// Reads `handle` to its end; `name` names the file in error messages.
+    public init(_ handle: FileHandle, name: String) {
+        self.handle = handle
+        self.name = name
+    }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(LetheError) -> Int {
+        while true {
+            let count = Glibc.read(handle.fileDescriptor, buffer.baseAddress, buffer.count)
+            if count >= 0 { return count }
+            if errno == EINTR { continue }
+            throw LetheError(.io, "cannot read \(name): \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+/// An `InputStream` (what the CSV parser reads) over an ``ImportByteSource``, hashing the bytes
+/// as they pass: once the parser has read to the end, ``digest`` is the SHA-256 of the content.
+final class HashingInputStream: InputStream {
+    private let source: any ImportByteSource
+    private var hasher = SHA256()
+    private var status: Stream.Status = .notOpen
+    private var ended = false
+    /// The error the source threw, if any.
+    private(set) var failure: LetheError?
+
+    init(_ source: any ImportByteSource) {
+        self.source = source
+        super.init(data: Data())
+    }
+
+    override func open() { status = .open }
+    override func close() { status = .closed }
+    override var streamStatus: Stream.Status { status }
+    override var streamError: (any Error)? { failure }
+    override var hasBytesAvailable: Bool { !ended }
+
+    override func read(_ buffer: UnsafeMutablePointer<UInt8>, maxLength length: Int) -> Int {
+        guard !ended else { return 0 }
+        do {
+            let count = try source.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: length))
+            if count == 0 {
+                ended = true
+                status = .atEnd
+            } else {
+                hasher.update(bufferPointer: UnsafeRawBufferPointer(start: buffer, count: count))
+            }
+            return count
+        } catch {
+            failure = error
+            ended = true
+            status = .error
+            return -1
+        }
+    }
+
+    /// SHA-256 of the bytes read so far, lowercase hex.
+    var digest: String { Hex.encode(hasher.finalize()) }
+}
