@@ -1,9 +1,10 @@
 import Foundation
-import Lethe
 import LetheCore
 import LetheStore
 import LetheTestSupport
 import Testing
+
+@testable import Lethe
 
 /// An installation with the CRM store scanned and one plain backup of it, expiring in 35 days.
 private func installationWithPlainBackup() async throws -> (TestInstallation, BackupRecord) {

@@ -1,9 +1,10 @@
 import Foundation
-import Lethe
 import LetheCore
 import LetheStore
 import LetheTestSupport
 import Testing
+
+@testable import Lethe
 
 /// Backups Lethe holds no key for, on a registered medium: expiry retires the medium, its disposal
 /// job sanitizes it, and the job's verification records the backups on it destroyed.

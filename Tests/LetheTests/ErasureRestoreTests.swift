@@ -1,9 +1,10 @@
 import Foundation
-import Lethe
 import LetheCore
 import LetheStore
 import LetheTestSupport
 import Testing
+
+@testable import Lethe
 
 @Test func aRestoredSubjectIsRaisedByReverificationAndClearedByReapply() async throws {
     let installation = try TestInstallation()

@@ -1,8 +1,9 @@
 import Foundation
-import Lethe
 import LetheCore
 import LetheTestSupport
 import Testing
+
+@testable import Lethe
 
 @Test func theErasureReportSaysABackupIsGoneOnlyOnceItIsDestroyedAndShowsItOverdueAsBackupListDoes() async throws {
     // Given a request completed at once under backup_erasure: suppress, with a backup expiring in 35 days.

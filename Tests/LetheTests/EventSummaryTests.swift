@@ -1,8 +1,9 @@
 import Foundation
-import Lethe
 import LetheCore
 import LetheTestSupport
 import Testing
+
+@testable import Lethe
 
 /// Policies with one rule for every medium (Clear by overwrite), for planning jobs.
 private let overwriteEverything = LoadedPolicies(

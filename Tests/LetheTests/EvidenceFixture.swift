@@ -1,9 +1,10 @@
 import Foundation
-import Lethe
 import LetheCore
 import LetheEvidence
 import LetheStore
 import LetheTestSupport
+
+@testable import Lethe
 
 /// An installation whose organisation is configured, with a helper that takes an SSD through
 /// retirement, a shredding job and an attested verification.

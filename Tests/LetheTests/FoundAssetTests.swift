@@ -1,8 +1,9 @@
 import Foundation
-import Lethe
 import LetheCore
 import LetheTestSupport
 import Testing
+
+@testable import Lethe
 
 @Test func aLostAssetThatTurnsUpAwaitsSanitizationAndScheduleGivesItAJob() async throws {
     // Given a server and its drive, lost together

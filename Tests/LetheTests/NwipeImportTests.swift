@@ -1,8 +1,9 @@
 import Foundation
-import Lethe
 import LetheCore
 import LetheTestSupport
 import Testing
+
+@testable import Lethe
 
 private let nwipeFixtures = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent()

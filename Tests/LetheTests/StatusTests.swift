@@ -1,8 +1,9 @@
 import Foundation
-import Lethe
 import LetheCore
 import LetheTestSupport
 import Testing
+
+@testable import Lethe
 
 @Test func statusCountsByStateAndReportsOverdueJobsAndTheLastVerificationRun() async throws {
     // Given a retired laptop scheduled under the default policy, and one in service

@@ -304,7 +304,7 @@ extension LetheApp {
     /// that and not destroyed, `lethe verify --due` raises it (``overdueBackupDestructions()``).
     ///
     /// Run by `lethe schedule` before it plans jobs. Returns the backups scheduled now.
-    public func scheduleBackupDestructions(
+    func scheduleBackupDestructions(
         deadline: ISODuration = PolicySet.defaultBackupDestructionDeadline, actor: String
     ) throws(LetheError) -> [BackupRecord] {
         let actor = try ActorName.validate(actor)
@@ -418,7 +418,7 @@ extension LetheApp {
 
     /// Backups whose scheduled destruction is past due and not done (its key is still held, its
     /// medium not yet verified sanitized, or its destruction not attested), most overdue first.
-    public func overdueBackupDestructions() throws(LetheError) -> [BackupRecord] {
+    func overdueBackupDestructions() throws(LetheError) -> [BackupRecord] {
         let time = now
         return try listBackups().filter { backup in
             guard backup.shreddedAt == nil, let due = backup.destructionDueAt else { return false }
@@ -428,7 +428,7 @@ extension LetheApp {
 
     /// Expired backups whose medium is not retired yet because it also holds backups still under
     /// retention (or with no expiry): each with the numbers of the backups it waits for.
-    public func backupsWaitingForTheirMedium() throws(LetheError) -> [(backup: BackupRecord, retainedBy: [Int64])] {
+    func backupsWaitingForTheirMedium() throws(LetheError) -> [(backup: BackupRecord, retainedBy: [Int64])] {
         let time = now
         return try store.read { (tx) throws(LetheError) in try Self.backupsWaitingForTheirMedium(in: tx, at: time) }
     }

@@ -192,7 +192,7 @@ extension LetheApp {
     ///
     /// - Throws: `illegalTransition` when a part is not done; `conflict` when the request already
     ///   has a signed record that is not revoked; `notFound` for an unknown request.
-    public func issueErasureRecord(id: Int64, actor: String) throws(LetheError) -> StoredRecord {
+    func issueErasureRecord(id: Int64, actor: String) throws(LetheError) -> StoredRecord {
         let actor = try ActorName.validate(actor)
         let issuer = try recordIssuer()
         let time = now

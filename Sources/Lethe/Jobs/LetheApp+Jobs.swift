@@ -270,7 +270,7 @@ extension LetheApp {
     /// Approves a job (the synchronous form, for fixtures and engines on their own threads; front
     /// ends call ``JobsService/approve(_:by:)``), as the local operator named `actor`.
     @discardableResult
-    public func approveJob(id: Int64, actor: String) throws(LetheError) -> DisposalJob {
+    func approveJob(id: Int64, actor: String) throws(LetheError) -> DisposalJob {
         let principal = try Principal.localOperator(actor)
         let time = now
         return try store.write { (tx) throws(LetheError) in try Self.approveJob(id, by: principal, in: tx, at: time) }
@@ -278,7 +278,7 @@ extension LetheApp {
 
     /// Starts a job (the synchronous form of ``JobsService/start(_:by:)``), as the local operator `actor`.
     @discardableResult
-    public func startJob(id: Int64, actor: String) throws(LetheError) -> DisposalJob {
+    func startJob(id: Int64, actor: String) throws(LetheError) -> DisposalJob {
         let principal = try Principal.localOperator(actor)
         let time = now
         return try store.write { (tx) throws(LetheError) in try Self.startJob(id, by: principal, in: tx, at: time) }
@@ -286,7 +286,7 @@ extension LetheApp {
 
     /// Cancels a job (the synchronous form of ``JobsService/cancel(_:reason:by:)``), as the local operator `actor`.
     @discardableResult
-    public func cancelJob(id: Int64, reason: String, actor: String) throws(LetheError) -> DisposalJob {
+    func cancelJob(id: Int64, reason: String, actor: String) throws(LetheError) -> DisposalJob {
         let principal = try Principal.localOperator(actor)
         let reason = try Self.cancellationReason(reason, job: id)
         let time = now
@@ -298,7 +298,7 @@ extension LetheApp {
     /// Records outside work (the synchronous form of ``JobsService/record(_:_:by:)``, reading the
     /// evidence files first), as the local operator `actor`.
     @discardableResult
-    public func recordJob(
+    func recordJob(
         id: Int64, technique: Technique, tool: String, toolVersion: String, evidence: [EvidenceFile] = [],
         notes: String? = nil, actor: String
     ) throws(LetheError) -> DisposalJob {
@@ -315,7 +315,7 @@ extension LetheApp {
     }
 
     /// A job and its evidence (the synchronous form of ``JobsService/show(_:by:)``).
-    public func jobDetails(id: Int64) throws(LetheError) -> JobDetails {
+    func jobDetails(id: Int64) throws(LetheError) -> JobDetails {
         let time = now
         return try store.read { (tx) throws(LetheError) in
             let job = try Self.requireJob(id, in: tx)

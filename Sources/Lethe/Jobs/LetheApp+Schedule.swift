@@ -185,8 +185,7 @@ extension JobsService {
 extension LetheApp {
     /// One schedule run (the synchronous form of ``JobsService/schedule(policies:at:by:)``, for
     /// fixtures and engines on their own threads), as the local operator named `actor`.
-    public func runSchedule(policies: LoadedPolicies, at: Date? = nil, actor: String) throws(LetheError) -> ScheduleRun
-    {
+    func runSchedule(policies: LoadedPolicies, at: Date? = nil, actor: String) throws(LetheError) -> ScheduleRun {
         let principal = try Principal.localOperator(actor)
         let time = now
         let planningTime = at.map { Date(timeIntervalSince1970: floor($0.timeIntervalSince1970)) } ?? time
@@ -235,7 +234,7 @@ extension LetheApp {
     /// - Parameter at: the planning time (default: now), used as the retirement time of assets whose
     ///   retirement is not in the log (registered or imported already retired). Events and jobs are
     ///   recorded at the clock's time, so the log's times never go backwards.
-    public func schedule(
+    func schedule(
         policies: LoadedPolicies, at: Date? = nil, actor: String
     ) throws(LetheError)
         -> ScheduleResult

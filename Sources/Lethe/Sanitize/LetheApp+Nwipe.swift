@@ -145,7 +145,7 @@ extension LetheApp {
     /// Imports an nwipe log file (the synchronous form of
     /// ``SanitizationService/importNwipe(jobID:log:matching:policies:by:)``, reading the file
     /// first), as the local operator named `actor`.
-    public func importNwipe(
+    func importNwipe(
         jobID: Int64, logPath: String, policies: LoadedPolicies, actor: String, devicePath: String? = nil,
         ignoreSerialReason: String? = nil
     ) throws(LetheError) -> (job: DisposalJob, log: NwipeLog) {

@@ -215,7 +215,7 @@ extension SanitizationService {
 extension LetheApp {
     /// Checks everything before a single byte is written: the job (open, approved, overwrite
     /// allowed, no interrupted run to resume unless `restart`), the target's safety. Writes nothing.
-    public func planSanitize(assetTag: String, _ request: SanitizeRequest) throws(LetheError) -> SanitizePlan {
+    func planSanitize(assetTag: String, _ request: SanitizeRequest) throws(LetheError) -> SanitizePlan {
         try plan(assetTag: assetTag, request, resuming: false)
     }
 
@@ -278,7 +278,7 @@ extension LetheApp {
 
     /// Plans the resumption of a job's interrupted or killed run from its last checkpoint. The
     /// target is checked again, as for a new run (`allowHardLinks` as for ``SanitizeRequest``).
-    public func planResume(
+    func planResume(
         jobID: Int64, toolVersion: String, maxBytesPerSecond: Int64? = nil, checkpointInterval: Double = 2,
         allowHardLinks: Bool = false
     )
@@ -312,7 +312,7 @@ extension LetheApp {
     /// Runs a checked plan: starts the job, overwrites with checkpoints in the database, and on
     /// completion records the job executed and the asset sanitized; on a stop, records the job
     /// interrupted at the exact offset (it stays in progress, resumable).
-    public func sanitize(
+    func sanitize(
         _ plan: SanitizePlan, actor: String, stop: StopSignal,
         progress: @escaping (OverwriteProgress) -> Void = { _ in }
     ) throws(LetheError) -> SanitizeOutcome {

@@ -53,7 +53,7 @@ extension LetheApp {
     /// interval (all of them, or those of one store, when `force`), by keyed hash only; a subject
     /// found again fails its part and stays raised until `erasure reapply` clears it.
     /// Each outcome is its own transaction and event.
-    public func verifyErasures(
+    func verifyErasures(
         policies: LoadedPolicies, store only: String? = nil, force: Bool = false, actor: String
     ) throws(LetheError) -> ErasureVerificationSummary {
         try verifyErasures(interval: policies.set.reverificationInterval, store: only, force: force, actor: actor)

@@ -129,7 +129,7 @@ extension JobsService {
 extension LetheApp {
     /// Runs every due verification (the synchronous form of ``JobsService/verifyDue(policies:by:)``),
     /// as the local operator named `actor`.
-    public func verifyDue(policies: LoadedPolicies, actor: String) throws(LetheError) -> VerificationRunSummary {
+    func verifyDue(policies: LoadedPolicies, actor: String) throws(LetheError) -> VerificationRunSummary {
         try verifyDue(policies: policies, principal: try Principal.localOperator(actor))
     }
 
@@ -183,7 +183,7 @@ extension LetheApp {
     /// Records a person's inspection (the synchronous form of ``JobsService/attest(_:_:policies:by:)``,
     /// reading the evidence files first), as the local operator named `actor`.
     @discardableResult
-    public func attest(
+    func attest(
         id: Int64, evidence: [EvidenceFile], notes: String? = nil, passed: Bool = true, policies: LoadedPolicies,
         actor: String
     ) throws(LetheError) -> (job: DisposalJob, newJob: DisposalJob?) {

@@ -88,7 +88,7 @@ public struct MediaReadbackVerifier: Verifier {
 extension LetheApp {
     /// Runs the registered engine for one executed job now (the synchronous form of
     /// ``JobsService/verify(_:policies:by:)``), as the local operator named `actor`.
-    public func verifyJob(
+    func verifyJob(
         id: Int64, policies: LoadedPolicies, actor: String
     ) throws(LetheError) -> (
         job: DisposalJob, outcome: VerificationOutcome, newJob: DisposalJob?
