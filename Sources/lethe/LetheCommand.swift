@@ -28,7 +28,7 @@ struct LetheCommand: AsyncParsableCommand {
         subcommands: [
             AssetCommand.self, PolicyCommand.self, Schedule.self, JobCommand.self, Verify.self, Sanitize.self,
             EvidenceCommand.self, LogCommand.self, KeysCommand.self, CertificateCommand.self, StoreCommand.self,
-            HoldingCommand.self, ErasureCommand.self, BackupCommand.self, UserCommand.self, TokenCommand.self, Status.self,
+            HoldingCommand.self, ErasureCommand.self, BackupCommand.self, UserCommand.self, TokenCommand.self, Serve.self, Status.self,
         ]
     )
 
