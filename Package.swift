@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates", exact: "1.21.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -66,12 +68,22 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "LetheServer",
+            dependencies: [
+                "Lethe", "LetheCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "lethe",
             dependencies: [
                 // LetheCore's values (errors, vocabularies, dates), LetheEvidence's bundle and key types
                 // and LetheStore's query values cross the edge; storage itself is reached only through Lethe.
-                "Lethe", "LetheCore", "LetheEvidence", "LetheStore",
+                "Lethe", "LetheCore", "LetheEvidence", "LetheStore", "LetheServer",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -108,6 +120,12 @@ let package = Package(
             name: "LetheTests",
             dependencies: ["Lethe", "LetheCore", "LetheEvidence", "LetheSanitize", "LetheStore", "LetheTestSupport"]),
         .testTarget(name: "letheTests", dependencies: ["LetheTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "LetheServerTests",
+            dependencies: [
+                "LetheServer", "Lethe", "LetheCore", "LetheTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]),
         .testTarget(name: "LetheFuzzingTests", dependencies: ["LetheFuzzing"], exclude: ["Corpus"]),
     ]
 )

@@ -29,7 +29,7 @@ struct LetheCommand: AsyncParsableCommand {
             AssetCommand.self, PolicyCommand.self, Schedule.self, JobCommand.self, Verify.self, Sanitize.self,
             EvidenceCommand.self, LogCommand.self, KeysCommand.self, CertificateCommand.self, StoreCommand.self,
             HoldingCommand.self, ErasureCommand.self, BackupCommand.self, UserCommand.self, TokenCommand.self,
-            Status.self,
+            Serve.self, Status.self,
         ]
     )
 

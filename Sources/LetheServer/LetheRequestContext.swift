@@ -1,0 +1,24 @@
+import Hummingbird
+import LetheCore
+import NIOCore
+
+/// The context of every request: who made it (once authenticated) and from where.
+public struct LetheRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The authenticated principal; nil before authentication and on the open routes.
+    public var principal: Principal?
+    /// The peer's address without its port, for rate limits (never logged with a token).
+    public let source: String
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        self.source = source.channel.remoteAddress?.ipAddress ?? "unknown"
+    }
+
+    /// The principal, or `unauthenticated` when the route was reached without one (a bug: every
+    /// API route sits behind ``AuthenticationMiddleware``).
+    public func requirePrincipal() throws(LetheError) -> Principal {
+        guard let principal else { throw LetheError(.unauthenticated, "this request needs an API token") }
+        return principal
+    }
+}

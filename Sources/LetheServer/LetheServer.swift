@@ -1,0 +1,65 @@
+import Foundation
+import Hummingbird
+import Lethe
+import LetheCore
+import Logging
+
+/// Lethe's HTTP service: the JSON API under `/api/v1` over the same use cases and authorization
+/// table as the CLI, with health checks. `lethe serve` runs it.
+public enum LetheServer {
+    /// The router: open health checks; everything under `/api/v1` needs a bearer token.
+    public static func router(app: LetheApp, configuration: ServerConfiguration) -> Router<LetheRequestContext> {
+        let router = Router(context: LetheRequestContext.self)
+        router.add(middleware: SecurityHeadersMiddleware())
+        router.add(middleware: ProblemMiddleware())
+        HealthRoutes(app: app).add(to: router)
+        let api = router.group("api/v1")
+            .add(
+                middleware: AuthenticationMiddleware(
+                    users: app.users, limiter: AuthFailureLimiter(limit: configuration.authFailuresPerMinute)))
+        UserRoutes(users: app.users).add(to: api)
+        return router
+    }
+
+    /// The application `lethe serve` runs: the router bound to the configured address.
+    public static func application(
+        app: LetheApp, configuration: ServerConfiguration, logger: Logger,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws(LetheError) -> some ApplicationProtocol {
+        try configuration.validate()
+        return Application(
+            router: router(app: app, configuration: configuration),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "lethe"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+            logger: logger)
+    }
+
+    /// Runs the service until SIGTERM or SIGINT, then stops after the requests in flight.
+    public static func run(
+        app: LetheApp, configuration: ServerConfiguration, logger: Logger,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws {
+        let application = try application(
+            app: app, configuration: configuration, logger: logger, onServerRunning: onServerRunning)
+        try await application.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+
+    /// On a data directory with no users, creates `admin` (role admin) with a random console
+    /// password and a first API token, and returns both to be shown once; nil when users exist.
+    public static func bootstrapAdmin(
+        app: LetheApp, by principal: Principal
+    ) async throws(LetheError) -> (token: String, password: String)? {
+        guard try await !app.users.hasUsers() else { return nil }
+        let added = try await app.users.add(name: "admin", roles: [.admin], by: principal)
+        let password = randomPassword()
+        _ = try await app.users.setPassword(name: "admin", password: password, by: principal)
+        return (added.token.secret, password)
+    }
+
+    /// 20 characters from an unambiguous alphabet (about 110 bits).
+    static func randomPassword() -> String {
+        let alphabet = Array("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<20).map { _ in alphabet.randomElement(using: &generator)! })
+    }
+}

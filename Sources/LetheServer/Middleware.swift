@@ -1,0 +1,149 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Lethe
+import LetheCore
+import Logging
+
+/// Turns every error into an RFC 9457 problem, and logs server faults with the request id.
+struct ProblemMiddleware: RouterMiddleware {
+    typealias Context = LetheRequestContext
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as LetheError {
+            let problem = Problem(error)
+            if problem.status >= 500 {
+                context.logger.error("request failed", metadata: ["error.code": "\(error.code.rawValue)"])
+            }
+            var headers: HTTPFields = [:]
+            if error.code == .unauthenticated { headers[.wwwAuthenticate] = #"Bearer realm="lethe""# }
+            return problem.response(headers: headers)
+        } catch let error as any HTTPResponseError {
+            let code: String =
+                switch error.status {
+                case .notFound: "not-found"
+                case .contentTooLarge: "too-large"
+                case .methodNotAllowed: "method-not-allowed"
+                case .tooManyRequests: "too-many-requests"
+                case .badRequest: "usage"
+                default: error.status.code < 500 ? "bad-request" : "internal"
+                }
+            let detail =
+                switch error.status {
+                case .notFound:
+                    "there is no such route: \(request.method) \(request.uri.path); see /api/v1/openapi.json"
+                case .contentTooLarge: "the request body is larger than the server accepts"
+                case .badRequest:
+                    "the request is not what this route takes (\((error as? HTTPError)?.body ?? "malformed")); see /api/v1/openapi.json"
+                default: (error as? HTTPError)?.body ?? error.status.reasonPhrase
+                }
+            return Problem(status: error.status, code: code, detail: detail).response()
+        } catch is DecodingError {
+            return Problem(
+                status: .badRequest, code: "usage",
+                detail: "the request body is not the JSON this route takes; see /api/v1/openapi.json"
+            ).response()
+        } catch {
+            context.logger.error("request failed with an unexpected error")
+            return Problem(
+                status: .internalServerError, code: "internal", detail: "an unexpected error; see the server log"
+            )
+            .response()
+        }
+    }
+}
+
+/// Headers on every response: no sniffing, no framing, no referrer, and no caching of API data.
+struct SecurityHeadersMiddleware: RouterMiddleware {
+    typealias Context = LetheRequestContext
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        var response = try await next(request, context)
+        response.headers[.xContentTypeOptions] = "nosniff"
+        response.headers[.xFrameOptions] = "DENY"
+        response.headers[.referrerPolicy] = "no-referrer"
+        response.headers[.contentSecurityPolicy] = "default-src 'none'; frame-ancestors 'none'"
+        if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
+        response.headers[.xRequestID] = context.id
+        return response
+    }
+}
+
+extension HTTPField.Name {
+    static let xContentTypeOptions = Self("X-Content-Type-Options")!
+    static let xFrameOptions = Self("X-Frame-Options")!
+    static let referrerPolicy = Self("Referrer-Policy")!
+    static let xRequestID = Self("X-Request-ID")!
+}
+
+/// Authenticates every request it guards with `Authorization: Bearer TOKEN`: the principal goes
+/// into the context, or the request ends with 401 (429 once a source has failed too often).
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = LetheRequestContext
+    let users: UserService
+    let limiter: AuthFailureLimiter
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        if let retry = await limiter.blockedFor(context.source) {
+            return Problem(
+                status: .tooManyRequests, code: "too-many-requests",
+                detail: "too many failed authentications from this address; try again in \(retry) seconds"
+            ).response(headers: [.retryAfter: "\(retry)"])
+        }
+        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
+            await limiter.recordFailure(context.source)
+            throw LetheError(.unauthenticated, "this request needs an API token: send 'Authorization: Bearer TOKEN'")
+        }
+        let token = String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
+        let principal: Principal
+        do {
+            principal = try await users.authenticate(token: token)
+        } catch {
+            if error.code == .unauthenticated { await limiter.recordFailure(context.source) }
+            throw error
+        }
+        var context = context
+        context.principal = principal
+        context.logger[metadataKey: "principal"] = .string(principal.name)
+        return try await next(request, context)
+    }
+}
+
+/// Counts failed authentications per source address over a sliding minute.
+actor AuthFailureLimiter {
+    private let limit: Int
+    private let window: TimeInterval = 60
+    private let clock: @Sendable () -> Date
+    private var failures: [String: [Date]] = [:]
+
+    init(limit: Int, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.limit = limit
+        self.clock = clock
+    }
+
+    /// Records one failure.
+    func recordFailure(_ source: String) {
+        let now = clock()
+        var recent = failures[source, default: []].filter { now.timeIntervalSince($0) < window }
+        recent.append(now)
+        failures[source] = recent
+        if failures.count > 10_000 { failures = failures.filter { !$0.value.isEmpty } }
+    }
+
+    /// Seconds until the source may try again, or nil when it may now.
+    func blockedFor(_ source: String) -> Int? {
+        let now = clock()
+        let recent = failures[source, default: []].filter { now.timeIntervalSince($0) < window }
+        failures[source] = recent.isEmpty ? nil : recent
+        guard recent.count >= limit, let oldest = recent.first else { return nil }
+        return max(1, Int((window - now.timeIntervalSince(oldest)).rounded(.up)))
+    }
+}

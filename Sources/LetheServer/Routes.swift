@@ -1,0 +1,125 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Lethe
+import LetheCore
+import NIOCore
+
+/// A typed result as a JSON response, with the same encoder as the CLI's `--json`.
+struct JSONResult<Value: Encodable & Sendable>: ResponseGenerator {
+    var value: Value
+    var status: HTTPResponse.Status = .ok
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        let data = try ServerJSON.encoder.encode(value)
+        return Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// The principal a token stands for, as `GET /api/v1/whoami` shows it.
+struct WhoAmI: Codable, Sendable {
+    var name: String
+    var roles: [Role]
+    var authentication: Principal.Authentication
+    var readOnly: Bool
+    /// The actions the principal may run, by name (what a client may offer).
+    var actions: [Action]
+
+    enum CodingKeys: String, CodingKey {
+        case name, roles, authentication, actions
+        case readOnly = "read_only"
+    }
+}
+
+/// Liveness and readiness, open to anyone (no data in them).
+struct HealthRoutes {
+    let app: LetheApp
+
+    func add(to router: Router<LetheRequestContext>) {
+        router.get("healthz") { _, _ in JSONResult(value: ["status": "alive"]) }
+        router.get("readyz") { request, context -> Response in
+            do {
+                _ = try await app.users.hasUsers()  // a read: the database answers and is migrated
+            } catch let error as LetheError {
+                return Problem(
+                    status: .serviceUnavailable, code: "not-ready",
+                    detail: "the database cannot be read: \(error.message)"
+                ).response()
+            }
+            return try JSONResult(value: ["status": "ready"]).response(from: request, context: context)
+        }
+    }
+}
+
+/// Users and tokens (`admin`), and who the caller is (anyone authenticated).
+struct UserRoutes {
+    let users: UserService
+
+    struct AddUser: Decodable { var name: String; var roles: [Role] }
+    struct SetPassword: Decodable { var password: String }
+    struct AddToken: Decodable {
+        var user: String
+        var expires: String?
+        var readOnly: Bool?
+        enum CodingKeys: String, CodingKey {
+            case user, expires
+            case readOnly = "read_only"
+        }
+    }
+
+    func add(to api: RouterGroup<LetheRequestContext>) {
+        api.get("whoami") { _, context in
+            let principal = try context.requirePrincipal()
+            return JSONResult(
+                value: WhoAmI(
+                    name: principal.name, roles: principal.roles.sorted(), authentication: principal.authentication,
+                    readOnly: principal.readOnly,
+                    actions: Action.allCases.filter { Authorization.allows(principal, $0) }))
+        }
+        api.get("users") { _, context in
+            JSONResult(value: ["users": try await users.list(by: try context.requirePrincipal())])
+        }
+        api.post("users") { request, context in
+            let body = try await request.decode(as: AddUser.self, context: context)
+            let added = try await users.add(name: body.name, roles: Set(body.roles), by: try context.requirePrincipal())
+            return JSONResult(value: added, status: .created)
+        }
+        api.post("users/:name/disable") { _, context in
+            let name = try context.parameters.require("name")
+            return JSONResult(value: try await users.disable(name: name, by: try context.requirePrincipal()))
+        }
+        api.put("users/:name/password") { request, context in
+            let name = try context.parameters.require("name")
+            let body = try await request.decode(as: SetPassword.self, context: context)
+            return JSONResult(
+                value: try await users.setPassword(
+                    name: name, password: body.password, by: try context.requirePrincipal()))
+        }
+        api.get("tokens") { request, context in
+            let user = request.uri.queryParameters.get("user")
+            return JSONResult(value: [
+                "tokens": try await users.listTokens(user: user, by: try context.requirePrincipal())
+            ])
+        }
+        api.post("tokens") { request, context in
+            let body = try await request.decode(as: AddToken.self, context: context)
+            var lifetime: ISODuration?
+            if let text = body.expires {
+                guard let parsed = ISODuration.parse(text) else {
+                    throw LetheError(.usage, "expires \(Quoted(text)) is not an ISO 8601 duration such as P90D")
+                }
+                lifetime = parsed
+            }
+            let token = try await users.addToken(
+                user: body.user, expiresIn: lifetime, readOnly: body.readOnly ?? false,
+                by: try context.requirePrincipal())
+            return JSONResult(value: token, status: .created)
+        }
+        api.post("tokens/:id/revoke") { _, context in
+            let id = try context.parameters.require("id", as: Int64.self)
+            return JSONResult(value: try await users.revokeToken(id: id, by: try context.requirePrincipal()))
+        }
+    }
+}
