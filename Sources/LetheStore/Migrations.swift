@@ -89,6 +89,7 @@ enum Migrations {
         registerAssetRetiredAt(&migrator)
         registerUsers(&migrator)
         registerErasurePartSubject(&migrator)
+        registerSanitizeTargetIdentity(&migrator)
         return migrator
     }
 }

@@ -19,7 +19,8 @@ public protocol SanitizeRunWriting: SanitizeRunReading {
 extension SQLiteTransaction: SanitizeRunWriting {
     private static let runColumns = """
         id, job_id, target, resolved_target, block_device, size_bytes, pattern, passes, seed, status, pass,
-        offset_bytes, bytes_written, milliseconds, direct_io, serial_ignored_reason, started_at, updated_at
+        offset_bytes, bytes_written, milliseconds, direct_io, serial_ignored_reason, started_at, updated_at,
+        target_identity
         """
 
     func latestSanitizeRun(jobID: Int64) throws(LetheError) -> SanitizeRun? {
@@ -31,12 +32,14 @@ extension SQLiteTransaction: SanitizeRunWriting {
                 guard let status = SanitizeRunStatus(rawValue: row[9]) else {
                     throw LetheError(.internal, "sanitize run \(row[0] as Int64) has an unknown status")
                 }
-                return SanitizeRun(
+                var run = SanitizeRun(
                     id: row[0], jobID: row[1], target: row[2], resolvedTarget: row[3], isBlockDevice: row[4],
                     sizeBytes: row[5], pattern: row[6], passes: row[7], seedHex: row[8], status: status, pass: row[10],
                     offset: row[11], bytesWritten: row[12], milliseconds: row[13], directIO: row[14],
                     serialIgnoredReason: row[15], startedAt: try RFC3339.parse(row[16]),
                     updatedAt: try RFC3339.parse(row[17]))
+                run.targetIdentity = row[18]
+                return run
             }
         }
     }
@@ -46,13 +49,13 @@ extension SQLiteTransaction: SanitizeRunWriting {
             try db.execute(
                 sql: """
                     INSERT INTO sanitize_run (\(Self.runColumns))
-                    VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     run.jobID, run.target, run.resolvedTarget, run.isBlockDevice, run.sizeBytes, run.pattern,
                     run.passes, run.seedHex, run.status.rawValue, run.pass, run.offset, run.bytesWritten,
                     run.milliseconds, run.directIO, run.serialIgnoredReason, RFC3339.format(run.startedAt),
-                    RFC3339.format(run.updatedAt),
+                    RFC3339.format(run.updatedAt), run.targetIdentity,
                 ])
             var stored = run
             stored.id = db.lastInsertedRowID

@@ -42,7 +42,7 @@ struct Schedule: AsyncParsableCommand {
             let time = try at.map { (text) throws(LetheError) in try RFC3339.parse(text, field: "--at") }
             let clock = try asOf.map { (text) throws(LetheError) in try RFC3339.parse(text, field: "--as-of") }
             let policies = try policyOptions.load(global: global)
-            var app = try global.openApp(creating: true)
+            var app = try global.openApp()
             if let clock { app = app.asOf(clock) }
             // One use case, one transaction: backups, jobs, and the requests a crash left open.
             let run = try await app.jobs.schedule(policies: policies, at: time, by: try write.principal())

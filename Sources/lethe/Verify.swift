@@ -48,7 +48,7 @@ struct Verify: AsyncParsableCommand {
         var attention = false
         try await reporting(json: output.json) { () async throws(LetheError) in
             let policies = try policyOptions.load(global: global)
-            let app = try global.openApp(creating: true)
+            let app = try global.openApp()
             let principal = try write.principal()
             if let id = job, !attest {
                 let result = try await app.jobs.verify(id, policies: policies, by: principal)

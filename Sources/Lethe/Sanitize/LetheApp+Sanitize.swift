@@ -28,12 +28,15 @@ public struct SanitizeRequest: Sendable {
     /// Start a new run although the job's last run was interrupted or killed (`--restart`),
     /// instead of resuming it.
     public var restart: Bool
+    /// Overwrite a target whose size is not the asset's recorded capacity, with the reason
+    /// recorded (`--ignore-size --reason`).
+    public var ignoreSizeReason: String?
 
     /// Creates a request.
     public init(
         target: String, pattern: OverwritePattern = .zero, passes: Int = 1, jobID: Int64? = nil, follow: Bool = false,
         ignoreSerialReason: String? = nil, maxBytesPerSecond: Int64? = nil, checkpointInterval: Double = 2,
-        toolVersion: String, allowHardLinks: Bool = false, restart: Bool = false
+        toolVersion: String, allowHardLinks: Bool = false, restart: Bool = false, ignoreSizeReason: String? = nil
     ) {
         self.target = target
         self.pattern = pattern
@@ -46,6 +49,7 @@ public struct SanitizeRequest: Sendable {
         self.toolVersion = toolVersion
         self.allowHardLinks = allowHardLinks
         self.restart = restart
+        self.ignoreSizeReason = ignoreSizeReason
     }
 }
 
@@ -273,6 +277,7 @@ extension LetheApp {
             path: request.target, assetTag: asset.tag, assetSerial: asset.serial,
             dataDirectory: dataDirectory?.path, follow: request.follow, ignoreSerial: request.ignoreSerialReason != nil,
             allowHardLinks: request.allowHardLinks)
+        if !resuming { try Self.refuseSizeMismatch(target, asset: asset, ignoreReason: request.ignoreSizeReason) }
         return SanitizePlan(job: job, asset: asset, target: target, request: request, resuming: nil)
     }
 
@@ -305,6 +310,24 @@ extension LetheApp {
                 "the target of job \(jobID) changed since the run started (\(run.resolvedTarget), \(run.sizeBytes) bytes; now \(plan.target.resolvedPath), \(plan.target.size) bytes); start a new run instead with 'lethe sanitize \(job.assetTag) --target PATH --restart'"
             )
         }
+        let replaced = "\(run.resolvedTarget) is not what run \(run.id) of job \(jobID) was overwriting"
+        let advice =
+            "resuming would overwrite only the rest of another medium; start again with 'lethe sanitize \(job.assetTag) --target PATH --restart' (nothing was written)"
+        if let recorded = run.targetIdentity, recorded != plan.target.identity.key {
+            throw LetheError(
+                .conflict,
+                "\(replaced) (file \(recorded), now \(plan.target.identity.key)): it was replaced; \(advice)")
+        }
+        guard
+            try ResumeCheck.holdsWhatWasWritten(
+                path: plan.target.resolvedPath, pattern: plan.request.pattern, seed: Self.bytes(hex: run.seedHex),
+                pass: run.pass, offset: run.offset, size: run.sizeBytes)
+        else {
+            throw LetheError(
+                .conflict,
+                "\(replaced): the bytes it wrote before its checkpoint are not there, so it was replaced or written since; \(advice)"
+            )
+        }
         plan.resuming = run
         return plan
     }
@@ -323,6 +346,15 @@ extension LetheApp {
             seed = Self.bytes(hex: run.seedHex)
         } else {
             seed = plan.request.pattern == .random ? PatternStream.newSeed() : []
+        }
+        // The target's lock first: a run refused because another process holds the target must
+        // record nothing (no run, no event), and must not touch that other process's run.
+        let lock = try TargetLock(path: plan.target.resolvedPath)
+        guard lock.identity == plan.target.identity else {
+            throw LetheError(
+                .conflict,
+                "\(plan.target.path) is no longer the file that was checked: it was replaced since; run the command again (nothing was written)"
+            )
         }
         var run = try store.write { (tx) throws(LetheError) in
             var job = try Self.requireJob(plan.job.id, in: tx)
@@ -348,19 +380,19 @@ extension LetheApp {
                     EventDraft(type: .jobStarted, assetTag: job.assetTag, payload: ["job": .integer(job.id)]),
                     actor: actor, at: time)
             }
-            let run = try tx.insert(
-                SanitizeRun(
-                    jobID: job.id, target: plan.target.path, resolvedTarget: plan.target.resolvedPath,
-                    isBlockDevice: plan.target.isBlockDevice, sizeBytes: plan.target.size,
-                    pattern: plan.request.pattern.description, passes: plan.request.passes, seedHex: Hex.encode(seed),
-                    serialIgnoredReason: plan.request.ignoreSerialReason, startedAt: time))
-            return run
+            var record = SanitizeRun(
+                jobID: job.id, target: plan.target.path, resolvedTarget: plan.target.resolvedPath,
+                isBlockDevice: plan.target.isBlockDevice, sizeBytes: plan.target.size,
+                pattern: plan.request.pattern.description, passes: plan.request.passes, seedHex: Hex.encode(seed),
+                serialIgnoredReason: plan.request.ignoreSerialReason, startedAt: time)
+            record.targetIdentity = plan.target.isBlockDevice ? nil : plan.target.identity.key
+            return try tx.insert(record)
         }
         let request = OverwriteRequest(
             path: run.resolvedTarget, pattern: plan.request.pattern, passes: run.passes, seed: seed,
             start: OverwritePosition(pass: run.pass, offset: run.offset),
             maxBytesPerSecond: plan.request.maxBytesPerSecond, checkpointInterval: plan.request.checkpointInterval,
-            expectedIdentity: plan.target.identity)
+            expectedIdentity: plan.target.identity, heldLock: lock)
         let before = run
         let result: OverwriteResult
         do {
@@ -373,8 +405,11 @@ extension LetheApp {
                 try self.store.write { (tx) throws(LetheError) in try tx.update(checkpoint) }
             }
         } catch {
+            let ours = run
             run = try store.write { (tx) throws(LetheError) in
-                var failed = try tx.latestSanitizeRun(jobID: run.jobID) ?? run
+                // This run, at its last checkpoint; never another run of the job.
+                var failed = ours
+                if let latest = try tx.latestSanitizeRun(jobID: ours.jobID), latest.id == ours.id { failed = latest }
                 failed.status = .failed
                 failed.updatedAt = self.now
                 try tx.update(failed)
@@ -425,6 +460,7 @@ extension LetheApp {
                 "evidence": .array([]),
             ]
             payload["serials"] = .array(plan.target.serials.map(JSONValue.string))
+            payload["size_check_skipped"] = plan.request.ignoreSizeReason.map(JSONValue.string)
             try tx.append(
                 EventDraft(type: .jobExecuted, assetTag: job.assetTag, payload: .object(payload)), actor: actor, at: end
             )
@@ -446,5 +482,21 @@ extension LetheApp {
             index = next
         }
         return result
+    }
+}
+
+extension LetheApp {
+    /// Refuses a target whose size differs from the asset's recorded capacity by more than 1 %:
+    /// a partition or a smaller image is not the whole medium, a bigger one is another medium, and
+    /// a record would claim the asset sanitized. Marketing capacities (1 TB = 10^12 bytes) are
+    /// within that of the device's real size. An asset with no recorded capacity is not checked.
+    static func refuseSizeMismatch(_ target: CheckedTarget, asset: Asset, ignoreReason: String?) throws(LetheError) {
+        guard let capacity = asset.capacityBytes, capacity > 0, ignoreReason == nil else { return }
+        let difference = abs(Double(target.size) - Double(capacity)) / Double(capacity)
+        guard difference > 0.01 else { return }
+        throw LetheError(
+            .conflict,
+            "target \(target.path) is \(target.size) bytes but asset \(asset.tag)'s recorded capacity is \(capacity) bytes: it is not the whole medium, or not this asset's; check the device (or correct the capacity with 'lethe asset update \(asset.tag) --capacity …'), or give --ignore-size --reason TEXT if that is meant (nothing was written)"
+        )
     }
 }

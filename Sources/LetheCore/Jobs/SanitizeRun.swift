@@ -48,6 +48,10 @@ public struct SanitizeRun: Sendable, Hashable {
     public var directIO: Bool
     /// Why the serial check was skipped, when it was.
     public var serialIgnoredReason: String?
+    /// The image file the run writes, as `device:inode` (nil for a block device, whose node can
+    /// change between boots, and for runs recorded before it was kept): a resume refuses another
+    /// file at the same path.
+    public var targetIdentity: String?
     /// When it started.
     public var startedAt: Date
     /// When it last changed.

@@ -48,12 +48,16 @@ public struct OverwriteRequest: Sendable {
     /// The file the safety checks passed (``CheckedTarget/identity``): a target that is another
     /// file once opened (replaced in between) is refused before anything is written.
     public var expectedIdentity: FileIdentity?
+    /// The target's lock, when the caller took it before recording the run: the overwrite then
+    /// does not lock again (a second lock from the same process would be refused).
+    public var heldLock: TargetLock?
 
     /// Creates a request; 8 MiB buffers and a checkpoint every 2 seconds unless told otherwise.
     public init(
         path: String, pattern: OverwritePattern, passes: Int, seed: [UInt8],
         start: OverwritePosition = OverwritePosition(pass: 1, offset: 0), bufferSize: Int = 8 << 20,
-        maxBytesPerSecond: Int64? = nil, checkpointInterval: Double = 2, expectedIdentity: FileIdentity? = nil
+        maxBytesPerSecond: Int64? = nil, checkpointInterval: Double = 2, expectedIdentity: FileIdentity? = nil,
+        heldLock: TargetLock? = nil
     ) {
         self.path = path
         self.pattern = pattern
@@ -64,6 +68,7 @@ public struct OverwriteRequest: Sendable {
         self.maxBytesPerSecond = maxBytesPerSecond
         self.checkpointInterval = checkpointInterval
         self.expectedIdentity = expectedIdentity
+        self.heldLock = heldLock
     }
 }
 
@@ -130,7 +135,7 @@ public struct OverwriteEngine: Sendable {
         guard request.passes >= 1, request.bufferSize % PatternStream.chunkSize == 0 else {
             throw LetheError(.usage, "an overwrite needs at least one pass and a buffer that is a multiple of 1 MiB")
         }
-        let handle = try MediaHandle(path: request.path, writing: true)
+        let handle = try MediaHandle(path: request.path, writing: true, lock: request.heldLock == nil)
         if let expected = request.expectedIdentity, handle.identity != expected {
             throw LetheError(
                 .conflict,

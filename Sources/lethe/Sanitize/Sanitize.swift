@@ -45,7 +45,9 @@ struct Sanitize: AsyncParsableCommand {
     @Flag(help: "Start again from the beginning although the job's last run was interrupted (not --resume).")
     var restart = false
     @Flag(help: "Skip the serial check (needs --reason, which is recorded).") var ignoreSerial = false
-    @Option(help: "Why the serial check is skipped.") var reason: String?
+    @Flag(help: "Overwrite a target whose size is not the asset's capacity (needs --reason, which is recorded).")
+    var ignoreSize = false
+    @Option(help: "Why the serial or size check is skipped.") var reason: String?
     @Flag(help: "Do not ask for confirmation (needed without a terminal).") var yes = false
     @Flag(help: "Check everything and print what would be overwritten; write nothing.") var dryRun = false
     @Option(help: "Progress display: bar (on a terminal), json (one line per second on stdout), none.")
@@ -64,8 +66,8 @@ struct Sanitize: AsyncParsableCommand {
         } else {
             guard tag != nil, target != nil else { throw ValidationError("give TAG --target PATH, or --resume JOB") }
         }
-        if ignoreSerial, (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
-            throw ValidationError("--ignore-serial needs --reason TEXT (it is recorded)")
+        if ignoreSerial || ignoreSize, (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("--ignore-serial and --ignore-size need --reason TEXT (it is recorded)")
         }
         if let progress, !["bar", "json", "none"].contains(progress) {
             throw ValidationError("--progress must be bar, json or none")
@@ -90,7 +92,7 @@ struct Sanitize: AsyncParsableCommand {
                     target: target!, pattern: try OverwritePattern(parsing: pattern), passes: passes, jobID: job,
                     follow: follow, ignoreSerialReason: ignoreSerial ? reason : nil, maxBytesPerSecond: rate,
                     checkpointInterval: checkpointInterval, toolVersion: LetheVersion.current,
-                    allowHardLinks: allowHardLinks, restart: restart)
+                    allowHardLinks: allowHardLinks, restart: restart, ignoreSizeReason: ignoreSize ? reason : nil)
                 // swift-format-ignore: NeverForceUnwrap
                 plan = try await app.sanitization.plan(assetTag: tag!, request, by: principal)
             }

@@ -8,10 +8,11 @@ struct IssuerOptions: ParsableArguments {
     @Option(name: .long, help: "The organisation that issues records (default: $LETHE_ORGANIZATION, else config.json).")
     var organization: String?
 
-    /// Opens the installation with the flag applied; creates a missing one, as the issuer's keys
-    /// are created in it.
+    /// Opens the installation with the flag applied. A missing one is an error naming the path:
+    /// there is nothing to sign or show in it, and a mistyped path must not look like an empty
+    /// installation.
     func openApp(_ global: GlobalOptions) throws(LetheError) -> LetheApp {
-        var app = try global.openApp(creating: true)
+        var app = try global.openApp()
         if let organization { app.settings[Settings.organization] = organization }
         return app
     }

@@ -1,0 +1,100 @@
+import Foundation
+import LetheTestSupport
+import Testing
+
+private let shippedPolicies = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("policies").path
+
+/// A retired usb-flash stick of `capacity` bytes (Clear by overwrite) with its job, and an image.
+private func stick(_ root: TemporaryDirectory, capacity: Int, image size: Int) throws -> (LetheCLI, String) {
+    let lethe = LetheCLI(dataDirectory: root.file("data"))
+    let image = root.file("stick.img")
+    try Data(repeating: 0xA5, count: size).write(to: URL(fileURLWithPath: image))
+    let registered = try lethe.run(
+        "asset", "register", "USB-1", "--type", "usb-flash", "--classification", "low", "--capacity", "\(capacity)B")
+    #expect(registered.status == 0, "\(registered.stderr)")
+    #expect(try lethe.run("asset", "retire", "USB-1", "--reason", "end of life").status == 0)
+    #expect(try lethe.run("schedule", "--policies", shippedPolicies).status == 0)
+    return (lethe, image)
+}
+
+private func count(_ lethe: LetheCLI, _ sql: String) throws -> String {
+    try tool(["sqlite3", lethe.dataDirectory + "/lethe.sqlite", sql]).stdout.trimmingCharacters(
+        in: .whitespacesAndNewlines)
+}
+
+/// The new-user trial found a 1 MiB image accepted as a 64 MiB stick, and the asset then verified.
+@Test func aTargetThatIsNotTheWholeMediumIsRefusedUnlessARecordedReasonSaysSo() throws {
+    let root = TemporaryDirectory()
+    let (lethe, image) = try stick(root, capacity: 64 << 20, image: 1 << 20)
+    let refused = try lethe.run("sanitize", "USB-1", "--target", image, "--yes", "--progress", "none")
+    #expect(refused.status == 65, "\(refused.stdout)\(refused.stderr)")
+    #expect(refused.stderr.contains("recorded capacity is 67108864 bytes"), "\(refused.stderr)")
+    #expect(try count(lethe, "SELECT count(*) FROM sanitize_run") == "0")
+    let allowed = try lethe.run(
+        "sanitize", "USB-1", "--target", image, "--yes", "--progress", "none", "--ignore-size", "--reason",
+        "the stick's first partition only, as the vendor asked")
+    #expect(allowed.status == 0, "\(allowed.stderr)")
+    let executed = try count(lethe, "SELECT body FROM event WHERE type = 'job.executed'")
+    #expect(executed.contains("\"size_check_skipped\":\"the stick's first partition only, as the vendor asked\""))
+}
+
+/// The trial found a run refused because another process held the target still writing a failed
+/// run row (which then blocked --resume of the live run) and a job.resumed event.
+@Test func aRunRefusedBecauseTheTargetIsBusyRecordsNothing() throws {
+    let root = TemporaryDirectory()
+    let (lethe, image) = try stick(root, capacity: 4 << 20, image: 4 << 20)
+    let events = try count(lethe, "SELECT count(*) FROM event")
+    // Given another process holding the target's lock
+    let holder = Process()
+    holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+    holder.arguments = ["--exclusive", image, "sleep", "20"]
+    try holder.run()
+    defer { holder.terminate() }
+    Thread.sleep(forTimeInterval: 0.3)
+    // When a sanitize of it starts, it is refused as locked
+    let refused = try lethe.run("sanitize", "USB-1", "--target", image, "--yes", "--progress", "none")
+    #expect(refused.status == 75, "\(refused.stderr)")
+    // Then no run, no event, and the job is still only scheduled
+    #expect(try count(lethe, "SELECT count(*) FROM sanitize_run") == "0")
+    #expect(try count(lethe, "SELECT count(*) FROM event") == events)
+    #expect(try count(lethe, "SELECT state FROM job") == "scheduled")
+}
+
+/// The trial replaced an interrupted run's image file with another and `--resume` wrote the rest
+/// of the new file, then the job said executed.
+@Test func aResumeRefusesAnImageReplacedSinceTheRunStarted() throws {
+    let root = TemporaryDirectory()
+    let size = 16 << 20
+    let (lethe, image) = try stick(root, capacity: size, image: size)
+    // Given an overwrite killed after its first checkpoint
+    let process = Process()
+    process.executableURL = LetheCLI.executable
+    process.arguments = [
+        "sanitize", "USB-1", "--target", image, "--yes", "--max-rate", "2", "--checkpoint-interval", "0.1",
+        "--progress", "none", "--data-dir", lethe.dataDirectory,
+    ]
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let deadline = Date().addingTimeInterval(10)
+    while Date() < deadline, Int(try count(lethe, "SELECT coalesce(max(offset_bytes), 0) FROM sanitize_run")) ?? 0 == 0
+    {
+        Thread.sleep(forTimeInterval: 0.05)
+    }
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    // When the image is replaced by another file of the same size at the same path
+    try FileManager.default.removeItem(atPath: image)
+    try Data(repeating: 0x5A, count: size).write(to: URL(fileURLWithPath: image))
+    // Then --resume refuses, naming the replacement, and writes nothing
+    let resumed = try lethe.run("sanitize", "--resume", "1", "--yes", "--progress", "none")
+    #expect(resumed.status == 65, "\(resumed.stderr)")
+    #expect(resumed.stderr.contains("is not what run 1 of job 1 was overwriting"), "\(resumed.stderr)")
+    let untouched = try Data(contentsOf: URL(fileURLWithPath: image))
+    #expect(untouched.allSatisfy { $0 == 0x5A })
+    // And --restart starts a new run over the new file
+    let restarted = try lethe.run("sanitize", "USB-1", "--target", image, "--yes", "--progress", "none", "--restart")
+    #expect(restarted.status == 0, "\(restarted.stderr)")
+}
