@@ -40,7 +40,8 @@ import Testing
         // A technician records the vendor's work, with the certificate's bytes (no path)
         let certificate = EvidenceContent(name: "vendor.pdf", bytes: Data("Certificate of sanitization LAP-1".utf8))
         let executed = try await app.jobs.record(
-            job.id, JobWorkRecord(technique: .cryptoErase, tool: "Vendor wipe", toolVersion: "2.1", evidence: [certificate]),
+            job.id,
+            JobWorkRecord(technique: .cryptoErase, tool: "Vendor wipe", toolVersion: "2.1", evidence: [certificate]),
             by: tom)
         #expect(executed.state == .executed && executed.executedBy == "tom")
 

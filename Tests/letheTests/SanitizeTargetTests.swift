@@ -98,3 +98,19 @@ private func count(_ lethe: LetheCLI, _ sql: String) throws -> String {
     let restarted = try lethe.run("sanitize", "USB-1", "--target", image, "--yes", "--progress", "none", "--restart")
     #expect(restarted.status == 0, "\(restarted.stderr)")
 }
+
+/// The trial's most serious finding: with a mistyped data directory, the scheduled run created an
+/// empty installation and exited 0, so monitoring stayed green.
+@Test func theScheduledCommandsOnAMissingInstallationFailNamingItAndCreateNothing() throws {
+    let root = TemporaryDirectory()
+    let typo = root.file("lethe-typo")
+    let lethe = LetheCLI(dataDirectory: typo)
+    for arguments in [
+        ["verify", "--due"], ["schedule"], ["keys", "show"], ["certificate", "issue", "--all-verified"],
+    ] {
+        let result = try lethe.run(arguments)
+        #expect(result.status == 66, "lethe \(arguments.joined(separator: " ")): \(result.stderr)")
+        #expect(result.stderr.contains(typo), "\(result.stderr)")
+    }
+    #expect(!FileManager.default.fileExists(atPath: typo))
+}
