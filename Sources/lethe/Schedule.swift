@@ -16,9 +16,9 @@ struct Schedule: AsyncParsableCommand {
             Expired backups get their destruction scheduled in the same run, and any erasure request \
             found with every part done is completed. All of it is one transaction.
 
-            --as-of runs as if the clock read DATE (to see what a run on or after a date does); it \
-            cannot be earlier than the log's newest event. --at only sets the retirement time assumed \
-            for assets registered already retired.
+            --dry-run shows what a run would do and records nothing. --as-of DATE shows what a run on \
+            that date would do, also recording nothing: the log only holds what happened, when it \
+            happened. --at only sets the retirement time assumed for assets registered already retired.
 
             Examples:
               lethe schedule
@@ -30,8 +30,9 @@ struct Schedule: AsyncParsableCommand {
     var at: String?
     @Option(
         name: .customLong("as-of"),
-        help: ArgumentHelp("Run as if the clock read this date or time (default: now).", valueName: "date"))
+        help: ArgumentHelp("Show what a run at this date or time would do; records nothing.", valueName: "date"))
     var asOf: String?
+    @Flag(help: "Show what the run would do; record nothing.") var dryRun = false
     @OptionGroup var policyOptions: PolicyOptions
     @OptionGroup var write: WriteOptions
     @OptionGroup var output: OutputOptions
@@ -45,11 +46,18 @@ struct Schedule: AsyncParsableCommand {
             var app = try global.openApp()
             if let clock { app = app.asOf(clock) }
             // One use case, one transaction: backups, jobs, and the requests a crash left open.
-            let run = try await app.jobs.schedule(policies: policies, at: time, by: try write.principal())
+            let preview = dryRun || clock != nil
+            let run = try await app.jobs.schedule(
+                policies: policies, at: time, dryRun: preview, by: try write.principal())
             let (result, backups, waiting) = (run.jobs, run.backupDestructions, run.backupsWaitingForTheirMedium)
             if output.json {
                 Output.printResult(run.report)
                 return
+            }
+            if preview {
+                print(
+                    "preview\(clock.map { " as of \(RFC3339.format($0))" } ?? ""): nothing was recorded; a run would do this:"
+                )
             }
             print(
                 "scheduled \(result.created.count) job\(result.created.count == 1 ? "" : "s"), re-planned \(result.replanned.count) (policy \(result.policyVersion.prefix(12)))"

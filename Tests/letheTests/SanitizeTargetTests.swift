@@ -114,3 +114,21 @@ private func count(_ lethe: LetheCLI, _ sql: String) throws -> String {
     }
     #expect(!FileManager.default.fileExists(atPath: typo))
 }
+
+/// The trial ran `schedule --as-of` a few months ahead: events dated in the future entered the log,
+/// then times went backwards. A run at another date is now only a preview.
+@Test func scheduleAsOfPreviewsAndRecordsNothing() throws {
+    let root = TemporaryDirectory()
+    let lethe = LetheCLI(dataDirectory: root.file("data"))
+    #expect(try lethe.run("asset", "register", "LAP-1", "--type", "laptop", "--classification", "low").status == 0)
+    #expect(try lethe.run("asset", "retire", "LAP-1", "--reason", "end of life").status == 0)
+    let events = try count(lethe, "SELECT count(*) FROM event")
+    let preview = try lethe.run("schedule", "--as-of", "2030-01-01T00:00:00Z", "--policies", shippedPolicies)
+    #expect(preview.status == 0, "\(preview.stderr)")
+    #expect(preview.stdout.contains("nothing was recorded") && preview.stdout.contains("scheduled 1 job"))
+    #expect(try count(lethe, "SELECT count(*) FROM event") == events)
+    #expect(try count(lethe, "SELECT count(*) FROM job") == "0")
+    #expect(try lethe.run("schedule", "--policies", shippedPolicies).status == 0)
+    #expect(try count(lethe, "SELECT count(*) FROM job") == "1")
+    #expect(try count(lethe, "SELECT max(recorded_at) <= strftime('%Y-%m-%dT%H:%M:%SZ', 'now') FROM event") == "1")
+}

@@ -157,22 +157,24 @@ extension JobsService {
     /// older Lethe could leave). Either all of it is recorded or none of it; a second run changes
     /// nothing. Records of completed requests are issued afterwards, on a thread of their own.
     ///
-    /// - Parameter at: the retirement time to assume for assets registered already retired.
+    /// - Parameters:
+    ///   - at: the retirement time to assume for assets registered already retired.
+    ///   - dryRun: plan everything and return it, but record nothing (the transaction is rolled back).
     /// - Throws: `forbidden` for a principal without the compliance or scheduler role; `usage`
     ///   when the clock is earlier than the log's newest event (nothing is changed then).
     public func schedule(
-        policies: LoadedPolicies, at: Date? = nil, by principal: Principal
+        policies: LoadedPolicies, at: Date? = nil, dryRun: Bool = false, by principal: Principal
     ) async throws(LetheError)
         -> ScheduleRun
     {
         try app.authorize(.schedule, principal)
         let time = app.now
         let planningTime = at.map { Date(timeIntervalSince1970: floor($0.timeIntervalSince1970)) } ?? time
-        let run = try await app.store.write { (tx) throws(LetheError) in
+        let run = try await app.store.write(dryRun: dryRun) { (tx) throws(LetheError) in
             try LetheApp.scheduleRun(
                 policies: policies, planningTime: planningTime, in: tx, actor: principal.name, at: time)
         }
-        if !run.completedRequests.isEmpty {
+        if !dryRun, !run.completedRequests.isEmpty {
             let app = app
             try await OwnThread.run("lethe-records") { () throws(LetheError) in
                 app.issueErasureRecordsOnCompletion(run.completedRequests, actor: principal.name)
