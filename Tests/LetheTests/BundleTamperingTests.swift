@@ -81,3 +81,25 @@ private func failuresAfterFlipping(_ file: EvidenceBundle.File, in range: Range<
         }
     }
 }
+
+/// The trial found a trust failure printed as swift-certificates' debug dump
+/// (`unableToValidateSigner(X509.CMS…`); it must say what failed in words.
+@Test func signatureFailuresAreExplainedWithoutLibraryInternals() async throws {
+    let bundle = await exported.value
+    // Trusting another CA: the signer does not chain to it
+    let other = try IssuerIdentity.selfSigned(organization: "Other CA Ltd", now: Date())
+    let untrusted = await bundle.verify(trust: other.certificates)
+    let refusal = try #require(untrusted.first { $0.name == "signature" })
+    #expect(!refusal.passed)
+    #expect(refusal.detail.contains("does not chain to any trusted certificate"), "\(refusal.detail)")
+    // A changed record: the digest does not match
+    var changed = bundle
+    var record = try #require(changed.files[.record])
+    record[record.count / 2] ^= 0x01
+    changed.files[.record] = record
+    let tampered = try #require(await changed.verify().first { $0.name == "signature" })
+    #expect(tampered.detail.contains("does not match the record"), "\(tampered.detail)")
+    for detail in [refusal.detail, tampered.detail] {
+        #expect(!detail.contains("X509.") && !detail.contains("CMS.VerificationError"), "\(detail)")
+    }
+}

@@ -63,7 +63,23 @@ public enum RecordSignature {
         case .success(let valid):
             return Verified(signer: valid.signer, signingTime: signer.signingTime)
         case .failure(let failure):
-            throw LetheError(.invalidInput, "the CMS signature does not verify: \(failure)")
+            throw LetheError(.invalidInput, "the CMS signature does not verify: \(Self.describe(failure))")
+        }
+    }
+
+    /// A verification failure in words an auditor can act on (not the library's debug dump).
+    static func describe(_ failure: CMS.VerificationError) -> String {
+        switch failure {
+        case .unableToValidateSigner(let refusal):
+            let signer = "the signer's certificate (\(refusal.signer.subject))"
+            guard !refusal.policyFailures.isEmpty else {
+                return
+                    "\(signer) does not chain to any trusted certificate: it was not issued by the issuer or CA given (check --trust, or the bundle's issuer.pem)"
+            }
+            let reasons = Set(refusal.policyFailures.map { "\($0.policyFailureReason)" }).sorted()
+            return "\(signer) was refused: \(reasons.joined(separator: "; "))"
+        case .invalidCMSBlock(let block):
+            return "the signature does not match the record (\(block.reason)): record.json or record.p7s was changed"
         }
     }
 }
