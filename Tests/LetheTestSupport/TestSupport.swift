@@ -153,13 +153,14 @@ public struct LetheCLI: Sendable {
         try run(arguments)
     }
 
-    /// Runs `lethe ARGS…` with the arguments in an array, `input` on its standard input.
-    public func run(_ arguments: [String], input: String = "") throws -> Result {
+    /// Runs `lethe ARGS…` with the arguments in an array, `input` on its standard input, in
+    /// `directory` when given (else the test's own).
+    public func run(_ arguments: [String], input: String = "", in directory: String? = nil) throws -> Result {
         var environment = ProcessInfo.processInfo.environment
         environment["LETHE_DATA_DIR"] = dataDirectory
         environment["USER"] = "cli-tester"
         environment.merge(self.environment) { $1 }
-        let ran = try runProcess(Self.executable, arguments, environment: environment, input: input)
+        let ran = try runProcess(Self.executable, arguments, in: directory, environment: environment, input: input)
         return Result(status: ran.status, stdout: ran.stdout, stderr: ran.stderr)
     }
 }

@@ -154,3 +154,48 @@ private func makeCRMStore(in root: TemporaryDirectory) throws -> (crm: String, m
     #expect(verified.stdout.contains("OVERDUE  backup 1 (crm) expired 2020-04-01"), "\(verified.stdout)")
     #expect(try lethe(data, ["asset", "show", "T-1"]).stdout.contains("awaiting-sanitization"))
 }
+
+/// The trial found relative paths recorded as typed and resolved later against another directory:
+/// a data map's `connection: crm.sqlite` and `backup encrypt --output b.lethe` broke from elsewhere.
+@Test func relativePathsAreRecordedAbsoluteSoOtherDirectoriesFindTheSameFiles() throws {
+    let root = TemporaryDirectory()
+    let work = root.file("work")
+    let elsewhere = root.file("elsewhere")
+    for directory in [work, elsewhere] {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+    let lethe = LetheCLI(dataDirectory: root.file("data"))
+    _ = try sqlite(
+        work + "/crm.sqlite",
+        "CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT NOT NULL); INSERT INTO customers VALUES (1, 'ada@example.com');"
+    )
+    try """
+    stores:
+      - name: crm
+        kind: sqlite
+        owner: sales
+        connection: crm.sqlite
+        categories: [user.contact.email]
+        identity: {table: customers, column: email, key: id, erase: delete-row}
+
+    """.write(toFile: work + "/stores.yaml", atomically: true, encoding: .utf8)
+    // Given a map and a backup named relative to one directory
+    #expect(try lethe.run(["store", "apply", "stores.yaml"], in: work).status == 0)
+    try FileManager.default.copyItem(atPath: work + "/crm.sqlite", toPath: work + "/backup.sqlite")
+    #expect(
+        try lethe.run(
+            [
+                "backup", "register", "--store", "crm", "--file", "backup.sqlite", "--created", "2026-11-01",
+                "--expires",
+                "2027-11-01",
+            ], in: work
+        ).status == 0)
+    #expect(try lethe.run(["backup", "encrypt", "1", "--output", "backup.sqlite.lethe"], in: work).status == 0)
+    // When they are used from another directory
+    let scanned = try lethe.run(["store", "scan", "crm"], in: elsewhere)
+    let decrypted = try lethe.run(["backup", "decrypt", "1", "--output", "restored.sqlite"], in: elsewhere)
+    // Then the same files are found
+    #expect(scanned.status == 0, "\(scanned.stderr)")
+    #expect(decrypted.status == 0, "\(decrypted.stderr)")
+    #expect(FileManager.default.fileExists(atPath: elsewhere + "/restored.sqlite"))
+}

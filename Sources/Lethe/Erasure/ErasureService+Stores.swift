@@ -24,11 +24,27 @@ extension ErasureService {
     /// directory is recorded). Postgres connection strings are sealed under the installation key.
     /// A SQLite store whose database file exists is checked against its schema first (an identity
     /// column that does not exist fails with the store, table and column named).
+    ///
+    /// A relative path of a `sqlite` store is taken from `baseDirectory` (the map file's
+    /// directory, as the front end knows it) and recorded absolute, so later runs from another
+    /// directory find the same database.
     public func applyDataMap(
-        yaml: String, fileName: String, by principal: Principal
+        yaml: String, fileName: String, baseDirectory: String? = nil, by principal: Principal
     ) async throws(LetheError) -> StoreApplyResult {
         try app.authorize(.applyDataMap, principal)
-        let map = try DataMap.parse(yaml: yaml, file: fileName)
+        var parsed = try DataMap.parse(yaml: yaml, file: fileName)
+        if let baseDirectory {
+            for index in parsed.stores.indices {
+                if case .sqlite(let path) = parsed.stores[index].kind, !path.hasPrefix("/") {
+                    parsed.stores[index].kind = .sqlite(
+                        path: URL(
+                            fileURLWithPath: path, relativeTo: URL(fileURLWithPath: baseDirectory, isDirectory: true)
+                        )
+                        .standardizedFileURL.path)
+                }
+            }
+        }
+        let map = parsed
         let secrets = try app.secrets()
         let engines = app.executors
         // The customer's databases are opened on a thread of their own.

@@ -54,7 +54,9 @@ struct BackupRegister: AsyncParsableCommand {
             let expiresAt = try expires.map { (text) throws(LetheError) in try RFC3339.parse(text, field: "--expires") }
             let policies = expiresAt == nil ? try policyOptions.load(global: global) : nil
             let result = try await global.openApp(creating: true).backups.register(
-                store: store, file: file, created: createdAt, expires: expiresAt, media: media, policies: policies,
+                store: store,
+                file: FileManager.default.fileExists(atPath: file) ? CommandLinePath.absolute(file) : file,
+                created: createdAt, expires: expiresAt, media: media, policies: policies,
                 by: try write.principal())
             if output.json { return Output.printResult(result) }
             let backup = result.backup
@@ -112,7 +114,7 @@ struct BackupEncrypt: AsyncParsableCommand {
     func run() async throws {
         try await reporting(json: outputOptions.json) { () async throws(LetheError) in
             let result = try await global.openApp(creating: true).backups.encrypt(
-                id, output: output, by: try write.principal())
+                id, output: CommandLinePath.absolute(output), by: try write.principal())
             if outputOptions.json { return Output.printResult(result) }
             print("backup \(id) encrypted into \(result.backup.file)")
         }

@@ -42,8 +42,9 @@ struct StoreApply: AsyncParsableCommand {
             guard let text = String(data: data, encoding: .utf8) else {
                 throw LetheError(.invalidInput, "\(file): the data map is not UTF-8 text")
             }
+            let directory = (CommandLinePath.absolute(file) as NSString).deletingLastPathComponent
             let result = try await global.openApp(creating: true).erasure.applyDataMap(
-                yaml: text, fileName: file, by: try write.principal())
+                yaml: text, fileName: file, baseDirectory: directory, by: try write.principal())
             if output.json { return Output.printResult(result) }
             for change in result.stores { print("store \(change.name): \(change.change.rawValue)") }
         }
