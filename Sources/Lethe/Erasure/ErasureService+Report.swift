@@ -113,7 +113,7 @@ extension ErasureService {
                     metadata: ["record.serial": "\(record.serial)", "erasure.request": "\(id)"])
             } catch {
                 app.logger.warning(
-                    "the erasure request is complete but its signed record could not be issued; use 'lethe certificate issue --erasure ID'",
+                    "erasure request \(id) is complete but its signed record could not be issued; issue it with 'lethe certificate issue --erasure \(id)'",
                     metadata: ["erasure.request": "\(id)", "error": "\(error.message)"])
             }
         }
@@ -240,7 +240,7 @@ extension LetheApp {
                 "issued erasure record", metadata: ["record.serial": "\(record.serial)", "erasure.request": "\(id)"])
         } catch {
             logger.warning(
-                "the erasure request is complete but its signed record could not be issued; use 'lethe certificate issue --erasure ID'",
+                "erasure request \(id) is complete but its signed record could not be issued; issue it with 'lethe certificate issue --erasure \(id)'",
                 metadata: ["erasure.request": "\(id)", "error": "\(error.message)"])
         }
     }

@@ -85,7 +85,11 @@ final class CSVRowSource: @unchecked Sendable {
             reader = try CSVReader(stream: stream, hasHeaderRow: true)
         } catch {
             let failure =
-                stream.failure ?? LetheError(.invalidInput, "\(name): cannot read a CSV header row (\(error))")
+                stream.failure
+                ?? LetheError(
+                    .invalidInput,
+                    "\(name): cannot read a CSV header row: the file is empty, or its first line is not comma-separated column names (see docs/guide-it-staff.md for the columns)"
+                )
             header.resume(returning: .failure(failure))
             return
         }
