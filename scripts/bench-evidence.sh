@@ -50,7 +50,7 @@ fi
 
 echo "== a log of $ENTRIES entries"
 export LETHE_DATA_DIR="$OUT/log" LETHE_ORGANIZATION="Bench Disposal Co"
-"$LETHE" log key >/dev/null
+"$LETHE" init >/dev/null
 sqlite3 "$LETHE_DATA_DIR/lethe.sqlite" <<SQL
 BEGIN;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $ENTRIES)

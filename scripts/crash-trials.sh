@@ -106,7 +106,7 @@ with open(path, 'w') as f:
     for i in range(rows):
         f.write(f'A{i:07d},SN{random.randrange(10**9):09d},Dell,Latitude,{types[i % 9]},HQ,user{i % 100},moderate,software\n')
 PY
-    "$lethe" log key --data-dir "$t/data" >/dev/null
+    "$lethe" init --data-dir "$t/data" >/dev/null
     duration[import]=$(cd "$t" && timed "$lethe" asset import assets.csv --data-dir data)
 }
 trial_import() {

@@ -26,7 +26,8 @@ struct LetheCommand: AsyncParsableCommand {
             """,
         version: LetheVersion.current,
         subcommands: [
-            AssetCommand.self, PolicyCommand.self, Schedule.self, JobCommand.self, Verify.self, Sanitize.self,
+            Init.self, AssetCommand.self, PolicyCommand.self, Schedule.self, JobCommand.self, Verify.self,
+            Sanitize.self,
             EvidenceCommand.self, LogCommand.self, KeysCommand.self, CertificateCommand.self, StoreCommand.self,
             HoldingCommand.self, ErasureCommand.self, BackupCommand.self, UserCommand.self, TokenCommand.self,
             Serve.self, Status.self,

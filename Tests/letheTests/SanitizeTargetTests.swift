@@ -113,6 +113,10 @@ private func count(_ lethe: LetheCLI, _ sql: String) throws -> String {
         #expect(result.stderr.contains(typo), "\(result.stderr)")
     }
     #expect(!FileManager.default.fileExists(atPath: typo))
+    // `lethe init` creates it on purpose; then the scheduled run works on it
+    #expect(try lethe.run("init").status == 0)
+    #expect(try lethe.run("init").status == 0, "init is idempotent")
+    #expect(try lethe.run("verify", "--due").status == 0)
 }
 
 /// The trial ran `schedule --as-of` a few months ahead: events dated in the future entered the log,

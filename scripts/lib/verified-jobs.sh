@@ -3,12 +3,12 @@
 #
 #   write_verified_jobs LETHE RECORDS    (uses $LETHE_DATA_DIR; needs sqlite3)
 #
-# Lethe creates and migrates the data directory and its log key; sqlite3 writes the assets, the
+# `lethe init` creates and migrates the data directory and its log key; sqlite3 writes the assets, the
 # verified jobs and their job.verified events in one transaction (what the application would have
 # written one job at a time); Lethe then completes the events' log hashes and signs a checkpoint.
 write_verified_jobs() {
     local LETHE=$1 RECORDS=$2
-    "$LETHE" log key >/dev/null
+    "$LETHE" init >/dev/null
     sqlite3 "$LETHE_DATA_DIR/lethe.sqlite" <<SQL
 BEGIN;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $RECORDS)
