@@ -111,7 +111,7 @@ extension BackupService {
         }
         let plaintext = backup.file
         let key = BackupKey.generate()
-        let summary = try await EngineThread.run { () throws(LetheError) in
+        let summary = try await OwnThread.run { () throws(LetheError) in
             guard !FileManager.default.fileExists(atPath: output) else {
                 throw LetheError(.usage, "\(output) exists; choose a new file for the encrypted backup")
             }
@@ -166,7 +166,7 @@ extension BackupService {
         }
         let key = try BackupKey(bytes: Array(bytes))
         let input = backup.file
-        let summary = try await EngineThread.run { () throws(LetheError) in
+        let summary = try await OwnThread.run { () throws(LetheError) in
             try BackupCipher.decrypt(input: input, output: output, key: key)
         }
         return BackupDecrypted(backup: id, output: output, bytes: summary.plaintextBytes)

@@ -7,7 +7,7 @@ import LetheSanitize
 /// (SQLite now; PostgreSQL is one more) in ``ErasureEngineRegistry``; use cases never construct
 /// an executor themselves.
 ///
-/// Every method blocks on the store's I/O: use cases call them through ``EngineThread/run(_:)``.
+/// Every method blocks on the store's I/O: use cases call them through ``OwnThread/run(_:_:)``.
 public protocol DatabaseErasureEngine: Sendable {
     /// Whether it erases in this store (its kind, with an erasure plan).
     func canErase(_ store: DataStoreDeclaration) -> Bool
@@ -95,19 +95,5 @@ public struct SQLiteErasureEngine: DatabaseErasureEngine {
             residue = try scanner.scanDatabase(at: path)
         }
         return DatabaseErasure(result: result, remainingRows: check.remainingRows, residue: residue)
-    }
-}
-
-/// Runs blocking engine work (a customer database's erasure, a residue scan, a backup's
-/// encryption) on a thread of its own while the calling task is suspended, so that no Swift
-/// concurrency thread waits on its I/O.
-enum EngineThread {
-    static func run<T: Sendable>(_ work: @escaping @Sendable () throws(LetheError) -> T) async throws(LetheError) -> T {
-        let result: Result<T, LetheError> = await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(returning: Result { () throws(LetheError) -> T in try work() })
-            }
-        }
-        return try result.get()
     }
 }

@@ -40,7 +40,7 @@ extension ErasureService {
         let result =
             subjects.isEmpty
             ? ErasureResult(store: name, subjectRows: 0, tables: [], compacted: true, duration: 0)
-            : try await EngineThread.run { () throws(LetheError) in
+            : try await OwnThread.run { () throws(LetheError) in
                 try engine.executor(hasher: secrets.hasher).reapply(subjects: subjects, store: declaration)
             }
         let time = app.now
@@ -70,7 +70,7 @@ extension ErasureService {
         // The re-verification is the verification engine's, synchronous: on a thread of its own.
         let check =
             refound
-            ? try await EngineThread.run { () throws(LetheError) in
+            ? try await OwnThread.run { () throws(LetheError) in
                 try app.verifyErasures(interval: ISODuration(days: 0), store: name, force: true, actor: actor)
             }
             : ErasureVerificationSummary()

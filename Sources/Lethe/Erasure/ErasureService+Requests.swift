@@ -154,7 +154,7 @@ extension ErasureService {
                 let scanner = try ResidueScanner(
                     identifiers: [identifier], encodings: LetheApp.residueEncodings,
                     asciiCaseInsensitive: LetheApp.residueCaseInsensitive(normalization))
-                let erased = try await EngineThread.run { () throws(LetheError) in
+                let erased = try await OwnThread.run { () throws(LetheError) in
                     try engine.erase(
                         identifier: identifier, store: declaration, hasher: secrets.hasher, scanner: scanner)
                 }

@@ -50,7 +50,7 @@ extension ErasureService {
             folded = LetheApp.residueCaseInsensitive(declaration.erasure?.normalization ?? .exact)
         }
         let caseFolded = folded
-        return try await EngineThread.run { () throws(LetheError) in
+        return try await OwnThread.run { () throws(LetheError) in
             for file in files where !FileManager.default.fileExists(atPath: file) {
                 throw LetheError(.notFound, "cannot scan \(file): no such file")
             }

@@ -48,7 +48,7 @@ extension ErasureService {
         let secrets = try app.secrets()
         let engines = app.executors
         // The customer's databases are opened on a thread of their own.
-        try await EngineThread.run { () throws(LetheError) in
+        try await OwnThread.run { () throws(LetheError) in
             for declaration in map.stores {
                 if case .sqlite(let database) = declaration.kind, FileManager.default.fileExists(atPath: database),
                     let engine = engines.engine(for: declaration)
@@ -125,7 +125,7 @@ extension ErasureService {
             refusal:
                 "store \(name) is a \(declaration.kind.word) store; only sqlite stores can be scanned (import holdings with 'lethe holding import')"
         )
-        let (read, digests) = try await EngineThread.run { () throws(LetheError) in
+        let (read, digests) = try await OwnThread.run { () throws(LetheError) in
             var hashes = SortedHashCollector()
             let read = try engine.executor(hasher: secrets.hasher).scanIdentities(store: declaration) { hash in
                 hashes.add(hash)
@@ -164,7 +164,7 @@ extension ErasureService {
             normalization[summary.declaration.name] = summary.declaration.erasure?.normalization ?? .exact
         }
         let forms = normalization
-        let (byStore, rows) = try await EngineThread.run { () throws(LetheError) in
+        let (byStore, rows) = try await OwnThread.run { () throws(LetheError) in
             try Self.hashHoldings(csv: csv, name: fileName, normalization: forms, hasher: secrets.hasher)
         }
         let time = app.now

@@ -18,30 +18,17 @@ extension LetheApp {
 }
 
 extension EvidenceService {
-    /// Runs blocking work (key files, certificate parsing) on a thread of its own while the calling
-    /// task is suspended, so that no Swift concurrency thread waits on it.
-    static func onOwnThread<T: Sendable>(
-        _ body: @escaping @Sendable () throws(LetheError) -> T
-    ) async throws(LetheError) -> T {
-        let result: Result<T, LetheError> = await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(returning: Result { () throws(LetheError) in try body() })
-            }
-        }
-        return try result.get()
-    }
-
     /// What issuing needs (the issuer identity and log key, created on first use), loaded off the
     /// concurrency threads.
     func recordIssuer() async throws(LetheError) -> RecordIssuer {
         let app = app
-        return try await Self.onOwnThread { () throws(LetheError) in try app.recordIssuer() }
+        return try await OwnThread.run { () throws(LetheError) in try app.recordIssuer() }
     }
 
     /// The log's signing key, loaded (or created) off the concurrency threads.
     func logSigningKey() async throws(LetheError) -> LogSigningKey {
         let app = app
-        return try await Self.onOwnThread { () throws(LetheError) in try app.logSigningKey() }
+        return try await OwnThread.run { () throws(LetheError) in try app.logSigningKey() }
     }
 }
 
@@ -348,7 +335,7 @@ extension EvidenceService {
     public func issuer(by principal: Principal) async throws(LetheError) -> IssuerSummary {
         try app.authorize(.readKeys, principal)
         let app = app
-        return try await Self.onOwnThread { () throws(LetheError) in
+        return try await OwnThread.run { () throws(LetheError) in
             let identity = try app.issuerIdentity()
             let key = try app.logSigningKey().verifier
             let certificate = identity.certificate
@@ -364,7 +351,7 @@ extension EvidenceService {
     public func certificateRequest(by principal: Principal) async throws(LetheError) -> String {
         try app.authorize(.readKeys, principal)
         let app = app
-        return try await Self.onOwnThread { () throws(LetheError) in
+        return try await OwnThread.run { () throws(LetheError) in
             try app.issuerIdentity().certificateSigningRequest(organization: try app.organization())
         }
     }
@@ -378,7 +365,7 @@ extension EvidenceService {
     ) async throws(LetheError) -> ImportedIssuer {
         try app.authorize(.manageKeys, principal)
         let app = app
-        return try await Self.onOwnThread { () throws(LetheError) in
+        return try await OwnThread.run { () throws(LetheError) in
             let directory = try app.requireDataDirectory()
             let current = try app.issuerIdentity()
             var certificates = try IssuerIdentity.certificates(pem: certificatePEM, source: source)
