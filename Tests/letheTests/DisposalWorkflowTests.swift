@@ -18,7 +18,9 @@ private let shippedPolicies = URL(fileURLWithPath: #filePath)
     #expect(try lethe.run("asset", "retire", "LAP-1", "--reason", "end of life").status == 0)
     let scheduled = try lethe.run(["schedule", "--json"] + policies)
     #expect(scheduled.status == 0, "\(scheduled.stderr)")
-    #expect(try lethe.run("asset", "show", "LAP-1", "--json").stdout.contains("\"awaiting-sanitization\""))
+    #expect(
+        try JSONOutput.top("state", in: lethe.run("asset", "show", "LAP-1", "--json").stdout) as? String
+            == "awaiting-sanitization")
 
     // When the vendor's work is recorded, verify --due asks for a person and stays green
     let evidence = root.write("vendor-certificate.txt", "Certificate of sanitization, LAP-1\n")
@@ -28,7 +30,7 @@ private let shippedPolicies = URL(fileURLWithPath: #filePath)
     #expect(recorded.status == 0, "\(recorded.stderr)")
     let due = try lethe.run(["verify", "--due", "--json"] + policies)
     #expect(due.status == 0)
-    #expect(due.stdout.contains("\"needs_person\""), "\(due.stdout)")
+    #expect((try JSONOutput.top("needs_person", in: due.stdout) as? [Any])?.count == 1, "\(due.stdout)")
 
     // Then whoever recorded the work cannot verify it, and someone else can
     let own = try lethe.run(["verify", "--job", "1", "--attest", "--evidence", evidence] + policies)
@@ -38,7 +40,8 @@ private let shippedPolicies = URL(fileURLWithPath: #filePath)
     let other = try lethe.run(
         ["verify", "--job", "1", "--attest", "--evidence", evidence, "--actor", "carol"] + policies)
     #expect(other.status == 0, "\(other.stderr)")
-    #expect(try lethe.run("asset", "show", "LAP-1", "--json").stdout.contains("\"verified\""))
+    #expect(
+        try JSONOutput.top("state", in: lethe.run("asset", "show", "LAP-1", "--json").stdout) as? String == "verified")
     let history = try lethe.run("asset", "history", "LAP-1")
     for type in ["job.scheduled", "job.executed", "job.verified"] {
         #expect(history.stdout.contains(type), "history lacks \(type): \(history.stdout)")
@@ -54,7 +57,7 @@ private let shippedPolicies = URL(fileURLWithPath: #filePath)
     // Retired long ago (before Lethe knew it): its deadline has passed
     #expect(try lethe.run(["schedule", "--at", "2025-01-01T00:00:00Z"] + policies).status == 0)
     let overdue = try lethe.run("job", "list", "--overdue", "--json")
-    #expect(overdue.stdout.contains("\"OLD-1\""), "\(overdue.stdout)")
+    #expect(try JSONOutput.strings("asset", in: overdue.stdout) == ["OLD-1"], "\(overdue.stdout)")
     let run = try lethe.run(["verify", "--due"] + policies)
     #expect(run.status == 1)
     #expect(run.stdout.contains("OVERDUE"))

@@ -73,14 +73,15 @@ private func sqlite(_ database: String, _ sql: String) throws -> String {
     // then a resume continues from the checkpoint and completes the job,
     let resumed = try lethe.run("sanitize", "--resume", "1", "--yes", "--json")
     #expect(resumed.status == 0, "\(resumed.stderr)")
-    #expect(resumed.stdout.contains("\"completed\" : true"), "\(resumed.stdout)")
+    #expect(try JSONOutput.top("completed", in: resumed.stdout) as? Bool == true, "\(resumed.stdout)")
     // and a read-back of every block (the sample minimum exceeds the 24 blocks) by someone else finds no mismatch.
     let verified = try lethe.run("verify", "--job", "1", "--json", "--actor", "carol", "--policies", shippedPolicies)
     #expect(verified.status == 0, "\(verified.stderr)")
-    #expect(verified.stdout.contains("\"bytes_read\" : \(size)"), "\(verified.stdout)")
-    #expect(verified.stdout.contains("\"mismatch_count\" : 0"))
-    #expect(verified.stdout.contains("\"passed\" : true"))
-    #expect(try lethe.run("asset", "show", "IMG-1", "--json").stdout.contains("\"verified\""))
+    #expect(try JSONOutput.integers("bytes_read", in: verified.stdout).contains(size), "\(verified.stdout)")
+    #expect(try JSONOutput.integers("mismatch_count", in: verified.stdout) == [0], "\(verified.stdout)")
+    #expect(try JSONOutput.top("passed", in: verified.stdout) as? Bool == true)
+    #expect(
+        try JSONOutput.top("state", in: lethe.run("asset", "show", "IMG-1", "--json").stdout) as? String == "verified")
 }
 
 @Test func refusalsWriteNothing() throws {
@@ -99,9 +100,9 @@ private func sqlite(_ database: String, _ sql: String) throws -> String {
     #expect(unconfirmed.stderr.contains("--yes"))
     let dry = try lethe.run("sanitize", "IMG-1", "--target", image, "--dry-run", "--json")
     #expect(dry.status == 0)
-    #expect(dry.stdout.contains("\"bytes_to_write\" : 1048576"), "\(dry.stdout)")
+    #expect(try JSONOutput.integers("bytes_to_write", in: dry.stdout) == [1_048_576], "\(dry.stdout)")
     #expect(try #require(FileManager.default.contents(atPath: image)).allSatisfy { $0 == 0xA5 })
-    #expect(try lethe.run("job", "show", "1", "--json").stdout.contains("\"scheduled\""))
+    #expect(try JSONOutput.top("state", in: lethe.run("job", "show", "1", "--json").stdout) as? String == "scheduled")
     let noSerialReason = try lethe.run("sanitize", "IMG-1", "--target", image, "--ignore-serial", "--yes")
     #expect(noSerialReason.status == 64)
 }
@@ -120,11 +121,12 @@ private func sqlite(_ database: String, _ sql: String) throws -> String {
         "evidence", "import-nwipe", nwipeFixtures + "/verified-zero.log", "--job", "1", "--json", "--policies",
         shippedPolicies)
     #expect(erased.status == 0, "\(erased.stderr)")
-    #expect(erased.stdout.contains("\"executed\""))
-    #expect(erased.stdout.contains("\"tool\" : \"nwipe\""))
+    #expect(try JSONOutput.strings("state", in: erased.stdout).contains("executed"), "\(erased.stdout)")
+    #expect(try JSONOutput.strings("tool", in: erased.stdout).contains("nwipe"))
     let details = try lethe.run("job", "show", "1", "--json")
     #expect(details.stdout.contains("verified-zero.log"))
-    #expect(try lethe.run("asset", "show", "HDD-2", "--json").stdout.contains("\"sanitized\""))
+    #expect(
+        try JSONOutput.top("state", in: lethe.run("asset", "show", "HDD-2", "--json").stdout) as? String == "sanitized")
     // An aborted log fails job 2.
     let aborted = try lethe.run(
         "evidence", "import-nwipe", nwipeFixtures + "/aborted-random.log", "--job", "2", "--policies", shippedPolicies)
@@ -199,7 +201,7 @@ func ctrlCStopsAfterTheBufferRecordsTheOffsetAndExits130(pattern: String) throws
     let history = try lethe.run("asset", "history", "IMG-1")
     #expect(history.stdout.contains("job.interrupted"))
     #expect(history.stdout.contains("job 1 interrupted at pass 1, offset 8388608"), "\(history.stdout)")
-    #expect(try lethe.run("job", "show", "1", "--json").stdout.contains("\"in-progress\""))
+    #expect(try JSONOutput.top("state", in: lethe.run("job", "show", "1", "--json").stdout) as? String == "in-progress")
     // and running it again from the start is refused, pointing to --resume, with nothing written;
     let again = try lethe.run("sanitize", "IMG-1", "--target", image, "--pattern", pattern, "--yes", "--json")
     #expect(again.status == 65)
