@@ -81,55 +81,7 @@ struct Verify: AsyncParsableCommand {
             let summary = try await app.jobs.verifyDue(policies: policies, by: principal)
             attention = summary.needsAttention
             if output.json {
-                Output.printJSON([
-                    "verified": .array(
-                        summary.verified.map {
-                            [
-                                "job": .integer($0.job.id), "verifier": .string($0.verifier),
-                                "summary": .string($0.summary),
-                            ]
-                        }),
-                    "failed": .array(
-                        summary.failed.map {
-                            [
-                                "job": .integer($0.job.id), "verifier": .string($0.verifier),
-                                "summary": .string($0.summary),
-                                "new_job": $0.newJob.map { .integer($0.id) } ?? .null,
-                            ]
-                        }),
-                    "errors": .array(
-                        summary.errors.map { ["job": .integer($0.job.id), "message": .string($0.message)] }),
-                    "needs_person": .array(
-                        summary.needsPerson.map {
-                            [
-                                "job": .integer($0.id), "asset": .string($0.assetTag),
-                                "mode": .string($0.plan.verification.mode.rawValue),
-                            ]
-                        }),
-                    "overdue": .array(
-                        summary.overdue.map {
-                            [
-                                "job": .integer($0.id), "asset": .string($0.assetTag),
-                                "state": .string($0.state.rawValue), "due_at": .string(RFC3339.format($0.plan.dueAt)),
-                            ]
-                        }),
-                    "overdue_backups": .array(
-                        summary.overdueBackups.map {
-                            [
-                                "backup": .integer($0.id), "store": .string($0.store),
-                                "expired_at": $0.expiresAt.map { .string(RFC3339.format($0)) } ?? .null,
-                                "due_at": $0.destructionDueAt.map { .string(RFC3339.format($0)) } ?? .null,
-                                "action": .string(BackupView.destruction($0)),
-                            ]
-                        }),
-                    "erasures_verified": .integer(Int64(summary.erasures.passed.count)),
-                    "erasures_refound": .array(
-                        summary.erasures.refound.map {
-                            ["request": .integer($0.requestID), "part": .integer($0.id), "store": .string($0.store)]
-                        }),
-                    "erasure_errors": .array(summary.erasures.errors.map(JSONValue.string)),
-                    "needs_attention": .bool(attention),
-                ])
+                Output.printResult(summary)
                 return
             }
             print(

@@ -154,6 +154,12 @@ private func makeCRMStore(in root: TemporaryDirectory) throws -> (crm: String, m
     let verified = try lethe(data, ["verify", "--due"] + policies)
     #expect(verified.status == 1, "an overdue backup destruction needs attention: \(verified.stdout)")
     #expect(verified.stdout.contains("OVERDUE  backup 1 (crm) expired 2020-04-01"), "\(verified.stdout)")
+    // The JSON is the application layer's typed summary: the method is a fact, the action names no command
+    let due = try lethe(data, ["verify", "--due", "--json"] + policies)
+    #expect(due.status == 1)
+    #expect(try JSONOutput.strings("method", in: due.stdout) == ["medium"], "\(due.stdout)")
+    #expect(try JSONOutput.integers("backup", in: due.stdout) == [1])
+    #expect(try JSONOutput.strings("action", in: due.stdout).allSatisfy { !$0.contains("lethe ") })
     #expect(try lethe(data, ["asset", "show", "T-1"]).stdout.contains("awaiting-sanitization"))
 }
 

@@ -214,13 +214,15 @@ enum BackupView {
     /// The backup's state at `time` (the application's clock), as the erasure report computes it.
     static func state(_ backup: BackupRecord, at time: Date) -> String { backup.destructionState(at: time).rawValue }
 
+    /// The CLI's words for what destroys the backup (the method is decided once, in `Lethe`).
     static func destruction(_ backup: BackupRecord) -> String {
-        if backup.sealedKey != nil { return "shred it with 'lethe backup shred \(backup.id)'" }
-        if let media = backup.mediaTag {
-            return "its medium, asset \(media), goes through its disposal job ('lethe job list --asset \(media)')"
-        }
-        return
+        switch BackupDestructionMethod(backup) {
+        case .cryptoErase: "shred it with 'lethe backup shred \(backup.id)'"
+        case .medium:
+            "its medium, asset \(backup.mediaTag ?? "?"), goes through its disposal job ('lethe job list --asset \(backup.mediaTag ?? "?")')"
+        case .attestation:
             "destroy its medium through a sanitization job (register it with 'lethe asset register' and retire it), or record its destruction with 'lethe backup attest \(backup.id) --notes ...'"
+        }
     }
 
     static func json(_ backup: BackupRecord, at time: Date = Date()) -> JSONValue {
