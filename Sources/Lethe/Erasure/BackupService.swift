@@ -104,7 +104,7 @@ extension BackupService {
     public func encrypt(_ id: Int64, output: String, by principal: Principal) async throws(LetheError) -> BackupResult {
         try app.authorize(.encryptBackup, principal)
         let actor = principal.name
-        let secrets = try app.secrets()
+        let secrets = try await app.loadedSecrets()
         var backup = try await requireBackup(id)
         guard backup.sealedKey == nil, backup.shreddedAt == nil else {
             throw LetheError(.illegalTransition, "backup \(id) is encrypted already (or shredded)")
@@ -149,7 +149,7 @@ extension BackupService {
     ) async throws(LetheError) -> BackupDecrypted {
         try app.authorize(.decryptBackup, principal)
         try OutputDestination.checkFile(output, force: force, dataDirectory: app.dataDirectory)
-        let secrets = try app.secrets()
+        let secrets = try await app.loadedSecrets()
         let backup = try await requireBackup(id)
         if let shredded = backup.shreddedAt {
             throw LetheError(

@@ -28,7 +28,7 @@ extension ErasureService {
     public func reapply(store name: String, by principal: Principal) async throws(LetheError) -> ReapplyOutcome {
         try app.authorize(.reapplyErasures, principal)
         let actor = principal.name
-        let secrets = try app.secrets()
+        let secrets = try await app.loadedSecrets()
         let declaration = try await declaration(of: name, secrets: secrets)
         let engine = try engine(
             for: declaration,

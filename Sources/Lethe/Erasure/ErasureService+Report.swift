@@ -94,7 +94,8 @@ extension ErasureService {
     }
 
     func issueRecord(_ id: Int64, actor: String) async throws(LetheError) -> StoredRecord {
-        let issuer = try app.recordIssuer()
+        let app = app
+        let issuer = try await OwnThread.run("lethe-issuer") { () throws(LetheError) in try app.recordIssuer() }
         let time = app.now
         return try await app.store.write { (tx) throws(LetheError) in
             try LetheApp.issueErasureRecord(id: id, issuer: issuer, in: tx, actor: actor, at: time)

@@ -35,7 +35,7 @@ extension ErasureService {
         guard !identifier.trimmed.isEmpty else {
             throw LetheError(.usage, "the subject identifier is empty; give --subject ID or --subject-stdin")
         }
-        let secrets = try app.secrets()
+        let secrets = try await app.loadedSecrets()
         let time = app.now
         let actor = principal.name
         let details = try await app.store.write { (tx) throws(LetheError) in
@@ -133,7 +133,7 @@ extension ErasureService {
     ) async throws(LetheError) -> ErasureRunResult {
         try app.authorize(.runErasure, principal)
         let actor = principal.name
-        let secrets = try app.secrets()
+        let secrets = try await app.loadedSecrets()
         let details = try await details(id)
         guard secrets.hasher.hash(identifier, normalization: .exact).hex == details.request.subject else {
             throw LetheError(

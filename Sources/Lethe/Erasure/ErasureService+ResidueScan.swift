@@ -46,7 +46,7 @@ extension ErasureService {
         }
         var folded = caseInsensitive ?? true
         if let storeName, caseInsensitive == nil {
-            let declaration = try await declaration(of: storeName, secrets: try app.secrets())
+            let declaration = try await declaration(of: storeName, secrets: try await app.loadedSecrets())
             folded = LetheApp.residueCaseInsensitive(declaration.erasure?.normalization ?? .exact)
         }
         let caseFolded = folded

@@ -45,7 +45,7 @@ extension ErasureService {
             }
         }
         let map = parsed
-        let secrets = try app.secrets()
+        let secrets = try await app.loadedSecrets()
         let engines = app.executors
         // The customer's databases are opened on a thread of their own.
         try await OwnThread.run { () throws(LetheError) in
@@ -118,7 +118,7 @@ extension ErasureService {
     /// the counts).
     public func scanStore(_ name: String, by principal: Principal) async throws(LetheError) -> StoreScanResult {
         try app.authorize(.scanStore, principal)
-        let secrets = try app.secrets()
+        let secrets = try await app.loadedSecrets()
         let declaration = try await declaration(of: name, secrets: secrets)
         let engine = try engine(
             for: declaration,
@@ -157,7 +157,7 @@ extension ErasureService {
         csv: HoldingsSource, fileName: String, by principal: Principal
     ) async throws(LetheError) -> HoldingsImportResult {
         try app.authorize(.importHoldings, principal)
-        let secrets = try app.secrets()
+        let secrets = try await app.loadedSecrets()
         let stores = try await app.store.read { (tx) throws(LetheError) in try LetheApp.storeSummaries(in: tx) }
         var normalization: [String: IdentityNormalization] = [:]
         for summary in stores {

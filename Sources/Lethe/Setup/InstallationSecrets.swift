@@ -102,4 +102,11 @@ extension LetheApp {
         }
         return try InstallationSecrets.load(in: dataDirectory)
     }
+
+    /// ``secrets()`` read on a thread of its own, for use cases: the calling task is suspended
+    /// while the key files are read (created on first use).
+    func loadedSecrets() async throws(LetheError) -> InstallationSecrets {
+        let app = self
+        return try await OwnThread.run("lethe-secrets") { () throws(LetheError) in try app.secrets() }
+    }
 }
