@@ -10,20 +10,17 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var port: Int
     /// Serve plain HTTP on a non-loopback address on purpose (behind a TLS-terminating proxy).
     public var insecureHTTP: Bool
-    /// The largest JSON request body accepted, in bytes (`LETHE_MAX_BODY`, default 2 MiB).
-    public var maxBodyBytes: Int
     /// Failed authentications one source may make per minute before it gets 429 (default 10).
     public var authFailuresPerMinute: Int
 
     /// The defaults: loopback, port 8080, plain HTTP.
     public init(
-        host: String = "127.0.0.1", port: Int = 8080, insecureHTTP: Bool = false, maxBodyBytes: Int = 2 << 20,
+        host: String = "127.0.0.1", port: Int = 8080, insecureHTTP: Bool = false,
         authFailuresPerMinute: Int = 10
     ) {
         self.host = host
         self.port = port
         self.insecureHTTP = insecureHTTP
-        self.maxBodyBytes = maxBodyBytes
         self.authFailuresPerMinute = authFailuresPerMinute
     }
 
@@ -37,9 +34,6 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// sits in front; a port out of range.
     public func validate() throws(LetheError) {
         guard (0...65_535).contains(port) else { throw LetheError(.usage, "--port must be 0 to 65535 (got \(port))") }
-        guard maxBodyBytes >= 1024 else {
-            throw LetheError(.usage, "the request body limit must be at least 1024 bytes")
-        }
         if !isLoopback, !insecureHTTP {
             throw LetheError(
                 .usage,
