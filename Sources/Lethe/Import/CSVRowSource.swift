@@ -34,7 +34,7 @@ final class CSVRowSource: @unchecked Sendable {
     /// ``start()``.
     init(_ bytes: any ImportByteSource, name: String) {
         self.name = name
-        self.stream = HashingInputStream(bytes)
+        self.stream = HashingInputStream(bytes, name: name)
     }
 
     /// Starts parsing on a thread of its own and returns the header row's fields (a UTF-8

@@ -62,16 +62,23 @@ public final class FileHandleBytes: ImportByteSource, @unchecked Sendable {
 
 /// An `InputStream` (what the CSV parser reads) over an ``ImportByteSource``, hashing the bytes
 /// as they pass: once the parser has read to the end, ``digest`` is the SHA-256 of the content.
+///
+/// It also checks the bytes are UTF-8 (``UTF8Validator``) and stops at the first that is not,
+/// with an error naming the line, before the parser can misread it.
 final class HashingInputStream: InputStream {
     private let source: any ImportByteSource
+    private let name: String
     private var hasher = SHA256()
+    private var utf8 = UTF8Validator()
     private var status: Stream.Status = .notOpen
     private var ended = false
     /// The error the source threw, if any.
     private(set) var failure: LetheError?
 
-    init(_ source: any ImportByteSource) {
+    /// A stream over `source`; `name` names the file in messages.
+    init(_ source: any ImportByteSource, name: String) {
         self.source = source
+        self.name = name
         super.init(data: Data())
     }
 
@@ -86,10 +93,13 @@ final class HashingInputStream: InputStream {
         do {
             let count = try source.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: length))
             if count == 0 {
+                if let line = utf8.finish() { return refuse(line: line) }
                 ended = true
                 status = .atEnd
             } else {
-                hasher.update(bufferPointer: UnsafeRawBufferPointer(start: buffer, count: count))
+                let bytes = UnsafeRawBufferPointer(start: buffer, count: count)
+                if let line = utf8.check(bytes) { return refuse(line: line) }
+                hasher.update(bufferPointer: bytes)
             }
             return count
         } catch {
@@ -98,6 +108,17 @@ final class HashingInputStream: InputStream {
             status = .error
             return -1
         }
+    }
+
+    /// Ends the stream with an error for the first byte on `line` that is not UTF-8.
+    private func refuse(line: Int) -> Int {
+        failure = LetheError(
+            .invalidInput,
+            "\(name): line \(line) is not valid UTF-8 (a spreadsheet saved it in another encoding, such as Windows-1252); save the file as UTF-8 (CSV UTF-8) and try again; nothing was imported"
+        )
+        ended = true
+        status = .error
+        return -1
     }
 
     /// SHA-256 of the bytes read so far, lowercase hex.
