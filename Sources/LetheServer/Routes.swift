@@ -57,7 +57,7 @@ struct HealthRoutes {
 struct UserRoutes {
     let users: UserService
 
-    struct AddUser: Decodable { var name: String; var roles: [Role] }
+    struct AddUser: Decodable { var name: String; var roles: [String] }
     struct SetPassword: Decodable { var password: String }
     struct AddToken: Decodable {
         var user: String
@@ -83,7 +83,17 @@ struct UserRoutes {
         }
         api.post("users") { request, context in
             let body = try await request.decode(as: AddUser.self, context: context)
-            let added = try await users.add(name: body.name, roles: Set(body.roles), by: try context.requirePrincipal())
+            var roles: Set<Role> = []
+            for name in body.roles {
+                guard let role = Role(rawValue: name) else {
+                    throw LetheError(
+                        .invalidInput,
+                        "roles: \(Quoted(name)) is not a role; use \(Role.allCases.filter { $0 != .scheduler }.map(\.rawValue).joined(separator: ", "))"
+                    )
+                }
+                roles.insert(role)
+            }
+            let added = try await users.add(name: body.name, roles: roles, by: try context.requirePrincipal())
             return JSONResult(value: added, status: .created)
         }
         api.post("users/:name/disable") { _, context in

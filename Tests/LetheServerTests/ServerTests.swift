@@ -115,6 +115,14 @@ import Testing
                 let problem = try Self.object(response)
                 #expect(problem["code"] as? String == "usage")
             }
+            try await client.execute(
+                uri: "/api/v1/users", method: .post, headers: Self.bearer(adminToken),
+                body: try Self.json(["name": "ivy", "roles": ["operator"]] as [String: AnyCodable])
+            ) { response in
+                #expect(response.status == .unprocessableContent)
+                let problem = try Self.object(response)
+                #expect((problem["detail"] as? String)?.contains("it-staff") == true, "\(problem)")
+            }
             try await client.execute(uri: "/api/v1/nothing-here", method: .get, headers: Self.bearer(adminToken)) {
                 #expect($0.status == .notFound)
             }
