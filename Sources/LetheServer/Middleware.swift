@@ -41,7 +41,8 @@ struct ProblemMiddleware: RouterMiddleware {
                     "the request is not what this route takes (\((error as? HTTPError)?.body ?? "malformed")); see /api/v1/openapi.json"
                 default: (error as? HTTPError)?.body ?? error.status.reasonPhrase
                 }
-            return Problem(status: error.status, code: code, detail: detail).response()
+            return Problem(status: error.status, code: code, detail: detail).response(
+                headers: (error as? HTTPError)?.headers ?? [:])
         } catch is DecodingError {
             return Problem(
                 status: .badRequest, code: "usage",
@@ -92,28 +93,40 @@ struct AuthenticationMiddleware: RouterMiddleware {
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        if let retry = await limiter.blockedFor(context.source) {
-            return Problem(
-                status: .tooManyRequests, code: "too-many-requests",
-                detail: "too many failed authentications from this address; try again in \(retry) seconds"
-            ).response(headers: [.retryAfter: "\(retry)"])
-        }
+        // A valid token is always served: with 256-bit secrets there is nothing to guess, and
+        // behind a reverse proxy every client shares one address. Failures are what is limited:
+        // past the limit a source's failed attempts get 429 instead of 401.
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
-            await limiter.recordFailure(context.source)
-            throw LetheError(.unauthenticated, "this request needs an API token: send 'Authorization: Bearer TOKEN'")
+            throw await failure(
+                context,
+                LetheError(.unauthenticated, "this request needs an API token: send 'Authorization: Bearer TOKEN'"))
         }
         let token = String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
         let principal: Principal
         do {
             principal = try await users.authenticate(token: token)
         } catch {
-            if error.code == .unauthenticated { await limiter.recordFailure(context.source) }
-            throw error
+            guard error.code == .unauthenticated else { throw error }
+            throw await failure(context, error)
         }
         var context = context
         context.principal = principal
         context.logger[metadataKey: "principal"] = .string(principal.name)
         return try await next(request, context)
+    }
+}
+
+extension AuthenticationMiddleware {
+    /// Records a failed authentication and returns what to answer: the error (401), or 429 with
+    /// `Retry-After` once the source has failed too often in the last minute.
+    func failure(_ context: Context, _ error: LetheError) async -> any Error {
+        await limiter.recordFailure(context.source)
+        guard let retry = await limiter.blockedFor(context.source) else { return error }
+        var headers: HTTPFields = [:]
+        headers[.retryAfter] = "\(retry)"
+        return HTTPError(
+            .tooManyRequests, headers: headers,
+            message: "too many failed authentications from this address; try again in \(retry) seconds")
     }
 }
 

@@ -126,16 +126,22 @@ import Testing
             try await client.execute(uri: "/api/v1/nothing-here", method: .get, headers: Self.bearer(adminToken)) {
                 #expect($0.status == .notFound)
             }
-            for _ in 1...3 {
+            for _ in 1...2 {
                 try await client.execute(uri: "/api/v1/whoami", method: .get, headers: Self.bearer("wrong")) {
                     #expect($0.status == .unauthorized)
                 }
             }
-            // The fourth failure in a minute from the same source is refused before checking
+            // The third failure in a minute from the same source, and every one after it, is 429
+            for _ in 1...2 {
+                try await client.execute(uri: "/api/v1/whoami", method: .get, headers: Self.bearer("wrong")) {
+                    response in
+                    #expect(response.status == .tooManyRequests)
+                    #expect(response.headers[.retryAfter] != nil)
+                }
+            }
+            // while a valid token is still served: behind a proxy, every client shares the address
             try await client.execute(uri: "/api/v1/whoami", method: .get, headers: Self.bearer(adminToken)) {
-                response in
-                #expect(response.status == .tooManyRequests)
-                #expect(response.headers[.retryAfter] != nil)
+                #expect($0.status == .ok)
             }
         }
     }
