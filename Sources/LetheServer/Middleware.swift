@@ -148,7 +148,10 @@ actor AuthFailureLimiter {
         var recent = failures[source, default: []].filter { now.timeIntervalSince($0) < window }
         recent.append(now)
         failures[source] = recent
-        if failures.count > 10_000 { failures = failures.filter { !$0.value.isEmpty } }
+        if failures.count > 10_000 {
+            // Forget sources whose last failure is older than the window.
+            failures = failures.filter { now.timeIntervalSince($0.value.last ?? .distantPast) < window }
+        }
     }
 
     /// Seconds until the source may try again, or nil when it may now.

@@ -31,3 +31,14 @@ import Testing
     #expect(try lethe.run("token", "revoke", "1").status == 0)
     #expect(try lethe.run("token", "list").stdout.contains("revoked"))
 }
+
+/// `lethe user password` must drop a CRLF line end (one Character in Swift, which a check for "\n"
+/// or "\r" alone missed), so a password typed on Windows signs in.
+@Test func aPasswordEndingInCRLFIsStoredWithoutTheLineEnd() throws {
+    let root = TemporaryDirectory()
+    let lethe = LetheCLI(dataDirectory: root.file("data"))
+    #expect(try lethe.run("user", "add", "ivy", "--role", "it-staff").status == 0)
+    // 11 characters plus CR LF: refused as too short only if the line end is dropped
+    let set = try lethe.run(["user", "password", "ivy"], input: "elevenchars\r\n")
+    #expect(set.status == 65, "the CR LF must not count towards the 12 characters: \(set.stderr)")
+}

@@ -117,13 +117,22 @@ extension BackupService {
             }
             return try BackupCipher.encrypt(input: plaintext, output: output, key: key)
         }
-        backup.sealedKey = try secrets.box.seal(
+        let sealedKey = try secrets.box.seal(
             Data(key.bytes).base64EncodedString(), associatedData: "backup-\(id)")
-        backup.file = output
         let time = app.now
-        let recorded = backup
         do {
-            try await app.store.write { (tx) throws(LetheError) in
+            backup = try await app.store.write { (tx) throws(LetheError) in
+                // Read again: a shred or another encryption may have finished while this one ran,
+                // and writing back the row read before would undo it.
+                var recorded = try LetheApp.requireBackup(id, in: tx)
+                guard recorded.sealedKey == nil, recorded.shreddedAt == nil else {
+                    throw LetheError(
+                        .conflict,
+                        "backup \(id) was encrypted or shredded while this encryption ran; \(output) is not its file (remove it)"
+                    )
+                }
+                recorded.sealedKey = sealedKey
+                recorded.file = output
                 try tx.update(recorded)
                 try tx.append(
                     EventDraft(
@@ -133,12 +142,13 @@ extension BackupService {
                             "to": .string(output), "plaintext_bytes": .integer(summary.plaintextBytes),
                             "cipher": "AES-256-GCM (chunked)",
                         ]), actor: actor, at: time)
+                return recorded
             }
         } catch {
             try? FileManager.default.removeItem(atPath: output)  // the key is gone: the file is useless
             throw error
         }
-        return BackupResult(recorded, at: time)
+        return BackupResult(backup, at: time)
     }
 
     /// Decrypts an encrypted backup into `output` for a restore (on a thread of its own). A

@@ -267,32 +267,12 @@ extension LetheApp {
     /// Disposal jobs, the schedule and verification: the use cases every front end calls.
     public var jobs: JobsService { JobsService(app: self) }
 
-    /// Approves a job (the synchronous form, for fixtures and engines on their own threads; front
-    /// ends call ``JobsService/approve(_:by:)``), as the local operator named `actor`.
-    @discardableResult
-    func approveJob(id: Int64, actor: String) throws(LetheError) -> DisposalJob {
-        let principal = try Principal.localOperator(actor)
-        let time = now
-        return try store.write { (tx) throws(LetheError) in try Self.approveJob(id, by: principal, in: tx, at: time) }
-    }
-
     /// Starts a job (the synchronous form of ``JobsService/start(_:by:)``), as the local operator `actor`.
     @discardableResult
     func startJob(id: Int64, actor: String) throws(LetheError) -> DisposalJob {
         let principal = try Principal.localOperator(actor)
         let time = now
         return try store.write { (tx) throws(LetheError) in try Self.startJob(id, by: principal, in: tx, at: time) }
-    }
-
-    /// Cancels a job (the synchronous form of ``JobsService/cancel(_:reason:by:)``), as the local operator `actor`.
-    @discardableResult
-    func cancelJob(id: Int64, reason: String, actor: String) throws(LetheError) -> DisposalJob {
-        let principal = try Principal.localOperator(actor)
-        let reason = try Self.cancellationReason(reason, job: id)
-        let time = now
-        return try store.write { (tx) throws(LetheError) in
-            try Self.cancelJob(id, reason: reason, by: principal, in: tx, at: time)
-        }
     }
 
     /// Records outside work (the synchronous form of ``JobsService/record(_:_:by:)``, reading the

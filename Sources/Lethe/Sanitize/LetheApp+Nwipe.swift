@@ -142,25 +142,6 @@ extension LetheApp {
     /// Sanitization: overwrites and nwipe imports.
     public var sanitization: SanitizationService { SanitizationService(app: self) }
 
-    /// Imports an nwipe log file (the synchronous form of
-    /// ``SanitizationService/importNwipe(jobID:log:matching:policies:by:)``, reading the file
-    /// first), as the local operator named `actor`.
-    func importNwipe(
-        jobID: Int64, logPath: String, policies: LoadedPolicies, actor: String, devicePath: String? = nil,
-        ignoreSerialReason: String? = nil
-    ) throws(LetheError) -> (job: DisposalJob, log: NwipeLog) {
-        let principal = try Principal.localOperator(actor)
-        guard let data = FileManager.default.contents(atPath: logPath) else {
-            throw LetheError(.notFound, "cannot read nwipe log \(logPath); check the path (nothing was recorded)")
-        }
-        let log = EvidenceContent(name: (logPath as NSString).lastPathComponent, bytes: data)
-        let result = try importNwipeLog(
-            jobID: jobID, log: log, policies: policies,
-            matching: NwipeMatching(devicePath: devicePath, ignoreSerialReason: ignoreSerialReason),
-            principal: principal)
-        return (result.job, result.log)
-    }
-
     func importNwipe(
         jobID: Int64, log: EvidenceContent, policies: LoadedPolicies, matching: NwipeMatching, principal: Principal
     ) throws(LetheError) -> NwipeImport {

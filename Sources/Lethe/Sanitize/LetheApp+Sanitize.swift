@@ -56,15 +56,15 @@ public struct SanitizeRequest: Sendable {
 /// What a sanitize would do, once every safety check passed; nothing is written yet.
 public struct SanitizePlan: Sendable {
     /// The job it executes.
-    public var job: DisposalJob
+    public internal(set) var job: DisposalJob
     /// The asset.
-    public var asset: Asset
+    public internal(set) var asset: Asset
     /// The checked target.
-    public var target: CheckedTarget
+    public internal(set) var target: CheckedTarget
     /// The request.
-    public var request: SanitizeRequest
+    public internal(set) var request: SanitizeRequest
     /// The run it resumes, when resuming.
-    public var resuming: SanitizeRun?
+    public internal(set) var resuming: SanitizeRun?
 
     /// Bytes left to write.
     public var bytesToWrite: Int64 {
@@ -358,6 +358,14 @@ extension LetheApp {
         }
         var run = try store.write { (tx) throws(LetheError) in
             var job = try Self.requireJob(plan.job.id, in: tx)
+            // The job may have changed since it was planned (cancelled, executed by another run).
+            guard job.state == .scheduled || job.state == .inProgress else {
+                throw LetheError(
+                    .illegalTransition,
+                    "job \(job.id) is \(job.state.rawValue) now; only a scheduled or in-progress job can be sanitized (nothing was written)"
+                )
+            }
+            if let refusal = JobRules.workRefusal(job) { throw refusal }
             if var run = plan.resuming {
                 run.status = .running
                 run.updatedAt = time

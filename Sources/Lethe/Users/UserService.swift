@@ -180,9 +180,10 @@ public struct UserService: Sendable {
         let refused = LetheError(.unauthenticated, "the user name or password is not right")
         let user = try await app.store.read { (tx) throws(LetheError) in try tx.user(name: name) }
         // A hash is checked even for an unknown user, so the time taken does not tell who exists.
-        let stored = user?.passwordHash ?? Self.decoyHash
+        let stored = user?.passwordHash
         let matches = try await OwnThread.run("lethe-scrypt") { () throws(LetheError) in
-            Credentials.verifyPassword(password, against: stored)
+            // The decoy is made (once, with scrypt) here too, off the concurrency threads.
+            Credentials.verifyPassword(password, against: stored ?? Self.decoyHash)
         }
         guard matches, let user, !user.disabled else { throw refused }
         return try Principal(name: user.name, roles: user.roles, authentication: .consoleSession)

@@ -113,8 +113,10 @@ struct UserPassword: AsyncParsableCommand {
     func run() async throws {
         try await reporting(json: output.json) { () async throws(LetheError) in
             let data = FileHandle.standardInput.readDataToEndOfFile()
-            var password = String(decoding: data, as: UTF8.self)
-            while password.hasSuffix("\n") || password.hasSuffix("\r") { password.removeLast() }
+            var scalars = String(decoding: data, as: UTF8.self).unicodeScalars
+            // The line end a shell or editor adds (LF or CR LF; "\r\n" is one Character).
+            while let last = scalars.last, last == "\n" || last == "\r" { scalars.removeLast() }
+            let password = String(scalars)
             let user = try await global.openApp().users.setPassword(
                 name: name, password: password, by: try write.principal())
             if output.json { Output.printResult(user) } else { print("password of \(user.name) set") }
