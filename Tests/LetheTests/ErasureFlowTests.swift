@@ -43,9 +43,11 @@ import Testing
     #expect(report.complete)
     #expect(try await app.erasure.recordSerials(request.request.id, by: auditor).count == 1)
     // a second signed record is refused while the first stands, and only a verifier may ask.
-    await #expect(throws: LetheError.self) { _ = try await app.erasure.issueRecord(request.request.id, by: dpo) }
+    await #expect(throws: LetheError.self) {
+        _ = try await app.evidence.issueErasureRecord(request: request.request.id, by: dpo)
+    }
     let refused = await #expect(throws: LetheError.self) {
-        _ = try await app.erasure.issueRecord(request.request.id, by: verifier)
+        _ = try await app.evidence.issueErasureRecord(request: request.request.id, by: verifier)
     }
     #expect(refused?.code == .conflict)
 

@@ -63,10 +63,12 @@ import Testing
         #expect(
             try String(contentsOfFile: directory + "/record.html", encoding: .utf8).contains("Erasure record"))
         // A second record is refused while the first stands, allowed after it is revoked
-        await #expect(throws: LetheError.self) { try await app.erasure.issueRecord(id, by: .dataOfficer("dpo")) }
+        await #expect(throws: LetheError.self) {
+            try await app.evidence.issueErasureRecord(request: id, by: .dataOfficer("dpo"))
+        }
         try await app.evidence.revoke(
             serial: record.serial, reason: "issued with the wrong SLA", by: .evidenceOperator("dpo"))
-        let second = try await app.erasure.issueRecord(id, by: .dataOfficer("dpo"))
+        let second = try await app.evidence.issueErasureRecord(request: id, by: .dataOfficer("dpo"))
         #expect(try await app.erasure.recordSerials(id, by: .dataOfficer("reader")) == [second.serial, record.serial])
     }
 
@@ -74,7 +76,7 @@ import Testing
         let (fixture, id) = try await fixture()
         let before = try fixture.counts()
         do {
-            _ = try await fixture.app.erasure.issueRecord(id, by: .dataOfficer("dpo"))
+            _ = try await fixture.app.evidence.issueErasureRecord(request: id, by: .dataOfficer("dpo"))
             Issue.record("an open request was signed")
         } catch {
             #expect(error.code == .illegalTransition, "\(error)")
@@ -82,7 +84,7 @@ import Testing
         }
         #expect(try fixture.counts() == before)
         await #expect(throws: LetheError.self) {
-            try await fixture.app.erasure.issueRecord(999, by: .dataOfficer("dpo"))
+            try await fixture.app.evidence.issueErasureRecord(request: 999, by: .dataOfficer("dpo"))
         }
     }
 
@@ -110,7 +112,7 @@ import Testing
         // And once the organisation is set, it is issued by hand
         var app = installation.app
         app.settings[Settings.organization] = "Acme Data Services"
-        let record = try await app.erasure.issueRecord(details.request.id, by: .dataOfficer("dpo"))
+        let record = try await app.evidence.issueErasureRecord(request: details.request.id, by: .dataOfficer("dpo"))
         #expect(record.kind == "erasure")
     }
 }

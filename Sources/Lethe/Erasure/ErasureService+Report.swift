@@ -86,37 +86,16 @@ extension ErasureService {
         }
     }
 
-    /// Issues a completed erasure report as a signed record (see
-    /// ``LetheApp/issueErasureRecord(id:actor:)``), without blocking the calling task's thread.
-    public func issueRecord(_ id: Int64, by principal: Principal) async throws(LetheError) -> StoredRecord {
-        try app.authorize(.issueRecord, principal)
-        return try await issueRecord(id, actor: principal.name)
-    }
-
-    func issueRecord(_ id: Int64, actor: String) async throws(LetheError) -> StoredRecord {
-        let app = app
-        let issuer = try await OwnThread.run("lethe-issuer") { () throws(LetheError) in try app.recordIssuer() }
-        let time = app.now
-        return try await app.store.write { (tx) throws(LetheError) in
-            try LetheApp.issueErasureRecord(id: id, issuer: issuer, in: tx, actor: actor, at: time)
-        }
-    }
-
     /// After requests complete: issues each one's signed record, each its own transaction. When it
     /// cannot be done (no organisation configured, an expired issuer certificate) the completion
     /// stands, a warning is logged, and `lethe certificate issue --erasure ID` issues it later.
     func issueRecordsOnCompletion(_ ids: [Int64], actor: String) async {
-        for id in ids {
-            do {
-                let record = try await issueRecord(id, actor: actor)
-                app.logger.info(
-                    "issued erasure record",
-                    metadata: ["record.serial": "\(record.serial)", "erasure.request": "\(id)"])
-            } catch {
-                app.logger.warning(
-                    "erasure request \(id) is complete but its signed record could not be issued; issue it with 'lethe certificate issue --erasure \(id)'",
-                    metadata: ["erasure.request": "\(id)", "error": "\(error.message)"])
-            }
+        guard !ids.isEmpty else { return }
+        let app = app
+        // The one completion path (``LetheApp/issueErasureRecordsOnCompletion(_:actor:)``), which
+        // signs and reads key files: on a thread of its own.
+        _ = try? await OwnThread.run("lethe-records") { () throws(LetheError) in
+            app.issueErasureRecordsOnCompletion(ids, actor: actor)
         }
     }
 }
