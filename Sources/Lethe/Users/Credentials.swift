@@ -27,8 +27,10 @@ enum Credentials {
         guard text.hasPrefix(tokenPrefix) else { return nil }
         let parts = text.dropFirst(tokenPrefix.count).split(
             separator: "_", maxSplits: 1, omittingEmptySubsequences: false)
+        // Only the canonical encoding is accepted: the last character of 32 bytes in base64url carries
+        // two unused bits, and a lenient decoder would take four spellings of one token.
         guard parts.count == 2, let id = Int64(parts[0]), id > 0, let secret = Base64URL.decode(String(parts[1])),
-            secret.count == 32
+            secret.count == 32, Base64URL.encode(secret) == parts[1]
         else { return nil }
         return (id, Array(SHA256.hash(data: secret)))
     }
