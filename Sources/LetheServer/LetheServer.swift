@@ -13,11 +13,17 @@ public enum LetheServer {
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: ProblemMiddleware())
         HealthRoutes(app: app).add(to: router)
+        OpenAPIRoutes().add(to: router)
         let api = router.group("api/v1")
             .add(
                 middleware: AuthenticationMiddleware(
                     users: app.users, limiter: AuthFailureLimiter(limit: configuration.authFailuresPerMinute)))
         UserRoutes(users: app.users).add(to: api)
+        AssetRoutes(app: app, maxImportBytes: AssetRoutes.defaultMaxImportBytes).add(to: api)
+        JobRoutes(app: app).add(to: api)
+        RecordRoutes(app: app).add(to: api)
+        ErasureRoutes(app: app, maxHoldingsBytes: AssetRoutes.defaultMaxImportBytes).add(to: api)
+        StatusRoutes(app: app).add(to: api)
         return router
     }
 
