@@ -18,10 +18,19 @@ public struct APIRoute: Sendable, Hashable {
     }
 
     /// The JSON type of a field of a query or a body.
-    public enum FieldType: String, Sendable, Hashable {
+    public enum FieldType: Sendable, Hashable {
         case string, integer, boolean
         /// An array of strings.
         case strings
+        /// One word of a vocabulary (`laptop`, `ssd` …).
+        case word([String])
+        /// An array of words of a vocabulary (roles).
+        case words([String])
+
+        /// The words of a vocabulary, as its raw values.
+        static func word<V: CaseIterable & RawRepresentable>(_ type: V.Type) -> Self where V.RawValue == String {
+            .word(type.allCases.map(\.rawValue))
+        }
     }
 
     /// A query parameter or a JSON body field.

@@ -70,6 +70,8 @@ public enum OpenAPIDocument {
         case .integer: ["type": "integer"]
         case .boolean: ["type": "boolean"]
         case .strings: ["type": "array", "items": ["type": "string"]]
+        case .word(let words): ["type": "string", "enum": words]
+        case .words(let words): ["type": "array", "items": ["type": "string", "enum": words]]
         }
     }
 

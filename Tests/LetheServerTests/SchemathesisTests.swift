@@ -23,7 +23,8 @@ private let schemathesisIsInstalled: Bool = {
 }()
 
 /// The served OpenAPI document, fuzzed by schemathesis against the live server on 127.0.0.1: no
-/// request it makes gets a 5xx. Bounded: a few examples per operation, a fixed seed, 25 seconds of generation.
+/// request it makes gets a 5xx. Bounded: a few examples per operation, a fixed seed, 25 seconds of
+/// generation.
 @Suite struct SchemathesisTests {
     @Test(
         .enabled(if: schemathesisIsInstalled, "schemathesis is not installed (pip install schemathesis; .ci/run does)"),
@@ -57,6 +58,9 @@ private let schemathesisIsInstalled: Bool = {
             try output.close()
             let text = (try? String(contentsOfFile: report, encoding: .utf8)) ?? ""
             #expect(process.terminationStatus == 0, "schemathesis found a problem:\n\(text.suffix(6000))")
+            // and it did test the API: every operation of the document was selected and tried
+            let tested = text.firstMatch(of: /Tested: (\d+)/).flatMap { Int($0.1) } ?? 0
+            #expect(tested >= APIRoute.all.count - 3, "schemathesis tested only \(tested) operations:\n\(text.suffix(3000))")
         }
     }
 }
