@@ -75,6 +75,8 @@ public struct APIRoute: Sendable, Hashable {
         case json
         /// An archive download (`application/gzip` or `application/zip`).
         case archive
+        /// PEM text (`application/pkcs10`).
+        case pem
     }
 
     /// The HTTP method.

@@ -146,6 +146,10 @@ public enum OpenAPIDocument {
             responses["\(route.success)"] = [
                 "description": "The archive.", "content": ["application/gzip": binary, "application/zip": binary],
             ]
+        case .pem:
+            responses["\(route.success)"] = [
+                "description": "PEM text.", "content": ["application/pkcs10": ["schema": ["type": "string"]]],
+            ]
         }
         let problem: [String: Any] = [
             "application/problem+json": ["schema": ["$ref": "#/components/schemas/Problem"]]

@@ -60,7 +60,9 @@ private let schemathesisIsInstalled: Bool = {
             #expect(process.terminationStatus == 0, "schemathesis found a problem:\n\(text.suffix(6000))")
             // and it did test the API: every operation of the document was selected and tried
             let tested = text.firstMatch(of: /Tested: (\d+)/).flatMap { Int($0.1) } ?? 0
-            #expect(tested >= APIRoute.all.count - 3, "schemathesis tested only \(tested) operations:\n\(text.suffix(3000))")
+            #expect(
+                tested >= APIRoute.all.count - 3,
+                "schemathesis tested only \(tested) operations:\n\(text.suffix(3000))")
         }
     }
 }
