@@ -19,7 +19,12 @@ public struct APIRoute: Sendable, Hashable {
 
     /// The JSON type of a field of a query or a body.
     public enum FieldType: Sendable, Hashable {
-        case string, integer, boolean
+        /// A string.
+        case string
+        /// A whole number.
+        case integer
+        /// true or false (`true`/`false` or `1`/`0` in a query).
+        case boolean
         /// An array of strings.
         case strings
         /// One word of a vocabulary (`laptop`, `ssd` …).
