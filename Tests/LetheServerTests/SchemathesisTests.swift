@@ -28,7 +28,7 @@ private let schemathesisIsInstalled: Bool = {
 @Suite struct SchemathesisTests {
     @Test(
         .enabled(if: schemathesisIsInstalled, "schemathesis is not installed (pip install schemathesis; .ci/run does)"),
-        .timeLimit(.minutes(2)))
+        .timeLimit(.minutes(3)))
     func fuzzingTheDocumentedAPIFindsNoServerError() async throws {
         let server = try await TestServer()
         // A user holding every role a person may, so requests get past authorization into the use cases
