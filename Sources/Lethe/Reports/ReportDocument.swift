@@ -1,0 +1,104 @@
+import LetheCore
+
+/// A report other than the disposal report laid out for people: a title and sections of tables,
+/// which the HTML and PDF renderings draw the same way (the disposal report has its own layout,
+/// with charts).
+struct ReportDocument {
+    /// One table with a title.
+    struct Section {
+        var title: String
+        var header: [String]
+        var rows: [[String]]
+        /// Relative column widths (PDF).
+        var widths: [Double]
+    }
+
+    var title: String
+    var sections: [Section]
+
+    static func text(_ value: JSONValue?) -> String { ReportCSV.text(value) }
+
+    /// One asset as a row of the assets table.
+    static func assetRow(_ asset: JSONValue) -> [String] {
+        let makeModel: String = [text(asset["make"]), text(asset["model"])].filter { !$0.isEmpty }.joined(separator: " ")
+        let media: String = text(asset["media_type"]) + "/" + text(asset["classification"])
+        let method: String = [text(asset["method"]), text(asset["technique"])].filter { !$0.isEmpty }.joined(
+            separator: " · ")
+        let people: String = text(asset["performer"]) + " / " + text(asset["validator"])
+        let certificate: String = [text(asset["certificate"]), text(asset["certificate_status"])].filter {
+            !$0.isEmpty
+        }.joined(separator: " ")
+        return [
+            text(asset["tag"]), text(asset["serial"]), makeModel, media, text(asset["state"]), method, people,
+            String(text(asset["verified_at"]).prefix(10)), text(asset["destination"]), certificate,
+        ]
+    }
+
+    /// One hand-over as a row of the hand-overs table.
+    static func handoverRow(_ move: JSONValue) -> [String] {
+        let seals: String = (move["seals"]?.arrayValue ?? []).map { text($0) }.joined(separator: ", ")
+        return [
+            text(move["tag"]), text(move["at"]), text(move["from"]), text(move["to"]), text(move["location_to"]),
+            seals.isEmpty ? "NONE" : seals, text(move["manifest"]), text(move["log_index"]),
+        ]
+    }
+
+    /// The document of a shipment or custody report's content.
+    init(content: JSONValue) {
+        let text = Self.text
+        let listed: [JSONValue] = content["assets"]?.arrayValue ?? (content["asset"].map { [$0] } ?? [])
+        let assetRows: [[String]] = listed.map(Self.assetRow)
+        let assets = Section(
+            title: "Assets",
+            header: [
+                "Tag", "Serial", "Make/model", "Media/class", "State", "Method", "Performer / validator", "Verified",
+                "Destination", "Certificate",
+            ], rows: assetRows, widths: [60, 70, 90, 70, 70, 80, 100, 50, 60, 100])
+        let handovers: [[String]] = (content["handovers"]?.arrayValue ?? []).map(Self.handoverRow)
+        let handoverSection = Section(
+            title: "Hand-overs",
+            header: ["Tag", "At", "From", "To", "Location", "Seals", "Manifest", "Log entry"], rows: handovers,
+            widths: [60, 100, 100, 100, 100, 110, 100, 50])
+        switch content["report"]?.stringValue {
+        case "custody":
+            let asset = content["asset"]
+            title = "Chain of custody — \(text(asset?["tag"]))"
+            let events = (content["events"]?.arrayValue ?? []).map {
+                [text($0["log_index"]), text($0["time"]), text($0["actor"]), text($0["summary"])]
+            }
+            let signatures = (content["handovers"]?.arrayValue ?? []).map { move in
+                [
+                    "\(text(move["at"])) · \(text(move["from"])) → \(text(move["to"]))", "________________________",
+                    "________________________",
+                ]
+            }
+            sections = [
+                assets, handoverSection,
+                Section(
+                    title: "Events", header: ["Log entry", "Time", "Actor", "What happened"], rows: events,
+                    widths: [50, 110, 90, 470]),
+                Section(
+                    title: "Signatures",
+                    header: ["Hand-over", "Handed over by (signature)", "Received by (signature)"],
+                    rows: signatures, widths: [300, 210, 210]),
+            ]
+        default:
+            let totals = content["totals"]
+            title = "Shipment report — manifest \(text(content["manifest"]))"
+            sections = [
+                Section(
+                    title: "Summary", header: ["Measure", "Value"],
+                    rows: [
+                        ["Assets", text(totals?["assets"])], ["Hand-overs", text(totals?["handovers"])],
+                        ["Hand-overs without seals", text(totals?["without_seals"])],
+                        ["Seals", (totals?["seals"]?.arrayValue ?? []).map(text).joined(separator: ", ")],
+                        ["Assets with a disposal record", text(totals?["certified"])],
+                        ["First hand-over", text(content["first_handover_at"])],
+                        ["Last hand-over", text(content["last_handover_at"])],
+                    ], widths: [250, 470]),
+                assets, handoverSection,
+            ]
+        }
+    }
+}
+
