@@ -62,7 +62,7 @@ INSERT INTO event (seq, recorded_at, actor, type, asset_tag, body)
 COMMIT;
 SQL
 echo "== subtree hashes (lethe log checkpoint)"
-"$LETHE" log checkpoint --actor bench >/dev/null
+"$LETHE" log checkpoint >/dev/null
 sync
 
 measure() {   # measure NAME COMMAND…: wall seconds and peak RSS (MB) of one run

@@ -46,9 +46,9 @@ YAML
 at() {
     local time=$1
     shift
-    TZ=UTC faketime "$time" "$LETHE" "$@" >/dev/null
+    TZ=UTC faketime "$time" "$LETHE" "$@" >/dev/null || { echo "failed at $time: lethe $*" >&2; return 1; }
 }
-job_of() { "$LETHE" job list --asset "$1" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["id"])'; }
+job_of() { "$LETHE" job list --asset "$1" --json | python3 -c 'import json,sys; print(max(j["id"] for j in json.load(sys.stdin)["jobs"]))'; }
 evidence() { echo "$2" > "$WORK/$1"; echo "$WORK/$1"; }
 
 # June: the register.
@@ -112,7 +112,8 @@ for tag in HDD-1004 HDD-1005 HDD-1006; do
     at "2026-08-10 08:00:00" sanitize "$tag" --target "$WORK/$tag.img" --pattern random --yes --actor sam.tech
 done
 printf 'left-over data' | dd of="$WORK/HDD-1004.img" bs=1 seek=0 conv=notrunc status=none
-at "2026-08-11 07:00:00" verify --due --policies "$POLICIES" --actor carol || true
+# (the read-back finds the bytes: verify --due exits 1 and HDD-1004 gets a new job)
+TZ=UTC faketime "2026-08-11 07:00:00" "$LETHE" verify --due --policies "$POLICIES" --actor carol >/dev/null || true
 at "2026-08-12 08:00:00" sanitize HDD-1004 --target "$WORK/HDD-1004.img" --pattern random --yes --actor sam.tech
 at "2026-08-13 07:00:00" verify --due --policies "$POLICIES" --actor carol
 for tag in LAP-3004 LAP-3005 LAP-3006; do
@@ -159,9 +160,48 @@ at "2026-09-20 12:00:00" certificate revoke "$serial" --reason "vendor log named
 at "2026-09-25 10:00:00" asset retire SRV-4001 --reason "decommissioned" --actor it-desk
 at "2026-09-25 11:00:00" schedule --policies "$POLICIES" --actor planner
 
+# Erasure requests over the quarter: a processor and a file share hold customers' data; their
+# parts are attested when the processor confirms (one of them after the 30-day due date).
+cat > "$WORK/stores.yaml" <<'YAML'
+version: 1
+stores:
+  - name: exports-share
+    kind: file-share
+    owner: it-operations
+    location: smb://files.internal/exports
+    categories: [user.contact.email, user.name]
+  - name: mailer
+    kind: processor
+    owner: marketing
+    contact: privacy@mailer.example
+    categories: [user.contact.email, user.behavior.browsing, user.device.ip_address]
+YAML
+at "2026-07-01 08:00:00" store apply "$WORK/stores.yaml" --actor dpo
+printf 'identifier,store\n' > "$WORK/holdings.csv"
+for n in 1 2 3 4 5; do printf 'customer%s@example.com,mailer\ncustomer%s@example.com,exports-share\n' "$n" "$n" >> "$WORK/holdings.csv"; done
+at "2026-07-01 08:10:00" holding import "$WORK/holdings.csv" --actor dpo
+rm "$WORK/holdings.csv"
+request() {   # request TIME N REASON: customer N asks to be erased
+    echo "customer$2@example.com" | TZ=UTC faketime "$1" "$LETHE" erasure request --subject-stdin --reason "$3" \
+        --policies "$POLICIES" --actor dpo >/dev/null
+}
+close() {     # close TIME ID: both parts of request ID attested
+    at "$1" erasure attest "$2" --store mailer --notes "privacy@mailer.example confirmed deletion" --actor dpo
+    at "$1" erasure attest "$2" --store exports-share --notes "export rows deleted by hand" --actor dpo
+}
+request "2026-07-04 10:00:00" 1 withdrawal
+request "2026-07-20 10:00:00" 2 objection
+request "2026-08-05 10:00:00" 3 withdrawal
+request "2026-09-02 10:00:00" 4 withdrawal
+request "2026-09-25 10:00:00" 5 retention
+close "2026-07-09 15:00:00" 1
+close "2026-08-26 15:00:00" 2
+close "2026-08-12 15:00:00" 3
+close "2026-09-16 15:00:00" 4
+
 # October 2: the quarter's report, in all four formats, its bundle, and the auditor's check.
 when="2026-10-02 09:00:00"
-rm -f "$OUT"/q3.*
+rm -f "$OUT"/q3.* "$OUT"/shipment.*
 TZ=UTC faketime "$when" "$LETHE" report disposal --from 2026-07-01 --to 2026-09-30 --format json \
     --out "$OUT/q3.json" --actor compliance.lead | tee "$OUT/generate.txt"
 report=$("$LETHE" report list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["serial"])')
@@ -174,10 +214,17 @@ TZ=UTC faketime "$when" "$LETHE" report export "$report" --out "$OUT/bundle" >/d
 (cd "$OUT/bundle" && openssl cms -verify -binary -inform DER -in record.p7s -content record.json \
     -CAfile issuer.pem -purpose any -out /dev/null) 2>&1 | tee "$OUT/openssl.txt"
 "$LETHE" report reproduce "$report" | tee "$OUT/reproduce.txt"
+TZ=UTC faketime "$when" "$LETHE" report shipment SHRED-2026-0710 --format html --out "$OUT/shipment.html" \
+    --actor compliance.lead | tee "$OUT/shipment.txt"
+shipment=$("$LETHE" report list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["serial"])')
+"$LETHE" report show "$shipment" --format csv --out "$OUT/shipment.csv"
+"$LETHE" report show "$shipment" --format pdf --out "$OUT/shipment.pdf"
+"$LETHE" report list > "$OUT/list.txt"
 if command -v pdftoppm >/dev/null; then
     mkdir -p docs/images
-    rm -f docs/images/report-q3-page-*.png
+    rm -f docs/images/report-q3-page-*.png docs/images/report-shipment-page-*.png
     pdftoppm -png -r 70 "$OUT/q3.pdf" docs/images/report-q3-page
+    pdftoppm -png -r 70 -f 1 -l 1 "$OUT/shipment.pdf" docs/images/report-shipment-page
     pdfinfo "$OUT/q3.pdf" | grep -E '^(Pages|Title|Creator|Producer|Page size):' > "$OUT/pdfinfo.txt"
 fi
 echo "wrote $OUT"

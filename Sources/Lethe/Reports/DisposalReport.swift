@@ -366,7 +366,7 @@ enum DisposalReport {
                     ]
                 }),
             "backups_destroyed": .object(backups.mapValues(JSONValue.integer)),
-            "processor_parts_attested": .integer(
+            "attested_parts": .integer(
                 Int64(ledger.attestedParts.filter { period.contains($0.at) }.count)),
         ]
     }

@@ -230,7 +230,7 @@ public enum ReportHTML {
                     "Backups destroyed (shredded / with media / attested)",
                     "\(text(backups?["shredded"])) / \(text(backups?["with-media"])) / \(text(backups?["attested"]))",
                 ],
-                ["Processors' parts attested", text(value?["processor_parts_attested"])],
+                ["Parts attested (processors, file shares)", text(value?["attested_parts"])],
             ]) + table(["Reason", "Received", "Completed"], reasons, numeric: [1, 2])
     }
 

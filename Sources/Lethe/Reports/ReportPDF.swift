@@ -112,7 +112,8 @@ private struct PDFLayout {
         line(
             "Computed from the first \(report.logSize) entries of log \(Self.text(record["issuer"]?["log_origin"])), root \(report.logRoot)",
             size: 9)
-        line("record.json SHA-256 \(report.recordSHA256) · content SHA-256 \(report.contentSHA256)", size: 9)
+        line("record.json SHA-256 \(report.recordSHA256)", size: 9)
+        line("content SHA-256 \(report.contentSHA256)", size: 9)
         y += 6
         charts()
         heading("Totals")
@@ -203,7 +204,7 @@ private struct PDFLayout {
                     "Backups destroyed (shredded / with media / attested)",
                     "\(Self.text(backups?["shredded"])) / \(Self.text(backups?["with-media"])) / \(Self.text(backups?["attested"]))",
                 ],
-                ["Processors' parts attested", Self.text(erasure?["processor_parts_attested"])],
+                ["Parts attested (processors, file shares)", Self.text(erasure?["attested_parts"])],
             ])
         if drawing { cairo_show_page(cr) }
     }
@@ -220,7 +221,8 @@ private struct PDFLayout {
         line(
             "Computed from the first \(report.logSize) entries of log \(Self.text(record["issuer"]?["log_origin"])), root \(report.logRoot)",
             size: 9)
-        line("record.json SHA-256 \(report.recordSHA256) · content SHA-256 \(report.contentSHA256)", size: 9)
+        line("record.json SHA-256 \(report.recordSHA256)", size: 9)
+        line("content SHA-256 \(report.contentSHA256)", size: 9)
         let usable = Self.width - 2 * Self.margin
         for section in document.sections {
             heading(section.title)
