@@ -166,6 +166,36 @@ private struct ReportHistory {
         }
     }
 
+    @Test func erasureReportNamesRequestsByNumberAndNoSubject() async throws {
+        // Given two erasure requests of subjects Lethe holds nothing of (each completes at once)
+        let history = try await ReportHistory()
+        let app = history.fixture.app
+        let policies = try history.fixture.policies()
+        for identifier in ["ada@example.com", "grace@example.org"] {
+            _ = try await app.erasure.request(
+                identifier: identifier, reason: .withdrawal, policies: policies, by: history.compliance)
+        }
+
+        // When the day's erasure report is generated
+        let report = try await app.reports.erasure(period: history.period, by: history.compliance)
+
+        // Then it counts and lists both, closed within their due date, and names no subject
+        let content = try #require(report.value["content"])
+        #expect(content["summary"]?["received"]?.integerValue == 2)
+        #expect(content["summary"]?["completed_within_due"]?["count"]?.integerValue == 2)
+        #expect(content["requests"]?.arrayValue?.map { $0["within_due"] } == [.bool(true), .bool(true)])
+        let subjects = try await app.store.read { (tx) throws(LetheError) in
+            try tx.events(fromSeq: 1, limit: 10_000).filter { $0.type == .erasureRequested }.compactMap {
+                $0.payload["subject"]?.stringValue
+            }
+        }
+        #expect(subjects.count == 2)
+        let signed = String(decoding: report.record, as: UTF8.self)
+        for subject in subjects { #expect(!signed.contains(subject)) }
+        #expect(!signed.contains("ada@example.com"))
+        #expect(ReportCSV.render(report).components(separatedBy: "\r\n").count == 4)
+    }
+
     @Test func aScheduledDefinitionProducesEachPeriodOnce() async throws {
         // Given a monthly definition
         let history = try await ReportHistory()

@@ -325,6 +325,34 @@ enum DisposalReport {
         ]
     }
 
+    /// The erasure report of a period: the disposal report's erasure section and one row per
+    /// request received or completed in the period.
+    static func erasureReport(ledger: ReportLedger, period: ReportPeriod) -> JSONValue {
+        let requests = ledger.erasures.values.sorted { $0.id < $1.id }.filter {
+            period.contains($0.receivedAt) || period.contains($0.completedAt)
+        }
+        let rows: [JSONValue] = requests.map { request in
+            var row: [String: JSONValue] = [
+                "request": .integer(request.id), "reason": .string(request.reason),
+                "received_at": .string(RFC3339.format(request.receivedAt)),
+                "due_at": .string(RFC3339.format(request.dueAt)),
+            ]
+            if let completed = request.completedAt, completed < period.end {
+                row["completed_at"] = .string(RFC3339.format(completed))
+                row["days_to_close"] = .integer(days(from: request.receivedAt, to: completed))
+                row["within_due"] = .bool(completed <= request.dueAt)
+            } else {
+                row["open_at_period_end"] = .bool(true)
+                row["overdue_at_period_end"] = .bool(request.dueAt < period.end)
+            }
+            return .object(row)
+        }
+        return [
+            "report": "erasure", "period": period.json, "summary": erasure(ledger: ledger, period: period),
+            "requests": .array(rows),
+        ]
+    }
+
     /// Erasure requests received and completed in the period, with their times to close.
     static func erasure(ledger: ReportLedger, period: ReportPeriod) -> JSONValue {
         let requests = ledger.erasures.values.sorted { $0.id < $1.id }

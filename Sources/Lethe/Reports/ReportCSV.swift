@@ -21,7 +21,8 @@ public enum ReportCSV {
         if report.reportKind != ReportKind.disposal.rawValue {
             // A shipment's assets, or a custody document's events: the rows its document shows.
             let document = ReportDocument(content: report.value["content"] ?? .null)
-            let section = document.sections.first { $0.title == (report.reportKind == "custody" ? "Events" : "Assets") }
+            let wanted = ["custody": "Events", "erasure": "Requests (by number; no subject is named)"]
+            let section = document.sections.first { $0.title == (wanted[report.reportKind] ?? "Assets") }
             var out = (["report_serial"] + (section?.header ?? [])).map(field).joined(separator: ",") + "\r\n"
             for row in section?.rows ?? [] { out += ([report.serial] + row).map(field).joined(separator: ",") + "\r\n" }
             return out

@@ -20,7 +20,8 @@ struct ReportDocument {
 
     /// One asset as a row of the assets table.
     static func assetRow(_ asset: JSONValue) -> [String] {
-        let makeModel: String = [text(asset["make"]), text(asset["model"])].filter { !$0.isEmpty }.joined(separator: " ")
+        let makeModel: String = [text(asset["make"]), text(asset["model"])].filter { !$0.isEmpty }.joined(
+            separator: " ")
         let media: String = text(asset["media_type"]) + "/" + text(asset["classification"])
         let method: String = [text(asset["method"]), text(asset["technique"])].filter { !$0.isEmpty }.joined(
             separator: " · ")
@@ -60,6 +61,36 @@ struct ReportDocument {
             header: ["Tag", "At", "From", "To", "Location", "Seals", "Manifest", "Log entry"], rows: handovers,
             widths: [60, 100, 100, 100, 100, 110, 100, 50])
         switch content["report"]?.stringValue {
+        case "erasure":
+            let summary = content["summary"]
+            title = "Erasure requests \(text(content["period"]?["from"])) to \(text(content["period"]?["to"]))"
+            let requests: [[String]] = (content["requests"]?.arrayValue ?? []).map { request in
+                [
+                    text(request["request"]), text(request["reason"]), text(request["received_at"]),
+                    text(request["due_at"]), text(request["completed_at"]), text(request["days_to_close"]),
+                    request["within_due"] == .bool(true)
+                        ? "yes" : request["overdue_at_period_end"] == .bool(true) ? "OVERDUE" : "no",
+                ]
+            }
+            let within = summary?["completed_within_due"]
+            sections = [
+                Section(
+                    title: "Summary", header: ["Measure", "Value"],
+                    rows: [
+                        ["Received", text(summary?["received"])], ["Completed", text(summary?["completed"])],
+                        [
+                            "Completed within the due date",
+                            "\(text(within?["count"])) of \(text(within?["of"])) (\(text(within?["percent"])) %)",
+                        ],
+                        ["Median days to close", text(summary?["median_days"])],
+                        ["95th percentile days to close", text(summary?["p95_days"])],
+                        ["Parts attested (processors, file shares)", text(summary?["attested_parts"])],
+                    ], widths: [250, 470]),
+                Section(
+                    title: "Requests (by number; no subject is named)",
+                    header: ["Request", "Reason", "Received", "Due", "Completed", "Days", "Within due"],
+                    rows: requests, widths: [50, 80, 130, 130, 130, 40, 70]),
+            ]
         case "custody":
             let asset = content["asset"]
             title = "Chain of custody — \(text(asset?["tag"]))"
@@ -101,4 +132,3 @@ struct ReportDocument {
         }
     }
 }
-

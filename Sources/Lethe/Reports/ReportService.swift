@@ -87,6 +87,8 @@ public enum ReportKind: String, Sendable, Hashable, Codable, CaseIterable {
     case shipment
     /// One asset's chain of custody, with signature lines.
     case custody
+    /// Accountability for the erasure requests of a period (request numbers and keyed facts only).
+    case erasure
 }
 
 /// A report's content as computed at a log size: the bytes that are signed inside the record.
@@ -126,6 +128,13 @@ extension ReportService {
         let manifest = manifest.trimmed
         guard !manifest.isEmpty else { throw LetheError(.usage, "a shipment report needs the vendor manifest") }
         return try await generate(ReportParameters(kind: .shipment, manifest: manifest), by: principal)
+    }
+
+    /// Generates and signs the erasure accountability report of a period: every request received
+    /// or completed in it, with its reason, dates and whether it closed within its due date. It
+    /// names requests by number only: no subject, not even its keyed hash.
+    public func erasure(period: ReportPeriod, by principal: Principal) async throws(LetheError) -> IssuedReport {
+        try await generate(ReportParameters(kind: .erasure, period: period), by: principal)
     }
 
     /// Generates and signs the chain-of-custody document of one asset.
@@ -210,6 +219,11 @@ extension ReportService {
         case .custody:
             content = try CustodyReports.custody(
                 tag: parameters.tag ?? "", ledger: ledger, assets: assets, logSize: size)
+        case .erasure:
+            guard let period = parameters.period else {
+                throw LetheError(.usage, "an erasure report needs a period: --from DAY --to DAY")
+            }
+            content = DisposalReport.erasureReport(ledger: ledger, period: period)
         }
         return ReportContent(
             parameters: parameters, logSize: size, logRoot: StrictBase64.encode(root),

@@ -17,7 +17,8 @@ struct ReportCommand: AsyncParsableCommand {
             checks it with openssl exactly as a disposal record ('lethe report export', VERIFY.txt).
             """,
         subcommands: [
-            ReportDisposal.self, ReportShipment.self, ReportCustody.self, ReportList.self, ReportShow.self,
+            ReportDisposal.self, ReportShipment.self, ReportCustody.self, ReportErasure.self, ReportList.self,
+            ReportShow.self,
             ReportExport.self, ReportVerify.self,
             ReportReproduce.self, ReportDefine.self, ReportDefinitions.self, ReportRunDue.self,
         ]
@@ -442,5 +443,33 @@ extension ReportOutput {
         let line =
             "issued report \(report.serial) (log entry \(report.logIndex); computed at log size \(report.logSize); record.json SHA-256 \(report.recordSHA256))"
         if let out { print(line + " to \(out)") } else { Output.standardError(line) }
+    }
+}
+
+/// `lethe report erasure --from DAY --to DAY`.
+struct ReportErasure: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "erasure", abstract: "Generate and sign the erasure accountability report of a period.",
+        discussion: """
+            Every erasure request received or completed in the period, by number, with its reason, \
+            dates, days to close and whether it closed within its due date; no subject is named, not \
+            even by keyed hash. Example:
+              lethe report erasure --from 2026-07-01 --to 2026-09-30 --format pdf --out erasure-q3.pdf
+            """)
+
+    @Option(name: .long, help: "The period's first day (YYYY-MM-DD, UTC).") var from: String
+    @Option(name: .long, help: "The period's last day, included (YYYY-MM-DD, UTC).") var to: String
+    @OptionGroup var report: ReportOutput
+    @OptionGroup var issuer: IssuerOptions
+    @OptionGroup var write: WriteOptions
+    @OptionGroup var global: GlobalOptions
+
+    mutating func run() async throws {
+        try await reporting(json: false) { () async throws(LetheError) in
+            let period = try ReportPeriod(from: from, to: to)
+            let app = try issuer.openApp(global)
+            try report.check(app)
+            try await report.issued(try await app.reports.erasure(period: period, by: try write.principal()))
+        }
     }
 }
