@@ -101,6 +101,8 @@ public struct ReportContent: Sendable, Hashable {
     public var logRoot: String
     /// The content's canonical JSON.
     public var bytes: [UInt8]
+    /// The content as a value (the same as ``bytes``), so that issuing does not parse it again.
+    var value: JSONValue = .null
     /// The SHA-256 of ``bytes`` (hex).
     public var sha256: String { Hex.encode(Array(SHA256.hash(data: bytes))) }
 }
@@ -169,7 +171,7 @@ extension ReportService {
             "parameters": content.parameters.json,
             "log_size": .integer(content.logSize),
             "log_root": .string(content.logRoot),
-            "content": try CanonicalJSON.decode(content.bytes),
+            "content": content.value == .null ? try CanonicalJSON.decode(content.bytes) : content.value,
             "content_sha256": .string(content.sha256),
         ]
     }
@@ -227,7 +229,7 @@ extension ReportService {
         }
         return ReportContent(
             parameters: parameters, logSize: size, logRoot: StrictBase64.encode(root),
-            bytes: try CanonicalJSON.encode(content))
+            bytes: try CanonicalJSON.encode(content), value: content)
     }
 
     static let batch: Int64 = 4096
