@@ -196,6 +196,29 @@ private struct ReportHistory {
         #expect(ReportCSV.render(report).components(separatedBy: "\r\n").count == 4)
     }
 
+    @Test func inventoryIsTheRegisterAtItsLogSize() async throws {
+        // Given the history, and an inventory of the assets awaiting sanitization
+        let history = try await ReportHistory()
+        let app = history.fixture.app
+        let report = try await app.reports.inventory(state: .awaitingSanitization, by: history.compliance)
+        let content = try #require(report.value["content"])
+        #expect(content["assets"]?.arrayValue?.map { $0["tag"]?.stringValue } == [])
+        let all = try await app.reports.inventory(by: history.compliance)
+        let states = (try #require(all.value["content"])["assets"]?.arrayValue ?? []).map {
+            [$0["tag"]?.stringValue, $0["state"]?.stringValue]
+        }
+        #expect(states == [["SSD-1", "disposed"], ["SSD-2", "verified"], ["SSD-3", "retired"]])
+
+        // When SSD-3 is scheduled and an asset is added and edited later
+        _ = try history.fixture.shreddedJob("SSD-4")
+        try app.updateAsset(tag: "SSD-1", AssetFields(tag: "SSD-1", model: "870 QVO"), actor: "it")
+
+        // Then the inventory computed again at its log size is byte-identical
+        let again = try await app.reports.reproduce(serial: all.serial, by: .evidenceUser("ann", .auditor))
+        #expect(again.identical)
+        #expect(ReportCSV.render(all).components(separatedBy: "\r\n").count == 5)
+    }
+
     @Test func aScheduledDefinitionProducesEachPeriodOnce() async throws {
         // Given a monthly definition
         let history = try await ReportHistory()

@@ -61,6 +61,28 @@ struct ReportDocument {
             header: ["Tag", "At", "From", "To", "Location", "Seals", "Manifest", "Log entry"], rows: handovers,
             widths: [60, 100, 100, 100, 100, 110, 100, 50])
         switch content["report"]?.stringValue {
+        case "inventory":
+            let filter = content["state"]?.stringValue
+            title = "Inventory" + (filter.map { " — \($0) assets" } ?? "")
+            let rows: [[String]] = (content["assets"]?.arrayValue ?? []).map { asset in
+                [
+                    text(asset["tag"]), text(asset["serial"]), text(asset["make"]), text(asset["model"]),
+                    text(asset["media_type"]), text(asset["classification"]), text(asset["encryption"]),
+                    text(asset["state"]), text(asset["destination"]), text(asset["registered_at"]),
+                ]
+            }
+            let byState: [[String]] = (content["totals"]?["by_state"]?.arrayValue ?? []).map {
+                [text($0["state"]), text($0["count"])]
+            }
+            sections = [
+                Section(title: "By state", header: ["State", "Assets"], rows: byState, widths: [250, 100]),
+                Section(
+                    title: "Assets",
+                    header: [
+                        "Tag", "Serial", "Make", "Model", "Media", "Classification", "Encryption", "State",
+                        "Destination", "Registered",
+                    ], rows: rows, widths: [70, 80, 80, 90, 50, 60, 70, 90, 70, 110]),
+            ]
         case "erasure":
             let summary = content["summary"]
             title = "Erasure requests \(text(content["period"]?["from"])) to \(text(content["period"]?["to"]))"

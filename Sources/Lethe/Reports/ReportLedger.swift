@@ -42,6 +42,8 @@ struct ReportLedger {
     /// One asset's lifecycle as its events describe it.
     struct AssetLife {
         var state = "in-service"
+        /// Whether a state change was seen (an imported asset's first state has no event).
+        var stateSeen = false
         var retiredAt: Date?
         var disposedAt: Date?
         var destination: String?
@@ -92,10 +94,13 @@ struct ReportLedger {
     var timeline: [Event] = []
     /// The entries folded so far.
     private(set) var size: Int64 = 0
+    /// The time of the last entry folded.
+    private(set) var time: Date?
 
     /// Folds the next entry of the log.
     mutating func apply(_ event: Event) {
         size = event.seq
+        time = event.recordedAt
         if let focus, event.assetTag == focus { timeline.append(event) }
         let payload = event.payload
         let time = event.recordedAt
@@ -159,6 +164,7 @@ struct ReportLedger {
             guard let tag = event.assetTag, let to = payload["to"]?.stringValue else { return }
             var life = assets[tag, default: AssetLife()]
             life.state = to
+            life.stateSeen = true
             switch to {
             case "retired": life.retiredAt = time
             case "disposed":

@@ -42,13 +42,16 @@ public struct ReportParameters: Sendable, Hashable {
     public var manifest: String?
     /// The asset tag (custody reports).
     public var tag: String?
+    /// Only assets in this state (inventory reports).
+    public var state: String?
 
     /// Creates the parameters of a report.
     public init(
         kind: ReportKind, period: ReportPeriod? = nil,
         programTargetPercent: Int64 = ReportParameters.defaultProgramTargetPercent, manifest: String? = nil,
-        tag: String? = nil
+        tag: String? = nil, state: String? = nil
     ) {
+        self.state = state
         self.kind = kind
         self.period = period
         self.programTargetPercent = programTargetPercent
@@ -63,6 +66,7 @@ public struct ReportParameters: Sendable, Hashable {
         if kind == .disposal { object["program_target_percent"] = .integer(programTargetPercent) }
         object["manifest"] = manifest.map(JSONValue.string)
         object["tag"] = tag.map(JSONValue.string)
+        object["state"] = state.map(JSONValue.string)
         return .object(object)
     }
 
@@ -89,6 +93,8 @@ public enum ReportKind: String, Sendable, Hashable, Codable, CaseIterable {
     case custody
     /// Accountability for the erasure requests of a period (request numbers and keyed facts only).
     case erasure
+    /// The register as it stood at the log size, optionally only one state.
+    case inventory
 }
 
 /// A report's content as computed at a log size: the bytes that are signed inside the record.
@@ -137,6 +143,16 @@ extension ReportService {
     /// names requests by number only: no subject, not even its keyed hash.
     public func erasure(period: ReportPeriod, by principal: Principal) async throws(LetheError) -> IssuedReport {
         try await generate(ReportParameters(kind: .erasure, period: period), by: principal)
+    }
+
+    /// Generates and signs the inventory: the register as it stood at the log's current size,
+    /// only assets in `state` when given.
+    public func inventory(
+        state: LifecycleState? = nil, by principal: Principal
+    ) async throws(LetheError)
+        -> IssuedReport
+    {
+        try await generate(ReportParameters(kind: .inventory, state: state?.rawValue), by: principal)
     }
 
     /// Generates and signs the chain-of-custody document of one asset.
@@ -204,7 +220,7 @@ extension ReportService {
             for event in batch where event.seq <= size { ledger.apply(event) }
             next = batch[batch.count - 1].seq + 1
         }
-        var tags = Set(ledger.assets.keys)
+        var tags = parameters.kind == .inventory ? [] : Set(ledger.assets.keys)
         if let tag = parameters.tag { tags.insert(tag) }
         let assets = try Self.assets(tags, atLogSize: size, current: current, in: tx)
         let content: JSONValue
@@ -226,6 +242,9 @@ extension ReportService {
                 throw LetheError(.usage, "an erasure report needs a period: --from DAY --to DAY")
             }
             content = DisposalReport.erasureReport(ledger: ledger, period: period)
+        case .inventory:
+            content = try InventoryReport.content(
+                state: parameters.state, ledger: ledger, logSize: size, current: current, in: tx)
         }
         return ReportContent(
             parameters: parameters, logSize: size, logRoot: StrictBase64.encode(root),

@@ -17,7 +17,8 @@ struct ReportCommand: AsyncParsableCommand {
             checks it with openssl exactly as a disposal record ('lethe report export', VERIFY.txt).
             """,
         subcommands: [
-            ReportDisposal.self, ReportShipment.self, ReportCustody.self, ReportErasure.self, ReportList.self,
+            ReportDisposal.self, ReportShipment.self, ReportCustody.self, ReportErasure.self, ReportInventory.self,
+            ReportList.self,
             ReportShow.self,
             ReportExport.self, ReportVerify.self,
             ReportReproduce.self, ReportDefine.self, ReportDefinitions.self, ReportRunDue.self,
@@ -470,6 +471,34 @@ struct ReportErasure: AsyncParsableCommand {
             let app = try issuer.openApp(global)
             try report.check(app)
             try await report.issued(try await app.reports.erasure(period: period, by: try write.principal()))
+        }
+    }
+}
+
+/// `lethe report inventory [--state STATE]`.
+struct ReportInventory: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inventory",
+        abstract: "Generate and sign the register as it stands (CSV or JSON for spreadsheets).",
+        discussion: """
+            Every registered asset with its fields and lifecycle state, only those in --state when \
+            given. Examples:
+              lethe report inventory --format csv --out register.csv
+              lethe report inventory --state awaiting-sanitization --format csv
+            """)
+
+    @Option(name: .long, help: "Only assets in this lifecycle state.") var state: String?
+    @OptionGroup var report: ReportOutput
+    @OptionGroup var issuer: IssuerOptions
+    @OptionGroup var write: WriteOptions
+    @OptionGroup var global: GlobalOptions
+
+    mutating func run() async throws {
+        try await reporting(json: false) { () async throws(LetheError) in
+            let state = try state.map { (text) throws(LetheError) in try LifecycleState.parse(text, field: "--state") }
+            let app = try issuer.openApp(global)
+            try report.check(app)
+            try await report.issued(try await app.reports.inventory(state: state, by: try write.principal()))
         }
     }
 }
