@@ -57,10 +57,12 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
+        // cairo's PDF surface renders reports as PDF (Debian: libcairo2-dev; .ci/run installs it).
+        .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
         .target(
             name: "Lethe",
             dependencies: [
-                "LetheCore", "LetheStore", "LetheEvidence", "LetheSanitize",
+                "LetheCore", "LetheStore", "LetheEvidence", "LetheSanitize", "CCairo",
                 .product(name: "CSV", package: "CSV.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 // Passwords: scrypt (a memory-hard KDF) from swift-crypto's extras.

@@ -90,6 +90,7 @@ enum Migrations {
         registerUsers(&migrator)
         registerErasurePartSubject(&migrator)
         registerSanitizeTargetIdentity(&migrator)
+        registerReportDefinitions(&migrator)
         return migrator
     }
 }

@@ -137,6 +137,20 @@ import Testing
         try record("log prove", ["log", "prove", "--index", "0"])
         try record("log verify", ["log", "verify"])
         try record("status", ["status"], allow: [0, 1])
+        // Reports (the report itself is the signed record.json; these are the commands' --json results)
+        let day = String(ISO8601DateFormatter().string(from: Date()).prefix(10))
+        _ = try lethe.run("report", "disposal", "--from", day, "--to", day, "--out", root.file("report.json"))
+        let reports = try lethe.run("report", "list", "--json").stdout
+        let report = try #require(
+            (try JSONSerialization.jsonObject(with: Data(reports.utf8)) as? [[String: Any]])?.first?["serial"]
+                as? String, "\(reports)")
+        try record("report list", ["report", "list"])
+        try record("report reproduce", ["report", "reproduce", report])
+        try record("report export", ["report", "export", report, "--out", root.file("report-bundle")])
+        try record("report verify", ["report", "verify", root.file("report-bundle")])
+        try record("report define", ["report", "define", "monthly", "--period", "previous-month"])
+        try record("report definitions", ["report", "definitions"])
+        try record("report run-due", ["report", "run-due"])
 
         // Data map and erasure
         let crm = root.file("crm.sqlite")

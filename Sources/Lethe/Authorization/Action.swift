@@ -50,6 +50,9 @@ public enum Action: String, Sendable, Hashable, Codable, CaseIterable {
     case shredBackup = "backup.shred"
     case attestBackupDestroyed = "backup.attest"
     case readBackups = "backup.read"
+    // Reports
+    case generateReport = "report.generate"
+    case readReports = "report.read"
     // The installation
     case readStatus = "status.read"
     case manageUsers = "user.manage"

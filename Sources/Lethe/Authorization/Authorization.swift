@@ -12,7 +12,7 @@ public enum Authorization {
     /// The actions every role may run: reading, and asking for a signed checkpoint of the log.
     static let reads: Set<Action> = [
         .readAssets, .readPolicies, .readJobs, .readRecords, .readLog, .readKeys, .readStores, .readErasures,
-        .readBackups, .readStatus, .signCheckpoint,
+        .readBackups, .readStatus, .signCheckpoint, .readReports,
     ]
 
     /// The roles that may run each action that writes.
@@ -27,10 +27,10 @@ public enum Authorization {
         .compliance: [
             .schedule, .approveJob, .cancelJob, .revokeRecord, .applyDataMap, .scanStore, .importHoldings,
             .requestErasure, .runErasure, .attestErasure, .reapplyErasures, .scanForResidue, .registerBackup,
-            .encryptBackup, .decryptBackup, .shredBackup, .attestBackupDestroyed,
+            .encryptBackup, .decryptBackup, .shredBackup, .attestBackupDestroyed, .generateReport,
         ],
         .auditor: [],
-        .scheduler: [.schedule, .runDueVerifications],
+        .scheduler: [.schedule, .runDueVerifications, .generateReport],
     ]
 
     /// The roles that may run `action`.

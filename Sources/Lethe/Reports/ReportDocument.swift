@@ -1,0 +1,156 @@
+import LetheCore
+
+/// A report other than the disposal report laid out for people: a title and sections of tables,
+/// which the HTML and PDF renderings draw the same way (the disposal report has its own layout,
+/// with charts).
+struct ReportDocument {
+    /// One table with a title.
+    struct Section {
+        var title: String
+        var header: [String]
+        var rows: [[String]]
+        /// Relative column widths (PDF).
+        var widths: [Double]
+    }
+
+    var title: String
+    var sections: [Section]
+
+    static func text(_ value: JSONValue?) -> String { ReportCSV.text(value) }
+
+    /// One asset as a row of the assets table.
+    static func assetRow(_ asset: JSONValue) -> [String] {
+        let makeModel: String = [text(asset["make"]), text(asset["model"])].filter { !$0.isEmpty }.joined(
+            separator: " ")
+        let media: String = text(asset["media_type"]) + "/" + text(asset["classification"])
+        let method: String = [text(asset["method"]), text(asset["technique"])].filter { !$0.isEmpty }.joined(
+            separator: " · ")
+        let people: String = text(asset["performer"]) + " / " + text(asset["validator"])
+        let certificate: String = [text(asset["certificate"]), text(asset["certificate_status"])].filter {
+            !$0.isEmpty
+        }.joined(separator: " ")
+        return [
+            text(asset["tag"]), text(asset["serial"]), makeModel, media, text(asset["state"]), method, people,
+            String(text(asset["verified_at"]).prefix(10)), text(asset["destination"]), certificate,
+        ]
+    }
+
+    /// One hand-over as a row of the hand-overs table.
+    static func handoverRow(_ move: JSONValue) -> [String] {
+        let seals: String = (move["seals"]?.arrayValue ?? []).map { text($0) }.joined(separator: ", ")
+        return [
+            text(move["tag"]), text(move["at"]), text(move["from"]), text(move["to"]), text(move["location_to"]),
+            seals.isEmpty ? "NONE" : seals, text(move["manifest"]), text(move["log_index"]),
+        ]
+    }
+
+    /// The document of a shipment or custody report's content.
+    init(content: JSONValue) {
+        let text = Self.text
+        let listed: [JSONValue] = content["assets"]?.arrayValue ?? (content["asset"].map { [$0] } ?? [])
+        let assetRows: [[String]] = listed.map(Self.assetRow)
+        let assets = Section(
+            title: "Assets",
+            header: [
+                "Tag", "Serial", "Make/model", "Media/class", "State", "Method", "Performer / validator", "Verified",
+                "Destination", "Certificate",
+            ], rows: assetRows, widths: [60, 70, 90, 70, 70, 80, 100, 50, 60, 100])
+        let handovers: [[String]] = (content["handovers"]?.arrayValue ?? []).map(Self.handoverRow)
+        let handoverSection = Section(
+            title: "Hand-overs",
+            header: ["Tag", "At", "From", "To", "Location", "Seals", "Manifest", "Log entry"], rows: handovers,
+            widths: [60, 100, 100, 100, 100, 110, 100, 50])
+        switch content["report"]?.stringValue {
+        case "inventory":
+            let filter = content["state"]?.stringValue
+            title = "Inventory" + (filter.map { " — \($0) assets" } ?? "")
+            let rows: [[String]] = (content["assets"]?.arrayValue ?? []).map { asset in
+                [
+                    text(asset["tag"]), text(asset["serial"]), text(asset["make"]), text(asset["model"]),
+                    text(asset["media_type"]), text(asset["classification"]), text(asset["encryption"]),
+                    text(asset["state"]), text(asset["destination"]), text(asset["registered_at"]),
+                ]
+            }
+            let byState: [[String]] = (content["totals"]?["by_state"]?.arrayValue ?? []).map {
+                [text($0["state"]), text($0["count"])]
+            }
+            sections = [
+                Section(title: "By state", header: ["State", "Assets"], rows: byState, widths: [250, 100]),
+                Section(
+                    title: "Assets",
+                    header: [
+                        "Tag", "Serial", "Make", "Model", "Media", "Classification", "Encryption", "State",
+                        "Destination", "Registered",
+                    ], rows: rows, widths: [70, 80, 80, 90, 50, 60, 70, 90, 70, 110]),
+            ]
+        case "erasure":
+            let summary = content["summary"]
+            title = "Erasure requests \(text(content["period"]?["from"])) to \(text(content["period"]?["to"]))"
+            let requests: [[String]] = (content["requests"]?.arrayValue ?? []).map { request in
+                [
+                    text(request["request"]), text(request["reason"]), text(request["received_at"]),
+                    text(request["due_at"]), text(request["completed_at"]), text(request["days_to_close"]),
+                    request["within_due"] == .bool(true)
+                        ? "yes" : request["overdue_at_period_end"] == .bool(true) ? "OVERDUE" : "no",
+                ]
+            }
+            let within = summary?["completed_within_due"]
+            sections = [
+                Section(
+                    title: "Summary", header: ["Measure", "Value"],
+                    rows: [
+                        ["Received", text(summary?["received"])], ["Completed", text(summary?["completed"])],
+                        [
+                            "Completed within the due date",
+                            "\(text(within?["count"])) of \(text(within?["of"])) (\(text(within?["percent"])) %)",
+                        ],
+                        ["Median days to close", text(summary?["median_days"])],
+                        ["95th percentile days to close", text(summary?["p95_days"])],
+                        ["Parts attested (processors, file shares)", text(summary?["attested_parts"])],
+                    ], widths: [250, 470]),
+                Section(
+                    title: "Requests (by number; no subject is named)",
+                    header: ["Request", "Reason", "Received", "Due", "Completed", "Days", "Within due"],
+                    rows: requests, widths: [50, 80, 130, 130, 130, 40, 70]),
+            ]
+        case "custody":
+            let asset = content["asset"]
+            title = "Chain of custody — \(text(asset?["tag"]))"
+            let events = (content["events"]?.arrayValue ?? []).map {
+                [text($0["log_index"]), text($0["time"]), text($0["actor"]), text($0["summary"])]
+            }
+            let signatures = (content["handovers"]?.arrayValue ?? []).map { move in
+                [
+                    "\(text(move["at"])) · \(text(move["from"])) → \(text(move["to"]))", "________________________",
+                    "________________________",
+                ]
+            }
+            sections = [
+                assets, handoverSection,
+                Section(
+                    title: "Events", header: ["Log entry", "Time", "Actor", "What happened"], rows: events,
+                    widths: [50, 110, 90, 470]),
+                Section(
+                    title: "Signatures",
+                    header: ["Hand-over", "Handed over by (signature)", "Received by (signature)"],
+                    rows: signatures, widths: [300, 210, 210]),
+            ]
+        default:
+            let totals = content["totals"]
+            title = "Shipment report — manifest \(text(content["manifest"]))"
+            sections = [
+                Section(
+                    title: "Summary", header: ["Measure", "Value"],
+                    rows: [
+                        ["Assets", text(totals?["assets"])], ["Hand-overs", text(totals?["handovers"])],
+                        ["Hand-overs without seals", text(totals?["without_seals"])],
+                        ["Seals", (totals?["seals"]?.arrayValue ?? []).map(text).joined(separator: ", ")],
+                        ["Assets with a disposal record", text(totals?["certified"])],
+                        ["First hand-over", text(content["first_handover_at"])],
+                        ["Last hand-over", text(content["last_handover_at"])],
+                    ], widths: [250, 470]),
+                assets, handoverSection,
+            ]
+        }
+    }
+}

@@ -1,0 +1,305 @@
+import LetheCore
+
+/// A signed report as one self-contained, printable HTML file: inline CSS, inline SVG charts
+/// (disposals per month by method, outcome mix, age of open work, erasure time to close), and the
+/// report's serial and the SHA-256 of its signed record.json on every printed page. Every value is
+/// escaped; the signed bytes are record.json.
+public enum ReportHTML {
+    /// The colours of the series, in ``ReportFigures/methods`` order.
+    static let colours = ["#4e79a7", "#f28e2b", "#e15759", "#9c9c9c"]
+
+    /// Renders a signed report.
+    public static func render(_ report: IssuedReport) -> String {
+        if report.reportKind != ReportKind.disposal.rawValue { return document(report) }
+        let record = report.value
+        let content = record["content"] ?? .null
+        let figures = ReportFigures(content: content)
+        let period = content["period"]
+        let organization = text(record["issuer"]?["organization"])
+        let title = "Disposal report \(text(period?["from"])) to \(text(period?["to"]))"
+        var html = """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><title>\(escape(title)) — \(escape(report.serial))</title>
+            <style>
+            body{font-family:system-ui,sans-serif;color:#111;margin:1.5rem auto;max-width:62rem;font-size:10.5pt}
+            h1{font-size:18pt;margin:0 0 .3rem}h2{font-size:13pt;margin:1.4rem 0 .4rem;border-bottom:1px solid #999}
+            table{border-collapse:collapse;width:100%;margin:.3rem 0}th,td{text-align:left;padding:2px 6px;border-bottom:1px solid #ddd;vertical-align:top}
+            th{background:#f2f2f2}td.n{text-align:right}.meta{color:#333}.charts{display:flex;flex-wrap:wrap;gap:1rem}
+            .footer{position:fixed;bottom:0;left:0;right:0;font-size:7.5pt;color:#444;border-top:1px solid #999;background:#fff;padding:2px 1rem}
+            code{font-size:8.5pt;word-break:break-all}
+            @page{size:A4;margin:14mm 12mm 16mm}@media print{body{margin:0;max-width:none}}
+            </style></head><body>
+            <div class="footer">Report \(escape(report.serial)) · record.json SHA-256 \(escape(report.recordSHA256))</div>
+            <h1>\(escape(title))</h1>
+            <p class="meta">\(escape(organization)) · serial <strong>\(escape(report.serial))</strong> · issued \(escape(report.issuedAt)) · status <strong>\(escape(report.status.rawValue))</strong><br>
+            Computed from the first \(report.logSize) entries of log <code>\(escape(text(record["issuer"]?["log_origin"])))</code>, root <code>\(escape(report.logRoot))</code><br>
+            record.json SHA-256 <code>\(escape(report.recordSHA256))</code> · content SHA-256 <code>\(escape(report.contentSHA256))</code></p>
+
+            """
+        html += section("Totals") + totals(content)
+        html += "<div class=\"charts\">"
+        html += chart(
+            "Disposals per month by method", figures.perMonth, series: ReportFigures.methods, stacked: true)
+        html += chart("Outcome mix", figures.outcomes, series: ["assets"], stacked: false)
+        html += chart("Open work by age (days since retirement)", figures.openAges, series: ["assets"], stacked: false)
+        html += chart("Erasure requests: days to close", figures.erasureDays, series: ["requests"], stacked: false)
+        html += "</div>"
+        html += section("Verification") + verification(content["verification"])
+        html += section("Assets (\(content["assets"]?.arrayValue?.count ?? 0))") + assets(content)
+        html += section("Exceptions") + exceptions(content["exceptions"])
+        html += section("Open work at \(text(content["open_work"]?["at"]))") + openWork(content["open_work"])
+        html += section("Erasure requests") + erasure(content["erasure"])
+        html += """
+            <p class="meta">This page renders the signed report record.json for people. Verify it with
+            <code>lethe report verify</code> or the openssl commands in VERIFY.txt of its bundle
+            (<code>lethe report export \(escape(report.serial)) --out DIR</code>).</p>
+            </body></html>
+
+            """
+        return html
+    }
+
+    /// The page head every report shares: title, issuer, serial, log state and digests, and the
+    /// footer that prints on every page.
+    static func head(_ report: IssuedReport, title: String) -> String {
+        let record = report.value
+        return """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><title>\(escape(title)) — \(escape(report.serial))</title>
+            <style>
+            body{font-family:system-ui,sans-serif;color:#111;margin:1.5rem auto;max-width:62rem;font-size:10.5pt}
+            h1{font-size:18pt;margin:0 0 .3rem}h2{font-size:13pt;margin:1.4rem 0 .4rem;border-bottom:1px solid #999}
+            table{border-collapse:collapse;width:100%;margin:.3rem 0}th,td{text-align:left;padding:2px 6px;border-bottom:1px solid #ddd;vertical-align:top}
+            th{background:#f2f2f2}td.n{text-align:right}.meta{color:#333}
+            .footer{position:fixed;bottom:0;left:0;right:0;font-size:7.5pt;color:#444;border-top:1px solid #999;background:#fff;padding:2px 1rem}
+            code{font-size:8.5pt;word-break:break-all}
+            @page{size:A4;margin:14mm 12mm 16mm}@media print{body{margin:0;max-width:none}}
+            </style></head><body>
+            <div class="footer">Report \(escape(report.serial)) · record.json SHA-256 \(escape(report.recordSHA256))</div>
+            <h1>\(escape(title))</h1>
+            <p class="meta">\(escape(text(record["issuer"]?["organization"]))) · serial <strong>\(escape(report.serial))</strong> · issued \(escape(report.issuedAt)) · status <strong>\(escape(report.status.rawValue))</strong><br>
+            Computed from the first \(report.logSize) entries of log <code>\(escape(text(record["issuer"]?["log_origin"])))</code>, root <code>\(escape(report.logRoot))</code><br>
+            record.json SHA-256 <code>\(escape(report.recordSHA256))</code> · content SHA-256 <code>\(escape(report.contentSHA256))</code></p>
+
+            """
+    }
+
+    /// A shipment or custody report: its sections as tables.
+    static func document(_ report: IssuedReport) -> String {
+        let document = ReportDocument(content: report.value["content"] ?? .null)
+        var html = head(report, title: document.title)
+        for section in document.sections {
+            html += self.section(section.title) + table(section.header, section.rows)
+        }
+        return html + "</body></html>\n"
+    }
+
+    static func section(_ title: String) -> String { "<h2>\(escape(title))</h2>\n" }
+
+    static func table(_ header: [String], _ rows: [[String]], numeric: Set<Int> = []) -> String {
+        var out = "<table><tr>" + header.map { "<th>\(escape($0))</th>" }.joined() + "</tr>\n"
+        for row in rows {
+            out += "<tr>"
+            for (index, cell) in row.enumerated() {
+                out += numeric.contains(index) ? "<td class=\"n\">\(escape(cell))</td>" : "<td>\(escape(cell))</td>"
+            }
+            out += "</tr>\n"
+        }
+        return out + "</table>\n"
+    }
+
+    static func totals(_ content: JSONValue) -> String {
+        let rows = (content["totals"]?["by_method_media_classification_outcome"]?.arrayValue ?? []).map { row in
+            ["method", "media_type", "classification", "outcome", "count"].map { key in text(row[key]) }
+        }
+        let destinations = (content["totals"]?["by_destination"]?.arrayValue ?? []).map {
+            [text($0["destination"]), text($0["count"])]
+        }
+        return table(["Method", "Media", "Classification", "Outcome", "Assets"], rows, numeric: [4])
+            + table(["Destination", "Assets"], destinations, numeric: [1])
+    }
+
+    static func shareText(_ share: JSONValue?) -> String {
+        "\(text(share?["count"])) of \(text(share?["of"])) (\(text(share?["percent"])) %)"
+    }
+
+    static func verification(_ value: JSONValue?) -> String {
+        let target = value?["program_target"]
+        return table(
+            ["Measure", "Value"],
+            [
+                ["Verified jobs", text(value?["verified_jobs"])],
+                ["Verified by a second person", shareText(value?["second_person"])],
+                ["Verified by read-back", shareText(value?["read_back"])],
+                ["Attestation only", shareText(value?["attestation_only"])],
+                ["Sampled read-back", shareText(value?["sampled"]?["jobs"])],
+                [
+                    "Sample rate used (lowest) / policy's",
+                    "\(text(value?["sampled"]?["lowest_rate_percent"])) % / \(text(value?["sampled"]?["policy_rate_percent"])) %",
+                ],
+                ["Sampled below the policy's rate", text(value?["sampled"]?["below_policy_rate"])],
+                [
+                    "Program target: \(text(target?["name"])) \(text(target?["target_percent"])) %",
+                    "\(shareText(target?["achieved"])) — \(target?["met"] == .bool(true) ? "met" : "NOT met")",
+                ],
+            ])
+    }
+
+    static func assets(_ content: JSONValue) -> String {
+        let rows = (content["assets"]?.arrayValue ?? []).map { asset in
+            [
+                text(asset["tag"]), text(asset["serial"]),
+                [text(asset["make"]), text(asset["model"])].filter { !$0.isEmpty }.joined(separator: " "),
+                text(asset["media_type"]), text(asset["classification"]), text(asset["method"]),
+                [text(asset["technique"]), text(asset["tool"]), text(asset["tool_version"])].filter { !$0.isEmpty }
+                    .joined(separator: " · "),
+                verificationText(asset["verification"]), text(asset["performer"]), text(asset["validator"]),
+                String(text(asset["verified_at"]).prefix(10)), text(asset["outcome"]), text(asset["destination"]),
+                [text(asset["certificate"]), text(asset["certificate_status"])].filter { !$0.isEmpty }.joined(
+                    separator: " "),
+            ]
+        }
+        return table(
+            [
+                "Tag", "Serial", "Make/model", "Media", "Class.", "Method", "Technique · tool", "Verification",
+                "Performer", "Validator", "Verified", "Outcome", "Destination", "Certificate",
+            ], rows)
+    }
+
+    /// `sampled 5 % seed 0a1b…`, `full read-back`, `attested`.
+    static func verificationText(_ value: JSONValue?) -> String {
+        if value?["verifier"]?.stringValue == "attest" { return "attested" }
+        switch value?["readback"]?.stringValue {
+        case "sampled"?:
+            return "sampled \(text(value?["sample_rate_percent_used"])) % seed \(text(value?["sample_seed"]))"
+        case let mode?: return "\(mode) read-back"
+        case nil: return text(value?["mode"])
+        }
+    }
+
+    static func exceptions(_ value: JSONValue?) -> String {
+        var rows: [[String]] = []
+        for (key, label) in exceptionLabels {
+            for item in value?[key]?.arrayValue ?? [] {
+                let details = (item.objectValue ?? [:]).keys.sorted().filter { $0 != "tag" }.map {
+                    "\($0) \(text(item[$0]))"
+                }
+                rows.append([label, text(item["tag"]), details.joined(separator: "; ")])
+            }
+        }
+        let counts = exceptionLabels.map { key, label in "\(label): \(value?[key]?.arrayValue?.count ?? 0)" }
+        return "<p>\(escape(counts.joined(separator: " · ")))</p>\n"
+            + (rows.isEmpty ? "<p>No exceptions.</p>\n" : table(["Exception", "Tag", "Details"], rows))
+    }
+
+    static let exceptionLabels: [(String, String)] = [
+        ("overdue_jobs", "Overdue job"), ("failed_verifications", "Failed verification"),
+        ("resanitizations", "Re-sanitization"), ("lost_assets", "Lost asset"),
+        ("serial_check_overrides", "Serial-check override"),
+        ("attestation_only_verifications", "Attestation only"), ("revoked_records", "Revoked record"),
+        ("custody_without_seals", "Custody without seals"), ("method_differs_from_policy", "Method differs"),
+        ("disposed_without_verified_job", "Disposed without verified job"),
+    ]
+
+    static func openWork(_ value: JSONValue?) -> String {
+        let ages = (value?["by_age_days"]?.arrayValue ?? []).map { [text($0["age"]), text($0["count"])] }
+        let items = (value?["assets"]?.arrayValue ?? []).map {
+            [
+                text($0["tag"]), text($0["state"]), text($0["retired_at"]), text($0["age_days"]), text($0["job"]),
+                text($0["due_at"]),
+            ]
+        }
+        return table(["Age (days)", "Assets"], ages, numeric: [1])
+            + (items.isEmpty
+                ? "" : table(["Tag", "State", "Retired", "Age (days)", "Job", "Due"], items, numeric: [3]))
+    }
+
+    static func erasure(_ value: JSONValue?) -> String {
+        let backups = value?["backups_destroyed"]
+        let reasons = (value?["by_reason"]?.arrayValue ?? []).map {
+            [text($0["reason"]), text($0["received"]), text($0["completed"])]
+        }
+        return table(
+            ["Measure", "Value"],
+            [
+                ["Received", text(value?["received"])], ["Completed", text(value?["completed"])],
+                ["Completed within the due date", shareText(value?["completed_within_due"])],
+                ["Median days to close", text(value?["median_days"])],
+                ["95th percentile days to close", text(value?["p95_days"])],
+                [
+                    "Backups destroyed (shredded / with media / attested)",
+                    "\(text(backups?["shredded"])) / \(text(backups?["with-media"])) / \(text(backups?["attested"]))",
+                ],
+                ["Parts attested (processors, file shares)", text(value?["attested_parts"])],
+            ]) + table(["Reason", "Received", "Completed"], reasons, numeric: [1, 2])
+    }
+
+    /// A bar chart as inline SVG: one bar per label, stacked by series when `stacked`.
+    static func chart(_ title: String, _ bars: [ReportFigures.Bar], series: [String], stacked: Bool) -> String {
+        let width = 460.0
+        let height = 220.0
+        let left = 36.0
+        let bottom = 34.0
+        let top = 26.0
+        let maximum = max(1, bars.map { $0.values.reduce(0, +) }.max() ?? 1)
+        let slot = (width - left - 8) / Double(max(1, bars.count))
+        var svg = """
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" role="img" aria-label="\(escape(title))">
+            <text x="\(Int(left))" y="16" font-size="12" font-weight="bold">\(escape(title))</text>
+            <line x1="\(left)" y1="\(height - bottom)" x2="\(width - 4)" y2="\(height - bottom)" stroke="#333"/>
+            <text x="\(left - 4)" y="\(top + 4)" font-size="9" text-anchor="end">\(maximum)</text>
+            <text x="\(left - 4)" y="\(height - bottom)" font-size="9" text-anchor="end">0</text>
+
+            """
+        let plot = height - bottom - top
+        for (index, bar) in bars.enumerated() {
+            var y = height - bottom
+            let x = left + Double(index) * slot + slot * 0.15
+            for (seriesIndex, value) in bar.values.enumerated() where value > 0 {
+                let h = plot * Double(value) / Double(maximum)
+                y -= h
+                svg +=
+                    "<rect x=\(quote(x)) y=\(quote(y)) width=\(quote(slot * 0.7)) height=\(quote(h)) fill=\"\(colours[stacked ? seriesIndex % colours.count : 0])\"><title>\(escape(bar.label)) \(escape(series[min(seriesIndex, series.count - 1)])): \(value)</title></rect>\n"
+            }
+            let total = bar.values.reduce(0, +)
+            svg +=
+                "<text x=\(quote(x + slot * 0.35)) y=\(quote(y - 2)) font-size=\"9\" text-anchor=\"middle\">\(total)</text>\n"
+            svg +=
+                "<text x=\(quote(x + slot * 0.35)) y=\(quote(height - bottom + 12)) font-size=\"9\" text-anchor=\"middle\">\(escape(bar.label))</text>\n"
+        }
+        if stacked {
+            for (index, name) in series.enumerated() {
+                let x = left + Double(index) * 70
+                svg +=
+                    "<rect x=\(quote(x)) y=\(quote(height - 14)) width=\"9\" height=\"9\" fill=\"\(colours[index % colours.count])\"/><text x=\(quote(x + 12)) y=\(quote(height - 6)) font-size=\"9\">\(escape(name))</text>\n"
+            }
+        }
+        if bars.isEmpty {
+            svg +=
+                "<text x=\(quote(width / 2)) y=\(quote(height / 2)) font-size=\"11\" text-anchor=\"middle\">none</text>\n"
+        }
+        return svg + "</svg>\n"
+    }
+
+    static func quote(_ value: Double) -> String {
+        "\"" + String(Double(Int((value * 10).rounded())) / 10) + "\""
+    }
+
+    static func text(_ value: JSONValue?) -> String { ReportCSV.text(value) }
+
+    static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+}

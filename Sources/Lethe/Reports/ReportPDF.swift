@@ -1,0 +1,412 @@
+import CCairo
+import Foundation
+import LetheCore
+
+/// A signed report as PDF, drawn with cairo's PDF surface (vector text and charts; cairo writes
+/// the PDF): the content of the HTML rendering on A4 landscape pages, each with the report's
+/// serial, the SHA-256 of its signed record.json and "page i of n" in its footer.
+public enum ReportPDF {
+    /// Renders a signed report, on a thread of its own (drawing a large report takes seconds).
+    public static func render(_ report: IssuedReport) async throws(LetheError) -> [UInt8] {
+        try await OwnThread.run("lethe-pdf") { () throws(LetheError) in try renderNow(report) }
+    }
+
+    /// Renders a signed report on the calling thread.
+    static func renderNow(_ report: IssuedReport) throws(LetheError) -> [UInt8] {
+        // Pass 1 counts the pages (nothing is drawn); pass 2 draws them with "page i of n".
+        var counter = try PDFLayout(report: report, pages: 0, drawing: false)
+        counter.draw()
+        let pages = counter.page
+        var layout = try PDFLayout(report: report, pages: pages, drawing: true)
+        layout.draw()
+        return try layout.finish()
+    }
+}
+
+/// The bytes cairo's PDF surface writes.
+private final class PDFSink {
+    var bytes: [UInt8] = []
+}
+
+/// One rendering pass: a cursor down A4 landscape pages, breaking pages as content needs.
+private struct PDFLayout {
+    static let width = 842.0
+    static let height = 595.0
+    static let margin = 32.0
+    static let footer = 22.0
+
+    let report: IssuedReport
+    let record: JSONValue
+    let content: JSONValue
+    let pages: Int
+    let drawing: Bool
+    let sink = PDFSink()
+    let surface: OpaquePointer
+    let cr: OpaquePointer
+    var page = 0
+    var y = 0.0
+
+    init(report: IssuedReport, pages: Int, drawing: Bool) throws(LetheError) {
+        self.report = report
+        record = report.value
+        content = record["content"] ?? .null
+        self.pages = pages
+        self.drawing = drawing
+        let write: cairo_write_func_t = { closure, data, length in
+            guard let closure, let data else { return CAIRO_STATUS_WRITE_ERROR }
+            let sink = Unmanaged<PDFSink>.fromOpaque(closure).takeUnretainedValue()
+            sink.bytes.append(contentsOf: UnsafeBufferPointer(start: data, count: Int(length)))
+            return CAIRO_STATUS_SUCCESS
+        }
+        // The counting pass measures text on a recording surface and keeps nothing.
+        let created =
+            drawing
+            ? cairo_pdf_surface_create_for_stream(
+                write, Unmanaged.passUnretained(sink).toOpaque(), Self.width, Self.height)
+            : cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, nil)
+        guard let created, cairo_surface_status(created) == CAIRO_STATUS_SUCCESS, let context = cairo_create(created)
+        else {
+            throw LetheError(.internal, "cairo could not create a PDF surface")
+        }
+        surface = created
+        cr = context
+        if drawing {
+            let period = content["period"]
+            let title =
+                "Disposal report \(Self.text(period?["from"])) to \(Self.text(period?["to"])) — \(report.serial)"
+            cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, title)
+            cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "Lethe")
+            // The issue time, not the rendering time: the same report renders to the same dates.
+            cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATE_DATE, report.issuedAt)
+        }
+    }
+
+    /// Ends the document and returns its bytes.
+    mutating func finish() throws(LetheError) -> [UInt8] {
+        cairo_destroy(cr)
+        cairo_surface_finish(surface)
+        let status = cairo_surface_status(surface)
+        cairo_surface_destroy(surface)
+        guard status == CAIRO_STATUS_SUCCESS else {
+            throw LetheError(
+                .internal, "cairo could not write the PDF: \(String(cString: cairo_status_to_string(status)))")
+        }
+        return sink.bytes
+    }
+
+    // MARK: - The document
+
+    mutating func draw() {
+        newPage()
+        if report.reportKind != ReportKind.disposal.rawValue {
+            drawDocument()
+            return
+        }
+        let period = content["period"]
+        font(16, bold: true)
+        line("Disposal report \(Self.text(period?["from"])) to \(Self.text(period?["to"]))", size: 16)
+        font(9)
+        line(
+            "\(Self.text(record["issuer"]?["organization"])) · serial \(report.serial) · issued \(report.issuedAt) · status \(report.status.rawValue)",
+            size: 9)
+        line(
+            "Computed from the first \(report.logSize) entries of log \(Self.text(record["issuer"]?["log_origin"])), root \(report.logRoot)",
+            size: 9)
+        line("record.json SHA-256 \(report.recordSHA256)", size: 9)
+        line("content SHA-256 \(report.contentSHA256)", size: 9)
+        y += 6
+        charts()
+        heading("Totals")
+        let totals = (content["totals"]?["by_method_media_classification_outcome"]?.arrayValue ?? []).map { row in
+            ["method", "media_type", "classification", "outcome", "count"].map { key in Self.text(row[key]) }
+        }
+        table(["Method", "Media", "Classification", "Outcome", "Assets"], [120, 120, 120, 160, 60], totals)
+        table(
+            ["Destination", "Assets"], [200, 60],
+            (content["totals"]?["by_destination"]?.arrayValue ?? []).map {
+                [Self.text($0["destination"]), Self.text($0["count"])]
+            })
+        heading("Verification")
+        let verification = content["verification"]
+        let target = verification?["program_target"]
+        table(
+            ["Measure", "Value"], [300, 400],
+            [
+                ["Verified jobs", Self.text(verification?["verified_jobs"])],
+                ["Verified by a second person", ReportHTML.shareText(verification?["second_person"])],
+                ["Verified by read-back", ReportHTML.shareText(verification?["read_back"])],
+                ["Attestation only", ReportHTML.shareText(verification?["attestation_only"])],
+                ["Sampled read-back", ReportHTML.shareText(verification?["sampled"]?["jobs"])],
+                [
+                    "Sample rate used (lowest) / policy's",
+                    "\(Self.text(verification?["sampled"]?["lowest_rate_percent"])) % / \(Self.text(verification?["sampled"]?["policy_rate_percent"])) %",
+                ],
+                [
+                    "Program target \(Self.text(target?["target_percent"])) % (\(Self.text(target?["name"])))",
+                    "\(ReportHTML.shareText(target?["achieved"])) — \(target?["met"] == .bool(true) ? "met" : "NOT met")",
+                ],
+            ])
+        heading("Assets (\(content["assets"]?.arrayValue?.count ?? 0))")
+        let assets = (content["assets"]?.arrayValue ?? []).map { asset in
+            [
+                Self.text(asset["tag"]), Self.text(asset["serial"]),
+                "\(Self.text(asset["media_type"]))/\(Self.text(asset["classification"]))", Self.text(asset["method"]),
+                [Self.text(asset["technique"]), Self.text(asset["tool"])].filter { !$0.isEmpty }.joined(
+                    separator: " · "),
+                ReportHTML.verificationText(asset["verification"]),
+                "\(Self.text(asset["performer"])) / \(Self.text(asset["validator"]))",
+                String(Self.text(asset["verified_at"]).prefix(10)), Self.text(asset["outcome"]),
+                Self.text(asset["destination"]), Self.text(asset["certificate"]),
+                Self.text(asset["certificate_status"]),
+            ]
+        }
+        table(
+            [
+                "Tag", "Serial", "Media/class", "Method", "Technique · tool", "Verification", "Performer / validator",
+                "Verified", "Outcome", "Destination", "Certificate", "Status",
+            ], [62, 66, 62, 36, 80, 92, 86, 46, 44, 54, 80, 34], assets, size: 6.5)
+        heading("Exceptions")
+        var exceptions: [[String]] = []
+        for (key, label) in ReportHTML.exceptionLabels {
+            for item in content["exceptions"]?[key]?.arrayValue ?? [] {
+                let details = (item.objectValue ?? [:]).keys.sorted().filter { $0 != "tag" }.map {
+                    "\($0) \(Self.text(item[$0]))"
+                }
+                exceptions.append([label, Self.text(item["tag"]), details.joined(separator: "; ")])
+            }
+        }
+        if exceptions.isEmpty {
+            font(9)
+            line("No exceptions.", size: 9)
+        } else {
+            table(["Exception", "Tag", "Details"], [130, 80, 568], exceptions, size: 7)
+        }
+        heading("Open work at \(Self.text(content["open_work"]?["at"]))")
+        table(
+            ["Tag", "State", "Retired", "Age (days)", "Job", "Due"], [90, 130, 130, 60, 50, 130],
+            (content["open_work"]?["assets"]?.arrayValue ?? []).map {
+                [
+                    Self.text($0["tag"]), Self.text($0["state"]), Self.text($0["retired_at"]),
+                    Self.text($0["age_days"]), Self.text($0["job"]), Self.text($0["due_at"]),
+                ]
+            }, size: 7)
+        heading("Erasure requests")
+        let erasure = content["erasure"]
+        let backups = erasure?["backups_destroyed"]
+        table(
+            ["Measure", "Value"], [300, 400],
+            [
+                ["Received", Self.text(erasure?["received"])], ["Completed", Self.text(erasure?["completed"])],
+                ["Completed within the due date", ReportHTML.shareText(erasure?["completed_within_due"])],
+                ["Median days to close", Self.text(erasure?["median_days"])],
+                ["95th percentile days to close", Self.text(erasure?["p95_days"])],
+                [
+                    "Backups destroyed (shredded / with media / attested)",
+                    "\(Self.text(backups?["shredded"])) / \(Self.text(backups?["with-media"])) / \(Self.text(backups?["attested"]))",
+                ],
+                ["Parts attested (processors, file shares)", Self.text(erasure?["attested_parts"])],
+            ])
+        if drawing { cairo_show_page(cr) }
+    }
+
+    /// A shipment or custody report: the head, then its sections as tables.
+    mutating func drawDocument() {
+        let document = ReportDocument(content: content)
+        font(16, bold: true)
+        line(document.title, size: 16)
+        font(9)
+        line(
+            "\(Self.text(record["issuer"]?["organization"])) · serial \(report.serial) · issued \(report.issuedAt) · status \(report.status.rawValue)",
+            size: 9)
+        line(
+            "Computed from the first \(report.logSize) entries of log \(Self.text(record["issuer"]?["log_origin"])), root \(report.logRoot)",
+            size: 9)
+        line("record.json SHA-256 \(report.recordSHA256)", size: 9)
+        line("content SHA-256 \(report.contentSHA256)", size: 9)
+        let usable = Self.width - 2 * Self.margin
+        for section in document.sections {
+            heading(section.title)
+            let total = section.widths.reduce(0, +)
+            let widths = section.widths.map { $0 * usable / total }
+            // Signature lines need room to sign.
+            table(section.header, widths, section.rows, size: section.title == "Signatures" ? 10 : 7)
+        }
+        if drawing { cairo_show_page(cr) }
+    }
+
+    // MARK: - Pages, text, tables
+
+    mutating func newPage() {
+        if page > 0, drawing { cairo_show_page(cr) }
+        page += 1
+        y = Self.margin
+        guard drawing else { return }
+        font(7)
+        cairo_set_source_rgb(cr, 0.3, 0.3, 0.3)
+        let text = "Report \(report.serial) · record.json SHA-256 \(report.recordSHA256) · page \(page) of \(pages)"
+        cairo_move_to(cr, Self.margin, Self.height - Self.footer + 8)
+        cairo_show_text(cr, text)
+        cairo_set_source_rgb(cr, 0, 0, 0)
+    }
+
+    /// Starts a new page unless `height` more points fit on this one.
+    mutating func need(_ height: Double) {
+        if y + height > Self.height - Self.margin - Self.footer { newPage() }
+    }
+
+    func font(_ size: Double, bold: Bool = false) {
+        cairo_select_font_face(
+            cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
+        cairo_set_font_size(cr, size)
+    }
+
+    mutating func line(_ text: String, size: Double, x: Double = margin) {
+        need(size * 1.4)
+        y += size * 1.4
+        if drawing {
+            cairo_move_to(cr, x, y)
+            cairo_show_text(cr, text)
+        }
+    }
+
+    mutating func heading(_ text: String) {
+        need(40)
+        y += 8
+        font(12, bold: true)
+        line(text, size: 12)
+        y += 3
+    }
+
+    func width(_ text: String) -> Double {
+        var extents = cairo_text_extents_t()
+        cairo_text_extents(cr, text, &extents)
+        return extents.x_advance
+    }
+
+    /// `text` cut to fit `width` points, ending with "…" when cut.
+    func fitted(_ text: String, _ limit: Double) -> String {
+        guard width(text) > limit else { return text }
+        var characters = Array(text)
+        while !characters.isEmpty, width(String(characters) + "…") > limit { characters.removeLast() }
+        return String(characters) + "…"
+    }
+
+    /// A table with a header row, repeated at the top of every page it runs onto.
+    mutating func table(_ header: [String], _ widths: [Double], _ rows: [[String]], size: Double = 8) {
+        let rowHeight = size * 1.55
+        func row(_ cells: [String], bold: Bool, into layout: inout PDFLayout) {
+            layout.font(size, bold: bold)
+            layout.y += rowHeight
+            guard layout.drawing else { return }
+            var x = Self.margin
+            for (index, cell) in cells.enumerated() where index < widths.count {
+                cairo_move_to(layout.cr, x + 2, layout.y - size * 0.4)
+                cairo_show_text(layout.cr, layout.fitted(cell, widths[index] - 4))
+                x += widths[index]
+            }
+            cairo_set_source_rgb(layout.cr, 0.8, 0.8, 0.8)
+            cairo_set_line_width(layout.cr, 0.4)
+            cairo_move_to(layout.cr, Self.margin, layout.y + 1)
+            cairo_line_to(layout.cr, Self.margin + widths.reduce(0, +), layout.y + 1)
+            cairo_stroke(layout.cr)
+            cairo_set_source_rgb(layout.cr, 0, 0, 0)
+        }
+        need(rowHeight * 2)
+        row(header, bold: true, into: &self)
+        for cells in rows {
+            if y + rowHeight > Self.height - Self.margin - Self.footer {
+                newPage()
+                row(header, bold: true, into: &self)
+            }
+            row(cells, bold: false, into: &self)
+        }
+        y += 6
+    }
+
+    // MARK: - Charts
+
+    mutating func charts() {
+        let figures = ReportFigures(content: content)
+        let chartWidth = (Self.width - 2 * Self.margin - 20) / 2
+        let chartHeight = 150.0
+        need(2 * chartHeight + 20)
+        let top = y
+        bars(
+            "Disposals per month by method", figures.perMonth, stacked: true, x: Self.margin, y: top,
+            width: chartWidth, height: chartHeight)
+        bars(
+            "Outcome mix", figures.outcomes, stacked: false, x: Self.margin + chartWidth + 20, y: top,
+            width: chartWidth, height: chartHeight)
+        bars(
+            "Open work by age (days since retirement)", figures.openAges, stacked: false, x: Self.margin,
+            y: top + chartHeight + 10, width: chartWidth, height: chartHeight)
+        bars(
+            "Erasure requests: days to close", figures.erasureDays, stacked: false,
+            x: Self.margin + chartWidth + 20, y: top + chartHeight + 10, width: chartWidth, height: chartHeight)
+        y = top + 2 * chartHeight + 20
+    }
+
+    static let colours: [(Double, Double, Double)] = [
+        (0.31, 0.47, 0.65), (0.95, 0.56, 0.17), (0.88, 0.34, 0.35), (0.61, 0.61, 0.61),
+    ]
+
+    func bars(
+        _ title: String, _ bars: [ReportFigures.Bar], stacked: Bool, x: Double, y: Double, width: Double,
+        height: Double
+    ) {
+        guard drawing else { return }
+        font(9, bold: true)
+        cairo_move_to(cr, x, y + 10)
+        cairo_show_text(cr, title)
+        font(7)
+        let left = x + 26
+        let base = y + height - 26
+        let top = y + 20
+        let maximum = max(1, bars.map { $0.values.reduce(0, +) }.max() ?? 1)
+        cairo_set_line_width(cr, 0.6)
+        cairo_move_to(cr, left, base)
+        cairo_line_to(cr, x + width, base)
+        cairo_stroke(cr)
+        cairo_move_to(cr, x, top + 4)
+        cairo_show_text(cr, String(maximum))
+        cairo_move_to(cr, x, base)
+        cairo_show_text(cr, "0")
+        let slot = (x + width - left) / Double(max(1, bars.count))
+        for (index, bar) in bars.enumerated() {
+            var barTop = base
+            let barX = left + Double(index) * slot + slot * 0.15
+            for (series, value) in bar.values.enumerated() where value > 0 {
+                let h = (base - top) * Double(value) / Double(maximum)
+                barTop -= h
+                let colour = Self.colours[stacked ? series % Self.colours.count : 0]
+                cairo_set_source_rgb(cr, colour.0, colour.1, colour.2)
+                cairo_rectangle(cr, barX, barTop, slot * 0.7, h)
+                cairo_fill(cr)
+            }
+            cairo_set_source_rgb(cr, 0, 0, 0)
+            let total = String(bar.values.reduce(0, +))
+            cairo_move_to(cr, barX + slot * 0.35 - self.width(total) / 2, barTop - 2)
+            cairo_show_text(cr, total)
+            let label = fitted(bar.label, slot)
+            cairo_move_to(cr, barX + slot * 0.35 - self.width(label) / 2, base + 9)
+            cairo_show_text(cr, label)
+        }
+        if stacked {
+            for (index, name) in ReportFigures.methods.enumerated() {
+                let colour = Self.colours[index % Self.colours.count]
+                cairo_set_source_rgb(cr, colour.0, colour.1, colour.2)
+                cairo_rectangle(cr, left + Double(index) * 60, base + 14, 7, 7)
+                cairo_fill(cr)
+                cairo_set_source_rgb(cr, 0, 0, 0)
+                cairo_move_to(cr, left + Double(index) * 60 + 10, base + 20)
+                cairo_show_text(cr, name)
+            }
+        }
+        if bars.isEmpty {
+            cairo_move_to(cr, x + width / 2 - 8, y + height / 2)
+            cairo_show_text(cr, "none")
+        }
+    }
+
+    static func text(_ value: JSONValue?) -> String { ReportCSV.text(value) }
+}

@@ -1,0 +1,188 @@
+import Crypto
+import Foundation
+import LetheCore
+import LetheEvidence
+import LetheStore
+
+/// A signed report: what it is, the log state it states, and its signed bytes.
+public struct IssuedReport: Encodable, Sendable, Hashable {
+    /// The record's serial (`ADS-2026-000007`).
+    public var serial: String
+    /// The kind of report (`disposal`).
+    public var reportKind: String
+    /// When it was issued (RFC 3339).
+    public var issuedAt: String
+    /// The 0-based index of its `record.issued` entry in the log.
+    public var logIndex: Int64
+    /// The log size its content was computed at.
+    public var logSize: Int64
+    /// The root of the log's tree at ``logSize`` (base64).
+    public var logRoot: String
+    /// The SHA-256 of the content's canonical JSON (hex).
+    public var contentSHA256: String
+    /// The SHA-256 of the signed record (record.json), printed on every page of its renderings.
+    public var recordSHA256: String
+    /// Valid or revoked.
+    public var status: RecordStatus
+    /// The signed record's canonical JSON, verbatim (record.json).
+    public var record: [UInt8]
+    /// The detached CMS signature (record.p7s).
+    public var signature: [UInt8]
+
+    enum CodingKeys: String, CodingKey {
+        case serial, status
+        case reportKind = "report_kind"
+        case issuedAt = "issued_at"
+        case logIndex = "log_index"
+        case logSize = "log_size"
+        case logRoot = "log_root"
+        case contentSHA256 = "content_sha256"
+        case recordSHA256 = "record_sha256"
+    }
+
+    /// Encodes the summary (not the bytes).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(serial, forKey: .serial)
+        try container.encode(reportKind, forKey: .reportKind)
+        try container.encode(issuedAt, forKey: .issuedAt)
+        try container.encode(logIndex, forKey: .logIndex)
+        try container.encode(logSize, forKey: .logSize)
+        try container.encode(logRoot, forKey: .logRoot)
+        try container.encode(contentSHA256, forKey: .contentSHA256)
+        try container.encode(recordSHA256, forKey: .recordSHA256)
+        try container.encode(status, forKey: .status)
+    }
+
+    /// The signed record as a value.
+    public var value: JSONValue { (try? CanonicalJSON.decode(record)) ?? .null }
+
+    init(record: StoredRecord, revoked: Bool) throws(LetheError) {
+        guard record.kind == ReportService.recordKind else {
+            throw LetheError(.notFound, "record \(record.serial) is a \(record.kind) record, not a report")
+        }
+        let value = try CanonicalJSON.decode(record.body)
+        serial = record.serial
+        reportKind = value["report_kind"]?.stringValue ?? ""
+        issuedAt = RFC3339.format(record.issuedAt)
+        logIndex = record.eventSeq - 1
+        logSize = value["log_size"]?.integerValue ?? -1
+        logRoot = value["log_root"]?.stringValue ?? ""
+        contentSHA256 = value["content_sha256"]?.stringValue ?? ""
+        recordSHA256 = Hex.encode(Array(SHA256.hash(data: record.body)))
+        status = revoked ? .revoked : .valid
+        self.record = record.body
+        self.signature = record.signature
+    }
+}
+
+/// A report computed again at the log size it states, compared with the signed one.
+public struct ReportReproduction: Codable, Sendable, Hashable {
+    /// The report's serial.
+    public var serial: String
+    /// The log size it was computed at (and again now).
+    public var logSize: Int64
+    /// Whether the log's root at that size is still the one the report states.
+    public var sameLogRoot: Bool
+    /// The content digest the signed report states.
+    public var signedContentSHA256: String
+    /// The digest of the content computed now.
+    public var recomputedContentSHA256: String
+    /// Whether the content computed now is byte-identical to the signed one.
+    public var identical: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case serial, identical
+        case logSize = "log_size"
+        case sameLogRoot = "same_log_root"
+        case signedContentSHA256 = "signed_content_sha256"
+        case recomputedContentSHA256 = "recomputed_content_sha256"
+    }
+}
+
+extension ReportService {
+    /// The signed reports, newest first.
+    public func list(limit: Int? = nil, by principal: Principal) async throws(LetheError) -> [IssuedReport] {
+        try app.authorize(.readReports, principal)
+        return try await app.store.read { (tx) throws(LetheError) in
+            try tx.records(kind: Self.recordKind, jobID: nil, limit: limit).map { (record) throws(LetheError) in
+                try IssuedReport(record: record, revoked: try tx.revocation(serial: record.serial) != nil)
+            }
+        }
+    }
+
+    /// One signed report.
+    public func show(serial: String, by principal: Principal) async throws(LetheError) -> IssuedReport {
+        try app.authorize(.readReports, principal)
+        let (record, revocation) = try await app.store.read { (tx) throws(LetheError) in
+            try LetheApp.recordDetails(serial: serial, in: tx)
+        }
+        return try IssuedReport(record: record, revoked: revocation != nil)
+    }
+
+    /// Computes a signed report again at the log size it states and compares the bytes.
+    public func reproduce(serial: String, by principal: Principal) async throws(LetheError) -> ReportReproduction {
+        let report = try await show(serial: serial, by: principal)
+        let value = report.value
+        guard let parameters = value["parameters"] else {
+            throw LetheError(.invalidInput, "report \(serial) states no parameters")
+        }
+        let content = try await compute(try ReportParameters(json: parameters), atLogSize: report.logSize)
+        let signed = try CanonicalJSON.encode(value["content"] ?? .null)
+        return ReportReproduction(
+            serial: serial, logSize: report.logSize, sameLogRoot: content.logRoot == report.logRoot,
+            signedContentSHA256: report.contentSHA256, recomputedContentSHA256: content.sha256,
+            identical: signed == content.bytes && content.sha256 == report.contentSHA256
+                && content.logRoot == report.logRoot)
+    }
+
+    /// The evidence bundle of a report: the files of a record's bundle (record.json, record.p7s,
+    /// issuer.pem, the log entry, its proof, the log key, VERIFY.txt), with the report's own
+    /// printable HTML as record.html.
+    public func bundle(serial: String, by principal: Principal) async throws(LetheError) -> RecordBundle {
+        let report = try await show(serial: serial, by: principal)
+        var bundle = try await app.evidence.bundle(serial: serial, by: principal)
+        bundle.bundle.files[.html] = Array(ReportHTML.render(report).utf8)
+        return bundle
+    }
+
+    /// Checks a report's evidence bundle offline: every check of a record's bundle (canonical
+    /// form, CMS signature, log entry, checkpoint, inclusion), then that it is a report whose
+    /// content digest matches its content and whose log size precedes its own log entry.
+    public static func verifyBundle(
+        _ bundle: EvidenceBundle, trust: (pem: String, source: String)? = nil,
+        logKey: (text: String, source: String)? = nil
+    ) async throws(LetheError) -> BundleVerification {
+        var verification = try await EvidenceService.verifyBundle(bundle, trust: trust, logKey: logKey)
+        let check: BundleVerification.Check
+        do throws(LetheError) {
+            check = BundleVerification.Check(name: "report", passed: true, detail: try reportCheck(bundle))
+        } catch {
+            check = BundleVerification.Check(name: "report", passed: false, detail: error.message)
+        }
+        verification.checks.append(check)
+        verification.passed = verification.passed && check.passed
+        return verification
+    }
+
+    static func reportCheck(_ bundle: EvidenceBundle) throws(LetheError) -> String {
+        guard let bytes = bundle.files[.record] else { throw LetheError(.notFound, "record.json is missing") }
+        let record = try CanonicalJSON.decode(bytes)
+        guard record["record_type"]?.stringValue == recordKind, let kind = record["report_kind"]?.stringValue else {
+            throw LetheError(.invalidInput, "record.json is not a report (record_type is not 'report')")
+        }
+        guard let content = record["content"], let stated = record["content_sha256"]?.stringValue else {
+            throw LetheError(.invalidInput, "record.json has no content or content_sha256")
+        }
+        let digest = Hex.encode(Array(SHA256.hash(data: try CanonicalJSON.encode(content))))
+        guard digest == stated else {
+            throw LetheError(.invalidInput, "the report's content does not have the SHA-256 it states (\(stated))")
+        }
+        guard let size = record["log_size"]?.integerValue, let index = record["log_index"]?.integerValue,
+            size >= 0, size <= index, record["log_root"]?.stringValue != nil
+        else {
+            throw LetheError(.invalidInput, "the report's log size must be stated and precede its own log entry")
+        }
+        return "a \(kind) report computed at log size \(size); its content has the SHA-256 it states"
+    }
+}

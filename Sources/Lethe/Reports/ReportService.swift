@@ -1,0 +1,293 @@
+import Crypto
+import Foundation
+import LetheCore
+import LetheEvidence
+import LetheStore
+
+/// Disposal and compliance reports as signed evidence: every use case of `lethe report`, for
+/// every front end.
+///
+/// A report is computed from the first `N` entries of the evidence log (`N` is the log's size
+/// when it is generated) and the register's descriptive fields as they stood then; it states `N`
+/// and the root of the log's tree at `N`, and its content is byte-identical whenever it is
+/// computed again at `N`. The content is issued as a signed record of kind `report` through the
+/// one issuance path of disposal records: canonical JSON, detached CMS signature, a
+/// `record.issued` log entry and a checkpoint.
+public struct ReportService: Sendable {
+    let app: LetheApp
+
+    /// The record kind of reports.
+    public static let recordKind = "report"
+}
+
+extension LetheApp {
+    /// Disposal and compliance reports.
+    public var reports: ReportService { ReportService(app: self) }
+}
+
+/// What a report is computed from: its kind and parameters. Stored in the signed record, so the
+/// same content can be computed again.
+public struct ReportParameters: Sendable, Hashable {
+    /// The program target stated when none is given: R2v3's 5 % independent re-check of
+    /// sanitized media.
+    public static let defaultProgramTargetPercent: Int64 = 5
+
+    /// The kind of report.
+    public var kind: ReportKind
+    /// The period, for the kinds that have one.
+    public var period: ReportPeriod?
+    /// The program's target for independent re-checks, in percent (disposal reports).
+    public var programTargetPercent: Int64
+    /// The vendor manifest (shipment reports).
+    public var manifest: String?
+    /// The asset tag (custody reports).
+    public var tag: String?
+    /// Only assets in this state (inventory reports).
+    public var state: String?
+
+    /// Creates the parameters of a report.
+    public init(
+        kind: ReportKind, period: ReportPeriod? = nil,
+        programTargetPercent: Int64 = ReportParameters.defaultProgramTargetPercent, manifest: String? = nil,
+        tag: String? = nil, state: String? = nil
+    ) {
+        self.state = state
+        self.kind = kind
+        self.period = period
+        self.programTargetPercent = programTargetPercent
+        self.manifest = manifest
+        self.tag = tag
+    }
+
+    var json: JSONValue {
+        var object: [String: JSONValue] = ["kind": .string(kind.rawValue)]
+        object["from"] = period.map { .string($0.from) }
+        object["to"] = period.map { .string($0.to) }
+        if kind == .disposal { object["program_target_percent"] = .integer(programTargetPercent) }
+        object["manifest"] = manifest.map(JSONValue.string)
+        object["tag"] = tag.map(JSONValue.string)
+        object["state"] = state.map(JSONValue.string)
+        return .object(object)
+    }
+
+    init(json: JSONValue) throws(LetheError) {
+        guard let word = json["kind"]?.stringValue, let kind = ReportKind(rawValue: word) else {
+            throw LetheError(.invalidInput, "the report's parameters name no known kind")
+        }
+        self.kind = kind
+        if let from = json["from"]?.stringValue, let to = json["to"]?.stringValue {
+            period = try ReportPeriod(from: from, to: to)
+        }
+        programTargetPercent =
+            json["program_target_percent"]?.integerValue ?? ReportParameters.defaultProgramTargetPercent
+    }
+}
+
+/// The kinds of report.
+public enum ReportKind: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Everything sanitized, verified or disposed in a period, with totals and exceptions.
+    case disposal
+    /// Every asset handed over under one vendor manifest, with custody, seals and records.
+    case shipment
+    /// One asset's chain of custody, with signature lines.
+    case custody
+    /// Accountability for the erasure requests of a period (request numbers and keyed facts only).
+    case erasure
+    /// The register as it stood at the log size, optionally only one state.
+    case inventory
+}
+
+/// A report's content as computed at a log size: the bytes that are signed inside the record.
+public struct ReportContent: Sendable, Hashable {
+    /// The parameters it was computed from.
+    public var parameters: ReportParameters
+    /// The log size it was computed at.
+    public var logSize: Int64
+    /// The root of the log's tree at that size (base64).
+    public var logRoot: String
+    /// The content's canonical JSON.
+    public var bytes: [UInt8]
+    /// The content as a value (the same as ``bytes``), so that issuing does not parse it again.
+    var value: JSONValue = .null
+    /// The SHA-256 of ``bytes`` (hex).
+    public var sha256: String { Hex.encode(Array(SHA256.hash(data: bytes))) }
+}
+
+extension ReportService {
+    /// Generates the disposal report of a period, signs it and enters it in the log.
+    ///
+    /// - Parameter programTargetPercent: the program's stated target for independent re-checks
+    ///   by read-back (R2v3's is 5 %), compared with the share achieved.
+    public func disposal(
+        period: ReportPeriod, programTargetPercent: Int64 = ReportParameters.defaultProgramTargetPercent,
+        by principal: Principal
+    ) async throws(LetheError) -> IssuedReport {
+        guard (0...100).contains(programTargetPercent) else {
+            throw LetheError(.usage, "--program-target \(programTargetPercent) must be a percentage from 0 to 100")
+        }
+        return try await generate(
+            ReportParameters(kind: .disposal, period: period, programTargetPercent: programTargetPercent), by: principal
+        )
+    }
+
+    /// Generates and signs the shipment report of a vendor manifest: every asset handed over
+    /// under it, with the hand-overs, seals, and each asset's job and record.
+    public func shipment(manifest: String, by principal: Principal) async throws(LetheError) -> IssuedReport {
+        let manifest = manifest.trimmed
+        guard !manifest.isEmpty else { throw LetheError(.usage, "a shipment report needs the vendor manifest") }
+        return try await generate(ReportParameters(kind: .shipment, manifest: manifest), by: principal)
+    }
+
+    /// Generates and signs the erasure accountability report of a period: every request received
+    /// or completed in it, with its reason, dates and whether it closed within its due date. It
+    /// names requests by number only: no subject, not even its keyed hash.
+    public func erasure(period: ReportPeriod, by principal: Principal) async throws(LetheError) -> IssuedReport {
+        try await generate(ReportParameters(kind: .erasure, period: period), by: principal)
+    }
+
+    /// Generates and signs the inventory: the register as it stood at the log's current size,
+    /// only assets in `state` when given.
+    public func inventory(
+        state: LifecycleState? = nil, by principal: Principal
+    ) async throws(LetheError)
+        -> IssuedReport
+    {
+        try await generate(ReportParameters(kind: .inventory, state: state?.rawValue), by: principal)
+    }
+
+    /// Generates and signs the chain-of-custody document of one asset.
+    public func custody(tag: String, by principal: Principal) async throws(LetheError) -> IssuedReport {
+        try await generate(ReportParameters(kind: .custody, tag: tag.trimmed), by: principal)
+    }
+
+    /// Computes a report at the log's current size, then issues it as a signed record.
+    public func generate(
+        _ parameters: ReportParameters, by principal: Principal
+    ) async throws(LetheError)
+        -> IssuedReport
+    {
+        try app.authorize(.generateReport, principal)
+        let issuer = try await app.evidence.recordIssuer()
+        let content = try await compute(parameters, atLogSize: nil)
+        let time = app.now
+        let actor = principal.name
+        let record = try await app.store.write { (tx) throws(LetheError) in
+            try LetheApp.issueRecord(
+                RecordDraft(kind: Self.recordKind, fields: try Self.fields(content)), issuer: issuer, in: tx,
+                actor: actor, at: time)
+        }
+        return try IssuedReport(record: record, revoked: false)
+    }
+
+    /// The record's own fields of a report: what it is, the log state it was computed at, its
+    /// content and the content's digest.
+    static func fields(_ content: ReportContent) throws(LetheError) -> [String: JSONValue] {
+        [
+            "report_kind": .string(content.parameters.kind.rawValue),
+            "parameters": content.parameters.json,
+            "log_size": .integer(content.logSize),
+            "log_root": .string(content.logRoot),
+            "content": content.value == .null ? try CanonicalJSON.decode(content.bytes) : content.value,
+            "content_sha256": .string(content.sha256),
+        ]
+    }
+
+    /// Computes a report's content from the first `logSize` entries of the log (the current
+    /// size when nil), in one read transaction. Nothing is written.
+    public func compute(
+        _ parameters: ReportParameters, atLogSize logSize: Int64?
+    ) async throws(LetheError) -> ReportContent {
+        try await app.store.read { (tx) throws(LetheError) in
+            try Self.compute(parameters, atLogSize: logSize, in: tx)
+        }
+    }
+
+    static func compute(
+        _ parameters: ReportParameters, atLogSize requested: Int64?, in tx: any StoreReading
+    ) throws(LetheError) -> ReportContent {
+        let current = try tx.eventCount()
+        let size = requested ?? current
+        guard size >= 0, size <= current else {
+            throw LetheError(.usage, "log size \(size) is beyond the log's \(current) entries")
+        }
+        let root = try MerkleTree(hasher: LetheApp.logHasher, source: tx).root(size: size)
+        var ledger = ReportLedger()
+        ledger.focus = parameters.kind == .custody ? parameters.tag : nil
+        var next: Int64 = 1
+        while next <= size {
+            let batch = try tx.events(fromSeq: next, limit: Int(min(Self.batch, size - next + 1)))
+            guard !batch.isEmpty else { break }
+            for event in batch where event.seq <= size { ledger.apply(event) }
+            next = batch[batch.count - 1].seq + 1
+        }
+        var tags = parameters.kind == .inventory ? [] : Set(ledger.assets.keys)
+        if let tag = parameters.tag { tags.insert(tag) }
+        let assets = try Self.assets(tags, atLogSize: size, current: current, in: tx)
+        let content: JSONValue
+        switch parameters.kind {
+        case .disposal:
+            guard let period = parameters.period else {
+                throw LetheError(.usage, "a disposal report needs a period: --from DAY --to DAY")
+            }
+            content = DisposalReport.content(
+                ledger: ledger, period: period, assets: assets, programTargetPercent: parameters.programTargetPercent)
+        case .shipment:
+            content = try CustodyReports.shipment(
+                manifest: parameters.manifest ?? "", ledger: ledger, assets: assets, logSize: size)
+        case .custody:
+            content = try CustodyReports.custody(
+                tag: parameters.tag ?? "", ledger: ledger, assets: assets, logSize: size)
+        case .erasure:
+            guard let period = parameters.period else {
+                throw LetheError(.usage, "an erasure report needs a period: --from DAY --to DAY")
+            }
+            content = DisposalReport.erasureReport(ledger: ledger, period: period)
+        case .inventory:
+            content = try InventoryReport.content(
+                state: parameters.state, ledger: ledger, logSize: size, current: current, in: tx)
+        }
+        return ReportContent(
+            parameters: parameters, logSize: size, logRoot: StrictBase64.encode(root),
+            bytes: try CanonicalJSON.encode(content), value: content)
+    }
+
+    static let batch: Int64 = 4096
+
+    /// The descriptive fields of `tags` as they stood at entry `size`: the register's current
+    /// fields with every `asset.updated` change made after `size` undone, newest first.
+    static func assets(
+        _ tags: Set<String>, atLogSize size: Int64, current: Int64, in tx: any StoreReading
+    ) throws(LetheError) -> [String: ReportAsset] {
+        var result: [String: ReportAsset] = [:]
+        for tag in tags {
+            guard let asset = try tx.asset(tag: tag) else { continue }
+            result[tag] = ReportAsset(
+                serial: asset.serial, make: asset.make, model: asset.model, mediaType: asset.mediaType.rawValue,
+                classification: asset.classification.rawValue)
+        }
+        var later: [Event] = []
+        var next = size + 1
+        while next <= current {
+            let batch = try tx.events(fromSeq: next, limit: Int(Self.batch))
+            guard !batch.isEmpty else { break }
+            later += batch.filter { $0.type == .assetUpdated && $0.assetTag.map(tags.contains) == true }
+            next = batch[batch.count - 1].seq + 1
+        }
+        for event in later.reversed() {
+            guard let tag = event.assetTag, var asset = result[tag] else { continue }
+            for (field, change) in event.payload["changes"]?.objectValue ?? [:] {
+                let from = change["from"]?.stringValue
+                switch field {
+                case "serial": asset.serial = from
+                case "make": asset.make = from
+                case "model": asset.model = from
+                case "media_type": asset.mediaType = from ?? asset.mediaType
+                case "classification": asset.classification = from ?? asset.classification
+                default: break
+                }
+            }
+            result[tag] = asset
+        }
+        return result
+    }
+}

@@ -1,0 +1,162 @@
+import Foundation
+import LetheCore
+import LetheEvidence
+import LetheStore
+import LetheTestSupport
+import Testing
+
+@testable import Lethe
+
+private let opensslIsInstalled = FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")
+// poppler-utils: .ci/run installs it; a developer machine without it skips these checks.
+private let popplerIsInstalled = FileManager.default.isExecutableFile(atPath: "/usr/bin/pdftotext")
+
+/// An installation with `count` SSDs shredded, attested and certified today, and a disposal
+/// report of the day.
+private func certifiedHistory(_ count: Int) async throws -> (EvidenceFixture, IssuedReport, [String]) {
+    let fixture = try EvidenceFixture()
+    let app = fixture.app
+    let policies = try fixture.policies()
+    for index in 1...count {
+        let tag = "SSD-\(index)"
+        try app.registerAsset(
+            AssetFields(
+                tag: tag, serial: "S\(index)", make: "Acme, \"Pro\"", model: index == 1 ? "=HYPERLINK(1)" : "X1",
+                mediaType: "ssd", classification: "high"),
+            actor: "it")
+        try app.retireAsset(tag: tag, actor: "it")
+    }
+    let jobs = try app.schedule(policies: policies, actor: "planner").created
+    let evidence = fixture.installation.root.write("shred.txt", "certificate of destruction\n")
+    for job in jobs {
+        try app.startJob(id: job.id, actor: "tech")
+        try app.recordJob(
+            id: job.id, technique: .shred, tool: "ShredCo HD-400", toolVersion: "2.1",
+            evidence: [EvidenceFile(path: evidence)], actor: "tech")
+        _ = try app.attest(
+            id: job.id, evidence: [EvidenceFile(path: evidence)], notes: "inspected", policies: policies,
+            actor: "inspector")
+    }
+    let serials = try await app.evidence.issuePendingDisposalRecords(by: .evidenceOperator("inspector")).map(
+        \.serial)
+    let day = RFC3339.formatDay(app.currentTime)
+    let report = try await app.reports.disposal(
+        period: try ReportPeriod(from: day, to: day), by: .evidenceUser("carol", .compliance))
+    return (fixture, report, serials)
+}
+
+@Suite struct ReportEvidenceTests {
+    @Test(.enabled(if: opensslIsInstalled))
+    func aReportBundleVerifiesWithOpenSSLAndLetheAndBothRejectAnEditedReport() async throws {
+        // Given a report's exported bundle
+        let (fixture, report, _) = try await certifiedHistory(2)
+        let directory = fixture.installation.root.file("report-bundle")
+        let bundle = try await fixture.app.reports.bundle(serial: report.serial, by: .evidenceUser("ann", .auditor))
+        try bundle.bundle.write(directory: directory)
+        let instructions = String(decoding: try #require(bundle.bundle.files[.instructions]), as: UTF8.self)
+        let cms = try #require(
+            instructions.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.first {
+                $0.hasPrefix("openssl cms -verify")
+            })
+
+        // When the auditor runs VERIFY.txt's openssl command and Lethe verifies it
+        let openssl = try shell(cms, in: directory)
+        let verified = try await ReportService.verifyBundle(EvidenceBundle.read(directory: directory))
+
+        // Then both accept it, and Lethe's report check names the log size
+        #expect(openssl.status == 0 && openssl.output.contains("Verification successful"))
+        #expect(verified.passed)
+        #expect(
+            verified.checks.map(\.name) == ["record", "signature", "log entry", "checkpoint", "inclusion", "report"])
+        #expect(verified.checks.last?.detail.contains("log size \(report.logSize)") == true)
+        #expect(String(decoding: try #require(bundle.bundle.files[.html]), as: UTF8.self).contains("<svg"))
+
+        // When a count in the report is raised (kept canonical, so only the signature can tell)
+        let record = try #require(bundle.bundle.files[.record])
+        let edited = Array(
+            String(decoding: record, as: UTF8.self).replacingOccurrences(
+                of: "\"verified_jobs\":2", with: "\"verified_jobs\":3"
+            ).utf8)
+        #expect(edited != record)
+        try Data(edited).write(to: URL(fileURLWithPath: directory + "/record.json"))
+
+        // Then openssl and Lethe both reject it
+        let rejected = try shell(cms, in: directory)
+        #expect(rejected.status != 0)
+        let refused = try await ReportService.verifyBundle(EvidenceBundle.read(directory: directory))
+        #expect(!refused.passed)
+        #expect(refused.checks.first { $0.name == "signature" }?.passed == false)
+        #expect(refused.checks.first { $0.name == "report" }?.passed == false)
+    }
+
+    @Test func aDisposalRecordBundleIsNotAcceptedAsAReport() async throws {
+        // Given a disposal record's bundle (valid in itself)
+        let (fixture, _, serials) = try await certifiedHistory(1)
+        let bundle = try await fixture.app.evidence.bundle(serial: serials[0], by: .evidenceOperator("ann"))
+
+        // When it is verified as a report, then the report check fails and so does the whole
+        let verified = try await ReportService.verifyBundle(bundle.bundle)
+        #expect(!verified.passed)
+        #expect(verified.checks.filter { !$0.passed }.map(\.name) == ["report"])
+    }
+
+    @Test func csvIsRFC4180WithOneRowPerAssetAndNoFormulas() async throws {
+        // Given a report of two assets whose make has a comma and quotes, and one model a formula
+        let (_, report, serials) = try await certifiedHistory(2)
+
+        // When it is rendered as CSV
+        let csv = ReportCSV.render(report)
+
+        // Then it has a header and one CRLF-ended row per asset, fields quoted as RFC 4180 says
+        let lines = csv.components(separatedBy: "\r\n")
+        #expect(lines.count == 4 && lines[3].isEmpty)
+        #expect(lines[0] == ReportCSV.columns.joined(separator: ","))
+        #expect(
+            lines[1].hasPrefix("\(report.serial),SSD-1,S1,\"Acme, \"\"Pro\"\"\",'=HYPERLINK(1),ssd,high,destroy,shred,")
+        )
+        #expect(lines[1].contains(",\(serials[0]),valid"))
+        #expect(lines[2].contains(",\(serials[1]),valid"))
+    }
+
+    @Test(.enabled(if: popplerIsInstalled))
+    func pdfHasEveryCertificateSerialAndTheReportsSerialAndDigestOnEveryPage() async throws {
+        // Given a report of 70 certified assets (more than one page of rows)
+        let (fixture, report, serials) = try await certifiedHistory(70)
+        let path = fixture.installation.root.file("report.pdf")
+
+        // When it is rendered as PDF (by cairo)
+        let pdf = try await ReportPDF.render(report)
+        try Data(pdf).write(to: URL(fileURLWithPath: path))
+
+        // Then pdfinfo reads it, with more than one page
+        let info = try tool(["pdfinfo", path])
+        #expect(info.status == 0)
+        let pages = try #require(
+            info.stdout.split(separator: "\n").first { $0.hasPrefix("Pages:") }.flatMap {
+                Int($0.dropFirst(6).trimmingCharacters(in: .whitespaces))
+            })
+        #expect(pages >= 2)
+        #expect(info.stdout.contains("Creator:") && info.stdout.contains("Lethe"))
+        // and pdftotext finds every certificate serial, and the footer on every page
+        let text = try tool(["pdftotext", "-layout", path, "-"]).stdout
+        for serial in serials { #expect(text.contains(serial), "certificate \(serial) is not in the PDF") }
+        let pageTexts = text.split(separator: "\u{0C}", omittingEmptySubsequences: true)
+        #expect(pageTexts.count == pages)
+        for (index, page) in pageTexts.enumerated() {
+            #expect(page.contains("Report \(report.serial)"))
+            #expect(page.contains(report.recordSHA256))
+            #expect(page.contains("page \(index + 1) of \(pages)"))
+        }
+        // and pdftoppm renders its first page
+        let rendered = try tool([
+            "pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", path, fixture.installation.root.file("page"),
+        ])
+        #expect(rendered.status == 0)
+        let png = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: fixture.installation.root.path).first {
+                $0.hasPrefix("page") && $0.hasSuffix(".png")
+            })
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: fixture.installation.root.file(png)))
+        #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) && bytes.count > 1000)
+    }
+}

@@ -1,0 +1,266 @@
+import Foundation
+import LetheCore
+import LetheEvidence
+import LetheStore
+import LetheTestSupport
+import Testing
+
+@testable import Lethe
+
+/// A history for reports: SSD-1 shredded, certified and destroyed; SSD-2 shredded and moved
+/// without seals; SSD-3 retired and waiting. The period is the fixture clock's day.
+private struct ReportHistory {
+    var fixture: EvidenceFixture
+    var certificate: String
+    var period: ReportPeriod
+
+    init() async throws {
+        fixture = try EvidenceFixture()
+        let job = try fixture.shreddedJob("SSD-1")
+        certificate = try await fixture.evidence.issueDisposalRecord(job: job.id, by: .evidenceOperator("inspector"))
+            .serial
+        try fixture.app.disposeAsset(tag: "SSD-1", destination: .destroyed, actor: "it")
+        _ = try fixture.shreddedJob("SSD-2")
+        try await fixture.app.assets.transferCustody(
+            "SSD-2", CustodyTransfer(to: "ShredCo driver", manifest: "MAN-7"), by: .evidenceOperator("it"))
+        try fixture.app.registerAsset(
+            AssetFields(
+                tag: "SSD-3", serial: "S3", make: "Samsung", model: "870", mediaType: "ssd",
+                classification: "moderate"),
+            actor: "it")
+        try fixture.app.retireAsset(tag: "SSD-3", actor: "it")
+        let day = RFC3339.formatDay(fixture.app.currentTime)
+        period = try ReportPeriod(from: day, to: day)
+    }
+
+    var compliance: Principal { .evidenceUser("carol", .compliance) }
+}
+
+@Suite struct ReportTests {
+    @Test func disposalReportListsTheAssetsTotalsAndExceptionsOfThePeriod() async throws {
+        // Given a history with a certified, destroyed SSD, a second one moved without seals, and
+        // a third retired and waiting
+        let history = try await ReportHistory()
+
+        // When compliance generates the day's disposal report
+        let report = try await history.fixture.app.reports.disposal(period: history.period, by: history.compliance)
+
+        // Then it lists the two sanitized assets with their method, people and certificate
+        let content = try #require(report.value["content"])
+        let assets = try #require(content["assets"]?.arrayValue)
+        #expect(assets.map { $0["tag"]?.stringValue } == ["SSD-1", "SSD-2"])
+        #expect(assets[0]["certificate"]?.stringValue == history.certificate)
+        #expect(assets[0]["certificate_status"]?.stringValue == "valid")
+        #expect(assets[0]["destination"]?.stringValue == "destroyed")
+        #expect(assets[0]["performer"]?.stringValue == "tech")
+        #expect(assets[0]["validator"]?.stringValue == "inspector")
+        #expect(assets[0]["technique"]?.stringValue == "shred")
+        #expect(assets[1]["certificate"] == nil)
+        // and totals, shares and exceptions computed from them
+        #expect(content["totals"]?["by_destination"] == [["destination": "destroyed", "count": 1]])
+        #expect(content["verification"]?["attestation_only"]?["count"]?.integerValue == 2)
+        #expect(content["verification"]?["second_person"]?["percent"]?.stringValue == "100.0")
+        #expect(content["verification"]?["program_target"]?["met"] == .bool(false))
+        let unsealed = content["exceptions"]?["custody_without_seals"]?.arrayValue ?? []
+        #expect(unsealed.map { $0["tag"]?.stringValue } == ["SSD-2"])
+        #expect(unsealed.first?["manifest"]?.stringValue == "MAN-7")
+        #expect(content["exceptions"]?["attestation_only_verifications"]?.arrayValue?.count == 2)
+        let open = content["open_work"]?["assets"]?.arrayValue ?? []
+        #expect(open.map { $0["tag"]?.stringValue } == ["SSD-3"])
+        // and it is a signed record of kind report, stating the log it was computed from
+        #expect(report.reportKind == "disposal")
+        #expect(report.logIndex == report.logSize)
+        #expect(report.value["record_type"]?.stringValue == "report")
+        #expect(report.value["log_root"]?.stringValue == report.logRoot)
+    }
+
+    @Test func aReportComputedAgainAtItsLogSizeIsByteIdentical() async throws {
+        // Given a signed report
+        let history = try await ReportHistory()
+        let app = history.fixture.app
+        let report = try await app.reports.disposal(period: history.period, by: history.compliance)
+        let signed = try CanonicalJSON.encode(try #require(report.value["content"]))
+
+        // When the register changes after it (an asset's model edited, SSD-3 scheduled, SSD-4
+        // shredded) and it is computed again at the size it states
+        try app.updateAsset(tag: "SSD-1", AssetFields(tag: "SSD-1", model: "870 QVO"), actor: "it")
+        _ = try history.fixture.shreddedJob("SSD-4")
+        let again = try await app.reports.compute(
+            ReportParameters(kind: .disposal, period: history.period), atLogSize: report.logSize)
+
+        // Then the content is byte for byte the signed content, with the same log root
+        #expect(again.bytes == signed)
+        #expect(again.sha256 == report.contentSHA256)
+        #expect(again.logRoot == report.logRoot)
+        let reproduction = try await app.reports.reproduce(serial: report.serial, by: .evidenceUser("ann", .auditor))
+        #expect(reproduction.identical && reproduction.sameLogRoot)
+        // while a report computed now sees the changes
+        let now = try await app.reports.compute(
+            ReportParameters(kind: .disposal, period: history.period), atLogSize: nil)
+        let assets = try CanonicalJSON.decode(now.bytes)["assets"]?.arrayValue ?? []
+        #expect(assets.map { $0["tag"]?.stringValue } == ["SSD-1", "SSD-2", "SSD-4"])
+        #expect(assets.first?["model"]?.stringValue == "870 QVO")
+        #expect(now.bytes != signed)
+    }
+
+    @Test func onlyComplianceAndTheSchedulerGenerateReportsAndEveryRoleReadsThem() async throws {
+        // Given a history
+        let history = try await ReportHistory()
+        let app = history.fixture.app
+        let before = try history.fixture.counts()
+
+        // When an auditor and a technician ask to generate a report, they are refused and nothing is written
+        for principal in [Principal.evidenceUser("ann", .auditor), .evidenceUser("tim", .technician)] {
+            await #expect(throws: LetheError.self) {
+                try await app.reports.disposal(period: history.period, by: principal)
+            }
+        }
+        #expect(try history.fixture.counts() == before)
+        // Then the scheduler may, and the auditor reads the list
+        let report = try await app.reports.disposal(period: history.period, by: .scheduler)
+        let listed = try await app.reports.list(by: .evidenceUser("ann", .auditor))
+        #expect(listed.map(\.serial) == [report.serial])
+        #expect(Authorization.roles(for: .generateReport) == [.compliance, .scheduler])
+    }
+
+    @Test func shipmentReportListsWhatLeftUnderOneManifest() async throws {
+        // Given SSD-2 handed over under manifest MAN-7 without seals
+        let history = try await ReportHistory()
+        let app = history.fixture.app
+
+        // When compliance generates the manifest's shipment report
+        let report = try await app.reports.shipment(manifest: "MAN-7", by: history.compliance)
+
+        // Then it lists the asset, the hand-over and the missing seals
+        let content = try #require(report.value["content"])
+        #expect(content["assets"]?.arrayValue?.map { $0["tag"]?.stringValue } == ["SSD-2"])
+        #expect(content["handovers"]?.arrayValue?.first?["to"]?.stringValue == "ShredCo driver")
+        #expect(content["totals"]?["without_seals"]?.integerValue == 1)
+        #expect(ReportCSV.render(report).components(separatedBy: "\r\n").count == 3)
+        #expect(ReportHTML.render(report).contains("Shipment report — manifest MAN-7"))
+
+        // When the manifest is unknown, then nothing is issued
+        let before = try history.fixture.counts()
+        await #expect(throws: LetheError.self) {
+            try await app.reports.shipment(manifest: "MAN-8", by: history.compliance)
+        }
+        #expect(try history.fixture.counts() == before)
+    }
+
+    @Test func custodyReportHasEveryEventAndASignatureLinePerHandover() async throws {
+        // Given SSD-2's history (registered, retired, scheduled, shredded, attested, moved)
+        let history = try await ReportHistory()
+
+        // When its chain-of-custody document is generated
+        let report = try await history.fixture.app.reports.custody(tag: "SSD-2", by: history.compliance)
+
+        // Then it has each of its events in log order and one hand-over to sign for
+        let content = try #require(report.value["content"])
+        let types = content["events"]?.arrayValue?.compactMap { $0["type"]?.stringValue } ?? []
+        #expect(types.first == "asset.registered" && types.last == "asset.custody-transferred")
+        #expect(types.contains("job.verified"))
+        #expect(content["handovers"]?.arrayValue?.count == 1)
+        #expect(ReportHTML.render(report).contains("Handed over by (signature)"))
+        await #expect(throws: LetheError.self) {
+            try await history.fixture.app.reports.custody(tag: "NOPE-1", by: history.compliance)
+        }
+    }
+
+    @Test func erasureReportNamesRequestsByNumberAndNoSubject() async throws {
+        // Given two erasure requests of subjects Lethe holds nothing of (each completes at once)
+        let history = try await ReportHistory()
+        let app = history.fixture.app
+        let policies = try history.fixture.policies()
+        for identifier in ["ada@example.com", "grace@example.org"] {
+            _ = try await app.erasure.request(
+                identifier: identifier, reason: .withdrawal, policies: policies, by: history.compliance)
+        }
+
+        // When the day's erasure report is generated
+        let report = try await app.reports.erasure(period: history.period, by: history.compliance)
+
+        // Then it counts and lists both, closed within their due date, and names no subject
+        let content = try #require(report.value["content"])
+        #expect(content["summary"]?["received"]?.integerValue == 2)
+        #expect(content["summary"]?["completed_within_due"]?["count"]?.integerValue == 2)
+        #expect(content["requests"]?.arrayValue?.map { $0["within_due"] } == [.bool(true), .bool(true)])
+        let subjects = try await app.store.read { (tx) throws(LetheError) in
+            try tx.events(fromSeq: 1, limit: 10_000).filter { $0.type == .erasureRequested }.compactMap {
+                $0.payload["subject"]?.stringValue
+            }
+        }
+        #expect(subjects.count == 2)
+        let signed = String(decoding: report.record, as: UTF8.self)
+        for subject in subjects { #expect(!signed.contains(subject)) }
+        #expect(!signed.contains("ada@example.com"))
+        #expect(ReportCSV.render(report).components(separatedBy: "\r\n").count == 4)
+    }
+
+    @Test func inventoryIsTheRegisterAtItsLogSize() async throws {
+        // Given the history, and an inventory of the assets awaiting sanitization
+        let history = try await ReportHistory()
+        let app = history.fixture.app
+        let report = try await app.reports.inventory(state: .awaitingSanitization, by: history.compliance)
+        let content = try #require(report.value["content"])
+        #expect(content["assets"]?.arrayValue?.map { $0["tag"]?.stringValue } == [])
+        let all = try await app.reports.inventory(by: history.compliance)
+        let states = (try #require(all.value["content"])["assets"]?.arrayValue ?? []).map {
+            [$0["tag"]?.stringValue, $0["state"]?.stringValue]
+        }
+        #expect(states == [["SSD-1", "disposed"], ["SSD-2", "verified"], ["SSD-3", "retired"]])
+
+        // When SSD-3 is scheduled and an asset is added and edited later
+        _ = try history.fixture.shreddedJob("SSD-4")
+        try app.updateAsset(tag: "SSD-1", AssetFields(tag: "SSD-1", model: "870 QVO"), actor: "it")
+
+        // Then the inventory computed again at its log size is byte-identical
+        let again = try await app.reports.reproduce(serial: all.serial, by: .evidenceUser("ann", .auditor))
+        #expect(again.identical)
+        #expect(ReportCSV.render(all).components(separatedBy: "\r\n").count == 5)
+    }
+
+    @Test func aScheduledDefinitionProducesEachPeriodOnce() async throws {
+        // Given a monthly definition
+        let history = try await ReportHistory()
+        let app = history.fixture.app
+        try await app.reports.define(name: "monthly", period: .previousMonth, format: "pdf", by: history.compliance)
+
+        // When the scheduler runs twice in the next month, then one report is produced, for the month
+        let next = app.currentTime.addingTimeInterval(40 * 86_400)
+        let first = try await app.reports.runDue(at: next, by: .scheduler)
+        let second = try await app.reports.runDue(at: next, by: .scheduler)
+        #expect(first.count == 1 && second.isEmpty)
+        let period = ReportSchedulePeriod.previousMonth.period(before: next)
+        #expect(first.first?.period == period && first.first?.format == "pdf")
+        let definitions = try await app.reports.definitions(by: .evidenceUser("ann", .auditor))
+        #expect(definitions.first?.lastSerial == first.first?.report.serial)
+        #expect(definitions.first?.lastPeriodTo == period.to)
+        // and a definition with a bad format is refused
+        await #expect(throws: LetheError.self) {
+            try await app.reports.define(name: "bad", period: .previousMonth, format: "docx", by: history.compliance)
+        }
+    }
+
+    @Test func schedulePeriodsAreTheLastCompleteCalendarPeriod() throws {
+        let time = try RFC3339.parse("2026-11-15T08:00:00Z")
+        #expect(ReportSchedulePeriod.previousMonth.period(before: time).from == "2026-10-01")
+        #expect(ReportSchedulePeriod.previousMonth.period(before: time).to == "2026-10-31")
+        #expect(ReportSchedulePeriod.previousQuarter.period(before: time).from == "2026-07-01")
+        #expect(ReportSchedulePeriod.previousQuarter.period(before: time).to == "2026-09-30")
+        #expect(ReportSchedulePeriod.previousYear.period(before: time).to == "2025-12-31")
+    }
+
+    @Test func aReportPeriodIsWholeDaysInOrder() throws {
+        let period = try ReportPeriod(from: "2026-07-01", to: "2026-09-30")
+        #expect(RFC3339.format(period.start) == "2026-07-01T00:00:00Z")
+        #expect(RFC3339.format(period.end) == "2026-10-01T00:00:00Z")
+        #expect(throws: LetheError.self) { try ReportPeriod(from: "2026-09-30", to: "2026-07-01") }
+        #expect(throws: LetheError.self) { try ReportPeriod(from: "2026-07-01T10:00:00Z", to: "2026-09-30") }
+    }
+
+    @Test func shareAndPercentilesAreExact() {
+        #expect(DisposalReport.share(1, 3) == ["count": 1, "of": 3, "percent": "33.3"])
+        #expect(DisposalReport.share(2, 3) == ["count": 2, "of": 3, "percent": "66.7"])
+        #expect(DisposalReport.share(0, 0)["percent"] == "0.0")
+    }
+}

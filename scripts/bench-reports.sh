@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Benchmark of the yearly disposal report, against reading the same events with sqlite3 in the
+# same run.
+#
+#   scripts/bench-reports.sh [ASSETS]      (default 1000000 assets, ten events each: 10,000,000)
+#
+# 1. sqlite3 writes ASSETS disposed assets and their ten events each (registered, retired,
+#    job scheduled, awaiting sanitization, started, executed, sanitized, verified, asset verified,
+#    disposed), spread over 2026; `lethe log checkpoint` completes the log's subtree hashes.
+# 2. Baseline: `sqlite3 lethe.sqlite 'SELECT body FROM event'` reads every event's bytes.
+# 3. `lethe report disposal --from 2026-01-01 --to 2026-12-31` as JSON and as PDF, each timed with
+#    /usr/bin/time for its wall time and peak RSS. Targets: < 15 s and < 300 MB each.
+# Output goes to bench-out/reports (git-ignored).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ASSETS=${1:-1000000}
+EVENTS=$((ASSETS * 10))
+OUT=${BENCH_OUT:-$PWD/bench-out/reports}
+rm -rf "$OUT"
+mkdir -p "$OUT"
+
+echo "== load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== build (release)"
+swift build -c release --product lethe >/dev/null
+LETHE="$(swift build -c release --show-bin-path)/lethe"
+export LETHE_DATA_DIR="$OUT/data" LETHE_ORGANIZATION="Bench Disposal Co"
+"$LETHE" init >/dev/null
+DB="$LETHE_DATA_DIR/lethe.sqlite"
+
+echo "== $ASSETS assets and $EVENTS events (sqlite3)"
+# Asset i's events are seq 10(i-1)+1 … 10i; its day of 2026 is i mod 360 (+ 1), so every month has
+# work. Bodies are canonical JSON (keys sorted), as Lethe writes them.
+sqlite3 "$DB" <<SQL
+PRAGMA foreign_keys = OFF;
+BEGIN;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $ASSETS)
+INSERT INTO asset (tag, serial, make, model, media_type, classification, encryption, state, destination,
+    registered_at, updated_at)
+  SELECT printf('A%07d', i), printf('SN%07d', i), 'Seagate', 'ST1000', 'hdd', 'moderate', 'none', 'disposed',
+    'recycling', '2026-01-01T08:00:00Z', '2026-01-01T08:00:00Z' FROM n;
+CREATE TEMP TABLE kind (k INTEGER PRIMARY KEY, type TEXT, payload TEXT);
+INSERT INTO kind VALUES
+  (1, 'asset.registered', '{"asset":{"classification":"moderate","encryption":"none","make":"Seagate","media_type":"hdd","model":"ST1000","serial":"SN%07d","state":"in-service","tag":"A%07d"}}'),
+  (2, 'asset.state-changed', '{"from":"in-service","to":"retired"}'),
+  (3, 'job.scheduled', '{"job":{"asset":"A%07d","created_at":"%sT09:00:00Z","due_at":"%sT09:00:00Z","id":%d,"method":"purge","policy_version":"0000000000000000000000000000000000000000000000000000000000000000","requested_by":"bench","second_person":false,"separation_of_duties":true,"state":"scheduled","techniques":["crypto-erase"],"updated_at":"%sT09:00:00Z","verification":{"mode":"attest"}},"rule":"bench"}'),
+  (4, 'asset.state-changed', '{"from":"retired","job":%d,"to":"awaiting-sanitization"}'),
+  (5, 'job.started', '{"job":%d}'),
+  (6, 'job.executed', '{"evidence":[],"job":%d,"method":"purge","technique":"crypto-erase","tool":"nvme-cli","tool_version":"2.4"}'),
+  (7, 'asset.state-changed', '{"from":"awaiting-sanitization","job":%d,"to":"sanitized"}'),
+  (8, 'job.verified', '{"details":null,"evidence":[],"executed_by":"tech","job":%d,"method":"attest","passed":true,"summary":"attested","verifier":"attest"}'),
+  (9, 'asset.state-changed', '{"from":"sanitized","job":%d,"to":"verified"}'),
+  (10, 'asset.state-changed', '{"destination":"recycling","from":"verified","to":"disposed"}');
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $ASSETS),
+  e AS (SELECT i, k, type, payload, date('2026-01-01', '+' || (i % 360) || ' days') AS day FROM n, kind)
+INSERT INTO event (seq, recorded_at, actor, type, asset_tag, body)
+  SELECT (i - 1) * 10 + k, day || 'T09:00:00Z', 'bench', type, printf('A%07d', i),
+    CAST('{"actor":"bench","asset":"' || printf('A%07d', i) || '","payload":' ||
+      CASE k WHEN 1 THEN printf(payload, i, i) WHEN 3 THEN printf(payload, i, day, day, i, day)
+             WHEN 2 THEN payload WHEN 10 THEN payload ELSE printf(payload, i) END ||
+      ',"seq":' || ((i - 1) * 10 + k) || ',"time":"' || day || 'T09:00:00Z","type":"' || type || '","v":1}' AS BLOB)
+  FROM e ORDER BY i, k;
+COMMIT;
+SQL
+echo "== subtree hashes (lethe log checkpoint)"
+"$LETHE" log checkpoint >/dev/null
+sync
+
+measure() {   # measure NAME COMMAND…: wall seconds and peak RSS (MB) of one run
+    local name=$1
+    shift
+    /usr/bin/time -f "%e %M" -o "$OUT/$name.time" "$@" >/dev/null
+    read -r seconds kilobytes < "$OUT/$name.time"
+    echo "$name: $seconds s, peak RSS $((kilobytes / 1024)) MB"
+}
+echo "== baseline: sqlite3 reads every event"
+measure sqlite3-read sqlite3 "$DB" 'SELECT body FROM event'
+echo "== yearly disposal report"
+measure report-json "$LETHE" report disposal --from 2026-01-01 --to 2026-12-31 --format json --out "$OUT/year.json" \
+    --actor bench
+measure report-pdf "$LETHE" report disposal --from 2026-01-01 --to 2026-12-31 --format pdf --out "$OUT/year.pdf" \
+    --actor bench
+ls -l "$OUT/year.json" "$OUT/year.pdf"
+echo "== load after: $(cut -d' ' -f1-3 /proc/loadavg)"
