@@ -80,6 +80,11 @@ public struct ReportParameters: Sendable, Hashable {
         }
         programTargetPercent =
             json["program_target_percent"]?.integerValue ?? ReportParameters.defaultProgramTargetPercent
+        // Every parameter that ``json`` writes is read back: a report reproduced without its
+        // manifest, tag or state would be computed over other assets.
+        manifest = json["manifest"]?.stringValue
+        tag = json["tag"]?.stringValue
+        state = json["state"]?.stringValue
     }
 }
 
