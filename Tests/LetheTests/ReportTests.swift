@@ -115,7 +115,8 @@ private struct ReportHistory {
         // When each is computed again from what its record states (after the register changed)
         try app.updateAsset(tag: "SSD-2", AssetFields(tag: "SSD-2", model: "870 QVO"), actor: "it")
         for report in reports {
-            let reproduction = try await app.reports.reproduce(serial: report.serial, by: .evidenceUser("ann", .auditor))
+            let reproduction = try await app.reports.reproduce(
+                serial: report.serial, by: .evidenceUser("ann", .auditor))
             // Then it is byte-identical: the manifest, tag and state were read back too
             #expect(reproduction.identical, "report \(report.serial) was not reproduced")
         }
