@@ -3,44 +3,68 @@ import Hummingbird
 import Lethe
 import LetheCore
 import Logging
+import ServiceLifecycle
 
 /// Lethe's HTTP service: the JSON API under `/api/v1` over the same use cases and authorization
 /// table as the CLI, with health checks. `lethe serve` runs it.
 public enum LetheServer {
-    /// The router: open health checks; everything under `/api/v1` needs a bearer token.
-    public static func router(app: LetheApp, configuration: ServerConfiguration) -> Router<LetheRequestContext> {
+    /// The router: open health checks and metrics; everything under `/api/v1` needs a bearer token.
+    public static func router(
+        app: LetheApp, configuration: ServerConfiguration, metrics: ServiceMetrics = ServiceMetrics()
+    ) -> Router<LetheRequestContext> {
         let router = Router(context: LetheRequestContext.self)
+        router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: ProblemMiddleware())
-        HealthRoutes(app: app).add(to: router)
+        router.add(middleware: BodyLimitMiddleware(maxBytes: configuration.maxBodyBytes))
+        OperationsRoutes(app: app, metrics: metrics).add(to: router)
         let api = router.group("api/v1")
             .add(
                 middleware: AuthenticationMiddleware(
                     users: app.users, limiter: AuthFailureLimiter(limit: configuration.authFailuresPerMinute)))
         UserRoutes(users: app.users).add(to: api)
+        SchedulerRoutes(app: app).add(to: api)
+        WebhookRoutes(app: app).add(to: api)
         return router
     }
 
-    /// The application `lethe serve` runs: the router bound to the configured address.
+    /// The application `lethe serve` runs: the router bound to the configured address, over TLS
+    /// when a certificate is configured, with the webhook deliverer beside it, and the scheduler
+    /// when an interval is set.
+    ///
+    /// - Parameter policies: loads the policies for each scheduler run.
     public static func application(
         app: LetheApp, configuration: ServerConfiguration, logger: Logger,
+        policies: @escaping @Sendable () throws(LetheError) -> LoadedPolicies = { () throws(LetheError) in
+            try LetheApp.loadPolicies(PolicyFiles.embeddedDefault)
+        },
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws(LetheError) -> some ApplicationProtocol {
         try configuration.validate()
+        let metrics = ServiceMetrics()
+        var services: [any Service] = [WebhookDeliverer(app: app, metrics: metrics, logger: logger)]
+        if let interval = configuration.scheduleInterval {
+            services.append(SchedulerLoop(app: app, interval: interval, logger: logger, policies: policies))
+        }
         return Application(
-            router: router(app: app, configuration: configuration),
+            router: router(app: app, configuration: configuration, metrics: metrics),
+            server: try TLSFiles.serverBuilder(configuration),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "lethe"),
+            services: services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
     }
 
-    /// Runs the service until SIGTERM or SIGINT, then stops after the requests in flight.
+    /// Runs the service until SIGTERM or SIGINT, then stops after the requests in flight and the
+    /// scheduler run in progress.
     public static func run(
         app: LetheApp, configuration: ServerConfiguration, logger: Logger,
+        policies: @escaping @Sendable () throws(LetheError) -> LoadedPolicies,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
         let application = try application(
-            app: app, configuration: configuration, logger: logger, onServerRunning: onServerRunning)
+            app: app, configuration: configuration, logger: logger, policies: policies,
+            onServerRunning: onServerRunning)
         try await application.runService(gracefulShutdownSignals: [.sigterm, .sigint])
     }
 

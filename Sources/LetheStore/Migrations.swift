@@ -90,6 +90,8 @@ enum Migrations {
         registerUsers(&migrator)
         registerErasurePartSubject(&migrator)
         registerSanitizeTargetIdentity(&migrator)
+        registerSchedulerRuns(&migrator)
+        registerWebhooks(&migrator)
         return migrator
     }
 }
