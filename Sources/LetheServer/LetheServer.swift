@@ -17,12 +17,19 @@ public enum LetheServer {
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: BodyLimitMiddleware(maxBytes: configuration.maxBodyBytes))
+        // Health, readiness (with the migrations) and metrics; HealthRoutes' two are served here.
         OperationsRoutes(app: app, metrics: metrics).add(to: router)
+        OpenAPIRoutes().add(to: router)
         let api = router.group("api/v1")
             .add(
                 middleware: AuthenticationMiddleware(
                     users: app.users, limiter: AuthFailureLimiter(limit: configuration.authFailuresPerMinute)))
         UserRoutes(users: app.users).add(to: api)
+        AssetRoutes(app: app, maxImportBytes: AssetRoutes.defaultMaxImportBytes).add(to: api)
+        JobRoutes(app: app).add(to: api)
+        RecordRoutes(app: app).add(to: api)
+        ErasureRoutes(app: app, maxHoldingsBytes: AssetRoutes.defaultMaxImportBytes).add(to: api)
+        StatusRoutes(app: app).add(to: api)
         SchedulerRoutes(app: app).add(to: api)
         WebhookRoutes(app: app).add(to: api)
         return router
@@ -30,21 +37,22 @@ public enum LetheServer {
 
     /// The application `lethe serve` runs: the router bound to the configured address, over TLS
     /// when a certificate is configured, with the webhook deliverer beside it, and the scheduler
-    /// when an interval is set.
-    ///
-    /// - Parameter policies: loads the policies for each scheduler run.
+    /// when an interval is set. The scheduler reads the policies as the routes do (``ServerPolicies``)
+    /// at each run; they must load now, so that a broken policy directory stops the start.
     public static func application(
         app: LetheApp, configuration: ServerConfiguration, logger: Logger,
-        policies: @escaping @Sendable () throws(LetheError) -> LoadedPolicies = { () throws(LetheError) in
-            try LetheApp.loadPolicies(PolicyFiles.embeddedDefault)
-        },
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws(LetheError) -> some ApplicationProtocol {
         try configuration.validate()
+        let policies = ServerPolicies(app: app)
+        _ = try policies.load()
         let metrics = ServiceMetrics()
         var services: [any Service] = [WebhookDeliverer(app: app, metrics: metrics, logger: logger)]
         if let interval = configuration.scheduleInterval {
-            services.append(SchedulerLoop(app: app, interval: interval, logger: logger, policies: policies))
+            services.append(
+                SchedulerLoop(
+                    app: app, interval: interval, logger: logger,
+                    policies: { () throws(LetheError) in try policies.load() }))
         }
         return Application(
             router: router(app: app, configuration: configuration, metrics: metrics),
@@ -59,12 +67,10 @@ public enum LetheServer {
     /// scheduler run in progress.
     public static func run(
         app: LetheApp, configuration: ServerConfiguration, logger: Logger,
-        policies: @escaping @Sendable () throws(LetheError) -> LoadedPolicies,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
         let application = try application(
-            app: app, configuration: configuration, logger: logger, policies: policies,
-            onServerRunning: onServerRunning)
+            app: app, configuration: configuration, logger: logger, onServerRunning: onServerRunning)
         try await application.runService(gracefulShutdownSignals: [.sigterm, .sigint])
     }
 

@@ -13,8 +13,8 @@ struct OperationsRoutes {
     let metrics: ServiceMetrics
 
     func add(to router: Router<LetheRequestContext>) {
-        router.get("healthz") { _, _ in JSONResult(value: ["status": "alive"]) }
-        router.get("readyz") { request, context -> Response in
+        router.on(RouterPath(APIRoute.healthz.path), method: .get) { _, _ in JSONResult(value: ["status": "alive"]) }
+        router.on(RouterPath(APIRoute.readyz.path), method: .get) { request, context -> Response in
             do {
                 try await app.status.checkReady()
             } catch let error as LetheError {

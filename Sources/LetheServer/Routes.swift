@@ -38,8 +38,8 @@ struct HealthRoutes {
     let app: LetheApp
 
     func add(to router: Router<LetheRequestContext>) {
-        router.get("healthz") { _, _ in JSONResult(value: ["status": "alive"]) }
-        router.get("readyz") { request, context -> Response in
+        router.on(RouterPath(APIRoute.healthz.path), method: .get) { _, _ in JSONResult(value: ["status": "alive"]) }
+        router.on(RouterPath(APIRoute.readyz.path), method: .get) { request, context -> Response in
             do {
                 _ = try await app.users.hasUsers()  // a read: the database answers and is migrated
             } catch let error as LetheError {
@@ -70,18 +70,17 @@ struct UserRoutes {
     }
 
     func add(to api: RouterGroup<LetheRequestContext>) {
-        api.get("whoami") { _, context in
-            let principal = try context.requirePrincipal()
-            return JSONResult(
+        api.on(.whoami) { _, _, principal in
+            JSONResult(
                 value: WhoAmI(
                     name: principal.name, roles: principal.roles.sorted(), authentication: principal.authentication,
                     readOnly: principal.readOnly,
                     actions: Action.allCases.filter { Authorization.allows(principal, $0) }))
         }
-        api.get("users") { _, context in
-            JSONResult(value: ["users": try await users.list(by: try context.requirePrincipal())])
+        api.on(.listUsers) { _, _, principal in
+            JSONResult(value: ["users": try await users.list(by: principal)])
         }
-        api.post("users") { request, context in
+        api.on(.addUser) { request, context, principal in
             let body = try await request.decode(as: AddUser.self, context: context)
             var roles: Set<Role> = []
             for name in body.roles {
@@ -93,27 +92,24 @@ struct UserRoutes {
                 }
                 roles.insert(role)
             }
-            let added = try await users.add(name: body.name, roles: roles, by: try context.requirePrincipal())
-            return JSONResult(value: added, status: .created)
+            return JSONResult(
+                value: try await users.add(name: body.name, roles: roles, by: principal), status: .created)
         }
-        api.post("users/:name/disable") { _, context in
-            let name = try context.parameters.require("name")
-            return JSONResult(value: try await users.disable(name: name, by: try context.requirePrincipal()))
+        api.on(.disableUser) { _, context, principal in
+            JSONResult(value: try await users.disable(name: context.parameters.text("name"), by: principal))
         }
-        api.put("users/:name/password") { request, context in
-            let name = try context.parameters.require("name")
+        api.on(.setPassword) { request, context, principal in
             let body = try await request.decode(as: SetPassword.self, context: context)
             return JSONResult(
                 value: try await users.setPassword(
-                    name: name, password: body.password, by: try context.requirePrincipal()))
+                    name: context.parameters.text("name"), password: body.password, by: principal))
         }
-        api.get("tokens") { request, context in
-            let user = request.uri.queryParameters.get("user")
-            return JSONResult(value: [
-                "tokens": try await users.listTokens(user: user, by: try context.requirePrincipal())
+        api.on(.listTokens) { request, _, principal in
+            JSONResult(value: [
+                "tokens": try await users.listTokens(user: request.uri.queryParameters.get("user"), by: principal)
             ])
         }
-        api.post("tokens") { request, context in
+        api.on(.addToken) { request, context, principal in
             let body = try await request.decode(as: AddToken.self, context: context)
             var lifetime: ISODuration?
             if let text = body.expires {
@@ -123,13 +119,12 @@ struct UserRoutes {
                 lifetime = parsed
             }
             let token = try await users.addToken(
-                user: body.user, expiresIn: lifetime, readOnly: body.readOnly ?? false,
-                by: try context.requirePrincipal())
+                user: body.user, expiresIn: lifetime, readOnly: body.readOnly ?? false, by: principal)
             return JSONResult(value: token, status: .created)
         }
-        api.post("tokens/:id/revoke") { _, context in
-            let id = try context.parameters.require("id", as: Int64.self)
-            return JSONResult(value: try await users.revokeToken(id: id, by: try context.requirePrincipal()))
+        api.on(.revokeToken) { _, context, principal in
+            let id = try context.parameters.id(of: "token")
+            return JSONResult(value: try await users.revokeToken(id: id, by: principal))
         }
     }
 }

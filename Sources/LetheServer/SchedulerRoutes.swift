@@ -8,7 +8,7 @@ struct SchedulerRoutes {
     let app: LetheApp
 
     func add(to api: RouterGroup<LetheRequestContext>) {
-        api.get("scheduler/runs") { request, context in
+        api.on(.schedulerRuns) { request, _, principal in
             let query = request.uri.queryParameters
             var before: Int64?
             if let text = query.get("before") {
@@ -22,8 +22,8 @@ struct SchedulerRoutes {
                 guard let value = Int(text) else { throw LetheError(.usage, "limit \(Quoted(text)) is not a number") }
                 limit = value
             }
-            let runs = try await app.scheduler.runs(before: before, limit: limit, by: try context.requirePrincipal())
-            return JSONResult(value: ["runs": runs])
+            return JSONResult(value: ["runs": try await app.scheduler.runs(before: before, limit: limit, by: principal)]
+            )
         }
     }
 }

@@ -19,22 +19,21 @@ struct WebhookRoutes {
     }
 
     func add(to api: RouterGroup<LetheRequestContext>) {
-        api.get("webhooks") { _, context in
-            JSONResult(value: ["webhooks": try await app.webhooks.list(by: try context.requirePrincipal())])
+        api.on(.listWebhooks) { _, _, principal in
+            JSONResult(value: ["webhooks": try await app.webhooks.list(by: principal)])
         }
-        api.post("webhooks") { request, context in
+        api.on(.addWebhook) { request, context, principal in
             let body = try await request.decode(as: AddWebhook.self, context: context)
             let events = try body.events.map { (name) throws(LetheError) in try NotificationEvent.parse(name) }
             let added = try await app.webhooks.add(
-                url: body.url, events: events, allowPlainHTTP: body.allowHTTP ?? false,
-                by: try context.requirePrincipal())
+                url: body.url, events: events, allowPlainHTTP: body.allowHTTP ?? false, by: principal)
             return JSONResult(value: added, status: .created)
         }
-        api.delete("webhooks/:id") { _, context in
+        api.on(.removeWebhook) { _, context, principal in
             let id = try context.parameters.require("id", as: Int64.self)
-            return JSONResult(value: try await app.webhooks.remove(id: id, by: try context.requirePrincipal()))
+            return JSONResult(value: try await app.webhooks.remove(id: id, by: principal))
         }
-        api.get("webhooks/:id/deliveries") { request, context in
+        api.on(.webhookDeliveries) { request, context, principal in
             let id = try context.parameters.require("id", as: Int64.self)
             var limit = 20
             if let text = request.uri.queryParameters.get("limit") {
@@ -42,8 +41,7 @@ struct WebhookRoutes {
                 limit = value
             }
             return JSONResult(value: [
-                "deliveries": try await app.webhooks.deliveries(
-                    webhookID: id, limit: limit, by: try context.requirePrincipal())
+                "deliveries": try await app.webhooks.deliveries(webhookID: id, limit: limit, by: principal)
             ])
         }
     }

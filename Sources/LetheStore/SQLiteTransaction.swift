@@ -78,6 +78,13 @@ struct SQLiteTransaction: StoreWriting {
             clauses.append("parent_tag = ?")
             arguments += [parentTag]
         }
+        if let text = query.text, !text.isEmpty {
+            // instr, not LIKE: the text is matched literally, with no wildcard to escape.
+            let columns = ["tag", "serial", "make", "model", "location", "custodian"]
+            clauses.append(
+                "(" + columns.map { "instr(lower(coalesce(\($0), '')), lower(?)) > 0" }.joined(separator: " OR ") + ")")
+            arguments += StatementArguments(Array(repeating: text, count: columns.count))
+        }
         if paginate, let after = query.afterTag {
             clauses.append("tag > ?")
             arguments += [after]

@@ -15,12 +15,16 @@ public struct AssetQuery: Sendable, Hashable {
     public var afterTag: String?
     /// At most this many.
     public var limit: Int?
+    /// Only assets whose tag, serial, make, model, location or custodian contains this text,
+    /// ignoring ASCII case (the API's `q=`).
+    public var text: String?
 
     /// Creates a query; with no arguments it matches every asset.
     public init(
         state: LifecycleState? = nil, mediaType: MediaType? = nil, location: String? = nil,
-        parentTag: String? = nil, afterTag: String? = nil, limit: Int? = nil
+        parentTag: String? = nil, afterTag: String? = nil, limit: Int? = nil, text: String? = nil
     ) {
+        self.text = text
         self.state = state
         self.mediaType = mediaType
         self.location = location

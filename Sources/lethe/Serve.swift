@@ -40,7 +40,6 @@ struct Serve: AsyncParsableCommand {
         name: .customLong("schedule-interval"),
         help: "ISO 8601 duration between scheduler runs, or 0/off (default: $LETHE_SCHEDULE_INTERVAL, else PT1H).")
     var scheduleInterval: String?
-    @OptionGroup var policyOptions: PolicyOptions
     @OptionGroup var write: WriteOptions
     @OptionGroup var global: GlobalOptions
 
@@ -52,8 +51,6 @@ struct Serve: AsyncParsableCommand {
         try await reporting { () async throws(LetheError) in
             let configuration = try serverConfiguration(environment)
             try configuration.validate()
-            // The policies must load now: a broken policy directory stops the service at start.
-            _ = try policyOptions.load(global: global)
             let app = try global.openApp(creating: true)
             if let first = try await LetheServer.bootstrapAdmin(app: app, by: try write.principal()) {
                 Output.standardError(
@@ -68,11 +65,7 @@ struct Serve: AsyncParsableCommand {
         }
         guard let (app, configuration) = ready.value else { return }
         let (address, scheme) = (configuration.host, configuration.servesTLS ? "https" : "http")
-        let (policies, options) = (policyOptions, global)
-        try await LetheServer.run(
-            app: app, configuration: configuration, logger: logger,
-            policies: { () throws(LetheError) in try policies.load(global: options) }
-        ) { port in
+        try await LetheServer.run(app: app, configuration: configuration, logger: logger) { port in
             Output.standardError("lethe: serving \(scheme)://\(address):\(port)/ (Ctrl-C stops)")
         }
     }

@@ -1,0 +1,62 @@
+import Foundation
+import HummingbirdTesting
+import Lethe
+import LetheCore
+import LetheServer
+import LetheTestSupport
+import Testing
+
+/// Whether the `schemathesis` command (PyPI; `.ci/run` installs it) is on the PATH.
+private let schemathesisIsInstalled: Bool = {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["schemathesis", "--version"]
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    do {
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    } catch {
+        return false
+    }
+}()
+
+/// The served OpenAPI document, fuzzed by schemathesis against the live server on 127.0.0.1: no
+/// request it makes gets a 5xx. Bounded: a few examples per operation, a fixed seed, 25 seconds of generation.
+@Suite struct SchemathesisTests {
+    @Test(
+        .enabled(if: schemathesisIsInstalled, "schemathesis is not installed (pip install schemathesis; .ci/run does)"),
+        .timeLimit(.minutes(1)))
+    func fuzzingTheDocumentedAPIFindsNoServerError() async throws {
+        let server = try await TestServer()
+        // A user holding every role a person may, so requests get past authorization into the use cases
+        let everything = Set(TestServer.userRoles)
+        let token = try await server.installation.app.users.add(
+            name: "fuzzer", roles: everything, by: try Principal.localOperator("operator")
+        ).token.secret
+        try await server.application().test(.live) { client in
+            let port = try #require(client.port)
+            let report = server.installation.root.file("schemathesis.txt")
+            _ = FileManager.default.createFile(atPath: report, contents: nil)
+            let output = try FileHandle(forWritingTo: URL(fileURLWithPath: report))
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [
+                "schemathesis", "run", "http://127.0.0.1:\(port)/api/v1/openapi.json",
+                "--checks", "not_a_server_error", "--max-examples", "3", "--seed", "15", "--max-time", "25",
+                "--workers", "1", "--header", "Authorization: Bearer \(token)", "--request-timeout", "10",
+                "--no-color",
+            ]
+            // Its reports and caches go to the temporary installation, not the working directory
+            process.currentDirectoryURL = URL(fileURLWithPath: server.installation.root.path)
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            while process.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+            try output.close()
+            let text = (try? String(contentsOfFile: report, encoding: .utf8)) ?? ""
+            #expect(process.terminationStatus == 0, "schemathesis found a problem:\n\(text.suffix(6000))")
+        }
+    }
+}
