@@ -134,7 +134,14 @@ let package = Package(
         .testTarget(
             name: "LetheTests",
             dependencies: ["Lethe", "LetheCore", "LetheEvidence", "LetheSanitize", "LetheStore", "LetheTestSupport"]),
-        .testTarget(name: "letheTests", dependencies: ["LetheTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "letheTests",
+            dependencies: [
+                "LetheTestSupport",
+                // The kill test talks to a running 'lethe serve' over HTTP.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ], exclude: ["Fixtures"]),
         .testTarget(
             name: "LetheServerTests",
             dependencies: [
