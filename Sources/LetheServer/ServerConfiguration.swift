@@ -50,7 +50,8 @@ public struct ServerConfiguration: Sendable, Hashable {
 
     /// Refuses settings that would expose tokens and passwords: a non-loopback address in plain
     /// HTTP unless `insecureHTTP` says a TLS-terminating reverse proxy sits in front; a certificate
-    /// without its key or the reverse; a port, body limit or interval out of range.
+    /// without its key or the reverse, files that are not PEM, a key file group or others can
+    /// read (`permission`); a port, body limit or interval out of range.
     public func validate() throws(LetheError) {
         guard (0...65_535).contains(port) else { throw LetheError(.usage, "--port must be 0 to 65535 (got \(port))") }
         guard (tlsCertificatePath == nil) == (tlsKeyPath == nil) else {
@@ -61,6 +62,10 @@ public struct ServerConfiguration: Sendable, Hashable {
         }
         if let scheduleInterval, scheduleInterval <= .zero {
             throw LetheError(.usage, "--schedule-interval must be positive, or 0 or off to disable the scheduler")
+        }
+        if let tlsCertificatePath, let tlsKeyPath {
+            // Readable PEM files, and a key no one else can read, before anything listens.
+            _ = try TLSFiles.tlsConfiguration(certificatePath: tlsCertificatePath, keyPath: tlsKeyPath)
         }
         if !isLoopback, !insecureHTTP, !servesTLS {
             throw LetheError(

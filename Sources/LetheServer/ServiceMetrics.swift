@@ -27,6 +27,8 @@ public final class ServiceMetrics: Sendable {
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.defaultDurationHistogramBuckets = Self.latencyBuckets
         self.factory = factory
+        // Shown from the start, at 0, so that an alert on it has a series to read.
+        CoreMetrics.Counter(label: "lethe_webhook_delivery_failures_total", factory: factory).increment(by: 0)
     }
 
     /// Counts and times one request by method, route pattern and status.

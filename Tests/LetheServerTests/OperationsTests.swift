@@ -127,7 +127,8 @@ import X509
         try configuration.validate()
         // But a key file others can read is refused before anything listens
         #expect(chmod(keyPath, 0o644) == 0)
-        #expect(throws: LetheError.self) { try application(configuration) }
+        let refused = #expect(throws: LetheError.self) { try application(configuration) }
+        #expect(refused?.code == .permission)
         // And a certificate without a key is a usage error
         #expect(throws: LetheError.self) {
             try ServerConfiguration(tlsCertificatePath: certificatePath).validate()

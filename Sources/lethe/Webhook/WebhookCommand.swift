@@ -40,7 +40,7 @@ struct WebhookAdd: AsyncParsableCommand {
             let parsed = try events.split(separator: ",").map { (name) throws(LetheError) in
                 try NotificationEvent.parse(String(name))
             }
-            let added = try await global.openApp().webhooks.add(
+            let added = try await global.openApp(creating: true).webhooks.add(
                 url: url, events: parsed, allowPlainHTTP: allowHTTP, by: try write.principal())
             if output.json {
                 Output.printResult(added)
