@@ -94,7 +94,7 @@ private actor Acknowledged {
     let token = try #require(((user as? [String: Any])?["token"] as? [String: Any])?["secret"] as? String)
     let acknowledged = Acknowledged()
     let started = ContinuousClock.now
-    // When 16 clients register assets as fast as they can, and the server is killed after a second
+    // When 16 clients register assets as fast as they can, and the server is killed mid-burst
     try await withThrowingTaskGroup(of: Void.self) { tasks in
         for writer in 0..<16 {
             tasks.addTask {
@@ -117,14 +117,18 @@ private actor Acknowledged {
             }
         }
         tasks.addTask {
-            try await Task.sleep(for: .seconds(1))
+            // Mid-burst: once 200 writes were acknowledged (or after 20 seconds on a slow machine)
+            let deadline = ContinuousClock.now + .seconds(20)
+            while await acknowledged.tags.count < 200, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(5))
+            }
             server.stop(SIGKILL)
         }
         try await tasks.waitForAll()
     }
     try await client.shutdown()
     let tags = await acknowledged.tags
-    #expect(tags.count > 50, "too few writes before the kill to test anything: \(tags.count)")
+    #expect(tags.count >= 200, "too few writes before the kill to test anything: \(tags.count)")
     #expect(ContinuousClock.now - started < .seconds(60))
     // Then, after a restart, every acknowledged asset is there
     let cli = LetheCLI(dataDirectory: data)
