@@ -59,7 +59,7 @@ LUA
 run() { wrk -t"$threads" -c32 -d"${seconds}s" --latency "$@"; }
 rps() { sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$1"; }
 p99() { sed -n 's/^ *99% *\([0-9.]*[a-z]*\).*/\1/p' "$1"; }
-errors() { sed -n 's/^ *Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p' "$1"; }
+errors() { local n; n="$(sed -n 's/^ *Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p' "$1")"; echo "${n:-0}"; }
 
 run "$base/healthz" >"$dir/hello.txt"
 run -H "Authorization: Bearer $token" "$base/api/v1/assets/BENCH-1" >"$dir/read.txt"
