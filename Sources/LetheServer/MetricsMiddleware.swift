@@ -46,7 +46,8 @@ struct MetricsMiddleware: RouterMiddleware {
 }
 
 /// Caps request bodies at the configured size: a declared `Content-Length` over it is 413 at
-/// once, and decoding a body stops at it (the context's upload limit).
+/// once, and decoding a body stops at it (the context's upload limit). CSV imports (`text/csv`)
+/// are streamed by their routes under a cap of their own, and are left to it.
 struct BodyLimitMiddleware: RouterMiddleware {
     typealias Context = LetheRequestContext
     let maxBytes: Int
@@ -54,7 +55,8 @@ struct BodyLimitMiddleware: RouterMiddleware {
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > maxBytes {
+        let streamed = request.headers[.contentType]?.lowercased().hasPrefix("text/csv") ?? false
+        if !streamed, let declared = request.headers[.contentLength].flatMap(Int.init), declared > maxBytes {
             throw HTTPError(.contentTooLarge)
         }
         var context = context

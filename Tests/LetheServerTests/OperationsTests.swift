@@ -101,6 +101,12 @@ import X509
             }
             let names = try await installation.app.users.list(by: .local("operator")).map(\.name)
             #expect(names == ["admin"])
+            // A CSV import is streamed under its route's own cap: not refused by this limit
+            let csv = ByteBuffer(string: "tag,media_type\n" + String(repeating: "T-1,laptop\n", count: 200))
+            try await client.execute(
+                uri: "/api/v1/assets/import", method: .post,
+                headers: [.authorization: bearer[.authorization]!, .contentType: "text/csv"], body: csv
+            ) { #expect($0.status == .forbidden) }
         }
         #expect(throws: LetheError.self) { try ServerConfiguration(maxBodyBytes: 10).validate() }
     }

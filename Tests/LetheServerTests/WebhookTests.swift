@@ -35,15 +35,19 @@ import Testing
         private let lock = NSLock()
         private var secretBytes: [UInt8] = []
         private var seenRequests: [Seen] = []
+        /// Answer 500 to every request, not only the first.
+        let failsAlways: Bool
+
+        init(failsAlways: Bool = false) { self.failsAlways = failsAlways }
 
         func setSecret(_ secret: String) { lock.withLock { secretBytes = Array(secret.utf8) } }
         var secret: [UInt8] { lock.withLock { secretBytes } }
         var seen: [Seen] { lock.withLock { seenRequests } }
-        /// Records a request; answers 500 to the first, 200 after.
+        /// Records a request; answers 500 to the first (to every one when it fails always), 200 after.
         func record(_ seen: Seen) -> HTTPResponse.Status {
             lock.withLock {
                 seenRequests.append(seen)
-                return seenRequests.count == 1 ? .internalServerError : .ok
+                return seenRequests.count == 1 || failsAlways ? .internalServerError : .ok
             }
         }
     }
@@ -98,7 +102,7 @@ import Testing
                 .reportReady, key: "report:q4", data: ["report": "quarterly"])
             #expect(made == 1)
             // Then it arrives, after one retry, and every attempt is recorded
-            let deadline = ContinuousClock.now + .seconds(10)
+            let deadline = ContinuousClock.now + .seconds(60)
             var deliveries = try await app.webhooks.deliveries(webhookID: added.webhook.id, by: admin)
             while deliveries.first?.state != .delivered, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(20))
@@ -144,20 +148,30 @@ import Testing
 
     @Test func aDeliveryNobodyAcceptsFailsAfterItsAttempts() async throws {
         let app = installation.app
-        // Given a webhook to a port where nothing listens
-        let added = try await app.webhooks.add(url: "http://127.0.0.1:9/none", events: [.jobOverdue], by: admin)
-        _ = try await app.notifications.publish(.jobOverdue, key: "job.overdue:1", data: ["job": 1])
+        // Given a webhook whose receiver answers 500 every time
+        let receiver = Receiver(failsAlways: true)
+        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
+        let receiverApp = Self.receiverApplication(receiver) { portSink.yield($0) }
         let deliverer = WebhookDeliverer(
             app: app, policy: RetryPolicy(maxAttempts: 2, firstDelay: 0.01), pollInterval: .milliseconds(20),
-            timeout: .seconds(2), logger: Self.quietLogger)
+            timeout: .seconds(5), logger: Self.quietLogger)
         let group = ServiceGroup(
-            configuration: .init(services: [deliverer], gracefulShutdownSignals: [], logger: Self.quietLogger))
+            configuration: .init(
+                services: [receiverApp, deliverer], gracefulShutdownSignals: [], logger: Self.quietLogger))
         let admin = admin
-        // When two attempts fail
+        var webhook: Int64 = 0
+        // When both attempts fail
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
-            let deadline = ContinuousClock.now + .seconds(10)
-            while try await app.webhooks.deliveries(webhookID: added.webhook.id, by: admin).first?.state != .failed,
+            var iterator = ports.makeAsyncIterator()
+            let port = try #require(await iterator.next())
+            let added = try await app.webhooks.add(
+                url: "http://127.0.0.1:\(port)/hook", events: [.jobOverdue], by: admin)
+            receiver.setSecret(added.secret)
+            webhook = added.webhook.id
+            _ = try await app.notifications.publish(.jobOverdue, key: "job.overdue:1", data: ["job": 1])
+            let deadline = ContinuousClock.now + .seconds(60)
+            while try await app.webhooks.deliveries(webhookID: webhook, by: admin).first?.state != .failed,
                 ContinuousClock.now < deadline
             {
                 try await Task.sleep(for: .milliseconds(20))
@@ -166,11 +180,12 @@ import Testing
             try await tasks.waitForAll()
         }
         // Then it is failed, with both attempts and what went wrong recorded
-        let delivery = try #require(try await app.webhooks.deliveries(webhookID: added.webhook.id, by: admin).first)
+        let delivery = try #require(try await app.webhooks.deliveries(webhookID: webhook, by: admin).first)
         #expect(delivery.state == .failed)
         #expect(delivery.attempts == 2)
-        #expect(delivery.lastStatus == nil)
-        #expect(delivery.lastError != nil)
+        #expect(delivery.lastStatus == 500)
+        #expect(delivery.lastError == "HTTP 500")
+        #expect(receiver.seen.count == 2)
     }
 
     @Test func onlyAdminsManageWebhooksAndPlainHTTPNeedsAChoice() async throws {
