@@ -28,7 +28,7 @@ show() {
     "$@"
     echo
 }
-json() { curl -s -H "Authorization: Bearer $1" -H 'Content-Type: application/json' "${@:2}"; }
+json() { curl -s -H "Authorization: Bearer $1" "${@:2}"; }
 
 for user in ivy:it-staff tom:technician vera:verifier val:verifier ada:auditor; do
     name=${user%%:*} role=${user#*:}

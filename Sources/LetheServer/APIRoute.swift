@@ -18,10 +18,24 @@ public struct APIRoute: Sendable, Hashable {
     }
 
     /// The JSON type of a field of a query or a body.
-    public enum FieldType: String, Sendable, Hashable {
-        case string, integer, boolean
+    public enum FieldType: Sendable, Hashable {
+        /// A string.
+        case string
+        /// A whole number.
+        case integer
+        /// true or false (`true`/`false` or `1`/`0` in a query).
+        case boolean
         /// An array of strings.
         case strings
+        /// One word of a vocabulary (`laptop`, `ssd` …).
+        case word([String])
+        /// An array of words of a vocabulary (roles).
+        case words([String])
+
+        /// The words of a vocabulary, as its raw values.
+        static func word<V: CaseIterable & RawRepresentable>(_ type: V.Type) -> Self where V.RawValue == String {
+            .word(type.allCases.map(\.rawValue))
+        }
     }
 
     /// A query parameter or a JSON body field.
@@ -66,6 +80,8 @@ public struct APIRoute: Sendable, Hashable {
         case json
         /// An archive download (`application/gzip` or `application/zip`).
         case archive
+        /// PEM text (`application/pkcs10`).
+        case pem
     }
 
     /// The HTTP method.

@@ -70,6 +70,8 @@ public enum OpenAPIDocument {
         case .integer: ["type": "integer"]
         case .boolean: ["type": "boolean"]
         case .strings: ["type": "array", "items": ["type": "string"]]
+        case .word(let words): ["type": "string", "enum": words]
+        case .words(let words): ["type": "array", "items": ["type": "string", "enum": words]]
         }
     }
 
@@ -143,6 +145,10 @@ public enum OpenAPIDocument {
             let binary: [String: Any] = ["schema": ["type": "string", "format": "binary"]]
             responses["\(route.success)"] = [
                 "description": "The archive.", "content": ["application/gzip": binary, "application/zip": binary],
+            ]
+        case .pem:
+            responses["\(route.success)"] = [
+                "description": "PEM text.", "content": ["application/pkcs10": ["schema": ["type": "string"]]],
             ]
         }
         let problem: [String: Any] = [

@@ -145,3 +145,44 @@ import Testing
         #expect(try await server.installation.app.assets.list(.init(text: "E-"), by: .auditor).total == 0)
     }
 }
+
+extension AssetRouteTests {
+    /// `count` rows of Lethe's CSV format, tags `prefix-000000` on.
+    static func csv(_ prefix: String, rows count: Int) -> ByteBuffer {
+        var text = "asset_tag,media_type,classification,notes\n"
+        for index in 0..<count {
+            text +=
+                "\(prefix)-\(String(format: "%06d", index)),ssd,low,row \(index) of a file that arrives in many reads\n"
+        }
+        return ByteBuffer(string: text)
+    }
+
+    @Test func anImportOverASocketArrivesInPiecesAndIsWholeOrNothing() async throws {
+        let it = server.token(.itStaff)
+        // Given a 1.9 MB file sent over a real connection (the server reads it in many pieces)
+        let big = Self.csv("S", rows: 30_000)
+        #expect(big.readableBytes > 1 << 20)
+        try await server.application().test(.live) { client in
+            let imported = try await client.send(
+                .post, "/api/v1/assets/import", token: it, body: big, headers: [.contentType: "text/csv"])
+            #expect(imported.status == .created, "\(imported.object)")
+            #expect(imported.object["registered"] as? Int == 30_000)
+        }
+        // And past the cap, cut off after the first pieces were already read and parsed: 413, nothing written
+        let router = Router(context: LetheRequestContext.self)
+        router.add(middleware: ProblemMiddleware())
+        let api = router.group("api/v1").add(
+            middleware: AuthenticationMiddleware(users: server.app.users, limiter: .init(limit: 10)))
+        AssetRoutes(app: server.app, maxImportBytes: 1 << 20).add(to: api)
+        try await Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0))).test(
+            .live
+        ) { client in
+            let refused = try await client.send(
+                .post, "/api/v1/assets/import", token: it, body: Self.csv("T", rows: 30_000),
+                headers: [.contentType: "text/csv"])
+            #expect(refused.status == .contentTooLarge, "\(refused.object)")
+        }
+        #expect(try await server.app.assets.list(.init(text: "T-"), by: .auditor).total == 0)
+        #expect(try await server.app.assets.list(.init(text: "S-"), by: .auditor).total == 30_000)
+    }
+}

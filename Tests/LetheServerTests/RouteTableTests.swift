@@ -139,3 +139,26 @@ extension RouteTableTests {
         )
     }
 }
+
+extension RouteTableTests {
+    @Test func aReadOnlyTokenReadsEverythingItsRolesAllowAndWritesNothing() async throws {
+        // Given a read-only token of a user who holds every role
+        let server = try await TestServer()
+        let local = try Principal.localOperator("operator")
+        _ = try await server.app.users.add(name: "all", roles: Set(TestServer.userRoles), by: local)
+        let token = try await server.app.users.addToken(user: "all", expiresIn: nil, readOnly: true, by: local).secret
+        try await server.application().test(.router) { client in
+            for route in APIRoute.all where route.access != .open {
+                let (uri, body, headers) = Self.probe(route)
+                let response = try await client.send(route.method, uri, token: token, body: body, headers: headers)
+                // Then every read is served and every write is refused
+                if let action = route.action, !action.isRead {
+                    #expect(response.status == .forbidden, "\(route.method) \(route.path): \(response.status)")
+                    #expect((response.object["detail"] as? String)?.contains("read-only") == true)
+                } else {
+                    #expect(response.status != .forbidden, "\(route.method) \(route.path): \(response.object)")
+                }
+            }
+        }
+    }
+}

@@ -1,4 +1,5 @@
 import Lethe
+import LetheCore
 
 extension APIRoute {
     static let assets: [APIRoute] = [
@@ -11,13 +12,13 @@ extension APIRoute {
         Field("serial", "Manufacturer's serial number."), Field("make", "Make or vendor."),
         Field("model", "Model or model number."),
         Field(
-            "media_type",
+            "media_type", .word(MediaType.self),
             "laptop, desktop, server, hdd, ssd, nvme, usb-flash, sd-card, tape, phone, tablet, optical, other."),
         Field("capacity", "Capacity: bytes, or a number and unit (512GB, 1.5TiB)."),
         Field("capacity_bytes", .integer, "Capacity in bytes (instead of capacity)."),
         Field("location", "Where the asset is."), Field("custodian", "Who has it."),
-        Field("classification", "Classification of its data: low, moderate, high."),
-        Field("encryption", "Encryption at rest: none, software, self-encrypting."),
+        Field("classification", .word(Classification.self), "Classification of its data: low, moderate, high."),
+        Field("encryption", .word(Encryption.self), "Encryption at rest: none, software, self-encrypting."),
         Field("parent_tag", "Tag of the asset it is part of."), .notes,
     ]
 
@@ -25,11 +26,16 @@ extension APIRoute {
         .post, "/api/v1/assets", .action(.registerAsset), "Register one asset",
         body: .json(
             [Field("tag", required: true, "The asset tag: unique, 1–64 visible ASCII characters.")] + assetFields
-                + [Field("state", "Initial state: in-service (default), retired, lost.")]), success: 201)
+                + [
+                    Field(
+                        "state", .word(["in-service", "retired", "lost"]),
+                        "Initial state: in-service (default), retired, lost.")
+                ]), success: 201)
     static let listAssets = APIRoute(
         .get, "/api/v1/assets", .action(.readAssets), "List assets by tag, a page at a time",
         query: [
-            Field("state", "Only assets in this state."), Field("type", "Only assets of this media type."),
+            Field("state", .word(LifecycleState.self), "Only assets in this state."),
+            Field("type", .word(MediaType.self), "Only assets of this media type."),
             Field("location", "Only assets at this location (exact)."),
             Field("parent", "Only assets attached to this parent tag."),
             Field("q", "Only assets whose tag, serial, make, model, location or custodian contains this text."),
@@ -40,7 +46,7 @@ extension APIRoute {
         .post, "/api/v1/assets/import", .action(.importAssets),
         "Import assets from a CSV body, all or nothing (streamed)",
         query: [
-            Field("format", "Column layout: lethe (default) or snipeit."),
+            Field("format", .word(ImportFormat.self), "Column layout: lethe (default) or snipeit."),
             Field("update", .boolean, "Update assets already registered, by tag."),
             Field("dry_run", .boolean, "Check the file only; write nothing."),
             Field("file_name", "The file's name, for the import's event (default upload.csv)."),
@@ -75,7 +81,7 @@ extension APIRoute {
         .post, "/api/v1/assets/:tag/dispose", .action(.disposeAsset), "Record where a verified asset went",
         body: .json([
             Field(
-                "destination", required: true,
+                "destination", .word(Destination.self), required: true,
                 "internal-reuse, external-reuse, recycling, manufacturer, destroyed."), .notes,
         ]))
     static let assetHistory = APIRoute(

@@ -1,4 +1,5 @@
 import Lethe
+import LetheCore
 
 extension APIRoute {
     static let erasure: [APIRoute] = [
@@ -29,7 +30,7 @@ extension APIRoute {
         "Open an erasure request; the subject identifier goes in the body only and is never returned",
         body: .json([
             Field("identifier", required: true, "The subject's identifier (kept as a keyed hash only)."),
-            Field("reason", required: true, "withdrawal, objection, retention or other."),
+            Field("reason", .word(ErasureReason.self), required: true, "withdrawal, objection, retention or other."),
         ]), success: 201)
     static let listErasures = APIRoute(
         .get, "/api/v1/erasure-requests", .action(.readErasures), "List erasure requests",

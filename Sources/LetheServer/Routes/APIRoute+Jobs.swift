@@ -1,4 +1,5 @@
 import Lethe
+import LetheCore
 
 extension APIRoute {
     static let jobs: [APIRoute] = [
@@ -18,7 +19,7 @@ extension APIRoute {
     static let listJobs = APIRoute(
         .get, "/api/v1/jobs", .action(.readJobs), "List disposal jobs by due date",
         query: [
-            Field("state", "scheduled, in-progress, executed, verified, failed, cancelled."),
+            Field("state", .word(JobState.self), "scheduled, in-progress, executed, verified, failed, cancelled."),
             Field("overdue", .boolean, "Only open jobs past their due date."),
             Field("due_before", "Only jobs due before this date (RFC 3339)."),
             Field("asset", "Only jobs for this asset tag."), Field("limit", .integer, "At most this many (1–1000)."),
@@ -31,7 +32,7 @@ extension APIRoute {
         .post, "/api/v1/jobs/:id/cancel", .action(.cancelJob), "Cancel an open job",
         body: .json([Field("reason", required: true, "Why the job is cancelled.")]))
     static let workFields: [Field] = [
-        Field("technique", required: true, "The technique used (one the job allows)."),
+        Field("technique", .word(Technique.self), required: true, "The technique used (one the job allows)."),
         Field("tool", required: true, "The tool or vendor used."),
         Field("tool_version", required: true, "The tool's version (or the vendor's certificate form)."), .notes,
     ]
@@ -41,11 +42,7 @@ extension APIRoute {
     static let jobEvidence = APIRoute(
         .post, "/api/v1/jobs/:id/evidence", .action(.attachEvidence),
         "Record work done outside Lethe with its evidence file as the body (the work's facts in the query)",
-        query: workFields.map { field in
-            var field = field
-            field.type = .string
-            return field
-        } + [Field("name", required: true, "The evidence file's name.")], body: .bytes)
+        query: workFields + [Field("name", required: true, "The evidence file's name.")], body: .bytes)
     static let jobNwipe = APIRoute(
         .post, "/api/v1/jobs/:id/nwipe", .action(.importNwipeLog),
         "Record a job's overwrite from an nwipe (ShredOS) log, the body",

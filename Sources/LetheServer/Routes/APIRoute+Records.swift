@@ -15,7 +15,7 @@ extension APIRoute {
             Field("erasure", .integer, "A completed erasure request: issue its report as a signed record."),
             Field("performer_title", "Title of the person who performed the sanitization (Appendix G)."),
             Field("validator_title", "Title of the person who validated it (Appendix G)."),
-            Field("data_backed_up", "Whether the data was backed up: yes, no or unknown."),
+            Field("data_backed_up", .word(DataBackup.self), "Whether the data was backed up: yes, no or unknown."),
             Field("backup_location", "Where the backup is kept, if there is one."),
             Field("post_classification", "Classification after sanitization (Appendix G)."), .notes,
         ]), success: 201)
@@ -31,7 +31,7 @@ extension APIRoute {
     static let certificateBundle = APIRoute(
         .get, "/api/v1/certificates/:serial/bundle", .action(.readRecords),
         "The record's evidence bundle (what 'certificate export' writes) as tar.gz or zip; see its VERIFY.txt",
-        query: [Field("format", "tar.gz (default) or zip.")], produces: .archive)
+        query: [Field("format", .word(["tar.gz", "zip"]), "tar.gz (default) or zip.")], produces: .archive)
     static let revokeCertificate = APIRoute(
         .post, "/api/v1/certificates/:serial/revoke", .action(.revokeRecord), "Revoke a record",
         body: .json([Field("reason", required: true, "Why it is revoked.")]))

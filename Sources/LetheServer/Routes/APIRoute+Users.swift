@@ -1,4 +1,5 @@
 import Lethe
+import LetheCore
 
 extension APIRoute {
     static let users: [APIRoute] = [
@@ -12,7 +13,9 @@ extension APIRoute {
         .post, "/api/v1/users", .action(.manageUsers), "Add a user; its first API token is shown once",
         body: .json([
             Field("name", required: true, "The user's name."),
-            Field("roles", .strings, required: true, "admin, it-staff, technician, verifier, compliance, auditor."),
+            Field(
+                "roles", .words(Role.allCases.filter { $0 != .scheduler }.map(\.rawValue)), required: true,
+                "admin, it-staff, technician, verifier, compliance, auditor."),
         ]), success: 201)
     static let disableUser = APIRoute(
         .post, "/api/v1/users/:name/disable", .action(.manageUsers), "Disable a user and revoke its tokens")

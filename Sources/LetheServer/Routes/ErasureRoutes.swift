@@ -9,8 +9,11 @@ import NIOCore
 /// a URL, a log line or a response.
 struct ErasureRoutes {
     let app: LetheApp
-    /// The largest holdings CSV accepted.
+    /// The largest holdings CSV accepted. The body is read whole before the import (the holdings
+    /// importer reads a stream to its end and could not tell a cut-off upload from the file's end).
     let maxHoldingsBytes: Int
+    /// 64 MiB: about a million rows.
+    static let defaultMaxHoldingsBytes = 64 << 20
 
     struct DataMapBody: Decodable {
         var yaml: String
