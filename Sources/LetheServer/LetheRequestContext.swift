@@ -9,6 +9,8 @@ public struct LetheRequestContext: RequestContext {
     public var principal: Principal?
     /// The peer's address without its port, for rate limits (never logged with a token).
     public let source: String
+    /// The largest body a route collects or decodes (`--max-body`; set by the body-limit middleware).
+    public var maxUploadSize: Int = ServerConfiguration.defaultMaxBodyBytes
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -3,16 +3,22 @@ import Hummingbird
 import Lethe
 import LetheCore
 import Logging
+import ServiceLifecycle
 
 /// Lethe's HTTP service: the JSON API under `/api/v1` over the same use cases and authorization
 /// table as the CLI, with health checks. `lethe serve` runs it.
 public enum LetheServer {
-    /// The router: open health checks; everything under `/api/v1` needs a bearer token.
-    public static func router(app: LetheApp, configuration: ServerConfiguration) -> Router<LetheRequestContext> {
+    /// The router: open health checks and metrics; everything under `/api/v1` needs a bearer token.
+    public static func router(
+        app: LetheApp, configuration: ServerConfiguration, metrics: ServiceMetrics = ServiceMetrics()
+    ) -> Router<LetheRequestContext> {
         let router = Router(context: LetheRequestContext.self)
+        router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: ProblemMiddleware())
-        HealthRoutes(app: app).add(to: router)
+        router.add(middleware: BodyLimitMiddleware(maxBytes: configuration.maxBodyBytes))
+        // Health, readiness (with the migrations) and metrics.
+        OperationsRoutes(app: app, metrics: metrics).add(to: router)
         OpenAPIRoutes().add(to: router)
         let api = router.group("api/v1")
             .add(
@@ -24,23 +30,41 @@ public enum LetheServer {
         RecordRoutes(app: app).add(to: api)
         ErasureRoutes(app: app, maxHoldingsBytes: ErasureRoutes.defaultMaxHoldingsBytes).add(to: api)
         StatusRoutes(app: app).add(to: api)
+        SchedulerRoutes(app: app).add(to: api)
+        WebhookRoutes(app: app).add(to: api)
         return router
     }
 
-    /// The application `lethe serve` runs: the router bound to the configured address.
+    /// The application `lethe serve` runs: the router bound to the configured address, over TLS
+    /// when a certificate is configured, with the webhook deliverer beside it, and the scheduler
+    /// when an interval is set. The scheduler reads the policies as the routes do (``ServerPolicies``)
+    /// at each run; they must load now, so that a broken policy directory stops the start.
     public static func application(
         app: LetheApp, configuration: ServerConfiguration, logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws(LetheError) -> some ApplicationProtocol {
         try configuration.validate()
+        let policies = ServerPolicies(app: app)
+        _ = try policies.load()
+        let metrics = ServiceMetrics()
+        var services: [any Service] = [WebhookDeliverer(app: app, metrics: metrics, logger: logger)]
+        if let interval = configuration.scheduleInterval {
+            services.append(
+                SchedulerLoop(
+                    app: app, interval: interval, logger: logger,
+                    policies: { () throws(LetheError) in try policies.load() }))
+        }
         return Application(
-            router: router(app: app, configuration: configuration),
+            router: router(app: app, configuration: configuration, metrics: metrics),
+            server: try TLSFiles.serverBuilder(configuration),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "lethe"),
+            services: services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
     }
 
-    /// Runs the service until SIGTERM or SIGINT, then stops after the requests in flight.
+    /// Runs the service until SIGTERM or SIGINT, then stops after the requests in flight and the
+    /// scheduler run in progress.
     public static func run(
         app: LetheApp, configuration: ServerConfiguration, logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }

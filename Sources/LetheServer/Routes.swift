@@ -33,26 +33,6 @@ struct WhoAmI: Codable, Sendable {
     }
 }
 
-/// Liveness and readiness, open to anyone (no data in them).
-struct HealthRoutes {
-    let app: LetheApp
-
-    func add(to router: Router<LetheRequestContext>) {
-        router.on(RouterPath(APIRoute.healthz.path), method: .get) { _, _ in JSONResult(value: ["status": "alive"]) }
-        router.on(RouterPath(APIRoute.readyz.path), method: .get) { request, context -> Response in
-            do {
-                _ = try await app.users.hasUsers()  // a read: the database answers and is migrated
-            } catch let error as LetheError {
-                return Problem(
-                    status: .serviceUnavailable, code: "not-ready",
-                    detail: "the database cannot be read: \(error.message)"
-                ).response()
-            }
-            return try JSONResult(value: ["status": "ready"]).response(from: request, context: context)
-        }
-    }
-}
-
 /// Users and tokens (`admin`), and who the caller is (anyone authenticated).
 struct UserRoutes {
     let users: UserService

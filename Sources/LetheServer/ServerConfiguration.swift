@@ -12,16 +12,32 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var insecureHTTP: Bool
     /// Failed authentications one source may make per minute before it gets 429 (default 10).
     public var authFailuresPerMinute: Int
+    /// The PEM certificate chain to serve TLS with (`LETHE_TLS_CERT`); nil: plain HTTP.
+    public var tlsCertificatePath: String?
+    /// The PEM private key of the certificate (`LETHE_TLS_KEY`); it must not be readable by group or others.
+    public var tlsKeyPath: String?
+    /// The largest request body accepted, in bytes (`LETHE_MAX_BODY`, default 2 MiB); larger is 413.
+    public var maxBodyBytes: Int
+    /// How often the scheduler runs (`LETHE_SCHEDULE_INTERVAL`, default one hour); nil: never.
+    public var scheduleInterval: Duration?
 
-    /// The defaults: loopback, port 8080, plain HTTP.
+    /// The default request body limit: 2 MiB.
+    public static let defaultMaxBodyBytes = 2 * 1024 * 1024
+
+    /// The defaults: loopback, port 8080, plain HTTP, 2 MiB bodies, the scheduler hourly.
     public init(
         host: String = "127.0.0.1", port: Int = 8080, insecureHTTP: Bool = false,
-        authFailuresPerMinute: Int = 10
+        authFailuresPerMinute: Int = 10, tlsCertificatePath: String? = nil, tlsKeyPath: String? = nil,
+        maxBodyBytes: Int = Self.defaultMaxBodyBytes, scheduleInterval: Duration? = .seconds(3600)
     ) {
         self.host = host
         self.port = port
         self.insecureHTTP = insecureHTTP
         self.authFailuresPerMinute = authFailuresPerMinute
+        self.tlsCertificatePath = tlsCertificatePath
+        self.tlsKeyPath = tlsKeyPath
+        self.maxBodyBytes = maxBodyBytes
+        self.scheduleInterval = scheduleInterval
     }
 
     /// Whether the host is a loopback address, which only this machine can reach.
@@ -29,16 +45,64 @@ public struct ServerConfiguration: Sendable, Hashable {
         host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
-    /// Refuses settings that would expose tokens and passwords: a non-loopback address (this
-    /// version serves plain HTTP only) unless `insecureHTTP` says a TLS-terminating reverse proxy
-    /// sits in front; a port out of range.
+    /// Whether the service speaks TLS itself.
+    public var servesTLS: Bool { tlsCertificatePath != nil }
+
+    /// Refuses settings that would expose tokens and passwords: a non-loopback address in plain
+    /// HTTP unless `insecureHTTP` says a TLS-terminating reverse proxy sits in front; a certificate
+    /// without its key or the reverse, files that are not PEM, a key file group or others can
+    /// read (`permission`); a port, body limit or interval out of range.
     public func validate() throws(LetheError) {
         guard (0...65_535).contains(port) else { throw LetheError(.usage, "--port must be 0 to 65535 (got \(port))") }
-        if !isLoopback, !insecureHTTP {
+        guard (tlsCertificatePath == nil) == (tlsKeyPath == nil) else {
+            throw LetheError(.usage, "TLS needs both --tls-cert and --tls-key (PEM files), or neither")
+        }
+        guard maxBodyBytes >= 1024 else {
+            throw LetheError(.usage, "--max-body must be at least 1024 bytes (got \(maxBodyBytes))")
+        }
+        if let scheduleInterval, scheduleInterval <= .zero {
+            throw LetheError(.usage, "--schedule-interval must be positive, or 0 or off to disable the scheduler")
+        }
+        if let tlsCertificatePath, let tlsKeyPath {
+            // Readable PEM files, and a key no one else can read, before anything listens.
+            _ = try TLSFiles.tlsConfiguration(certificatePath: tlsCertificatePath, keyPath: tlsKeyPath)
+        }
+        if !isLoopback, !insecureHTTP, !servesTLS {
             throw LetheError(
                 .usage,
-                "serving \(host) in plain HTTP would send API tokens and passwords in clear text over the network; keep the default 127.0.0.1, or put a TLS-terminating reverse proxy in front and give --insecure-http (see docs/api.md)"
+                "serving \(host) in plain HTTP would send API tokens and passwords in clear text over the network; keep the default 127.0.0.1, give --tls-cert and --tls-key, or put a TLS-terminating reverse proxy in front and give --insecure-http (see docs/operations.md)"
             )
         }
+    }
+
+    /// Parses a scheduler interval as the command line and environment give it: an ISO 8601
+    /// duration (`PT1H`, `PT15M`, `P1D`), or `0` or `off` for no scheduler.
+    public static func parseInterval(_ text: String, field: String) throws(LetheError) -> Duration? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+        if trimmed == "0" || trimmed == "off" { return nil }
+        guard let duration = ISODuration.parse(trimmed) else {
+            throw LetheError(
+                .usage, "\(field) \(Quoted(text)) is not an ISO 8601 duration such as PT1H or PT15M (or 0 or off)")
+        }
+        let origin = Date(timeIntervalSince1970: 0)
+        let seconds = duration.added(to: origin).timeIntervalSince(origin)
+        guard seconds >= 1 else { throw LetheError(.usage, "\(field) \(Quoted(text)) must be at least one second") }
+        return .seconds(Int64(seconds))
+    }
+
+    /// Parses a size in bytes with an optional `K`, `M` or `G` suffix (powers of 1024).
+    public static func parseSize(_ text: String, field: String) throws(LetheError) -> Int {
+        let trimmed = text.trimmingCharacters(in: .whitespaces).uppercased()
+        let multipliers: [Character: Int] = ["K": 1024, "M": 1024 * 1024, "G": 1024 * 1024 * 1024]
+        var digits = Substring(trimmed)
+        var multiplier = 1
+        if let last = digits.last, let factor = multipliers[last] {
+            multiplier = factor
+            digits = digits.dropLast()
+        }
+        guard let value = Int(digits), value >= 0, value <= Int.max / multiplier else {
+            throw LetheError(.usage, "\(field) \(Quoted(text)) is not a size in bytes such as 2097152, 512K or 8M")
+        }
+        return value * multiplier
     }
 }

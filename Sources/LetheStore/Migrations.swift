@@ -91,6 +91,8 @@ enum Migrations {
         registerErasurePartSubject(&migrator)
         registerSanitizeTargetIdentity(&migrator)
         registerReportDefinitions(&migrator)
+        registerSchedulerRuns(&migrator)
+        registerWebhooks(&migrator)
         return migrator
     }
 }

@@ -10,6 +10,8 @@ public final class SQLiteStore: LetheStorage {
     /// The database file.
     public let path: String
     let pool: DatabasePool
+    /// Groups concurrent async writes into one transaction each time (group commit).
+    let batcher = WriteBatcher()
     /// The evidence log's hash functions, given by the application layer.
     let logHasher: (any LogHasher)?
     /// The page size of a database this store creates.
@@ -106,9 +108,14 @@ public final class SQLiteStore: LetheStorage {
         }
     }
 
+    /// Runs `body` in a write transaction without blocking the calling task's thread. Writes that
+    /// arrive while another commits share the next transaction (``WriteBatcher``: group commit),
+    /// each in a savepoint of its own, and each returns only once that transaction has committed.
+    /// A dry run has a transaction of its own, always rolled back.
     public func write<T: Sendable>(
         dryRun: Bool, _ body: @Sendable (any StoreWriting) throws(LetheError) -> T
     ) async throws(LetheError) -> T {
+        guard dryRun else { return try await groupWrite(body) }
         do {
             return try await pool.writeWithoutTransaction { [logHasher] db in
                 var result: T?
@@ -117,6 +124,47 @@ public final class SQLiteStore: LetheStorage {
                     return dryRun ? .rollback : .commit
                 }
                 return result!
+            }
+        } catch {
+            throw Self.map(error, path: path)
+        }
+    }
+
+    /// One write of a group commit: queued, run in a savepoint of the next transaction, answered
+    /// after that transaction commits (with the transaction's error when it does not).
+    private func groupWrite<T: Sendable>(
+        _ body: @Sendable (any StoreWriting) throws(LetheError) -> T
+    ) async throws(LetheError) -> T {
+        let outcome = WriteOutcome<T>()
+        let (logHasher, batcher) = (logHasher, batcher)
+        do {
+            return try await withoutActuallyEscaping(body) { body in
+                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+                    batcher.enqueue(
+                        WriteBatcher.Pending(
+                            apply: { db in
+                                do {
+                                    var value: T?
+                                    try db.inSavepoint {
+                                        value = try Self.run(body, SQLiteTransaction(db: db, logHasher: logHasher))
+                                        return .commit
+                                    }
+                                    outcome.result = value.map { .success($0) }
+                                } catch {
+                                    outcome.result = .failure(error)
+                                }
+                            },
+                            answer: { failure in
+                                if let failure {
+                                    continuation.resume(throwing: failure)
+                                } else if let result = outcome.result {
+                                    continuation.resume(with: result)
+                                } else {
+                                    continuation.resume(throwing: LetheError(.internal, "a write was not run"))
+                                }
+                            }))
+                    pool.asyncWriteWithoutTransaction { db in batcher.drain(db) }
+                }
             }
         } catch {
             throw Self.map(error, path: path)

@@ -3,6 +3,13 @@ import GRDB
 import LetheCore
 
 extension SQLiteTransaction: StatusStoreReading {
+    func migrationsCurrent() throws(LetheError) -> Bool {
+        try guarded {
+            let migrator = Migrations.migrator
+            return try migrator.hasCompletedMigrations(db) && !migrator.hasBeenSuperseded(db)
+        }
+    }
+
     func assetCountsByState() throws(LetheError) -> [LifecycleState: Int] {
         // asset_by_state answers the GROUP BY without reading the table.
         let rows = try guarded { try Row.fetchAll(db, sql: "SELECT state, count(*) FROM asset GROUP BY state") }

@@ -11,4 +11,7 @@ public protocol StatusStoreReading {
     func countOverdueJobs(before time: Date) throws(LetheError) -> Int
     /// The newest event of a type, or nil.
     func lastEvent(type: EventType) throws(LetheError) -> Event?
+    /// Whether the database holds exactly the migrations this version knows: none missing,
+    /// none from a newer version.
+    func migrationsCurrent() throws(LetheError) -> Bool
 }

@@ -54,7 +54,8 @@ public struct PendingParent: Sendable, Hashable {
 /// Reads inside one consistent snapshot of the store.
 public protocol StoreReading: JobStoreReading, EvidenceStoreReading, SanitizeRunReading, ErasureStoreReading,
     StatusStoreReading,
-    IssuanceStoreReading, UserStoreReading, ReportStoreReading
+    IssuanceStoreReading, UserStoreReading, ReportStoreReading, SchedulerStoreReading,
+    WebhookStoreReading
 {
     /// The asset with this tag, or nil.
     func asset(tag: String) throws(LetheError) -> Asset?
@@ -74,7 +75,8 @@ public protocol StoreReading: JobStoreReading, EvidenceStoreReading, SanitizeRun
 
 /// Writes inside one transaction: all of it is committed, or none.
 public protocol StoreWriting: StoreReading, JobStoreWriting, EvidenceStoreWriting, SanitizeRunWriting,
-    ErasureStoreWriting, UserStoreWriting, ReportStoreWriting
+    ErasureStoreWriting, UserStoreWriting, ReportStoreWriting, SchedulerStoreWriting,
+    WebhookStoreWriting
 {
     /// Stores a new asset; a tag that exists already is a `conflict` error.
     ///

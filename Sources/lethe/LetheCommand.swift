@@ -30,7 +30,7 @@ struct LetheCommand: AsyncParsableCommand {
             Sanitize.self,
             EvidenceCommand.self, LogCommand.self, KeysCommand.self, CertificateCommand.self, StoreCommand.self,
             HoldingCommand.self, ErasureCommand.self, BackupCommand.self, UserCommand.self, TokenCommand.self,
-            ReportCommand.self, Serve.self, Status.self,
+            ReportCommand.self, WebhookCommand.self, Serve.self, Status.self,
         ]
     )
 

@@ -15,14 +15,31 @@ struct Serve: AsyncParsableCommand {
             'Authorization: Bearer TOKEN' (see 'lethe user' and 'lethe token'); /healthz and /readyz are open. \
             On a data directory with no users, creates 'admin' and prints its API token and console password \
             once, on standard error. SIGTERM or Ctrl-C stops it after the requests in flight. A non-loopback \
-            address is refused unless --insecure-http says a TLS-terminating reverse proxy sits in front. \
-            See docs/api.md.
+            address needs TLS (--tls-cert and --tls-key) or --insecure-http, which says a TLS-terminating \
+            reverse proxy sits in front. The scheduler runs schedule and due verifications as the \
+            'scheduler' principal at start and then every --schedule-interval. /metrics serves \
+            Prometheus metrics. See docs/api.md and docs/operations.md.
             """)
 
     @Option(help: "The address to listen on (default: $LETHE_HOST, else 127.0.0.1).") var host: String?
     @Option(help: "The port (default: $LETHE_PORT, else 8080; 0 picks a free one).") var port: Int?
     @Flag(help: "Serve plain HTTP on a non-loopback address, behind a TLS-terminating reverse proxy.")
     var insecureHTTP = false
+    @Option(
+        name: .customLong("tls-cert"), help: "PEM certificate chain to serve HTTPS with (default: $LETHE_TLS_CERT).")
+    var tlsCert: String?
+    @Option(
+        name: .customLong("tls-key"),
+        help: "PEM private key of the certificate, mode 0600 (default: $LETHE_TLS_KEY).")
+    var tlsKey: String?
+    @Option(
+        name: .customLong("max-body"),
+        help: "Largest request body, in bytes or with K/M/G (default: $LETHE_MAX_BODY, else 2M).")
+    var maxBody: String?
+    @Option(
+        name: .customLong("schedule-interval"),
+        help: "ISO 8601 duration between scheduler runs, or 0/off (default: $LETHE_SCHEDULE_INTERVAL, else PT1H).")
+    var scheduleInterval: String?
     @OptionGroup var write: WriteOptions
     @OptionGroup var global: GlobalOptions
 
@@ -32,9 +49,7 @@ struct Serve: AsyncParsableCommand {
         logger.logLevel = environment["LETHE_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let ready = Prepared()
         try await reporting { () async throws(LetheError) in
-            let configuration = ServerConfiguration(
-                host: self.host ?? environment["LETHE_HOST"] ?? "127.0.0.1", port: try resolvedPort(environment),
-                insecureHTTP: insecureHTTP)
+            let configuration = try serverConfiguration(environment)
             try configuration.validate()
             let app = try global.openApp(creating: true)
             if let first = try await LetheServer.bootstrapAdmin(app: app, by: try write.principal()) {
@@ -49,14 +64,32 @@ struct Serve: AsyncParsableCommand {
             ready.set(app, configuration)
         }
         guard let (app, configuration) = ready.value else { return }
-        let address = configuration.host
+        let (address, scheme) = (configuration.host, configuration.servesTLS ? "https" : "http")
         try await LetheServer.run(app: app, configuration: configuration, logger: logger) { port in
-            Output.standardError("lethe: serving http://\(address):\(port)/ (Ctrl-C stops)")
+            Output.standardError("lethe: serving \(scheme)://\(address):\(port)/ (Ctrl-C stops)")
         }
     }
 }
 
 extension Serve {
+    /// The configuration: each flag, else its environment variable, else the default.
+    func serverConfiguration(_ environment: [String: String]) throws(LetheError) -> ServerConfiguration {
+        var configuration = ServerConfiguration(
+            host: host ?? environment["LETHE_HOST"] ?? "127.0.0.1", port: try resolvedPort(environment),
+            insecureHTTP: insecureHTTP)
+        configuration.tlsCertificatePath = tlsCert ?? environment["LETHE_TLS_CERT"]
+        configuration.tlsKeyPath = tlsKey ?? environment["LETHE_TLS_KEY"]
+        if let text = maxBody ?? environment["LETHE_MAX_BODY"] {
+            configuration.maxBodyBytes = try ServerConfiguration.parseSize(
+                text, field: maxBody != nil ? "--max-body" : "LETHE_MAX_BODY")
+        }
+        if let text = scheduleInterval ?? environment["LETHE_SCHEDULE_INTERVAL"] {
+            configuration.scheduleInterval = try ServerConfiguration.parseInterval(
+                text, field: scheduleInterval != nil ? "--schedule-interval" : "LETHE_SCHEDULE_INTERVAL")
+        }
+        return configuration
+    }
+
     /// --port, else $LETHE_PORT, else 8080.
     func resolvedPort(_ environment: [String: String]) throws(LetheError) -> Int {
         if let port { return port }

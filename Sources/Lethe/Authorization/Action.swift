@@ -58,6 +58,7 @@ public enum Action: String, Sendable, Hashable, Codable, CaseIterable {
     case manageUsers = "user.manage"
     case manageTokens = "token.manage"
     case manageSettings = "settings.manage"
+    case manageWebhooks = "webhook.manage"
 
     /// Whether the action only reads (an auditor's, and every role's).
     public var isRead: Bool { Authorization.reads.contains(self) }

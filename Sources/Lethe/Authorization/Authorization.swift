@@ -17,7 +17,7 @@ public enum Authorization {
 
     /// The roles that may run each action that writes.
     static let writes: [Role: Set<Action>] = [
-        .admin: [.manageUsers, .manageTokens, .manageSettings, .manageKeys],
+        .admin: [.manageUsers, .manageTokens, .manageSettings, .manageKeys, .manageWebhooks],
         .itStaff: [
             .registerAsset, .importAssets, .updateAsset, .moveAsset, .retireAsset, .reportAssetLost, .reportAssetFound,
             .disposeAsset,

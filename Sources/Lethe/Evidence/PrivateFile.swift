@@ -13,7 +13,7 @@ import LetheCore
 /// (`NAME.tmp-PID`), which is fsynced, then linked or renamed into place, and the directory is
 /// fsynced. A crash leaves either the old file, the new one, or a temporary file that
 /// ``removeStaleTemporaries(of:)`` deletes; never a half-written key.
-enum PrivateFile {
+public enum PrivateFile {
     /// The suffix of temporary files, followed by the writing process's id.
     static let temporaryMarker = ".tmp-"
 
@@ -109,7 +109,7 @@ enum PrivateFile {
     }
 
     /// Reads a key file, refusing one that group or others can access; nil when there is none.
-    static func read(_ path: String) throws(LetheError) -> [UInt8]? {
+    public static func read(_ path: String) throws(LetheError) -> [UInt8]? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
         try checkMode(path)

@@ -22,6 +22,8 @@ public struct LetheApp: Sendable {
     /// The database erasure engines `erasure run`, `store scan` and `erasure reapply` use, by
     /// store kind (SQLite is registered here); shared by copies of this value.
     public let executors = ErasureEngineRegistry()
+    /// Keeps scheduler runs from overlapping; shared by copies of this value.
+    let schedulerGate = RunGate()
     /// Configuration (organisation, serial prefix …): environment and `config.json`; the
     /// command line may override keys before a use case runs.
     public var settings = Settings()

@@ -303,6 +303,21 @@ public struct StatusService: Sendable {
     }
 }
 
+extension StatusService {
+    /// Whether the service can serve: the database answers a read and holds exactly the
+    /// migrations this version knows (`/readyz`). Open to every caller: it says nothing else.
+    ///
+    /// - Throws: the store's error when the database cannot be read; `incompatible` when its
+    ///   migrations are not current.
+    public func checkReady() async throws(LetheError) {
+        let current = try await app.store.read { (tx) throws(LetheError) in try tx.migrationsCurrent() }
+        guard current else {
+            throw LetheError(
+                .incompatible, "the database's migrations are not this version's; restart the service to migrate it")
+        }
+    }
+}
+
 extension LetheApp {
     /// The installation's status.
     public var status: StatusService { StatusService(app: self) }
