@@ -10,6 +10,8 @@ public enum LetheServer {
     /// The router: open health checks; everything under `/api/v1` needs a bearer token.
     public static func router(app: LetheApp, configuration: ServerConfiguration) -> Router<LetheRequestContext> {
         let router = Router(context: LetheRequestContext.self)
+        // The web console first: the API's middleware below applies only to routes added after it.
+        ConsoleRoutes(app: app, secureCookies: configuration.insecureHTTP).add(to: router)
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: ProblemMiddleware())
         HealthRoutes(app: app).add(to: router)

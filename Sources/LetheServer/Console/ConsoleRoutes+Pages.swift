@@ -1,0 +1,151 @@
+import Foundation
+import Hummingbird
+import Lethe
+import LetheCore
+import LetheStore
+
+extension ConsoleRoutes {
+    /// The dashboard: assets by state, overdue jobs, erasure requests and backups past due.
+    func dashboard(_ view: ConsoleView) async throws -> Response {
+        let status = try await app.status.report(by: view.principal)
+        let values: [String: Any] = [
+            "states": LifecycleState.allCases.map { ["state": $0.rawValue, "count": status.assets[$0.rawValue] ?? 0] },
+            "overdueJobCount": status.overdueJobCount,
+            "overdueJobs": status.overdueJobs.map {
+                ["id": $0.id, "tag": $0.assetTag, "state": $0.state.rawValue, "due": RFC3339.format($0.dueAt)]
+            },
+            "openErasureRequests": status.openErasureRequests,
+            "overdueErasureCount": status.overdueErasureRequests.count,
+            "overdueBackups": status.overdueBackups.map {
+                ["id": $0.id, "store": $0.store, "due": RFC3339.format($0.destructionDueAt)]
+            },
+        ]
+        return Self.html("dashboard", values, title: "Dashboard", view: view)
+    }
+
+    /// The register: text search, a state filter and cursor paging (by tag), and the register form
+    /// for those who may register.
+    func assetList(
+        _ request: Request, view: ConsoleView, error: String? = nil, status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        let parameters = request.uri.queryParameters
+        let q = parameters.get("q")?.trimmingCharacters(in: .whitespaces) ?? ""
+        let stateText = parameters.get("state") ?? ""
+        let state = try stateText.isEmpty ? nil : LifecycleState.parse(stateText, field: "state")
+        let after = parameters.get("after")
+        let page = try await app.assets.list(
+            AssetQuery(state: state, afterTag: after, limit: 50, text: q.isEmpty ? nil : q), by: view.principal)
+        var values: [String: Any] = [
+            "q": q, "total": page.total,
+            "stateOptions": LifecycleState.allCases.map { ["value": $0.rawValue, "selected": $0 == state] },
+            "rows": page.assets.map { details -> [String: Any] in
+                let asset = details.asset
+                return [
+                    "tag": asset.tag, "mediaType": asset.mediaType.rawValue, "serial": asset.serial ?? "",
+                    "custodian": asset.custodian ?? "", "location": asset.location ?? "", "state": asset.state.rawValue,
+                ]
+            },
+            "canRegister": view.may(.registerAsset),
+            "mediaTypes": MediaType.allCases.map(\.rawValue),
+            "classifications": Classification.allCases.map(\.rawValue),
+        ]
+        if let error { values["error"] = error }
+        if let next = page.nextAfter {
+            var query = URLComponents()
+            query.queryItems = [
+                URLQueryItem(name: "q", value: q), URLQueryItem(name: "state", value: stateText),
+                URLQueryItem(name: "after", value: next),
+            ]
+            values["next"] = "/console/assets?" + (query.percentEncodedQuery ?? "")
+        }
+        return Self.html("assets", values, title: "Assets", view: view, status: status)
+    }
+
+    /// Registers an asset from the form; the asset's page on success, the list with the error otherwise.
+    func register(_ form: ConsoleForm, view: ConsoleView) async throws -> Response {
+        guard let tag = form.nonEmpty("tag") else { throw LetheError(.usage, "a registration needs the asset's tag") }
+        let fields = AssetFields(
+            tag: tag, serial: form.nonEmpty("serial"), make: nil, model: nil, mediaType: form.nonEmpty("media_type"),
+            capacity: nil, location: form.nonEmpty("location"), custodian: form.nonEmpty("custodian"),
+            classification: form.nonEmpty("classification"), encryption: nil, parentTag: nil, notes: nil, state: nil)
+        let registered = try await app.assets.register(fields, by: view.principal)
+        return Self.redirect("/console/assets/" + Self.pathComponent(registered.asset.tag))
+    }
+
+    /// One asset: its fields, the lifecycle actions open to this user now, and its history.
+    func assetPage(_ tag: String, view: ConsoleView) async throws -> Response {
+        let details = try await app.assets.show(tag, by: view.principal)
+        let history = try await app.assets.history(tag, by: view.principal)
+        let asset = details.asset
+        let fields: [(String, String?)] = [
+            ("State", asset.state.rawValue), ("Media type", asset.mediaType.rawValue),
+            ("Classification", asset.classification.rawValue), ("Encryption", asset.encryption.rawValue),
+            ("Serial", asset.serial), ("Make", asset.make), ("Model", asset.model),
+            ("Capacity (bytes)", asset.capacityBytes.map { String($0) }), ("Custodian", asset.custodian),
+            ("Location", asset.location), ("Part of", asset.parentTag), ("Notes", asset.notes),
+            ("Registered", RFC3339.format(asset.registeredAt)), ("Updated", RFC3339.format(asset.updatedAt)),
+        ]
+        let values: [String: Any] = [
+            "tag": asset.tag,
+            "fields": fields.compactMap { label, value in value.map { ["label": label, "value": $0] } },
+            "actions": ConsoleLifecycleAction.open(for: asset.state, view: view).map {
+                ["verb": $0.rawValue, "label": $0.label, "tag": Self.pathComponent(asset.tag)]
+            },
+            "events": history.events.map {
+                ["at": RFC3339.format($0.recordedAt), "type": $0.summary, "actor": $0.actor] as [String: Any]
+            },
+        ]
+        return Self.html("asset", values, title: "Asset \(asset.tag)", view: view)
+    }
+
+    /// A lifecycle action posted from an asset's page; refused (403, nothing changed) when the
+    /// user's roles do not allow it, whatever the page offered.
+    func lifecycleAction(_ tag: String, verb: String, form: ConsoleForm, view: ConsoleView) async throws -> Response {
+        guard let action = ConsoleLifecycleAction(rawValue: verb) else {
+            throw LetheError(.notFound, "there is no asset action \(Quoted(verb))")
+        }
+        switch action {
+        case .retire: try await app.assets.retire(tag, reason: form.nonEmpty("reason"), by: view.principal)
+        case .lost: try await app.assets.reportLost(tag, reason: form.nonEmpty("reason") ?? "", by: view.principal)
+        }
+        return Self.redirect("/console/assets/" + Self.pathComponent(tag))
+    }
+
+    /// A tag as one URL path segment.
+    static func pathComponent(_ text: String) -> String {
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "/?#")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+}
+
+/// The lifecycle actions the console offers on an asset's page.
+enum ConsoleLifecycleAction: String, CaseIterable, Sendable {
+    case retire, lost
+
+    var label: String {
+        switch self {
+        case .retire: "Retire"
+        case .lost: "Report lost"
+        }
+    }
+
+    var action: Action {
+        switch self {
+        case .retire: .retireAsset
+        case .lost: .reportAssetLost
+        }
+    }
+
+    var target: LifecycleState {
+        switch self {
+        case .retire: .retired
+        case .lost: .lost
+        }
+    }
+
+    /// The actions the lifecycle allows from `state` and the user's roles allow.
+    static func open(for state: LifecycleState, view: ConsoleView) -> [Self] {
+        allCases.filter { Lifecycle.allowedNext(from: state).contains($0.target) && view.may($0.action) }
+    }
+}
