@@ -36,6 +36,11 @@ public struct ConsoleRoutes: Sendable {
         self.backoff = backoff
     }
 
+    /// Whether a route path is the console's (its pages, and `/` redirecting to them).
+    public static func serves(_ path: String) -> Bool {
+        path == "/" || path == "/console" || path.hasPrefix("/console/")
+    }
+
     /// Adds the console's routes (and `/` redirecting to it) to the router.
     public func add(to router: Router<LetheRequestContext>) {
         router.on("/", method: .get) { _, _ in Self.redirect("/console/") }

@@ -1,0 +1,241 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Lethe
+import LetheCore
+import LetheTestSupport
+import NIOCore
+import Synchronization
+import Testing
+
+@testable import LetheServer
+
+/// The web console through its router: sign-in, sessions, CSRF, roles and escaping.
+@Suite struct ConsoleTests {
+    let server: TestServer
+    let clock = TestClock()
+
+    init() async throws {
+        server = try await TestServer()
+        let local = try Principal.localOperator("operator")
+        for role in [Role.itStaff, .auditor] {
+            _ = try await server.app.users.setPassword(name: role.rawValue, password: Self.password, by: local)
+        }
+    }
+
+    static let password = "correct horse battery staple"
+
+    /// The console alone, with sessions on a clock the test moves.
+    func application(idle: TimeInterval = 1800) -> some ApplicationProtocol {
+        let router = Router(context: LetheRequestContext.self)
+        let clock = clock
+        ConsoleRoutes(
+            app: server.app, secureCookies: true,
+            sessions: ConsoleSessions(idleTimeout: idle, absoluteTimeout: 7200, clock: { clock.now }),
+            backoff: SignInBackoff(freeAttempts: 2, clock: { clock.now })
+        ).add(to: router)
+        return Application(router: router)
+    }
+
+    @Test func aSignedInUserRegistersAndRetiresAnAssetAndSignsOut() async throws {
+        try await application().test(.router) { client in
+            // Given IT staff sign in
+            let browser = ConsoleBrowser(client: client)
+            let signedIn = try await browser.signIn("it-staff", Self.password)
+            #expect(signedIn.status == .seeOther)
+            #expect(signedIn.headers[.location] == "/console/")
+            // Then the session cookie is HttpOnly, SameSite=Strict and Secure, and the page has the console's CSP
+            let setCookie = signedIn.headers[values: .setCookie].first { $0.hasPrefix("lethe_session=") } ?? ""
+            #expect(
+                setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict") && setCookie.contains("Secure"))
+            let dashboard = try await browser.get("/console/")
+            #expect(dashboard.status == .ok)
+            #expect(dashboard.headers[.contentSecurityPolicy]?.contains("script-src 'self'") == true)
+            #expect(dashboard.headers[.contentSecurityPolicy]?.contains("frame-ancestors 'none'") == true)
+            #expect(dashboard.body.contains(#"<td data-state="retired">0</td>"#))
+            // When they register an asset from the form and retire it
+            let registered = try await browser.post(
+                "/console/assets", ["tag": "LAP-7", "media_type": "laptop", "classification": "moderate"])
+            #expect(registered.status == .seeOther, "\(registered.body)")
+            let page = try await browser.get("/console/assets/LAP-7")
+            #expect(page.body.contains(#"action="/console/assets/LAP-7/retire""#))
+            let retired = try await browser.post("/console/assets/LAP-7/retire", ["reason": "end of lease"])
+            #expect(retired.status == .seeOther)
+            // Then the dashboard counts it as retired, and its page no longer offers retirement
+            #expect(try await browser.get("/console/").body.contains(#"<td data-state="retired">1</td>"#))
+            #expect(!(try await browser.get("/console/assets/LAP-7").body.contains("/retire\"")))
+            // And after signing out the session no longer opens a page
+            #expect(try await browser.post("/console/signout", [:]).status == .seeOther)
+            let after = try await browser.get("/console/")
+            #expect(after.status == .seeOther)
+            #expect(after.headers[.location] == "/console/signin")
+        }
+    }
+
+    @Test func anAuditorSeesNoWriteActionAndAForgedPostIsRefusedWithNothingChanged() async throws {
+        _ = try await server.app.assets.register(
+            AssetFields(tag: "SRV-1", mediaType: "server", classification: "high"),
+            by: try Principal.localOperator("operator"))
+        try await application().test(.router) { client in
+            // Given an auditor is signed in
+            let browser = ConsoleBrowser(client: client)
+            #expect(try await browser.signIn("auditor", Self.password).status == .seeOther)
+            // Then neither the list nor the asset's page offers a write
+            let list = try await browser.get("/console/assets")
+            #expect(list.body.contains("SRV-1"))
+            #expect(!list.body.contains("register-form"))
+            let page = try await browser.get("/console/assets/SRV-1")
+            #expect(page.body.contains("No lifecycle action is open to you"))
+            // When the auditor posts the retire form anyway, with a valid CSRF token
+            let forged = try await browser.post("/console/assets/SRV-1/retire", ["reason": "x"])
+            // Then it is 403, explained, and the asset is unchanged
+            #expect(forged.status == .forbidden)
+            #expect(forged.body.contains("it-staff"))
+            let asset = try await server.app.assets.show("SRV-1", by: try Principal.localOperator("operator"))
+            #expect(asset.asset.state == .inService)
+        }
+    }
+
+    @Test func aFormWithoutTheSessionsCSRFTokenIsRefused() async throws {
+        try await application().test(.router) { client in
+            let browser = ConsoleBrowser(client: client)
+            #expect(try await browser.signIn("it-staff", Self.password).status == .seeOther)
+            // When a form arrives with a wrong token, or none
+            for token in ["wrong", ""] {
+                let response = try await browser.post(
+                    "/console/assets", ["tag": "LAP-9", "media_type": "laptop", "classification": "low"],
+                    csrf: token)
+                // Then it is refused and nothing is registered
+                #expect(response.status == .forbidden)
+                #expect(response.body.contains("CSRF"))
+            }
+            let page = try await browser.get("/console/assets/LAP-9")
+            #expect(page.status == .notFound)
+            // And a sign-in form without its cookie's token is refused before the password is checked
+            let signIn = try await browser.send(
+                .post, "/console/signin", form: ["name": "it-staff", "password": Self.password, "csrf": "forged"])
+            #expect(signIn.status == .forbidden)
+        }
+    }
+
+    @Test func sessionsExpireWhenIdleAndFailedSignInsBackOff() async throws {
+        try await application(idle: 600).test(.router) { client in
+            let browser = ConsoleBrowser(client: client)
+            #expect(try await browser.signIn("it-staff", Self.password).status == .seeOther)
+            // Given a session used five minutes ago is still live
+            clock.advance(300)
+            #expect(try await browser.get("/console/").status == .ok)
+            // When it then goes unused past the idle timeout
+            clock.advance(601)
+            // Then it is gone: pages send the user to sign in, and forms are refused
+            #expect(try await browser.get("/console/").headers[.location] == "/console/signin")
+            #expect(try await browser.post("/console/assets", ["tag": "LAP-1"]).status == .unauthorized)
+            // And after two wrong passwords a third attempt, even the right one, must wait
+            let other = ConsoleBrowser(client: client)
+            #expect(try await other.signIn("auditor", "wrong").status == .unauthorized)
+            #expect(try await other.signIn("auditor", "wrong").status == .unauthorized)
+            let blocked = try await other.signIn("auditor", Self.password)
+            #expect(blocked.status == .tooManyRequests)
+            #expect(blocked.body.contains("Try again in"))
+            clock.advance(2)
+            #expect(try await other.signIn("auditor", Self.password).status == .seeOther)
+        }
+    }
+
+    @Test func everythingShownIsEscaped() async throws {
+        try await application().test(.router) { client in
+            let browser = ConsoleBrowser(client: client)
+            #expect(try await browser.signIn("it-staff", Self.password).status == .seeOther)
+            // Given an asset whose fields hold markup
+            let registered = try await browser.post(
+                "/console/assets",
+                [
+                    "tag": "ESC-1", "media_type": "laptop", "classification": "low",
+                    "custodian": #"<script>alert("x")</script>"#, "location": "' onmouseover='x",
+                ])
+            #expect(registered.status == .seeOther)
+            // Then its page and the list show the text, never the markup
+            for path in ["/console/assets/ESC-1", "/console/assets?q=ESC"] {
+                let body = try await browser.get(path).body
+                #expect(!body.contains("<script>alert"))
+                #expect(body.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"))
+                #expect(!body.contains("' onmouseover"))
+            }
+            // And a search term is echoed escaped
+            let search = try await browser.get("/console/assets?q=%22%3E%3Cb%3E")
+            #expect(search.body.contains(#"value="&quot;&gt;&lt;b&gt;""#))
+        }
+    }
+}
+
+/// A clock the test moves by hand.
+final class TestClock: Sendable {
+    private let current = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
+    var now: Date { current.withLock { $0 } }
+    func advance(_ seconds: TimeInterval) { current.withLock { $0 += seconds } }
+}
+
+/// A browser of the console over the test client: keeps the cookies, and fills each form's CSRF
+/// token from the last page it loaded.
+final class ConsoleBrowser: @unchecked Sendable {
+    let client: any TestClientProtocol
+    private var cookies: [String: String] = [:]
+    private var csrf = ""
+
+    init(client: any TestClientProtocol) { self.client = client }
+
+    struct Page {
+        var status: HTTPResponse.Status
+        var headers: HTTPFields
+        var body: String
+    }
+
+    func signIn(_ name: String, _ password: String) async throws -> Page {
+        _ = try await get("/console/signin")
+        let response = try await send(
+            .post, "/console/signin", form: ["name": name, "password": password, "csrf": csrf])
+        // Signed in: load the dashboard, as a browser follows the redirect, for the session's CSRF token
+        if response.status == .seeOther { _ = try await get("/console/") }
+        return response
+    }
+
+    func get(_ path: String) async throws -> Page { try await send(.get, path, form: nil) }
+
+    /// Posts a form with the CSRF token of the last page (or `csrf` when given).
+    func post(_ path: String, _ form: [String: String], csrf: String? = nil) async throws -> Page {
+        var form = form
+        form["csrf"] = csrf ?? self.csrf
+        return try await send(.post, path, form: form)
+    }
+
+    func send(_ method: HTTPRequest.Method, _ path: String, form: [String: String]?) async throws -> Page {
+        var headers: HTTPFields = [:]
+        if !cookies.isEmpty {
+            headers[.cookie] = cookies.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(
+                separator: "; ")
+        }
+        var body: ByteBuffer?
+        if let form {
+            headers[.contentType] = "application/x-www-form-urlencoded"
+            var allowed = CharacterSet.alphanumerics
+            allowed.insert(charactersIn: "-._~")
+            body = ByteBuffer(
+                string: form.map {
+                    "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")"
+                }.joined(separator: "&"))
+        }
+        let page = try await client.execute(uri: path, method: method, headers: headers, body: body) { response in
+            Page(status: response.status, headers: response.headers, body: String(buffer: response.body))
+        }
+        for header in page.headers[values: .setCookie] {
+            let pair = header.split(separator: ";")[0].split(separator: "=", maxSplits: 1)
+            guard pair.count == 2 else { continue }
+            cookies[String(pair[0])] = pair[1].isEmpty ? nil : String(pair[1])
+        }
+        if let range = page.body.range(of: #"name="csrf" value=""#) {
+            csrf = String(page.body[range.upperBound...].prefix { $0 != "\"" })
+        }
+        return page
+    }
+}
