@@ -49,6 +49,7 @@ public struct ConsoleRoutes: Sendable {
         console.get("static/console.js") { _, _ in
             Self.asset(ConsoleTemplates.javascript, type: "text/javascript; charset=utf-8")
         }
+        console.get("static/icon.svg") { _, _ in Self.asset(ConsoleTemplates.icon, type: "image/svg+xml") }
         console.get("signin") { request, _ in try await signInPage(request) }
         console.post("signin") { request, context in try await signIn(request, context: context) }
         console.post("signout") { request, context in try await signOut(request, context: context) }

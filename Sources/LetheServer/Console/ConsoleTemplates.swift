@@ -26,6 +26,7 @@ enum ConsoleTemplates {
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>{{title}} · Lethe</title>
+        <link rel="icon" href="/console/static/icon.svg" type="image/svg+xml">
         <link rel="stylesheet" href="/console/static/console.css">
         <script src="/console/static/console.js" defer></script>
         </head>
@@ -203,6 +204,12 @@ enum ConsoleTemplates {
         .fields { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
         .fields dt { font-weight: 600; }
         .timeline { padding-left: 1.25rem; }
+        """
+
+    /// The tab's icon (a browser asks for one; without it every page logs a 404).
+    static let icon = """
+        <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#0a2540"/>\
+        <path d="M5 3v10h6" stroke="#fff" stroke-width="2" fill="none"/></svg>
         """
 
     /// The script: only conveniences (a confirmation before a lifecycle action); every form works
