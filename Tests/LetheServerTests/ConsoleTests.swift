@@ -143,6 +143,35 @@ import Testing
         }
     }
 
+    @Test func aCSVImportWithOneBadRowImportsNothingAndListsTheRow() async throws {
+        try await application().test(.router) { client in
+            let browser = ConsoleBrowser(client: client)
+            #expect(try await browser.signIn("it-staff", Self.password).status == .seeOther)
+            #expect(try await browser.get("/console/assets").body.contains("import-form"))
+            // When a file with one bad row (line 3) is uploaded
+            let bad = try await browser.upload(
+                "/console/assets/import", fileName: "bad.csv",
+                "asset_tag,media_type,classification\nD-1,ssd,high\nD-2,floppy,low\n")
+            // Then nothing is imported and the page names the row, its line and column
+            #expect(bad.status == .unprocessableContent)
+            #expect(bad.body.contains("Nothing was imported"))
+            #expect(bad.body.contains("line 3, column media_type"), "\(bad.body)")
+            #expect(try await browser.get("/console/assets/D-1").status == .notFound)
+            // And a good file registers every row
+            let good = try await browser.upload(
+                "/console/assets/import", fileName: "good.csv",
+                "asset_tag,media_type,classification\nD-1,ssd,high\nD-2,hdd,low\n")
+            #expect(good.status == .ok)
+            #expect(good.body.contains("2 registered"))
+            #expect(try await browser.get("/console/assets/D-2").status == .ok)
+            // And an upload without the session's CSRF token is refused
+            let forged = try await browser.upload(
+                "/console/assets/import", fileName: "x.csv", "asset_tag,media_type,classification\nE-1,ssd,high\n",
+                csrf: "forged")
+            #expect(forged.status == .forbidden)
+        }
+    }
+
     @Test func everythingShownIsEscaped() async throws {
         try await application().test(.router) { client in
             let browser = ConsoleBrowser(client: client)
@@ -209,15 +238,20 @@ final class ConsoleBrowser: @unchecked Sendable {
         return try await send(.post, path, form: form)
     }
 
+    /// Uploads a file as the import form does (multipart/form-data), with the CSRF token of the last page.
+    func upload(_ path: String, fileName: String, _ text: String, csrf: String? = nil) async throws -> Page {
+        let boundary = "----lethe-test-\(UUID().uuidString)"
+        let body =
+            "--\(boundary)\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n\(csrf ?? self.csrf)\r\n"
+            + "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(fileName)\"\r\n"
+            + "Content-Type: text/csv\r\n\r\n\(text)\r\n--\(boundary)--\r\n"
+        return try await send(
+            .post, path, body: ByteBuffer(string: body), contentType: "multipart/form-data; boundary=\(boundary)")
+    }
+
     func send(_ method: HTTPRequest.Method, _ path: String, form: [String: String]?) async throws -> Page {
-        var headers: HTTPFields = [:]
-        if !cookies.isEmpty {
-            headers[.cookie] = cookies.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(
-                separator: "; ")
-        }
         var body: ByteBuffer?
         if let form {
-            headers[.contentType] = "application/x-www-form-urlencoded"
             var allowed = CharacterSet.alphanumerics
             allowed.insert(charactersIn: "-._~")
             body = ByteBuffer(
@@ -225,6 +259,19 @@ final class ConsoleBrowser: @unchecked Sendable {
                     "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")"
                 }.joined(separator: "&"))
         }
+        return try await send(
+            method, path, body: body, contentType: form == nil ? nil : "application/x-www-form-urlencoded")
+    }
+
+    func send(
+        _ method: HTTPRequest.Method, _ path: String, body: ByteBuffer?, contentType: String?
+    ) async throws -> Page {
+        var headers: HTTPFields = [:]
+        if !cookies.isEmpty {
+            headers[.cookie] = cookies.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(
+                separator: "; ")
+        }
+        if let contentType { headers[.contentType] = contentType }
         let page = try await client.execute(uri: path, method: method, headers: headers, body: body) { response in
             Page(status: response.status, headers: response.headers, body: String(buffer: response.body))
         }

@@ -14,6 +14,8 @@ extension ConsoleRoutes {
             "overdueJobs": status.overdueJobs.map {
                 ["id": $0.id, "tag": $0.assetTag, "state": $0.state.rawValue, "due": RFC3339.format($0.dueAt)]
             },
+            "hasOverdueJobs": !status.overdueJobs.isEmpty,
+            "hasOverdueBackups": !status.overdueBackups.isEmpty,
             "openErasureRequests": status.openErasureRequests,
             "overdueErasureCount": status.overdueErasureRequests.count,
             "overdueBackups": status.overdueBackups.map {
@@ -26,7 +28,8 @@ extension ConsoleRoutes {
     /// The register: text search, a state filter and cursor paging (by tag), and the register form
     /// for those who may register.
     func assetList(
-        _ request: Request, view: ConsoleView, error: String? = nil, status: HTTPResponse.Status = .ok
+        _ request: Request, view: ConsoleView, error: String? = nil, problems: [String] = [], notice: String? = nil,
+        status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         let parameters = request.uri.queryParameters
         let q = parameters.get("q")?.trimmingCharacters(in: .whitespaces) ?? ""
@@ -50,6 +53,9 @@ extension ConsoleRoutes {
             "classifications": Classification.allCases.map(\.rawValue),
         ]
         if let error { values["error"] = error }
+        values["problems"] = problems
+        values["hasProblems"] = !problems.isEmpty
+        values["canImport"] = view.may(.importAssets)
         if let next = page.nextAfter {
             var query = URLComponents()
             query.queryItems = [
@@ -58,7 +64,7 @@ extension ConsoleRoutes {
             ]
             values["next"] = "/console/assets?" + (query.percentEncodedQuery ?? "")
         }
-        return Self.html("assets", values, title: "Assets", view: view, status: status)
+        return Self.html("assets", values, title: "Assets", view: view, notice: notice, status: status)
     }
 
     /// Registers an asset from the form; the asset's page on success, the list with the error otherwise.

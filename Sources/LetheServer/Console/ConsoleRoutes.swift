@@ -60,6 +60,7 @@ public struct ConsoleRoutes: Sendable {
         console.post("assets") { request, context in
             try await form(request, context: context) { view, form in try await register(form, view: view) }
         }
+        console.post("assets/import") { request, context in try await importAssets(request, context: context) }
         console.get("assets/:tag") { request, context in
             try await page(request) { view in try await assetPage(context.parameters.text("tag"), view: view) }
         }

@@ -81,14 +81,14 @@ enum ConsoleTemplates {
         <section aria-labelledby="h-jobs">
         <h2 id="h-jobs">Disposal jobs</h2>
         <p><strong id="overdue-jobs">{{overdueJobCount}}</strong> open jobs are past due.</p>
-        {{#overdueJobs.count}}
+        {{#hasOverdueJobs}}
         <table>
         <thead><tr><th scope="col">Job</th><th scope="col">Asset</th><th scope="col">State</th><th scope="col">Due</th></tr></thead>
         <tbody>
         {{#overdueJobs}}<tr><td>{{id}}</td><td><a href="/console/assets/{{tag}}">{{tag}}</a></td><td>{{state}}</td><td>{{due}}</td></tr>{{/overdueJobs}}
         </tbody>
         </table>
-        {{/overdueJobs.count}}
+        {{/hasOverdueJobs}}
         </section>
         <section aria-labelledby="h-erasure">
         <h2 id="h-erasure">Erasure requests</h2>
@@ -97,20 +97,24 @@ enum ConsoleTemplates {
         <section aria-labelledby="h-backups">
         <h2 id="h-backups">Backups awaiting destruction past due</h2>
         {{^overdueBackups}}<p>None.</p>{{/overdueBackups}}
-        {{#overdueBackups.count}}
+        {{#hasOverdueBackups}}
         <table>
         <thead><tr><th scope="col">Backup</th><th scope="col">Store</th><th scope="col">Destruction due</th></tr></thead>
         <tbody>
         {{#overdueBackups}}<tr><td>{{id}}</td><td>{{store}}</td><td>{{due}}</td></tr>{{/overdueBackups}}
         </tbody>
         </table>
-        {{/overdueBackups.count}}
+        {{/hasOverdueBackups}}
         </section>
         """
 
     static let assets = """
         <h1>Assets</h1>
         {{#error}}<p class="error" role="alert">{{.}}</p>{{/error}}
+        {{#hasProblems}}
+        <p>Nothing was imported. Fix these rows and upload the file again:</p>
+        <ul id="import-problems">{{#problems}}<li>{{.}}</li>{{/problems}}</ul>
+        {{/hasProblems}}
         <form method="get" action="/console/assets" class="search" role="search">
         <label for="q">Search tag, serial, custodian or location</label>
         <input id="q" name="q" value="{{q}}">
@@ -146,6 +150,15 @@ enum ConsoleTemplates {
         <button type="submit">Register</button>
         </form>
         {{/canRegister}}
+        {{#canImport}}
+        <h2 id="import">Import a CSV file</h2>
+        <form method="post" action="/console/assets/import" enctype="multipart/form-data" class="card" id="import-form">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <label for="i-file">CSV file with the register's columns (tag, media_type, classification …; see docs/guide-it-staff.md)</label>
+        <input id="i-file" name="file" type="file" accept=".csv,text/csv" required>
+        <button type="submit">Import</button>
+        </form>
+        {{/canImport}}
         """
 
     static let asset = """
