@@ -172,6 +172,49 @@ import Testing
         }
     }
 
+    @Test func theJobQueueOffersOnlyWhatTheRulesAllowAndExplainsARefusal() async throws {
+        // Given a retired high-impact drive, scheduled by compliance: its job needs a second person
+        let local = try Principal.localOperator("operator")
+        let users = server.app.users
+        _ = try await users.add(name: "manager", roles: [.compliance], by: local)
+        for name in ["compliance", "manager", "technician"] {
+            _ = try await users.setPassword(name: name, password: Self.password, by: local)
+        }
+        _ = try await server.app.assets.register(
+            AssetFields(tag: "HDD-9", mediaType: "hdd", classification: "high", state: "retired"), by: local)
+        let requester = try Principal(name: "compliance", roles: [.compliance], authentication: .consoleSession)
+        _ = try await server.app.jobs.schedule(
+            policies: try ServerPolicies(app: server.app).load(), by: requester)
+        let id = try #require(try await server.app.jobs.list(JobFilter(), by: local).jobs.first?.job.id)
+        try await application().test(.router) { client in
+            // When the requester opens the queue
+            let requesterBrowser = ConsoleBrowser(client: client)
+            #expect(try await requesterBrowser.signIn("compliance", Self.password).status == .seeOther)
+            let queue = try await requesterBrowser.get("/console/jobs")
+            // Then no approve button, and the reason in words
+            #expect(queue.body.contains("HDD-9"))
+            #expect(!queue.body.contains("/console/jobs/\(id)/approve"))
+            #expect(queue.body.contains("cannot also approve it (separation of duties)"))
+            // And approving by a forged post is 403 with the job unchanged
+            let forged = try await requesterBrowser.post("/console/jobs/\(id)/approve", [:])
+            #expect(forged.status == .forbidden)
+            #expect(try await server.app.jobs.show(id, by: local).job.approvedBy == nil)
+            // When a second compliance officer approves, and a technician starts it
+            let manager = ConsoleBrowser(client: client)
+            #expect(try await manager.signIn("manager", Self.password).status == .seeOther)
+            #expect(try await manager.get("/console/jobs").body.contains("/console/jobs/\(id)/approve"))
+            #expect(try await manager.post("/console/jobs/\(id)/approve", [:]).status == .seeOther)
+            let technician = ConsoleBrowser(client: client)
+            #expect(try await technician.signIn("technician", Self.password).status == .seeOther)
+            #expect(try await technician.get("/console/jobs").body.contains("/console/jobs/\(id)/start"))
+            #expect(try await technician.post("/console/jobs/\(id)/start", [:]).status == .seeOther)
+            // Then the job is approved by the manager and in progress
+            let job = try await server.app.jobs.show(id, by: local).job
+            #expect(job.approvedBy == "manager")
+            #expect(job.state == .inProgress)
+        }
+    }
+
     @Test func everythingShownIsEscaped() async throws {
         try await application().test(.router) { client in
             let browser = ConsoleBrowser(client: client)

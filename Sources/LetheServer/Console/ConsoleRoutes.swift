@@ -60,6 +60,13 @@ public struct ConsoleRoutes: Sendable {
         console.post("assets") { request, context in
             try await form(request, context: context) { view, form in try await register(form, view: view) }
         }
+        console.get("jobs") { request, _ in try await page(request) { view in try await jobList(request, view: view) } }
+        console.post("jobs/:id/:verb") { request, context in
+            try await form(request, context: context) { view, _ in
+                try await jobAction(
+                    context.parameters.text("id"), verb: context.parameters.text("verb"), view: view)
+            }
+        }
         console.post("assets/import") { request, context in try await importAssets(request, context: context) }
         console.get("assets/:tag") { request, context in
             try await page(request) { view in try await assetPage(context.parameters.text("tag"), view: view) }

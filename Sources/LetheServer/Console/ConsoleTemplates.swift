@@ -15,7 +15,7 @@ enum ConsoleTemplates {
     }()
 
     static let pages: [String: String] = [
-        "layout": layout, "signin": signIn, "dashboard": dashboard, "assets": assets, "asset": asset,
+        "layout": layout, "signin": signIn, "dashboard": dashboard, "assets": assets, "asset": asset, "jobs": jobs,
         "error": error,
     ]
 
@@ -38,6 +38,7 @@ enum ConsoleTemplates {
         <nav aria-label="Main">
         <a href="/console/">Dashboard</a>
         <a href="/console/assets">Assets</a>
+        <a href="/console/jobs">Jobs</a>
         </nav>
         <form class="signout" method="post" action="/console/signout">
         <input type="hidden" name="csrf" value="{{csrf}}">
@@ -181,6 +182,32 @@ enum ConsoleTemplates {
         </ol>
         """
 
+    static let jobs = """
+        <h1>Disposal jobs</h1>
+        <form method="get" action="/console/jobs" class="search">
+        <label for="state">State</label>
+        <select id="state" name="state">
+        <option value="">any</option>
+        {{#stateOptions}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/stateOptions}}
+        </select>
+        <button type="submit">Show</button>
+        </form>
+        {{^hasRows}}<p>No jobs.</p>{{/hasRows}}
+        {{#hasRows}}
+        <div class="scroll">
+        <table id="job-table">
+        <thead><tr><th scope="col">Job</th><th scope="col">Asset</th><th scope="col">State</th><th scope="col">Method</th><th scope="col">Due</th><th scope="col">Requested by</th><th scope="col">Approved by</th><th scope="col">Actions</th></tr></thead>
+        <tbody>
+        {{#rows}}<tr><td>{{id}}</td><td><a href="/console/assets/{{tagPath}}">{{tag}}</a></td><td>{{state}}</td><td>{{method}}</td>
+        <td>{{due}}{{#overdue}} <strong class="error">overdue</strong>{{/overdue}}</td><td>{{requestedBy}}</td><td>{{approvedBy}}</td>
+        <td>{{#actions}}<form method="post" action="/console/jobs/{{id}}/{{verb}}" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">{{label}}</button></form>{{/actions}}
+        {{#refusals}}<p class="refusal">{{.}}</p>{{/refusals}}</td></tr>{{/rows}}
+        </tbody>
+        </table>
+        </div>
+        {{/hasRows}}
+        """
+
     static let error = """
         <h1>{{heading}}</h1>
         <p class="error" role="alert">{{message}}</p>
@@ -217,6 +244,8 @@ enum ConsoleTemplates {
         .fields { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
         .fields dt { font-weight: 600; }
         .timeline { padding-left: 1.25rem; }
+        .inline { display: inline; }
+        .refusal { margin: .25rem 0; font-size: .95rem; }
         """
 
     /// The tab's icon (a browser asks for one; without it every page logs a 404).
