@@ -208,6 +208,11 @@ import Testing
             #expect(try await technician.signIn("technician", Self.password).status == .seeOther)
             #expect(try await technician.get("/console/jobs").body.contains("/console/jobs/\(id)/start"))
             #expect(try await technician.post("/console/jobs/\(id)/start", [:]).status == .seeOther)
+            // And the dashboard counts open jobs due soon and draws the weekly chart with its numbers
+            let dashboard = try await technician.get("/console/").body
+            #expect(dashboard.contains(#"id="due-soon""#))
+            #expect(dashboard.contains(#"<svg class="chart""#))
+            #expect(dashboard.contains("<th scope=\"col\">destroy</th>"))
             // Then the job is approved by the manager and in progress
             let job = try await server.app.jobs.show(id, by: local).job
             #expect(job.approvedBy == "manager")

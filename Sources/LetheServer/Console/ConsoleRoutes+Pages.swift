@@ -8,7 +8,7 @@ extension ConsoleRoutes {
     /// The dashboard: assets by state, overdue jobs, erasure requests and backups past due.
     func dashboard(_ view: ConsoleView) async throws -> Response {
         let status = try await app.status.report(by: view.principal)
-        let values: [String: Any] = [
+        var values: [String: Any] = [
             "states": LifecycleState.allCases.map { ["state": $0.rawValue, "count": status.assets[$0.rawValue] ?? 0] },
             "overdueJobCount": status.overdueJobCount,
             "overdueJobs": status.overdueJobs.map {
@@ -22,6 +22,27 @@ extension ConsoleRoutes {
                 ["id": $0.id, "store": $0.store, "due": RFC3339.format($0.destructionDueAt)]
             },
         ]
+        if view.may(.readJobs) {
+            let open = try await app.jobs.list(
+                JobFilter(dueBefore: status.at.addingTimeInterval(7 * 86_400)), by: view.principal
+            )
+            .jobs.filter { !$0.job.state.isFinished && !$0.overdue }
+            values["canReadJobs"] = true
+            values["dueSoonCount"] = open.count
+            values["hasDueSoon"] = !open.isEmpty
+            values["dueSoon"] = open.prefix(20).map {
+                [
+                    "id": $0.job.id, "tag": $0.job.assetTag, "state": $0.job.state.rawValue,
+                    "due": RFC3339.format($0.job.plan.dueAt),
+                ]
+            }
+            var done: [DisposalJob] = []
+            for state in [JobState.executed, .verified] {
+                done += try await app.jobs.list(JobFilter(state: state, limit: 10_000), by: view.principal).jobs.map(
+                    \.job)
+            }
+            values["chart"] = ConsoleDisposalChart.values(jobs: done, now: status.at)
+        }
         return Self.html("dashboard", values, title: "Dashboard", view: view)
     }
 

@@ -91,6 +91,38 @@ enum ConsoleTemplates {
         </table>
         {{/hasOverdueJobs}}
         </section>
+        {{#canReadJobs}}
+        <section aria-labelledby="h-due">
+        <h2 id="h-due">Jobs due in the next 7 days</h2>
+        <p><strong id="due-soon">{{dueSoonCount}}</strong> open jobs are due within 7 days.</p>
+        {{#hasDueSoon}}
+        <table>
+        <thead><tr><th scope="col">Job</th><th scope="col">Asset</th><th scope="col">State</th><th scope="col">Due</th></tr></thead>
+        <tbody>
+        {{#dueSoon}}<tr><td>{{id}}</td><td>{{tag}}</td><td>{{state}}</td><td>{{due}}</td></tr>{{/dueSoon}}
+        </tbody>
+        </table>
+        {{/hasDueSoon}}
+        </section>
+        {{#chart}}
+        <section aria-labelledby="h-chart">
+        <h2 id="h-chart">Sanitizations per week, by method</h2>
+        <p>{{total}} jobs executed in the last 8 weeks.
+        {{#legend}}<span class="legend"><svg width="12" height="12" aria-hidden="true"><rect width="12" height="12" fill="{{fill}}"/></svg> {{method}}</span> {{/legend}}</p>
+        <svg class="chart" viewBox="0 0 480 180" role="img" aria-labelledby="h-chart">
+        <line x1="0" y1="160" x2="480" y2="160" stroke="#767676"/>
+        {{#bars}}<rect x="{{x}}" y="{{y}}" width="{{width}}" height="{{height}}" fill="{{fill}}"><title>{{title}}</title></rect>{{/bars}}
+        {{#labels}}<text x="{{x}}" y="{{y}}" text-anchor="middle" font-size="11" fill="#1a1a1a">{{text}}</text>{{/labels}}
+        </svg>
+        <details><summary>The numbers</summary>
+        <table>
+        <thead><tr><th scope="col">Week of</th>{{#methods}}<th scope="col">{{.}}</th>{{/methods}}</tr></thead>
+        <tbody>{{#table}}<tr><th scope="row">{{week}}</th>{{#counts}}<td>{{.}}</td>{{/counts}}</tr>{{/table}}</tbody>
+        </table>
+        </details>
+        </section>
+        {{/chart}}
+        {{/canReadJobs}}
         <section aria-labelledby="h-erasure">
         <h2 id="h-erasure">Erasure requests</h2>
         <p><strong>{{openErasureRequests}}</strong> open; <strong>{{overdueErasureCount}}</strong> past their due date.</p>
@@ -245,6 +277,8 @@ enum ConsoleTemplates {
         .fields dt { font-weight: 600; }
         .timeline { padding-left: 1.25rem; }
         .inline { display: inline; }
+        .chart { width: 100%; max-width: 40rem; height: auto; }
+        .legend { white-space: nowrap; }
         .refusal { margin: .25rem 0; font-size: .95rem; }
         """
 
