@@ -131,6 +131,14 @@ import Testing
             // Then it is gone: pages send the user to sign in, and forms are refused
             #expect(try await browser.get("/console/").headers[.location] == "/console/signin")
             #expect(try await browser.post("/console/assets", ["tag": "LAP-1"]).status == .unauthorized)
+            // And a session kept busy still ends at the absolute limit (two hours here)
+            #expect(try await browser.signIn("it-staff", Self.password).status == .seeOther)
+            for _ in 1...13 {
+                clock.advance(550)
+                #expect(try await browser.get("/console/").status == .ok)
+            }
+            clock.advance(550)
+            #expect(try await browser.get("/console/").headers[.location] == "/console/signin")
             // And after two wrong passwords a third attempt, even the right one, must wait
             let other = ConsoleBrowser(client: client)
             #expect(try await other.signIn("auditor", "wrong").status == .unauthorized)
@@ -217,6 +225,58 @@ import Testing
             let job = try await server.app.jobs.show(id, by: local).job
             #expect(job.approvedBy == "manager")
             #expect(job.state == .inProgress)
+        }
+    }
+
+    @Test func certificatesAreListedViewedDownloadedAndRevokedWithAReason() async throws {
+        // Given a record issued through the API (the full service: API and console on one router)
+        let local = try Principal.localOperator("operator")
+        let users = server.app.users
+        let both = try await users.add(name: "tv", roles: [.technician, .verifier], by: local).token.secret
+        let approver = try await users.add(name: "manager", roles: [.compliance], by: local).token.secret
+        _ = try await users.setPassword(name: "compliance", password: Self.password, by: local)
+        try await server.application().test(.router) { client in
+            _ = try await client.send(
+                .post, "/api/v1/assets", token: server.token(.itStaff),
+                json: ["tag": "HDD-9", "media_type": "hdd", "classification": "high", "state": "retired"])
+            _ = try await client.send(.post, "/api/v1/schedule", token: server.token(.compliance))
+            let listing = try await client.send(.get, "/api/v1/jobs?asset=HDD-9", token: server.token(.auditor))
+            let id = try #require((listing.object["jobs"] as? [[String: Any]])?.first?["id"] as? Int)
+            _ = try await client.send(.post, "/api/v1/jobs/\(id)/approve", token: approver)
+            _ = try await client.send(.post, "/api/v1/jobs/\(id)/start", token: both)
+            _ = try await client.send(
+                .post, "/api/v1/jobs/\(id)/evidence?name=c.pdf&technique=shred&tool=Acme&tool_version=1", token: both,
+                body: ByteBuffer(string: "certificate"), headers: [.contentType: "application/octet-stream"])
+            _ = try await client.send(
+                .post, "/api/v1/jobs/\(id)/attestations?name=c.pdf&notes=ok", token: server.token(.verifier),
+                body: ByteBuffer(string: "certificate"))
+            let issued = try await client.send(
+                .post, "/api/v1/certificates", token: server.token(.verifier), json: ["job": id])
+            let serial = try #require(issued.object["serial"] as? String, "\(issued.object)")
+            // When an auditor opens the certificates
+            let auditor = ConsoleBrowser(client: client)
+            #expect(try await auditor.signIn("auditor", Self.password).status == .seeOther)
+            let list = try await auditor.get("/console/certificates")
+            // Then the record is listed with its view and bundle, and no revoke form
+            #expect(list.body.contains(serial))
+            #expect(!list.body.contains("/revoke"))
+            let html = try await auditor.get("/console/certificates/\(serial)/record.html")
+            #expect(html.status == .ok)
+            #expect(html.body.contains("HDD-9"))
+            let bundle = try await auditor.send(
+                .get, "/console/certificates/\(serial)/bundle", body: nil, contentType: nil)
+            #expect(bundle.status == .ok)
+            #expect(bundle.headers[.contentDisposition]?.contains("\(serial).tar.gz") == true)
+            // And the auditor's forged revocation is 403; compliance revokes it with a reason
+            #expect(
+                try await auditor.post("/console/certificates/\(serial)/revoke", ["reason": "x"]).status == .forbidden)
+            let officer = ConsoleBrowser(client: client)
+            #expect(try await officer.signIn("compliance", Self.password).status == .seeOther)
+            #expect(try await officer.get("/console/certificates").body.contains("/revoke"))
+            let revoked = try await officer.post(
+                "/console/certificates/\(serial)/revoke", ["reason": "issued against the wrong serial"])
+            #expect(revoked.status == .seeOther)
+            #expect(try await officer.get("/console/certificates").body.contains("issued against the wrong serial"))
         }
     }
 

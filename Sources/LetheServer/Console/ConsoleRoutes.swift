@@ -67,6 +67,21 @@ public struct ConsoleRoutes: Sendable {
                     context.parameters.text("id"), verb: context.parameters.text("verb"), view: view)
             }
         }
+        console.get("certificates") { request, _ in
+            try await page(request) { view in try await certificateList(view: view) }
+        }
+        console.get("certificates/:serial/record.html") { request, context in
+            try await page(request) { view in try await certificateHTML(context.parameters.text("serial"), view: view) }
+        }
+        console.get("certificates/:serial/bundle") { request, context in
+            try await page(request) { view in try await certificateBundle(context.parameters.text("serial"), view: view)
+            }
+        }
+        console.post("certificates/:serial/revoke") { request, context in
+            try await form(request, context: context) { view, form in
+                try await revokeCertificate(context.parameters.text("serial"), form: form, view: view)
+            }
+        }
         console.post("assets/import") { request, context in try await importAssets(request, context: context) }
         console.get("assets/:tag") { request, context in
             try await page(request) { view in try await assetPage(context.parameters.text("tag"), view: view) }

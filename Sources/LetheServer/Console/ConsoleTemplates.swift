@@ -16,6 +16,7 @@ enum ConsoleTemplates {
 
     static let pages: [String: String] = [
         "layout": layout, "signin": signIn, "dashboard": dashboard, "assets": assets, "asset": asset, "jobs": jobs,
+        "certificates": certificates,
         "error": error,
     ]
 
@@ -39,6 +40,7 @@ enum ConsoleTemplates {
         <a href="/console/">Dashboard</a>
         <a href="/console/assets">Assets</a>
         <a href="/console/jobs">Jobs</a>
+        <a href="/console/certificates">Certificates</a>
         </nav>
         <form class="signout" method="post" action="/console/signout">
         <input type="hidden" name="csrf" value="{{csrf}}">
@@ -234,6 +236,27 @@ enum ConsoleTemplates {
         <td>{{due}}{{#overdue}} <strong class="error">overdue</strong>{{/overdue}}</td><td>{{requestedBy}}</td><td>{{approvedBy}}</td>
         <td>{{#actions}}<form method="post" action="/console/jobs/{{id}}/{{verb}}" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">{{label}}</button></form>{{/actions}}
         {{#refusals}}<p class="refusal">{{.}}</p>{{/refusals}}</td></tr>{{/rows}}
+        </tbody>
+        </table>
+        </div>
+        {{/hasRows}}
+        """
+
+    static let certificates = """
+        <h1>Certificates</h1>
+        {{^hasRows}}<p>No records have been issued.</p>{{/hasRows}}
+        {{#hasRows}}
+        <div class="scroll">
+        <table id="certificate-table">
+        <thead><tr><th scope="col">Serial</th><th scope="col">Kind</th><th scope="col">Asset</th><th scope="col">Job</th><th scope="col">Issued</th><th scope="col">Status</th><th scope="col">Files</th><th scope="col">Revoke</th></tr></thead>
+        <tbody>
+        {{#rows}}<tr><td>{{serial}}</td><td>{{kind}}</td><td>{{asset}}</td><td>{{job}}</td><td>{{issued}}</td>
+        <td>{{status}}{{#revoked}}: {{reason}}{{/revoked}}</td>
+        <td><a href="/console/certificates/{{serialPath}}/record.html">View</a> · <a href="/console/certificates/{{serialPath}}/bundle">Bundle (tar.gz)</a></td>
+        <td>{{#canRevoke}}<form method="post" action="/console/certificates/{{serialPath}}/revoke" class="inline">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <label for="revoke-{{serialPath}}">Reason</label> <input id="revoke-{{serialPath}}" name="reason" required>
+        <button type="submit">Revoke</button></form>{{/canRevoke}}</td></tr>{{/rows}}
         </tbody>
         </table>
         </div>
