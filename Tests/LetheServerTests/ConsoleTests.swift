@@ -267,6 +267,10 @@ import Testing
                 .get, "/console/certificates/\(serial)/bundle", body: nil, contentType: nil)
             #expect(bundle.status == .ok)
             #expect(bundle.headers[.contentDisposition]?.contains("\(serial).tar.gz") == true)
+            // And the asset's page lists its job and links its certificate
+            let assetPage = try await auditor.get("/console/assets/HDD-9").body
+            #expect(assetPage.contains(#"id="asset-jobs""#))
+            #expect(assetPage.contains("/console/certificates/\(serial)/record.html"))
             // And the auditor's forged revocation is 403; compliance revokes it with a reason
             #expect(
                 try await auditor.post("/console/certificates/\(serial)/revoke", ["reason": "x"]).status == .forbidden)

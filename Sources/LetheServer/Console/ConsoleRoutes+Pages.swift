@@ -112,7 +112,27 @@ extension ConsoleRoutes {
             ("Location", asset.location), ("Part of", asset.parentTag), ("Notes", asset.notes),
             ("Registered", RFC3339.format(asset.registeredAt)), ("Updated", RFC3339.format(asset.updatedAt)),
         ]
+        var jobs: [[String: Any]] = []
+        var records: [[String: Any]] = []
+        if view.may(.readJobs) {
+            for status in try await app.jobs.list(JobFilter(assetTag: asset.tag, limit: 100), by: view.principal).jobs {
+                let job = status.job
+                jobs.append([
+                    "id": job.id, "state": job.state.rawValue, "method": job.plan.method.rawValue,
+                    "due": RFC3339.format(job.plan.dueAt), "overdue": status.overdue,
+                ])
+                if view.may(.readRecords) {
+                    records += try await app.evidence.list(job: job.id, by: view.principal).map {
+                        [
+                            "serial": $0.serial, "serialPath": Self.pathComponent($0.serial),
+                            "status": $0.status.rawValue,
+                        ]
+                    }
+                }
+            }
+        }
         let values: [String: Any] = [
+            "jobs": jobs, "hasJobs": !jobs.isEmpty, "records": records, "hasRecords": !records.isEmpty,
             "tag": asset.tag,
             "fields": fields.compactMap { label, value in value.map { ["label": label, "value": $0] } },
             "actions": ConsoleLifecycleAction.open(for: asset.state, view: view).map {

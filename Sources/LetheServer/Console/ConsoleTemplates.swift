@@ -210,6 +210,18 @@ enum ConsoleTemplates {
         <button type="submit" data-confirm="{{label}} {{tag}}?">{{label}}</button>
         </form>
         {{/actions}}
+        <h2>Disposal jobs</h2>
+        {{^hasJobs}}<p>None.</p>{{/hasJobs}}
+        {{#hasJobs}}
+        <table id="asset-jobs">
+        <thead><tr><th scope="col">Job</th><th scope="col">State</th><th scope="col">Method</th><th scope="col">Due</th></tr></thead>
+        <tbody>{{#jobs}}<tr><td>{{id}}</td><td>{{state}}</td><td>{{method}}</td><td>{{due}}{{#overdue}} <strong class="error">overdue</strong>{{/overdue}}</td></tr>{{/jobs}}</tbody>
+        </table>
+        {{/hasJobs}}
+        {{#hasRecords}}
+        <h2>Certificates</h2>
+        <ul id="asset-records">{{#records}}<li><a href="/console/certificates/{{serialPath}}/record.html">{{serial}}</a> ({{status}})</li>{{/records}}</ul>
+        {{/hasRecords}}
         <h2>History</h2>
         <ol class="timeline">
         {{#events}}<li><time datetime="{{at}}">{{at}}</time> <strong>{{type}}</strong> by {{actor}}</li>{{/events}}
