@@ -60,6 +60,12 @@ import Testing
             #expect(registered.status == .seeOther, "\(registered.body)")
             let page = try await browser.get("/console/assets/LAP-7")
             #expect(page.body.contains(#"action="/console/assets/LAP-7/retire""#))
+            let moved = try await browser.post(
+                "/console/assets/LAP-7/move", ["to": "IT storage (bob)", "location": "Storage B", "seals": "S-1, S-2"])
+            #expect(moved.status == .seeOther, "\(moved.body)")
+            let custody = try await browser.get("/console/assets/LAP-7").body
+            #expect(custody.contains("IT storage (bob)"))
+            #expect(custody.contains("(recorded by it-staff)"), "\(custody)")
             let retired = try await browser.post("/console/assets/LAP-7/retire", ["reason": "end of lease"])
             #expect(retired.status == .seeOther)
             // Then the dashboard counts it as retired, and its page no longer offers retirement

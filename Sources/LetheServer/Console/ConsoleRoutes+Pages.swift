@@ -132,6 +132,10 @@ extension ConsoleRoutes {
             }
         }
         let values: [String: Any] = [
+            "canMove": view.may(.moveAsset) && asset.state != .disposed, "tagPath": Self.pathComponent(asset.tag),
+            "custody": history.events.filter { $0.type == .custodyTransferred }.map {
+                ["at": RFC3339.format($0.recordedAt), "summary": $0.summary, "actor": $0.actor]
+            },
             "jobs": jobs, "hasJobs": !jobs.isEmpty, "records": records, "hasRecords": !records.isEmpty,
             "tag": asset.tag,
             "fields": fields.compactMap { label, value in value.map { ["label": label, "value": $0] } },
@@ -148,6 +152,17 @@ extension ConsoleRoutes {
     /// A lifecycle action posted from an asset's page; refused (403, nothing changed) when the
     /// user's roles do not allow it, whatever the page offered.
     func lifecycleAction(_ tag: String, verb: String, form: ConsoleForm, view: ConsoleView) async throws -> Response {
+        if verb == "move" {
+            let seals = (form["seals"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty }
+            _ = try await app.assets.transferCustody(
+                tag,
+                CustodyTransfer(
+                    from: nil, to: form.nonEmpty("to") ?? "", location: form.nonEmpty("location"), at: nil,
+                    seals: seals,
+                    manifest: nil, notes: form.nonEmpty("notes")), by: view.principal)
+            return Self.redirect("/console/assets/" + Self.pathComponent(tag))
+        }
         guard let action = ConsoleLifecycleAction(rawValue: verb) else {
             throw LetheError(.notFound, "there is no asset action \(Quoted(verb))")
         }

@@ -210,6 +210,19 @@ enum ConsoleTemplates {
         <button type="submit" data-confirm="{{label}} {{tag}}?">{{label}}</button>
         </form>
         {{/actions}}
+        {{#canMove}}
+        <form method="post" action="/console/assets/{{tagPath}}/move" class="card" id="move-form">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <label for="m-to">Hand over to (custodian)</label><input id="m-to" name="to" required>
+        <label for="m-location">New location</label><input id="m-location" name="location">
+        <label for="m-seals">Seal numbers (comma-separated)</label><input id="m-seals" name="seals">
+        <button type="submit">Transfer custody</button>
+        </form>
+        {{/canMove}}
+        <h2>Custody chain</h2>
+        <ol class="timeline" id="custody">
+        {{#custody}}<li><time datetime="{{at}}">{{at}}</time> {{summary}} (recorded by {{actor}})</li>{{/custody}}
+        </ol>
         <h2>Disposal jobs</h2>
         {{^hasJobs}}<p>None.</p>{{/hasJobs}}
         {{#hasJobs}}
