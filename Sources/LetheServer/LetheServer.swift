@@ -14,6 +14,10 @@ public enum LetheServer {
     ) -> Router<LetheRequestContext> {
         let router = Router(context: LetheRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: metrics))
+        // The web console first: the API's middleware below applies only to routes added after it.
+        // Its cookies are Secure whenever a browser reaches it over TLS: served here, or by the
+        // TLS-terminating proxy that --insecure-http declares.
+        ConsoleRoutes(app: app, secureCookies: configuration.servesTLS || configuration.insecureHTTP).add(to: router)
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: BodyLimitMiddleware(maxBytes: configuration.maxBodyBytes))

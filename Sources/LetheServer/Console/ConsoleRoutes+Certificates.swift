@@ -1,0 +1,55 @@
+import Foundation
+import Hummingbird
+import Lethe
+import LetheCore
+import LetheEvidence
+import NIOCore
+
+extension ConsoleRoutes {
+    /// Signed records: the list, each record's own HTML view, its bundle for download, and
+    /// revocation with a reason for those whose roles allow it.
+    func certificateList(view: ConsoleView) async throws -> Response {
+        let records = try await app.evidence.list(limit: 500, by: view.principal)
+        let canRevoke = view.may(.revokeRecord)
+        let rows = records.map { record -> [String: Any] in
+            [
+                "serial": record.serial, "serialPath": Self.pathComponent(record.serial), "kind": record.kind,
+                "asset": record.asset ?? "", "job": record.job.map { String($0) } ?? "", "issued": record.issuedAt,
+                "status": record.status.rawValue, "revoked": record.revokedAt != nil,
+                "reason": record.revocationReason ?? "", "canRevoke": canRevoke && record.revokedAt == nil,
+            ]
+        }
+        return Self.html(
+            "certificates", ["rows": rows, "hasRows": !rows.isEmpty], title: "Certificates", view: view)
+    }
+
+    /// The record's own HTML view, as the bundle holds it (served with the console's CSP: no script).
+    func certificateHTML(_ serial: String, view: ConsoleView) async throws -> Response {
+        let bundle = try await app.evidence.bundle(serial: serial, by: view.principal)
+        guard let html = bundle.bundle.files[.html] else {
+            throw LetheError(.notFound, "record \(Quoted(serial)) has no HTML view")
+        }
+        return Response(
+            status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: html)))
+    }
+
+    /// The record's bundle (tar.gz) for offline verification.
+    func certificateBundle(_ serial: String, view: ConsoleView) async throws -> Response {
+        let bundle = try await app.evidence.bundle(serial: serial, by: view.principal)
+        let files = bundle.bundle.files.map { ($0.key.rawValue, $0.value) }.sorted { $0.0 < $1.0 }
+        let bytes = BundleArchive.make(.tarGz, directory: bundle.serial, files: files)
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: BundleArchive.Format.tarGz.contentType,
+                .contentDisposition: "attachment; filename=\"\(bundle.serial).tar.gz\"",
+            ], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// Revokes a record with the reason from the form.
+    func revokeCertificate(_ serial: String, form: ConsoleForm, view: ConsoleView) async throws -> Response {
+        _ = try await app.evidence.revoke(serial: serial, reason: form["reason"] ?? "", by: view.principal)
+        return Self.redirect("/console/certificates")
+    }
+}

@@ -1,0 +1,202 @@
+#!/usr/bin/env python3
+"""The web console in a real browser (headless Chromium through Selenium and the system
+chromedriver; nothing is downloaded at run time), against a live `lethe serve` on 127.0.0.1 with
+a fresh data directory:
+
+  sign in; register an asset; retire it and see the dashboard count change; a CSV import with one
+  bad row imports nothing and lists the row; an auditor sees no
+  write button and gets 403 posting the form directly, with nothing changed; no JavaScript console
+  error on any page; screenshots of the main pages.
+
+Usage: console-browser-test.py LETHE_BINARY WORK_DIR [SCREENSHOT_DIR]
+Exits 0 when every check passes; prints what failed otherwise. LetheServerTests' browser test
+(and so `swift test`) runs it; it stops itself after 90 seconds.
+"""
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+
+LETHE, WORK = sys.argv[1], sys.argv[2]
+SHOTS = sys.argv[3] if len(sys.argv) > 3 else os.path.join(WORK, "screenshots")
+DATA = os.path.join(WORK, "data")
+PASSWORD = "a console password for the browser test"
+ENV = dict(os.environ, LETHE_DATA_DIR=DATA, USER="browser-test")
+failures = []
+
+signal.signal(signal.SIGALRM, lambda *_: (print("FAIL: the browser test ran past 90 s"), os._exit(1)))
+signal.alarm(90)
+
+
+def check(condition, what):
+    print(("ok: " if condition else "FAIL: ") + what)
+    if not condition:
+        failures.append(what)
+
+
+def lethe(*arguments, stdin=""):
+    subprocess.run([LETHE, *arguments], input=stdin, text=True, env=ENV, check=True, capture_output=True)
+
+
+# The service, as a newcomer starts it: an empty data directory, any free port.
+os.makedirs(SHOTS, exist_ok=True)
+server = subprocess.Popen(
+    [LETHE, "serve", "--port", "0"], env=ENV, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+base = None
+admin_password = None
+while base is None:
+    line = server.stderr.readline()
+    if not line:
+        sys.exit("FAIL: lethe serve ended before it listened")
+    if "console password:" in line:
+        admin_password = line.split(":", 1)[1].strip()
+    match = re.search(r"serving (http://127\.0\.0\.1:\d+)/", line)
+    if match:
+        base = match.group(1)
+threading.Thread(target=lambda: [None for _ in server.stderr], daemon=True).start()
+check(admin_password is not None, "lethe serve printed the admin's console password once")
+for name, role in [("alice", "it-staff"), ("audrey", "auditor")]:
+    lethe("user", "add", name, "--role", role)
+    lethe("user", "password", name, stdin=PASSWORD + "\n")
+
+options = webdriver.ChromeOptions()
+for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900"]:
+    options.add_argument(argument)
+options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+driver.set_page_load_timeout(20)
+
+
+def visit(path):
+    driver.get(base + path)
+    no_console_errors(path)
+
+
+def no_console_errors(where, page_status=None):
+    """No SEVERE entry in the browser's console; `page_status` is the page's own expected error
+    status (a form answered 422), which Chromium logs as a failed load of the page itself."""
+    expected = f"the server responded with a status of {page_status}" if page_status else None
+    errors = [
+        entry["message"] for entry in driver.get_log("browser")
+        if entry["level"] == "SEVERE" and not (expected and expected in entry["message"])
+    ]
+    check(not errors, f"no JavaScript console error on {where} {errors if errors else ''}")
+
+
+def wait_for(css):
+    """The element, once the page that has it has loaded (a form's answer can take a moment)."""
+    return WebDriverWait(driver, 15).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, css)))
+
+
+def shot(name):
+    driver.save_screenshot(os.path.join(SHOTS, name + ".png"))
+
+
+def sign_in(name, password):
+    visit("/console/signin")
+    driver.find_element(By.ID, "name").send_keys(name)
+    driver.find_element(By.ID, "password").send_keys(password)
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    WebDriverWait(driver, 15).until(lambda d: "/console/signin" not in d.current_url or d.find_elements(By.CLASS_NAME, "error"))
+    no_console_errors("the page after signing in")
+
+
+def retired_count():
+    visit("/console/")
+    return int(driver.find_element(By.CSS_SELECTOR, 'td[data-state="retired"]').text)
+
+
+try:
+    # The admin's first sign-in with the printed password.
+    visit("/")
+    check(driver.current_url.endswith("/console/signin"), "/ leads to the sign-in page")
+    shot("console-signin")
+    sign_in("admin", admin_password)
+    check("Dashboard" in driver.title, "the admin signs in with the printed password")
+    driver.find_element(By.CSS_SELECTOR, ".signout button").click()
+
+    # IT staff register an asset and retire it; the dashboard counts it.
+    sign_in("alice", PASSWORD)
+    before = retired_count()
+    visit("/console/assets")
+    driver.find_element(By.ID, "r-tag").send_keys("LAP-0042")
+    driver.find_element(By.ID, "r-serial").send_keys("5CG1234XYZ")
+    driver.find_element(By.ID, "r-custodian").send_keys("alice")
+    driver.find_element(By.ID, "r-location").send_keys("HQ floor 3")
+    driver.find_element(By.CSS_SELECTOR, "#register-form button").click()
+    wait_for("dl.fields")
+    check(driver.current_url.endswith("/console/assets/LAP-0042"), "registering leads to the asset's page")
+    no_console_errors("the asset page")
+    shot("console-asset")
+    driver.find_element(By.ID, "reason-retire").send_keys("end of lease")
+    driver.find_element(By.CSS_SELECTOR, 'form[action$="/retire"] button').click()
+    WebDriverWait(driver, 5).until(expected_conditions.alert_is_present()).accept()  # the script's confirmation
+    WebDriverWait(driver, 15).until(lambda d: "retired" in d.find_element(By.CSS_SELECTOR, ".fields").text)
+    check("retired" in driver.find_element(By.CSS_SELECTOR, ".fields").text, "the asset's page says retired")
+    after = retired_count()
+    check(after == before + 1, f"the dashboard's retired count went from {before} to {before + 1} (is {after})")
+    shot("console-dashboard")
+    visit("/console/assets?q=LAP")
+    check("LAP-0042" in driver.find_element(By.ID, "asset-table").text, "searching finds the asset")
+    shot("console-assets")
+    # A CSV import with one bad row imports nothing and lists the row.
+    bad_csv = os.path.join(WORK, "bad.csv")
+    with open(bad_csv, "w") as file:
+        file.write("asset_tag,media_type,classification\nIMP-1,ssd,high\nIMP-2,floppy,low\n")
+    visit("/console/assets")
+    driver.find_element(By.ID, "i-file").send_keys(bad_csv)
+    driver.find_element(By.CSS_SELECTOR, "#import-form button").click()
+    problems = wait_for("#import-problems").text
+    no_console_errors("the import's result", page_status=422)
+    check("line 3" in problems and "floppy" in problems, f"the import lists the bad row ({problems!r})")
+    visit("/console/assets?q=IMP")
+    check("IMP-1" not in driver.find_element(By.ID, "asset-table").text, "and imported nothing")
+    driver.set_window_size(360, 800)
+    visit("/console/assets/LAP-0042")
+    shot("console-asset-360px")
+    width = driver.execute_script("return document.documentElement.scrollWidth")
+    check(width <= 360, f"the asset page fits 360 px without scrolling sideways (is {width} px wide)")
+    driver.set_window_size(1280, 900)
+    driver.find_element(By.CSS_SELECTOR, ".signout button").click()
+
+    # An auditor sees no write action, and posting the form anyway is refused.
+    lethe("asset", "register", "SRV-1", "--type", "server", "--classification", "high")
+    sign_in("audrey", PASSWORD)
+    visit("/console/assets")
+    check(not driver.find_elements(By.ID, "register-form"), "the auditor is offered no register form")
+    visit("/console/assets/SRV-1")
+    check(not driver.find_elements(By.CSS_SELECTOR, "form.card button"), "the auditor is offered no lifecycle action")
+    csrf = driver.find_element(By.CSS_SELECTOR, '.signout input[name="csrf"]').get_attribute("value")
+    cookie = driver.get_cookie("lethe_session")["value"]
+    request = urllib.request.Request(
+        base + "/console/assets/SRV-1/retire", method="POST",
+        data=urllib.parse.urlencode({"csrf": csrf, "reason": "forged"}).encode(),
+        headers={"Cookie": f"lethe_session={cookie}", "Content-Type": "application/x-www-form-urlencoded"})
+    try:
+        status = urllib.request.urlopen(request).status
+    except urllib.error.HTTPError as error:
+        status = error.code
+    check(status == 403, f"the auditor's forged retire is 403 (is {status})")
+    visit("/console/assets/SRV-1")
+    check("in-service" in driver.find_element(By.CSS_SELECTOR, ".fields").text, "and SRV-1 is still in service")
+finally:
+    driver.quit()
+    server.send_signal(signal.SIGTERM)
+    server.wait(timeout=10)
+
+if failures:
+    print(f"{len(failures)} check(s) failed")
+    sys.exit(1)
+print("every browser check passed")
