@@ -238,6 +238,28 @@ private struct ReportHistory {
         #expect(ReportCSV.render(all).components(separatedBy: "\r\n").count == 5)
     }
 
+    @Test func theServicesSchedulerProducesADueReportAndAnnouncesItByWebhook() async throws {
+        // Given a monthly definition and a webhook for report.ready
+        let history = try await ReportHistory()
+        let app = history.fixture.app
+        try await app.reports.define(name: "monthly", period: .previousMonth, format: "csv", by: history.compliance)
+        let admin = try Principal(name: "root", roles: [.admin], authentication: .localOperator)
+        let hook = try await app.webhooks.add(
+            url: "http://127.0.0.1:9/hook", events: [.reportReady], by: admin)
+        // When the scheduler runs in the next month
+        history.fixture.installation.clock.advance(40 * 86_400)
+        let run = try await app.scheduler.run(policies: try history.fixture.policies(), by: .scheduler)
+        // Then it produced the report, signed, and queued one report.ready delivery for it
+        #expect(run.counts["reports_produced"] == 1)
+        let reports = try await app.reports.list(by: .evidenceUser("ann", .auditor))
+        #expect(reports.count == 1)
+        let deliveries = try await app.webhooks.deliveries(webhookID: hook.webhook.id, by: admin)
+        #expect(deliveries.map(\.event) == ["report.ready"])
+        // and a second run produces nothing more
+        let again = try await app.scheduler.run(policies: try history.fixture.policies(), by: .scheduler)
+        #expect(again.counts["reports_produced"] == 0)
+    }
+
     @Test func aScheduledDefinitionProducesEachPeriodOnce() async throws {
         // Given a monthly definition
         let history = try await ReportHistory()

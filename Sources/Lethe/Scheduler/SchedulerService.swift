@@ -58,7 +58,7 @@ public struct SchedulerService: Sendable {
     public static let countNames = [
         "jobs_created", "jobs_replanned", "backup_destructions_scheduled", "erasure_requests_completed",
         "verified", "verification_failed", "verification_errors", "needs_person", "overdue_jobs",
-        "overdue_backups", "erasures_reverified", "erasures_refound", "notifications",
+        "overdue_backups", "erasures_reverified", "erasures_refound", "reports_produced", "notifications",
     ]
 
     /// Runs the schedule, then every due verification (with erasure re-verification and the
@@ -95,7 +95,22 @@ public struct SchedulerService: Sendable {
             counts["erasures_reverified"] = due.erasures.passed.count
             counts["erasures_refound"] = due.erasures.refound.count
             if due.needsAttention { outcome = .attention }
-            counts["notifications"] = try await app.notifications.publishFindings(due)
+            var notified = try await app.notifications.publishFindings(due)
+            // The scheduled reports whose period has ended: produced, signed, and announced.
+            let produced = try await app.reports.runDue(at: app.now, by: principal)
+            counts["reports_produced"] = produced.count
+            notified += try await app.notifications.publish(
+                produced.map { scheduled in
+                    (
+                        event: NotificationEvent.reportReady, key: "report.ready:\(scheduled.report.serial)",
+                        data: [
+                            "serial": .string(scheduled.report.serial), "definition": .string(scheduled.definition),
+                            "format": .string(scheduled.format), "from": .string(scheduled.period.from),
+                            "to": .string(scheduled.period.to),
+                        ]
+                    )
+                })
+            counts["notifications"] = notified
         } catch {
             failure = error
             outcome = .failed
