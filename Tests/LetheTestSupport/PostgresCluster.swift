@@ -240,17 +240,23 @@ public final class PostgresCluster: Sendable {
     }
 }
 
-/// Stops the cluster when the test process exits.
+/// Stops the clusters when the test process exits.
 private enum PostgresClusterExit {
-    nonisolated(unsafe) static var command: (bin: String, data: String, root: String, asRoot: Bool)?
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var commands: [(bin: String, data: String, root: String, asRoot: Bool)] = []
 
     static func register(bin: String, data: String, root: String, asRoot: Bool) {
-        command = (bin, data, root, asRoot)
+        let first = lock.withLock {
+            commands.append((bin, data, root, asRoot))
+            return commands.count == 1
+        }
+        guard first else { return }
         atexit {
-            guard let command = PostgresClusterExit.command else { return }
-            try? PostgresCluster.server(
-                command.bin, ["-D", command.data, "-m", "immediate", "-w", "stop"], asRoot: command.asRoot)
-            try? FileManager.default.removeItem(atPath: command.root)
+            for command in PostgresClusterExit.lock.withLock({ PostgresClusterExit.commands }) {
+                try? PostgresCluster.server(
+                    command.bin, ["-D", command.data, "-m", "immediate", "-w", "stop"], asRoot: command.asRoot)
+                try? FileManager.default.removeItem(atPath: command.root)
+            }
         }
     }
 }
