@@ -35,15 +35,27 @@ public struct PostgresErasureExecutor: ErasureExecutor {
         self.logger = logger
     }
 
-    /// Hashes `identifier` with the store's normalisation and erases that subject; see ``reapply(subjects:store:)``.
+    /// Hashes `identifier` with the store's normalisation and erases that subject; see
+    /// ``reapply(subjects:store:)``. Unlike a re-application, it vacuums the plan's tables even when
+    /// the subject's rows are already gone: a run repeated after a `VACUUM` was held back (or after
+    /// a crash between the commit and the record) does the `VACUUM` it still owes.
     public func erase(identifier: String, store: DataStoreDeclaration) throws(LetheError) -> ErasureResult {
         let plan = try Self.target(store).plan
-        return try reapply(subjects: [hasher.hash(identifier, normalization: plan.normalization)], store: store)
+        return try run(
+            subjects: [hasher.hash(identifier, normalization: plan.normalization)], store: store,
+            vacuumWhenNothingFound: true)
     }
 
     /// Erases every subject in `subjects` in one transaction, then vacuums the touched tables as
-    /// the store declares (see the type's documentation).
+    /// the store declares (see the type's documentation); when no subject is found nothing is
+    /// written and nothing vacuumed.
     public func reapply(subjects: Set<SubjectHash>, store: DataStoreDeclaration) throws(LetheError) -> ErasureResult {
+        try run(subjects: subjects, store: store, vacuumWhenNothingFound: false)
+    }
+
+    func run(
+        subjects: Set<SubjectHash>, store: DataStoreDeclaration, vacuumWhenNothingFound: Bool
+    ) throws(LetheError) -> ErasureResult {
         let (target, plan) = try Self.target(store)
         let values = hasher.values(normalization: plan.normalization)
         let exact = hasher.values(normalization: .exact)
@@ -53,12 +65,17 @@ public struct PostgresErasureExecutor: ErasureExecutor {
             return try await PostgresSession.with(target, store: store.name, logger: logger) {
                 (session) async throws(LetheError) -> ErasureResult in
                 var committedAt = ""
+                var planTables: [String] = []
                 var result = try await Self.erase(
-                    subjects, plan: plan, session: session, values: values, exact: exact, committedAt: &committedAt)
+                    subjects, plan: plan, session: session, values: values, exact: exact, committedAt: &committedAt,
+                    planTables: &planTables)
                 if result.subjectRows > 0 {
                     await Self.vacuum(
                         store.vacuum, tables: result.tables.map(\.table), committedAt: committedAt, session: session,
                         into: &result)
+                } else if vacuumWhenNothingFound {
+                    await Self.vacuum(
+                        store.vacuum, tables: planTables, committedAt: committedAt, session: session, into: &result)
                 } else {
                     result.compacted = true
                 }
@@ -71,7 +88,8 @@ public struct PostgresErasureExecutor: ErasureExecutor {
     /// The transaction: find, erase, commit; on any error, roll back and rethrow.
     static func erase(
         _ subjects: Set<SubjectHash>, plan erasurePlan: ErasurePlan, session: PostgresSession,
-        values: SubjectHasher.ValueHasher, exact: SubjectHasher.ValueHasher, committedAt: inout String
+        values: SubjectHasher.ValueHasher, exact: SubjectHasher.ValueHasher, committedAt: inout String,
+        planTables: inout [String]
     ) async throws(LetheError) -> ErasureResult {
         try await session.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
         do throws(LetheError) {
@@ -80,6 +98,7 @@ public struct PostgresErasureExecutor: ErasureExecutor {
             try await session.execute("SET LOCAL statement_timeout = \(session.statementTimeout)")
             let plan = try await PostgresPlan.resolve(erasurePlan, session: session)
             let identity = plan.identityTable
+            planTables = plan.references.map(\.table.name) + [identity.name]
             // Stream the identity column, hashing as rows arrive; keep only the matches.
             var rowIDs: [String] = []
             var keys: [String] = []
@@ -101,6 +120,7 @@ public struct PostgresErasureExecutor: ErasureExecutor {
                 throw PostgresErrors.translate(error, store: session.store, place: session.place, table: identity.name)
             }
             guard !rowIDs.isEmpty else {
+                committedAt = try await session.texts("SELECT clock_timestamp()::text").first ?? ""
                 try await session.execute("ROLLBACK")
                 return ErasureResult(store: session.store, subjectRows: 0, tables: [], compacted: true, duration: 0)
             }
