@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         // The service: its scheduler and webhook deliveries run as services beside the HTTP server.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
@@ -68,9 +69,21 @@ let package = Package(
         // cairo's PDF surface renders reports as PDF (Debian: libcairo2-dev; .ci/run installs it).
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
         .target(
+            name: "LethePostgres",
+            dependencies: [
+                // The PostgreSQL erasure executor: the only target that links postgres-nio.
+                "LetheCore", "LetheSanitize",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "Lethe",
             dependencies: [
-                "LetheCore", "LetheStore", "LetheEvidence", "LetheSanitize", "CCairo",
+                "LetheCore", "LetheStore", "LetheEvidence", "LetheSanitize", "CCairo", "LethePostgres",
                 .product(name: "CSV", package: "CSV.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 // Passwords: scrypt (a memory-hard KDF) from swift-crypto's extras.
@@ -162,6 +175,9 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
+        .testTarget(
+            name: "LethePostgresTests",
+            dependencies: ["LethePostgres", "LetheSanitize", "LetheCore", "LetheTestSupport"]),
         .testTarget(name: "LetheFuzzingTests", dependencies: ["LetheFuzzing"], exclude: ["Corpus"]),
     ]
 )

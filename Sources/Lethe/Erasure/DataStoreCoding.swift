@@ -18,6 +18,7 @@ enum DataStoreCoding {
         case .postgres:
             object["connection"] =
                 sealedConnection.map { .object(["sealed": .string(Data($0).base64EncodedString())]) } ?? "<secret>"
+            object["vacuum"] = .string(store.vacuum.rawValue)
         case .fileShare(let location): object["location"] = .string(location)
         case .processor(let contact): object["contact"] = .string(contact)
         case .device(let tag): object["asset_tag"] = .string(tag)
@@ -90,7 +91,8 @@ enum DataStoreCoding {
                 })
         }
         return DataStoreDeclaration(
-            name: name, kind: kind, owner: try text(value, "owner"), categories: categories, erasure: plan)
+            name: name, kind: kind, owner: try text(value, "owner"), categories: categories, erasure: plan,
+            vacuum: value["vacuum"]?.stringValue.flatMap(DatabaseVacuum.init(rawValue:)) ?? .plain)
     }
 
     private static func erasure(_ value: JSONValue?) throws(LetheError) -> TableErasure {

@@ -4,7 +4,7 @@ import LetheSanitize
 
 /// Erases one subject in a kind of database store, end to end: the erasure itself, the query
 /// check and a residue scan of whatever files hold the store's data. One registration per kind
-/// (SQLite now; PostgreSQL is one more) in ``ErasureEngineRegistry``; use cases never construct
+/// (``SQLiteErasureEngine``, ``PostgresErasureEngine``) in ``ErasureEngineRegistry``; use cases never construct
 /// an executor themselves.
 ///
 /// Every method blocks on the store's I/O: use cases call them through ``OwnThread/run(_:_:)``.
@@ -29,6 +29,9 @@ public struct DatabaseErasure: Sendable, Hashable {
     public var remainingRows: Int
     /// The residue scan after the erasure.
     public var residue: ResidueReport
+    /// Places that may still hold old versions of the erased rows which the engine cannot reach
+    /// (a server's write-ahead log, archives, replicas); empty when it reached every file.
+    public var unreached: [String] = []
 
     /// Creates an outcome.
     public init(result: ErasureResult, remainingRows: Int, residue: ResidueReport) {
@@ -39,7 +42,8 @@ public struct DatabaseErasure: Sendable, Hashable {
 }
 
 /// The database erasure engines an application knows, in registration order: thread-safe, shared
-/// by every copy of the ``LetheApp`` it belongs to. `LetheApp` registers the SQLite engine.
+/// by every copy of the ``LetheApp`` it belongs to. `LetheApp` registers the SQLite and PostgreSQL
+/// engines; a MySQL engine would be one more registration.
 public final class ErasureEngineRegistry: @unchecked Sendable {
     private let lock = NSLock()
     private var engines: [any DatabaseErasureEngine] = []

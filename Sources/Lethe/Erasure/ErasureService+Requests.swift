@@ -162,6 +162,10 @@ extension ErasureService {
                 part.outcome = LetheApp.outcomeJSON(
                     subject: subject.hex, result: erased.result, remainingRows: erased.remainingRows,
                     residue: erased.residue)
+                if !erased.unreached.isEmpty, var object = part.outcome.objectValue {
+                    object["residue_outside_reach"] = .array(erased.unreached.map(JSONValue.string))
+                    part.outcome = .object(object)
+                }
                 part.state =
                     erased.remainingRows == 0 && erased.residue.clean && erased.result.compacted ? .done : .failed
                 part.verifiedAt = app.now

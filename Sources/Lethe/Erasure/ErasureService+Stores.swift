@@ -22,8 +22,9 @@ extension ErasureService {
     ///
     /// `yaml` is the data map's text; `fileName` names it in messages and in the events (no
     /// directory is recorded). Postgres connection strings are sealed under the installation key.
-    /// A SQLite store whose database file exists is checked against its schema first (an identity
-    /// column that does not exist fails with the store, table and column named).
+    /// A SQLite store whose database file exists, and a PostgreSQL store whose server answers, is
+    /// checked against its schema first (a table, identity, key or reference column that does not
+    /// exist fails with the store, table and column named; a refused login fails too).
     ///
     /// A relative path of a `sqlite` store is taken from `baseDirectory` (the map file's
     /// directory, as the front end knows it) and recorded absolute, so later runs from another
@@ -50,10 +51,19 @@ extension ErasureService {
         // The customer's databases are opened on a thread of their own.
         try await OwnThread.run { () throws(LetheError) in
             for declaration in map.stores {
-                if case .sqlite(let database) = declaration.kind, FileManager.default.fileExists(atPath: database),
-                    let engine = engines.engine(for: declaration)
-                {
+                guard let engine = engines.engine(for: declaration) else { continue }
+                switch declaration.kind {
+                case .sqlite(let database) where FileManager.default.fileExists(atPath: database):
                     _ = try engine.executor(hasher: secrets.hasher).verify(subjects: [], store: declaration)
+                case .postgres:
+                    // Checked against information_schema when the server answers; a server that
+                    // cannot be reached now is checked again by every scan and run.
+                    do throws(LetheError) {
+                        _ = try engine.executor(hasher: secrets.hasher).verify(subjects: [], store: declaration)
+                    } catch  where error.code == .io {
+                        continue
+                    }
+                default: continue
                 }
             }
         }
@@ -123,7 +133,7 @@ extension ErasureService {
         let engine = try engine(
             for: declaration,
             refusal:
-                "store \(name) is a \(declaration.kind.word) store; only sqlite stores can be scanned (import holdings with 'lethe holding import')"
+                "store \(name) is a \(declaration.kind.word) store; only sqlite and postgres stores can be scanned (import holdings with 'lethe holding import')"
         )
         let (read, digests) = try await OwnThread.run { () throws(LetheError) in
             var hashes = SortedHashCollector()

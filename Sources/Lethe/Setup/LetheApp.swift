@@ -39,6 +39,7 @@ public struct LetheApp: Sendable {
         self.clock = clock
         self.logger = logger
         executors.register(SQLiteErasureEngine())
+        executors.register(PostgresErasureEngine())
         verifiers.register(
             MediaReadbackVerifier(store: store, reportDirectory: dataDirectory.map { $0.path + "/reports" }))
     }

@@ -71,7 +71,9 @@ extension Verifier {
 public final class VerifierRegistry: @unchecked Sendable {
     private let lock = NSLock()
     private var engines: [any Verifier] = []
-    private var erasureEngines: [any ErasureQueryVerifier] = [SQLiteErasureQueryVerifier()]
+    private var erasureEngines: [any ErasureQueryVerifier] = [
+        SQLiteErasureQueryVerifier(), PostgresErasureQueryVerifier(),
+    ]
 
     /// Creates an empty registry.
     public init() {}

@@ -10,7 +10,7 @@ struct DataMapParser {
 
     private static let storeKeys = [
         "name", "kind", "owner", "categories", "connection", "location", "contact", "asset_tag",
-        "identity_normalization", "identity", "references",
+        "identity_normalization", "identity", "references", "vacuum",
     ]
     private static let identityKeys = ["table", "column", "key", "erase"]
     private static let referenceKeys = ["table", "column", "erase"]
@@ -154,6 +154,18 @@ struct DataMapParser {
                     "unknown identity_normalization '\(word)'; use exact or lowercase-trim")
             }
         }
+        var vacuum = DatabaseVacuum.plain
+        if let word = text(fields, "vacuum", in: node, what: what, required: false) {
+            if case .postgres = kind {
+                if let parsed = DatabaseVacuum(rawValue: word) {
+                    vacuum = parsed
+                } else {
+                    report(fields["vacuum"]?.value, "unknown vacuum '\(word)'; use plain, full or none")
+                }
+            } else if kind != nil {
+                report(fields["vacuum"]?.key, "'vacuum' applies only to postgres stores")
+            }
+        }
         var plan: ErasurePlan?
         let isDatabase: Bool = {
             if case .sqlite = kind { return true }
@@ -171,7 +183,8 @@ struct DataMapParser {
             report(node, "\(what) is a database and needs an 'identity' section (table, column, erase)")
         }
         guard problems.count == problemsBefore, let kind, let owner else { return nil }
-        return DataStoreDeclaration(name: name, kind: kind, owner: owner, categories: categories, erasure: plan)
+        return DataStoreDeclaration(
+            name: name, kind: kind, owner: owner, categories: categories, erasure: plan, vacuum: vacuum)
     }
 
     private mutating func parseCategories(

@@ -14,17 +14,31 @@ public struct DataStoreDeclaration: Sendable, Hashable {
     public var categories: [DataCategory]
     /// How a subject's data is found and erased; present for `sqlite` and `postgres` stores only.
     public var erasure: ErasurePlan?
+    /// What follows a committed erasure in a `postgres` store (`vacuum:` in the map; `plain` by default).
+    public var vacuum: DatabaseVacuum
 
     /// Creates a declaration.
     public init(
-        name: String, kind: DataStoreKind, owner: String, categories: [DataCategory], erasure: ErasurePlan? = nil
+        name: String, kind: DataStoreKind, owner: String, categories: [DataCategory], erasure: ErasurePlan? = nil,
+        vacuum: DatabaseVacuum = .plain
     ) {
         self.name = name
         self.kind = kind
         self.owner = owner
         self.categories = categories
         self.erasure = erasure
+        self.vacuum = vacuum
     }
+}
+
+/// The `VACUUM` run on the touched tables of a `postgres` store after an erasure commits.
+public enum DatabaseVacuum: String, Sendable, Hashable, CaseIterable {
+    /// `VACUUM`: dead row versions are removed and their space freed (pages keep their bytes until reused).
+    case plain
+    /// `VACUUM (FULL)`: each touched table is rewritten into a new file (an exclusive lock meanwhile).
+    case full
+    /// None: the dead row versions stay until autovacuum (the erasure's outcome says so).
+    case none
 }
 
 /// The kind of a data store and how to reach it.

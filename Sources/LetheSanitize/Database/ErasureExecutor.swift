@@ -2,12 +2,10 @@ import LetheCore
 
 /// Erases, re-applies, verifies and scans the subjects of one database store, whatever its engine.
 ///
-/// ``SQLiteErasureExecutor`` is the first backend. The next is PostgreSQL (not built yet): it
-/// implements the same four operations with `libpq` over the store's connection string (opened
-/// with ``SecretBox``), the subject match as a temporary table of hashes joined against
-/// `encode(hmac(lower(trim(column)), key, 'sha256'), 'hex')` from `pgcrypto` (or the hashes computed
-/// client-side from a streamed cursor), one `SERIALIZABLE` transaction per erasure, and a
-/// `VACUUM (FULL)` of the touched tables in place of SQLite's secure-delete and `VACUUM`.
+/// ``SQLiteErasureExecutor`` is the first backend; `PostgresErasureExecutor` (target
+/// `LethePostgres`) the second: the same four operations over postgres-nio, the subject matched by
+/// hashing the streamed identity column client-side, one `REPEATABLE READ` transaction per
+/// erasure and the store's `VACUUM` after it. A MySQL executor would be a third (docs/data-map.md).
 ///
 /// Every operation leaves the store unchanged when it fails, and no operation takes, returns or
 /// logs a raw identifier except ``erase(identifier:store:)``, which only hashes it in memory.

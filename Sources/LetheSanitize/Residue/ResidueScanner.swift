@@ -45,6 +45,13 @@ public struct ResidueReport: Sendable, Hashable {
     /// Whether nothing was found.
     public var clean: Bool { totalMatches == 0 }
 
+    /// Creates a report; empty by default (no file scanned: a store whose files Lethe cannot reach).
+    public init(files: [ScannedFile] = [], matches: [ResidueMatch] = [], totalMatches: Int = 0) {
+        self.files = files
+        self.matches = matches
+        self.totalMatches = totalMatches
+    }
+
     /// A scanned file.
     public struct ScannedFile: Sendable, Hashable {
         /// Its path.

@@ -108,6 +108,12 @@ struct ErasureRun: AsyncParsableCommand {
                     let o = outcome.part.outcome
                     if let error = outcome.error {
                         print("part \(outcome.part.id) (\(outcome.part.store)): failed: \(error)")
+                    } else if let unreached = o["residue_outside_reach"]?.arrayValue {
+                        // A server's files are not Lethe's to scan: say what was done and what stays out of reach.
+                        print(
+                            "part \(outcome.part.id) (\(outcome.part.store)): \(outcome.part.state): \(o["subject_rows"]?.integerValue ?? 0) subject row(s) erased, query check \(o["query_check_remaining_rows"]?.integerValue ?? -1) remaining, \(o["vacuum_reason"]?.stringValue ?? "no vacuum")"
+                        )
+                        print("  outside Lethe's reach: \(unreached.compactMap(\.stringValue).joined(separator: "; "))")
                     } else {
                         print(
                             "part \(outcome.part.id) (\(outcome.part.store)): \(outcome.part.state): \(o["subject_rows"]?.integerValue ?? 0) subject row(s) erased, query check \(o["query_check_remaining_rows"]?.integerValue ?? -1) remaining, residue \(o["residue_clean"] == .bool(true) ? "clean" : "FOUND (\(o["residue_matches"]?.integerValue ?? 0) matches)")"
