@@ -82,6 +82,8 @@ public struct APIRoute: Sendable, Hashable {
         case archive
         /// PEM text (`application/pkcs10`).
         case pem
+        /// A document for people, as a download: CSV, HTML or PDF.
+        case document
     }
 
     /// The HTTP method.

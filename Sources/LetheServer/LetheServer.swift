@@ -32,6 +32,7 @@ public enum LetheServer {
         AssetRoutes(app: app, maxImportBytes: AssetRoutes.defaultMaxImportBytes).add(to: api)
         JobRoutes(app: app).add(to: api)
         RecordRoutes(app: app).add(to: api)
+        ReportRoutes(app: app).add(to: api)
         ErasureRoutes(app: app, maxHoldingsBytes: ErasureRoutes.defaultMaxHoldingsBytes).add(to: api)
         StatusRoutes(app: app).add(to: api)
         SchedulerRoutes(app: app).add(to: api)

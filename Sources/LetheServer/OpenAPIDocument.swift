@@ -150,6 +150,12 @@ public enum OpenAPIDocument {
             responses["\(route.success)"] = [
                 "description": "PEM text.", "content": ["application/pkcs10": ["schema": ["type": "string"]]],
             ]
+        case .document:
+            let binary: [String: Any] = ["schema": ["type": "string", "format": "binary"]]
+            responses["\(route.success)"] = [
+                "description": "The document, as a download.",
+                "content": ["text/csv": binary, "text/html": binary, "application/pdf": binary],
+            ]
         }
         let problem: [String: Any] = [
             "application/problem+json": ["schema": ["$ref": "#/components/schemas/Problem"]]

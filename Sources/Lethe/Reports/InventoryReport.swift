@@ -5,8 +5,8 @@ import LetheStore
 /// The register as it stood at a log size: every asset registered by then, with its descriptive
 /// fields and its lifecycle state at that entry.
 ///
-/// An asset is in it when an entry up to the log size is about it, or when it was registered
-/// (by an import, which logs one event for many assets) before the second of the last entry:
+/// An asset is in it when an entry up to the log size registers it or is about it, or when it was
+/// registered (by an import, which logs one event for many assets) before the second of the last entry:
 /// both are fixed at that size, so the inventory is the same whenever it is computed again.
 /// Fields and states changed later are undone from the later entries (`asset.updated`'s
 /// `from`, the first later `asset.state-changed`'s `from`).
@@ -48,7 +48,10 @@ enum InventoryReport {
             after = page.last?.tag
             for asset in page {
                 let life = ledger.assets[asset.tag]
-                guard life != nil || (cutoff.map { asset.registeredAt < $0 } ?? false) else { continue }
+                guard
+                    life != nil || ledger.registered.contains(asset.tag)
+                        || (cutoff.map { asset.registeredAt < $0 } ?? false)
+                else { continue }
                 var fields = asset.jsonFields.objectValue ?? [:]
                 for changes in (laterUpdates[asset.tag] ?? []).reversed() {
                     for (field, change) in changes.objectValue ?? [:] { fields[field] = change["from"] ?? .null }

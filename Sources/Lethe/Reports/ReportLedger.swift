@@ -82,6 +82,9 @@ struct ReportLedger {
 
     var jobs: [Int64: Job] = [:]
     var assets: [String: AssetLife] = [:]
+    /// The tags registered one by one (`asset.registered`) up to the log size: exact, where an
+    /// import's single event leaves only the registration time to go by.
+    var registered: Set<String> = []
     var custody: [Custody] = []
     var records: [String: (kind: String, job: Int64?, issuedAt: Date)] = [:]
     var revocations: [String: (at: Date, reason: String)] = [:]
@@ -108,6 +111,8 @@ struct ReportLedger {
             (value ?? payload)[key]?.stringValue.flatMap { try? RFC3339.parse($0) }
         }
         switch event.type {
+        case .assetRegistered:
+            if let tag = event.assetTag { registered.insert(tag) }
         case .jobScheduled, .jobReplanned:
             guard let job = payload["job"], let id = job["id"]?.integerValue, let asset = job["asset"]?.stringValue
             else { return }

@@ -5,7 +5,7 @@ import Lethe
 extension APIRoute {
     /// Every route, in the order the OpenAPI document lists them.
     public static let all: [APIRoute] =
-        health + users + assets + jobs + records + log + erasure + installation + operations
+        health + users + assets + jobs + records + reports + log + erasure + installation + operations
 
     static let health: [APIRoute] = [healthz, readyz, openAPI]
     static let healthz = APIRoute(.get, "/healthz", .open, "Liveness: the process answers")
