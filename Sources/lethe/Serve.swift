@@ -9,9 +9,10 @@ import Logging
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run Lethe's HTTP API (JSON under /api/v1) on this data directory.",
+        abstract: "Run Lethe as a service: the web console, the JSON API under /api/v1 and the scheduler.",
         discussion: """
-            Listens on 127.0.0.1:8080 by default ($LETHE_HOST, $LETHE_PORT). Every /api/v1 request needs \
+            Serves the web console at / (sign in with a user's console password; docs/console.md) and the \
+            JSON API under /api/v1 on 127.0.0.1:8080 by default ($LETHE_HOST, $LETHE_PORT). Every /api/v1 request needs \
             'Authorization: Bearer TOKEN' (see 'lethe user' and 'lethe token'); /healthz and /readyz are open. \
             On a data directory with no users, creates 'admin' and prints its API token and console password \
             once, on standard error. SIGTERM or Ctrl-C stops it after the requests in flight. A non-loopback \
@@ -66,7 +67,9 @@ struct Serve: AsyncParsableCommand {
         guard let (app, configuration) = ready.value else { return }
         let (address, scheme) = (configuration.host, configuration.servesTLS ? "https" : "http")
         try await LetheServer.run(app: app, configuration: configuration, logger: logger) { port in
-            Output.standardError("lethe: serving \(scheme)://\(address):\(port)/ (Ctrl-C stops)")
+            Output.standardError(
+                "lethe: serving \(scheme)://\(address):\(port)/ (the web console; the API under /api/v1) (Ctrl-C stops)"
+            )
         }
     }
 }
