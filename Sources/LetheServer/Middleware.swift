@@ -36,7 +36,10 @@ struct ProblemMiddleware: RouterMiddleware {
                 switch error.status {
                 case .notFound:
                     "there is no such route: \(request.method) \(request.uri.path); see /api/v1/openapi.json"
-                case .contentTooLarge: "the request body is larger than the server accepts"
+                case .contentTooLarge:
+                    // A route's own cap says which (an import's, an upload's); else the server's.
+                    (error as? HTTPError)?.body
+                        ?? "the request body is larger than the server accepts (lethe serve --max-body)"
                 case .badRequest:
                     "the request is not what this route takes (\((error as? HTTPError)?.body ?? "malformed")); see /api/v1/openapi.json"
                 default: (error as? HTTPError)?.body ?? error.status.reasonPhrase
