@@ -62,6 +62,13 @@ import Testing
         #expect(listed.map(\.state) == [.valid, .expired, .revoked])
     }
 
+    @Test func noPersonMayTakeTheSchedulersName() async throws {
+        for name in ["scheduler", "Scheduler"] {
+            await #expect(throws: LetheError.self) { _ = try await users.add(name: name, roles: [.auditor], by: admin) }
+        }
+        #expect(try await users.list(by: admin).isEmpty)
+    }
+
     @Test func aReadOnlyTokenOnlyReads() async throws {
         _ = try await users.add(name: "carol", roles: [.verifier, .compliance], by: admin)
         let token = try await users.addToken(user: "carol", expiresIn: nil, readOnly: true, by: admin)

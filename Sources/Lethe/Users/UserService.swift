@@ -35,6 +35,12 @@ public struct UserService: Sendable {
             throw LetheError(.usage, "the scheduler role is the service's own; give people the roles of their work")
         }
         let name = try Principal(name: name, roles: roles, authentication: .apiToken).name
+        // The service's own identity acts under its name: a person named so would pass for it in
+        // every event they leave.
+        guard name.lowercased() != Principal.scheduler.name else {
+            throw LetheError(
+                .invalidInput, "\(Quoted(name)) is the name the service's scheduler acts under; choose another")
+        }
         let time = app.now
         let secret = Credentials.newSecret()
         return try await app.store.write { (tx) throws(LetheError) in
