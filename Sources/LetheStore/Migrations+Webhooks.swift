@@ -13,7 +13,8 @@ extension Migrations {
                         id INTEGER PRIMARY KEY,
                         url TEXT NOT NULL CHECK (length(url) BETWEEN 8 AND 2000),
                         events TEXT NOT NULL CHECK (length(events) >= 1),
-                        secret BLOB NOT NULL CHECK (length(secret) = 64),
+                        -- sealed (SecretBox: nonce, the 64-character secret, tag): never the bare secret
+                        secret BLOB NOT NULL CHECK (length(secret) > 64),
                         created_at TEXT NOT NULL,
                         removed_at TEXT
                     );

@@ -1,7 +1,8 @@
 import Foundation
 import LetheCore
 
-/// A webhook as stored: where deliveries go, which events it takes, and its signing secret.
+/// A webhook as stored: where deliveries go, which events it takes, and its signing secret
+/// (sealed under the installation key by the application layer).
 public struct StoredWebhook: Sendable, Hashable {
     /// Its number (0 before it is stored).
     public var id: Int64
@@ -9,7 +10,7 @@ public struct StoredWebhook: Sendable, Hashable {
     public var url: String
     /// The event types it takes (`job.overdue`, ...).
     public var events: [String]
-    /// The HMAC-SHA-256 key that signs its deliveries: the UTF-8 of the 64 hex characters shown once.
+    /// The signing secret, sealed (``SecretBox``, bound to the URL).
     public var secret: [UInt8]
     /// When it was added.
     public var createdAt: Date

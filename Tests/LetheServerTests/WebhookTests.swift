@@ -210,6 +210,11 @@ import Testing
         let secure = try await app.webhooks.add(
             url: "https://hooks.example.org/y", events: [.erasureOverdue, .jobOverdue], by: admin)
         #expect(try await app.webhooks.list(by: admin).map(\.id) == [plain.webhook.id, secure.webhook.id])
+        // The secret is kept sealed: the database's row does not hold it
+        let row = try #require(
+            try await app.store.read { (tx) throws(LetheError) in try tx.webhook(id: secure.webhook.id) })
+        #expect(row.secret != Array(secure.secret.utf8))
+        #expect(!String(decoding: row.secret, as: UTF8.self).contains(secure.secret))
         _ = try await app.webhooks.remove(id: plain.webhook.id, by: admin)
         #expect(try await app.webhooks.list(by: admin).map(\.id) == [secure.webhook.id])
         #expect(throws: LetheError.self) { try NotificationEvent.parse("job.exploded") }

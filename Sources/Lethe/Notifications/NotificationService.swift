@@ -121,13 +121,19 @@ public struct NotificationService: Sendable {
 
     /// Pending deliveries due at `time` (oldest first, at most `limit`), with their URL and secret.
     public func dueDeliveries(at time: Date, limit: Int = 50) async throws(LetheError) -> [PendingDelivery] {
-        try await app.store.read { (tx) throws(LetheError) in
-            var pending: [PendingDelivery] = []
+        let due = try await app.store.read { (tx) throws(LetheError) in
+            var due: [(StoredDelivery, StoredWebhook)] = []
             for delivery in try tx.dueDeliveries(at: time, limit: limit) {
                 guard let webhook = try tx.webhook(id: delivery.webhookID) else { continue }
-                pending.append(PendingDelivery(delivery: delivery, url: webhook.url, secret: webhook.secret))
+                due.append((delivery, webhook))
             }
-            return pending
+            return due
+        }
+        guard !due.isEmpty else { return [] }
+        let box = try await app.loadedSecrets().box
+        return try due.map { (delivery, webhook) throws(LetheError) in
+            let secret = try box.open(webhook.secret, associatedData: WebhookService.sealContext(webhook.url))
+            return PendingDelivery(delivery: delivery, url: webhook.url, secret: Array(secret.revealed.utf8))
         }
     }
 

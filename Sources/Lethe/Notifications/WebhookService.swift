@@ -91,10 +91,13 @@ public struct WebhookService: Sendable {
         }
         let names = Array(Set(events.map(\.rawValue))).sorted()
         let secret = SymmetricKey(size: .bits256).withUnsafeBytes { Hex.encode(Array($0)) }
+        // Kept sealed under the installation key, as connection strings are: a copy of the
+        // database alone does not let anyone sign as Lethe.
+        let sealed = try await app.loadedSecrets().box.seal(secret, associatedData: Self.sealContext(url))
         let time = app.now
         let stored = try await app.store.write { (tx) throws(LetheError) in
             let stored = try tx.insert(
-                StoredWebhook(url: url, events: names, secret: Array(secret.utf8), createdAt: time))
+                StoredWebhook(url: url, events: names, secret: sealed, createdAt: time))
             try tx.append(
                 EventDraft(
                     type: .webhookAdded,
@@ -151,6 +154,10 @@ public struct WebhookService: Sendable {
             }
         }
     }
+
+    /// What a webhook's sealed secret is bound to: its URL (a sealed secret moved to another
+    /// webhook's row does not open).
+    static func sealContext(_ url: String) -> String { "webhook-secret \(url)" }
 
     /// The URL's host when the URL is acceptable.
     static func checkURL(_ text: String, allowPlainHTTP: Bool) throws(LetheError) -> String {
