@@ -233,33 +233,10 @@ struct CertificateVerify: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        var verification: BundleVerification?
-        try await reporting(json: output.json) { () async throws(LetheError) in
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue
-            else {
-                throw LetheError(.notFound, "\(directory) is not a directory; give the bundle's directory")
-            }
-            func text(_ path: String, _ what: String) throws(LetheError) -> String {
-                guard let data = FileManager.default.contents(atPath: path) else {
-                    throw LetheError(.notFound, "cannot read the \(what) file \(path)")
-                }
-                return String(decoding: data, as: UTF8.self)
-            }
-            let trusted = try trust.map { (path) throws(LetheError) in (pem: try text(path, "--trust"), source: path) }
-            let kept = try logKey.map { (path) throws(LetheError) in (text: try text(path, "--log-key"), source: path) }
-            verification = try await EvidenceService.verifyBundle(
-                EvidenceBundle.read(directory: directory), trust: trusted, logKey: kept)
+        try await BundleVerifyRun.run(
+            directory: directory, trust: trust, logKey: logKey, json: output.json, noun: "bundle"
+        ) { (bundle, trust, logKey) throws(LetheError) in
+            try await EvidenceService.verifyBundle(bundle, trust: trust, logKey: logKey)
         }
-        guard let verification else { return }
-        if output.json {
-            Output.printResult(verification)
-        } else {
-            for check in verification.checks {
-                print("\(check.passed ? "PASS" : "FAIL")  \(check.name): \(check.detail)")
-            }
-            print(verification.passed ? "bundle verified" : "bundle FAILED verification")
-        }
-        if !verification.passed { throw ExitCode(65) }
     }
 }
