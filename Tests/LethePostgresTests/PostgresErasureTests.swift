@@ -145,7 +145,8 @@ struct PostgresErasureTests {
     }
 
     @Test func aLockHeldElsewhereTimesOutAndALaterRunSucceeds() async throws {
-        // Given another session holding a lock on the customers table for three seconds
+        // Given another session holding a lock on the customers table until the test ends it (a
+        // fixed hold could end before a loaded machine even saw it taken)
         let crm = try PostgresCRM("locked")
         let store = crm.store(url: crm.url + "&lock_timeout=200")
         let before = try crm.dump()
@@ -154,19 +155,21 @@ struct PostgresErasureTests {
         holder.arguments = [
             "-X", "-q", "-h", "127.0.0.1", "-p", String(crm.cluster.port), "-U", "postgres", "-d", crm.database,
             "-o", "/dev/null", "-c",
-            "BEGIN; LOCK TABLE customers IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(3); COMMIT;",
+            "BEGIN; LOCK TABLE customers IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(120); COMMIT;",
         ]
-        holder.environment = ["PGPASSWORD": crm.cluster.password]
+        holder.environment = ["PGPASSWORD": crm.cluster.password, "PGAPPNAME": "lethe-lock-holder"]
         try holder.run()
+        defer { if holder.isRunning { holder.terminate() } }
         var held = false
-        for _ in 0..<250 where !held {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !held, ContinuousClock.now < deadline {
             held =
                 try crm.sql(
                     "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'customers' AND l.mode = 'AccessExclusiveLock' AND l.granted"
                 ) == "1\n"
             if !held { try await Task.sleep(for: .milliseconds(20)) }
         }
-        #expect(held)
+        try #require(held, "the other session did not take its lock within a minute")
         let executor = self.executor
 
         // When the subject is erased meanwhile
@@ -177,6 +180,8 @@ struct PostgresErasureTests {
         // Then the lock timeout fails it, says what to do, and nothing changed
         #expect(error?.code == .locked)
         #expect(error?.message.contains("run the erasure again") == true)
+        _ = try crm.sql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'lethe-lock-holder'")
         holder.waitUntilExit()
         #expect(try crm.dump() == before)
 
