@@ -84,7 +84,7 @@ public enum PolicyParser {
             do {
                 root = try Yams.compose(yaml: text)
             } catch let error as YamlError {
-                problems.append(Self.syntaxProblem(error, file: name))
+                problems.append(Self.syntaxProblem(error, file: name, text: text))
                 coverageUnknown = true
                 return
             } catch {
@@ -131,12 +131,17 @@ public enum PolicyParser {
             }
         }
 
-        static func syntaxProblem(_ error: YamlError, file: String) -> PolicyProblem {
+        static func syntaxProblem(_ error: YamlError, file: String, text: String) -> PolicyProblem {
             switch error {
             case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
                 .composer(_, let problem, let mark, _):
+                // libyaml can place an error met at the end of the text (after runs of lone CRs)
+                // past the last line: it is then named at the end of the file, where it is.
+                let lines =
+                    1 + text.filter { ["\n", "\r", "\r\n", "\u{85}", "\u{2028}", "\u{2029}"].contains($0) }.count
+                let (line, column) = mark.line > lines ? (lines, 1) : (mark.line, mark.column)
                 return PolicyProblem(
-                    file: file, line: mark.line, column: mark.column, message: "YAML syntax error: \(problem)")
+                    file: file, line: line, column: column, message: "YAML syntax error: \(problem)")
             case .duplicatedKeysInMapping(let duplicates, let context):
                 return PolicyProblem(
                     file: file, line: context.mark.line, column: context.mark.column,
