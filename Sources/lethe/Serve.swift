@@ -41,6 +41,7 @@ struct Serve: AsyncParsableCommand {
         name: .customLong("schedule-interval"),
         help: "ISO 8601 duration between scheduler runs, or 0/off (default: $LETHE_SCHEDULE_INTERVAL, else PT1H).")
     var scheduleInterval: String?
+    @OptionGroup var issuer: IssuerOptions
     @OptionGroup var write: WriteOptions
     @OptionGroup var global: GlobalOptions
 
@@ -52,7 +53,9 @@ struct Serve: AsyncParsableCommand {
         try await reporting { () async throws(LetheError) in
             let configuration = try serverConfiguration(environment)
             try configuration.validate()
-            let app = try global.openApp(creating: true)
+            var app = try global.openApp(creating: true)
+            // Records and reports name the organisation: without it every issuance would be refused.
+            if let organization = issuer.organization { app.settings[Settings.organization] = organization }
             if let first = try await LetheServer.bootstrapAdmin(app: app, by: try write.principal()) {
                 Output.standardError(
                     """
