@@ -59,7 +59,9 @@ struct ReportOutput: ParsableArguments {
     func write(_ report: IssuedReport) async throws(LetheError) {
         let bytes = try await format.render(report)
         guard let out else {
-            FileHandle.standardOutput.write(Data(bytes))
+            // A terminal or a pipe gets a final newline (JSON's canonical bytes end without one);
+            // --out writes exactly the rendering.
+            FileHandle.standardOutput.write(Data(bytes.last == 0x0A ? bytes : bytes + [0x0A]))
             return
         }
         guard FileManager.default.createFile(atPath: out, contents: Data(bytes)) else {
