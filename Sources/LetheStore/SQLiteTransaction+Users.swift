@@ -8,8 +8,11 @@ extension SQLiteTransaction {
 
     func user(name: String) throws(LetheError) -> StoredUser? {
         try guarded {
-            try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM app_user WHERE name = ?", arguments: [name])
-                .map(Self.user(from:))
+            // Cached: every API request that is not answered from the token cache runs this and the next.
+            try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT \(Self.userColumns) FROM app_user WHERE name = ?"), arguments: [name]
+            )
+            .map(Self.user(from:))
         }
     }
 
@@ -21,8 +24,10 @@ extension SQLiteTransaction {
 
     func token(id: Int64) throws(LetheError) -> StoredToken? {
         try guarded {
-            try Row.fetchOne(db, sql: "SELECT \(Self.tokenColumns) FROM api_token WHERE id = ?", arguments: [id])
-                .map(Self.token(from:))
+            try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT \(Self.tokenColumns) FROM api_token WHERE id = ?"), arguments: [id]
+            )
+            .map(Self.token(from:))
         }
     }
 

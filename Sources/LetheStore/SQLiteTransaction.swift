@@ -48,14 +48,16 @@ struct SQLiteTransaction: StoreWriting {
             allArguments += [limit]
         }
         return try guarded {
-            try Row.fetchAll(db, sql: sql, arguments: allArguments).map(Self.asset(from:))
+            // Cached by its text: the filters make a few dozen shapes at most, the values are bound.
+            try Row.fetchAll(db.cachedStatement(sql: sql), arguments: allArguments).map(Self.asset(from:))
         }
     }
 
     func countAssets(_ query: AssetQuery) throws(LetheError) -> Int {
         let (whereSQL, arguments) = Self.filter(query, paginate: false)
         return try guarded {
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM asset\(whereSQL)", arguments: arguments) ?? 0
+            try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM asset\(whereSQL)"), arguments: arguments)
+                ?? 0
         }
     }
 

@@ -24,6 +24,9 @@ public struct LetheApp: Sendable {
     public let executors = ErasureEngineRegistry()
     /// Keeps scheduler runs from overlapping; shared by copies of this value.
     let schedulerGate = RunGate()
+    /// API tokens verified recently; shared by copies of this value, emptied by every user or
+    /// token change.
+    let tokenCache = TokenCache()
     /// Configuration (organisation, serial prefix …): environment and `config.json`; the
     /// command line may override keys before a use case runs.
     public var settings = Settings()

@@ -27,10 +27,11 @@ enum Credentials {
         guard text.hasPrefix(tokenPrefix) else { return nil }
         let parts = text.dropFirst(tokenPrefix.count).split(
             separator: "_", maxSplits: 1, omittingEmptySubsequences: false)
-        // Only the canonical encoding is accepted: the last character of 32 bytes in base64url carries
-        // two unused bits, and a lenient decoder would take four spellings of one token.
+        // Only the canonical encoding is accepted (Base64URL.decode is strict): the last character of
+        // 32 bytes in base64url carries two unused bits, and a lenient decoder would take four
+        // spellings of one token.
         guard parts.count == 2, let id = Int64(parts[0]), id > 0, let secret = Base64URL.decode(String(parts[1])),
-            secret.count == 32, Base64URL.encode(secret) == parts[1]
+            secret.count == 32
         else { return nil }
         return (id, Array(SHA256.hash(data: secret)))
     }
@@ -88,18 +89,57 @@ enum Credentials {
 }
 
 /// Base64 with the URL alphabet and no padding (RFC 4648 §5): tokens travel in headers and URLs.
+///
+/// Decoding is strict: only the canonical spelling is accepted (the unused low bits of the last
+/// character must be zero), so one secret has one text.
 enum Base64URL {
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+    private static let values: [UInt8] = {
+        var table = [UInt8](repeating: 0xFF, count: 256)
+        for (index, byte) in alphabet.enumerated() { table[Int(byte)] = UInt8(index) }
+        return table
+    }()
+
     static func encode(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count * 4 + 2) / 3)
+        var index = 0
+        while index < bytes.count {
+            let remaining = bytes.count - index
+            let b0 = UInt32(bytes[index])
+            let b1 = remaining > 1 ? UInt32(bytes[index + 1]) : 0
+            let b2 = remaining > 2 ? UInt32(bytes[index + 2]) : 0
+            let group = b0 << 16 | b1 << 8 | b2
+            out.append(alphabet[Int(group >> 18 & 63)])
+            out.append(alphabet[Int(group >> 12 & 63)])
+            if remaining > 1 { out.append(alphabet[Int(group >> 6 & 63)]) }
+            if remaining > 2 { out.append(alphabet[Int(group & 63)]) }
+            index += 3
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func decode(_ text: String) -> [UInt8]? {
-        guard text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
-            return nil
+        let characters = Array(text.utf8)
+        // A single character left over carries only 6 bits: never a whole byte.
+        guard characters.count % 4 != 1 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(characters.count * 3 / 4)
+        var accumulator: UInt32 = 0
+        var bits = 0
+        for character in characters {
+            let value = values[Int(character)]
+            guard value != 0xFF else { return nil }
+            accumulator = accumulator << 6 | UInt32(value)
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                out.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
+                accumulator &= (1 << UInt32(bits)) - 1
+            }
         }
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        return Data(base64Encoded: base64).map(Array.init)
+        // Bits left over must be zero: otherwise several texts would decode to the same bytes.
+        guard accumulator == 0 else { return nil }
+        return out
     }
 }

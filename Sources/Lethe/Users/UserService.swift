@@ -43,6 +43,8 @@ public struct UserService: Sendable {
         }
         let time = app.now
         let secret = Credentials.newSecret()
+        // Requests authenticated after this change see it (TokenCache).
+        defer { app.tokenCache.removeAll() }
         return try await app.store.write { (tx) throws(LetheError) in
             guard try tx.user(name: name) == nil else {
                 throw LetheError(.conflict, "user \(Quoted(name)) exists already; see 'lethe user list'")
@@ -70,6 +72,8 @@ public struct UserService: Sendable {
     public func disable(name: String, by principal: Principal) async throws(LetheError) -> UserView {
         try app.authorize(.manageUsers, principal)
         let time = app.now
+        // Requests authenticated after this change see it (TokenCache).
+        defer { app.tokenCache.removeAll() }
         return try await app.store.write { (tx) throws(LetheError) in
             var user = try Self.require(name, in: tx)
             guard !user.disabled else { return UserView(user) }
@@ -95,6 +99,8 @@ public struct UserService: Sendable {
             try Credentials.hashPassword(password)
         }
         let time = app.now
+        // Requests authenticated after this change see it (TokenCache).
+        defer { app.tokenCache.removeAll() }
         return try await app.store.write { (tx) throws(LetheError) in
             var user = try Self.require(name, in: tx)
             user.passwordHash = hash
@@ -117,6 +123,8 @@ public struct UserService: Sendable {
             throw LetheError(.usage, "a token's lifetime must be positive (for example P90D)")
         }
         let secret = Credentials.newSecret()
+        // Requests authenticated after this change see it (TokenCache).
+        defer { app.tokenCache.removeAll() }
         return try await app.store.write { (tx) throws(LetheError) in
             let user = try Self.require(name, in: tx)
             guard !user.disabled else {
@@ -140,6 +148,8 @@ public struct UserService: Sendable {
     public func revokeToken(id: Int64, by principal: Principal) async throws(LetheError) -> TokenView {
         try app.authorize(.manageTokens, principal)
         let time = app.now
+        // Requests authenticated after this change see it (TokenCache).
+        defer { app.tokenCache.removeAll() }
         return try await app.store.write { (tx) throws(LetheError) in
             guard var token = try tx.token(id: id) else {
                 throw LetheError(.notFound, "token \(id) does not exist; see 'lethe token list'")
@@ -165,6 +175,15 @@ public struct UserService: Sendable {
         let refused = LetheError(.unauthenticated, "the API token is not valid (unknown, expired or revoked)")
         guard let presented = Credentials.parse(token: text) else { throw refused }
         let time = app.now
+        // A token verified in the last second is checked against what the store said then (see
+        // TokenCache: every user or token change empties it).
+        if let cached = app.tokenCache.entry(id: presented.id) {
+            guard Credentials.constantTimeEqual(cached.secretHash, presented.secretHash),
+                cached.expiresAt.map({ $0 > time }) ?? true
+            else { throw refused }
+            return cached.principal
+        }
+        let generation = app.tokenCache.currentGeneration()
         let found = try await app.store.read { (tx) throws(LetheError) -> (StoredToken, StoredUser)? in
             guard let token = try tx.token(id: presented.id), let user = try tx.user(name: token.user) else {
                 return nil
@@ -177,7 +196,13 @@ public struct UserService: Sendable {
         guard matches, let (token, user) = found, token.revokedAt == nil, !user.disabled,
             token.expiresAt.map({ $0 > time }) ?? true
         else { throw refused }
-        return try Principal(name: user.name, roles: user.roles, authentication: .apiToken, readOnly: token.readOnly)
+        let principal = try Principal(
+            name: user.name, roles: user.roles, authentication: .apiToken, readOnly: token.readOnly)
+        app.tokenCache.store(
+            id: token.id,
+            .init(secretHash: token.secretHash, principal: principal, expiresAt: token.expiresAt, verifiedAt: .now),
+            generation: generation)
+        return principal
     }
 
     /// The principal a console sign-in stands for; `unauthenticated` for a wrong name or
