@@ -18,13 +18,17 @@ public struct AssetQuery: Sendable, Hashable {
     /// Only assets whose tag, serial, make, model, location or custodian contains this text,
     /// ignoring ASCII case (the API's `q=`).
     public var text: String?
+    /// Only assets of this classification.
+    public var classification: Classification?
 
     /// Creates a query; with no arguments it matches every asset.
     public init(
         state: LifecycleState? = nil, mediaType: MediaType? = nil, location: String? = nil,
-        parentTag: String? = nil, afterTag: String? = nil, limit: Int? = nil, text: String? = nil
+        parentTag: String? = nil, afterTag: String? = nil, limit: Int? = nil, text: String? = nil,
+        classification: Classification? = nil
     ) {
         self.text = text
+        self.classification = classification
         self.state = state
         self.mediaType = mediaType
         self.location = location

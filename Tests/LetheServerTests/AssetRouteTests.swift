@@ -93,6 +93,35 @@ import Testing
         }
     }
 
+    @Test func theListFiltersByClassificationAndMatchesSearchTextLiterally() async throws {
+        let it = server.token(.itStaff)
+        try await server.application().test(.router) { client in
+            // Given assets whose models hold characters LIKE treats as wildcards
+            for (tag, model, classification) in [
+                ("W-1", "50% refurb", "high"), ("W-2", "500 series", "low"), ("W-3", "a_b", "high"),
+                ("W-4", "axb", "moderate"), ("W-5", #"back\slash"#, "low"),
+            ] {
+                try await client.send(
+                    .post, "/api/v1/assets", token: it,
+                    json: ["tag": tag, "media_type": "ssd", "classification": classification, "model": model])
+            }
+            func tags(_ query: String) async throws -> [String] {
+                let page = try await client.send(.get, "/api/v1/assets?\(query)", token: it)
+                #expect(page.status == .ok, "\(query): \(page.object)")
+                return (page.object["assets"] as? [[String: Any]])?.compactMap { $0["tag"] as? String } ?? []
+            }
+            // Then %, _ and \ in the search text match only themselves
+            #expect(try await tags("q=50%25") == ["W-1"])
+            #expect(try await tags("q=a_b") == ["W-3"])
+            #expect(try await tags("q=k%5Cs") == ["W-5"])
+            // And the classification filter combines with the others
+            #expect(try await tags("classification=high") == ["W-1", "W-3"])
+            #expect(try await tags("classification=low&q=SERIES") == ["W-2"])
+            let bad = try await client.send(.get, "/api/v1/assets?classification=secret", token: it)
+            #expect((bad.object["detail"] as? String)?.contains("secret") == true)
+        }
+    }
+
     @Test func anImportStreamsItsCSVAllOrNothing() async throws {
         let it = server.token(.itStaff)
         try await server.application().test(.router) { client in

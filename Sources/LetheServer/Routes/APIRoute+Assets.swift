@@ -36,6 +36,7 @@ extension APIRoute {
         query: [
             Field("state", .word(LifecycleState.self), "Only assets in this state."),
             Field("type", .word(MediaType.self), "Only assets of this media type."),
+            Field("classification", .word(Classification.self), "Only assets of this classification."),
             Field("location", "Only assets at this location (exact)."),
             Field("parent", "Only assets attached to this parent tag."),
             Field("q", "Only assets whose tag, serial, make, model, location or custodian contains this text."),

@@ -123,7 +123,10 @@ struct AssetRoutes {
                 try MediaType.parse(text, field: "type")
             },
             location: parameters.get("location"), parentTag: parameters.get("parent"),
-            afterTag: parameters.get("after"), limit: limit, text: parameters.get("q"))
+            afterTag: parameters.get("after"), limit: limit, text: parameters.get("q"),
+            classification: try parameters.get("classification").map { (text) throws(LetheError) in
+                try Classification.parse(text, field: "classification")
+            })
     }
 
     /// `POST /assets/import`: the body streams into the importer (on its own thread) while it is

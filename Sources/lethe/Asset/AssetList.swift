@@ -13,12 +13,18 @@ struct AssetList: AsyncParsableCommand {
             Examples:
               lethe asset list --state retired --limit 100
               lethe asset list --type ssd --location "DC-1" --json
+              lethe asset list --classification high --search "Latitude"
               lethe asset list --limit 50 --after LAP-0049
             """)
 
     @Option(help: "Only assets in this state.") var state: String?
     @Option(name: .customLong("type"), help: "Only assets of this media type.") var mediaType: String?
+    @Option(help: "Only assets of this classification (low, moderate, high).") var classification: String?
     @Option(help: "Only assets at this location (exact).") var location: String?
+    @Option(
+        name: .customLong("search"),
+        help: "Only assets whose tag, serial, make, model, location or custodian contains this text (any case).")
+    var text: String?
     @Option(help: "Only assets attached to this parent tag.") var parent: String?
     @Option(help: "Only assets whose tag sorts after this one (pagination).") var after: String?
     @Option(help: "At most this many.") var limit: Int = 100
@@ -34,7 +40,10 @@ struct AssetList: AsyncParsableCommand {
             let query = AssetQuery(
                 state: try state.map { (text) throws(LetheError) in try LifecycleState.parse(text) },
                 mediaType: try mediaType.map { (text) throws(LetheError) in try MediaType.parse(text) },
-                location: location, parentTag: parent, afterTag: after, limit: limit)
+                location: location, parentTag: parent, afterTag: after, limit: limit, text: text,
+                classification: try classification.map { (text) throws(LetheError) in
+                    try Classification.parse(text, field: "classification")
+                })
             let page = try await global.openApp().assets.list(
                 query, by: try Principal.localOperator(WriteOptions.loginUser()))
             if output.json {
