@@ -7,8 +7,9 @@ public struct LetheRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The authenticated principal; nil before authentication and on the open routes.
     public var principal: Principal?
-    /// The peer's address without its port, for rate limits (never logged with a token).
-    public let source: String
+    /// The client's address without its port, for rate limits (never logged with a token): the
+    /// peer's, or the one a trusted reverse proxy forwarded (``ClientAddressMiddleware``).
+    public internal(set) var source: String
     /// The largest body a route collects or decodes (`--max-body`; set by the body-limit middleware).
     public var maxUploadSize: Int = ServerConfiguration.defaultMaxBodyBytes
 

@@ -13,6 +13,7 @@ public enum LetheServer {
         app: LetheApp, configuration: ServerConfiguration, metrics: ServiceMetrics = ServiceMetrics()
     ) -> Router<LetheRequestContext> {
         let router = Router(context: LetheRequestContext.self)
+        router.add(middleware: ClientAddressMiddleware(trusted: configuration.trustedProxies))
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         // The web console first: the API's middleware below applies only to routes added after it.
         // Its cookies are Secure whenever a browser reaches it over TLS: served here, or by the

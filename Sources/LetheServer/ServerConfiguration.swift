@@ -20,6 +20,10 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var maxBodyBytes: Int
     /// How often the scheduler runs (`LETHE_SCHEDULE_INTERVAL`, default one hour); nil: never.
     public var scheduleInterval: Duration?
+    /// Addresses of reverse proxies whose `X-Forwarded-For` is believed (`LETHE_TRUSTED_PROXIES`,
+    /// comma-separated; default none): the client address that rate limits count is then the
+    /// right-most address in that header that is not one of these.
+    public var trustedProxies: Set<String> = []
 
     /// The default request body limit: 2 MiB.
     public static let defaultMaxBodyBytes = 2 * 1024 * 1024
@@ -62,6 +66,11 @@ public struct ServerConfiguration: Sendable, Hashable {
         }
         if let scheduleInterval, scheduleInterval <= .zero {
             throw LetheError(.usage, "--schedule-interval must be positive, or 0 or off to disable the scheduler")
+        }
+        for proxy in trustedProxies where !ClientAddress.isIPAddress(proxy) {
+            throw LetheError(
+                .usage,
+                "--trusted-proxy \(Quoted(proxy)) is not an IP address (give the proxy's address as it connects)")
         }
         if let tlsCertificatePath, let tlsKeyPath {
             // Readable PEM files, and a key no one else can read, before anything listens.

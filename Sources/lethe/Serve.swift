@@ -27,6 +27,12 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Serve plain HTTP on a non-loopback address, behind a TLS-terminating reverse proxy.")
     var insecureHTTP = false
     @Option(
+        name: .customLong("trusted-proxy"),
+        help: ArgumentHelp(
+            "The IP address of a reverse proxy whose X-Forwarded-For names the client, for per-client limits; repeatable (default: $LETHE_TRUSTED_PROXIES, comma-separated).",
+            valueName: "address"))
+    var trustedProxies: [String] = []
+    @Option(
         name: .customLong("tls-cert"), help: "PEM certificate chain to serve HTTPS with (default: $LETHE_TLS_CERT).")
     var tlsCert: String?
     @Option(
@@ -93,6 +99,12 @@ extension Serve {
             configuration.scheduleInterval = try ServerConfiguration.parseInterval(
                 text, field: scheduleInterval != nil ? "--schedule-interval" : "LETHE_SCHEDULE_INTERVAL")
         }
+        let proxies =
+            trustedProxies.isEmpty
+            ? (environment["LETHE_TRUSTED_PROXIES"] ?? "").split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces)
+            } : trustedProxies
+        configuration.trustedProxies = Set(proxies.filter { !$0.isEmpty })
         return configuration
     }
 
