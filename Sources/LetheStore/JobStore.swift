@@ -7,6 +7,8 @@ public struct JobQuery: Sendable, Hashable {
     public var states: [JobState]
     /// Only jobs due strictly before this time.
     public var dueBefore: Date?
+    /// Only jobs due at or after this time.
+    public var dueAtOrAfter: Date?
     /// Only jobs for this asset.
     public var assetTag: String?
     /// Only jobs planned under a policy version other than this one.
@@ -53,12 +55,31 @@ public struct JobCandidate: Sendable, Hashable {
     }
 }
 
+/// When a job was executed, and by which NIST method.
+public struct JobExecution: Sendable, Hashable {
+    /// When the job's sanitization was recorded as executed.
+    public var executedAt: Date
+    /// Clear, purge or destroy.
+    public var method: MethodCategory
+
+    /// Creates an execution.
+    public init(executedAt: Date, method: MethodCategory) {
+        self.executedAt = executedAt
+        self.method = method
+    }
+}
+
 /// Reads of disposal jobs, inside one snapshot.
 public protocol JobStoreReading {
     /// The job with this number, or nil.
     func job(id: Int64) throws(LetheError) -> DisposalJob?
     /// The jobs matching a query, by due date then number.
     func jobs(_ query: JobQuery) throws(LetheError) -> [DisposalJob]
+    /// How many jobs match a query (its limit ignored).
+    func countJobs(_ query: JobQuery) throws(LetheError) -> Int
+    /// When and by which method each job executed at or after `since` was executed (jobs now
+    /// executed or verified), oldest first: what a chart of sanitizations per week needs.
+    func jobExecutions(since: Date) throws(LetheError) -> [JobExecution]
     /// The asset's open job (scheduled, in progress or executed), if any.
     func openJob(assetTag: String) throws(LetheError) -> DisposalJob?
     /// Every asset that needs a job (retired or awaiting sanitization, no open job), by tag;

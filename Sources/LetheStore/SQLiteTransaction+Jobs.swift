@@ -18,7 +18,8 @@ extension SQLiteTransaction {
         }
     }
 
-    func jobs(_ query: JobQuery) throws(LetheError) -> [DisposalJob] {
+    /// The WHERE clause (with its leading space, or empty) and arguments of a job query.
+    private static func filter(_ query: JobQuery) -> (String, StatementArguments) {
         var clauses: [String] = []
         var arguments: StatementArguments = []
         if !query.states.isEmpty {
@@ -30,6 +31,10 @@ extension SQLiteTransaction {
             clauses.append("due_at < ?")
             arguments += [RFC3339.format(dueBefore)]
         }
+        if let dueAtOrAfter = query.dueAtOrAfter {
+            clauses.append("due_at >= ?")
+            arguments += [RFC3339.format(dueAtOrAfter)]
+        }
         if let version = query.policyVersionOtherThan {
             // Two ranges rather than <>, so that job_replannable_by_policy answers it.
             clauses.append("(policy_version < ? OR policy_version > ?)")
@@ -39,9 +44,39 @@ extension SQLiteTransaction {
             clauses.append("asset_tag = ?")
             arguments += [tag]
         }
-        var sql = "SELECT \(Self.jobColumns) FROM job"
-        if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
-        sql += " ORDER BY due_at, id"
+        return (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "), arguments)
+    }
+
+    func countJobs(_ query: JobQuery) throws(LetheError) -> Int {
+        let (whereSQL, arguments) = Self.filter(query)
+        return try jobGuarded {
+            try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM job\(whereSQL)"), arguments: arguments) ?? 0
+        }
+    }
+
+    func jobExecutions(since: Date) throws(LetheError) -> [JobExecution] {
+        try jobGuarded {
+            var executions: [JobExecution] = []
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT executed_at, method FROM job
+                    WHERE state IN ('executed', 'verified') AND executed_at >= ?
+                    ORDER BY executed_at, id
+                    """,
+                arguments: [RFC3339.format(since)])
+            while let row = try rows.next() {
+                executions.append(
+                    JobExecution(executedAt: try RFC3339.parse(row[0] as String), method: try Self.word(row[1])))
+            }
+            return executions
+        }
+    }
+
+    func jobs(_ query: JobQuery) throws(LetheError) -> [DisposalJob] {
+        let (whereSQL, filterArguments) = Self.filter(query)
+        var arguments = filterArguments
+        var sql = "SELECT \(Self.jobColumns) FROM job\(whereSQL) ORDER BY due_at, id"
         if let limit = query.limit {
             sql += " LIMIT ?"
             arguments += [limit]

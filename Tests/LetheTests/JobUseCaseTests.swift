@@ -481,3 +481,29 @@ private struct Fixture {
         #expect(decoded.job == job)
     }
 }
+
+@Suite struct JobDashboardQueryTests {
+    @Test func dueSoonCountsEveryOpenJobInTheWindowAndListsTheFirst() async throws {
+        // Given three jobs due in 30 days, one of them recorded as executed
+        let fixture = try Fixture()
+        let policies = try fixture.policies(policyText(secondPerson: false))
+        for tag in ["HDD-1", "HDD-2", "HDD-3"] { try fixture.retired(tag, type: "hdd") }
+        let created = try await fixture.app.jobs.schedule(policies: policies, by: .jobsUser("planner", .compliance))
+            .jobs.created
+        try await fixture.app.jobs.record(
+            created[0].id, JobWorkRecord(technique: .overwrite, tool: "nwipe", toolVersion: "0.33"),
+            by: .jobsUser("tech", .technician))
+        let reader = Principal.jobsUser("auditor", .auditor)
+        // When 25 days have passed, a 7-day window holds all three (executed is still open work)
+        fixture.installation.clock.advance(25 * 86_400)
+        let soon = try await fixture.app.jobs.dueSoon(within: 7 * 86_400, limit: 2, by: reader)
+        #expect(soon.count == 3)
+        #expect(soon.first.map(\.job.id) == Array(created.map(\.id).prefix(2)))
+        // And once they are overdue they are no longer "due soon"
+        fixture.installation.clock.advance(6 * 86_400)
+        #expect(try await fixture.app.jobs.dueSoon(within: 7 * 86_400, limit: 2, by: reader).count == 0)
+        // And the executions since the start are the one recorded, with its method
+        let executions = try await fixture.app.jobs.executions(since: Date(timeIntervalSince1970: 0), by: reader)
+        #expect(executions.map(\.method) == [.clear])
+    }
+}
