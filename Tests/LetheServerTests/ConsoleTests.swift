@@ -367,6 +367,29 @@ final class ConsoleBrowser: @unchecked Sendable {
             .post, path, body: ByteBuffer(string: body), contentType: "multipart/form-data; boundary=\(boundary)")
     }
 
+    /// Sends a file-upload form (multipart/form-data): its text fields (the CSRF token of the last
+    /// page unless `csrf` is given, or none when `csrf` is empty) and its files by field name.
+    func uploadForm(
+        _ path: String, fields: [String: String], files: [String: (name: String, bytes: String)], csrf: String? = nil
+    ) async throws -> Page {
+        let boundary = "----lethe-test-\(UUID().uuidString)"
+        var fields = fields
+        let token = csrf ?? self.csrf
+        if !token.isEmpty { fields["csrf"] = token }
+        var body = ""
+        for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
+            body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n"
+        }
+        for (name, file) in files.sorted(by: { $0.key < $1.key }) {
+            body +=
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"; filename=\"\(file.name)\"\r\n"
+                + "Content-Type: application/octet-stream\r\n\r\n\(file.bytes)\r\n"
+        }
+        body += "--\(boundary)--\r\n"
+        return try await send(
+            .post, path, body: ByteBuffer(string: body), contentType: "multipart/form-data; boundary=\(boundary)")
+    }
+
     func send(_ method: HTTPRequest.Method, _ path: String, form: [String: String]?) async throws -> Page {
         var body: ByteBuffer?
         if let form {
