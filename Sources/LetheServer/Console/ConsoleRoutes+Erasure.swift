@@ -84,22 +84,25 @@ extension ConsoleRoutes {
         let request = details.request
         let canAttest = view.may(.attestErasure)
         let parts = details.parts.map { part -> [String: Any] in
-            [
+            var values: [String: Any] = [
                 "part": part.id, "store": part.store, "action": part.action.rawValue, "state": part.state.rawValue,
                 "backup": part.backupID.map { String($0) } ?? "", "asset": part.assetTag ?? "",
                 "job": part.jobID.map { String($0) } ?? "", "final": part.finalAt.map(RFC3339.format) ?? "",
-                "error": part.outcome["error"]?.stringValue ?? "",
                 "canAttest": canAttest && part.action == .attest && part.state != .done,
             ]
+            // Only when there is one: an empty string would still open the template's section.
+            if let error = part.outcome["error"]?.stringValue, !error.isEmpty { values["error"] = error }
+            return values
         }
         let runnable = details.parts.contains { $0.action == .execute && $0.state != .done }
-        let values: [String: Any] = [
+        var values: [String: Any] = [
             "id": request.id, "requestID": request.id, "reason": request.reason.rawValue,
             "state": request.state.rawValue, "due": RFC3339.format(request.dueAt), "requestedBy": request.requestedBy,
-            "created": RFC3339.format(request.createdAt), "completed": request.completedAt.map(RFC3339.format) ?? "",
+            "created": RFC3339.format(request.createdAt),
             "parts": parts, "hasParts": !parts.isEmpty,
             "canRun": runnable && view.may(.runErasure),
         ]
+        if let completed = request.completedAt { values["completed"] = RFC3339.format(completed) }
         return Self.html("erasure", values, title: "Erasure request \(request.id)", view: view)
     }
 

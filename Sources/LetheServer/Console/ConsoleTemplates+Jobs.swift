@@ -68,10 +68,12 @@ extension ConsoleTemplates {
         <h2>Verification report</h2>
         {{^reports}}<p>Not verified yet.</p>{{/reports}}
         {{#hasReports}}
+        <div class="scroll">
         <table id="job-verification">
         <thead><tr><th scope="col">When</th><th scope="col">By</th><th scope="col">Verifier</th><th scope="col">Method</th><th scope="col">Outcome</th><th scope="col">Summary</th></tr></thead>
         <tbody>{{#reports}}<tr><td>{{at}}</td><td>{{actor}}</td><td>{{verifier}}</td><td>{{method}}</td><td>{{outcome}}</td><td>{{summary}}</td></tr>{{/reports}}</tbody>
         </table>
+        </div>
         {{/hasReports}}
         {{#hasRecords}}
         <h2>Certificates</h2>

@@ -312,7 +312,7 @@ enum ConsoleTemplates {
           background: #0a2540; color: #fff; }
         header a, header span { color: #fff; }
         .brand { font-weight: 700; font-size: 1.2rem; }
-        nav { display: flex; gap: 1rem; }
+        nav { display: flex; flex-wrap: wrap; gap: .25rem 1rem; }
         .signout { margin-left: auto; display: flex; gap: .5rem; align-items: center; flex-wrap: wrap; }
         main { padding: 1rem; max-width: 72rem; }
         a { color: var(--link); }
@@ -332,6 +332,7 @@ enum ConsoleTemplates {
         .notice { background: #e7f1e8; color: #14532d; padding: .5rem; }
         .fields { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
         .fields dt { font-weight: 600; }
+        .fields dd { margin: 0; min-width: 0; overflow-wrap: anywhere; }
         .timeline { padding-left: 1.25rem; }
         .inline { display: inline; }
         .chart { width: 100%; max-width: 40rem; height: auto; }
