@@ -93,7 +93,7 @@ enum ConsoleTemplates {
         <table>
         <thead><tr><th scope="col">Job</th><th scope="col">Asset</th><th scope="col">State</th><th scope="col">Due</th></tr></thead>
         <tbody>
-        {{#overdueJobs}}<tr><td>{{id}}</td><td><a href="/console/assets/{{tag}}">{{tag}}</a></td><td>{{state}}</td><td>{{due}}</td></tr>{{/overdueJobs}}
+        {{#overdueJobs}}<tr><td><a href="/console/jobs/{{id}}">Job {{id}}</a></td><td><a href="/console/assets/{{tag}}">{{tag}}</a></td><td>{{state}}</td><td>{{due}}</td></tr>{{/overdueJobs}}
         </tbody>
         </table>
         {{/hasOverdueJobs}}
@@ -106,7 +106,7 @@ enum ConsoleTemplates {
         <table>
         <thead><tr><th scope="col">Job</th><th scope="col">Asset</th><th scope="col">State</th><th scope="col">Due</th></tr></thead>
         <tbody>
-        {{#dueSoon}}<tr><td>{{id}}</td><td>{{tag}}</td><td>{{state}}</td><td>{{due}}</td></tr>{{/dueSoon}}
+        {{#dueSoon}}<tr><td><a href="/console/jobs/{{id}}">Job {{id}}</a></td><td>{{tag}}</td><td>{{state}}</td><td>{{due}}</td></tr>{{/dueSoon}}
         </tbody>
         </table>
         {{/hasDueSoon}}
@@ -132,11 +132,11 @@ enum ConsoleTemplates {
         {{/canReadJobs}}
         <section aria-labelledby="h-erasure">
         <h2 id="h-erasure">Erasure requests</h2>
-        <p><strong>{{openErasureRequests}}</strong> open; <strong>{{overdueErasureCount}}</strong> past their due date.</p>
+        <p><strong>{{openErasureRequests}}</strong> open; <strong>{{overdueErasureCount}}</strong> past their due date. <a href="/console/erasure">Follow or file a request</a></p>
         </section>
         <section aria-labelledby="h-backups">
         <h2 id="h-backups">Backups awaiting destruction past due</h2>
-        {{^overdueBackups}}<p>None.</p>{{/overdueBackups}}
+        {{^overdueBackups}}<p>None. <a href="/console/data">All backups and stores</a></p>{{/overdueBackups}}
         {{#hasOverdueBackups}}
         <table>
         <thead><tr><th scope="col">Backup</th><th scope="col">Store</th><th scope="col">Destruction due</th></tr></thead>
