@@ -134,6 +134,45 @@ import Testing
         }
     }
 
+    @Test func aTechnicianUploadsTheDrivesNwipeLogAndAnotherDrivesLogIsRefused() async throws {
+        // Given two retired low-impact drives: one is the drive of the fixture's nwipe log
+        let local = try Principal.localOperator("operator")
+        for (tag, serial) in [("HDD-31", "30d8048b7f"), ("HDD-32", "WD-WCC4E1234567")] {
+            _ = try await server.app.assets.register(
+                AssetFields(
+                    tag: tag, serial: serial, mediaType: "hdd", capacity: "32MiB", classification: "low",
+                    state: "retired"), by: local)
+        }
+        _ = try await server.app.jobs.schedule(policies: try ServerPolicies(app: server.app).load(), by: local)
+        let jobs = try await server.app.jobs.list(JobFilter(), by: local).jobs.map(\.job)
+        let own = try #require(jobs.first { $0.assetTag == "HDD-31" }?.id)
+        let other = try #require(jobs.first { $0.assetTag == "HDD-32" }?.id)
+        let log = Array(
+            try Data(
+                contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                    .appendingPathComponent("LetheSanitizeTests/Fixtures/nwipe/verified-zero.log")))
+        try await application().test(.router) { client in
+            let technician = ConsoleBrowser(client: client)
+            #expect(try await technician.signIn("technician", Self.password).status == .seeOther)
+            #expect(try await technician.get("/console/jobs/\(own)").body.contains(#"id="nwipe-form""#))
+            // When the technician uploads the log on the other drive's job: refused, nothing recorded
+            let refused = try await technician.uploadForm(
+                "/console/jobs/\(other)/nwipe", fields: [:], binaryFiles: ["log": ("nwipe.log", log)])
+            #expect(refused.status.code >= 400)
+            #expect(refused.body.contains("30d8048b7f"))
+            #expect(try await server.app.jobs.show(other, by: local).job.state == .scheduled)
+            // When they upload it on its own drive's job
+            let uploaded = try await technician.uploadForm(
+                "/console/jobs/\(own)/nwipe", fields: [:], binaryFiles: ["log": ("nwipe.log", log)])
+            #expect(uploaded.status == .seeOther, "\(uploaded.body)")
+            // Then the overwrite is recorded by technician with the log as its evidence
+            let details = try await server.app.jobs.show(own, by: local)
+            #expect(details.job.state != .scheduled)
+            #expect(details.job.executedBy == "technician")
+            #expect(details.evidence.contains { $0.fileName == "nwipe.log" && $0.sizeBytes == Int64(log.count) })
+        }
+    }
+
     @Test func anEvidenceFileOverTheCapIsRefusedWithNothingRecorded() async throws {
         let id = try await approvedJob("HDD-23")
         let local = try Principal.localOperator("operator")

@@ -372,22 +372,32 @@ final class ConsoleBrowser: @unchecked Sendable {
     func uploadForm(
         _ path: String, fields: [String: String], files: [String: (name: String, bytes: String)], csrf: String? = nil
     ) async throws -> Page {
+        try await uploadForm(
+            path, fields: fields, binaryFiles: files.mapValues { ($0.name, Array($0.bytes.utf8)) }, csrf: csrf)
+    }
+
+    /// ``uploadForm(_:fields:files:csrf:)`` with files given as bytes.
+    func uploadForm(
+        _ path: String, fields: [String: String], binaryFiles files: [String: (name: String, bytes: [UInt8])],
+        csrf: String? = nil
+    ) async throws -> Page {
         let boundary = "----lethe-test-\(UUID().uuidString)"
         var fields = fields
         let token = csrf ?? self.csrf
         if !token.isEmpty { fields["csrf"] = token }
-        var body = ""
+        var body: [UInt8] = []
         for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
-            body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n"
+            body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
         }
         for (name, file) in files.sorted(by: { $0.key < $1.key }) {
-            body +=
-                "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"; filename=\"\(file.name)\"\r\n"
-                + "Content-Type: application/octet-stream\r\n\r\n\(file.bytes)\r\n"
+            body += Array(
+                ("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"; filename=\"\(file.name)\"\r\n"
+                    + "Content-Type: application/octet-stream\r\n\r\n").utf8)
+            body += file.bytes + Array("\r\n".utf8)
         }
-        body += "--\(boundary)--\r\n"
+        body += Array("--\(boundary)--\r\n".utf8)
         return try await send(
-            .post, path, body: ByteBuffer(string: body), contentType: "multipart/form-data; boundary=\(boundary)")
+            .post, path, body: ByteBuffer(bytes: body), contentType: "multipart/form-data; boundary=\(boundary)")
     }
 
     func send(_ method: HTTPRequest.Method, _ path: String, form: [String: String]?) async throws -> Page {

@@ -52,7 +52,9 @@ extension ConsoleRoutes {
         values.merge(jobForms(job, view: view)) { _, new in new }
         values["canIssue"] = job.state == .verified && !issued && view.may(.issueRecord)
         values["noSteps"] =
-            ["canRecord", "canAttest", "canCancel", "canIssue"].allSatisfy { values[$0] as? Bool != true }
+            ["canRecord", "canImportNwipe", "canAttest", "canCancel", "canIssue"].allSatisfy {
+                values[$0] as? Bool != true
+            }
             && (values["refusals"] as? [String] ?? []).isEmpty
         return Self.html("job", values, title: "Job \(job.id)", view: view)
     }
@@ -88,6 +90,9 @@ extension ConsoleRoutes {
                 values["canAttachEvidence"] = view.may(.attachEvidence)
             }
         }
+        if next.contains(.executed), view.may(.importNwipeLog), JobRules.workRefusal(job) == nil {
+            values["canImportNwipe"] = true
+        }
         if job.state == .executed, view.may(.attest) {
             if let refusal = JobRules.verificationRefusal(job, by: view.principal) {
                 refusals.append(refusal.message)
@@ -112,6 +117,17 @@ extension ConsoleRoutes {
             tool: form.nonEmpty("tool") ?? "", toolVersion: form.nonEmpty("tool_version") ?? "", evidence: evidence,
             notes: form.nonEmpty("notes"))
         try await app.jobs.record(id, work, by: view.principal)
+        return Self.redirect("/console/jobs/\(id)")
+    }
+
+    /// Records a job's overwrite from an nwipe (ShredOS) log: the log must be of this asset's drive
+    /// (its serial and size), and becomes the job's evidence.
+    func importNwipe(_ id: Int64, form: ConsoleMultipart, view: ConsoleView) async throws -> Response {
+        guard let file = form.file("log") else {
+            throw LetheError(.usage, "choose the nwipe log to upload for job \(id)")
+        }
+        _ = try await app.sanitization.importNwipe(
+            jobID: id, log: Self.evidence(file), policies: try ServerPolicies(app: app).load(), by: view.principal)
         return Self.redirect("/console/jobs/\(id)")
     }
 

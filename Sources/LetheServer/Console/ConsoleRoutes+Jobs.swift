@@ -42,7 +42,7 @@ extension ConsoleRoutes {
         return Self.html("jobs", values, title: "Jobs", view: view)
     }
 
-    /// A form posted on a job: record and attest are uploads (their evidence file), the others
+    /// A form posted on a job: record, nwipe and attest are uploads (their evidence file), the others
     /// plain forms. A refusal (separation of duties …) is shown as a 403 or 409 page.
     func jobForm(_ request: Request, context: LetheRequestContext) async throws -> Response {
         let idText = context.parameters.text("id")
@@ -51,6 +51,10 @@ extension ConsoleRoutes {
         case "record":
             return try await upload(request, maxBytes: Self.maxEvidenceBytes) { view, form in
                 try await recordJob(try Self.jobID(idText), form: form, view: view)
+            }
+        case "nwipe":
+            return try await upload(request, maxBytes: Self.maxEvidenceBytes) { view, form in
+                try await importNwipe(try Self.jobID(idText), form: form, view: view)
             }
         case "attest":
             return try await upload(request, maxBytes: Self.maxEvidenceBytes) { view, form in

@@ -25,6 +25,15 @@ extension ConsoleTemplates {
         <button type="submit">Record the work</button>
         </form>
         {{/canRecord}}
+        {{#canImportNwipe}}
+        <form method="post" action="/console/jobs/{{id}}/nwipe" enctype="multipart/form-data" class="card" id="nwipe-form">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <h3>Or upload the drive's nwipe (ShredOS) log</h3>
+        <label for="n-log">nwipe log (its serial and size must be this asset's)</label>
+        <input id="n-log" name="log" type="file" required>
+        <button type="submit">Record the overwrite from the log</button>
+        </form>
+        {{/canImportNwipe}}
         {{#canAttest}}
         <form method="post" action="/console/jobs/{{id}}/attest" enctype="multipart/form-data" class="card" id="attest-form">
         <input type="hidden" name="csrf" value="{{csrf}}">
