@@ -55,8 +55,12 @@ import Testing
             let newest = try #require(tokens.map(\.id).max())
             #expect(try await admin.post("/console/tokens/\(newest)/revoke", [:]).status == .seeOther)
             await #expect(throws: LetheError.self) { try await server.app.users.authenticate(token: second) }
-            // When they disable tess: her first token stops working
+            // When they disable tess: her first token stops working, and her console session ends
+            #expect(try await tess.get("/console/").status == .ok)
             #expect(try await admin.post("/console/users/tess/disable", [:]).status == .seeOther)
+            let signedOut = try await tess.get("/console/")
+            #expect(signedOut.status == .seeOther)
+            #expect(signedOut.headers[.location] == "/console/signin")
             await #expect(throws: LetheError.self) { try await server.app.users.authenticate(token: secret) }
             #expect(try await server.app.users.list(by: local).first { $0.name == "tess" }?.disabled == true)
         }

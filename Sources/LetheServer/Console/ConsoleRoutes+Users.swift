@@ -58,10 +58,13 @@ extension ConsoleRoutes {
         return try await usersPage(view: view, secret: (token.token.user, token.secret))
     }
 
-    /// Disables a user or sets their console password.
+    /// Disables a user (ending their console sessions) or sets their console password.
     func userAction(_ name: String, verb: String, form: ConsoleForm, view: ConsoleView) async throws -> Response {
         switch verb {
-        case "disable": _ = try await app.users.disable(name: name, by: view.principal)
+        case "disable":
+            _ = try await app.users.disable(name: name, by: view.principal)
+            // A session holds the principal it signed in as: end theirs, so the console stops at once too.
+            await sessions.end(user: name)
         case "password":
             _ = try await app.users.setPassword(name: name, password: form["password"] ?? "", by: view.principal)
         default: throw LetheError(.notFound, "there is no user action \(Quoted(verb))")
