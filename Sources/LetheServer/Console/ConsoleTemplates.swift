@@ -93,7 +93,7 @@ enum ConsoleTemplates {
         <table>
         <thead><tr><th scope="col">Job</th><th scope="col">Asset</th><th scope="col">State</th><th scope="col">Due</th></tr></thead>
         <tbody>
-        {{#overdueJobs}}<tr><td><a href="/console/jobs/{{id}}">Job {{id}}</a></td><td><a href="/console/assets/{{tag}}">{{tag}}</a></td><td>{{state}}</td><td>{{due}}</td></tr>{{/overdueJobs}}
+        {{#overdueJobs}}<tr><td><a href="/console/jobs/{{id}}">Job {{id}}</a></td><td><a href="/console/assets/{{tagPath}}">{{tag}}</a></td><td>{{state}}</td><td>{{due}}</td></tr>{{/overdueJobs}}
         </tbody>
         </table>
         {{/hasOverdueJobs}}
