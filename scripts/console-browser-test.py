@@ -5,18 +5,26 @@ a fresh data directory:
 
   sign in; register an asset; retire it and see the dashboard count change; a CSV import with one
   bad row imports nothing and lists the row; an auditor sees no
-  write button and gets 403 posting the form directly, with nothing changed; no JavaScript console
-  error on any page; screenshots of the main pages.
+  write button and gets 403 posting the form directly, with nothing changed; a technician records
+  a job with its evidence and is told in words that they cannot attest it; a verifier attests and
+  issues the certificate, whose bundle downloads and verifies with `openssl cms -verify`; a
+  compliance officer files an erasure request (the identifier never shown again) and follows it
+  to completion; the users, reports and not-found pages; no JavaScript console error on any page;
+  screenshots of the main pages.
 
 Usage: console-browser-test.py LETHE_BINARY WORK_DIR [SCREENSHOT_DIR]
 Exits 0 when every check passes; prints what failed otherwise. LetheServerTests' browser test
 (and so `swift test`) runs it; it stops itself after 90 seconds.
 """
+import datetime
+import io
+import json
 import os
 import re
 import signal
 import subprocess
 import sys
+import tarfile
 import threading
 import time
 import urllib.error
@@ -27,13 +35,14 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 LETHE, WORK = sys.argv[1], sys.argv[2]
 SHOTS = sys.argv[3] if len(sys.argv) > 3 else os.path.join(WORK, "screenshots")
 DATA = os.path.join(WORK, "data")
 PASSWORD = "a console password for the browser test"
-ENV = dict(os.environ, LETHE_DATA_DIR=DATA, USER="browser-test")
+ENV = dict(os.environ, LETHE_DATA_DIR=DATA, USER="browser-test", LETHE_ORGANIZATION="Example Corp")
+SUBJECT = "ada.lovelace@example.com"
 failures = []
 
 signal.signal(signal.SIGALRM, lambda *_: (print("FAIL: the browser test ran past 90 s"), os._exit(1)))
@@ -47,7 +56,8 @@ def check(condition, what):
 
 
 def lethe(*arguments, stdin=""):
-    subprocess.run([LETHE, *arguments], input=stdin, text=True, env=ENV, check=True, capture_output=True)
+    return subprocess.run(
+        [LETHE, *arguments], input=stdin, text=True, env=ENV, check=True, capture_output=True).stdout
 
 
 # The service, as a newcomer starts it: an empty data directory, any free port.
@@ -67,8 +77,11 @@ while base is None:
         base = match.group(1)
 threading.Thread(target=lambda: [None for _ in server.stderr], daemon=True).start()
 check(admin_password is not None, "lethe serve printed the admin's console password once")
-for name, role in [("alice", "it-staff"), ("audrey", "auditor")]:
-    lethe("user", "add", name, "--role", role)
+for name, roles in [
+    ("alice", ["it-staff"]), ("audrey", ["auditor"]), ("tina", ["technician", "verifier"]), ("vera", ["verifier"]),
+    ("carl", ["compliance"]),
+]:
+    lethe("user", "add", name, *[argument for role in roles for argument in ("--role", role)])
     lethe("user", "password", name, stdin=PASSWORD + "\n")
 
 options = webdriver.ChromeOptions()
@@ -100,8 +113,13 @@ def wait_for(css):
     return WebDriverWait(driver, 15).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, css)))
 
 
-def shot(name):
+def shot(name, height=900):
+    """A screenshot of the page's top `height` pixels (taller for a long page)."""
+    if height != 900:
+        driver.set_window_size(1280, height)
     driver.save_screenshot(os.path.join(SHOTS, name + ".png"))
+    if height != 900:
+        driver.set_window_size(1280, 900)
 
 
 def sign_in(name, password):
@@ -125,6 +143,15 @@ try:
     shot("console-signin")
     sign_in("admin", admin_password)
     check("Dashboard" in driver.title, "the admin signs in with the printed password")
+    # The administrator's users and tokens page (the people below are already added).
+    visit("/console/users")
+    check("carl" in driver.find_element(By.ID, "user-table").text, "the administrator sees the users with their roles")
+    shot("console-users")
+    driver.set_window_size(360, 800)
+    visit("/console/users")
+    width = driver.execute_script("return document.documentElement.scrollWidth")
+    check(width <= 360, f"/console/users fits 360 px without scrolling sideways (is {width} px wide)")
+    driver.set_window_size(1280, 900)
     driver.find_element(By.CSS_SELECTOR, ".signout button").click()
 
     # IT staff register an asset and retire it; the dashboard counts it.
@@ -191,6 +218,110 @@ try:
     check(status == 403, f"the auditor's forged retire is 403 (is {status})")
     visit("/console/assets/SRV-1")
     check("in-service" in driver.find_element(By.CSS_SELECTOR, ".fields").text, "and SRV-1 is still in service")
+    driver.find_element(By.CSS_SELECTOR, ".signout button").click()
+
+    # A high-impact drive's job (approved by a second person at the command line): a technician who
+    # is also a verifier records the shredding with the vendor's certificate, and is told in words
+    # that the same person cannot attest it.
+    lethe("asset", "register", "HDD-77", "--type", "hdd", "--classification", "high", "--state", "retired")
+    lethe("schedule")
+    listing = json.loads(lethe("job", "list", "--json"))
+    job_id = next(job["id"] for job in listing["jobs"] if "HDD-77" in json.dumps(job))
+    lethe("job", "approve", str(job_id), "--actor", "cora")
+    certificate = os.path.join(WORK, "certificate-of-destruction.pdf")
+    with open(certificate, "wb") as file:
+        file.write(b"%PDF-1.4 certificate of destruction, HDD-77, shredded to 2 mm\n")
+    sign_in("tina", PASSWORD)
+    visit(f"/console/jobs/{job_id}")
+    Select(driver.find_element(By.ID, "w-technique")).select_by_visible_text("shred")
+    driver.find_element(By.ID, "w-tool").send_keys("Acme Shredding")
+    driver.find_element(By.ID, "w-version").send_keys("certificate form 7")
+    driver.find_element(By.ID, "w-evidence").send_keys(certificate)
+    driver.find_element(By.CSS_SELECTOR, "#record-form button").click()
+    wait_for("#job-evidence")
+    no_console_errors("the job page after recording")
+    refusals = " ".join(element.text for element in driver.find_elements(By.CSS_SELECTOR, ".refusal"))
+    check("cannot also verify it (separation of duties)" in refusals,
+          f"the technician is told in words they cannot attest their own work ({refusals!r})")
+    check(not driver.find_elements(By.ID, "attest-form"), "and is offered no attest form")
+    shot("console-job-refusal", height=1500)
+    driver.find_element(By.CSS_SELECTOR, ".signout button").click()
+
+    # A verifier attests with the inspected certificate and issues the signed record; its bundle
+    # downloads and verifies as docs/auditors.md shows.
+    sign_in("vera", PASSWORD)
+    visit(f"/console/jobs/{job_id}")
+    driver.find_element(By.ID, "a-evidence").send_keys(certificate)
+    driver.find_element(By.ID, "a-notes").send_keys("certificate matches the drive's serial")
+    driver.find_element(By.CSS_SELECTOR, "#attest-form button").click()
+    wait_for("#job-verification")
+    check("verified" in driver.find_element(By.ID, "job-fields").text, "the verifier's attestation verifies the job")
+    driver.find_element(By.CSS_SELECTOR, "#issue-form button").click()
+    bundle_link = wait_for('#job-records a[href$="/bundle"]')
+    no_console_errors("the verified job's page")
+    shot("console-job", height=1500)
+    request = urllib.request.Request(
+        bundle_link.get_attribute("href"), headers={"Cookie": f"lethe_session={driver.get_cookie('lethe_session')['value']}"})
+    bundle_dir = os.path.join(WORK, "bundle")
+    with tarfile.open(fileobj=io.BytesIO(urllib.request.urlopen(request).read()), mode="r:gz") as archive:
+        # The "data" filter (no absolute paths, links or devices) where this Python has it.
+        archive.extractall(bundle_dir, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+    record_dir = os.path.join(bundle_dir, os.listdir(bundle_dir)[0])
+    verified = subprocess.run(
+        ["openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", "record.p7s", "-content", "record.json",
+         "-CAfile", "issuer.pem", "-purpose", "any", "-out", "/dev/null"], cwd=record_dir, capture_output=True, text=True)
+    check(verified.returncode == 0, f"openssl cms -verify accepts the downloaded bundle ({verified.stderr.strip()})")
+    driver.find_element(By.CSS_SELECTOR, ".signout button").click()
+
+    # Compliance: the data map, then an erasure request filed, followed and completed in the browser.
+    stores = os.path.join(WORK, "datamap.yaml")
+    with open(stores, "w") as file:
+        file.write("version: 1\nstores:\n  - name: mailer\n    kind: processor\n    owner: marketing\n"
+                   "    contact: privacy@mailer.example\n    categories: [user.contact.email]\n")
+    holdings = os.path.join(WORK, "holdings.csv")
+    with open(holdings, "w") as file:
+        file.write(f"identifier,store\n{SUBJECT},mailer\n")
+    lethe("store", "apply", stores)
+    lethe("holding", "import", holdings)
+    sign_in("carl", PASSWORD)
+    visit("/console/data")
+    check("mailer" in driver.find_element(By.ID, "store-table").text, "the data map lists the processor")
+    shot("console-data")
+    visit("/console/erasure")
+    driver.find_element(By.ID, "e-identifier").send_keys(SUBJECT)
+    driver.find_element(By.CSS_SELECTOR, "#erasure-form button").click()
+    wait_for("#part-table")
+    no_console_errors("the new erasure request's page")
+    check(re.search(r"/console/erasure/\d+$", driver.current_url) is not None,
+          f"filing leads to the request's page ({driver.current_url})")
+    check(SUBJECT not in driver.page_source and "ada" not in driver.current_url, "the identifier is not shown again")
+    driver.find_element(By.CSS_SELECTOR, ".attest-part input[name=notes]").send_keys("mailer confirmed the deletion")
+    driver.find_element(By.CSS_SELECTOR, ".attest-part button").click()
+    WebDriverWait(driver, 15).until(lambda d: "completed" in d.find_element(By.ID, "erasure-fields").text)
+    check("completed" in driver.find_element(By.ID, "erasure-fields").text, "attesting the processor's part completes it")
+    no_console_errors("the completed erasure request")
+    shot("console-erasure")
+    visit("/console/erasure")
+    check(SUBJECT not in driver.page_source, "the request list never shows the identifier")
+    shot("console-erasures")
+    visit("/console/reports")
+    today = datetime.date.today()
+    for field, value in [("p-from", today.replace(month=1, day=1).isoformat()), ("p-to", today.isoformat())]:
+        driver.execute_script("arguments[0].value = arguments[1]", driver.find_element(By.ID, field), value)
+    driver.find_element(By.CSS_SELECTOR, "#report-form button").click()
+    check("disposal" in wait_for("#report-table").text, "compliance generates the year's disposal report")
+    no_console_errors("the reports page")
+    shot("console-reports")
+    driver.get(base + "/console/no-such-page")
+    check(driver.find_element(By.TAG_NAME, "h1").text == "Not found", "an unknown console path is the console's 404 page")
+    no_console_errors("the not-found page", page_status=404)
+    # The new pages at 360 px too.
+    driver.set_window_size(360, 800)
+    for path in [f"/console/jobs/{job_id}", "/console/erasure/1", "/console/data", "/console/reports"]:
+        visit(path)
+        width = driver.execute_script("return document.documentElement.scrollWidth")
+        check(width <= 360, f"{path} fits 360 px without scrolling sideways (is {width} px wide)")
+    driver.set_window_size(1280, 900)
 finally:
     driver.quit()
     server.send_signal(signal.SIGTERM)

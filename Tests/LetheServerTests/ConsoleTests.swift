@@ -367,6 +367,39 @@ final class ConsoleBrowser: @unchecked Sendable {
             .post, path, body: ByteBuffer(string: body), contentType: "multipart/form-data; boundary=\(boundary)")
     }
 
+    /// Sends a file-upload form (multipart/form-data): its text fields (the CSRF token of the last
+    /// page unless `csrf` is given, or none when `csrf` is empty) and its files by field name.
+    func uploadForm(
+        _ path: String, fields: [String: String], files: [String: (name: String, bytes: String)], csrf: String? = nil
+    ) async throws -> Page {
+        try await uploadForm(
+            path, fields: fields, binaryFiles: files.mapValues { ($0.name, Array($0.bytes.utf8)) }, csrf: csrf)
+    }
+
+    /// ``uploadForm(_:fields:files:csrf:)`` with files given as bytes.
+    func uploadForm(
+        _ path: String, fields: [String: String], binaryFiles files: [String: (name: String, bytes: [UInt8])],
+        csrf: String? = nil
+    ) async throws -> Page {
+        let boundary = "----lethe-test-\(UUID().uuidString)"
+        var fields = fields
+        let token = csrf ?? self.csrf
+        if !token.isEmpty { fields["csrf"] = token }
+        var body: [UInt8] = []
+        for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
+            body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
+        }
+        for (name, file) in files.sorted(by: { $0.key < $1.key }) {
+            body += Array(
+                ("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"; filename=\"\(file.name)\"\r\n"
+                    + "Content-Type: application/octet-stream\r\n\r\n").utf8)
+            body += file.bytes + Array("\r\n".utf8)
+        }
+        body += Array("--\(boundary)--\r\n".utf8)
+        return try await send(
+            .post, path, body: ByteBuffer(bytes: body), contentType: "multipart/form-data; boundary=\(boundary)")
+    }
+
     func send(_ method: HTTPRequest.Method, _ path: String, form: [String: String]?) async throws -> Page {
         var body: ByteBuffer?
         if let form {

@@ -12,7 +12,9 @@ private let browserIsInstalled: Bool = {
 
 /// The web console in a real browser: scripts/console-browser-test.py drives headless Chromium
 /// against a live `lethe serve` on 127.0.0.1 with a fresh data directory (sign in, register,
-/// retire and see the dashboard change, an auditor's forged post refused, no console errors).
+/// retire and see the dashboard change, an auditor's forged post refused, a job recorded, refused
+/// to its executor and attested by a verifier, its bundle verified with openssl, an erasure request
+/// filed and completed, no console errors).
 /// `LETHE_UPDATE_SCREENSHOTS=1` writes its screenshots to docs/images for docs/console.md.
 @Suite struct ConsoleBrowserTests {
     @Test(

@@ -10,16 +10,12 @@ extension ConsoleRoutes {
     /// Imports an uploaded CSV file (the register's own columns): all of it, or nothing when any
     /// row is bad, and then every bad row is listed with its line and column.
     func importAssets(_ request: Request, context: LetheRequestContext) async throws -> Response {
-        guard let (_, session) = await currentSession(request) else {
-            throw LetheError(.unauthenticated, "your session has ended; sign in again")
+        try await upload(request, maxBytes: Self.maxImportBytes) { view, form in
+            try await importAssets(request, form: form, view: view)
         }
-        let view = ConsoleView(principal: session.principal, csrf: session.csrfToken)
-        let body = try await request.body.collect(upTo: Self.maxImportBytes)
-        let form = try ConsoleMultipart(
-            Array(buffer: body), contentType: request.headers[.contentType] ?? "")
-        guard ConsoleSessions.constantTimeEqual(form.fields["csrf"] ?? "", session.csrfToken) else {
-            throw LetheError(.forbidden, "the form was not sent from this session's page (CSRF check); reload the page")
-        }
+    }
+
+    private func importAssets(_ request: Request, form: ConsoleMultipart, view: ConsoleView) async throws -> Response {
         guard let file = form.files["file"], !file.bytes.isEmpty else {
             throw LetheError(.usage, "choose a CSV file to import")
         }

@@ -42,12 +42,43 @@ extension ConsoleRoutes {
         return Self.html("jobs", values, title: "Jobs", view: view)
     }
 
-    /// Approves or starts a job; a refusal (separation of duties …) is shown as a 403 or 409 page.
-    func jobAction(_ idText: String, verb: String, view: ConsoleView) async throws -> Response {
-        guard let id = Int64(idText) else { throw LetheError(.notFound, "there is no job \(Quoted(idText))") }
+    /// A form posted on a job: record, nwipe and attest are uploads (their evidence file), the others
+    /// plain forms. A refusal (separation of duties …) is shown as a 403 or 409 page.
+    func jobForm(_ request: Request, context: LetheRequestContext) async throws -> Response {
+        let idText = context.parameters.text("id")
+        let verb = context.parameters.text("verb")
+        switch verb {
+        case "record":
+            return try await upload(request, maxBytes: Self.maxEvidenceBytes) { view, form in
+                try await recordJob(try Self.jobID(idText), form: form, view: view)
+            }
+        case "nwipe":
+            return try await upload(request, maxBytes: Self.maxEvidenceBytes) { view, form in
+                try await importNwipe(try Self.jobID(idText), form: form, view: view)
+            }
+        case "attest":
+            return try await upload(request, maxBytes: Self.maxEvidenceBytes) { view, form in
+                try await attestJob(try Self.jobID(idText), form: form, view: view)
+            }
+        default:
+            return try await form(request, context: context) { view, form in
+                try await jobAction(idText, verb: verb, form: form, view: view)
+            }
+        }
+    }
+
+    /// Approves, starts, cancels (with the form's reason) a job, or issues its signed record.
+    func jobAction(_ idText: String, verb: String, form: ConsoleForm, view: ConsoleView) async throws -> Response {
+        let id = try Self.jobID(idText)
         switch verb {
         case "approve": try await app.jobs.approve(id, by: view.principal)
         case "start": try await app.jobs.start(id, by: view.principal)
+        case "issue":
+            _ = try await app.evidence.issueDisposalRecord(job: id, by: view.principal)
+            return Self.redirect("/console/jobs/\(id)")
+        case "cancel":
+            try await app.jobs.cancel(id, reason: form["reason"] ?? "", by: view.principal)
+            return Self.redirect("/console/jobs/\(id)")
         default: throw LetheError(.notFound, "there is no job action \(Quoted(verb))")
         }
         return Self.redirect("/console/jobs")

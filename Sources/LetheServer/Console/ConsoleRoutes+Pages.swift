@@ -12,7 +12,10 @@ extension ConsoleRoutes {
             "states": LifecycleState.allCases.map { ["state": $0.rawValue, "count": status.assets[$0.rawValue] ?? 0] },
             "overdueJobCount": status.overdueJobCount,
             "overdueJobs": status.overdueJobs.map {
-                ["id": $0.id, "tag": $0.assetTag, "state": $0.state.rawValue, "due": RFC3339.format($0.dueAt)]
+                [
+                    "id": $0.id, "tag": $0.assetTag, "tagPath": Self.pathComponent($0.assetTag),
+                    "state": $0.state.rawValue, "due": RFC3339.format($0.dueAt),
+                ]
             },
             "hasOverdueJobs": !status.overdueJobs.isEmpty,
             "hasOverdueBackups": !status.overdueBackups.isEmpty,

@@ -86,9 +86,17 @@ struct ConsoleMiddleware: RouterMiddleware {
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
+        guard ConsoleRoutes.serves(request.uri.path) else { return try await next(request, context) }
         var response: Response
         do {
             response = try await next(request, context)
+            // A path no console route serves reaches the router's not-found responder, inside the
+            // API's middleware, and comes back as its JSON problem: show the console's page instead.
+            if response.status == .notFound || response.status == .methodNotAllowed,
+                response.headers[.contentType]?.hasPrefix("text/html") != true
+            {
+                response = await errorPage(HTTPError(response.status), request: request, context: context)
+            }
         } catch {
             response = await errorPage(error, request: request, context: context)
         }
@@ -130,7 +138,19 @@ struct ConsoleMiddleware: RouterMiddleware {
             case .notFound: "Not found"
             default: "Could not do that"
             }
-        return ConsoleRoutes.html(
-            "error", ["heading": heading, "message": message], title: heading, view: view, status: status)
+        var values: [String: Any] = ["heading": heading, "message": message]
+        switch status {
+        case .forbidden:
+            values["hint"] =
+                view.map {
+                    "You are signed in as \($0.principal.name) with the roles \($0.user["roles"] as? String ?? ""). Nothing was changed. If your work needs this, ask an administrator for the role, or ask a colleague who holds it."
+                } ?? "Nothing was changed."
+        case .notFound:
+            values["hint"] =
+                "The address may be mistyped, or the item may have been removed. Use the menu above to find it."
+            values["notFound"] = true
+        default: break
+        }
+        return ConsoleRoutes.html("error", values, title: heading, view: view, status: status)
     }
 }

@@ -43,8 +43,11 @@ public struct ConsoleRoutes: Sendable {
 
     /// Adds the console's routes (and `/` redirecting to it) to the router.
     public func add(to router: Router<LetheRequestContext>) {
+        // On the router, not the group: it also sees the paths under /console that no route
+        // serves, and renders them as the console's 404 page rather than the API's JSON.
+        router.add(middleware: ConsoleMiddleware(console: self))
         router.on("/", method: .get) { _, _ in Self.redirect("/console/") }
-        let console = router.group("console").add(middleware: ConsoleMiddleware(console: self))
+        let console = router.group("console")
         console.get("static/console.css") { _, _ in Self.asset(ConsoleTemplates.css, type: "text/css; charset=utf-8") }
         console.get("static/console.js") { _, _ in
             Self.asset(ConsoleTemplates.javascript, type: "text/javascript; charset=utf-8")
@@ -61,11 +64,11 @@ public struct ConsoleRoutes: Sendable {
             try await form(request, context: context) { view, form in try await register(form, view: view) }
         }
         console.get("jobs") { request, _ in try await page(request) { view in try await jobList(request, view: view) } }
+        console.get("jobs/:id") { request, context in
+            try await page(request) { view in try await jobPage(context.parameters.text("id"), view: view) }
+        }
         console.post("jobs/:id/:verb") { request, context in
-            try await form(request, context: context) { view, _ in
-                try await jobAction(
-                    context.parameters.text("id"), verb: context.parameters.text("verb"), view: view)
-            }
+            try await jobForm(request, context: context)
         }
         console.get("certificates") { request, _ in
             try await page(request) { view in try await certificateList(view: view) }
@@ -80,6 +83,43 @@ public struct ConsoleRoutes: Sendable {
         console.post("certificates/:serial/revoke") { request, context in
             try await form(request, context: context) { view, form in
                 try await revokeCertificate(context.parameters.text("serial"), form: form, view: view)
+            }
+        }
+        console.get("data") { request, _ in try await page(request) { view in try await dataMap(view: view) } }
+        console.get("erasure") { request, _ in try await page(request) { view in try await erasureList(view: view) } }
+        console.post("erasure") { request, context in
+            try await form(request, context: context) { view, form in try await fileErasure(form, view: view) }
+        }
+        console.get("erasure/:id") { request, context in
+            try await page(request) { view in try await erasurePage(context.parameters.text("id"), view: view) }
+        }
+        console.post("erasure/:id/:verb") { request, context in try await erasureForm(request, context: context) }
+        console.get("users") { request, _ in try await page(request) { view in try await usersPage(view: view) } }
+        console.post("users") { request, context in
+            try await form(request, context: context) { view, form in try await addUser(form, view: view) }
+        }
+        console.post("users/:name/:verb") { request, context in
+            try await form(request, context: context) { view, form in
+                try await userAction(
+                    context.parameters.text("name"), verb: context.parameters.text("verb"), form: form, view: view)
+            }
+        }
+        console.post("tokens") { request, context in
+            try await form(request, context: context) { view, form in try await addToken(form, view: view) }
+        }
+        console.post("tokens/:id/revoke") { request, context in
+            try await form(request, context: context) { view, _ in
+                try await revokeToken(context.parameters.text("id"), view: view)
+            }
+        }
+        console.get("reports") { request, _ in try await page(request) { view in try await reportList(view: view) } }
+        console.post("reports") { request, context in
+            try await form(request, context: context) { view, form in try await generateReport(form, view: view) }
+        }
+        console.get("reports/:serial/:format") { request, context in
+            try await page(request) { view in
+                try await downloadReport(
+                    context.parameters.text("serial"), format: context.parameters.text("format"), view: view)
             }
         }
         console.post("assets/import") { request, context in try await importAssets(request, context: context) }
@@ -104,7 +144,7 @@ struct ConsoleView: Sendable {
     var user: [String: Any] {
         [
             "name": principal.name, "roles": principal.roles.map(\.rawValue).sorted().joined(separator: ", "),
-            "csrf": csrf,
+            "csrf": csrf, "admin": may(.manageUsers), "reports": may(.readReports),
         ]
     }
 

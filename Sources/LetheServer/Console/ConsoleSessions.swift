@@ -62,6 +62,9 @@ actor ConsoleSessions {
     /// Ends a session (sign-out).
     func end(_ id: String) { sessions[Self.hash(id)] = nil }
 
+    /// Ends every session of a user (disabled, or whose password was changed from the console).
+    func end(user name: String) { sessions = sessions.filter { $0.value.principal.name != name } }
+
     /// How many sessions are held (expired ones included until swept).
     var count: Int { sessions.count }
 

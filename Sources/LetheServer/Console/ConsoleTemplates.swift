@@ -16,7 +16,8 @@ enum ConsoleTemplates {
 
     static let pages: [String: String] = [
         "layout": layout, "signin": signIn, "dashboard": dashboard, "assets": assets, "asset": asset, "jobs": jobs,
-        "certificates": certificates,
+        "certificates": certificates, "job": job, "data": data, "erasures": erasures, "erasure": erasure,
+        "users": users, "reports": reports,
         "error": error,
     ]
 
@@ -41,6 +42,10 @@ enum ConsoleTemplates {
         <a href="/console/assets">Assets</a>
         <a href="/console/jobs">Jobs</a>
         <a href="/console/certificates">Certificates</a>
+        <a href="/console/data">Data map</a>
+        <a href="/console/erasure">Erasure</a>
+        {{#reports}}<a href="/console/reports">Reports</a>{{/reports}}
+        {{#admin}}<a href="/console/users">Users</a>{{/admin}}
         </nav>
         <form class="signout" method="post" action="/console/signout">
         <input type="hidden" name="csrf" value="{{csrf}}">
@@ -88,7 +93,7 @@ enum ConsoleTemplates {
         <table>
         <thead><tr><th scope="col">Job</th><th scope="col">Asset</th><th scope="col">State</th><th scope="col">Due</th></tr></thead>
         <tbody>
-        {{#overdueJobs}}<tr><td>{{id}}</td><td><a href="/console/assets/{{tag}}">{{tag}}</a></td><td>{{state}}</td><td>{{due}}</td></tr>{{/overdueJobs}}
+        {{#overdueJobs}}<tr><td><a href="/console/jobs/{{id}}">Job {{id}}</a></td><td><a href="/console/assets/{{tagPath}}">{{tag}}</a></td><td>{{state}}</td><td>{{due}}</td></tr>{{/overdueJobs}}
         </tbody>
         </table>
         {{/hasOverdueJobs}}
@@ -101,7 +106,7 @@ enum ConsoleTemplates {
         <table>
         <thead><tr><th scope="col">Job</th><th scope="col">Asset</th><th scope="col">State</th><th scope="col">Due</th></tr></thead>
         <tbody>
-        {{#dueSoon}}<tr><td>{{id}}</td><td>{{tag}}</td><td>{{state}}</td><td>{{due}}</td></tr>{{/dueSoon}}
+        {{#dueSoon}}<tr><td><a href="/console/jobs/{{id}}">Job {{id}}</a></td><td>{{tag}}</td><td>{{state}}</td><td>{{due}}</td></tr>{{/dueSoon}}
         </tbody>
         </table>
         {{/hasDueSoon}}
@@ -127,11 +132,11 @@ enum ConsoleTemplates {
         {{/canReadJobs}}
         <section aria-labelledby="h-erasure">
         <h2 id="h-erasure">Erasure requests</h2>
-        <p><strong>{{openErasureRequests}}</strong> open; <strong>{{overdueErasureCount}}</strong> past their due date.</p>
+        <p><strong>{{openErasureRequests}}</strong> open; <strong>{{overdueErasureCount}}</strong> past their due date. <a href="/console/erasure">Follow or file a request</a></p>
         </section>
         <section aria-labelledby="h-backups">
         <h2 id="h-backups">Backups awaiting destruction past due</h2>
-        {{^overdueBackups}}<p>None.</p>{{/overdueBackups}}
+        {{^overdueBackups}}<p>None. <a href="/console/data">All backups and stores</a></p>{{/overdueBackups}}
         {{#hasOverdueBackups}}
         <table>
         <thead><tr><th scope="col">Backup</th><th scope="col">Store</th><th scope="col">Destruction due</th></tr></thead>
@@ -228,7 +233,7 @@ enum ConsoleTemplates {
         {{#hasJobs}}
         <table id="asset-jobs">
         <thead><tr><th scope="col">Job</th><th scope="col">State</th><th scope="col">Method</th><th scope="col">Due</th></tr></thead>
-        <tbody>{{#jobs}}<tr><td>{{id}}</td><td>{{state}}</td><td>{{method}}</td><td>{{due}}{{#overdue}} <strong class="error">overdue</strong>{{/overdue}}</td></tr>{{/jobs}}</tbody>
+        <tbody>{{#jobs}}<tr><td><a href="/console/jobs/{{id}}">Job {{id}}</a></td><td>{{state}}</td><td>{{method}}</td><td>{{due}}{{#overdue}} <strong class="error">overdue</strong>{{/overdue}}</td></tr>{{/jobs}}</tbody>
         </table>
         {{/hasJobs}}
         {{#hasRecords}}
@@ -257,7 +262,7 @@ enum ConsoleTemplates {
         <table id="job-table">
         <thead><tr><th scope="col">Job</th><th scope="col">Asset</th><th scope="col">State</th><th scope="col">Method</th><th scope="col">Due</th><th scope="col">Requested by</th><th scope="col">Approved by</th><th scope="col">Actions</th></tr></thead>
         <tbody>
-        {{#rows}}<tr><td>{{id}}</td><td><a href="/console/assets/{{tagPath}}">{{tag}}</a></td><td>{{state}}</td><td>{{method}}</td>
+        {{#rows}}<tr><td><a href="/console/jobs/{{id}}">Job {{id}}</a></td><td><a href="/console/assets/{{tagPath}}">{{tag}}</a></td><td>{{state}}</td><td>{{method}}</td>
         <td>{{due}}{{#overdue}} <strong class="error">overdue</strong>{{/overdue}}</td><td>{{requestedBy}}</td><td>{{approvedBy}}</td>
         <td>{{#actions}}<form method="post" action="/console/jobs/{{id}}/{{verb}}" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">{{label}}</button></form>{{/actions}}
         {{#refusals}}<p class="refusal">{{.}}</p>{{/refusals}}</td></tr>{{/rows}}
@@ -291,6 +296,10 @@ enum ConsoleTemplates {
     static let error = """
         <h1>{{heading}}</h1>
         <p class="error" role="alert">{{message}}</p>
+        {{#hint}}<p id="error-hint">{{.}}</p>{{/hint}}
+        {{#notFound}}<form method="get" action="/console/assets" class="search" role="search">
+        <label for="nf-q">Search the assets</label><input id="nf-q" name="q"><button type="submit">Search</button>
+        </form>{{/notFound}}
         <p><a href="/console/">Back to the dashboard</a></p>
         """
 
@@ -303,7 +312,7 @@ enum ConsoleTemplates {
           background: #0a2540; color: #fff; }
         header a, header span { color: #fff; }
         .brand { font-weight: 700; font-size: 1.2rem; }
-        nav { display: flex; gap: 1rem; }
+        nav { display: flex; flex-wrap: wrap; gap: .25rem 1rem; }
         .signout { margin-left: auto; display: flex; gap: .5rem; align-items: center; flex-wrap: wrap; }
         main { padding: 1rem; max-width: 72rem; }
         a { color: var(--link); }
@@ -323,11 +332,17 @@ enum ConsoleTemplates {
         .notice { background: #e7f1e8; color: #14532d; padding: .5rem; }
         .fields { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
         .fields dt { font-weight: 600; }
+        .fields dd { margin: 0; min-width: 0; overflow-wrap: anywhere; }
         .timeline { padding-left: 1.25rem; }
         .inline { display: inline; }
         .chart { width: 100%; max-width: 40rem; height: auto; }
         .legend { white-space: nowrap; }
         .refusal { margin: .25rem 0; font-size: .95rem; }
+        fieldset { border: 1px solid var(--line); margin: .25rem 0; }
+        h1 small { font-size: 1rem; font-weight: 400; }
+        code { overflow-wrap: anywhere; }
+        .secret { border: 2px solid #14532d; background: #e7f1e8; color: #14532d; padding: .5rem 1rem; }
+        .secret input { max-width: 100%; font-family: monospace; }
         """
 
     /// The tab's icon (a browser asks for one; without it every page logs a 404).

@@ -1,0 +1,54 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Lethe
+import LetheCore
+import NIOCore
+
+extension ConsoleRoutes {
+    /// The renderings a report downloads as.
+    static let reportFormats = ["json", "csv", "html", "pdf"]
+
+    /// Issued reports, newest first, each with its downloads; the form that generates a period's
+    /// disposal report for those who may.
+    func reportList(view: ConsoleView) async throws -> Response {
+        let reports = try await app.reports.list(limit: 200, by: view.principal)
+        let values: [String: Any] = [
+            "reports": reports.map { report -> [String: Any] in
+                [
+                    "serial": report.serial, "serialPath": Self.pathComponent(report.serial),
+                    "kind": report.reportKind, "issued": report.issuedAt, "status": report.status.rawValue,
+                    "logSize": report.logSize, "formats": Self.reportFormats,
+                ]
+            },
+            "hasReports": !reports.isEmpty, "canGenerate": view.may(.generateReport),
+        ]
+        return Self.html("reports", values, title: "Reports", view: view)
+    }
+
+    /// Generates, signs and logs the disposal report of the period in the form (YYYY-MM-DD to YYYY-MM-DD).
+    func generateReport(_ form: ConsoleForm, view: ConsoleView) async throws -> Response {
+        let period = try ReportPeriod(from: form.nonEmpty("from") ?? "", to: form.nonEmpty("to") ?? "")
+        _ = try await app.reports.disposal(period: period, by: view.principal)
+        return Self.redirect("/console/reports")
+    }
+
+    /// A report as a download: its signed record (JSON) or a rendering (CSV, HTML, PDF).
+    func downloadReport(_ serial: String, format: String, view: ConsoleView) async throws -> Response {
+        guard Self.reportFormats.contains(format) else {
+            throw LetheError(.notFound, "a report downloads as json, csv, html or pdf, not \(Quoted(format))")
+        }
+        let report = try await app.reports.show(serial: serial, by: view.principal)
+        let (bytes, type): ([UInt8], String)
+        switch format {
+        case "csv": (bytes, type) = (Array(ReportCSV.render(report).utf8), "text/csv; charset=utf-8")
+        case "html": (bytes, type) = (Array(ReportHTML.render(report).utf8), "text/html; charset=utf-8")
+        case "pdf": (bytes, type) = (try await ReportPDF.render(report), "application/pdf")
+        default: (bytes, type) = (report.record, "application/json")
+        }
+        // A download, never shown inline under the console's origin (the HTML has its own styles).
+        var headers: HTTPFields = [.contentType: type]
+        headers[.contentDisposition] = "attachment; filename=\"\(report.serial).\(format)\""
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}
