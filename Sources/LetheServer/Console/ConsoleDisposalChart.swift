@@ -1,6 +1,7 @@
 import Foundation
 import Lethe
 import LetheCore
+import LetheStore
 
 /// The dashboard's chart: sanitizations done per week (jobs executed, by NIST method: clear, purge,
 /// destroy) over the last ``weeks`` weeks, drawn as inline SVG bars (no script, no external file).
@@ -10,16 +11,24 @@ struct ConsoleDisposalChart {
     static let width = 480.0
     static let height = 160.0
 
-    /// The chart's bars, axis labels and legend as template values.
-    static func values(jobs: [DisposalJob], now: Date) -> [String: Any] {
+    /// The weeks drawn (ISO weeks, UTC), oldest first: the last ``weeks`` up to the one holding `now`.
+    static func weekStarts(now: Date) -> [Date] {
         var calendar = Calendar(identifier: .iso8601)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let thisWeek = calendar.dateInterval(of: .weekOfYear, for: now)?.start ?? now
-        let starts = (0..<weeks).reversed().map { calendar.date(byAdding: .weekOfYear, value: -$0, to: thisWeek)! }
+        return (0..<weeks).reversed().map { calendar.date(byAdding: .weekOfYear, value: -$0, to: thisWeek)! }
+    }
+
+    /// The start of the oldest week drawn: the executions to read are those since then.
+    static func firstWeekStart(now: Date) -> Date { weekStarts(now: now)[0] }
+
+    /// The chart's bars, axis labels and legend as template values.
+    static func values(executions: [JobExecution], now: Date) -> [String: Any] {
+        let starts = weekStarts(now: now)
         var counts = Array(repeating: [MethodCategory: Int](), count: weeks)
-        for job in jobs {
-            guard let at = job.executedAt, let week = starts.lastIndex(where: { $0 <= at }) else { continue }
-            counts[week][job.plan.method, default: 0] += 1
+        for execution in executions {
+            guard let week = starts.lastIndex(where: { $0 <= execution.executedAt }) else { continue }
+            counts[week][execution.method, default: 0] += 1
         }
         let methods = MethodCategory.allCases
         let highest = max(1, counts.flatMap(\.values).max() ?? 0)
@@ -29,7 +38,7 @@ struct ConsoleDisposalChart {
         var labels: [[String: Any]] = []
         let formatter = DateFormatter()
         formatter.dateFormat = "d MMM"
-        formatter.timeZone = calendar.timeZone
+        formatter.timeZone = TimeZone(identifier: "UTC")!
         formatter.locale = Locale(identifier: "en_US_POSIX")
         for (week, start) in starts.enumerated() {
             let label = formatter.string(from: start)

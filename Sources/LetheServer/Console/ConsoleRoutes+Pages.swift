@@ -26,25 +26,20 @@ extension ConsoleRoutes {
             },
         ]
         if view.may(.readJobs) {
-            let open = try await app.jobs.list(
-                JobFilter(dueBefore: status.at.addingTimeInterval(7 * 86_400)), by: view.principal
-            )
-            .jobs.filter { !$0.job.state.isFinished && !$0.overdue }
+            // Counted in the store and the first 20 listed: never every open job loaded.
+            let soon = try await app.jobs.dueSoon(within: 7 * 86_400, limit: 20, by: view.principal)
             values["canReadJobs"] = true
-            values["dueSoonCount"] = open.count
-            values["hasDueSoon"] = !open.isEmpty
-            values["dueSoon"] = open.prefix(20).map {
+            values["dueSoonCount"] = soon.count
+            values["hasDueSoon"] = soon.count > 0
+            values["dueSoon"] = soon.first.map {
                 [
                     "id": $0.job.id, "tag": $0.job.assetTag, "state": $0.job.state.rawValue,
                     "due": RFC3339.format($0.job.plan.dueAt),
                 ]
             }
-            var done: [DisposalJob] = []
-            for state in [JobState.executed, .verified] {
-                done += try await app.jobs.list(JobFilter(state: state, limit: 10_000), by: view.principal).jobs.map(
-                    \.job)
-            }
-            values["chart"] = ConsoleDisposalChart.values(jobs: done, now: status.at)
+            let executions = try await app.jobs.executions(
+                since: ConsoleDisposalChart.firstWeekStart(now: status.at), by: view.principal)
+            values["chart"] = ConsoleDisposalChart.values(executions: executions, now: status.at)
         }
         return Self.html("dashboard", values, title: "Dashboard", view: view)
     }
