@@ -22,7 +22,7 @@ private let browserIsInstalled: Bool = {
             if: browserIsInstalled,
             "Chromium's chromedriver or Selenium is not installed (apt-get install chromium chromium-driver; pip install selenium; .ci/run does)"
         ),
-        .timeLimit(.minutes(2)))
+        .timeLimit(.minutes(3)))
     func theConsoleWorksInABrowser() throws {
         let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
@@ -34,7 +34,7 @@ private let browserIsInstalled: Bool = {
         if ProcessInfo.processInfo.environment["LETHE_UPDATE_SCREENSHOTS"] == "1" {
             arguments.append(checkout.appendingPathComponent("docs/images").path)
         }
-        // The script stops itself after 90 s and says so
+        // The script stops itself after 150 s and says so
         let ran = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3"] + arguments, in: work.path)
         #expect(ran.status == 0, "the browser test failed:\n\(ran.output.suffix(4000))")
         #expect(ran.stdout.contains("every browser check passed"))
