@@ -38,6 +38,27 @@ import Testing
         return Application(router: router)
     }
 
+    @Test func aUserDisabledOutsideTheConsoleLosesTheirSessionOnTheNextRequest() async throws {
+        try await application().test(.router) { client in
+            // Given IT staff signed in to the console
+            let browser = ConsoleBrowser(client: client)
+            #expect(try await browser.signIn("it-staff", Self.password).status == .seeOther)
+            #expect(try await browser.get("/console/").status == .ok)
+            // When an admin disables them through the API's use case (not the console's Users page)
+            _ = try await server.app.users.disable(name: "it-staff", by: try Principal.localOperator("operator"))
+            // Then their next page sends them to sign in, and a form they post changes nothing
+            let next = try await browser.get("/console/")
+            #expect(next.status == .seeOther)
+            #expect(next.headers[.location] == "/console/signin")
+            let posted = try await browser.post(
+                "/console/assets", ["tag": "LAP-8", "media_type": "laptop", "classification": "low"])
+            #expect(posted.status != .seeOther)
+            await #expect(throws: LetheError.self) {
+                _ = try await server.app.assets.show("LAP-8", by: try Principal.localOperator("operator"))
+            }
+        }
+    }
+
     @Test func aSignedInUserRegistersAndRetiresAnAssetAndSignsOut() async throws {
         try await application().test(.router) { client in
             // Given IT staff sign in

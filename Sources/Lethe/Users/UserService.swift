@@ -205,6 +205,17 @@ public struct UserService: Sendable {
         return principal
     }
 
+    /// The principal a console session stands for now: the user's current roles, re-read on every
+    /// request so that disabling a user (through the API, the console or the command line) ends
+    /// their sessions at once; `unauthenticated` when the user is disabled or unknown.
+    public func sessionPrincipal(name: String) async throws(LetheError) -> Principal {
+        let user = try await app.store.read { (tx) throws(LetheError) in try tx.user(name: name) }
+        guard let user, !user.disabled else {
+            throw LetheError(.unauthenticated, "the user \(Quoted(name)) is disabled; the session has ended")
+        }
+        return try Principal(name: user.name, roles: user.roles, authentication: .consoleSession)
+    }
+
     /// The principal a console sign-in stands for; `unauthenticated` for a wrong name or
     /// password, a disabled user or one without a password, with one message for all.
     public func authenticate(name: String, password: String) async throws(LetheError) -> Principal {

@@ -184,8 +184,15 @@ extension ConsoleRoutes {
     /// The signed-in user's session, or nil.
     func currentSession(_ request: Request) async -> (id: String, session: ConsoleSessions.Session)? {
         guard let id = request.cookies[Self.sessionCookie]?.value, !id.isEmpty,
-            let session = await sessions.session(id)
+            var session = await sessions.session(id)
         else { return nil }
+        // The user as they are now: a user disabled anywhere (API, command line) loses the session
+        // on their next request, and the roles are today's.
+        guard let principal = try? await app.users.sessionPrincipal(name: session.principal.name) else {
+            await sessions.end(id)
+            return nil
+        }
+        session.principal = principal
         return (id, session)
     }
 
