@@ -225,6 +225,23 @@ struct PostgresErasureTests {
             try await onThread { try executor.erase(identifier: PostgresCRM.subject, store: store) }.subjectRows == 1)
     }
 
+    @Test func sslmodeRequireAgainstAServerWithoutTLSSaysSo() async throws {
+        // Given the shared cluster, which runs without ssl, and a connection string that requires TLS
+        let crm = try PostgresCRM("no_tls")
+        let executor = self.executor
+        let store = crm.store(url: crm.cluster.url(database: crm.database, parameters: "sslmode=require"))
+
+        // When the store is scanned
+        let error = await #expect(throws: LetheError.self) {
+            _ = try await onThread { try executor.scanIdentities(store: store) { _ in } }
+        }
+
+        // Then the run fails saying the server offers no TLS, never falling back to plain text
+        #expect(error?.code == .io)
+        #expect(error?.message.contains("does not offer TLS, which the connection string's sslmode requires") == true)
+        #expect(error?.message.contains(crm.cluster.password) == false)
+    }
+
     @Test func serverDownAndWrongPasswordAreClearErrorsWithoutTheSecret() async throws {
         let crm = try PostgresCRM("login")
         let executor = self.executor
