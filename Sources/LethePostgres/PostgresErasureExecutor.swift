@@ -282,9 +282,11 @@ public struct PostgresErasureExecutor: ErasureExecutor {
                 let resolved = try await PostgresPlan.resolve(plan, session: session)
                 var remaining = 0
                 if !subjects.isEmpty {
-                    _ = try await Self.hashRows(resolved, rowIDs: false, session: session, values: values) {
-                        hash, _ in
-                        if subjects.contains(hash) { remaining += 1 }
+                    try await Self.readOnly(session) { () async throws(LetheError) in
+                        _ = try await Self.hashRows(resolved, rowIDs: false, session: session, values: values) {
+                            hash, _ in
+                            if subjects.contains(hash) { remaining += 1 }
+                        }
                     }
                 }
                 return ErasureVerification(store: store.name, remainingRows: remaining, subjectsChecked: subjects.count)
@@ -306,8 +308,11 @@ public struct PostgresErasureExecutor: ErasureExecutor {
                 (session) async throws(LetheError) -> [SubjectHash] in
                 let resolved = try await PostgresPlan.resolve(plan, session: session)
                 var hashes: [SubjectHash] = []
-                _ = try await Self.hashRows(resolved, rowIDs: false, session: session, values: values) { hash, _ in
-                    hashes.append(hash)
+                try await Self.readOnly(session) { () async throws(LetheError) in
+                    _ = try await Self.hashRows(resolved, rowIDs: false, session: session, values: values) {
+                        hash, _ in
+                        hashes.append(hash)
+                    }
                 }
                 return hashes
             }
@@ -317,6 +322,21 @@ public struct PostgresErasureExecutor: ErasureExecutor {
     }
 
     // MARK: - Helpers
+
+    /// Runs `body` in a `REPEATABLE READ READ ONLY` transaction: one snapshot for every query of
+    /// a chunked scan.
+    static func readOnly(
+        _ session: PostgresSession, _ body: () async throws(LetheError) -> Void
+    ) async throws(LetheError) {
+        try await session.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        do throws(LetheError) {
+            try await body()
+            try await session.execute("COMMIT")
+        } catch {
+            try? await session.execute("ROLLBACK")
+            throw error
+        }
+    }
 
     static func target(
         _ store: DataStoreDeclaration
