@@ -52,15 +52,17 @@ extension PostgresErasureExecutor {
 extension PostgresErasureExecutor {
     /// How many heap pages the first query of a chunked scan covers.
     static let firstChunkPages = 64
+    /// How many values a query of a chunked scan should bring: ranges grow until they do.
+    static let chunkValues = 32_768
 
     /// ``hashRows(_:rowIDs:session:values:_:)`` on PostgreSQL 14 and later, in the caller's
     /// transaction (its snapshot): the identity table read as ranges of heap pages (a TID range
     /// scan), each range one query whose one row holds its values aggregated into an array
     /// (`array_agg`, sent in binary: each value length-prefixed), so postgres-nio decodes one row
     /// per range instead of one per value. The first range is 64 pages; the next doubles while a
-    /// range brings fewer than a batch of values and halves when it brings more than eight; the
-    /// last range is open-ended (pages added meanwhile hold nothing this snapshot sees). A child
-    /// task hashes one range's values while the next range is queried.
+    /// range brings fewer than ``chunkValues`` values and halves when it brings more than eight
+    /// times that; the last range is open-ended (pages added meanwhile hold nothing this snapshot
+    /// sees). A child task hashes one range's values while the next range is queried.
     static func hashChunks(
         _ plan: PostgresPlan, rowIDs: Bool, session: PostgresSession, values: SubjectHasher.ValueHasher,
         _ body: (SubjectHash, _ rowID: () -> String) -> Void
@@ -99,9 +101,9 @@ extension PostgresErasureExecutor {
             if last { break }
             start += span
             let read = pending?.ends.count ?? 0
-            if read < scanBatch && span < 1 << 20 {
+            if read < chunkValues && span < 1 << 20 {
                 span *= 2
-            } else if read > 8 * scanBatch && span > 1 {
+            } else if read > 8 * chunkValues && span > 1 {
                 span /= 2
             }
         }
