@@ -53,7 +53,7 @@ extension PostgresErasureExecutor {
     /// How many heap pages the first query of a chunked scan covers.
     static let firstChunkPages = 64
     /// How many values a query of a chunked scan should bring: ranges grow until they do.
-    static let chunkValues = 32_768
+    static let chunkValues = 4_096
 
     /// ``hashRows(_:rowIDs:session:values:_:)`` on PostgreSQL 14 and later, in the caller's
     /// transaction (its snapshot): the identity table read as ranges of heap pages (a TID range
