@@ -7,11 +7,14 @@ extension PostgresErasureExecutor {
     /// How many identity values are read before they are hashed together.
     static let scanBatch = 8192
 
-    /// Streams the identity column of `plan` (`SELECT [ctid,] column::text`, non-null values, in
-    /// the order the server sends them) and hands each value's keyed hash to `body` in that order,
-    /// with the row's `ctid` (as PostgreSQL writes it: `(block,offset)`) when `rowIDs` is set.
+    /// Reads the identity column of `plan` (non-null values, in the table's physical order) and
+    /// hands each value's keyed hash to `body` in that order, with the row's `ctid` (as PostgreSQL
+    /// writes it: `(block,offset)`) when `rowIDs` is set. Run it inside a transaction: on
+    /// PostgreSQL 14 and later it is ``hashChunks(_:rowIDs:session:values:_:)``, several queries
+    /// that must share one snapshot.
     ///
-    /// Values are copied from postgres-nio's row buffers into one flat batch of up to 8,192 (no
+    /// Before 14 it streams `SELECT [ctid,] column::text`, a row per value: values are copied
+    /// from postgres-nio's row buffers into one flat batch of up to 8,192 (no
     /// string per row; the `ctid` travels in binary, 6 bytes, and becomes text only for a row that
     /// matches); a child task hashes a batch while this task reads the next one, so hashing overlaps
     /// the server and the network. Memory stays bounded by two batches. Returns the values read.
