@@ -5,8 +5,10 @@
 #     the bench process's peak RSS < 150 MB;
 #   - erase: one subject among the customers with BENCH_REFS (default 10,000,000) indexed
 #     referencing orders, delete-row on both (vacuum: none), vs psql running the same statements
-#     (the streamed identity read, the reference lookup, the counts, the deletes, one
-#     REPEATABLE READ transaction); target <= 2x; then the VACUUM of both tables, reported apart.
+#     (the streamed identity read of ctid and e-mail, the subject's key read by ctid, the reference
+#     lookup, the counts, the deletes, one REPEATABLE READ transaction); target <= 2x; then the
+#     VACUUM of both tables, reported apart. The load average is printed with the results: the
+#     ratios move on a machine busy with other work.
 #
 # It starts a throwaway cluster (initdb as the postgres user when run as root) under $BENCH_DIR
 # (default /tmp/lethe-bench-postgres), builds a release package outside the repository (the
@@ -95,6 +97,7 @@ CREATE INDEX orders_customer ON orders (customer_id);
 VACUUM ANALYZE customers;
 VACUUM ANALYZE orders;
 EOF
+echo "machine: $(nproc) cores, $(uname -m); $(date -u '+%Y-%m-%d %H:%M UTC'); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "data: $rows customers, $refs orders, made in $(echo "$(date +%s.%N) - $t0" | bc | cut -c1-6)s"
 
 seconds() { local t0 t1; t0=$(date +%s.%N); "$@" > /dev/null; t1=$(date +%s.%N); echo "$t1 - $t0" | bc; }
@@ -111,7 +114,8 @@ psql_erase() {
     local id=$1
     "${psql[@]}" <<EOF > /dev/null
 BEGIN ISOLATION LEVEL REPEATABLE READ;
-\\copy (SELECT ctid::text, id::text, email::text FROM customers WHERE email IS NOT NULL) TO '/dev/null'
+\\copy (SELECT ctid, email::text FROM customers WHERE email IS NOT NULL) TO '/dev/null'
+SELECT id::text FROM customers WHERE ctid = ANY(ARRAY(SELECT ctid FROM customers WHERE id = $id));
 SELECT ctid::text FROM orders WHERE customer_id = ANY('{$id}'::text[]::bigint[]);
 SELECT count(*) FROM orders;
 WITH erased AS (DELETE FROM orders WHERE ctid = ANY(ARRAY(SELECT ctid FROM orders WHERE customer_id = $id)) RETURNING 1) SELECT count(*) FROM erased;
@@ -130,4 +134,5 @@ for round in 1 2 3; do
 done
 remaining=$("${psql[@]}" -c "SELECT count(*) FROM customers WHERE id IN (1017, 2017, 3017)")
 vacuum=$(seconds "${psql[@]}" -c "VACUUM customers, orders")
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "erase one subject, $rows customers, $refs orders: psql ${psql_best}s, lethe ${lethe_best}s (lethe/psql = $(echo "scale=2; $lethe_best / $psql_best" | bc)); subjects left: $remaining; VACUUM customers, orders ${vacuum}s"

@@ -9,9 +9,10 @@ import PostgresNIO
 /// `postgresql://` URL, see ``PostgresConnectionString``), with postgres-nio.
 ///
 /// An erasure is one `REPEATABLE READ` transaction: the plan's tables and columns are checked
-/// against `information_schema`; the identity column is streamed (`SELECT ctid, key, identity`)
-/// and each value hashed as it arrives with the ``SubjectHasher``, so the raw identifier is never
-/// an SQL argument and re-application needs only hashes; then each reference table in map order
+/// against `information_schema`; the identity column is streamed (`SELECT ctid, identity`) and
+/// each value hashed in batches as it arrives with the ``SubjectHasher``, so the raw identifier is
+/// never an SQL argument and re-application needs only hashes; the matched rows' keys are read by
+/// `ctid`; then each reference table in map order
 /// (its rows found by the matched keys, bound as an array and cast to the column's type), the
 /// identity rows last (by `ctid`, as read in the same snapshot). Identifiers come from the schema
 /// and are always quoted; values are always bound. Any error — a foreign key the map did not
@@ -99,31 +100,22 @@ public struct PostgresErasureExecutor: ErasureExecutor {
             let plan = try await PostgresPlan.resolve(erasurePlan, session: session)
             let identity = plan.identityTable
             planTables = plan.references.map(\.table.name) + [identity.name]
-            // Stream the identity column, hashing as rows arrive; keep only the matches.
+            // Stream the identity column, hashing in batches as rows arrive; keep only the matches.
             var rowIDs: [String] = []
-            var keys: [String] = []
-            let sequence = try await session.rows(
-                "SELECT ctid::text, \(plan.keyColumn.quoted)::text, \(plan.identityColumn.quoted)::text FROM \(identity.quoted) WHERE \(plan.identityColumn.quoted) IS NOT NULL",
-                table: identity.name)
-            do {
-                for try await row in sequence {
-                    var cells = row.makeIterator()
-                    guard let ctid = cells.next(), let key = cells.next(), let value = cells.next(),
-                        let bytes = value.bytes
-                    else { continue }
-                    let hash = bytes.withUnsafeReadableBytes { values.hash($0) }
-                    guard subjects.contains(hash) else { continue }
-                    if let ctid = ctid.bytes { rowIDs.append(String(buffer: ctid)) }
-                    if let key = key.bytes { keys.append(String(buffer: key)) }
-                }
-            } catch {
-                throw PostgresErrors.translate(error, store: session.store, place: session.place, table: identity.name)
+            _ = try await Self.hashRows(plan, rowIDs: true, session: session, values: values) { hash, rowID in
+                if subjects.contains(hash) { rowIDs.append(rowID()) }
             }
             guard !rowIDs.isEmpty else {
                 committedAt = try await session.texts("SELECT clock_timestamp()::text").first ?? ""
                 try await session.execute("ROLLBACK")
                 return ErasureResult(store: session.store, subjectRows: 0, tables: [], compacted: true, duration: 0)
             }
+            // The matched rows' keys, read by ctid in the same snapshot.
+            var keyBinds = PostgresBindings()
+            keyBinds.append(rowIDs)
+            let keys = try await session.texts(
+                "SELECT \(plan.keyColumn.quoted)::text FROM \(identity.quoted) WHERE ctid = ANY($1::text[]::tid[])",
+                keyBinds, table: identity.name)
             var outcomes: [TableOutcome] = []
             for step in plan.references {
                 var binds = PostgresBindings()
@@ -290,8 +282,11 @@ public struct PostgresErasureExecutor: ErasureExecutor {
                 let resolved = try await PostgresPlan.resolve(plan, session: session)
                 var remaining = 0
                 if !subjects.isEmpty {
-                    _ = try await Self.stream(resolved, session: session, values: values) { hash in
-                        if subjects.contains(hash) { remaining += 1 }
+                    try await Self.readOnly(session) { () async throws(LetheError) in
+                        _ = try await Self.hashRows(resolved, rowIDs: false, session: session, values: values) {
+                            hash, _ in
+                            if subjects.contains(hash) { remaining += 1 }
+                        }
                     }
                 }
                 return ErasureVerification(store: store.name, remainingRows: remaining, subjectsChecked: subjects.count)
@@ -300,8 +295,8 @@ public struct PostgresErasureExecutor: ErasureExecutor {
     }
 
     /// Streams the identity column (`SELECT column::text`, rows as the server sends them), hashing
-    /// each value as it arrives; the hashes are handed to `body` afterwards, in row order (32 bytes
-    /// each are kept meanwhile, never the values).
+    /// batches of values on a second task while the next batch is read; the hashes are handed to
+    /// `body` afterwards, in row order (32 bytes each are kept meanwhile, never the values).
     public func scanIdentities(
         store: DataStoreDeclaration, _ body: (SubjectHash) throws(LetheError) -> Void
     ) throws(LetheError) -> Int {
@@ -313,7 +308,12 @@ public struct PostgresErasureExecutor: ErasureExecutor {
                 (session) async throws(LetheError) -> [SubjectHash] in
                 let resolved = try await PostgresPlan.resolve(plan, session: session)
                 var hashes: [SubjectHash] = []
-                _ = try await Self.stream(resolved, session: session, values: values) { hashes.append($0) }
+                try await Self.readOnly(session) { () async throws(LetheError) in
+                    _ = try await Self.hashRows(resolved, rowIDs: false, session: session, values: values) {
+                        hash, _ in
+                        hashes.append(hash)
+                    }
+                }
                 return hashes
             }
         }
@@ -321,30 +321,22 @@ public struct PostgresErasureExecutor: ErasureExecutor {
         return hashes.count
     }
 
-    static func stream(
-        _ plan: PostgresPlan, session: PostgresSession, values: SubjectHasher.ValueHasher,
-        _ body: (SubjectHash) -> Void
-    ) async throws(LetheError) -> Int {
-        let column = plan.identityColumn.quoted
-        let sequence = try await session.rows(
-            "SELECT \(column)::text FROM \(plan.identityTable.quoted) WHERE \(column) IS NOT NULL",
-            table: plan.identityTable.name)
-        var count = 0
-        do {
-            for try await row in sequence {
-                var cells = row.makeIterator()
-                guard let bytes = cells.next()?.bytes else { continue }
-                body(bytes.withUnsafeReadableBytes { values.hash($0) })
-                count += 1
-            }
-        } catch {
-            throw PostgresErrors.translate(
-                error, store: session.store, place: session.place, table: plan.identityTable.name)
-        }
-        return count
-    }
-
     // MARK: - Helpers
+
+    /// Runs `body` in a `REPEATABLE READ READ ONLY` transaction: one snapshot for every query of
+    /// a chunked scan.
+    static func readOnly(
+        _ session: PostgresSession, _ body: () async throws(LetheError) -> Void
+    ) async throws(LetheError) {
+        try await session.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        do throws(LetheError) {
+            try await body()
+            try await session.execute("COMMIT")
+        } catch {
+            try? await session.execute("ROLLBACK")
+            throw error
+        }
+    }
 
     static func target(
         _ store: DataStoreDeclaration

@@ -2,6 +2,7 @@ import Foundation
 import LetheCore
 import Logging
 import NIOCore
+import NIOSSL
 import PostgresNIO
 
 /// One connection to a store's server, opened from its connection string, with every error
@@ -119,6 +120,7 @@ enum PostgresErrors {
                 "store '\(store)': the PostgreSQL server at \(place) could not be used (\(type(of: error))); check that it is running, then run again. \(unchanged)"
             )
         }
+        if let tls = tlsFailure(error, store: store, place: place) { return tls }
         guard error.code == .server, let info = error.serverInfo else {
             let reason: String
             if let underlying = error.underlying {
@@ -177,6 +179,34 @@ enum PostgresErrors {
                 .invalidInput,
                 "store '\(store)': the server refused a statement\(tableText) (\(state): \(message)). \(unchanged)")
         }
+    }
+}
+
+extension PostgresErrors {
+    /// A TLS failure said in the connection string's terms: no TLS offered, a certificate not
+    /// signed by a trusted root (`sslrootcert`), or not for the host name (`verify-full`).
+    static func tlsFailure(_ error: PSQLError, store: String, place: String) -> LetheError? {
+        let unchanged = "Nothing was changed"
+        if error.code == .sslUnsupported {
+            return LetheError(
+                .io,
+                "store '\(store)': the PostgreSQL server at \(place) does not offer TLS, which the connection string's sslmode requires; turn ssl on in the server (or lower sslmode), then run again. \(unchanged)"
+            )
+        }
+        guard let underlying = error.underlying else { return nil }
+        if let extra = underlying as? NIOSSLExtraError, extra == .failedToValidateHostname {
+            return LetheError(
+                .permission,
+                "store '\(store)': the PostgreSQL server at \(place) presented a certificate that is not for that host (sslmode=verify-full checks the name); connect by a host name the certificate lists, then run again. \(unchanged)"
+            )
+        }
+        if underlying is NIOSSLError || underlying is BoringSSLError {
+            return LetheError(
+                .permission,
+                "store '\(store)': TLS with the PostgreSQL server at \(place) failed: its certificate was not accepted (\(underlying)); with sslmode=verify-ca or verify-full, sslrootcert must be the PEM file of the CA that signed the server's certificate. \(unchanged)"
+            )
+        }
+        return nil
     }
 }
 

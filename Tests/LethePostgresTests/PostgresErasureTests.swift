@@ -87,6 +87,41 @@ struct PostgresErasureTests {
         #expect(try await onThread { try executor.verify(subjects: [subject], store: store) }.remainingRows == 0)
     }
 
+    @Test func theBatchedScanKeepsRowOrderAcrossBatchesAndFindsRowsInAnyBatch() async throws {
+        // Given 20,000 more customers (three batches of the scan), ordered by id in the heap, and the
+        // subject's row moved to the end of the table (an update writes a new row version last)
+        let crm = try PostgresCRM("batches")
+        try crm.sql(
+            """
+            INSERT INTO customers(email, name) SELECT 'bulk' || g || '@example.com', 'Bulk ' || g
+                FROM generate_series(1, 20000) g;
+            UPDATE customers SET name = 'Ada' WHERE id = 7;
+            """)
+        let order = try crm.sql("SELECT email FROM customers").split(separator: "\n").map(String.init)
+        let store = crm.store()
+        let executor = self.executor
+        let subject = self.subject
+
+        // When the store is scanned
+        let scanned = try await onThread { () throws -> [SubjectHash] in
+            var hashes: [SubjectHash] = []
+            _ = try executor.scanIdentities(store: store) { hashes.append($0) }
+            return hashes
+        }
+
+        // Then every value's hash arrives, in the order the server sends the rows
+        #expect(scanned.count == 20_200)
+        #expect(scanned == order.map { PostgresCRM.hasher.hash($0, normalization: .lowercaseTrim) })
+        #expect(scanned.last == subject)
+
+        // And an erasure finds the subject's row in the last batch by its ctid and key
+        let result = try await onThread { try executor.erase(identifier: PostgresCRM.subject, store: store) }
+        #expect(result.subjectRows == 1)
+        #expect(result.tables.map(\.rowsAffected) == [3, 2, 1])
+        #expect(try crm.sql("SELECT email FROM customers WHERE id = 7") == "\(subject.hex)\n")
+        #expect(try await onThread { try executor.verify(subjects: [subject], store: store) }.remainingRows == 0)
+    }
+
     @Test func anUndeclaredForeignKeyRollsBackNamingTheConstraint() async throws {
         // Given a plan that deletes the customer but forgets the tickets, which restrict deletes
         let crm = try PostgresCRM("fkey")
@@ -188,6 +223,23 @@ struct PostgresErasureTests {
         // And once the lock is released a later run succeeds
         #expect(
             try await onThread { try executor.erase(identifier: PostgresCRM.subject, store: store) }.subjectRows == 1)
+    }
+
+    @Test func sslmodeRequireAgainstAServerWithoutTLSSaysSo() async throws {
+        // Given the shared cluster, which runs without ssl, and a connection string that requires TLS
+        let crm = try PostgresCRM("no_tls")
+        let executor = self.executor
+        let store = crm.store(url: crm.cluster.url(database: crm.database, parameters: "sslmode=require"))
+
+        // When the store is scanned
+        let error = await #expect(throws: LetheError.self) {
+            _ = try await onThread { try executor.scanIdentities(store: store) { _ in } }
+        }
+
+        // Then the run fails saying the server offers no TLS, never falling back to plain text
+        #expect(error?.code == .io)
+        #expect(error?.message.contains("does not offer TLS, which the connection string's sslmode requires") == true)
+        #expect(error?.message.contains(crm.cluster.password) == false)
     }
 
     @Test func serverDownAndWrongPasswordAreClearErrorsWithoutTheSecret() async throws {

@@ -20,6 +20,9 @@ public final class PostgresCluster: Sendable {
     public static let quiet = PostgresCluster()
     /// A third, for the application-level flows (whose parts fail honestly when `VACUUM` is held back).
     public static let flows = PostgresCluster()
+    /// A fourth, with TLS (`ssl=on`, a server certificate for `localhost` signed by a throwaway CA
+    /// made with `openssl`) and TCP logins accepted over TLS only (`hostssl`; `hostnossl` rejects).
+    public static let tls = PostgresCluster(tls: true)
 
     /// The cluster's data directory (the heap files live under it), when it runs.
     public let dataDirectory: String?
@@ -31,6 +34,11 @@ public final class PostgresCluster: Sendable {
     public let failure: String?
     /// The superuser's password (the cluster lives only for this process).
     public let password = "lethe-test-\(UInt32.random(in: 0..<UInt32.max))"
+    /// For a TLS cluster: the PEM file of the CA that signed the server's certificate (whose only
+    /// name is `DNS:localhost`).
+    public let certificateAuthority: String?
+    /// For a TLS cluster: the PEM file of another CA, which signed nothing the server presents.
+    public let otherCertificateAuthority: String?
     private let binDirectory: String?
 
     /// Whether the cluster runs.
@@ -38,12 +46,14 @@ public final class PostgresCluster: Sendable {
     /// Why tests that need it are skipped.
     public var skipReason: String { failure ?? "" }
 
-    private init() {
+    private init(tls: Bool = false) {
         var failure: String?
         var data: String?
         var socket: String?
         var bin: String?
         var port = 0
+        var authority: String?
+        var other: String?
         do {
             bin = try Self.findBinaries()
             let asRoot = getuid() == 0
@@ -65,12 +75,23 @@ public final class PostgresCluster: Sendable {
                     "-D", data!, "-U", "postgres", "--pwfile", passwordFile, "--auth-local=trust",
                     "--auth-host=scram-sha-256", "-E", "UTF8", "--no-sync",
                 ], asRoot: asRoot)
+            var options = "-h 127.0.0.1 -p \(port) -k \(root) -c fsync=off -c max_connections=40 -c autovacuum=off"
+            if tls {
+                let certificates = try Self.makeCertificates(in: root, asRoot: asRoot)
+                authority = certificates.authority
+                other = certificates.other
+                options += " -c ssl=on -c ssl_cert_file=\(certificates.certificate) -c ssl_key_file=\(certificates.key)"
+                // TCP logins over TLS only: a plain connection is refused, so one that works used TLS.
+                let hba = data! + "/pg_hba.conf"
+                let rules = try String(contentsOfFile: hba, encoding: .utf8).split(separator: "\n")
+                    .map { $0.hasPrefix("host ") ? "hostssl" + $0.dropFirst(4) : String($0) }
+                    .joined(separator: "\n")
+                try (rules + "\nhostnossl all all 0.0.0.0/0 reject\nhostnossl all all ::/0 reject\n")
+                    .write(toFile: hba, atomically: false, encoding: .utf8)
+            }
             try Self.server(
                 bin! + "/pg_ctl",
-                [
-                    "-D", data!, "-l", root + "/server.log", "-w", "-t", "30", "-o",
-                    "-h 127.0.0.1 -p \(port) -k \(root) -c fsync=off -c max_connections=40 -c autovacuum=off", "start",
-                ], asRoot: asRoot)
+                ["-D", data!, "-l", root + "/server.log", "-w", "-t", "30", "-o", options, "start"], asRoot: asRoot)
             PostgresClusterExit.register(bin: bin! + "/pg_ctl", data: data!, root: root, asRoot: asRoot)
         } catch {
             failure = "PostgreSQL could not be started for the tests (\(error)); install Debian's postgresql"
@@ -80,6 +101,58 @@ public final class PostgresCluster: Sendable {
         self.socketDirectory = failure == nil ? socket : nil
         self.binDirectory = bin
         self.port = port
+        self.certificateAuthority = failure == nil ? authority : nil
+        self.otherCertificateAuthority = failure == nil ? other : nil
+    }
+
+    /// Makes, with `openssl`, a CA and a server certificate it signs for `DNS:localhost` only
+    /// (P-256 keys, valid two days), and a second CA; the server's key is the server's own (0600).
+    static func makeCertificates(
+        in root: String, asRoot: Bool
+    ) throws -> (authority: String, other: String, certificate: String, key: String) {
+        let openssl = ["/usr/bin/openssl", "/usr/local/bin/openssl"].first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
+        guard let openssl else { throw ClusterError(message: "openssl was not found (install Debian's openssl)") }
+        let directory = root + "/tls"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        for name in ["ca", "other-ca"] {
+            try run(
+                openssl,
+                ["req", "-x509"] + key + [
+                    "-keyout", "\(directory)/\(name).key", "-out", "\(directory)/\(name).pem", "-days", "2",
+                    "-subj", "/CN=Lethe test \(name)", "-addext", "basicConstraints=critical,CA:TRUE",
+                    "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+                ])
+        }
+        try run(
+            openssl,
+            ["req"] + key + [
+                "-keyout", "\(directory)/server.key", "-out", "\(directory)/server.csr", "-subj", "/CN=localhost",
+            ])
+        let extensions = directory + "/server.ext"
+        try """
+        basicConstraints=CA:FALSE
+        keyUsage=critical,digitalSignature
+        extendedKeyUsage=serverAuth
+        subjectAltName=DNS:localhost
+
+        """.write(toFile: extensions, atomically: true, encoding: .utf8)
+        try run(
+            openssl,
+            [
+                "x509", "-req", "-in", "\(directory)/server.csr", "-CA", "\(directory)/ca.pem", "-CAkey",
+                "\(directory)/ca.key", "-CAcreateserial", "-out", "\(directory)/server.pem", "-days", "2",
+                "-extfile", extensions,
+            ])
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: "\(directory)/server.key")
+        if asRoot {
+            try run("/bin/chown", ["postgres:", directory, "\(directory)/server.key", "\(directory)/server.pem"])
+        }
+        return (
+            "\(directory)/ca.pem", "\(directory)/other-ca.pem", "\(directory)/server.pem", "\(directory)/server.key"
+        )
     }
 
     /// The cluster, or an error saying why there is none.
@@ -88,9 +161,12 @@ public final class PostgresCluster: Sendable {
         return self
     }
 
-    /// The connection string of the superuser to `database` over TCP, with `parameters` appended.
-    public func url(database: String, password: String? = nil, parameters: String = "sslmode=disable") -> String {
-        "postgresql://postgres:\(password ?? self.password)@127.0.0.1:\(port)/\(database)?\(parameters)"
+    /// The connection string of the superuser to `database` over TCP at `host` (a name or address
+    /// of this machine), with `parameters` appended.
+    public func url(
+        database: String, password: String? = nil, host: String = "127.0.0.1", parameters: String = "sslmode=disable"
+    ) -> String {
+        "postgresql://postgres:\(password ?? self.password)@\(host):\(port)/\(database)?\(parameters)"
     }
 
     /// Creates a fresh database (dropped first if a previous run left it) and returns its URL.
