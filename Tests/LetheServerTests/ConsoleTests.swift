@@ -38,6 +38,32 @@ import Testing
         return Application(router: router)
     }
 
+    @Test func theAssetListFiltersByTypeAndClassificationAndLinksOddTagsSafely() async throws {
+        // Given a high SSD whose tag holds URL characters, a low SSD and a high laptop
+        let local = try Principal.localOperator("operator")
+        for (tag, type, classification) in [
+            ("SSD/1#a", "ssd", "high"), ("SSD-2", "ssd", "low"), ("LAP-3", "laptop", "high"),
+        ] {
+            _ = try await server.app.assets.register(
+                AssetFields(tag: tag, mediaType: type, classification: classification), by: local)
+        }
+        try await application().test(.router) { client in
+            let browser = ConsoleBrowser(client: client)
+            #expect(try await browser.signIn("it-staff", Self.password).status == .seeOther)
+            // When filtering by type and classification
+            let page = try await browser.get("/console/assets?type=ssd&classification=high").body
+            // Then only the high SSD is listed, its link path-encoded, and both filters stay selected
+            #expect(page.contains("1 matching assets."), "\(page)")
+            #expect(page.contains(#"href="/console/assets/SSD%2F1%23a""#))
+            #expect(!page.contains("SSD-2") && !page.contains("LAP-3"))
+            #expect(page.contains(#"<option value="ssd" selected>"#))
+            #expect(page.contains(#"<option value="high" selected>"#))
+            // And an unknown classification is refused with its name
+            let bad = try await browser.get("/console/assets?classification=secret")
+            #expect(bad.body.contains("secret"))
+        }
+    }
+
     @Test func aUserDisabledOutsideTheConsoleLosesTheirSessionOnTheNextRequest() async throws {
         try await application().test(.router) { client in
             // Given IT staff signed in to the console

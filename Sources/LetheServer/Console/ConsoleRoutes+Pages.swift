@@ -54,16 +54,29 @@ extension ConsoleRoutes {
         let q = parameters.get("q")?.trimmingCharacters(in: .whitespaces) ?? ""
         let stateText = parameters.get("state") ?? ""
         let state = try stateText.isEmpty ? nil : LifecycleState.parse(stateText, field: "state")
+        let typeText = parameters.get("type") ?? ""
+        let mediaType = try typeText.isEmpty ? nil : MediaType.parse(typeText, field: "type")
+        let classificationText = parameters.get("classification") ?? ""
+        let classification =
+            try classificationText.isEmpty ? nil : Classification.parse(classificationText, field: "classification")
         let after = parameters.get("after")
         let page = try await app.assets.list(
-            AssetQuery(state: state, afterTag: after, limit: 50, text: q.isEmpty ? nil : q), by: view.principal)
+            AssetQuery(
+                state: state, mediaType: mediaType, afterTag: after, limit: 50, text: q.isEmpty ? nil : q,
+                classification: classification),
+            by: view.principal)
         var values: [String: Any] = [
             "q": q, "total": page.total,
             "stateOptions": LifecycleState.allCases.map { ["value": $0.rawValue, "selected": $0 == state] },
+            "typeOptions": MediaType.allCases.map { ["value": $0.rawValue, "selected": $0 == mediaType] },
+            "classificationOptions": Classification.allCases.map {
+                ["value": $0.rawValue, "selected": $0 == classification]
+            },
             "rows": page.assets.map { details -> [String: Any] in
                 let asset = details.asset
                 return [
-                    "tag": asset.tag, "mediaType": asset.mediaType.rawValue, "serial": asset.serial ?? "",
+                    "tag": asset.tag, "tagPath": Self.pathComponent(asset.tag), "mediaType": asset.mediaType.rawValue,
+                    "serial": asset.serial ?? "",
                     "custodian": asset.custodian ?? "", "location": asset.location ?? "", "state": asset.state.rawValue,
                 ]
             },
@@ -79,6 +92,8 @@ extension ConsoleRoutes {
             var query = URLComponents()
             query.queryItems = [
                 URLQueryItem(name: "q", value: q), URLQueryItem(name: "state", value: stateText),
+                URLQueryItem(name: "type", value: typeText),
+                URLQueryItem(name: "classification", value: classificationText),
                 URLQueryItem(name: "after", value: next),
             ]
             values["next"] = "/console/assets?" + (query.percentEncodedQuery ?? "")

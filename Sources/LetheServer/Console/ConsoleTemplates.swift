@@ -163,6 +163,16 @@ enum ConsoleTemplates {
         <option value="">any</option>
         {{#stateOptions}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/stateOptions}}
         </select>
+        <label for="type">Type</label>
+        <select id="type" name="type">
+        <option value="">any</option>
+        {{#typeOptions}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/typeOptions}}
+        </select>
+        <label for="classification">Classification</label>
+        <select id="classification" name="classification">
+        <option value="">any</option>
+        {{#classificationOptions}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/classificationOptions}}
+        </select>
         <button type="submit">Search</button>
         </form>
         <p>{{total}} matching assets.</p>
@@ -170,7 +180,7 @@ enum ConsoleTemplates {
         <table id="asset-table">
         <thead><tr><th scope="col">Tag</th><th scope="col">Type</th><th scope="col">Serial</th><th scope="col">Custodian</th><th scope="col">Location</th><th scope="col">State</th></tr></thead>
         <tbody>
-        {{#rows}}<tr><td><a href="/console/assets/{{tag}}">{{tag}}</a></td><td>{{mediaType}}</td><td>{{serial}}</td><td>{{custodian}}</td><td>{{location}}</td><td>{{state}}</td></tr>{{/rows}}
+        {{#rows}}<tr><td><a href="/console/assets/{{tagPath}}">{{tag}}</a></td><td>{{mediaType}}</td><td>{{serial}}</td><td>{{custodian}}</td><td>{{location}}</td><td>{{state}}</td></tr>{{/rows}}
         </tbody>
         </table>
         </div>
