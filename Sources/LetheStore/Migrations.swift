@@ -93,6 +93,7 @@ enum Migrations {
         registerReportDefinitions(&migrator)
         registerSchedulerRuns(&migrator)
         registerWebhooks(&migrator)
+        registerVerificationRunIndex(&migrator)
         return migrator
     }
 }

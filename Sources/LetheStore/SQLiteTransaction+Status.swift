@@ -42,10 +42,12 @@ extension SQLiteTransaction: StatusStoreReading {
     }
 
     func lastEvent(type: EventType) throws(LetheError) -> Event? {
-        // Walks the log backwards from the newest event: the kinds asked for (a verification run)
-        // are written at least daily where they are written at all.
-        try fetchEvents(
-            sql: "SELECT body FROM event WHERE type = ? ORDER BY seq DESC LIMIT 1", arguments: [type.rawValue]
+        // The type as a literal (an EventType value, never user text), so that a partial index
+        // whose WHERE names it (event_verification_run) answers at once; other types walk the log
+        // backwards from the newest event.
+        let literal = type.rawValue.replacingOccurrences(of: "'", with: "''")
+        return try fetchEvents(
+            sql: "SELECT body FROM event WHERE type = '\(literal)' ORDER BY seq DESC LIMIT 1", arguments: []
         ).first
     }
 }
