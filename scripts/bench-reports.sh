@@ -3,6 +3,7 @@
 # same run.
 #
 #   scripts/bench-reports.sh [ASSETS]      (default 1000000 assets, ten events each: 10,000,000)
+#   LETHE=/path/to/lethe scripts/bench-reports.sh …   (time that binary instead of building one)
 #
 # 1. sqlite3 writes ASSETS disposed assets and their ten events each (registered, retired,
 #    job scheduled, awaiting sanitization, started, executed, sanitized, verified, asset verified,
@@ -20,9 +21,11 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 
 echo "== load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "== build (release)"
-swift build -c release --product lethe >/dev/null
-LETHE="$(swift build -c release --show-bin-path)/lethe"
+if [ -z "${LETHE:-}" ]; then
+    echo "== build (release)"
+    swift build -c release --product lethe >/dev/null
+    LETHE="$(swift build -c release --show-bin-path)/lethe"
+fi
 export LETHE_DATA_DIR="$OUT/data" LETHE_ORGANIZATION="Bench Disposal Co"
 "$LETHE" init >/dev/null
 DB="$LETHE_DATA_DIR/lethe.sqlite"

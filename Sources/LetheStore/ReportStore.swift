@@ -43,8 +43,8 @@ public struct StoredReportDefinition: Sendable, Hashable {
     }
 }
 
-/// Reading report definitions.
-public protocol ReportStoreReading {
+/// Reading report definitions, and the bulk reads reports are computed from (``ReportScanReading``).
+public protocol ReportStoreReading: ReportScanReading {
     /// Every report definition, by name.
     func reportDefinitions() throws(LetheError) -> [StoredReportDefinition]
     /// The definition with this name, or nil.

@@ -299,6 +299,79 @@ private struct ReportHistory {
         #expect(throws: LetheError.self) { try ReportPeriod(from: "2026-07-01T10:00:00Z", to: "2026-09-30") }
     }
 
+    @Test func theFilteredScanFoldsTheSameLedgerAsEveryEntryInOrder() async throws {
+        // Given a history with every kind of report's material, erasure requests, an edit and a
+        // certificate revoked (entries the ledger folds and entries it skips)
+        let history = try await ReportHistory()
+        let app = history.fixture.app
+        let policies = try history.fixture.policies()
+        _ = try await app.erasure.request(
+            identifier: "ada@example.com", reason: .withdrawal, policies: policies, by: history.compliance)
+        try app.updateAsset(tag: "SSD-3", AssetFields(tag: "SSD-3", model: "870 EVO"), actor: "it")
+        _ = try await app.evidence.revoke(
+            serial: history.certificate, reason: "wrong serial", by: .evidenceUser("carol", .compliance))
+        _ = try history.fixture.shreddedJob("SSD-4")
+
+        // When the ledger is folded by the report's scan (kinds it folds only, parsed in parallel)
+        // and by folding every entry of the log one by one, at every log size
+        let (sizes, pairs) = try await app.store.read { (tx) throws(LetheError) in
+            let size = try tx.eventCount()
+            var pairs: [(scanned: ReportLedger, folded: ReportLedger)] = []
+            for at in [size / 2, size] {
+                for focus in [nil, "SSD-2"] as [String?] {
+                    var folded = ReportLedger()
+                    folded.focus = focus
+                    for event in try tx.events(fromSeq: 1, limit: Int(at)) { folded.apply(event) }
+                    pairs.append((try ReportService.ledger(atLogSize: at, focus: focus, in: tx), folded))
+                }
+            }
+            return ([size / 2, size], pairs)
+        }
+
+        // Then every report computed from them is byte for byte the same, and so is their size and time
+        #expect(sizes[0] > 10)
+        let assets: [String: ReportAsset] = [
+            "SSD-1": ReportAsset(mediaType: "ssd", classification: "moderate"),
+            "SSD-2": ReportAsset(mediaType: "ssd", classification: "high"),
+        ]
+        for (scanned, folded) in pairs {
+            #expect(scanned.size == folded.size && scanned.time == folded.time)
+            #expect(scanned.timeline.map(\.bytes) == folded.timeline.map(\.bytes))
+            let disposal = { (ledger: ReportLedger) throws in
+                try CanonicalJSON.encode(
+                    DisposalReport.content(
+                        ledger: ledger, period: history.period, assets: assets, programTargetPercent: 5))
+            }
+            #expect(try disposal(scanned) == disposal(folded))
+            #expect(
+                try CanonicalJSON.encode(DisposalReport.erasureReport(ledger: scanned, period: history.period))
+                    == CanonicalJSON.encode(DisposalReport.erasureReport(ledger: folded, period: history.period)))
+        }
+    }
+
+    @Test func theRegisterReadInOnePassGivesTheFieldsOfLookupsOneByOne() async throws {
+        // Given a history whose SSD-1 was edited after a log size
+        let history = try await ReportHistory()
+        let app = history.fixture.app
+        let size = try await app.store.read { (tx) throws(LetheError) in try tx.eventCount() }
+        try app.updateAsset(tag: "SSD-1", AssetFields(tag: "SSD-1", model: "870 QVO"), actor: "it")
+
+        // When the descriptive fields at that size are read tag by tag and in one pass
+        let (byTag, inOnePass) = try await app.store.read { (tx) throws(LetheError) in
+            let current = try tx.eventCount()
+            let tags: Set<String> = ["SSD-1", "SSD-2", "SSD-3", "NOPE-1"]
+            return (
+                try ReportService.assets(tags, atLogSize: size, current: current, in: tx, pointLookups: .max),
+                try ReportService.assets(tags, atLogSize: size, current: current, in: tx, pointLookups: 0)
+            )
+        }
+
+        // Then they are the same, with the edit undone and the unknown tag left out
+        #expect(inOnePass == byTag)
+        #expect(Set(inOnePass.keys) == ["SSD-1", "SSD-2", "SSD-3"])
+        #expect(inOnePass["SSD-1"]?.model != "870 QVO")
+    }
+
     @Test func shareAndPercentilesAreExact() {
         #expect(DisposalReport.share(1, 3) == ["count": 1, "of": 3, "percent": "33.3"])
         #expect(DisposalReport.share(2, 3) == ["count": 2, "of": 3, "percent": "66.7"])

@@ -100,6 +100,21 @@ struct ReportLedger {
     /// The time of the last entry folded.
     private(set) var time: Date?
 
+    /// The kinds of entry ``apply(_:)`` folds; every other kind leaves the ledger as it is (but
+    /// for ``timeline``, which keeps every entry about ``focus``), so a scan may skip them.
+    static let foldedTypes: [EventType] = [
+        .assetRegistered, .jobScheduled, .jobReplanned, .jobApproved, .jobStarted, .jobExecuted, .jobVerified,
+        .jobFailed, .jobCancelled, .assetStateChanged, .custodyTransferred, .recordIssued, .recordRevoked,
+        .erasureRequested, .erasureCompleted, .erasurePartChanged, .backupShredded,
+    ]
+
+    /// Marks the ledger as folded up to `event`, the log's entry at the size it was computed at,
+    /// whether or not its kind was folded.
+    mutating func end(at event: Event) {
+        size = event.seq
+        time = event.recordedAt
+    }
+
     /// Folds the next entry of the log.
     mutating func apply(_ event: Event) {
         size = event.seq

@@ -13,11 +13,13 @@ public enum ReportPDF {
 
     /// Renders a signed report on the calling thread.
     static func renderNow(_ report: IssuedReport) throws(LetheError) -> [UInt8] {
-        // Pass 1 counts the pages (nothing is drawn); pass 2 draws them with "page i of n".
-        var counter = try PDFLayout(report: report, pages: 0, drawing: false)
+        // Pass 1 counts the pages (nothing is drawn); pass 2 draws them with "page i of n". The
+        // signed record is parsed once for both.
+        let record = report.value
+        var counter = try PDFLayout(report: report, record: record, pages: 0, drawing: false)
         counter.draw()
         let pages = counter.page
-        var layout = try PDFLayout(report: report, pages: pages, drawing: true)
+        var layout = try PDFLayout(report: report, record: record, pages: pages, drawing: true)
         layout.draw()
         return try layout.finish()
     }
@@ -46,9 +48,9 @@ private struct PDFLayout {
     var page = 0
     var y = 0.0
 
-    init(report: IssuedReport, pages: Int, drawing: Bool) throws(LetheError) {
+    init(report: IssuedReport, record: JSONValue, pages: Int, drawing: Bool) throws(LetheError) {
         self.report = report
-        record = report.value
+        self.record = record
         content = record["content"] ?? .null
         self.pages = pages
         self.drawing = drawing
@@ -146,8 +148,10 @@ private struct PDFLayout {
                     "\(ReportHTML.shareText(target?["achieved"])) — \(target?["met"] == .bool(true) ? "met" : "NOT met")",
                 ],
             ])
-        heading("Assets (\(content["assets"]?.arrayValue?.count ?? 0))")
-        let assets = (content["assets"]?.arrayValue ?? []).map { asset in
+        let assets = content["assets"]?.arrayValue ?? []
+        heading("Assets (\(assets.count))")
+        // Each row's cells are made as it is drawn: a year's report has a million rows.
+        let assetRow: (JSONValue) -> [String] = { asset in
             [
                 Self.text(asset["tag"]), Self.text(asset["serial"]),
                 "\(Self.text(asset["media_type"]))/\(Self.text(asset["classification"]))", Self.text(asset["method"]),
@@ -164,7 +168,8 @@ private struct PDFLayout {
             [
                 "Tag", "Serial", "Media/class", "Method", "Technique · tool", "Verification", "Performer / validator",
                 "Verified", "Outcome", "Destination", "Certificate", "Status",
-            ], [62, 66, 62, 36, 80, 92, 86, 46, 44, 54, 80, 34], assets, size: 6.5)
+            ], [62, 66, 62, 36, 80, 92, 86, 46, 44, 54, 80, 34], count: assets.count, size: 6.5
+        ) { assetRow(assets[$0]) }
         heading("Exceptions")
         var exceptions: [[String]] = []
         for (key, label) in ReportHTML.exceptionLabels {
@@ -293,6 +298,14 @@ private struct PDFLayout {
 
     /// A table with a header row, repeated at the top of every page it runs onto.
     mutating func table(_ header: [String], _ widths: [Double], _ rows: [[String]], size: Double = 8) {
+        table(header, widths, count: rows.count, size: size) { rows[$0] }
+    }
+
+    /// A table of `count` rows whose cells `cells(i)` makes when row `i` is drawn (the counting
+    /// pass makes none).
+    mutating func table(
+        _ header: [String], _ widths: [Double], count: Int, size: Double = 8, _ cells: (Int) -> [String]
+    ) {
         let rowHeight = size * 1.55
         func row(_ cells: [String], bold: Bool, into layout: inout PDFLayout) {
             layout.font(size, bold: bold)
@@ -313,12 +326,12 @@ private struct PDFLayout {
         }
         need(rowHeight * 2)
         row(header, bold: true, into: &self)
-        for cells in rows {
+        for index in 0..<count {
             if y + rowHeight > Self.height - Self.margin - Self.footer {
                 newPage()
                 row(header, bold: true, into: &self)
             }
-            row(cells, bold: false, into: &self)
+            row(drawing ? cells(index) : [], bold: false, into: &self)
         }
         y += 6
     }

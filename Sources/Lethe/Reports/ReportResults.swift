@@ -57,6 +57,25 @@ public struct IssuedReport: Encodable, Sendable, Hashable {
     /// The signed record as a value.
     public var value: JSONValue { (try? CanonicalJSON.decode(record)) ?? .null }
 
+    /// The report just issued from `content`: what the record states is known without parsing
+    /// its body again (at a year's size the body is hundreds of megabytes of JSON).
+    init(record: StoredRecord, content: ReportContent) throws(LetheError) {
+        guard record.kind == ReportService.recordKind else {
+            throw LetheError(.notFound, "record \(record.serial) is a \(record.kind) record, not a report")
+        }
+        serial = record.serial
+        reportKind = content.parameters.kind.rawValue
+        issuedAt = RFC3339.format(record.issuedAt)
+        logIndex = record.eventSeq - 1
+        logSize = content.logSize
+        logRoot = content.logRoot
+        contentSHA256 = content.sha256
+        recordSHA256 = Hex.encode(Array(SHA256.hash(data: record.body)))
+        status = .valid
+        self.record = record.body
+        self.signature = record.signature
+    }
+
     init(record: StoredRecord, revoked: Bool) throws(LetheError) {
         guard record.kind == ReportService.recordKind else {
             throw LetheError(.notFound, "record \(record.serial) is a \(record.kind) record, not a report")

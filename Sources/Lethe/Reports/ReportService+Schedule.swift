@@ -211,7 +211,7 @@ extension ReportService {
             produced.append(
                 ScheduledReport(
                     definition: definition.name, format: definition.format, period: period,
-                    report: try IssuedReport(record: record, revoked: false)))
+                    report: try IssuedReport(record: record, content: content)))
         }
         return produced
     }

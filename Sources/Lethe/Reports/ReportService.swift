@@ -181,7 +181,7 @@ extension ReportService {
                 RecordDraft(kind: Self.recordKind, fields: try Self.fields(content)), issuer: issuer, in: tx,
                 actor: actor, at: time)
         }
-        return try IssuedReport(record: record, revoked: false)
+        return try IssuedReport(record: record, content: content)
     }
 
     /// The record's own fields of a report: what it is, the log state it was computed at, its
@@ -216,15 +216,7 @@ extension ReportService {
             throw LetheError(.usage, "log size \(size) is beyond the log's \(current) entries")
         }
         let root = try MerkleTree(hasher: LetheApp.logHasher, source: tx).root(size: size)
-        var ledger = ReportLedger()
-        ledger.focus = parameters.kind == .custody ? parameters.tag : nil
-        var next: Int64 = 1
-        while next <= size {
-            let batch = try tx.events(fromSeq: next, limit: Int(min(Self.batch, size - next + 1)))
-            guard !batch.isEmpty else { break }
-            for event in batch where event.seq <= size { ledger.apply(event) }
-            next = batch[batch.count - 1].seq + 1
-        }
+        let ledger = try Self.ledger(atLogSize: size, focus: parameters.kind == .custody ? parameters.tag : nil, in: tx)
         var tags = parameters.kind == .inventory ? [] : Set(ledger.assets.keys)
         if let tag = parameters.tag { tags.insert(tag) }
         let assets = try Self.assets(tags, atLogSize: size, current: current, in: tx)
@@ -257,18 +249,61 @@ extension ReportService {
     }
 
     static let batch: Int64 = 4096
+    /// Above this many assets a report reads the register in one pass instead of tag by tag.
+    static let pointLookups = 256
+
+    /// Folds the first `size` entries of the log into a ledger: only the kinds the ledger folds
+    /// (and every entry about `focus`), read in order in batches; each batch's entries are parsed
+    /// on every core, then folded in log order on this thread.
+    static func ledger(
+        atLogSize size: Int64, focus: String?, in tx: any StoreReading
+    ) throws(LetheError)
+        -> ReportLedger
+    {
+        var ledger = ReportLedger()
+        ledger.focus = focus
+        guard size > 0 else { return ledger }
+        try tx.scanEventBodies(through: size, types: ReportLedger.foldedTypes, orAsset: focus, batch: Int(batch)) {
+            (bodies) throws(LetheError) in
+            let events = try ParallelMap.map(count: bodies.count) { (index) throws(LetheError) in
+                try Event(storedBytes: bodies[index])
+            }
+            for event in events { ledger.apply(event) }
+        }
+        // The entry at the size dates the ledger, whatever its kind.
+        guard let last = try tx.events(fromSeq: size, limit: 1).first, last.seq == size else {
+            throw LetheError(.internal, "the log has no entry \(size) though it holds \(size) or more")
+        }
+        ledger.end(at: last)
+        return ledger
+    }
 
     /// The descriptive fields of `tags` as they stood at entry `size`: the register's current
     /// fields with every `asset.updated` change made after `size` undone, newest first.
+    ///
+    /// Up to `pointLookups` tags are looked up one by one; more are read in one pass over the
+    /// register (the same fields either way).
     static func assets(
-        _ tags: Set<String>, atLogSize size: Int64, current: Int64, in tx: any StoreReading
+        _ tags: Set<String>, atLogSize size: Int64, current: Int64, in tx: any StoreReading,
+        pointLookups: Int = ReportService.pointLookups
     ) throws(LetheError) -> [String: ReportAsset] {
         var result: [String: ReportAsset] = [:]
-        for tag in tags {
-            guard let asset = try tx.asset(tag: tag) else { continue }
-            result[tag] = ReportAsset(
-                serial: asset.serial, make: asset.make, model: asset.model, mediaType: asset.mediaType.rawValue,
-                classification: asset.classification.rawValue)
+        if tags.count > pointLookups {
+            // Most of the register: one pass over it costs less than a lookup per tag.
+            result.reserveCapacity(tags.count)
+            try tx.scanAssetDescriptions { (asset) throws(LetheError) in
+                guard tags.contains(asset.tag) else { return }
+                result[asset.tag] = ReportAsset(
+                    serial: asset.serial, make: asset.make, model: asset.model, mediaType: asset.mediaType,
+                    classification: asset.classification)
+            }
+        } else {
+            for tag in tags {
+                guard let asset = try tx.asset(tag: tag) else { continue }
+                result[tag] = ReportAsset(
+                    serial: asset.serial, make: asset.make, model: asset.model, mediaType: asset.mediaType.rawValue,
+                    classification: asset.classification.rawValue)
+            }
         }
         var later: [Event] = []
         var next = size + 1

@@ -64,7 +64,16 @@ struct ReportOutput: ParsableArguments {
             FileHandle.standardOutput.write(Data(bytes.last == 0x0A ? bytes : bytes + [0x0A]))
             return
         }
-        guard FileManager.default.createFile(atPath: out, contents: Data(bytes)) else {
+        // Written from the rendering's own buffer: a year's report is hundreds of megabytes, and
+        // a copy would double the peak memory.
+        let written = bytes.withUnsafeBytes { buffer in
+            FileManager.default.createFile(
+                atPath: out,
+                contents: buffer.baseAddress.map {
+                    Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: $0), count: buffer.count, deallocator: .none)
+                } ?? Data())
+        }
+        guard written else {
             throw LetheError(.io, "cannot write \(out); check the directory exists and is writable")
         }
     }

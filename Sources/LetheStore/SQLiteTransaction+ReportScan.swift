@@ -1,0 +1,116 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+import LetheCore
+
+/// The descriptive fields of one asset as the register holds them, as a report reads them.
+public struct AssetDescription: Sendable, Hashable {
+    /// The asset's tag.
+    public var tag: String
+    /// Its serial, if recorded.
+    public var serial: String?
+    /// Its make, if recorded.
+    public var make: String?
+    /// Its model, if recorded.
+    public var model: String?
+    /// Its media type, as stored (`hdd`).
+    public var mediaType: String
+    /// Its classification, as stored (`moderate`).
+    public var classification: String
+
+    /// Creates a description.
+    public init(
+        tag: String, serial: String?, make: String?, model: String?, mediaType: String, classification: String
+    ) {
+        self.tag = tag
+        self.serial = serial
+        self.make = make
+        self.model = model
+        self.mediaType = mediaType
+        self.classification = classification
+    }
+}
+
+/// The bulk reads of reports: the log's entries of the kinds a report folds, and the register's
+/// descriptive fields, streamed in order instead of fetched row by row.
+public protocol ReportScanReading {
+    /// Hands over, in log order and in batches of at most `batch`, the stored bytes of the
+    /// events from entry 1 through `size` whose type is one of `types` or that are about
+    /// `asset` (when given).
+    func scanEventBodies(
+        through size: Int64, types: [EventType], orAsset asset: String?, batch: Int,
+        _ handOff: ([[UInt8]]) throws(LetheError) -> Void
+    ) throws(LetheError)
+
+    /// The descriptive fields of every registered asset, ordered by tag.
+    func scanAssetDescriptions(_ body: (AssetDescription) throws(LetheError) -> Void) throws(LetheError)
+}
+
+extension SQLiteTransaction: ReportScanReading {
+    func scanEventBodies(
+        through size: Int64, types: [EventType], orAsset asset: String?, batch: Int,
+        _ handOff: ([[UInt8]]) throws(LetheError) -> Void
+    ) throws(LetheError) {
+        // The primary key is the rowid: the scan walks the table in order without sorting, and
+        // SQLite reads the body (the large column) only of the rows the `type` test keeps.
+        let placeholders = types.indices.map { "?\($0 + 3)" }.joined(separator: ", ")
+        let statement: Statement
+        do {
+            statement = try db.makeStatement(
+                sql: """
+                    SELECT body FROM event
+                    WHERE seq <= ?1 AND (type IN (\(placeholders.isEmpty ? "NULL" : placeholders)) OR asset_tag = ?2)
+                    ORDER BY seq
+                    """)
+        } catch {
+            throw SQLiteStore.map(error, path: "lethe.sqlite")
+        }
+        let handle = statement.sqliteStatement
+        sqlite3_bind_int64(handle, 1, size)
+        Bind.text(handle, 2, asset)
+        for (index, type) in types.enumerated() { Bind.text(handle, Int32(index + 3), type.rawValue) }
+        defer { sqlite3_reset(handle) }
+        let limit = max(1, batch)
+        var bodies: [[UInt8]] = []
+        bodies.reserveCapacity(limit)
+        while true {
+            let result = sqlite3_step(handle)
+            if result == SQLITE_DONE { break }
+            guard result == SQLITE_ROW else { throw stepFailure() }
+            // sqlite3_column_bytes after sqlite3_column_blob, as SQLite's documentation asks.
+            let body = sqlite3_column_blob(handle, 0)
+            bodies.append(Array(UnsafeRawBufferPointer(start: body, count: Int(sqlite3_column_bytes(handle, 0)))))
+            if bodies.count == limit {
+                try handOff(bodies)
+                bodies.removeAll(keepingCapacity: true)
+            }
+        }
+        if !bodies.isEmpty { try handOff(bodies) }
+    }
+
+    func scanAssetDescriptions(_ body: (AssetDescription) throws(LetheError) -> Void) throws(LetheError) {
+        let statement: Statement
+        do {
+            statement = try db.makeStatement(
+                sql: "SELECT tag, serial, make, model, media_type, classification FROM asset ORDER BY tag")
+        } catch {
+            throw SQLiteStore.map(error, path: "lethe.sqlite")
+        }
+        let handle = statement.sqliteStatement
+        defer { sqlite3_reset(handle) }
+        func text(_ column: Int32) -> String? {
+            guard let bytes = sqlite3_column_text(handle, column) else { return nil }
+            let count = Int(sqlite3_column_bytes(handle, column))
+            return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
+        }
+        while true {
+            let result = sqlite3_step(handle)
+            if result == SQLITE_DONE { break }
+            guard result == SQLITE_ROW else { throw stepFailure() }
+            try body(
+                AssetDescription(
+                    tag: text(0) ?? "", serial: text(1), make: text(2), model: text(3), mediaType: text(4) ?? "",
+                    classification: text(5) ?? ""))
+        }
+    }
+}
