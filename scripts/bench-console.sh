@@ -78,6 +78,8 @@ pages = [
     ("assets, state filter (first page)", "/console/assets?state=awaiting-sanitization", 150),
     ("assets, state filter, a page deep in the list", "/console/assets?state=awaiting-sanitization&after=A00900000", 150),
     ("assets, no filter (first page)", "/console/assets", 150),
+    ("assets, classification = high (first page)", "/console/assets?classification=high", 150),
+    ("assets, type = ssd and classification = high", "/console/assets?type=ssd&classification=high", 150),
     ("assets, search q=user4242 (text in any column)", "/console/assets?q=user4242", None),
 ]
 import os, platform
