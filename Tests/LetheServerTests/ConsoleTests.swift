@@ -64,6 +64,52 @@ import Testing
         }
     }
 
+    @Test func tickedAssetsAreRetiredTogetherOrNotAtAll() async throws {
+        // Given three laptops in service (a drive attached to the first) and one already retired
+        let local = try Principal.localOperator("operator")
+        for tag in ["LAP-1", "LAP-2", "LAP-3", "LAP-4"] {
+            _ = try await server.app.assets.register(
+                AssetFields(tag: tag, mediaType: "laptop", classification: "low"), by: local)
+        }
+        _ = try await server.app.assets.register(
+            AssetFields(tag: "SSD-1", mediaType: "ssd", classification: "low", parentTag: "LAP-1"), by: local)
+        _ = try await server.app.assets.retire("LAP-4", by: local)
+        try await application().test(.router) { client in
+            let browser = ConsoleBrowser(client: client)
+            #expect(try await browser.signIn("it-staff", Self.password).status == .seeOther)
+            // Then the list offers a checkbox for each asset in service, none for the retired one
+            let list = try await browser.get("/console/assets").body
+            #expect(list.contains(#"id="bulk-retire-form""#))
+            #expect(list.contains(#"value="LAP-1" id="select-"#) && !list.contains(#"value="LAP-4" id="select-"#))
+            func retire(_ tags: [String], csrf: String? = nil) async throws -> ConsoleBrowser.Page {
+                let fields = [("csrf", csrf ?? browser.csrf), ("reason", "end of lease")] + tags.map { ("tag", $0) }
+                let body = fields.map {
+                    "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: CharacterSet.alphanumerics) ?? "")"
+                }
+                .joined(separator: "&")
+                return try await browser.send(
+                    .post, "/console/assets/retire-selected", body: ByteBuffer(string: body),
+                    contentType: "application/x-www-form-urlencoded")
+            }
+            // When one of the ticked assets cannot be retired (LAP-4 is retired already)
+            let refused = try await retire(["LAP-2", "LAP-4"])
+            // Then nothing is retired and the page says which and why
+            #expect(refused.body.contains("Nothing was retired"), "\(refused.body)")
+            #expect(refused.body.contains("LAP-4"))
+            #expect(try await server.app.assets.show("LAP-2", by: local).asset.state == .inService)
+            // When the ticked assets can all be retired (the drive is ticked too, attached to LAP-1)
+            let done = try await retire(["LAP-1", "LAP-2", "SSD-1"])
+            #expect(done.status == .ok, "\(done.body)")
+            #expect(done.body.contains("Retired 2 selected assets and 1 attached to them"), "\(done.body)")
+            for tag in ["LAP-1", "LAP-2", "SSD-1"] {
+                #expect(try await server.app.assets.show(tag, by: local).asset.state == .retired)
+            }
+            // And a post without the session's CSRF token changes nothing
+            #expect(try await retire(["LAP-3"], csrf: "forged").status == .forbidden)
+            #expect(try await server.app.assets.show("LAP-3", by: local).asset.state == .inService)
+        }
+    }
+
     @Test func aUserDisabledOutsideTheConsoleLosesTheirSessionOnTheNextRequest() async throws {
         try await application().test(.router) { client in
             // Given IT staff signed in to the console
@@ -375,7 +421,7 @@ final class TestClock: Sendable {
 final class ConsoleBrowser: @unchecked Sendable {
     let client: any TestClientProtocol
     private var cookies: [String: String] = [:]
-    private var csrf = ""
+    private(set) var csrf = ""
 
     init(client: any TestClientProtocol) { self.client = client }
 

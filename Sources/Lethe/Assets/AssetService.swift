@@ -94,6 +94,42 @@ public struct AssetService: Sendable {
         return Self.change(.retired, retired)
     }
 
+    /// The most assets one bulk retirement takes.
+    public static let bulkRetireLimit = 500
+
+    /// Retires several assets in one transaction, all or none: an asset that cannot be retired
+    /// (unknown, or not in service) fails the whole request with an error naming its tag, and
+    /// nothing changes. An asset retired earlier in the same request as another's attached child
+    /// is not retired twice. The changes in the order given.
+    public func retire(
+        tags: [String], reason: String? = nil, by principal: Principal
+    ) async throws(LetheError) -> [LifecycleChange] {
+        try app.authorize(.retireAsset, principal)
+        try FieldLimits.check(reason, field: "reason", limit: FieldLimits.reason)
+        var seen = Set<String>()
+        let tags = tags.filter { seen.insert($0).inserted }
+        guard !tags.isEmpty else { throw LetheError(.usage, "select at least one asset to retire") }
+        guard tags.count <= Self.bulkRetireLimit else {
+            throw LetheError(
+                .usage, "at most \(Self.bulkRetireLimit) assets are retired at once (\(tags.count) were selected)")
+        }
+        let actor = principal.name
+        let time = app.now
+        let batches = try await app.store.write { (tx) throws(LetheError) -> [[Asset]] in
+            var retiredHere = Set<String>()
+            var batches: [[Asset]] = []
+            for tag in tags where !retiredHere.contains(tag) {
+                let asset = try LetheApp.requireAsset(tag, in: tx)
+                let changed = try LetheApp.retire(
+                    asset, details: ["reason": reason.map(JSONValue.string) ?? .null], in: tx, actor: actor, at: time)
+                retiredHere.formUnion(changed.map(\.tag))
+                batches.append(changed)
+            }
+            return batches
+        }
+        return batches.map { Self.change(.retired, $0) }
+    }
+
     /// Records that an asset is lost or stolen (an incident); attached children are lost with it.
     @discardableResult
     public func reportLost(

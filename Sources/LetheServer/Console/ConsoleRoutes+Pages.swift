@@ -72,15 +72,17 @@ extension ConsoleRoutes {
             "classificationOptions": Classification.allCases.map {
                 ["value": $0.rawValue, "selected": $0 == classification]
             },
-            "rows": page.assets.map { details -> [String: Any] in
+            "rows": page.assets.enumerated().map { index, details -> [String: Any] in
                 let asset = details.asset
                 return [
+                    "index": index, "inService": asset.state == .inService,
                     "tag": asset.tag, "tagPath": Self.pathComponent(asset.tag), "mediaType": asset.mediaType.rawValue,
                     "serial": asset.serial ?? "",
                     "custodian": asset.custodian ?? "", "location": asset.location ?? "", "state": asset.state.rawValue,
                 ]
             },
             "canRegister": view.may(.registerAsset),
+            "canRetire": view.may(.retireAsset) && page.assets.contains { $0.asset.state == .inService },
             "mediaTypes": MediaType.allCases.map(\.rawValue),
             "classifications": Classification.allCases.map(\.rawValue),
         ]

@@ -123,6 +123,11 @@ public struct ConsoleRoutes: Sendable {
             }
         }
         console.post("assets/import") { request, context in try await importAssets(request, context: context) }
+        console.post("assets/retire-selected") { request, context in
+            try await form(request, context: context) { view, form in
+                try await retireSelected(request, form: form, view: view)
+            }
+        }
         console.get("assets/:tag") { request, context in
             try await page(request) { view in try await assetPage(context.parameters.text("tag"), view: view) }
         }
@@ -230,6 +235,7 @@ extension ConsoleRoutes {
 /// An `application/x-www-form-urlencoded` body, read whole up to ``ConsoleRoutes/maxFormBytes``.
 struct ConsoleForm: Sendable {
     private var values: [String: String] = [:]
+    private var repeated: [String: [String]] = [:]
 
     init(_ request: Request, context: LetheRequestContext) async throws {
         let buffer = try await request.body.collect(upTo: ConsoleRoutes.maxFormBytes)
@@ -243,12 +249,17 @@ struct ConsoleForm: Sendable {
                 String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
             }
             let key = decode(parts[0])
-            if values[key] == nil { values[key] = parts.count > 1 ? decode(parts[1]) : "" }
+            let value = parts.count > 1 ? decode(parts[1]) : ""
+            if values[key] == nil { values[key] = value }
+            repeated[key, default: []].append(value)
         }
     }
 
     /// The value of a field; nil when absent.
     subscript(_ name: String) -> String? { values[name] }
+
+    /// Every value of a field sent several times (ticked checkboxes), in order.
+    func all(_ name: String) -> [String] { repeated[name] ?? [] }
 
     /// The value of a field, nil when absent or blank.
     func nonEmpty(_ name: String) -> String? {

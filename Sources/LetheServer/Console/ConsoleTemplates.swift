@@ -176,14 +176,21 @@ enum ConsoleTemplates {
         <button type="submit">Search</button>
         </form>
         <p>{{total}} matching assets.</p>
+        {{#canRetire}}<form method="post" action="/console/assets/retire-selected" id="bulk-retire-form">
+        <input type="hidden" name="csrf" value="{{csrf}}">{{/canRetire}}
         <div class="scroll">
         <table id="asset-table">
-        <thead><tr><th scope="col">Tag</th><th scope="col">Type</th><th scope="col">Serial</th><th scope="col">Custodian</th><th scope="col">Location</th><th scope="col">State</th></tr></thead>
+        <thead><tr>{{#canRetire}}<th scope="col">Select</th>{{/canRetire}}<th scope="col">Tag</th><th scope="col">Type</th><th scope="col">Serial</th><th scope="col">Custodian</th><th scope="col">Location</th><th scope="col">State</th></tr></thead>
         <tbody>
-        {{#rows}}<tr><td><a href="/console/assets/{{tagPath}}">{{tag}}</a></td><td>{{mediaType}}</td><td>{{serial}}</td><td>{{custodian}}</td><td>{{location}}</td><td>{{state}}</td></tr>{{/rows}}
+        {{#rows}}<tr>{{#canRetire}}<td>{{#inService}}<input type="checkbox" name="tag" value="{{tag}}" id="select-{{index}}" aria-label="Select {{tag}}">{{/inService}}</td>{{/canRetire}}<td><a href="/console/assets/{{tagPath}}">{{tag}}</a></td><td>{{mediaType}}</td><td>{{serial}}</td><td>{{custodian}}</td><td>{{location}}</td><td>{{state}}</td></tr>{{/rows}}
         </tbody>
         </table>
         </div>
+        {{#canRetire}}<div class="card">
+        <label for="bulk-reason">Reason for retiring the selected assets</label><input id="bulk-reason" name="reason">
+        <button type="submit" data-confirm="Retire the selected assets (and the in-service assets attached to them)?">Retire selected</button>
+        </div>
+        </form>{{/canRetire}}
         {{#next}}<p><a rel="next" href="{{.}}">Next page</a></p>{{/next}}
         {{#canRegister}}
         <h2 id="register">Register an asset</h2>
