@@ -10,7 +10,8 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var port: Int
     /// Serve plain HTTP on a non-loopback address on purpose (behind a TLS-terminating proxy).
     public var insecureHTTP: Bool
-    /// Failed authentications one source may make per minute before it gets 429 (default 10).
+    /// From this many failed authentications from one source within a minute, its failures are
+    /// answered 429 (default 10: the tenth failure is the first 429).
     public var authFailuresPerMinute: Int
     /// The PEM certificate chain to serve TLS with (`LETHE_TLS_CERT`); nil: plain HTTP.
     public var tlsCertificatePath: String?
