@@ -10,8 +10,8 @@ extension PostgresErasureExecutor {
     /// Reads the identity column of `plan` (non-null values, in the table's physical order) and
     /// hands each value's keyed hash to `body` in that order, with the row's `ctid` (as PostgreSQL
     /// writes it: `(block,offset)`) when `rowIDs` is set. Run it inside a transaction: on
-    /// PostgreSQL 14 and later it is ``hashChunks(_:rowIDs:sessions:values:_:)`` on `session` alone, several queries
-    /// that must share one snapshot.
+    /// PostgreSQL 14 and later it is ``hashChunks(_:rowIDs:sessions:values:_:)`` on `session`
+    /// alone, several queries that must share one snapshot.
     ///
     /// Before 14 it streams `SELECT [ctid,] column::text`, a row per value: values are copied
     /// from postgres-nio's row buffers into one flat batch of up to 8,192 (no
@@ -125,7 +125,7 @@ extension PostgresErasureExecutor {
     }
 
     /// ``hashRows(_:rowIDs:session:values:_:)`` on PostgreSQL 14 and later, in the callers'
-    /// transactions (every session in `sessions` must read the same snapshot): the identity table
+    /// transactions (one or two sessions, which must read the same snapshot): the identity table
     /// read as ranges of heap pages (a TID range scan), each range one query whose one row holds its
     /// values aggregated into an array (`array_agg`, sent in binary: each value length-prefixed), so
     /// postgres-nio decodes one row per range instead of one per value. Each round queries one range
@@ -155,7 +155,7 @@ extension PostgresErasureExecutor {
         var done = false
         while !done || !pending.isEmpty {
             var ranges: [ChunkQuery] = []
-            while !done && ranges.count < sessions.count {
+            while !done && ranges.count < min(sessions.count, 2) {
                 let last = start + span >= pages
                 var binds = PostgresBindings()
                 binds.append("(\(start),0)")
