@@ -66,7 +66,8 @@ extension PostgresErasureExecutor {
     /// transaction and exports its snapshot (`pg_export_snapshot()`), a second connection to the
     /// same server opens its own read-only transaction and adopts it (`SET TRANSACTION SNAPSHOT`)
     /// before any query, so the server aggregates two ranges at once; both transactions end and
-    /// the second connection closes after the scan. Before 14 it is the row stream of
+    /// the second connection closes after the scan. When the second connection cannot be opened
+    /// (a connection limit of the role or the database, say), the ranges are all read on `session`. Before 14 it is the row stream of
     /// ``hashRows(_:rowIDs:session:values:_:)`` on `session` alone. `beforeAdopting` runs between
     /// the export and the second connection's adoption of the snapshot (tests change the table
     /// there, to show that the second connection still reads the exported snapshot).
@@ -86,7 +87,16 @@ extension PostgresErasureExecutor {
                 }
                 let snapshot = try await exportSnapshot(session)
                 beforeAdopting()
-                let other = try await session.openSibling()
+                let other: PostgresSession
+                do {
+                    other = try await session.openSibling()
+                } catch {
+                    // No second connection (a connection limit, say): the same ranges on this one.
+                    count = try await hashChunks(plan, rowIDs: false, sessions: [session], values: values) { hash, _ in
+                        body(hash)
+                    }
+                    return
+                }
                 second = other
                 try await readOnly(other) { () async throws(LetheError) in
                     // The id is the server's own text, checked by exportSnapshot; the statement takes a literal.

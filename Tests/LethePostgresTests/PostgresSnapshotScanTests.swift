@@ -79,6 +79,34 @@ struct PostgresSnapshotScanTests {
         #expect(now < 60_200)
         #expect("\(now)\n" == (try crm.sql("SELECT count(*) FROM customers")))
     }
+
+    @Test func aRoleLimitedToOneConnectionIsScannedOnThatOne() async throws {
+        // Given 20,000 more customers and a role that may hold only one connection
+        let crm = try PostgresCRM("onelink")
+        let role = "lethe_one_link"
+        try crm.sql(
+            """
+            INSERT INTO customers(email, name) SELECT 'bulk' || g || '@example.com', 'Bulk ' || g
+                FROM generate_series(1, 20000) g;
+            CREATE ROLE \(role) LOGIN PASSWORD 'one-link' CONNECTION LIMIT 1;
+            GRANT SELECT ON customers, orders, tickets TO \(role);
+            """)
+        let order = try crm.sql("SELECT email FROM customers").split(separator: "\n").map(String.init)
+        let url = crm.url.replacingOccurrences(of: "//postgres:\(crm.cluster.password)@", with: "//\(role):one-link@")
+        #expect(url != crm.url)
+        let executor = PostgresErasureExecutor(hasher: PostgresCRM.hasher)
+        let store = crm.store(url: url)
+
+        // When the store is scanned as that role
+        let scanned = try await onThread { () throws -> [SubjectHash] in
+            var hashes: [SubjectHash] = []
+            _ = try executor.scanIdentities(store: store) { hashes.append($0) }
+            return hashes
+        }
+
+        // Then the second connection is refused and every value is hashed on the first, in order
+        #expect(scanned == order.map { PostgresCRM.hasher.hash($0, normalization: .lowercaseTrim) })
+    }
 }
 
 struct PostgresSnapshotIDTests {
