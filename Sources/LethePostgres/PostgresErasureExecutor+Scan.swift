@@ -10,8 +10,8 @@ extension PostgresErasureExecutor {
     /// Reads the identity column of `plan` (non-null values, in the table's physical order) and
     /// hands each value's keyed hash to `body` in that order, with the row's `ctid` (as PostgreSQL
     /// writes it: `(block,offset)`) when `rowIDs` is set. Run it inside a transaction: on
-    /// PostgreSQL 14 and later it is ``hashChunks(_:rowIDs:session:values:_:)``, several queries
-    /// that must share one snapshot.
+    /// PostgreSQL 14 and later it is ``hashChunks(_:rowIDs:sessions:values:_:)`` on `session`
+    /// alone, several queries that must share one snapshot.
     ///
     /// Before 14 it streams `SELECT [ctid,] column::text`, a row per value: values are copied
     /// from postgres-nio's row buffers into one flat batch of up to 8,192 (no
@@ -23,7 +23,7 @@ extension PostgresErasureExecutor {
         _ body: (SubjectHash, _ rowID: () -> String) -> Void
     ) async throws(LetheError) -> Int {
         if try await session.integer("SELECT current_setting('server_version_num')::int") >= 140_000 {
-            return try await hashChunks(plan, rowIDs: rowIDs, session: session, values: values, body)
+            return try await hashChunks(plan, rowIDs: rowIDs, sessions: [session], values: values, body)
         }
         let column = plan.identityColumn.quoted
         let table = plan.identityTable
@@ -58,18 +58,97 @@ extension PostgresErasureExecutor {
     /// How many values a query of a chunked scan should bring: ranges grow until they do.
     static let chunkValues = 4_096
 
-    /// ``hashRows(_:rowIDs:session:values:_:)`` on PostgreSQL 14 and later, in the caller's
-    /// transaction (its snapshot): the identity table read as ranges of heap pages (a TID range
-    /// scan), each range one query whose one row holds its values aggregated into an array
-    /// (`array_agg`, sent in binary: each value length-prefixed), so postgres-nio decodes one row
-    /// per range instead of one per value. The first range is 64 pages; the next doubles while a
-    /// range brings fewer than ``chunkValues`` values and halves when it brings more than eight
-    /// times that; the last range is open-ended (pages added meanwhile hold nothing this snapshot
-    /// sees). A child task hashes one range's values while the next range is queried.
+    /// Hands the keyed hash of every non-null identity value of `plan` to `body`, in the table's
+    /// physical order, all read in one `REPEATABLE READ READ ONLY` snapshot; returns the values read.
+    ///
+    /// On PostgreSQL 14 and later the page ranges of ``hashChunks(_:rowIDs:sessions:values:_:)``
+    /// are split over two connections that read the same snapshot: `session` opens its
+    /// transaction and exports its snapshot (`pg_export_snapshot()`), a second connection to the
+    /// same server opens its own read-only transaction and adopts it (`SET TRANSACTION SNAPSHOT`)
+    /// before any query, so the server aggregates two ranges at once; both transactions end and
+    /// the second connection closes after the scan. When the second connection cannot be opened
+    /// (a connection limit of the role or the database, say), the ranges are all read on `session`. Before 14 it is the row stream of
+    /// ``hashRows(_:rowIDs:session:values:_:)`` on `session` alone. `beforeAdopting` runs between
+    /// the export and the second connection's adoption of the snapshot (tests change the table
+    /// there, to show that the second connection still reads the exported snapshot).
+    static func hashSnapshot(
+        _ plan: PostgresPlan, session: PostgresSession, values: SubjectHasher.ValueHasher,
+        beforeAdopting: () -> Void = {}, _ body: (SubjectHash) -> Void
+    ) async throws(LetheError) -> Int {
+        var count = 0
+        var second: PostgresSession?
+        do throws(LetheError) {
+            try await readOnly(session) { () async throws(LetheError) in
+                guard try await session.integer("SELECT current_setting('server_version_num')::int") >= 140_000 else {
+                    count = try await hashRows(plan, rowIDs: false, session: session, values: values) { hash, _ in
+                        body(hash)
+                    }
+                    return
+                }
+                let snapshot = try await exportSnapshot(session)
+                beforeAdopting()
+                let other: PostgresSession
+                do {
+                    other = try await session.openSibling()
+                } catch {
+                    // No second connection (a connection limit, say): the same ranges on this one.
+                    count = try await hashChunks(plan, rowIDs: false, sessions: [session], values: values) { hash, _ in
+                        body(hash)
+                    }
+                    return
+                }
+                second = other
+                try await readOnly(other) { () async throws(LetheError) in
+                    // The id is the server's own text, checked by exportSnapshot; the statement takes a literal.
+                    try await other.execute("SET TRANSACTION SNAPSHOT '\(snapshot)'")
+                    count = try await hashChunks(
+                        plan, rowIDs: false, sessions: [session, other], values: values
+                    ) { hash, _ in body(hash) }
+                }
+            }
+        } catch {
+            await second?.close()
+            throw error
+        }
+        await second?.close()
+        return count
+    }
+
+    /// The id of `session`'s transaction snapshot (`pg_export_snapshot()`), checked to be what
+    /// PostgreSQL writes (hexadecimal digits and dashes) before it goes into a statement.
+    static func exportSnapshot(_ session: PostgresSession) async throws(LetheError) -> String {
+        let id = try await session.texts("SELECT pg_export_snapshot()").first ?? ""
+        guard isSnapshotID(id) else {
+            throw LetheError(
+                .internal,
+                "store '\(session.store)': the PostgreSQL server at \(session.place) exported a snapshot id Lethe does not recognise, so the scan cannot share it. Nothing was changed"
+            )
+        }
+        return id
+    }
+
+    /// Whether `id` looks like a snapshot id PostgreSQL exports: only `0-9`, `A-F` and `-`, at
+    /// most 64 characters.
+    static func isSnapshotID(_ id: String) -> Bool {
+        !id.isEmpty && id.utf8.count <= 64
+            && id.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x41...0x46).contains($0) || $0 == 0x2D }
+    }
+
+    /// ``hashRows(_:rowIDs:session:values:_:)`` on PostgreSQL 14 and later, in the callers'
+    /// transactions (one or two sessions, which must read the same snapshot): the identity table
+    /// read as ranges of heap pages (a TID range scan), each range one query whose one row holds its
+    /// values aggregated into an array (`array_agg`, sent in binary: each value length-prefixed), so
+    /// postgres-nio decodes one row per range instead of one per value. Each round queries one range
+    /// per session at once; the hashes are handed to `body` in range order. The first ranges are 64
+    /// pages; the span doubles while a range brings fewer than ``chunkValues`` values and halves
+    /// when one brings more than eight times that; the last range is open-ended (pages added
+    /// meanwhile hold nothing this snapshot sees). The previous round's values are hashed while the
+    /// next round is queried.
     static func hashChunks(
-        _ plan: PostgresPlan, rowIDs: Bool, session: PostgresSession, values: SubjectHasher.ValueHasher,
+        _ plan: PostgresPlan, rowIDs: Bool, sessions: [PostgresSession], values: SubjectHasher.ValueHasher,
         _ body: (SubjectHash, _ rowID: () -> String) -> Void
     ) async throws(LetheError) -> Int {
+        let session = sessions[0]
         let column = plan.identityColumn.quoted
         let table = plan.identityTable
         var sizeBinds = PostgresBindings()
@@ -82,36 +161,61 @@ extension PostgresErasureExecutor {
         var start = 0
         var span = firstChunkPages
         var count = 0
-        var pending: ValueBatch?
-        func deliver(_ batch: ValueBatch, _ hashes: [SubjectHash]) {
-            for index in hashes.indices { body(hashes[index]) { batch.rowID(index) } }
-            count += hashes.count
-        }
-        while true {
-            let last = start + span >= pages
-            var binds = PostgresBindings()
-            binds.append("(\(start),0)")
-            if !last { binds.append("(\(start + span),0)") }
-            let query = last ? select : select + " AND ctid < $2::text::tid"
-            if let batch = pending {
-                async let hashed = batch.hashes(values)
-                let next = try await chunk(query, binds, rowIDs: rowIDs, session: session, table: table.name)
-                deliver(batch, await hashed)
-                pending = next
-            } else {
-                pending = try await chunk(query, binds, rowIDs: rowIDs, session: session, table: table.name)
+        var pending: [ValueBatch] = []
+        var done = false
+        while !done || !pending.isEmpty {
+            var ranges: [ChunkQuery] = []
+            while !done && ranges.count < min(sessions.count, 2) {
+                let last = start + span >= pages
+                var binds = PostgresBindings()
+                binds.append("(\(start),0)")
+                if !last { binds.append("(\(start + span),0)") }
+                ranges.append(ChunkQuery(sql: last ? select : select + " AND ctid < $2::text::tid", binds: binds))
+                done = last
+                start += span
             }
-            if last { break }
-            start += span
-            let read = pending?.ends.count ?? 0
+            let first = ranges.first
+            let second = ranges.count > 1 ? ranges[1] : nil
+            async let firstBatch = fetch(first, rowIDs: rowIDs, session: sessions[0], table: table.name)
+            async let secondBatch = fetch(
+                second, rowIDs: rowIDs, session: sessions[sessions.count - 1], table: table.name)
+            for batch in pending {
+                let hashes = batch.hashes(values)
+                for index in hashes.indices { body(hashes[index]) { batch.rowID(index) } }
+                count += hashes.count
+            }
+            let results = [await firstBatch, await secondBatch]
+            pending = []
+            for (range, result) in zip([first, second], results) where range != nil {
+                pending.append(try result.get())
+            }
+            let read = pending.map(\.ends.count).max() ?? 0
             if read < chunkValues && span < 1 << 20 {
                 span *= 2
             } else if read > 8 * chunkValues && span > 1 {
                 span /= 2
             }
         }
-        if let batch = pending { deliver(batch, batch.hashes(values)) }
         return count
+    }
+
+    /// One range query of a chunked scan: its statement and its bounds.
+    struct ChunkQuery: Sendable {
+        let sql: String
+        let binds: PostgresBindings
+    }
+
+    /// ``chunk(_:_:rowIDs:session:table:)`` as a result (an empty batch when there is no query),
+    /// so that two can run at once and both be awaited before either error is thrown.
+    static func fetch(
+        _ query: ChunkQuery?, rowIDs: Bool, session: PostgresSession, table: String
+    ) async -> Result<ValueBatch, LetheError> {
+        guard let query else { return .success(ValueBatch()) }
+        do {
+            return .success(try await chunk(query.sql, query.binds, rowIDs: rowIDs, session: session, table: table))
+        } catch {
+            return .failure(error)
+        }
     }
 
     /// One range's arrays (`ctid`s, then values; NULL when the range holds no row) as a batch.

@@ -282,11 +282,8 @@ public struct PostgresErasureExecutor: ErasureExecutor {
                 let resolved = try await PostgresPlan.resolve(plan, session: session)
                 var remaining = 0
                 if !subjects.isEmpty {
-                    try await Self.readOnly(session) { () async throws(LetheError) in
-                        _ = try await Self.hashRows(resolved, rowIDs: false, session: session, values: values) {
-                            hash, _ in
-                            if subjects.contains(hash) { remaining += 1 }
-                        }
+                    _ = try await Self.hashSnapshot(resolved, session: session, values: values) { hash in
+                        if subjects.contains(hash) { remaining += 1 }
                     }
                 }
                 return ErasureVerification(store: store.name, remainingRows: remaining, subjectsChecked: subjects.count)
@@ -308,11 +305,8 @@ public struct PostgresErasureExecutor: ErasureExecutor {
                 (session) async throws(LetheError) -> [SubjectHash] in
                 let resolved = try await PostgresPlan.resolve(plan, session: session)
                 var hashes: [SubjectHash] = []
-                try await Self.readOnly(session) { () async throws(LetheError) in
-                    _ = try await Self.hashRows(resolved, rowIDs: false, session: session, values: values) {
-                        hash, _ in
-                        hashes.append(hash)
-                    }
+                _ = try await Self.hashSnapshot(resolved, session: session, values: values) { hash in
+                    hashes.append(hash)
                 }
                 return hashes
             }

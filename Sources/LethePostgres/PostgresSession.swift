@@ -13,6 +13,8 @@ struct PostgresSession {
     let store: String
     let place: String
     let logger: Logger
+    /// Where the connection was opened to (for ``openSibling()``).
+    let target: PostgresConnectionString
     /// The connection string's `lock_timeout` and `statement_timeout`, in milliseconds.
     var lockTimeout = 5_000
     var statementTimeout = 60_000
@@ -26,7 +28,7 @@ struct PostgresSession {
             let connection = try await PostgresConnection.connect(
                 configuration: configuration, id: 1, logger: logger)
             return PostgresSession(
-                connection: connection, store: store, place: target.place, logger: logger,
+                connection: connection, store: store, place: target.place, logger: logger, target: target,
                 lockTimeout: target.lockTimeout, statementTimeout: target.statementTimeout)
         } catch {
             throw PostgresErrors.translate(error, store: store, place: target.place, table: nil)
@@ -47,6 +49,16 @@ struct PostgresSession {
             try? await session.connection.close()
             throw error
         }
+    }
+
+    /// Opens a second connection to the same server, as this one was opened (close it after use).
+    func openSibling() async throws(LetheError) -> PostgresSession {
+        try await Self.open(target, store: store, logger: logger)
+    }
+
+    /// Closes the connection (a failure to close is ignored: the server ends the session anyway).
+    func close() async {
+        try? await connection.close()
     }
 
     /// Runs a statement; `table` names the table in an error.
