@@ -121,6 +121,9 @@ public protocol EvidenceStoreReading: LogTreeReading {
     func record(serial: String) throws(LetheError) -> StoredRecord?
     /// Records, newest first; only of `kind` when given, only for `jobID` when given.
     func records(kind: String?, jobID: Int64?, limit: Int?) throws(LetheError) -> [StoredRecord]
+    /// The same, only records whose serial or asset tag contains `text` (ASCII case ignored;
+    /// `%`, `_` and a backslash match only themselves).
+    func records(kind: String?, jobID: Int64?, text: String?, limit: Int?) throws(LetheError) -> [StoredRecord]
     /// The serials of the records of `kind` whose top-level integer `field` equals `value`
     /// (an erasure record's `request`), newest first.
     func recordSerials(kind: String, field: String, equals value: Int64) throws(LetheError) -> [String]

@@ -164,6 +164,10 @@ extension SQLiteTransaction {
     }
 
     func records(kind: String?, jobID: Int64?, limit: Int?) throws(LetheError) -> [StoredRecord] {
+        try records(kind: kind, jobID: jobID, text: nil, limit: limit)
+    }
+
+    func records(kind: String?, jobID: Int64?, text: String?, limit: Int?) throws(LetheError) -> [StoredRecord] {
         var clauses: [String] = []
         var arguments: StatementArguments = []
         if let kind {
@@ -173,6 +177,11 @@ extension SQLiteTransaction {
         if let jobID {
             clauses.append("job_id = ?")
             arguments += [jobID]
+        }
+        if let text, !text.isEmpty {
+            let pattern = "%" + Self.likeEscaped(text) + "%"
+            clauses.append("(serial LIKE ? ESCAPE '\\' OR asset_tag LIKE ? ESCAPE '\\')")
+            arguments += [pattern, pattern]
         }
         var sql = "SELECT \(Self.recordColumns) FROM signed_record"
         if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }

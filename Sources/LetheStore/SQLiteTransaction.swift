@@ -61,6 +61,13 @@ struct SQLiteTransaction: StoreWriting {
         }
     }
 
+    /// Text for a LIKE pattern with `ESCAPE '\'`: its own backslash, `%` and `_` escaped, so that they
+    /// match only themselves.
+    static func likeEscaped(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_")
+    }
+
     private static func filter(_ query: AssetQuery, paginate: Bool) -> (String, StatementArguments) {
         var clauses: [String] = []
         var arguments: StatementArguments = []
@@ -88,8 +95,7 @@ struct SQLiteTransaction: StoreWriting {
             // LIKE with the text's own %, _ and \ escaped, so it is matched literally. LIKE ignores
             // ASCII case as lower() did, without making a lowered copy of six columns per row
             // (a third of the time on a million rows).
-            let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-                .replacingOccurrences(of: "_", with: "\\_")
+            let escaped = Self.likeEscaped(text)
             let columns = ["tag", "serial", "make", "model", "location", "custodian"]
             clauses.append("(" + columns.map { "\($0) LIKE ? ESCAPE '\\'" }.joined(separator: " OR ") + ")")
             arguments += StatementArguments(Array(repeating: "%" + escaped + "%", count: columns.count))

@@ -359,6 +359,11 @@ import Testing
             // Then the record is listed with its view and bundle, and no revoke form
             #expect(list.body.contains(serial))
             #expect(!list.body.contains("/revoke"))
+            // And a search by the asset's tag (any case) finds it, and one by other text does not
+            #expect(try await auditor.get("/console/certificates?q=hdd-9").body.contains(serial))
+            let none = try await auditor.get("/console/certificates?q=LAP-%25").body
+            #expect(!none.contains(serial))
+            #expect(none.contains("No record's serial or asset tag contains"))
             let html = try await auditor.get("/console/certificates/\(serial)/record.html")
             #expect(html.status == .ok)
             #expect(html.body.contains("HDD-9"))

@@ -137,13 +137,15 @@ extension EvidenceService {
             logIndex: revocation.eventSeq - 1)
     }
 
-    /// Records, newest first; only of `kind` and of `job` when given.
+    /// Records, newest first; only of `kind`, of `job`, and whose serial or asset tag contains `text`
+    /// (any ASCII case), when given.
     public func list(
-        kind: String? = nil, job jobID: Int64? = nil, limit: Int? = nil, by principal: Principal
+        kind: String? = nil, job jobID: Int64? = nil, text: String? = nil, limit: Int? = nil,
+        by principal: Principal
     ) async throws(LetheError) -> [RecordSummary] {
         try app.authorize(.readRecords, principal)
         return try await app.store.read { (tx) throws(LetheError) in
-            try tx.records(kind: kind, jobID: jobID, limit: limit).map { (record) throws(LetheError) in
+            try tx.records(kind: kind, jobID: jobID, text: text, limit: limit).map { (record) throws(LetheError) in
                 RecordSummary(record, try tx.revocation(serial: record.serial))
             }
         }

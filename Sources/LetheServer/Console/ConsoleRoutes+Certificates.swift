@@ -6,10 +6,15 @@ import LetheEvidence
 import NIOCore
 
 extension ConsoleRoutes {
-    /// Signed records: the list, each record's own HTML view, its bundle for download, and
-    /// revocation with a reason for those whose roles allow it.
-    func certificateList(view: ConsoleView) async throws -> Response {
-        let records = try await app.evidence.list(limit: 500, by: view.principal)
+    /// The most records one page of the list shows (the newest first).
+    static let certificatesShown = 500
+
+    /// Signed records: the list (searched by serial or asset tag), each record's own HTML view, its
+    /// bundle for download, and revocation with a reason for those whose roles allow it.
+    func certificateList(_ request: Request, view: ConsoleView) async throws -> Response {
+        let q = request.uri.queryParameters.get("q")?.trimmingCharacters(in: .whitespaces) ?? ""
+        let records = try await app.evidence.list(
+            text: q.isEmpty ? nil : q, limit: Self.certificatesShown, by: view.principal)
         let canRevoke = view.may(.revokeRecord)
         let rows = records.map { record -> [String: Any] in
             [
@@ -20,7 +25,11 @@ extension ConsoleRoutes {
             ]
         }
         return Self.html(
-            "certificates", ["rows": rows, "hasRows": !rows.isEmpty], title: "Certificates", view: view)
+            "certificates",
+            [
+                "rows": rows, "hasRows": !rows.isEmpty, "q": q, "searched": !q.isEmpty,
+                "truncated": rows.count == Self.certificatesShown, "shown": Self.certificatesShown,
+            ], title: "Certificates", view: view)
     }
 
     /// The record's own HTML view, as the bundle holds it (served with the console's CSP: no script).

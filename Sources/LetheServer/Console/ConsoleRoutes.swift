@@ -71,7 +71,7 @@ public struct ConsoleRoutes: Sendable {
             try await jobForm(request, context: context)
         }
         console.get("certificates") { request, _ in
-            try await page(request) { view in try await certificateList(view: view) }
+            try await page(request) { view in try await certificateList(request, view: view) }
         }
         console.get("certificates/:serial/record.html") { request, context in
             try await page(request) { view in try await certificateHTML(context.parameters.text("serial"), view: view) }

@@ -291,7 +291,13 @@ enum ConsoleTemplates {
 
     static let certificates = """
         <h1>Certificates</h1>
-        {{^hasRows}}<p>No records have been issued.</p>{{/hasRows}}
+        <form method="get" action="/console/certificates" class="search" role="search">
+        <label for="cq">Search by serial or asset tag</label>
+        <input id="cq" name="q" value="{{q}}">
+        <button type="submit">Search</button>
+        </form>
+        {{^hasRows}}{{#searched}}<p>No record's serial or asset tag contains “{{q}}”.</p>{{/searched}}{{^searched}}<p>No records have been issued.</p>{{/searched}}{{/hasRows}}
+        {{#truncated}}<p>The newest {{shown}} are shown; search to find older ones.</p>{{/truncated}}
         {{#hasRows}}
         <div class="scroll">
         <table id="certificate-table">

@@ -24,6 +24,7 @@ extension APIRoute {
         query: [
             Field("job", .integer, "Only the records of this job."),
             Field("kind", "Only records of this kind (disposal, erasure)."),
+            Field("q", "Only records whose serial or asset tag contains this text (any case)."),
             Field("limit", .integer, "At most this many."),
         ])
     static let showCertificate = APIRoute(

@@ -52,7 +52,7 @@ struct RecordRoutes {
             let query = request.uri.queryParameters
             return JSONResult(
                 value: try await evidence.list(
-                    kind: query.get("kind"), job: try Self.integer(query, "job"),
+                    kind: query.get("kind"), job: try Self.integer(query, "job"), text: query.get("q"),
                     limit: try Self.integer(query, "limit").map { Int($0) },
                     by: principal))
         }

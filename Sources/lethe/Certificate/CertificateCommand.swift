@@ -126,10 +126,14 @@ struct CertificateRevoke: AsyncParsableCommand {
 struct CertificateList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list", abstract: "List records, newest first.",
-        discussion: "Examples:\n  lethe certificate list\n  lethe certificate list --job 12 --json")
+        discussion:
+            "Examples:\n  lethe certificate list\n  lethe certificate list --job 12 --json\n  lethe certificate list --search LAP-0042"
+    )
 
     @Option(name: .long, help: "Only the records of this job.") var job: Int64?
     @Option(name: .long, help: "Only records of this kind (disposal, …).") var kind: String?
+    @Option(name: .customLong("search"), help: "Only records whose serial or asset tag contains this text (any case).")
+    var text: String?
     @Option(name: .long, help: "At most this many.") var limit: Int?
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
@@ -137,7 +141,7 @@ struct CertificateList: AsyncParsableCommand {
     mutating func run() async throws {
         try await reporting(json: output.json) { () async throws(LetheError) in
             let records = try await global.openApp().evidence.list(
-                kind: kind, job: job, limit: limit, by: try EvidenceReader.principal())
+                kind: kind, job: job, text: text, limit: limit, by: try EvidenceReader.principal())
             if output.json {
                 Output.printResult(records)
                 return
