@@ -4,7 +4,8 @@ chromedriver; nothing is downloaded at run time), against a live `lethe serve` o
 a fresh data directory:
 
   sign in; register an asset; retire it and see the dashboard count change; a CSV import with one
-  bad row imports nothing and lists the row; an auditor sees no
+  bad row imports nothing and lists the row; filter by type and classification and retire the
+  ticked assets together; search the certificates; an auditor sees no
   write button and gets 403 posting the form directly, with nothing changed; a technician records
   a job with its evidence and is told in words that they cannot attest it; a verifier attests and
   issues the certificate, whose bundle downloads and verifies with `openssl cms -verify`; a
@@ -33,6 +34,7 @@ import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -108,6 +110,12 @@ def no_console_errors(where, page_status=None):
     check(not errors, f"no JavaScript console error on {where} {errors if errors else ''}")
 
 
+def settled(condition):
+    """Waits until condition holds on the page the browser is loading; an element read from the
+    page being left (stale) is read again rather than failing the test."""
+    return WebDriverWait(driver, 15, ignored_exceptions=[StaleElementReferenceException]).until(condition)
+
+
 def wait_for(css):
     """The element, once the page that has it has loaded (a form's answer can take a moment)."""
     return WebDriverWait(driver, 15).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, css)))
@@ -127,7 +135,7 @@ def sign_in(name, password):
     driver.find_element(By.ID, "name").send_keys(name)
     driver.find_element(By.ID, "password").send_keys(password)
     driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    WebDriverWait(driver, 15).until(lambda d: "/console/signin" not in d.current_url or d.find_elements(By.CLASS_NAME, "error"))
+    settled(lambda d: "/console/signin" not in d.current_url or d.find_elements(By.CLASS_NAME, "error"))
     no_console_errors("the page after signing in")
 
 
@@ -170,7 +178,7 @@ try:
     driver.find_element(By.ID, "reason-retire").send_keys("end of lease")
     driver.find_element(By.CSS_SELECTOR, 'form[action$="/retire"] button').click()
     WebDriverWait(driver, 5).until(expected_conditions.alert_is_present()).accept()  # the script's confirmation
-    WebDriverWait(driver, 15).until(lambda d: "retired" in d.find_element(By.CSS_SELECTOR, ".fields").text)
+    settled(lambda d: "retired" in d.find_element(By.CSS_SELECTOR, ".fields").text)
     check("retired" in driver.find_element(By.CSS_SELECTOR, ".fields").text, "the asset's page says retired")
     after = retired_count()
     check(after == before + 1, f"the dashboard's retired count went from {before} to {before + 1} (is {after})")
@@ -190,6 +198,25 @@ try:
     check("line 3" in problems and "floppy" in problems, f"the import lists the bad row ({problems!r})")
     visit("/console/assets?q=IMP")
     check("IMP-1" not in driver.find_element(By.ID, "asset-table").text, "and imported nothing")
+    # Filtered by type and classification, two ticked drives are retired together.
+    for tag in ["BULK-1", "BULK-2"]:
+        lethe("asset", "register", tag, "--type", "ssd", "--classification", "high")
+    lethe("asset", "register", "BULK-3", "--type", "ssd", "--classification", "low")
+    visit("/console/assets?type=ssd&classification=high&q=BULK")
+    listed = driver.find_element(By.ID, "asset-table").text
+    check("BULK-1" in listed and "BULK-2" in listed and "BULK-3" not in listed,
+          "the type and classification filters list only the high SSDs")
+    for tag in ["BULK-1", "BULK-2"]:
+        driver.find_element(By.CSS_SELECTOR, f'input[type="checkbox"][value="{tag}"]').click()
+    driver.find_element(By.ID, "bulk-reason").send_keys("end of lease")
+    driver.find_element(By.CSS_SELECTOR, "#bulk-retire-form button").click()
+    WebDriverWait(driver, 5).until(expected_conditions.alert_is_present()).accept()  # the script's confirmation
+    settled(lambda d: "Retired 2 selected assets" in d.page_source)
+    no_console_errors("the bulk retirement's result")
+    visit("/console/assets?state=retired&q=BULK")
+    retired = driver.find_element(By.ID, "asset-table").text
+    check("BULK-1" in retired and "BULK-2" in retired and "BULK-3" not in retired,
+          "retiring the ticked assets retired both and nothing else")
     driver.set_window_size(360, 800)
     visit("/console/assets/LAP-0042")
     shot("console-asset-360px")
@@ -271,6 +298,10 @@ try:
         ["openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", "record.p7s", "-content", "record.json",
          "-CAfile", "issuer.pem", "-purpose", "any", "-out", "/dev/null"], cwd=record_dir, capture_output=True, text=True)
     check(verified.returncode == 0, f"openssl cms -verify accepts the downloaded bundle ({verified.stderr.strip()})")
+    visit("/console/certificates?q=hdd-77")
+    check("HDD-77" in driver.find_element(By.ID, "certificate-table").text,
+          "searching the certificates by asset tag (any case) finds the record")
+    no_console_errors("the certificate search")
     driver.find_element(By.CSS_SELECTOR, ".signout button").click()
 
     # Compliance: the data map, then an erasure request filed, followed and completed in the browser.
@@ -297,7 +328,7 @@ try:
     check(SUBJECT not in driver.page_source and "ada" not in driver.current_url, "the identifier is not shown again")
     driver.find_element(By.CSS_SELECTOR, ".attest-part input[name=notes]").send_keys("mailer confirmed the deletion")
     driver.find_element(By.CSS_SELECTOR, ".attest-part button").click()
-    WebDriverWait(driver, 15).until(lambda d: "completed" in d.find_element(By.ID, "erasure-fields").text)
+    settled(lambda d: "completed" in d.find_element(By.ID, "erasure-fields").text)
     check("completed" in driver.find_element(By.ID, "erasure-fields").text, "attesting the processor's part completes it")
     no_console_errors("the completed erasure request")
     shot("console-erasure")
