@@ -16,18 +16,11 @@ import Testing
 
     init() async throws {
         server = try await TestServer()
-        let local = try Principal.localOperator("operator")
-        _ = try await server.app.users.add(name: "root", roles: [.admin], by: local)
-        for name in ["root", "compliance", "auditor", "it-staff"] {
-            _ = try await server.app.users.setPassword(name: name, password: Self.password, by: local)
-        }
+        try await server.prepareConsoleUsers(
+            adding: ["root": [.admin]], passwords: ["root", "compliance", "auditor", "it-staff"])
     }
 
-    func application() -> some ApplicationProtocol {
-        let router = Router(context: LetheRequestContext.self)
-        ConsoleRoutes(app: server.app, secureCookies: false).add(to: router)
-        return Application(router: router)
-    }
+    func application() -> some ApplicationProtocol { server.consoleApplication() }
 
     @Test func anAdministratorAddsAUserSeesTheTokenOnceSetsAPasswordRevokesAndDisables() async throws {
         let local = try Principal.localOperator("operator")

@@ -20,10 +20,8 @@ import Testing
 
     init() async throws {
         server = try await TestServer()
+        try await server.prepareConsoleUsers(passwords: ["compliance", "auditor", "it-staff"])
         let local = try Principal.localOperator("operator")
-        for name in ["compliance", "auditor", "it-staff"] {
-            _ = try await server.app.users.setPassword(name: name, password: Self.password, by: local)
-        }
         // A CRM database holding the subject, and a mailing processor told of them
         let crm = root.file("crm.sqlite")
         try Self.sqlite(
@@ -65,11 +63,7 @@ import Testing
         #expect(process.terminationStatus == 0)
     }
 
-    func application() -> some ApplicationProtocol {
-        let router = Router(context: LetheRequestContext.self)
-        ConsoleRoutes(app: server.app, secureCookies: false).add(to: router)
-        return Application(router: router)
-    }
+    func application() -> some ApplicationProtocol { server.consoleApplication() }
 
     @Test func complianceFilesFollowsAttestsAndRunsARequestAndTheIdentifierIsNeverShown() async throws {
         let local = try Principal.localOperator("operator")

@@ -18,19 +18,12 @@ import Testing
 
     init() async throws {
         server = try await TestServer()
-        let local = try Principal.localOperator("operator")
-        _ = try await server.app.users.add(name: "tv", roles: [.technician, .verifier], by: local)
-        _ = try await server.app.users.add(name: "root", roles: [.admin], by: local)
-        for name in ["tv", "verifier", "auditor", "compliance", "technician", "root"] {
-            _ = try await server.app.users.setPassword(name: name, password: Self.password, by: local)
-        }
+        try await server.prepareConsoleUsers(
+            adding: ["tv": [.technician, .verifier], "root": [.admin]],
+            passwords: ["tv", "verifier", "auditor", "compliance", "technician", "root"])
     }
 
-    func application() -> some ApplicationProtocol {
-        let router = Router(context: LetheRequestContext.self)
-        ConsoleRoutes(app: server.app, secureCookies: false).add(to: router)
-        return Application(router: router)
-    }
+    func application() -> some ApplicationProtocol { server.consoleApplication() }
 
     /// Approved high-impact jobs for `tags`, scheduled.
     func jobs(_ tags: [String]) async throws -> [String: Int64] {

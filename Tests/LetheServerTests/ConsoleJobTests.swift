@@ -17,19 +17,12 @@ import Testing
 
     init() async throws {
         server = try await TestServer()
-        let local = try Principal.localOperator("operator")
-        _ = try await server.app.users.add(name: "tv", roles: [.technician, .verifier], by: local)
-        _ = try await server.app.users.add(name: "manager", roles: [.compliance], by: local)
-        for name in ["tv", "verifier", "auditor", "compliance", "technician"] {
-            _ = try await server.app.users.setPassword(name: name, password: Self.password, by: local)
-        }
+        try await server.prepareConsoleUsers(
+            adding: ["tv": [.technician, .verifier], "manager": [.compliance]],
+            passwords: ["tv", "verifier", "auditor", "compliance", "technician"])
     }
 
-    func application() -> some ApplicationProtocol {
-        let router = Router(context: LetheRequestContext.self)
-        ConsoleRoutes(app: server.app, secureCookies: false).add(to: router)
-        return Application(router: router)
-    }
+    func application() -> some ApplicationProtocol { server.consoleApplication() }
 
     /// A retired drive with an approved, scheduled job (its rule separates duties); the job's number.
     func approvedJob(_ tag: String) async throws -> Int64 {
