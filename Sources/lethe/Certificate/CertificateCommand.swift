@@ -197,16 +197,34 @@ struct CertificateExport: AsyncParsableCommand {
             """)
 
     @Argument(help: "The record's serial.") var serial: String
-    @Option(name: .long, help: "The directory to write (created if needed).") var out: String
-    @Flag(help: "Write into a non-empty directory, replacing the bundle's files in it.") var force = false
-    @OptionGroup var output: OutputOptions
+    @OptionGroup var export: BundleExportOptions
     @OptionGroup var global: GlobalOptions
 
     mutating func run() async throws {
+        let serial = serial
+        try await export.run(serial, global: global) { (app, principal) async throws(LetheError) in
+            try await app.evidence.bundle(serial: serial, by: principal)
+        }
+    }
+}
+
+/// Where and how an `export` command (`certificate export`, `report export`) writes a record's
+/// evidence bundle, and the writing itself.
+struct BundleExportOptions: ParsableArguments {
+    @Option(name: .long, help: "The directory to write (created if needed).") var out: String
+    @Flag(help: "Write into a non-empty directory, replacing the bundle's files in it.") var force = false
+    @OptionGroup var output: OutputOptions
+
+    /// Checks the directory, fetches the bundle, writes it, and says so (warning when the record
+    /// was revoked).
+    func run(
+        _ serial: String, global: GlobalOptions,
+        fetch: @escaping @Sendable (LetheApp, Principal) async throws(LetheError) -> RecordBundle
+    ) async throws {
         try await reporting(json: output.json) { () async throws(LetheError) in
             let app = try global.openApp()
             try OutputDestination.checkDirectory(out, force: force, dataDirectory: app.dataDirectory)
-            let bundle = try await app.evidence.bundle(serial: serial, by: try EvidenceReader.principal())
+            let bundle = try await fetch(app, try EvidenceReader.principal())
             try bundle.bundle.write(directory: out)
             let exported = bundle.written(to: out)
             if output.json {

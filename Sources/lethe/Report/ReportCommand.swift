@@ -180,22 +180,13 @@ struct ReportExport: AsyncParsableCommand {
             """)
 
     @Argument(help: "The report's serial.") var serial: String
-    @Option(name: .long, help: "The directory to write (created if needed).") var out: String
-    @Flag(help: "Write into a non-empty directory, replacing the bundle's files in it.") var force = false
-    @OptionGroup var output: OutputOptions
+    @OptionGroup var export: BundleExportOptions
     @OptionGroup var global: GlobalOptions
 
     mutating func run() async throws {
-        try await reporting(json: output.json) { () async throws(LetheError) in
-            let app = try global.openApp()
-            try OutputDestination.checkDirectory(out, force: force, dataDirectory: app.dataDirectory)
-            let bundle = try await app.reports.bundle(serial: serial, by: try EvidenceReader.principal())
-            try bundle.bundle.write(directory: out)
-            if output.json {
-                Output.printResult(bundle.written(to: out))
-            } else {
-                print("wrote the evidence bundle of report \(serial) to \(out) (see \(out)/VERIFY.txt)")
-            }
+        let serial = serial
+        try await export.run(serial, global: global) { (app, principal) async throws(LetheError) in
+            try await app.reports.bundle(serial: serial, by: principal)
         }
     }
 }
