@@ -75,12 +75,14 @@ struct PostgresHeapResidueTests {
         holder.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
         holder.arguments = [
             "-X", "-q", "-o", "/dev/null", "-h", "127.0.0.1", "-p", String(crm.cluster.port), "-U", "postgres", "-d",
-            "postgres", "-c", "BEGIN; INSERT INTO elsewhere VALUES (1); SELECT pg_sleep(2); COMMIT;",
+            "postgres", "-c", "BEGIN; INSERT INTO elsewhere VALUES (1); SELECT pg_sleep(120); COMMIT;",
         ]
-        holder.environment = ["PGPASSWORD": crm.cluster.password]
+        // It holds its transaction until this test ends it (below): a fixed time could run out on a
+        // loaded machine before the erasure looks, and the test would pass or fail by chance.
+        holder.environment = ["PGPASSWORD": crm.cluster.password, "PGAPPNAME": "lethe-test-holder"]
         try holder.run()
         var open = false
-        for _ in 0..<100 where !open {
+        for _ in 0..<500 where !open {
             open =
                 try crm.sql(
                     "SELECT count(*) FROM pg_stat_activity WHERE backend_xid IS NOT NULL AND datname = 'postgres'")
@@ -99,6 +101,8 @@ struct PostgresHeapResidueTests {
         // When the subject is erased, Then the erasure is committed but not called compacted, and
         // the result says why and what to do
         let result = try await onThread { try executor.erase(identifier: PostgresCRM.subject, store: store) }
+        _ = try crm.sql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'lethe-test-holder'")
         holder.waitUntilExit()
         #expect(result.subjectRows == 1 && result.vacuumed)
         #expect(!result.compacted)
