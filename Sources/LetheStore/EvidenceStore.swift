@@ -39,6 +39,39 @@ public struct StoredLogEntry: Sendable, Hashable {
     }
 }
 
+/// A signed record's columns without its bytes (a report's can be tens of megabytes), with its
+/// revocation if it was revoked: a row of a list of records.
+public struct RecordListing: Sendable, Hashable {
+    /// The serial number.
+    public var serial: String
+    /// What kind of record (`disposal`, `erasure`, `report`).
+    public var kind: String
+    /// The job it records, for a disposal record.
+    public var jobID: Int64?
+    /// The asset it is about, when there is one.
+    public var assetTag: String?
+    /// When it was issued.
+    public var issuedAt: Date
+    /// The sequence number of the event that entered it in the log.
+    public var eventSeq: Int64
+    /// Its revocation, when it was revoked.
+    public var revocation: RecordRevocation?
+
+    /// Creates a listing row.
+    public init(
+        serial: String, kind: String, jobID: Int64?, assetTag: String?, issuedAt: Date, eventSeq: Int64,
+        revocation: RecordRevocation?
+    ) {
+        self.serial = serial
+        self.kind = kind
+        self.jobID = jobID
+        self.assetTag = assetTag
+        self.issuedAt = issuedAt
+        self.eventSeq = eventSeq
+        self.revocation = revocation
+    }
+}
+
 /// A signed record (a disposal record, an erasure report) as stored: the exact signed bytes and
 /// their detached CMS signature, never re-encoded.
 public struct StoredRecord: Sendable, Hashable {
@@ -121,9 +154,13 @@ public protocol EvidenceStoreReading: LogTreeReading {
     func record(serial: String) throws(LetheError) -> StoredRecord?
     /// Records, newest first; only of `kind` when given, only for `jobID` when given.
     func records(kind: String?, jobID: Int64?, limit: Int?) throws(LetheError) -> [StoredRecord]
-    /// The same, only records whose serial or asset tag contains `text` (ASCII case ignored;
-    /// `%`, `_` and a backslash match only themselves).
-    func records(kind: String?, jobID: Int64?, text: String?, limit: Int?) throws(LetheError) -> [StoredRecord]
+    /// What a list of records shows, newest first, without their signed bytes and with their
+    /// revocations, in one query: only of `kind`, of `jobID`, and whose serial or asset tag contains
+    /// `text` (ASCII case ignored; `%`, `_` and a backslash match only themselves), when given.
+    func recordListings(
+        kind: String?, jobID: Int64?, text: String?, limit: Int?
+    ) throws(LetheError)
+        -> [RecordListing]
     /// The serials of the records of `kind` whose top-level integer `field` equals `value`
     /// (an erasure record's `request`), newest first.
     func recordSerials(kind: String, field: String, equals value: Int64) throws(LetheError) -> [String]

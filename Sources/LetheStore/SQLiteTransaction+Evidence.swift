@@ -164,33 +164,64 @@ extension SQLiteTransaction {
     }
 
     func records(kind: String?, jobID: Int64?, limit: Int?) throws(LetheError) -> [StoredRecord] {
-        try records(kind: kind, jobID: jobID, text: nil, limit: limit)
-    }
-
-    func records(kind: String?, jobID: Int64?, text: String?, limit: Int?) throws(LetheError) -> [StoredRecord] {
-        var clauses: [String] = []
-        var arguments: StatementArguments = []
-        if let kind {
-            clauses.append("kind = ?")
-            arguments += [kind]
-        }
-        if let jobID {
-            clauses.append("job_id = ?")
-            arguments += [jobID]
-        }
-        if let text, !text.isEmpty {
-            let pattern = "%" + Self.likeEscaped(text) + "%"
-            clauses.append("(serial LIKE ? ESCAPE '\\' OR asset_tag LIKE ? ESCAPE '\\')")
-            arguments += [pattern, pattern]
-        }
-        var sql = "SELECT \(Self.recordColumns) FROM signed_record"
-        if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
-        sql += " ORDER BY event_seq DESC"
+        var (whereSQL, arguments) = Self.recordFilter(kind: kind, jobID: jobID, text: nil)
+        var sql = "SELECT \(Self.recordColumns) FROM signed_record r\(whereSQL) ORDER BY event_seq DESC"
         if let limit {
             sql += " LIMIT ?"
             arguments += [limit]
         }
         return try fetchRecords(sql, arguments)
+    }
+
+    func recordListings(
+        kind: String?, jobID: Int64?, text: String?, limit: Int?
+    ) throws(LetheError)
+        -> [RecordListing]
+    {
+        var (whereSQL, arguments) = Self.recordFilter(kind: kind, jobID: jobID, text: text)
+        var sql = """
+            SELECT r.serial, r.kind, r.job_id, r.asset_tag, r.issued_at, r.event_seq,
+                   v.reason, v.revoked_at, v.event_seq
+            FROM signed_record r LEFT JOIN record_revocation v ON v.serial = r.serial\(whereSQL)
+            ORDER BY r.event_seq DESC
+            """
+        if let limit {
+            sql += " LIMIT ?"
+            arguments += [limit]
+        }
+        let rows = try guarded { try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments) }
+        return try rows.map { (row) throws(LetheError) in
+            let serial: String = row[0]
+            let revokedAt: String? = row[7]
+            return RecordListing(
+                serial: serial, kind: row[1], jobID: row[2], assetTag: row[3], issuedAt: try RFC3339.parse(row[4]),
+                eventSeq: row[5],
+                revocation: try revokedAt.map { (text) throws(LetheError) in
+                    RecordRevocation(
+                        serial: serial, reason: row[6], revokedAt: try RFC3339.parse(text), eventSeq: row[8])
+                })
+        }
+    }
+
+    /// The WHERE clause (with its leading space, or empty) and arguments of a record query; the
+    /// columns are named `r.` so that a query joining the revocations can use it.
+    private static func recordFilter(kind: String?, jobID: Int64?, text: String?) -> (String, StatementArguments) {
+        var clauses: [String] = []
+        var arguments: StatementArguments = []
+        if let kind {
+            clauses.append("r.kind = ?")
+            arguments += [kind]
+        }
+        if let jobID {
+            clauses.append("r.job_id = ?")
+            arguments += [jobID]
+        }
+        if let text, !text.isEmpty {
+            let pattern = "%" + likeEscaped(text) + "%"
+            clauses.append("(r.serial LIKE ? ESCAPE '\\' OR r.asset_tag LIKE ? ESCAPE '\\')")
+            arguments += [pattern, pattern]
+        }
+        return (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "), arguments)
     }
 
     private func fetchRecords(_ sql: String, _ arguments: StatementArguments) throws(LetheError) -> [StoredRecord] {

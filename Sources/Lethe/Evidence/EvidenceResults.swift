@@ -43,6 +43,18 @@ public struct RecordSummary: Codable, Sendable, Hashable {
         case revocationReason = "revocation_reason"
     }
 
+    init(_ listing: RecordListing) {
+        serial = listing.serial
+        kind = listing.kind
+        job = listing.jobID
+        asset = listing.assetTag
+        issuedAt = RFC3339.format(listing.issuedAt)
+        logIndex = listing.eventSeq - 1
+        status = listing.revocation == nil ? .valid : .revoked
+        revokedAt = listing.revocation.map { RFC3339.format($0.revokedAt) }
+        revocationReason = listing.revocation?.reason
+    }
+
     init(_ record: StoredRecord, _ revocation: RecordRevocation?) {
         serial = record.serial
         kind = record.kind

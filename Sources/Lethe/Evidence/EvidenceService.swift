@@ -145,9 +145,7 @@ extension EvidenceService {
     ) async throws(LetheError) -> [RecordSummary] {
         try app.authorize(.readRecords, principal)
         return try await app.store.read { (tx) throws(LetheError) in
-            try tx.records(kind: kind, jobID: jobID, text: text, limit: limit).map { (record) throws(LetheError) in
-                RecordSummary(record, try tx.revocation(serial: record.serial))
-            }
+            try tx.recordListings(kind: kind, jobID: jobID, text: text, limit: limit).map(RecordSummary.init)
         }
     }
 
