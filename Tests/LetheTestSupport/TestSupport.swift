@@ -208,6 +208,23 @@ public func runProcess(
         stderr: String(decoding: collected.stderr, as: UTF8.self))
 }
 
+/// ``runProcess(_:_:in:environment:input:)`` on a thread of its own, for a long run (a browser
+/// test) from an async test: waiting for it must not hold one of the few cooperative threads every
+/// other test in the run shares (on two cores, two), or their own deadlines run out meanwhile.
+public func runProcessOffThePool(
+    _ executable: URL, _ arguments: [String], in directory: String? = nil,
+    environment: [String: String]? = nil, input: String = ""
+) async throws -> ProcessOutput {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread {
+            continuation.resume(
+                with: Result {
+                    try runProcess(executable, arguments, in: directory, environment: environment, input: input)
+                })
+        }
+    }
+}
+
 /// Runs a tool found on `PATH` (`tool(["openssl", "version"])`) in `directory`.
 public func tool(_ arguments: [String], in directory: String? = nil, input: String = "") throws -> ProcessOutput {
     try runProcess(URL(fileURLWithPath: "/usr/bin/env"), arguments, in: directory, input: input)
