@@ -12,6 +12,8 @@ public final class SQLiteStore: LetheStorage {
     let pool: DatabasePool
     /// Groups concurrent async writes into one transaction each time (group commit).
     let batcher = WriteBatcher()
+    /// Connections of its own for brief reads on the caller's thread.
+    let briefReaders: BriefReaders
     /// The evidence log's hash functions, given by the application layer.
     let logHasher: (any LogHasher)?
     /// The page size of a database this store creates.
@@ -31,6 +33,7 @@ public final class SQLiteStore: LetheStorage {
     public init(path: String, busyTimeout: TimeInterval = 5, logHasher: (any LogHasher)? = nil) throws(LetheError) {
         self.path = path
         self.logHasher = logHasher
+        self.briefReaders = BriefReaders(path: path, busyTimeout: busyTimeout)
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(busyTimeout)
@@ -95,7 +98,6 @@ public final class SQLiteStore: LetheStorage {
         }
     }
 
-    /// Runs SQL directly: for tests and maintenance tools only, never for use cases.
     public func read<T: Sendable>(
         _ body: @Sendable (any StoreReading) throws(LetheError) -> T
     ) async throws(LetheError) -> T {
@@ -106,6 +108,21 @@ public final class SQLiteStore: LetheStorage {
         } catch {
             throw Self.map(error, path: path)
         }
+    }
+
+    public func briefRead<T: Sendable>(
+        _ body: @Sendable (any StoreReading) throws(LetheError) -> T
+    ) async throws(LetheError) -> T {
+        do {
+            if let value = try briefReaders.read({ db in
+                try Self.run(body, SQLiteTransaction(db: db, logHasher: logHasher))
+            }) {
+                return value
+            }
+        } catch {
+            throw Self.map(error, path: path)
+        }
+        return try await read(body)
     }
 
     /// Runs `body` in a write transaction without blocking the calling task's thread. Writes that
@@ -171,6 +188,7 @@ public final class SQLiteStore: LetheStorage {
         }
     }
 
+    /// Runs SQL directly: for tests and maintenance tools only, never for use cases.
     public func unsafeExecute(_ sql: String) throws {
         try pool.writeWithoutTransaction { db in try db.execute(sql: sql) }
     }

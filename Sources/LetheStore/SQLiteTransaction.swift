@@ -32,10 +32,9 @@ struct SQLiteTransaction: StoreWriting {
 
     func asset(tag: String) throws(LetheError) -> Asset? {
         try guarded {
-            try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT \(Self.assetColumns) FROM asset WHERE tag = ?"),
-                arguments: [tag]
-            ).map(Self.asset(from:))
+            try fetchAssets(
+                db.cachedStatement(sql: "SELECT \(Self.assetColumns) FROM asset WHERE tag = ?"), [tag], limit: 1
+            ).first
         }
     }
 
@@ -49,8 +48,87 @@ struct SQLiteTransaction: StoreWriting {
         }
         return try guarded {
             // Cached by its text: the filters make a few dozen shapes at most, the values are bound.
-            try Row.fetchAll(db.cachedStatement(sql: sql), arguments: allArguments).map(Self.asset(from:))
+            try fetchAssets(db.cachedStatement(sql: sql), allArguments)
         }
+    }
+
+    func attachedAssets(to parentTag: String) throws(LetheError) -> [(tag: String, state: LifecycleState)] {
+        try guarded {
+            let statement = try db.cachedStatement(
+                sql: "SELECT tag, state FROM asset WHERE parent_tag = ? ORDER BY tag")
+            try statement.setArguments([parentTag])
+            let handle = statement.sqliteStatement
+            defer { sqlite3_reset(handle) }
+            var attached: [(tag: String, state: LifecycleState)] = []
+            while true {
+                switch sqlite3_step(handle) {
+                case SQLITE_ROW:
+                    let tag = Self.text(handle, 0) ?? ""
+                    let stored = Self.text(handle, 1) ?? ""
+                    guard let state = LifecycleState(rawValue: stored) else {
+                        throw LetheError(.internal, "stored state '\(stored)' is not known to this version of Lethe")
+                    }
+                    attached.append((tag, state))
+                case SQLITE_DONE: return attached
+                default: throw stepFailure()
+                }
+            }
+        }
+    }
+
+    /// The assets a statement selecting ``assetColumns`` returns, read through the C API: GRDB's
+    /// `Row` builds a map of the column names for every statement it runs, which cost a reader of
+    /// one asset (`GET /api/v1/assets/{tag}`) more than the SQL did.
+    private func fetchAssets(
+        _ statement: Statement, _ arguments: StatementArguments, limit: Int = .max
+    ) throws -> [Asset] {
+        try statement.setArguments(arguments)
+        let handle = statement.sqliteStatement
+        defer { sqlite3_reset(handle) }
+        var assets: [Asset] = []
+        while assets.count < limit {
+            switch sqlite3_step(handle) {
+            case SQLITE_ROW: assets.append(try Self.asset(handle))
+            case SQLITE_DONE: return assets
+            default: throw stepFailure()
+            }
+        }
+        return assets
+    }
+
+    /// A column of the current row as text, or nil when it is NULL.
+    static func text(_ handle: SQLiteStatement, _ index: Int32) -> String? {
+        guard sqlite3_column_type(handle, index) != SQLITE_NULL, let bytes = sqlite3_column_text(handle, index)
+        else { return nil }
+        return String(
+            decoding: UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, index))), as: UTF8.self)
+    }
+
+    /// The asset in the current row of a statement selecting ``assetColumns``.
+    static func asset(_ handle: SQLiteStatement) throws(LetheError) -> Asset {
+        func text(_ index: Int32) -> String? { Self.text(handle, index) }
+        func word<V: LetheVocabulary>(_ index: Int32, _ type: V.Type) throws(LetheError) -> V {
+            let text = text(index) ?? ""
+            guard let value = V(rawValue: text) else {
+                throw LetheError(.internal, "stored \(V.fieldName) '\(text)' is not known to this version of Lethe")
+            }
+            return value
+        }
+        var destination: Destination?
+        if let stored = text(13) {
+            guard let value = Destination(rawValue: stored) else {
+                throw LetheError(.internal, "stored destination '\(stored)' is not known to this version of Lethe")
+            }
+            destination = value
+        }
+        let capacity: Int64? =
+            sqlite3_column_type(handle, 5) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, 5)
+        return Asset(
+            tag: text(0) ?? "", serial: text(1), make: text(2), model: text(3), mediaType: try word(4, MediaType.self),
+            capacityBytes: capacity, location: text(6), custodian: text(7),
+            classification: try word(8, Classification.self), encryption: try word(9, Encryption.self),
+            parentTag: text(10), notes: text(11), state: try word(12, LifecycleState.self), destination: destination,
+            registeredAt: try RFC3339.parse(text(14) ?? ""), updatedAt: try RFC3339.parse(text(15) ?? ""))
     }
 
     func countAssets(_ query: AssetQuery) throws(LetheError) -> Int {

@@ -65,6 +65,8 @@ public protocol StoreReading: JobStoreReading, EvidenceStoreReading, SanitizeRun
     func asset(tag: String) throws(LetheError) -> Asset?
     /// The assets matching a query, ordered by tag.
     func assets(_ query: AssetQuery) throws(LetheError) -> [Asset]
+    /// The tag and state of every asset attached to `parentTag`, ordered by tag.
+    func attachedAssets(to parentTag: String) throws(LetheError) -> [(tag: String, state: LifecycleState)]
     /// How many assets match a query (ignoring its pagination).
     func countAssets(_ query: AssetQuery) throws(LetheError) -> Int
     /// The events about one asset, in log order, including the import that registered it.
@@ -143,6 +145,13 @@ public protocol LetheStorage: Sendable {
     func write<T: Sendable>(
         dryRun: Bool, _ body: @Sendable (any StoreWriting) throws(LetheError) -> T
     ) async throws(LetheError) -> T
+    /// Runs `body`, a read of a few rows by key (a token, one asset), against a consistent
+    /// snapshot on the calling thread when a connection of its own is free, without the hop to a
+    /// reader's queue and back that ``read(_:)-(@Sendable (any StoreReading) throws(LetheError) -> T)``
+    /// makes; with none free it is that read. Never for a scan or a list: it holds the thread.
+    func briefRead<T: Sendable>(
+        _ body: @Sendable (any StoreReading) throws(LetheError) -> T
+    ) async throws(LetheError) -> T
     /// Makes content just overwritten with secure delete (a shredded backup key) survive in no
     /// log or journal of the backend (SQLite: a truncating checkpoint of the write-ahead log),
     /// without blocking the calling task's thread.
@@ -150,6 +159,13 @@ public protocol LetheStorage: Sendable {
 }
 
 extension LetheStorage {
+    /// A backend without connections of its own for brief reads runs them as any read.
+    public func briefRead<T: Sendable>(
+        _ body: @Sendable (any StoreReading) throws(LetheError) -> T
+    ) async throws(LetheError) -> T {
+        try await read(body)
+    }
+
     /// Runs `body` in one write transaction that commits when it returns.
     public func write<T>(_ body: (any StoreWriting) throws(LetheError) -> T) throws(LetheError) -> T {
         try write(dryRun: false, body)

@@ -46,10 +46,10 @@ public struct AssetService: Sendable {
     /// One asset with the assets attached to it, or a `notFound` error.
     public func show(_ tag: String, by principal: Principal) async throws(LetheError) -> AssetDetails {
         try app.authorize(.readAssets, principal)
-        return try await app.store.read { (tx) throws(LetheError) in
+        return try await app.store.briefRead { (tx) throws(LetheError) in
             let asset = try LetheApp.requireAsset(tag, in: tx)
-            let children = try tx.assets(AssetQuery(parentTag: tag))
-            return AssetDetails(asset, attached: children.map { .init(tag: $0.tag, state: $0.state) })
+            return AssetDetails(
+                asset, attached: try tx.attachedAssets(to: tag).map { .init(tag: $0.tag, state: $0.state) })
         }
     }
 

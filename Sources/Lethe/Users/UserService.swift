@@ -184,7 +184,7 @@ public struct UserService: Sendable {
             return cached.principal
         }
         let generation = app.tokenCache.currentGeneration()
-        let found = try await app.store.read { (tx) throws(LetheError) -> (StoredToken, StoredUser)? in
+        let found = try await app.store.briefRead { (tx) throws(LetheError) -> (StoredToken, StoredUser)? in
             guard let token = try tx.token(id: presented.id), let user = try tx.user(name: token.user) else {
                 return nil
             }
@@ -209,7 +209,7 @@ public struct UserService: Sendable {
     /// request so that disabling a user (through the API, the console or the command line) ends
     /// their sessions at once; `unauthenticated` when the user is disabled or unknown.
     public func sessionPrincipal(name: String) async throws(LetheError) -> Principal {
-        let user = try await app.store.read { (tx) throws(LetheError) in try tx.user(name: name) }
+        let user = try await app.store.briefRead { (tx) throws(LetheError) in try tx.user(name: name) }
         guard let user, !user.disabled else {
             throw LetheError(.unauthenticated, "the user \(Quoted(name)) is disabled; the session has ended")
         }
