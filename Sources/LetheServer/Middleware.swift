@@ -99,12 +99,11 @@ struct AuthenticationMiddleware: RouterMiddleware {
         // A valid token is always served: with 256-bit secrets there is nothing to guess, and
         // behind a reverse proxy every client shares one address. Failures are what is limited:
         // past the limit a source's failed attempts get 429 instead of 401.
-        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
+        guard let header = request.headers[.authorization], let token = Self.bearerToken(header) else {
             throw await failure(
                 context,
                 LetheError(.unauthenticated, "this request needs an API token: send 'Authorization: Bearer TOKEN'"))
         }
-        let token = String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
         let principal: Principal
         do {
             principal = try await users.authenticate(token: token)
@@ -114,8 +113,28 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
         var context = context
         context.principal = principal
-        context.logger[metadataKey: "principal"] = .string(principal.name)
         return try await next(request, context)
+    }
+
+    /// The token of an `Authorization: Bearer TOKEN` header (the scheme in any case, spaces and
+    /// tabs around the token ignored), or nil for any other header. Read on every request, so
+    /// without Foundation's string machinery.
+    static func bearerToken(_ header: String) -> String? {
+        let scheme = "bearer ".utf8
+        let bytes = header.utf8
+        // ASCII letters in either case; every other byte exactly.
+        func matches(_ byte: UInt8, _ expected: UInt8) -> Bool {
+            byte == expected || (expected >= 0x61 && expected <= 0x7A && byte == expected - 0x20)
+        }
+        guard bytes.count >= scheme.count, zip(bytes.prefix(scheme.count), scheme).allSatisfy(matches) else {
+            return nil
+        }
+        func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+        let rest = bytes.dropFirst(scheme.count)
+        guard let first = rest.firstIndex(where: { !isBlank($0) }),
+            let last = rest.lastIndex(where: { !isBlank($0) })
+        else { return "" }
+        return String(Substring(header.utf8[first...last]))
     }
 }
 

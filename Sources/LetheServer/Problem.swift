@@ -67,7 +67,7 @@ public struct Problem: Codable, Sendable, Equatable {
     public func response(headers extra: HTTPFields = [:]) -> Response {
         var headers = extra
         headers[.contentType] = "application/problem+json"
-        let body = (try? ServerJSON.encoder.encode(self)) ?? Data("{}".utf8)
+        let body = (try? ResponseJSON.encode(self)) ?? Array("{}".utf8)
         return Response(
             status: HTTPResponse.Status(code: status), headers: headers,
             body: .init(byteBuffer: ByteBuffer(bytes: body)))
@@ -76,5 +76,7 @@ public struct Problem: Codable, Sendable, Equatable {
 
 /// The server's JSON coding: the same encoder as the CLI's `--json` (sorted keys, RFC 3339 dates).
 enum ServerJSON {
-    static var encoder: JSONEncoder { ResultEncoding.encoder() }
+    /// One encoder for every response: its options never change after it is made, and encoding
+    /// with it from several tasks at once is safe.
+    static let encoder: JSONEncoder = ResultEncoding.encoder()
 }

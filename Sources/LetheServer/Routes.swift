@@ -11,7 +11,7 @@ struct JSONResult<Value: Encodable & Sendable>: ResponseGenerator {
     var status: HTTPResponse.Status = .ok
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        let data = try ServerJSON.encoder.encode(value)
+        let data = try ResponseJSON.encode(value)
         return Response(
             status: status, headers: [.contentType: "application/json"],
             body: .init(byteBuffer: ByteBuffer(bytes: data)))
