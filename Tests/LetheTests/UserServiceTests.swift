@@ -62,6 +62,30 @@ import Testing
         #expect(listed.map(\.state) == [.valid, .expired, .revoked])
     }
 
+    @Test func theLastEnabledAdminCannotBeDisabled() async throws {
+        // Given one admin user and an IT staff member
+        _ = try await users.add(name: "ada", roles: [.admin], by: admin)
+        _ = try await users.add(name: "ivy", roles: [.itStaff], by: admin)
+        let events = try await installation.app.store.read { (tx) throws(LetheError) in try tx.eventCount() }
+        // When the only admin is disabled
+        do {
+            _ = try await users.disable(name: "ada", by: admin)
+            Issue.record("the last admin was disabled")
+        } catch {
+            // Then it is a conflict that says what to do, and nothing changed
+            #expect(error.code == .conflict)
+            #expect(error.message.contains("last enabled admin"))
+        }
+        #expect(try await users.list(by: admin).allSatisfy { !$0.disabled })
+        #expect(try await installation.app.store.read { (tx) throws(LetheError) in try tx.eventCount() } == events)
+        // With a second admin, either may be disabled, and then the other is the last
+        _ = try await users.add(name: "bob", roles: [.admin, .auditor], by: admin)
+        _ = try await users.disable(name: "ada", by: admin)
+        await #expect(throws: LetheError.self) { _ = try await users.disable(name: "bob", by: admin) }
+        // A user without the admin role is disabled as before
+        _ = try await users.disable(name: "ivy", by: admin)
+    }
+
     @Test func noPersonMayTakeTheSchedulersName() async throws {
         for name in ["scheduler", "Scheduler"] {
             await #expect(throws: LetheError.self) { _ = try await users.add(name: name, roles: [.auditor], by: admin) }

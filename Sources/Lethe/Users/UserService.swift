@@ -77,6 +77,16 @@ public struct UserService: Sendable {
         return try await app.store.write { (tx) throws(LetheError) in
             var user = try Self.require(name, in: tx)
             guard !user.disabled else { return UserView(user) }
+            // Over the API and the console, only an admin manages users: disabling the last one
+            // would leave nobody there who could (the local operator's CLI still could).
+            if user.roles.contains(.admin),
+                try !tx.users().contains(where: { $0.name != user.name && !$0.disabled && $0.roles.contains(.admin) })
+            {
+                throw LetheError(
+                    .conflict,
+                    "\(Quoted(name)) is the last enabled admin: add another admin ('lethe user add NAME --role admin') before disabling them (nothing was changed)"
+                )
+            }
             user.disabled = true
             user.updatedAt = time
             try tx.update(user)
