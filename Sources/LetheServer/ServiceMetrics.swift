@@ -13,6 +13,10 @@ public final class ServiceMetrics: Sendable {
     /// The registry the metrics are emitted from.
     public let registry: PrometheusCollectorRegistry
     let factory: PrometheusMetricsFactory
+    /// The counter and timer of each method, route pattern and status seen, made once: making
+    /// them looks them up in the registry by label and dimensions, on every request otherwise.
+    /// Bounded by the routes (patterns, never paths), methods and statuses.
+    private let requestMetrics = RequestMetricsCache()
 
     /// The latency buckets of request durations, in seconds.
     static let latencyBuckets: [Duration] = [
@@ -33,14 +37,19 @@ public final class ServiceMetrics: Sendable {
 
     /// Counts and times one request by method, route pattern and status.
     func recordRequest(method: String, route: String, status: Int, nanoseconds: UInt64) {
-        CoreMetrics.Counter(
-            label: "lethe_http_requests_total",
-            dimensions: [("method", method), ("route", route), ("status", String(status))], factory: factory
-        ).increment()
-        CoreMetrics.Timer(
-            label: "lethe_http_request_duration_seconds", dimensions: [("method", method), ("route", route)],
-            factory: factory
-        ).recordNanoseconds(Int64(clamping: nanoseconds))
+        let key = RequestMetricsCache.Key(method: method, route: route, status: status)
+        let (counter, timer) = requestMetrics.metrics(for: key) {
+            (
+                CoreMetrics.Counter(
+                    label: "lethe_http_requests_total",
+                    dimensions: [("method", method), ("route", route), ("status", String(status))], factory: factory),
+                CoreMetrics.Timer(
+                    label: "lethe_http_request_duration_seconds", dimensions: [("method", method), ("route", route)],
+                    factory: factory)
+            )
+        }
+        counter.increment()
+        timer.recordNanoseconds(Int64(clamping: nanoseconds))
     }
 
     /// Counts a webhook delivery attempt that failed.
@@ -75,5 +84,31 @@ public final class ServiceMetrics: Sendable {
 
     private func gauge(_ label: String, _ dimensions: [(String, String)] = []) -> CoreMetrics.Gauge {
         CoreMetrics.Gauge(label: label, dimensions: dimensions, factory: factory)
+    }
+}
+
+/// The request metrics made so far, by method, route pattern and status.
+final class RequestMetricsCache: @unchecked Sendable {
+    struct Key: Hashable {
+        var method: String
+        var route: String
+        var status: Int
+    }
+
+    // Guarded by `lock`.
+    private let lock = NSLock()
+    private var made: [Key: (CoreMetrics.Counter, CoreMetrics.Timer)] = [:]
+
+    /// The metrics for `key`, made with `make` the first time.
+    func metrics(
+        for key: Key, make: () -> (CoreMetrics.Counter, CoreMetrics.Timer)
+    ) -> (CoreMetrics.Counter, CoreMetrics.Timer) {
+        if let found = lock.withLock({ made[key] }) { return found }
+        let fresh = make()
+        return lock.withLock {
+            if let found = made[key] { return found }
+            made[key] = fresh
+            return fresh
+        }
     }
 }
