@@ -12,7 +12,6 @@ import LetheCore
 /// When none is free, or one cannot be opened, the caller falls back to the pool's read.
 final class BriefReaders: @unchecked Sendable {
     private let path: String
-    private let busyTimeout: TimeInterval
     private let limit: Int
     // Guarded by `lock`.
     private let lock = NSLock()
@@ -20,17 +19,32 @@ final class BriefReaders: @unchecked Sendable {
     private var opened = 0
     private var unavailable = false
 
-    init(path: String, busyTimeout: TimeInterval, limit: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    init(path: String, limit: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.path = path
-        self.busyTimeout = busyTimeout
         self.limit = max(1, limit)
     }
 
-    /// Runs `body` on a free connection of its own, or returns nil when none is free.
+    /// Runs `body` on a free connection of its own, or returns nil when none is free or the
+    /// database is busy (a checkpoint resetting the write-ahead log): the caller then reads through
+    /// the pool, which waits on a queue of its own rather than on this thread.
     func read<T>(_ body: (Database) throws -> T) throws -> T? {
         guard let queue = take() else { return nil }
         defer { give(queue) }
-        return try queue.inDatabase { db in
+        do {
+            return try run(body, on: queue)
+        } catch let error as DatabaseError where Self.isBusy(error) {
+            return nil
+        } catch let error as LetheError where error.code == .locked {
+            return nil  // the same, after the store's mapping of errors
+        }
+    }
+
+    private static func isBusy(_ error: DatabaseError) -> Bool {
+        error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
+    }
+
+    private func run<T>(_ body: (Database) throws -> T, on queue: DatabaseQueue) throws -> T {
+        try queue.inDatabase { db in
             // One deferred transaction, a consistent snapshot, begun and ended with prepared
             // statements (GRDB's `read` parses its BEGIN and COMMIT each time). The connection is
             // read-only: nothing can be written in it.
@@ -65,14 +79,18 @@ final class BriefReaders: @unchecked Sendable {
         }
         var configuration = Configuration()
         configuration.readonly = true
-        configuration.busyMode = .timeout(busyTimeout)
+        // Never wait for a lock on the caller's thread: a busy database sends the read to the pool.
+        configuration.busyMode = .immediateError
         configuration.label = "lethe-brief"
         do {
             return try DatabaseQueue(path: path, configuration: configuration)
         } catch {
+            // Busy now: try again on a later read. Anything else (the file cannot be opened
+            // read-only here): every read goes through the pool from now on.
+            let busy = (error as? DatabaseError).map(Self.isBusy) ?? false
             lock.withLock {
                 opened -= 1
-                unavailable = true
+                if !busy { unavailable = true }
             }
             return nil
         }

@@ -33,7 +33,7 @@ public final class SQLiteStore: LetheStorage {
     public init(path: String, busyTimeout: TimeInterval = 5, logHasher: (any LogHasher)? = nil) throws(LetheError) {
         self.path = path
         self.logHasher = logHasher
-        self.briefReaders = BriefReaders(path: path, busyTimeout: busyTimeout)
+        self.briefReaders = BriefReaders(path: path)
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(busyTimeout)
