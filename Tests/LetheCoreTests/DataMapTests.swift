@@ -33,8 +33,6 @@ import Testing
         #expect("\(secret)" == "<secret>")
         #expect(!"\(billing)".contains("change-me"))
         #expect(billing.erasure?.keyColumn == "customer_number")
-        #expect(billing.residue.map(\.kind) == [.walArchive, .dump, .replica])
-        #expect(billing.residue[0].retention == ISODuration(days: 35) && billing.residue[0].media == "NAS-01")
         #expect(map.store(named: "sales-laptop-17")?.kind == .device(assetTag: "LT-0017"))
     }
 

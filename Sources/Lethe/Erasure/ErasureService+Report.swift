@@ -167,16 +167,18 @@ extension LetheApp {
                     ? "Lethe's data map records no holding of this subject: there was nothing to erase."
                     : !complete
                         ? "This erasure is not complete: the parts not done are listed."
-                        : backupsNotDestroyed == 0
-                            ? "Every place the data map records for this subject was erased, attested or suppressed as listed; every backup that held the data is destroyed, on the date shown."
-                            : "Every place the data map records for this subject was erased, attested or suppressed as listed; \(backupsNotDestroyed) backup\(backupsNotDestroyed == 1 ? "" : "s") still hold\(backupsNotDestroyed == 1 ? "s" : "") the data, suppressed (erased again after any restore) until destroyed: see each backup's state."
+                        : archivesNotAgedOut > 0 && backupsNotDestroyed == 0
+                            ? "Every place the data map records for this subject was erased, attested or suppressed as listed."
+                            : backupsNotDestroyed == 0
+                                ? "Every place the data map records for this subject was erased, attested or suppressed as listed; every backup that held the data is destroyed, on the date shown."
+                                : "Every place the data map records for this subject was erased, attested or suppressed as listed; \(backupsNotDestroyed) backup\(backupsNotDestroyed == 1 ? "" : "s") still hold\(backupsNotDestroyed == 1 ? "s" : "") the data, suppressed (erased again after any restore) until destroyed: see each backup's state."
             ),
         ]
         body["completed_at"] = request.completedAt.map { .string(RFC3339.format($0)) }
         if complete, archivesNotAgedOut > 0, let statement = body["statement"]?.stringValue {
             body["statement"] = .string(
                 statement
-                    + " \(archivesNotAgedOut) declared archive\(archivesNotAgedOut == 1 ? "" : "s") or dump\(archivesNotAgedOut == 1 ? "" : "s") of the store keep\(archivesNotAgedOut == 1 ? "s" : "") the data, suppressed, until the date shown under the declared retention; Lethe does not observe that it ages out."
+                    + " \(archivesNotAgedOut) declared archive\(archivesNotAgedOut == 1 ? "" : "s") or dump\(archivesNotAgedOut == 1 ? "" : "s") still hold\(archivesNotAgedOut == 1 ? "s" : "") the data, suppressed (erased again after any restore), until the date shown under the declared retention; Lethe does not observe that it ages out."
             )
         }
         return ErasureReport(body: .object(body), complete: complete)

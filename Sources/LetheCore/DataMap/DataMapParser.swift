@@ -237,7 +237,7 @@ struct DataMapParser {
                 } else if let problem = DeclaredResidue.credentialProblem(in: place) {
                     report(
                         entry["location"]?.value,
-                        "'location' in \(residueWhat) must not hold a secret, and \(problem); write where the archive is without credentials (postgresql://host/db, s3://bucket/prefix, /srv/wal) and keep credentials in the tool that reads it"
+                        "'location' in \(residueWhat): \(problem), and a location is shown and logged; write where it is without credentials (postgresql://host/db, s3://bucket/prefix, /srv/wal) and keep them in the tool that reads it"
                     )
                     location = nil
                 }

@@ -249,9 +249,13 @@ enum ErasureText {
     static func hint(_ part: ErasurePart) -> String? {
         if let note = part.outcome["note"]?.stringValue { return note }
         if part.outcome["check"]?.stringValue == "replay-past-erasure", let backup = part.backupID {
-            let lsn = part.outcome["primary_wal_lsn"]?.stringValue.map { " \($0)" } ?? " after the erasure"
+            let attest = "'lethe erasure attest \(part.requestID) --store \(part.store) --backup \(backup) --notes ...'"
+            guard let lsn = part.outcome["primary_wal_lsn"]?.stringValue else {
+                return
+                    "after 'lethe erasure run \(part.requestID)': on the replica, SELECT pg_last_wal_replay_lsn() at or past the primary's position after the erasure; then \(attest)"
+            }
             return
-                "once the erasure ran: on the replica, SELECT pg_last_wal_replay_lsn() must be at or past the primary's position\(lsn); then 'lethe erasure attest \(part.requestID) --store \(part.store) --backup \(backup) --notes ...'"
+                "on the replica, SELECT pg_last_wal_replay_lsn() >= '\(lsn)'::pg_lsn (the primary's position after the erasure) must return t; then \(attest)"
         }
         if part.outcome["waiting_for"]?.stringValue == "declared-retention" {
             return "policy backup_erasure: shred: done when the declared retention has passed ('lethe schedule')"
