@@ -68,4 +68,38 @@ extension PostgresErasureFlowTests {
         #expect(reapplied.subjects == 1 && reapplied.subjectRowsFound == 1)
         #expect(try cluster.psql(database: "lethe_residue", "SELECT count(*) FROM customers WHERE id = 1") == "0\n")
     }
+
+    @Test func underTheShredPolicyAnArchivePartWaitsUntilTheDeclaredRetentionHasPassed() async throws {
+        // Given a CRM declaring only a WAL archive (14 days) and the policy backup_erasure: shred
+        let (_, url) = try Self.makeCRM("lethe_residue_shred")
+        let installation = try TestInstallation()
+        let app = installation.app
+        let officer = Principal.dataOfficer("dpo")
+        let map =
+            Self.map(url) + """
+                    residue:
+                      - {name: pitr, kind: wal-archive, location: /srv/wal/crm, retention: P14D}
+
+                """
+        _ = try await app.erasure.applyDataMap(file: installation.root.write("s.yaml", map), by: officer)
+        _ = try await app.erasure.scanStore("crm", by: officer)
+        let request = try await app.erasure.request(
+            identifier: "ada@example.com", reason: .withdrawal, policies: shredPolicies, by: officer)
+        #expect(request.parts.map(\.state) == [.pending, .pending])
+
+        // When the store's part is done
+        _ = try await app.erasure.run(request.request.id, identifier: "ada@example.com", by: officer)
+        let erasedAt = installation.clock.now
+
+        // Then the archive's part still waits: a schedule run before its final date leaves it, one after completes it
+        installation.clock.advance(13 * 86_400)
+        _ = try app.runSchedule(policies: shredPolicies, actor: "timer")
+        #expect(try await app.erasure.details(request.request.id, by: officer).request.state == .open)
+        installation.clock.advance(2 * 86_400)
+        _ = try app.runSchedule(policies: shredPolicies, actor: "timer")
+        let details = try await app.erasure.details(request.request.id, by: officer)
+        #expect(details.request.state == .completed)
+        let part = try #require(details.parts.last)
+        #expect(part.state == .done && part.finalAt.map { $0 > erasedAt } == true)
+    }
 }
