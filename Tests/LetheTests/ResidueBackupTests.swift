@@ -106,6 +106,7 @@ import Testing
         _ = try await app.erasure.importHoldings(
             file: installation.root.write("h.csv", "identifier,store\nada@example.com,crm\n"), by: officer)
         let archive = try #require(try await app.backups.list(by: officer).backups.first?.backup)
+        #expect(archive.subjectCount == 1, "a rolling backup holds what its store holds now")
 
         // When Ada asks for erasure
         let request = try await app.erasure.request(

@@ -86,10 +86,21 @@ extension BackupService {
     }
 
     /// The backups, by number; of one store when given; each with its state at the clock's time.
+    /// A rolling backup's `subjectCount` is what its store holds now (it holds whatever the store
+    /// holds); a snapshot's is what its store held when it was registered.
     public func list(store name: String? = nil, by principal: Principal) async throws(LetheError) -> BackupListResult {
         try app.authorize(.readBackups, principal)
         let time = app.now
-        let backups = try await app.store.read { (tx) throws(LetheError) in try tx.backups(store: name) }
+        let backups = try await app.store.read { (tx) throws(LetheError) in
+            var backups = try tx.backups(store: name)
+            var held: [String: Int] = [:]
+            for index in backups.indices where backups[index].kind == .rolling {
+                let store = backups[index].store
+                if held[store] == nil { held[store] = try tx.holdingCount(store: store) }
+                backups[index].subjectCount = held[store] ?? 0
+            }
+            return backups
+        }
         return BackupListResult(backups: backups.map { BackupResult($0, at: time) })
     }
 
