@@ -134,6 +134,10 @@ import Testing
             _ = try await app.backups.attestDestroyed(archive.id, notes: "gone", evidence: nil, by: officer)
         }
         #expect(destroyed?.message.contains("a rolling backup") == true)
+        let shred = await #expect(throws: LetheError.self) {
+            _ = try await app.backups.shred(archive.id, by: officer)
+        }
+        #expect(shred?.message.contains("it cannot be crypto-shredded") == true)
 
         // And a rolling backup is never scheduled for destruction nor overdue, however late
         installation.clock.advance(400 * 86_400)

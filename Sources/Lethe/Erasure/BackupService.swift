@@ -204,6 +204,7 @@ extension BackupService {
         let time = app.now
         let (shredded, completed) = try await app.store.write { (tx) throws(LetheError) in
             var backup = try LetheApp.requireBackup(id, in: tx)
+            try LetheApp.refuseRolling(backup, "crypto-shredded")
             guard backup.shreddedAt == nil else {
                 throw LetheError(.illegalTransition, "backup \(id) was shredded already")
             }
