@@ -317,6 +317,23 @@ public struct PostgresErasureExecutor: ErasureExecutor {
 
     // MARK: - Helpers
 
+    /// The server's current write-ahead-log position (`pg_current_wal_lsn()`, as text such as
+    /// `0/3000148`), read on a connection of its own: taken after an erasure committed, a replica
+    /// whose `pg_last_wal_replay_lsn()` is at or past it has replayed that erasure.
+    public func walPosition(store: DataStoreDeclaration) throws(LetheError) -> String {
+        let (target, _) = try Self.target(store)
+        let logger = self.logger
+        return try Blocking.run { () async throws(LetheError) -> String in
+            try await PostgresSession.with(target, store: store.name, logger: logger) {
+                (session) async throws(LetheError) -> String in
+                guard let position = try await session.texts("SELECT pg_current_wal_lsn()::text").first else {
+                    throw LetheError(.io, "store \(store.name): the server returned no WAL position")
+                }
+                return position
+            }
+        }
+    }
+
     /// Runs `body` in a `REPEATABLE READ READ ONLY` transaction: one snapshot for every query of
     /// a chunked scan.
     static func readOnly(

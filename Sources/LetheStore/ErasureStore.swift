@@ -19,7 +19,7 @@ public protocol ErasureStoreReading {
     func backups(store: String?) throws(LetheError) -> [BackupRecord]
     /// The backups whose file lives on the asset `tag`, by number.
     func backups(media tag: String) throws(LetheError) -> [BackupRecord]
-    /// The store's backups that hold the subject and are not shredded, by number: those
+    /// The store's snapshot backups that hold the subject and are not shredded, by number: those
     /// registered while the store was recorded to hold it (from its first recording to its
     /// erasure, both included).
     func backups(store: String, holding subject: String) throws(LetheError) -> [BackupRecord]

@@ -94,6 +94,7 @@ enum Migrations {
         registerSchedulerRuns(&migrator)
         registerWebhooks(&migrator)
         registerVerificationRunIndex(&migrator)
+        registerBackupRolling(&migrator)
         return migrator
     }
 }

@@ -4,7 +4,7 @@ import LetheCore
 
 extension SQLiteTransaction {
     private static let backupColumns =
-        "id, store, file, created_at, expires_at, sealed_key, shredded_at, registered_at, destruction_scheduled_at, media_tag, subject_count, destruction_due_at"
+        "id, store, file, created_at, expires_at, sealed_key, shredded_at, registered_at, destruction_scheduled_at, media_tag, subject_count, destruction_due_at, kind, residue_name, residue_kind, retention, undeclared_at"
     private static let requestColumns =
         "id, subject, reason, state, due_at, policy_version, requested_by, created_at, completed_at"
     private static let partColumns = """
@@ -63,7 +63,7 @@ extension SQLiteTransaction {
                 db,
                 sql: """
                     SELECT \(Self.backupColumns) FROM backup
-                    WHERE store = ?1 AND shredded_at IS NULL
+                    WHERE store = ?1 AND kind = 'snapshot' AND shredded_at IS NULL
                         AND registered_at >= ?2 AND registered_at <= coalesce(?3, registered_at)
                     ORDER BY id
                     """, arguments: [store, dates.recorded, dates.erased]
@@ -163,8 +163,11 @@ extension SQLiteTransaction {
             // What it holds is found by query (`backups(store:holding:)`); only the count is kept.
             try db.execute(
                 sql: """
-                    INSERT INTO backup (\(Self.backupColumns)) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: Self.arguments(backup) + [held, backup.destructionDueAt.map(RFC3339.format)])
+                    INSERT INTO backup (\(Self.backupColumns))
+                    VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: Self.arguments(backup) + [held, backup.destructionDueAt.map(RFC3339.format)]
+                    + Self.residueArguments(backup))
             var stored = backup
             stored.id = db.lastInsertedRowID
             stored.subjectCount = held
@@ -180,9 +183,12 @@ extension SQLiteTransaction {
                 sql: """
                     UPDATE backup SET store = ?, file = ?, created_at = ?, expires_at = ?, sealed_key = ?,
                         shredded_at = ?, registered_at = ?, destruction_scheduled_at = ?, media_tag = ?,
-                        destruction_due_at = ?
+                        destruction_due_at = ?, kind = ?, residue_name = ?, residue_kind = ?, retention = ?,
+                        undeclared_at = ?
                     WHERE id = ?
-                    """, arguments: Self.arguments(backup) + [backup.destructionDueAt.map(RFC3339.format), backup.id])
+                    """,
+                arguments: Self.arguments(backup) + [backup.destructionDueAt.map(RFC3339.format)]
+                    + Self.residueArguments(backup) + [backup.id])
         }
     }
 
@@ -251,7 +257,29 @@ extension SQLiteTransaction {
             id: row[0], store: row[1], file: row[2], createdAt: try RFC3339.parse(row[3]),
             expiresAt: try optionalDate(row[4]), sealedKey: key.map { Array($0) }, shreddedAt: try optionalDate(row[6]),
             registeredAt: try RFC3339.parse(row[7]), destructionScheduledAt: try optionalDate(row[8]),
-            mediaTag: row[9], subjectCount: row[10], destructionDueAt: try optionalDate(row[11]))
+            mediaTag: row[9], subjectCount: row[10], destructionDueAt: try optionalDate(row[11]),
+            residue: try residue(from: row))
+    }
+
+    /// A rolling backup's declaration (columns 13 to 16), or nil for a snapshot.
+    private static func residue(from row: Row) throws -> RollingResidue? {
+        let kind: String = row[12]
+        guard kind == "rolling" else { return nil }
+        let word: String = row[14]
+        guard let residueKind = ResidueKind(rawValue: word) else {
+            throw LetheError(.internal, "stored residue kind '\(word)' is not known to this version of Lethe")
+        }
+        let retention: String? = row[15]
+        return RollingResidue(
+            name: row[13], kind: residueKind, retention: retention.flatMap(ISODuration.parse),
+            undeclaredAt: try optionalDate(row[16]))
+    }
+
+    private static func residueArguments(_ backup: BackupRecord) -> StatementArguments {
+        [
+            backup.kind.rawValue, backup.residue?.name, backup.residue?.kind.rawValue,
+            backup.residue?.retention?.description, backup.residue?.undeclaredAt.map(RFC3339.format),
+        ]
     }
 
     private static func arguments(_ backup: BackupRecord) -> StatementArguments {

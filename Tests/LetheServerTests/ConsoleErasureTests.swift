@@ -65,6 +65,48 @@ import Testing
 
     func application() -> some ApplicationProtocol { server.consoleApplication() }
 
+    @Test func theDataPageShowsDeclaredResidueAndAReplicasAttestFormNamesItsBackup() async throws {
+        // Given a postgres store (its server not reachable here) declaring a WAL archive and a replica,
+        // holding the subject, and a request for it
+        let local = try Principal.localOperator("operator")
+        let map = """
+            stores:
+              - name: billing
+                kind: postgres
+                owner: finance
+                connection: "postgresql://lethe@127.0.0.1:1/billing?connect_timeout=1"
+                categories: [user.name]
+                identity: {table: accounts, column: email, erase: delete-row}
+                residue:
+                  - {name: pitr, kind: wal-archive, location: "s3://billing-wal/primary", retention: P35D}
+                  - {name: standby, kind: replica, location: "postgresql://billing-b/billing"}
+
+            """
+        _ = try await server.app.erasure.applyDataMap(yaml: map, fileName: "billing.yaml", by: local)
+        _ = try await server.app.erasure.importHoldings(
+            csv: .bytes(Data("identifier,store\n\(Self.subject),billing\n".utf8)), fileName: "h.csv", by: local)
+        let request = try await server.app.erasure.request(
+            identifier: Self.subject, reason: .withdrawal,
+            policies: LoadedPolicies(
+                directory: "/none", files: [], set: PolicySet(sanitization: []),
+                version: String(repeating: "a", count: 64)),
+            by: local)
+        let replica = try #require(request.parts.first { $0.action == .attest && $0.backupID != nil })
+        try await application().test(.router) { client in
+            let officer = ConsoleBrowser(client: client)
+            #expect(try await officer.signIn("compliance", Self.password).status == .seeOther)
+            // Then the data page lists both as rolling backups with their retention and location
+            let data = try await officer.get("/console/data").body
+            #expect(data.contains("<td>rolling: wal-archive pitr</td><td>s3://billing-wal/primary</td>"))
+            #expect(data.contains("<td>P35D</td>"))
+            #expect(data.contains("<td>rolling: replica standby</td>"))
+            // And the request page says when the archive's copy ages out, and the replica's form names its backup
+            let page = try await officer.get("/console/erasure/\(request.request.id)").body
+            #expect(page.contains("under the declared retention P35D"))
+            #expect(page.contains(#"<input type="hidden" name="backup" value="\#(replica.backupID ?? 0)">"#))
+        }
+    }
+
     @Test func complianceFilesFollowsAttestsAndRunsARequestAndTheIdentifierIsNeverShown() async throws {
         let local = try Principal.localOperator("operator")
         try await application().test(.router) { client in

@@ -86,10 +86,21 @@ extension BackupService {
     }
 
     /// The backups, by number; of one store when given; each with its state at the clock's time.
+    /// A rolling backup's `subjectCount` is what its store holds now (it holds whatever the store
+    /// holds); a snapshot's is what its store held when it was registered.
     public func list(store name: String? = nil, by principal: Principal) async throws(LetheError) -> BackupListResult {
         try app.authorize(.readBackups, principal)
         let time = app.now
-        let backups = try await app.store.read { (tx) throws(LetheError) in try tx.backups(store: name) }
+        let backups = try await app.store.read { (tx) throws(LetheError) in
+            var backups = try tx.backups(store: name)
+            var held: [String: Int] = [:]
+            for index in backups.indices where backups[index].kind == .rolling {
+                let store = backups[index].store
+                if held[store] == nil { held[store] = try tx.holdingCount(store: store) }
+                backups[index].subjectCount = held[store] ?? 0
+            }
+            return backups
+        }
         return BackupListResult(backups: backups.map { BackupResult($0, at: time) })
     }
 
@@ -106,6 +117,7 @@ extension BackupService {
         let actor = principal.name
         let secrets = try await app.loadedSecrets()
         var backup = try await requireBackup(id)
+        try LetheApp.refuseRolling(backup, "encrypted by Lethe")
         guard backup.sealedKey == nil, backup.shreddedAt == nil else {
             throw LetheError(.illegalTransition, "backup \(id) is encrypted already (or shredded)")
         }
@@ -192,6 +204,7 @@ extension BackupService {
         let time = app.now
         let (shredded, completed) = try await app.store.write { (tx) throws(LetheError) in
             var backup = try LetheApp.requireBackup(id, in: tx)
+            try LetheApp.refuseRolling(backup, "crypto-shredded")
             guard backup.shreddedAt == nil else {
                 throw LetheError(.illegalTransition, "backup \(id) was shredded already")
             }
@@ -238,6 +251,7 @@ extension BackupService {
         let time = app.now
         let (backup, completed) = try await app.store.write { (tx) throws(LetheError) in
             let backup = try LetheApp.requireBackup(id, in: tx)
+            try LetheApp.refuseRolling(backup, "recorded destroyed")
             guard backup.shreddedAt == nil else {
                 throw LetheError(
                     .illegalTransition,
@@ -260,6 +274,16 @@ extension BackupService {
 }
 
 extension LetheApp {
+    /// Refuses to treat a rolling backup (a declared residue) as a file Lethe holds: it is
+    /// continuously renewed outside Lethe, never `what` as a whole.
+    static func refuseRolling(_ backup: BackupRecord, _ what: String) throws(LetheError) {
+        guard let residue = backup.residue else { return }
+        throw LetheError(
+            .illegalTransition,
+            "backup \(backup.id) is the declared \(residue.kind.rawValue) '\(residue.name)' of store \(backup.store), a rolling backup: it cannot be \(what); data erased from the store ages out of it under its declared retention (change or remove it in the data map and run 'lethe store apply'); nothing was changed"
+        )
+    }
+
     /// The backups, by number; of one store when given (for the verification and status use cases).
     func listBackups(store name: String? = nil) throws(LetheError) -> [BackupRecord] {
         try store.read { (tx) throws(LetheError) in try tx.backups(store: name) }

@@ -19,6 +19,7 @@ enum DataStoreCoding {
             object["connection"] =
                 sealedConnection.map { .object(["sealed": .string(Data($0).base64EncodedString())]) } ?? "<secret>"
             object["vacuum"] = .string(store.vacuum.rawValue)
+            if !store.residue.isEmpty { object["residue"] = .array(store.residue.map(json)) }
         case .fileShare(let location): object["location"] = .string(location)
         case .processor(let contact): object["contact"] = .string(contact)
         case .device(let tag): object["asset_tag"] = .string(tag)
@@ -35,6 +36,26 @@ enum DataStoreCoding {
                 })
         }
         return .object(object)
+    }
+
+    /// A declared residue entry as kept and shown (its location is not a secret: the parser refused one with credentials).
+    static func json(_ residue: DeclaredResidue) -> JSONValue {
+        var object: [String: JSONValue] = [
+            "name": .string(residue.name), "kind": .string(residue.kind.rawValue),
+            "location": .string(residue.location),
+        ]
+        object["retention"] = residue.retention.map { .string($0.description) }
+        object["media"] = residue.media.map(JSONValue.string)
+        return .object(object)
+    }
+
+    private static func residue(_ value: JSONValue) throws(LetheError) -> DeclaredResidue {
+        guard let name = value["name"]?.stringValue, let kind = value["kind"]?.stringValue.flatMap(ResidueKind.init),
+            let location = value["location"]?.stringValue
+        else { throw LetheError(.internal, "a stored residue entry lacks its name, kind or location") }
+        return DeclaredResidue(
+            name: name, kind: kind, location: location,
+            retention: value["retention"]?.stringValue.flatMap(ISODuration.parse), media: value["media"]?.stringValue)
     }
 
     private static func json(_ erasure: TableErasure) -> JSONValue {
@@ -92,7 +113,8 @@ enum DataStoreCoding {
         }
         return DataStoreDeclaration(
             name: name, kind: kind, owner: try text(value, "owner"), categories: categories, erasure: plan,
-            vacuum: value["vacuum"]?.stringValue.flatMap(DatabaseVacuum.init(rawValue:)) ?? .plain)
+            vacuum: value["vacuum"]?.stringValue.flatMap(DatabaseVacuum.init(rawValue:)) ?? .plain,
+            residue: try (value["residue"]?.arrayValue ?? []).map { (entry) throws(LetheError) in try residue(entry) })
     }
 
     private static func erasure(_ value: JSONValue?) throws(LetheError) -> TableErasure {

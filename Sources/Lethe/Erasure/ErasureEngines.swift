@@ -32,6 +32,9 @@ public struct DatabaseErasure: Sendable, Hashable {
     /// Places that may still hold old versions of the erased rows which the engine cannot reach
     /// (a server's write-ahead log, archives, replicas); empty when it reached every file.
     public var unreached: [String] = []
+    /// The store's write-ahead-log position after the erasure (and its `VACUUM`), when the engine
+    /// reads one: PostgreSQL stores that declare a replica (`pg_current_wal_lsn()`).
+    public var walPosition: String?
 
     /// Creates an outcome.
     public init(result: ErasureResult, remainingRows: Int, residue: ResidueReport) {

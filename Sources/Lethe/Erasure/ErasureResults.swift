@@ -22,6 +22,56 @@ public struct StoreApplyChange: Sendable, Hashable, Codable {
     public var name: String
     /// What happened to it.
     public var change: StoreChange
+    /// What happened to the rolling backups of its declared residue (none when it declares none
+    /// and had none).
+    public var residue: [ResidueApplyChange] = []
+
+    /// A store's change, with its residue's.
+    init(name: String, change: StoreChange, residue: [ResidueApplyChange] = []) {
+        self.name = name
+        self.change = change
+        self.residue = residue
+    }
+
+    /// Encodes `residue` only when there is any (the shape of a store without residue is unchanged).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(change, forKey: .change)
+        if !residue.isEmpty { try container.encode(residue, forKey: .residue) }
+    }
+
+    /// Decodes a change; `residue` defaults to none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        change = try container.decode(StoreChange.self, forKey: .change)
+        residue = try container.decodeIfPresent([ResidueApplyChange].self, forKey: .residue) ?? []
+    }
+
+    private enum CodingKeys: String, CodingKey { case name, change, residue }
+}
+
+/// What `store apply` did to the rolling backup of one declared residue entry.
+public struct ResidueApplyChange: Sendable, Hashable, Codable {
+    /// The entry's name.
+    public var name: String
+    /// The rolling backup's number.
+    public var backup: Int64
+    /// What happened to it.
+    public var change: ResidueChange
+}
+
+/// What `store apply` did to a rolling backup.
+public enum ResidueChange: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The entry is new: its rolling backup was registered.
+    case added
+    /// Its location, kind, retention or media changed (or it was declared again after removal).
+    case changed
+    /// As registered: nothing was recorded.
+    case unchanged
+    /// The entry is no longer in the data map: the backup is marked no longer declared, its history kept.
+    case undeclared
 }
 
 /// What `store apply` did: one entry per store the data map declares.
@@ -233,6 +283,16 @@ public struct BackupResult: Sendable, Hashable, Encodable {
         object["destruction_scheduled_at"] = backup.destructionScheduledAt.map { .string(RFC3339.format($0)) }
         object["destruction_due_at"] = backup.destructionDueAt.map { .string(RFC3339.format($0)) }
         object["media"] = backup.mediaTag.map(JSONValue.string)
+        object["kind"] = .string(backup.kind.rawValue)
+        if let residue = backup.residue {
+            // A declared residue: its location is the backup's file.
+            object["residue"] = .string(residue.kind.rawValue)
+            object["name"] = .string(residue.name)
+            object["location"] = .string(backup.file)
+            object["retention"] = residue.retention.map { .string($0.description) }
+            object["declared"] = .bool(residue.undeclaredAt == nil)
+            object["undeclared_at"] = residue.undeclaredAt.map { .string(RFC3339.format($0)) }
+        }
         try JSONValue.object(object).encode(to: encoder)
     }
 }

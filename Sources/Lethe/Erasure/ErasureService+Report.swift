@@ -107,6 +107,7 @@ extension LetheApp {
         let parts = try tx.erasureParts(requestID: id)
         var entries: [JSONValue] = []
         var backupsNotDestroyed = 0
+        var archivesNotAgedOut = 0
         for part in parts {
             var entry: [String: JSONValue] = [
                 "part": .integer(part.id), "store": .string(part.store), "action": .string(part.action.rawValue),
@@ -124,7 +125,17 @@ extension LetheApp {
             entry["final_at"] = part.finalAt.map { .string(RFC3339.format($0)) }
             var evidence = part.outcome.objectValue ?? [:]
             evidence["subject"] = nil  // the request carries the subject once
-            if let backupID = part.backupID, let backup = try tx.backup(id: backupID) {
+            if let backupID = part.backupID, let backup = try tx.backup(id: backupID), backup.kind == .rolling {
+                // A declared residue: its date is the declared retention's, which Lethe does not observe.
+                evidence["backup"] = .integer(backupID)
+                entry["backup_kind"] = .string(backup.kind.rawValue)
+                if backup.residue?.retention != nil, let final = part.finalAt {
+                    entry["final_at"] = nil
+                    entry["kept_until"] = .string(RFC3339.format(final))
+                    entry["kept_until_basis"] = "declared-retention"
+                    if final > time { archivesNotAgedOut += 1 }
+                }
+            } else if let backupID = part.backupID, let backup = try tx.backup(id: backupID) {
                 evidence["backup"] = .integer(backupID)
                 evidence["backup_created_at"] = .string(RFC3339.format(backup.createdAt))
                 evidence["backup_shredded_at"] = backup.shreddedAt.map { .string(RFC3339.format($0)) }
@@ -156,12 +167,20 @@ extension LetheApp {
                     ? "Lethe's data map records no holding of this subject: there was nothing to erase."
                     : !complete
                         ? "This erasure is not complete: the parts not done are listed."
-                        : backupsNotDestroyed == 0
-                            ? "Every place the data map records for this subject was erased, attested or suppressed as listed; every backup that held the data is destroyed, on the date shown."
-                            : "Every place the data map records for this subject was erased, attested or suppressed as listed; \(backupsNotDestroyed) backup\(backupsNotDestroyed == 1 ? "" : "s") still hold\(backupsNotDestroyed == 1 ? "s" : "") the data, suppressed (erased again after any restore) until destroyed: see each backup's state."
+                        : archivesNotAgedOut > 0 && backupsNotDestroyed == 0
+                            ? "Every place the data map records for this subject was erased, attested or suppressed as listed."
+                            : backupsNotDestroyed == 0
+                                ? "Every place the data map records for this subject was erased, attested or suppressed as listed; every backup that held the data is destroyed, on the date shown."
+                                : "Every place the data map records for this subject was erased, attested or suppressed as listed; \(backupsNotDestroyed) backup\(backupsNotDestroyed == 1 ? "" : "s") still hold\(backupsNotDestroyed == 1 ? "s" : "") the data, suppressed (erased again after any restore) until destroyed: see each backup's state."
             ),
         ]
         body["completed_at"] = request.completedAt.map { .string(RFC3339.format($0)) }
+        if complete, archivesNotAgedOut > 0, let statement = body["statement"]?.stringValue {
+            body["statement"] = .string(
+                statement
+                    + " \(archivesNotAgedOut) declared archive\(archivesNotAgedOut == 1 ? "" : "s") or dump\(archivesNotAgedOut == 1 ? "" : "s") still hold\(archivesNotAgedOut == 1 ? "s" : "") the data, suppressed (erased again after any restore), until the date shown under the declared retention; Lethe does not observe that it ages out."
+            )
+        }
         return ErasureReport(body: .object(body), complete: complete)
     }
 

@@ -24,7 +24,9 @@ extension ErasureService {
     /// Files an erasure request: hashes the identifier at once (it is never stored), sets the due
     /// date from the policy's erasure SLA and plans one part per holding — `execute` per database
     /// store, `suppress` per unshredded backup holding the subject (final date: the backup's
-    /// expiry), `attest` per processor or file share, `sanitize-device` per device (linked to the
+    /// expiry), per declared WAL archive or dump of a store holding it (final date: the store's
+    /// erasure plus the declared retention), `attest` per declared replica of such a store and per
+    /// processor or file share, `sanitize-device` per device (linked to the
     /// asset's open disposal job). A subject with no holdings gets a request with an empty plan,
     /// completed at once. One transaction, one event per request; a request completed at once
     /// then gets its signed record.
@@ -65,6 +67,14 @@ extension ErasureService {
                         part.jobID = try tx.openJob(assetTag: tag)?.id
                     }
                     parts.append(try tx.insert(part))
+                    // A declared residue holds whatever the store holds now.
+                    for backup in try tx.backups(store: declaration.name) where LetheApp.isDeclaredRolling(backup) {
+                        parts.append(
+                            try tx.insert(
+                                LetheApp.rollingPart(
+                                    request: request.id, backup: backup, subject: subject,
+                                    policy: policies.set.backupErasure, at: time)))
+                    }
                 }
                 for backup in try tx.backups(store: declaration.name, holding: subject) {
                     parts.append(
@@ -166,6 +176,10 @@ extension ErasureService {
                     object["residue_outside_reach"] = .array(erased.unreached.map(JSONValue.string))
                     part.outcome = .object(object)
                 }
+                if let position = erased.walPosition, var object = part.outcome.objectValue {
+                    object["wal_lsn"] = .string(position)
+                    part.outcome = .object(object)
+                }
                 part.state =
                     erased.remainingRows == 0 && erased.residue.clean && erased.result.compacted ? .done : .failed
                 part.verifiedAt = app.now
@@ -183,6 +197,8 @@ extension ErasureService {
                 try tx.update(recorded)
                 if recorded.state == .done, let subject = recorded.outcome["subject"]?.stringValue {
                     try tx.eraseHolding(store: recorded.store, subject: subject, at: recorded.updatedAt)
+                    try LetheApp.countRollingPartsFromErasure(
+                        of: recorded, request: id, in: tx, actor: actor, at: recorded.updatedAt)
                 }
                 try tx.append(
                     EventDraft(
@@ -229,8 +245,10 @@ extension ErasureService {
             guard
                 var part = try tx.erasureParts(requestID: id).first(where: {
                     guard $0.store == storeName else { return false }
-                    if let backupID { return $0.action == .suppress && $0.backupID == backupID }
-                    return $0.action == .attest || $0.action == .sanitizeDevice
+                    if let backupID {
+                        return ($0.action == .suppress || $0.action == .attest) && $0.backupID == backupID
+                    }
+                    return ($0.action == .attest || $0.action == .sanitizeDevice) && $0.backupID == nil
                 })
             else {
                 throw LetheError(
@@ -241,10 +259,19 @@ extension ErasureService {
             guard part.state != .done else {
                 throw LetheError(.illegalTransition, "part \(part.id) (store \(storeName)) is done already")
             }
-            if part.action == .suppress, let backupID {
+            if part.action == .attest, part.backupID != nil {
+                // A declared replica: it replays the store's erasure, so it can only be confirmed after it.
+                try LetheApp.checkReplicaAttestable(part, request: id, in: tx)
+            } else if part.action == .suppress, let backupID {
                 // The backup's media destroyed outside Lethe (a key Lethe holds is shredded with
                 // 'lethe backup shred', which ends the part itself).
                 let backup = try LetheApp.requireBackup(backupID, in: tx)
+                if let residue = backup.residue {
+                    throw LetheError(
+                        .illegalTransition,
+                        "backup \(backupID) is the declared \(residue.kind.rawValue) '\(residue.name)' of store \(storeName): the data in it ages out under its declared retention, there is no destruction to attest (nothing was recorded)"
+                    )
+                }
                 guard backup.sealedKey == nil else {
                     throw LetheError(
                         .illegalTransition,
@@ -272,7 +299,7 @@ extension ErasureService {
             part.verifiedAt = time
             part.updatedAt = time
             try tx.update(part)
-            if part.action != .suppress, let subject = part.outcome["subject"]?.stringValue {
+            if part.action != .suppress, part.backupID == nil, let subject = part.outcome["subject"]?.stringValue {
                 try tx.eraseHolding(store: storeName, subject: subject, at: time)
             }
             try tx.append(

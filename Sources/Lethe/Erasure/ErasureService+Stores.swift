@@ -18,7 +18,9 @@ public struct StoreSummary: Sendable {
 
 extension ErasureService {
     /// Registers or updates every store a data map declares, in one transaction: idempotent
-    /// (an unchanged declaration records nothing); each added or changed store is an event.
+    /// (an unchanged declaration records nothing); each added or changed store is an event. Each
+    /// `residue:` entry of a postgres store becomes a rolling backup of the store, kept in step
+    /// with the map (see ``LetheApp/applyResidue(of:in:actor:at:)``).
     ///
     /// `yaml` is the data map's text; `fileName` names it in messages and in the events (no
     /// directory is recorded). Postgres connection strings are sealed under the installation key.
@@ -78,7 +80,11 @@ extension ErasureService {
                     let old = try DataStoreCoding.declaration(
                         try CanonicalJSON.decode(existing.declaration), box: secrets.box)
                     if old == declaration {
-                        changes.append(StoreApplyChange(name: declaration.name, change: .unchanged))
+                        // The rolling backups follow the declaration; checked all the same, so a
+                        // store registered before they existed gets them.
+                        let residue = try LetheApp.applyResidue(of: declaration, in: tx, actor: actor, at: time)
+                        changes.append(
+                            StoreApplyChange(name: declaration.name, change: .unchanged, residue: residue))
                         continue
                     }
                 }
@@ -100,7 +106,8 @@ extension ErasureService {
                             "file": .string(recordedName),
                             "declaration": DataStoreCoding.json(declaration, sealedConnection: nil),
                         ]), actor: actor, at: time)
-                changes.append(StoreApplyChange(name: declaration.name, change: change))
+                let residue = try LetheApp.applyResidue(of: declaration, in: tx, actor: actor, at: time)
+                changes.append(StoreApplyChange(name: declaration.name, change: change, residue: residue))
             }
             return changes
         }

@@ -34,6 +34,10 @@ public struct PostgresErasureEngine: DatabaseErasureEngine {
         let check = try executor.verify(subjects: [subject], store: store)
         var erased = DatabaseErasure(result: result, remainingRows: check.remainingRows, residue: ResidueReport())
         erased.unreached = Self.unreached(store.vacuum)
+        if store.residue.contains(where: { $0.kind == .replica }) {
+            // After the commit and the VACUUM: a replica that replayed up to here has both.
+            erased.walPosition = try executor.walPosition(store: store)
+        }
         return erased
     }
 

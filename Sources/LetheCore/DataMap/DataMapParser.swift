@@ -10,10 +10,11 @@ struct DataMapParser {
 
     private static let storeKeys = [
         "name", "kind", "owner", "categories", "connection", "location", "contact", "asset_tag",
-        "identity_normalization", "identity", "references", "vacuum",
+        "identity_normalization", "identity", "references", "vacuum", "residue",
     ]
     private static let identityKeys = ["table", "column", "key", "erase"]
     private static let referenceKeys = ["table", "column", "erase"]
+    private static let residueKeys = ["name", "kind", "location", "retention", "media"]
 
     mutating func report(_ node: Node?, _ text: String) {
         let place = node?.mark.map { ":\($0.line):\($0.column)" } ?? ""
@@ -166,6 +167,17 @@ struct DataMapParser {
                 report(fields["vacuum"]?.key, "'vacuum' applies only to postgres stores")
             }
         }
+        var residue: [DeclaredResidue] = []
+        if let entry = fields["residue"] {
+            if case .postgres = kind {
+                residue = parseResidue(entry.value, what: what)
+            } else if kind != nil {
+                report(
+                    entry.key,
+                    "'residue' applies only to postgres stores; register a backup of a \(kind?.word ?? "") store with 'lethe backup register'"
+                )
+            }
+        }
         var plan: ErasurePlan?
         let isDatabase: Bool = {
             if case .sqlite = kind { return true }
@@ -184,7 +196,76 @@ struct DataMapParser {
         }
         guard problems.count == problemsBefore, let kind, let owner else { return nil }
         return DataStoreDeclaration(
-            name: name, kind: kind, owner: owner, categories: categories, erasure: plan, vacuum: vacuum)
+            name: name, kind: kind, owner: owner, categories: categories, erasure: plan, vacuum: vacuum,
+            residue: residue)
+    }
+
+    /// `residue:`: a list of {name, kind, location, retention, media}; names unique in the store.
+    private mutating func parseResidue(_ node: Node, what: String) -> [DeclaredResidue] {
+        guard let list = node.sequence else {
+            report(
+                node,
+                "'residue' must be a list of entries such as '- {name: wal-archive, kind: wal-archive, location: /srv/wal, retention: P35D}'"
+            )
+            return []
+        }
+        var result: [DeclaredResidue] = []
+        var names: Set<String> = []
+        for item in list {
+            let context = "a residue entry of \(what)"
+            guard let entry = fields(item, allowed: Self.residueKeys, what: context) else { continue }
+            let name = text(entry, "name", in: item, what: context)
+            if let name, !names.insert(name).inserted {
+                report(entry["name"]?.value, "residue '\(name)' is declared twice in \(what); names must be unique")
+            }
+            let residueWhat = name.map { "residue '\($0)' of \(what)" } ?? context
+            var kind: ResidueKind?
+            if let word = text(entry, "kind", in: item, what: residueWhat) {
+                kind = ResidueKind(rawValue: word)
+                if kind == nil {
+                    report(
+                        entry["kind"]?.value,
+                        "unknown residue kind '\(word)'; use \(ResidueKind.allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
+                }
+            }
+            var location = text(entry, "location", in: item, what: residueWhat)
+            if let place = location {
+                if place.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+                    report(entry["location"]?.value, "'location' in \(residueWhat) contains a control character")
+                    location = nil
+                } else if let problem = DeclaredResidue.credentialProblem(in: place) {
+                    report(
+                        entry["location"]?.value,
+                        "'location' in \(residueWhat): \(problem), and a location is shown and logged; write where it is without credentials (postgresql://host/db, s3://bucket/prefix, /srv/wal) and keep them in the tool that reads it"
+                    )
+                    location = nil
+                }
+            }
+            var retention: ISODuration?
+            if let kind, !kind.hasRetention, let given = entry["retention"] {
+                report(
+                    given.key,
+                    "'retention' does not apply to a replica: it replays the erasure; remove it (a replica's part is attested once it has replayed past the erasure)"
+                )
+            } else if let word = text(
+                entry, "retention", in: item, what: residueWhat, required: kind?.hasRetention ?? false)
+            {
+                retention = ISODuration.parse(word)
+                if retention == nil || retention == ISODuration() {
+                    report(
+                        entry["retention"]?.value,
+                        "'retention' in \(residueWhat) must be an ISO 8601 duration such as P35D or P1Y: how long the oldest archived content is kept"
+                    )
+                    retention = nil
+                }
+            }
+            let media = text(entry, "media", in: item, what: residueWhat, required: false)
+            guard let name, let kind, let location, retention != nil || !kind.hasRetention else { continue }
+            result.append(
+                DeclaredResidue(name: name, kind: kind, location: location, retention: retention, media: media))
+        }
+        return result
     }
 
     private mutating func parseCategories(

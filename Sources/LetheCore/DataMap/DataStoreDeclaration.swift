@@ -16,12 +16,16 @@ public struct DataStoreDeclaration: Sendable, Hashable {
     public var erasure: ErasurePlan?
     /// What follows a committed erasure in a `postgres` store (`vacuum:` in the map; `plain` by default).
     public var vacuum: DatabaseVacuum
+    /// The copies of the store's data Lethe cannot reach (`residue:` in the map; `postgres` only),
+    /// in file order: each becomes a rolling backup of the store when the map is applied.
+    public var residue: [DeclaredResidue]
 
     /// Creates a declaration.
     public init(
         name: String, kind: DataStoreKind, owner: String, categories: [DataCategory], erasure: ErasurePlan? = nil,
-        vacuum: DatabaseVacuum = .plain
+        vacuum: DatabaseVacuum = .plain, residue: [DeclaredResidue] = []
     ) {
+        self.residue = residue
         self.name = name
         self.kind = kind
         self.owner = owner

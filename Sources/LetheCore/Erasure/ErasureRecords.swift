@@ -181,13 +181,20 @@ public struct BackupRecord: Sendable, Hashable {
     public var mediaTag: String?
     /// How many subjects its store held when it was registered (set by the store).
     public var subjectCount: Int
+    /// A copy made at one time (`snapshot`), or a declared residue that is continuously renewed
+    /// (`rolling`: a WAL archive, dumps, a replica): rolling exactly when ``residue`` is set.
+    public var kind: BackupKind { residue == nil ? .snapshot : .rolling }
+    /// For a rolling backup: the residue entry it was declared as (its ``file`` is the entry's
+    /// location, its ``mediaTag`` the entry's media).
+    public var residue: RollingResidue?
 
     /// Creates a record.
     public init(
         id: Int64 = 0, store: String, file: String, createdAt: Date, expiresAt: Date?, sealedKey: [UInt8]? = nil,
         shreddedAt: Date? = nil, registeredAt: Date, destructionScheduledAt: Date? = nil, mediaTag: String? = nil,
-        subjectCount: Int = 0, destructionDueAt: Date? = nil
+        subjectCount: Int = 0, destructionDueAt: Date? = nil, residue: RollingResidue? = nil
     ) {
+        self.residue = residue
         self.destructionDueAt = destructionDueAt
         self.subjectCount = subjectCount
         self.mediaTag = mediaTag
@@ -203,7 +210,40 @@ public struct BackupRecord: Sendable, Hashable {
     }
 }
 
+/// Whether a backup is a copy made once or a continuously renewed one.
+public enum BackupKind: String, Sendable, Hashable, Codable, CaseIterable {
+    /// A copy of the store made at one time, kept until its expiry (`lethe backup register`).
+    case snapshot
+    /// A declared residue of the store (data-map `residue:`): it never expires as a whole; data
+    /// erased at time T lingers in it until T plus its retention (a replica: until it replays).
+    case rolling
+}
+
+/// What a rolling backup was declared as in its store's data map.
+public struct RollingResidue: Sendable, Hashable {
+    /// The entry's name, unique within the store.
+    public var name: String
+    /// What it is.
+    public var kind: ResidueKind
+    /// How long its oldest content is kept (nil for a replica).
+    public var retention: ISODuration?
+    /// When the entry was removed from the data map (nil while it is declared). Its history stays;
+    /// no new erasure request plans a part for it.
+    public var undeclaredAt: Date?
+
+    /// Creates the description of a rolling backup.
+    public init(name: String, kind: ResidueKind, retention: ISODuration?, undeclaredAt: Date? = nil) {
+        self.name = name
+        self.kind = kind
+        self.retention = retention
+        self.undeclaredAt = undeclaredAt
+    }
+}
+
 extension EventType {
+    /// A declared residue's rolling backup changed (its location, retention, media or kind) or was
+    /// removed from the data map.
+    public static let backupDeclarationChanged: EventType = "backup.declaration-changed"
     /// A data store was registered or its declaration changed.
     public static let storeApplied: EventType = "store.applied"
     /// Holdings were recorded (import or scan).

@@ -27,6 +27,9 @@ extension ConsoleRoutes {
                     "created": RFC3339.format(backup.createdAt), "expires": backup.expiresAt.map(RFC3339.format) ?? "",
                     "due": backup.destructionDueAt.map(RFC3339.format) ?? "", "state": result.state.rawValue,
                     "overdue": result.state == .destructionOverdue, "subjects": backup.subjectCount,
+                    "kind": backup.residue.map { "rolling: \($0.kind.rawValue) \($0.name)" } ?? backup.kind.rawValue,
+                    "retention": backup.residue?.retention?.description ?? "",
+                    "undeclared": backup.residue?.undeclaredAt != nil,
                 ]
             },
             "hasBackups": !backups.isEmpty,
@@ -90,6 +93,12 @@ extension ConsoleRoutes {
                 "job": part.jobID.map { String($0) } ?? "", "final": part.finalAt.map(RFC3339.format) ?? "",
                 "canAttest": canAttest && part.action == .attest && part.state != .done,
             ]
+            // A declared replica's part names its backup, so the attestation reaches that part.
+            if part.action == .attest, let backup = part.backupID { values["attestBackup"] = String(backup) }
+            if let retention = part.outcome["retention"]?.stringValue, let until = part.finalAt {
+                // Facts, rendered: the date is the declared retention's, not something Lethe saw.
+                values["agesOut"] = "ages out by \(RFC3339.format(until)) under the declared retention \(retention)"
+            }
             // Only when there is one: an empty string would still open the template's section.
             if let error = part.outcome["error"]?.stringValue, !error.isEmpty { values["error"] = error }
             return values
@@ -120,8 +129,8 @@ extension ConsoleRoutes {
             AttestationEvidence(name: Self.evidence($0).name, bytes: Data($0.bytes))
         }
         _ = try await app.erasure.attest(
-            id, store: form.fields["store"] ?? "", notes: form.nonEmpty("notes") ?? "", evidence: evidence,
-            by: view.principal)
+            id, store: form.fields["store"] ?? "", backup: form.nonEmpty("backup").flatMap { Int64($0) },
+            notes: form.nonEmpty("notes") ?? "", evidence: evidence, by: view.principal)
         return Self.redirect("/console/erasure/\(id)")
     }
 

@@ -17,8 +17,8 @@ extension ConsoleTemplates {
         {{#hasBackups}}
         <div class="scroll">
         <table id="backup-table">
-        <thead><tr><th scope="col">Backup</th><th scope="col">Store</th><th scope="col">File</th><th scope="col">Created</th><th scope="col">Expires</th><th scope="col">State</th><th scope="col">Destruction due</th><th scope="col">Subjects</th></tr></thead>
-        <tbody>{{#backups}}<tr><td>{{id}}</td><td>{{store}}</td><td>{{file}}</td><td>{{created}}</td><td>{{expires}}</td><td>{{state}}{{#overdue}} <strong class="error">overdue</strong>{{/overdue}}</td><td>{{due}}</td><td>{{subjects}}</td></tr>{{/backups}}</tbody>
+        <thead><tr><th scope="col">Backup</th><th scope="col">Store</th><th scope="col">Kind</th><th scope="col">File or location</th><th scope="col">Created</th><th scope="col">Expires</th><th scope="col">Retention</th><th scope="col">State</th><th scope="col">Destruction due</th><th scope="col">Subjects</th></tr></thead>
+        <tbody>{{#backups}}<tr><td>{{id}}</td><td>{{store}}</td><td>{{kind}}{{#undeclared}} (no longer declared){{/undeclared}}</td><td>{{file}}</td><td>{{created}}</td><td>{{expires}}</td><td>{{retention}}</td><td>{{state}}{{#overdue}} <strong class="error">overdue</strong>{{/overdue}}</td><td>{{due}}</td><td>{{subjects}}</td></tr>{{/backups}}</tbody>
         </table>
         </div>
         {{/hasBackups}}
@@ -65,9 +65,9 @@ extension ConsoleTemplates {
         <div class="scroll">
         <table id="part-table">
         <thead><tr><th scope="col">Part</th><th scope="col">Store</th><th scope="col">Action</th><th scope="col">State</th><th scope="col">Backup</th><th scope="col">Asset</th><th scope="col">Final date</th><th scope="col">Attest</th></tr></thead>
-        <tbody>{{#parts}}<tr><td>{{part}}</td><td>{{store}}</td><td>{{action}}</td><td>{{state}}{{#error}}: {{.}}{{/error}}</td><td>{{backup}}</td><td>{{asset}}</td><td>{{final}}</td>
+        <tbody>{{#parts}}<tr><td>{{part}}</td><td>{{store}}</td><td>{{action}}</td><td>{{state}}{{#error}}: {{.}}{{/error}}</td><td>{{backup}}</td><td>{{asset}}</td><td>{{final}}{{#agesOut}} ({{.}}){{/agesOut}}</td>
         <td>{{#canAttest}}<form method="post" action="/console/erasure/{{requestID}}/attest" enctype="multipart/form-data" class="card attest-part">
-        <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="store" value="{{store}}">
+        <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="store" value="{{store}}">{{#attestBackup}}<input type="hidden" name="backup" value="{{.}}">{{/attestBackup}}
         <label for="pa-notes-{{part}}">What {{store}} confirmed</label><input id="pa-notes-{{part}}" name="notes" required>
         <label for="pa-evidence-{{part}}">Their confirmation (optional file)</label><input id="pa-evidence-{{part}}" name="evidence" type="file">
         <button type="submit">Attest {{store}}'s part</button>

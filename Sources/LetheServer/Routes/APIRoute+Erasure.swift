@@ -46,7 +46,10 @@ extension APIRoute {
         "Attest a part done outside Lethe (a file share, a processor, a backup)",
         body: .json([
             Field("store", required: true, "The store whose part is attested."),
-            Field("backup", .integer, "The backup whose part is attested."),
+            Field(
+                "backup", .integer,
+                "The backup whose part is attested: a snapshot destroyed outside Lethe, or a declared replica that replayed the erasure."
+            ),
             Field("notes", required: true, "Who confirmed the erasure, and how."),
         ]))
     static let erasureReport = APIRoute(
@@ -61,7 +64,8 @@ extension APIRoute {
             Field("media", "The asset tag of the medium the file lives on."),
         ]), success: 201)
     static let listBackups = APIRoute(
-        .get, "/api/v1/backups", .action(.readBackups), "List backups",
+        .get, "/api/v1/backups", .action(.readBackups),
+        "List backups: snapshots, and the rolling backups of declared residue (kind, residue, retention, location)",
         query: [Field("store", "Only the backups of this store.")])
     static let shredBackup = APIRoute(
         .post, "/api/v1/backups/:id/shred", .action(.shredBackup),

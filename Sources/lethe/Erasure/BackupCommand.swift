@@ -80,16 +80,29 @@ struct BackupList: AsyncParsableCommand {
             let result = try await global.openApp().backups.list(store: store, by: try ErasureCLI.reader())
             if output.json { return Output.printResult(result) }
             Output.printTable(
-                header: ["BACKUP", "STORE", "CREATED", "EXPIRES", "STATE", "SUBJECTS", "MEDIA", "FILE"],
+                header: [
+                    "BACKUP", "STORE", "KIND", "CREATED", "EXPIRES", "RETENTION", "STATE", "SUBJECTS", "MEDIA",
+                    "FILE/LOCATION",
+                ],
                 rows: result.backups.map { listed in
                     let backup = listed.backup
                     return [
-                        "\(backup.id)", backup.store, RFC3339.format(backup.createdAt),
-                        backup.expiresAt.map(RFC3339.format) ?? "-", listed.state.rawValue, "\(backup.subjectCount)",
-                        backup.mediaTag ?? "-", backup.file,
+                        "\(backup.id)", backup.store, Self.kind(backup), RFC3339.format(backup.createdAt),
+                        backup.expiresAt.map(RFC3339.format) ?? "-",
+                        backup.residue?.retention?.description ?? "-", listed.state.rawValue,
+                        "\(backup.subjectCount)", backup.mediaTag ?? "-", backup.file,
                     ]
                 })
         }
+    }
+}
+
+extension BackupList {
+    /// `snapshot`, or a rolling backup's residue kind and name (`wal-archive pitr`), marked when
+    /// it is no longer declared.
+    static func kind(_ backup: BackupRecord) -> String {
+        guard let residue = backup.residue else { return backup.kind.rawValue }
+        return "\(residue.kind.rawValue) \(residue.name)" + (residue.undeclaredAt == nil ? "" : " (undeclared)")
     }
 }
 

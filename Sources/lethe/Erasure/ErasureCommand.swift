@@ -224,7 +224,15 @@ enum ErasureText {
         for part in details.parts {
             var line = "  part \(part.id): \(part.action.rawValue) in \(part.store): \(part.state)"
             if let backup = part.backupID { line += ", backup \(backup)" }
-            if let final = part.finalAt {
+            if let residue = part.outcome["residue"]?.stringValue {
+                line += ", \(residue) '\(part.outcome["residue_name"]?.stringValue ?? "?")'"
+            }
+            if let retention = part.outcome["retention"]?.stringValue, let final = part.finalAt {
+                // A declared residue: the date is what its declared retention gives, not observed.
+                let from = part.outcome["counted_from"]?.stringValue == "erasure" ? "the erasure" : "the request"
+                line +=
+                    ", ages out by \(RFC3339.format(final)) under the declared retention \(retention) (from \(from))"
+            } else if let final = part.finalAt {
                 // A backup's data is finally gone only once the backup is recorded destroyed.
                 let destroyed = part.backupID == nil || part.outcome["backup_shredded_at"] != nil
                 line += destroyed ? ", finally gone \(RFC3339.format(final))" : ", kept until \(RFC3339.format(final))"
@@ -240,6 +248,18 @@ enum ErasureText {
     /// parts recorded the text itself, as `note`: shown as it is).
     static func hint(_ part: ErasurePart) -> String? {
         if let note = part.outcome["note"]?.stringValue { return note }
+        if part.outcome["check"]?.stringValue == "replay-past-erasure", let backup = part.backupID {
+            let attest = "'lethe erasure attest \(part.requestID) --store \(part.store) --backup \(backup) --notes ...'"
+            guard let lsn = part.outcome["primary_wal_lsn"]?.stringValue else {
+                return
+                    "after 'lethe erasure run \(part.requestID)': on the replica, SELECT pg_last_wal_replay_lsn() at or past the primary's position after the erasure; then \(attest)"
+            }
+            return
+                "on the replica, SELECT pg_last_wal_replay_lsn() >= '\(lsn)'::pg_lsn (the primary's position after the erasure) must return t; then \(attest)"
+        }
+        if part.outcome["waiting_for"]?.stringValue == "declared-retention" {
+            return "policy backup_erasure: shred: done when the declared retention has passed ('lethe schedule')"
+        }
         guard part.outcome["waiting_for"]?.stringValue == "backup-destruction",
             let backup = part.outcome["backup"]?.integerValue
         else { return nil }
@@ -323,6 +343,10 @@ struct ErasureReportCommand: AsyncParsableCommand {
                         "  \(part["store"]?.stringValue ?? "?") (\(part["kind"]?.stringValue ?? "?")): \(part["action"]?.stringValue ?? "?") \(part["state"]?.stringValue ?? "?")\(part["done_at"]?.stringValue.map { " at \($0)" } ?? "")"
                     if let final = part["final_at"]?.stringValue {
                         line += ", finally gone \(final)"
+                    } else if part["kept_until_basis"]?.stringValue == "declared-retention",
+                        let kept = part["kept_until"]?.stringValue
+                    {
+                        line += ", ages out by \(kept) under the declared retention"
                     } else if let state = part["backup_state"]?.stringValue {
                         line += ", backup \(state)"
                         if let kept = part["kept_until"]?.stringValue { line += ", kept until \(kept)" }

@@ -22,7 +22,9 @@ struct StoreApply: AsyncParsableCommand {
         commandName: "apply", abstract: "Register or update every store a data map declares (idempotent).",
         discussion: """
             Every problem in the file is reported with file:line:column and nothing is registered. \
-            A SQLite store whose database exists is checked against its schema first.
+            A SQLite store whose database exists is checked against its schema first. Each \
+            residue entry of a postgres store (WAL archive, dump, replica) becomes a rolling backup \
+            of the store, kept in step with the map.
 
             Examples:
               lethe store apply crm-store.yaml
@@ -46,7 +48,12 @@ struct StoreApply: AsyncParsableCommand {
             let result = try await global.openApp(creating: true).erasure.applyDataMap(
                 yaml: text, fileName: file, baseDirectory: directory, by: try write.principal())
             if output.json { return Output.printResult(result) }
-            for change in result.stores { print("store \(change.name): \(change.change.rawValue)") }
+            for change in result.stores {
+                print("store \(change.name): \(change.change.rawValue)")
+                for residue in change.residue {
+                    print("  residue \(residue.name): \(residue.change.rawValue) (rolling backup \(residue.backup))")
+                }
+            }
         }
     }
 }
@@ -101,6 +108,11 @@ struct StoreShow: AsyncParsableCommand {
                     "  identity: \(plan.identityTable).\(plan.identityColumn) (key \(plan.keyColumn), \(plan.normalization.rawValue))"
                 )
                 for reference in plan.references { print("  reference: \(reference.table).\(reference.column)") }
+            }
+            for residue in store.declaration.residue {
+                let retention = residue.retention.map { ", retention \($0)" } ?? ""
+                let media = residue.media.map { ", on \($0)" } ?? ""
+                print("  residue \(residue.name): \(residue.kind.rawValue) at \(residue.location)\(retention)\(media)")
             }
             print("  applied: \(RFC3339.format(store.appliedAt))")
         }
