@@ -171,17 +171,33 @@ public struct StoredEventView: Sendable {
         guard bytes.first == UInt8(ascii: "{"), checker.value(depth: 0), checker.position == bytes.count else {
             return nil
         }
-        let event = JSONView(bytes: bytes, start: 0, end: bytes.count)
-        guard let seq = event["seq"]?.integerValue, let time = event["time"], bytes[time.start] == UInt8(ascii: "\""),
+        // One pass over the top-level members (a lookup per field would skip the payload each time).
+        var fields: [JSONView?] = Array(repeating: nil, count: Self.fieldNames.count)
+        var position = 1
+        while bytes[position] == UInt8(ascii: "\"") {
+            let keyEnd = JSONView.skip(bytes, from: position) - 1
+            let valueEnd = JSONView.skip(bytes, from: keyEnd + 2)
+            let key = bytes[position + 1..<keyEnd]
+            if let field = Self.fieldNames.firstIndex(where: { $0.elementsEqual(key) }) {
+                fields[field] = JSONView(bytes: bytes, start: keyEnd + 2, end: valueEnd)
+            }
+            position = valueEnd + (bytes[valueEnd] == UInt8(ascii: ",") ? 1 : 0)
+        }
+        guard let seq = fields[0]?.integerValue, let time = fields[1], bytes[time.start] == UInt8(ascii: "\""),
             let recordedAt = Self.canonicalDate(bytes, time.start + 1, time.end - 1),
-            let actor = event["actor"]?.stringValue, let type = event["type"]?.stringValue
+            let actor = fields[2]?.stringValue, let type = fields[3]?.stringValue
         else { return nil }
         self.seq = seq
         self.recordedAt = recordedAt
         self.actor = actor
         self.type = EventType(rawValue: type)
-        self.assetTag = event["asset"]?.stringValue
-        self.payload = event["payload"] ?? JSONView(bytes: Self.emptyObject, start: 0, end: 2)
+        self.assetTag = fields[4]?.stringValue
+        self.payload = fields[5] ?? JSONView(bytes: Self.emptyObject, start: 0, end: 2)
+    }
+
+    /// The top-level fields read, in the order of the indexes used above.
+    private static let fieldNames: [[UInt8]] = ["seq", "time", "actor", "type", "asset", "payload"].map {
+        Array($0.utf8)
     }
 
     /// The date of `YYYY-MM-DDTHH:MM:SSZ` in `bytes[start..<end]` (years from 1970, no leap
