@@ -349,6 +349,41 @@ private struct ReportHistory {
         }
     }
 
+    @Test func theDisposalReportWrittenRowByRowIsTheCanonicalEncodingOfItsTree() async throws {
+        // Given a history with a certificate revoked, an edit, a job without a record and an
+        // asset retired and waiting
+        let history = try await ReportHistory()
+        let app = history.fixture.app
+        try app.updateAsset(tag: "SSD-3", AssetFields(tag: "SSD-3", model: "870 EVO"), actor: "it")
+        _ = try await app.evidence.revoke(
+            serial: history.certificate, reason: "wrong serial", by: .evidenceUser("carol", .compliance))
+        _ = try history.fixture.shreddedJob("SSD-4")
+
+        // When the disposal report is computed as a tree and as bytes written row by row, and
+        // issued as a signed record
+        let (tree, bytes) = try await app.store.read { (tx) throws(LetheError) in
+            let size = try tx.eventCount()
+            let ledger = try ReportService.ledger(atLogSize: size, focus: nil, in: tx)
+            let assets = try ReportService.assets(Set(ledger.assets.keys), atLogSize: size, current: size, in: tx)
+            let tree = DisposalReport.content(
+                ledger: ledger, period: history.period, assets: assets, programTargetPercent: 5)
+            let bytes = try DisposalReport.contentBytes(
+                ledger: ledger, period: history.period, assets: assets, programTargetPercent: 5)
+            return (tree, bytes)
+        }
+        let report = try await app.reports.disposal(period: history.period, by: history.compliance)
+
+        // Then the bytes are the canonical encoding of the tree, with every kind of row in it
+        #expect(bytes == (try CanonicalJSON.encode(tree)))
+        let rows = try #require(tree["assets"]?.arrayValue)
+        #expect(rows.map { $0["tag"]?.stringValue } == ["SSD-1", "SSD-2", "SSD-4"])
+        #expect(rows[0]["certificate_status"] == "revoked" && rows[1]["certificate"] == nil)
+        // And the signed record is canonical JSON whose content is those bytes
+        let record = try CanonicalJSON.decode(report.record)
+        #expect(try CanonicalJSON.encode(record) == report.record)
+        #expect(try CanonicalJSON.encode(try #require(record["content"])) == bytes)
+    }
+
     @Test func theRegisterReadInOnePassGivesTheFieldsOfLookupsOneByOne() async throws {
         // Given a history whose SSD-1 was edited after a log size
         let history = try await ReportHistory()

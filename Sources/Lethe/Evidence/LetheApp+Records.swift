@@ -23,13 +23,21 @@ public struct RecordDraft: Sendable {
     public var assetTag: String?
     /// The record's own fields (everything but `serial`, `issued_at`, `issuer`, `log_index`, `format`).
     public var fields: [String: JSONValue]
+    /// Fields of the record given as their canonical JSON already (a report's content, hundreds
+    /// of megabytes at a year's size): written into the record's bytes verbatim, where their keys
+    /// sort, instead of being encoded again. The keys differ from those of ``fields``.
+    public var encodedFields: [String: [UInt8]]
 
     /// Creates a draft.
-    public init(kind: String, jobID: Int64? = nil, assetTag: String? = nil, fields: [String: JSONValue]) {
+    public init(
+        kind: String, jobID: Int64? = nil, assetTag: String? = nil, fields: [String: JSONValue],
+        encodedFields: [String: [UInt8]] = [:]
+    ) {
         self.kind = kind
         self.jobID = jobID
         self.assetTag = assetTag
         self.fields = fields
+        self.encodedFields = encodedFields
     }
 }
 
@@ -40,6 +48,8 @@ struct RecordSource: Sendable {
     var jobID: Int64?
     var assetTag: String?
     var fields: @Sendable () throws(LetheError) -> [String: JSONValue]
+    /// Fields given as canonical JSON already (``RecordDraft/encodedFields``).
+    var encodedFields: [String: [UInt8]] = [:]
 
     init(_ draft: RecordDraft) {
         kind = draft.kind
@@ -47,6 +57,7 @@ struct RecordSource: Sendable {
         assetTag = draft.assetTag
         let fields = draft.fields
         self.fields = { fields }
+        encodedFields = draft.encodedFields
     }
 
     init(

@@ -53,7 +53,7 @@ final class SigningQueue: Sendable {
                         fields["issued_at"] = issuedAt
                         fields["log_index"] = .integer(firstIndex + Int64(start + index))
                         fields["issuer"] = issuerFields
-                        let body = try CanonicalJSON.encode(.object(fields))
+                        let body = try CanonicalJSONSplice.encode(fields, encoded: sources[index].encodedFields)
                         let digest = Array(SHA256.hash(data: body))
                         let signature = try signer.sign(body, digest: digest)
                         // The record.issued event, encoded here too: the database thread only inserts it.

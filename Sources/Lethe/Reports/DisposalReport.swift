@@ -57,12 +57,100 @@ public struct ReportPeriod: Sendable, Hashable, Codable {
 /// verified or disposed in it, totals, verification shares, exceptions, open work at its end, and
 /// erasure requests. Pure and deterministic: every list is sorted, every share an exact fraction.
 enum DisposalReport {
+    /// One asset's row of the report, as computed (written out as a tree or as canonical bytes).
+    struct AssetRow {
+        var tag: String
+        var asset: ReportAsset?
+        var life: ReportLedger.AssetLife
+        var job: ReportLedger.Job?
+        var certificateRevoked: Bool
+        var outcome: String
+
+        /// The members in canonical (sorted) key order, absent ones nil.
+        func members() -> [(key: StaticString, value: JSONValue?)] {
+            let certificate = job?.certificate
+            return [
+                ("certificate", certificate.map(JSONValue.string)),
+                ("certificate_status", certificate.map { _ in .string(certificateRevoked ? "revoked" : "valid") }),
+                ("classification", .string(asset?.classification ?? "unknown")),
+                ("destination", life.destination.map(JSONValue.string)),
+                ("disposed_at", life.disposedAt.map { .string(RFC3339.format($0)) }),
+                ("due_at", job.map { .string(RFC3339.format($0.dueAt)) }),
+                ("executed_at", job?.executedAt.map { .string(RFC3339.format($0)) }),
+                ("job", job.map { .integer($0.id) }),
+                ("make", asset?.make.map(JSONValue.string)),
+                ("media_type", .string(asset?.mediaType ?? "unknown")),
+                ("method", job.map { .string($0.method) }),
+                ("model", asset?.model.map(JSONValue.string)),
+                ("outcome", .string(outcome)),
+                ("performer", job?.executedBy.map(JSONValue.string)),
+                ("serial", asset?.serial.map(JSONValue.string)),
+                ("tag", .string(tag)),
+                ("technique", job?.technique.map(JSONValue.string)),
+                ("tool", job?.tool.map(JSONValue.string)),
+                ("tool_version", job?.toolVersion.map(JSONValue.string)),
+                ("validator", job?.verifiedBy.map(JSONValue.string)),
+                ("verification", job.map(verificationJSON)),
+                ("verified_at", job?.verifiedAt.map { .string(RFC3339.format($0)) }),
+            ]
+        }
+
+        /// The row as a value.
+        var json: JSONValue {
+            var object: [String: JSONValue] = [:]
+            for (key, value) in members() {
+                if let value { object[key.description] = value }
+            }
+            return .object(object)
+        }
+
+        /// Appends the row's canonical JSON (the bytes ``CanonicalJSON`` writes for ``json``).
+        func write(into out: inout [UInt8]) throws(LetheError) {
+            var writer = CanonicalObjectWriter(into: &out)
+            for (key, value) in members() {
+                if let value { try writer.member(key, value, into: &out) }
+            }
+            writer.finish(into: &out)
+        }
+    }
+
+    /// The report's content as a value.
     static func content(
         ledger: ReportLedger, period: ReportPeriod, assets: [String: ReportAsset], programTargetPercent: Int64
     ) -> JSONValue {
+        var rows: [JSONValue] = []
+        var members = compute(
+            ledger: ledger, period: period, assets: assets, programTargetPercent: programTargetPercent
+        ) { rows.append($0.json) }
+        members["assets"] = .array(rows)
+        return .object(members)
+    }
+
+    /// The report's content as canonical JSON: the same bytes as encoding ``content(ledger:period:assets:programTargetPercent:)``,
+    /// with each asset's row written as it is computed (no tree of the rows).
+    static func contentBytes(
+        ledger: ReportLedger, period: ReportPeriod, assets: [String: ReportAsset], programTargetPercent: Int64
+    ) throws(LetheError) -> [UInt8] {
+        var rows: [UInt8] = [UInt8(ascii: "[")]
+        let members = try compute(
+            ledger: ledger, period: period, assets: assets, programTargetPercent: programTargetPercent
+        ) { (row) throws(LetheError) in
+            if rows.count > 1 { rows.append(UInt8(ascii: ",")) }
+            try row.write(into: &rows)
+        }
+        rows.append(UInt8(ascii: "]"))
+        return try CanonicalJSONSplice.encode(members, encoded: ["assets": rows])
+    }
+
+    /// Computes the report: hands each asset's row to `emit` in tag order, and returns every
+    /// other member of the content.
+    private static func compute<Failure: Error>(
+        ledger: ReportLedger, period: ReportPeriod, assets: [String: ReportAsset], programTargetPercent: Int64,
+        emit: (AssetRow) throws(Failure) -> Void
+    ) throws(Failure) -> [String: JSONValue] {
         let jobs = ledger.jobs.values.sorted { $0.id < $1.id }
         // 1. The assets of the period: a job executed or verified in it, or disposed in it.
-        var rows: [String: JSONValue] = [:]
+        var rowCount: Int64 = 0
         var totals: [[String]: Int64] = [:]
         var destinations: [String: Int64] = [:]
         var verified: Int64 = 0
@@ -81,32 +169,8 @@ enum DisposalReport {
             let life = ledger.assets[tag] ?? ReportLedger.AssetLife()
             let job = finalJob[tag] ?? life.jobs.compactMap { ledger.jobs[$0] }.last { $0.state == "verified" }
             let asset = assets[tag]
-            var row: [String: JSONValue] = [
-                "tag": .string(tag), "media_type": .string(asset?.mediaType ?? "unknown"),
-                "classification": .string(asset?.classification ?? "unknown"),
-            ]
-            row["serial"] = asset?.serial.map(JSONValue.string)
-            row["make"] = asset?.make.map(JSONValue.string)
-            row["model"] = asset?.model.map(JSONValue.string)
-            row["destination"] = life.destination.map(JSONValue.string)
-            row["disposed_at"] = life.disposedAt.map { .string(RFC3339.format($0)) }
             let outcome: String
             if let job {
-                row["job"] = .integer(job.id)
-                row["method"] = .string(job.method)
-                row["technique"] = job.technique.map(JSONValue.string)
-                row["tool"] = job.tool.map(JSONValue.string)
-                row["tool_version"] = job.toolVersion.map(JSONValue.string)
-                row["verification"] = verificationJSON(job)
-                row["performer"] = job.executedBy.map(JSONValue.string)
-                row["validator"] = job.verifiedBy.map(JSONValue.string)
-                row["executed_at"] = job.executedAt.map { .string(RFC3339.format($0)) }
-                row["verified_at"] = job.verifiedAt.map { .string(RFC3339.format($0)) }
-                row["due_at"] = .string(RFC3339.format(job.dueAt))
-                if let serial = job.certificate {
-                    row["certificate"] = .string(serial)
-                    row["certificate_status"] = .string(ledger.revocations[serial] == nil ? "valid" : "revoked")
-                }
                 outcome = life.state == "disposed" && job.state == "verified" ? "disposed" : job.state
                 if job.state == "verified" {
                     verified += 1
@@ -129,8 +193,12 @@ enum DisposalReport {
             } else {
                 outcome = life.state == "disposed" ? "disposed-without-job" : life.state
             }
-            row["outcome"] = .string(outcome)
-            rows[tag] = .object(row)
+            try emit(
+                AssetRow(
+                    tag: tag, asset: asset, life: life, job: job,
+                    certificateRevoked: job?.certificate.map { ledger.revocations[$0] != nil } ?? false,
+                    outcome: outcome))
+            rowCount += 1
             totals[
                 [job?.method ?? "none", asset?.mediaType ?? "unknown", asset?.classification ?? "unknown", outcome],
                 default: 0] += 1
@@ -138,7 +206,6 @@ enum DisposalReport {
                 destinations[destination, default: 0] += 1
             }
         }
-        let assetRows = rows.keys.sorted().compactMap { rows[$0] }
         let totalRows: [JSONValue] = totals.keys.sorted { $0.lexicographicallyPrecedes($1) }.map { key in
             [
                 "method": .string(key[0]), "media_type": .string(key[1]), "classification": .string(key[2]),
@@ -168,9 +235,8 @@ enum DisposalReport {
         return [
             "report": "disposal",
             "period": period.json,
-            "assets": .array(assetRows),
             "totals": [
-                "assets": .integer(Int64(assetRows.count)),
+                "assets": .integer(rowCount),
                 "by_method_media_classification_outcome": .array(totalRows),
                 "by_destination": .array(
                     destinations.keys.sorted().map {

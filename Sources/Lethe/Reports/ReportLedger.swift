@@ -117,71 +117,70 @@ struct ReportLedger {
 
     /// Folds the next entry of the log.
     mutating func apply(_ event: Event) {
-        size = event.seq
-        time = event.recordedAt
-        if let focus, event.assetTag == focus { timeline.append(event) }
-        let payload = event.payload
-        let time = event.recordedAt
-        func date(_ key: String, in value: JSONValue? = nil) -> Date? {
-            (value ?? payload)[key]?.stringValue.flatMap { try? RFC3339.parse($0) }
-        }
-        switch event.type {
-        case .assetRegistered:
-            if let tag = event.assetTag { registered.insert(tag) }
-        case .jobScheduled, .jobReplanned:
-            guard let job = payload["job"], let id = job["id"]?.integerValue, let asset = job["asset"]?.stringValue
-            else { return }
-            var entry =
-                jobs[id]
+        apply(Entry(event))
+    }
+
+    /// Folds the next entry of the log, read into an ``Entry``.
+    mutating func apply(_ entry: Entry) {
+        size = entry.seq
+        time = entry.recordedAt
+        if let focus, entry.assetTag == focus, let event = entry.event { timeline.append(event) }
+        let time = entry.recordedAt
+        switch entry.fact {
+        case .none:
+            break
+        case .registered:
+            if let tag = entry.assetTag { registered.insert(tag) }
+        case .scheduled(let scheduled):
+            var job =
+                jobs[scheduled.id]
                 ?? Job(
-                    id: id, asset: asset, method: "", techniques: [], verification: .null, policyVersion: "",
-                    dueAt: time, createdAt: time)
-            entry.method = job["method"]?.stringValue ?? entry.method
-            entry.techniques = (job["techniques"]?.arrayValue ?? []).compactMap(\.stringValue)
-            entry.verification = job["verification"] ?? .null
-            entry.policyVersion = job["policy_version"]?.stringValue ?? entry.policyVersion
-            entry.dueAt = date("due_at", in: job) ?? entry.dueAt
-            if event.type == .jobScheduled {
-                entry.createdAt = time
-                entry.afterFailedJob = payload["after_failed_job"]?.integerValue
-                assets[asset, default: AssetLife()].jobs.append(id)
+                    id: scheduled.id, asset: scheduled.asset, method: "", techniques: [], verification: .null,
+                    policyVersion: "", dueAt: time, createdAt: time)
+            job.method = scheduled.method ?? job.method
+            job.techniques = scheduled.techniques
+            job.verification = scheduled.verification
+            job.policyVersion = scheduled.policyVersion ?? job.policyVersion
+            job.dueAt = scheduled.dueAt ?? job.dueAt
+            if entry.type == .jobScheduled {
+                job.createdAt = time
+                job.afterFailedJob = scheduled.afterFailedJob
+                assets[scheduled.asset, default: AssetLife()].jobs.append(scheduled.id)
             }
-            jobs[id] = entry
-        case .jobApproved:
-            update(payload) { $0.approvedBy = event.actor }
-        case .jobStarted:
-            update(payload) { $0.state = "in-progress" }
-        case .jobExecuted:
-            update(payload) {
+            jobs[scheduled.id] = job
+        case .approved(let id):
+            update(id) { $0.approvedBy = entry.actor }
+        case .started(let id):
+            update(id) { $0.state = "in-progress" }
+        case .executed(let id, let executed):
+            update(id) {
                 $0.state = "executed"
-                $0.executedBy = event.actor
+                $0.executedBy = entry.actor
                 $0.executedAt = time
-                $0.executedMethod = payload["method"]?.stringValue
-                $0.technique = payload["technique"]?.stringValue
-                $0.tool = payload["tool"]?.stringValue
-                $0.toolVersion = payload["tool_version"]?.stringValue
+                $0.executedMethod = executed.method
+                $0.technique = executed.technique
+                $0.tool = executed.tool
+                $0.toolVersion = executed.toolVersion
             }
-        case .jobVerified, .jobFailed:
-            let passed = event.type == .jobVerified
-            update(payload) {
+        case .verified(let id, let passed, let verified):
+            update(id) {
                 $0.state = passed ? "verified" : "failed"
-                $0.verifiedBy = event.actor
+                $0.verifiedBy = entry.actor
                 $0.verifiedAt = time
-                $0.verifier = payload["verifier"]?.stringValue
-                let details = payload["details"]
-                $0.readbackMode = details?["mode"]?.stringValue
-                $0.readbackRatePercent = details?["sample_rate_percent"]?.integerValue
-                $0.readbackSeed = details?["sample_seed"]?.stringValue
+                $0.verifier = verified.verifier
+                $0.readbackMode = verified.readbackMode
+                $0.readbackRatePercent = verified.readbackRatePercent
+                $0.readbackSeed = verified.readbackSeed
                 if !passed { $0.failedAt = time }
                 $0.finishedAt = time
             }
-        case .jobCancelled:
-            update(payload) {
+        case .cancelled(let id):
+            update(id) {
                 $0.state = "cancelled"
                 $0.finishedAt = time
             }
-        case .assetStateChanged:
-            guard let tag = event.assetTag, let to = payload["to"]?.stringValue else { return }
+        case .stateChanged(let to, let destination):
+            guard let tag = entry.assetTag else { return }
             var life = assets[tag, default: AssetLife()]
             life.state = to
             life.stateSeen = true
@@ -189,61 +188,243 @@ struct ReportLedger {
             case "retired": life.retiredAt = time
             case "disposed":
                 life.disposedAt = time
-                life.destination = payload["destination"]?.stringValue
+                life.destination = destination
             case "lost": life.lostAt = time
             case "in-service": life.retiredAt = nil
             default: break
             }
             assets[tag] = life
-        case .custodyTransferred:
-            guard let tag = event.assetTag else { return }
+        case .custody(let move):
+            guard let tag = entry.assetTag else { return }
             custody.append(
                 Custody(
-                    asset: tag, at: date("at") ?? time, from: payload["from"]?.stringValue,
-                    to: payload["to"]?.stringValue,
-                    seals: (payload["seals"]?.arrayValue ?? []).compactMap(\.stringValue),
-                    manifest: payload["manifest"]?.stringValue, locationTo: payload["location_to"]?.stringValue,
-                    actor: event.actor, seq: event.seq))
-        case .recordIssued:
-            guard let serial = payload["serial"]?.stringValue, let kind = payload["kind"]?.stringValue else { return }
-            let job = payload["job"]?.integerValue
+                    asset: tag, at: move.at ?? time, from: move.from, to: move.to, seals: move.seals,
+                    manifest: move.manifest, locationTo: move.locationTo, actor: entry.actor, seq: entry.seq))
+        case .recordIssued(let serial, let kind, let job):
             records[serial] = (kind, job, time)
             if kind == "disposal", let job { jobs[job]?.certificate = serial }
-        case .recordRevoked:
-            guard let serial = payload["serial"]?.stringValue else { return }
-            revocations[serial] = (time, payload["reason"]?.stringValue ?? "")
-        case .erasureRequested:
-            guard let id = payload["request"]?.integerValue else { return }
+        case .recordRevoked(let serial, let reason):
+            revocations[serial] = (time, reason)
+        case .erasureRequested(let id, let reason, let dueAt, let allDone):
             erasures[id] = Erasure(
-                id: id, reason: payload["reason"]?.stringValue ?? "unknown", receivedAt: time,
-                dueAt: date("due_at") ?? time,
+                id: id, reason: reason, receivedAt: time, dueAt: dueAt ?? time,
                 // A request with nothing left to do completes as it is received (no completion event).
-                completedAt: (payload["parts"]?.arrayValue ?? []).allSatisfy { $0["state"]?.stringValue == "done" }
-                    ? time : nil)
-        case .erasureCompleted:
-            guard let id = payload["request"]?.integerValue else { return }
+                completedAt: allDone ? time : nil)
+        case .erasureCompleted(let id):
             erasures[id]?.completedAt = time
-        case .erasurePartChanged:
-            if payload["action"]?.stringValue == "attest", payload["state"]?.stringValue == "done",
-                let request = payload["request"]?.integerValue
-            {
-                attestedParts.append((request, payload["store"]?.stringValue ?? "", time))
-            }
-        case .backupShredded:
-            guard let backup = payload["backup"]?.integerValue else { return }
-            let method = payload["method"]?.stringValue ?? ""
+        case .partAttested(let request, let store):
+            attestedParts.append((request, store, time))
+        case .backupShredded(let backup, let method):
             let how =
                 method.hasPrefix("crypto-erase")
                 ? "shredded" : method.hasPrefix("media sanitized") ? "with-media" : "attested"
             backupsDestroyed.append(BackupDestroyed(backup: backup, at: time, how: how))
-        default:
-            break
         }
     }
 
-    private mutating func update(_ payload: JSONValue, _ change: (inout Job) -> Void) {
-        guard let id = payload["job"]?.integerValue, var job = jobs[id] else { return }
-        change(&job)
-        jobs[id] = job
+    private mutating func update(_ id: Int64?, _ change: (inout Job) -> Void) {
+        guard let id, jobs[id] != nil else { return }
+        change(&jobs[id]!)
+    }
+}
+
+extension ReportLedger {
+    /// One entry of the log as the ledger folds it: its top-level fields and the few payload
+    /// fields its kind contributes (``Fact``), read from the payload once, on any thread.
+    struct Entry: Sendable {
+        var seq: Int64
+        var recordedAt: Date
+        var actor: String
+        var type: EventType
+        var assetTag: String?
+        var fact: Fact
+        /// The whole event, kept only where a timeline needs it (an entry about the focus).
+        var event: Event?
+
+        /// Reads a parsed event.
+        init(_ event: Event) {
+            seq = event.seq
+            recordedAt = event.recordedAt
+            actor = event.actor
+            type = event.type
+            assetTag = event.assetTag
+            fact = Fact(type: event.type, payload: event.payload)
+            self.event = event
+        }
+
+        /// Reads an event's stored bytes: in place when they are in the simple form canonical
+        /// JSON takes (``StoredEventView``), else parsed whole as ``Event/init(storedBytes:)``
+        /// does (which refuses what it always refused). The whole event is kept only when it is
+        /// about `focus`.
+        init(storedBytes bytes: [UInt8], focus: String?) throws(LetheError) {
+            guard let view = StoredEventView(storedBytes: bytes) else {
+                var entry = Entry(try Event(storedBytes: bytes))
+                if focus == nil || entry.assetTag != focus { entry.event = nil }
+                self = entry
+                return
+            }
+            seq = view.seq
+            recordedAt = view.recordedAt
+            actor = view.actor
+            type = view.type
+            assetTag = view.assetTag
+            fact = Fact(type: view.type, payload: view.payload)
+            event = focus != nil && view.assetTag == focus ? try Event(storedBytes: bytes) : nil
+        }
+    }
+
+    /// What an entry contributes to the ledger: the payload fields its kind needs, nothing else.
+    /// A kind the ledger does not fold, or a payload that lacks what its kind needs, is `none`.
+    enum Fact: Sendable {
+        case none
+        case registered
+        case scheduled(Scheduled)
+        case approved(Int64?)
+        case started(Int64?)
+        case executed(Int64?, Executed)
+        case verified(Int64?, passed: Bool, Verified)
+        case cancelled(Int64?)
+        case stateChanged(to: String, destination: String?)
+        case custody(Move)
+        case recordIssued(serial: String, kind: String, job: Int64?)
+        case recordRevoked(serial: String, reason: String)
+        case erasureRequested(Int64, reason: String, dueAt: Date?, allPartsDone: Bool)
+        case erasureCompleted(Int64)
+        case partAttested(request: Int64, store: String)
+        case backupShredded(Int64, method: String)
+
+        struct Scheduled: Sendable {
+            var id: Int64
+            var asset: String
+            var method: String?
+            var techniques: [String]
+            var verification: JSONValue
+            var policyVersion: String?
+            var dueAt: Date?
+            var afterFailedJob: Int64?
+        }
+
+        struct Executed: Sendable {
+            var method: String?
+            var technique: String?
+            var tool: String?
+            var toolVersion: String?
+        }
+
+        struct Verified: Sendable {
+            var verifier: String?
+            var readbackMode: String?
+            var readbackRatePercent: Int64?
+            var readbackSeed: String?
+        }
+
+        struct Move: Sendable {
+            var at: Date?
+            var from: String?
+            var to: String?
+            var seals: [String]
+            var manifest: String?
+            var locationTo: String?
+        }
+
+        /// Reads the fields a kind of entry contributes from its payload (a tree or the stored
+        /// bytes read in place: the same fields either way).
+        init<Payload: JSONFieldReading>(type: EventType, payload: Payload) {
+            switch type {
+            case .assetRegistered:
+                self = .registered
+            case .jobScheduled, .jobReplanned:
+                guard let job = payload["job"], let id = job["id"]?.integerValue,
+                    let asset = job["asset"]?.stringValue
+                else {
+                    self = .none
+                    return
+                }
+                self = .scheduled(
+                    Scheduled(
+                        id: id, asset: asset, method: job["method"]?.stringValue,
+                        techniques: (job["techniques"]?.arrayValue ?? []).compactMap(\.stringValue),
+                        verification: job["verification"]?.jsonValue ?? .null,
+                        policyVersion: job["policy_version"]?.stringValue, dueAt: job["due_at"]?.dateValue,
+                        afterFailedJob: payload["after_failed_job"]?.integerValue))
+            case .jobApproved:
+                self = .approved(payload["job"]?.integerValue)
+            case .jobStarted:
+                self = .started(payload["job"]?.integerValue)
+            case .jobExecuted:
+                self = .executed(
+                    payload["job"]?.integerValue,
+                    Executed(
+                        method: payload["method"]?.stringValue, technique: payload["technique"]?.stringValue,
+                        tool: payload["tool"]?.stringValue, toolVersion: payload["tool_version"]?.stringValue))
+            case .jobVerified, .jobFailed:
+                let details = payload["details"]
+                self = .verified(
+                    payload["job"]?.integerValue, passed: type == .jobVerified,
+                    Verified(
+                        verifier: payload["verifier"]?.stringValue, readbackMode: details?["mode"]?.stringValue,
+                        readbackRatePercent: details?["sample_rate_percent"]?.integerValue,
+                        readbackSeed: details?["sample_seed"]?.stringValue))
+            case .jobCancelled:
+                self = .cancelled(payload["job"]?.integerValue)
+            case .assetStateChanged:
+                guard let to = payload["to"]?.stringValue else {
+                    self = .none
+                    return
+                }
+                self = .stateChanged(to: to, destination: payload["destination"]?.stringValue)
+            case .custodyTransferred:
+                self = .custody(
+                    Move(
+                        at: payload["at"]?.dateValue, from: payload["from"]?.stringValue,
+                        to: payload["to"]?.stringValue,
+                        seals: (payload["seals"]?.arrayValue ?? []).compactMap(\.stringValue),
+                        manifest: payload["manifest"]?.stringValue, locationTo: payload["location_to"]?.stringValue))
+            case .recordIssued:
+                guard let serial = payload["serial"]?.stringValue, let kind = payload["kind"]?.stringValue else {
+                    self = .none
+                    return
+                }
+                self = .recordIssued(serial: serial, kind: kind, job: payload["job"]?.integerValue)
+            case .recordRevoked:
+                guard let serial = payload["serial"]?.stringValue else {
+                    self = .none
+                    return
+                }
+                self = .recordRevoked(serial: serial, reason: payload["reason"]?.stringValue ?? "")
+            case .erasureRequested:
+                guard let id = payload["request"]?.integerValue else {
+                    self = .none
+                    return
+                }
+                self = .erasureRequested(
+                    id, reason: payload["reason"]?.stringValue ?? "unknown", dueAt: payload["due_at"]?.dateValue,
+                    allPartsDone: (payload["parts"]?.arrayValue ?? []).allSatisfy {
+                        $0["state"]?.stringValue == "done"
+                    })
+            case .erasureCompleted:
+                guard let id = payload["request"]?.integerValue else {
+                    self = .none
+                    return
+                }
+                self = .erasureCompleted(id)
+            case .erasurePartChanged:
+                guard payload["action"]?.stringValue == "attest", payload["state"]?.stringValue == "done",
+                    let request = payload["request"]?.integerValue
+                else {
+                    self = .none
+                    return
+                }
+                self = .partAttested(request: request, store: payload["store"]?.stringValue ?? "")
+            case .backupShredded:
+                guard let backup = payload["backup"]?.integerValue else {
+                    self = .none
+                    return
+                }
+                self = .backupShredded(backup, method: payload["method"]?.stringValue ?? "")
+            default:
+                self = .none
+            }
+        }
     }
 }

@@ -195,7 +195,7 @@ extension ReportService {
                     current.lastPeriodEnd.map({ $0 < period.end }) ?? true
                 else { return nil }
                 let record = try LetheApp.issueRecord(
-                    RecordDraft(kind: Self.recordKind, fields: try Self.fields(content)), issuer: issuer, in: tx,
+                    Self.draft(content), issuer: issuer, in: tx,
                     actor: actor, at: issuedAt)
                 try tx.recordReportRun(definition: current.id, periodEnd: period.end, serial: record.serial)
                 try tx.append(

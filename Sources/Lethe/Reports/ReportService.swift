@@ -112,8 +112,6 @@ public struct ReportContent: Sendable, Hashable {
     public var logRoot: String
     /// The content's canonical JSON.
     public var bytes: [UInt8]
-    /// The content as a value (the same as ``bytes``), so that issuing does not parse it again.
-    var value: JSONValue = .null
     /// The SHA-256 of ``bytes`` (hex).
     public var sha256: String { Hex.encode(Array(SHA256.hash(data: bytes))) }
 }
@@ -178,23 +176,24 @@ extension ReportService {
         let actor = principal.name
         let record = try await app.store.write { (tx) throws(LetheError) in
             try LetheApp.issueRecord(
-                RecordDraft(kind: Self.recordKind, fields: try Self.fields(content)), issuer: issuer, in: tx,
+                Self.draft(content), issuer: issuer, in: tx,
                 actor: actor, at: time)
         }
         return try IssuedReport(record: record, content: content)
     }
 
-    /// The record's own fields of a report: what it is, the log state it was computed at, its
-    /// content and the content's digest.
-    static func fields(_ content: ReportContent) throws(LetheError) -> [String: JSONValue] {
-        [
-            "report_kind": .string(content.parameters.kind.rawValue),
-            "parameters": content.parameters.json,
-            "log_size": .integer(content.logSize),
-            "log_root": .string(content.logRoot),
-            "content": content.value == .null ? try CanonicalJSON.decode(content.bytes) : content.value,
-            "content_sha256": .string(content.sha256),
-        ]
+    /// The record draft of a report: what it is, the log state it was computed at, its content
+    /// (its canonical bytes, copied into the record as they are) and the content's digest.
+    static func draft(_ content: ReportContent) -> RecordDraft {
+        RecordDraft(
+            kind: recordKind,
+            fields: [
+                "report_kind": .string(content.parameters.kind.rawValue),
+                "parameters": content.parameters.json,
+                "log_size": .integer(content.logSize),
+                "log_root": .string(content.logRoot),
+                "content_sha256": .string(content.sha256),
+            ], encodedFields: ["content": content.bytes])
     }
 
     /// Computes a report's content from the first `logSize` entries of the log (the current
@@ -226,8 +225,13 @@ extension ReportService {
             guard let period = parameters.period else {
                 throw LetheError(.usage, "a disposal report needs a period: --from DAY --to DAY")
             }
-            content = DisposalReport.content(
-                ledger: ledger, period: period, assets: assets, programTargetPercent: parameters.programTargetPercent)
+            // Written as canonical bytes row by row: at a year's size a tree of the rows would
+            // cost more than computing them.
+            return ReportContent(
+                parameters: parameters, logSize: size, logRoot: StrictBase64.encode(root),
+                bytes: try DisposalReport.contentBytes(
+                    ledger: ledger, period: period, assets: assets,
+                    programTargetPercent: parameters.programTargetPercent))
         case .shipment:
             content = try CustodyReports.shipment(
                 manifest: parameters.manifest ?? "", ledger: ledger, assets: assets, logSize: size)
@@ -245,10 +249,12 @@ extension ReportService {
         }
         return ReportContent(
             parameters: parameters, logSize: size, logRoot: StrictBase64.encode(root),
-            bytes: try CanonicalJSON.encode(content), value: content)
+            bytes: try CanonicalJSON.encode(content))
     }
 
     static let batch: Int64 = 4096
+    /// The entries of a batch each parallel task reads.
+    static let entriesPerTask = 512
     /// Above this many assets a report reads the register in one pass instead of tag by tag.
     static let pointLookups = 256
 
@@ -265,10 +271,18 @@ extension ReportService {
         guard size > 0 else { return ledger }
         try tx.scanEventBodies(through: size, types: ReportLedger.foldedTypes, orAsset: focus, batch: Int(batch)) {
             (bodies) throws(LetheError) in
-            let events = try ParallelMap.map(count: bodies.count) { (index) throws(LetheError) in
-                try Event(storedBytes: bodies[index])
+            // Slices of entries per task: a task per entry would cost more in hand-offs than the
+            // reading of one entry.
+            let slices = (bodies.count + entriesPerTask - 1) / entriesPerTask
+            let entries = try ParallelMap.map(count: slices, minimumForThreads: 2) { (slice) throws(LetheError) in
+                let range = slice * entriesPerTask..<min(bodies.count, (slice + 1) * entriesPerTask)
+                return try range.map { (index) throws(LetheError) in
+                    try ReportLedger.Entry(storedBytes: bodies[index], focus: focus)
+                }
             }
-            for event in events { ledger.apply(event) }
+            for slice in entries {
+                for entry in slice { ledger.apply(entry) }
+            }
         }
         // The entry at the size dates the ledger, whatever its kind.
         guard let last = try tx.events(fromSeq: size, limit: 1).first, last.seq == size else {

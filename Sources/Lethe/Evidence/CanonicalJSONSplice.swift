@@ -1,0 +1,70 @@
+import LetheCore
+
+/// Canonical JSON written in pieces: objects some of whose members are canonical bytes already
+/// (a report's content inside its record, a report's rows inside its content), so that large
+/// values are encoded once and never built as a ``JSONValue`` tree again.
+///
+/// The bytes are those ``CanonicalJSON/encode(_:)`` writes for the whole value: keys are ASCII
+/// and sorted as it sorts them, and pre-encoded values are copied verbatim (they must be canonical
+/// JSON themselves).
+enum CanonicalJSONSplice {
+    /// The canonical JSON of the object of `fields` and `encoded` (members whose values are
+    /// canonical JSON already, copied verbatim).
+    static func encode(_ fields: [String: JSONValue], encoded: [String: [UInt8]]) throws(LetheError) -> [UInt8] {
+        guard !encoded.isEmpty else { return try CanonicalJSON.encode(.object(fields)) }
+        let keys = Set(fields.keys).union(encoded.keys)
+        // ASCII keys: String's order is the order CanonicalJSON writes them in.
+        guard keys.count == fields.count + encoded.count, keys.allSatisfy({ $0.utf8.allSatisfy { $0 < 0x80 } })
+        else {
+            throw LetheError(.internal, "encoded members repeat a member or have a key that is not ASCII")
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(encoded.values.reduce(4096) { $0 + $1.count })
+        out.append(UInt8(ascii: "{"))
+        for (index, key) in keys.sorted().enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            try CanonicalJSON.write(.string(key), into: &out)
+            out.append(UInt8(ascii: ":"))
+            if let bytes = encoded[key] {
+                out.append(contentsOf: bytes)
+            } else if let value = fields[key] {
+                try CanonicalJSON.write(value, into: &out)
+            }
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+}
+
+/// Writes one canonical JSON object member by member, its keys given in canonical order (it
+/// refuses a key out of order, repeated, or one that would need escaping).
+struct CanonicalObjectWriter {
+    private var previous: StaticString?
+
+    /// Opens the object.
+    init(into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "{"))
+    }
+
+    /// Appends one member; `key` must sort after the previous member's.
+    mutating func member(_ key: StaticString, _ value: JSONValue, into out: inout [UInt8]) throws(LetheError) {
+        let ordered = key.withUTF8Buffer { bytes in
+            bytes.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
+                && (previous?.withUTF8Buffer { $0.lexicographicallyPrecedes(bytes) } ?? true)
+        }
+        guard ordered else {
+            throw LetheError(.internal, "canonical JSON member '\(key)' is out of order or needs escaping")
+        }
+        if previous != nil { out.append(UInt8(ascii: ",")) }
+        previous = key
+        out.append(UInt8(ascii: "\""))
+        key.withUTF8Buffer { out.append(contentsOf: $0) }
+        out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        try CanonicalJSON.write(value, into: &out)
+    }
+
+    /// Closes the object.
+    func finish(into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "}"))
+    }
+}

@@ -1,0 +1,341 @@
+import Foundation
+
+/// Read access to the members of a JSON value: what a reader of event payloads needs, whether the
+/// value is a parsed ``JSONValue`` tree or a ``JSONView`` over an event's stored bytes.
+public protocol JSONFieldReading {
+    /// The member `key` of an object, or nil (also when the value is not an object).
+    subscript(key: String) -> Self? { get }
+    /// The text of a string, or nil.
+    var stringValue: String? { get }
+    /// The number of an integer, or nil.
+    var integerValue: Int64? { get }
+    /// The items of an array, or nil.
+    var arrayValue: [Self]? { get }
+    /// The date a string holds as RFC 3339 (``RFC3339/parse(_:field:)``), or nil.
+    var dateValue: Date? { get }
+    /// The value as a tree.
+    var jsonValue: JSONValue { get }
+}
+
+extension JSONValue: JSONFieldReading {
+    /// The date a string holds as RFC 3339, or nil.
+    public var dateValue: Date? { stringValue.flatMap { try? RFC3339.parse($0) } }
+    /// The value itself.
+    public var jsonValue: JSONValue { self }
+}
+
+/// A value inside a stored event's canonical JSON, read in place: members are found by scanning
+/// the bytes, and nothing is parsed that is not asked for.
+///
+/// Made only by ``StoredEventView``, and only over bytes it has checked to be compact JSON of
+/// Lethe's subset whose every string is printable ASCII without escapes and whose every object's
+/// keys are in strictly ascending order (no duplicates) — the form canonical JSON takes for every
+/// event Lethe writes. Reading such bytes needs no further checks.
+public struct JSONView: Sendable, JSONFieldReading {
+    let bytes: [UInt8]
+    /// The value's first byte.
+    let start: Int
+    /// One past the value's last byte.
+    let end: Int
+
+    /// The member `key` of an object, or nil.
+    public subscript(key: String) -> JSONView? {
+        guard bytes[start] == UInt8(ascii: "{") else { return nil }
+        var key = key
+        return key.withUTF8 { wanted -> JSONView? in
+            var position = start + 1
+            while bytes[position] == UInt8(ascii: "\"") {
+                let keyStart = position + 1
+                let keyEnd = Self.skip(bytes, from: position) - 1
+                let valueStart = keyEnd + 2
+                let valueEnd = Self.skip(bytes, from: valueStart)
+                if keyEnd - keyStart == wanted.count, bytes[keyStart..<keyEnd].elementsEqual(wanted) {
+                    return JSONView(bytes: bytes, start: valueStart, end: valueEnd)
+                }
+                // Past the comma, or at the closing brace.
+                position = valueEnd + (bytes[valueEnd] == UInt8(ascii: ",") ? 1 : 0)
+            }
+            return nil
+        }
+    }
+
+    /// The text of a string (checked ASCII without escapes: the bytes between the quotes).
+    public var stringValue: String? {
+        guard bytes[start] == UInt8(ascii: "\"") else { return nil }
+        return String(decoding: bytes[start + 1..<end - 1], as: UTF8.self)
+    }
+
+    /// The number of an integer (checked within ±(2^53 − 1)).
+    public var integerValue: Int64? {
+        var position = start
+        let negative = bytes[position] == UInt8(ascii: "-")
+        if negative { position += 1 }
+        guard position < end, bytes[position] >= UInt8(ascii: "0"), bytes[position] <= UInt8(ascii: "9") else {
+            return nil
+        }
+        var magnitude: Int64 = 0
+        while position < end {
+            magnitude = magnitude * 10 + Int64(bytes[position] - UInt8(ascii: "0"))
+            position += 1
+        }
+        return negative ? -magnitude : magnitude
+    }
+
+    /// The items of an array.
+    public var arrayValue: [JSONView]? {
+        guard bytes[start] == UInt8(ascii: "[") else { return nil }
+        var items: [JSONView] = []
+        var position = start + 1
+        while bytes[position] != UInt8(ascii: "]") {
+            let itemEnd = Self.skip(bytes, from: position)
+            items.append(JSONView(bytes: bytes, start: position, end: itemEnd))
+            position = itemEnd + (bytes[itemEnd] == UInt8(ascii: ",") ? 1 : 0)
+        }
+        return items
+    }
+
+    /// The date of a string: `YYYY-MM-DDTHH:MM:SSZ` read directly, any other form through
+    /// ``RFC3339/parse(_:field:)`` (the same result either way).
+    public var dateValue: Date? {
+        guard bytes[start] == UInt8(ascii: "\"") else { return nil }
+        if let date = StoredEventView.canonicalDate(bytes, start + 1, end - 1) { return date }
+        return stringValue.flatMap { try? RFC3339.parse($0) }
+    }
+
+    /// The value as a tree (parsed from its bytes, which were checked to be valid).
+    public var jsonValue: JSONValue {
+        (try? JSONParser.parse(Array(bytes[start..<end]))) ?? .null
+    }
+
+    /// One past the end of the value starting at `position` (in checked compact bytes).
+    static func skip(_ bytes: [UInt8], from position: Int) -> Int {
+        var position = position
+        switch bytes[position] {
+        case UInt8(ascii: "\""):
+            position += 1
+            while bytes[position] != UInt8(ascii: "\"") { position += 1 }
+            return position + 1
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            var depth = 0
+            repeat {
+                switch bytes[position] {
+                case UInt8(ascii: "\""):
+                    position += 1
+                    while bytes[position] != UInt8(ascii: "\"") { position += 1 }
+                case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+                case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+                default: break
+                }
+                position += 1
+            } while depth > 0
+            return position
+        default:
+            while position < bytes.count {
+                switch bytes[position] {
+                case UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"): return position
+                default: position += 1
+                }
+            }
+            return position
+        }
+    }
+}
+
+/// A stored event read in place, for scans that read a few fields of many events (reports): its
+/// top-level fields, and its payload as a ``JSONView``, without building a ``JSONValue`` tree.
+///
+/// ``init(storedBytes:)`` returns nil for any event whose bytes are not in the simple form a
+/// ``JSONView`` can read (a string with an escape or a non-ASCII character, white space, keys out
+/// of order, a field missing or of the wrong type, a date not in `YYYY-MM-DDTHH:MM:SSZ`): such an
+/// event is read with ``Event/init(storedBytes:)`` instead, which accepts or refuses it as always.
+/// Every event this accepts, ``Event/init(storedBytes:)`` accepts too, with the same fields.
+public struct StoredEventView: Sendable {
+    /// The 1-based position in the log.
+    public var seq: Int64
+    /// When it was recorded.
+    public var recordedAt: Date
+    /// Who caused it.
+    public var actor: String
+    /// What happened.
+    public var type: EventType
+    /// The asset it happened to, if any.
+    public var assetTag: String?
+    /// What changed (an empty object when the event has no payload).
+    public var payload: JSONView
+
+    private static let emptyObject: [UInt8] = Array("{}".utf8)
+
+    /// Reads an event's stored bytes, or returns nil when they are not in the simple form.
+    public init?(storedBytes bytes: [UInt8]) {
+        var checker = Checker(bytes: bytes)
+        guard bytes.first == UInt8(ascii: "{"), checker.value(depth: 0), checker.position == bytes.count else {
+            return nil
+        }
+        // One pass over the top-level members (a lookup per field would skip the payload each time).
+        var fields: [JSONView?] = Array(repeating: nil, count: Self.fieldNames.count)
+        var position = 1
+        while bytes[position] == UInt8(ascii: "\"") {
+            let keyEnd = JSONView.skip(bytes, from: position) - 1
+            let valueEnd = JSONView.skip(bytes, from: keyEnd + 2)
+            let key = bytes[position + 1..<keyEnd]
+            if let field = Self.fieldNames.firstIndex(where: { $0.elementsEqual(key) }) {
+                fields[field] = JSONView(bytes: bytes, start: keyEnd + 2, end: valueEnd)
+            }
+            position = valueEnd + (bytes[valueEnd] == UInt8(ascii: ",") ? 1 : 0)
+        }
+        guard let seq = fields[0]?.integerValue, let time = fields[1], bytes[time.start] == UInt8(ascii: "\""),
+            let recordedAt = Self.canonicalDate(bytes, time.start + 1, time.end - 1),
+            let actor = fields[2]?.stringValue, let type = fields[3]?.stringValue
+        else { return nil }
+        self.seq = seq
+        self.recordedAt = recordedAt
+        self.actor = actor
+        self.type = EventType(rawValue: type)
+        self.assetTag = fields[4]?.stringValue
+        self.payload = fields[5] ?? JSONView(bytes: Self.emptyObject, start: 0, end: 2)
+    }
+
+    /// The top-level fields read, in the order of the indexes used above.
+    private static let fieldNames: [[UInt8]] = ["seq", "time", "actor", "type", "asset", "payload"].map {
+        Array($0.utf8)
+    }
+
+    /// The date of `YYYY-MM-DDTHH:MM:SSZ` in `bytes[start..<end]` (years from 1970, no leap
+    /// second), as ``RFC3339/parse(_:field:)`` gives it; nil for any other text.
+    static func canonicalDate(_ bytes: [UInt8], _ start: Int, _ end: Int) -> Date? {
+        guard end - start == 20, bytes[start + 4] == UInt8(ascii: "-"), bytes[start + 7] == UInt8(ascii: "-"),
+            bytes[start + 10] == UInt8(ascii: "T"), bytes[start + 13] == UInt8(ascii: ":"),
+            bytes[start + 16] == UInt8(ascii: ":"), bytes[start + 19] == UInt8(ascii: "Z")
+        else { return nil }
+        func number(_ offset: Int, _ count: Int) -> Int? {
+            var value = 0
+            for byte in bytes[start + offset..<start + offset + count] {
+                guard byte >= 0x30, byte <= 0x39 else { return nil }
+                value = value * 10 + Int(byte - 0x30)
+            }
+            return value
+        }
+        guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
+            let minute = number(14, 2), let second = number(17, 2), year >= 1970, (1...12).contains(month),
+            hour < 24, minute < 60, second < 60
+        else { return nil }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let monthDays = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        guard day >= 1, day <= monthDays[month - 1] else { return nil }
+        // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+        let y = month <= 2 ? year - 1 : year
+        let era = y / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146_097 + dayOfEra - 719_468
+        return Date(timeIntervalSince1970: TimeInterval(days * 86_400 + hour * 3600 + minute * 60 + second))
+    }
+
+    /// Checks that bytes are compact JSON of Lethe's subset in the simple form (see the type's
+    /// documentation); any doubt answers false, and the caller reads the event the general way.
+    private struct Checker {
+        let bytes: [UInt8]
+        var position = 0
+
+        mutating func value(depth: Int) -> Bool {
+            guard depth < 128, position < bytes.count else { return false }
+            switch bytes[position] {
+            case UInt8(ascii: "{"): return object(depth: depth)
+            case UInt8(ascii: "["): return array(depth: depth)
+            case UInt8(ascii: "\""): return string()
+            case UInt8(ascii: "t"): return literal("true")
+            case UInt8(ascii: "f"): return literal("false")
+            case UInt8(ascii: "n"): return literal("null")
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return integer()
+            default: return false
+            }
+        }
+
+        mutating func literal(_ text: StaticString) -> Bool {
+            let count = text.utf8CodeUnitCount
+            guard position + count <= bytes.count else { return false }
+            let matches = text.withUTF8Buffer { buffer in
+                (0..<count).allSatisfy { bytes[position + $0] == buffer[$0] }
+            }
+            position += count
+            return matches
+        }
+
+        /// A string of printable ASCII without escapes.
+        mutating func string() -> Bool {
+            position += 1
+            while position < bytes.count {
+                let byte = bytes[position]
+                position += 1
+                if byte == UInt8(ascii: "\"") { return true }
+                guard byte >= 0x20, byte < 0x7F, byte != UInt8(ascii: "\\") else { return false }
+            }
+            return false
+        }
+
+        mutating func integer() -> Bool {
+            if bytes[position] == UInt8(ascii: "-") { position += 1 }
+            let digits = position
+            var magnitude: Int64 = 0
+            while position < bytes.count, bytes[position] >= 0x30, bytes[position] <= 0x39 {
+                magnitude = magnitude * 10 + Int64(bytes[position] - 0x30)
+                guard magnitude <= JSONValue.maxSafeInteger else { return false }
+                position += 1
+            }
+            let count = position - digits
+            guard count > 0, count == 1 || bytes[digits] != UInt8(ascii: "0"), position < bytes.count else {
+                return false
+            }
+            switch bytes[position] {
+            case UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"): return true
+            default: return false
+            }
+        }
+
+        mutating func array(depth: Int) -> Bool {
+            position += 1
+            guard position < bytes.count else { return false }
+            if bytes[position] == UInt8(ascii: "]") {
+                position += 1
+                return true
+            }
+            while true {
+                guard value(depth: depth + 1), position < bytes.count else { return false }
+                let byte = bytes[position]
+                position += 1
+                if byte == UInt8(ascii: "]") { return true }
+                guard byte == UInt8(ascii: ",") else { return false }
+            }
+        }
+
+        mutating func object(depth: Int) -> Bool {
+            position += 1
+            guard position < bytes.count else { return false }
+            if bytes[position] == UInt8(ascii: "}") {
+                position += 1
+                return true
+            }
+            var previous: Range<Int>?
+            while true {
+                let keyStart = position + 1
+                guard position < bytes.count, bytes[position] == UInt8(ascii: "\""), string() else { return false }
+                let keyRange = keyStart..<(position - 1)
+                // Strictly ascending keys: no duplicate, and the order canonical JSON writes.
+                if let previous,
+                    !bytes[previous].lexicographicallyPrecedes(bytes[keyRange])
+                {
+                    return false
+                }
+                previous = keyRange
+                guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { return false }
+                position += 1
+                guard value(depth: depth + 1), position < bytes.count else { return false }
+                let byte = bytes[position]
+                position += 1
+                if byte == UInt8(ascii: "}") { return true }
+                guard byte == UInt8(ascii: ",") else { return false }
+            }
+        }
+    }
+}
