@@ -18,7 +18,8 @@ extension APIRoute {
                 "admin, it-staff, technician, verifier, compliance, auditor."),
         ]), success: 201)
     static let disableUser = APIRoute(
-        .post, "/api/v1/users/:name/disable", .action(.manageUsers), "Disable a user and revoke its tokens; never the last enabled admin (409)")
+        .post, "/api/v1/users/:name/disable", .action(.manageUsers),
+        "Disable a user and revoke its tokens; never the last enabled admin (409)")
     static let setPassword = APIRoute(
         .put, "/api/v1/users/:name/password", .action(.manageUsers), "Set a user's console password",
         body: .json([Field("password", required: true, "The new password.")]))
