@@ -37,17 +37,11 @@ extension SQLiteTransaction: IssuanceStoreReading {
     func assets(tags: [String]) throws(LetheError) -> [String: Asset] {
         let list = try Self.jsonArray(tags)
         return try guarded {
-            var assets: [String: Asset] = [:]
-            assets.reserveCapacity(tags.count)
-            let rows = try Row.fetchCursor(
+            let found = try fetchAssets(
                 db.cachedStatement(
                     sql: "SELECT \(Self.assetColumns) FROM asset WHERE tag IN (SELECT value FROM json_each(?))"),
-                arguments: [list])
-            while let row = try rows.next() {
-                let asset = try Self.asset(from: row)
-                assets[asset.tag] = asset
-            }
-            return assets
+                [list])
+            return Dictionary(found.map { ($0.tag, $0) }, uniquingKeysWith: { first, _ in first })
         }
     }
 

@@ -79,7 +79,7 @@ struct SQLiteTransaction: StoreWriting {
     /// The assets a statement selecting ``assetColumns`` returns, read through the C API: GRDB's
     /// `Row` builds a map of the column names for every statement it runs, which cost a reader of
     /// one asset (`GET /api/v1/assets/{tag}`) more than the SQL did.
-    private func fetchAssets(
+    func fetchAssets(
         _ statement: Statement, _ arguments: StatementArguments, limit: Int = .max
     ) throws -> [Asset] {
         try statement.setArguments(arguments)
@@ -446,29 +446,6 @@ struct SQLiteTransaction: StoreWriting {
             asset.parentTag, asset.notes, asset.state.rawValue, asset.destination?.rawValue,
             RFC3339.format(asset.registeredAt), RFC3339.format(asset.updatedAt),
         ]
-    }
-
-    static func asset(from row: Row) throws -> Asset {
-        func word<V: LetheVocabulary>(_ index: Int, _ type: V.Type) throws -> V {
-            let text: String = row[index]
-            guard let value = V(rawValue: text) else {
-                throw LetheError(.internal, "stored \(V.fieldName) '\(text)' is not known to this version of Lethe")
-            }
-            return value
-        }
-        let destination: String? = row[13]
-        return Asset(
-            tag: row[0], serial: row[1], make: row[2], model: row[3], mediaType: try word(4, MediaType.self),
-            capacityBytes: row[5], location: row[6], custodian: row[7],
-            classification: try word(8, Classification.self), encryption: try word(9, Encryption.self),
-            parentTag: row[10], notes: row[11], state: try word(12, LifecycleState.self),
-            destination: try destination.map { (text) throws in
-                guard let value = Destination(rawValue: text) else {
-                    throw LetheError(.internal, "stored destination '\(text)' is not known to this version of Lethe")
-                }
-                return value
-            },
-            registeredAt: try RFC3339.parse(row[14]), updatedAt: try RFC3339.parse(row[15]))
     }
 
     /// Runs GRDB work, turning its errors into Lethe's.

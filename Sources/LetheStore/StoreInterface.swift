@@ -147,8 +147,8 @@ public protocol LetheStorage: Sendable {
     ) async throws(LetheError) -> T
     /// Runs `body`, a read of a few rows by key (a token, one asset), against a consistent
     /// snapshot on the calling thread when a connection of its own is free, without the hop to a
-    /// reader's queue and back that ``read(_:)-(@Sendable (any StoreReading) throws(LetheError) -> T)``
-    /// makes; with none free it is that read. Never for a scan or a list: it holds the thread.
+    /// reader's queue and back that the async `read` makes; with none free it is that read. Never
+    /// for a scan or a list: it holds the thread.
     func briefRead<T: Sendable>(
         _ body: @Sendable (any StoreReading) throws(LetheError) -> T
     ) async throws(LetheError) -> T
