@@ -97,3 +97,25 @@ import Testing
         encodings: [.utf8], caseInsensitive: false, by: .dataOfficer("reader"))
     #expect(narrow.report.clean)
 }
+
+@Test func theSignedStatementNeverCallsDeclaredResidueDestroyed() {
+    func statement(snapshots: Int = 0, notDestroyed: Int = 0, rolling: Int = 0, agingOut: Int = 0) -> String {
+        LetheApp.statement(
+            parts: 1 + snapshots + rolling, complete: true, snapshotParts: snapshots,
+            backupsNotDestroyed: notDestroyed, rollingParts: rolling, archivesNotAgedOut: agingOut)
+    }
+    // An archive past its declared retention (backup_erasure: shred) and a replica attested: neither
+    // is called destroyed, and the statement says Lethe did not observe them
+    for text in [statement(rolling: 1), statement(rolling: 2)] {
+        #expect(!text.contains("destroyed"), "\(text)")
+        #expect(text.contains("not observed by Lethe"), "\(text)")
+    }
+    // An archive still inside its retention is counted as holding the data
+    #expect(statement(rolling: 1, agingOut: 1).contains("1 declared archive or dump still holds the data"))
+    // Snapshot backups: destroyed only when every one is recorded destroyed
+    #expect(statement(snapshots: 1).contains("every backup that held the data is destroyed"))
+    #expect(statement(snapshots: 2, notDestroyed: 1).contains("1 backup still holds the data"))
+    #expect(!statement(snapshots: 2, notDestroyed: 1).contains("is destroyed"))
+    // Without any backup, nothing is said of backups
+    #expect(!statement().contains("backup"))
+}

@@ -101,5 +101,9 @@ extension PostgresErasureFlowTests {
         #expect(details.request.state == .completed)
         let part = try #require(details.parts.last)
         #expect(part.state == .done && part.finalAt.map { $0 > erasedAt } == true)
+        // And the report to sign does not call the archive destroyed: Lethe did not see it age out
+        let statement =
+            try await app.erasure.report(request.request.id, by: officer).body["statement"]?.stringValue ?? ""
+        #expect(!statement.contains("destroyed") && statement.contains("not observed by Lethe"), "\(statement)")
     }
 }

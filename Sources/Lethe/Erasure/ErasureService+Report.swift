@@ -108,6 +108,8 @@ extension LetheApp {
         var entries: [JSONValue] = []
         var backupsNotDestroyed = 0
         var archivesNotAgedOut = 0
+        var rollingParts = 0
+        var snapshotParts = 0
         for part in parts {
             var entry: [String: JSONValue] = [
                 "part": .integer(part.id), "store": .string(part.store), "action": .string(part.action.rawValue),
@@ -125,30 +127,34 @@ extension LetheApp {
             entry["final_at"] = part.finalAt.map { .string(RFC3339.format($0)) }
             var evidence = part.outcome.objectValue ?? [:]
             evidence["subject"] = nil  // the request carries the subject once
-            if let backupID = part.backupID, let backup = try tx.backup(id: backupID), backup.kind == .rolling {
-                // A declared residue: its date is the declared retention's, which Lethe does not observe.
+            if let backupID = part.backupID, let backup = try tx.backup(id: backupID) {
                 evidence["backup"] = .integer(backupID)
-                entry["backup_kind"] = .string(backup.kind.rawValue)
-                if backup.residue?.retention != nil, let final = part.finalAt {
-                    entry["final_at"] = nil
-                    entry["kept_until"] = .string(RFC3339.format(final))
-                    entry["kept_until_basis"] = "declared-retention"
-                    if final > time { archivesNotAgedOut += 1 }
-                }
-            } else if let backupID = part.backupID, let backup = try tx.backup(id: backupID) {
-                evidence["backup"] = .integer(backupID)
-                evidence["backup_created_at"] = .string(RFC3339.format(backup.createdAt))
-                evidence["backup_shredded_at"] = backup.shreddedAt.map { .string(RFC3339.format($0)) }
-                // Finally gone only once the backup is recorded destroyed, never on a planned date.
-                let state = backup.destructionState(at: time)
-                entry["backup_state"] = .string(state.rawValue)
-                if let shredded = backup.shreddedAt {
-                    entry["final_at"] = .string(RFC3339.format(shredded))
+                if backup.kind == .rolling {
+                    // A declared residue: its date is the declared retention's, which Lethe does
+                    // not observe; a replica's part is attested, never destroyed.
+                    rollingParts += 1
+                    entry["backup_kind"] = .string(backup.kind.rawValue)
+                    if backup.residue?.retention != nil, let final = part.finalAt {
+                        entry["final_at"] = nil
+                        entry["kept_until"] = .string(RFC3339.format(final))
+                        entry["kept_until_basis"] = "declared-retention"
+                        if final > time { archivesNotAgedOut += 1 }
+                    }
                 } else {
-                    entry["final_at"] = nil
-                    entry["kept_until"] = backup.expiresAt.map { .string(RFC3339.format($0)) }
-                    entry["destruction_due_at"] = backup.destructionDueAt.map { .string(RFC3339.format($0)) }
-                    backupsNotDestroyed += 1
+                    snapshotParts += 1
+                    evidence["backup_created_at"] = .string(RFC3339.format(backup.createdAt))
+                    evidence["backup_shredded_at"] = backup.shreddedAt.map { .string(RFC3339.format($0)) }
+                    // Finally gone only once the backup is recorded destroyed, never on a planned date.
+                    let state = backup.destructionState(at: time)
+                    entry["backup_state"] = .string(state.rawValue)
+                    if let shredded = backup.shreddedAt {
+                        entry["final_at"] = .string(RFC3339.format(shredded))
+                    } else {
+                        entry["final_at"] = nil
+                        entry["kept_until"] = backup.expiresAt.map { .string(RFC3339.format($0)) }
+                        entry["destruction_due_at"] = backup.destructionDueAt.map { .string(RFC3339.format($0)) }
+                        backupsNotDestroyed += 1
+                    }
                 }
             }
             entry["asset"] = part.assetTag.map(JSONValue.string)
@@ -163,25 +169,43 @@ extension LetheApp {
             "due_at": .string(RFC3339.format(request.dueAt)), "state": .string(request.state.rawValue),
             "policy_version": .string(request.policyVersion), "parts": .array(entries),
             "statement": .string(
-                parts.isEmpty
-                    ? "Lethe's data map records no holding of this subject: there was nothing to erase."
-                    : !complete
-                        ? "This erasure is not complete: the parts not done are listed."
-                        : archivesNotAgedOut > 0 && backupsNotDestroyed == 0
-                            ? "Every place the data map records for this subject was erased, attested or suppressed as listed."
-                            : backupsNotDestroyed == 0
-                                ? "Every place the data map records for this subject was erased, attested or suppressed as listed; every backup that held the data is destroyed, on the date shown."
-                                : "Every place the data map records for this subject was erased, attested or suppressed as listed; \(backupsNotDestroyed) backup\(backupsNotDestroyed == 1 ? "" : "s") still hold\(backupsNotDestroyed == 1 ? "s" : "") the data, suppressed (erased again after any restore) until destroyed: see each backup's state."
-            ),
+                Self.statement(
+                    parts: parts.count, complete: complete, snapshotParts: snapshotParts,
+                    backupsNotDestroyed: backupsNotDestroyed, rollingParts: rollingParts,
+                    archivesNotAgedOut: archivesNotAgedOut)),
         ]
         body["completed_at"] = request.completedAt.map { .string(RFC3339.format($0)) }
-        if complete, archivesNotAgedOut > 0, let statement = body["statement"]?.stringValue {
-            body["statement"] = .string(
-                statement
-                    + " \(archivesNotAgedOut) declared archive\(archivesNotAgedOut == 1 ? "" : "s") or dump\(archivesNotAgedOut == 1 ? "" : "s") still hold\(archivesNotAgedOut == 1 ? "s" : "") the data, suppressed (erased again after any restore), until the date shown under the declared retention; Lethe does not observe that it ages out."
-            )
-        }
         return ErasureReport(body: .object(body), complete: complete)
+    }
+
+    /// What a signed erasure report says of the whole: never more than its parts show. Snapshot
+    /// backups are destroyed only once recorded destroyed; declared residue (archives, dumps,
+    /// replicas) is never called destroyed, since Lethe does not observe it.
+    static func statement(
+        parts: Int, complete: Bool, snapshotParts: Int, backupsNotDestroyed: Int, rollingParts: Int,
+        archivesNotAgedOut: Int
+    ) -> String {
+        guard parts > 0 else {
+            return "Lethe's data map records no holding of this subject: there was nothing to erase."
+        }
+        guard complete else { return "This erasure is not complete: the parts not done are listed." }
+        func count(_ number: Int, _ noun: String) -> String { "\(number) \(noun)\(number == 1 ? "" : "s")" }
+        var text = "Every place the data map records for this subject was erased, attested or suppressed as listed"
+        if backupsNotDestroyed > 0 {
+            text +=
+                "; \(count(backupsNotDestroyed, "backup")) still \(backupsNotDestroyed == 1 ? "holds" : "hold") the data, suppressed (erased again after any restore) until destroyed: see each backup's state"
+        } else if snapshotParts > 0 {
+            text += "; every backup that held the data is destroyed, on the date shown"
+        }
+        if archivesNotAgedOut > 0 {
+            text +=
+                ". \(count(archivesNotAgedOut, "declared archive or dump")) still \(archivesNotAgedOut == 1 ? "holds" : "hold") the data, suppressed (erased again after any restore), until the date shown under the declared retention"
+        }
+        if rollingParts > 0 {
+            text +=
+                ". Declared residue (WAL archives, dumps, replicas) is not observed by Lethe: an archive's date is what its declared retention gives, and a replica's part is what was attested"
+        }
+        return text + "."
     }
 
     /// Issues a completed erasure report as a signed record (kind `erasure`) through the one
