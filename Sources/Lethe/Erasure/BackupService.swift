@@ -505,7 +505,7 @@ extension LetheApp {
         var medium: String? = tag
         var seen: Set<String> = []
         while let current = medium, seen.insert(current).inserted {
-            if try tx.backups(media: current).contains(where: { $0.shreddedAt == nil }),
+            if try tx.backups(media: current).contains(where: { $0.shreddedAt == nil && $0.kind == .snapshot }),
                 let executedAt = try sanitizedAt(current, in: tx)
             {
                 requests.formUnion(
@@ -536,7 +536,7 @@ extension LetheApp {
         return earliest
     }
 
-    /// Records every backup on the medium `tag` as destroyed, in the caller's transaction: the
+    /// Records every snapshot backup on the medium `tag` as destroyed, in the caller's transaction: the
     /// medium was sanitized at `executedAt` (the earliest execution among its and its attached
     /// assets' jobs), and job `job`'s verification completed it. A backup made after that was not
     /// on the medium when it was sanitized and is left alone. Their suppression parts end as a
@@ -546,7 +546,10 @@ extension LetheApp {
         onMedia tag: String, job: Int64, executedAt: Date, in tx: any StoreWriting, actor: String, at time: Date
     ) throws(LetheError) -> Set<Int64> {
         var requests: Set<Int64> = []
-        for var backup in try tx.backups(media: tag) where backup.shreddedAt == nil && backup.createdAt <= executedAt {
+        // A rolling backup (declared residue) is not a file on the medium that ends with it: the
+        // data map still declares it, and its parts age out under the declared retention.
+        for var backup in try tx.backups(media: tag)
+        where backup.kind == .snapshot && backup.shreddedAt == nil && backup.createdAt <= executedAt {
             backup.shreddedAt = time
             backup.sealedKey = nil  // a key kept for it would unlock nothing: it goes with the data
             try tx.update(backup)
