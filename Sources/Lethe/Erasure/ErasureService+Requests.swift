@@ -266,12 +266,7 @@ extension ErasureService {
                 // The backup's media destroyed outside Lethe (a key Lethe holds is shredded with
                 // 'lethe backup shred', which ends the part itself).
                 let backup = try LetheApp.requireBackup(backupID, in: tx)
-                if let residue = backup.residue {
-                    throw LetheError(
-                        .illegalTransition,
-                        "backup \(backupID) is the declared \(residue.kind.rawValue) '\(residue.name)' of store \(storeName): the data in it ages out under its declared retention, there is no destruction to attest (nothing was recorded)"
-                    )
-                }
+                try LetheApp.refuseRolling(backup, "attested destroyed")
                 guard backup.sealedKey == nil else {
                     throw LetheError(
                         .illegalTransition,

@@ -192,12 +192,9 @@ extension LetheApp {
 
     /// Completes, in the caller's transaction, the pending archive and dump parts (policy
     /// `backup_erasure: shred`) whose final date — the declared retention after the store's
-    /// erasure — has passed: the data aged out under the declared retention. Returns the requests
-    /// they belong to. Run by `lethe schedule`.
-    static func endAgedOutRollingParts(
-        in tx: any StoreWriting, actor: String, at time: Date
-    ) throws(LetheError) -> Set<Int64> {
-        var requests: Set<Int64> = []
+    /// erasure — has passed: the data aged out under the declared retention. Run by `lethe
+    /// schedule`, which then completes the requests whose parts are all done.
+    static func endAgedOutRollingParts(in tx: any StoreWriting, actor: String, at time: Date) throws(LetheError) {
         for request in try tx.erasureRequests(openOnly: true, dueBefore: nil) {
             for var part in try tx.erasureParts(requestID: request.id)
             where part.action == .suppress && part.state == .pending
@@ -216,9 +213,7 @@ extension LetheApp {
                             "request": .integer(request.id), "part": .integer(part.id), "store": .string(part.store),
                             "action": "suppress", "state": "done", "outcome": part.outcome,
                         ]), actor: actor, at: time)
-                requests.insert(request.id)
             }
         }
-        return requests
     }
 }

@@ -213,7 +213,7 @@ extension LetheApp {
             deadline: policies.set.backupDestructionDeadline, in: tx, actor: actor, at: time)
         let jobs = try schedule(policies: policies, planningTime: planningTime, in: tx, actor: actor, at: time)
         let waiting = try backupsWaitingForTheirMedium(in: tx, at: time)
-        _ = try endAgedOutRollingParts(in: tx, actor: actor, at: time)
+        try endAgedOutRollingParts(in: tx, actor: actor, at: time)
         let completed = try completeFinishedRequests(in: tx, actor: actor, at: time)
         return ScheduleRun(
             time: time, backupDestructions: backups, jobs: jobs, backupsWaitingForTheirMedium: waiting,

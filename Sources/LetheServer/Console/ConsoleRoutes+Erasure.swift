@@ -44,7 +44,7 @@ extension ConsoleRoutes {
         -> Response
     {
         let requests = try await app.erasure.list(overdue: false, by: view.principal).requests
-        let now = Date()
+        let now = app.clock()
         var values: [String: Any] = [
             "requests": requests.map { request -> [String: Any] in
                 let days = Int((request.dueAt.timeIntervalSince(now) / 86_400).rounded(.down))
