@@ -82,6 +82,13 @@ import Testing
         #expect(password[0].contains("without credentials") && password[0].contains("shown and logged"))
         #expect(!password[0].contains("hunter2"))
         #expect(token.first?.contains("query parameter 'x-amz-signature' carries a secret") == true)
+        // An scp-style location with a password, and a presigned URL's session token, are secrets too;
+        // paths, hosts and a user alone are not
+        #expect(DeclaredResidue.credentialProblem(in: "wal:hunter2@nas01:/srv/wal") != nil)
+        #expect(DeclaredResidue.credentialProblem(in: "https://b.s3/x?X-Amz-Security-Token=abc") != nil)
+        for clean in ["/srv/wal", "nas01:/srv/wal", "backup@nas01:/srv/wal", "s3://crm-wal/primary?region=eu"] {
+            #expect(DeclaredResidue.credentialProblem(in: clean) == nil, "\(clean)")
+        }
         // A user name alone is not a secret
         #expect(
             Self.problems(

@@ -44,17 +44,17 @@ extension DeclaredResidue {
     /// password (`user:password@`) or a query parameter that names a secret (`password=`,
     /// `token=`, a signature). A location is shown and logged; secrets belong elsewhere.
     public static func credentialProblem(in location: String) -> String? {
-        if let scheme = location.range(of: "://") {
-            let rest = location[scheme.upperBound...]
-            let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
-            if let at = authority.lastIndex(of: "@"), authority[..<at].contains(":") {
-                return "it carries a password in 'user:password@'"
-            }
+        // The authority of a URL, or the host part of an scp-style `user:password@host:/path`.
+        let rest = location.range(of: "://").map { location[$0.upperBound...] } ?? location[...]
+        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        if let at = authority.lastIndex(of: "@"), authority[..<at].contains(":") {
+            return "it carries a password in 'user:password@'"
         }
         if let query = location.firstIndex(of: "?") {
             let secretNames: Set<String> = [
                 "password", "passwd", "pwd", "secret", "token", "access_token", "access_key", "secret_key", "sig",
-                "signature", "x-amz-signature", "x-amz-credential", "x-goog-signature", "sharedaccesssignature",
+                "signature", "x-amz-signature", "x-amz-credential", "x-amz-security-token", "x-goog-signature",
+                "x-goog-credential", "sharedaccesssignature",
             ]
             for pair in location[location.index(after: query)...].split(whereSeparator: { $0 == "&" || $0 == ";" }) {
                 let name = pair.prefix { $0 != "=" }.lowercased()
