@@ -254,6 +254,9 @@ public final class PostgresCluster: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, log.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Nothing else of this process: the server outlives the command (pg_ctl start), and an
+        // inherited pipe (another test's tool output, read to its end) would never reach its end.
+        closeInheritedDescriptors(&actions)
         let cArguments = argv.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
         var pid: pid_t = 0
@@ -268,6 +271,15 @@ public final class PostgresCluster: Sendable {
             throw ClusterError(
                 message: "\((tool as NSString).lastPathComponent) exited \(exited ? code : -1): \(text.suffix(400))")
         }
+    }
+
+    /// Adds "close every descriptor from 3 up" to a spawn's actions, with glibc's
+    /// `posix_spawn_file_actions_addclosefrom_np` (2.34 and later; Swift does not import it). An
+    /// older C library leaves the descriptors inherited, as before.
+    private static func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "posix_spawn_file_actions_addclosefrom_np") else { return }
+        _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
     }
 
     /// Stops clusters that test processes which no longer run left behind (killed before exit).
