@@ -9,7 +9,8 @@
 # It builds lethe in release mode (swift build -c release --product lethe), starts it on a free
 # port with a fresh data directory under $BENCH_DIR (default /tmp/lethe-bench-http), and stops it
 # with SIGTERM at the end. Needs wrk (apt-get install wrk) and curl. BENCH_SECONDS (default 10)
-# sets each wrk run's duration; BENCH_THREADS (default 2) wrk's threads.
+# sets each wrk run's duration; BENCH_THREADS (default 2) wrk's threads; BENCH_SERVE_ARGS adds
+# flags to `lethe serve` (for example --no-event-loop-executor, to compare the two executors).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 dir="${BENCH_DIR:-/tmp/lethe-bench-http}"
@@ -20,7 +21,8 @@ command -v wrk >/dev/null || { echo "bench-http: wrk is missing (apt-get install
 lethe="$repo/.build/release/lethe"
 rm -rf "$dir" && mkdir -p "$dir"
 export LETHE_DATA_DIR="$dir/data"
-"$lethe" serve --port 0 --schedule-interval off 2>"$dir/serve.log" &
+# shellcheck disable=SC2086 # BENCH_SERVE_ARGS is a list of flags
+"$lethe" serve --port 0 --schedule-interval off ${BENCH_SERVE_ARGS:-} 2>"$dir/serve.log" &
 server=$!
 trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 300); do
@@ -69,6 +71,7 @@ hello="$(rps "$dir/hello.txt")"
 read="$(rps "$dir/read.txt")"
 write="$(rps "$dir/write.txt")"
 stored="$(curl -sf "$base/api/v1/assets?limit=1" -H "Authorization: Bearer $token" | sed -n 's|.*"total" : \([0-9]*\).*|\1|p')"
+echo "server flags: ${BENCH_SERVE_ARGS:-(defaults)}"
 echo "machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1); $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "GET /healthz (open baseline):           $hello req/s, p99 $(p99 "$dir/hello.txt"), non-2xx $(errors "$dir/hello.txt")"
 echo "GET /api/v1/assets/{tag} (token):       $read req/s, p99 $(p99 "$dir/read.txt"), non-2xx $(errors "$dir/read.txt")"

@@ -3,11 +3,27 @@ import Hummingbird
 import Lethe
 import LetheCore
 import Logging
+import NIOCore
+import NIOPosix
 import ServiceLifecycle
 
 /// Lethe's HTTP service: the JSON API under `/api/v1` over the same use cases and authorization
 /// table as the CLI, with health checks. `lethe serve` runs it.
 public enum LetheServer {
+    /// Makes the event loops that do the service's network I/O also run Swift concurrency's
+    /// global tasks, the request handlers among them: a request is read, handled and answered on
+    /// one thread, without the two thread hand-offs (event loop to the concurrency pool and back)
+    /// that otherwise cost more than a point read from SQLite (docs/benchmarks.md). Call it once,
+    /// at the start of the process, before the service runs; later calls return false and do
+    /// nothing. Returns whether the event loops now run the tasks.
+    ///
+    /// Safe for Lethe because no request blocks its thread: long or blocking work (signing, scrypt,
+    /// overwrites, engines, reports, imports) already runs on threads of its own (`OwnThread`) or
+    /// on the store's queues, and no task waits on an event loop future synchronously.
+    public static func runTasksOnEventLoops() -> Bool {
+        TaskExecutorTakeover.once
+    }
+
     /// The router: open health checks and metrics; everything under `/api/v1` needs a bearer token.
     public static func router(
         app: LetheApp, configuration: ServerConfiguration, metrics: ServiceMetrics = ServiceMetrics()
@@ -98,4 +114,9 @@ public enum LetheServer {
         var generator = SystemRandomNumberGenerator()
         return String((0..<20).map { _ in alphabet.randomElement(using: &generator)! })
     }
+}
+
+/// NIO's takeover of the global executor may be attempted only once per process.
+private enum TaskExecutorTakeover {
+    static let once = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
 }

@@ -47,11 +47,19 @@ struct Serve: AsyncParsableCommand {
         name: .customLong("schedule-interval"),
         help: "ISO 8601 duration between scheduler runs, or 0/off (default: $LETHE_SCHEDULE_INTERVAL, else PT1H).")
     var scheduleInterval: String?
+    @Flag(
+        inversion: .prefixedNo,
+        help: ArgumentHelp(
+            "Run request handlers on the network event loops, without thread switches (the default); --no-event-loop-executor runs them on Swift's own thread pool."
+        ))
+    var eventLoopExecutor = true
     @OptionGroup var issuer: IssuerOptions
     @OptionGroup var write: WriteOptions
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
+        // First, before the service makes any task: the handlers run on the event loops.
+        if eventLoopExecutor { _ = LetheServer.runTasksOnEventLoops() }
         let environment = ProcessInfo.processInfo.environment
         var logger = Logger(label: "lethe.serve")
         logger.logLevel = environment["LETHE_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
