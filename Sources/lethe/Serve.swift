@@ -59,10 +59,13 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         // First, before the service makes any task: the handlers run on the event loops.
-        if eventLoopExecutor { _ = LetheServer.runTasksOnEventLoops() }
+        let onEventLoops = eventLoopExecutor && LetheServer.runTasksOnEventLoops()
         let environment = ProcessInfo.processInfo.environment
         var logger = Logger(label: "lethe.serve")
         logger.logLevel = environment["LETHE_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        if eventLoopExecutor && !onEventLoops {
+            logger.warning("request handlers run on Swift's thread pool: the event loops could not take it over")
+        }
         let ready = Prepared()
         try await reporting { () async throws(LetheError) in
             let configuration = try serverConfiguration(environment)
