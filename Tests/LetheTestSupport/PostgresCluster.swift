@@ -297,34 +297,47 @@ public final class PostgresCluster: Sendable {
         }
     }
 
-    /// Runs a client command and returns its standard output.
+    /// Runs a client command and returns its standard output. Its output goes to files, read once
+    /// it has exited: a pipe would reach its end only when every process holding it had closed it,
+    /// and a server another test starts meanwhile may inherit it for its whole life.
     @discardableResult
     static func run(_ tool: String, _ arguments: [String], environment: [String: String] = [:]) throws -> String {
+        let stem = FileManager.default.temporaryDirectory.appendingPathComponent("lethe-pgrun-\(UUID().uuidString)")
+        let (outputFile, errorFile) = (stem.appendingPathExtension("out"), stem.appendingPathExtension("err"))
+        defer {
+            try? FileManager.default.removeItem(at: outputFile)
+            try? FileManager.default.removeItem(at: errorFile)
+        }
+        FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+        FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        let output = try FileHandle(forWritingTo: outputFile)
+        let errors = try FileHandle(forWritingTo: errorFile)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tool)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: "/tmp")
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let output = Pipe()
-        let errors = Pipe()
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = output
         process.standardError = errors
-        try process.run()
-        // Read both pipes at once: a full stderr pipe would otherwise block the tool.
-        nonisolated(unsafe) var err = Data()
-        let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) { err = errors.fileHandleForReading.readDataToEndOfFile() }
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
+        do {
+            try process.run()
+        } catch {
+            try? output.close()
+            try? errors.close()
+            throw error
+        }
         process.waitUntilExit()
+        try? output.close()
+        try? errors.close()
         guard process.terminationStatus == 0 else {
+            let err = (try? Data(contentsOf: errorFile)) ?? Data()
             throw ClusterError(
                 message:
                     "\((tool as NSString).lastPathComponent) exited \(process.terminationStatus): \(String(decoding: err, as: UTF8.self).prefix(400))"
             )
         }
-        return String(decoding: out, as: UTF8.self)
+        return String(decoding: try Data(contentsOf: outputFile), as: UTF8.self)
     }
 }
 
