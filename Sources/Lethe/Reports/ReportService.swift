@@ -172,19 +172,22 @@ extension ReportService {
         try app.authorize(.generateReport, principal)
         let issuer = try await app.evidence.recordIssuer()
         let content = try await compute(parameters, atLogSize: nil)
+        // Hashed once for the record and the summary (hundreds of megabytes at a year's size).
+        let contentSHA256 = content.sha256
         let time = app.now
         let actor = principal.name
         let record = try await app.store.write { (tx) throws(LetheError) in
             try LetheApp.issueRecord(
-                Self.draft(content), issuer: issuer, in: tx,
+                Self.draft(content, contentSHA256: contentSHA256), issuer: issuer, in: tx,
                 actor: actor, at: time)
         }
-        return try IssuedReport(record: record, content: content)
+        return try IssuedReport(record: record, content: content, contentSHA256: contentSHA256)
     }
 
     /// The record draft of a report: what it is, the log state it was computed at, its content
-    /// (its canonical bytes, copied into the record as they are) and the content's digest.
-    static func draft(_ content: ReportContent) -> RecordDraft {
+    /// (its canonical bytes, copied into the record as they are) and the content's digest
+    /// (`contentSHA256` when the caller has it already).
+    static func draft(_ content: ReportContent, contentSHA256: String? = nil) -> RecordDraft {
         RecordDraft(
             kind: recordKind,
             fields: [
@@ -192,7 +195,7 @@ extension ReportService {
                 "parameters": content.parameters.json,
                 "log_size": .integer(content.logSize),
                 "log_root": .string(content.logRoot),
-                "content_sha256": .string(content.sha256),
+                "content_sha256": .string(contentSHA256 ?? content.sha256),
             ], encodedFields: ["content": content.bytes])
     }
 
