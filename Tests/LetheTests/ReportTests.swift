@@ -467,6 +467,29 @@ private struct ReportHistory {
         #expect(throws: LetheError.self) { try field.take() }
     }
 
+    @Test func aRecordSplicedInTheBufferOfItsFirstMemberHasTheSameBytes() throws {
+        // Given fields, and members given as canonical JSON, the first key in order encoded or not
+        let fields: [String: JSONValue] = ["b": 1, "z": ["y": "é", "x": [true, .null]]]
+        let cases: [[String: [UInt8]]] = [
+            ["a": Array(#"{"rows":[1,2]}"#.utf8), "c": Array("[]".utf8)],
+            ["c": Array(#""text""#.utf8)],
+            [:],
+        ]
+        for encoded in cases {
+            // When the object is written into a new buffer, and into the first member's own
+            var taken = encoded
+            let inPlace = try CanonicalJSONSplice.encode(fields, taking: &taken)
+            let copied = try CanonicalJSONSplice.encode(fields, encoded: encoded)
+
+            // Then the bytes are the same, the canonical encoding of the whole, and nothing is left
+            #expect(inPlace == copied)
+            var whole = fields
+            for (key, bytes) in encoded { whole[key] = try CanonicalJSON.decode(bytes) }
+            #expect(inPlace == (try CanonicalJSON.encode(.object(whole))))
+            #expect(taken.isEmpty)
+        }
+    }
+
     @Test func shareAndPercentilesAreExact() {
         #expect(DisposalReport.share(1, 3) == ["count": 1, "of": 3, "percent": "33.3"])
         #expect(DisposalReport.share(2, 3) == ["count": 2, "of": 3, "percent": "66.7"])
