@@ -137,10 +137,15 @@ enum DisposalReport {
         ledger: ReportLedger, period: ReportPeriod, assets: [String: ReportAsset], programTargetPercent: Int64
     ) -> JSONValue {
         var rows: [JSONValue] = []
+        var attestOnly: [AttestOnly] = []
         var members = compute(
-            ledger: ledger, period: period, assets: assets, programTargetPercent: programTargetPercent
+            ledger: ledger, period: period, assets: assets, programTargetPercent: programTargetPercent,
+            attestOnly: &attestOnly
         ) { rows.append($0.json) }
         members["assets"] = .array(rows)
+        var exceptions = members["exceptions"]?.objectValue ?? [:]
+        exceptions[AttestOnly.key] = .array(attestOnly.map(\.json))
+        members["exceptions"] = .object(exceptions)
         return .object(members)
     }
 
@@ -152,8 +157,10 @@ enum DisposalReport {
     ) throws(LetheError) -> [UInt8] {
         var out: [UInt8] = Array(#"{"assets":["#.utf8)
         var first = true
+        var attestOnly: [AttestOnly] = []
         let members = try compute(
             ledger: ledger, period: period, assets: assets, programTargetPercent: programTargetPercent,
+            attestOnly: &attestOnly,
             // Room for the rows up front (a row is about 530 bytes; room never written is never
             // touched): growing a buffer of hundreds of megabytes copies it, and holds both meanwhile.
             expect: { out.reserveCapacity(out.count + $0 * 640 + 65_536) }
@@ -172,17 +179,59 @@ enum DisposalReport {
             out.append(UInt8(ascii: ","))
             try CanonicalJSON.write(.string(key), into: &out)
             out.append(UInt8(ascii: ":"))
-            try CanonicalJSON.write(value, into: &out)
+            if key == "exceptions" {
+                try writeExceptions(value, attestOnly: attestOnly, into: &out)
+            } else {
+                try CanonicalJSON.write(value, into: &out)
+            }
         }
         out.append(UInt8(ascii: "}"))
         return out
     }
 
+    /// A verification by attestation only: a row of the exceptions, kept compact (a year has a
+    /// million of them at most, as many objects when built as values).
+    struct AttestOnly {
+        static let key = "attestation_only_verifications"
+        var tag: String
+        var job: Int64
+
+        var json: JSONValue { ["tag": .string(tag), "job": .integer(job)] }
+    }
+
+    /// Writes the exceptions: `attestation_only_verifications` (the first of their keys) one
+    /// entry at a time, then the other members in canonical order.
+    private static func writeExceptions(
+        _ exceptions: JSONValue, attestOnly: [AttestOnly], into out: inout [UInt8]
+    ) throws(LetheError) {
+        let members = exceptions.objectValue ?? [:]
+        out.append(UInt8(ascii: "{"))
+        try CanonicalJSON.write(.string(AttestOnly.key), into: &out)
+        out.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: "[")])
+        for (index, entry) in attestOnly.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            try CanonicalJSON.write(entry.json, into: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+        for key in members.keys.sorted() {
+            guard key > AttestOnly.key, key.utf8.allSatisfy({ $0 < 0x80 }), let value = members[key] else {
+                throw LetheError(
+                    .internal, "disposal report exception '\(key)' does not sort after '\(AttestOnly.key)'")
+            }
+            out.append(UInt8(ascii: ","))
+            try CanonicalJSON.write(.string(key), into: &out)
+            out.append(UInt8(ascii: ":"))
+            try CanonicalJSON.write(value, into: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
     /// Computes the report: hands each asset's row to `emit` in tag order, and returns every
-    /// other member of the content.
+    /// other member of the content but the exceptions' verifications by attestation only, given
+    /// in `attestOnly`.
     private static func compute<Failure: Error>(
         ledger: ReportLedger, period: ReportPeriod, assets: [String: ReportAsset], programTargetPercent: Int64,
-        expect: (Int) -> Void = { _ in }, emit: (AssetRow) throws(Failure) -> Void
+        attestOnly: inout [AttestOnly], expect: (Int) -> Void = { _ in }, emit: (AssetRow) throws(Failure) -> Void
     ) throws(Failure) -> [String: JSONValue] {
         // The jobs in id order: slots of `ledger.jobs`, sorted once (already in order when
         // scheduled so), never the jobs themselves copied.
@@ -200,7 +249,6 @@ enum DisposalReport {
         var sampledBelowPolicy: Int64 = 0
         var sampledRates: [Int64] = []
         var policyRates: [Int64] = []
-        var attestOnly: [JSONValue] = []
         // Each asset's last job (in id order) executed or verified in the period.
         var finalJob: [ReportLedger.Name: Int] = [:]
         for slot in order {
@@ -233,7 +281,7 @@ enum DisposalReport {
                     verified += 1
                     if job.executedBy != .none, job.verifiedBy != job.executedBy { secondPerson += 1 }
                     if texts[Int(job.verifier.number)] == "attest" {
-                        attestOnly.append(["tag": .string(tag), "job": .integer(job.id)])
+                        attestOnly.append(AttestOnly(tag: tag, job: job.id))
                     } else {
                         readBack += 1
                     }
@@ -310,7 +358,7 @@ enum DisposalReport {
             ],
             "verification": verification,
             "exceptions": exceptions(
-                ledger: ledger, order: order, period: period, assets: assets, attestOnly: attestOnly),
+                ledger: ledger, order: order, period: period, assets: assets),
             "open_work": openWork(ledger: ledger, period: period),
             "erasure": erasure(ledger: ledger, period: period),
         ]
@@ -338,8 +386,7 @@ enum DisposalReport {
     }
 
     static func exceptions(
-        ledger: ReportLedger, order: [Int], period: ReportPeriod, assets: [String: ReportAsset],
-        attestOnly: [JSONValue]
+        ledger: ReportLedger, order: [Int], period: ReportPeriod, assets: [String: ReportAsset]
     ) -> JSONValue {
         var overdue: [JSONValue] = []
         var failed: [JSONValue] = []
@@ -406,7 +453,6 @@ enum DisposalReport {
             "lost_assets": .array(lost),
             // Lethe refuses a serial that does not match its asset and records no override.
             "serial_check_overrides": .array([]),
-            "attestation_only_verifications": .array(attestOnly),
             "revoked_records": .array(revoked),
             "custody_without_seals": .array(unsealed),
             "method_differs_from_policy": .array(methodDiffers),
