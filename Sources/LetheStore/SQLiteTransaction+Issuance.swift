@@ -117,6 +117,39 @@ extension SQLiteTransaction {
         sqlite3_reset(handle)
         guard result == SQLITE_DONE else { throw stepFailure() }
     }
+
+    /// Runs one write statement like ``executeBound(_:_:)``, with `blob` bound at `index`
+    /// without a copy (a signed report's record is hundreds of megabytes at a year's size):
+    /// SQLite reads it in place (`SQLITE_STATIC`) while the statement steps, inside the scope
+    /// where its bytes are valid, and the binding is cleared before that scope ends.
+    func executeBound(
+        _ sql: String, blob: [UInt8], at index: Int32, _ bind: (OpaquePointer) -> Void
+    ) throws(LetheError) {
+        let statement: Statement
+        do {
+            statement = try db.cachedStatement(sql: sql)
+        } catch {
+            throw SQLiteStore.map(error, path: "lethe.sqlite")
+        }
+        let handle = statement.sqliteStatement
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+        bind(handle)
+        let result = blob.withUnsafeBytes { (bytes) -> Int32 in
+            if let base = bytes.baseAddress, !bytes.isEmpty {
+                // nil: SQLITE_STATIC, valid until the binding is cleared below.
+                sqlite3_bind_blob64(handle, index, base, sqlite3_uint64(bytes.count), nil)
+            } else {
+                // A zero-length blob needs a non-null pointer to be a blob and not NULL.
+                sqlite3_bind_zeroblob(handle, index, 0)
+            }
+            let result = sqlite3_step(handle)
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+            return result
+        }
+        guard result == SQLITE_DONE else { throw stepFailure() }
+    }
 }
 
 /// Binding helpers; SQLite copies text and blobs bound as transient before the call returns.

@@ -407,6 +407,89 @@ private struct ReportHistory {
         #expect(inOnePass["SSD-1"]?.model != "870 QVO")
     }
 
+    @Test func theLedgerFindsEveryJobByIdWhateverOrderAndSpreadTheIdsCome() throws {
+        // Given jobs scheduled with ids out of order, one far beyond the others (kept apart from
+        // the dense index) that the dense index later grows past, then each executed
+        let ids: [Int64] = [10_000, 4_000, 8_000, 10_001, 7]
+        var ledger = ReportLedger()
+        var seq: Int64 = 0
+        let time = Date(timeIntervalSince1970: 1_780_000_000)
+        func fold(_ type: EventType, _ tag: String, _ payload: JSONValue) throws {
+            seq += 1
+            ledger.apply(
+                try Event(
+                    seq: seq, recordedAt: time, actor: "tech",
+                    draft: EventDraft(type: type, assetTag: tag, payload: payload)))
+        }
+        for id in ids {
+            let tag = "A-\(id)"
+            try fold(
+                .jobScheduled, tag,
+                [
+                    "job": [
+                        "id": .integer(id), "asset": .string(tag), "method": "purge",
+                        "verification": ["mode": "attest"],
+                    ]
+                ])
+        }
+        for id in ids {
+            try fold(.jobExecuted, "A-\(id)", ["job": .integer(id), "method": "destroy", "tool": "nvme-cli"])
+        }
+
+        // When each job is looked up by its id, and the jobs are listed in id order
+        let found = ids.map { ledger.job($0) }
+        let inOrder = ledger.slotsInIDOrder().map { ledger.jobs[$0].id }
+
+        // Then every job is found, executed, with its own asset and its texts, and the order is by id
+        for (id, job) in zip(ids, found) {
+            let job = try #require(job, "job \(id)")
+            #expect(job.id == id && ledger.text(job.asset) == "A-\(id)" && job.state == .executed)
+            #expect(ledger.text(job.method) == "purge" && ledger.text(job.executedMethod) == "destroy")
+            #expect(ledger.text(job.tool) == "nvme-cli" && ledger.text(job.technique) == nil)
+            #expect(ledger.assets["A-\(id)"]?.jobs.map { $0 } == [id])
+        }
+        #expect(inOrder == ids.sorted())
+        #expect(ledger.job(1) == nil && ledger.job(10_002) == nil && ledger.job(-1) == nil)
+        // And the repeated texts and the one verification plan are held once
+        #expect(ledger.verifications == [["mode": "attest"]])
+        #expect(ledger.names.texts.filter { $0 == "purge" }.count == 1)
+    }
+
+    @Test func aFieldGivenToIssuanceIsTakenOnceAndThenLetGo() throws {
+        // Given canonical bytes given to issuance
+        let field = EncodedField(Array(#"{"a":1}"#.utf8))
+
+        // When issuance takes them, then something takes them again
+        let taken = try field.take()
+
+        // Then the first take has the bytes and the second is refused: no record without them
+        #expect(taken == Array(#"{"a":1}"#.utf8))
+        #expect(throws: LetheError.self) { try field.take() }
+    }
+
+    @Test func aRecordSplicedInTheBufferOfItsFirstMemberHasTheSameBytes() throws {
+        // Given fields, and members given as canonical JSON, the first key in order encoded or not
+        let fields: [String: JSONValue] = ["b": 1, "z": ["y": "é", "x": [true, .null]]]
+        let cases: [[String: [UInt8]]] = [
+            ["a": Array(#"{"rows":[1,2]}"#.utf8), "c": Array("[]".utf8)],
+            ["c": Array(#""text""#.utf8)],
+            [:],
+        ]
+        for encoded in cases {
+            // When the object is written into a new buffer, and into the first member's own
+            var taken = encoded
+            let inPlace = try CanonicalJSONSplice.encode(fields, taking: &taken)
+            let copied = try CanonicalJSONSplice.encode(fields, encoded: encoded)
+
+            // Then the bytes are the same, the canonical encoding of the whole, and nothing is left
+            #expect(inPlace == copied)
+            var whole = fields
+            for (key, bytes) in encoded { whole[key] = try CanonicalJSON.decode(bytes) }
+            #expect(inPlace == (try CanonicalJSON.encode(.object(whole))))
+            #expect(taken.isEmpty)
+        }
+    }
+
     @Test func shareAndPercentilesAreExact() {
         #expect(DisposalReport.share(1, 3) == ["count": 1, "of": 3, "percent": "33.3"])
         #expect(DisposalReport.share(2, 3) == ["count": 2, "of": 3, "percent": "66.7"])

@@ -12,27 +12,69 @@ enum CanonicalJSONSplice {
     /// canonical JSON already, copied verbatim).
     static func encode(_ fields: [String: JSONValue], encoded: [String: [UInt8]]) throws(LetheError) -> [UInt8] {
         guard !encoded.isEmpty else { return try CanonicalJSON.encode(.object(fields)) }
+        let keys = try sortedKeys(fields, encoded)
+        var out: [UInt8] = []
+        out.reserveCapacity(encoded.values.reduce(4096) { $0 + $1.count })
+        out.append(UInt8(ascii: "{"))
+        for (index, key) in keys.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            try write(key, fields, encoded, into: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// The same bytes as ``encode(_:encoded:)``, taking `encoded`'s values (it is left empty):
+    /// when the first key in canonical order is an encoded member, its bytes become the object's
+    /// buffer — the object's opening written before them in place, the other members after — so
+    /// that a large member (a report's content in its record) is never held twice.
+    static func encode(
+        _ fields: [String: JSONValue], taking encoded: inout [String: [UInt8]]
+    ) throws(LetheError) -> [UInt8] {
+        guard !encoded.isEmpty else { return try CanonicalJSON.encode(.object(fields)) }
+        let keys = try sortedKeys(fields, encoded)
+        guard let first = keys.first, var out = encoded.removeValue(forKey: first) else {
+            defer { encoded = [:] }
+            return try encode(fields, encoded: encoded)
+        }
+        var opening: [UInt8] = [UInt8(ascii: "{")]
+        try CanonicalJSON.write(.string(first), into: &opening)
+        opening.append(UInt8(ascii: ":"))
+        // In place when the buffer has room to spare (a report's content is reserved with some).
+        out.insert(contentsOf: opening, at: 0)
+        for key in keys.dropFirst() {
+            out.append(UInt8(ascii: ","))
+            try write(key, fields, encoded, into: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        encoded = [:]
+        return out
+    }
+
+    /// The keys of both, in canonical order: ASCII (String's order is then the order
+    /// ``CanonicalJSON`` writes them in), none in both.
+    private static func sortedKeys(
+        _ fields: [String: JSONValue], _ encoded: [String: [UInt8]]
+    ) throws(LetheError) -> [String] {
         let keys = Set(fields.keys).union(encoded.keys)
-        // ASCII keys: String's order is the order CanonicalJSON writes them in.
         guard keys.count == fields.count + encoded.count, keys.allSatisfy({ $0.utf8.allSatisfy { $0 < 0x80 } })
         else {
             throw LetheError(.internal, "encoded members repeat a member or have a key that is not ASCII")
         }
-        var out: [UInt8] = []
-        out.reserveCapacity(encoded.values.reduce(4096) { $0 + $1.count })
-        out.append(UInt8(ascii: "{"))
-        for (index, key) in keys.sorted().enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ",")) }
-            try CanonicalJSON.write(.string(key), into: &out)
-            out.append(UInt8(ascii: ":"))
-            if let bytes = encoded[key] {
-                out.append(contentsOf: bytes)
-            } else if let value = fields[key] {
-                try CanonicalJSON.write(value, into: &out)
-            }
+        return keys.sorted()
+    }
+
+    /// Appends `"key":value`, the value encoded or copied verbatim.
+    private static func write(
+        _ key: String, _ fields: [String: JSONValue], _ encoded: [String: [UInt8]], into out: inout [UInt8]
+    ) throws(LetheError) {
+        try CanonicalJSON.write(.string(key), into: &out)
+        out.append(UInt8(ascii: ":"))
+        if let bytes = encoded[key] {
+            out.append(contentsOf: bytes)
+        } else if let value = fields[key] {
+            try CanonicalJSON.write(value, into: &out)
         }
-        out.append(UInt8(ascii: "}"))
-        return out
     }
 }
 

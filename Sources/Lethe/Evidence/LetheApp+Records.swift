@@ -25,19 +25,47 @@ public struct RecordDraft: Sendable {
     public var fields: [String: JSONValue]
     /// Fields of the record given as their canonical JSON already (a report's content, hundreds
     /// of megabytes at a year's size): written into the record's bytes verbatim, where their keys
-    /// sort, instead of being encoded again. The keys differ from those of ``fields``.
-    public var encodedFields: [String: [UInt8]]
+    /// sort, instead of being encoded again, and let go once written. The keys differ from those
+    /// of ``fields``.
+    public var encodedFields: [String: EncodedField]
 
     /// Creates a draft.
     public init(
         kind: String, jobID: Int64? = nil, assetTag: String? = nil, fields: [String: JSONValue],
-        encodedFields: [String: [UInt8]] = [:]
+        encodedFields: [String: EncodedField] = [:]
     ) {
         self.kind = kind
         self.jobID = jobID
         self.assetTag = assetTag
         self.fields = fields
         self.encodedFields = encodedFields
+    }
+}
+
+/// Canonical JSON given to issuance to be copied into one record, then let go: a report's
+/// content is hundreds of megabytes at a year's size, and holding it beside the record that
+/// embeds it (and SQLite's copy of that) would add as much again to the memory issuance needs.
+public final class EncodedField: @unchecked Sendable {
+    // @unchecked: `bytes` is read and changed only under `lock`.
+    private let lock = NSLock()
+    private var bytes: [UInt8]?
+
+    /// Holds `bytes` (canonical JSON) until issuance takes them.
+    public init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    /// Takes the bytes out: the field holds none after. A second take is refused, so no record
+    /// is ever written without them.
+    func take() throws(LetheError) -> [UInt8] {
+        let taken = lock.withLock { () -> [UInt8]? in
+            defer { bytes = nil }
+            return bytes
+        }
+        guard let taken else {
+            throw LetheError(.internal, "a record field given as canonical JSON was taken twice; nothing was issued")
+        }
+        return taken
     }
 }
 
@@ -49,7 +77,7 @@ struct RecordSource: Sendable {
     var assetTag: String?
     var fields: @Sendable () throws(LetheError) -> [String: JSONValue]
     /// Fields given as canonical JSON already (``RecordDraft/encodedFields``).
-    var encodedFields: [String: [UInt8]] = [:]
+    var encodedFields: [String: EncodedField] = [:]
 
     init(_ draft: RecordDraft) {
         kind = draft.kind

@@ -53,7 +53,11 @@ final class SigningQueue: Sendable {
                         fields["issued_at"] = issuedAt
                         fields["log_index"] = .integer(firstIndex + Int64(start + index))
                         fields["issuer"] = issuerFields
-                        let body = try CanonicalJSONSplice.encode(fields, encoded: sources[index].encodedFields)
+                        // The encoded fields are taken out of the draft, and the first in key
+                        // order (a report's content) becomes the body's buffer: one copy only.
+                        var encoded: [String: [UInt8]] = [:]
+                        for (key, field) in sources[index].encodedFields { encoded[key] = try field.take() }
+                        let body = try CanonicalJSONSplice.encode(fields, taking: &encoded)
                         let digest = Array(SHA256.hash(data: body))
                         let signature = try signer.sign(body, digest: digest)
                         // The record.issued event, encoded here too: the database thread only inserts it.

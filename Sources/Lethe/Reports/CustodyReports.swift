@@ -18,16 +18,16 @@ enum CustodyReports {
         row["model"] = asset?.model.map(JSONValue.string)
         row["destination"] = life?.destination.map(JSONValue.string)
         row["disposed_at"] = life?.disposedAt.map { .string(RFC3339.format($0)) }
-        if let job = life?.jobs.compactMap({ ledger.jobs[$0] }).last {
+        if let job = life.flatMap(ledger.lastJob(of:)) {
             row["job"] = .integer(job.id)
-            row["job_state"] = .string(job.state)
-            row["method"] = .string(job.method)
-            row["technique"] = job.technique.map(JSONValue.string)
-            row["tool"] = job.tool.map(JSONValue.string)
-            row["performer"] = job.executedBy.map(JSONValue.string)
-            row["validator"] = job.verifiedBy.map(JSONValue.string)
+            row["job_state"] = .string(job.state.rawValue)
+            row["method"] = .string(ledger.text(job.method) ?? "")
+            row["technique"] = ledger.text(job.technique).map(JSONValue.string)
+            row["tool"] = ledger.text(job.tool).map(JSONValue.string)
+            row["performer"] = ledger.text(job.executedBy).map(JSONValue.string)
+            row["validator"] = ledger.text(job.verifiedBy).map(JSONValue.string)
             row["verified_at"] = job.verifiedAt.map { .string(RFC3339.format($0)) }
-            if let serial = job.certificate {
+            if let serial = ledger.text(job.certificate) {
                 row["certificate"] = .string(serial)
                 row["certificate_status"] = .string(ledger.revocations[serial] == nil ? "valid" : "revoked")
             }
@@ -77,7 +77,8 @@ enum CustodyReports {
                 "certified": .integer(
                     Int64(
                         tags.filter { tag in
-                            ledger.assets[tag]?.jobs.contains { ledger.jobs[$0]?.certificate != nil } == true
+                            ledger.assets[tag]?.jobs.contains { (ledger.job($0)?.certificate ?? .none) != .none }
+                                == true
                         }
                         .count)),
             ],

@@ -63,14 +63,22 @@ enum DisposalReport {
         var asset: ReportAsset?
         var life: ReportLedger.AssetLife
         var job: ReportLedger.Job?
+        /// The job's verification plan.
+        var plan: JSONValue
+        /// The ledger's texts, by ``ReportLedger/Name``.
+        var texts: [String?]
         var certificateRevoked: Bool
         var outcome: String
 
+        private func text(_ name: ReportLedger.Name?) -> JSONValue? {
+            name.flatMap { texts[Int($0.number)] }.map(JSONValue.string)
+        }
+
         /// The members in canonical (sorted) key order, absent ones nil.
         func members() -> [(key: StaticString, value: JSONValue?)] {
-            let certificate = job?.certificate
+            let certificate = text(job?.certificate)
             return [
-                ("certificate", certificate.map(JSONValue.string)),
+                ("certificate", certificate),
                 ("certificate_status", certificate.map { _ in .string(certificateRevoked ? "revoked" : "valid") }),
                 ("classification", .string(asset?.classification ?? "unknown")),
                 ("destination", life.destination.map(JSONValue.string)),
@@ -80,17 +88,17 @@ enum DisposalReport {
                 ("job", job.map { .integer($0.id) }),
                 ("make", asset?.make.map(JSONValue.string)),
                 ("media_type", .string(asset?.mediaType ?? "unknown")),
-                ("method", job.map { .string($0.method) }),
+                ("method", job.map { text($0.method) ?? .string("") }),
                 ("model", asset?.model.map(JSONValue.string)),
                 ("outcome", .string(outcome)),
-                ("performer", job?.executedBy.map(JSONValue.string)),
+                ("performer", text(job?.executedBy)),
                 ("serial", asset?.serial.map(JSONValue.string)),
                 ("tag", .string(tag)),
-                ("technique", job?.technique.map(JSONValue.string)),
-                ("tool", job?.tool.map(JSONValue.string)),
-                ("tool_version", job?.toolVersion.map(JSONValue.string)),
-                ("validator", job?.verifiedBy.map(JSONValue.string)),
-                ("verification", job.map(verificationJSON)),
+                ("technique", text(job?.technique)),
+                ("tool", text(job?.tool)),
+                ("tool_version", text(job?.toolVersion)),
+                ("validator", text(job?.verifiedBy)),
+                ("verification", job.map { verificationJSON($0, plan: plan, texts: texts) }),
                 ("verified_at", job?.verifiedAt.map { .string(RFC3339.format($0)) }),
             ]
         }
@@ -114,44 +122,125 @@ enum DisposalReport {
         }
     }
 
+    /// A key of the totals: a job's method, the asset's media type and classification, the outcome.
+    private struct TotalsKey: Hashable {
+        var method: String
+        var mediaType: String
+        var classification: String
+        var outcome: String
+
+        var fields: [String] { [method, mediaType, classification, outcome] }
+    }
+
     /// The report's content as a value.
     static func content(
         ledger: ReportLedger, period: ReportPeriod, assets: [String: ReportAsset], programTargetPercent: Int64
     ) -> JSONValue {
         var rows: [JSONValue] = []
+        var attestOnly: [AttestOnly] = []
         var members = compute(
-            ledger: ledger, period: period, assets: assets, programTargetPercent: programTargetPercent
+            ledger: ledger, period: period, assets: assets, programTargetPercent: programTargetPercent,
+            attestOnly: &attestOnly
         ) { rows.append($0.json) }
         members["assets"] = .array(rows)
+        var exceptions = members["exceptions"]?.objectValue ?? [:]
+        exceptions[AttestOnly.key] = .array(attestOnly.map(\.json))
+        members["exceptions"] = .object(exceptions)
         return .object(members)
     }
 
     /// The report's content as canonical JSON: the same bytes as encoding ``content(ledger:period:assets:programTargetPercent:)``,
-    /// with each asset's row written as it is computed (no tree of the rows).
+    /// with each asset's row written as it is computed (no tree of the rows), straight into the
+    /// content's bytes: `assets` sorts first of its members, so the others follow the rows.
     static func contentBytes(
         ledger: ReportLedger, period: ReportPeriod, assets: [String: ReportAsset], programTargetPercent: Int64
     ) throws(LetheError) -> [UInt8] {
-        var rows: [UInt8] = [UInt8(ascii: "[")]
+        var out: [UInt8] = Array(#"{"assets":["#.utf8)
+        var first = true
+        var attestOnly: [AttestOnly] = []
         let members = try compute(
-            ledger: ledger, period: period, assets: assets, programTargetPercent: programTargetPercent
+            ledger: ledger, period: period, assets: assets, programTargetPercent: programTargetPercent,
+            attestOnly: &attestOnly,
+            // Room for the rows up front (a row is about 530 bytes; room never written is never
+            // touched): growing a buffer of hundreds of megabytes copies it, and holds both meanwhile.
+            expect: { out.reserveCapacity(out.count + $0 * 640 + 65_536) }
         ) { (row) throws(LetheError) in
-            if rows.count > 1 { rows.append(UInt8(ascii: ",")) }
-            try row.write(into: &rows)
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            try row.write(into: &out)
         }
-        rows.append(UInt8(ascii: "]"))
-        return try CanonicalJSONSplice.encode(members, encoded: ["assets": rows])
+        out.append(UInt8(ascii: "]"))
+        // The other members in canonical order (ASCII keys: String's order is the encoder's),
+        // every one after `assets`.
+        for key in members.keys.sorted() {
+            guard key > "assets", key.utf8.allSatisfy({ $0 < 0x80 }), let value = members[key] else {
+                throw LetheError(.internal, "disposal report member '\(key)' does not sort after 'assets'")
+            }
+            out.append(UInt8(ascii: ","))
+            try CanonicalJSON.write(.string(key), into: &out)
+            out.append(UInt8(ascii: ":"))
+            if key == "exceptions" {
+                try writeExceptions(value, attestOnly: attestOnly, into: &out)
+            } else {
+                try CanonicalJSON.write(value, into: &out)
+            }
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// A verification by attestation only: a row of the exceptions, kept compact (a year has a
+    /// million of them at most, as many objects when built as values).
+    struct AttestOnly {
+        static let key = "attestation_only_verifications"
+        var tag: String
+        var job: Int64
+
+        var json: JSONValue { ["tag": .string(tag), "job": .integer(job)] }
+    }
+
+    /// Writes the exceptions: `attestation_only_verifications` (the first of their keys) one
+    /// entry at a time, then the other members in canonical order.
+    private static func writeExceptions(
+        _ exceptions: JSONValue, attestOnly: [AttestOnly], into out: inout [UInt8]
+    ) throws(LetheError) {
+        let members = exceptions.objectValue ?? [:]
+        out.append(UInt8(ascii: "{"))
+        try CanonicalJSON.write(.string(AttestOnly.key), into: &out)
+        out.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: "[")])
+        for (index, entry) in attestOnly.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            try CanonicalJSON.write(entry.json, into: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+        for key in members.keys.sorted() {
+            guard key > AttestOnly.key, key.utf8.allSatisfy({ $0 < 0x80 }), let value = members[key] else {
+                throw LetheError(
+                    .internal, "disposal report exception '\(key)' does not sort after '\(AttestOnly.key)'")
+            }
+            out.append(UInt8(ascii: ","))
+            try CanonicalJSON.write(.string(key), into: &out)
+            out.append(UInt8(ascii: ":"))
+            try CanonicalJSON.write(value, into: &out)
+        }
+        out.append(UInt8(ascii: "}"))
     }
 
     /// Computes the report: hands each asset's row to `emit` in tag order, and returns every
-    /// other member of the content.
+    /// other member of the content but the exceptions' verifications by attestation only, given
+    /// in `attestOnly`.
     private static func compute<Failure: Error>(
         ledger: ReportLedger, period: ReportPeriod, assets: [String: ReportAsset], programTargetPercent: Int64,
-        emit: (AssetRow) throws(Failure) -> Void
+        attestOnly: inout [AttestOnly], expect: (Int) -> Void = { _ in }, emit: (AssetRow) throws(Failure) -> Void
     ) throws(Failure) -> [String: JSONValue] {
-        let jobs = ledger.jobs.values.sorted { $0.id < $1.id }
+        // The jobs in id order: slots of `ledger.jobs`, sorted once (already in order when
+        // scheduled so), never the jobs themselves copied.
+        let order = ledger.slotsInIDOrder()
+        let texts = ledger.names.texts
+        let policyRate = ledger.verifications.map { $0["rate_percent"]?.integerValue }
         // 1. The assets of the period: a job executed or verified in it, or disposed in it.
         var rowCount: Int64 = 0
-        var totals: [[String]: Int64] = [:]
+        var totals: [TotalsKey: Int64] = [:]
         var destinations: [String: Int64] = [:]
         var verified: Int64 = 0
         var secondPerson: Int64 = 0
@@ -160,31 +249,47 @@ enum DisposalReport {
         var sampledBelowPolicy: Int64 = 0
         var sampledRates: [Int64] = []
         var policyRates: [Int64] = []
-        var attestOnly: [JSONValue] = []
-        let finalJob: [String: ReportLedger.Job] = Dictionary(
-            jobs.filter { period.contains($0.executedAt) || period.contains($0.verifiedAt) }.map { ($0.asset, $0) },
-            uniquingKeysWith: { $1 })
-        let disposedTags = ledger.assets.filter { period.contains($0.value.disposedAt) }.map(\.key)
-        for tag in Set(finalJob.keys).union(disposedTags).sorted() {
+        // Each asset's last job (in id order) executed or verified in the period.
+        var finalJob: [ReportLedger.Name: Int] = [:]
+        for slot in order {
+            let job = ledger.jobs[slot]
+            if period.contains(job.executedAt) || period.contains(job.verifiedAt) { finalJob[job.asset] = slot }
+        }
+        // The rows' tags with their final job's slot (-1: none), sorted once; a tag both with a
+        // final job and disposed in the period is one row.
+        var rowKeys: [(tag: String, slot: Int)] = []
+        rowKeys.reserveCapacity(finalJob.count)
+        for (asset, slot) in finalJob { rowKeys.append((texts[Int(asset.number)] ?? "", slot)) }
+        for (tag, life) in ledger.assets where period.contains(life.disposedAt) { rowKeys.append((tag, -1)) }
+        rowKeys.sort { $0.tag < $1.tag }
+        expect(rowKeys.count)
+        var next = 0
+        while next < rowKeys.count {
+            var (tag, slot) = rowKeys[next]
+            next += 1
+            while next < rowKeys.count, rowKeys[next].tag == tag {
+                if slot < 0 { (tag, slot) = rowKeys[next] }
+                next += 1
+            }
             let life = ledger.assets[tag] ?? ReportLedger.AssetLife()
-            let job = finalJob[tag] ?? life.jobs.compactMap { ledger.jobs[$0] }.last { $0.state == "verified" }
+            let job = slot >= 0 ? ledger.jobs[slot] : ledger.lastJob(of: life, in: .verified)
             let asset = assets[tag]
             let outcome: String
             if let job {
-                outcome = life.state == "disposed" && job.state == "verified" ? "disposed" : job.state
-                if job.state == "verified" {
+                outcome = life.state == "disposed" && job.state == .verified ? "disposed" : job.state.rawValue
+                if job.state == .verified {
                     verified += 1
-                    if let executor = job.executedBy, job.verifiedBy != executor { secondPerson += 1 }
-                    if job.verifier == "attest" {
-                        attestOnly.append(["tag": .string(tag), "job": .integer(job.id)])
+                    if job.executedBy != .none, job.verifiedBy != job.executedBy { secondPerson += 1 }
+                    if texts[Int(job.verifier.number)] == "attest" {
+                        attestOnly.append(AttestOnly(tag: tag, job: job.id))
                     } else {
                         readBack += 1
                     }
-                    if job.readbackMode == "sampled" {
+                    if texts[Int(job.readbackMode.number)] == "sampled" {
                         sampled += 1
                         let used = job.readbackRatePercent ?? 0
                         sampledRates.append(used)
-                        if let policy = job.verification["rate_percent"]?.integerValue {
+                        if let policy = policyRate[Int(job.verification)] {
                             policyRates.append(policy)
                             if used < policy { sampledBelowPolicy += 1 }
                         }
@@ -196,20 +301,28 @@ enum DisposalReport {
             try emit(
                 AssetRow(
                     tag: tag, asset: asset, life: life, job: job,
-                    certificateRevoked: job?.certificate.map { ledger.revocations[$0] != nil } ?? false,
+                    plan: job.map { ledger.verifications[Int($0.verification)] } ?? .null, texts: texts,
+                    certificateRevoked: job.flatMap { texts[Int($0.certificate.number)] }.map {
+                        ledger.revocations[$0] != nil
+                    } ?? false,
                     outcome: outcome))
             rowCount += 1
             totals[
-                [job?.method ?? "none", asset?.mediaType ?? "unknown", asset?.classification ?? "unknown", outcome],
+                TotalsKey(
+                    method: job.map { texts[Int($0.method.number)] ?? "" } ?? "none",
+                    mediaType: asset?.mediaType ?? "unknown", classification: asset?.classification ?? "unknown",
+                    outcome: outcome),
                 default: 0] += 1
             if let destination = life.destination, period.contains(life.disposedAt) {
                 destinations[destination, default: 0] += 1
             }
         }
-        let totalRows: [JSONValue] = totals.keys.sorted { $0.lexicographicallyPrecedes($1) }.map { key in
+        let totalRows: [JSONValue] = totals.keys.sorted { $0.fields.lexicographicallyPrecedes($1.fields) }.map {
+            key in
             [
-                "method": .string(key[0]), "media_type": .string(key[1]), "classification": .string(key[2]),
-                "outcome": .string(key[3]), "count": .integer(totals[key]!),
+                "method": .string(key.method), "media_type": .string(key.mediaType),
+                "classification": .string(key.classification), "outcome": .string(key.outcome),
+                "count": .integer(totals[key]!),
             ]
         }
         // 2. Verification shares, as exact fractions of the verified jobs.
@@ -245,8 +358,8 @@ enum DisposalReport {
             ],
             "verification": verification,
             "exceptions": exceptions(
-                ledger: ledger, jobs: jobs, period: period, assets: assets, attestOnly: attestOnly),
-            "open_work": openWork(ledger: ledger, jobs: jobs, period: period),
+                ledger: ledger, order: order, period: period, assets: assets),
+            "open_work": openWork(ledger: ledger, period: period),
             "erasure": erasure(ledger: ledger, period: period),
         ]
     }
@@ -258,12 +371,13 @@ enum DisposalReport {
         return ["count": .integer(part), "of": .integer(whole), "percent": .string("\(tenths / 10).\(tenths % 10)")]
     }
 
-    static func verificationJSON(_ job: ReportLedger.Job) -> JSONValue {
-        var object = job.verification.objectValue ?? [:]
-        object["verifier"] = job.verifier.map(JSONValue.string)
-        object["readback"] = job.readbackMode.map(JSONValue.string)
+    /// A job's verification plan with what its verification did.
+    static func verificationJSON(_ job: ReportLedger.Job, plan: JSONValue, texts: [String?]) -> JSONValue {
+        var object = plan.objectValue ?? [:]
+        object["verifier"] = texts[Int(job.verifier.number)].map(JSONValue.string)
+        object["readback"] = texts[Int(job.readbackMode.number)].map(JSONValue.string)
         object["sample_rate_percent_used"] = job.readbackRatePercent.map(JSONValue.integer)
-        object["sample_seed"] = job.readbackSeed.map(JSONValue.string)
+        object["sample_seed"] = texts[Int(job.readbackSeed.number)].map(JSONValue.string)
         return .object(object)
     }
 
@@ -272,37 +386,35 @@ enum DisposalReport {
     }
 
     static func exceptions(
-        ledger: ReportLedger, jobs: [ReportLedger.Job], period: ReportPeriod, assets: [String: ReportAsset],
-        attestOnly: [JSONValue]
+        ledger: ReportLedger, order: [Int], period: ReportPeriod, assets: [String: ReportAsset]
     ) -> JSONValue {
         var overdue: [JSONValue] = []
         var failed: [JSONValue] = []
         var resanitized: [JSONValue] = []
         var methodDiffers: [JSONValue] = []
-        for job in jobs where job.createdAt < period.end {
+        for slot in order where ledger.jobs[slot].createdAt < period.end {
+            let job = ledger.jobs[slot]
+            let tag = JSONValue.string(ledger.text(job.asset) ?? "")
             // Late: finished after its due date within the period, or open past it at the period's end.
-            let doneAt = job.state == "verified" ? job.verifiedAt : job.state == "cancelled" ? job.finishedAt : nil
+            let doneAt = job.state == .verified ? job.verifiedAt : job.state == .cancelled ? job.finishedAt : nil
             if let doneAt, period.contains(doneAt), doneAt > job.dueAt {
-                overdue.append(lateJSON(job, until: doneAt, open: false))
-            } else if doneAt.map({ $0 >= period.end }) ?? true, job.dueAt < period.end, job.state != "failed" {
-                overdue.append(lateJSON(job, until: period.end, open: true))
+                overdue.append(lateJSON(job, tag: tag, until: doneAt, open: false))
+            } else if doneAt.map({ $0 >= period.end }) ?? true, job.dueAt < period.end, job.state != .failed {
+                overdue.append(lateJSON(job, tag: tag, until: period.end, open: true))
             }
             if period.contains(job.failedAt) {
                 failed.append([
-                    "job": .integer(job.id), "tag": .string(job.asset),
-                    "failed_at": .string(RFC3339.format(job.failedAt!)),
+                    "job": .integer(job.id), "tag": tag, "failed_at": .string(RFC3339.format(job.failedAt!)),
                 ])
             }
             if let previous = job.afterFailedJob, period.contains(job.createdAt) {
-                resanitized.append([
-                    "job": .integer(job.id), "tag": .string(job.asset), "after_failed_job": .integer(previous),
-                ])
+                resanitized.append(["job": .integer(job.id), "tag": tag, "after_failed_job": .integer(previous)])
             }
-            if let executed = job.executedMethod, executed != job.method, period.contains(job.executedAt) {
+            if job.executedMethod != .none, job.executedMethod != job.method, period.contains(job.executedAt) {
                 methodDiffers.append(
                     [
-                        "job": .integer(job.id), "tag": .string(job.asset), "policy_method": .string(job.method),
-                        "method": .string(executed),
+                        "job": .integer(job.id), "tag": tag, "policy_method": .string(ledger.text(job.method) ?? ""),
+                        "method": .string(ledger.text(job.executedMethod) ?? ""),
                     ])
             }
         }
@@ -332,7 +444,7 @@ enum DisposalReport {
             return JSONValue.object(object)
         }
         let withoutJob = ledger.assets.filter { tag, life in
-            period.contains(life.disposedAt) && !life.jobs.contains { ledger.jobs[$0]?.state == "verified" }
+            period.contains(life.disposedAt) && !life.jobs.contains { ledger.job($0)?.state == .verified }
         }.keys.sorted().map { ["tag": .string($0)] as JSONValue }
         return [
             "overdue_jobs": .array(overdue),
@@ -341,7 +453,6 @@ enum DisposalReport {
             "lost_assets": .array(lost),
             // Lethe refuses a serial that does not match its asset and records no override.
             "serial_check_overrides": .array([]),
-            "attestation_only_verifications": .array(attestOnly),
             "revoked_records": .array(revoked),
             "custody_without_seals": .array(unsealed),
             "method_differs_from_policy": .array(methodDiffers),
@@ -349,9 +460,9 @@ enum DisposalReport {
         ]
     }
 
-    static func lateJSON(_ job: ReportLedger.Job, until: Date, open: Bool) -> JSONValue {
+    static func lateJSON(_ job: ReportLedger.Job, tag: JSONValue, until: Date, open: Bool) -> JSONValue {
         [
-            "job": .integer(job.id), "tag": .string(job.asset), "state": .string(job.state),
+            "job": .integer(job.id), "tag": tag, "state": .string(job.state.rawValue),
             "due_at": .string(RFC3339.format(job.dueAt)),
             "days_late": .integer(max(1, days(from: job.dueAt, to: until))),
             "open_at_period_end": .bool(open),
@@ -359,28 +470,34 @@ enum DisposalReport {
     }
 
     /// Assets retired but not yet sanitized at the period's end, by age since retirement.
-    static func openWork(ledger: ReportLedger, jobs: [ReportLedger.Job], period: ReportPeriod) -> JSONValue {
+    static func openWork(ledger: ReportLedger, period: ReportPeriod) -> JSONValue {
         let buckets: [(String, Int64)] = [
             ("0-30", 30), ("31-90", 90), ("91-180", 180), ("181-365", 365), ("over-365", .max),
         ]
         var counts = [Int64](repeating: 0, count: buckets.count)
         var items: [JSONValue] = []
-        for tag in ledger.assets.keys.sorted() {
-            let life = ledger.assets[tag]!
+        // The open assets first, then only they sorted by tag.
+        var open: [(tag: String, life: ReportLedger.AssetLife)] = []
+        for (tag, life) in ledger.assets {
             guard let retiredAt = life.retiredAt, retiredAt < period.end,
                 ["retired", "awaiting-sanitization", "verification-failed"].contains(life.state)
             else { continue }
+            open.append((tag, life))
+        }
+        open.sort { $0.tag < $1.tag }
+        for (tag, life) in open {
+            let retiredAt = life.retiredAt!
             let age = days(from: retiredAt, to: period.end)
             let bucket = buckets.firstIndex { age <= $0.1 } ?? buckets.count - 1
             counts[bucket] += 1
-            let open = life.jobs.compactMap { ledger.jobs[$0] }.last
+            let job = ledger.lastJob(of: life)
             var item: [String: JSONValue] = [
                 "tag": .string(tag), "retired_at": .string(RFC3339.format(retiredAt)), "age_days": .integer(age),
                 "state": .string(life.state),
             ]
-            item["job"] = open.map { .integer($0.id) }
-            item["job_state"] = open.map { .string($0.state) }
-            item["due_at"] = open.map { .string(RFC3339.format($0.dueAt)) }
+            item["job"] = job.map { .integer($0.id) }
+            item["job_state"] = job.map { .string($0.state.rawValue) }
+            item["due_at"] = job.map { .string(RFC3339.format($0.dueAt)) }
             items.append(.object(item))
         }
         return [

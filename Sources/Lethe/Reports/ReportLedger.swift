@@ -7,36 +7,99 @@ import LetheCore
 /// A report is computed from the first `N` entries of the log only (and the asset register's
 /// descriptive fields as they stood at entry `N`), so computing it again at the same log size
 /// gives the same facts whatever happened since. Pure: it sees events, never the store.
+///
+/// Compact at a year's size (a million jobs): a job holds no reference (text that repeats —
+/// methods, tools, actors, tags — is a ``Name`` in ``names``, its verification plan an index in
+/// ``verifications``), so copying one is copying its bytes; jobs sit in one array in the order
+/// they were scheduled, found by id through a dense index.
 struct ReportLedger {
-    /// One disposal job as its events describe it.
+    /// A text of the ledger, by its number in ``Names`` (0: none).
+    struct Name: Hashable {
+        var number: UInt32
+        static let none = Name(number: 0)
+    }
+
+    /// Every distinct text the jobs hold, once each.
+    struct Names {
+        private(set) var texts: [String?] = [nil]
+        private var numbers: [String: UInt32] = [:]
+
+        /// The number of `text` (``Name/none`` for nil), added if new.
+        mutating func name(_ text: String?) -> Name {
+            guard let text else { return .none }
+            if let number = numbers[text] { return Name(number: number) }
+            let number = UInt32(texts.count)
+            texts.append(text)
+            numbers[text] = number
+            return Name(number: number)
+        }
+
+        /// The text of `name` (nil for ``Name/none``).
+        subscript(name: Name) -> String? { texts[Int(name.number)] }
+    }
+
+    /// The states of a job as its events leave it.
+    enum JobState: String {
+        case scheduled
+        case inProgress = "in-progress"
+        case executed, verified, failed, cancelled
+    }
+
+    /// One disposal job as its events describe it: plain values only (text as ``Name``s).
     struct Job {
         var id: Int64
-        var asset: String
-        var method: String
-        var techniques: [String]
-        var verification: JSONValue
-        var policyVersion: String
+        var asset: Name
+        var method: Name
+        /// The job's verification plan: an index in ``ReportLedger/verifications``.
+        var verification: Int32
         var dueAt: Date
         var createdAt: Date
         var afterFailedJob: Int64?
-        var state = "scheduled"
-        var approvedBy: String?
-        var executedBy: String?
+        var state = JobState.scheduled
+        var executedBy = Name.none
         var executedAt: Date?
-        var executedMethod: String?
-        var technique: String?
-        var tool: String?
-        var toolVersion: String?
-        var verifiedBy: String?
+        var executedMethod = Name.none
+        var technique = Name.none
+        var tool = Name.none
+        var toolVersion = Name.none
+        var verifiedBy = Name.none
         var verifiedAt: Date?
-        var verifier: String?
+        var verifier = Name.none
         /// The read-back actually done: `full` or `sampled`, with the sample rate and seed.
-        var readbackMode: String?
+        var readbackMode = Name.none
         var readbackRatePercent: Int64?
-        var readbackSeed: String?
+        var readbackSeed = Name.none
         var failedAt: Date?
         var finishedAt: Date?
-        var certificate: String?
+        var certificate = Name.none
+    }
+
+    /// The ids of an asset's jobs in the order they were scheduled: the first held inline (an
+    /// asset has one job but for a re-sanitization), so most assets allocate nothing for them.
+    struct JobIDs: Sequence {
+        private var first: Int64?
+        private var rest: [Int64] = []
+
+        mutating func append(_ id: Int64) {
+            if first == nil { first = id } else { rest.append(id) }
+        }
+
+        func makeIterator() -> Iterator {
+            Iterator(head: first, tail: rest.makeIterator())
+        }
+
+        struct Iterator: IteratorProtocol {
+            var head: Int64?
+            var tail: IndexingIterator<[Int64]>
+
+            mutating func next() -> Int64? {
+                if let id = head {
+                    head = nil
+                    return id
+                }
+                return tail.next()
+            }
+        }
     }
 
     /// One asset's lifecycle as its events describe it.
@@ -48,7 +111,7 @@ struct ReportLedger {
         var disposedAt: Date?
         var destination: String?
         var lostAt: Date?
-        var jobs: [Int64] = []
+        var jobs = JobIDs()
     }
 
     /// A custody hand-over.
@@ -80,7 +143,19 @@ struct ReportLedger {
         var how: String
     }
 
-    var jobs: [Int64: Job] = [:]
+    /// The jobs, in the order they were first scheduled (or replanned).
+    private(set) var jobs: [Job] = []
+    /// The slot in ``jobs`` of job id `i`, plus one (0: none), for ids up to a little beyond the
+    /// number of jobs (ids are dense from 1); ``sparseSlots`` holds any other.
+    private var denseSlots: [Int32] = []
+    private var sparseSlots: [Int64: Int32] = [:]
+    /// Whether ``jobs`` is in id order (every job scheduled with a larger id than the last).
+    private(set) var jobsInIDOrder = true
+    /// The text the jobs hold.
+    private(set) var names = Names()
+    /// Each distinct verification plan of a job, once (a job refers to it by index).
+    private(set) var verifications: [JSONValue] = []
+    private var verificationIndex: [JSONValue: Int32] = [:]
     var assets: [String: AssetLife] = [:]
     /// The tags registered one by one (`asset.registered`) up to the log size: exact, where an
     /// import's single event leaves only the registration time to go by.
@@ -103,10 +178,74 @@ struct ReportLedger {
     /// The kinds of entry ``apply(_:)`` folds; every other kind leaves the ledger as it is (but
     /// for ``timeline``, which keeps every entry about ``focus``), so a scan may skip them.
     static let foldedTypes: [EventType] = [
-        .assetRegistered, .jobScheduled, .jobReplanned, .jobApproved, .jobStarted, .jobExecuted, .jobVerified,
+        .assetRegistered, .jobScheduled, .jobReplanned, .jobStarted, .jobExecuted, .jobVerified,
         .jobFailed, .jobCancelled, .assetStateChanged, .custodyTransferred, .recordIssued, .recordRevoked,
         .erasureRequested, .erasureCompleted, .erasurePartChanged, .backupShredded,
     ]
+
+    /// The job with id `id`, if one was scheduled.
+    func job(_ id: Int64) -> Job? {
+        slot(id).map { jobs[$0] }
+    }
+
+    /// The last job scheduled for an asset.
+    func lastJob(of life: AssetLife) -> Job? {
+        var found: Job?
+        for id in life.jobs {
+            if let job = job(id) { found = job }
+        }
+        return found
+    }
+
+    /// The last of an asset's jobs in `state`.
+    func lastJob(of life: AssetLife, in state: JobState) -> Job? {
+        var found: Job?
+        for id in life.jobs {
+            if let job = job(id), job.state == state { found = job }
+        }
+        return found
+    }
+
+    /// The text of `name`.
+    func text(_ name: Name) -> String? {
+        names[name]
+    }
+
+    /// The slots of ``jobs`` in id order.
+    func slotsInIDOrder() -> [Int] {
+        jobsInIDOrder ? Array(jobs.indices) : jobs.indices.sorted { jobs[$0].id < jobs[$1].id }
+    }
+
+    private func slot(_ id: Int64) -> Int? {
+        if id >= 0, id < denseSlots.count, denseSlots[Int(id)] != 0 { return Int(denseSlots[Int(id)]) - 1 }
+        // An id first seen far beyond the others stays sparse even once the dense index reaches it.
+        return sparseSlots.isEmpty ? nil : sparseSlots[id].map(Int.init)
+    }
+
+    /// Adds a job (its id not yet in the ledger).
+    private mutating func insert(_ job: Job) {
+        let slot = Int32(jobs.count)
+        if let last = jobs.last, job.id <= last.id { jobsInIDOrder = false }
+        jobs.append(job)
+        // Dense while ids stay near the number of jobs (they count from 1); any other id, such
+        // as a huge one, costs a dictionary entry, not memory up to it.
+        if job.id >= 0, job.id < Int64(denseSlots.count) + 4096 + Int64(jobs.count) {
+            if job.id >= denseSlots.count {
+                denseSlots.append(contentsOf: repeatElement(0, count: Int(job.id) + 1 - denseSlots.count))
+            }
+            denseSlots[Int(job.id)] = slot + 1
+        } else {
+            sparseSlots[job.id] = slot
+        }
+    }
+
+    private mutating func verificationNumber(_ plan: JSONValue) -> Int32 {
+        if let index = verificationIndex[plan] { return index }
+        let index = Int32(verifications.count)
+        verifications.append(plan)
+        verificationIndex[plan] = index
+        return index
+    }
 
     /// Marks the ledger as folded up to `event`, the log's entry at the size it was computed at,
     /// whether or not its kind was folded.
@@ -132,68 +271,58 @@ struct ReportLedger {
         case .registered:
             if let tag = entry.assetTag { registered.insert(tag) }
         case .scheduled(let scheduled):
-            var job =
-                jobs[scheduled.id]
-                ?? Job(
-                    id: scheduled.id, asset: scheduled.asset, method: "", techniques: [], verification: .null,
-                    policyVersion: "", dueAt: time, createdAt: time)
-            job.method = scheduled.method ?? job.method
-            job.techniques = scheduled.techniques
-            job.verification = scheduled.verification
-            job.policyVersion = scheduled.policyVersion ?? job.policyVersion
-            job.dueAt = scheduled.dueAt ?? job.dueAt
+            let verification = verificationNumber(scheduled.verification)
+            let method = scheduled.method.map { names.name($0) }
+            if let slot = slot(scheduled.id) {
+                jobs[slot].method = method ?? jobs[slot].method
+                jobs[slot].verification = verification
+                jobs[slot].dueAt = scheduled.dueAt ?? jobs[slot].dueAt
+                if entry.type == .jobScheduled {
+                    jobs[slot].createdAt = time
+                    jobs[slot].afterFailedJob = scheduled.afterFailedJob
+                }
+            } else {
+                insert(
+                    Job(
+                        id: scheduled.id, asset: names.name(scheduled.asset), method: method ?? names.name(""),
+                        verification: verification, dueAt: scheduled.dueAt ?? time, createdAt: time,
+                        afterFailedJob: entry.type == .jobScheduled ? scheduled.afterFailedJob : nil))
+            }
             if entry.type == .jobScheduled {
-                job.createdAt = time
-                job.afterFailedJob = scheduled.afterFailedJob
                 assets[scheduled.asset, default: AssetLife()].jobs.append(scheduled.id)
             }
-            jobs[scheduled.id] = job
-        case .approved(let id):
-            update(id) { $0.approvedBy = entry.actor }
         case .started(let id):
-            update(id) { $0.state = "in-progress" }
+            update(id) { job, _ in job.state = .inProgress }
         case .executed(let id, let executed):
-            update(id) {
-                $0.state = "executed"
-                $0.executedBy = entry.actor
-                $0.executedAt = time
-                $0.executedMethod = executed.method
-                $0.technique = executed.technique
-                $0.tool = executed.tool
-                $0.toolVersion = executed.toolVersion
+            update(id) { job, names in
+                job.state = .executed
+                job.executedBy = names.name(entry.actor)
+                job.executedAt = time
+                job.executedMethod = names.name(executed.method)
+                job.technique = names.name(executed.technique)
+                job.tool = names.name(executed.tool)
+                job.toolVersion = names.name(executed.toolVersion)
             }
         case .verified(let id, let passed, let verified):
-            update(id) {
-                $0.state = passed ? "verified" : "failed"
-                $0.verifiedBy = entry.actor
-                $0.verifiedAt = time
-                $0.verifier = verified.verifier
-                $0.readbackMode = verified.readbackMode
-                $0.readbackRatePercent = verified.readbackRatePercent
-                $0.readbackSeed = verified.readbackSeed
-                if !passed { $0.failedAt = time }
-                $0.finishedAt = time
+            update(id) { job, names in
+                job.state = passed ? .verified : .failed
+                job.verifiedBy = names.name(entry.actor)
+                job.verifiedAt = time
+                job.verifier = names.name(verified.verifier)
+                job.readbackMode = names.name(verified.readbackMode)
+                job.readbackRatePercent = verified.readbackRatePercent
+                job.readbackSeed = names.name(verified.readbackSeed)
+                if !passed { job.failedAt = time }
+                job.finishedAt = time
             }
         case .cancelled(let id):
-            update(id) {
-                $0.state = "cancelled"
-                $0.finishedAt = time
+            update(id) { job, _ in
+                job.state = .cancelled
+                job.finishedAt = time
             }
         case .stateChanged(let to, let destination):
             guard let tag = entry.assetTag else { return }
-            var life = assets[tag, default: AssetLife()]
-            life.state = to
-            life.stateSeen = true
-            switch to {
-            case "retired": life.retiredAt = time
-            case "disposed":
-                life.disposedAt = time
-                life.destination = destination
-            case "lost": life.lostAt = time
-            case "in-service": life.retiredAt = nil
-            default: break
-            }
-            assets[tag] = life
+            Self.change(&assets[tag, default: AssetLife()], to: to, destination: destination, at: time)
         case .custody(let move):
             guard let tag = entry.assetTag else { return }
             custody.append(
@@ -202,7 +331,7 @@ struct ReportLedger {
                     manifest: move.manifest, locationTo: move.locationTo, actor: entry.actor, seq: entry.seq))
         case .recordIssued(let serial, let kind, let job):
             records[serial] = (kind, job, time)
-            if kind == "disposal", let job { jobs[job]?.certificate = serial }
+            if kind == "disposal", let job { update(job) { job, names in job.certificate = names.name(serial) } }
         case .recordRevoked(let serial, let reason):
             revocations[serial] = (time, reason)
         case .erasureRequested(let id, let reason, let dueAt, let allDone):
@@ -222,9 +351,23 @@ struct ReportLedger {
         }
     }
 
-    private mutating func update(_ id: Int64?, _ change: (inout Job) -> Void) {
-        guard let id, jobs[id] != nil else { return }
-        change(&jobs[id]!)
+    private static func change(_ life: inout AssetLife, to: String, destination: String?, at time: Date) {
+        life.state = to
+        life.stateSeen = true
+        switch to {
+        case "retired": life.retiredAt = time
+        case "disposed":
+            life.disposedAt = time
+            life.destination = destination
+        case "lost": life.lostAt = time
+        case "in-service": life.retiredAt = nil
+        default: break
+        }
+    }
+
+    private mutating func update(_ id: Int64?, _ change: (inout Job, inout Names) -> Void) {
+        guard let id, let slot = slot(id) else { return }
+        change(&jobs[slot], &names)
     }
 }
 
@@ -279,7 +422,6 @@ extension ReportLedger {
         case none
         case registered
         case scheduled(Scheduled)
-        case approved(Int64?)
         case started(Int64?)
         case executed(Int64?, Executed)
         case verified(Int64?, passed: Bool, Verified)
@@ -297,9 +439,7 @@ extension ReportLedger {
             var id: Int64
             var asset: String
             var method: String?
-            var techniques: [String]
             var verification: JSONValue
-            var policyVersion: String?
             var dueAt: Date?
             var afterFailedJob: Int64?
         }
@@ -343,12 +483,8 @@ extension ReportLedger {
                 self = .scheduled(
                     Scheduled(
                         id: id, asset: asset, method: job["method"]?.stringValue,
-                        techniques: (job["techniques"]?.arrayValue ?? []).compactMap(\.stringValue),
-                        verification: job["verification"]?.jsonValue ?? .null,
-                        policyVersion: job["policy_version"]?.stringValue, dueAt: job["due_at"]?.dateValue,
+                        verification: job["verification"]?.jsonValue ?? .null, dueAt: job["due_at"]?.dateValue,
                         afterFailedJob: payload["after_failed_job"]?.integerValue))
-            case .jobApproved:
-                self = .approved(payload["job"]?.integerValue)
             case .jobStarted:
                 self = .started(payload["job"]?.integerValue)
             case .jobExecuted:

@@ -58,8 +58,9 @@ public struct IssuedReport: Encodable, Sendable, Hashable {
     public var value: JSONValue { (try? CanonicalJSON.decode(record)) ?? .null }
 
     /// The report just issued from `content`: what the record states is known without parsing
-    /// its body again (at a year's size the body is hundreds of megabytes of JSON).
-    init(record: StoredRecord, content: ReportContent) throws(LetheError) {
+    /// its body again (at a year's size the body is hundreds of megabytes of JSON), nor hashing
+    /// its content again: `contentSHA256` is its digest (`content` need not hold its bytes).
+    init(record: StoredRecord, content: ReportContent, contentSHA256: String) throws(LetheError) {
         guard record.kind == ReportService.recordKind else {
             throw LetheError(.notFound, "record \(record.serial) is a \(record.kind) record, not a report")
         }
@@ -69,7 +70,7 @@ public struct IssuedReport: Encodable, Sendable, Hashable {
         logIndex = record.eventSeq - 1
         logSize = content.logSize
         logRoot = content.logRoot
-        contentSHA256 = content.sha256
+        self.contentSHA256 = contentSHA256
         recordSHA256 = Hex.encode(Array(SHA256.hash(data: record.body)))
         status = .valid
         self.record = record.body

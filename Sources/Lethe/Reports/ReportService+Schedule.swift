@@ -188,14 +188,16 @@ extension ReportService {
             let period = schedule.period(before: time)
             let parameters = ReportParameters(
                 kind: kind, period: period, programTargetPercent: definition.programTargetPercent)
-            let content = try await compute(parameters, atLogSize: nil)
+            var content = try await compute(parameters, atLogSize: nil)
+            let contentSHA256 = content.sha256
+            let draft = Self.draft(&content, contentSHA256: contentSHA256)
             let record = try await app.store.write { (tx) throws(LetheError) -> StoredRecord? in
                 // Another run may have produced it meanwhile: then nothing is written.
                 guard let current = try tx.reportDefinition(name: definition.name),
                     current.lastPeriodEnd.map({ $0 < period.end }) ?? true
                 else { return nil }
                 let record = try LetheApp.issueRecord(
-                    Self.draft(content), issuer: issuer, in: tx,
+                    draft, issuer: issuer, in: tx,
                     actor: actor, at: issuedAt)
                 try tx.recordReportRun(definition: current.id, periodEnd: period.end, serial: record.serial)
                 try tx.append(
@@ -211,7 +213,7 @@ extension ReportService {
             produced.append(
                 ScheduledReport(
                     definition: definition.name, format: definition.format, period: period,
-                    report: try IssuedReport(record: record, content: content)))
+                    report: try IssuedReport(record: record, content: content, contentSHA256: contentSHA256)))
         }
         return produced
     }

@@ -171,29 +171,34 @@ extension ReportService {
     {
         try app.authorize(.generateReport, principal)
         let issuer = try await app.evidence.recordIssuer()
-        let content = try await compute(parameters, atLogSize: nil)
+        var content = try await compute(parameters, atLogSize: nil)
+        // Hashed once for the record and the summary (hundreds of megabytes at a year's size).
+        let contentSHA256 = content.sha256
+        let draft = Self.draft(&content, contentSHA256: contentSHA256)
         let time = app.now
         let actor = principal.name
         let record = try await app.store.write { (tx) throws(LetheError) in
-            try LetheApp.issueRecord(
-                Self.draft(content), issuer: issuer, in: tx,
-                actor: actor, at: time)
+            try LetheApp.issueRecord(draft, issuer: issuer, in: tx, actor: actor, at: time)
         }
-        return try IssuedReport(record: record, content: content)
+        return try IssuedReport(record: record, content: content, contentSHA256: contentSHA256)
     }
 
     /// The record draft of a report: what it is, the log state it was computed at, its content
-    /// (its canonical bytes, copied into the record as they are) and the content's digest.
-    static func draft(_ content: ReportContent) -> RecordDraft {
-        RecordDraft(
+    /// (its canonical bytes, copied into the record as they are) and the content's digest,
+    /// `contentSHA256`. The content's bytes move into the draft, to be let go once copied into
+    /// the record: `content` keeps its parameters and log state, not its bytes.
+    static func draft(_ content: inout ReportContent, contentSHA256: String) -> RecordDraft {
+        let bytes = EncodedField(content.bytes)
+        content.bytes = []
+        return RecordDraft(
             kind: recordKind,
             fields: [
                 "report_kind": .string(content.parameters.kind.rawValue),
                 "parameters": content.parameters.json,
                 "log_size": .integer(content.logSize),
                 "log_root": .string(content.logRoot),
-                "content_sha256": .string(content.sha256),
-            ], encodedFields: ["content": content.bytes])
+                "content_sha256": .string(contentSHA256),
+            ], encodedFields: ["content": bytes])
     }
 
     /// Computes a report's content from the first `logSize` entries of the log (the current
