@@ -103,16 +103,7 @@ extension SQLiteTransaction {
     /// Runs one write statement, bound through the C API of GRDB's cached statement: no
     /// `DatabaseValue` boxes and no `Data` copies of the blobs (the hot path of issuance).
     func executeBound(_ sql: String, _ bind: (OpaquePointer) -> Void) throws(LetheError) {
-        let statement: Statement
-        do {
-            statement = try db.cachedStatement(sql: sql)
-        } catch {
-            throw SQLiteStore.map(error, path: "lethe.sqlite")
-        }
-        let handle = statement.sqliteStatement
-        sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
-        bind(handle)
+        let handle = try boundStatement(sql, bind)
         let result = sqlite3_step(handle)
         sqlite3_reset(handle)
         guard result == SQLITE_DONE else { throw stepFailure() }
@@ -125,16 +116,7 @@ extension SQLiteTransaction {
     func executeBound(
         _ sql: String, blob: [UInt8], at index: Int32, _ bind: (OpaquePointer) -> Void
     ) throws(LetheError) {
-        let statement: Statement
-        do {
-            statement = try db.cachedStatement(sql: sql)
-        } catch {
-            throw SQLiteStore.map(error, path: "lethe.sqlite")
-        }
-        let handle = statement.sqliteStatement
-        sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
-        bind(handle)
+        let handle = try boundStatement(sql, bind)
         let result = blob.withUnsafeBytes { (bytes) -> Int32 in
             if let base = bytes.baseAddress, !bytes.isEmpty {
                 // nil: SQLITE_STATIC, valid until the binding is cleared below.
@@ -149,6 +131,21 @@ extension SQLiteTransaction {
             return result
         }
         guard result == SQLITE_DONE else { throw stepFailure() }
+    }
+
+    /// GRDB's cached statement for `sql`, reset, its old bindings cleared, and bound by `bind`.
+    private func boundStatement(_ sql: String, _ bind: (OpaquePointer) -> Void) throws(LetheError) -> OpaquePointer {
+        let statement: Statement
+        do {
+            statement = try db.cachedStatement(sql: sql)
+        } catch {
+            throw SQLiteStore.map(error, path: "lethe.sqlite")
+        }
+        let handle = statement.sqliteStatement
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+        bind(handle)
+        return handle
     }
 }
 
