@@ -30,6 +30,14 @@ private final class PDFSink {
     var bytes: [UInt8] = []
 }
 
+/// The font last selected on the context: selecting a face and a size again for every table row
+/// (a year's report has a million) costs cairo a font look-up each time.
+private final class SelectedFont {
+    var size = 0.0
+    var bold = false
+    var isSet = false
+}
+
 /// One rendering pass: a cursor down A4 landscape pages, breaking pages as content needs.
 private struct PDFLayout {
     static let width = 842.0
@@ -43,6 +51,7 @@ private struct PDFLayout {
     let pages: Int
     let drawing: Bool
     let sink = PDFSink()
+    let selectedFont = SelectedFont()
     let surface: OpaquePointer
     let cr: OpaquePointer
     var page = 0
@@ -260,6 +269,8 @@ private struct PDFLayout {
     }
 
     func font(_ size: Double, bold: Bool = false) {
+        if selectedFont.isSet, selectedFont.size == size, selectedFont.bold == bold { return }
+        (selectedFont.isSet, selectedFont.size, selectedFont.bold) = (true, size, bold)
         cairo_select_font_face(
             cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
         cairo_set_font_size(cr, size)
@@ -291,9 +302,15 @@ private struct PDFLayout {
     /// `text` cut to fit `width` points, ending with "…" when cut.
     func fitted(_ text: String, _ limit: Double) -> String {
         guard width(text) > limit else { return text }
-        var characters = Array(text)
-        while !characters.isEmpty, width(String(characters) + "…") > limit { characters.removeLast() }
-        return String(characters) + "…"
+        // The longest prefix that fits with "…" after it (widths grow with the prefix): found by
+        // halving, not by dropping one character at a time and measuring again.
+        let characters = Array(text)
+        var (fits, tooLong) = (0, characters.count)
+        while tooLong - fits > 1 {
+            let middle = (fits + tooLong) / 2
+            if width(String(characters[..<middle]) + "…") > limit { tooLong = middle } else { fits = middle }
+        }
+        return String(characters[..<fits]) + "…"
     }
 
     /// A table with a header row, repeated at the top of every page it runs onto.
