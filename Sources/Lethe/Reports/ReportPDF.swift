@@ -328,28 +328,72 @@ private struct PDFLayout {
             layout.font(size, bold: bold)
             layout.y += rowHeight
             guard layout.drawing else { return }
+            // The row's cells as one text operation: cairo's PDF surface analyses every
+            // operation of a page when it ends it, at a cost that grows with their number, and a
+            // page of a year's report had a dozen per row.
+            var text: [UInt8] = []
+            var glyphs: [cairo_glyph_t] = []
+            var clusters: [cairo_text_cluster_t] = []
+            let font = cairo_get_scaled_font(layout.cr)
             var x = Self.margin
             for (index, cell) in cells.enumerated() where index < widths.count {
-                cairo_move_to(layout.cr, x + 2, layout.y - size * 0.4)
-                cairo_show_text(layout.cr, layout.fitted(cell, widths[index] - 4))
+                let fitted = Array(layout.fitted(cell, widths[index] - 4).utf8)
+                var cellGlyphs: UnsafeMutablePointer<cairo_glyph_t>?
+                var glyphCount: Int32 = 0
+                var cellClusters: UnsafeMutablePointer<cairo_text_cluster_t>?
+                var clusterCount: Int32 = 0
+                var flags = cairo_text_cluster_flags_t(rawValue: 0)
+                let status = fitted.withUnsafeBufferPointer { bytes in
+                    bytes.withMemoryRebound(to: CChar.self) { characters in
+                        cairo_scaled_font_text_to_glyphs(
+                            font, x + 2, layout.y - size * 0.4, characters.baseAddress, Int32(characters.count),
+                            &cellGlyphs, &glyphCount, &cellClusters, &clusterCount, &flags)
+                    }
+                }
+                if status == CAIRO_STATUS_SUCCESS, flags.rawValue == 0 {
+                    text += fitted
+                    glyphs += UnsafeBufferPointer(start: cellGlyphs, count: Int(glyphCount))
+                    clusters += UnsafeBufferPointer(start: cellClusters, count: Int(clusterCount))
+                }
+                cairo_glyph_free(cellGlyphs)
+                cairo_text_cluster_free(cellClusters)
                 x += widths[index]
             }
+            text.withUnsafeBufferPointer { bytes in
+                bytes.withMemoryRebound(to: CChar.self) { characters in
+                    cairo_show_text_glyphs(
+                        layout.cr, characters.baseAddress, Int32(characters.count), glyphs, Int32(glyphs.count),
+                        clusters, Int32(clusters.count), cairo_text_cluster_flags_t(rawValue: 0))
+                }
+            }
+            rules.append(layout.y + 1)
+        }
+        // The rule under each row, drawn as one stroke per page (one operation, as above).
+        func strokeRules(_ layout: inout PDFLayout) {
+            defer { rules.removeAll(keepingCapacity: true) }
+            guard layout.drawing, !rules.isEmpty else { return }
             cairo_set_source_rgb(layout.cr, 0.8, 0.8, 0.8)
             cairo_set_line_width(layout.cr, 0.4)
-            cairo_move_to(layout.cr, Self.margin, layout.y + 1)
-            cairo_line_to(layout.cr, Self.margin + widths.reduce(0, +), layout.y + 1)
+            for ruleY in rules {
+                cairo_move_to(layout.cr, Self.margin, ruleY)
+                cairo_line_to(layout.cr, Self.margin + tableWidth, ruleY)
+            }
             cairo_stroke(layout.cr)
             cairo_set_source_rgb(layout.cr, 0, 0, 0)
         }
+        let tableWidth = widths.reduce(0, +)
+        var rules: [Double] = []
         need(rowHeight * 2)
         row(header, bold: true, into: &self)
         for index in 0..<count {
             if y + rowHeight > Self.height - Self.margin - Self.footer {
+                strokeRules(&self)
                 newPage()
                 row(header, bold: true, into: &self)
             }
             row(drawing ? cells(index) : [], bold: false, into: &self)
         }
+        strokeRules(&self)
         y += 6
     }
 
