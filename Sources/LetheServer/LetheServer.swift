@@ -14,8 +14,8 @@ public enum LetheServer {
     /// global tasks, the request handlers among them: a request is read, handled and answered on
     /// one thread, without the two thread hand-offs (event loop to the concurrency pool and back)
     /// that otherwise cost more than a point read from SQLite (docs/benchmarks.md). Call it once,
-    /// at the start of the process, before the service runs; later calls return false and do
-    /// nothing. Returns whether the event loops now run the tasks.
+    /// at the start of the process, before the service runs; later calls do nothing and return
+    /// the first one's answer. Returns whether the event loops now run the tasks.
     ///
     /// Safe for Lethe because no request blocks its thread: long or blocking work (signing, scrypt,
     /// overwrites, engines, reports, imports) already runs on threads of its own (`OwnThread`) or

@@ -299,6 +299,50 @@ private struct PDFLayout {
         return extents.x_advance
     }
 
+    /// Draws texts on one baseline, each from its own x, as one text operation: cairo's PDF
+    /// surface analyses every operation of a page when it ends it, at a cost that grows with their
+    /// number, and a page of a year's report had a dozen per table row. A text cairo cannot turn
+    /// into glyphs with plain clusters is drawn on its own, as before.
+    func show(_ texts: [(text: String, x: Double)], baseline: Double) {
+        var bytes: [UInt8] = []
+        var glyphs: [cairo_glyph_t] = []
+        var clusters: [cairo_text_cluster_t] = []
+        let font = cairo_get_scaled_font(cr)
+        for (text, x) in texts {
+            let utf8 = Array(text.utf8)
+            var cellGlyphs: UnsafeMutablePointer<cairo_glyph_t>?
+            var glyphCount: Int32 = 0
+            var cellClusters: UnsafeMutablePointer<cairo_text_cluster_t>?
+            var clusterCount: Int32 = 0
+            var flags = cairo_text_cluster_flags_t(rawValue: 0)
+            let status = utf8.withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) { characters in
+                    cairo_scaled_font_text_to_glyphs(
+                        font, x, baseline, characters.baseAddress, Int32(characters.count), &cellGlyphs, &glyphCount,
+                        &cellClusters, &clusterCount, &flags)
+                }
+            }
+            if status == CAIRO_STATUS_SUCCESS, flags.rawValue == 0 {
+                bytes += utf8
+                glyphs += UnsafeBufferPointer(start: cellGlyphs, count: Int(glyphCount))
+                clusters += UnsafeBufferPointer(start: cellClusters, count: Int(clusterCount))
+            } else {
+                cairo_move_to(cr, x, baseline)
+                cairo_show_text(cr, text)
+            }
+            cairo_glyph_free(cellGlyphs)
+            cairo_text_cluster_free(cellClusters)
+        }
+        guard !glyphs.isEmpty else { return }
+        bytes.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { characters in
+                cairo_show_text_glyphs(
+                    cr, characters.baseAddress, Int32(characters.count), glyphs, Int32(glyphs.count), clusters,
+                    Int32(clusters.count), cairo_text_cluster_flags_t(rawValue: 0))
+            }
+        }
+    }
+
     /// `text` cut to fit `width` points, ending with "…" when cut.
     func fitted(_ text: String, _ limit: Double) -> String {
         guard width(text) > limit else { return text }
@@ -324,48 +368,19 @@ private struct PDFLayout {
         _ header: [String], _ widths: [Double], count: Int, size: Double = 8, _ cells: (Int) -> [String]
     ) {
         let rowHeight = size * 1.55
+        let tableWidth = widths.reduce(0, +)
+        var rules: [Double] = []
         func row(_ cells: [String], bold: Bool, into layout: inout PDFLayout) {
             layout.font(size, bold: bold)
             layout.y += rowHeight
             guard layout.drawing else { return }
-            // The row's cells as one text operation: cairo's PDF surface analyses every
-            // operation of a page when it ends it, at a cost that grows with their number, and a
-            // page of a year's report had a dozen per row.
-            var text: [UInt8] = []
-            var glyphs: [cairo_glyph_t] = []
-            var clusters: [cairo_text_cluster_t] = []
-            let font = cairo_get_scaled_font(layout.cr)
             var x = Self.margin
+            var placed: [(text: String, x: Double)] = []
             for (index, cell) in cells.enumerated() where index < widths.count {
-                let fitted = Array(layout.fitted(cell, widths[index] - 4).utf8)
-                var cellGlyphs: UnsafeMutablePointer<cairo_glyph_t>?
-                var glyphCount: Int32 = 0
-                var cellClusters: UnsafeMutablePointer<cairo_text_cluster_t>?
-                var clusterCount: Int32 = 0
-                var flags = cairo_text_cluster_flags_t(rawValue: 0)
-                let status = fitted.withUnsafeBufferPointer { bytes in
-                    bytes.withMemoryRebound(to: CChar.self) { characters in
-                        cairo_scaled_font_text_to_glyphs(
-                            font, x + 2, layout.y - size * 0.4, characters.baseAddress, Int32(characters.count),
-                            &cellGlyphs, &glyphCount, &cellClusters, &clusterCount, &flags)
-                    }
-                }
-                if status == CAIRO_STATUS_SUCCESS, flags.rawValue == 0 {
-                    text += fitted
-                    glyphs += UnsafeBufferPointer(start: cellGlyphs, count: Int(glyphCount))
-                    clusters += UnsafeBufferPointer(start: cellClusters, count: Int(clusterCount))
-                }
-                cairo_glyph_free(cellGlyphs)
-                cairo_text_cluster_free(cellClusters)
+                placed.append((layout.fitted(cell, widths[index] - 4), x + 2))
                 x += widths[index]
             }
-            text.withUnsafeBufferPointer { bytes in
-                bytes.withMemoryRebound(to: CChar.self) { characters in
-                    cairo_show_text_glyphs(
-                        layout.cr, characters.baseAddress, Int32(characters.count), glyphs, Int32(glyphs.count),
-                        clusters, Int32(clusters.count), cairo_text_cluster_flags_t(rawValue: 0))
-                }
-            }
+            layout.show(placed, baseline: layout.y - size * 0.4)
             rules.append(layout.y + 1)
         }
         // The rule under each row, drawn as one stroke per page (one operation, as above).
@@ -381,8 +396,6 @@ private struct PDFLayout {
             cairo_stroke(layout.cr)
             cairo_set_source_rgb(layout.cr, 0, 0, 0)
         }
-        let tableWidth = widths.reduce(0, +)
-        var rules: [Double] = []
         need(rowHeight * 2)
         row(header, bold: true, into: &self)
         for index in 0..<count {
