@@ -79,9 +79,14 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         let verdict = PolicyParser.parse(files: [(name: "fuzz.yaml", text: text)])
         precondition(verdict.isValid || !verdict.problems.isEmpty, "an invalid policy set names no problem")
         // YAML breaks lines at LF, CR, CR LF, NEL, LS and PS (a Character holds CR LF as one).
-        let lines = 1 + text.filter { ["\n", "\r", "\r\n", "\u{85}", "\u{2028}", "\u{2029}"].contains($0) }.count
+        // Counted in place: `filter` would build a String in which a CR and a later LF, once
+        // adjacent, join into one Character and undercount the lines.
+        let breaks: Set<Character> = ["\n", "\r", "\r\n", "\u{85}", "\u{2028}", "\u{2029}"]
+        let lines = 1 + text.count(where: breaks.contains)
         for problem in verdict.problems where problem.file == "fuzz.yaml" {
-            precondition(problem.line >= 1 && problem.line <= lines + 1, "a problem points outside the file")
+            precondition(
+                problem.line >= 1 && problem.line <= lines + 1,
+                "a problem points outside the file: \(problem.line) of \(lines) lines")
         }
     }
 }
