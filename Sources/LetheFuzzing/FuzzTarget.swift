@@ -63,13 +63,41 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// Accepted JSON re-encodes canonically, and the canonical form decodes to the same value and
     /// encodes to the same bytes (what Lethe signs must be stable).
     private static func json(_ bytes: [UInt8]) {
-        guard let value = try? CanonicalJSON.decode(bytes) else { return }
+        let whole = try? CanonicalJSON.decode(bytes)
+        deferredJSON(bytes, whole: whole)
+        guard let value = whole else { return }
         guard let canonical = try? CanonicalJSON.encode(value) else { return }  // an integer out of range
         guard let again = try? CanonicalJSON.decode(canonical) else {
             fatalError("canonical JSON the encoder wrote does not parse: \(canonical.count) bytes")
         }
         precondition(again == value, "canonical JSON does not decode to the value it encodes")
         precondition((try? CanonicalJSON.encode(again)) == canonical, "canonical JSON is not stable")
+    }
+
+    /// Read with every top-level member deferred (as the PDF reads a report's rows), JSON reads
+    /// as the whole parse reads it: the same value when valid, and refused — when parsed or when
+    /// its items are read — when not.
+    private static func deferredJSON(_ bytes: [UInt8], whole: JSONValue?) {
+        let read: JSONValue?
+        if let document = try? DeferredJSON(bytes, deferring: { $0.count == 1 }) {
+            if case .object(var members) = document.value {
+                var refused = false
+                for (key, stand) in members {
+                    guard let items = try? document.items(at: [key]) else {
+                        refused = true
+                        break
+                    }
+                    // A deferred array stands as an empty array, any other value as null.
+                    members[key] = stand == .array([]) ? .array(items.map(\.jsonValue)) : items.first?.jsonValue
+                }
+                read = refused ? nil : .object(members)
+            } else {
+                read = document.value
+            }
+        } else {
+            read = nil
+        }
+        precondition(read == whole, "JSON read with deferred members differs from the whole parse")
     }
 
     /// A policy file either yields a policy set with no problems, or problems that each point into

@@ -27,7 +27,9 @@ public enum ReportCSV {
             for row in section?.rows ?? [] { out += ([report.serial] + row).map(field).joined(separator: ",") + "\r\n" }
             return out
         }
-        let assets = report.value["content"]?["assets"]?.arrayValue ?? []
+        // The rows are read one at a time from the record's bytes, not parsed as one tree.
+        let path = ["content", "assets"]
+        let assets = (try? DeferredJSON(report.record) { $0 == path }.items(at: path)) ?? []
         var out = columns.map(field).joined(separator: ",") + "\r\n"
         for asset in assets {
             let cells = columns.map { (column: String) -> String in
@@ -51,6 +53,14 @@ public enum ReportCSV {
         case .bool(let flag)?: flag ? "true" : "false"
         default: ""
         }
+    }
+
+    /// ``text(_:)`` of a value read in place or from a tree (the same text either way).
+    static func text<Value: JSONFieldReading>(_ value: Value?) -> String {
+        guard let value else { return "" }
+        if let text = value.stringValue { return text }
+        if let number = value.integerValue { return String(number) }
+        return text(value.jsonValue)
     }
 
     /// One field, neutralised against formulas and quoted when it must be.

@@ -25,9 +25,15 @@ public struct ReportFigures: Sendable, Hashable {
 
     /// Reads the figures from a report's content.
     public init(content: JSONValue) {
+        self.init(content: content, assets: content["assets"]?.arrayValue ?? [])
+    }
+
+    /// Reads the figures from a report's content whose asset rows are read apart from it (the
+    /// PDF reads a year's rows one at a time, not as one tree).
+    public init<Asset: JSONFieldReading>(content: JSONValue, assets: [Asset]) {
         var months: [String: [Int64]] = [:]
         var outcomes: [String: Int64] = [:]
-        for asset in content["assets"]?.arrayValue ?? [] {
+        for asset in assets {
             let date =
                 asset["verified_at"]?.stringValue ?? asset["executed_at"]?.stringValue
                 ?? asset["disposed_at"]?.stringValue ?? ""

@@ -167,7 +167,7 @@ public enum ReportHTML {
     }
 
     /// `sampled 5 % seed 0a1b…`, `full read-back`, `attested`.
-    static func verificationText(_ value: JSONValue?) -> String {
+    static func verificationText<Value: JSONFieldReading>(_ value: Value?) -> String {
         if value?["verifier"]?.stringValue == "attest" { return "attested" }
         switch value?["readback"]?.stringValue {
         case "sampled"?:
@@ -286,6 +286,8 @@ public enum ReportHTML {
     }
 
     static func text(_ value: JSONValue?) -> String { ReportCSV.text(value) }
+
+    static func text<Value: JSONFieldReading>(_ value: Value?) -> String { ReportCSV.text(value) }
 
     static func escape(_ text: String) -> String {
         var out = ""

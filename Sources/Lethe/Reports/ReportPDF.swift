@@ -14,14 +14,56 @@ public enum ReportPDF {
     /// Renders a signed report on the calling thread.
     static func renderNow(_ report: IssuedReport) throws(LetheError) -> [UInt8] {
         // Pass 1 counts the pages (nothing is drawn); pass 2 draws them with "page i of n". The
-        // signed record is parsed once for both.
-        let record = report.value
-        var counter = try PDFLayout(report: report, record: record, pages: 0, drawing: false)
+        // signed record is read once for both.
+        let document = try PDFDocument(report: report)
+        var counter = try PDFLayout(report: report, document: document, pages: 0, drawing: false)
         counter.draw()
         let pages = counter.page
-        var layout = try PDFLayout(report: report, record: record, pages: pages, drawing: true)
+        var layout = try PDFLayout(report: report, document: document, pages: pages, drawing: true)
         layout.draw()
         return try layout.finish()
+    }
+}
+
+/// A signed report's record as the PDF reads it. A disposal report's long tables (its assets,
+/// each kind of exception, its open work) are not parsed into the tree with the rest: their rows
+/// are checked and kept as ranges of the record's bytes, read in place as each row is drawn — a
+/// year's report has millions of rows, and a tree of them took gigabytes.
+private struct PDFDocument {
+    /// The record, with the long tables left out (empty).
+    let record: JSONValue
+    /// The rows of the assets table.
+    let assets: [JSONReading]
+    /// The exceptions, in ``ReportHTML/exceptionLabels`` order: each kind's label and items.
+    let exceptions: [(label: String, items: [JSONReading])]
+    /// The assets of the open work.
+    let openWork: [JSONReading]
+    /// The charts' figures.
+    let figures: ReportFigures
+
+    static let assetsPath = ["content", "assets"]
+    static let openWorkPath = ["content", "open_work", "assets"]
+
+    init(report: IssuedReport) throws(LetheError) {
+        guard report.reportKind == ReportKind.disposal.rawValue else {
+            record = try CanonicalJSON.decode(report.record)
+            (assets, exceptions, openWork) = ([], [], [])
+            figures = ReportFigures(content: record["content"] ?? .null)
+            return
+        }
+        let document = try DeferredJSON(report.record) { path in
+            path == Self.assetsPath || path == Self.openWorkPath
+                || (path.count == 3 && path[0] == "content" && path[1] == "exceptions")
+        }
+        record = document.value
+        assets = try document.items(at: Self.assetsPath)
+        openWork = try document.items(at: Self.openWorkPath)
+        var exceptions: [(label: String, items: [JSONReading])] = []
+        for (key, label) in ReportHTML.exceptionLabels {
+            exceptions.append((label, try document.items(at: ["content", "exceptions", key])))
+        }
+        self.exceptions = exceptions
+        figures = ReportFigures(content: record["content"] ?? .null, assets: assets)
     }
 }
 
@@ -46,6 +88,7 @@ private struct PDFLayout {
     static let footer = 22.0
 
     let report: IssuedReport
+    let document: PDFDocument
     let record: JSONValue
     let content: JSONValue
     let pages: Int
@@ -57,9 +100,10 @@ private struct PDFLayout {
     var page = 0
     var y = 0.0
 
-    init(report: IssuedReport, record: JSONValue, pages: Int, drawing: Bool) throws(LetheError) {
+    init(report: IssuedReport, document: PDFDocument, pages: Int, drawing: Bool) throws(LetheError) {
         self.report = report
-        self.record = record
+        self.document = document
+        record = document.record
         content = record["content"] ?? .null
         self.pages = pages
         self.drawing = drawing
@@ -157,10 +201,10 @@ private struct PDFLayout {
                     "\(ReportHTML.shareText(target?["achieved"])) — \(target?["met"] == .bool(true) ? "met" : "NOT met")",
                 ],
             ])
-        let assets = content["assets"]?.arrayValue ?? []
+        let assets = document.assets
         heading("Assets (\(assets.count))")
         // Each row's cells are made as it is drawn: a year's report has a million rows.
-        let assetRow: (JSONValue) -> [String] = { asset in
+        let assetRow: (JSONReading) -> [String] = { asset in
             [
                 Self.text(asset["tag"]), Self.text(asset["serial"]),
                 "\(Self.text(asset["media_type"]))/\(Self.text(asset["classification"]))", Self.text(asset["method"]),
@@ -180,30 +224,40 @@ private struct PDFLayout {
             ], [62, 66, 62, 36, 80, 92, 86, 46, 44, 54, 80, 34], count: assets.count, size: 6.5
         ) { assetRow(assets[$0]) }
         heading("Exceptions")
-        var exceptions: [[String]] = []
-        for (key, label) in ReportHTML.exceptionLabels {
-            for item in content["exceptions"]?[key]?.arrayValue ?? [] {
-                let details = (item.objectValue ?? [:]).keys.sorted().filter { $0 != "tag" }.map {
-                    "\($0) \(Self.text(item[$0]))"
-                }
-                exceptions.append([label, Self.text(item["tag"]), details.joined(separator: "; ")])
-            }
-        }
-        if exceptions.isEmpty {
+        // The exceptions of every kind, one after the other: row `i` is found by the kinds' counts.
+        let kinds = document.exceptions.filter { !$0.items.isEmpty }
+        let count = kinds.reduce(0) { $0 + $1.items.count }
+        if count == 0 {
             font(9)
             line("No exceptions.", size: 9)
         } else {
-            table(["Exception", "Tag", "Details"], [130, 80, 568], exceptions, size: 7)
+            var (kind, first) = (0, 0)
+            table(["Exception", "Tag", "Details"], [130, 80, 568], count: count, size: 7) { index in
+                // Rows are asked for in order; a lower index starts the search again.
+                if index < first { (kind, first) = (0, 0) }
+                while index - first >= kinds[kind].items.count {
+                    first += kinds[kind].items.count
+                    kind += 1
+                }
+                let item = kinds[kind].items[index - first]
+                let details = (item.memberNames ?? []).filter { $0 != "tag" }.map {
+                    "\($0) \(Self.text(item[$0]))"
+                }
+                return [kinds[kind].label, Self.text(item["tag"]), details.joined(separator: "; ")]
+            }
         }
         heading("Open work at \(Self.text(content["open_work"]?["at"]))")
+        let openWork = document.openWork
         table(
-            ["Tag", "State", "Retired", "Age (days)", "Job", "Due"], [90, 130, 130, 60, 50, 130],
-            (content["open_work"]?["assets"]?.arrayValue ?? []).map {
-                [
-                    Self.text($0["tag"]), Self.text($0["state"]), Self.text($0["retired_at"]),
-                    Self.text($0["age_days"]), Self.text($0["job"]), Self.text($0["due_at"]),
-                ]
-            }, size: 7)
+            ["Tag", "State", "Retired", "Age (days)", "Job", "Due"], [90, 130, 130, 60, 50, 130], count: openWork.count,
+            size: 7
+        ) {
+            let asset = openWork[$0]
+            return [
+                Self.text(asset["tag"]), Self.text(asset["state"]), Self.text(asset["retired_at"]),
+                Self.text(asset["age_days"]), Self.text(asset["job"]), Self.text(asset["due_at"]),
+            ]
+        }
         heading("Erasure requests")
         let erasure = content["erasure"]
         let backups = erasure?["backups_destroyed"]
@@ -413,7 +467,7 @@ private struct PDFLayout {
     // MARK: - Charts
 
     mutating func charts() {
-        let figures = ReportFigures(content: content)
+        let figures = document.figures
         let chartWidth = (Self.width - 2 * Self.margin - 20) / 2
         let chartHeight = 150.0
         need(2 * chartHeight + 20)
@@ -496,4 +550,6 @@ private struct PDFLayout {
     }
 
     static func text(_ value: JSONValue?) -> String { ReportCSV.text(value) }
+
+    static func text<Value: JSONFieldReading>(_ value: Value?) -> String { ReportCSV.text(value) }
 }

@@ -81,7 +81,9 @@ public struct IssuedReport: Encodable, Sendable, Hashable {
         guard record.kind == ReportService.recordKind else {
             throw LetheError(.notFound, "record \(record.serial) is a \(record.kind) record, not a report")
         }
-        let value = try CanonicalJSON.decode(record.body)
+        // What the summary states, read without the content: a year's content is hundreds of
+        // megabytes, and listing the reports parsed every one of them whole.
+        let value = try DeferredJSON(record.body) { $0 == ["content"] }.value
         serial = record.serial
         reportKind = value["report_kind"]?.stringValue ?? ""
         issuedAt = RFC3339.format(record.issuedAt)

@@ -4,7 +4,15 @@
 /// and Foundation's `JSONDecoder` through `Codable` costs several times more.
 struct JSONParser {
     private let bytes: [UInt8]
-    private var position = 0
+    private var position: Int
+    /// One past the last byte to read.
+    private let end: Int
+    /// Picks, by their path of member names, the values to leave unparsed (``parse(_:deferring:)``).
+    private var deferring: (([String]) -> Bool)?
+    /// The member names leading to the value being parsed (kept only when deferring).
+    private var path: [String] = []
+    /// The byte ranges of the values left unparsed, by path.
+    private var deferred: [[String]: [Range<Int>]] = [:]
 
     /// Why the text is not JSON of the subset, and where.
     struct Failure: Error, CustomStringConvertible {
@@ -13,22 +21,53 @@ struct JSONParser {
         var description: String { "\(reason) at byte \(offset)" }
     }
 
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    init(_ bytes: [UInt8], in range: Range<Int>? = nil) {
+        self.bytes = bytes
+        position = range?.lowerBound ?? 0
+        end = range?.upperBound ?? bytes.count
+    }
 
     /// Parses one value that must fill the whole input (white space around it allowed).
     static func parse(_ bytes: [UInt8]) throws(Failure) -> JSONValue {
         var parser = JSONParser(bytes)
-        parser.skipSpace()
-        let value = try parser.value(depth: 0)
-        parser.skipSpace()
-        guard parser.position == bytes.count else { throw parser.failure("unexpected text after the value") }
+        return try parser.whole()
+    }
+
+    /// Parses one value that must fill `bytes[range]` (white space around it allowed), without
+    /// copying the range out.
+    static func parse(_ bytes: [UInt8], in range: Range<Int>) throws(Failure) -> JSONValue {
+        precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "a range outside the bytes")
+        var parser = JSONParser(bytes, in: range)
+        return try parser.whole()
+    }
+
+    /// Parses one value that must fill the whole input, except the values `deferring` picks by
+    /// their path of member names from the top (`["content", "assets"]`; nothing inside an array
+    /// is picked): those are only scanned for their end. A picked array stands in the tree as an empty array, and its items' byte ranges are
+    /// returned under its path; any other picked value stands as null, its own range returned.
+    /// A deferred value is not checked here: whoever reads it parses it (its range holds exactly
+    /// one value when the text is valid, and the parse of a range refuses anything else).
+    static func parse(
+        _ bytes: [UInt8], deferring: @escaping ([String]) -> Bool
+    ) throws(Failure) -> (value: JSONValue, deferred: [[String]: [Range<Int>]]) {
+        var parser = JSONParser(bytes)
+        parser.deferring = deferring
+        let value = try parser.whole()
+        return (value, parser.deferred)
+    }
+
+    private mutating func whole() throws(Failure) -> JSONValue {
+        skipSpace()
+        let value = try value(depth: 0)
+        skipSpace()
+        guard position == end else { throw failure("unexpected text after the value") }
         return value
     }
 
     private func failure(_ reason: String) -> Failure { Failure(offset: position, reason: reason) }
 
     private mutating func skipSpace() {
-        while position < bytes.count {
+        while position < end {
             switch bytes[position] {
             case 0x20, 0x09, 0x0A, 0x0D: position += 1
             default: return
@@ -38,7 +77,7 @@ struct JSONParser {
 
     private mutating func expect(_ literal: StaticString) throws(Failure) {
         let count = literal.utf8CodeUnitCount
-        guard position + count <= bytes.count else { throw failure("unexpected end of input") }
+        guard position + count <= end else { throw failure("unexpected end of input") }
         let matches = literal.withUTF8Buffer { buffer in
             (0..<count).allSatisfy { bytes[position + $0] == buffer[$0] }
         }
@@ -48,7 +87,8 @@ struct JSONParser {
 
     private mutating func value(depth: Int) throws(Failure) -> JSONValue {
         guard depth < 128 else { throw failure("nesting deeper than 128") }
-        guard position < bytes.count else { throw failure("unexpected end of input") }
+        guard position < end else { throw failure("unexpected end of input") }
+        if let deferring, !path.isEmpty, deferring(path) { return try deferredValue(depth: depth) }
         switch bytes[position] {
         case UInt8(ascii: "{"): return try object(depth: depth)
         case UInt8(ascii: "["): return try array(depth: depth)
@@ -71,25 +111,27 @@ struct JSONParser {
         position += 1
         var members: [String: JSONValue] = [:]
         skipSpace()
-        if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
+        if position < end, bytes[position] == UInt8(ascii: "}") {
             position += 1
             return .object(members)
         }
         while true {
             skipSpace()
-            guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
+            guard position < end, bytes[position] == UInt8(ascii: "\"") else {
                 throw failure("expected a member name")
             }
             let key = try string()
             skipSpace()
-            guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw failure("expected ':'") }
+            guard position < end, bytes[position] == UInt8(ascii: ":") else { throw failure("expected ':'") }
             position += 1
             skipSpace()
+            if deferring != nil { path.append(key) }
             guard members.updateValue(try value(depth: depth + 1), forKey: key) == nil else {
                 throw failure("duplicate member name")
             }
+            if deferring != nil { path.removeLast() }
             skipSpace()
-            guard position < bytes.count else { throw failure("unexpected end of input") }
+            guard position < end else { throw failure("unexpected end of input") }
             if bytes[position] == UInt8(ascii: ",") {
                 position += 1
                 continue
@@ -101,10 +143,14 @@ struct JSONParser {
     }
 
     private mutating func array(depth: Int) throws(Failure) -> JSONValue {
+        // A path of member names does not reach inside an array: nothing there is deferred.
+        let outside = deferring
+        deferring = nil
+        defer { deferring = outside }
         position += 1
         var items: [JSONValue] = []
         skipSpace()
-        if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
+        if position < end, bytes[position] == UInt8(ascii: "]") {
             position += 1
             return .array(items)
         }
@@ -112,7 +158,7 @@ struct JSONParser {
             skipSpace()
             items.append(try value(depth: depth + 1))
             skipSpace()
-            guard position < bytes.count else { throw failure("unexpected end of input") }
+            guard position < end else { throw failure("unexpected end of input") }
             if bytes[position] == UInt8(ascii: ",") {
                 position += 1
                 continue
@@ -123,20 +169,96 @@ struct JSONParser {
         }
     }
 
+    /// Scans a value picked for deferring (see ``parse(_:deferring:)``) and records its range, or
+    /// its items' ranges when it is an array.
+    private mutating func deferredValue(depth: Int) throws(Failure) -> JSONValue {
+        let start = position
+        guard bytes[position] == UInt8(ascii: "[") else {
+            try skipValue(depth: depth)
+            deferred[path] = [start..<position]
+            return .null
+        }
+        position += 1
+        var items: [Range<Int>] = []
+        skipSpace()
+        if position < end, bytes[position] == UInt8(ascii: "]") {
+            position += 1
+            deferred[path] = items
+            return .array([])
+        }
+        while true {
+            skipSpace()
+            let itemStart = position
+            try skipValue(depth: depth + 1)
+            items.append(itemStart..<position)
+            skipSpace()
+            guard position < end else { throw failure("unexpected end of input") }
+            if bytes[position] == UInt8(ascii: ",") {
+                position += 1
+                continue
+            }
+            guard bytes[position] == UInt8(ascii: "]") else { throw failure("expected ',' or ']'") }
+            position += 1
+            deferred[path] = items
+            return .array([])
+        }
+    }
+
+    /// Moves past one value by its structure alone: strings (escapes included), brackets and
+    /// bare words; what lies inside is checked by whoever parses the range later.
+    private mutating func skipValue(depth: Int) throws(Failure) {
+        guard position < end else { throw failure("unexpected end of input") }
+        var nesting = 0
+        repeat {
+            guard position < end else { throw failure("unexpected end of input") }
+            switch bytes[position] {
+            case UInt8(ascii: "\""):
+                position += 1
+                while true {
+                    guard position < end else { throw failure("unterminated string") }
+                    let byte = bytes[position]
+                    position += byte == UInt8(ascii: "\\") ? 2 : 1
+                    if byte == UInt8(ascii: "\"") { break }
+                }
+                continue
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                nesting += 1
+                guard depth + nesting <= 128 else { throw failure("nesting deeper than 128") }
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                guard nesting > 0 else { throw failure("unexpected character") }
+                nesting -= 1
+            case UInt8(ascii: ","), 0x20, 0x09, 0x0A, 0x0D:
+                guard nesting > 0 else { throw failure("unexpected character") }
+            default:
+                if nesting == 0 {
+                    // A bare word (number or literal) ends at a delimiter.
+                    while position < end,
+                        ![UInt8(ascii: ","), UInt8(ascii: "]"), UInt8(ascii: "}"), 0x20, 0x09, 0x0A, 0x0D].contains(
+                            bytes[position])
+                    {
+                        position += 1
+                    }
+                    return
+                }
+            }
+            position += 1
+        } while nesting > 0
+    }
+
     private mutating func integer() throws(Failure) -> Int64 {
         let start = position
         let negative = bytes[position] == UInt8(ascii: "-")
         if negative { position += 1 }
-        guard position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) else {
+        guard position < end, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) else {
             throw failure("invalid number")
         }
-        if bytes[position] == UInt8(ascii: "0"), position + 1 < bytes.count,
+        if bytes[position] == UInt8(ascii: "0"), position + 1 < end,
             (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position + 1])
         {
             throw failure("a number has a leading zero")
         }
         var magnitude: Int64 = 0
-        while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) {
+        while position < end, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) {
             magnitude = magnitude * 10 + Int64(bytes[position] - UInt8(ascii: "0"))
             guard magnitude <= JSONValue.maxSafeInteger else {
                 position = start
@@ -144,7 +266,7 @@ struct JSONParser {
             }
             position += 1
         }
-        if position < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[position]) {
+        if position < end, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[position]) {
             position = start
             throw failure("a floating-point number (not allowed)")
         }
@@ -152,7 +274,7 @@ struct JSONParser {
     }
 
     private mutating func hexQuad() throws(Failure) -> UInt16 {
-        guard position + 4 <= bytes.count else { throw failure("unexpected end of input in \\u escape") }
+        guard position + 4 <= end else { throw failure("unexpected end of input in \\u escape") }
         var value: UInt16 = 0
         for _ in 0..<4 {
             let byte = bytes[position]
@@ -173,7 +295,7 @@ struct JSONParser {
         position += 1
         var out: [UInt8] = []
         while true {
-            guard position < bytes.count else { throw failure("unterminated string") }
+            guard position < end else { throw failure("unterminated string") }
             let byte = bytes[position]
             switch byte {
             case UInt8(ascii: "\""):
@@ -182,7 +304,7 @@ struct JSONParser {
                 return text
             case UInt8(ascii: "\\"):
                 position += 1
-                guard position < bytes.count else { throw failure("unterminated escape") }
+                guard position < end else { throw failure("unterminated escape") }
                 let escaped = bytes[position]
                 position += 1
                 switch escaped {
@@ -195,7 +317,7 @@ struct JSONParser {
                 case UInt8(ascii: "u"):
                     var scalar = UInt32(try hexQuad())
                     if (0xD800..<0xDC00).contains(scalar) {
-                        guard position + 2 <= bytes.count, bytes[position] == UInt8(ascii: "\\"),
+                        guard position + 2 <= end, bytes[position] == UInt8(ascii: "\\"),
                             bytes[position + 1] == UInt8(ascii: "u")
                         else { throw failure("a lone surrogate in a \\u escape") }
                         position += 2

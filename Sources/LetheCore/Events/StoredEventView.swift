@@ -59,6 +59,21 @@ public struct JSONView: Sendable, JSONFieldReading {
         }
     }
 
+    /// The member names of an object, in the ascending order they were checked to be in; nil
+    /// when the value is not an object.
+    public var memberNames: [String]? {
+        guard bytes[start] == UInt8(ascii: "{") else { return nil }
+        var names: [String] = []
+        var position = start + 1
+        while bytes[position] == UInt8(ascii: "\"") {
+            let keyEnd = Self.skip(bytes, from: position) - 1
+            names.append(String(decoding: bytes[position + 1..<keyEnd], as: UTF8.self))
+            let valueEnd = Self.skip(bytes, from: keyEnd + 2)
+            position = valueEnd + (bytes[valueEnd] == UInt8(ascii: ",") ? 1 : 0)
+        }
+        return names
+    }
+
     /// The text of a string (checked ASCII without escapes: the bytes between the quotes).
     public var stringValue: String? {
         guard bytes[start] == UInt8(ascii: "\"") else { return nil }
@@ -104,7 +119,7 @@ public struct JSONView: Sendable, JSONFieldReading {
 
     /// The value as a tree (parsed from its bytes, which were checked to be valid).
     public var jsonValue: JSONValue {
-        (try? JSONParser.parse(Array(bytes[start..<end]))) ?? .null
+        (try? JSONParser.parse(bytes, in: start..<end)) ?? .null
     }
 
     /// One past the end of the value starting at `position` (in checked compact bytes).
@@ -167,7 +182,7 @@ public struct StoredEventView: Sendable {
 
     /// Reads an event's stored bytes, or returns nil when they are not in the simple form.
     public init?(storedBytes bytes: [UInt8]) {
-        var checker = Checker(bytes: bytes)
+        var checker = SimpleJSONChecker(bytes: bytes, position: 0, end: bytes.count)
         guard bytes.first == UInt8(ascii: "{"), checker.value(depth: 0), checker.position == bytes.count else {
             return nil
         }
@@ -231,111 +246,113 @@ public struct StoredEventView: Sendable {
         let days = era * 146_097 + dayOfEra - 719_468
         return Date(timeIntervalSince1970: TimeInterval(days * 86_400 + hour * 3600 + minute * 60 + second))
     }
+}
 
-    /// Checks that bytes are compact JSON of Lethe's subset in the simple form (see the type's
-    /// documentation); any doubt answers false, and the caller reads the event the general way.
-    private struct Checker {
-        let bytes: [UInt8]
-        var position = 0
+/// Checks that bytes are compact JSON of Lethe's subset in the simple form a ``JSONView`` reads (see
+/// ``StoredEventView``); any doubt answers false, and the caller reads the bytes the general way.
+struct SimpleJSONChecker {
+    let bytes: [UInt8]
+    var position: Int
+    /// One past the last byte to read.
+    let end: Int
 
-        mutating func value(depth: Int) -> Bool {
-            guard depth < 128, position < bytes.count else { return false }
-            switch bytes[position] {
-            case UInt8(ascii: "{"): return object(depth: depth)
-            case UInt8(ascii: "["): return array(depth: depth)
-            case UInt8(ascii: "\""): return string()
-            case UInt8(ascii: "t"): return literal("true")
-            case UInt8(ascii: "f"): return literal("false")
-            case UInt8(ascii: "n"): return literal("null")
-            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return integer()
-            default: return false
-            }
+    mutating func value(depth: Int) -> Bool {
+        guard depth < 128, position < end else { return false }
+        switch bytes[position] {
+        case UInt8(ascii: "{"): return object(depth: depth)
+        case UInt8(ascii: "["): return array(depth: depth)
+        case UInt8(ascii: "\""): return string()
+        case UInt8(ascii: "t"): return literal("true")
+        case UInt8(ascii: "f"): return literal("false")
+        case UInt8(ascii: "n"): return literal("null")
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return integer()
+        default: return false
         }
+    }
 
-        mutating func literal(_ text: StaticString) -> Bool {
-            let count = text.utf8CodeUnitCount
-            guard position + count <= bytes.count else { return false }
-            let matches = text.withUTF8Buffer { buffer in
-                (0..<count).allSatisfy { bytes[position + $0] == buffer[$0] }
-            }
-            position += count
-            return matches
+    mutating func literal(_ text: StaticString) -> Bool {
+        let count = text.utf8CodeUnitCount
+        guard position + count <= end else { return false }
+        let matches = text.withUTF8Buffer { buffer in
+            (0..<count).allSatisfy { bytes[position + $0] == buffer[$0] }
         }
+        position += count
+        return matches
+    }
 
-        /// A string of printable ASCII without escapes.
-        mutating func string() -> Bool {
+    /// A string of printable ASCII without escapes.
+    mutating func string() -> Bool {
+        position += 1
+        while position < end {
+            let byte = bytes[position]
             position += 1
-            while position < bytes.count {
-                let byte = bytes[position]
-                position += 1
-                if byte == UInt8(ascii: "\"") { return true }
-                guard byte >= 0x20, byte < 0x7F, byte != UInt8(ascii: "\\") else { return false }
-            }
+            if byte == UInt8(ascii: "\"") { return true }
+            guard byte >= 0x20, byte < 0x7F, byte != UInt8(ascii: "\\") else { return false }
+        }
+        return false
+    }
+
+    mutating func integer() -> Bool {
+        if bytes[position] == UInt8(ascii: "-") { position += 1 }
+        let digits = position
+        var magnitude: Int64 = 0
+        while position < end, bytes[position] >= 0x30, bytes[position] <= 0x39 {
+            magnitude = magnitude * 10 + Int64(bytes[position] - 0x30)
+            guard magnitude <= JSONValue.maxSafeInteger else { return false }
+            position += 1
+        }
+        let count = position - digits
+        guard count > 0, count == 1 || bytes[digits] != UInt8(ascii: "0"), position < end else {
             return false
         }
+        switch bytes[position] {
+        case UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"): return true
+        default: return false
+        }
+    }
 
-        mutating func integer() -> Bool {
-            if bytes[position] == UInt8(ascii: "-") { position += 1 }
-            let digits = position
-            var magnitude: Int64 = 0
-            while position < bytes.count, bytes[position] >= 0x30, bytes[position] <= 0x39 {
-                magnitude = magnitude * 10 + Int64(bytes[position] - 0x30)
-                guard magnitude <= JSONValue.maxSafeInteger else { return false }
-                position += 1
-            }
-            let count = position - digits
-            guard count > 0, count == 1 || bytes[digits] != UInt8(ascii: "0"), position < bytes.count else {
+    mutating func array(depth: Int) -> Bool {
+        position += 1
+        guard position < end else { return false }
+        if bytes[position] == UInt8(ascii: "]") {
+            position += 1
+            return true
+        }
+        while true {
+            guard value(depth: depth + 1), position < end else { return false }
+            let byte = bytes[position]
+            position += 1
+            if byte == UInt8(ascii: "]") { return true }
+            guard byte == UInt8(ascii: ",") else { return false }
+        }
+    }
+
+    mutating func object(depth: Int) -> Bool {
+        position += 1
+        guard position < end else { return false }
+        if bytes[position] == UInt8(ascii: "}") {
+            position += 1
+            return true
+        }
+        var previous: Range<Int>?
+        while true {
+            let keyStart = position + 1
+            guard position < end, bytes[position] == UInt8(ascii: "\""), string() else { return false }
+            let keyRange = keyStart..<(position - 1)
+            // Strictly ascending keys: no duplicate, and the order canonical JSON writes.
+            if let previous,
+                !bytes[previous].lexicographicallyPrecedes(bytes[keyRange])
+            {
                 return false
             }
-            switch bytes[position] {
-            case UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"): return true
-            default: return false
-            }
-        }
-
-        mutating func array(depth: Int) -> Bool {
+            previous = keyRange
+            guard position < end, bytes[position] == UInt8(ascii: ":") else { return false }
             position += 1
-            guard position < bytes.count else { return false }
-            if bytes[position] == UInt8(ascii: "]") {
-                position += 1
-                return true
-            }
-            while true {
-                guard value(depth: depth + 1), position < bytes.count else { return false }
-                let byte = bytes[position]
-                position += 1
-                if byte == UInt8(ascii: "]") { return true }
-                guard byte == UInt8(ascii: ",") else { return false }
-            }
-        }
-
-        mutating func object(depth: Int) -> Bool {
+            guard value(depth: depth + 1), position < end else { return false }
+            let byte = bytes[position]
             position += 1
-            guard position < bytes.count else { return false }
-            if bytes[position] == UInt8(ascii: "}") {
-                position += 1
-                return true
-            }
-            var previous: Range<Int>?
-            while true {
-                let keyStart = position + 1
-                guard position < bytes.count, bytes[position] == UInt8(ascii: "\""), string() else { return false }
-                let keyRange = keyStart..<(position - 1)
-                // Strictly ascending keys: no duplicate, and the order canonical JSON writes.
-                if let previous,
-                    !bytes[previous].lexicographicallyPrecedes(bytes[keyRange])
-                {
-                    return false
-                }
-                previous = keyRange
-                guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { return false }
-                position += 1
-                guard value(depth: depth + 1), position < bytes.count else { return false }
-                let byte = bytes[position]
-                position += 1
-                if byte == UInt8(ascii: "}") { return true }
-                guard byte == UInt8(ascii: ",") else { return false }
-            }
+            if byte == UInt8(ascii: "}") { return true }
+            guard byte == UInt8(ascii: ",") else { return false }
         }
     }
 }
