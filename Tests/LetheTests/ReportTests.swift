@@ -368,9 +368,19 @@ private struct ReportHistory {
             let tree = DisposalReport.content(
                 ledger: ledger, period: history.period, assets: assets, programTargetPercent: 5)
             let bytes = try DisposalReport.contentBytes(
-                ledger: ledger, period: history.period, assets: assets, programTargetPercent: 5)
+                ledger: ledger, period: history.period, assets: assets, programTargetPercent: 5
+            ).load()
+            // And written through a spool that moves every few bytes to its file
+            let spooled = try DisposalReport.contentBytes(
+                ledger: ledger, period: history.period, assets: assets, programTargetPercent: 5,
+                spool: ContentSpool(directory: history.fixture.installation.dataDirectory.path, threshold: 64))
+            #expect(spooled.file != nil && spooled.bytes.isEmpty)
+            #expect(try spooled.load() == bytes)
             return (tree, bytes)
         }
+        // And the spool left no file behind: it never had a name
+        let left = try FileManager.default.contentsOfDirectory(atPath: history.fixture.installation.dataDirectory.path)
+        #expect(!left.contains { $0.contains("spool") })
         let report = try await app.reports.disposal(period: history.period, by: history.compliance)
 
         // Then the bytes are the canonical encoding of the tree, with every kind of row in it

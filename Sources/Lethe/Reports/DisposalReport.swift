@@ -152,9 +152,13 @@ enum DisposalReport {
     /// The report's content as canonical JSON: the same bytes as encoding ``content(ledger:period:assets:programTargetPercent:)``,
     /// with each asset's row written as it is computed (no tree of the rows), straight into the
     /// content's bytes: `assets` sorts first of its members, so the others follow the rows.
+    ///
+    /// The bytes go through `spool`: past its threshold they are moved to its file as they are
+    /// written, so the content is never held whole beside the ledger and the register.
     static func contentBytes(
-        ledger: ReportLedger, period: ReportPeriod, assets: [String: ReportAsset], programTargetPercent: Int64
-    ) throws(LetheError) -> [UInt8] {
+        ledger: ReportLedger, period: ReportPeriod, assets: [String: ReportAsset], programTargetPercent: Int64,
+        spool: ContentSpool = ContentSpool(directory: nil)
+    ) throws(LetheError) -> SpooledContent {
         var out: [UInt8] = Array(#"{"assets":["#.utf8)
         var first = true
         var attestOnly: [AttestOnly] = []
@@ -162,12 +166,17 @@ enum DisposalReport {
             ledger: ledger, period: period, assets: assets, programTargetPercent: programTargetPercent,
             attestOnly: &attestOnly,
             // Room for the rows up front (a row is about 530 bytes; room never written is never
-            // touched): growing a buffer of hundreds of megabytes copies it, and holds both meanwhile.
-            expect: { out.reserveCapacity(out.count + $0 * 640 + 65_536) }
+            // touched): growing a buffer of hundreds of megabytes copies it, and holds both
+            // meanwhile. A spool needs room for its threshold and a row.
+            expect: {
+                let rows = $0 * 640 + 65_536
+                out.reserveCapacity(out.count + (spool.directory == nil ? rows : min(rows, spool.threshold + 65_536)))
+            }
         ) { (row) throws(LetheError) in
             if !first { out.append(UInt8(ascii: ",")) }
             first = false
             try row.write(into: &out)
+            try spool.spill(&out)
         }
         out.append(UInt8(ascii: "]"))
         // The other members in canonical order (ASCII keys: String's order is the encoder's),
@@ -180,13 +189,13 @@ enum DisposalReport {
             try CanonicalJSON.write(.string(key), into: &out)
             out.append(UInt8(ascii: ":"))
             if key == "exceptions" {
-                try writeExceptions(value, attestOnly: attestOnly, into: &out)
+                try writeExceptions(value, attestOnly: attestOnly, into: &out, spool: spool)
             } else {
                 try CanonicalJSON.write(value, into: &out)
             }
         }
         out.append(UInt8(ascii: "}"))
-        return out
+        return try spool.finish(out)
     }
 
     /// A verification by attestation only: a row of the exceptions, kept compact (a year has a
@@ -202,7 +211,7 @@ enum DisposalReport {
     /// Writes the exceptions: `attestation_only_verifications` (the first of their keys) one
     /// entry at a time, then the other members in canonical order.
     private static func writeExceptions(
-        _ exceptions: JSONValue, attestOnly: [AttestOnly], into out: inout [UInt8]
+        _ exceptions: JSONValue, attestOnly: [AttestOnly], into out: inout [UInt8], spool: ContentSpool
     ) throws(LetheError) {
         let members = exceptions.objectValue ?? [:]
         out.append(UInt8(ascii: "{"))
@@ -211,6 +220,7 @@ enum DisposalReport {
         for (index, entry) in attestOnly.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
             try CanonicalJSON.write(entry.json, into: &out)
+            try spool.spill(&out)
         }
         out.append(UInt8(ascii: "]"))
         for key in members.keys.sorted() {

@@ -203,17 +203,32 @@ extension ReportService {
 
     /// Computes a report's content from the first `logSize` entries of the log (the current
     /// size when nil), in one read transaction. Nothing is written.
+    ///
+    /// A large content is spooled to a file without a name in the data directory while it is
+    /// computed, and read back once the ledger and the register it was computed from are let go.
     public func compute(
         _ parameters: ReportParameters, atLogSize logSize: Int64?
     ) async throws(LetheError) -> ReportContent {
-        try await app.store.read { (tx) throws(LetheError) in
-            try Self.compute(parameters, atLogSize: logSize, in: tx)
+        let directory = app.dataDirectory?.path
+        let computed = try await app.store.read { (tx) throws(LetheError) in
+            try Self.compute(parameters, atLogSize: logSize, spoolDirectory: directory, in: tx)
         }
+        return ReportContent(
+            parameters: computed.parameters, logSize: computed.logSize, logRoot: computed.logRoot,
+            bytes: try computed.content.load())
+    }
+
+    /// A report's content as computed, its bytes possibly still in their spool.
+    struct ComputedContent: Sendable {
+        var parameters: ReportParameters
+        var logSize: Int64
+        var logRoot: String
+        var content: SpooledContent
     }
 
     static func compute(
-        _ parameters: ReportParameters, atLogSize requested: Int64?, in tx: any StoreReading
-    ) throws(LetheError) -> ReportContent {
+        _ parameters: ReportParameters, atLogSize requested: Int64?, spoolDirectory: String?, in tx: any StoreReading
+    ) throws(LetheError) -> ComputedContent {
         let current = try tx.eventCount()
         let size = requested ?? current
         guard size >= 0, size <= current else {
@@ -232,11 +247,12 @@ extension ReportService {
             }
             // Written as canonical bytes row by row: at a year's size a tree of the rows would
             // cost more than computing them.
-            return ReportContent(
+            return ComputedContent(
                 parameters: parameters, logSize: size, logRoot: StrictBase64.encode(root),
-                bytes: try DisposalReport.contentBytes(
+                content: try DisposalReport.contentBytes(
                     ledger: ledger, period: period, assets: assets,
-                    programTargetPercent: parameters.programTargetPercent))
+                    programTargetPercent: parameters.programTargetPercent,
+                    spool: ContentSpool(directory: spoolDirectory)))
         case .shipment:
             content = try CustodyReports.shipment(
                 manifest: parameters.manifest ?? "", ledger: ledger, assets: assets, logSize: size)
@@ -252,9 +268,9 @@ extension ReportService {
             content = try InventoryReport.content(
                 state: parameters.state, ledger: ledger, logSize: size, current: current, in: tx)
         }
-        return ReportContent(
+        return ComputedContent(
             parameters: parameters, logSize: size, logRoot: StrictBase64.encode(root),
-            bytes: try CanonicalJSON.encode(content))
+            content: SpooledContent(bytes: try CanonicalJSON.encode(content), file: nil))
     }
 
     static let batch: Int64 = 4096

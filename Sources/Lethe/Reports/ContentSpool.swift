@@ -1,0 +1,130 @@
+import LetheCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Where a report's content is written while it is computed: in memory, and past
+/// ``threshold`` bytes in a file without a name in the data directory (mode 0600, removed by the
+/// system when it is closed — or when the process dies, so a crash leaves nothing behind).
+///
+/// A year's content is hundreds of megabytes, computed from a ledger and a register of hundreds
+/// more: held in memory, all of them were needed at once. Spooled, the content is read back
+/// (``SpooledContent/load()``) only after the ledger and the register are let go.
+final class ContentSpool {
+    /// Bytes kept in memory before the spool moves them to its file.
+    let threshold: Int
+    /// The directory of the spool's file; nil keeps everything in memory.
+    let directory: String?
+    /// The spool's file, once opened (closed here unless handed to a ``SpoolFile``).
+    private var descriptor: Int32 = -1
+    /// The bytes written to the file so far.
+    private var written = 0
+
+    init(directory: String?, threshold: Int = 16 << 20) {
+        self.directory = directory
+        self.threshold = threshold
+    }
+
+    deinit { if descriptor >= 0 { close(descriptor) } }
+
+    /// Moves `buffer`'s bytes to the file, leaving it empty (its capacity kept), once it holds
+    /// more than ``threshold`` bytes and there is a directory; otherwise leaves it as it is.
+    func spill(_ buffer: inout [UInt8]) throws(LetheError) {
+        guard buffer.count > threshold, let directory else { return }
+        if descriptor < 0 { descriptor = try Self.openUnnamed(in: directory) }
+        try writeAll(buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// The content: `tail` (the bytes given since the last spill) after what was spilled.
+    func finish(_ tail: [UInt8]) throws(LetheError) -> SpooledContent {
+        guard descriptor >= 0 else { return SpooledContent(bytes: tail, file: nil) }
+        try writeAll(tail)
+        let file = SpoolFile(descriptor: descriptor, count: written)
+        descriptor = -1
+        return SpooledContent(bytes: [], file: file)
+    }
+
+    private func writeAll(_ buffer: [UInt8]) throws(LetheError) {
+        let failure = buffer.withUnsafeBytes { (bytes) -> Int32? in
+            var offset = 0
+            while offset < bytes.count {
+                let count = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if count < 0, errno == EINTR { continue }
+                guard count > 0 else { return errno }
+                offset += count
+            }
+            return nil
+        }
+        if let failure {
+            throw LetheError(
+                .io,
+                "cannot write the report's spool file in \(directory ?? "?"): \(String(cString: strerror(failure)))")
+        }
+        written += buffer.count
+    }
+
+    /// A file without a name in `directory`, open for reading and writing (mode 0600).
+    private static func openUnnamed(in directory: String) throws(LetheError) -> Int32 {
+        #if os(Linux)
+            // O_TMPFILE: the file never has a name, so nothing can open it and nothing is left.
+            // (Glibc does not export the macro: __O_TMPFILE | O_DIRECTORY, as in <fcntl.h>.)
+            let unnamed = open(directory, Int32(0o20_000_000) | O_DIRECTORY | O_RDWR | O_CLOEXEC, 0o600)
+            if unnamed >= 0 { return unnamed }
+        #endif
+        // A file system without O_TMPFILE: a private name, removed at once.
+        var template = Array("\(directory)/.report-spool-XXXXXX".utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard descriptor >= 0 else {
+            throw LetheError(
+                .io, "cannot create the report's spool file in \(directory): \(String(cString: strerror(errno)))")
+        }
+        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        _ = fchmod(descriptor, 0o600)
+        return descriptor
+    }
+}
+
+/// An open spool file: closed (and so removed) when the last reference goes.
+final class SpoolFile: Sendable {
+    let descriptor: Int32
+    let count: Int
+
+    init(descriptor: Int32, count: Int) {
+        self.descriptor = descriptor
+        self.count = count
+    }
+
+    deinit { close(descriptor) }
+}
+
+/// A report's computed content: its bytes in memory, or in a spool file.
+struct SpooledContent: Sendable {
+    /// The bytes, when they stayed in memory.
+    var bytes: [UInt8]
+    /// The spool file, when they did not.
+    var file: SpoolFile?
+
+    /// The content's bytes, read back from the spool file if they are there.
+    func load() throws(LetheError) -> [UInt8] {
+        guard let file else { return bytes }
+        var bytes = [UInt8](repeating: 0, count: file.count)
+        let failure = bytes.withUnsafeMutableBytes { (buffer) -> Int32? in
+            var offset = 0
+            while offset < file.count {
+                let count = pread(file.descriptor, buffer.baseAddress! + offset, file.count - offset, off_t(offset))
+                if count < 0, errno == EINTR { continue }
+                guard count > 0 else { return count == 0 ? EIO : errno }
+                offset += count
+            }
+            return nil
+        }
+        if let failure {
+            throw LetheError(.io, "cannot read the report's spool file back: \(String(cString: strerror(failure)))")
+        }
+        return bytes
+    }
+}
