@@ -95,6 +95,7 @@ enum Migrations {
         registerWebhooks(&migrator)
         registerVerificationRunIndex(&migrator)
         registerBackupRolling(&migrator)
+        registerRecordBodyLast(&migrator)
         return migrator
     }
 }

@@ -277,10 +277,11 @@ extension SQLiteTransaction {
 
     func insert(_ record: StoredRecord) throws(LetheError) {
         let issuedAt = formatted(record.issuedAt)
-        // The body bound in place, not copied by SQLite first (a year's report: hundreds of MB).
+        // The body, the table's last column, written after the row without SQLite copying it (a
+        // year's report: hundreds of MB).
         try executeBound(
-            "INSERT INTO signed_record (\(Self.recordColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", blob: record.body,
-            at: 6
+            insert: "INSERT INTO signed_record (\(Self.recordColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            table: "signed_record", blobColumn: "body", blob: record.body, at: 6
         ) { handle in
             Bind.text(handle, 1, record.serial)
             Bind.text(handle, 2, record.kind)

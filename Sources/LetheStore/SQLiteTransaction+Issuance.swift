@@ -109,28 +109,50 @@ extension SQLiteTransaction {
         guard result == SQLITE_DONE else { throw stepFailure() }
     }
 
-    /// Runs one write statement like ``executeBound(_:_:)``, with `blob` bound at `index`
-    /// without a copy (a signed report's record is hundreds of megabytes at a year's size):
-    /// SQLite reads it in place (`SQLITE_STATIC`) while the statement steps, inside the scope
-    /// where its bytes are valid, and the binding is cleared before that scope ends.
+    /// Runs one insert like ``executeBound(_:_:)`` whose large blob at `index`, the table's last
+    /// column, is written after the row without SQLite ever copying it: the insert binds it as
+    /// zeros of its length (a zero-blob in the row's last column is never materialised), then its
+    /// bytes go into the new row through incremental blob I/O, in chunks, in the same transaction
+    /// — no other connection sees the row before its bytes. Incremental I/O fires no trigger: it
+    /// is used only here, on the row the statement has just inserted.
     func executeBound(
-        _ sql: String, blob: [UInt8], at index: Int32, _ bind: (OpaquePointer) -> Void
+        insert sql: String, table: String, blobColumn column: String, blob: [UInt8], at index: Int32,
+        _ bind: (OpaquePointer) -> Void
     ) throws(LetheError) {
-        let handle = try boundStatement(sql, bind)
-        let result = blob.withUnsafeBytes { (bytes) -> Int32 in
-            if let base = bytes.baseAddress, !bytes.isEmpty {
-                // nil: SQLITE_STATIC, valid until the binding is cleared below.
-                sqlite3_bind_blob64(handle, index, base, sqlite3_uint64(bytes.count), nil)
-            } else {
-                // A zero-length blob needs a non-null pointer to be a blob and not NULL.
-                sqlite3_bind_zeroblob(handle, index, 0)
+        // A small blob (a disposal record: a few kilobytes) is bound as usual: opening a blob
+        // handle costs more than the copy.
+        guard blob.count > 65_536 else {
+            try executeBound(sql) { handle in
+                bind(handle)
+                Bind.blob(handle, index, blob)
             }
-            let result = sqlite3_step(handle)
-            sqlite3_reset(handle)
-            sqlite3_clear_bindings(handle)
-            return result
+            return
         }
-        guard result == SQLITE_DONE else { throw stepFailure() }
+        try executeBound(sql) { handle in
+            bind(handle)
+            sqlite3_bind_zeroblob64(handle, index, sqlite3_uint64(blob.count))
+        }
+        let connection = db.sqliteConnection
+        let rowid = sqlite3_last_insert_rowid(connection)
+        var handle: OpaquePointer?
+        guard sqlite3_blob_open(connection, "main", table, column, rowid, 1, &handle) == SQLITE_OK, let handle else {
+            let failure = stepFailure()
+            sqlite3_blob_close(handle)
+            throw failure
+        }
+        defer { sqlite3_blob_close(handle) }
+        let chunk = 1 << 20
+        let result = blob.withUnsafeBytes { (bytes) -> Int32 in
+            var offset = 0
+            while offset < bytes.count {
+                let count = min(chunk, bytes.count - offset)
+                let result = sqlite3_blob_write(handle, bytes.baseAddress! + offset, Int32(count), Int32(offset))
+                guard result == SQLITE_OK else { return result }
+                offset += count
+            }
+            return SQLITE_OK
+        }
+        guard result == SQLITE_OK else { throw stepFailure() }
     }
 
     /// GRDB's cached statement for `sql`, reset, its old bindings cleared, and bound by `bind`.

@@ -111,7 +111,10 @@ struct SpooledContent: Sendable {
     /// The content's bytes, read back from the spool file if they are there.
     func load() throws(LetheError) -> [UInt8] {
         guard let file else { return bytes }
-        var bytes = [UInt8](repeating: 0, count: file.count)
+        // With room to spare: the record is spliced around the content in its own buffer.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(file.count + 65_536)
+        bytes.append(contentsOf: repeatElement(0, count: file.count))
         let failure = bytes.withUnsafeMutableBytes { (buffer) -> Int32? in
             var offset = 0
             while offset < file.count {

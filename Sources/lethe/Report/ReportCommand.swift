@@ -419,7 +419,20 @@ extension ReportOutput {
     /// Writes a newly issued report and says where it went (on standard error when the report
     /// itself went to standard output).
     func issued(_ report: IssuedReport) async throws(LetheError) {
-        try await write(report)
+        let again =
+            "lethe report show \(report.serial) --format \(format.rawValue)\(out.map { " --out \($0)" } ?? "")"
+        if format != .json {
+            // Rendering a year's report takes a while: its serial is said before, so an interrupted
+            // or failed rendering leaves the user with the signed report and the way to render it.
+            Output.standardError("issued report \(report.serial); rendering it as \(format.rawValue) (again: \(again))")
+        }
+        do {
+            try await write(report)
+        } catch {
+            throw LetheError(
+                error.code, "\(error.message) (report \(report.serial) is issued and signed; render it again: \(again))",
+                details: error.details)
+        }
         let line =
             "issued report \(report.serial) (log entry \(report.logIndex); computed at log size \(report.logSize); record.json SHA-256 \(report.recordSHA256))"
         if let out { print(line + " to \(out)") } else { Output.standardError(line) }

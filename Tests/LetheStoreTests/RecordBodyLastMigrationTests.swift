@@ -1,0 +1,84 @@
+import Foundation
+import GRDB
+import LetheCore
+import LetheTestSupport
+import Testing
+
+@testable import LetheStore
+
+/// The migration `signed-record-body-last` rebuilds `signed_record` with its body last, so that
+/// a large record is stored without SQLite copying it; the rows, the tables that reference
+/// them and the append-only triggers stay as they were.
+@Suite struct RecordBodyLastMigrationTests {
+    @Test func recordsKeepTheirBytesAndTheTableStaysAppendOnly() throws {
+        let root = TemporaryDirectory()
+        let path = root.file("db.sqlite")
+        // Given a database as the previous migration left it, with a record and its revocation
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try Migrations.migrator.migrate(queue, upTo: "backup-rolling")
+            try queue.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO event (seq, recorded_at, actor, type, body) VALUES
+                            (1, 't', 'it', 'record.issued', CAST('{}' AS BLOB)),
+                            (2, 't', 'it', 'record.revoked', CAST('{}' AS BLOB));
+                        INSERT INTO signed_record (serial, kind, issued_at, body, signature, event_seq)
+                            VALUES ('ADS-1', 'disposal', 't', CAST('{"a":1}' AS BLOB), X'3082', 1);
+                        INSERT INTO record_revocation (serial, reason, revoked_at, event_seq)
+                            VALUES ('ADS-1', 'wrong serial', 't', 2);
+                        """)
+            }
+        }
+
+        // When the store opens (and migrates)
+        _ = try SQLiteStore(path: path)
+
+        // Then the body is the last column, the record reads as before, and its revocation holds
+        let queue = try DatabaseQueue(path: path)
+        try queue.read { db in
+            let columns = try db.columns(in: "signed_record").map(\.name)
+            #expect(columns.last == "body" && columns.count == 8)
+            let row = try #require(try Row.fetchOne(db, sql: "SELECT body, signature FROM signed_record"))
+            #expect(row["body"] as Data == Data(#"{"a":1}"#.utf8) && row["signature"] as Data == Data([0x30, 0x82]))
+            #expect(try db.foreignKeyViolations().map { _ in 1 }.isEmpty)
+            #expect(try String.fetchOne(db, sql: "SELECT reason FROM record_revocation") == "wrong serial")
+        }
+        // And the table refuses changes and deletions as before
+        #expect(throws: DatabaseError.self) {
+            try queue.write { db in try db.execute(sql: "UPDATE signed_record SET kind = 'report'") }
+        }
+        #expect(throws: DatabaseError.self) {
+            try queue.write { db in try db.execute(sql: "DELETE FROM signed_record") }
+        }
+    }
+
+    @Test func aLargeRecordIsStoredWholeThroughIncrementalWrites() throws {
+        let root = TemporaryDirectory()
+        let store = try SQLiteStore(path: root.file("db.sqlite"))
+        // Given a record body of several chunks, not a multiple of the chunk size, and a small one
+        let large = (0..<(3 << 20) + 12_345).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 11) }
+        let small = Array(#"{"small":true}"#.utf8)
+        let time = try RFC3339.parse("2026-12-06T10:00:00Z")
+
+        // When both are stored
+        try store.write { (tx) throws(LetheError) in
+            for (index, body) in [large, small].enumerated() {
+                let event = try tx.append(
+                    EventDraft(type: "record.issued", assetTag: nil, payload: ["serial": .string("R-\(index)")]),
+                    actor: "it", at: time)
+                try tx.insert(
+                    StoredRecord(
+                        serial: "R-\(index)", kind: "report", jobID: nil, assetTag: nil, issuedAt: time, body: body,
+                        signature: [0x30], eventSeq: event.seq))
+            }
+        }
+
+        // Then each reads back byte for byte
+        let read = try store.read { (tx) throws(LetheError) in
+            (try tx.record(serial: "R-0")?.body, try tx.record(serial: "R-1")?.body)
+        }
+        #expect(read.0 == large)
+        #expect(read.1 == small)
+    }
+}
