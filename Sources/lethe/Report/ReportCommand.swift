@@ -430,7 +430,8 @@ extension ReportOutput {
             try await write(report)
         } catch {
             throw LetheError(
-                error.code, "\(error.message) (report \(report.serial) is issued and signed; render it again: \(again))",
+                error.code,
+                "\(error.message) (report \(report.serial) is issued and signed; render it again: \(again))",
                 details: error.details)
         }
         let line =
