@@ -338,9 +338,11 @@ private struct ReportHistory {
             #expect(scanned.size == folded.size && scanned.time == folded.time)
             #expect(scanned.timeline.map(\.bytes) == folded.timeline.map(\.bytes))
             let disposal = { (ledger: ReportLedger) throws in
-                try CanonicalJSON.encode(
+                var register = ReportRegister(ledger: ledger)
+                for (tag, asset) in assets { register[tag] = asset }
+                return try CanonicalJSON.encode(
                     DisposalReport.content(
-                        ledger: ledger, period: history.period, assets: assets, programTargetPercent: 5))
+                        ledger: ledger, period: history.period, assets: register, programTargetPercent: 5))
             }
             #expect(try disposal(scanned) == disposal(folded))
             #expect(
@@ -364,7 +366,8 @@ private struct ReportHistory {
         let (tree, bytes) = try await app.store.read { (tx) throws(LetheError) in
             let size = try tx.eventCount()
             let ledger = try ReportService.ledger(atLogSize: size, focus: nil, in: tx)
-            let assets = try ReportService.assets(Set(ledger.assets.keys), atLogSize: size, current: size, in: tx)
+            let assets = try ReportService.assets(
+                of: ledger, ledgerAssets: true, also: nil, atLogSize: size, current: size, in: tx)
             let tree = DisposalReport.content(
                 ledger: ledger, period: history.period, assets: assets, programTargetPercent: 5)
             let bytes = try DisposalReport.contentBytes(
@@ -402,13 +405,18 @@ private struct ReportHistory {
         try app.updateAsset(tag: "SSD-1", AssetFields(tag: "SSD-1", model: "870 QVO"), actor: "it")
 
         // When the descriptive fields at that size are read tag by tag and in one pass
+        // (the assets the ledger names, a tag it does not name, and one the register lacks)
+        let tags = ["SSD-1", "SSD-2", "SSD-3", "SSD-4", "NOPE-1"]
         let (byTag, inOnePass) = try await app.store.read { (tx) throws(LetheError) in
             let current = try tx.eventCount()
-            let tags: Set<String> = ["SSD-1", "SSD-2", "SSD-3", "NOPE-1"]
-            return (
-                try ReportService.assets(tags, atLogSize: size, current: current, in: tx, pointLookups: .max),
-                try ReportService.assets(tags, atLogSize: size, current: current, in: tx, pointLookups: 0)
-            )
+            let ledger = try ReportService.ledger(atLogSize: size, focus: nil, in: tx)
+            let read = { (pointLookups: Int) throws(LetheError) -> [String: ReportAsset] in
+                let register = try ReportService.assets(
+                    of: ledger, ledgerAssets: true, also: "NOPE-1", atLogSize: size, current: current, in: tx,
+                    pointLookups: pointLookups)
+                return tags.reduce(into: [:]) { $0[$1] = register[$1] }
+            }
+            return (try read(.max), try read(0))
         }
 
         // Then they are the same, with the edit undone and the unknown tag left out
@@ -456,7 +464,7 @@ private struct ReportHistory {
             #expect(job.id == id && ledger.text(job.asset) == "A-\(id)" && job.state == .executed)
             #expect(ledger.text(job.method) == "purge" && ledger.text(job.executedMethod) == "destroy")
             #expect(ledger.text(job.tool) == "nvme-cli" && ledger.text(job.technique) == nil)
-            #expect(ledger.assets["A-\(id)"]?.jobs.map { $0 } == [id])
+            #expect(ledger.life("A-\(id)")?.jobs.map { $0 } == [id])
         }
         #expect(inOrder == ids.sorted())
         #expect(ledger.job(1) == nil && ledger.job(10_002) == nil && ledger.job(-1) == nil)

@@ -5,9 +5,9 @@ import LetheCore
 /// chain-of-custody document of one asset, computed from a ``ReportLedger``.
 enum CustodyReports {
     /// An asset's descriptive fields, lifecycle and disposal work, as a report row.
-    static func assetJSON(_ tag: String, ledger: ReportLedger, assets: [String: ReportAsset]) -> [String: JSONValue] {
+    static func assetJSON(_ tag: String, ledger: ReportLedger, assets: ReportRegister) -> [String: JSONValue] {
         let asset = assets[tag]
-        let life = ledger.assets[tag]
+        let life = ledger.life(tag)
         var row: [String: JSONValue] = [
             "tag": .string(tag), "media_type": .string(asset?.mediaType ?? "unknown"),
             "classification": .string(asset?.classification ?? "unknown"),
@@ -51,7 +51,7 @@ enum CustodyReports {
     /// Every asset handed over under `manifest`: the hand-overs, their seals, and each asset's
     /// state, job and record.
     static func shipment(
-        manifest: String, ledger: ReportLedger, assets: [String: ReportAsset], logSize: Int64
+        manifest: String, ledger: ReportLedger, assets: ReportRegister, logSize: Int64
     ) throws(LetheError) -> JSONValue {
         let moves = ledger.custody.filter { $0.manifest == manifest }
         guard !moves.isEmpty else {
@@ -77,7 +77,7 @@ enum CustodyReports {
                 "certified": .integer(
                     Int64(
                         tags.filter { tag in
-                            ledger.assets[tag]?.jobs.contains { (ledger.job($0)?.certificate ?? .none) != .none }
+                            ledger.life(tag)?.jobs.contains { (ledger.job($0)?.certificate ?? .none) != .none }
                                 == true
                         }
                         .count)),
@@ -88,9 +88,9 @@ enum CustodyReports {
     /// One asset's chain of custody: its fields, every event about it in log order, and each
     /// hand-over with the two parties whose signatures the printed document asks for.
     static func custody(
-        tag: String, ledger: ReportLedger, assets: [String: ReportAsset], logSize: Int64
+        tag: String, ledger: ReportLedger, assets: ReportRegister, logSize: Int64
     ) throws(LetheError) -> JSONValue {
-        guard assets[tag] != nil, ledger.assets[tag] != nil || !ledger.timeline.isEmpty else {
+        guard assets[tag] != nil, ledger.life(tag) != nil || !ledger.timeline.isEmpty else {
             throw LetheError(
                 .notFound,
                 "asset \(Quoted(tag)) has no events in the first \(logSize) log entries; see 'lethe asset list'")

@@ -10,6 +10,40 @@ struct ReportAsset: Sendable, Hashable {
     var classification: String
 }
 
+/// The register's descriptive fields of the assets a ``ReportLedger`` names (and of any other
+/// tag asked for), found by tag.
+///
+/// Held in slots parallel to the ledger's ``ReportLedger/lives`` (found through the ledger's
+/// table of tags, shared, not copied) rather than in a dictionary of its own by tag: at a year's
+/// size that dictionary held twice the slots it used.
+struct ReportRegister {
+    private let ledger: ReportLedger
+    private var fields: [ReportAsset?]
+    private var others: [String: ReportAsset] = [:]
+
+    /// An empty register for the assets `ledger` names.
+    init(ledger: ReportLedger) {
+        self.ledger = ledger
+        fields = []
+    }
+
+    /// The fields of the asset tagged `tag`, if given.
+    subscript(tag: String) -> ReportAsset? {
+        get {
+            if let slot = ledger.lifeSlot(tag) { return slot < fields.count ? fields[slot] : nil }
+            return others.isEmpty ? nil : others[tag]
+        }
+        set {
+            if let slot = ledger.lifeSlot(tag) {
+                if fields.isEmpty { fields = Array(repeating: nil, count: ledger.lives.count) }
+                fields[slot] = newValue
+            } else {
+                others[tag] = newValue
+            }
+        }
+    }
+}
+
 /// A period of whole UTC days: from the first day's midnight to the midnight after the last day.
 public struct ReportPeriod: Sendable, Hashable, Codable {
     /// The first day (`2026-07-01`).
@@ -134,7 +168,7 @@ enum DisposalReport {
 
     /// The report's content as a value.
     static func content(
-        ledger: ReportLedger, period: ReportPeriod, assets: [String: ReportAsset], programTargetPercent: Int64
+        ledger: ReportLedger, period: ReportPeriod, assets: ReportRegister, programTargetPercent: Int64
     ) -> JSONValue {
         var rows: [JSONValue] = []
         var attestOnly: [AttestOnly] = []
@@ -156,7 +190,7 @@ enum DisposalReport {
     /// The bytes go through `spool`: past its threshold they are moved to its file as they are
     /// written, so the content is never held whole beside the ledger and the register.
     static func contentBytes(
-        ledger: ReportLedger, period: ReportPeriod, assets: [String: ReportAsset], programTargetPercent: Int64,
+        ledger: ReportLedger, period: ReportPeriod, assets: ReportRegister, programTargetPercent: Int64,
         spool: ContentSpool = ContentSpool(directory: nil)
     ) throws(LetheError) -> SpooledContent {
         var out: [UInt8] = Array(#"{"assets":["#.utf8)
@@ -240,7 +274,7 @@ enum DisposalReport {
     /// other member of the content but the exceptions' verifications by attestation only, given
     /// in `attestOnly`.
     private static func compute<Failure: Error>(
-        ledger: ReportLedger, period: ReportPeriod, assets: [String: ReportAsset], programTargetPercent: Int64,
+        ledger: ReportLedger, period: ReportPeriod, assets: ReportRegister, programTargetPercent: Int64,
         attestOnly: inout [AttestOnly], expect: (Int) -> Void = { _ in }, emit: (AssetRow) throws(Failure) -> Void
     ) throws(Failure) -> [String: JSONValue] {
         // The jobs in id order: slots of `ledger.jobs`, sorted once (already in order when
@@ -270,7 +304,7 @@ enum DisposalReport {
         var rowKeys: [(tag: String, slot: Int)] = []
         rowKeys.reserveCapacity(finalJob.count)
         for (asset, slot) in finalJob { rowKeys.append((texts[Int(asset.number)] ?? "", slot)) }
-        for (tag, life) in ledger.assets where period.contains(life.disposedAt) { rowKeys.append((tag, -1)) }
+        for (tag, life) in ledger.assetLives where period.contains(life.disposedAt) { rowKeys.append((tag, -1)) }
         rowKeys.sort { $0.tag < $1.tag }
         expect(rowKeys.count)
         var next = 0
@@ -281,7 +315,7 @@ enum DisposalReport {
                 if slot < 0 { (tag, slot) = rowKeys[next] }
                 next += 1
             }
-            let life = ledger.assets[tag] ?? ReportLedger.AssetLife()
+            let life = ledger.life(tag) ?? ReportLedger.AssetLife()
             let job = slot >= 0 ? ledger.jobs[slot] : ledger.lastJob(of: life, in: .verified)
             let asset = assets[tag]
             let outcome: String
@@ -396,7 +430,7 @@ enum DisposalReport {
     }
 
     static func exceptions(
-        ledger: ReportLedger, order: [Int], period: ReportPeriod, assets: [String: ReportAsset]
+        ledger: ReportLedger, order: [Int], period: ReportPeriod, assets: ReportRegister
     ) -> JSONValue {
         var overdue: [JSONValue] = []
         var failed: [JSONValue] = []
@@ -428,9 +462,10 @@ enum DisposalReport {
                     ])
             }
         }
-        let lost = ledger.assets.filter { period.contains($0.value.lostAt) }.keys.sorted().map { tag in
-            ["tag": .string(tag), "lost_at": .string(RFC3339.format(ledger.assets[tag]!.lostAt!))] as JSONValue
-        }
+        let lost = ledger.assetLives.compactMap { tag, life in life.lostAt.map { (tag, $0) } }
+            .filter { period.contains($0.1) }.sorted { $0.0 < $1.0 }.map { tag, lostAt in
+                ["tag": .string(tag), "lost_at": .string(RFC3339.format(lostAt))] as JSONValue
+            }
         let revoked = ledger.revocations.keys.sorted().filter { period.contains(ledger.revocations[$0]!.at) }.map {
             serial in
             [
@@ -453,9 +488,9 @@ enum DisposalReport {
             object["manifest"] = move.manifest.map(JSONValue.string)
             return JSONValue.object(object)
         }
-        let withoutJob = ledger.assets.filter { tag, life in
+        let withoutJob = ledger.assetLives.filter { _, life in
             period.contains(life.disposedAt) && !life.jobs.contains { ledger.job($0)?.state == .verified }
-        }.keys.sorted().map { ["tag": .string($0)] as JSONValue }
+        }.map(\.tag).sorted().map { ["tag": .string($0)] as JSONValue }
         return [
             "overdue_jobs": .array(overdue),
             "failed_verifications": .array(failed),
@@ -488,7 +523,7 @@ enum DisposalReport {
         var items: [JSONValue] = []
         // The open assets first, then only they sorted by tag.
         var open: [(tag: String, life: ReportLedger.AssetLife)] = []
-        for (tag, life) in ledger.assets {
+        for (tag, life) in ledger.assetLives {
             guard let retiredAt = life.retiredAt, retiredAt < period.end,
                 ["retired", "awaiting-sanitization", "verification-failed"].contains(life.state)
             else { continue }

@@ -47,9 +47,10 @@ enum InventoryReport {
             let page = try tx.assets(AssetQuery(afterTag: after, limit: 10_000))
             after = page.last?.tag
             for asset in page {
-                let life = ledger.assets[asset.tag]
+                // Named by the entries (registered one by one, scheduled or changing state).
+                let life = ledger.life(asset.tag)
                 guard
-                    life != nil || ledger.registered.contains(asset.tag)
+                    life != nil
                         || (cutoff.map { asset.registeredAt < $0 } ?? false)
                 else { continue }
                 var fields = asset.jsonFields.objectValue ?? [:]

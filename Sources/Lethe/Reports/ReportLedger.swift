@@ -24,6 +24,11 @@ struct ReportLedger {
         private(set) var texts: [String?] = [nil]
         private var numbers: [String: UInt32] = [:]
 
+        /// The number of `text` if it is in the table.
+        func existing(_ text: String) -> Name? {
+            numbers[text].map(Name.init(number:))
+        }
+
         /// The number of `text` (``Name/none`` for nil), added if new.
         mutating func name(_ text: String?) -> Name {
             guard let text else { return .none }
@@ -77,15 +82,21 @@ struct ReportLedger {
     /// The ids of an asset's jobs in the order they were scheduled: the first held inline (an
     /// asset has one job but for a re-sanitization), so most assets allocate nothing for them.
     struct JobIDs: Sequence {
-        private var first: Int64?
+        private var first: Int64 = 0
         private var rest: [Int64] = []
+        private var hasFirst = false
 
         mutating func append(_ id: Int64) {
-            if first == nil { first = id } else { rest.append(id) }
+            if hasFirst {
+                rest.append(id)
+            } else {
+                first = id
+                hasFirst = true
+            }
         }
 
         func makeIterator() -> Iterator {
-            Iterator(head: first, tail: rest.makeIterator())
+            Iterator(head: hasFirst ? first : nil, tail: rest.makeIterator())
         }
 
         struct Iterator: IteratorProtocol {
@@ -103,15 +114,42 @@ struct ReportLedger {
     }
 
     /// One asset's lifecycle as its events describe it.
+    ///
+    /// Compact (a million of them in a year's report): the dates are held as seconds, NaN for
+    /// none, so an optional date costs 8 bytes rather than 16; the state and the destination
+    /// share their text with every other asset's (see ``ReportLedger/apply(_:)-(Entry)``).
     struct AssetLife {
         var state = "in-service"
+        var destination: String?
+        private var retiredSeconds = Double.nan
+        private var disposedSeconds = Double.nan
+        private var lostSeconds = Double.nan
+        var jobs = JobIDs()
         /// Whether a state change was seen (an imported asset's first state has no event).
         var stateSeen = false
-        var retiredAt: Date?
-        var disposedAt: Date?
-        var destination: String?
-        var lostAt: Date?
-        var jobs = JobIDs()
+
+        var retiredAt: Date? {
+            get { Self.date(retiredSeconds) }
+            set { retiredSeconds = Self.seconds(newValue) }
+        }
+
+        var disposedAt: Date? {
+            get { Self.date(disposedSeconds) }
+            set { disposedSeconds = Self.seconds(newValue) }
+        }
+
+        var lostAt: Date? {
+            get { Self.date(lostSeconds) }
+            set { lostSeconds = Self.seconds(newValue) }
+        }
+
+        private static func date(_ seconds: Double) -> Date? {
+            seconds.isNaN ? nil : Date(timeIntervalSinceReferenceDate: seconds)
+        }
+
+        private static func seconds(_ date: Date?) -> Double {
+            date?.timeIntervalSinceReferenceDate ?? .nan
+        }
     }
 
     /// A custody hand-over.
@@ -156,10 +194,17 @@ struct ReportLedger {
     /// Each distinct verification plan of a job, once (a job refers to it by index).
     private(set) var verifications: [JSONValue] = []
     private var verificationIndex: [JSONValue: Int32] = [:]
-    var assets: [String: AssetLife] = [:]
-    /// The tags registered one by one (`asset.registered`) up to the log size: exact, where an
-    /// import's single event leaves only the registration time to go by.
-    var registered: Set<String> = []
+    /// Every asset the entries name (registered one by one, scheduled for a job or changing
+    /// state), in the order first named: an import's single event names none, and leaves only
+    /// the registration time to go by.
+    ///
+    /// An array found by the tag's ``Name`` rather than a dictionary by tag: at a year's size a
+    /// dictionary of lives held twice the slots it used, and every tag once more.
+    private(set) var lives: [AssetLife] = []
+    /// The tag of each of ``lives``.
+    private(set) var lifeTags: [Name] = []
+    /// By a name's number, one more than the slot in ``lives`` of the asset with that tag (0: none).
+    private var lifeSlots: [UInt32] = []
     var custody: [Custody] = []
     var records: [String: (kind: String, job: Int64?, issuedAt: Date)] = [:]
     var revocations: [String: (at: Date, reason: String)] = [:]
@@ -209,6 +254,43 @@ struct ReportLedger {
     /// The text of `name`.
     func text(_ name: Name) -> String? {
         names[name]
+    }
+
+    /// The slot in ``lives`` of the asset tagged `tag`, if the entries name it.
+    func lifeSlot(_ tag: String) -> Int? {
+        guard let name = names.existing(tag), Int(name.number) < lifeSlots.count else { return nil }
+        let slot = lifeSlots[Int(name.number)]
+        return slot == 0 ? nil : Int(slot) - 1
+    }
+
+    /// The life of the asset tagged `tag`, if the entries name it.
+    func life(_ tag: String) -> AssetLife? {
+        lifeSlot(tag).map { lives[$0] }
+    }
+
+    /// The tag of the asset in slot `slot` of ``lives``.
+    func tag(ofLife slot: Int) -> String {
+        names[lifeTags[slot]] ?? ""
+    }
+
+    /// Every asset the entries name with its tag, in the order first named.
+    var assetLives: some Sequence<(tag: String, life: AssetLife)> {
+        lives.indices.lazy.map { (tag: tag(ofLife: $0), life: lives[$0]) }
+    }
+
+    /// Changes the life of the asset tagged `tag`, named now if it was not.
+    private mutating func changeLife(_ tag: String, _ change: (inout AssetLife) -> Void) {
+        let name = names.name(tag)
+        let number = Int(name.number)
+        if number >= lifeSlots.count {
+            lifeSlots.append(contentsOf: repeatElement(0, count: max(number + 1 - lifeSlots.count, lifeSlots.count / 2)))
+        }
+        if lifeSlots[number] == 0 {
+            lives.append(AssetLife())
+            lifeTags.append(name)
+            lifeSlots[number] = UInt32(lives.count)
+        }
+        change(&lives[Int(lifeSlots[number]) - 1])
     }
 
     /// The slots of ``jobs`` in id order.
@@ -269,7 +351,7 @@ struct ReportLedger {
         case .none:
             break
         case .registered:
-            if let tag = entry.assetTag { registered.insert(tag) }
+            if let tag = entry.assetTag { changeLife(tag) { _ in } }
         case .scheduled(let scheduled):
             let verification = verificationNumber(scheduled.verification)
             let method = scheduled.method.map { names.name($0) }
@@ -289,7 +371,7 @@ struct ReportLedger {
                         afterFailedJob: entry.type == .jobScheduled ? scheduled.afterFailedJob : nil))
             }
             if entry.type == .jobScheduled {
-                assets[scheduled.asset, default: AssetLife()].jobs.append(scheduled.id)
+                changeLife(scheduled.asset) { $0.jobs.append(scheduled.id) }
             }
         case .started(let id):
             update(id) { job, _ in job.state = .inProgress }
@@ -322,7 +404,15 @@ struct ReportLedger {
             }
         case .stateChanged(let to, let destination):
             guard let tag = entry.assetTag else { return }
-            Self.change(&assets[tag, default: AssetLife()], to: to, destination: destination, at: time)
+            // The state's and the destination's text shared with every other asset's: at a year's
+            // size each would otherwise hold its own copy of a longer one.
+            let state = LifecycleState(rawValue: to)?.rawValue ?? to
+            var shared: String?
+            if let destination {
+                let name = names.name(destination)
+                shared = names[name]
+            }
+            changeLife(tag) { Self.change(&$0, to: state, destination: shared, at: time) }
         case .custody(let move):
             guard let tag = entry.assetTag else { return }
             custody.append(

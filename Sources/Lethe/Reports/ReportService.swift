@@ -236,9 +236,9 @@ extension ReportService {
         }
         let root = try MerkleTree(hasher: LetheApp.logHasher, source: tx).root(size: size)
         let ledger = try Self.ledger(atLogSize: size, focus: parameters.kind == .custody ? parameters.tag : nil, in: tx)
-        var tags = parameters.kind == .inventory ? [] : Set(ledger.assets.keys)
-        if let tag = parameters.tag { tags.insert(tag) }
-        let assets = try Self.assets(tags, atLogSize: size, current: current, in: tx)
+        let assets = try Self.assets(
+            of: ledger, ledgerAssets: parameters.kind != .inventory, also: parameters.tag, atLogSize: size, current: current,
+            in: tx)
         let content: JSONValue
         switch parameters.kind {
         case .disposal:
@@ -313,26 +313,35 @@ extension ReportService {
         return ledger
     }
 
-    /// The descriptive fields of `tags` as they stood at entry `size`: the register's current
-    /// fields with every `asset.updated` change made after `size` undone, newest first.
+    /// The descriptive fields of the assets `ledger` names (when `ledgerAssets`) and of `extra`,
+    /// as they stood at entry `size`: the register's current fields with every `asset.updated`
+    /// change made after `size` undone, newest first.
     ///
     /// Up to `pointLookups` tags are looked up one by one; more are read in one pass over the
     /// register (the same fields either way).
     static func assets(
-        _ tags: Set<String>, atLogSize size: Int64, current: Int64, in tx: any StoreReading,
-        pointLookups: Int = ReportService.pointLookups
-    ) throws(LetheError) -> [String: ReportAsset] {
-        var result: [String: ReportAsset] = [:]
-        if tags.count > pointLookups {
-            // Most of the register: one pass over it costs less than a lookup per tag.
-            result.reserveCapacity(tags.count)
+        of ledger: ReportLedger, ledgerAssets: Bool, also extra: String?, atLogSize size: Int64, current: Int64,
+        in tx: any StoreReading, pointLookups: Int = ReportService.pointLookups
+    ) throws(LetheError) -> ReportRegister {
+        var result = ReportRegister(ledger: ledger)
+        let covered = { (tag: String) -> Bool in
+            tag == extra || (ledgerAssets && ledger.lifeSlot(tag) != nil)
+        }
+        let count = (ledgerAssets ? ledger.lives.count : 0) + (extra == nil ? 0 : 1)
+        if count > pointLookups {
+            // Most of the register: one pass over it costs less than a lookup per tag. Texts that
+            // repeat (makes, models, media types) are held once, up to a bound.
+            var shared = SharedTexts()
             try tx.scanAssetDescriptions { (asset) throws(LetheError) in
-                guard tags.contains(asset.tag) else { return }
+                guard covered(asset.tag) else { return }
                 result[asset.tag] = ReportAsset(
-                    serial: asset.serial, make: asset.make, model: asset.model, mediaType: asset.mediaType,
-                    classification: asset.classification)
+                    serial: asset.serial, make: asset.make.map { shared.text($0) },
+                    model: asset.model.map { shared.text($0) }, mediaType: shared.text(asset.mediaType),
+                    classification: shared.text(asset.classification))
             }
         } else {
+            var tags = ledgerAssets ? ledger.lives.indices.map(ledger.tag(ofLife:)) : []
+            if let extra { tags.append(extra) }
             for tag in tags {
                 guard let asset = try tx.asset(tag: tag) else { continue }
                 result[tag] = ReportAsset(
@@ -345,7 +354,7 @@ extension ReportService {
         while next <= current {
             let batch = try tx.events(fromSeq: next, limit: Int(Self.batch))
             guard !batch.isEmpty else { break }
-            later += batch.filter { $0.type == .assetUpdated && $0.assetTag.map(tags.contains) == true }
+            later += batch.filter { $0.type == .assetUpdated && $0.assetTag.map(covered) == true }
             next = batch[batch.count - 1].seq + 1
         }
         for event in later.reversed() {
@@ -364,5 +373,17 @@ extension ReportService {
             result[tag] = asset
         }
         return result
+    }
+
+    /// Texts held once each, up to a bound (past it, a text is kept as it came).
+    struct SharedTexts {
+        private var texts: Set<String> = []
+        static let bound = 65_536
+
+        mutating func text(_ text: String) -> String {
+            if let index = texts.firstIndex(of: text) { return texts[index] }
+            if texts.count < Self.bound { texts.insert(text) }
+            return text
+        }
     }
 }
