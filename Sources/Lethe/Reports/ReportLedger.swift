@@ -283,7 +283,8 @@ struct ReportLedger {
         let name = names.name(tag)
         let number = Int(name.number)
         if number >= lifeSlots.count {
-            lifeSlots.append(contentsOf: repeatElement(0, count: max(number + 1 - lifeSlots.count, lifeSlots.count / 2)))
+            lifeSlots.append(
+                contentsOf: repeatElement(0, count: max(number + 1 - lifeSlots.count, lifeSlots.count / 2)))
         }
         if lifeSlots[number] == 0 {
             lives.append(AssetLife())

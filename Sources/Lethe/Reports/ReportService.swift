@@ -237,7 +237,8 @@ extension ReportService {
         let root = try MerkleTree(hasher: LetheApp.logHasher, source: tx).root(size: size)
         let ledger = try Self.ledger(atLogSize: size, focus: parameters.kind == .custody ? parameters.tag : nil, in: tx)
         let assets = try Self.assets(
-            of: ledger, ledgerAssets: parameters.kind != .inventory, also: parameters.tag, atLogSize: size, current: current,
+            of: ledger, ledgerAssets: parameters.kind != .inventory, also: parameters.tag, atLogSize: size,
+            current: current,
             in: tx)
         let content: JSONValue
         switch parameters.kind {
