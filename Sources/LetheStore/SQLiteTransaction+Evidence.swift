@@ -157,7 +157,13 @@ extension SQLiteTransaction {
 
     // MARK: - Records
 
-    private static let recordColumns = "serial, kind, job_id, asset_tag, issued_at, body, signature, event_seq"
+    /// A record's columns; a body over 64 KB (a report's) reads as NULL here and is read after,
+    /// in pieces (``readBlob(table:column:rowid:)``), so SQLite does not assemble it first in a
+    /// buffer of its own. `length` of a BLOB reads no more than the row's header.
+    private static let recordColumns = """
+        serial, kind, job_id, asset_tag, issued_at, CASE WHEN length(body) <= 65536 THEN body END, signature,
+        event_seq, rowid
+        """
 
     func record(serial: String) throws(LetheError) -> StoredRecord? {
         try fetchRecords("SELECT \(Self.recordColumns) FROM signed_record WHERE serial = ?", [serial]).first
@@ -227,11 +233,15 @@ extension SQLiteTransaction {
     private func fetchRecords(_ sql: String, _ arguments: StatementArguments) throws(LetheError) -> [StoredRecord] {
         let rows = try guarded { try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments) }
         return try rows.map { (row) throws(LetheError) in
-            let body: Data = row[5]
+            let small: Data? = row[5]
             let signature: Data = row[6]
+            let body =
+                if let small { [UInt8](small) } else {
+                    try readBlob(table: "signed_record", column: "body", rowid: row[8])
+                }
             return StoredRecord(
                 serial: row[0], kind: row[1], jobID: row[2], assetTag: row[3], issuedAt: try RFC3339.parse(row[4]),
-                body: [UInt8](body), signature: [UInt8](signature), eventSeq: row[7])
+                body: body, signature: [UInt8](signature), eventSeq: row[7])
         }
     }
 
@@ -280,7 +290,10 @@ extension SQLiteTransaction {
         // The body, the table's last column, written after the row without SQLite copying it (a
         // year's report: hundreds of MB).
         try executeBound(
-            insert: "INSERT INTO signed_record (\(Self.recordColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            insert: """
+                INSERT INTO signed_record (serial, kind, job_id, asset_tag, issued_at, body, signature, event_seq)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
             table: "signed_record", blobColumn: "body", blob: record.body, at: 6
         ) { handle in
             Bind.text(handle, 1, record.serial)

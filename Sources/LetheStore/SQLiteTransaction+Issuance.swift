@@ -155,6 +155,36 @@ extension SQLiteTransaction {
         guard result == SQLITE_OK else { throw stepFailure() }
     }
 
+    /// The bytes of `column` in row `rowid` of `table`, read in 1 MB pieces straight into the
+    /// array returned, with SQLite's incremental blob I/O: read as a column, SQLite would first
+    /// assemble a large value (a year's report, hundreds of megabytes) in a buffer of its own.
+    func readBlob(table: String, column: String, rowid: Int64) throws(LetheError) -> [UInt8] {
+        let connection = db.sqliteConnection
+        var handle: OpaquePointer?
+        guard sqlite3_blob_open(connection, "main", table, column, rowid, 0, &handle) == SQLITE_OK, let handle else {
+            let failure = stepFailure()
+            sqlite3_blob_close(handle)
+            throw failure
+        }
+        defer { sqlite3_blob_close(handle) }
+        let count = Int(sqlite3_blob_bytes(handle))
+        guard count > 0 else { return [] }
+        let chunk = 1 << 20
+        var result = SQLITE_OK
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            var offset = 0
+            while offset < count {
+                let length = min(chunk, count - offset)
+                result = sqlite3_blob_read(handle, buffer.baseAddress! + offset, Int32(length), Int32(offset))
+                guard result == SQLITE_OK else { break }
+                offset += length
+            }
+            initialized = offset
+        }
+        guard result == SQLITE_OK, bytes.count == count else { throw stepFailure() }
+        return bytes
+    }
+
     /// GRDB's cached statement for `sql`, reset, its old bindings cleared, and bound by `bind`.
     private func boundStatement(_ sql: String, _ bind: (OpaquePointer) -> Void) throws(LetheError) -> OpaquePointer {
         let statement: Statement

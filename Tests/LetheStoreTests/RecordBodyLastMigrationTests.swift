@@ -53,17 +53,19 @@ import Testing
         }
     }
 
-    @Test func aLargeRecordIsStoredWholeThroughIncrementalWrites() throws {
+    @Test func aLargeRecordIsStoredAndReadWholeThroughIncrementalBlobIO() throws {
         let root = TemporaryDirectory()
         let store = try SQLiteStore(path: root.file("db.sqlite"))
-        // Given a record body of several chunks, not a multiple of the chunk size, and a small one
+        // Given a record body of several chunks, not a multiple of the chunk size, a small one, and
+        // one on each side of the size above which a body is written and read in pieces
         let large = (0..<(3 << 20) + 12_345).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 11) }
         let small = Array(#"{"small":true}"#.utf8)
+        let bodies = [large, small, Array(large.prefix(65_536)), Array(large.suffix(65_537))]
         let time = try RFC3339.parse("2026-12-06T10:00:00Z")
 
         // When both are stored
         try store.write { (tx) throws(LetheError) in
-            for (index, body) in [large, small].enumerated() {
+            for (index, body) in bodies.enumerated() {
                 let event = try tx.append(
                     EventDraft(type: "record.issued", assetTag: nil, payload: ["serial": .string("R-\(index)")]),
                     actor: "it", at: time)
@@ -74,11 +76,14 @@ import Testing
             }
         }
 
-        // Then each reads back byte for byte
-        let read = try store.read { (tx) throws(LetheError) in
-            (try tx.record(serial: "R-0")?.body, try tx.record(serial: "R-1")?.body)
+        // Then each reads back byte for byte, alone and in a list
+        let (one, listed) = try store.read { (tx) throws(LetheError) in
+            (
+                try bodies.indices.map { (index) throws(LetheError) in try tx.record(serial: "R-\(index)")?.body },
+                try tx.records(kind: "report", jobID: nil, limit: nil).reversed().map(\.body)
+            )
         }
-        #expect(read.0 == large)
-        #expect(read.1 == small)
+        #expect(one == bodies)
+        #expect(listed == bodies)
     }
 }

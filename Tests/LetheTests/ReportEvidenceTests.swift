@@ -46,6 +46,25 @@ private func certifiedHistory(_ count: Int) async throws -> (EvidenceFixture, Is
 }
 
 @Suite struct ReportEvidenceTests {
+    @Test func aReportBundlesPageIsTheReportsOwnAndSaysWhenItIsRevoked() async throws {
+        // Given a signed report
+        let (fixture, report, _) = try await certifiedHistory(1)
+        let auditor = Principal.evidenceUser("ann", .auditor)
+        let page = { () async throws -> String in
+            let bundle = try await fixture.app.reports.bundle(serial: report.serial, by: auditor)
+            return String(decoding: try #require(bundle.bundle.files[.html]), as: UTF8.self)
+        }
+
+        // Then its bundle's record.html is the report's printable page, valid
+        let valid = try await page()
+        #expect(valid.contains("<svg") && valid.contains("status <strong>valid</strong>"))
+
+        // And once the report is revoked, the page of a new bundle says so
+        _ = try await fixture.app.evidence.revoke(
+            serial: report.serial, reason: "wrong period", by: .evidenceUser("carol", .compliance))
+        #expect(try await page().contains("status <strong>revoked</strong>"))
+    }
+
     @Test(.enabled(if: opensslIsInstalled))
     func aReportBundleVerifiesWithOpenSSLAndLetheAndBothRejectAnEditedReport() async throws {
         // Given a report's exported bundle

@@ -163,6 +163,17 @@ extension EvidenceService {
     /// the newest checkpoint (signed now when none covers the entry), the log's public key, a
     /// readable HTML page and VERIFY.txt. The front end writes or serves the files.
     public func bundle(serial: String, by principal: Principal) async throws(LetheError) -> RecordBundle {
+        try await bundle(serial: serial, by: principal, html: nil)
+    }
+
+    /// ``bundle(serial:by:)`` with the HTML page made by `html` from the record and its
+    /// revocation, when given,
+    /// instead of the table of every field (a report renders its own printable page: the table
+    /// of a year's report would be millions of rows).
+    func bundle(
+        serial: String, by principal: Principal,
+        html: ((StoredRecord, RecordRevocation?) throws(LetheError) -> [UInt8])?
+    ) async throws(LetheError) -> RecordBundle {
         try app.authorize(.readRecords, principal)
         let key = try await logSigningKey()
         let time = app.now
@@ -176,13 +187,18 @@ extension EvidenceService {
             return (record, revocation, proof, entry)
         }
         let logIndex = record.eventSeq - 1
-        let value = try CanonicalJSON.decode(record.body)
         let status: String
         if let revocation {
             status =
                 "REVOKED at \(RFC3339.format(revocation.revokedAt)): \(revocation.reason) (log entry \(revocation.eventSeq - 1))"
         } else {
             status = "Issued \(RFC3339.format(record.issuedAt)); not revoked when this bundle was exported."
+        }
+        let page: [UInt8]
+        if let html {
+            page = try html(record, revocation)
+        } else {
+            page = Array(RecordHTML.render(record: try CanonicalJSON.decode(record.body), status: status).utf8)
         }
         let bundle = EvidenceBundle(files: [
             .record: record.body,
@@ -191,7 +207,7 @@ extension EvidenceService {
             .logEntry: entry,
             .logProof: Array(proof.text.utf8),
             .logKey: Array(key.verifier.publicFile.utf8),
-            .html: Array(RecordHTML.render(record: value, status: status).utf8),
+            .html: page,
             .instructions: Array(
                 VerifyInstructions.text(
                     serial: serial, logIndex: logIndex, signingTime: RFC3339.format(record.issuedAt)

@@ -162,10 +162,12 @@ extension ReportService {
     /// issuer.pem, the log entry, its proof, the log key, VERIFY.txt), with the report's own
     /// printable HTML as record.html.
     public func bundle(serial: String, by principal: Principal) async throws(LetheError) -> RecordBundle {
-        let report = try await show(serial: serial, by: principal)
-        var bundle = try await app.evidence.bundle(serial: serial, by: principal)
-        bundle.bundle.files[.html] = Array(ReportHTML.render(report).utf8)
-        return bundle
+        try app.authorize(.readReports, principal)
+        // The report is read once, with the rest of its bundle.
+        return try await app.evidence.bundle(serial: serial, by: principal) {
+            (record, revocation) throws(LetheError) in
+            Array(ReportHTML.render(try IssuedReport(record: record, revoked: revocation != nil)).utf8)
+        }
     }
 
     /// Checks a report's evidence bundle offline: every check of a record's bundle (canonical
