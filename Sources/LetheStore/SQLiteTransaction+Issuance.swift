@@ -132,16 +132,10 @@ extension SQLiteTransaction {
             bind(handle)
             sqlite3_bind_zeroblob64(handle, index, sqlite3_uint64(blob.count))
         }
-        let connection = db.sqliteConnection
-        let rowid = sqlite3_last_insert_rowid(connection)
-        var handle: OpaquePointer?
-        guard sqlite3_blob_open(connection, "main", table, column, rowid, 1, &handle) == SQLITE_OK, let handle else {
-            let failure = stepFailure()
-            sqlite3_blob_close(handle)
-            throw failure
-        }
+        let handle = try openBlob(
+            table: table, column: column, rowid: sqlite3_last_insert_rowid(db.sqliteConnection), writable: true)
         defer { sqlite3_blob_close(handle) }
-        let chunk = 1 << 20
+        let chunk = Self.blobChunk
         let result = blob.withUnsafeBytes { (bytes) -> Int32 in
             var offset = 0
             while offset < bytes.count {
@@ -159,17 +153,11 @@ extension SQLiteTransaction {
     /// array returned, with SQLite's incremental blob I/O: read as a column, SQLite would first
     /// assemble a large value (a year's report, hundreds of megabytes) in a buffer of its own.
     func readBlob(table: String, column: String, rowid: Int64) throws(LetheError) -> [UInt8] {
-        let connection = db.sqliteConnection
-        var handle: OpaquePointer?
-        guard sqlite3_blob_open(connection, "main", table, column, rowid, 0, &handle) == SQLITE_OK, let handle else {
-            let failure = stepFailure()
-            sqlite3_blob_close(handle)
-            throw failure
-        }
+        let handle = try openBlob(table: table, column: column, rowid: rowid, writable: false)
         defer { sqlite3_blob_close(handle) }
         let count = Int(sqlite3_blob_bytes(handle))
         guard count > 0 else { return [] }
-        let chunk = 1 << 20
+        let chunk = Self.blobChunk
         var result = SQLITE_OK
         let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
             var offset = 0
@@ -183,6 +171,28 @@ extension SQLiteTransaction {
         }
         guard result == SQLITE_OK, bytes.count == count else { throw stepFailure() }
         return bytes
+    }
+
+    /// The size of the pieces a large blob is written and read in.
+    private static let blobChunk = 1 << 20
+
+    /// An incremental I/O handle on `column` of row `rowid` of `table`, in this transaction; the
+    /// caller closes it.
+    private func openBlob(
+        table: String, column: String, rowid: Int64, writable: Bool
+    ) throws(LetheError)
+        -> OpaquePointer
+    {
+        var handle: OpaquePointer?
+        guard
+            sqlite3_blob_open(db.sqliteConnection, "main", table, column, rowid, writable ? 1 : 0, &handle)
+                == SQLITE_OK, let handle
+        else {
+            let failure = stepFailure()
+            sqlite3_blob_close(handle)
+            throw failure
+        }
+        return handle
     }
 
     /// GRDB's cached statement for `sql`, reset, its old bindings cleared, and bound by `bind`.
