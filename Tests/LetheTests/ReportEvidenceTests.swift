@@ -58,6 +58,9 @@ private func certifiedHistory(_ count: Int) async throws -> (EvidenceFixture, Is
         // Then its bundle's record.html is the report's printable page, valid
         let valid = try await page()
         #expect(valid.contains("<svg") && valid.contains("status <strong>valid</strong>"))
+        // And so is the page of its bundle as a record (`certificate export`, the API, the console)
+        let asRecord = try await fixture.app.evidence.bundle(serial: report.serial, by: auditor)
+        #expect(asRecord.bundle.files[.html].map { String(decoding: $0, as: UTF8.self) } == valid)
 
         // And once the report is revoked, the page of a new bundle says so
         _ = try await fixture.app.evidence.revoke(

@@ -162,18 +162,10 @@ extension EvidenceService {
     /// issuer certificates from the signature, the issuance log entry, its inclusion proof against
     /// the newest checkpoint (signed now when none covers the entry), the log's public key, a
     /// readable HTML page and VERIFY.txt. The front end writes or serves the files.
+    ///
+    /// A report's page is the report's own printable rendering: a table of every field of a year's
+    /// report would be millions of rows, built from the whole record parsed as one tree.
     public func bundle(serial: String, by principal: Principal) async throws(LetheError) -> RecordBundle {
-        try await bundle(serial: serial, by: principal, html: nil)
-    }
-
-    /// ``bundle(serial:by:)`` with the HTML page made by `html` from the record and its
-    /// revocation, when given,
-    /// instead of the table of every field (a report renders its own printable page: the table
-    /// of a year's report would be millions of rows).
-    func bundle(
-        serial: String, by principal: Principal,
-        html: ((StoredRecord, RecordRevocation?) throws(LetheError) -> [UInt8])?
-    ) async throws(LetheError) -> RecordBundle {
         try app.authorize(.readRecords, principal)
         let key = try await logSigningKey()
         let time = app.now
@@ -195,8 +187,8 @@ extension EvidenceService {
             status = "Issued \(RFC3339.format(record.issuedAt)); not revoked when this bundle was exported."
         }
         let page: [UInt8]
-        if let html {
-            page = try html(record, revocation)
+        if record.kind == ReportService.recordKind {
+            page = Array(ReportHTML.render(try IssuedReport(record: record, revoked: revocation != nil)).utf8)
         } else {
             page = Array(RecordHTML.render(record: try CanonicalJSON.decode(record.body), status: status).utf8)
         }

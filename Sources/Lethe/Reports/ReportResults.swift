@@ -163,11 +163,9 @@ extension ReportService {
     /// printable HTML as record.html.
     public func bundle(serial: String, by principal: Principal) async throws(LetheError) -> RecordBundle {
         try app.authorize(.readReports, principal)
-        // The report is read once, with the rest of its bundle.
-        return try await app.evidence.bundle(serial: serial, by: principal) {
-            (record, revocation) throws(LetheError) in
-            Array(ReportHTML.render(try IssuedReport(record: record, revoked: revocation != nil)).utf8)
-        }
+        // The record's bundle carries the report's own page (EvidenceService.bundle); the report
+        // is read once, with the rest of its bundle.
+        return try await app.evidence.bundle(serial: serial, by: principal)
     }
 
     /// Checks a report's evidence bundle offline: every check of a record's bundle (canonical
