@@ -120,7 +120,11 @@ import Testing
         let newToken = try await users.addToken(user: "ivy", expiresIn: nil, readOnly: false, by: admin)
         let database = try tool(["sqlite3", installation.dataDirectory.databasePath, ".dump"]).stdout
         #expect(!database.contains(password))
-        #expect(!database.contains(String(newToken.secret.split(separator: "_").last!)))
+        // The secret is everything after `lethe_<id>_`; base64url may itself contain "_", so it is not
+        // the last "_"-separated piece (which could be one character, found anywhere by chance).
+        let secret = newToken.secret.split(separator: "_", maxSplits: 2)[2]
+        #expect(secret.count == 43)
+        #expect(!database.contains(secret))
         #expect(database.contains("scrypt$32768$8$1$"))
     }
 
