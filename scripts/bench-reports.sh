@@ -6,8 +6,10 @@
 #   LETHE=/path/to/lethe scripts/bench-reports.sh …   (time that binary instead of building one)
 #
 # 1. sqlite3 writes ASSETS disposed assets and their ten events each (registered, retired,
-#    job scheduled, awaiting sanitization, started, executed, sanitized, verified, asset verified,
-#    disposed), spread over 2026; `lethe log checkpoint` completes the log's subtree hashes.
+#    job scheduled, awaiting sanitization, executed, sanitized, verified, asset verified, disposal
+#    record issued, disposed), spread over 2026; `lethe log checkpoint` completes the log's subtree
+#    hashes. (Until 2026-12-06 the ten had `job.started` where they now have `record.issued`, so
+#    the rows had no certificate: the figures before then are for that data.)
 # 2. Baseline: `sqlite3 lethe.sqlite 'SELECT body FROM event'` reads every event's bytes.
 # 3. `lethe report disposal --from 2026-01-01 --to 2026-12-31` as JSON and as PDF, each timed with
 #    /usr/bin/time for its wall time and peak RSS. Targets: < 15 s and < 300 MB each.
@@ -47,18 +49,18 @@ INSERT INTO kind VALUES
   (2, 'asset.state-changed', '{"from":"in-service","to":"retired"}'),
   (3, 'job.scheduled', '{"job":{"asset":"A%07d","created_at":"%sT09:00:00Z","due_at":"%sT09:00:00Z","id":%d,"method":"purge","policy_version":"0000000000000000000000000000000000000000000000000000000000000000","requested_by":"bench","second_person":false,"separation_of_duties":true,"state":"scheduled","techniques":["crypto-erase"],"updated_at":"%sT09:00:00Z","verification":{"mode":"attest"}},"rule":"bench"}'),
   (4, 'asset.state-changed', '{"from":"retired","job":%d,"to":"awaiting-sanitization"}'),
-  (5, 'job.started', '{"job":%d}'),
-  (6, 'job.executed', '{"evidence":[],"job":%d,"method":"purge","technique":"crypto-erase","tool":"nvme-cli","tool_version":"2.4"}'),
-  (7, 'asset.state-changed', '{"from":"awaiting-sanitization","job":%d,"to":"sanitized"}'),
-  (8, 'job.verified', '{"details":null,"evidence":[],"executed_by":"tech","job":%d,"method":"attest","passed":true,"summary":"attested","verifier":"attest"}'),
-  (9, 'asset.state-changed', '{"from":"sanitized","job":%d,"to":"verified"}'),
+  (5, 'job.executed', '{"evidence":[],"job":%d,"method":"purge","technique":"crypto-erase","tool":"nvme-cli","tool_version":"2.4"}'),
+  (6, 'asset.state-changed', '{"from":"awaiting-sanitization","job":%d,"to":"sanitized"}'),
+  (7, 'job.verified', '{"details":null,"evidence":[],"executed_by":"tech","job":%d,"method":"attest","passed":true,"summary":"attested","verifier":"attest"}'),
+  (8, 'asset.state-changed', '{"from":"sanitized","job":%d,"to":"verified"}'),
+  (9, 'record.issued', '{"job":%d,"kind":"disposal","record_sha256":"0d5a0b1e6ba4c1a3f1d9b2f4e0c8a7d6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0","serial":"BDC-2026-%06d","signature_sha256":"e0d1c2b3a4f5e6d7c8b9a0f1e2d3c4b5a6f7e8d9c0b1a2f3e4d5c6b7a8f9e0d1"}'),
   (10, 'asset.state-changed', '{"destination":"recycling","from":"verified","to":"disposed"}');
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $ASSETS),
   e AS (SELECT i, k, type, payload, date('2026-01-01', '+' || (i % 360) || ' days') AS day FROM n, kind)
 INSERT INTO event (seq, recorded_at, actor, type, asset_tag, body)
   SELECT (i - 1) * 10 + k, day || 'T09:00:00Z', 'bench', type, printf('A%07d', i),
     CAST('{"actor":"bench","asset":"' || printf('A%07d', i) || '","payload":' ||
-      CASE k WHEN 1 THEN printf(payload, i, i) WHEN 3 THEN printf(payload, i, day, day, i, day)
+      CASE k WHEN 1 THEN printf(payload, i, i) WHEN 3 THEN printf(payload, i, day, day, i, day) WHEN 9 THEN printf(payload, i, i)
              WHEN 2 THEN payload WHEN 10 THEN payload ELSE printf(payload, i) END ||
       ',"seq":' || ((i - 1) * 10 + k) || ',"time":"' || day || 'T09:00:00Z","type":"' || type || '","v":1}' AS BLOB)
   FROM e ORDER BY i, k;
