@@ -473,6 +473,72 @@ private struct ReportHistory {
         #expect(ledger.names.texts.filter { $0 == "purge" }.count == 1)
     }
 
+    @Test func theLedgersTablesFindEveryTextRecordKindAndRegisterField() throws {
+        // Given 5,000 assets each scheduled for a job with a disposal record, and one report
+        // record: enough texts for the table of texts to grow many times over
+        var ledger = ReportLedger()
+        var seq: Int64 = 0
+        let time = Date(timeIntervalSince1970: 1_780_000_000)
+        func fold(_ type: EventType, _ tag: String?, _ payload: JSONValue) throws {
+            seq += 1
+            ledger.apply(
+                try Event(
+                    seq: seq, recordedAt: time, actor: "tech",
+                    draft: EventDraft(type: type, assetTag: tag, payload: payload)))
+        }
+        let count = 5_000
+        for id in 1...count {
+            let tag = "T-\(id)"
+            try fold(
+                .jobScheduled, tag,
+                ["job": ["id": .integer(Int64(id)), "asset": .string(tag), "verification": ["mode": "attest"]]])
+            try fold(
+                .recordIssued, tag,
+                ["serial": .string("ACME-2026-\(id)"), "kind": "disposal", "job": .integer(Int64(id))])
+        }
+        try fold(.recordIssued, nil, ["serial": "ACME-2026-REPORT", "kind": "report"])
+
+        // When every tag, serial and record kind is looked up, and a register is filled for
+        // every other asset and one tag the ledger does not name
+        var register = ReportRegister(ledger: ledger)
+        for id in stride(from: 1, through: count, by: 2) {
+            register["T-\(id)"] = ReportAsset(
+                serial: "SN-\(id)", make: id % 4 == 1 ? "Seagate" : nil, model: "M\(id % 3)", mediaType: "hdd",
+                classification: "moderate")
+        }
+        register["ELSEWHERE"] = ReportAsset(mediaType: "ssd", classification: "high")
+
+        // Then each text has one number, found again by its text, and each record its kind
+        var numbers = Set<UInt32>()
+        for id in 1...count {
+            let tag = try #require(ledger.names.existing("T-\(id)"), "tag \(id)")
+            let serial = try #require(ledger.names.existing("ACME-2026-\(id)"), "serial \(id)")
+            #expect(ledger.text(tag) == "T-\(id)" && ledger.text(serial) == "ACME-2026-\(id)")
+            numbers.formUnion([tag.number, serial.number])
+            #expect(ledger.recordKind("ACME-2026-\(id)") == "disposal")
+            #expect(ledger.text(try #require(ledger.job(Int64(id))).certificate) == "ACME-2026-\(id)")
+        }
+        #expect(numbers.count == 2 * count)
+        #expect(ledger.recordKind("ACME-2026-REPORT") == "report")
+        #expect(ledger.recordKind("ACME-2026-0") == nil && ledger.recordKind("T-1") == nil)
+        #expect(ledger.names.existing("T-0") == nil && ledger.names.existing("T-5001") == nil)
+        // And the register gives back each asset's fields as given, nothing for the others
+        for id in 1...count {
+            let asset = register["T-\(id)"]
+            if id % 2 == 0 {
+                #expect(asset == nil, "T-\(id)")
+            } else {
+                #expect(
+                    asset
+                        == ReportAsset(
+                            serial: "SN-\(id)", make: id % 4 == 1 ? "Seagate" : nil, model: "M\(id % 3)",
+                            mediaType: "hdd", classification: "moderate"))
+            }
+        }
+        #expect(register["ELSEWHERE"] == ReportAsset(mediaType: "ssd", classification: "high"))
+        #expect(register["NOWHERE"] == nil)
+    }
+
     @Test func aFieldGivenToIssuanceIsTakenOnceAndThenLetGo() throws {
         // Given canonical bytes given to issuance
         let field = EncodedField(Array(#"{"a":1}"#.utf8))

@@ -15,31 +15,61 @@ struct ReportAsset: Sendable, Hashable {
 ///
 /// Held in slots parallel to the ledger's ``ReportLedger/lives`` (found through the ledger's
 /// table of tags, shared, not copied) rather than in a dictionary of its own by tag: at a year's
-/// size that dictionary held twice the slots it used.
+/// size that dictionary held twice the slots it used. A slot holds the serial and the numbers of
+/// the other four fields' texts in a table of their own (makes, models, media types and
+/// classifications repeat): 32 bytes an asset rather than 88.
 struct ReportRegister {
+    /// The numbers in ``texts`` of an asset's make, model, media type and classification (0: none;
+    /// a media type of 0: no fields for the asset).
+    private struct Codes {
+        var make: UInt32 = 0
+        var model: UInt32 = 0
+        var mediaType: UInt32 = 0
+        var classification: UInt32 = 0
+    }
+
     private let ledger: ReportLedger
-    private var fields: [ReportAsset?]
+    private var serials: [String?] = []
+    private var codes: [Codes] = []
+    private var texts = ReportLedger.Names()
     private var others: [String: ReportAsset] = [:]
 
     /// An empty register for the assets `ledger` names.
     init(ledger: ReportLedger) {
         self.ledger = ledger
-        fields = []
     }
 
     /// The fields of the asset tagged `tag`, if given.
     subscript(tag: String) -> ReportAsset? {
         get {
-            if let slot = ledger.lifeSlot(tag) { return slot < fields.count ? fields[slot] : nil }
-            return others.isEmpty ? nil : others[tag]
+            guard let slot = ledger.lifeSlot(tag) else { return others.isEmpty ? nil : others[tag] }
+            guard slot < codes.count, codes[slot].mediaType != 0 else { return nil }
+            let code = codes[slot]
+            return ReportAsset(
+                serial: serials[slot], make: texts[ReportLedger.Name(number: code.make)],
+                model: texts[ReportLedger.Name(number: code.model)],
+                mediaType: texts[ReportLedger.Name(number: code.mediaType)] ?? "",
+                classification: texts[ReportLedger.Name(number: code.classification)] ?? "")
         }
         set {
-            if let slot = ledger.lifeSlot(tag) {
-                if fields.isEmpty { fields = Array(repeating: nil, count: ledger.lives.count) }
-                fields[slot] = newValue
-            } else {
+            guard let slot = ledger.lifeSlot(tag) else {
                 others[tag] = newValue
+                return
             }
+            if codes.isEmpty {
+                codes = Array(repeating: Codes(), count: ledger.lives.count)
+                serials = Array(repeating: nil, count: ledger.lives.count)
+            }
+            guard let asset = newValue else {
+                codes[slot] = Codes()
+                serials[slot] = nil
+                return
+            }
+            codes[slot] = Codes(
+                make: texts.name(asset.make).number, model: texts.name(asset.model).number,
+                mediaType: texts.name(asset.mediaType).number,
+                classification: texts.name(asset.classification).number)
+            serials[slot] = asset.serial
         }
     }
 }
@@ -469,7 +499,7 @@ enum DisposalReport {
         let revoked = ledger.revocations.keys.sorted().filter { period.contains(ledger.revocations[$0]!.at) }.map {
             serial in
             [
-                "serial": .string(serial), "kind": .string(ledger.records[serial]?.kind ?? "unknown"),
+                "serial": .string(serial), "kind": .string(ledger.recordKind(serial) ?? "unknown"),
                 "revoked_at": .string(RFC3339.format(ledger.revocations[serial]!.at)),
                 "reason": .string(ledger.revocations[serial]!.reason),
             ] as JSONValue

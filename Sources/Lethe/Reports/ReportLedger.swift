@@ -20,23 +20,52 @@ struct ReportLedger {
     }
 
     /// Every distinct text the jobs hold, once each.
+    ///
+    /// Found by text through an open-addressing table of numbers (4 bytes a slot) rather than a
+    /// dictionary from text to number: at a year's size the table holds two million texts (every
+    /// tag and every record's serial), and a dictionary's slots held each text a second time.
     struct Names {
         private(set) var texts: [String?] = [nil]
-        private var numbers: [String: UInt32] = [:]
+        /// Numbers of ``texts`` by their text's hash, linear probing; 0 is an empty slot. Never more
+        /// than half full.
+        private var slots = [UInt32](repeating: 0, count: 16)
+
+        /// The slot of `text`'s number, or of the empty slot where it would go.
+        private func probe(_ text: String) -> Int {
+            let mask = slots.count - 1
+            var index = text.hashValue & mask
+            while true {
+                let number = slots[index]
+                if number == 0 || texts[Int(number)] == text { return index }
+                index = (index + 1) & mask
+            }
+        }
 
         /// The number of `text` if it is in the table.
         func existing(_ text: String) -> Name? {
-            numbers[text].map(Name.init(number:))
+            let number = slots[probe(text)]
+            return number == 0 ? nil : Name(number: number)
         }
 
         /// The number of `text` (``Name/none`` for nil), added if new.
         mutating func name(_ text: String?) -> Name {
             guard let text else { return .none }
-            if let number = numbers[text] { return Name(number: number) }
+            let index = probe(text)
+            if slots[index] != 0 { return Name(number: slots[index]) }
             let number = UInt32(texts.count)
             texts.append(text)
-            numbers[text] = number
+            slots[index] = number
+            if texts.count * 2 > slots.count { grow() }
             return Name(number: number)
+        }
+
+        /// Doubles the table and places every number again.
+        private mutating func grow() {
+            slots = [UInt32](repeating: 0, count: slots.count * 2)
+            for number in 1..<texts.count {
+                guard let text = texts[number] else { continue }
+                slots[probe(text)] = UInt32(number)
+            }
         }
 
         /// The text of `name` (nil for ``Name/none``).
@@ -206,7 +235,11 @@ struct ReportLedger {
     /// By a name's number, one more than the slot in ``lives`` of the asset with that tag (0: none).
     private var lifeSlots: [UInt32] = []
     var custody: [Custody] = []
-    var records: [String: (kind: String, job: Int64?, issuedAt: Date)] = [:]
+    /// By the number of a record's serial in ``names``, the number of its kind's text (0: no
+    /// record): the one fact about a record a report reads back (the kind of a revoked one). An
+    /// array, not a dictionary by serial: a year holds a million records, and their serials are in
+    /// ``names`` already (a disposal record's job names it).
+    private var recordKinds: [UInt32] = []
     var revocations: [String: (at: Date, reason: String)] = [:]
     var erasures: [Int64: Erasure] = [:]
     var backupsDestroyed: [BackupDestroyed] = []
@@ -227,6 +260,12 @@ struct ReportLedger {
         .jobFailed, .jobCancelled, .assetStateChanged, .custodyTransferred, .recordIssued, .recordRevoked,
         .erasureRequested, .erasureCompleted, .erasurePartChanged, .backupShredded,
     ]
+
+    /// The kind of the record with serial `serial`, if the entries issue one.
+    func recordKind(_ serial: String) -> String? {
+        guard let name = names.existing(serial), Int(name.number) < recordKinds.count else { return nil }
+        return names[Name(number: recordKinds[Int(name.number)])]
+    }
 
     /// The job with id `id`, if one was scheduled.
     func job(_ id: Int64) -> Job? {
@@ -421,7 +460,12 @@ struct ReportLedger {
                     asset: tag, at: move.at ?? time, from: move.from, to: move.to, seals: move.seals,
                     manifest: move.manifest, locationTo: move.locationTo, actor: entry.actor, seq: entry.seq))
         case .recordIssued(let serial, let kind, let job):
-            records[serial] = (kind, job, time)
+            let number = Int(names.name(serial).number)
+            if number >= recordKinds.count {
+                recordKinds.append(
+                    contentsOf: repeatElement(0, count: max(number + 1 - recordKinds.count, recordKinds.count / 2)))
+            }
+            recordKinds[number] = names.name(kind).number
             if kind == "disposal", let job { update(job) { job, names in job.certificate = names.name(serial) } }
         case .recordRevoked(let serial, let reason):
             revocations[serial] = (time, reason)

@@ -330,15 +330,13 @@ extension ReportService {
         }
         let count = (ledgerAssets ? ledger.lives.count : 0) + (extra == nil ? 0 : 1)
         if count > pointLookups {
-            // Most of the register: one pass over it costs less than a lookup per tag. Texts that
-            // repeat (makes, models, media types) are held once, up to a bound.
-            var shared = SharedTexts()
+            // Most of the register: one pass over it costs less than a lookup per tag (the
+            // register holds the texts that repeat once).
             try tx.scanAssetDescriptions { (asset) throws(LetheError) in
                 guard covered(asset.tag) else { return }
                 result[asset.tag] = ReportAsset(
-                    serial: asset.serial, make: asset.make.map { shared.text($0) },
-                    model: asset.model.map { shared.text($0) }, mediaType: shared.text(asset.mediaType),
-                    classification: shared.text(asset.classification))
+                    serial: asset.serial, make: asset.make, model: asset.model, mediaType: asset.mediaType,
+                    classification: asset.classification)
             }
         } else {
             var tags = ledgerAssets ? ledger.lives.indices.map(ledger.tag(ofLife:)) : []
@@ -374,17 +372,5 @@ extension ReportService {
             result[tag] = asset
         }
         return result
-    }
-
-    /// Texts held once each, up to a bound (past it, a text is kept as it came).
-    struct SharedTexts {
-        private var texts: Set<String> = []
-        static let bound = 65_536
-
-        mutating func text(_ text: String) -> String {
-            if let index = texts.firstIndex(of: text) { return texts[index] }
-            if texts.count < Self.bound { texts.insert(text) }
-            return text
-        }
     }
 }
