@@ -65,6 +65,14 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     private static func json(_ bytes: [UInt8]) {
         let whole = try? CanonicalJSON.decode(bytes)
         deferredJSON(bytes, whole: whole)
+        // The check made piece by piece (as a bundle's record is checked) answers as the whole
+        // round trip does, whatever the size of its pieces.
+        let roundTrip = whole.flatMap { try? CanonicalJSON.encode($0) } == bytes
+        for pieceSize in [1, 5, 64, 1 << 20] {
+            precondition(
+                CanonicalJSON.isCanonical(bytes, pieceSize: pieceSize) == roundTrip,
+                "the canonical check in pieces of \(pieceSize) bytes differs from the round trip")
+        }
         guard let value = whole else { return }
         guard let canonical = try? CanonicalJSON.encode(value) else { return }  // an integer out of range
         guard let again = try? CanonicalJSON.decode(canonical) else {

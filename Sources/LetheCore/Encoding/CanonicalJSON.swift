@@ -67,25 +67,95 @@ public enum CanonicalJSON {
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
-    /// The members in RFC 8785 order: by the UTF-16 code units of their keys. UTF-8 byte order is
-    /// the same order whenever no key holds a character at or above U+E000 (where UTF-16's surrogates
-    /// sort differently), which is every key Lethe writes; the byte comparison is much cheaper.
+    /// The members in RFC 8785 order: by the UTF-16 code units of their keys.
     private static func sortedMembers(_ members: [String: JSONValue]) -> [(key: String, value: JSONValue)] {
+        let precedes = keyOrder(members.keys)
+        return members.sorted { precedes($0.key, $1.key) }
+    }
+
+    /// The order of an object's keys in RFC 8785: by their UTF-16 code units. UTF-8 byte order is
+    /// the same order whenever no key holds a character at or above U+E000 (where UTF-16's
+    /// surrogates sort differently), which is every key Lethe writes; the byte comparison is much
+    /// cheaper.
+    private static func keyOrder(_ keys: some Collection<String>) -> (String, String) -> Bool {
         var ascii = true
-        let byBytes = members.keys.allSatisfy { key in
+        let byBytes = keys.allSatisfy { key in
             key.utf8.allSatisfy { byte in
                 if byte >= 0x80 { ascii = false }
                 return byte < 0xEE
             }
         }
-        if ascii {
-            // For ASCII text String's own order is the byte order, and it compares the bytes at once.
-            return members.sorted { $0.key < $1.key }
+        // For ASCII text String's own order is the byte order, and it compares the bytes at once.
+        if ascii { return { $0 < $1 } }
+        if byBytes { return { $0.utf8.lexicographicallyPrecedes($1.utf8) } }
+        return { $0.utf16.lexicographicallyPrecedes($1.utf16) }
+    }
+
+    /// Whether `bytes` are the canonical encoding of the value they hold: the same answer as
+    /// decoding them and comparing the encoding of the value with them, without ever holding
+    /// the value whole.
+    ///
+    /// A value of up to `pieceSize` bytes is decoded and encoded again; a larger object or array
+    /// is checked member by member and item by item (each in turn the same way), with its
+    /// separators, its keys (canonical strings, none repeated, in canonical order) and its
+    /// nesting checked between them. A year's report is a record of hundreds of megabytes, and
+    /// its tree takes several times that.
+    ///
+    /// - Parameters:
+    ///   - range: the bytes to check (default: all), a value nested `depth` deep in its document
+    ///     (the nesting limit of 128 counts from the document's top).
+    public static func isCanonical(
+        _ bytes: [UInt8], in range: Range<Int>? = nil, depth: Int = 0, pieceSize: Int = 1 << 20
+    ) -> Bool {
+        let range = range ?? 0..<bytes.count
+        precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "a range outside the bytes")
+        return isCanonical(bytes, range, depth: depth, pieceSize: max(1, pieceSize))
+    }
+
+    private static func isCanonical(_ bytes: [UInt8], _ range: Range<Int>, depth: Int, pieceSize: Int) -> Bool {
+        guard !range.isEmpty, depth < 128 else { return false }
+        // The simple form (printable ASCII strings without escapes, keys in byte order, compact)
+        // is canonical as it stands, and checking it builds nothing.
+        var simple = SimpleJSONChecker(bytes: bytes, position: range.lowerBound, end: range.upperBound)
+        if simple.value(depth: depth), simple.position == range.upperBound { return true }
+        let opening = bytes[range.lowerBound]
+        guard range.count > pieceSize, opening == UInt8(ascii: "{") || opening == UInt8(ascii: "[") else {
+            guard let value = try? JSONParser.parse(bytes, in: range, depth: depth),
+                let encoded = try? encode(value)
+            else { return false }
+            return encoded.elementsEqual(bytes[range])
         }
-        if byBytes {
-            return members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        let object = opening == UInt8(ascii: "{")
+        let closing = object ? UInt8(ascii: "}") : UInt8(ascii: "]")
+        var keys: [String] = []
+        var position = range.lowerBound + 1
+        if bytes[position] == closing { return position + 1 == range.upperBound }
+        while true {
+            if object {
+                // A member name: a canonical string, then a colon.
+                guard position < range.upperBound, bytes[position] == UInt8(ascii: "\""),
+                    let keyEnd = JSONParser.valueEnd(bytes, from: position, end: range.upperBound, depth: depth),
+                    case .string(let key)? = try? JSONParser.parse(bytes, in: position..<keyEnd, depth: depth),
+                    let encoded = try? encode(.string(key)), encoded.elementsEqual(bytes[position..<keyEnd]),
+                    keyEnd < range.upperBound, bytes[keyEnd] == UInt8(ascii: ":")
+                else { return false }
+                keys.append(key)
+                position = keyEnd + 1
+            }
+            guard position < range.upperBound,
+                let valueEnd = JSONParser.valueEnd(bytes, from: position, end: range.upperBound, depth: depth + 1),
+                isCanonical(bytes, position..<valueEnd, depth: depth + 1, pieceSize: pieceSize),
+                valueEnd < range.upperBound
+            else { return false }
+            position = valueEnd + 1
+            if bytes[valueEnd] == UInt8(ascii: ",") { continue }
+            guard bytes[valueEnd] == closing, position == range.upperBound else { return false }
+            break
         }
-        return members.sorted { $0.key.utf16.lexicographicallyPrecedes($1.key.utf16) }
+        // No key twice (as the decoder tells keys apart) and the keys in canonical order.
+        guard Set(keys).count == keys.count else { return false }
+        let precedes = keyOrder(keys)
+        return zip(keys, keys.dropFirst()).allSatisfy { precedes($0, $1) }
     }
 
     /// Whether a byte of UTF-8 must be escaped inside a canonical string.

@@ -24,6 +24,15 @@ public struct DeferredJSON: Sendable {
         self.bytes = bytes
     }
 
+    /// The byte range of the value deferred at `path` when it is not an array (an array's items
+    /// are read with ``items(at:)``), or nil when nothing there was deferred. The range is only
+    /// scanned, not checked: check it before trusting it.
+    public func range(at path: [String]) -> Range<Int>? {
+        guard let ranges = deferred[path], ranges.count == 1, bytes[ranges[0].lowerBound] != UInt8(ascii: "[")
+        else { return nil }
+        return ranges[0]
+    }
+
     /// The items of the deferred array at `path` (or the deferred value there, as one item), each
     /// checked and read: in place when its bytes are in the simple form a ``JSONView`` reads, else
     /// parsed into a tree. Empty when nothing at `path` was deferred.

@@ -21,10 +21,15 @@ struct JSONParser {
         var description: String { "\(reason) at byte \(offset)" }
     }
 
-    init(_ bytes: [UInt8], in range: Range<Int>? = nil) {
+    /// The nesting depth of the first value read: a range inside a larger document is parsed at
+    /// its depth there, so that the limit of 128 counts from the document's top.
+    private let startDepth: Int
+
+    init(_ bytes: [UInt8], in range: Range<Int>? = nil, depth: Int = 0) {
         self.bytes = bytes
         position = range?.lowerBound ?? 0
         end = range?.upperBound ?? bytes.count
+        startDepth = depth
     }
 
     /// Parses one value that must fill the whole input (white space around it allowed).
@@ -35,10 +40,23 @@ struct JSONParser {
 
     /// Parses one value that must fill `bytes[range]` (white space around it allowed), without
     /// copying the range out.
-    static func parse(_ bytes: [UInt8], in range: Range<Int>) throws(Failure) -> JSONValue {
+    static func parse(_ bytes: [UInt8], in range: Range<Int>, depth: Int = 0) throws(Failure) -> JSONValue {
         precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "a range outside the bytes")
-        var parser = JSONParser(bytes, in: range)
+        var parser = JSONParser(bytes, in: range, depth: depth)
         return try parser.whole()
+    }
+
+    /// One past the end of the value that starts at `position`, found by its structure alone
+    /// (strings with their escapes, brackets, bare words), or nil when the bytes end first or
+    /// are not a value's outline. Nothing inside is checked.
+    static func valueEnd(_ bytes: [UInt8], from position: Int, end: Int, depth: Int) -> Int? {
+        var parser = JSONParser(bytes, in: position..<end, depth: depth)
+        do {
+            try parser.skipValue(depth: depth)
+        } catch {
+            return nil
+        }
+        return parser.position
     }
 
     /// Parses one value that must fill the whole input, except the values `deferring` picks by
@@ -58,7 +76,7 @@ struct JSONParser {
 
     private mutating func whole() throws(Failure) -> JSONValue {
         skipSpace()
-        let value = try value(depth: 0)
+        let value = try value(depth: startDepth)
         skipSpace()
         guard position == end else { throw failure("unexpected text after the value") }
         return value

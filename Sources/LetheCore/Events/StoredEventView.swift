@@ -293,7 +293,8 @@ struct SimpleJSONChecker {
     }
 
     mutating func integer() -> Bool {
-        if bytes[position] == UInt8(ascii: "-") { position += 1 }
+        let negative = bytes[position] == UInt8(ascii: "-")
+        if negative { position += 1 }
         let digits = position
         var magnitude: Int64 = 0
         while position < end, bytes[position] >= 0x30, bytes[position] <= 0x39 {
@@ -302,7 +303,9 @@ struct SimpleJSONChecker {
             position += 1
         }
         let count = position - digits
-        guard count > 0, count == 1 || bytes[digits] != UInt8(ascii: "0"), position < end else {
+        // Canonical decimal: no leading zero, and no "-0" (zero is written "0").
+        guard count > 0, count == 1 || bytes[digits] != UInt8(ascii: "0"), !negative || magnitude != 0, position < end
+        else {
             return false
         }
         switch bytes[position] {
