@@ -10,8 +10,7 @@ import Testing
         (try? CanonicalJSON.decode(bytes)).flatMap { try? CanonicalJSON.encode($0) } == bytes
     }
 
-    private func expectSameAnswer(_ text: String, canonical: Bool, sourceLocation: SourceLocation = #_sourceLocation)
-    {
+    private func expectSameAnswer(_ text: String, canonical: Bool, sourceLocation: SourceLocation = #_sourceLocation) {
         let bytes = Array(text.utf8)
         #expect(roundTrip(bytes) == canonical, "round trip of \(text)", sourceLocation: sourceLocation)
         for pieceSize in [1, 2, 5, 16, 1 << 20] {
