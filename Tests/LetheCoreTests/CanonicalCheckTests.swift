@@ -80,3 +80,13 @@ import Testing
         #expect(!CanonicalJSON.isCanonical(swapped, pieceSize: 64) && !roundTrip(swapped))
     }
 }
+
+/// ``HTMLText``: every quote and bracket escaped, whatever joins it into one character.
+@Suite struct HTMLTextTests {
+    @Test func quotesAndBracketsAreEscapedByteByByte() {
+        #expect(HTMLText.escape(#"<a href="x">'&'</a>"#) == "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;")
+        // `"` + U+0301 is one Character, not `"`: escaping by Character let it through.
+        #expect(HTMLText.escape("\"\u{301}<\u{301}") == "&quot;\u{301}&lt;\u{301}")
+        #expect(HTMLText.escape("Müller 東京 😀") == "Müller 東京 😀")
+    }
+}

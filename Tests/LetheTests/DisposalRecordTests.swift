@@ -147,11 +147,15 @@ import Testing
         let fixture = try EvidenceFixture()
         let job = try fixture.shreddedJob()
         let record = try await fixture.evidence.issueDisposalRecord(
-            job: job.id, details: DisposalRecordDetails(notes: "<script>alert(1)</script> & \"quotes\""),
+            job: job.id,
+            details: DisposalRecordDetails(notes: "<script>alert(1)</script> & \"quotes\" \"\u{301}joined"),
             by: .evidenceOperator("compliance"))
         let bundle = try await fixture.evidence.bundle(serial: record.serial, by: .evidenceOperator("auditor"))
         let html = String(decoding: bundle.bundle.files[.html] ?? [], as: UTF8.self)
         #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;"))
+        // A quote a combining mark joins into one Character is escaped too (a browser reads it as a quote).
+        #expect(html.contains("&quot;\u{301}joined"))
+        #expect(Array(html.utf8).firstRange(of: Array("\"\u{301}".utf8)) == nil)
         #expect(!html.contains("<script>"))
         #expect(html.contains("Certificate of Sanitization"))
         #expect(html.contains(record.serial))

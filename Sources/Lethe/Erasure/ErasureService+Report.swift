@@ -14,10 +14,7 @@ public struct ErasureReport: Sendable, Hashable {
 
     /// A self-contained HTML page of the report (every value escaped).
     public var html: String {
-        func escape(_ text: String) -> String {
-            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-                .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-        }
+        func escape(_ text: String) -> String { HTMLText.escape(text) }
         func text(_ value: JSONValue?) -> String {
             switch value {
             case .string(let s)?: return s

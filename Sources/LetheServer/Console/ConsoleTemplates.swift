@@ -1,18 +1,31 @@
+import LetheCore
 import Mustache
 
 /// The console's templates, stylesheet and script, compiled into the binary (an installed `lethe`
-/// needs no files beside it). `{{name}}` is HTML-escaped by swift-mustache; `{{{body}}}` is used
+/// needs no files beside it). `{{name}}` is HTML-escaped (``HTMLText``); `{{{body}}}` is used
 /// only for a page already rendered (and escaped) by these templates.
 enum ConsoleTemplates {
     /// The library of every page template, by name.
     static let library: MustacheLibrary = {
+        // `{{name}}` escaped byte by byte (HTMLText): swift-mustache's own HTML escaping goes by
+        // Character, and lets through a quote that a combining mark joins (`"` + U+0301), which
+        // a browser still reads as the end of an attribute.
+        MustacheContentTypes.register(EscapedHTML(), named: EscapedHTML.name)
         var library = MustacheLibrary()
         for (name, text) in pages {
             // A template that does not parse is a programming error caught by every console test.
-            library.register(try! MustacheTemplate(string: text), named: name)
+            library.register(
+                try! MustacheTemplate(string: "{{% CONTENT_TYPE: \(EscapedHTML.name)}}" + text), named: name)
         }
         return library
     }()
+
+    /// HTML whose every `{{name}}` is escaped by ``HTMLText``.
+    struct EscapedHTML: MustacheContentType {
+        static let name = "LETHE_HTML"
+
+        func escapeText(_ text: String) -> String { HTMLText.escape(text) }
+    }
 
     static let pages: [String: String] = [
         "layout": layout, "signin": signIn, "dashboard": dashboard, "assets": assets, "asset": asset, "jobs": jobs,
