@@ -154,3 +154,45 @@ struct ReportDocument {
         }
     }
 }
+
+/// A signed report's record as the PDF and HTML renderings read it. A disposal report's long tables (its assets,
+/// each kind of exception, its open work) are not parsed into the tree with the rest: their rows
+/// are checked and kept as ranges of the record's bytes, read in place as each row is drawn or written — a
+/// year's report has millions of rows, and a tree of them took gigabytes.
+struct DeferredReport {
+    /// The record, with the long tables left out (empty).
+    let record: JSONValue
+    /// The rows of the assets table.
+    let assets: [JSONReading]
+    /// The exceptions, in ``ReportHTML/exceptionLabels`` order: each kind's label and items.
+    let exceptions: [(label: String, items: [JSONReading])]
+    /// The assets of the open work.
+    let openWork: [JSONReading]
+    /// The charts' figures.
+    let figures: ReportFigures
+
+    static let assetsPath = ["content", "assets"]
+    static let openWorkPath = ["content", "open_work", "assets"]
+
+    init(report: IssuedReport) throws(LetheError) {
+        guard report.reportKind == ReportKind.disposal.rawValue else {
+            record = try CanonicalJSON.decode(report.record)
+            (assets, exceptions, openWork) = ([], [], [])
+            figures = ReportFigures(content: record["content"] ?? .null)
+            return
+        }
+        let document = try DeferredJSON(report.record) { path in
+            path == Self.assetsPath || path == Self.openWorkPath
+                || (path.count == 3 && path[0] == "content" && path[1] == "exceptions")
+        }
+        record = document.value
+        assets = try document.items(at: Self.assetsPath)
+        openWork = try document.items(at: Self.openWorkPath)
+        var exceptions: [(label: String, items: [JSONReading])] = []
+        for (key, label) in ReportHTML.exceptionLabels {
+            exceptions.append((label, try document.items(at: ["content", "exceptions", key])))
+        }
+        self.exceptions = exceptions
+        figures = ReportFigures(content: record["content"] ?? .null, assets: assets)
+    }
+}

@@ -10,14 +10,26 @@ public enum ReportHTML {
 
     /// Renders a signed report.
     public static func render(_ report: IssuedReport) -> String {
-        if report.reportKind != ReportKind.disposal.rawValue { return document(report) }
-        let record = report.value
+        String(decoding: renderBytes(report), as: UTF8.self)
+    }
+
+    /// Renders a signed report as the page's UTF-8 bytes, its long tables written row by row
+    /// from the record's bytes (``DeferredReport``): a year's page is hundreds of megabytes, and
+    /// a tree of the record, a string of the page and its copy as bytes took gigabytes.
+    public static func renderBytes(_ report: IssuedReport) -> [UInt8] {
+        if report.reportKind != ReportKind.disposal.rawValue { return Array(document(report).utf8) }
+        // A record that cannot be read renders as a page without content (its check is elsewhere).
+        let deferred = try? DeferredReport(report: report)
+        let record = deferred?.record ?? .null
         let content = record["content"] ?? .null
-        let figures = ReportFigures(content: content)
+        let figures = deferred?.figures ?? ReportFigures(content: content)
         let period = content["period"]
         let organization = text(record["issuer"]?["organization"])
         let title = "Disposal report \(text(period?["from"])) to \(text(period?["to"]))"
-        var html = """
+        var out: [UInt8] = []
+        out.reserveCapacity(65_536 + (deferred?.assets.count ?? 0) * 400)
+        out +=
+            """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8"><title>\(escape(title)) — \(escape(report.serial))</title>
             <style>
@@ -35,28 +47,36 @@ public enum ReportHTML {
             Computed from the first \(report.logSize) entries of log <code>\(escape(text(record["issuer"]?["log_origin"])))</code>, root <code>\(escape(report.logRoot))</code><br>
             record.json SHA-256 <code>\(escape(report.recordSHA256))</code> · content SHA-256 <code>\(escape(report.contentSHA256))</code></p>
 
+            """.utf8
+        out += (section("Totals") + totals(content)).utf8
+        out += "<div class=\"charts\">".utf8
+        out +=
+            chart("Disposals per month by method", figures.perMonth, series: ReportFigures.methods, stacked: true).utf8
+        out += chart("Outcome mix", figures.outcomes, series: ["assets"], stacked: false).utf8
+        out +=
+            chart(
+                "Open work by age (days since retirement)", figures.openAges, series: ["assets"], stacked: false
+            ).utf8
+        out += chart("Erasure requests: days to close", figures.erasureDays, series: ["requests"], stacked: false).utf8
+        out += "</div>".utf8
+        out += (section("Verification") + verification(content["verification"])).utf8
+        let assets = deferred?.assets ?? []
+        out += section("Assets (\(assets.count))").utf8
+        writeAssets(assets, into: &out)
+        out += section("Exceptions").utf8
+        writeExceptions(deferred?.exceptions ?? [], into: &out)
+        out += section("Open work at \(text(content["open_work"]?["at"]))").utf8
+        writeOpenWork(content["open_work"], items: deferred?.openWork ?? [], into: &out)
+        out += (section("Erasure requests") + erasure(content["erasure"])).utf8
+        out +=
             """
-        html += section("Totals") + totals(content)
-        html += "<div class=\"charts\">"
-        html += chart(
-            "Disposals per month by method", figures.perMonth, series: ReportFigures.methods, stacked: true)
-        html += chart("Outcome mix", figures.outcomes, series: ["assets"], stacked: false)
-        html += chart("Open work by age (days since retirement)", figures.openAges, series: ["assets"], stacked: false)
-        html += chart("Erasure requests: days to close", figures.erasureDays, series: ["requests"], stacked: false)
-        html += "</div>"
-        html += section("Verification") + verification(content["verification"])
-        html += section("Assets (\(content["assets"]?.arrayValue?.count ?? 0))") + assets(content)
-        html += section("Exceptions") + exceptions(content["exceptions"])
-        html += section("Open work at \(text(content["open_work"]?["at"]))") + openWork(content["open_work"])
-        html += section("Erasure requests") + erasure(content["erasure"])
-        html += """
             <p class="meta">This page renders the signed report record.json for people. Verify it with
             <code>lethe report verify</code> or the openssl commands in VERIFY.txt of its bundle
             (<code>lethe report export \(escape(report.serial)) --out DIR</code>).</p>
             </body></html>
 
-            """
-        return html
+            """.utf8
+        return out
     }
 
     /// The page head every report shares: title, issuer, serial, log state and digests, and the
@@ -95,6 +115,30 @@ public enum ReportHTML {
     }
 
     static func section(_ title: String) -> String { "<h2>\(escape(title))</h2>\n" }
+
+    /// Writes a table whose `count` rows `row(i)` gives, one at a time, straight into `out` (the
+    /// bytes ``table(_:_:numeric:)`` makes of the same rows).
+    static func writeTable(
+        _ header: [String], count: Int, numeric: Set<Int> = [], into out: inout [UInt8], row: (Int) -> [String]
+    ) {
+        out += "<table><tr>".utf8
+        for title in header {
+            out += "<th>".utf8
+            writeEscaped(title, into: &out)
+            out += "</th>".utf8
+        }
+        out += "</tr>\n".utf8
+        for index in 0..<count {
+            out += "<tr>".utf8
+            for (column, cell) in row(index).enumerated() {
+                out += (numeric.contains(column) ? "<td class=\"n\">" : "<td>").utf8
+                writeEscaped(cell, into: &out)
+                out += "</td>".utf8
+            }
+            out += "</tr>\n".utf8
+        }
+        out += "</table>\n".utf8
+    }
 
     static func table(_ header: [String], _ rows: [[String]], numeric: Set<Int> = []) -> String {
         var out = "<table><tr>" + header.map { "<th>\(escape($0))</th>" }.joined() + "</tr>\n"
@@ -145,9 +189,15 @@ public enum ReportHTML {
             ])
     }
 
-    static func assets(_ content: JSONValue) -> String {
-        let rows = (content["assets"]?.arrayValue ?? []).map { asset in
+    static func writeAssets(_ assets: [JSONReading], into out: inout [UInt8]) {
+        writeTable(
             [
+                "Tag", "Serial", "Make/model", "Media", "Class.", "Method", "Technique · tool", "Verification",
+                "Performer", "Validator", "Verified", "Outcome", "Destination", "Certificate",
+            ], count: assets.count, into: &out
+        ) { index in
+            let asset = assets[index]
+            return [
                 text(asset["tag"]), text(asset["serial"]),
                 [text(asset["make"]), text(asset["model"])].filter { !$0.isEmpty }.joined(separator: " "),
                 text(asset["media_type"]), text(asset["classification"]), text(asset["method"]),
@@ -159,11 +209,6 @@ public enum ReportHTML {
                     separator: " "),
             ]
         }
-        return table(
-            [
-                "Tag", "Serial", "Make/model", "Media", "Class.", "Method", "Technique · tool", "Verification",
-                "Performer", "Validator", "Verified", "Outcome", "Destination", "Certificate",
-            ], rows)
     }
 
     /// `sampled 5 % seed 0a1b…`, `full read-back`, `attested`.
@@ -177,19 +222,25 @@ public enum ReportHTML {
         }
     }
 
-    static func exceptions(_ value: JSONValue?) -> String {
-        var rows: [[String]] = []
-        for (key, label) in exceptionLabels {
-            for item in value?[key]?.arrayValue ?? [] {
-                let details = (item.objectValue ?? [:]).keys.sorted().filter { $0 != "tag" }.map {
-                    "\($0) \(text(item[$0]))"
-                }
-                rows.append([label, text(item["tag"]), details.joined(separator: "; ")])
-            }
+    /// The exceptions: a line of counts by kind, then one table of every kind's items.
+    static func writeExceptions(_ kinds: [(label: String, items: [JSONReading])], into out: inout [UInt8]) {
+        let counts = kinds.map { "\($0.label): \($0.items.count)" }
+        out += "<p>".utf8
+        writeEscaped(counts.joined(separator: " · "), into: &out)
+        out += "</p>\n".utf8
+        // Row `i` is found by the kinds' counts, in order.
+        var rows: [(kind: Int, item: Int)] = []
+        for (kind, entry) in kinds.enumerated() { rows += entry.items.indices.map { (kind, $0) } }
+        guard !rows.isEmpty else {
+            out += "<p>No exceptions.</p>\n".utf8
+            return
         }
-        let counts = exceptionLabels.map { key, label in "\(label): \(value?[key]?.arrayValue?.count ?? 0)" }
-        return "<p>\(escape(counts.joined(separator: " · ")))</p>\n"
-            + (rows.isEmpty ? "<p>No exceptions.</p>\n" : table(["Exception", "Tag", "Details"], rows))
+        writeTable(["Exception", "Tag", "Details"], count: rows.count, into: &out) { index in
+            let (kind, at) = rows[index]
+            let item = kinds[kind].items[at]
+            let details = (item.memberNames ?? []).filter { $0 != "tag" }.map { "\($0) \(text(item[$0]))" }
+            return [kinds[kind].label, text(item["tag"]), details.joined(separator: "; ")]
+        }
     }
 
     static let exceptionLabels: [(String, String)] = [
@@ -201,17 +252,20 @@ public enum ReportHTML {
         ("disposed_without_verified_job", "Disposed without verified job"),
     ]
 
-    static func openWork(_ value: JSONValue?) -> String {
+    /// The open work: assets by age, then each asset (`items`, read from the record's bytes).
+    static func writeOpenWork(_ value: JSONValue?, items: [JSONReading], into out: inout [UInt8]) {
         let ages = (value?["by_age_days"]?.arrayValue ?? []).map { [text($0["age"]), text($0["count"])] }
-        let items = (value?["assets"]?.arrayValue ?? []).map {
-            [
-                text($0["tag"]), text($0["state"]), text($0["retired_at"]), text($0["age_days"]), text($0["job"]),
-                text($0["due_at"]),
+        out += table(["Age (days)", "Assets"], ages, numeric: [1]).utf8
+        guard !items.isEmpty else { return }
+        writeTable(
+            ["Tag", "State", "Retired", "Age (days)", "Job", "Due"], count: items.count, numeric: [3], into: &out
+        ) {
+            let item = items[$0]
+            return [
+                text(item["tag"]), text(item["state"]), text(item["retired_at"]), text(item["age_days"]),
+                text(item["job"]), text(item["due_at"]),
             ]
         }
-        return table(["Age (days)", "Assets"], ages, numeric: [1])
-            + (items.isEmpty
-                ? "" : table(["Tag", "State", "Retired", "Age (days)", "Job", "Due"], items, numeric: [3]))
     }
 
     static func erasure(_ value: JSONValue?) -> String {
@@ -289,19 +343,9 @@ public enum ReportHTML {
 
     static func text<Value: JSONFieldReading>(_ value: Value?) -> String { ReportCSV.text(value) }
 
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    /// Appends `text` escaped (``HTMLText``).
+    static func writeEscaped(_ text: String, into out: inout [UInt8]) { HTMLText.write(text, into: &out) }
+
+    /// `text` escaped (``HTMLText``).
+    static func escape(_ text: String) -> String { HTMLText.escape(text) }
 }

@@ -15,55 +15,13 @@ public enum ReportPDF {
     static func renderNow(_ report: IssuedReport) throws(LetheError) -> [UInt8] {
         // Pass 1 counts the pages (nothing is drawn); pass 2 draws them with "page i of n". The
         // signed record is read once for both.
-        let document = try PDFDocument(report: report)
+        let document = try DeferredReport(report: report)
         var counter = try PDFLayout(report: report, document: document, pages: 0, drawing: false)
         counter.draw()
         let pages = counter.page
         var layout = try PDFLayout(report: report, document: document, pages: pages, drawing: true)
         layout.draw()
         return try layout.finish()
-    }
-}
-
-/// A signed report's record as the PDF reads it. A disposal report's long tables (its assets,
-/// each kind of exception, its open work) are not parsed into the tree with the rest: their rows
-/// are checked and kept as ranges of the record's bytes, read in place as each row is drawn — a
-/// year's report has millions of rows, and a tree of them took gigabytes.
-private struct PDFDocument {
-    /// The record, with the long tables left out (empty).
-    let record: JSONValue
-    /// The rows of the assets table.
-    let assets: [JSONReading]
-    /// The exceptions, in ``ReportHTML/exceptionLabels`` order: each kind's label and items.
-    let exceptions: [(label: String, items: [JSONReading])]
-    /// The assets of the open work.
-    let openWork: [JSONReading]
-    /// The charts' figures.
-    let figures: ReportFigures
-
-    static let assetsPath = ["content", "assets"]
-    static let openWorkPath = ["content", "open_work", "assets"]
-
-    init(report: IssuedReport) throws(LetheError) {
-        guard report.reportKind == ReportKind.disposal.rawValue else {
-            record = try CanonicalJSON.decode(report.record)
-            (assets, exceptions, openWork) = ([], [], [])
-            figures = ReportFigures(content: record["content"] ?? .null)
-            return
-        }
-        let document = try DeferredJSON(report.record) { path in
-            path == Self.assetsPath || path == Self.openWorkPath
-                || (path.count == 3 && path[0] == "content" && path[1] == "exceptions")
-        }
-        record = document.value
-        assets = try document.items(at: Self.assetsPath)
-        openWork = try document.items(at: Self.openWorkPath)
-        var exceptions: [(label: String, items: [JSONReading])] = []
-        for (key, label) in ReportHTML.exceptionLabels {
-            exceptions.append((label, try document.items(at: ["content", "exceptions", key])))
-        }
-        self.exceptions = exceptions
-        figures = ReportFigures(content: record["content"] ?? .null, assets: assets)
     }
 }
 
@@ -88,7 +46,7 @@ private struct PDFLayout {
     static let footer = 22.0
 
     let report: IssuedReport
-    let document: PDFDocument
+    let document: DeferredReport
     let record: JSONValue
     let content: JSONValue
     let pages: Int
@@ -100,7 +58,7 @@ private struct PDFLayout {
     var page = 0
     var y = 0.0
 
-    init(report: IssuedReport, document: PDFDocument, pages: Int, drawing: Bool) throws(LetheError) {
+    init(report: IssuedReport, document: DeferredReport, pages: Int, drawing: Bool) throws(LetheError) {
         self.report = report
         self.document = document
         record = document.record

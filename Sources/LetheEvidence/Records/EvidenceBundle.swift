@@ -25,15 +25,42 @@ public struct EvidenceBundle: Sendable {
     /// A bundle from its files.
     public init(files: [File: [UInt8]]) { self.files = files }
 
-    /// Reads a bundle directory; missing files are simply absent (verification names them).
-    public static func read(directory: String) -> EvidenceBundle {
+    /// The files ``verify(trust:logKey:)`` reads: all but the page for people and the instructions.
+    public static let checkedFiles: [File] = [.record, .signature, .issuer, .logEntry, .logProof, .logKey]
+
+    /// Reads a bundle directory (`files` of it, by default all); missing files are simply absent
+    /// (verification names them).
+    ///
+    /// Each file is read straight into its bytes: a year's report is a record.json of hundreds of
+    /// megabytes, and reading it through `Data` held it twice.
+    public static func read(directory: String, files wanted: [File] = File.allCases) -> EvidenceBundle {
         var files: [File: [UInt8]] = [:]
-        for file in File.allCases {
-            if let data = FileManager.default.contents(atPath: directory + "/" + file.rawValue) {
-                files[file] = Array(data)
-            }
+        for file in wanted {
+            if let bytes = readFile(directory + "/" + file.rawValue) { files[file] = bytes }
         }
         return EvidenceBundle(files: files)
+    }
+
+    /// The bytes of the file at `path`, or nil when it cannot be read.
+    private static func readFile(_ path: String) -> [UInt8]? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return nil }
+        // Room for the size stated and a little more: a file that grows meanwhile is read on.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Int(status.st_size) + 1)
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress, $0.count) }
+            if count == 0 { return bytes }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            bytes.append(contentsOf: chunk[..<count])
+        }
     }
 
     /// Writes the bundle into a directory (created if needed); existing bundle files are replaced.

@@ -33,7 +33,8 @@ enum BundleVerifyRun {
             }
             let trusted = try trust.map { (path) throws(LetheError) in (pem: try text(path, "--trust"), source: path) }
             let kept = try logKey.map { (path) throws(LetheError) in (text: try text(path, "--log-key"), source: path) }
-            verification = try await verify(EvidenceBundle.read(directory: directory), trusted, kept)
+            verification = try await verify(
+                EvidenceBundle.read(directory: directory, files: EvidenceBundle.checkedFiles), trusted, kept)
         }
         guard let verification else { return }
         if json {
