@@ -35,7 +35,7 @@ enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
         switch self {
         case .json: report.record
         case .csv: Array(ReportCSV.render(report).utf8)
-        case .html: Array(ReportHTML.render(report).utf8)
+        case .html: ReportHTML.renderBytes(report)
         case .pdf: try await ReportPDF.render(report)
         }
     }
