@@ -28,6 +28,8 @@ public struct IssuedReport: Encodable, Sendable, Hashable {
     public var record: [UInt8]
     /// The detached CMS signature (record.p7s).
     public var signature: [UInt8]
+    /// The parameters the report states (`from`, `to`, …); not part of the JSON summary.
+    public var parameters: JSONValue
 
     enum CodingKeys: String, CodingKey {
         case serial, status
@@ -72,6 +74,7 @@ public struct IssuedReport: Encodable, Sendable, Hashable {
         logRoot = content.logRoot
         self.contentSHA256 = contentSHA256
         recordSHA256 = Hex.encode(Array(SHA256.hash(data: record.body)))
+        parameters = content.parameters.json
         status = .valid
         self.record = record.body
         self.signature = record.signature
@@ -91,6 +94,7 @@ public struct IssuedReport: Encodable, Sendable, Hashable {
         logSize = value["log_size"]?.integerValue ?? -1
         logRoot = value["log_root"]?.stringValue ?? ""
         contentSHA256 = value["content_sha256"]?.stringValue ?? ""
+        parameters = value["parameters"] ?? .null
         recordSHA256 = Hex.encode(Array(SHA256.hash(data: record.body)))
         status = revoked ? .revoked : .valid
         self.record = record.body
@@ -122,13 +126,71 @@ public struct ReportReproduction: Codable, Sendable, Hashable {
     }
 }
 
+/// A signed report as a listing shows it: what ``IssuedReport`` states, without the record's
+/// bytes (a year's report is hundreds of megabytes; a list of them held every one).
+public struct ReportSummary: Encodable, Sendable, Hashable {
+    /// The record's serial.
+    public var serial: String
+    /// The kind of report (`disposal`).
+    public var reportKind: String
+    /// When it was issued (RFC 3339).
+    public var issuedAt: String
+    /// The 0-based index of its `record.issued` entry in the log.
+    public var logIndex: Int64
+    /// The log size its content was computed at.
+    public var logSize: Int64
+    /// The root of the log's tree at ``logSize`` (base64).
+    public var logRoot: String
+    /// The SHA-256 of the content's canonical JSON (hex).
+    public var contentSHA256: String
+    /// The SHA-256 of the signed record (record.json).
+    public var recordSHA256: String
+    /// Valid or revoked.
+    public var status: RecordStatus
+    /// The parameters it states (`from`, `to`, …); not part of the JSON summary.
+    public var parameters: JSONValue
+
+    /// The summary of `report`.
+    public init(_ report: IssuedReport) {
+        serial = report.serial
+        reportKind = report.reportKind
+        issuedAt = report.issuedAt
+        logIndex = report.logIndex
+        logSize = report.logSize
+        logRoot = report.logRoot
+        contentSHA256 = report.contentSHA256
+        recordSHA256 = report.recordSHA256
+        status = report.status
+        parameters = report.parameters
+    }
+
+    /// Encodes the same summary as ``IssuedReport``.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: IssuedReport.CodingKeys.self)
+        try container.encode(serial, forKey: .serial)
+        try container.encode(reportKind, forKey: .reportKind)
+        try container.encode(issuedAt, forKey: .issuedAt)
+        try container.encode(logIndex, forKey: .logIndex)
+        try container.encode(logSize, forKey: .logSize)
+        try container.encode(logRoot, forKey: .logRoot)
+        try container.encode(contentSHA256, forKey: .contentSHA256)
+        try container.encode(recordSHA256, forKey: .recordSHA256)
+        try container.encode(status, forKey: .status)
+    }
+}
+
 extension ReportService {
-    /// The signed reports, newest first.
-    public func list(limit: Int? = nil, by principal: Principal) async throws(LetheError) -> [IssuedReport] {
+    /// The signed reports, newest first, as summaries: each record is read, summarised and let
+    /// go before the next, so listing holds one report's bytes at a time, not all of them.
+    public func list(limit: Int? = nil, by principal: Principal) async throws(LetheError) -> [ReportSummary] {
         try app.authorize(.readReports, principal)
         return try await app.store.read { (tx) throws(LetheError) in
-            try tx.records(kind: Self.recordKind, jobID: nil, limit: limit).map { (record) throws(LetheError) in
-                try IssuedReport(record: record, revoked: try tx.revocation(serial: record.serial) != nil)
+            try tx.recordListings(kind: Self.recordKind, jobID: nil, text: nil, limit: limit).map {
+                (listing) throws(LetheError) in
+                guard let record = try tx.record(serial: listing.serial) else {
+                    throw LetheError(.internal, "report \(listing.serial) is listed but cannot be read")
+                }
+                return ReportSummary(try IssuedReport(record: record, revoked: listing.revocation != nil))
             }
         }
     }
@@ -145,16 +207,15 @@ extension ReportService {
     /// Computes a signed report again at the log size it states and compares the bytes.
     public func reproduce(serial: String, by principal: Principal) async throws(LetheError) -> ReportReproduction {
         let report = try await show(serial: serial, by: principal)
-        let value = report.value
-        guard let parameters = value["parameters"] else {
+        guard report.parameters != .null else {
             throw LetheError(.invalidInput, "report \(serial) states no parameters")
         }
-        let content = try await compute(try ReportParameters(json: parameters), atLogSize: report.logSize)
-        let signed = try CanonicalJSON.encode(value["content"] ?? .null)
+        let content = try await compute(try ReportParameters(json: report.parameters), atLogSize: report.logSize)
+        let signed = try Self.canonicalContent(of: report.record)
         return ReportReproduction(
             serial: serial, logSize: report.logSize, sameLogRoot: content.logRoot == report.logRoot,
             signedContentSHA256: report.contentSHA256, recomputedContentSHA256: content.sha256,
-            identical: signed == content.bytes && content.sha256 == report.contentSHA256
+            identical: signed.elementsEqual(content.bytes) && content.sha256 == report.contentSHA256
                 && content.logRoot == report.logRoot)
     }
 
@@ -187,6 +248,25 @@ extension ReportService {
         return verification
     }
 
+    /// The canonical encoding of a report record's content: the content's own bytes when they
+    /// are canonical (as in every record Lethe signs), else the encoding of the value they hold —
+    /// without a tree of the content in the first case (a year's is hundreds of megabytes).
+    static func canonicalContent(
+        of record: [UInt8], _ document: DeferredJSON? = nil
+    ) throws(LetheError) -> ArraySlice<UInt8> {
+        let read: DeferredJSON
+        if let document {
+            read = document
+        } else {
+            read = try DeferredJSON(record) { $0 == ["content"] }
+        }
+        guard let range = read.range(at: ["content"]) else {
+            throw LetheError(.invalidInput, "the report's record has no content")
+        }
+        if CanonicalJSON.isCanonical(record, in: range, depth: 1) { return record[range] }
+        return ArraySlice(try CanonicalJSON.encode(try CanonicalJSON.decode(record[range])))
+    }
+
     static func reportCheck(_ bundle: EvidenceBundle) throws(LetheError) -> String {
         guard let bytes = bundle.files[.record] else { throw LetheError(.notFound, "record.json is missing") }
         // The record without its content, which is read as bytes: a year's content is hundreds of
@@ -196,19 +276,10 @@ extension ReportService {
         guard record["record_type"]?.stringValue == recordKind, let kind = record["report_kind"]?.stringValue else {
             throw LetheError(.invalidInput, "record.json is not a report (record_type is not 'report')")
         }
-        guard let content = document.range(at: ["content"]), let stated = record["content_sha256"]?.stringValue
-        else {
+        guard document.range(at: ["content"]) != nil, let stated = record["content_sha256"]?.stringValue else {
             throw LetheError(.invalidInput, "record.json has no content or content_sha256")
         }
-        // The digest of the content's canonical encoding: its own bytes when they are canonical
-        // (as in every record Lethe signs), else the encoding of the value they hold.
-        let digest: String
-        if CanonicalJSON.isCanonical(bytes, in: content, depth: 1) {
-            digest = Hex.encode(Array(SHA256.hash(data: bytes[content])))
-        } else {
-            let value = try CanonicalJSON.decode(bytes[content])
-            digest = Hex.encode(Array(SHA256.hash(data: try CanonicalJSON.encode(value))))
-        }
+        let digest = Hex.encode(Array(SHA256.hash(data: try canonicalContent(of: bytes, document))))
         guard digest == stated else {
             throw LetheError(.invalidInput, "the report's content does not have the SHA-256 it states (\(stated))")
         }

@@ -134,8 +134,8 @@ struct ReportList: AsyncParsableCommand {
             Output.printTable(
                 header: ["SERIAL", "REPORT", "PERIOD", "LOG SIZE", "ISSUED", "STATUS"],
                 rows: reports.map { report in
-                    let parameters = report.value["parameters"]
-                    let period = [parameters?["from"]?.stringValue, parameters?["to"]?.stringValue].compactMap { $0 }
+                    let parameters = report.parameters
+                    let period = [parameters["from"]?.stringValue, parameters["to"]?.stringValue].compactMap { $0 }
                     return [
                         report.serial, report.reportKind, period.joined(separator: " – "), String(report.logSize),
                         report.issuedAt, report.status == .valid ? "valid" : "REVOKED",
