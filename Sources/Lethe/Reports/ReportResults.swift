@@ -4,8 +4,65 @@ import LetheCore
 import LetheEvidence
 import LetheStore
 
-/// A signed report: what it is, the log state it states, and its signed bytes.
+/// A signed report: what it is, the log state it states (its ``ReportSummary``, whose fields it
+/// answers as its own: `report.serial`), and its signed bytes.
+@dynamicMemberLookup
 public struct IssuedReport: Encodable, Sendable, Hashable {
+    /// What the report states, as a listing shows it.
+    public var summary: ReportSummary
+    /// The signed record's canonical JSON, verbatim (record.json).
+    public var record: [UInt8]
+    /// The detached CMS signature (record.p7s).
+    public var signature: [UInt8]
+
+    /// A field of the summary.
+    public subscript<Value>(dynamicMember field: KeyPath<ReportSummary, Value>) -> Value { summary[keyPath: field] }
+
+    /// Encodes the summary (not the bytes).
+    public func encode(to encoder: any Encoder) throws { try summary.encode(to: encoder) }
+
+    /// The signed record as a value.
+    public var value: JSONValue { (try? CanonicalJSON.decode(record)) ?? .null }
+
+    /// The report just issued from `content`: what the record states is known without parsing
+    /// its body again (at a year's size the body is hundreds of megabytes of JSON), nor hashing
+    /// its content again: `contentSHA256` is its digest (`content` need not hold its bytes).
+    init(record: StoredRecord, content: ReportContent, contentSHA256: String) throws(LetheError) {
+        guard record.kind == ReportService.recordKind else {
+            throw LetheError(.notFound, "record \(record.serial) is a \(record.kind) record, not a report")
+        }
+        summary = ReportSummary(
+            serial: record.serial, reportKind: content.parameters.kind.rawValue,
+            issuedAt: RFC3339.format(record.issuedAt), logIndex: record.eventSeq - 1, logSize: content.logSize,
+            logRoot: content.logRoot, contentSHA256: contentSHA256,
+            recordSHA256: Hex.encode(Array(SHA256.hash(data: record.body))), status: .valid,
+            parameters: content.parameters.json)
+        self.record = record.body
+        self.signature = record.signature
+    }
+
+    init(record: StoredRecord, revoked: Bool) throws(LetheError) {
+        guard record.kind == ReportService.recordKind else {
+            throw LetheError(.notFound, "record \(record.serial) is a \(record.kind) record, not a report")
+        }
+        // What the summary states, read without the content: a year's content is hundreds of
+        // megabytes, and listing the reports parsed every one of them whole.
+        let value = try DeferredJSON(record.body) { $0 == ["content"] }.value
+        summary = ReportSummary(
+            serial: record.serial, reportKind: value["report_kind"]?.stringValue ?? "",
+            issuedAt: RFC3339.format(record.issuedAt), logIndex: record.eventSeq - 1,
+            logSize: value["log_size"]?.integerValue ?? -1, logRoot: value["log_root"]?.stringValue ?? "",
+            contentSHA256: value["content_sha256"]?.stringValue ?? "",
+            recordSHA256: Hex.encode(Array(SHA256.hash(data: record.body))), status: revoked ? .revoked : .valid,
+            parameters: value["parameters"] ?? .null)
+        self.record = record.body
+        self.signature = record.signature
+    }
+}
+
+/// What a signed report states, as a listing shows it, without the record's bytes (a year's
+/// report is hundreds of megabytes; a list of them held every one).
+public struct ReportSummary: Encodable, Sendable, Hashable {
     /// The record's serial (`ADS-2026-000007`).
     public var serial: String
     /// The kind of report (`disposal`).
@@ -24,10 +81,6 @@ public struct IssuedReport: Encodable, Sendable, Hashable {
     public var recordSHA256: String
     /// Valid or revoked.
     public var status: RecordStatus
-    /// The signed record's canonical JSON, verbatim (record.json).
-    public var record: [UInt8]
-    /// The detached CMS signature (record.p7s).
-    public var signature: [UInt8]
     /// The parameters the report states (`from`, `to`, …); not part of the JSON summary.
     public var parameters: JSONValue
 
@@ -42,7 +95,7 @@ public struct IssuedReport: Encodable, Sendable, Hashable {
         case recordSHA256 = "record_sha256"
     }
 
-    /// Encodes the summary (not the bytes).
+    /// Encodes the summary (without the parameters).
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(serial, forKey: .serial)
@@ -54,51 +107,6 @@ public struct IssuedReport: Encodable, Sendable, Hashable {
         try container.encode(contentSHA256, forKey: .contentSHA256)
         try container.encode(recordSHA256, forKey: .recordSHA256)
         try container.encode(status, forKey: .status)
-    }
-
-    /// The signed record as a value.
-    public var value: JSONValue { (try? CanonicalJSON.decode(record)) ?? .null }
-
-    /// The report just issued from `content`: what the record states is known without parsing
-    /// its body again (at a year's size the body is hundreds of megabytes of JSON), nor hashing
-    /// its content again: `contentSHA256` is its digest (`content` need not hold its bytes).
-    init(record: StoredRecord, content: ReportContent, contentSHA256: String) throws(LetheError) {
-        guard record.kind == ReportService.recordKind else {
-            throw LetheError(.notFound, "record \(record.serial) is a \(record.kind) record, not a report")
-        }
-        serial = record.serial
-        reportKind = content.parameters.kind.rawValue
-        issuedAt = RFC3339.format(record.issuedAt)
-        logIndex = record.eventSeq - 1
-        logSize = content.logSize
-        logRoot = content.logRoot
-        self.contentSHA256 = contentSHA256
-        recordSHA256 = Hex.encode(Array(SHA256.hash(data: record.body)))
-        parameters = content.parameters.json
-        status = .valid
-        self.record = record.body
-        self.signature = record.signature
-    }
-
-    init(record: StoredRecord, revoked: Bool) throws(LetheError) {
-        guard record.kind == ReportService.recordKind else {
-            throw LetheError(.notFound, "record \(record.serial) is a \(record.kind) record, not a report")
-        }
-        // What the summary states, read without the content: a year's content is hundreds of
-        // megabytes, and listing the reports parsed every one of them whole.
-        let value = try DeferredJSON(record.body) { $0 == ["content"] }.value
-        serial = record.serial
-        reportKind = value["report_kind"]?.stringValue ?? ""
-        issuedAt = RFC3339.format(record.issuedAt)
-        logIndex = record.eventSeq - 1
-        logSize = value["log_size"]?.integerValue ?? -1
-        logRoot = value["log_root"]?.stringValue ?? ""
-        contentSHA256 = value["content_sha256"]?.stringValue ?? ""
-        parameters = value["parameters"] ?? .null
-        recordSHA256 = Hex.encode(Array(SHA256.hash(data: record.body)))
-        status = revoked ? .revoked : .valid
-        self.record = record.body
-        self.signature = record.signature
     }
 }
 
@@ -126,59 +134,6 @@ public struct ReportReproduction: Codable, Sendable, Hashable {
     }
 }
 
-/// A signed report as a listing shows it: what ``IssuedReport`` states, without the record's
-/// bytes (a year's report is hundreds of megabytes; a list of them held every one).
-public struct ReportSummary: Encodable, Sendable, Hashable {
-    /// The record's serial.
-    public var serial: String
-    /// The kind of report (`disposal`).
-    public var reportKind: String
-    /// When it was issued (RFC 3339).
-    public var issuedAt: String
-    /// The 0-based index of its `record.issued` entry in the log.
-    public var logIndex: Int64
-    /// The log size its content was computed at.
-    public var logSize: Int64
-    /// The root of the log's tree at ``logSize`` (base64).
-    public var logRoot: String
-    /// The SHA-256 of the content's canonical JSON (hex).
-    public var contentSHA256: String
-    /// The SHA-256 of the signed record (record.json).
-    public var recordSHA256: String
-    /// Valid or revoked.
-    public var status: RecordStatus
-    /// The parameters it states (`from`, `to`, …); not part of the JSON summary.
-    public var parameters: JSONValue
-
-    /// The summary of `report`.
-    public init(_ report: IssuedReport) {
-        serial = report.serial
-        reportKind = report.reportKind
-        issuedAt = report.issuedAt
-        logIndex = report.logIndex
-        logSize = report.logSize
-        logRoot = report.logRoot
-        contentSHA256 = report.contentSHA256
-        recordSHA256 = report.recordSHA256
-        status = report.status
-        parameters = report.parameters
-    }
-
-    /// Encodes the same summary as ``IssuedReport``.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: IssuedReport.CodingKeys.self)
-        try container.encode(serial, forKey: .serial)
-        try container.encode(reportKind, forKey: .reportKind)
-        try container.encode(issuedAt, forKey: .issuedAt)
-        try container.encode(logIndex, forKey: .logIndex)
-        try container.encode(logSize, forKey: .logSize)
-        try container.encode(logRoot, forKey: .logRoot)
-        try container.encode(contentSHA256, forKey: .contentSHA256)
-        try container.encode(recordSHA256, forKey: .recordSHA256)
-        try container.encode(status, forKey: .status)
-    }
-}
-
 extension ReportService {
     /// The signed reports, newest first, as summaries: each record is read, summarised and let
     /// go before the next, so listing holds one report's bytes at a time, not all of them.
@@ -190,7 +145,7 @@ extension ReportService {
                 guard let record = try tx.record(serial: listing.serial) else {
                     throw LetheError(.internal, "report \(listing.serial) is listed but cannot be read")
                 }
-                return ReportSummary(try IssuedReport(record: record, revoked: listing.revocation != nil))
+                return try IssuedReport(record: record, revoked: listing.revocation != nil).summary
             }
         }
     }
