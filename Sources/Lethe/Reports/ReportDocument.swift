@@ -155,10 +155,11 @@ struct ReportDocument {
     }
 }
 
-/// A signed report's record as the PDF and HTML renderings read it. A disposal report's long tables (its assets,
-/// each kind of exception, its open work) are not parsed into the tree with the rest: their rows
-/// are checked and kept as ranges of the record's bytes, read in place as each row is drawn or written — a
-/// year's report has millions of rows, and a tree of them took gigabytes.
+/// A signed report's record as the PDF and HTML renderings read it. A disposal report's long
+/// tables (its assets, each kind of exception, its open work) are not parsed into the tree with
+/// the rest: their rows are checked and kept as ranges of the record's bytes, read in place as
+/// each row is drawn or written — a year's report has millions of rows, and a tree of them took
+/// gigabytes.
 struct DeferredReport {
     /// The record, with the long tables left out (empty).
     let record: JSONValue

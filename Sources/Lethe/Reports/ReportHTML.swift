@@ -24,30 +24,10 @@ public enum ReportHTML {
         let content = record["content"] ?? .null
         let figures = deferred?.figures ?? ReportFigures(content: content)
         let period = content["period"]
-        let organization = text(record["issuer"]?["organization"])
         let title = "Disposal report \(text(period?["from"])) to \(text(period?["to"]))"
         var out: [UInt8] = []
         out.reserveCapacity(65_536 + (deferred?.assets.count ?? 0) * 400)
-        out +=
-            """
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><title>\(escape(title)) — \(escape(report.serial))</title>
-            <style>
-            body{font-family:system-ui,sans-serif;color:#111;margin:1.5rem auto;max-width:62rem;font-size:10.5pt}
-            h1{font-size:18pt;margin:0 0 .3rem}h2{font-size:13pt;margin:1.4rem 0 .4rem;border-bottom:1px solid #999}
-            table{border-collapse:collapse;width:100%;margin:.3rem 0}th,td{text-align:left;padding:2px 6px;border-bottom:1px solid #ddd;vertical-align:top}
-            th{background:#f2f2f2}td.n{text-align:right}.meta{color:#333}.charts{display:flex;flex-wrap:wrap;gap:1rem}
-            .footer{position:fixed;bottom:0;left:0;right:0;font-size:7.5pt;color:#444;border-top:1px solid #999;background:#fff;padding:2px 1rem}
-            code{font-size:8.5pt;word-break:break-all}
-            @page{size:A4;margin:14mm 12mm 16mm}@media print{body{margin:0;max-width:none}}
-            </style></head><body>
-            <div class="footer">Report \(escape(report.serial)) · record.json SHA-256 \(escape(report.recordSHA256))</div>
-            <h1>\(escape(title))</h1>
-            <p class="meta">\(escape(organization)) · serial <strong>\(escape(report.serial))</strong> · issued \(escape(report.issuedAt)) · status <strong>\(escape(report.status.rawValue))</strong><br>
-            Computed from the first \(report.logSize) entries of log <code>\(escape(text(record["issuer"]?["log_origin"])))</code>, root <code>\(escape(report.logRoot))</code><br>
-            record.json SHA-256 <code>\(escape(report.recordSHA256))</code> · content SHA-256 <code>\(escape(report.contentSHA256))</code></p>
-
-            """.utf8
+        out += head(report, record: record, title: title, charts: true).utf8
         out += (section("Totals") + totals(content)).utf8
         out += "<div class=\"charts\">".utf8
         out +=
@@ -79,35 +59,36 @@ public enum ReportHTML {
         return out
     }
 
-    /// The page head every report shares: title, issuer, serial, log state and digests, and the
-    /// footer that prints on every page.
-    static func head(_ report: IssuedReport, title: String) -> String {
-        let record = report.value
-        return """
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><title>\(escape(title)) — \(escape(report.serial))</title>
-            <style>
-            body{font-family:system-ui,sans-serif;color:#111;margin:1.5rem auto;max-width:62rem;font-size:10.5pt}
-            h1{font-size:18pt;margin:0 0 .3rem}h2{font-size:13pt;margin:1.4rem 0 .4rem;border-bottom:1px solid #999}
-            table{border-collapse:collapse;width:100%;margin:.3rem 0}th,td{text-align:left;padding:2px 6px;border-bottom:1px solid #ddd;vertical-align:top}
-            th{background:#f2f2f2}td.n{text-align:right}.meta{color:#333}
-            .footer{position:fixed;bottom:0;left:0;right:0;font-size:7.5pt;color:#444;border-top:1px solid #999;background:#fff;padding:2px 1rem}
-            code{font-size:8.5pt;word-break:break-all}
-            @page{size:A4;margin:14mm 12mm 16mm}@media print{body{margin:0;max-width:none}}
-            </style></head><body>
-            <div class="footer">Report \(escape(report.serial)) · record.json SHA-256 \(escape(report.recordSHA256))</div>
-            <h1>\(escape(title))</h1>
-            <p class="meta">\(escape(text(record["issuer"]?["organization"]))) · serial <strong>\(escape(report.serial))</strong> · issued \(escape(report.issuedAt)) · status <strong>\(escape(report.status.rawValue))</strong><br>
-            Computed from the first \(report.logSize) entries of log <code>\(escape(text(record["issuer"]?["log_origin"])))</code>, root <code>\(escape(report.logRoot))</code><br>
-            record.json SHA-256 <code>\(escape(report.recordSHA256))</code> · content SHA-256 <code>\(escape(report.contentSHA256))</code></p>
+    /// The page head every report shares: title, issuer (from `record`, the signed record read),
+    /// serial, log state and digests, and the footer that prints on every page; with the charts'
+    /// style when the page has charts.
+    static func head(_ report: IssuedReport, record: JSONValue, title: String, charts: Bool = false) -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><title>\(escape(title)) — \(escape(report.serial))</title>
+        <style>
+        body{font-family:system-ui,sans-serif;color:#111;margin:1.5rem auto;max-width:62rem;font-size:10.5pt}
+        h1{font-size:18pt;margin:0 0 .3rem}h2{font-size:13pt;margin:1.4rem 0 .4rem;border-bottom:1px solid #999}
+        table{border-collapse:collapse;width:100%;margin:.3rem 0}th,td{text-align:left;padding:2px 6px;border-bottom:1px solid #ddd;vertical-align:top}
+        th{background:#f2f2f2}td.n{text-align:right}.meta{color:#333}\(charts ? ".charts{display:flex;flex-wrap:wrap;gap:1rem}" : "")
+        .footer{position:fixed;bottom:0;left:0;right:0;font-size:7.5pt;color:#444;border-top:1px solid #999;background:#fff;padding:2px 1rem}
+        code{font-size:8.5pt;word-break:break-all}
+        @page{size:A4;margin:14mm 12mm 16mm}@media print{body{margin:0;max-width:none}}
+        </style></head><body>
+        <div class="footer">Report \(escape(report.serial)) · record.json SHA-256 \(escape(report.recordSHA256))</div>
+        <h1>\(escape(title))</h1>
+        <p class="meta">\(escape(text(record["issuer"]?["organization"]))) · serial <strong>\(escape(report.serial))</strong> · issued \(escape(report.issuedAt)) · status <strong>\(escape(report.status.rawValue))</strong><br>
+        Computed from the first \(report.logSize) entries of log <code>\(escape(text(record["issuer"]?["log_origin"])))</code>, root <code>\(escape(report.logRoot))</code><br>
+        record.json SHA-256 <code>\(escape(report.recordSHA256))</code> · content SHA-256 <code>\(escape(report.contentSHA256))</code></p>
 
-            """
+        """
     }
 
     /// A shipment or custody report: its sections as tables.
     static func document(_ report: IssuedReport) -> String {
-        let document = ReportDocument(content: report.value["content"] ?? .null)
-        var html = head(report, title: document.title)
+        let record = report.value
+        let document = ReportDocument(content: record["content"] ?? .null)
+        var html = head(report, record: record, title: document.title)
         for section in document.sections {
             html += self.section(section.title) + table(section.header, section.rows)
         }
@@ -116,10 +97,9 @@ public enum ReportHTML {
 
     static func section(_ title: String) -> String { "<h2>\(escape(title))</h2>\n" }
 
-    /// Writes a table whose `count` rows `row(i)` gives, one at a time, straight into `out` (the
-    /// bytes ``table(_:_:numeric:)`` makes of the same rows).
+    /// Writes a table of `rows`, each made as it is written, straight into `out`.
     static func writeTable(
-        _ header: [String], count: Int, numeric: Set<Int> = [], into out: inout [UInt8], row: (Int) -> [String]
+        _ header: [String], _ rows: some Sequence<[String]>, numeric: Set<Int> = [], into out: inout [UInt8]
     ) {
         out += "<table><tr>".utf8
         for title in header {
@@ -128,9 +108,9 @@ public enum ReportHTML {
             out += "</th>".utf8
         }
         out += "</tr>\n".utf8
-        for index in 0..<count {
+        for row in rows {
             out += "<tr>".utf8
-            for (column, cell) in row(index).enumerated() {
+            for (column, cell) in row.enumerated() {
                 out += (numeric.contains(column) ? "<td class=\"n\">" : "<td>").utf8
                 writeEscaped(cell, into: &out)
                 out += "</td>".utf8
@@ -140,16 +120,11 @@ public enum ReportHTML {
         out += "</table>\n".utf8
     }
 
+    /// A table of `rows` (``writeTable(_:_:numeric:into:)``) as text.
     static func table(_ header: [String], _ rows: [[String]], numeric: Set<Int> = []) -> String {
-        var out = "<table><tr>" + header.map { "<th>\(escape($0))</th>" }.joined() + "</tr>\n"
-        for row in rows {
-            out += "<tr>"
-            for (index, cell) in row.enumerated() {
-                out += numeric.contains(index) ? "<td class=\"n\">\(escape(cell))</td>" : "<td>\(escape(cell))</td>"
-            }
-            out += "</tr>\n"
-        }
-        return out + "</table>\n"
+        var out: [UInt8] = []
+        writeTable(header, rows, numeric: numeric, into: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func totals(_ content: JSONValue) -> String {
@@ -194,21 +169,20 @@ public enum ReportHTML {
             [
                 "Tag", "Serial", "Make/model", "Media", "Class.", "Method", "Technique · tool", "Verification",
                 "Performer", "Validator", "Verified", "Outcome", "Destination", "Certificate",
-            ], count: assets.count, into: &out
-        ) { index in
-            let asset = assets[index]
-            return [
-                text(asset["tag"]), text(asset["serial"]),
-                [text(asset["make"]), text(asset["model"])].filter { !$0.isEmpty }.joined(separator: " "),
-                text(asset["media_type"]), text(asset["classification"]), text(asset["method"]),
-                [text(asset["technique"]), text(asset["tool"]), text(asset["tool_version"])].filter { !$0.isEmpty }
-                    .joined(separator: " · "),
-                verificationText(asset["verification"]), text(asset["performer"]), text(asset["validator"]),
-                String(text(asset["verified_at"]).prefix(10)), text(asset["outcome"]), text(asset["destination"]),
-                [text(asset["certificate"]), text(asset["certificate_status"])].filter { !$0.isEmpty }.joined(
-                    separator: " "),
-            ]
-        }
+            ],
+            assets.lazy.map { asset in
+                [
+                    text(asset["tag"]), text(asset["serial"]),
+                    [text(asset["make"]), text(asset["model"])].filter { !$0.isEmpty }.joined(separator: " "),
+                    text(asset["media_type"]), text(asset["classification"]), text(asset["method"]),
+                    [text(asset["technique"]), text(asset["tool"]), text(asset["tool_version"])].filter { !$0.isEmpty }
+                        .joined(separator: " · "),
+                    verificationText(asset["verification"]), text(asset["performer"]), text(asset["validator"]),
+                    String(text(asset["verified_at"]).prefix(10)), text(asset["outcome"]), text(asset["destination"]),
+                    [text(asset["certificate"]), text(asset["certificate_status"])].filter { !$0.isEmpty }.joined(
+                        separator: " "),
+                ]
+            }, into: &out)
     }
 
     /// `sampled 5 % seed 0a1b…`, `full read-back`, `attested`.
@@ -228,19 +202,17 @@ public enum ReportHTML {
         out += "<p>".utf8
         writeEscaped(counts.joined(separator: " · "), into: &out)
         out += "</p>\n".utf8
-        // Row `i` is found by the kinds' counts, in order.
-        var rows: [(kind: Int, item: Int)] = []
-        for (kind, entry) in kinds.enumerated() { rows += entry.items.indices.map { (kind, $0) } }
-        guard !rows.isEmpty else {
+        guard kinds.contains(where: { !$0.items.isEmpty }) else {
             out += "<p>No exceptions.</p>\n".utf8
             return
         }
-        writeTable(["Exception", "Tag", "Details"], count: rows.count, into: &out) { index in
-            let (kind, at) = rows[index]
-            let item = kinds[kind].items[at]
-            let details = (item.memberNames ?? []).filter { $0 != "tag" }.map { "\($0) \(text(item[$0]))" }
-            return [kinds[kind].label, text(item["tag"]), details.joined(separator: "; ")]
+        let rows = kinds.lazy.flatMap { kind in
+            kind.items.lazy.map { item in
+                let details = (item.memberNames ?? []).filter { $0 != "tag" }.map { "\($0) \(text(item[$0]))" }
+                return [kind.label, text(item["tag"]), details.joined(separator: "; ")]
+            }
         }
+        writeTable(["Exception", "Tag", "Details"], rows, into: &out)
     }
 
     static let exceptionLabels: [(String, String)] = [
@@ -257,15 +229,13 @@ public enum ReportHTML {
         let ages = (value?["by_age_days"]?.arrayValue ?? []).map { [text($0["age"]), text($0["count"])] }
         out += table(["Age (days)", "Assets"], ages, numeric: [1]).utf8
         guard !items.isEmpty else { return }
-        writeTable(
-            ["Tag", "State", "Retired", "Age (days)", "Job", "Due"], count: items.count, numeric: [3], into: &out
-        ) {
-            let item = items[$0]
-            return [
+        let rows = items.lazy.map { item in
+            [
                 text(item["tag"]), text(item["state"]), text(item["retired_at"]), text(item["age_days"]),
                 text(item["job"]), text(item["due_at"]),
             ]
         }
+        writeTable(["Tag", "State", "Retired", "Age (days)", "Job", "Due"], rows, numeric: [3], into: &out)
     }
 
     static func erasure(_ value: JSONValue?) -> String {

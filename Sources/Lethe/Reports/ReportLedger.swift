@@ -321,16 +321,20 @@ struct ReportLedger {
     private mutating func changeLife(_ tag: String, _ change: (inout AssetLife) -> Void) {
         let name = names.name(tag)
         let number = Int(name.number)
-        if number >= lifeSlots.count {
-            lifeSlots.append(
-                contentsOf: repeatElement(0, count: max(number + 1 - lifeSlots.count, lifeSlots.count / 2)))
-        }
+        Self.makeRoom(in: &lifeSlots, for: number)
         if lifeSlots[number] == 0 {
             lives.append(AssetLife())
             lifeTags.append(name)
             lifeSlots[number] = UInt32(lives.count)
         }
         change(&lives[Int(lifeSlots[number]) - 1])
+    }
+
+    /// Grows `table` (indexed by a name's number, 0 for none) to hold index `number`, by half its
+    /// size at least, so that appending names one by one grows it a few times only.
+    private static func makeRoom(in table: inout [UInt32], for number: Int) {
+        guard number >= table.count else { return }
+        table.append(contentsOf: repeatElement(0, count: max(number + 1 - table.count, table.count / 2)))
     }
 
     /// The slots of ``jobs`` in id order.
@@ -460,13 +464,10 @@ struct ReportLedger {
                     asset: tag, at: move.at ?? time, from: move.from, to: move.to, seals: move.seals,
                     manifest: move.manifest, locationTo: move.locationTo, actor: entry.actor, seq: entry.seq))
         case .recordIssued(let serial, let kind, let job):
-            let number = Int(names.name(serial).number)
-            if number >= recordKinds.count {
-                recordKinds.append(
-                    contentsOf: repeatElement(0, count: max(number + 1 - recordKinds.count, recordKinds.count / 2)))
-            }
-            recordKinds[number] = names.name(kind).number
-            if kind == "disposal", let job { update(job) { job, names in job.certificate = names.name(serial) } }
+            let name = names.name(serial)
+            Self.makeRoom(in: &recordKinds, for: Int(name.number))
+            recordKinds[Int(name.number)] = names.name(kind).number
+            if kind == "disposal", let job { update(job) { job, _ in job.certificate = name } }
         case .recordRevoked(let serial, let reason):
             revocations[serial] = (time, reason)
         case .erasureRequested(let id, let reason, let dueAt, let allDone):

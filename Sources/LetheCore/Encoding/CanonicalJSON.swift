@@ -109,17 +109,26 @@ public enum CanonicalJSON {
     ) -> Bool {
         let range = range ?? 0..<bytes.count
         precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "a range outside the bytes")
+        // Every record Lethe signs is in the simple form: one pass, nothing built.
+        if isSimple(bytes, range, depth: depth) { return true }
         return isCanonical(bytes, range, depth: depth, pieceSize: max(1, pieceSize))
+    }
+
+    /// Whether `bytes[range]` are in the simple form (printable ASCII strings without escapes,
+    /// keys in byte order, compact, no "-0"), which is canonical as it stands.
+    private static func isSimple(_ bytes: [UInt8], _ range: Range<Int>, depth: Int) -> Bool {
+        var simple = SimpleJSONChecker(bytes: bytes, position: range.lowerBound, end: range.upperBound)
+        return simple.value(depth: depth) && simple.position == range.upperBound
     }
 
     private static func isCanonical(_ bytes: [UInt8], _ range: Range<Int>, depth: Int, pieceSize: Int) -> Bool {
         guard !range.isEmpty, depth < 128 else { return false }
-        // The simple form (printable ASCII strings without escapes, keys in byte order, compact)
-        // is canonical as it stands, and checking it builds nothing.
-        var simple = SimpleJSONChecker(bytes: bytes, position: range.lowerBound, end: range.upperBound)
-        if simple.value(depth: depth), simple.position == range.upperBound { return true }
         let opening = bytes[range.lowerBound]
         guard range.count > pieceSize, opening == UInt8(ascii: "{") || opening == UInt8(ascii: "[") else {
+            // A piece: the simple form's check first (it builds nothing), then the round trip. A
+            // larger value is not checked whole for the simple form at every level it is split
+            // at, which would read it once a level.
+            if isSimple(bytes, range, depth: depth) { return true }
             guard let value = try? JSONParser.parse(bytes, in: range, depth: depth),
                 let encoded = try? encode(value)
             else { return false }
