@@ -139,6 +139,7 @@ extension ReportService {
     /// go before the next, so listing holds one report's bytes at a time, not all of them.
     public func list(limit: Int? = nil, by principal: Principal) async throws(LetheError) -> [ReportSummary] {
         try app.authorize(.readReports, principal)
+        if let limit, limit < 1 { throw LetheError(.usage, "--limit \(limit) must be 1 or more") }
         return try await app.store.read { (tx) throws(LetheError) in
             try tx.recordListings(kind: Self.recordKind, jobID: nil, text: nil, limit: limit).map {
                 (listing) throws(LetheError) in
