@@ -25,12 +25,12 @@ private let schemathesisIsInstalled: Bool = {
 /// The served OpenAPI document, fuzzed by schemathesis against the live server on 127.0.0.1: no
 /// request it makes gets a 5xx. Bounded by count, not by time: three examples per operation and a
 /// fixed seed, so every operation is tried however busy the machine is (about 14 s on an idle one;
-/// stopped at 150 s in all). A time budget (`--max-time`) made the run cut operations off when the
+/// stopped at 400 s in all). A time budget (`--max-time`) made the run cut operations off when the
 /// whole suite ran in parallel, and the coverage check below then failed by chance.
 @Suite struct SchemathesisTests {
     @Test(
         .enabled(if: schemathesisIsInstalled, "schemathesis is not installed (pip install schemathesis; .ci/run does)"),
-        .timeLimit(.minutes(4)))
+        .timeLimit(.minutes(8)))
     func fuzzingTheDocumentedAPIFindsNoServerError() async throws {
         let server = try await TestServer()
         // A user holding every role a person may, so requests get past authorization into the use cases
@@ -49,7 +49,7 @@ private let schemathesisIsInstalled: Bool = {
                 "schemathesis", "run", "http://127.0.0.1:\(port)/api/v1/openapi.json",
                 "--checks", "not_a_server_error", "--max-examples", "3", "--seed", "15",
                 "--phases", "examples,coverage,fuzzing",
-                "--workers", "1", "--header", "Authorization: Bearer \(token)", "--request-timeout", "10",
+                "--workers", "1", "--header", "Authorization: Bearer \(token)", "--request-timeout", "60",
                 "--no-color",
             ]
             // Its reports and caches go to the temporary installation, not the working directory
@@ -57,14 +57,14 @@ private let schemathesisIsInstalled: Bool = {
             process.standardOutput = output
             process.standardError = output
             try process.run()
-            // schemathesis stops after three examples per operation; past 150 s in all (a machine
-            // ten times slower than expected), it is stopped and the test fails saying so
+            // schemathesis stops after three examples per operation; past 400 s in all (a machine
+            // far slower than expected), it is stopped and the test fails saying so
             let started = ContinuousClock.now
             while process.isRunning {
-                if ContinuousClock.now - started > .seconds(150) { process.terminate() }
+                if ContinuousClock.now - started > .seconds(400) { process.terminate() }
                 try await Task.sleep(for: .milliseconds(100))
             }
-            #expect(ContinuousClock.now - started <= .seconds(150), "schemathesis ran past 150 s and was stopped")
+            #expect(ContinuousClock.now - started <= .seconds(400), "schemathesis ran past 400 s and was stopped")
             try output.close()
             let text = (try? String(contentsOfFile: report, encoding: .utf8)) ?? ""
             #expect(process.terminationStatus == 0, "schemathesis found a problem:\n\(text.suffix(6000))")

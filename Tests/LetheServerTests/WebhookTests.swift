@@ -82,7 +82,7 @@ import Testing
         let receiverApp = Self.receiverApplication(receiver) { portSink.yield($0) }
         let deliverer = WebhookDeliverer(
             app: installation.app, policy: RetryPolicy(maxAttempts: 3, firstDelay: 0.05),
-            pollInterval: .milliseconds(20), timeout: .seconds(5), logger: Self.quietLogger)
+            pollInterval: .milliseconds(20), timeout: .seconds(120), logger: Self.quietLogger)
         let group = ServiceGroup(
             configuration: .init(
                 services: [receiverApp, deliverer], gracefulShutdownSignals: [], logger: Self.quietLogger))
@@ -154,7 +154,7 @@ import Testing
         let receiverApp = Self.receiverApplication(receiver) { portSink.yield($0) }
         let deliverer = WebhookDeliverer(
             app: app, policy: RetryPolicy(maxAttempts: 2, firstDelay: 0.01), pollInterval: .milliseconds(20),
-            timeout: .seconds(5), logger: Self.quietLogger)
+            timeout: .seconds(120), logger: Self.quietLogger)
         let group = ServiceGroup(
             configuration: .init(
                 services: [receiverApp, deliverer], gracefulShutdownSignals: [], logger: Self.quietLogger))

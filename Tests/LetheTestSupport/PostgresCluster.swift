@@ -58,7 +58,6 @@ public final class PostgresCluster: Sendable {
             bin = try Self.findBinaries()
             let asRoot = getuid() == 0
             Self.stopAbandoned(bin: bin!, asRoot: asRoot)
-            port = try Self.freePort()
             let root = FileManager.default.temporaryDirectory.appendingPathComponent(
                 "lethe-pg-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
             ).path
@@ -75,7 +74,7 @@ public final class PostgresCluster: Sendable {
                     "-D", data!, "-U", "postgres", "--pwfile", passwordFile, "--auth-local=trust",
                     "--auth-host=scram-sha-256", "-E", "UTF8", "--no-sync",
                 ], asRoot: asRoot)
-            var options = "-h 127.0.0.1 -p \(port) -k \(root) -c fsync=off -c max_connections=40 -c autovacuum=off"
+            var options = "-k \(root) -c fsync=off -c max_connections=100 -c autovacuum=off"
             if tls {
                 let certificates = try Self.makeCertificates(in: root, asRoot: asRoot)
                 authority = certificates.authority
@@ -89,9 +88,24 @@ public final class PostgresCluster: Sendable {
                 try (rules + "\nhostnossl all all 0.0.0.0/0 reject\nhostnossl all all ::/0 reject\n")
                     .write(toFile: hba, atomically: false, encoding: .utf8)
             }
-            try Self.server(
-                bin! + "/pg_ctl",
-                ["-D", data!, "-l", root + "/server.log", "-w", "-t", "30", "-o", options, "start"], asRoot: asRoot)
+            // The port is chosen just before the start (initdb takes seconds, and another test may
+            // take a port chosen earlier), and chosen again if the start fails all the same.
+            var attempt = 1
+            while true {
+                port = try Self.freePort()
+                do {
+                    try Self.server(
+                        bin! + "/pg_ctl",
+                        [
+                            "-D", data!, "-l", root + "/server.log", "-w", "-t", "120", "-o",
+                            "-h 127.0.0.1 -p \(port) " + options, "start",
+                        ], asRoot: asRoot)
+                    break
+                } catch {
+                    guard attempt < 3 else { throw error }
+                    attempt += 1
+                }
+            }
             PostgresClusterExit.register(bin: bin! + "/pg_ctl", data: data!, root: root, asRoot: asRoot)
         } catch {
             failure = "PostgreSQL could not be started for the tests (\(error)); install Debian's postgresql"

@@ -37,11 +37,11 @@ private func sqlite(_ database: String, _ sql: String) throws -> String {
     let root = TemporaryDirectory()
     let size = 24 << 20
     let (lethe, image) = try prepared(root, size: size)
-    // Given a random overwrite (8 MiB buffers) slowed to 2 MiB/s and checkpointed every 0.1 s,
+    // Given a random overwrite (8 MiB buffers) slowed to 1 MiB/s and checkpointed every 0.1 s,
     let process = Process()
     process.executableURL = LetheCLI.executable
     process.arguments = [
-        "sanitize", "IMG-1", "--target", image, "--pattern", "random", "--yes", "--max-rate", "2",
+        "sanitize", "IMG-1", "--target", image, "--pattern", "random", "--yes", "--max-rate", "1",
         "--checkpoint-interval", "0.1", "--progress", "none", "--data-dir", lethe.dataDirectory,
     ]
     process.standardOutput = FileHandle.nullDevice
@@ -50,7 +50,8 @@ private func sqlite(_ database: String, _ sql: String) throws -> String {
     // when the process is killed mid-pass, once a checkpoint is recorded (SIGKILL: no chance to record more),
     let database = lethe.dataDirectory + "/lethe.sqlite"
     let query = "SELECT status || ' ' || offset_bytes FROM sanitize_run WHERE job_id = 1"
-    let deadline = Date().addingTimeInterval(10)
+    // Generous: the loop ends at the first checkpoint; only a run that never records one waits it out
+    let deadline = Date().addingTimeInterval(120)
     func checkpointed() -> Bool {
         guard let row = try? sqlite(database, query), let offset = Int(row.split(separator: " ").last ?? "") else {
             return false
@@ -159,7 +160,7 @@ private func interruptedRun(_ lethe: LetheCLI, image: String, pattern: String) t
     let process = Process()
     process.executableURL = LetheCLI.executable
     process.arguments = [
-        "sanitize", "IMG-1", "--target", image, "--pattern", pattern, "--yes", "--max-rate", "2",
+        "sanitize", "IMG-1", "--target", image, "--pattern", pattern, "--yes", "--max-rate", "1",
         "--checkpoint-interval", "0.1", "--progress", "json", "--data-dir", lethe.dataDirectory,
     ]
     let out = Pipe()
@@ -167,7 +168,8 @@ private func interruptedRun(_ lethe: LetheCLI, image: String, pattern: String) t
     process.standardError = FileHandle.nullDevice
     try process.run()
     let database = lethe.dataDirectory + "/lethe.sqlite"
-    let deadline = Date().addingTimeInterval(10)
+    // Generous: the loop ends at the first checkpoint; only a run that never records one waits it out
+    let deadline = Date().addingTimeInterval(120)
     while Date() < deadline,
         (try? sqlite(database, "SELECT offset_bytes FROM sanitize_run")).flatMap({ Int($0) }) ?? 0 == 0
     {

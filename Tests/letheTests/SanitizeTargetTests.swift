@@ -52,10 +52,20 @@ private func count(_ lethe: LetheCLI, _ sql: String) throws -> String {
     // Given another process holding the target's lock
     let holder = Process()
     holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
-    holder.arguments = ["--exclusive", image, "sleep", "20"]
+    holder.arguments = ["--exclusive", image, "sleep", "120"]
     try holder.run()
     defer { holder.terminate() }
-    Thread.sleep(forTimeInterval: 0.3)
+    // (once it holds it: a probe that cannot take the lock exits 1; bounded at 60 s)
+    let deadline = Date().addingTimeInterval(60)
+    func held() throws -> Bool {
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+        probe.arguments = ["--nonblock", image, "true"]
+        try probe.run()
+        probe.waitUntilExit()
+        return probe.terminationStatus == 1
+    }
+    while Date() < deadline, try !held() { Thread.sleep(forTimeInterval: 0.05) }
     // When a sanitize of it starts, it is refused as locked
     let refused = try lethe.run("sanitize", "USB-1", "--target", image, "--yes", "--progress", "none")
     #expect(refused.status == 75, "\(refused.stderr)")
@@ -75,13 +85,14 @@ private func count(_ lethe: LetheCLI, _ sql: String) throws -> String {
     let process = Process()
     process.executableURL = LetheCLI.executable
     process.arguments = [
-        "sanitize", "USB-1", "--target", image, "--yes", "--max-rate", "2", "--checkpoint-interval", "0.1",
+        "sanitize", "USB-1", "--target", image, "--yes", "--max-rate", "1", "--checkpoint-interval", "0.1",
         "--progress", "none", "--data-dir", lethe.dataDirectory,
     ]
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
     try process.run()
-    let deadline = Date().addingTimeInterval(10)
+    // Generous: the loop ends at the first checkpoint; only a run that never records one waits it out
+    let deadline = Date().addingTimeInterval(120)
     while Date() < deadline, Int(try count(lethe, "SELECT coalesce(max(offset_bytes), 0) FROM sanitize_run")) ?? 0 == 0
     {
         Thread.sleep(forTimeInterval: 0.05)
