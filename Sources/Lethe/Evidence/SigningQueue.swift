@@ -36,65 +36,43 @@ final class SigningQueue: Sendable {
         _ chunk: IssuanceChunk, firstIndex: Int64, issuedAt: JSONValue, issuerFields: JSONValue, actor: String,
         at time: Date
     ) -> SignedChunk {
-        let signed = SignedChunk()
         let signer = signer
         let threads = threads
         let sources = chunk.sources
         let serials = chunk.serials
         let start = chunk.start
-        queue.async {
-            signed.fulfil(
-                Result { () throws(LetheError) in
-                    try ParallelMap.map(count: sources.count, threads: threads) { (index) throws(LetheError) in
-                        var fields = try sources[index].fields()
-                        fields["format"] = .string("lethe.record/1")
-                        fields["record_type"] = .string(sources[index].kind)
-                        fields["serial"] = .string(serials[index])
-                        fields["issued_at"] = issuedAt
-                        fields["log_index"] = .integer(firstIndex + Int64(start + index))
-                        fields["issuer"] = issuerFields
-                        // The encoded fields are taken out of the draft, and the first in key
-                        // order (a report's content) becomes the body's buffer: one copy only.
-                        var encoded: [String: [UInt8]] = [:]
-                        for (key, field) in sources[index].encodedFields { encoded[key] = try field.take() }
-                        let body = try CanonicalJSONSplice.encode(fields, taking: &encoded)
-                        let digest = Array(SHA256.hash(data: body))
-                        let signature = try signer.sign(body, digest: digest)
-                        // The record.issued event, encoded here too: the database thread only inserts it.
-                        var payload: [String: JSONValue] = [
-                            "serial": .string(serials[index]), "kind": .string(sources[index].kind),
-                            "record_sha256": .string(Hex.encode(digest)),
-                            "signature_sha256": .string(Hex.encode(Array(SHA256.hash(data: signature)))),
-                        ]
-                        payload["job"] = sources[index].jobID.map(JSONValue.integer)
-                        let event = try Event(
-                            seq: firstIndex + Int64(start + index) + 1, recordedAt: time, actor: actor,
-                            draft: EventDraft(
-                                type: .recordIssued, assetTag: sources[index].assetTag, payload: .object(payload)))
-                        return SignedBody(body: body, signature: signature, event: event)
-                    }
-                })
+        return SignedChunk(on: queue) { () throws(LetheError) in
+            try ParallelMap.map(count: sources.count, threads: threads) { (index) throws(LetheError) in
+                var fields = try sources[index].fields()
+                fields["format"] = .string("lethe.record/1")
+                fields["record_type"] = .string(sources[index].kind)
+                fields["serial"] = .string(serials[index])
+                fields["issued_at"] = issuedAt
+                fields["log_index"] = .integer(firstIndex + Int64(start + index))
+                fields["issuer"] = issuerFields
+                // The encoded fields are taken out of the draft, and the first in key
+                // order (a report's content) becomes the body's buffer: one copy only.
+                var encoded: [String: [UInt8]] = [:]
+                for (key, field) in sources[index].encodedFields { encoded[key] = try field.take() }
+                let body = try CanonicalJSONSplice.encode(fields, taking: &encoded)
+                let digest = Array(SHA256.hash(data: body))
+                let signature = try signer.sign(body, digest: digest)
+                // The record.issued event, encoded here too: the database thread only inserts it.
+                var payload: [String: JSONValue] = [
+                    "serial": .string(serials[index]), "kind": .string(sources[index].kind),
+                    "record_sha256": .string(Hex.encode(digest)),
+                    "signature_sha256": .string(Hex.encode(Array(SHA256.hash(data: signature)))),
+                ]
+                payload["job"] = sources[index].jobID.map(JSONValue.integer)
+                let event = try Event(
+                    seq: firstIndex + Int64(start + index) + 1, recordedAt: time, actor: actor,
+                    draft: EventDraft(
+                        type: .recordIssued, assetTag: sources[index].assetTag, payload: .object(payload)))
+                return SignedBody(body: body, signature: signature, event: event)
+            }
         }
-        return signed
     }
 }
 
 /// The signed bodies of one chunk, once the signing queue has them.
-final class SignedChunk: @unchecked Sendable {
-    private let ready = DispatchSemaphore(value: 0)
-    private let lock = NSLock()
-    private var result: Result<[SignedBody], LetheError>?
-
-    fileprivate func fulfil(_ result: Result<[SignedBody], LetheError>) {
-        lock.withLock { self.result = result }
-        ready.signal()
-    }
-
-    /// Blocks until the chunk is signed; the first error of its records is thrown.
-    func wait() throws(LetheError) -> [SignedBody] {
-        ready.wait()
-        let result = lock.withLock { self.result }
-        ready.signal()  // a second wait returns at once
-        return try result!.get()
-    }
-}
+typealias SignedChunk = PendingResult<[SignedBody]>

@@ -385,6 +385,13 @@ struct ReportLedger {
         apply(Entry(event))
     }
 
+    /// Folds the next entries of the log, in order.
+    mutating func apply(_ entries: [[Entry]]) {
+        for slice in entries {
+            for entry in slice { apply(entry) }
+        }
+    }
+
     /// Folds the next entry of the log, read into an ``Entry``.
     mutating func apply(_ entry: Entry) {
         size = entry.seq

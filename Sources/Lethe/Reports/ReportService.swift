@@ -283,6 +283,10 @@ extension ReportService {
     /// Folds the first `size` entries of the log into a ledger: only the kinds the ledger folds
     /// (and every entry about `focus`), read in order in batches; each batch's entries are parsed
     /// on every core, then folded in log order on this thread.
+    ///
+    /// A pipeline: while batch k is parsed on other threads, this thread reads batch k + 1 from
+    /// the store and folds batch k − 1 (reading and folding took a third of the time, with every
+    /// other core idle meanwhile).
     static func ledger(
         atLogSize size: Int64, focus: String?, in tx: any StoreReading
     ) throws(LetheError)
@@ -291,21 +295,26 @@ extension ReportService {
         var ledger = ReportLedger()
         ledger.focus = focus
         guard size > 0 else { return ledger }
+        // One batch parsed at a time, in order.
+        let parsing = DispatchQueue(label: "lethe.report-entries")
+        var parsed: PendingResult<[[ReportLedger.Entry]]>?
         try tx.scanEventBodies(through: size, types: ReportLedger.foldedTypes, orAsset: focus, batch: Int(batch)) {
             (bodies) throws(LetheError) in
-            // Slices of entries per task: a task per entry would cost more in hand-offs than the
-            // reading of one entry.
-            let slices = (bodies.count + entriesPerTask - 1) / entriesPerTask
-            let entries = try ParallelMap.map(count: slices, minimumForThreads: 2) { (slice) throws(LetheError) in
-                let range = slice * entriesPerTask..<min(bodies.count, (slice + 1) * entriesPerTask)
-                return try range.map { (index) throws(LetheError) in
-                    try ReportLedger.Entry(storedBytes: bodies[index], focus: focus)
+            let next = PendingResult(on: parsing) { () throws(LetheError) in
+                // Slices of entries per task: a task per entry would cost more in hand-offs than
+                // the reading of one entry.
+                let slices = (bodies.count + entriesPerTask - 1) / entriesPerTask
+                return try ParallelMap.map(count: slices, minimumForThreads: 2) { (slice) throws(LetheError) in
+                    let range = slice * entriesPerTask..<min(bodies.count, (slice + 1) * entriesPerTask)
+                    return try range.map { (index) throws(LetheError) in
+                        try ReportLedger.Entry(storedBytes: bodies[index], focus: focus)
+                    }
                 }
             }
-            for slice in entries {
-                for entry in slice { ledger.apply(entry) }
-            }
+            if let parsed { try ledger.apply(parsed.wait()) }
+            parsed = next
         }
+        if let parsed { try ledger.apply(parsed.wait()) }
         // The entry at the size dates the ledger, whatever its kind.
         guard let last = try tx.events(fromSeq: size, limit: 1).first, last.seq == size else {
             throw LetheError(.internal, "the log has no entry \(size) though it holds \(size) or more")

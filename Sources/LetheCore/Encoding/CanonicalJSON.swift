@@ -117,8 +117,7 @@ public enum CanonicalJSON {
     /// Whether `bytes[range]` are in the simple form (printable ASCII strings without escapes,
     /// keys in byte order, compact, no "-0"), which is canonical as it stands.
     private static func isSimple(_ bytes: [UInt8], _ range: Range<Int>, depth: Int) -> Bool {
-        var simple = SimpleJSONChecker(bytes: bytes, position: range.lowerBound, end: range.upperBound)
-        return simple.value(depth: depth) && simple.position == range.upperBound
+        SimpleJSONChecker.isSimple(bytes, range, depth: depth)
     }
 
     private static func isCanonical(_ bytes: [UInt8], _ range: Range<Int>, depth: Int, pieceSize: Int) -> Bool {

@@ -41,8 +41,7 @@ public struct DeferredJSON: Sendable {
         var items: [JSONReading] = []
         items.reserveCapacity(ranges.count)
         for range in ranges {
-            var checker = SimpleJSONChecker(bytes: bytes, position: range.lowerBound, end: range.upperBound)
-            if checker.value(depth: 0), checker.position == range.upperBound {
+            if SimpleJSONChecker.isSimple(bytes, range) {
                 items.append(.view(JSONView(bytes: bytes, start: range.lowerBound, end: range.upperBound)))
                 continue
             }
