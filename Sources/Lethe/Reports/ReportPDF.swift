@@ -36,6 +36,85 @@ private final class SelectedFont {
     var size = 0.0
     var bold = false
     var isSet = false
+    /// The glyphs of the selected font.
+    var glyphs = GlyphTable()
+    /// The glyphs of each font selected so far, by size and weight.
+    var tables: [FontChoice: GlyphTable] = [:]
+
+    struct FontChoice: Hashable {
+        var size: Double
+        var bold: Bool
+    }
+}
+
+/// The glyph and the advance of each character met in one font, asked of cairo once.
+///
+/// A year's report draws a million rows of a dozen cells; measuring each cell with cairo, then
+/// having cairo turn it into glyphs, cost two calls a cell and a look-up in cairo's locked glyph
+/// cache a character. cairo's text-to-glyphs gives each character one glyph, placed at the sum of
+/// the advances before it (no kerning, no shaping); the glyphs laid out here are those, and a
+/// text's width the same sum, added in the same order.
+private final class GlyphTable {
+    struct Metrics {
+        var index: UInt
+        var advance: Double
+    }
+
+    private var ascii = [Metrics?](repeating: nil, count: 128)
+    private var others: [UInt32: Metrics] = [:]
+
+    /// The glyph of `scalar` in `font`, or nil when cairo gives it anything but one glyph.
+    func metrics(_ scalar: Unicode.Scalar, font: OpaquePointer) -> Metrics? {
+        if scalar.value < 128, let known = ascii[Int(scalar.value)] { return known }
+        if scalar.value >= 128, let known = others[scalar.value] { return known }
+        let utf8 = Array(String(scalar).utf8)
+        var glyphs: UnsafeMutablePointer<cairo_glyph_t>?
+        var glyphCount: Int32 = 0
+        defer { cairo_glyph_free(glyphs) }
+        let status = utf8.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { characters in
+                cairo_scaled_font_text_to_glyphs(
+                    font, 0, 0, characters.baseAddress, Int32(characters.count), &glyphs, &glyphCount, nil, nil, nil)
+            }
+        }
+        guard status == CAIRO_STATUS_SUCCESS, glyphCount == 1, let glyphs else { return nil }
+        var extents = cairo_text_extents_t()
+        cairo_scaled_font_glyph_extents(font, glyphs, 1, &extents)
+        let metrics = Metrics(index: glyphs[0].index, advance: extents.x_advance)
+        if scalar.value < 128 { ascii[Int(scalar.value)] = metrics } else { others[scalar.value] = metrics }
+        return metrics
+    }
+
+    /// The width of `text` in `font`, nil when a character of it has no single glyph.
+    func width(_ text: String, font: OpaquePointer) -> Double? {
+        var x = 0.0
+        for scalar in text.unicodeScalars {
+            guard let metrics = metrics(scalar, font: font) else { return nil }
+            x += metrics.advance
+        }
+        return x
+    }
+
+    /// Appends the glyphs of `text` from `x` on `baseline`, one cluster a character; false (and
+    /// nothing appended) when a character of it has no single glyph.
+    func layOut(
+        _ text: String, x: Double, baseline: Double, font: OpaquePointer, glyphs: inout [cairo_glyph_t],
+        clusters: inout [cairo_text_cluster_t]
+    ) -> Bool {
+        let (glyphCount, clusterCount) = (glyphs.count, clusters.count)
+        var x = x
+        for scalar in text.unicodeScalars {
+            guard let metrics = metrics(scalar, font: font) else {
+                glyphs.removeSubrange(glyphCount...)
+                clusters.removeSubrange(clusterCount...)
+                return false
+            }
+            glyphs.append(cairo_glyph_t(index: metrics.index, x: x, y: baseline))
+            clusters.append(cairo_text_cluster_t(num_bytes: Int32(UTF8.width(scalar)), num_glyphs: 1))
+            x += metrics.advance
+        }
+        return true
+    }
 }
 
 /// One rendering pass: a cursor down A4 landscape pages, breaking pages as content needs.
@@ -286,6 +365,13 @@ private struct PDFLayout {
         cairo_select_font_face(
             cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
         cairo_set_font_size(cr, size)
+        let choice = SelectedFont.FontChoice(size: size, bold: bold)
+        if let table = selectedFont.tables[choice] {
+            selectedFont.glyphs = table
+        } else {
+            selectedFont.glyphs = GlyphTable()
+            selectedFont.tables[choice] = selectedFont.glyphs
+        }
     }
 
     mutating func line(_ text: String, size: Double, x: Double = margin) {
@@ -306,6 +392,11 @@ private struct PDFLayout {
     }
 
     func width(_ text: String) -> Double {
+        if selectedFont.isSet, let font = cairo_get_scaled_font(cr),
+            let width = selectedFont.glyphs.width(text, font: font)
+        {
+            return width
+        }
         var extents = cairo_text_extents_t()
         cairo_text_extents(cr, text, &extents)
         return extents.x_advance
@@ -314,13 +405,21 @@ private struct PDFLayout {
     /// Draws texts on one baseline, each from its own x, as one text operation: cairo's PDF
     /// surface analyses every operation of a page when it ends it, at a cost that grows with their
     /// number, and a page of a year's report had a dozen per table row. A text cairo cannot turn
-    /// into glyphs with plain clusters is drawn on its own, as before.
+    /// into glyphs with plain clusters is drawn on its own.
     func show(_ texts: [(text: String, x: Double)], baseline: Double) {
         var bytes: [UInt8] = []
         var glyphs: [cairo_glyph_t] = []
         var clusters: [cairo_text_cluster_t] = []
         let font = cairo_get_scaled_font(cr)
         for (text, x) in texts {
+            // Laid out from the glyphs met before; cairo asked only for a character not met yet.
+            if selectedFont.isSet, let font,
+                selectedFont.glyphs.layOut(
+                    text, x: x, baseline: baseline, font: font, glyphs: &glyphs, clusters: &clusters)
+            {
+                bytes += text.utf8
+                continue
+            }
             let utf8 = Array(text.utf8)
             var cellGlyphs: UnsafeMutablePointer<cairo_glyph_t>?
             var glyphCount: Int32 = 0
