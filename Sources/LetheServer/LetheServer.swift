@@ -59,7 +59,7 @@ public enum LetheServer {
 
     /// The application `lethe serve` runs: the router bound to the configured address, over TLS
     /// when a certificate is configured, with the webhook deliverer beside it, and the scheduler
-    /// when an interval is set. The scheduler reads the policies as the routes do (``ServerPolicies``)
+    /// when an interval is set (both started once the server listens: ``AfterListening``). The scheduler reads the policies as the routes do (``ServerPolicies``)
     /// at each run; they must load now, so that a broken policy directory stops the start.
     public static func application(
         app: LetheApp, configuration: ServerConfiguration, logger: Logger,
@@ -76,24 +76,35 @@ public enum LetheServer {
                     app: app, interval: interval, logger: logger,
                     policies: { () throws(LetheError) in try policies.load() }))
         }
+        let listening = ListeningSignal()
         return Application(
             router: router(app: app, configuration: configuration, metrics: metrics),
             server: try TLSFiles.serverBuilder(configuration),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "lethe"),
-            services: services,
-            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+            services: [AfterListening(listening: listening, services: services)],
+            onServerRunning: { channel in
+                listening.give()
+                await onServerRunning(channel.localAddress?.port ?? configuration.port)
+            },
             logger: logger)
     }
 
     /// Runs the service until SIGTERM or SIGINT, then stops after the requests in flight and the
-    /// scheduler run in progress.
+    /// scheduler run in progress. An address in use is a ``LetheError`` (`locked`) naming it.
     public static func run(
         app: LetheApp, configuration: ServerConfiguration, logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
         let application = try application(
             app: app, configuration: configuration, logger: logger, onServerRunning: onServerRunning)
-        try await application.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        do {
+            try await application.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            throw LetheError(
+                .locked,
+                "cannot listen on \(configuration.host):\(configuration.port): the address is in use (another 'lethe serve'?); choose another port with --port or $LETHE_PORT"
+            )
+        }
     }
 
     /// On a data directory with no users, creates `admin` (role admin) with a random console

@@ -86,10 +86,14 @@ struct Serve: AsyncParsableCommand {
         }
         guard let (app, configuration) = ready.value else { return }
         let (address, scheme) = (configuration.host, configuration.servesTLS ? "https" : "http")
-        try await LetheServer.run(app: app, configuration: configuration, logger: logger) { port in
-            Output.standardError(
-                "lethe: serving \(scheme)://\(address):\(port)/ (the web console; the API under /api/v1) (Ctrl-C stops)"
-            )
+        do {
+            try await LetheServer.run(app: app, configuration: configuration, logger: logger) { port in
+                Output.standardError(
+                    "lethe: serving \(scheme)://\(address):\(port)/ (the web console; the API under /api/v1) (Ctrl-C stops)"
+                )
+            }
+        } catch let error as LetheError {
+            try reporting { () throws(LetheError) in throw error }
         }
     }
 }

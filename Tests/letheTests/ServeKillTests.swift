@@ -12,9 +12,10 @@ final class ServeProcess: @unchecked Sendable {
     private let lock = NSLock()
     private var text = ""
 
-    init(dataDirectory: String) throws {
+    /// Starts `lethe serve` on `port` (0: a free one) with `arguments` after (default: no scheduler).
+    init(dataDirectory: String, port: Int = 0, arguments: [String] = ["--schedule-interval", "off"]) throws {
         process.executableURL = LetheCLI.executable
-        process.arguments = ["serve", "--port", "0", "--schedule-interval", "off"]
+        process.arguments = ["serve", "--port", String(port)] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["LETHE_DATA_DIR"] = dataDirectory
         environment["LETHE_LOG_LEVEL"] = "error"
@@ -148,4 +149,42 @@ private actor Acknowledged {
     _ = try await again.port()
     again.stop(SIGTERM)
     #expect(again.process.terminationStatus == 0)
+}
+
+/// A second `lethe serve` on a port in use stops saying so (exit 75), and its scheduler and
+/// webhook deliveries, which start only once the server listens, do nothing: no scheduler run is
+/// recorded for it (one used to be, as failed, with internal errors logged, before it stopped on
+/// the port).
+@Test(.timeLimit(.minutes(4))) func aSecondServerOnAPortInUseStopsSayingSoAndRunsNothing() async throws {
+    let root = TemporaryDirectory("lethe-port")
+    let data = root.file("data")
+    let first = try ServeProcess(dataDirectory: data)
+    let port = try await first.port()
+    let runs = { () throws -> String in
+        try runProcess(
+            URL(fileURLWithPath: "/usr/bin/sqlite3"), [data + "/lethe.sqlite", "SELECT count(*) FROM scheduler_run"]
+        ).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+    #expect(try runs() == "0")
+    // When a second server, with its scheduler on, starts on the same port
+    let second = try ServeProcess(dataDirectory: data, port: port, arguments: [])
+    let deadline = ContinuousClock.now + .seconds(90)
+    while second.process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+    // Then it stops with the address named and the way out, having run nothing
+    #expect(!second.process.isRunning, "the second server is serving: \(second.standardError)")
+    if second.process.isRunning { second.stop(SIGKILL) }
+    // (its last words may still be in the pipe)
+    let read = ContinuousClock.now + .seconds(10)
+    while !second.standardError.contains("--port"), ContinuousClock.now < read {
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    #expect(second.process.terminationStatus == 75, "\(second.standardError)")
+    #expect(
+        second.standardError.contains("cannot listen on 127.0.0.1:\(port): the address is in use"),
+        "\(second.standardError)")
+    #expect(second.standardError.contains("--port"))
+    #expect(!second.standardError.contains("internal"), "\(second.standardError)")
+    #expect(try runs() == "0")
+    first.stop(SIGTERM)
+    #expect(first.process.terminationStatus == 0)
 }
