@@ -79,6 +79,20 @@ import Testing
         #expect(try document.items(at: ["b"]).isEmpty)
     }
 
+    @Test func theRangeOfADeferredValueIsTheWholeValueWhateverItHolds() throws {
+        // Given deferred values of every shape: an object, arrays of one, none and nested items
+        let text = #"{"a":{"x":1},"b":[{"y":2}],"c":[],"d":[[1]]}"#
+        let bytes = Array(text.utf8)
+        let document = try DeferredJSON(bytes) { $0.count == 1 }
+
+        // Then each one's range is its own bytes, never an item's (a report check hashes them)
+        for (key, expected) in [("a", #"{"x":1}"#), ("b", #"[{"y":2}]"#), ("c", "[]"), ("d", "[[1]]")] {
+            let range = try #require(document.range(at: [key]), "no range for \(key)")
+            #expect(String(decoding: bytes[range], as: UTF8.self) == expected)
+        }
+        #expect(document.range(at: ["e"]) == nil)
+    }
+
     @Test func nothingInsideAnArrayIsDeferred() throws {
         // Given a member whose path matches, but inside an array
         let text = #"{"a":[{"b":[1,2]}],"c":{"b":[3]}}"#

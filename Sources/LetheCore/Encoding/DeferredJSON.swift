@@ -12,7 +12,7 @@ public struct DeferredJSON: Sendable {
     /// The document, with every deferred value replaced (see the type's documentation).
     public let value: JSONValue
     private let bytes: [UInt8]
-    private let deferred: [[String]: [Range<Int>]]
+    private let deferred: [[String]: DeferredValue]
 
     /// Parses `bytes`, leaving the values whose path `deferring` picks unparsed.
     public init(_ bytes: [UInt8], deferring: @escaping @Sendable ([String]) -> Bool) throws(LetheError) {
@@ -24,20 +24,18 @@ public struct DeferredJSON: Sendable {
         self.bytes = bytes
     }
 
-    /// The byte range of the value deferred at `path` when it is not an array (an array's items
-    /// are read with ``items(at:)``), or nil when nothing there was deferred. The range is only
-    /// scanned, not checked: check it before trusting it.
+    /// The byte range of the whole value deferred at `path` (an array too), or nil when nothing
+    /// there was deferred. The range is only scanned, not checked: check it before trusting it.
     public func range(at path: [String]) -> Range<Int>? {
-        guard let ranges = deferred[path], ranges.count == 1, bytes[ranges[0].lowerBound] != UInt8(ascii: "[")
-        else { return nil }
-        return ranges[0]
+        deferred[path]?.range
     }
 
     /// The items of the deferred array at `path` (or the deferred value there, as one item), each
     /// checked and read: in place when its bytes are in the simple form a ``JSONView`` reads, else
     /// parsed into a tree. Empty when nothing at `path` was deferred.
     public func items(at path: [String]) throws(LetheError) -> [JSONReading] {
-        guard let ranges = deferred[path] else { return [] }
+        guard let value = deferred[path] else { return [] }
+        let ranges = value.items ?? [value.range]
         var items: [JSONReading] = []
         items.reserveCapacity(ranges.count)
         for range in ranges {

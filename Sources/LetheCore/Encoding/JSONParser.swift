@@ -12,7 +12,7 @@ struct JSONParser {
     /// The member names leading to the value being parsed (kept only when deferring).
     private var path: [String] = []
     /// The byte ranges of the values left unparsed, by path.
-    private var deferred: [[String]: [Range<Int>]] = [:]
+    private var deferred: [[String]: DeferredValue] = [:]
 
     /// Why the text is not JSON of the subset, and where.
     struct Failure: Error, CustomStringConvertible {
@@ -61,13 +61,14 @@ struct JSONParser {
 
     /// Parses one value that must fill the whole input, except the values `deferring` picks by
     /// their path of member names from the top (`["content", "assets"]`; nothing inside an array
-    /// is picked): those are only scanned for their end. A picked array stands in the tree as an empty array, and its items' byte ranges are
-    /// returned under its path; any other picked value stands as null, its own range returned.
+    /// is picked): those are only scanned for their end. A picked array stands in the tree as an
+    /// empty array, any other picked value as null; each is returned under its path with its byte
+    /// range, and an array with its items' ranges too.
     /// A deferred value is not checked here: whoever reads it parses it (its range holds exactly
     /// one value when the text is valid, and the parse of a range refuses anything else).
     static func parse(
         _ bytes: [UInt8], deferring: @escaping ([String]) -> Bool
-    ) throws(Failure) -> (value: JSONValue, deferred: [[String]: [Range<Int>]]) {
+    ) throws(Failure) -> (value: JSONValue, deferred: [[String]: DeferredValue]) {
         var parser = JSONParser(bytes)
         parser.deferring = deferring
         let value = try parser.whole()
@@ -193,7 +194,7 @@ struct JSONParser {
         let start = position
         guard bytes[position] == UInt8(ascii: "[") else {
             try skipValue(depth: depth)
-            deferred[path] = [start..<position]
+            deferred[path] = DeferredValue(range: start..<position, items: nil)
             return .null
         }
         position += 1
@@ -201,7 +202,7 @@ struct JSONParser {
         skipSpace()
         if position < end, bytes[position] == UInt8(ascii: "]") {
             position += 1
-            deferred[path] = items
+            deferred[path] = DeferredValue(range: start..<position, items: items)
             return .array([])
         }
         while true {
@@ -217,7 +218,7 @@ struct JSONParser {
             }
             guard bytes[position] == UInt8(ascii: "]") else { throw failure("expected ',' or ']'") }
             position += 1
-            deferred[path] = items
+            deferred[path] = DeferredValue(range: start..<position, items: items)
             return .array([])
         }
     }
@@ -356,4 +357,13 @@ struct JSONParser {
             }
         }
     }
+}
+
+/// A value left unparsed by ``JSONParser/parse(_:deferring:)``: its byte range and, for an array,
+/// its items' ranges.
+struct DeferredValue: Sendable {
+    /// The whole value.
+    var range: Range<Int>
+    /// The items, when the value is an array.
+    var items: [Range<Int>]?
 }
