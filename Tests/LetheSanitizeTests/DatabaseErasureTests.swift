@@ -128,10 +128,12 @@ import Testing
         let quick = SQLiteErasureExecutor(
             hasher: CRMFixture.hasher, options: .init(busyTimeout: 0.1, compact: true))
         let holder = try DatabaseQueue(path: path)
-        let started = Date()
+        var waited: TimeInterval = 0
         let error: LetheError? = try holder.writeWithoutTransaction { db -> LetheError? in
             try db.execute(sql: "BEGIN EXCLUSIVE")
             defer { try? db.execute(sql: "ROLLBACK") }
+            let started = Date()
+            defer { waited = Date().timeIntervalSince(started) }
             do {
                 _ = try quick.erase(identifier: CRMFixture.subject, store: CRMFixture.store(path))
                 return nil
@@ -141,7 +143,8 @@ import Testing
         }
         #expect(error?.code == .locked)
         #expect(error?.message.contains("crm.sqlite is locked") == true)
-        #expect(Date().timeIntervalSince(started) < 60)
+        // The 0.1 s given, not the default 2 s (the erasure alone is timed: room for a loaded machine)
+        #expect(waited < 1.5, "waited \(waited) s")
     }
 
     @Test func aReaderHoldingTheLogLeavesTheErasureCommittedButNotCompacted() throws {

@@ -144,8 +144,11 @@ private struct ReportHistory {
         #expect(listed.first?.parameters["from"] == .string(history.period.from))
         let shown = try await app.reports.show(serial: report.serial, by: .evidenceUser("ann", .auditor))
         #expect(shown.summary == report.summary)
-        // And a limit below one is refused, not answered with an empty list
-        #expect(try await app.reports.list(limit: 1, by: .evidenceUser("ann", .auditor)).count == 1)
+        // And a limit keeps the newest, while a limit below one is refused, not answered with an
+        // empty list
+        let second = try await app.reports.disposal(period: history.period, by: .scheduler)
+        #expect(try await app.reports.list(by: .scheduler).map(\.serial) == [second.serial, report.serial])
+        #expect(try await app.reports.list(limit: 1, by: .scheduler).map(\.serial) == [second.serial])
         await #expect(throws: LetheError.self) { try await app.reports.list(limit: 0, by: .scheduler) }
         #expect(Authorization.roles(for: .generateReport) == [.compliance, .scheduler])
     }
