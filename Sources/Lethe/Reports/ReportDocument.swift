@@ -196,4 +196,22 @@ struct DeferredReport {
         self.exceptions = exceptions
         figures = ReportFigures(content: record["content"] ?? .null, assets: assets)
     }
+
+    /// The columns of the exceptions table (the HTML page and the PDF).
+    static let exceptionColumns = ["Exception", "Tag", "Details"]
+
+    /// A row of the exceptions table: the kind's label, the tag, and every other member as
+    /// "name value".
+    static func exceptionRow(label: String, _ item: JSONReading) -> [String] {
+        let details = (item.memberNames ?? []).filter { $0 != "tag" }.map { "\($0) \(ReportCSV.text(item[$0]))" }
+        return [label, ReportCSV.text(item["tag"]), details.joined(separator: "; ")]
+    }
+
+    /// The columns of the open work's assets table.
+    static let openWorkColumns = ["Tag", "State", "Retired", "Age (days)", "Job", "Due"]
+
+    /// A row of the open work's assets table.
+    static func openWorkRow(_ item: JSONReading) -> [String] {
+        ["tag", "state", "retired_at", "age_days", "job", "due_at"].map { ReportCSV.text(item[$0]) }
+    }
 }

@@ -207,12 +207,9 @@ public enum ReportHTML {
             return
         }
         let rows = kinds.lazy.flatMap { kind in
-            kind.items.lazy.map { item in
-                let details = (item.memberNames ?? []).filter { $0 != "tag" }.map { "\($0) \(text(item[$0]))" }
-                return [kind.label, text(item["tag"]), details.joined(separator: "; ")]
-            }
+            kind.items.lazy.map { DeferredReport.exceptionRow(label: kind.label, $0) }
         }
-        writeTable(["Exception", "Tag", "Details"], rows, into: &out)
+        writeTable(DeferredReport.exceptionColumns, rows, into: &out)
     }
 
     static let exceptionLabels: [(String, String)] = [
@@ -227,15 +224,10 @@ public enum ReportHTML {
     /// The open work: assets by age, then each asset (`items`, read from the record's bytes).
     static func writeOpenWork(_ value: JSONValue?, items: [JSONReading], into out: inout [UInt8]) {
         let ages = (value?["by_age_days"]?.arrayValue ?? []).map { [text($0["age"]), text($0["count"])] }
-        out += table(["Age (days)", "Assets"], ages, numeric: [1]).utf8
+        writeTable(["Age (days)", "Assets"], ages, numeric: [1], into: &out)
         guard !items.isEmpty else { return }
-        let rows = items.lazy.map { item in
-            [
-                text(item["tag"]), text(item["state"]), text(item["retired_at"]), text(item["age_days"]),
-                text(item["job"]), text(item["due_at"]),
-            ]
-        }
-        writeTable(["Tag", "State", "Retired", "Age (days)", "Job", "Due"], rows, numeric: [3], into: &out)
+        writeTable(
+            DeferredReport.openWorkColumns, items.lazy.map(DeferredReport.openWorkRow), numeric: [3], into: &out)
     }
 
     static func erasure(_ value: JSONValue?) -> String {

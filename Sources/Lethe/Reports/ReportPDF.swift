@@ -269,31 +269,20 @@ private struct PDFLayout {
             line("No exceptions.", size: 9)
         } else {
             var (kind, first) = (0, 0)
-            table(["Exception", "Tag", "Details"], [130, 80, 568], count: count, size: 7) { index in
+            table(DeferredReport.exceptionColumns, [130, 80, 568], count: count, size: 7) { index in
                 // Rows are asked for in order; a lower index starts the search again.
                 if index < first { (kind, first) = (0, 0) }
                 while index - first >= kinds[kind].items.count {
                     first += kinds[kind].items.count
                     kind += 1
                 }
-                let item = kinds[kind].items[index - first]
-                let details = (item.memberNames ?? []).filter { $0 != "tag" }.map {
-                    "\($0) \(Self.text(item[$0]))"
-                }
-                return [kinds[kind].label, Self.text(item["tag"]), details.joined(separator: "; ")]
+                return DeferredReport.exceptionRow(label: kinds[kind].label, kinds[kind].items[index - first])
             }
         }
         heading("Open work at \(Self.text(content["open_work"]?["at"]))")
         let openWork = document.openWork
-        table(
-            ["Tag", "State", "Retired", "Age (days)", "Job", "Due"], [90, 130, 130, 60, 50, 130], count: openWork.count,
-            size: 7
-        ) {
-            let asset = openWork[$0]
-            return [
-                Self.text(asset["tag"]), Self.text(asset["state"]), Self.text(asset["retired_at"]),
-                Self.text(asset["age_days"]), Self.text(asset["job"]), Self.text(asset["due_at"]),
-            ]
+        table(DeferredReport.openWorkColumns, [90, 130, 130, 60, 50, 130], count: openWork.count, size: 7) {
+            DeferredReport.openWorkRow(openWork[$0])
         }
         heading("Erasure requests")
         let erasure = content["erasure"]
