@@ -308,6 +308,11 @@ private struct ReportHistory {
         #expect(RFC3339.format(period.end) == "2026-10-01T00:00:00Z")
         #expect(throws: LetheError.self) { try ReportPeriod(from: "2026-09-30", to: "2026-07-01") }
         #expect(throws: LetheError.self) { try ReportPeriod(from: "2026-07-01T10:00:00Z", to: "2026-09-30") }
+        // A day that is no day is named with the field it came in (the CLI's --from, the API's
+        // from), and offered a day, not a time of day
+        let error = #expect(throws: LetheError.self) { try ReportPeriod(from: "2026-13-01", to: "2026-09-30") }
+        #expect(error?.code == .invalidInput)
+        #expect(error?.message == "from '2026-13-01' is not a calendar day such as 2026-07-01")
     }
 
     @Test func theFilteredScanFoldsTheSameLedgerAsEveryEntryInOrder() async throws {

@@ -85,18 +85,24 @@ public struct ReportPeriod: Sendable, Hashable, Codable {
     /// Midnight UTC after the last day (excluded).
     public var end: Date
 
-    /// Parses two calendar days (`YYYY-MM-DD`); the last is included.
+    /// Parses two calendar days (`YYYY-MM-DD`); the last is included. Errors name the days as
+    /// `from` and `to`: the CLI's `--from`/`--to`, the API's and a report definition's fields.
     public init(from: String, to: String) throws(LetheError) {
         let day: (String, String) throws(LetheError) -> Date = { (text, field) throws(LetheError) in
             guard text.utf8.count == 10 else {
-                throw LetheError(.usage, "\(field) '\(text)' must be a calendar day such as 2026-07-01")
+                throw LetheError(.usage, "\(field) '\(text)' is not a calendar day such as 2026-07-01")
             }
-            return try RFC3339.parse(text, field: field)
+            do throws(LetheError) {
+                return try RFC3339.parse(text, field: field)
+            } catch {
+                // (RFC 3339's own message offers a time of day too, which a period does not take)
+                throw LetheError(error.code, "\(field) '\(text)' is not a calendar day such as 2026-07-01")
+            }
         }
-        start = try day(from, "--from")
-        let last = try day(to, "--to")
+        start = try day(from, "from")
+        let last = try day(to, "to")
         guard last >= start else {
-            throw LetheError(.usage, "--to \(to) is before --from \(from); give the period's first and last day")
+            throw LetheError(.usage, "to \(to) is before from \(from); give the period's first and last day")
         }
         self.from = RFC3339.formatDay(start)
         self.to = RFC3339.formatDay(last)
