@@ -43,8 +43,10 @@ final class CSVRowSource: @unchecked Sendable {
     func start() async throws(LetheError) -> [String] {
         let header = await withCheckedContinuation {
             (continuation: CheckedContinuation<Result<[String], LetheError>, Never>) in
-            let thread = Thread { [self] in produce(header: continuation) }
-            thread.name = "lethe-csv-reader"
+            let thread = Thread { [self] in
+                OwnThread.nameCurrentThread("lethe-csv-reader")
+                produce(header: continuation)
+            }
             thread.start()
         }
         return try header.get()
