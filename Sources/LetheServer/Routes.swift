@@ -37,7 +37,11 @@ struct WhoAmI: Codable, Sendable {
 struct UserRoutes {
     let users: UserService
 
-    struct AddUser: Decodable { var name: String; var roles: [String] }
+    struct AddUser: Decodable {
+        var name: String
+        var roles: [String]
+        var password: String?
+    }
     struct SetPassword: Decodable { var password: String }
     struct AddToken: Decodable {
         var user: String
@@ -73,7 +77,8 @@ struct UserRoutes {
                 roles.insert(role)
             }
             return JSONResult(
-                value: try await users.add(name: body.name, roles: roles, by: principal), status: .created)
+                value: try await users.add(name: body.name, roles: roles, password: body.password, by: principal),
+                status: .created)
         }
         api.on(.disableUser) { _, context, principal in
             JSONResult(value: try await users.disable(name: context.parameters.text("name"), by: principal))

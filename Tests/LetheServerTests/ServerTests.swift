@@ -60,6 +60,35 @@ import Testing
         }
     }
 
+    @Test func anAdminAddsAUserWithAPasswordOrIsToldWhyNot() async throws {
+        try await application().test(.router) { [adminToken, installation] client in
+            // Given a password too short: 422 naming the rule, and no user
+            try await client.execute(
+                uri: "/api/v1/users", method: .post, headers: Self.bearer(adminToken),
+                body: try Self.json(
+                    ["name": "ivy", "roles": ["it-staff"], "password": "too short"] as [String: AnyCodable])
+            ) { response in
+                #expect(response.status == .unprocessableContent)
+                let problem = try Self.object(response)
+                #expect((problem["detail"] as? String)?.contains("12 to 1,024 characters") == true)
+            }
+            #expect(try await installation.app.users.list(by: try .localOperator("operator")).map(\.name) == ["admin"])
+            // When it is long enough, the user is added with it and can sign in to the console
+            let password = "correct horse battery staple"
+            try await client.execute(
+                uri: "/api/v1/users", method: .post, headers: Self.bearer(adminToken),
+                body: try Self.json(
+                    ["name": "ivy", "roles": ["it-staff"], "password": .string(password)] as [String: AnyCodable])
+            ) { response in
+                #expect(response.status == .created)
+                let added = try Self.object(response)
+                #expect((added["user"] as? [String: Any])?["has_password"] as? Bool == true)
+            }
+            let principal = try await installation.app.users.authenticate(name: "ivy", password: password)
+            #expect(principal.name == "ivy")
+        }
+    }
+
     @Test func anAdminAddsAUserWhoseTokenIsThenTheActor() async throws {
         try await application().test(.router) { [adminToken] client in
             // Given the admin adds an IT staff member over the API

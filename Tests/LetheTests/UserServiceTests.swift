@@ -149,4 +149,28 @@ import Testing
         #expect(events.first?.payload["user"] == "ivy")
         #expect(events.first?.actor == "root-admin")
     }
+
+    @Test func aUserAddedWithAPasswordSignsInAndABadPasswordAddsNobody() async throws {
+        // Given an admin adding a user with a password too short
+        do {
+            _ = try await users.add(name: "ivy", roles: [.itStaff], password: "too short", by: admin)
+            Issue.record("a user was added with a 9-character password")
+        } catch {
+            // Then nothing is written: no user, no event
+            #expect(error.code == .invalidInput)
+        }
+        #expect(try await users.hasUsers() == false)
+        #expect(try await installation.app.store.read { (tx) throws(LetheError) in try tx.eventCount() } == 0)
+        // When the password is good, the user is added with it, in one change
+        let password = "correct horse battery staple"
+        let added = try await users.add(name: "ivy", roles: [.itStaff], password: password, by: admin)
+        #expect(added.user.hasPassword)
+        let principal = try await users.authenticate(name: "ivy", password: password)
+        #expect(principal.name == "ivy" && principal.authentication == .consoleSession)
+        let events = try await installation.app.store.read { (tx) throws(LetheError) in
+            try tx.events(fromSeq: 1, limit: 100)
+        }
+        #expect(events.map(\.type) == [.userAdded, .userPasswordSet, .tokenAdded])
+        #expect(events.allSatisfy { !"\($0.payload)".contains(password) })
+    }
 }

@@ -22,8 +22,11 @@ extension EventType {
 public struct UserService: Sendable {
     let app: LetheApp
 
-    /// Adds a user with `roles` and makes its first API token, shown once.
-    public func add(name: String, roles: Set<Role>, by principal: Principal) async throws(LetheError) -> NewUser {
+    /// Adds a user with `roles` and makes its first API token, shown once; with `password`, the
+    /// user's console password is set in the same change (checked before anything is written).
+    public func add(
+        name: String, roles: Set<Role>, password: String? = nil, by principal: Principal
+    ) async throws(LetheError) -> NewUser {
         try app.authorize(.manageUsers, principal)
         guard !roles.isEmpty else {
             throw LetheError(
@@ -41,6 +44,15 @@ public struct UserService: Sendable {
             throw LetheError(
                 .invalidInput, "\(Quoted(name)) is the name the service's scheduler acts under; choose another")
         }
+        var hashed: String?
+        if let password {
+            try Credentials.checkNewPassword(password)
+            // scrypt is a tenth of a second of CPU and 32 MiB: on a thread of its own.
+            hashed = try await OwnThread.run("lethe-scrypt") { () throws(LetheError) in
+                try Credentials.hashPassword(password)
+            }
+        }
+        let passwordHash = hashed
         let time = app.now
         let secret = Credentials.newSecret()
         // Requests authenticated after this change see it (TokenCache).
@@ -49,13 +61,19 @@ public struct UserService: Sendable {
             guard try tx.user(name: name) == nil else {
                 throw LetheError(.conflict, "user \(Quoted(name)) exists already; see 'lethe user list'")
             }
-            let user = StoredUser(name: name, roles: roles, createdAt: time, updatedAt: time)
+            var user = StoredUser(name: name, roles: roles, createdAt: time, updatedAt: time)
+            user.passwordHash = passwordHash
             try tx.insert(user)
             try tx.append(
                 EventDraft(
                     type: .userAdded,
                     payload: ["user": .string(name), "roles": .array(roles.sorted().map { .string($0.rawValue) })]),
                 actor: principal.name, at: time)
+            if passwordHash != nil {
+                try tx.append(
+                    EventDraft(type: .userPasswordSet, payload: ["user": .string(name)]), actor: principal.name,
+                    at: time)
+            }
             let token = try Self.insertToken(
                 user: name, secret: secret, readOnly: false, expiresAt: nil, in: tx, by: principal, at: time)
             return NewUser(user: UserView(user), token: token)

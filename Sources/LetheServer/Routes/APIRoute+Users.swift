@@ -16,6 +16,7 @@ extension APIRoute {
             Field(
                 "roles", .words(Role.allCases.filter { $0 != .scheduler }.map(\.rawValue)), required: true,
                 "admin, it-staff, technician, verifier, compliance, auditor."),
+            Field("password", "A console password (12 to 1,024 characters), set with the user."),
         ]), success: 201)
     static let disableUser = APIRoute(
         .post, "/api/v1/users/:name/disable", .action(.manageUsers),
