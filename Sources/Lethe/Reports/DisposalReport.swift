@@ -182,13 +182,117 @@ enum DisposalReport {
             return .object(object)
         }
 
-        /// Appends the row's canonical JSON (the bytes ``CanonicalJSON`` writes for ``json``).
-        func write(into out: inout [UInt8]) throws(LetheError) {
-            var writer = CanonicalObjectWriter(into: &out)
-            for (key, value) in members() {
-                if let value { try writer.member(key, value, into: &out) }
+        /// Appends the row's canonical JSON (the bytes ``CanonicalJSON`` writes for ``json``),
+        /// member by member without building them as values: a year's report writes a million
+        /// rows. `plans` holds the job's verification plan encoded.
+        func write(into out: inout [UInt8], plans: EncodedPlans) throws(LetheError) {
+            func text(_ name: ReportLedger.Name) -> String? { texts[Int(name.number)] }
+            // Literal keys in canonical order, unchecked: ReportRowWriterTests compares a row with
+            // every member present with the canonical encoding of ``json``.
+            var writer = CanonicalObjectWriter(into: &out, checked: false)
+            let certificate = job.flatMap { text($0.certificate) }
+            try writer.string("certificate", certificate, into: &out)
+            try writer.string(
+                "certificate_status", certificate.map { _ in certificateRevoked ? "revoked" : "valid" }, into: &out)
+            try writer.string("classification", asset?.classification ?? "unknown", into: &out)
+            try writer.string("destination", life.destination, into: &out)
+            try writer.date("disposed_at", life.disposedAt, into: &out)
+            try writer.date("due_at", job?.dueAt, into: &out)
+            try writer.date("executed_at", job?.executedAt, into: &out)
+            try writer.integer("job", job?.id, into: &out)
+            try writer.string("make", asset?.make, into: &out)
+            try writer.string("media_type", asset?.mediaType ?? "unknown", into: &out)
+            try writer.string("method", job.map { text($0.method) ?? "" }, into: &out)
+            try writer.string("model", asset?.model, into: &out)
+            try writer.string("outcome", outcome, into: &out)
+            try writer.string("performer", job.flatMap { text($0.executedBy) }, into: &out)
+            try writer.string("serial", asset?.serial, into: &out)
+            try writer.string("tag", tag, into: &out)
+            try writer.string("technique", job.flatMap { text($0.technique) }, into: &out)
+            try writer.string("tool", job.flatMap { text($0.tool) }, into: &out)
+            try writer.string("tool_version", job.flatMap { text($0.toolVersion) }, into: &out)
+            try writer.string("validator", job.flatMap { text($0.verifiedBy) }, into: &out)
+            if let job {
+                try writer.open("verification", into: &out)
+                if let encoded = plans.members[Int(job.verification)] {
+                    try plans.write(encoded, job: job, texts: texts, into: &out)
+                } else {
+                    try CanonicalJSON.write(verificationJSON(job, plan: plan, texts: texts), into: &out)
+                }
             }
+            try writer.date("verified_at", job?.verifiedAt, into: &out)
             writer.finish(into: &out)
+        }
+    }
+
+    /// The ledger's verification plans, each encoded once for the rows that write it: the
+    /// members other than the four a row sets (``verificationJSON(_:plan:texts:)``), as their
+    /// key and their canonical `"key":value` bytes, in canonical order.
+    struct EncodedPlans {
+        /// The members a row sets in its verification, in canonical order.
+        private static let rowKeys: [String] = ["readback", "sample_rate_percent_used", "sample_seed", "verifier"]
+        /// By plan: its members (nil for a plan with a key that is not plain ASCII: its rows'
+        /// verification is encoded from its value).
+        let members: [[(key: String, bytes: [UInt8])]?]
+
+        init(_ plans: [JSONValue]) throws(LetheError) {
+            var members: [[(key: String, bytes: [UInt8])]?] = []
+            for plan in plans {
+                let object = (plan.objectValue ?? [:]).filter { !Self.rowKeys.contains($0.key) }
+                guard object.keys.allSatisfy({ $0.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F } }) else {
+                    members.append(nil)
+                    continue
+                }
+                var encoded: [(key: String, bytes: [UInt8])] = []
+                // ASCII keys: String's order is the canonical order.
+                for key in object.keys.sorted() {
+                    var bytes: [UInt8] = []
+                    CanonicalJSON.write(string: key, into: &bytes)
+                    bytes.append(UInt8(ascii: ":"))
+                    try CanonicalJSON.write(object[key]!, into: &bytes)
+                    encoded.append((key, bytes))
+                }
+                members.append(encoded)
+            }
+            self.members = members
+        }
+
+        /// Writes the verification object of `job` under a plan of `members`: the plan's
+        /// members and the row's own, merged in canonical order.
+        func write(
+            _ members: [(key: String, bytes: [UInt8])], job: ReportLedger.Job, texts: [String?],
+            into out: inout [UInt8]
+        ) throws(LetheError) {
+            let own: [(key: String, value: JSONValue?)] = [
+                ("readback", texts[Int(job.readbackMode.number)].map(JSONValue.string)),
+                ("sample_rate_percent_used", job.readbackRatePercent.map(JSONValue.integer)),
+                ("sample_seed", texts[Int(job.readbackSeed.number)].map(JSONValue.string)),
+                ("verifier", texts[Int(job.verifier.number)].map(JSONValue.string)),
+            ]
+            out.append(UInt8(ascii: "{"))
+            var first = true
+            var next = 0
+            func comma() {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+            }
+            for (key, value) in own {
+                while next < members.count, members[next].key < key {
+                    comma()
+                    out.append(contentsOf: members[next].bytes)
+                    next += 1
+                }
+                guard let value else { continue }
+                comma()
+                CanonicalJSON.write(string: key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                try CanonicalJSON.write(value, into: &out)
+            }
+            for member in members[next...] {
+                comma()
+                out.append(contentsOf: member.bytes)
+            }
+            out.append(UInt8(ascii: "}"))
         }
     }
 
@@ -232,6 +336,7 @@ enum DisposalReport {
         var out: [UInt8] = Array(#"{"assets":["#.utf8)
         var first = true
         var attestOnly: [AttestOnly] = []
+        let plans = try EncodedPlans(ledger.verifications)
         let members = try compute(
             ledger: ledger, period: period, assets: assets, programTargetPercent: programTargetPercent,
             attestOnly: &attestOnly,
@@ -245,7 +350,7 @@ enum DisposalReport {
         ) { (row) throws(LetheError) in
             if !first { out.append(UInt8(ascii: ",")) }
             first = false
-            try row.write(into: &out)
+            try row.write(into: &out, plans: plans)
             try spool.spill(&out)
         }
         out.append(UInt8(ascii: "]"))
@@ -276,6 +381,14 @@ enum DisposalReport {
         var job: Int64
 
         var json: JSONValue { ["tag": .string(tag), "job": .integer(job)] }
+
+        /// Appends the canonical JSON of ``json`` without building it.
+        func write(into out: inout [UInt8]) throws(LetheError) {
+            var writer = CanonicalObjectWriter(into: &out)
+            try writer.integer("job", job, into: &out)
+            try writer.string("tag", tag, into: &out)
+            writer.finish(into: &out)
+        }
     }
 
     /// Writes the exceptions: `attestation_only_verifications` (the first of their keys) one
@@ -289,7 +402,7 @@ enum DisposalReport {
         out.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: "[")])
         for (index, entry) in attestOnly.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            try CanonicalJSON.write(entry.json, into: &out)
+            try entry.write(into: &out)
             try spool.spill(&out)
         }
         out.append(UInt8(ascii: "]"))

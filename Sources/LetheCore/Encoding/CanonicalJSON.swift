@@ -40,12 +40,9 @@ public enum CanonicalJSON {
         case .bool(let flag):
             out.append(contentsOf: (flag ? "true" : "false").utf8)
         case .integer(let number):
-            guard number >= -JSONValue.maxSafeInteger, number <= JSONValue.maxSafeInteger else {
-                throw LetheError(.internal, "integer \(number) is outside ±(2^53 − 1) and cannot be canonical JSON")
-            }
-            out.append(contentsOf: String(number).utf8)
+            try write(integer: number, into: &out)
         case .string(let text):
-            writeString(text, into: &out)
+            write(string: text, into: &out)
         case .array(let items):
             out.append(UInt8(ascii: "["))
             for (index, item) in items.enumerated() {
@@ -57,7 +54,7 @@ public enum CanonicalJSON {
             out.append(UInt8(ascii: "{"))
             for (index, member) in sortedMembers(members).enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                writeString(member.key, into: &out)
+                write(string: member.key, into: &out)
                 out.append(UInt8(ascii: ":"))
                 try write(member.value, into: &out)
             }
@@ -170,7 +167,26 @@ public enum CanonicalJSON {
     @inline(__always)
     private static func needsEscape(_ byte: UInt8) -> Bool { byte < 0x20 || byte == 0x22 || byte == 0x5C }
 
-    private static func writeString(_ text: String, into out: inout [UInt8]) {
+    /// Appends the canonical encoding of an integer (refused beyond ±(2^53 − 1)), as
+    /// ``write(_:into:)`` writes `.integer(number)`, without building the value.
+    public static func write(integer number: Int64, into out: inout [UInt8]) throws(LetheError) {
+        guard number >= -JSONValue.maxSafeInteger, number <= JSONValue.maxSafeInteger else {
+            throw LetheError(.internal, "integer \(number) is outside ±(2^53 − 1) and cannot be canonical JSON")
+        }
+        if number < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = number.magnitude
+        var divisor: UInt64 = 1
+        while divisor <= magnitude / 10 { divisor *= 10 }
+        while divisor > 0 {
+            out.append(UInt8(ascii: "0") + UInt8(magnitude / divisor))
+            magnitude %= divisor
+            divisor /= 10
+        }
+    }
+
+    /// Appends the canonical encoding of a string, as ``write(_:into:)`` writes `.string(text)`,
+    /// without building the value.
+    public static func write(string text: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var text = text
         let plain = text.withUTF8 { bytes in

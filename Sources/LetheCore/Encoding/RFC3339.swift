@@ -11,31 +11,54 @@ import Foundation
 public enum RFC3339 {
     /// Formats a date in UTC, truncated to the second.
     public static func format(_ date: Date) -> String {
-        var seconds = time_t(floor(date.timeIntervalSince1970))
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        // Built by hand: String(format:) costs microseconds, and every event and row carries dates.
-        var bytes = [UInt8](repeating: 0, count: 20)
-        func put(_ value: Int, at offset: Int, digits: Int) {
-            var value = value
-            for index in stride(from: offset + digits - 1, through: offset, by: -1) {
-                bytes[index] = UInt8(ascii: "0") + UInt8(value % 10)
-                value /= 10
-            }
-        }
-        put(Int(parts.tm_year) + 1900, at: 0, digits: 4)
-        bytes[4] = UInt8(ascii: "-")
-        put(Int(parts.tm_mon) + 1, at: 5, digits: 2)
-        bytes[7] = UInt8(ascii: "-")
-        put(Int(parts.tm_mday), at: 8, digits: 2)
-        bytes[10] = UInt8(ascii: "T")
-        put(Int(parts.tm_hour), at: 11, digits: 2)
-        bytes[13] = UInt8(ascii: ":")
-        put(Int(parts.tm_min), at: 14, digits: 2)
-        bytes[16] = UInt8(ascii: ":")
-        put(Int(parts.tm_sec), at: 17, digits: 2)
-        bytes[19] = UInt8(ascii: "Z")
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(20)
+        write(date, into: &bytes)
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the 20 bytes of ``format(_:)`` to `out` (a report writes millions of dates).
+    ///
+    /// The civil date is computed from the count of days (Howard Hinnant's `civil_from_days`,
+    /// exact over the proleptic Gregorian calendar), not with `gmtime_r`, and written two digits
+    /// at a time: this runs five times for each row of a year's report.
+    public static func write(_ date: Date, into out: inout [UInt8]) {
+        let seconds = Int64(floor(date.timeIntervalSince1970))
+        var days = seconds / 86_400
+        var secondOfDay = seconds % 86_400
+        if secondOfDay < 0 {
+            secondOfDay += 86_400
+            days -= 1
+        }
+        // Days since 0000-03-01, in eras of 400 years (146,097 days).
+        let shifted = days + 719_468
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthFromMarch = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthFromMarch + 2) / 5 + 1
+        let month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func pair(_ value: Int64) {
+            out.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value / 10))
+            out.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value % 10))
+        }
+        // Four digits of the year, as before: years outside 0...9999 do not occur in Lethe's data.
+        let shownYear = ((year % 10_000) + 10_000) % 10_000
+        pair(shownYear / 100)
+        pair(shownYear % 100)
+        out.append(UInt8(ascii: "-"))
+        pair(month)
+        out.append(UInt8(ascii: "-"))
+        pair(day)
+        out.append(UInt8(ascii: "T"))
+        pair(secondOfDay / 3_600)
+        out.append(UInt8(ascii: ":"))
+        pair(secondOfDay / 60 % 60)
+        out.append(UInt8(ascii: ":"))
+        pair(secondOfDay % 60)
+        out.append(UInt8(ascii: "Z"))
     }
 
     /// Formats the calendar day of a date in UTC (`2026-11-22`).
