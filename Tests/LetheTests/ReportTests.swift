@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import LetheCore
 import LetheEvidence
@@ -80,6 +81,12 @@ private struct ReportHistory {
         let app = history.fixture.app
         let report = try await app.reports.disposal(period: history.period, by: history.compliance)
         let signed = try CanonicalJSON.encode(try #require(report.value["content"]))
+        // Its summary's digests are those of the bytes it holds (taken from the signing, not
+        // computed again), and the record is signed by the same bytes as CMS.sign writes
+        #expect(report.recordSHA256 == Hex.encode(Array(SHA256.hash(data: report.record))))
+        #expect(report.contentSHA256 == Hex.encode(Array(SHA256.hash(data: signed))))
+        let listed = try await app.reports.list(by: .evidenceUser("ann", .auditor))
+        #expect(listed.first { $0.serial == report.serial }?.recordSHA256 == report.recordSHA256)
 
         // When the register changes after it (an asset's model edited, SSD-3 scheduled, SSD-4
         // shredded) and it is computed again at the size it states
@@ -395,6 +402,13 @@ private struct ReportHistory {
                 spool: ContentSpool(directory: history.fixture.installation.dataDirectory.path, threshold: 64))
             #expect(spooled.file != nil && spooled.bytes.isEmpty)
             #expect(try spooled.load() == bytes)
+            // And each was hashed as it was written: the digest is the bytes' own
+            let digest = Hex.encode(Array(SHA256.hash(data: bytes)))
+            #expect(spooled.sha256 == digest)
+            #expect(
+                try DisposalReport.contentBytes(
+                    ledger: ledger, period: history.period, assets: assets, programTargetPercent: 5
+                ).sha256 == digest)
             return (tree, bytes)
         }
         // And the spool left no file behind: it never had a name

@@ -166,9 +166,11 @@ extension LetheApp {
     static func issueRecords(
         _ drafts: [RecordDraft], issuer: RecordIssuer, in tx: any StoreWriting, actor: String, at time: Date
     ) throws(LetheError) -> [StoredRecord] {
+        // A report's content (an encoded field) is hundreds of megabytes at a year's size:
+        // `CMS.sign` would hash it once more, which costs far more than the template's signature.
         try issueRecords(
             count: drafts.count, sources: { drafts[$0].map(RecordSource.init) }, issuer: issuer, in: tx, actor: actor,
-            at: time)
+            at: time, useTemplate: drafts.count > 2 || drafts.contains { !$0.encodedFields.isEmpty })
     }
 
     /// Issues `count` records whose sources `sources(range)` gives, chunk by chunk (read from
@@ -178,13 +180,17 @@ extension LetheApp {
     /// this thread reads the rows of chunk k + 1, hands it over, then writes chunk k's events and
     /// rows while chunk k + 1 is signed. Every record is still signed on its own, logged by its
     /// own event and stored verbatim, in order, in this one transaction.
+    ///
+    /// `useTemplate` (default: more than two records) signs from a template of `CMS.sign`'s
+    /// output around each record's digest (``RecordSigner``) rather than by `CMS.sign` itself.
     static func issueRecords(
         count: Int, sources: (Range<Int>) throws(LetheError) -> [RecordSource], issuer: RecordIssuer,
-        in tx: any StoreWriting, actor: String, at time: Date, chunkSize: Int = IssuanceChunk.size
+        in tx: any StoreWriting, actor: String, at time: Date, chunkSize: Int = IssuanceChunk.size,
+        useTemplate: Bool? = nil
     ) throws(LetheError) -> [StoredRecord] {
         guard count > 0 else { return [] }
         try issuer.identity.checkValidity(at: time)
-        let signer = try RecordSigner(identity: issuer.identity, at: time, useTemplate: count > 2)
+        let signer = try RecordSigner(identity: issuer.identity, at: time, useTemplate: useTemplate ?? (count > 2))
         let serialStem = Self.serialStem(issuer, time)
         let firstNumber = try tx.countRecords(serialPrefix: serialStem) + 1
         let firstIndex = try tx.eventCount()

@@ -1,3 +1,4 @@
+import Crypto
 import LetheCore
 
 #if canImport(Glibc)
@@ -22,6 +23,9 @@ final class ContentSpool {
     private var descriptor: Int32 = -1
     /// The bytes written to the file so far.
     private var written = 0
+    /// The SHA-256 of every byte given so far: the content is hashed as it is written, not
+    /// read again for it (hundreds of megabytes at a year's size).
+    private var hasher = SHA256()
 
     init(directory: String?, threshold: Int = 16 << 20) {
         self.directory = directory
@@ -36,16 +40,19 @@ final class ContentSpool {
         guard buffer.count > threshold, let directory else { return }
         if descriptor < 0 { descriptor = try Self.openUnnamed(in: directory) }
         try writeAll(buffer)
+        hasher.update(data: buffer)
         buffer.removeAll(keepingCapacity: true)
     }
 
     /// The content: `tail` (the bytes given since the last spill) after what was spilled.
     func finish(_ tail: [UInt8]) throws(LetheError) -> SpooledContent {
-        guard descriptor >= 0 else { return SpooledContent(bytes: tail, file: nil) }
+        hasher.update(data: tail)
+        let sha256 = Hex.encode(Array(hasher.finalize()))
+        guard descriptor >= 0 else { return SpooledContent(bytes: tail, file: nil, sha256: sha256) }
         try writeAll(tail)
         let file = SpoolFile(descriptor: descriptor, count: written)
         descriptor = -1
-        return SpooledContent(bytes: [], file: file)
+        return SpooledContent(bytes: [], file: file, sha256: sha256)
     }
 
     private func writeAll(_ buffer: [UInt8]) throws(LetheError) {
@@ -107,23 +114,28 @@ struct SpooledContent: Sendable {
     var bytes: [UInt8]
     /// The spool file, when they did not.
     var file: SpoolFile?
+    /// The SHA-256 of the content (hex), when it was hashed as it was written.
+    var sha256: String?
 
     /// The content's bytes, read back from the spool file if they are there.
     func load() throws(LetheError) -> [UInt8] {
         guard let file else { return bytes }
-        // With room to spare: the record is spliced around the content in its own buffer.
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(file.count + 65_536)
-        bytes.append(contentsOf: repeatElement(0, count: file.count))
-        let failure = bytes.withUnsafeMutableBytes { (buffer) -> Int32? in
+        // With room to spare: the record is spliced around the content in its own buffer. Read
+        // straight into uninitialised room (filling hundreds of megabytes with zeros first took
+        // most of a second).
+        var failure: Int32?
+        let bytes = [UInt8](unsafeUninitializedCapacity: file.count + 65_536) { buffer, initialized in
             var offset = 0
             while offset < file.count {
                 let count = pread(file.descriptor, buffer.baseAddress! + offset, file.count - offset, off_t(offset))
                 if count < 0, errno == EINTR { continue }
-                guard count > 0 else { return count == 0 ? EIO : errno }
+                guard count > 0 else {
+                    failure = count == 0 ? EIO : errno
+                    break
+                }
                 offset += count
             }
-            return nil
+            initialized = failure == nil ? file.count : 0
         }
         if let failure {
             throw LetheError(.io, "cannot read the report's spool file back: \(String(cString: strerror(failure)))")

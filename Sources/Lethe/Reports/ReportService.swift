@@ -111,9 +111,36 @@ public struct ReportContent: Sendable, Hashable {
     /// The root of the log's tree at that size (base64).
     public var logRoot: String
     /// The content's canonical JSON.
-    public var bytes: [UInt8]
+    public var bytes: [UInt8] {
+        didSet { knownSHA256 = nil }
+    }
+    /// The SHA-256 of ``bytes``, when it was computed as they were written.
+    private var knownSHA256: String?
     /// The SHA-256 of ``bytes`` (hex).
-    public var sha256: String { Hex.encode(Array(SHA256.hash(data: bytes))) }
+    public var sha256: String { knownSHA256 ?? Hex.encode(Array(SHA256.hash(data: bytes))) }
+
+    /// A content of `bytes`; `sha256`, when given, is their digest, computed as they were written.
+    init(parameters: ReportParameters, logSize: Int64, logRoot: String, bytes: [UInt8], sha256: String? = nil) {
+        self.parameters = parameters
+        self.logSize = logSize
+        self.logRoot = logRoot
+        self.bytes = bytes
+        self.knownSHA256 = sha256
+    }
+
+    /// Contents are equal when what they state is (whether the digest was kept does not count).
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.parameters == rhs.parameters && lhs.logSize == rhs.logSize && lhs.logRoot == rhs.logRoot
+            && lhs.bytes == rhs.bytes
+    }
+
+    /// Hashes what the content states.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(parameters)
+        hasher.combine(logSize)
+        hasher.combine(logRoot)
+        hasher.combine(bytes)
+    }
 }
 
 extension ReportService {
@@ -177,10 +204,14 @@ extension ReportService {
         let draft = Self.draft(&content, contentSHA256: contentSHA256)
         let time = app.now
         let actor = principal.name
-        let record = try await app.store.write { (tx) throws(LetheError) in
-            try LetheApp.issueRecord(draft, issuer: issuer, in: tx, actor: actor, at: time)
+        let (record, recordSHA256) = try await app.store.write { (tx) throws(LetheError) in
+            let record = try LetheApp.issueRecord(draft, issuer: issuer, in: tx, actor: actor, at: time)
+            // The digest the signing computed of the record's bytes, as its issuance event states it.
+            let event = try tx.events(fromSeq: record.eventSeq, limit: 1).first
+            return (record, event?.seq == record.eventSeq ? event?.payload["record_sha256"]?.stringValue : nil)
         }
-        return try IssuedReport(record: record, content: content, contentSHA256: contentSHA256)
+        return try IssuedReport(
+            record: record, content: content, contentSHA256: contentSHA256, recordSHA256: recordSHA256)
     }
 
     /// The record draft of a report: what it is, the log state it was computed at, its content
@@ -215,7 +246,7 @@ extension ReportService {
         }
         return ReportContent(
             parameters: computed.parameters, logSize: computed.logSize, logRoot: computed.logRoot,
-            bytes: try computed.content.load())
+            bytes: try computed.content.load(), sha256: computed.content.sha256)
     }
 
     /// A report's content as computed, its bytes possibly still in their spool.
