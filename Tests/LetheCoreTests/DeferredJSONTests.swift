@@ -141,4 +141,39 @@ import Testing
         let text = #"{"a":["# + deep + "]}"
         #expect(throws: LetheError.self) { _ = try DeferredJSON(Array(text.utf8)) { $0 == ["a"] } }
     }
+
+    @Test func membersReadInOnePassAreTheMembersLookedUpOneByOne() throws {
+        // Given rows read in place and a row parsed into a tree (its text needs an escape)
+        let rows: [JSONValue] = [
+            [
+                "certificate": "C-1", "certificate_status": "valid", "job": 7, "tag": "SSD-1", "tool": "nwipe",
+                "tool_version": "0.35", "verification": ["mode": "sampled", "rate_percent": 5], "z": nil,
+            ],
+            ["tag": "SSD-2", "tool_version": "1"],
+            ["tag": "SSD-3", "performer": "José \"Pepe\""],
+            [:],
+        ]
+        let bytes = try CanonicalJSON.encode(["content": ["assets": .array(rows)]])
+        let items = try DeferredJSON(bytes) { $0 == ["content", "assets"] }.items(at: ["content", "assets"])
+        #expect(items.count == 4)
+        if case .tree = items[2] {} else { Issue.record("the escaped row should be read as a tree") }
+        // When names in no particular order (some absent, one a prefix of another, one before
+        // and one after every key) are read in one pass
+        let names = [
+            "tool", "tag", "verification", "absent", "certificate", "tool_version", "aaa", "zzz", "performer", "z",
+            "certificate_status", "job",
+        ]
+        let picked = JSONMemberNames(names)
+        for item in items {
+            let members = item.members(picked)
+            // Then each is the member the lookup by name finds, in the order asked
+            #expect(members.count == names.count)
+            for (index, name) in names.enumerated() {
+                #expect(members[index]?.jsonValue == item[name]?.jsonValue, "\(name) of \(item.jsonValue)")
+            }
+        }
+        // And a value that is not an object has none
+        let scalar = try DeferredJSON(try CanonicalJSON.encode(["a": ["b": 1]])) { $0 == ["a"] }.items(at: ["a"])
+        #expect(scalar.first?.members(JSONMemberNames(["b", "c"])).map { $0?.integerValue } == [1, nil])
+    }
 }

@@ -164,6 +164,13 @@ public enum ReportHTML {
             ])
     }
 
+    /// The members of an asset row the page shows, in the order ``writeAssets(_:into:)`` uses.
+    private static let assetMembers = JSONMemberNames([
+        "tag", "serial", "make", "model", "media_type", "classification", "method", "technique", "tool",
+        "tool_version", "verification", "performer", "validator", "verified_at", "outcome", "destination",
+        "certificate", "certificate_status",
+    ])
+
     static func writeAssets(_ assets: [JSONReading], into out: inout [UInt8]) {
         writeTable(
             [
@@ -171,16 +178,15 @@ public enum ReportHTML {
                 "Performer", "Validator", "Verified", "Outcome", "Destination", "Certificate",
             ],
             assets.lazy.map { asset in
-                [
-                    text(asset["tag"]), text(asset["serial"]),
-                    [text(asset["make"]), text(asset["model"])].filter { !$0.isEmpty }.joined(separator: " "),
-                    text(asset["media_type"]), text(asset["classification"]), text(asset["method"]),
-                    [text(asset["technique"]), text(asset["tool"]), text(asset["tool_version"])].filter { !$0.isEmpty }
-                        .joined(separator: " · "),
-                    verificationText(asset["verification"]), text(asset["performer"]), text(asset["validator"]),
-                    String(text(asset["verified_at"]).prefix(10)), text(asset["outcome"]), text(asset["destination"]),
-                    [text(asset["certificate"]), text(asset["certificate_status"])].filter { !$0.isEmpty }.joined(
-                        separator: " "),
+                // The row's members, read in one pass over it.
+                let member = asset.members(assetMembers)
+                let text = { (index: Int) in Self.text(member[index]) }
+                return [
+                    text(0), text(1), [text(2), text(3)].filter { !$0.isEmpty }.joined(separator: " "),
+                    text(4), text(5), text(6),
+                    [text(7), text(8), text(9)].filter { !$0.isEmpty }.joined(separator: " · "),
+                    verificationText(member[10]), text(11), text(12), String(text(13).prefix(10)), text(14),
+                    text(15), [text(16), text(17)].filter { !$0.isEmpty }.joined(separator: " "),
                 ]
             }, into: &out)
     }

@@ -70,6 +70,15 @@ public enum JSONReading: Sendable, JSONFieldReading {
         }
     }
 
+    /// The members `names` picks of an object, in the order of `names` (nil for each one it
+    /// lacks); read in place in one pass over the object.
+    public func members(_ names: JSONMemberNames) -> [JSONReading?] {
+        switch self {
+        case .view(let view): view.members(names).map { $0.map(JSONReading.view) }
+        case .tree(let tree): names.names.map { tree[$0].map(JSONReading.tree) }
+        }
+    }
+
     /// The text of a string, or nil.
     public var stringValue: String? {
         switch self {

@@ -59,6 +59,37 @@ public struct JSONView: Sendable, JSONFieldReading {
         }
     }
 
+    /// The members `names` picks of an object, in one pass over it (each wanted name compared
+    /// with the members in their ascending order), in the order of `names`; nils when the value
+    /// is not an object or lacks a member.
+    public func members(_ names: JSONMemberNames) -> [JSONView?] {
+        var found = [JSONView?](repeating: nil, count: names.names.count)
+        guard bytes[start] == UInt8(ascii: "{") else { return found }
+        var next = 0
+        var position = start + 1
+        while bytes[position] == UInt8(ascii: "\""), next < names.sorted.count {
+            let keyStart = position + 1
+            let keyEnd = Self.skip(bytes, from: position) - 1
+            let valueStart = keyEnd + 2
+            let valueEnd = Self.skip(bytes, from: valueStart)
+            // Past the wanted names that sort before this key: the object has none of them.
+            while next < names.sorted.count {
+                let order = names.sorted[next].withUnsafeBufferPointer { Self.compare(bytes, keyStart..<keyEnd, $0) }
+                if order > 0 {
+                    next += 1
+                    continue
+                }
+                if order == 0 {
+                    found[names.positions[next]] = JSONView(bytes: bytes, start: valueStart, end: valueEnd)
+                    next += 1
+                }
+                break
+            }
+            position = valueEnd + (bytes[valueEnd] == UInt8(ascii: ",") ? 1 : 0)
+        }
+        return found
+    }
+
     /// The member names of an object, in the ascending order they were checked to be in; nil
     /// when the value is not an object.
     public var memberNames: [String]? {
@@ -174,6 +205,17 @@ public struct JSONView: Sendable, JSONFieldReading {
     }
 
     /// Whether `bytes[range]` are the bytes of `wanted` (false for a range beyond the bytes).
+    /// The order of the bytes in `range` against `other`, bytewise: negative, zero or positive.
+    static func compare(_ bytes: [UInt8], _ range: Range<Int>, _ other: UnsafeBufferPointer<UInt8>) -> Int {
+        guard range.lowerBound >= 0, range.upperBound <= bytes.count else { return 1 }
+        let common = min(range.count, other.count)
+        if common > 0, let otherBase = other.baseAddress {
+            let order = bytes.withUnsafeBufferPointer { memcmp($0.baseAddress! + range.lowerBound, otherBase, common) }
+            if order != 0 { return Int(order) }
+        }
+        return range.count - other.count
+    }
+
     static func bytes(_ bytes: [UInt8], _ range: Range<Int>, equal wanted: UnsafeBufferPointer<UInt8>) -> Bool {
         guard range.count == wanted.count, range.lowerBound >= 0, range.upperBound <= bytes.count else { return false }
         guard let other = wanted.baseAddress, !range.isEmpty else { return true }
@@ -418,5 +460,25 @@ struct SimpleJSONChecker {
             if byte == UInt8(ascii: "}") { return true }
             guard byte == UInt8(ascii: ",") else { return false }
         }
+    }
+}
+
+/// Member names to read from many objects, each in one pass (``JSONView/members(_:)``): a
+/// report's million rows each read a dozen members, which looked up one by one scanned each row
+/// from its start a dozen times.
+public struct JSONMemberNames: Sendable {
+    /// The names, in the order their members are returned.
+    public let names: [String]
+    /// The names' UTF-8, ascending bytewise (the order of a checked object's keys).
+    let sorted: [[UInt8]]
+    /// `sorted[i]` is `names[positions[i]]`.
+    let positions: [Int]
+
+    /// The names to read (distinct), in the order their members are wanted.
+    public init(_ names: [String]) {
+        self.names = names
+        let order = names.indices.sorted { Array(names[$0].utf8).lexicographicallyPrecedes(Array(names[$1].utf8)) }
+        sorted = order.map { Array(names[$0].utf8) }
+        positions = order
     }
 }
