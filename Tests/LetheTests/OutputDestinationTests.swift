@@ -89,6 +89,13 @@ import Testing
         } throws: { error in
             (error as? LetheError)?.message.contains("exists (7 bytes)") == true
         }
+        // and the message names the option as the command spells it (reports take --out).
+        #expect {
+            try OutputDestination.checkFile(
+                existing, force: false, dataDirectory: installation.dataDirectory, flag: "--out")
+        } throws: { error in
+            (error as? LetheError)?.message.hasPrefix("--out \(existing) exists") == true
+        }
         try OutputDestination.checkFile(existing, force: true, dataDirectory: installation.dataDirectory)
         try OutputDestination.checkFile(
             installation.root.file("new.sqlite"), force: false, dataDirectory: installation.dataDirectory)

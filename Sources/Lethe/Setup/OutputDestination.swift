@@ -36,21 +36,23 @@ public enum OutputDestination {
     }
 
     /// Checks that the file `path` may be written: its directory outside `dataDirectory`, and the
-    /// file missing unless `force`.
-    public static func checkFile(_ path: String, force: Bool, dataDirectory: DataDirectory?) throws(LetheError) {
+    /// file missing unless `force`. Messages name the path as the option `flag` that gave it.
+    public static func checkFile(
+        _ path: String, force: Bool, dataDirectory: DataDirectory?, flag: String = "--output"
+    ) throws(LetheError) {
         let parent = (absolute(path) as NSString).deletingLastPathComponent
-        try refuseDataDirectory(parent, dataDirectory, what: "--output \(path)")
+        try refuseDataDirectory(parent, dataDirectory, what: "\(flag) \(path)")
         var info = stat()
         guard lstat(path, &info) == 0 else { return }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
             throw LetheError(
                 .conflict,
-                "--output \(path) exists and is not a regular file; give a new file name (nothing was written)")
+                "\(flag) \(path) exists and is not a regular file; give a new file name (nothing was written)")
         }
         guard force else {
             throw LetheError(
                 .conflict,
-                "--output \(path) exists (\(info.st_size) bytes); give a new file name, or --force to replace it (nothing was written)"
+                "\(flag) \(path) exists (\(info.st_size) bytes); give a new file name, or --force to replace it (nothing was written)"
             )
         }
     }

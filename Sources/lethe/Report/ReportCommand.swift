@@ -50,7 +50,9 @@ struct ReportOutput: ParsableArguments {
     @Flag(help: "Replace --out when it exists.") var force = false
 
     func check(_ app: LetheApp) throws(LetheError) {
-        if let out { try OutputDestination.checkFile(out, force: force, dataDirectory: app.dataDirectory) }
+        if let out {
+            try OutputDestination.checkFile(out, force: force, dataDirectory: app.dataDirectory, flag: "--out")
+        }
         if out == nil, format == .pdf {
             throw LetheError(.usage, "--format pdf needs --out FILE (a PDF is not written to a terminal)")
         }
