@@ -42,8 +42,13 @@ enum OwnThread {
 
     /// glibc's `pthread_setname_np`, which Swift's Glibc module does not declare (it is a GNU
     /// extension), looked up once.
+    /// Elsewhere (Darwin's takes the name alone) threads are left unnamed.
     private static let pthreadSetName: (@convention(c) (pthread_t, UnsafePointer<CChar>) -> Int32)? = {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "pthread_setname_np") else { return nil }
-        return unsafeBitCast(symbol, to: (@convention(c) (pthread_t, UnsafePointer<CChar>) -> Int32).self)
+        #if os(Linux)
+            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "pthread_setname_np") else { return nil }
+            return unsafeBitCast(symbol, to: (@convention(c) (pthread_t, UnsafePointer<CChar>) -> Int32).self)
+        #else
+            return nil
+        #endif
     }()
 }
