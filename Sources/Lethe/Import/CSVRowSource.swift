@@ -44,7 +44,7 @@ final class CSVRowSource: @unchecked Sendable {
         let header = await withCheckedContinuation {
             (continuation: CheckedContinuation<Result<[String], LetheError>, Never>) in
             let thread = Thread { [self] in
-                OwnThread.nameCurrentThread("lethe-csv-reader")
+                OwnThread.nameCurrentThread("lethe-csv")
                 produce(header: continuation)
             }
             thread.start()

@@ -31,6 +31,10 @@ enum OwnThread {
     /// `start()` has stored its handle, which happens after the thread may already be running, and
     /// until then a Linux thread keeps the name of the thread that created it.
     static func nameCurrentThread(_ name: String) {
+        #if !os(Linux)
+            // Darwin's Foundation names the calling thread itself.
+            Thread.current.name = name
+        #endif
         guard let setName = pthreadSetName else { return }
         var bytes = Array(name.utf8.prefix(15))
         while !bytes.isEmpty, String(validating: bytes, as: UTF8.self) == nil { bytes.removeLast() }
@@ -42,7 +46,7 @@ enum OwnThread {
 
     /// glibc's `pthread_setname_np`, which Swift's Glibc module does not declare (it is a GNU
     /// extension), looked up once.
-    /// Elsewhere (Darwin's takes the name alone) threads are left unnamed.
+    /// Elsewhere (Darwin's takes the name alone) Foundation names the thread.
     private static let pthreadSetName: (@convention(c) (pthread_t, UnsafePointer<CChar>) -> Int32)? = {
         #if os(Linux)
             guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "pthread_setname_np") else { return nil }

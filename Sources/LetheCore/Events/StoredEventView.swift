@@ -204,7 +204,6 @@ public struct JSONView: Sendable, JSONFieldReading {
         }
     }
 
-    /// Whether `bytes[range]` are the bytes of `wanted` (false for a range beyond the bytes).
     /// The order of the bytes in `range` against `other`, bytewise: negative, zero or positive.
     static func compare(_ bytes: [UInt8], _ range: Range<Int>, _ other: UnsafeBufferPointer<UInt8>) -> Int {
         guard range.lowerBound >= 0, range.upperBound <= bytes.count else { return 1 }
@@ -216,6 +215,7 @@ public struct JSONView: Sendable, JSONFieldReading {
         return range.count - other.count
     }
 
+    /// Whether `bytes[range]` are the bytes of `wanted` (false for a range beyond the bytes).
     static func bytes(_ bytes: [UInt8], _ range: Range<Int>, equal wanted: UnsafeBufferPointer<UInt8>) -> Bool {
         guard range.count == wanted.count, range.lowerBound >= 0, range.upperBound <= bytes.count else { return false }
         guard let other = wanted.baseAddress, !range.isEmpty else { return true }
