@@ -82,7 +82,7 @@ private struct ReportHistory {
         let report = try await app.reports.disposal(period: history.period, by: history.compliance)
         let signed = try CanonicalJSON.encode(try #require(report.value["content"]))
         // Its summary's digests are those of the bytes it holds (taken from the signing, not
-        // computed again), and the record is signed by the same bytes as CMS.sign writes
+        // computed again)
         #expect(report.recordSHA256 == Hex.encode(Array(SHA256.hash(data: report.record))))
         #expect(report.contentSHA256 == Hex.encode(Array(SHA256.hash(data: signed))))
         let listed = try await app.reports.list(by: .evidenceUser("ann", .auditor))
@@ -291,6 +291,9 @@ private struct ReportHistory {
         #expect(first.count == 1 && second.isEmpty)
         let period = ReportSchedulePeriod.previousMonth.period(before: next)
         #expect(first.first?.period == period && first.first?.format == "pdf")
+        // Its summary states the digest of the record it holds
+        let produced = try #require(first.first?.report)
+        #expect(produced.recordSHA256 == Hex.encode(Array(SHA256.hash(data: produced.record))))
         let definitions = try await app.reports.definitions(by: .evidenceUser("ann", .auditor))
         #expect(definitions.first?.lastSerial == first.first?.report.serial)
         #expect(definitions.first?.lastPeriodTo == period.to)

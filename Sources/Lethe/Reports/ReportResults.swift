@@ -27,9 +27,9 @@ public struct IssuedReport: Encodable, Sendable, Hashable {
     /// The report just issued from `content`: what the record states is known without parsing
     /// its body again (at a year's size the body is hundreds of megabytes of JSON), nor hashing
     /// its content again: `contentSHA256` is its digest (`content` need not hold its bytes), and
-    /// `recordSHA256`, when given, the record's, as its signing computed it.
+    /// `recordSHA256` the record's, as its signing computed it.
     init(
-        record: StoredRecord, content: ReportContent, contentSHA256: String, recordSHA256: String? = nil
+        record: StoredRecord, content: ReportContent, contentSHA256: String, recordSHA256: String
     ) throws(LetheError) {
         guard record.kind == ReportService.recordKind else {
             throw LetheError(.notFound, "record \(record.serial) is a \(record.kind) record, not a report")
@@ -38,7 +38,7 @@ public struct IssuedReport: Encodable, Sendable, Hashable {
             serial: record.serial, reportKind: content.parameters.kind.rawValue,
             issuedAt: RFC3339.format(record.issuedAt), logIndex: record.eventSeq - 1, logSize: content.logSize,
             logRoot: content.logRoot, contentSHA256: contentSHA256,
-            recordSHA256: recordSHA256 ?? Hex.encode(Array(SHA256.hash(data: record.body))), status: .valid,
+            recordSHA256: recordSHA256, status: .valid,
             parameters: content.parameters.json)
         self.record = record.body
         self.signature = record.signature

@@ -191,14 +191,14 @@ extension ReportService {
             var content = try await compute(parameters, atLogSize: nil)
             let contentSHA256 = content.sha256
             let draft = Self.draft(&content, contentSHA256: contentSHA256)
-            let record = try await app.store.write { (tx) throws(LetheError) -> StoredRecord? in
+            let issued = try await app.store.write {
+                (tx) throws(LetheError) -> (record: StoredRecord, sha256: String)? in
                 // Another run may have produced it meanwhile: then nothing is written.
                 guard let current = try tx.reportDefinition(name: definition.name),
                     current.lastPeriodEnd.map({ $0 < period.end }) ?? true
                 else { return nil }
-                let record = try LetheApp.issueRecord(
-                    draft, issuer: issuer, in: tx,
-                    actor: actor, at: issuedAt)
+                let issued = try Self.issue(draft, issuer: issuer, in: tx, actor: actor, at: issuedAt)
+                let record = issued.record
                 try tx.recordReportRun(definition: current.id, periodEnd: period.end, serial: record.serial)
                 try tx.append(
                     EventDraft(
@@ -207,13 +207,15 @@ extension ReportService {
                             "definition": .string(definition.name), "serial": .string(record.serial),
                             "from": .string(period.from), "to": .string(period.to),
                         ]), actor: actor, at: issuedAt)
-                return record
+                return issued
             }
-            guard let record else { continue }
+            guard let issued else { continue }
             produced.append(
                 ScheduledReport(
                     definition: definition.name, format: definition.format, period: period,
-                    report: try IssuedReport(record: record, content: content, contentSHA256: contentSHA256)))
+                    report: try IssuedReport(
+                        record: issued.record, content: content, contentSHA256: contentSHA256,
+                        recordSHA256: issued.sha256)))
         }
         return produced
     }

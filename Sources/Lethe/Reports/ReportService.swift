@@ -205,13 +205,25 @@ extension ReportService {
         let time = app.now
         let actor = principal.name
         let (record, recordSHA256) = try await app.store.write { (tx) throws(LetheError) in
-            let record = try LetheApp.issueRecord(draft, issuer: issuer, in: tx, actor: actor, at: time)
-            // The digest the signing computed of the record's bytes, as its issuance event states it.
-            let event = try tx.events(fromSeq: record.eventSeq, limit: 1).first
-            return (record, event?.seq == record.eventSeq ? event?.payload["record_sha256"]?.stringValue : nil)
+            try Self.issue(draft, issuer: issuer, in: tx, actor: actor, at: time)
         }
         return try IssuedReport(
             record: record, content: content, contentSHA256: contentSHA256, recordSHA256: recordSHA256)
+    }
+
+    /// Issues a report's record in `tx` and returns it with its SHA-256: the digest the signing
+    /// computed of its bytes, as its issuance event states it (a year's record is hundreds of
+    /// megabytes, not to be hashed again for its summary).
+    static func issue(
+        _ draft: RecordDraft, issuer: RecordIssuer, in tx: any StoreWriting, actor: String, at time: Date
+    ) throws(LetheError) -> (record: StoredRecord, sha256: String) {
+        let record = try LetheApp.issueRecord(draft, issuer: issuer, in: tx, actor: actor, at: time)
+        guard let event = try tx.events(fromSeq: record.eventSeq, limit: 1).first, event.seq == record.eventSeq,
+            let digest = event.payload["record_sha256"]?.stringValue
+        else {
+            throw LetheError(.internal, "report record \(record.serial) has no issuance event stating its digest")
+        }
+        return (record, digest)
     }
 
     /// The record draft of a report: what it is, the log state it was computed at, its content
