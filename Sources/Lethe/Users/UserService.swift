@@ -44,15 +44,7 @@ public struct UserService: Sendable {
             throw LetheError(
                 .invalidInput, "\(Quoted(name)) is the name the service's scheduler acts under; choose another")
         }
-        var hashed: String?
-        if let password {
-            try Credentials.checkNewPassword(password)
-            // scrypt is a tenth of a second of CPU and 32 MiB: on a thread of its own.
-            hashed = try await OwnThread.run("lethe-scrypt") { () throws(LetheError) in
-                try Credentials.hashPassword(password)
-            }
-        }
-        let passwordHash = hashed
+        let passwordHash: String? = if let password { try await Self.newPasswordHash(password) } else { nil }
         let time = app.now
         let secret = Credentials.newSecret()
         // Requests authenticated after this change see it (TokenCache).
@@ -121,11 +113,7 @@ public struct UserService: Sendable {
         -> UserView
     {
         try app.authorize(.manageUsers, principal)
-        try Credentials.checkNewPassword(password)
-        // scrypt is a tenth of a second of CPU and 32 MiB: on a thread of its own.
-        let hash = try await OwnThread.run("lethe-scrypt") { () throws(LetheError) in
-            try Credentials.hashPassword(password)
-        }
+        let hash = try await Self.newPasswordHash(password)
         let time = app.now
         // Requests authenticated after this change see it (TokenCache).
         defer { app.tokenCache.removeAll() }
@@ -261,6 +249,15 @@ public struct UserService: Sendable {
 
     /// A valid hash of no one's password, checked for unknown users.
     private static let decoyHash = (try? Credentials.hashPassword(UUID().uuidString + UUID().uuidString)) ?? ""
+
+    /// The scrypt hash of a new console password, once it is checked (12 to 1,024 characters).
+    /// scrypt is a tenth of a second of CPU and 32 MiB: on a thread of its own.
+    private static func newPasswordHash(_ password: String) async throws(LetheError) -> String {
+        try Credentials.checkNewPassword(password)
+        return try await OwnThread.run("lethe-scrypt") { () throws(LetheError) in
+            try Credentials.hashPassword(password)
+        }
+    }
 
     private static func require(_ name: String, in tx: any StoreReading) throws(LetheError) -> StoredUser {
         guard let user = try tx.user(name: name) else {
