@@ -172,6 +172,9 @@ import Testing
                 #expect(members[index]?.jsonValue == item[name]?.jsonValue, "\(name) of \(item.jsonValue)")
             }
         }
+        // And the row parsed into a tree gives its members by value too
+        let tree = items[2].members(JSONMemberNames(["tag", "absent", "performer"]))
+        #expect(tree.map { $0?.stringValue } == ["SSD-3", nil, "José \"Pepe\""])
         // And a value that is not an object has none
         let scalar = try DeferredJSON(try CanonicalJSON.encode(["a": ["b": 1]])) { $0 == ["a"] }.items(at: ["a"])
         #expect(scalar.first?.members(JSONMemberNames(["b", "c"])).map { $0?.integerValue } == [1, nil])

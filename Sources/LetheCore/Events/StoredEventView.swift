@@ -218,8 +218,7 @@ public struct JSONView: Sendable, JSONFieldReading {
     /// Whether `bytes[range]` are the bytes of `wanted` (false for a range beyond the bytes).
     static func bytes(_ bytes: [UInt8], _ range: Range<Int>, equal wanted: UnsafeBufferPointer<UInt8>) -> Bool {
         guard range.count == wanted.count, range.lowerBound >= 0, range.upperBound <= bytes.count else { return false }
-        guard let other = wanted.baseAddress, !range.isEmpty else { return true }
-        return bytes.withUnsafeBufferPointer { memcmp($0.baseAddress! + range.lowerBound, other, range.count) == 0 }
+        return compare(bytes, range, wanted) == 0
     }
 }
 
