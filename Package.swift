@@ -42,6 +42,8 @@ let package = Package(
             name: "LetheStore",
             dependencies: [
                 "LetheCore",
+                // A record too large to hold is checked against its signed digest as it is stored.
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // The import's hot insert binds through the SQLite C API of GRDB's own statement.
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -135,6 +137,7 @@ let package = Package(
             name: "LetheStoreTests",
             dependencies: [
                 "LetheStore", "LetheCore", "LetheTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .testTarget(
             name: "LetheEvidenceTests",

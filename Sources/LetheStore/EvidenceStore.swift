@@ -85,18 +85,25 @@ public struct StoredRecord: Sendable, Hashable {
     public var assetTag: String?
     /// When it was issued.
     public var issuedAt: Date
-    /// The canonical JSON that was signed.
+    /// The canonical JSON that was signed (empty when ``splicedBody`` holds it).
     public var body: [UInt8]
+    /// The canonical JSON that was signed, when it is too large to hold in memory (a year's
+    /// report on its way into the store, written there piece by piece): ``body`` is then empty.
+    /// A record read from the store never has one.
+    public var splicedBody: SplicedBytes?
     /// The detached CMS SignedData (DER).
     public var signature: [UInt8]
     /// The issuance event's sequence number (log index + 1).
     public var eventSeq: Int64
 
-    /// Creates a stored record.
+    /// Creates a stored record; its canonical JSON is `body`, or `splicedBody` when given
+    /// (`body` must then be empty).
     public init(
         serial: String, kind: String, jobID: Int64?, assetTag: String?, issuedAt: Date, body: [UInt8],
-        signature: [UInt8], eventSeq: Int64
+        splicedBody: SplicedBytes? = nil, signature: [UInt8], eventSeq: Int64
     ) {
+        precondition(splicedBody == nil || body.isEmpty, "a record's body is in memory or spliced, not both")
+        self.splicedBody = splicedBody
         self.serial = serial
         self.kind = kind
         self.jobID = jobID

@@ -289,13 +289,11 @@ extension SQLiteTransaction {
         let issuedAt = formatted(record.issuedAt)
         // The body, the table's last column, written after the row without SQLite copying it (a
         // year's report: hundreds of MB).
-        try executeBound(
-            insert: """
-                INSERT INTO signed_record (serial, kind, job_id, asset_tag, issued_at, body, signature, event_seq)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            table: "signed_record", blobColumn: "body", blob: record.body, at: 6
-        ) { handle in
+        let sql = """
+            INSERT INTO signed_record (serial, kind, job_id, asset_tag, issued_at, body, signature, event_seq)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """
+        let bind = { (handle: OpaquePointer) in
             Bind.text(handle, 1, record.serial)
             Bind.text(handle, 2, record.kind)
             Bind.integer(handle, 3, record.jobID)
@@ -303,6 +301,12 @@ extension SQLiteTransaction {
             Bind.text(handle, 5, issuedAt)
             Bind.blob(handle, 7, record.signature)
             Bind.integer(handle, 8, record.eventSeq)
+        }
+        if let spliced = record.splicedBody {
+            // Too large to hold: written piece by piece from the spool its content was computed into.
+            try executeBound(insert: sql, table: "signed_record", blobColumn: "body", spliced: spliced, at: 6, bind)
+        } else {
+            try executeBound(insert: sql, table: "signed_record", blobColumn: "body", blob: record.body, at: 6, bind)
         }
     }
 

@@ -128,25 +128,63 @@ extension SQLiteTransaction {
             }
             return
         }
+        try executeBound(
+            insert: sql, table: table, blobColumn: column, count: blob.count, at: index, bind
+        ) { (write) throws(LetheError) in
+            try SplicedBytes.withBytes(blob, write)
+        }
+    }
+
+    /// Runs one insert like ``executeBound(insert:table:blobColumn:blob:at:_:)`` whose blob, too
+    /// large to hold in memory, is written piece by piece from `blob` (a year's report record,
+    /// read from the file its content was spooled to).
+    func executeBound(
+        insert sql: String, table: String, blobColumn column: String, spliced blob: SplicedBytes, at index: Int32,
+        _ bind: (OpaquePointer) -> Void
+    ) throws(LetheError) {
+        try executeBound(
+            insert: sql, table: table, blobColumn: column, count: blob.count, at: index, bind
+        ) { (write) throws(LetheError) in
+            try blob.forEachPiece { (piece) throws(LetheError) in try write(piece) }
+        }
+    }
+
+    /// Inserts the row with a zero-blob of `count` bytes, then has `pieces` write its bytes in
+    /// order through the function it is given.
+    private func executeBound(
+        insert sql: String, table: String, blobColumn column: String, count: Int, at index: Int32,
+        _ bind: (OpaquePointer) -> Void,
+        pieces: ((UnsafeRawBufferPointer) throws(LetheError) -> Void) throws(LetheError) -> Void
+    ) throws(LetheError) {
+        guard count <= Int(Int32.max) else {
+            throw LetheError(.invalidInput, "a record of \(count) bytes is beyond what the store holds (2 GiB)")
+        }
         try executeBound(sql) { handle in
             bind(handle)
-            sqlite3_bind_zeroblob64(handle, index, sqlite3_uint64(blob.count))
+            sqlite3_bind_zeroblob64(handle, index, sqlite3_uint64(count))
         }
         let handle = try openBlob(
             table: table, column: column, rowid: sqlite3_last_insert_rowid(db.sqliteConnection), writable: true)
         defer { sqlite3_blob_close(handle) }
         let chunk = Self.blobChunk
-        let result = blob.withUnsafeBytes { (bytes) -> Int32 in
-            var offset = 0
-            while offset < bytes.count {
-                let count = min(chunk, bytes.count - offset)
-                let result = sqlite3_blob_write(handle, bytes.baseAddress! + offset, Int32(count), Int32(offset))
-                guard result == SQLITE_OK else { return result }
-                offset += count
+        var offset = 0
+        try pieces { (bytes) throws(LetheError) in
+            guard offset + bytes.count <= count else {
+                throw LetheError(.internal, "a record's bytes ran beyond the \(count) bytes its row was made for")
             }
-            return SQLITE_OK
+            var done = 0
+            while done < bytes.count {
+                let length = min(chunk, bytes.count - done)
+                let result = sqlite3_blob_write(
+                    handle, bytes.baseAddress! + done, Int32(length), Int32(offset + done))
+                guard result == SQLITE_OK else { throw stepFailure() }
+                done += length
+            }
+            offset += bytes.count
         }
-        guard result == SQLITE_OK else { throw stepFailure() }
+        guard offset == count else {
+            throw LetheError(.internal, "a record's bytes came to \(offset), not the \(count) its row was made for")
+        }
     }
 
     /// The bytes of `column` in row `rowid` of `table`, read in 1 MB pieces straight into the

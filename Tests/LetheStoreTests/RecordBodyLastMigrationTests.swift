@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 import LetheCore
@@ -85,5 +86,55 @@ import Testing
         }
         #expect(one == bodies)
         #expect(listed == bodies)
+    }
+
+    @Test func aSplicedRecordIsStoredPieceByPieceOnlyWithTheDigestItWasSignedWith() throws {
+        let root = TemporaryDirectory()
+        let store = try SQLiteStore(path: root.file("db.sqlite"))
+        // Given the bytes of a file without a name (two pieces and a bit) between a head and a tail
+        let middle = (0..<(2 << 20) + 777).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 9) }
+        var template = Array(root.file("spool-XXXXXX").utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        try #require(descriptor >= 0)
+        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        #expect(middle.withUnsafeBytes { write(descriptor, $0.baseAddress!, $0.count) } == middle.count)
+        let head = Array(#"{"content":"#.utf8)
+        let tail = Array(#","kind":"report"}"#.utf8)
+        let whole = head + middle + tail
+        let digest = Array(SHA256.hash(data: whole))
+        let plain = SplicedBytes(head: head, file: SpoolFile(descriptor: descriptor, count: middle.count), tail: tail)
+        let time = try RFC3339.parse("2026-12-06T10:00:00Z")
+        let insert = { (serial: String, body: SplicedBytes) throws(LetheError) in
+            try store.write { (tx) throws(LetheError) in
+                let event = try tx.append(
+                    EventDraft(type: "record.issued", assetTag: nil, payload: ["serial": .string(serial)]),
+                    actor: "it", at: time)
+                try tx.insert(
+                    StoredRecord(
+                        serial: serial, kind: "report", jobID: nil, assetTag: nil, issuedAt: time, body: [],
+                        splicedBody: body, signature: [0x30], eventSeq: event.seq))
+            }
+        }
+
+        // When it is stored checked against its own digest, and against another
+        try insert("R-1", plain.checking(sha256: digest))
+        var wrong = digest
+        wrong[0] ^= 1
+        #expect(throws: LetheError.self) { try insert("R-2", plain.checking(sha256: wrong)) }
+
+        // Then the first reads back as the whole, and loads and writes as it; the second left
+        // nothing: no record and no event
+        let (first, second, events) = try store.read { (tx) throws(LetheError) in
+            (try tx.record(serial: "R-1")?.body, try tx.record(serial: "R-2"), try tx.eventCount())
+        }
+        #expect(first == whole)
+        #expect(second == nil && events == 1)
+        #expect(plain.count == whole.count)
+        #expect(try plain.load() == whole)
+        let path = root.file("written")
+        let out = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        try plain.checking(sha256: digest).write(to: out, name: path)
+        close(out)
+        #expect(Array(try Data(contentsOf: URL(fileURLWithPath: path))) == whole)
     }
 }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import LetheCore
 import LetheEvidence
@@ -111,6 +112,66 @@ private func certifiedHistory(_ count: Int) async throws -> (EvidenceFixture, Is
         #expect(refused.checks.first { $0.name == "report" }?.passed == false)
     }
 
+    @Test(.enabled(if: opensslIsInstalled))
+    func aReportSpooledToAFileIsHashedSignedStoredAndWrittenPieceByPiece() async throws {
+        // Given a history, and reports whose content moves to its spool file past 64 bytes (a
+        // year's does past 16 MiB, and its record is then never held whole)
+        let (fixture, _, _) = try await certifiedHistory(2)
+        var reports = fixture.app.reports
+        reports.spoolThreshold = 64
+        let day = RFC3339.formatDay(fixture.app.currentTime)
+        let auditor = Principal.evidenceUser("ann", .auditor)
+
+        // When a disposal report is issued, and written out as `--out` writes it
+        let report = try await reports.disposal(
+            period: try ReportPeriod(from: day, to: day), by: .evidenceUser("carol", .compliance))
+        let path = fixture.installation.root.file("report.json")
+        try OutputDestination.writeFile(path, force: false, flag: "--out") { (descriptor) throws(LetheError) in
+            try report.writeRecord(to: descriptor, name: path)
+        }
+
+        // Then its record was spliced around the spool, and the store and the file hold the same
+        // bytes, whose SHA-256 its summary states
+        #expect(report.isSpliced)
+        let bytes = try await fixture.app.reports.show(serial: report.serial, by: auditor).recordBytes()
+        #expect(try report.recordBytes() == bytes && report.recordCount == bytes.count)
+        #expect(Array(try Data(contentsOf: URL(fileURLWithPath: path))) == bytes)
+        #expect(report.recordSHA256 == Hex.encode(Array(SHA256.hash(data: bytes))))
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+
+        // And they are canonical JSON whose content has the digest the record and summary state
+        let value = try CanonicalJSON.decode(bytes)
+        #expect(try CanonicalJSON.encode(value) == bytes)
+        let content = try CanonicalJSON.encode(try #require(value["content"]))
+        #expect(value["content_sha256"]?.stringValue == Hex.encode(Array(SHA256.hash(data: content))))
+        #expect(report.contentSHA256 == value["content_sha256"]?.stringValue)
+        #expect(value["content"]?["assets"]?.arrayValue?.count == 2)
+
+        // And the auditor's openssl and Lethe's verifier accept its bundle, and computed again it
+        // is the same
+        let directory = fixture.installation.root.file("spooled-bundle")
+        let bundle = try await fixture.app.reports.bundle(serial: report.serial, by: auditor)
+        try bundle.bundle.write(directory: directory)
+        let instructions = String(decoding: try #require(bundle.bundle.files[.instructions]), as: UTF8.self)
+        let cms = try #require(
+            instructions.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.first {
+                $0.hasPrefix("openssl cms -verify")
+            })
+        let openssl = try shell(cms, in: directory)
+        #expect(openssl.status == 0 && openssl.output.contains("Verification successful"))
+        #expect(try await ReportService.verifyBundle(EvidenceBundle.read(directory: directory)).passed)
+        #expect(try await fixture.app.reports.reproduce(serial: report.serial, by: auditor).identical)
+
+        // And `--out` refuses to replace a file unless forced, leaving it as it was
+        #expect(throws: LetheError.self) {
+            try OutputDestination.writeFile(path, force: false, flag: "--out") { (descriptor) throws(LetheError) in
+                try report.writeRecord(to: descriptor, name: path)
+            }
+        }
+        #expect(Array(try Data(contentsOf: URL(fileURLWithPath: path))) == bytes)
+    }
+
     @Test func aDisposalRecordBundleIsNotAcceptedAsAReport() async throws {
         // Given a disposal record's bundle (valid in itself)
         let (fixture, _, serials) = try await certifiedHistory(1)
@@ -127,7 +188,7 @@ private func certifiedHistory(_ count: Int) async throws -> (EvidenceFixture, Is
         let (_, report, serials) = try await certifiedHistory(2)
 
         // When it is rendered as CSV
-        let csv = ReportCSV.render(report)
+        let csv = try ReportCSV.render(report)
 
         // Then it has a header and one CRLF-ended row per asset, fields quoted as RFC 4180 says
         let lines = csv.components(separatedBy: "\r\n")

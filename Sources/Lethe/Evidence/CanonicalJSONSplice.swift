@@ -52,6 +52,31 @@ enum CanonicalJSONSplice {
         return out
     }
 
+    /// The canonical JSON of the object of `fields`, `encoded` and a member `hole` whose value's
+    /// canonical bytes are elsewhere (a file too large to hold: a year's report content), as
+    /// the bytes before that value and the bytes after it.
+    static func split(
+        _ fields: [String: JSONValue], encoded: [String: [UInt8]], around hole: String
+    ) throws(LetheError) -> (head: [UInt8], tail: [UInt8]) {
+        var members = encoded
+        members[hole] = []
+        var head: [UInt8] = []
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        for (index, key) in try sortedKeys(fields, members).enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            guard key == hole else {
+                try write(key, fields, encoded, into: &out)
+                continue
+            }
+            try CanonicalJSON.write(.string(key), into: &out)
+            out.append(UInt8(ascii: ":"))
+            head = out
+            out = []
+        }
+        out.append(UInt8(ascii: "}"))
+        return (head, out)
+    }
+
     /// The keys of both, in canonical order: ASCII (String's order is then the order
     /// ``CanonicalJSON`` writes them in), none in both.
     private static func sortedKeys(

@@ -45,20 +45,34 @@ public struct RecordDraft: Sendable {
 /// Canonical JSON given to issuance to be copied into one record, then let go: a report's
 /// content is hundreds of megabytes at a year's size, and holding it beside the record that
 /// embeds it (and SQLite's copy of that) would add as much again to the memory issuance needs.
+///
+/// The bytes are in memory, or in the file they were spooled to as they were computed: then
+/// the record is never held whole either, but hashed, signed and stored from that file.
 public final class EncodedField: @unchecked Sendable {
+    /// Where the bytes are.
+    enum Bytes {
+        case memory([UInt8])
+        case file(SpoolFile)
+    }
+
     // @unchecked: `bytes` is read and changed only under `lock`.
     private let lock = NSLock()
-    private var bytes: [UInt8]?
+    private var bytes: Bytes?
 
     /// Holds `bytes` (canonical JSON) until issuance takes them.
     public init(_ bytes: [UInt8]) {
-        self.bytes = bytes
+        self.bytes = .memory(bytes)
+    }
+
+    /// Holds the canonical JSON that `file` holds until issuance takes it.
+    init(file: SpoolFile) {
+        self.bytes = .file(file)
     }
 
     /// Takes the bytes out: the field holds none after. A second take is refused, so no record
     /// is ever written without them.
-    func take() throws(LetheError) -> [UInt8] {
-        let taken = lock.withLock { () -> [UInt8]? in
+    func take() throws(LetheError) -> Bytes {
+        let taken = lock.withLock { () -> Bytes? in
             defer { bytes = nil }
             return bytes
         }
@@ -102,7 +116,10 @@ struct RecordSource: Sendable {
 /// A record's canonical bytes, its signature, and its `record.issued` event (which names the
 /// SHA-256 of both).
 struct SignedBody: Sendable {
+    /// The canonical bytes, when held in memory.
     var body: [UInt8]
+    /// The canonical bytes, when one of the record's fields was spooled to a file (`body` is then empty).
+    var spliced: SplicedBytes? = nil
     var signature: [UInt8]
     var event: Event
 }
@@ -250,8 +267,8 @@ extension LetheApp {
             try tx.append(built: event)
             let record = StoredRecord(
                 serial: chunk.serials[position], kind: draft.kind, jobID: draft.jobID, assetTag: draft.assetTag,
-                issuedAt: time, body: signed[position].body, signature: signed[position].signature,
-                eventSeq: event.seq)
+                issuedAt: time, body: signed[position].body, splicedBody: signed[position].spliced,
+                signature: signed[position].signature, eventSeq: event.seq)
             try tx.insert(record)
             records.append(record)
         }

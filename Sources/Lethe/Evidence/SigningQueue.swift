@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import LetheCore
 import LetheEvidence
+import LetheStore
 
 /// A chunk of records on its way through issuance: drafts and serials read on the database's
 /// thread, then the signed bodies computed elsewhere.
@@ -50,13 +51,45 @@ final class SigningQueue: Sendable {
                 fields["issued_at"] = issuedAt
                 fields["log_index"] = .integer(firstIndex + Int64(start + index))
                 fields["issuer"] = issuerFields
-                // The encoded fields are taken out of the draft, and the first in key
-                // order (a report's content) becomes the body's buffer: one copy only.
+                // The encoded fields are taken out of the draft. In memory, the first in key
+                // order (a report's content) becomes the body's buffer: one copy only. In a
+                // file, the body is never held whole: it is hashed here, then stored, from
+                // the file, between the bytes before and after the field.
                 var encoded: [String: [UInt8]] = [:]
-                for (key, field) in sources[index].encodedFields { encoded[key] = try field.take() }
-                let body = try CanonicalJSONSplice.encode(fields, taking: &encoded)
-                let digest = Array(SHA256.hash(data: body))
-                let signature = try signer.sign(body, digest: digest)
+                var spooled: (key: String, file: SpoolFile)?
+                for (key, field) in sources[index].encodedFields {
+                    switch try field.take() {
+                    case .memory(let bytes): encoded[key] = bytes
+                    case .file(let file):
+                        guard spooled == nil else {
+                            throw LetheError(.internal, "a record has more than one field in a spool file")
+                        }
+                        spooled = (key, file)
+                    }
+                }
+                let body: [UInt8]
+                var spliced: SplicedBytes?
+                let digest: [UInt8]
+                if let spooled {
+                    let (head, tail) = try CanonicalJSONSplice.split(fields, encoded: encoded, around: spooled.key)
+                    let whole = SplicedBytes(head: head, file: spooled.file, tail: tail)
+                    var hasher = SHA256()
+                    try whole.forEachPiece { (piece) throws(LetheError) in hasher.update(bufferPointer: piece) }
+                    body = []
+                    digest = Array(hasher.finalize())
+                    // Stored and written from the file again: each pass checks the digest signed.
+                    spliced = whole.checking(sha256: digest)
+                } else {
+                    body = try CanonicalJSONSplice.encode(fields, taking: &encoded)
+                    digest = Array(SHA256.hash(data: body))
+                }
+                // Without a template (a key other than P-256) the bytes are signed whole.
+                let signature: [UInt8]
+                if let fromDigest = try signer.sign(digest: digest) {
+                    signature = fromDigest
+                } else {
+                    signature = try signer.sign(spliced?.load() ?? body, digest: digest)
+                }
                 // The record.issued event, encoded here too: the database thread only inserts it.
                 var payload: [String: JSONValue] = [
                     "serial": .string(serials[index]), "kind": .string(sources[index].kind),
@@ -68,7 +101,7 @@ final class SigningQueue: Sendable {
                     seq: firstIndex + Int64(start + index) + 1, recordedAt: time, actor: actor,
                     draft: EventDraft(
                         type: .recordIssued, assetTag: sources[index].assetTag, payload: .object(payload)))
-                return SignedBody(body: body, signature: signature, event: event)
+                return SignedBody(body: body, spliced: spliced, signature: signature, event: event)
             }
         }
     }

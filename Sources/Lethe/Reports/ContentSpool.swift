@@ -1,5 +1,6 @@
 import Crypto
 import LetheCore
+import LetheStore
 
 #if canImport(Glibc)
     import Glibc
@@ -27,7 +28,10 @@ final class ContentSpool {
     /// read again for it (hundreds of megabytes at a year's size).
     private var hasher = SHA256()
 
-    init(directory: String?, threshold: Int = 16 << 20) {
+    /// The threshold a report's content is spooled at: 16 MiB.
+    static let defaultThreshold = 16 << 20
+
+    init(directory: String?, threshold: Int = ContentSpool.defaultThreshold) {
         self.directory = directory
         self.threshold = threshold
     }
@@ -95,19 +99,6 @@ final class ContentSpool {
     }
 }
 
-/// An open spool file: closed (and so removed) when the last reference goes.
-final class SpoolFile: Sendable {
-    let descriptor: Int32
-    let count: Int
-
-    init(descriptor: Int32, count: Int) {
-        self.descriptor = descriptor
-        self.count = count
-    }
-
-    deinit { close(descriptor) }
-}
-
 /// A report's computed content: its bytes in memory, or in a spool file.
 struct SpooledContent: Sendable {
     /// The bytes, when they stayed in memory.
@@ -120,26 +111,19 @@ struct SpooledContent: Sendable {
     /// The content's bytes, read back from the spool file if they are there.
     func load() throws(LetheError) -> [UInt8] {
         guard let file else { return bytes }
-        // With room to spare: the record is spliced around the content in its own buffer. Read
-        // straight into uninitialised room (filling hundreds of megabytes with zeros first took
-        // most of a second).
-        var failure: Int32?
-        let bytes = [UInt8](unsafeUninitializedCapacity: file.count + 65_536) { buffer, initialized in
-            var offset = 0
-            while offset < file.count {
-                let count = pread(file.descriptor, buffer.baseAddress! + offset, file.count - offset, off_t(offset))
-                if count < 0, errno == EINTR { continue }
-                guard count > 0 else {
-                    failure = count == 0 ? EIO : errno
-                    break
-                }
-                offset += count
+        // Read straight into uninitialised room (filling hundreds of megabytes with zeros first
+        // took most of a second).
+        var failure: LetheError?
+        let bytes = [UInt8](unsafeUninitializedCapacity: file.count) { buffer, initialized in
+            do throws(LetheError) {
+                try file.read(into: UnsafeMutableRawBufferPointer(buffer), at: 0)
+                initialized = file.count
+            } catch {
+                failure = error
+                initialized = 0
             }
-            initialized = failure == nil ? file.count : 0
         }
-        if let failure {
-            throw LetheError(.io, "cannot read the report's spool file back: \(String(cString: strerror(failure)))")
-        }
+        if let failure { throw failure }
         return bytes
     }
 }

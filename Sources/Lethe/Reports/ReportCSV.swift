@@ -17,7 +17,7 @@ public enum ReportCSV {
     ]
 
     /// Renders the rows of a signed report.
-    public static func render(_ report: IssuedReport) -> String {
+    public static func render(_ report: IssuedReport) throws(LetheError) -> String {
         if report.reportKind != ReportKind.disposal.rawValue {
             // A shipment's assets, or a custody document's events: the rows its document shows.
             let document = ReportDocument(content: report.value["content"] ?? .null)
@@ -29,7 +29,8 @@ public enum ReportCSV {
         }
         // The rows are read one at a time from the record's bytes, not parsed as one tree.
         let path = ["content", "assets"]
-        let assets = (try? DeferredJSON(report.record) { $0 == path }.items(at: path)) ?? []
+        let record = try report.recordBytes()
+        let assets = (try? DeferredJSON(record) { $0 == path }.items(at: path)) ?? []
         var out = columns.map(field).joined(separator: ",") + "\r\n"
         for asset in assets {
             let cells = columns.map { (column: String) -> String in

@@ -177,12 +177,12 @@ struct DeferredReport {
 
     init(report: IssuedReport) throws(LetheError) {
         guard report.reportKind == ReportKind.disposal.rawValue else {
-            record = try CanonicalJSON.decode(report.record)
+            record = try CanonicalJSON.decode(report.recordBytes())
             (assets, exceptions, openWork) = ([], [], [])
             figures = ReportFigures(content: record["content"] ?? .null)
             return
         }
-        let document = try DeferredJSON(report.record) { path in
+        let document = try DeferredJSON(report.recordBytes()) { path in
             path == Self.assetsPath || path == Self.openWorkPath
                 || (path.count == 3 && path[0] == "content" && path[1] == "exceptions")
         }

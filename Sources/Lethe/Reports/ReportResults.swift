@@ -10,10 +10,16 @@ import LetheStore
 public struct IssuedReport: Encodable, Sendable, Hashable {
     /// What the report states, as a listing shows it.
     public var summary: ReportSummary
-    /// The signed record's canonical JSON, verbatim (record.json).
-    public var record: [UInt8]
+    /// The signed record's canonical JSON (record.json): in memory, or — a report just issued
+    /// from a content spooled to a file — spliced around that file, never held whole.
+    private var record: RecordBytes
     /// The detached CMS signature (record.p7s).
     public var signature: [UInt8]
+
+    private enum RecordBytes: Sendable, Hashable {
+        case memory([UInt8])
+        case spliced(SplicedBytes)
+    }
 
     /// A field of the summary.
     public subscript<Value>(dynamicMember field: KeyPath<ReportSummary, Value>) -> Value { summary[keyPath: field] }
@@ -21,8 +27,47 @@ public struct IssuedReport: Encodable, Sendable, Hashable {
     /// Encodes the summary (not the bytes).
     public func encode(to encoder: any Encoder) throws { try summary.encode(to: encoder) }
 
+    /// The signed record's canonical JSON, verbatim (record.json), read whole from its spool
+    /// file when it is there: a year's report is hundreds of megabytes, so a reader that only
+    /// copies it somewhere uses ``writeRecord(to:name:)``.
+    public func recordBytes() throws(LetheError) -> [UInt8] {
+        switch record {
+        case .memory(let bytes): bytes
+        case .spliced(let spliced): try spliced.load()
+        }
+    }
+
+    /// Writes record.json to `descriptor` (its name `name`, for errors), a piece at a time when
+    /// it is spliced around its spool file.
+    public func writeRecord(to descriptor: Int32, name: String) throws(LetheError) {
+        switch record {
+        case .memory(let bytes):
+            let file = FileHandle(fileDescriptor: descriptor, closeOnDealloc: false)
+            do {
+                try file.write(contentsOf: bytes)
+            } catch {
+                throw LetheError(.io, "cannot write \(name): \(error.localizedDescription)")
+            }
+        case .spliced(let spliced): try spliced.write(to: descriptor, name: name)
+        }
+    }
+
+    /// Whether record.json is spliced around a spool file rather than held in memory.
+    var isSpliced: Bool {
+        if case .spliced = record { return true }
+        return false
+    }
+
+    /// The size of record.json.
+    public var recordCount: Int {
+        switch record {
+        case .memory(let bytes): bytes.count
+        case .spliced(let spliced): spliced.count
+        }
+    }
+
     /// The signed record as a value.
-    public var value: JSONValue { (try? CanonicalJSON.decode(record)) ?? .null }
+    public var value: JSONValue { (try? CanonicalJSON.decode(recordBytes())) ?? .null }
 
     /// The report just issued from `content`: what the record states is known without parsing
     /// its body again (at a year's size the body is hundreds of megabytes of JSON), nor hashing
@@ -40,7 +85,7 @@ public struct IssuedReport: Encodable, Sendable, Hashable {
             logRoot: content.logRoot, contentSHA256: contentSHA256,
             recordSHA256: recordSHA256, status: .valid,
             parameters: content.parameters.json)
-        self.record = record.body
+        self.record = record.splicedBody.map(RecordBytes.spliced) ?? .memory(record.body)
         self.signature = record.signature
     }
 
@@ -58,7 +103,7 @@ public struct IssuedReport: Encodable, Sendable, Hashable {
             contentSHA256: value["content_sha256"]?.stringValue ?? "",
             recordSHA256: Hex.encode(Array(SHA256.hash(data: record.body))), status: revoked ? .revoked : .valid,
             parameters: value["parameters"] ?? .null)
-        self.record = record.body
+        self.record = .memory(record.body)
         self.signature = record.signature
     }
 }
@@ -170,7 +215,7 @@ extension ReportService {
             throw LetheError(.invalidInput, "report \(serial) states no parameters")
         }
         let content = try await compute(try ReportParameters(json: report.parameters), atLogSize: report.logSize)
-        let signed = try Self.canonicalContent(of: report.record)
+        let signed = try Self.canonicalContent(of: report.recordBytes())
         return ReportReproduction(
             serial: serial, logSize: report.logSize, sameLogRoot: content.logRoot == report.logRoot,
             signedContentSHA256: report.contentSHA256, recomputedContentSHA256: content.sha256,

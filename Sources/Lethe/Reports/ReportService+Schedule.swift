@@ -188,9 +188,8 @@ extension ReportService {
             let period = schedule.period(before: time)
             let parameters = ReportParameters(
                 kind: kind, period: period, programTargetPercent: definition.programTargetPercent)
-            var content = try await compute(parameters, atLogSize: nil)
+            let (content, draft) = try await computeDraft(parameters)
             let contentSHA256 = content.sha256
-            let draft = Self.draft(&content, contentSHA256: contentSHA256)
             let issued = try await app.store.write {
                 (tx) throws(LetheError) -> (record: StoredRecord, sha256: String)? in
                 // Another run may have produced it meanwhile: then nothing is written.

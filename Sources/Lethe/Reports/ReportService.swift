@@ -15,6 +15,9 @@ import LetheStore
 /// `record.issued` log entry and a checkpoint.
 public struct ReportService: Sendable {
     let app: LetheApp
+    /// Content bytes held in memory before a report's content moves to its spool file (a test
+    /// sets a few bytes, to issue a small report the way a year's is issued).
+    var spoolThreshold = ContentSpool.defaultThreshold
 
     /// The record kind of reports.
     public static let recordKind = "report"
@@ -198,10 +201,8 @@ extension ReportService {
     {
         try app.authorize(.generateReport, principal)
         let issuer = try await app.evidence.recordIssuer()
-        var content = try await compute(parameters, atLogSize: nil)
-        // Hashed once for the record and the summary (hundreds of megabytes at a year's size).
+        let (content, draft) = try await computeDraft(parameters)
         let contentSHA256 = content.sha256
-        let draft = Self.draft(&content, contentSHA256: contentSHA256)
         let time = app.now
         let actor = principal.name
         let (record, recordSHA256) = try await app.store.write { (tx) throws(LetheError) in
@@ -226,14 +227,32 @@ extension ReportService {
         return (record, digest)
     }
 
-    /// The record draft of a report: what it is, the log state it was computed at, its content
-    /// (its canonical bytes, copied into the record as they are) and the content's digest,
-    /// `contentSHA256`. The content's bytes move into the draft, to be let go once copied into
-    /// the record: `content` keeps its parameters and log state, not its bytes.
-    static func draft(_ content: inout ReportContent, contentSHA256: String) -> RecordDraft {
-        let bytes = EncodedField(content.bytes)
-        content.bytes = []
-        return RecordDraft(
+    /// Computes a report at the log's current size for issuance: what it states (without its
+    /// bytes) and its record's draft, whose content field holds the bytes — still in the file they
+    /// were spooled to, when they went to one, so that the record is hashed, signed and stored
+    /// from there and never held whole (hundreds of megabytes at a year's size).
+    func computeDraft(_ parameters: ReportParameters) async throws(LetheError) -> (ReportContent, RecordDraft) {
+        let directory = app.dataDirectory?.path
+        let computed = try await app.store.read { (tx) throws(LetheError) in
+            try Self.compute(
+                parameters, atLogSize: nil, spool: ContentSpool(directory: directory, threshold: spoolThreshold), in: tx
+            )
+        }
+        let spooled = computed.content
+        // Hashed once, as it was written, for the record and the summary.
+        let contentSHA256 = spooled.sha256 ?? Hex.encode(Array(SHA256.hash(data: spooled.bytes)))
+        let content = ReportContent(
+            parameters: computed.parameters, logSize: computed.logSize, logRoot: computed.logRoot, bytes: [],
+            sha256: contentSHA256)
+        let field = spooled.file.map { EncodedField(file: $0) } ?? EncodedField(spooled.bytes)
+        return (content, Self.draft(of: content, field: field, contentSHA256: contentSHA256))
+    }
+
+    /// The record draft of a report: what it is, the log state it was computed at, and its
+    /// content — `field`, its canonical bytes, copied into the record as they are — whose digest
+    /// is `contentSHA256`.
+    static func draft(of content: ReportContent, field: EncodedField, contentSHA256: String) -> RecordDraft {
+        RecordDraft(
             kind: recordKind,
             fields: [
                 "report_kind": .string(content.parameters.kind.rawValue),
@@ -241,7 +260,7 @@ extension ReportService {
                 "log_size": .integer(content.logSize),
                 "log_root": .string(content.logRoot),
                 "content_sha256": .string(contentSHA256),
-            ], encodedFields: ["content": bytes])
+            ], encodedFields: ["content": field])
     }
 
     /// Computes a report's content from the first `logSize` entries of the log (the current
@@ -254,7 +273,9 @@ extension ReportService {
     ) async throws(LetheError) -> ReportContent {
         let directory = app.dataDirectory?.path
         let computed = try await app.store.read { (tx) throws(LetheError) in
-            try Self.compute(parameters, atLogSize: logSize, spoolDirectory: directory, in: tx)
+            try Self.compute(
+                parameters, atLogSize: logSize, spool: ContentSpool(directory: directory, threshold: spoolThreshold),
+                in: tx)
         }
         return ReportContent(
             parameters: computed.parameters, logSize: computed.logSize, logRoot: computed.logRoot,
@@ -270,7 +291,7 @@ extension ReportService {
     }
 
     static func compute(
-        _ parameters: ReportParameters, atLogSize requested: Int64?, spoolDirectory: String?, in tx: any StoreReading
+        _ parameters: ReportParameters, atLogSize requested: Int64?, spool: ContentSpool, in tx: any StoreReading
     ) throws(LetheError) -> ComputedContent {
         let current = try tx.eventCount()
         let size = requested ?? current
@@ -296,7 +317,7 @@ extension ReportService {
                 content: try DisposalReport.contentBytes(
                     ledger: ledger, period: period, assets: assets,
                     programTargetPercent: parameters.programTargetPercent,
-                    spool: ContentSpool(directory: spoolDirectory)))
+                    spool: spool))
         case .shipment:
             content = try CustodyReports.shipment(
                 manifest: parameters.manifest ?? "", ledger: ledger, assets: assets, logSize: size)

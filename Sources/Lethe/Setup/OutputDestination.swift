@@ -57,6 +57,45 @@ public enum OutputDestination {
         }
     }
 
+    /// Writes the file `path` (checked with ``checkFile(_:force:dataDirectory:flag:)``) through
+    /// `write`, which is given an open descriptor, atomically: the bytes go to a temporary file
+    /// next to it (`.NAME.lethe-PID`, mode 0600), which is then renamed over `path` when `force`,
+    /// else linked to it (refused if `path` appeared meanwhile). A failure leaves no file.
+    ///
+    /// For output too large to hold in memory (a year's report record, written piece by piece).
+    public static func writeFile(
+        _ path: String, force: Bool, flag: String = "--output",
+        _ write: (Int32) throws(LetheError) -> Void
+    ) throws(LetheError) {
+        let url = URL(fileURLWithPath: path)
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(
+            ".\(url.lastPathComponent).lethe-\(getpid())"
+        ).path
+        unlink(temporary)
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw LetheError(
+                .io, "cannot write \(flag) \(path): \(String(cString: strerror(errno))) (nothing was written)")
+        }
+        do throws(LetheError) {
+            try write(descriptor)
+        } catch {
+            close(descriptor)
+            unlink(temporary)
+            throw error
+        }
+        close(descriptor)
+        let placed = force ? rename(temporary, path) : link(temporary, path)
+        let failure = errno
+        if !force || placed != 0 { unlink(temporary) }
+        guard placed == 0 else {
+            if failure == EEXIST {
+                throw LetheError(.conflict, "\(flag) \(path) exists; give a new file name, or --force to replace it")
+            }
+            throw LetheError(.io, "cannot write \(flag) \(path): \(String(cString: strerror(failure)))")
+        }
+    }
+
     /// Refuses `path` when it, or any directory above it, is the data directory.
     static func refuseDataDirectory(_ path: String, _ dataDirectory: DataDirectory?, what: String) throws(LetheError) {
         guard let dataDirectory else { return }

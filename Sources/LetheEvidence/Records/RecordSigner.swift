@@ -64,7 +64,15 @@ public struct RecordSigner: Sendable {
     /// The detached CMS SignedData (DER) over `bytes`, whose SHA-256 the caller has computed
     /// already (it is in the record's issuance event too).
     public func sign(_ bytes: [UInt8], digest: [UInt8]) throws(LetheError) -> [UInt8] {
-        guard let template else { return try RecordSignature.sign(bytes, identity: identity, at: time) }
+        if let signature = try sign(digest: digest) { return signature }
+        return try RecordSignature.sign(bytes, identity: identity, at: time)
+    }
+
+    /// The detached CMS SignedData (DER) over bytes whose SHA-256 is `digest`, signed from the
+    /// template without the bytes themselves (a record too large to hold in memory); nil when
+    /// this signer has no template, which must be given the bytes.
+    public func sign(digest: [UInt8]) throws(LetheError) -> [UInt8]? {
+        guard let template else { return nil }
         let attributes = Self.signedAttributesDER(template, digest: digest)
         let signature: [UInt8]
         do {

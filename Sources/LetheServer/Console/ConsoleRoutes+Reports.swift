@@ -41,10 +41,10 @@ extension ConsoleRoutes {
         let report = try await app.reports.show(serial: serial, by: view.principal)
         let (bytes, type): ([UInt8], String)
         switch format {
-        case "csv": (bytes, type) = (Array(ReportCSV.render(report).utf8), "text/csv; charset=utf-8")
+        case "csv": (bytes, type) = (Array(try ReportCSV.render(report).utf8), "text/csv; charset=utf-8")
         case "html": (bytes, type) = (ReportHTML.renderBytes(report), "text/html; charset=utf-8")
         case "pdf": (bytes, type) = (try await ReportPDF.render(report), "application/pdf")
-        default: (bytes, type) = (report.record, "application/json")
+        default: (bytes, type) = (try report.recordBytes(), "application/json")
         }
         // A download, never shown inline under the console's origin (the HTML has its own styles).
         var headers: HTTPFields = [.contentType: type]

@@ -33,8 +33,8 @@ enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
     /// The bytes of `report` in this format.
     func render(_ report: IssuedReport) async throws(LetheError) -> [UInt8] {
         switch self {
-        case .json: report.record
-        case .csv: Array(ReportCSV.render(report).utf8)
+        case .json: try report.recordBytes()
+        case .csv: Array(try ReportCSV.render(report).utf8)
         case .html: ReportHTML.renderBytes(report)
         case .pdf: try await ReportPDF.render(report)
         }
@@ -59,6 +59,19 @@ struct ReportOutput: ParsableArguments {
     }
 
     func write(_ report: IssuedReport) async throws(LetheError) {
+        if format == .json {
+            // The signed record as it is, a piece at a time: a year's is hundreds of megabytes,
+            // spliced around the file its content was spooled to, and never held whole.
+            guard let out else {
+                try report.writeRecord(to: STDOUT_FILENO, name: "standard output")
+                FileHandle.standardOutput.write(Data([0x0A]))
+                return
+            }
+            try OutputDestination.writeFile(out, force: force, flag: "--out") { (descriptor) throws(LetheError) in
+                try report.writeRecord(to: descriptor, name: out)
+            }
+            return
+        }
         let bytes = try await format.render(report)
         guard let out else {
             // A terminal or a pipe gets a final newline (JSON's canonical bytes end without one);

@@ -1,0 +1,175 @@
+import Crypto
+import LetheCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// An open file without a name (a report's spool): closed, and so removed, when the last
+/// reference goes.
+public final class SpoolFile: Sendable {
+    /// The open descriptor, for reading with `pread` (never moved: every read names its offset).
+    public let descriptor: Int32
+    /// The bytes the file holds, from offset 0.
+    public let count: Int
+
+    /// Takes over `descriptor`, which holds `count` bytes.
+    public init(descriptor: Int32, count: Int) {
+        self.descriptor = descriptor
+        self.count = count
+    }
+
+    deinit { close(descriptor) }
+
+    /// Reads bytes `offset..<offset + buffer.count` into `buffer`.
+    public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(LetheError) {
+        var done = 0
+        while done < buffer.count {
+            let count = pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else {
+                throw LetheError(
+                    .io, "cannot read the report's spool file: \(String(cString: strerror(count == 0 ? EIO : errno)))")
+            }
+            done += count
+        }
+    }
+}
+
+/// Bytes too large to hold in memory (a year's report record, hundreds of megabytes): `head`,
+/// then the whole of a ``SpoolFile``, then `tail`, read in pieces wherever they go — a hash, a
+/// blob in the store, a file.
+public struct SplicedBytes: Sendable, Hashable {
+    /// The bytes before the file's.
+    public let head: [UInt8]
+    /// The file whose bytes come between.
+    public let file: SpoolFile
+    /// The bytes after the file's.
+    public let tail: [UInt8]
+    /// The SHA-256 the whole must have, once known (the record was signed with it): every pass
+    /// over the bytes checks it, so nothing is stored or written that differs from what was signed.
+    public let sha256: [UInt8]?
+
+    /// `head`, the bytes of `file`, then `tail`; `sha256`, when given, is the SHA-256 every read
+    /// of them checks.
+    public init(head: [UInt8], file: SpoolFile, tail: [UInt8], sha256: [UInt8]? = nil) {
+        self.head = head
+        self.file = file
+        self.tail = tail
+        self.sha256 = sha256
+    }
+
+    /// The same bytes, whose every read checks that they have the SHA-256 `digest`.
+    public func checking(sha256 digest: [UInt8]) -> SplicedBytes {
+        SplicedBytes(head: head, file: file, tail: tail, sha256: digest)
+    }
+
+    /// The size of the whole.
+    public var count: Int { head.count + file.count + tail.count }
+
+    /// The size of the pieces the file is read in.
+    public static let pieceSize = 1 << 20
+
+    /// Calls `body` with every piece in order (the head, the file's bytes a megabyte at a time,
+    /// the tail), each valid during the call only. With a ``sha256`` to check, the pieces are
+    /// hashed as they go, and a whole that does not have it throws after the last piece (a
+    /// store's transaction or a file written from them is then abandoned).
+    public func forEachPiece(
+        _ body: (UnsafeRawBufferPointer) throws(LetheError) -> Void
+    ) throws(LetheError) {
+        guard let sha256 else { return try eachPiece(body) }
+        var hasher = SHA256()
+        try eachPiece { (piece) throws(LetheError) in
+            hasher.update(bufferPointer: piece)
+            try body(piece)
+        }
+        guard Array(hasher.finalize()) == sha256 else {
+            throw LetheError(
+                .io,
+                "the report's spool file no longer has the SHA-256 its record was signed with (nothing was stored or written from it)"
+            )
+        }
+    }
+
+    private func eachPiece(_ body: (UnsafeRawBufferPointer) throws(LetheError) -> Void) throws(LetheError) {
+        try Self.withBytes(head, body)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.pieceSize, alignment: 16)
+        defer { buffer.deallocate() }
+        var offset = 0
+        while offset < file.count {
+            let piece = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(Self.pieceSize, file.count - offset)])
+            try file.read(into: piece, at: offset)
+            try body(UnsafeRawBufferPointer(piece))
+            offset += piece.count
+        }
+        try Self.withBytes(tail, body)
+    }
+
+    /// `bytes.withUnsafeBytes(body)`, with `body`'s error type kept.
+    static func withBytes(
+        _ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) throws(LetheError) -> Void
+    ) throws(LetheError) {
+        var failure: LetheError?
+        bytes.withUnsafeBytes { buffer in
+            do throws(LetheError) { try body(buffer) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    /// The whole in one array (for a reader that needs it all: a rendering of the report).
+    public func load() throws(LetheError) -> [UInt8] {
+        var failure: LetheError?
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            do throws(LetheError) {
+                let raw = UnsafeMutableRawBufferPointer(buffer)
+                raw.copyBytes(from: head)
+                try file.read(
+                    into: UnsafeMutableRawBufferPointer(rebasing: raw[head.count..<head.count + file.count]),
+                    at: 0)
+                UnsafeMutableRawBufferPointer(rebasing: raw[(head.count + file.count)...]).copyBytes(from: tail)
+                initialized = count
+            } catch {
+                failure = error
+                initialized = 0
+            }
+        }
+        if let failure { throw failure }
+        return bytes
+    }
+
+    /// Writes the whole to `descriptor` at its current position.
+    public func write(to descriptor: Int32, name: String) throws(LetheError) {
+        try forEachPiece { (piece) throws(LetheError) in
+            var done = 0
+            while done < piece.count {
+                let count = writeSome(descriptor, piece.baseAddress! + done, piece.count - done)
+                if count < 0, errno == EINTR { continue }
+                guard count > 0 else {
+                    throw LetheError(.io, "cannot write \(name): \(String(cString: strerror(errno)))")
+                }
+                done += count
+            }
+        }
+    }
+
+    /// Equal when made of the same head, the same open file and the same tail (and checking the
+    /// same digest).
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.head == rhs.head && lhs.file === rhs.file && lhs.tail == rhs.tail && lhs.sha256 == rhs.sha256
+    }
+
+    /// Hashes the head, the file's identity and the tail.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(head)
+        hasher.combine(ObjectIdentifier(file))
+        hasher.combine(tail)
+        hasher.combine(sha256)
+    }
+}
+
+/// The C library's `write` (the method above has the same name).
+private func writeSome(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+    write(descriptor, bytes, count)
+}
