@@ -42,7 +42,9 @@ public protocol ReportScanReading {
         _ handOff: ([[UInt8]]) throws(LetheError) -> Void
     ) throws(LetheError)
 
-    /// The descriptive fields of every registered asset, ordered by tag.
+    /// The descriptive fields of every registered asset, in the table's order (a caller that
+    /// needs them by tag keys them so: read through the tag's index, a million assets cost a
+    /// lookup in the table each).
     func scanAssetDescriptions(_ body: (AssetDescription) throws(LetheError) -> Void) throws(LetheError)
 }
 
@@ -92,7 +94,7 @@ extension SQLiteTransaction: ReportScanReading {
         let statement: Statement
         do {
             statement = try db.makeStatement(
-                sql: "SELECT tag, serial, make, model, media_type, classification FROM asset ORDER BY tag")
+                sql: "SELECT tag, serial, make, model, media_type, classification FROM asset")
         } catch {
             throw SQLiteStore.map(error, path: "lethe.sqlite")
         }

@@ -27,7 +27,8 @@ struct ReportLedger {
     struct Names {
         private(set) var texts: [String?] = [nil]
         /// Numbers of ``texts`` by their text's hash, linear probing; 0 is an empty slot. Never more
-        /// than half full.
+        /// than three quarters full (at a year's size, two million texts fill 4 Mi slots, 16 MB;
+        /// half full at most, they took 8 Mi, twice that).
         private var slots = [UInt32](repeating: 0, count: 16)
 
         /// The slot of `text`'s number, or of the empty slot where it would go.
@@ -55,7 +56,7 @@ struct ReportLedger {
             let number = UInt32(texts.count)
             texts.append(text)
             slots[index] = number
-            if texts.count * 2 > slots.count { grow() }
+            if texts.count * 4 > slots.count * 3 { grow() }
             return Name(number: number)
         }
 
@@ -80,32 +81,98 @@ struct ReportLedger {
     }
 
     /// One disposal job as its events describe it: plain values only (text as ``Name``s).
+    ///
+    /// 128 bytes (a million of them in a year's report): the optional dates are held as seconds,
+    /// NaN for none, and the optional numbers beside a flag each, so none takes 16 bytes; the
+    /// fields are laid out widest first, so no padding falls between them.
     struct Job {
         var id: Int64
+        var dueAt: Date
+        var createdAt: Date
+        private var afterFailedJobValue: Int64 = 0
+        private var readbackRateValue: Int64 = 0
+        private var executedSeconds = Double.nan
+        private var verifiedSeconds = Double.nan
+        private var failedSeconds = Double.nan
+        private var finishedSeconds = Double.nan
         var asset: Name
         var method: Name
         /// The job's verification plan: an index in ``ReportLedger/verifications``.
         var verification: Int32
-        var dueAt: Date
-        var createdAt: Date
-        var afterFailedJob: Int64?
-        var state = JobState.scheduled
         var executedBy = Name.none
-        var executedAt: Date?
         var executedMethod = Name.none
         var technique = Name.none
         var tool = Name.none
         var toolVersion = Name.none
         var verifiedBy = Name.none
-        var verifiedAt: Date?
         var verifier = Name.none
         /// The read-back actually done: `full` or `sampled`, with the sample rate and seed.
         var readbackMode = Name.none
-        var readbackRatePercent: Int64?
         var readbackSeed = Name.none
-        var failedAt: Date?
-        var finishedAt: Date?
         var certificate = Name.none
+        var state = JobState.scheduled
+        /// Which of the optional numbers are set: ``hasAfterFailedJob``, ``hasReadbackRate``.
+        private var flags: UInt8 = 0
+        private static let hasAfterFailedJob: UInt8 = 1
+        private static let hasReadbackRate: UInt8 = 2
+
+        init(
+            id: Int64, asset: Name, method: Name, verification: Int32, dueAt: Date, createdAt: Date,
+            afterFailedJob: Int64? = nil
+        ) {
+            self.id = id
+            self.asset = asset
+            self.method = method
+            self.verification = verification
+            self.dueAt = dueAt
+            self.createdAt = createdAt
+            self.afterFailedJob = afterFailedJob
+        }
+
+        /// The failed job this one re-sanitizes, if any.
+        var afterFailedJob: Int64? {
+            get { flags & Self.hasAfterFailedJob == 0 ? nil : afterFailedJobValue }
+            set { (afterFailedJobValue, flags) = Self.store(newValue, Self.hasAfterFailedJob, flags) }
+        }
+
+        /// The sample rate of a sampled read-back, in percent.
+        var readbackRatePercent: Int64? {
+            get { flags & Self.hasReadbackRate == 0 ? nil : readbackRateValue }
+            set { (readbackRateValue, flags) = Self.store(newValue, Self.hasReadbackRate, flags) }
+        }
+
+        var executedAt: Date? {
+            get { Self.date(executedSeconds) }
+            set { executedSeconds = Self.seconds(newValue) }
+        }
+
+        var verifiedAt: Date? {
+            get { Self.date(verifiedSeconds) }
+            set { verifiedSeconds = Self.seconds(newValue) }
+        }
+
+        var failedAt: Date? {
+            get { Self.date(failedSeconds) }
+            set { failedSeconds = Self.seconds(newValue) }
+        }
+
+        var finishedAt: Date? {
+            get { Self.date(finishedSeconds) }
+            set { finishedSeconds = Self.seconds(newValue) }
+        }
+
+        private static func store(_ value: Int64?, _ flag: UInt8, _ flags: UInt8) -> (Int64, UInt8) {
+            guard let value else { return (0, flags & ~flag) }
+            return (value, flags | flag)
+        }
+
+        private static func date(_ seconds: Double) -> Date? {
+            seconds.isNaN ? nil : Date(timeIntervalSinceReferenceDate: seconds)
+        }
+
+        private static func seconds(_ date: Date?) -> Double {
+            date?.timeIntervalSinceReferenceDate ?? .nan
+        }
     }
 
     /// The ids of an asset's jobs in the order they were scheduled: the first held inline (an
@@ -300,6 +367,12 @@ struct ReportLedger {
         guard let name = names.existing(tag), Int(name.number) < lifeSlots.count else { return nil }
         let slot = lifeSlots[Int(name.number)]
         return slot == 0 ? nil : Int(slot) - 1
+    }
+
+    /// The life of the asset whose tag has the name `tag`, if the entries name it.
+    func life(_ tag: Name) -> AssetLife? {
+        guard Int(tag.number) < lifeSlots.count, lifeSlots[Int(tag.number)] != 0 else { return nil }
+        return lives[Int(lifeSlots[Int(tag.number)]) - 1]
     }
 
     /// The life of the asset tagged `tag`, if the entries name it.
