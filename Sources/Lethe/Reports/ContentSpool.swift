@@ -28,8 +28,9 @@ final class ContentSpool {
     /// read again for it (hundreds of megabytes at a year's size).
     private var hasher = SHA256()
 
-    /// The threshold a report's content is spooled at: 16 MiB.
-    static let defaultThreshold = 16 << 20
+    /// The threshold a report's content is spooled at: 4 MiB (the buffer the content is
+    /// written into holds as much before each move to the file).
+    static let defaultThreshold = 4 << 20
 
     init(directory: String?, threshold: Int = ContentSpool.defaultThreshold) {
         self.directory = directory

@@ -39,18 +39,22 @@ struct ReportRegister {
         self.ledger = ledger
     }
 
+    /// The fields of the asset tagged `tag`, whose slot in the ledger's lives is `lifeSlot`
+    /// (nil: none), if given.
+    func fields(_ tag: String, lifeSlot: Int?) -> ReportAsset? {
+        guard let slot = lifeSlot else { return others.isEmpty ? nil : others[tag] }
+        guard slot < codes.count, codes[slot].mediaType != 0 else { return nil }
+        let code = codes[slot]
+        return ReportAsset(
+            serial: serials[slot], make: texts[ReportLedger.Name(number: code.make)],
+            model: texts[ReportLedger.Name(number: code.model)],
+            mediaType: texts[ReportLedger.Name(number: code.mediaType)] ?? "",
+            classification: texts[ReportLedger.Name(number: code.classification)] ?? "")
+    }
+
     /// The fields of the asset tagged `tag`, if given.
     subscript(tag: String) -> ReportAsset? {
-        get {
-            guard let slot = ledger.lifeSlot(tag) else { return others.isEmpty ? nil : others[tag] }
-            guard slot < codes.count, codes[slot].mediaType != 0 else { return nil }
-            let code = codes[slot]
-            return ReportAsset(
-                serial: serials[slot], make: texts[ReportLedger.Name(number: code.make)],
-                model: texts[ReportLedger.Name(number: code.model)],
-                mediaType: texts[ReportLedger.Name(number: code.mediaType)] ?? "",
-                classification: texts[ReportLedger.Name(number: code.classification)] ?? "")
-        }
+        get { fields(tag, lifeSlot: ledger.lifeSlot(tag)) }
         set {
             guard let slot = ledger.lifeSlot(tag) else {
                 others[tag] = newValue
@@ -456,13 +460,15 @@ enum DisposalReport {
         // The rows' tags (as names: 8 bytes a row, not a text's 24) with their final job's slot
         // (-1: none), sorted once by the tag's text; a tag both with a final job and disposed in
         // the period is one row.
-        let disposed = ledger.lives.indices.filter { period.contains(ledger.lives[$0].disposedAt) }
+        let disposed = ledger.lives.reduce(0) { $0 + (period.contains($1.disposedAt) ? 1 : 0) }
         var rowKeys: [(tag: ReportLedger.Name, slot: Int32)] = []
-        rowKeys.reserveCapacity(finalJobs + disposed.count)
+        rowKeys.reserveCapacity(finalJobs + disposed)
         for (number, slot) in finalJob.enumerated() where slot != 0 {
             rowKeys.append((ReportLedger.Name(number: UInt32(number)), slot - 1))
         }
-        for index in disposed { rowKeys.append((ledger.lifeTags[index], -1)) }
+        for (index, life) in ledger.lives.enumerated() where period.contains(life.disposedAt) {
+            rowKeys.append((ledger.lifeTags[index], -1))
+        }
         finalJob = []
         rowKeys.sort { (texts[Int($0.tag.number)] ?? "") < (texts[Int($1.tag.number)] ?? "") }
         expect(rowKeys.count)
@@ -476,9 +482,10 @@ enum DisposalReport {
                 next += 1
             }
             let tag = texts[Int(name.number)] ?? ""
-            let life = ledger.life(name) ?? ReportLedger.AssetLife()
+            let lifeSlot = ledger.lifeSlot(name)
+            let life = lifeSlot.map { ledger.lives[$0] } ?? ReportLedger.AssetLife()
             let job = slot >= 0 ? ledger.jobs[Int(slot)] : ledger.lastJob(of: life, in: .verified)
-            let asset = assets[tag]
+            let asset = assets.fields(tag, lifeSlot: lifeSlot)
             let outcome: String
             if let job {
                 outcome = life.state == "disposed" && job.state == .verified ? "disposed" : job.state.rawValue

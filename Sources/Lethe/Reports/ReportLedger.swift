@@ -369,10 +369,11 @@ struct ReportLedger {
         return slot == 0 ? nil : Int(slot) - 1
     }
 
-    /// The life of the asset whose tag has the name `tag`, if the entries name it.
-    func life(_ tag: Name) -> AssetLife? {
+    /// The slot in ``lives`` of the asset whose tag has the name `tag`, if the entries name it
+    /// (found without hashing the tag's text).
+    func lifeSlot(_ tag: Name) -> Int? {
         guard Int(tag.number) < lifeSlots.count, lifeSlots[Int(tag.number)] != 0 else { return nil }
-        return lives[Int(lifeSlots[Int(tag.number)]) - 1]
+        return Int(lifeSlots[Int(tag.number)]) - 1
     }
 
     /// The life of the asset tagged `tag`, if the entries name it.
