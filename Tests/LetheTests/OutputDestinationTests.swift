@@ -100,4 +100,53 @@ import Testing
         try OutputDestination.checkFile(
             installation.root.file("new.sqlite"), force: false, dataDirectory: installation.dataDirectory)
     }
+
+    @Test func aFileWrittenPieceByPieceAppearsWholeOrNotAtAll() throws {
+        let root = TemporaryDirectory()
+        let path = root.file("year.json")
+        let write = { (text: String, force: Bool) throws(LetheError) in
+            try OutputDestination.writeFile(path, force: force, flag: "--out") { (descriptor) throws(LetheError) in
+                for piece in [String(text.prefix(3)), String(text.dropFirst(3))] {
+                    guard Glibc.write(descriptor, piece, piece.utf8.count) == piece.utf8.count else {
+                        throw LetheError(.io, "short write")
+                    }
+                }
+            }
+        }
+        let contents = { try String(contentsOfFile: path, encoding: .utf8) }
+        let entries = { try FileManager.default.contentsOfDirectory(atPath: root.path).sorted() }
+
+        // Given a new file written in pieces, then it is there whole, mode 0600, and alone
+        try write("first report", false)
+        #expect(try contents() == "first report")
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int == 0o600)
+        #expect(try entries() == ["year.json"])
+
+        // When it is written again without --force, then that is refused and the file kept
+        #expect {
+            try write("second report", false)
+        } throws: { error in
+            (error as? LetheError)?.code == .conflict && (error as? LetheError)?.message.contains("--force") == true
+        }
+        #expect(try contents() == "first report")
+
+        // When it is written with --force, then it is replaced whole
+        try write("second report", true)
+        #expect(try contents() == "second report")
+
+        // When the writing fails midway, then the file is as it was and nothing else is left
+        #expect(throws: LetheError.self) {
+            try OutputDestination.writeFile(root.file("other.json"), force: false) { (descriptor) throws(LetheError) in
+                _ = Glibc.write(descriptor, "half", 4)
+                throw LetheError(.io, "the disk is full")
+            }
+        }
+        #expect(throws: LetheError.self) {
+            try OutputDestination.writeFile(path, force: true) { (_) throws(LetheError) in
+                throw LetheError(.io, "the disk is full")
+            }
+        }
+        #expect(try contents() == "second report")
+        #expect(try entries() == ["year.json"])
+    }
 }

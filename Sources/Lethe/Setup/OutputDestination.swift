@@ -58,9 +58,12 @@ public enum OutputDestination {
     }
 
     /// Writes the file `path` (checked with ``checkFile(_:force:dataDirectory:flag:)``) through
-    /// `write`, which is given an open descriptor, atomically: the bytes go to a temporary file
-    /// next to it (`.NAME.lethe-PID`, mode 0600), which is then renamed over `path` when `force`,
-    /// else linked to it (refused if `path` appeared meanwhile). A failure leaves no file.
+    /// `write`, which is given an open descriptor, atomically: the bytes go to a file without a
+    /// name in `path`'s directory (`O_TMPFILE`, mode 0600), which is then linked to `path` —
+    /// refused if `path` appeared meanwhile — or, with `force`, linked to a temporary name and
+    /// renamed over it. A failure, an interruption or a crash leaves no file, whole or partial.
+    /// Where the file system has no unnamed files, a temporary file beside it
+    /// (`.NAME.lethe-PID`) takes their place.
     ///
     /// For output too large to hold in memory (a year's report record, written piece by piece).
     public static func writeFile(
@@ -68,31 +71,49 @@ public enum OutputDestination {
         _ write: (Int32) throws(LetheError) -> Void
     ) throws(LetheError) {
         let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent().path
         let temporary = url.deletingLastPathComponent().appendingPathComponent(
             ".\(url.lastPathComponent).lethe-\(getpid())"
         ).path
-        unlink(temporary)
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            throw LetheError(
-                .io, "cannot write \(flag) \(path): \(String(cString: strerror(errno))) (nothing was written)")
+        let failed = { (what: String, code: Int32) in
+            LetheError(
+                code == EEXIST ? .conflict : .io,
+                code == EEXIST
+                    ? "\(flag) \(path) exists; give a new file name, or --force to replace it (nothing was written)"
+                    : "cannot write \(flag) \(path): \(what): \(String(cString: strerror(code))) (nothing was written)")
         }
+        var unnamed: Int32 = -1
+        #if os(Linux)
+            // O_TMPFILE (__O_TMPFILE | O_DIRECTORY, as in <fcntl.h>; Glibc does not export it).
+            unnamed = open(directory, Int32(0o20_000_000) | O_DIRECTORY | O_WRONLY | O_CLOEXEC, 0o600)
+        #endif
+        let descriptor = unnamed >= 0 ? unnamed : open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw failed("cannot create it", errno) }
+        defer { close(descriptor) }
         do throws(LetheError) {
             try write(descriptor)
         } catch {
-            close(descriptor)
-            unlink(temporary)
+            if unnamed < 0 { unlink(temporary) }
             throw error
         }
-        close(descriptor)
-        let placed = force ? rename(temporary, path) : link(temporary, path)
-        let failure = errno
-        if !force || placed != 0 { unlink(temporary) }
-        guard placed == 0 else {
-            if failure == EEXIST {
-                throw LetheError(.conflict, "\(flag) \(path) exists; give a new file name, or --force to replace it")
+        if unnamed >= 0 {
+            // The unnamed file gets its name through its descriptor's link in /proc.
+            let source = "/proc/self/fd/\(descriptor)"
+            guard linkat(AT_FDCWD, source, AT_FDCWD, force ? temporary : path, AT_SYMLINK_FOLLOW) == 0 else {
+                throw failed("cannot name it", errno)
             }
-            throw LetheError(.io, "cannot write \(flag) \(path): \(String(cString: strerror(failure)))")
+            guard force else { return }
+        } else if !force {
+            let linked = link(temporary, path)
+            let failure = errno
+            unlink(temporary)
+            guard linked == 0 else { throw failed("cannot name it", failure) }
+            return
+        }
+        guard rename(temporary, path) == 0 else {
+            let failure = errno
+            unlink(temporary)
+            throw failed("cannot replace it", failure)
         }
     }
 
