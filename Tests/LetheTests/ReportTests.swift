@@ -405,6 +405,19 @@ private struct ReportHistory {
                 spool: ContentSpool(directory: history.fixture.installation.dataDirectory.path, threshold: 64))
             #expect(spooled.file != nil && spooled.bytes.isEmpty)
             #expect(try spooled.load() == bytes)
+            // And with its rows handed to the thread that writes them one or two at a time (a
+            // year's go 2,048 at a time), to a spool or not
+            for rowBatch in [1, 2] {
+                let batched = try DisposalReport.contentBytes(
+                    ledger: ledger, period: history.period, assets: assets, programTargetPercent: 5,
+                    spool: ContentSpool(directory: history.fixture.installation.dataDirectory.path, threshold: 64),
+                    rowBatch: rowBatch)
+                #expect(try batched.load() == bytes, "rows handed over \(rowBatch) at a time")
+                let inMemory = try DisposalReport.contentBytes(
+                    ledger: ledger, period: history.period, assets: assets, programTargetPercent: 5,
+                    rowBatch: rowBatch)
+                #expect(inMemory.bytes == bytes && inMemory.file == nil, "rows handed over \(rowBatch) at a time")
+            }
             // And each was hashed as it was written: the digest is the bytes' own
             let digest = Hex.encode(Array(SHA256.hash(data: bytes)))
             #expect(spooled.sha256 == digest)
