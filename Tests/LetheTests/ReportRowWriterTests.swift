@@ -12,7 +12,7 @@ import Testing
     /// Texts by number: 0 is none.
     static let texts: [String?] = [
         nil, "HDD-7", "purge", "sampled", "seed-42", "readback", "alice", "bob", "overwrite", "nwipe", "0.35",
-        "LETHE-2026-000007", "quote \" and é",
+        "LETHE-2026-000007", "quote \" and é", "Shred Co",
     ]
 
     static let plans: [JSONValue] = [
@@ -70,7 +70,7 @@ import Testing
         full.toolVersion = Name(number: 10)
         full.certificate = Name(number: 11)
         var life = ReportLedger.AssetLife()
-        life.destination = "Shred Co"
+        life.destinationName = Name(number: 13)
         life.disposedAt = Date(timeIntervalSince1970: 1_790_300_000)
         let asset = ReportAsset(
             serial: "S/N \"1\"", make: "Seagate", model: "ST4000", mediaType: "hdd", classification: "high")

@@ -11,12 +11,12 @@ enum CustodyReports {
         var row: [String: JSONValue] = [
             "tag": .string(tag), "media_type": .string(asset?.mediaType ?? "unknown"),
             "classification": .string(asset?.classification ?? "unknown"),
-            "state": .string(life?.state ?? "in-service"),
+            "state": .string(life.map(ledger.state(of:)) ?? "in-service"),
         ]
         row["serial"] = asset?.serial.map(JSONValue.string)
         row["make"] = asset?.make.map(JSONValue.string)
         row["model"] = asset?.model.map(JSONValue.string)
-        row["destination"] = life?.destination.map(JSONValue.string)
+        row["destination"] = life.flatMap(ledger.destination(of:)).map(JSONValue.string)
         row["disposed_at"] = life?.disposedAt.map { .string(RFC3339.format($0)) }
         if let job = life.flatMap(ledger.lastJob(of:)) {
             row["job"] = .integer(job.id)

@@ -155,7 +155,7 @@ enum DisposalReport {
                 ("certificate", certificate),
                 ("certificate_status", certificate.map { _ in .string(certificateRevoked ? "revoked" : "valid") }),
                 ("classification", .string(asset?.classification ?? "unknown")),
-                ("destination", life.destination.map(JSONValue.string)),
+                ("destination", life.destination(texts).map(JSONValue.string)),
                 ("disposed_at", life.disposedAt.map { .string(RFC3339.format($0)) }),
                 ("due_at", job.map { .string(RFC3339.format($0.dueAt)) }),
                 ("executed_at", job?.executedAt.map { .string(RFC3339.format($0)) }),
@@ -199,7 +199,7 @@ enum DisposalReport {
             try writer.string(
                 "certificate_status", certificate.map { _ in certificateRevoked ? "revoked" : "valid" }, into: &out)
             try writer.string("classification", asset?.classification ?? "unknown", into: &out)
-            try writer.string("destination", life.destination, into: &out)
+            try writer.string("destination", life.destination(texts), into: &out)
             try writer.date("disposed_at", life.disposedAt, into: &out)
             try writer.date("due_at", job?.dueAt, into: &out)
             try writer.date("executed_at", job?.executedAt, into: &out)
@@ -479,6 +479,8 @@ enum DisposalReport {
         // scheduled so), never the jobs themselves copied.
         let order = ledger.slotsInIDOrder()
         let texts = ledger.names.texts
+        // No life is disposed when no entry names the state.
+        let disposedName = ledger.names.existing("disposed")
         let policyRate = ledger.verifications.map { $0["rate_percent"]?.integerValue }
         // 1. The assets of the period: a job executed or verified in it, or disposed in it.
         var rowCount: Int64 = 0
@@ -533,7 +535,7 @@ enum DisposalReport {
             let asset = assets.fields(tag, lifeSlot: lifeSlot)
             let outcome: String
             if let job {
-                outcome = life.state == "disposed" && job.state == .verified ? "disposed" : job.state.rawValue
+                outcome = life.stateName == disposedName && job.state == .verified ? "disposed" : job.state.rawValue
                 if job.state == .verified {
                     verified += 1
                     if job.executedBy != .none, job.verifiedBy != job.executedBy { secondPerson += 1 }
@@ -553,7 +555,7 @@ enum DisposalReport {
                     }
                 }
             } else {
-                outcome = life.state == "disposed" ? "disposed-without-job" : life.state
+                outcome = life.stateName == disposedName ? "disposed-without-job" : life.state(texts)
             }
             try emit(
                 AssetRow(
@@ -570,7 +572,7 @@ enum DisposalReport {
                     mediaType: asset?.mediaType ?? "unknown", classification: asset?.classification ?? "unknown",
                     outcome: outcome),
                 default: 0] += 1
-            if let destination = life.destination, period.contains(life.disposedAt) {
+            if let destination = life.destination(texts), period.contains(life.disposedAt) {
                 destinations[destination, default: 0] += 1
             }
         }
@@ -738,7 +740,7 @@ enum DisposalReport {
         var open: [(tag: String, life: ReportLedger.AssetLife)] = []
         for (tag, life) in ledger.assetLives {
             guard let retiredAt = life.retiredAt, retiredAt < period.end,
-                ["retired", "awaiting-sanitization", "verification-failed"].contains(life.state)
+                ["retired", "awaiting-sanitization", "verification-failed"].contains(ledger.state(of: life))
             else { continue }
             open.append((tag, life))
         }
@@ -751,7 +753,7 @@ enum DisposalReport {
             let job = ledger.lastJob(of: life)
             var item: [String: JSONValue] = [
                 "tag": .string(tag), "retired_at": .string(RFC3339.format(retiredAt)), "age_days": .integer(age),
-                "state": .string(life.state),
+                "state": .string(ledger.state(of: life)),
             ]
             item["job"] = job.map { .integer($0.id) }
             item["job_state"] = job.map { .string($0.state.rawValue) }

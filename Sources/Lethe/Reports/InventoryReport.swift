@@ -59,13 +59,13 @@ enum InventoryReport {
                 }
                 let state =
                     life?.stateSeen == true
-                    ? life!.state : firstLaterState[asset.tag] ?? asset.state.rawValue
+                    ? ledger.state(of: life!) : firstLaterState[asset.tag] ?? asset.state.rawValue
                 if let filter, state != filter { continue }
                 var row: [String: JSONValue] = ["tag": .string(asset.tag), "state": .string(state)]
                 for key in ["serial", "make", "model", "media_type", "classification", "encryption", "capacity_bytes"] {
                     row[key] = fields[key]
                 }
-                row["destination"] = life?.destination.map(JSONValue.string)
+                row["destination"] = life.flatMap(ledger.destination(of:)).map(JSONValue.string)
                 row["registered_at"] = .string(RFC3339.format(asset.registeredAt))
                 rows.append(.object(row.filter { $0.value != .null }))
                 byState[state, default: 0] += 1

@@ -17,6 +17,9 @@ struct ReportLedger {
     struct Name: Hashable {
         var number: UInt32
         static let none = Name(number: 0)
+        /// `in-service`, every asset's state until an entry changes it: the first text of every
+        /// table of names.
+        static let inService = Name(number: 1)
     }
 
     /// Every distinct text the jobs hold, once each.
@@ -30,6 +33,11 @@ struct ReportLedger {
         /// than three quarters full (at a year's size, two million texts fill 4 Mi slots, 16 MB;
         /// half full at most, they took 8 Mi, twice that).
         private var slots = [UInt32](repeating: 0, count: 16)
+
+        /// A table holding `in-service` (``Name/inService``) only.
+        init() {
+            _ = name("in-service")
+        }
 
         /// The slot of `text`'s number, or of the empty slot where it would go.
         private func probe(_ text: String) -> Int {
@@ -211,18 +219,32 @@ struct ReportLedger {
 
     /// One asset's lifecycle as its events describe it.
     ///
-    /// Compact (a million of them in a year's report): the dates are held as seconds, NaN for
-    /// none, so an optional date costs 8 bytes rather than 16; the state and the destination
-    /// share their text with every other asset's (see ``ReportLedger/apply(_:)-(Entry)``).
+    /// Compact (a million of them in a year's report, 56 bytes each): the dates are held as
+    /// seconds, NaN for none, so an optional date costs 8 bytes rather than 16; the state and the
+    /// destination are ``Name``s in the ledger's names (read with ``ReportLedger/state(of:)``
+    /// and ``ReportLedger/destination(of:)``, or ``state(_:)`` and ``destination(_:)`` given the
+    /// ledger's texts), 4 bytes each rather than a text's 16.
     struct AssetLife {
-        var state = "in-service"
-        var destination: String?
         private var retiredSeconds = Double.nan
         private var disposedSeconds = Double.nan
         private var lostSeconds = Double.nan
         var jobs = JobIDs()
+        /// The state's text (`in-service` until an entry changes it).
+        var stateName = Name.inService
+        /// The destination's text, once disposed.
+        var destinationName = Name.none
         /// Whether a state change was seen (an imported asset's first state has no event).
         var stateSeen = false
+
+        /// The state, given the ledger's texts (``ReportLedger/Names/texts``).
+        func state(_ texts: [String?]) -> String {
+            texts[Int(stateName.number)] ?? "in-service"
+        }
+
+        /// The destination, given the ledger's texts.
+        func destination(_ texts: [String?]) -> String? {
+            texts[Int(destinationName.number)]
+        }
 
         var retiredAt: Date? {
             get { Self.date(retiredSeconds) }
@@ -360,6 +382,16 @@ struct ReportLedger {
     /// The text of `name`.
     func text(_ name: Name) -> String? {
         names[name]
+    }
+
+    /// The state of an asset's life (`in-service` until an entry changes it).
+    func state(of life: AssetLife) -> String {
+        life.state(names.texts)
+    }
+
+    /// The destination of an asset's life, once disposed.
+    func destination(of life: AssetLife) -> String? {
+        life.destination(names.texts)
     }
 
     /// The slot in ``lives`` of the asset tagged `tag`, if the entries name it.
@@ -529,15 +561,10 @@ struct ReportLedger {
             }
         case .stateChanged(let to, let destination):
             guard let tag = entry.assetTag else { return }
-            // The state's and the destination's text shared with every other asset's: at a year's
-            // size each would otherwise hold its own copy of a longer one.
-            let state = LifecycleState(rawValue: to)?.rawValue ?? to
-            var shared: String?
-            if let destination {
-                let name = names.name(destination)
-                shared = names[name]
-            }
-            changeLife(tag) { Self.change(&$0, to: state, destination: shared, at: time) }
+            // The state's and the destination's names: 4 bytes each an asset.
+            let state = names.name(to)
+            let disposedTo = names.name(destination)
+            changeLife(tag) { Self.change(&$0, to: to, name: state, destination: disposedTo, at: time) }
         case .custody(let move):
             guard let tag = entry.assetTag else { return }
             custody.append(
@@ -568,14 +595,14 @@ struct ReportLedger {
         }
     }
 
-    private static func change(_ life: inout AssetLife, to: String, destination: String?, at time: Date) {
-        life.state = to
+    private static func change(_ life: inout AssetLife, to: String, name: Name, destination: Name, at time: Date) {
+        life.stateName = name
         life.stateSeen = true
         switch to {
         case "retired": life.retiredAt = time
         case "disposed":
             life.disposedAt = time
-            life.destination = destination
+            life.destinationName = destination
         case "lost": life.lostAt = time
         case "in-service": life.retiredAt = nil
         default: break
