@@ -156,8 +156,10 @@ extension SQLiteTransaction {
         _ bind: (OpaquePointer) -> Void,
         pieces: ((UnsafeRawBufferPointer) throws(LetheError) -> Void) throws(LetheError) -> Void
     ) throws(LetheError) {
-        guard count <= Int(Int32.max) else {
-            throw LetheError(.invalidInput, "a record of \(count) bytes is beyond what the store holds (2 GiB)")
+        let limit = Int(sqlite3_limit(db.sqliteConnection, SQLITE_LIMIT_LENGTH, -1))
+        guard count <= limit else {
+            throw LetheError(
+                .invalidInput, "a record of \(count) bytes is beyond the \(limit) bytes the store holds in one value")
         }
         try executeBound(sql) { handle in
             bind(handle)

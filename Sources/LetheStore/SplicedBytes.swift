@@ -85,12 +85,33 @@ public struct SplicedBytes: Sendable, Hashable {
             hasher.update(bufferPointer: piece)
             try body(piece)
         }
-        guard Array(hasher.finalize()) == sha256 else {
-            throw LetheError(
-                .io,
-                "the report's spool file no longer has the SHA-256 its record was signed with (nothing was stored or written from it)"
-            )
+        guard Array(hasher.finalize()) == sha256 else { throw Self.changed }
+    }
+
+    /// What a pass over bytes that do not have the digest signed throws: the store's
+    /// transaction is rolled back and a file written from them is never put in place.
+    private static let changed = LetheError(
+        .io,
+        "the report's spool file no longer has the SHA-256 its record was signed with; the record was not stored or written from it"
+    )
+
+    /// The SHA-256 of the whole and of the file's bytes alone, in one pass over the file.
+    public func digests() throws(LetheError) -> (whole: [UInt8], file: [UInt8]) {
+        var whole = SHA256()
+        var middle = SHA256()
+        whole.update(data: head)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.pieceSize, alignment: 16)
+        defer { buffer.deallocate() }
+        var offset = 0
+        while offset < file.count {
+            let piece = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(Self.pieceSize, file.count - offset)])
+            try file.read(into: piece, at: offset)
+            whole.update(bufferPointer: UnsafeRawBufferPointer(piece))
+            middle.update(bufferPointer: UnsafeRawBufferPointer(piece))
+            offset += piece.count
         }
+        whole.update(data: tail)
+        return (Array(whole.finalize()), Array(middle.finalize()))
     }
 
     private func eachPiece(_ body: (UnsafeRawBufferPointer) throws(LetheError) -> Void) throws(LetheError) {
@@ -118,7 +139,8 @@ public struct SplicedBytes: Sendable, Hashable {
         if let failure { throw failure }
     }
 
-    /// The whole in one array (for a reader that needs it all: a rendering of the report).
+    /// The whole in one array (for a reader that needs it all: a rendering of the report),
+    /// checked against ``sha256`` when it is set.
     public func load() throws(LetheError) -> [UInt8] {
         var failure: LetheError?
         let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
@@ -136,6 +158,7 @@ public struct SplicedBytes: Sendable, Hashable {
             }
         }
         if let failure { throw failure }
+        if let sha256, Array(SHA256.hash(data: bytes)) != sha256 { throw Self.changed }
         return bytes
     }
 

@@ -136,5 +136,12 @@ import Testing
         try plain.checking(sha256: digest).write(to: out, name: path)
         close(out)
         #expect(Array(try Data(contentsOf: URL(fileURLWithPath: path))) == whole)
+        // And every other read checks the digest too: one that differs is refused
+        #expect(try plain.checking(sha256: digest).load() == whole)
+        #expect(try plain.digests() == (whole: digest, file: Array(SHA256.hash(data: middle))))
+        #expect(throws: LetheError.self) { try plain.checking(sha256: wrong).load() }
+        let refused = open(root.file("refused"), O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        #expect(throws: LetheError.self) { try plain.checking(sha256: wrong).write(to: refused, name: "refused") }
+        close(refused)
     }
 }

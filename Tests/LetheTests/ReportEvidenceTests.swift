@@ -112,10 +112,9 @@ private func certifiedHistory(_ count: Int) async throws -> (EvidenceFixture, Is
         #expect(refused.checks.first { $0.name == "report" }?.passed == false)
     }
 
-    @Test(.enabled(if: opensslIsInstalled))
-    func aReportSpooledToAFileIsHashedSignedStoredAndWrittenPieceByPiece() async throws {
+    @Test func aReportSpooledToAFileIsHashedSignedStoredAndWrittenPieceByPiece() async throws {
         // Given a history, and reports whose content moves to its spool file past 64 bytes (a
-        // year's does past 16 MiB, and its record is then never held whole)
+        // year's does past 4 MiB, and its record is then never held whole)
         let (fixture, _, _) = try await certifiedHistory(2)
         var reports = fixture.app.reports
         reports.spoolThreshold = 64
@@ -158,8 +157,10 @@ private func certifiedHistory(_ count: Int) async throws -> (EvidenceFixture, Is
             instructions.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.first {
                 $0.hasPrefix("openssl cms -verify")
             })
-        let openssl = try shell(cms, in: directory)
-        #expect(openssl.status == 0 && openssl.output.contains("Verification successful"))
+        if opensslIsInstalled {
+            let openssl = try shell(cms, in: directory)
+            #expect(openssl.status == 0 && openssl.output.contains("Verification successful"))
+        }
         #expect(try await ReportService.verifyBundle(EvidenceBundle.read(directory: directory)).passed)
         #expect(try await fixture.app.reports.reproduce(serial: report.serial, by: auditor).identical)
 

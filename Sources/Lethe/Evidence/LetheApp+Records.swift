@@ -52,7 +52,8 @@ public final class EncodedField: @unchecked Sendable {
     /// Where the bytes are.
     enum Bytes {
         case memory([UInt8])
-        case file(SpoolFile)
+        /// A spool file and the SHA-256 of its bytes as they were written to it (nil: unknown).
+        case file(SpoolFile, sha256: [UInt8]?)
     }
 
     // @unchecked: `bytes` is read and changed only under `lock`.
@@ -64,9 +65,10 @@ public final class EncodedField: @unchecked Sendable {
         self.bytes = .memory(bytes)
     }
 
-    /// Holds the canonical JSON that `file` holds until issuance takes it.
-    init(file: SpoolFile) {
-        self.bytes = .file(file)
+    /// Holds the canonical JSON that `file` holds until issuance takes it; `sha256` is its
+    /// digest as it was written, which issuance checks the file's bytes against.
+    init(file: SpoolFile, sha256: [UInt8]?) {
+        self.bytes = .file(file, sha256: sha256)
     }
 
     /// Takes the bytes out: the field holds none after. A second take is refused, so no record

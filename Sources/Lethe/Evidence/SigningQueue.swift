@@ -56,15 +56,15 @@ final class SigningQueue: Sendable {
                 // file, the body is never held whole: it is hashed here, then stored, from
                 // the file, between the bytes before and after the field.
                 var encoded: [String: [UInt8]] = [:]
-                var spooled: (key: String, file: SpoolFile)?
+                var spooled: (key: String, file: SpoolFile, sha256: [UInt8]?)?
                 for (key, field) in sources[index].encodedFields {
                     switch try field.take() {
                     case .memory(let bytes): encoded[key] = bytes
-                    case .file(let file):
+                    case .file(let file, let sha256):
                         guard spooled == nil else {
                             throw LetheError(.internal, "a record has more than one field in a spool file")
                         }
-                        spooled = (key, file)
+                        spooled = (key, file, sha256)
                     }
                 }
                 let body: [UInt8]
@@ -73,10 +73,17 @@ final class SigningQueue: Sendable {
                 if let spooled {
                     let (head, tail) = try CanonicalJSONSplice.split(fields, encoded: encoded, around: spooled.key)
                     let whole = SplicedBytes(head: head, file: spooled.file, tail: tail)
-                    var hasher = SHA256()
-                    try whole.forEachPiece { (piece) throws(LetheError) in hasher.update(bufferPointer: piece) }
+                    let digests = try whole.digests()
+                    // The field's bytes are still those hashed as they were written (and named
+                    // by the record, as a report's content is): nothing else is signed.
+                    if let expected = spooled.sha256, digests.file != expected {
+                        throw LetheError(
+                            .io,
+                            "the report's spool file no longer has the SHA-256 its content was written with; nothing was signed"
+                        )
+                    }
                     body = []
-                    digest = Array(hasher.finalize())
+                    digest = digests.whole
                     // Stored and written from the file again: each pass checks the digest signed.
                     spliced = whole.checking(sha256: digest)
                 } else {

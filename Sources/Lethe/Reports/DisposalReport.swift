@@ -348,16 +348,23 @@ enum DisposalReport {
         var batch: [AssetRow] = []
         batch.reserveCapacity(rowBatch)
         var writing: PendingResult<Void>?
-        let members = try compute(
-            ledger: ledger, period: period, assets: assets, programTargetPercent: programTargetPercent,
-            attestOnly: &attestOnly, expect: { writer.reserve(rows: $0) }
-        ) { (row) throws(LetheError) in
-            batch.append(row)
-            guard batch.count == rowBatch else { return }
-            try writing?.wait()
-            let rows = batch
-            batch.removeAll(keepingCapacity: true)
-            writing = PendingResult(on: queue) { () throws(LetheError) in try writer.write(rows) }
+        let members: [String: JSONValue]
+        do throws(LetheError) {
+            members = try compute(
+                ledger: ledger, period: period, assets: assets, programTargetPercent: programTargetPercent,
+                attestOnly: &attestOnly, expect: { writer.reserve(rows: $0) }
+            ) { (row) throws(LetheError) in
+                batch.append(row)
+                guard batch.count == rowBatch else { return }
+                try writing?.wait()
+                let rows = batch
+                batch.removeAll(keepingCapacity: true)
+                writing = PendingResult(on: queue) { () throws(LetheError) in try writer.write(rows) }
+            }
+        } catch {
+            // A batch still being written is waited for: nothing outlives the computation.
+            _ = try? writing?.wait()
+            throw error
         }
         try writing?.wait()
         try writer.write(batch)

@@ -30,8 +30,7 @@ struct ReportLedger {
     struct Names {
         private(set) var texts: [String?] = [nil]
         /// Numbers of ``texts`` by their text's hash, linear probing; 0 is an empty slot. Never more
-        /// than three quarters full (at a year's size, two million texts fill 4 Mi slots, 16 MB;
-        /// half full at most, they took 8 Mi, twice that).
+        /// than half full.
         private var slots = [UInt32](repeating: 0, count: 16)
 
         /// A table holding `in-service` (``Name/inService``) only.
@@ -64,7 +63,7 @@ struct ReportLedger {
             let number = UInt32(texts.count)
             texts.append(text)
             slots[index] = number
-            if texts.count * 4 > slots.count * 3 { grow() }
+            if texts.count * 2 > slots.count { grow() }
             return Name(number: number)
         }
 

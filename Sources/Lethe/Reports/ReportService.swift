@@ -244,7 +244,9 @@ extension ReportService {
         let content = ReportContent(
             parameters: computed.parameters, logSize: computed.logSize, logRoot: computed.logRoot, bytes: [],
             sha256: contentSHA256)
-        let field = spooled.file.map { EncodedField(file: $0) } ?? EncodedField(spooled.bytes)
+        let field =
+            spooled.file.map { EncodedField(file: $0, sha256: Hex.decode(contentSHA256)) }
+            ?? EncodedField(spooled.bytes)
         return (content, Self.draft(of: content, field: field, contentSHA256: contentSHA256))
     }
 

@@ -58,12 +58,14 @@ public enum OutputDestination {
     }
 
     /// Writes the file `path` (checked with ``checkFile(_:force:dataDirectory:flag:)``) through
-    /// `write`, which is given an open descriptor, atomically: the bytes go to a file without a
-    /// name in `path`'s directory (`O_TMPFILE`, mode 0600), which is then linked to `path` —
-    /// refused if `path` appeared meanwhile — or, with `force`, linked to a temporary name and
-    /// renamed over it. A failure, an interruption or a crash leaves no file, whole or partial.
-    /// Where the file system has no unnamed files, a temporary file beside it
-    /// (`.NAME.lethe-PID`) takes their place.
+    /// `write`, which is given an open descriptor, so that the file appears whole or not at all:
+    /// the bytes go to a file without a name in `path`'s directory (`O_TMPFILE`, mode 0600),
+    /// which is then linked to `path` — refused if `path` appeared meanwhile — or, with `force`,
+    /// linked to a temporary name and renamed over it (the new file has mode 0600). Where there
+    /// are no unnamed files (another file system, no `/proc`), a temporary file beside it
+    /// (`.NAME.lethe-…`) takes their place. A failure or an interruption (Ctrl-C, kill -9) leaves
+    /// no file, whole or partial; the file is not synced to disk (a copy of what the store
+    /// holds, which can be written again).
     ///
     /// For output too large to hold in memory (a year's report record, written piece by piece).
     public static func writeFile(
@@ -72,9 +74,6 @@ public enum OutputDestination {
     ) throws(LetheError) {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(
-            ".\(url.lastPathComponent).lethe-\(getpid())"
-        ).path
         let failed = { (what: String, code: Int32) in
             LetheError(
                 code == EEXIST ? .conflict : .io,
@@ -82,39 +81,60 @@ public enum OutputDestination {
                     ? "\(flag) \(path) exists; give a new file name, or --force to replace it (nothing was written)"
                     : "cannot write \(flag) \(path): \(what): \(String(cString: strerror(code))) (nothing was written)")
         }
+        // A temporary name no other file has: `name(candidate)` is tried with fresh ones while
+        // it fails with EEXIST.
+        func temporary(_ name: (String) -> Int32) -> (path: String, result: Int32) {
+            var attempt: (path: String, result: Int32) = ("", -1)
+            for _ in 0..<16 {
+                let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+                attempt.path = directory + "/.\(url.lastPathComponent).lethe-\(getpid())-\(suffix)"
+                attempt.result = name(attempt.path)
+                if attempt.result >= 0 || errno != EEXIST { break }
+            }
+            return attempt
+        }
         var unnamed: Int32 = -1
         #if os(Linux)
-            // O_TMPFILE (__O_TMPFILE | O_DIRECTORY, as in <fcntl.h>; Glibc does not export it).
-            unnamed = open(directory, Int32(0o20_000_000) | O_DIRECTORY | O_WRONLY | O_CLOEXEC, 0o600)
+            // O_TMPFILE (__O_TMPFILE | O_DIRECTORY, as in <fcntl.h>; Glibc does not export it),
+            // named later through /proc/self/fd, so only when /proc is there.
+            if access("/proc/self/fd", F_OK) == 0 {
+                unnamed = open(directory, Int32(0o20_000_000) | O_DIRECTORY | O_WRONLY | O_CLOEXEC, 0o600)
+            }
         #endif
-        let descriptor = unnamed >= 0 ? unnamed : open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw failed("cannot create it", errno) }
+        var named: String?
+        let descriptor: Int32
+        if unnamed >= 0 {
+            descriptor = unnamed
+        } else {
+            let created = temporary { open($0, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600) }
+            guard created.result >= 0 else { throw failed("cannot create it", errno) }
+            (descriptor, named) = (created.result, created.path)
+        }
         defer { close(descriptor) }
         do throws(LetheError) {
             try write(descriptor)
         } catch {
-            if unnamed < 0 { unlink(temporary) }
+            if let named { unlink(named) }
             throw error
         }
-        if unnamed >= 0 {
+        if named == nil {
             // The unnamed file gets its name through its descriptor's link in /proc.
             let source = "/proc/self/fd/\(descriptor)"
-            guard linkat(AT_FDCWD, source, AT_FDCWD, force ? temporary : path, AT_SYMLINK_FOLLOW) == 0 else {
-                throw failed("cannot name it", errno)
+            guard force else {
+                guard linkat(AT_FDCWD, source, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0 else {
+                    throw failed("cannot name it", errno)
+                }
+                return
             }
-            guard force else { return }
-        } else if !force {
-            let linked = link(temporary, path)
-            let failure = errno
-            unlink(temporary)
-            guard linked == 0 else { throw failed("cannot name it", failure) }
-            return
+            let linked = temporary { linkat(AT_FDCWD, source, AT_FDCWD, $0, AT_SYMLINK_FOLLOW) }
+            guard linked.result == 0 else { throw failed("cannot name it", errno) }
+            named = linked.path
         }
-        guard rename(temporary, path) == 0 else {
-            let failure = errno
-            unlink(temporary)
-            throw failed("cannot replace it", failure)
-        }
+        guard let named else { return }
+        let placed = force ? rename(named, path) : link(named, path)
+        let failure = errno
+        if !force || placed != 0 { unlink(named) }
+        guard placed == 0 else { throw failed(force ? "cannot replace it" : "cannot name it", failure) }
     }
 
     /// Refuses `path` when it, or any directory above it, is the data directory.

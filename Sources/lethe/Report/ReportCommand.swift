@@ -363,6 +363,14 @@ struct ReportRunDue: AsyncParsableCommand {
             for item in produced {
                 guard let out, let format = ReportFormat(rawValue: item.format) else { continue }
                 let path = out + "/" + item.report.serial + "." + format.rawValue
+                if format == .json {
+                    // The signed record as it is, a piece at a time (a year's is never held whole).
+                    try OutputDestination.writeFile(path, force: true, flag: "--out") {
+                        (descriptor) throws(LetheError) in
+                        try item.report.writeRecord(to: descriptor, name: path)
+                    }
+                    continue
+                }
                 guard FileManager.default.createFile(atPath: path, contents: Data(try await format.render(item.report)))
                 else { throw LetheError(.io, "cannot write \(path)") }
             }
