@@ -100,15 +100,9 @@ public struct SplicedBytes: Sendable, Hashable {
         var whole = SHA256()
         var middle = SHA256()
         whole.update(data: head)
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.pieceSize, alignment: 16)
-        defer { buffer.deallocate() }
-        var offset = 0
-        while offset < file.count {
-            let piece = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(Self.pieceSize, file.count - offset)])
-            try file.read(into: piece, at: offset)
-            whole.update(bufferPointer: UnsafeRawBufferPointer(piece))
-            middle.update(bufferPointer: UnsafeRawBufferPointer(piece))
-            offset += piece.count
+        try eachFilePiece { (piece) throws(LetheError) in
+            whole.update(bufferPointer: piece)
+            middle.update(bufferPointer: piece)
         }
         whole.update(data: tail)
         return (Array(whole.finalize()), Array(middle.finalize()))
@@ -116,6 +110,12 @@ public struct SplicedBytes: Sendable, Hashable {
 
     private func eachPiece(_ body: (UnsafeRawBufferPointer) throws(LetheError) -> Void) throws(LetheError) {
         try Self.withBytes(head, body)
+        try eachFilePiece(body)
+        try Self.withBytes(tail, body)
+    }
+
+    /// Calls `body` with the file's bytes a megabyte at a time.
+    private func eachFilePiece(_ body: (UnsafeRawBufferPointer) throws(LetheError) -> Void) throws(LetheError) {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.pieceSize, alignment: 16)
         defer { buffer.deallocate() }
         var offset = 0
@@ -125,7 +125,6 @@ public struct SplicedBytes: Sendable, Hashable {
             try body(UnsafeRawBufferPointer(piece))
             offset += piece.count
         }
-        try Self.withBytes(tail, body)
     }
 
     /// `bytes.withUnsafeBytes(body)`, with `body`'s error type kept.

@@ -1,6 +1,22 @@
 import Foundation
 import LetheCore
 
+/// An optional date in 8 bytes rather than 16: its seconds since the reference date, NaN for
+/// none (no date an entry holds is NaN). A ledger holds millions of them.
+@propertyWrapper
+struct CompactDate {
+    private var seconds = Double.nan
+
+    init(wrappedValue: Date?) {
+        self.wrappedValue = wrappedValue
+    }
+
+    var wrappedValue: Date? {
+        get { seconds.isNaN ? nil : Date(timeIntervalSinceReferenceDate: seconds) }
+        set { seconds = newValue?.timeIntervalSinceReferenceDate ?? .nan }
+    }
+}
+
 /// The facts a report needs, folded from the evidence log's entries in order: jobs, asset states,
 /// custody moves, records and revocations, erasure requests and backups.
 ///
@@ -98,10 +114,10 @@ struct ReportLedger {
         var createdAt: Date
         private var afterFailedJobValue: Int64 = 0
         private var readbackRateValue: Int64 = 0
-        private var executedSeconds = Double.nan
-        private var verifiedSeconds = Double.nan
-        private var failedSeconds = Double.nan
-        private var finishedSeconds = Double.nan
+        @CompactDate var executedAt: Date? = nil
+        @CompactDate var verifiedAt: Date? = nil
+        @CompactDate var failedAt: Date? = nil
+        @CompactDate var finishedAt: Date? = nil
         var asset: Name
         var method: Name
         /// The job's verification plan: an index in ``ReportLedger/verifications``.
@@ -148,37 +164,9 @@ struct ReportLedger {
             set { (readbackRateValue, flags) = Self.store(newValue, Self.hasReadbackRate, flags) }
         }
 
-        var executedAt: Date? {
-            get { Self.date(executedSeconds) }
-            set { executedSeconds = Self.seconds(newValue) }
-        }
-
-        var verifiedAt: Date? {
-            get { Self.date(verifiedSeconds) }
-            set { verifiedSeconds = Self.seconds(newValue) }
-        }
-
-        var failedAt: Date? {
-            get { Self.date(failedSeconds) }
-            set { failedSeconds = Self.seconds(newValue) }
-        }
-
-        var finishedAt: Date? {
-            get { Self.date(finishedSeconds) }
-            set { finishedSeconds = Self.seconds(newValue) }
-        }
-
         private static func store(_ value: Int64?, _ flag: UInt8, _ flags: UInt8) -> (Int64, UInt8) {
             guard let value else { return (0, flags & ~flag) }
             return (value, flags | flag)
-        }
-
-        private static func date(_ seconds: Double) -> Date? {
-            seconds.isNaN ? nil : Date(timeIntervalSinceReferenceDate: seconds)
-        }
-
-        private static func seconds(_ date: Date?) -> Double {
-            date?.timeIntervalSinceReferenceDate ?? .nan
         }
     }
 
@@ -224,9 +212,9 @@ struct ReportLedger {
     /// and ``ReportLedger/destination(of:)``, or ``state(_:)`` and ``destination(_:)`` given the
     /// ledger's texts), 4 bytes each rather than a text's 16.
     struct AssetLife {
-        private var retiredSeconds = Double.nan
-        private var disposedSeconds = Double.nan
-        private var lostSeconds = Double.nan
+        @CompactDate var retiredAt: Date? = nil
+        @CompactDate var disposedAt: Date? = nil
+        @CompactDate var lostAt: Date? = nil
         var jobs = JobIDs()
         /// The state's text (`in-service` until an entry changes it).
         var stateName = Name.inService
@@ -245,28 +233,6 @@ struct ReportLedger {
             texts[Int(destinationName.number)]
         }
 
-        var retiredAt: Date? {
-            get { Self.date(retiredSeconds) }
-            set { retiredSeconds = Self.seconds(newValue) }
-        }
-
-        var disposedAt: Date? {
-            get { Self.date(disposedSeconds) }
-            set { disposedSeconds = Self.seconds(newValue) }
-        }
-
-        var lostAt: Date? {
-            get { Self.date(lostSeconds) }
-            set { lostSeconds = Self.seconds(newValue) }
-        }
-
-        private static func date(_ seconds: Double) -> Date? {
-            seconds.isNaN ? nil : Date(timeIntervalSinceReferenceDate: seconds)
-        }
-
-        private static func seconds(_ date: Date?) -> Double {
-            date?.timeIntervalSinceReferenceDate ?? .nan
-        }
     }
 
     /// A custody hand-over.
