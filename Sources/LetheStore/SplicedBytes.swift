@@ -163,17 +163,7 @@ public struct SplicedBytes: Sendable, Hashable {
 
     /// Writes the whole to `descriptor` at its current position.
     public func write(to descriptor: Int32, name: String) throws(LetheError) {
-        try forEachPiece { (piece) throws(LetheError) in
-            var done = 0
-            while done < piece.count {
-                let count = writeSome(descriptor, piece.baseAddress! + done, piece.count - done)
-                if count < 0, errno == EINTR { continue }
-                guard count > 0 else {
-                    throw LetheError(.io, "cannot write \(name): \(String(cString: strerror(errno)))")
-                }
-                done += count
-            }
-        }
+        try forEachPiece { (piece) throws(LetheError) in try DescriptorIO.writeAll(piece, to: descriptor, name: name) }
     }
 
     /// Equal when made of the same head, the same open file and the same tail (and checking the
@@ -189,9 +179,4 @@ public struct SplicedBytes: Sendable, Hashable {
         hasher.combine(tail)
         hasher.combine(sha256)
     }
-}
-
-/// The C library's `write` (the method above has the same name).
-private func writeSome(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
-    write(descriptor, bytes, count)
 }

@@ -61,21 +61,7 @@ final class ContentSpool {
     }
 
     private func writeAll(_ buffer: [UInt8]) throws(LetheError) {
-        let failure = buffer.withUnsafeBytes { (bytes) -> Int32? in
-            var offset = 0
-            while offset < bytes.count {
-                let count = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                if count < 0, errno == EINTR { continue }
-                guard count > 0 else { return errno }
-                offset += count
-            }
-            return nil
-        }
-        if let failure {
-            throw LetheError(
-                .io,
-                "cannot write the report's spool file in \(directory ?? "?"): \(String(cString: strerror(failure)))")
-        }
+        try DescriptorIO.writeAll(buffer, to: descriptor, name: "the report's spool file in \(directory ?? "?")")
         written += buffer.count
     }
 
@@ -106,8 +92,8 @@ struct SpooledContent: Sendable {
     var bytes: [UInt8]
     /// The spool file, when they did not.
     var file: SpoolFile?
-    /// The SHA-256 of the content (hex), when it was hashed as it was written.
-    var sha256: String?
+    /// The SHA-256 of the content (hex), computed as it was written.
+    var sha256: String
 
     /// The content's bytes, read back from the spool file if they are there.
     func load() throws(LetheError) -> [UInt8] {

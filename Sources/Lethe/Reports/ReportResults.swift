@@ -41,13 +41,7 @@ public struct IssuedReport: Encodable, Sendable, Hashable {
     /// it is spliced around its spool file.
     public func writeRecord(to descriptor: Int32, name: String) throws(LetheError) {
         switch record {
-        case .memory(let bytes):
-            let file = FileHandle(fileDescriptor: descriptor, closeOnDealloc: false)
-            do {
-                try file.write(contentsOf: bytes)
-            } catch {
-                throw LetheError(.io, "cannot write \(name): \(error.localizedDescription)")
-            }
+        case .memory(let bytes): try DescriptorIO.writeAll(bytes, to: descriptor, name: name)
         case .spliced(let spliced): try spliced.write(to: descriptor, name: name)
         }
     }
@@ -69,22 +63,20 @@ public struct IssuedReport: Encodable, Sendable, Hashable {
     /// The signed record as a value.
     public var value: JSONValue { (try? CanonicalJSON.decode(recordBytes())) ?? .null }
 
-    /// The report just issued from `content`: what the record states is known without parsing
+    /// The report just issued from `computed`: what the record states is known without parsing
     /// its body again (at a year's size the body is hundreds of megabytes of JSON), nor hashing
-    /// its content again: `contentSHA256` is its digest (`content` need not hold its bytes), and
-    /// `recordSHA256` the record's, as its signing computed it.
-    init(
-        record: StoredRecord, content: ReportContent, contentSHA256: String, recordSHA256: String
-    ) throws(LetheError) {
+    /// its content again (its digest was taken as it was written), and `recordSHA256` is the
+    /// record's, as its signing computed it.
+    init(record: StoredRecord, computed: ReportService.ComputedContent, recordSHA256: String) throws(LetheError) {
         guard record.kind == ReportService.recordKind else {
             throw LetheError(.notFound, "record \(record.serial) is a \(record.kind) record, not a report")
         }
         summary = ReportSummary(
-            serial: record.serial, reportKind: content.parameters.kind.rawValue,
-            issuedAt: RFC3339.format(record.issuedAt), logIndex: record.eventSeq - 1, logSize: content.logSize,
-            logRoot: content.logRoot, contentSHA256: contentSHA256,
+            serial: record.serial, reportKind: computed.parameters.kind.rawValue,
+            issuedAt: RFC3339.format(record.issuedAt), logIndex: record.eventSeq - 1, logSize: computed.logSize,
+            logRoot: computed.logRoot, contentSHA256: computed.content.sha256,
             recordSHA256: recordSHA256, status: .valid,
-            parameters: content.parameters.json)
+            parameters: computed.parameters.json)
         self.record = record.splicedBody.map(RecordBytes.spliced) ?? .memory(record.body)
         self.signature = record.signature
     }

@@ -188,8 +188,7 @@ extension ReportService {
             let period = schedule.period(before: time)
             let parameters = ReportParameters(
                 kind: kind, period: period, programTargetPercent: definition.programTargetPercent)
-            let (content, draft) = try await computeDraft(parameters)
-            let contentSHA256 = content.sha256
+            let (computed, draft) = try await computeDraft(parameters)
             let issued = try await app.store.write {
                 (tx) throws(LetheError) -> (record: StoredRecord, sha256: String)? in
                 // Another run may have produced it meanwhile: then nothing is written.
@@ -213,8 +212,7 @@ extension ReportService {
                 ScheduledReport(
                     definition: definition.name, format: definition.format, period: period,
                     report: try IssuedReport(
-                        record: issued.record, content: content, contentSHA256: contentSHA256,
-                        recordSHA256: issued.sha256)))
+                        record: issued.record, computed: computed, recordSHA256: issued.sha256)))
         }
         return produced
     }

@@ -201,15 +201,14 @@ extension ReportService {
     {
         try app.authorize(.generateReport, principal)
         let issuer = try await app.evidence.recordIssuer()
-        let (content, draft) = try await computeDraft(parameters)
-        let contentSHA256 = content.sha256
+        let (computed, draft) = try await computeDraft(parameters)
         let time = app.now
         let actor = principal.name
         let (record, recordSHA256) = try await app.store.write { (tx) throws(LetheError) in
             try Self.issue(draft, issuer: issuer, in: tx, actor: actor, at: time)
         }
         return try IssuedReport(
-            record: record, content: content, contentSHA256: contentSHA256, recordSHA256: recordSHA256)
+            record: record, computed: computed, recordSHA256: recordSHA256)
     }
 
     /// Issues a report's record in `tx` and returns it with its SHA-256: the digest the signing
@@ -227,41 +226,37 @@ extension ReportService {
         return (record, digest)
     }
 
-    /// Computes a report at the log's current size for issuance: what it states (without its
-    /// bytes) and its record's draft, whose content field holds the bytes — still in the file they
-    /// were spooled to, when they went to one, so that the record is hashed, signed and stored
-    /// from there and never held whole (hundreds of megabytes at a year's size).
-    func computeDraft(_ parameters: ReportParameters) async throws(LetheError) -> (ReportContent, RecordDraft) {
+    /// Computes a report at the log's current size for issuance: what it states and its
+    /// record's draft, whose content field holds the bytes — still in the file they were spooled
+    /// to, when they went to one, so that the record is hashed, signed and stored from there and
+    /// never held whole (hundreds of megabytes at a year's size).
+    func computeDraft(_ parameters: ReportParameters) async throws(LetheError) -> (ComputedContent, RecordDraft) {
         let directory = app.dataDirectory?.path
         let computed = try await app.store.read { (tx) throws(LetheError) in
             try Self.compute(
                 parameters, atLogSize: nil, spool: ContentSpool(directory: directory, threshold: spoolThreshold), in: tx
             )
         }
-        let spooled = computed.content
-        // Hashed once, as it was written, for the record and the summary.
-        let contentSHA256 = spooled.sha256 ?? Hex.encode(Array(SHA256.hash(data: spooled.bytes)))
-        let content = ReportContent(
-            parameters: computed.parameters, logSize: computed.logSize, logRoot: computed.logRoot, bytes: [],
-            sha256: contentSHA256)
+        let content = computed.content
+        // The content's digest, taken as it was written, is checked against the spool at signing.
         let field =
-            spooled.file.map { EncodedField(file: $0, sha256: Hex.decode(contentSHA256)) }
-            ?? EncodedField(spooled.bytes)
-        return (content, Self.draft(of: content, field: field, contentSHA256: contentSHA256))
+            content.file.map { EncodedField(file: $0, sha256: Hex.decode(content.sha256)) }
+            ?? EncodedField(content.bytes)
+        return (computed, Self.draft(of: computed, field: field))
     }
 
     /// The record draft of a report: what it is, the log state it was computed at, and its
-    /// content — `field`, its canonical bytes, copied into the record as they are — whose digest
-    /// is `contentSHA256`.
-    static func draft(of content: ReportContent, field: EncodedField, contentSHA256: String) -> RecordDraft {
+    /// content — `field`, its canonical bytes, copied into the record as they are — with their
+    /// digest.
+    static func draft(of computed: ComputedContent, field: EncodedField) -> RecordDraft {
         RecordDraft(
             kind: recordKind,
             fields: [
-                "report_kind": .string(content.parameters.kind.rawValue),
-                "parameters": content.parameters.json,
-                "log_size": .integer(content.logSize),
-                "log_root": .string(content.logRoot),
-                "content_sha256": .string(contentSHA256),
+                "report_kind": .string(computed.parameters.kind.rawValue),
+                "parameters": computed.parameters.json,
+                "log_size": .integer(computed.logSize),
+                "log_root": .string(computed.logRoot),
+                "content_sha256": .string(computed.content.sha256),
             ], encodedFields: ["content": field])
     }
 
@@ -335,9 +330,10 @@ extension ReportService {
             content = try InventoryReport.content(
                 state: parameters.state, ledger: ledger, logSize: size, current: current, in: tx)
         }
+        let bytes = try CanonicalJSON.encode(content)
         return ComputedContent(
             parameters: parameters, logSize: size, logRoot: StrictBase64.encode(root),
-            content: SpooledContent(bytes: try CanonicalJSON.encode(content), file: nil))
+            content: SpooledContent(bytes: bytes, file: nil, sha256: Hex.encode(Array(SHA256.hash(data: bytes)))))
     }
 
     static let batch: Int64 = 4096

@@ -59,38 +59,45 @@ struct ReportOutput: ParsableArguments {
     }
 
     func write(_ report: IssuedReport) async throws(LetheError) {
-        if format == .json {
-            // The signed record as it is, a piece at a time: a year's is hundreds of megabytes,
-            // spliced around the file its content was spooled to, and never held whole.
-            guard let out else {
-                try report.writeRecord(to: STDOUT_FILENO, name: "standard output")
-                FileHandle.standardOutput.write(Data([0x0A]))
-                return
-            }
-            try OutputDestination.writeFile(out, force: force, flag: "--out") { (descriptor) throws(LetheError) in
-                try report.writeRecord(to: descriptor, name: out)
-            }
-            return
-        }
-        let bytes = try await format.render(report)
+        let output = try await format.output(of: report)
         guard let out else {
+            try output.write(to: STDOUT_FILENO, name: "standard output")
             // A terminal or a pipe gets a final newline (JSON's canonical bytes end without one);
             // --out writes exactly the rendering.
-            FileHandle.standardOutput.write(Data(bytes.last == 0x0A ? bytes : bytes + [0x0A]))
+            if !output.endsWithNewline { try DescriptorIO.writeAll([0x0A], to: STDOUT_FILENO, name: "standard output") }
             return
         }
-        // Written from the rendering's own buffer: a year's report is hundreds of megabytes, and
-        // a copy would double the peak memory.
-        let written = bytes.withUnsafeBytes { buffer in
-            FileManager.default.createFile(
-                atPath: out,
-                contents: buffer.baseAddress.map {
-                    Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: $0), count: buffer.count, deallocator: .none)
-                } ?? Data())
+        try OutputDestination.writeFile(out, force: force, flag: "--out") { (descriptor) throws(LetheError) in
+            try output.write(to: descriptor, name: out)
         }
-        guard written else {
-            throw LetheError(.io, "cannot write \(out); check the directory exists and is writable")
+    }
+}
+
+/// What a report's output receives: the signed record itself for JSON (written a piece at a
+/// time: a year's is hundreds of megabytes, never held whole), else the rendering's bytes
+/// (written from their own buffer, never copied).
+struct ReportOutputBytes {
+    let report: IssuedReport
+    /// The rendering, for a format other than JSON.
+    let rendering: [UInt8]?
+
+    /// Writes them to `descriptor` (its name `name`, for errors).
+    func write(to descriptor: Int32, name: String) throws(LetheError) {
+        if let rendering {
+            try DescriptorIO.writeAll(rendering, to: descriptor, name: name)
+        } else {
+            try report.writeRecord(to: descriptor, name: name)
         }
+    }
+
+    /// Whether they end with a line feed (JSON's canonical bytes do not).
+    var endsWithNewline: Bool { rendering?.last == 0x0A }
+}
+
+extension ReportFormat {
+    /// What `--out` or standard output receives in this format.
+    func output(of report: IssuedReport) async throws(LetheError) -> ReportOutputBytes {
+        ReportOutputBytes(report: report, rendering: self == .json ? nil : try await render(report))
     }
 }
 
@@ -363,16 +370,10 @@ struct ReportRunDue: AsyncParsableCommand {
             for item in produced {
                 guard let out, let format = ReportFormat(rawValue: item.format) else { continue }
                 let path = out + "/" + item.report.serial + "." + format.rawValue
-                if format == .json {
-                    // The signed record as it is, a piece at a time (a year's is never held whole).
-                    try OutputDestination.writeFile(path, force: true, flag: "--out") {
-                        (descriptor) throws(LetheError) in
-                        try item.report.writeRecord(to: descriptor, name: path)
-                    }
-                    continue
+                let output = try await format.output(of: item.report)
+                try OutputDestination.writeFile(path, force: true, flag: "--out") { (descriptor) throws(LetheError) in
+                    try output.write(to: descriptor, name: path)
                 }
-                guard FileManager.default.createFile(atPath: path, contents: Data(try await format.render(item.report)))
-                else { throw LetheError(.io, "cannot write \(path)") }
             }
             if output.json {
                 Output.printResult(produced.map(\.report))
