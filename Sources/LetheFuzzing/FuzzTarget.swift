@@ -84,28 +84,38 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
 
     /// Read with every top-level member deferred (as the PDF reads a report's rows), JSON reads
     /// as the whole parse reads it: the same value when valid, and refused — when parsed or when
-    /// its items are read — when not.
+    /// its items are read — when not. Read held whole (``DeferredJSON``) and read in pieces of
+    /// several sizes (``StreamedJSON``, as the PDF reads a year's record from its spool file).
     private static func deferredJSON(_ bytes: [UInt8], whole: JSONValue?) {
-        let read: JSONValue?
-        if let document = try? DeferredJSON(bytes, deferring: { $0.count == 1 }) {
-            if case .object(var members) = document.value {
-                var refused = false
-                for (key, stand) in members {
-                    guard let items = try? document.items(at: [key]) else {
-                        refused = true
-                        break
-                    }
-                    // A deferred array stands as an empty array, any other value as null.
-                    members[key] = stand == .array([]) ? .array(items.map(\.jsonValue)) : items.first?.jsonValue
-                }
-                read = refused ? nil : .object(members)
-            } else {
-                read = document.value
-            }
-        } else {
-            read = nil
+        let deferring: @Sendable ([String]) -> Bool = { $0.count == 1 }
+        let held = read(try DeferredJSON(bytes, deferring: deferring)) { (document, key) throws(LetheError) in
+            try document.items(at: [key]).map(\.jsonValue)
         }
-        precondition(read == whole, "JSON read with deferred members differs from the whole parse")
+        precondition(held == whole, "JSON read with deferred members differs from the whole parse")
+        for pieceSize in [1, 7, 1 << 20] {
+            let source = FuzzPieces(bytes, pieceSize: pieceSize)
+            let streamed = read(try StreamedJSON(source, deferring: deferring)) { (document, key) throws(LetheError) in
+                let items = document.items(at: [key], windowBytes: 16)
+                return try (0..<items.count).map { (index) throws(LetheError) in try items.item(index).jsonValue }
+            }
+            precondition(streamed == whole, "JSON read in pieces of \(pieceSize) differs from the whole parse")
+        }
+    }
+
+    /// The value a document with deferred top-level members reads as, its members' items read by
+    /// `items`; nil when it is refused, parsed or read.
+    private static func read<Document: DeferredDocument>(
+        _ parse: @autoclosure () throws(LetheError) -> Document,
+        items: (Document, String) throws(LetheError) -> [JSONValue]
+    ) -> JSONValue? {
+        guard let document = try? parse() else { return nil }
+        guard case .object(var members) = document.value else { return document.value }
+        for (key, stand) in members {
+            guard let values = try? items(document, key) else { return nil }
+            // A deferred array stands as an empty array, any other value as null.
+            members[key] = stand == .array([]) ? .array(values) : values.first
+        }
+        return .object(members)
     }
 
     /// A policy file either yields a policy set with no problems, or problems that each point into
@@ -125,4 +135,40 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
                 "a problem points outside the file: \(problem.line) of \(lines) lines")
         }
     }
+}
+
+/// A document read with values deferred: held whole, or read in pieces.
+private protocol DeferredDocument {
+    var value: JSONValue { get }
+}
+
+extension DeferredJSON: DeferredDocument {}
+extension StreamedJSON: DeferredDocument {}
+
+/// Bytes handed out in pieces of `pieceSize`, as a spool file's reader hands them.
+private final class FuzzPieces: PiecewiseBytes {
+    let whole: [UInt8]
+    let pieceSize: Int
+
+    init(_ bytes: [UInt8], pieceSize: Int) {
+        whole = bytes
+        self.pieceSize = pieceSize
+    }
+
+    var count: Int { whole.count }
+
+    func forEachPiece(_ body: (UnsafeRawBufferPointer) throws(LetheError) -> Void) throws(LetheError) {
+        var offset = 0
+        while offset < whole.count {
+            let end = min(offset + pieceSize, whole.count)
+            var failure: LetheError?
+            whole[offset..<end].withUnsafeBytes { piece in
+                do throws(LetheError) { try body(piece) } catch { failure = error }
+            }
+            if let failure { throw failure }
+            offset = end
+        }
+    }
+
+    func bytes(in range: Range<Int>) -> [UInt8] { Array(whole[range]) }
 }

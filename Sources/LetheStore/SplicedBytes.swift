@@ -180,3 +180,113 @@ public struct SplicedBytes: Sendable, Hashable {
         hasher.combine(sha256)
     }
 }
+
+/// Spliced bytes read once in order, then a range at a time (``PiecewiseBytes``), every read
+/// checked: the pass in order checks the whole's SHA-256 (``SplicedBytes/sha256``) and takes the
+/// SHA-256 of each block of ``blockSize`` bytes; a range read later reads the blocks it touches
+/// and checks each against the digest the pass took. A rendering of a year's report reads its
+/// rows this way, never holding the record whole, and draws nothing the signed record does not
+/// hold.
+public final class CheckedSplicedReader: PiecewiseBytes {
+    /// The bytes read.
+    public let spliced: SplicedBytes
+    /// The size of the blocks checked on a range read.
+    public static let blockSize = 1 << 20
+    /// The SHA-256 of each block, once the pass in order has read them.
+    private var blockDigests: [[UInt8]] = []
+    private var passed = false
+
+    /// A reader of `spliced`.
+    public init(_ spliced: SplicedBytes) {
+        self.spliced = spliced
+    }
+
+    /// The size of the whole.
+    public var count: Int { spliced.count }
+
+    /// Calls `body` with every piece in order, checking the whole's digest after the last and
+    /// taking each block's for the range reads that follow.
+    public func forEachPiece(_ body: (UnsafeRawBufferPointer) throws(LetheError) -> Void) throws(LetheError) {
+        var digests: [[UInt8]] = []
+        var block = SHA256()
+        var filled = 0
+        try spliced.forEachPiece { (piece) throws(LetheError) in
+            var rest = piece
+            while !rest.isEmpty {
+                let take = min(Self.blockSize - filled, rest.count)
+                block.update(bufferPointer: UnsafeRawBufferPointer(rebasing: rest[..<take]))
+                filled += take
+                if filled == Self.blockSize {
+                    digests.append(Array(block.finalize()))
+                    (block, filled) = (SHA256(), 0)
+                }
+                rest = UnsafeRawBufferPointer(rebasing: rest[take...])
+            }
+            try body(piece)
+        }
+        if filled > 0 { digests.append(Array(block.finalize())) }
+        blockDigests = digests
+        passed = true
+    }
+
+    /// The bytes in `range`, read from the blocks it touches, each checked against the digest
+    /// the pass in order took.
+    public func bytes(in range: Range<Int>) throws(LetheError) -> [UInt8] {
+        precondition(range.lowerBound >= 0 && range.upperBound <= count, "a range outside the bytes")
+        guard passed else {
+            throw LetheError(.internal, "the report's record was read by range before it was read in order")
+        }
+        guard !range.isEmpty else { return [] }
+        let first = range.lowerBound / Self.blockSize
+        let last = (range.upperBound - 1) / Self.blockSize
+        let span = (first * Self.blockSize)..<min((last + 1) * Self.blockSize, count)
+        var failure: LetheError?
+        let blocks = [UInt8](unsafeUninitializedCapacity: span.count) { buffer, initialized in
+            do throws(LetheError) {
+                try read(into: UnsafeMutableRawBufferPointer(buffer), at: span.lowerBound)
+                for index in first...last {
+                    let start = (index - first) * Self.blockSize
+                    let block = UnsafeRawBufferPointer(
+                        rebasing: UnsafeRawBufferPointer(buffer)[start..<min(start + Self.blockSize, span.count)])
+                    var hasher = SHA256()
+                    hasher.update(bufferPointer: block)
+                    guard Array(hasher.finalize()) == blockDigests[index] else {
+                        throw LetheError(
+                            .io,
+                            "the report's spool file changed after its record was read; nothing was rendered from it")
+                    }
+                }
+                initialized = span.count
+            } catch {
+                failure = error
+                initialized = 0
+            }
+        }
+        if let failure { throw failure }
+        return Array(blocks[(range.lowerBound - span.lowerBound)..<(range.upperBound - span.lowerBound)])
+    }
+
+    /// Reads `buffer.count` bytes of the whole from `offset`, across the head, the file and the tail.
+    private func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(LetheError) {
+        let (head, file, tail) = (spliced.head, spliced.file, spliced.tail)
+        var done = 0
+        while done < buffer.count {
+            let at = offset + done
+            let out = UnsafeMutableRawBufferPointer(rebasing: buffer[done...])
+            if at < head.count {
+                let take = min(head.count - at, out.count)
+                head.withUnsafeBytes { out.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[at..<at + take])) }
+                done += take
+            } else if at < head.count + file.count {
+                let take = min(head.count + file.count - at, out.count)
+                try file.read(into: UnsafeMutableRawBufferPointer(rebasing: out[..<take]), at: at - head.count)
+                done += take
+            } else {
+                let from = at - head.count - file.count
+                let take = min(tail.count - from, out.count)
+                tail.withUnsafeBytes { out.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[from..<from + take])) }
+                done += take
+            }
+        }
+    }
+}

@@ -164,6 +164,14 @@ private func certifiedHistory(_ count: Int) async throws -> (EvidenceFixture, Is
         #expect(try await ReportService.verifyBundle(EvidenceBundle.read(directory: directory)).passed)
         #expect(try await fixture.app.reports.reproduce(serial: report.serial, by: auditor).identical)
 
+        // And its PDF, drawn from the spool a window of rows at a time, is the one drawn from the
+        // record held whole
+        let stored = try await fixture.app.reports.show(serial: report.serial, by: auditor)
+        #expect(!stored.isSpliced)
+        let pdf = try await ReportPDF.render(report)
+        #expect(pdf == (try await ReportPDF.render(stored)))
+        #expect(String(decoding: pdf.prefix(5), as: UTF8.self) == "%PDF-")
+
         // And `--out` refuses to replace a file unless forced, leaving it as it was
         #expect(throws: LetheError.self) {
             try OutputDestination.writeFile(path, force: false, flag: "--out") { (descriptor) throws(LetheError) in

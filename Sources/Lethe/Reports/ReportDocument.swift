@@ -155,48 +155,102 @@ struct ReportDocument {
     }
 }
 
+/// The rows of one of a disposal report's long tables, read by index.
+protocol ReportRows {
+    /// The number of rows.
+    var count: Int { get }
+    /// Whether there are none.
+    var isEmpty: Bool { get }
+    /// Row `index` (`0..<count`).
+    func item(_ index: Int) throws(LetheError) -> JSONReading
+}
+
+extension Array: ReportRows where Element == JSONReading {
+    func item(_ index: Int) -> JSONReading { self[index] }
+}
+
+extension DeferredItems: ReportRows {}
+
 /// A signed report's record as the PDF and HTML renderings read it. A disposal report's long
 /// tables (its assets, each kind of exception, its open work) are not parsed into the tree with
 /// the rest: their rows are checked and kept as ranges of the record's bytes, read in place as
 /// each row is drawn or written — a year's report has millions of rows, and a tree of them took
-/// gigabytes.
-struct DeferredReport {
+/// gigabytes. The HTML page reads them from the record held whole (`[JSONReading]`); the PDF
+/// reads them a window at a time (``DeferredItems``), from the record's spool file when it was
+/// just issued from one, so it never holds a year's record whole.
+struct DeferredReport<Rows: ReportRows> {
     /// The record, with the long tables left out (empty).
     let record: JSONValue
     /// The rows of the assets table.
-    let assets: [JSONReading]
+    let assets: Rows
     /// The exceptions, in ``ReportHTML/exceptionLabels`` order: each kind's label and items.
-    let exceptions: [(label: String, items: [JSONReading])]
+    let exceptions: [(label: String, items: Rows)]
     /// The assets of the open work.
-    let openWork: [JSONReading]
+    let openWork: Rows
     /// The charts' figures.
     let figures: ReportFigures
 
-    static let assetsPath = ["content", "assets"]
-    static let openWorkPath = ["content", "open_work", "assets"]
+    static var assetsPath: [String] { ["content", "assets"] }
+    static var openWorkPath: [String] { ["content", "open_work", "assets"] }
 
-    init(report: IssuedReport) throws(LetheError) {
-        guard report.reportKind == ReportKind.disposal.rawValue else {
-            record = try CanonicalJSON.decode(report.recordBytes())
-            (assets, exceptions, openWork) = ([], [], [])
-            figures = ReportFigures(content: record["content"] ?? .null)
-            return
-        }
-        let document = try DeferredJSON(report.recordBytes()) { path in
-            path == Self.assetsPath || path == Self.openWorkPath
-                || (path.count == 3 && path[0] == "content" && path[1] == "exceptions")
-        }
-        record = document.value
-        assets = try document.items(at: Self.assetsPath)
-        openWork = try document.items(at: Self.openWorkPath)
-        var exceptions: [(label: String, items: [JSONReading])] = []
-        for (key, label) in ReportHTML.exceptionLabels {
-            exceptions.append((label, try document.items(at: ["content", "exceptions", key])))
-        }
-        self.exceptions = exceptions
-        figures = ReportFigures(content: record["content"] ?? .null, assets: assets)
+    /// Whether `path` is one of the long tables'.
+    static func isLongTable(_ path: [String]) -> Bool {
+        path == assetsPath || path == openWorkPath
+            || (path.count == 3 && path[0] == "content" && path[1] == "exceptions")
     }
 
+    /// The report whose record, with its long tables left out, is `record`, and whose tables
+    /// `items` reads by path.
+    private init(record: JSONValue, items: ([String]) throws(LetheError) -> Rows) throws(LetheError) {
+        self.record = record
+        assets = try items(Self.assetsPath)
+        openWork = try items(Self.openWorkPath)
+        var exceptions: [(label: String, items: Rows)] = []
+        for (key, label) in ReportHTML.exceptionLabels {
+            exceptions.append((label, try items(["content", "exceptions", key])))
+        }
+        self.exceptions = exceptions
+        var tally = ReportFigures.Tally()
+        for index in 0..<assets.count { tally.add(try assets.item(index)) }
+        figures = ReportFigures(content: record["content"] ?? .null, tally: tally)
+    }
+}
+
+extension DeferredReport where Rows == [JSONReading] {
+    /// Reads a report's record held whole.
+    init(report: IssuedReport) throws(LetheError) {
+        guard report.reportKind == ReportKind.disposal.rawValue else {
+            let record = try CanonicalJSON.decode(report.recordBytes())
+            try self.init(record: record) { (_) throws(LetheError) in [] }
+            return
+        }
+        let document = try DeferredJSON(report.recordBytes()) { Self.isLongTable($0) }
+        try self.init(record: document.value) { (path) throws(LetheError) in try document.items(at: path) }
+    }
+}
+
+extension DeferredReport where Rows == DeferredItems {
+    /// Reads a report's record a window of rows at a time: from its spool file, checked against
+    /// the digest it was signed with, when it was just issued from one; else from memory.
+    init(streaming report: IssuedReport) throws(LetheError) {
+        guard report.reportKind == ReportKind.disposal.rawValue else {
+            let record = try CanonicalJSON.decode(report.recordBytes())
+            try self.init(record: record) { (_) throws(LetheError) in DeferredItems() }
+            return
+        }
+        if let reader = report.recordReader() {
+            let document = try StreamedJSON(reader) { Self.isLongTable($0) }
+            try self.init(record: document.value) { (path) throws(LetheError) in document.items(at: path) }
+            return
+        }
+        let document = try DeferredJSON(report.recordBytes()) { Self.isLongTable($0) }
+        try self.init(record: document.value) { (path) throws(LetheError) in document.deferredItems(at: path) }
+    }
+}
+
+/// The columns and the cells of the rows of a disposal report's exceptions and open work, as the
+/// HTML page and the PDF show them.
+enum ReportTableRows {
     /// The columns of the exceptions table (the HTML page and the PDF).
     static let exceptionColumns = ["Exception", "Tag", "Details"]
 

@@ -31,18 +31,35 @@ public struct ReportFigures: Sendable, Hashable {
     /// Reads the figures from a report's content whose asset rows are read apart from it (the
     /// PDF reads a year's rows one at a time, not as one tree).
     public init<Asset: JSONFieldReading>(content: JSONValue, assets: [Asset]) {
+        var tally = Tally()
+        for asset in assets { tally.add(asset) }
+        self.init(content: content, tally: tally)
+    }
+
+    /// The counts the charts take from a report's asset rows, added a row at a time.
+    public struct Tally: Sendable {
         var months: [String: [Int64]] = [:]
         var outcomes: [String: Int64] = [:]
-        for asset in assets {
+
+        /// No rows yet.
+        public init() {}
+
+        /// Adds one asset row.
+        public mutating func add<Asset: JSONFieldReading>(_ asset: Asset) {
             let date =
                 asset["verified_at"]?.stringValue ?? asset["executed_at"]?.stringValue
                 ?? asset["disposed_at"]?.stringValue ?? ""
             let month = String(date.prefix(7))
             let method = asset["method"]?.stringValue ?? "none"
-            let index = Self.methods.firstIndex(of: method) ?? Self.methods.count - 1
-            months[month, default: [Int64](repeating: 0, count: Self.methods.count)][index] += 1
+            let index = ReportFigures.methods.firstIndex(of: method) ?? ReportFigures.methods.count - 1
+            months[month, default: [Int64](repeating: 0, count: ReportFigures.methods.count)][index] += 1
             outcomes[asset["outcome"]?.stringValue ?? "unknown", default: 0] += 1
         }
+    }
+
+    /// Reads the figures from a report's content and the tally of its asset rows.
+    public init(content: JSONValue, tally: Tally) {
+        let (months, outcomes) = (tally.months, tally.outcomes)
         perMonth = months.keys.sorted().map { Bar(label: $0, values: months[$0]!) }
         self.outcomes = outcomes.keys.sorted().map { Bar(label: $0, values: [outcomes[$0]!]) }
         openAges = (content["open_work"]?["by_age_days"]?.arrayValue ?? []).map {

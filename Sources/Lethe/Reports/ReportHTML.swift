@@ -19,7 +19,7 @@ public enum ReportHTML {
     public static func renderBytes(_ report: IssuedReport) -> [UInt8] {
         if report.reportKind != ReportKind.disposal.rawValue { return Array(document(report).utf8) }
         // A record that cannot be read renders as a page without content (its check is elsewhere).
-        let deferred = try? DeferredReport(report: report)
+        let deferred = try? DeferredReport<[JSONReading]>(report: report)
         let record = deferred?.record ?? .null
         let content = record["content"] ?? .null
         let figures = deferred?.figures ?? ReportFigures(content: content)
@@ -213,9 +213,9 @@ public enum ReportHTML {
             return
         }
         let rows = kinds.lazy.flatMap { kind in
-            kind.items.lazy.map { DeferredReport.exceptionRow(label: kind.label, $0) }
+            kind.items.lazy.map { ReportTableRows.exceptionRow(label: kind.label, $0) }
         }
-        writeTable(DeferredReport.exceptionColumns, rows, into: &out)
+        writeTable(ReportTableRows.exceptionColumns, rows, into: &out)
     }
 
     static let exceptionLabels: [(String, String)] = [
@@ -233,7 +233,7 @@ public enum ReportHTML {
         writeTable(["Age (days)", "Assets"], ages, numeric: [1], into: &out)
         guard !items.isEmpty else { return }
         writeTable(
-            DeferredReport.openWorkColumns, items.lazy.map(DeferredReport.openWorkRow), numeric: [3], into: &out)
+            ReportTableRows.openWorkColumns, items.lazy.map(ReportTableRows.openWorkRow), numeric: [3], into: &out)
     }
 
     static func erasure(_ value: JSONValue?) -> String {

@@ -15,12 +15,12 @@ public enum ReportPDF {
     static func renderNow(_ report: IssuedReport) throws(LetheError) -> [UInt8] {
         // Pass 1 counts the pages (nothing is drawn); pass 2 draws them with "page i of n". The
         // signed record is read once for both.
-        let document = try DeferredReport(report: report)
+        let document = try DeferredReport<DeferredItems>(streaming: report)
         var counter = try PDFLayout(report: report, document: document, pages: 0, drawing: false)
-        counter.draw()
+        try counter.draw()
         let pages = counter.page
         var layout = try PDFLayout(report: report, document: document, pages: pages, drawing: true)
-        layout.draw()
+        try layout.draw()
         return try layout.finish()
     }
 }
@@ -125,7 +125,7 @@ private struct PDFLayout {
     static let footer = 22.0
 
     let report: IssuedReport
-    let document: DeferredReport
+    let document: DeferredReport<DeferredItems>
     let record: JSONValue
     let content: JSONValue
     let pages: Int
@@ -137,7 +137,7 @@ private struct PDFLayout {
     var page = 0
     var y = 0.0
 
-    init(report: IssuedReport, document: DeferredReport, pages: Int, drawing: Bool) throws(LetheError) {
+    init(report: IssuedReport, document: DeferredReport<DeferredItems>, pages: Int, drawing: Bool) throws(LetheError) {
         self.report = report
         self.document = document
         record = document.record
@@ -188,7 +188,7 @@ private struct PDFLayout {
 
     // MARK: - The document
 
-    mutating func draw() {
+    mutating func draw() throws(LetheError) {
         newPage()
         if report.reportKind != ReportKind.disposal.rawValue {
             drawDocument()
@@ -256,12 +256,12 @@ private struct PDFLayout {
                 text(11), text(12), text(13), text(14),
             ]
         }
-        table(
+        try table(
             [
                 "Tag", "Serial", "Media/class", "Method", "Technique · tool", "Verification", "Performer / validator",
                 "Verified", "Outcome", "Destination", "Certificate", "Status",
             ], [62, 66, 62, 36, 80, 92, 86, 46, 44, 54, 80, 34], count: assets.count, size: 6.5
-        ) { assetRow(assets[$0]) }
+        ) { (index) throws(LetheError) in assetRow(try assets.item(index)) }
         heading("Exceptions")
         // The exceptions of every kind, one after the other: row `i` is found by the kinds' counts.
         let kinds = document.exceptions.filter { !$0.items.isEmpty }
@@ -271,20 +271,22 @@ private struct PDFLayout {
             line("No exceptions.", size: 9)
         } else {
             var (kind, first) = (0, 0)
-            table(DeferredReport.exceptionColumns, [130, 80, 568], count: count, size: 7) { index in
+            try table(ReportTableRows.exceptionColumns, [130, 80, 568], count: count, size: 7) {
+                (index) throws(LetheError) in
                 // Rows are asked for in order; a lower index starts the search again.
                 if index < first { (kind, first) = (0, 0) }
                 while index - first >= kinds[kind].items.count {
                     first += kinds[kind].items.count
                     kind += 1
                 }
-                return DeferredReport.exceptionRow(label: kinds[kind].label, kinds[kind].items[index - first])
+                return ReportTableRows.exceptionRow(
+                    label: kinds[kind].label, try kinds[kind].items.item(index - first))
             }
         }
         heading("Open work at \(Self.text(content["open_work"]?["at"]))")
         let openWork = document.openWork
-        table(DeferredReport.openWorkColumns, [90, 130, 130, 60, 50, 130], count: openWork.count, size: 7) {
-            DeferredReport.openWorkRow(openWork[$0])
+        try table(ReportTableRows.openWorkColumns, [90, 130, 130, 60, 50, 130], count: openWork.count, size: 7) {
+            (index) throws(LetheError) in ReportTableRows.openWorkRow(try openWork.item(index))
         }
         heading("Erasure requests")
         let erasure = content["erasure"]
@@ -466,9 +468,10 @@ private struct PDFLayout {
 
     /// A table of `count` rows whose cells `cells(i)` makes when row `i` is drawn (the counting
     /// pass makes none).
-    mutating func table(
-        _ header: [String], _ widths: [Double], count: Int, size: Double = 8, _ cells: (Int) -> [String]
-    ) {
+    mutating func table<Failure: Error>(
+        _ header: [String], _ widths: [Double], count: Int, size: Double = 8,
+        _ cells: (Int) throws(Failure) -> [String]
+    ) throws(Failure) {
         let rowHeight = size * 1.55
         let tableWidth = widths.reduce(0, +)
         var rules: [Double] = []
@@ -506,7 +509,7 @@ private struct PDFLayout {
                 newPage()
                 row(header, bold: true, into: &self)
             }
-            row(drawing ? cells(index) : [], bold: false, into: &self)
+            row(drawing ? try cells(index) : [], bold: false, into: &self)
         }
         strokeRules(&self)
         y += 6

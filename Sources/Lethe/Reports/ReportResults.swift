@@ -46,6 +46,17 @@ public struct IssuedReport: Encodable, Sendable, Hashable {
         }
     }
 
+    /// A reader of record.json that reads it once in order, then a range at a time, every read
+    /// checked against the digest it was signed with (``CheckedSplicedReader``); nil when it is
+    /// held in memory.
+    func recordReader() -> CheckedSplicedReader? {
+        guard case .spliced(let spliced) = record else { return nil }
+        guard spliced.sha256 == nil, let digest = Hex.decode(summary.recordSHA256) else {
+            return CheckedSplicedReader(spliced)
+        }
+        return CheckedSplicedReader(spliced.checking(sha256: digest))
+    }
+
     /// Whether record.json is spliced around a spool file rather than held in memory.
     var isSpliced: Bool {
         if case .spliced = record { return true }

@@ -11,8 +11,11 @@ import Foundation
 public struct DeferredJSON: Sendable {
     /// The document, with every deferred value replaced (see the type's documentation).
     public let value: JSONValue
-    private let bytes: [UInt8]
+    let bytes: [UInt8]
     private let deferred: [[String]: DeferredValue]
+
+    /// The value deferred at `path`, if any.
+    func deferredValue(at path: [String]) -> DeferredValue? { deferred[path] }
 
     /// Parses `bytes`, leaving the values whose path `deferring` picks unparsed.
     public init(_ bytes: [UInt8], deferring: @escaping @Sendable ([String]) -> Bool) throws(LetheError) {

@@ -1,0 +1,158 @@
+import LetheCore
+import Testing
+
+/// Bytes held in memory, handed out in pieces of `pieceSize`: a spool file's stand-in, which
+/// notes every range read again.
+private final class PiecedBytes: PiecewiseBytes {
+    let whole: [UInt8]
+    let pieceSize: Int
+    private(set) var rangesRead: [Range<Int>] = []
+
+    init(_ text: String, pieceSize: Int) {
+        whole = Array(text.utf8)
+        self.pieceSize = pieceSize
+    }
+
+    var count: Int { whole.count }
+
+    func forEachPiece(_ body: (UnsafeRawBufferPointer) throws(LetheError) -> Void) throws(LetheError) {
+        var failure: LetheError?
+        whole.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count, failure == nil {
+                let end = min(offset + pieceSize, buffer.count)
+                do throws(LetheError) {
+                    try body(UnsafeRawBufferPointer(rebasing: buffer[offset..<end]))
+                } catch {
+                    failure = error
+                }
+                offset = end
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    func bytes(in range: Range<Int>) -> [UInt8] {
+        rangesRead.append(range)
+        return Array(whole[range])
+    }
+}
+
+@Suite struct StreamedJSONTests {
+    /// Documents and the paths each defers: every shape a deferred value takes, escapes in names
+    /// and strings, brackets inside strings, white space everywhere.
+    static let documents: [(text: String, deferring: @Sendable ([String]) -> Bool)] = [
+        (
+            #"{"content":{"assets":[{"tag":"SSD-1","job":7},{"tag":"SSD-2","performer":"José \"Pepe\" ]},["}],"count":2},"serial":"R-1"}"#,
+            { $0 == ["content", "assets"] }
+        ),
+        (#" { "a" : [ {"x": 1} , 2 , "three" , [ ] , null ] , "b" : [ ] } "#, { $0 == ["a"] || $0 == ["b"] }),
+        (#"{"a":{"x":1},"b":[{"y":2}],"c":[],"d":[[1]],"e":"s,]}","f":-12,"g":true,"h":null}"#, { $0.count == 1 }),
+        (#"{"a":[{"b":[1,2]}],"c":{"b":[3]}}"#, { $0.last == "b" }),
+        (#"{"a":["q\"]",{"b":"\\"},"\"[",7],"b":{"c":"\"}"}}"#, { $0 == ["a"] || $0 == ["b"] }),
+        (#"{"cont\u0065nt":{"as\"sets":[1,"\\",{"k":"\u005d"}],"n":[2]}}"#, { $0 == ["content", "as\"sets"] }),
+        (#"{"a":{"b":{"c":[1,[2,[3]],{"d":{"e":[4]}}]}},"z":0}"#, { $0 == ["a", "b", "c"] || $0 == ["a"] }),
+        (#"{"a":{"b":{"c":[1,[2,[3]],{"d":{"e":[4]}}]}},"z":[]}"#, { $0 == ["a", "b", "c"] || $0 == ["z"] }),
+        (#"[{"a":[1]},{"a":[2]}]"#, { $0 == ["a"] }),
+        (#""a top-level string""#, { _ in true }),
+        ("{}", { _ in true }),
+        (#"{"a":[1]}"#, { _ in false }),
+    ]
+
+    static let pieceSizes = [1, 2, 3, 7, 64, 1 << 20]
+
+    @Test(arguments: 0..<documents.count)
+    func aDocumentReadInPiecesReadsAsOneHeldWhole(_ number: Int) throws {
+        let (text, deferring) = Self.documents[number]
+        let held = try DeferredJSON(Array(text.utf8), deferring: deferring)
+        var paths: [[String]] = []
+        func collect(_ value: JSONValue, _ path: [String]) {
+            guard let members = value.objectValue else { return }
+            for (key, member) in members {
+                paths.append(path + [key])
+                collect(member, path + [key])
+            }
+        }
+        collect(held.value, [])
+        for pieceSize in Self.pieceSizes {
+            // When it is read a piece at a time
+            let source = PiecedBytes(text, pieceSize: pieceSize)
+            let streamed = try StreamedJSON(source, deferring: deferring)
+
+            // Then the tree, every deferred range and every item are the ones read whole
+            #expect(streamed.value == held.value, "pieces of \(pieceSize)")
+            for path in paths {
+                #expect(streamed.range(at: path) == held.range(at: path), "\(path), pieces of \(pieceSize)")
+                let items = streamed.items(at: path, windowBytes: 5)
+                let expected = try held.items(at: path).map(\.jsonValue)
+                #expect(items.count == expected.count)
+                #expect(try (0..<items.count).map { try items.item($0).jsonValue } == expected)
+            }
+        }
+    }
+
+    @Test(arguments: [
+        #"{"a":[{"x":1},{"x":"#,  // ends inside a row
+        #"{"a":[{"x":"unterminated}]}"#,  // a string without its end
+        #"{"a":[{"x":1}}]}"#,  // a bracket closed twice
+        #"{"a":[1 2]}"#,  // no comma between rows
+        #"{"a":[1],"a":[2]}"#,  // a duplicate member
+        #"{"a":[1]} x"#,  // text after the value
+        #"{"a":[,1]}"#,  // a comma before the first row
+        #"{"a":[1,]}"#,  // a comma after the last row
+        #"{"a":[1,,2]}"#,  // two commas
+        #"{"a":]}"#,  // no value
+        #"{"a":[1]"#,  // no end
+        #"{"a":[1}}"#,  // the array closed as an object
+        #"{"a":[1],"b":01}"#,  // a leading zero outside
+        #"{"a":[1],"b":"\q"}"#,  // an invalid escape outside
+        #"{"a":[{"x":"\q"}]}"#,  // an invalid escape in a row
+        #"{"a":[{"x":1,"x":2}]}"#,  // a duplicate member in a row
+        #"{"a":[tru]}"#,  // an unknown literal in a row
+        #"{"a" [1]}"#,  // no colon
+        #"{"a":[1]}}"#,  // a bracket too many
+        "",  // nothing
+    ])
+    func malformedTextIsRefusedAsWhenHeldWhole(_ text: String) {
+        // Given text the parser refuses whole
+        #expect(throws: LetheError.self) { _ = try DeferredJSON(Array(text.utf8)) { $0 == ["a"] }.items(at: ["a"]) }
+        for pieceSize in Self.pieceSizes {
+            // Then read in pieces it is refused too: when read, or when its rows are
+            #expect(throws: LetheError.self, "pieces of \(pieceSize)") {
+                let items = try StreamedJSON(PiecedBytes(text, pieceSize: pieceSize)) { $0 == ["a"] }.items(at: ["a"])
+                for index in 0..<items.count { _ = try items.item(index) }
+            }
+        }
+    }
+
+    @Test func nestingDeeperThanTheLimitIsRefusedInsideADeferredValueAndOutside() {
+        let deep = String(repeating: "[", count: 200) + String(repeating: "]", count: 200)
+        for text in [#"{"a":["# + deep + "]}", #"{"b":"# + deep + "}"] {
+            #expect(throws: LetheError.self) {
+                _ = try StreamedJSON(PiecedBytes(text, pieceSize: 7)) { $0 == ["a"] }
+            }
+        }
+    }
+
+    @Test func itemsAreReadAWindowAtATimeInOrderOrNot() throws {
+        // Given a thousand rows
+        let rows = (0..<1000).map { #"{"n":\#($0),"s":"\#(String(repeating: "x", count: $0 % 13))"}"# }
+        let text = #"{"rows":["# + rows.joined(separator: ",") + #"],"z":1}"#
+        let source = PiecedBytes(text, pieceSize: 4096)
+        let document = try StreamedJSON(source) { $0 == ["rows"] }
+
+        // When they are read in order, then backwards, in windows of at most 200 bytes
+        let items = document.items(at: ["rows"], windowBytes: 200)
+        let forwards = try (0..<items.count).map { try items.item($0)["n"]?.integerValue }
+        let windowsInOrder = source.rangesRead.count
+        let backwards = try (0..<items.count).reversed().map { try items.item($0)["n"]?.integerValue }
+
+        // Then each is the row written, and no window read more than 200 bytes
+        #expect(forwards == (0..<1000).map { Int64($0) })
+        #expect(backwards == (0..<1000).reversed().map { Int64($0) })
+        #expect(source.rangesRead.allSatisfy { $0.count <= 200 })
+        // And in order, a window was read for every few rows, not for each
+        #expect(windowsInOrder > 50 && windowsInOrder < 200)
+        #expect(document.value == ["rows": .array([]), "z": 1])
+    }
+}

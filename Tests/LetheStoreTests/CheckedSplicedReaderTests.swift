@@ -1,0 +1,81 @@
+import Crypto
+import Foundation
+import LetheCore
+import LetheStore
+import LetheTestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+@Suite struct CheckedSplicedReaderTests {
+    /// A head, an unnamed file of `fileCount` bytes and a tail, and the whole they make.
+    private func spliced(fileCount: Int, in root: TemporaryDirectory) throws -> (SplicedBytes, [UInt8]) {
+        let middle = (0..<fileCount).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 11) }
+        var template = Array(root.file("spool-XXXXXX").utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        try #require(descriptor >= 0)
+        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        #expect(middle.withUnsafeBytes { write(descriptor, $0.baseAddress!, $0.count) } == middle.count)
+        let head = Array(#"{"content":"#.utf8)
+        let tail = Array(#","kind":"report"}"#.utf8)
+        return (
+            SplicedBytes(head: head, file: SpoolFile(descriptor: descriptor, count: middle.count), tail: tail),
+            head + middle + tail
+        )
+    }
+
+    @Test func rangesReadAfterThePassAreTheWholesBytesWhereverTheyFall() throws {
+        // Given a record of three blocks and a bit, checked against its digest
+        let root = TemporaryDirectory()
+        let (bytes, whole) = try spliced(fileCount: 3 * CheckedSplicedReader.blockSize + 5, in: root)
+        let reader = CheckedSplicedReader(bytes.checking(sha256: Array(SHA256.hash(data: whole))))
+
+        // When it is read by range before the pass in order, it refuses
+        #expect(throws: LetheError.self) { _ = try reader.bytes(in: 0..<4) }
+
+        // And the pass hands every byte in order
+        var passed: [UInt8] = []
+        try reader.forEachPiece { passed += $0 }
+        #expect(passed == whole)
+
+        // Then any range reads as the whole's: in the head, across it and the file, across a
+        // block's end, across the file and the tail, in the tail, and all of it
+        let block = CheckedSplicedReader.blockSize
+        for range in [
+            0..<4, 5..<40, (block - 3)..<(block + 3), (whole.count - 30)..<whole.count,
+            (whole.count - 3)..<whole.count, 0..<whole.count, 7..<7,
+        ] {
+            #expect(try reader.bytes(in: range) == Array(whole[range]), "\(range)")
+        }
+    }
+
+    @Test func aFileChangedAfterThePassIsRefusedWhereItChanged() throws {
+        // Given a record read in order once
+        let root = TemporaryDirectory()
+        let (bytes, whole) = try spliced(fileCount: 3 * CheckedSplicedReader.blockSize, in: root)
+        let reader = CheckedSplicedReader(bytes.checking(sha256: Array(SHA256.hash(data: whole))))
+        try reader.forEachPiece { _ in }
+
+        // When a byte of its file changes in the second block
+        let block = CheckedSplicedReader.blockSize
+        var changed: UInt8 = whole[block + 10] ^ 0xFF
+        #expect(pwrite(bytes.file.descriptor, &changed, 1, off_t(block + 10 - bytes.head.count)) == 1)
+
+        // Then a range in that block is refused, and one in another block still reads
+        #expect(throws: LetheError.self) { _ = try reader.bytes(in: (block + 5)..<(block + 20)) }
+        #expect(throws: LetheError.self) { _ = try reader.bytes(in: (block - 5)..<(block + 1)) }
+        #expect(try reader.bytes(in: 100..<200) == Array(whole[100..<200]))
+    }
+
+    @Test func aPassOverBytesWithoutTheirDigestThrows() throws {
+        let root = TemporaryDirectory()
+        let (bytes, whole) = try spliced(fileCount: 1000, in: root)
+        var wrong = Array(SHA256.hash(data: whole))
+        wrong[0] ^= 1
+        let reader = CheckedSplicedReader(bytes.checking(sha256: wrong))
+        #expect(throws: LetheError.self) { try reader.forEachPiece { _ in } }
+        #expect(throws: LetheError.self) { _ = try reader.bytes(in: 0..<4) }
+    }
+}
