@@ -502,7 +502,7 @@ private struct ReportHistory {
 
         // When each job is looked up by its id, and the jobs are listed in id order
         let found = ids.map { ledger.job($0) }
-        let inOrder = ledger.slotsInIDOrder().map { ledger.jobs[$0].id }
+        let inOrder = ledger.slotsInIDOrder.map { ledger.jobs[$0].id }
 
         // Then every job is found, executed, with its own asset and its texts, and the order is by id
         for (id, job) in zip(ids, found) {

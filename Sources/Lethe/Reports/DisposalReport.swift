@@ -21,7 +21,7 @@ struct ReportAsset: Sendable, Hashable {
 struct ReportRegister {
     /// The numbers in ``texts`` of an asset's make, model, media type and classification (0: none;
     /// a media type of 0: no fields for the asset).
-    private struct Codes {
+    private struct Codes: Hashable {
         var make: UInt32 = 0
         var model: UInt32 = 0
         var mediaType: UInt32 = 0
@@ -30,7 +30,13 @@ struct ReportRegister {
 
     private let ledger: ReportLedger
     private var serials: [String?] = []
-    private var codes: [Codes] = []
+    /// By an asset's slot in the ledger's lives, the number of its ``Codes`` in ``profiles``: a
+    /// register holds few distinct ones (makes, models, media and classifications repeat), so 4
+    /// bytes an asset rather than 16.
+    private var codes: [UInt32] = []
+    /// Each distinct ``Codes``, once; the first is no fields.
+    private var profiles: [Codes] = [Codes()]
+    private var profileNumbers: [Codes: UInt32] = [Codes(): 0]
     private var texts = ReportLedger.Names()
     private var others: [String: ReportAsset] = [:]
 
@@ -43,8 +49,9 @@ struct ReportRegister {
     /// (nil: none), if given.
     func fields(_ tag: String, lifeSlot: Int?) -> ReportAsset? {
         guard let slot = lifeSlot else { return others.isEmpty ? nil : others[tag] }
-        guard slot < codes.count, codes[slot].mediaType != 0 else { return nil }
-        let code = codes[slot]
+        guard slot < codes.count else { return nil }
+        let code = profiles[Int(codes[slot])]
+        guard code.mediaType != 0 else { return nil }
         return ReportAsset(
             serial: serials[slot], make: texts[ReportLedger.Name(number: code.make)],
             model: texts[ReportLedger.Name(number: code.model)],
@@ -61,18 +68,25 @@ struct ReportRegister {
                 return
             }
             if codes.isEmpty {
-                codes = Array(repeating: Codes(), count: ledger.lives.count)
+                codes = Array(repeating: 0, count: ledger.lives.count)
                 serials = Array(repeating: nil, count: ledger.lives.count)
             }
             guard let asset = newValue else {
-                codes[slot] = Codes()
+                codes[slot] = 0
                 serials[slot] = nil
                 return
             }
-            codes[slot] = Codes(
+            let code = Codes(
                 make: texts.name(asset.make).number, model: texts.name(asset.model).number,
                 mediaType: texts.name(asset.mediaType).number,
                 classification: texts.name(asset.classification).number)
+            if let number = profileNumbers[code] {
+                codes[slot] = number
+            } else {
+                codes[slot] = UInt32(profiles.count)
+                profileNumbers[code] = UInt32(profiles.count)
+                profiles.append(code)
+            }
             serials[slot] = asset.serial
         }
     }
@@ -322,7 +336,7 @@ enum DisposalReport {
         ) { rows.append($0.json) }
         members["assets"] = .array(rows)
         var exceptions = members["exceptions"]?.objectValue ?? [:]
-        exceptions[AttestOnly.key] = .array(attestOnly.map(\.json))
+        exceptions[AttestOnly.key] = .array(attestOnly.map { $0.json(ledger) })
         members["exceptions"] = .object(exceptions)
         return .object(members)
     }
@@ -381,7 +395,7 @@ enum DisposalReport {
             try CanonicalJSON.write(.string(key), into: &out)
             out.append(UInt8(ascii: ":"))
             if key == "exceptions" {
-                try writeExceptions(value, attestOnly: attestOnly, into: &out, spool: spool)
+                try writeExceptions(value, attestOnly: attestOnly, ledger: ledger, into: &out, spool: spool)
             } else {
                 try CanonicalJSON.write(value, into: &out)
             }
@@ -430,19 +444,23 @@ enum DisposalReport {
     }
 
     /// A verification by attestation only: a row of the exceptions, kept compact (a year has a
-    /// million of them at most, as many objects when built as values).
+    /// million of them at most, as many objects when built as values): the row's tag as a name
+    /// and the slot of its job in the ledger, 8 bytes, not a text and an id's 24.
     struct AttestOnly {
         static let key = "attestation_only_verifications"
-        var tag: String
-        var job: Int64
+        var tag: ReportLedger.Name
+        var slot: Int32
 
-        var json: JSONValue { ["tag": .string(tag), "job": .integer(job)] }
+        /// The row: the job's id and the tag.
+        func json(_ ledger: ReportLedger) -> JSONValue {
+            ["tag": .string(ledger.text(tag) ?? ""), "job": .integer(ledger.jobs[Int(slot)].id)]
+        }
 
-        /// Appends the canonical JSON of ``json`` without building it.
-        func write(into out: inout [UInt8]) throws(LetheError) {
+        /// Appends the canonical JSON of ``json(_:)`` without building it.
+        func write(into out: inout [UInt8], ledger: ReportLedger) throws(LetheError) {
             var writer = CanonicalObjectWriter(into: &out)
-            try writer.integer("job", job, into: &out)
-            try writer.string("tag", tag, into: &out)
+            try writer.integer("job", ledger.jobs[Int(slot)].id, into: &out)
+            try writer.string("tag", ledger.text(tag) ?? "", into: &out)
             writer.finish(into: &out)
         }
     }
@@ -450,7 +468,8 @@ enum DisposalReport {
     /// Writes the exceptions: `attestation_only_verifications` (the first of their keys) one
     /// entry at a time, then the other members in canonical order.
     private static func writeExceptions(
-        _ exceptions: JSONValue, attestOnly: [AttestOnly], into out: inout [UInt8], spool: ContentSpool
+        _ exceptions: JSONValue, attestOnly: [AttestOnly], ledger: ReportLedger, into out: inout [UInt8],
+        spool: ContentSpool
     ) throws(LetheError) {
         let members = exceptions.objectValue ?? [:]
         out.append(UInt8(ascii: "{"))
@@ -458,7 +477,7 @@ enum DisposalReport {
         out.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: "[")])
         for (index, entry) in attestOnly.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            try entry.write(into: &out)
+            try entry.write(into: &out, ledger: ledger)
             try spool.spill(&out)
         }
         out.append(UInt8(ascii: "]"))
@@ -484,7 +503,7 @@ enum DisposalReport {
     ) throws(Failure) -> [String: JSONValue] {
         // The jobs in id order: slots of `ledger.jobs`, sorted once (already in order when
         // scheduled so), never the jobs themselves copied.
-        let order = ledger.slotsInIDOrder()
+        let order = ledger.slotsInIDOrder
         let texts = ledger.names.texts
         // No life is disposed when no entry names the state.
         let disposedName = ledger.names.existing("disposed")
@@ -538,7 +557,8 @@ enum DisposalReport {
             let tag = texts[Int(name.number)] ?? ""
             let lifeSlot = ledger.lifeSlot(name)
             let life = lifeSlot.map { ledger.lives[$0] } ?? ReportLedger.AssetLife()
-            let job = slot >= 0 ? ledger.jobs[Int(slot)] : ledger.lastJob(of: life, in: .verified)
+            if slot < 0, let last = ledger.lastJobSlot(of: life, in: .verified) { slot = Int32(last) }
+            let job = slot >= 0 ? ledger.jobs[Int(slot)] : nil
             let asset = assets.fields(tag, lifeSlot: lifeSlot)
             let outcome: String
             if let job {
@@ -547,7 +567,7 @@ enum DisposalReport {
                     verified += 1
                     if job.executedBy != .none, job.verifiedBy != job.executedBy { secondPerson += 1 }
                     if texts[Int(job.verifier.number)] == "attest" {
-                        attestOnly.append(AttestOnly(tag: tag, job: job.id))
+                        attestOnly.append(AttestOnly(tag: name, slot: slot))
                     } else {
                         readBack += 1
                     }
@@ -652,7 +672,7 @@ enum DisposalReport {
     }
 
     static func exceptions(
-        ledger: ReportLedger, order: [Int], period: ReportPeriod, assets: ReportRegister
+        ledger: ReportLedger, order: ReportLedger.SlotOrder, period: ReportPeriod, assets: ReportRegister
     ) -> JSONValue {
         var overdue: [JSONValue] = []
         var failed: [JSONValue] = []

@@ -337,9 +337,14 @@ struct ReportLedger {
 
     /// The last of an asset's jobs in `state`.
     func lastJob(of life: AssetLife, in state: JobState) -> Job? {
-        var found: Job?
+        lastJobSlot(of: life, in: state).map { jobs[$0] }
+    }
+
+    /// The slot in ``jobs`` of the last of an asset's jobs in `state`.
+    func lastJobSlot(of life: AssetLife, in state: JobState) -> Int? {
+        var found: Int?
         for id in life.jobs {
-            if let job = job(id), job.state == state { found = job }
+            if let slot = slot(id), jobs[slot].state == state { found = slot }
         }
         return found
     }
@@ -405,12 +410,29 @@ struct ReportLedger {
     /// size at least, so that appending names one by one grows it a few times only.
     private static func makeRoom(in table: inout [UInt32], for number: Int) {
         guard number >= table.count else { return }
-        table.append(contentsOf: repeatElement(0, count: max(number + 1 - table.count, table.count / 2)))
+        let grown = table.count + max(number + 1 - table.count, table.count / 2)
+        // Reserved exactly: appending alone would double the capacity, not add half.
+        table.reserveCapacity(grown)
+        table.append(contentsOf: repeatElement(0, count: grown - table.count))
     }
 
     /// The slots of ``jobs`` in id order.
-    func slotsInIDOrder() -> [Int] {
-        jobsInIDOrder ? Array(jobs.indices) : jobs.indices.sorted { jobs[$0].id < jobs[$1].id }
+    var slotsInIDOrder: SlotOrder {
+        guard !jobsInIDOrder else { return SlotOrder(count: jobs.count, sorted: nil) }
+        let sorted = (0..<Int32(jobs.count)).sorted { jobs[Int($0)].id < jobs[Int($1)].id }
+        return SlotOrder(count: jobs.count, sorted: sorted)
+    }
+
+    /// Slots of ``jobs`` in the order of their ids: the slots themselves when the jobs were
+    /// scheduled in id order (nothing held: a year has a million), else 4 bytes a job.
+    struct SlotOrder: RandomAccessCollection {
+        let count: Int
+        /// The slots in id order, unless they are already.
+        let sorted: [Int32]?
+
+        var startIndex: Int { 0 }
+        var endIndex: Int { count }
+        subscript(position: Int) -> Int { sorted.map { Int($0[position]) } ?? position }
     }
 
     private func slot(_ id: Int64) -> Int? {
