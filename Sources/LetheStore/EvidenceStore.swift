@@ -159,6 +159,20 @@ public protocol EvidenceStoreReading: LogTreeReading {
     func latestCheckpoint() throws(LetheError) -> StoredCheckpoint?
     /// The record with this serial, or nil.
     func record(serial: String) throws(LetheError) -> StoredRecord?
+    /// The record with this serial, or nil; its body, when larger than `threshold` bytes, copied
+    /// a piece at a time into a file without a name in `directory` (``StoredRecord/splicedBody``,
+    /// checked against the SHA-256 taken as it was copied) rather than read into memory: a year's
+    /// report is hundreds of megabytes.
+    func record(
+        serial: String, spoolingBodyOver threshold: Int, in directory: String
+    ) throws(LetheError)
+        -> StoredRecord?
+    /// Calls `body` with the signed bytes of record `serial` in order, a megabyte at a time, read
+    /// straight from the store (a listing hashes and reads a year's report without holding its
+    /// hundreds of megabytes); false when there is no such record.
+    func forEachRecordBodyPiece(
+        serial: String, _ body: (UnsafeRawBufferPointer) throws(LetheError) -> Void
+    ) throws(LetheError) -> Bool
     /// Records, newest first; only of `kind` when given, only for `jobID` when given.
     func records(kind: String?, jobID: Int64?, limit: Int?) throws(LetheError) -> [StoredRecord]
     /// What a list of records shows, newest first, without their signed bytes and with their

@@ -169,6 +169,29 @@ extension SQLiteTransaction {
         try fetchRecords("SELECT \(Self.recordColumns) FROM signed_record WHERE serial = ?", [serial]).first
     }
 
+    func forEachRecordBodyPiece(
+        serial: String, _ body: (UnsafeRawBufferPointer) throws(LetheError) -> Void
+    ) throws(LetheError) -> Bool {
+        let rowid = try guarded {
+            try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT rowid FROM signed_record WHERE serial = ?"), arguments: [serial])
+        }
+        guard let rowid else { return false }
+        try forEachBlobPiece(table: "signed_record", column: "body", rowid: rowid, body)
+        return true
+    }
+
+    func record(
+        serial: String, spoolingBodyOver threshold: Int, in directory: String
+    ) throws(LetheError)
+        -> StoredRecord?
+    {
+        try fetchRecords(
+            "SELECT \(Self.recordColumns) FROM signed_record WHERE serial = ?", [serial],
+            spool: (threshold, directory)
+        ).first
+    }
+
     func records(kind: String?, jobID: Int64?, limit: Int?) throws(LetheError) -> [StoredRecord] {
         var (whereSQL, arguments) = Self.recordFilter(kind: kind, jobID: jobID, text: nil)
         var sql = "SELECT \(Self.recordColumns) FROM signed_record r\(whereSQL) ORDER BY event_seq DESC"
@@ -230,18 +253,33 @@ extension SQLiteTransaction {
         return (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "), arguments)
     }
 
-    private func fetchRecords(_ sql: String, _ arguments: StatementArguments) throws(LetheError) -> [StoredRecord] {
+    /// The records `sql` selects (``recordColumns``); a body larger than `spool`'s threshold
+    /// copied to a file without a name in its directory rather than read into memory.
+    private func fetchRecords(
+        _ sql: String, _ arguments: StatementArguments, spool: (threshold: Int, directory: String)? = nil
+    ) throws(LetheError) -> [StoredRecord] {
         let rows = try guarded { try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments) }
         return try rows.map { (row) throws(LetheError) in
             let small: Data? = row[5]
             let signature: Data = row[6]
-            let body =
-                if let small { [UInt8](small) } else {
-                    try readBlob(table: "signed_record", column: "body", rowid: row[8])
+            var body: [UInt8] = []
+            var spliced: SplicedBytes?
+            if let small {
+                body = [UInt8](small)
+                if let spool, body.count > spool.threshold {
+                    spliced = try SplicedBytes(spooling: body, in: spool.directory)
+                    body = []
                 }
+            } else if let spool {
+                spliced = try spoolBlob(
+                    table: "signed_record", column: "body", rowid: row[8], over: spool.threshold, in: spool.directory)
+                if spliced == nil { body = try readBlob(table: "signed_record", column: "body", rowid: row[8]) }
+            } else {
+                body = try readBlob(table: "signed_record", column: "body", rowid: row[8])
+            }
             return StoredRecord(
                 serial: row[0], kind: row[1], jobID: row[2], assetTag: row[3], issuedAt: try RFC3339.parse(row[4]),
-                body: body, signature: [UInt8](signature), eventSeq: row[7])
+                body: body, splicedBody: spliced, signature: [UInt8](signature), eventSeq: row[7])
         }
     }
 

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 import GRDBSQLite
@@ -211,6 +212,57 @@ extension SQLiteTransaction {
         }
         guard result == SQLITE_OK, bytes.count == count else { throw stepFailure() }
         return bytes
+    }
+
+    /// The bytes of `column` in row `rowid` of `table`, when there are more than `threshold`,
+    /// copied in 1 MB pieces into a file without a name in `directory` and hashed as they go
+    /// (``SplicedBytes`` of that file alone, checked against that digest); nil when there are
+    /// not so many.
+    func spoolBlob(
+        table: String, column: String, rowid: Int64, over threshold: Int, in directory: String
+    ) throws(LetheError) -> SplicedBytes? {
+        let handle = try openBlob(table: table, column: column, rowid: rowid, writable: false)
+        defer { sqlite3_blob_close(handle) }
+        let count = Int(sqlite3_blob_bytes(handle))
+        guard count > threshold else { return nil }
+        let file = SpoolFile(descriptor: try SpoolFile.createUnnamed(in: directory), count: count)
+        let chunk = Self.blobChunk
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
+        defer { buffer.deallocate() }
+        var hasher = SHA256()
+        var offset = 0
+        while offset < count {
+            let piece = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(chunk, count - offset)])
+            guard sqlite3_blob_read(handle, piece.baseAddress!, Int32(piece.count), Int32(offset)) == SQLITE_OK else {
+                throw stepFailure()
+            }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(piece))
+            try DescriptorIO.writeAll(
+                UnsafeRawBufferPointer(piece), to: file.descriptor, name: "the record's spool file in \(directory)")
+            offset += piece.count
+        }
+        return SplicedBytes(head: [], file: file, tail: [], sha256: Array(hasher.finalize()))
+    }
+
+    /// Calls `body` with the bytes of `column` in row `rowid` of `table`, in order, 1 MB at a time.
+    func forEachBlobPiece(
+        table: String, column: String, rowid: Int64, _ body: (UnsafeRawBufferPointer) throws(LetheError) -> Void
+    ) throws(LetheError) {
+        let handle = try openBlob(table: table, column: column, rowid: rowid, writable: false)
+        defer { sqlite3_blob_close(handle) }
+        let count = Int(sqlite3_blob_bytes(handle))
+        let chunk = Self.blobChunk
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: min(chunk, max(count, 1)), alignment: 16)
+        defer { buffer.deallocate() }
+        var offset = 0
+        while offset < count {
+            let piece = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(chunk, count - offset)])
+            guard sqlite3_blob_read(handle, piece.baseAddress!, Int32(piece.count), Int32(offset)) == SQLITE_OK else {
+                throw stepFailure()
+            }
+            try body(UnsafeRawBufferPointer(piece))
+            offset += piece.count
+        }
     }
 
     /// The size of the pieces a large blob is written and read in.

@@ -23,6 +23,26 @@ public final class SpoolFile: Sendable {
 
     deinit { close(descriptor) }
 
+    /// A file without a name in `directory`, open for reading and writing (mode 0600): on Linux
+    /// made with O_TMPFILE, so it never has a name; elsewhere given a private name, removed at
+    /// once. Either way nothing is left behind when it is closed or the process dies.
+    public static func createUnnamed(in directory: String) throws(LetheError) -> Int32 {
+        #if os(Linux)
+            // (Glibc does not export O_TMPFILE: __O_TMPFILE | O_DIRECTORY, as in <fcntl.h>.)
+            let unnamed = open(directory, Int32(0o20_000_000) | O_DIRECTORY | O_RDWR | O_CLOEXEC, 0o600)
+            if unnamed >= 0 { return unnamed }
+        #endif
+        var template = Array("\(directory)/.report-spool-XXXXXX".utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard descriptor >= 0 else {
+            throw LetheError(
+                .io, "cannot create the report's spool file in \(directory): \(String(cString: strerror(errno)))")
+        }
+        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        _ = fchmod(descriptor, 0o600)
+        return descriptor
+    }
+
     /// Reads bytes `offset..<offset + buffer.count` into `buffer`.
     public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(LetheError) {
         var done = 0
@@ -59,6 +79,13 @@ public struct SplicedBytes: Sendable, Hashable {
         self.file = file
         self.tail = tail
         self.sha256 = sha256
+    }
+
+    /// `bytes` written to a file without a name in `directory`, checked against their SHA-256.
+    public init(spooling bytes: [UInt8], in directory: String) throws(LetheError) {
+        let file = SpoolFile(descriptor: try SpoolFile.createUnnamed(in: directory), count: bytes.count)
+        try DescriptorIO.writeAll(bytes, to: file.descriptor, name: "the record's spool file in \(directory)")
+        self.init(head: [], file: file, tail: [], sha256: Array(SHA256.hash(data: bytes)))
     }
 
     /// The same bytes, whose every read checks that they have the SHA-256 `digest`.

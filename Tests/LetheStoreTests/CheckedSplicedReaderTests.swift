@@ -78,4 +78,41 @@ import Testing
         #expect(throws: LetheError.self) { try reader.forEachPiece { _ in } }
         #expect(throws: LetheError.self) { _ = try reader.bytes(in: 0..<4) }
     }
+
+    @Test func aLargeStoredRecordIsReadIntoAnUnnamedFileAndASmallOneIntoMemory() throws {
+        // Given a stored record of 200,000 bytes
+        let root = TemporaryDirectory()
+        let store = try SQLiteStore(path: root.file("db.sqlite"))
+        let body =
+            Array(#"{"content":""#.utf8) + Array(repeating: UInt8(ascii: "x"), count: 200_000)
+            + Array(#""}"#.utf8)
+        let time = try RFC3339.parse("2026-12-07T10:00:00Z")
+        try store.write { (tx) throws(LetheError) in
+            let event = try tx.append(
+                EventDraft(type: "record.issued", assetTag: nil, payload: ["serial": "R-1"]), actor: "it", at: time)
+            try tx.insert(
+                StoredRecord(
+                    serial: "R-1", kind: "report", jobID: nil, assetTag: nil, issuedAt: time, body: body,
+                    signature: [0x30], eventSeq: event.seq))
+        }
+        let directory = root.file("spool")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+
+        // When it is read with a threshold below its size, and with one above
+        let (spooled, held) = try store.read { (tx) throws(LetheError) in
+            (
+                try tx.record(serial: "R-1", spoolingBodyOver: 100_000, in: directory),
+                try tx.record(serial: "R-1", spoolingBodyOver: 300_000, in: directory)
+            )
+        }
+
+        // Then the first is in a file without a name (nothing listed in the directory), with the
+        // body's bytes and digest; the second in memory
+        let spliced = try #require(spooled?.splicedBody)
+        #expect(spooled?.body == [] && spooled?.signature == [0x30] && spooled?.serial == "R-1")
+        #expect(try spliced.load() == body)
+        #expect(spliced.sha256 == Array(SHA256.hash(data: body)))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
+        #expect(held?.splicedBody == nil && held?.body == body)
+    }
 }

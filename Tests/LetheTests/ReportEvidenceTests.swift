@@ -172,6 +172,14 @@ private func certifiedHistory(_ count: Int) async throws -> (EvidenceFixture, Is
         #expect(pdf == (try await ReportPDF.render(stored)))
         #expect(String(decoding: pdf.prefix(5), as: UTF8.self) == "%PDF-")
 
+        // And shown again past the spool threshold, it is read from the store into a file without
+        // a name, a piece at a time: the same summary, bytes and PDF
+        let spooled = try await reports.show(serial: report.serial, by: auditor)
+        #expect(spooled.isSpliced)
+        #expect(spooled.summary == stored.summary)
+        #expect(try spooled.recordBytes() == bytes)
+        #expect(try await ReportPDF.render(spooled) == pdf)
+
         // And `--out` refuses to replace a file unless forced, leaving it as it was
         #expect(throws: LetheError.self) {
             try OutputDestination.writeFile(path, force: false, flag: "--out") { (descriptor) throws(LetheError) in

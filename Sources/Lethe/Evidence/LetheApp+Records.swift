@@ -276,11 +276,18 @@ extension LetheApp {
         }
     }
 
-    /// One record and its revocation, if any, inside a transaction.
+    /// One record and its revocation, if any, inside a transaction; its body copied to a file
+    /// without a name in `spool`'s directory when larger than its threshold.
     static func recordDetails(
-        serial: String, in tx: any StoreReading
+        serial: String, spooling spool: (threshold: Int, directory: String)? = nil, in tx: any StoreReading
     ) throws(LetheError) -> (record: StoredRecord, revocation: RecordRevocation?) {
-        guard let record = try tx.record(serial: serial) else {
+        let found =
+            if let spool {
+                try tx.record(serial: serial, spoolingBodyOver: spool.threshold, in: spool.directory)
+            } else {
+                try tx.record(serial: serial)
+            }
+        guard let record = found else {
             throw LetheError(.notFound, "no record has serial \(serial); see 'lethe certificate list'")
         }
         return (record, try tx.revocation(serial: serial))

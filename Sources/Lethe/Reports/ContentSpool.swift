@@ -43,7 +43,7 @@ final class ContentSpool {
     /// more than ``threshold`` bytes and there is a directory; otherwise leaves it as it is.
     func spill(_ buffer: inout [UInt8]) throws(LetheError) {
         guard buffer.count > threshold, let directory else { return }
-        if descriptor < 0 { descriptor = try Self.openUnnamed(in: directory) }
+        if descriptor < 0 { descriptor = try SpoolFile.createUnnamed(in: directory) }
         try writeAll(buffer)
         hasher.update(data: buffer)
         buffer.removeAll(keepingCapacity: true)
@@ -63,26 +63,6 @@ final class ContentSpool {
     private func writeAll(_ buffer: [UInt8]) throws(LetheError) {
         try DescriptorIO.writeAll(buffer, to: descriptor, name: "the report's spool file in \(directory ?? "?")")
         written += buffer.count
-    }
-
-    /// A file without a name in `directory`, open for reading and writing (mode 0600).
-    private static func openUnnamed(in directory: String) throws(LetheError) -> Int32 {
-        #if os(Linux)
-            // O_TMPFILE: the file never has a name, so nothing can open it and nothing is left.
-            // (Glibc does not export the macro: __O_TMPFILE | O_DIRECTORY, as in <fcntl.h>.)
-            let unnamed = open(directory, Int32(0o20_000_000) | O_DIRECTORY | O_RDWR | O_CLOEXEC, 0o600)
-            if unnamed >= 0 { return unnamed }
-        #endif
-        // A file system without O_TMPFILE: a private name, removed at once.
-        var template = Array("\(directory)/.report-spool-XXXXXX".utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard descriptor >= 0 else {
-            throw LetheError(
-                .io, "cannot create the report's spool file in \(directory): \(String(cString: strerror(errno)))")
-        }
-        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
-        _ = fchmod(descriptor, 0o600)
-        return descriptor
     }
 }
 

@@ -97,17 +97,53 @@ public struct IssuedReport: Encodable, Sendable, Hashable {
             throw LetheError(.notFound, "record \(record.serial) is a \(record.kind) record, not a report")
         }
         // What the summary states, read without the content: a year's content is hundreds of
-        // megabytes, and listing the reports parsed every one of them whole.
-        let value = try DeferredJSON(record.body) { $0 == ["content"] }.value
+        // megabytes, and listing the reports parsed every one of them whole. A body copied to a
+        // spool file is read from there, a piece at a time, checked against its digest.
+        let value: JSONValue
+        let recordSHA256: [UInt8]
+        if let spliced = record.splicedBody, let digest = spliced.sha256 {
+            value = try StreamedJSON(CheckedSplicedReader(spliced)) { $0 == ["content"] }.value
+            recordSHA256 = digest
+        } else {
+            value = try DeferredJSON(record.body) { $0 == ["content"] }.value
+            recordSHA256 = Array(SHA256.hash(data: record.body))
+        }
         summary = ReportSummary(
-            serial: record.serial, reportKind: value["report_kind"]?.stringValue ?? "",
-            issuedAt: RFC3339.format(record.issuedAt), logIndex: record.eventSeq - 1,
-            logSize: value["log_size"]?.integerValue ?? -1, logRoot: value["log_root"]?.stringValue ?? "",
-            contentSHA256: value["content_sha256"]?.stringValue ?? "",
-            recordSHA256: Hex.encode(Array(SHA256.hash(data: record.body))), status: revoked ? .revoked : .valid,
-            parameters: value["parameters"] ?? .null)
-        self.record = .memory(record.body)
+            serial: record.serial, issuedAt: record.issuedAt, eventSeq: record.eventSeq, value: value,
+            recordSHA256: recordSHA256, revoked: revoked)
+        self.record = record.splicedBody.map(RecordBytes.spliced) ?? .memory(record.body)
         self.signature = record.signature
+    }
+}
+
+/// The signed bytes of a stored record, read from the store in order a piece at a time and
+/// hashed as they go (``PiecewiseBytes`` read once: a listing's).
+private final class StoredRecordPieces: PiecewiseBytes {
+    let serial: String
+    let tx: any StoreReading
+    /// The bytes' SHA-256, once read (nil: not read, or no such record).
+    private(set) var sha256: [UInt8]?
+    private(set) var count = 0
+
+    init(serial: String, tx: any StoreReading) {
+        self.serial = serial
+        self.tx = tx
+    }
+
+    func forEachPiece(_ body: (UnsafeRawBufferPointer) throws(LetheError) -> Void) throws(LetheError) {
+        var hasher = SHA256()
+        var count = 0
+        let found = try tx.forEachRecordBodyPiece(serial: serial) { (piece) throws(LetheError) in
+            hasher.update(bufferPointer: piece)
+            count += piece.count
+            try body(piece)
+        }
+        guard found else { throw LetheError(.notFound, "no record has serial \(serial)") }
+        (sha256, self.count) = (Array(hasher.finalize()), count)
+    }
+
+    func bytes(in range: Range<Int>) throws(LetheError) -> [UInt8] {
+        throw LetheError(.internal, "a listing reads record \(serial) once, in order")
     }
 }
 
@@ -194,19 +230,29 @@ extension ReportService {
         return try await app.store.read { (tx) throws(LetheError) in
             try tx.recordListings(kind: Self.recordKind, jobID: nil, text: nil, limit: limit).map {
                 (listing) throws(LetheError) in
-                guard let record = try tx.record(serial: listing.serial) else {
+                // Read from the store in pieces, hashed as they are read: a year's report is
+                // hundreds of megabytes, and is never held here.
+                let pieces = StoredRecordPieces(serial: listing.serial, tx: tx)
+                let value = try StreamedJSON(pieces) { $0 == ["content"] }.value
+                guard let digest = pieces.sha256 else {
                     throw LetheError(.internal, "report \(listing.serial) is listed but cannot be read")
                 }
-                return try IssuedReport(record: record, revoked: listing.revocation != nil).summary
+                return ReportSummary(
+                    serial: listing.serial, issuedAt: listing.issuedAt, eventSeq: listing.eventSeq, value: value,
+                    recordSHA256: digest, revoked: listing.revocation != nil)
             }
         }
     }
 
-    /// One signed report.
+    /// One signed report. A record larger than the spool threshold is copied from the store to
+    /// a file without a name in the data directory, a piece at a time, and read from there (a
+    /// year's is hundreds of megabytes): its PDF is drawn from that file and `--out` written from
+    /// it, never holding it whole.
     public func show(serial: String, by principal: Principal) async throws(LetheError) -> IssuedReport {
         try app.authorize(.readReports, principal)
+        let spool = app.dataDirectory.map { (threshold: spoolThreshold, directory: $0.path) }
         let (record, revocation) = try await app.store.read { (tx) throws(LetheError) in
-            try LetheApp.recordDetails(serial: serial, in: tx)
+            try LetheApp.recordDetails(serial: serial, spooling: spool, in: tx)
         }
         return try IssuedReport(record: record, revoked: revocation != nil)
     }
@@ -296,5 +342,18 @@ extension ReportService {
             throw LetheError(.invalidInput, "the report's log size must be stated and precede its own log entry")
         }
         return "a \(kind) report computed at log size \(size); its content has the SHA-256 it states"
+    }
+}
+
+extension ReportSummary {
+    /// What record `serial`, issued at `issuedAt` by log entry `eventSeq`, states: its `value`
+    /// (the record with its content left out) and the SHA-256 of its bytes.
+    init(serial: String, issuedAt: Date, eventSeq: Int64, value: JSONValue, recordSHA256: [UInt8], revoked: Bool) {
+        self.init(
+            serial: serial, reportKind: value["report_kind"]?.stringValue ?? "", issuedAt: RFC3339.format(issuedAt),
+            logIndex: eventSeq - 1, logSize: value["log_size"]?.integerValue ?? -1,
+            logRoot: value["log_root"]?.stringValue ?? "", contentSHA256: value["content_sha256"]?.stringValue ?? "",
+            recordSHA256: Hex.encode(recordSHA256), status: revoked ? .revoked : .valid,
+            parameters: value["parameters"] ?? .null)
     }
 }
