@@ -88,8 +88,9 @@ public struct StoredRecord: Sendable, Hashable {
     /// The canonical JSON that was signed (empty when ``splicedBody`` holds it).
     public var body: [UInt8]
     /// The canonical JSON that was signed, when it is too large to hold in memory (a year's
-    /// report on its way into the store, written there piece by piece): ``body`` is then empty.
-    /// A record read from the store never has one.
+    /// report on its way into the store, written there piece by piece; or read back with
+    /// ``EvidenceStoreReading/record(serial:spoolingBodyOver:in:)``, copied to a file without a
+    /// name): ``body`` is then empty.
     public var splicedBody: SplicedBytes?
     /// The detached CMS SignedData (DER).
     public var signature: [UInt8]

@@ -24,8 +24,9 @@ public final class SpoolFile: Sendable {
     deinit { close(descriptor) }
 
     /// A file without a name in `directory`, open for reading and writing (mode 0600): on Linux
-    /// made with O_TMPFILE, so it never has a name; elsewhere given a private name, removed at
-    /// once. Either way nothing is left behind when it is closed or the process dies.
+    /// made with O_TMPFILE, so it never has a name and nothing is left behind when it is closed
+    /// or the process dies; elsewhere (or where the file system lacks O_TMPFILE) given a private
+    /// name, removed at once (a crash between the two leaves that one file).
     public static func createUnnamed(in directory: String) throws(LetheError) -> Int32 {
         #if os(Linux)
             // (Glibc does not export O_TMPFILE: __O_TMPFILE | O_DIRECTORY, as in <fcntl.h>.)
@@ -38,6 +39,8 @@ public final class SpoolFile: Sendable {
             throw LetheError(
                 .io, "cannot create the report's spool file in \(directory): \(String(cString: strerror(errno)))")
         }
+        // Not passed on to a program started meanwhile (Glibc's module lacks mkostemp).
+        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
         template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
         _ = fchmod(descriptor, 0o600)
         return descriptor
@@ -223,10 +226,15 @@ public final class CheckedSplicedReader: PiecewiseBytes {
     private var blockDigests: [[UInt8]] = []
     private var passed = false
 
-    /// A reader of `spliced`.
+    /// A reader of `spliced`, which must state the SHA-256 its bytes have.
     public init(_ spliced: SplicedBytes) {
+        precondition(spliced.sha256 != nil, "a checked reader of spliced bytes without the digest they must have")
         self.spliced = spliced
     }
+
+    /// What a read of bytes that are not the ones hashed throws.
+    private static let changed = LetheError(
+        .io, "the report's spool file changed after its record was copied or signed; nothing was rendered from it")
 
     /// The size of the whole.
     public var count: Int { spliced.count }
@@ -235,9 +243,13 @@ public final class CheckedSplicedReader: PiecewiseBytes {
     /// taking each block's for the range reads that follow.
     public func forEachPiece(_ body: (UnsafeRawBufferPointer) throws(LetheError) -> Void) throws(LetheError) {
         var digests: [[UInt8]] = []
+        var whole = SHA256()
         var block = SHA256()
         var filled = 0
-        try spliced.forEachPiece { (piece) throws(LetheError) in
+        // Read unchecked, and checked here: with this reader's own message.
+        let unchecked = SplicedBytes(head: spliced.head, file: spliced.file, tail: spliced.tail)
+        try unchecked.forEachPiece { (piece) throws(LetheError) in
+            whole.update(bufferPointer: piece)
             var rest = piece
             while !rest.isEmpty {
                 let take = min(Self.blockSize - filled, rest.count)
@@ -252,6 +264,7 @@ public final class CheckedSplicedReader: PiecewiseBytes {
             try body(piece)
         }
         if filled > 0 { digests.append(Array(block.finalize())) }
+        guard Array(whole.finalize()) == spliced.sha256 else { throw Self.changed }
         blockDigests = digests
         passed = true
     }
@@ -277,11 +290,7 @@ public final class CheckedSplicedReader: PiecewiseBytes {
                         rebasing: UnsafeRawBufferPointer(buffer)[start..<min(start + Self.blockSize, span.count)])
                     var hasher = SHA256()
                     hasher.update(bufferPointer: block)
-                    guard Array(hasher.finalize()) == blockDigests[index] else {
-                        throw LetheError(
-                            .io,
-                            "the report's spool file changed after its record was read; nothing was rendered from it")
-                    }
+                    guard Array(hasher.finalize()) == blockDigests[index] else { throw Self.changed }
                 }
                 initialized = span.count
             } catch {

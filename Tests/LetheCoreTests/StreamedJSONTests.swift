@@ -55,6 +55,7 @@ private final class PiecedBytes: PiecewiseBytes {
         (#"{"a":{"b":{"c":[1,[2,[3]],{"d":{"e":[4]}}]}},"z":[]}"#, { $0 == ["a", "b", "c"] || $0 == ["z"] }),
         (#"[{"a":[1]},{"a":[2]}]"#, { $0 == ["a"] }),
         (#""a top-level string""#, { _ in true }),
+        (#"{"a":"x\"y\\","b":["\"",{"c":"]"}]}"#, { $0 == ["a"] || $0 == ["b"] }),
         ("{}", { _ in true }),
         (#"{"a":[1]}"#, { _ in false }),
     ]
@@ -112,6 +113,11 @@ private final class PiecedBytes: PiecewiseBytes {
         #"{"a" [1]}"#,  // no colon
         #"{"a":[1]}}"#,  // a bracket too many
         "",  // nothing
+        #"{"a":[1},"b":1}"#,  // the deferred array closed as an object
+        #"{"a":{"x":1],"b":1}"#,  // a deferred object closed as an array
+        "[1,]",  // a comma after the last item, at the top
+        #""abc"#,  // a string without its end, at the top
+        "tru",  // an unknown literal, at the top
     ])
     func malformedTextIsRefusedAsWhenHeldWhole(_ text: String) {
         // Given text the parser refuses whole
@@ -123,6 +129,41 @@ private final class PiecedBytes: PiecewiseBytes {
                 for index in 0..<items.count { _ = try items.item(index) }
             }
         }
+    }
+
+    @Test(arguments: [126, 127, 128, 129])
+    func nestingAtTheLimitIsReadAsWhenHeldWhole(_ depth: Int) throws {
+        // Given arrays nested `depth` deep, inside a deferred member and inside one that is not
+        let deep = String(repeating: "[", count: depth) + String(repeating: "]", count: depth)
+        for text in [#"{"a":"# + deep + "}", #"{"a":[],"b":"# + deep + "}"] {
+            let held = Result { try DeferredJSON(Array(text.utf8)) { $0 == ["a"] }.items(at: ["a"]).count }
+            let streamed = Result {
+                let items = try StreamedJSON(PiecedBytes(text, pieceSize: 3)) { $0 == ["a"] }.items(at: ["a"])
+                for index in 0..<items.count { _ = try items.item(index) }
+                return items.count
+            }
+            // Then both accept it, with the same items, or both refuse it
+            #expect((try? held.get()) == (try? streamed.get()), "\(depth) deep: \(text.prefix(12))")
+        }
+    }
+
+    @Test func aMalformedRowIsRefusedAtItsOffsetInTheDocument() throws {
+        // Given rows past the first window, one with a leading zero
+        let rows = (0..<50).map { $0 == 37 ? #"{"x":01}"# : #"{"x":\#($0)}"# }
+        let text = #"{"a":["# + rows.joined(separator: ",") + "]}"
+        let held = try DeferredJSON(Array(text.utf8)) { $0 == ["a"] }
+        let items = try StreamedJSON(PiecedBytes(text, pieceSize: 16)) { $0 == ["a"] }.items(at: ["a"], windowBytes: 40)
+
+        // When every row is read, then the refusal names the same place as when held whole
+        var message = ""
+        do {
+            for index in 0..<items.count { _ = try items.item(index) }
+        } catch {
+            message = error.message
+        }
+        var expected = ""
+        do { _ = try held.items(at: ["a"]) } catch { expected = error.message }
+        #expect(!message.isEmpty && message == expected)
     }
 
     @Test func nestingDeeperThanTheLimitIsRefusedInsideADeferredValueAndOutside() {

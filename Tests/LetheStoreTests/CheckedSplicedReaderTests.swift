@@ -45,7 +45,8 @@ import Testing
         let block = CheckedSplicedReader.blockSize
         for range in [
             0..<4, 5..<40, (block - 3)..<(block + 3), (whole.count - 30)..<whole.count,
-            (whole.count - 3)..<whole.count, 0..<whole.count, 7..<7,
+            (whole.count - 3)..<whole.count, 0..<whole.count, 7..<7, 0..<block, block..<(block + 1),
+            (3 * block - 2)..<(3 * block + 2), (block - 1)..<block,
         ] {
             #expect(try reader.bytes(in: range) == Array(whole[range]), "\(range)")
         }
@@ -67,6 +68,34 @@ import Testing
         #expect(throws: LetheError.self) { _ = try reader.bytes(in: (block + 5)..<(block + 20)) }
         #expect(throws: LetheError.self) { _ = try reader.bytes(in: (block - 5)..<(block + 1)) }
         #expect(try reader.bytes(in: 100..<200) == Array(whole[100..<200]))
+    }
+
+    @Test func bytesThatChangedAreReportedAsChangedBeforeTheyAreReportedAsNotJSON() throws {
+        // Given bytes that are not JSON (the file's bytes are binary)
+        let root = TemporaryDirectory()
+        let (bytes, whole) = try spliced(fileCount: 3000, in: root)
+        var wrong = Array(SHA256.hash(data: whole))
+
+        // When they are read as JSON with their digest, the JSON is refused
+        #expect {
+            _ = try StreamedJSON(CheckedSplicedReader(bytes.checking(sha256: wrong))) { $0 == ["content"] }
+        } throws: { ($0 as? LetheError)?.message.contains("not valid JSON") == true }
+
+        // And with another digest (they changed), that is what is said
+        wrong[0] ^= 1
+        #expect {
+            _ = try StreamedJSON(CheckedSplicedReader(bytes.checking(sha256: wrong))) { $0 == ["content"] }
+        } throws: { ($0 as? LetheError)?.message.contains("spool file changed") == true }
+    }
+
+    @Test func aRecordThatIsNotStoredHasNoPieces() throws {
+        let root = TemporaryDirectory()
+        let store = try SQLiteStore(path: root.file("db.sqlite"))
+        var pieces = 0
+        let found = try store.read { (tx) throws(LetheError) in
+            try tx.forEachRecordBodyPiece(serial: "R-404") { _ in pieces += 1 }
+        }
+        #expect(!found && pieces == 0)
     }
 
     @Test func aPassOverBytesWithoutTheirDigestThrows() throws {

@@ -174,7 +174,7 @@ private struct ReportHistory {
         #expect(content["handovers"]?.arrayValue?.first?["to"]?.stringValue == "ShredCo driver")
         #expect(content["totals"]?["without_seals"]?.integerValue == 1)
         #expect(try ReportCSV.render(report).components(separatedBy: "\r\n").count == 3)
-        #expect(ReportHTML.render(report).contains("Shipment report — manifest MAN-7"))
+        #expect(try ReportHTML.render(report).contains("Shipment report — manifest MAN-7"))
 
         // When the manifest is unknown, then nothing is issued
         let before = try history.fixture.counts()
@@ -197,7 +197,7 @@ private struct ReportHistory {
         #expect(types.first == "asset.registered" && types.last == "asset.custody-transferred")
         #expect(types.contains("job.verified"))
         #expect(content["handovers"]?.arrayValue?.count == 1)
-        #expect(ReportHTML.render(report).contains("Handed over by (signature)"))
+        #expect(try ReportHTML.render(report).contains("Handed over by (signature)"))
         await #expect(throws: LetheError.self) {
             try await history.fixture.app.reports.custody(tag: "NOPE-1", by: history.compliance)
         }

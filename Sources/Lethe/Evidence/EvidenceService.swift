@@ -188,7 +188,7 @@ extension EvidenceService {
         }
         let page: [UInt8]
         if record.kind == ReportService.recordKind {
-            page = ReportHTML.renderBytes(try IssuedReport(record: record, revoked: revocation != nil))
+            page = try ReportHTML.renderBytes(try IssuedReport(record: record, revoked: revocation != nil))
         } else {
             page = Array(RecordHTML.render(record: try CanonicalJSON.decode(record.body), status: status).utf8)
         }

@@ -176,8 +176,9 @@ extension DeferredItems: ReportRows {}
 /// the rest: their rows are checked and kept as ranges of the record's bytes, read in place as
 /// each row is drawn or written — a year's report has millions of rows, and a tree of them took
 /// gigabytes. The HTML page reads them from the record held whole (`[JSONReading]`); the PDF
-/// reads them a window at a time (``DeferredItems``), from the record's spool file when it was
-/// just issued from one, so it never holds a year's record whole.
+/// reads them a window at a time (``DeferredItems``), from the file the record is spliced around
+/// when it is (a report just issued from its spool, or a large stored one being shown), so it
+/// never holds a year's record whole.
 struct DeferredReport<Rows: ReportRows> {
     /// The record, with the long tables left out (empty).
     let record: JSONValue
@@ -230,15 +231,15 @@ extension DeferredReport where Rows == [JSONReading] {
 }
 
 extension DeferredReport where Rows == DeferredItems {
-    /// Reads a report's record a window of rows at a time: from its spool file, checked against
-    /// the digest it was signed with, when it was just issued from one; else from memory.
+    /// Reads a report's record a window of rows at a time: from the file it is spliced around,
+    /// every read checked against the digest its summary states, when it is; else from memory.
     init(streaming report: IssuedReport) throws(LetheError) {
         guard report.reportKind == ReportKind.disposal.rawValue else {
             let record = try CanonicalJSON.decode(report.recordBytes())
             try self.init(record: record) { (_) throws(LetheError) in DeferredItems() }
             return
         }
-        if let reader = report.recordReader() {
+        if let reader = try report.recordReader() {
             let document = try StreamedJSON(reader) { Self.isLongTable($0) }
             try self.init(record: document.value) { (path) throws(LetheError) in document.items(at: path) }
             return

@@ -9,24 +9,25 @@ public enum ReportHTML {
     static let colours = ["#4e79a7", "#f28e2b", "#e15759", "#9c9c9c"]
 
     /// Renders a signed report.
-    public static func render(_ report: IssuedReport) -> String {
-        String(decoding: renderBytes(report), as: UTF8.self)
+    public static func render(_ report: IssuedReport) throws(LetheError) -> String {
+        String(decoding: try renderBytes(report), as: UTF8.self)
     }
 
     /// Renders a signed report as the page's UTF-8 bytes, its long tables written row by row
     /// from the record's bytes (``DeferredReport``): a year's page is hundreds of megabytes, and
     /// a tree of the record, a string of the page and its copy as bytes took gigabytes.
-    public static func renderBytes(_ report: IssuedReport) -> [UInt8] {
-        if report.reportKind != ReportKind.disposal.rawValue { return Array(document(report).utf8) }
-        // A record that cannot be read renders as a page without content (its check is elsewhere).
-        let deferred = try? DeferredReport<[JSONReading]>(report: report)
-        let record = deferred?.record ?? .null
+    public static func renderBytes(_ report: IssuedReport) throws(LetheError) -> [UInt8] {
+        if report.reportKind != ReportKind.disposal.rawValue { return Array(try document(report).utf8) }
+        // A record that cannot be read (or whose spool file changed) is an error, not a page
+        // without content.
+        let deferred = try DeferredReport<[JSONReading]>(report: report)
+        let record = deferred.record
         let content = record["content"] ?? .null
-        let figures = deferred?.figures ?? ReportFigures(content: content)
+        let figures = deferred.figures
         let period = content["period"]
         let title = "Disposal report \(text(period?["from"])) to \(text(period?["to"]))"
         var out: [UInt8] = []
-        out.reserveCapacity(65_536 + (deferred?.assets.count ?? 0) * 400)
+        out.reserveCapacity(65_536 + deferred.assets.count * 400)
         out += head(report, record: record, title: title, charts: true).utf8
         out += (section("Totals") + totals(content)).utf8
         out += "<div class=\"charts\">".utf8
@@ -40,13 +41,13 @@ public enum ReportHTML {
         out += chart("Erasure requests: days to close", figures.erasureDays, series: ["requests"], stacked: false).utf8
         out += "</div>".utf8
         out += (section("Verification") + verification(content["verification"])).utf8
-        let assets = deferred?.assets ?? []
+        let assets = deferred.assets
         out += section("Assets (\(assets.count))").utf8
         writeAssets(assets, into: &out)
         out += section("Exceptions").utf8
-        writeExceptions(deferred?.exceptions ?? [], into: &out)
+        writeExceptions(deferred.exceptions, into: &out)
         out += section("Open work at \(text(content["open_work"]?["at"]))").utf8
-        writeOpenWork(content["open_work"], items: deferred?.openWork ?? [], into: &out)
+        writeOpenWork(content["open_work"], items: deferred.openWork, into: &out)
         out += (section("Erasure requests") + erasure(content["erasure"])).utf8
         out +=
             """
@@ -85,8 +86,8 @@ public enum ReportHTML {
     }
 
     /// A shipment or custody report: its sections as tables.
-    static func document(_ report: IssuedReport) -> String {
-        let record = report.value
+    static func document(_ report: IssuedReport) throws(LetheError) -> String {
+        let record = try CanonicalJSON.decode(report.recordBytes())
         let document = ReportDocument(content: record["content"] ?? .null)
         var html = head(report, record: record, title: document.title)
         for section in document.sections {

@@ -14,7 +14,8 @@ public enum ReportPDF {
     /// Renders a signed report on the calling thread.
     static func renderNow(_ report: IssuedReport) throws(LetheError) -> [UInt8] {
         // Pass 1 counts the pages (nothing is drawn); pass 2 draws them with "page i of n". The
-        // signed record is read once for both.
+        // signed record is read once in pieces for its outline; its rows are read a window at a
+        // time, once for the charts' counts and once as they are drawn.
         let document = try DeferredReport<DeferredItems>(streaming: report)
         var counter = try PDFLayout(report: report, document: document, pages: 0, drawing: false)
         try counter.draw()

@@ -10,8 +10,9 @@ import LetheStore
 public struct IssuedReport: Encodable, Sendable, Hashable {
     /// What the report states, as a listing shows it.
     public var summary: ReportSummary
-    /// The signed record's canonical JSON (record.json): in memory, or — a report just issued
-    /// from a content spooled to a file — spliced around that file, never held whole.
+    /// The signed record's canonical JSON (record.json): in memory, or spliced around a file
+    /// without a name, never held whole — a report just issued from a content spooled to a file,
+    /// or a large stored one copied from the store to a file to be shown.
     private var record: RecordBytes
     /// The detached CMS signature (record.p7s).
     public var signature: [UInt8]
@@ -47,12 +48,14 @@ public struct IssuedReport: Encodable, Sendable, Hashable {
     }
 
     /// A reader of record.json that reads it once in order, then a range at a time, every read
-    /// checked against the digest it was signed with (``CheckedSplicedReader``); nil when it is
-    /// held in memory.
-    func recordReader() -> CheckedSplicedReader? {
+    /// checked against the digest the summary states (``CheckedSplicedReader``): the one it was
+    /// signed with, or for a stored report the one taken as it was copied from the store; nil
+    /// when it is held in memory.
+    func recordReader() throws(LetheError) -> CheckedSplicedReader? {
         guard case .spliced(let spliced) = record else { return nil }
-        guard spliced.sha256 == nil, let digest = Hex.decode(summary.recordSHA256) else {
-            return CheckedSplicedReader(spliced)
+        if spliced.sha256 != nil { return CheckedSplicedReader(spliced) }
+        guard let digest = Hex.decode(summary.recordSHA256), digest.count == 32 else {
+            throw LetheError(.internal, "report \(summary.serial) states no SHA-256 to check its record against")
         }
         return CheckedSplicedReader(spliced.checking(sha256: digest))
     }
@@ -101,8 +104,11 @@ public struct IssuedReport: Encodable, Sendable, Hashable {
         // spool file is read from there, a piece at a time, checked against its digest.
         let value: JSONValue
         let recordSHA256: [UInt8]
-        if let spliced = record.splicedBody, let digest = spliced.sha256 {
-            value = try StreamedJSON(CheckedSplicedReader(spliced)) { $0 == ["content"] }.value
+        if let spliced = record.splicedBody {
+            var digest = spliced.sha256 ?? []
+            if digest.isEmpty { digest = try spliced.digests().whole }
+            value = try StreamedJSON(CheckedSplicedReader(spliced.checking(sha256: digest))) { $0 == ["content"] }
+                .value
             recordSHA256 = digest
         } else {
             value = try DeferredJSON(record.body) { $0 == ["content"] }.value
@@ -123,7 +129,6 @@ private final class StoredRecordPieces: PiecewiseBytes {
     let tx: any StoreReading
     /// The bytes' SHA-256, once read (nil: not read, or no such record).
     private(set) var sha256: [UInt8]?
-    private(set) var count = 0
 
     init(serial: String, tx: any StoreReading) {
         self.serial = serial
@@ -132,14 +137,12 @@ private final class StoredRecordPieces: PiecewiseBytes {
 
     func forEachPiece(_ body: (UnsafeRawBufferPointer) throws(LetheError) -> Void) throws(LetheError) {
         var hasher = SHA256()
-        var count = 0
         let found = try tx.forEachRecordBodyPiece(serial: serial) { (piece) throws(LetheError) in
             hasher.update(bufferPointer: piece)
-            count += piece.count
             try body(piece)
         }
         guard found else { throw LetheError(.notFound, "no record has serial \(serial)") }
-        (sha256, self.count) = (Array(hasher.finalize()), count)
+        sha256 = Array(hasher.finalize())
     }
 
     func bytes(in range: Range<Int>) throws(LetheError) -> [UInt8] {
@@ -232,16 +235,37 @@ extension ReportService {
                 (listing) throws(LetheError) in
                 // Read from the store in pieces, hashed as they are read: a year's report is
                 // hundreds of megabytes, and is never held here.
-                let pieces = StoredRecordPieces(serial: listing.serial, tx: tx)
-                let value = try StreamedJSON(pieces) { $0 == ["content"] }.value
-                guard let digest = pieces.sha256 else {
-                    throw LetheError(.internal, "report \(listing.serial) is listed but cannot be read")
-                }
-                return ReportSummary(
-                    serial: listing.serial, issuedAt: listing.issuedAt, eventSeq: listing.eventSeq, value: value,
-                    recordSHA256: digest, revoked: listing.revocation != nil)
+                try Self.summary(of: listing, in: tx)
             }
         }
+    }
+
+    /// What one signed report states (its summary, as a listing shows it), read from the store in
+    /// pieces without keeping its record: the API's answer about a report, which a year's report
+    /// would otherwise copy whole.
+    public func summary(serial: String, by principal: Principal) async throws(LetheError) -> ReportSummary {
+        try app.authorize(.readReports, principal)
+        return try await app.store.read { (tx) throws(LetheError) in
+            guard
+                let listing = try tx.recordListings(kind: Self.recordKind, jobID: nil, text: nil, limit: nil)
+                    .first(where: { $0.serial == serial })
+            else {
+                throw LetheError(.notFound, "no report has serial \(serial); see 'lethe report list'")
+            }
+            return try Self.summary(of: listing, in: tx)
+        }
+    }
+
+    /// The summary of the report `listing` lists, its record read once in pieces and kept nowhere.
+    static func summary(of listing: RecordListing, in tx: any StoreReading) throws(LetheError) -> ReportSummary {
+        let pieces = StoredRecordPieces(serial: listing.serial, tx: tx)
+        let value = try StreamedJSON(pieces) { $0 == ["content"] }.value
+        guard let digest = pieces.sha256 else {
+            throw LetheError(.internal, "report \(listing.serial) is listed but cannot be read")
+        }
+        return ReportSummary(
+            serial: listing.serial, issuedAt: listing.issuedAt, eventSeq: listing.eventSeq, value: value,
+            recordSHA256: digest, revoked: listing.revocation != nil)
     }
 
     /// One signed report. A record larger than the spool threshold is copied from the store to

@@ -1,8 +1,6 @@
 /// Bytes too many to hold whole (a year's report record is hundreds of megabytes): read once in
 /// order a piece at a time, then a range at a time.
 public protocol PiecewiseBytes: AnyObject {
-    /// The number of bytes.
-    var count: Int { get }
     /// Calls `body` with every byte, in order, a piece at a time; throws if the bytes are not the
     /// ones they should be (a digest they must have), after the last piece.
     func forEachPiece(_ body: (UnsafeRawBufferPointer) throws(LetheError) -> Void) throws(LetheError)
@@ -25,20 +23,25 @@ public struct StreamedJSON {
     /// Reads `source` once, leaving the values whose path `deferring` picks unparsed.
     public init(_ source: any PiecewiseBytes, deferring: @escaping ([String]) -> Bool) throws(LetheError) {
         var scanner = JSONOutlineScanner(deferring: deferring)
-        do {
-            try source.forEachPiece { (piece) throws(LetheError) in
-                do {
-                    try scanner.scan(piece)
-                } catch {
-                    throw LetheError(.invalidInput, "not valid JSON of Lethe's subset: \(error)")
-                }
-            }
+        // A scan that fails still reads every piece, so that bytes which are not the ones they
+        // should be (the source's check, after the last piece) are reported as that.
+        var failure: JSONOutlineScanner.Failure?
+        try source.forEachPiece { (piece) throws(LetheError) in
+            guard failure == nil else { return }
+            do throws(JSONOutlineScanner.Failure) { try scanner.scan(piece) } catch { failure = error }
+        }
+        do throws(JSONOutlineScanner.Failure) {
+            if let failure { throw failure }
             try scanner.finish()
-            value = try JSONParser.parse(scanner.skeleton)
-        } catch let error as LetheError {
-            throw error
         } catch {
-            throw LetheError(.invalidInput, "not valid JSON of Lethe's subset (its outline): \(error)")
+            throw LetheError(.invalidInput, "not valid JSON of Lethe's subset: \(error)")
+        }
+        do {
+            value = try JSONParser.parse(scanner.skeleton)
+        } catch {
+            // The skeleton's offsets are not the document's: the reason alone is given.
+            throw LetheError(
+                .invalidInput, "not valid JSON of Lethe's subset: \(error.reason) (outside the deferred values)")
         }
         self.source = source
         deferred = scanner.deferred
@@ -141,8 +144,10 @@ public final class DeferredItems {
             do {
                 window.append(.tree(try JSONParser.parse(bytes, in: local)))
             } catch {
+                // At the document's offset, as when it is held whole.
+                let failure = JSONParser.Failure(offset: error.offset + base, reason: error.reason)
                 throw LetheError(
-                    .invalidInput, "not valid JSON of Lethe's subset in \(path.joined(separator: ".")): \(error)")
+                    .invalidInput, "not valid JSON of Lethe's subset in \(path.joined(separator: ".")): \(failure)")
             }
         }
         windowStart = first
@@ -155,7 +160,9 @@ public final class DeferredItems {
 /// skeleton, in which a deferred array stands as `[]` and any other deferred value as `null`).
 ///
 /// It checks only the structure it walks; the skeleton is parsed afterwards, and each deferred
-/// item when it is read, so a document it accepts is one the parser accepts whole.
+/// item when it is read, so a document it accepts is one the parser accepts whole once its items
+/// are read. Until then a malformed deferred array may show other items than the whole parse
+/// would refuse it for (`[1 2]` is one item here, refused when it is read).
 struct JSONOutlineScanner {
     struct Failure: Error, CustomStringConvertible {
         var offset: Int
@@ -354,13 +361,16 @@ struct JSONOutlineScanner {
     /// Skips a deferred value's bytes from `start` in `piece`; returns where it stopped (the
     /// piece's end, or one past the value's last byte — for a bare word, its delimiter).
     private mutating func skip(_ piece: UnsafeRawBufferPointer, from start: Int) throws(Failure) -> Int {
+        // Moved out, and back at the piece's end: a copy left in `skipped` would make the first
+        // append of every piece copy all the items found so far (a million at a year's size).
         var value = skipped!
+        skipped = nil
         var index = start
         let base = offset - start
         if value.opening.isWordByte {
             while index < piece.count, !piece[index].isDelimiter { index += 1 }
             offset = base + index
-            if index < piece.count { end(value, at: offset) }
+            if index < piece.count { end(value, at: offset) } else { skipped = value }
             return index
         }
         let isArray = value.opening == UInt8(ascii: "[")

@@ -35,7 +35,7 @@ struct ReportRoutes {
             return JSONResult(value: ["reports": try await reports.list(limit: limit, by: principal)])
         }
         api.on(.showReport) { _, context, principal in
-            JSONResult(value: try await reports.show(serial: context.parameters.text("serial"), by: principal))
+            JSONResult(value: try await reports.summary(serial: context.parameters.text("serial"), by: principal))
         }
         api.on(.renderReport) { request, context, principal -> Response in
             let report = try await reports.show(serial: context.parameters.text("serial"), by: principal)
@@ -43,7 +43,7 @@ struct ReportRoutes {
             let (bytes, type): ([UInt8], String)
             switch format {
             case "csv": (bytes, type) = (Array(try ReportCSV.render(report).utf8), "text/csv; charset=utf-8")
-            case "html": (bytes, type) = (ReportHTML.renderBytes(report), "text/html; charset=utf-8")
+            case "html": (bytes, type) = (try ReportHTML.renderBytes(report), "text/html; charset=utf-8")
             case "pdf": (bytes, type) = (try await ReportPDF.render(report), "application/pdf")
             default: throw LetheError(.usage, "format \(Quoted(format)) is not a rendering; use csv, html or pdf")
             }

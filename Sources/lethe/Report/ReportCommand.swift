@@ -35,7 +35,7 @@ enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
         switch self {
         case .json: try report.recordBytes()
         case .csv: Array(try ReportCSV.render(report).utf8)
-        case .html: ReportHTML.renderBytes(report)
+        case .html: try ReportHTML.renderBytes(report)
         case .pdf: try await ReportPDF.render(report)
         }
     }
