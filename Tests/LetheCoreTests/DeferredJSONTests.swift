@@ -104,14 +104,17 @@ import Testing
         #expect(try document.items(at: ["c", "b"]).map(\.jsonValue) == [3])
     }
 
-    @Test(arguments: [
+    /// Text whose structure is not JSON, a member `a` of it deferred.
+    static let malformedTexts = [
         #"{"a":[{"x":1},{"x":"#,  // ends inside a row
         #"{"a":[{"x":"unterminated}]}"#,  // a string without its end
         #"{"a":[{"x":1}}]}"#,  // a bracket closed twice
         #"{"a":[1 2]}"#,  // no comma between rows
         #"{"a":[1],"a":[2]}"#,  // a duplicate member
         #"{"a":[1]} x"#,  // text after the value
-    ])
+    ]
+
+    @Test(arguments: malformedTexts)
     func malformedTextIsRefusedWhenParsed(_ text: String) {
         #expect(throws: LetheError.self) { _ = try DeferredJSON(Array(text.utf8)) { $0 == ["a"] } }
     }

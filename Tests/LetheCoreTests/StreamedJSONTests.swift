@@ -92,33 +92,28 @@ private final class PiecedBytes: PiecewiseBytes {
         }
     }
 
-    @Test(arguments: [
-        #"{"a":[{"x":1},{"x":"#,  // ends inside a row
-        #"{"a":[{"x":"unterminated}]}"#,  // a string without its end
-        #"{"a":[{"x":1}}]}"#,  // a bracket closed twice
-        #"{"a":[1 2]}"#,  // no comma between rows
-        #"{"a":[1],"a":[2]}"#,  // a duplicate member
-        #"{"a":[1]} x"#,  // text after the value
-        #"{"a":[,1]}"#,  // a comma before the first row
-        #"{"a":[1,]}"#,  // a comma after the last row
-        #"{"a":[1,,2]}"#,  // two commas
-        #"{"a":]}"#,  // no value
-        #"{"a":[1]"#,  // no end
-        #"{"a":[1}}"#,  // the array closed as an object
-        #"{"a":[1],"b":01}"#,  // a leading zero outside
-        #"{"a":[1],"b":"\q"}"#,  // an invalid escape outside
-        #"{"a":[{"x":"\q"}]}"#,  // an invalid escape in a row
-        #"{"a":[{"x":1,"x":2}]}"#,  // a duplicate member in a row
-        #"{"a":[tru]}"#,  // an unknown literal in a row
-        #"{"a" [1]}"#,  // no colon
-        #"{"a":[1]}}"#,  // a bracket too many
-        "",  // nothing
-        #"{"a":[1},"b":1}"#,  // the deferred array closed as an object
-        #"{"a":{"x":1],"b":1}"#,  // a deferred object closed as an array
-        "[1,]",  // a comma after the last item, at the top
-        #""abc"#,  // a string without its end, at the top
-        "tru",  // an unknown literal, at the top
-    ])
+    @Test(
+        arguments: DeferredJSONTests.malformedTexts + [
+            #"{"a":[,1]}"#,  // a comma before the first row
+            #"{"a":[1,]}"#,  // a comma after the last row
+            #"{"a":[1,,2]}"#,  // two commas
+            #"{"a":]}"#,  // no value
+            #"{"a":[1]"#,  // no end
+            #"{"a":[1}}"#,  // the array closed as an object
+            #"{"a":[1],"b":01}"#,  // a leading zero outside
+            #"{"a":[1],"b":"\q"}"#,  // an invalid escape outside
+            #"{"a":[{"x":"\q"}]}"#,  // an invalid escape in a row
+            #"{"a":[{"x":1,"x":2}]}"#,  // a duplicate member in a row
+            #"{"a":[tru]}"#,  // an unknown literal in a row
+            #"{"a" [1]}"#,  // no colon
+            #"{"a":[1]}}"#,  // a bracket too many
+            "",  // nothing
+            #"{"a":[1},"b":1}"#,  // the deferred array closed as an object
+            #"{"a":{"x":1],"b":1}"#,  // a deferred object closed as an array
+            "[1,]",  // a comma after the last item, at the top
+            #""abc"#,  // a string without its end, at the top
+            "tru",  // an unknown literal, at the top
+        ])
     func malformedTextIsRefusedAsWhenHeldWhole(_ text: String) {
         // Given text the parser refuses whole
         #expect(throws: LetheError.self) { _ = try DeferredJSON(Array(text.utf8)) { $0 == ["a"] }.items(at: ["a"]) }

@@ -13,17 +13,10 @@ import Testing
     /// A head, an unnamed file of `fileCount` bytes and a tail, and the whole they make.
     private func spliced(fileCount: Int, in root: TemporaryDirectory) throws -> (SplicedBytes, [UInt8]) {
         let middle = (0..<fileCount).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 11) }
-        var template = Array(root.file("spool-XXXXXX").utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        try #require(descriptor >= 0)
-        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
-        #expect(middle.withUnsafeBytes { write(descriptor, $0.baseAddress!, $0.count) } == middle.count)
+        let file = try SplicedBytes(spooling: middle, in: root.path).file
         let head = Array(#"{"content":"#.utf8)
         let tail = Array(#","kind":"report"}"#.utf8)
-        return (
-            SplicedBytes(head: head, file: SpoolFile(descriptor: descriptor, count: middle.count), tail: tail),
-            head + middle + tail
-        )
+        return (SplicedBytes(head: head, file: file, tail: tail), head + middle + tail)
     }
 
     @Test func rangesReadAfterThePassAreTheWholesBytesWhereverTheyFall() throws {

@@ -41,19 +41,30 @@ public struct DeferredJSON: Sendable {
         let ranges = value.items ?? [value.range]
         var items: [JSONReading] = []
         items.reserveCapacity(ranges.count)
-        for range in ranges {
-            if SimpleJSONChecker.isSimple(bytes, range) {
-                items.append(.view(JSONView(bytes: bytes, start: range.lowerBound, end: range.upperBound)))
-                continue
-            }
-            do {
-                items.append(.tree(try JSONParser.parse(bytes, in: range)))
-            } catch {
-                let where_ = path.joined(separator: ".")
-                throw LetheError(.invalidInput, "not valid JSON of Lethe's subset in \(where_): \(error)")
-            }
-        }
+        for range in ranges { items.append(try JSONReading.item(bytes, range, of: path)) }
         return items
+    }
+}
+
+extension JSONReading {
+    /// The deferred item in `bytes[range]` of the value at `path`: checked and read in place when
+    /// its bytes are in the simple form a ``JSONView`` reads, else parsed into a tree. `bytes`
+    /// start at offset `base` of the document, so that a refusal names the document's offset.
+    static func item(
+        _ bytes: [UInt8], _ range: Range<Int>, of path: [String], base: Int = 0
+    ) throws(LetheError)
+        -> JSONReading
+    {
+        if SimpleJSONChecker.isSimple(bytes, range) {
+            return .view(JSONView(bytes: bytes, start: range.lowerBound, end: range.upperBound))
+        }
+        do {
+            return .tree(try JSONParser.parse(bytes, in: range))
+        } catch {
+            let failure = JSONParser.Failure(offset: error.offset + base, reason: error.reason)
+            throw LetheError(
+                .invalidInput, "not valid JSON of Lethe's subset in \(path.joined(separator: ".")): \(failure)")
+        }
     }
 }
 

@@ -137,18 +137,7 @@ public final class DeferredItems {
         window.reserveCapacity(last - first)
         for range in ranges[first..<last] {
             let local = (range.lowerBound - base)..<(range.upperBound - base)
-            if SimpleJSONChecker.isSimple(bytes, local) {
-                window.append(.view(JSONView(bytes: bytes, start: local.lowerBound, end: local.upperBound)))
-                continue
-            }
-            do {
-                window.append(.tree(try JSONParser.parse(bytes, in: local)))
-            } catch {
-                // At the document's offset, as when it is held whole.
-                let failure = JSONParser.Failure(offset: error.offset + base, reason: error.reason)
-                throw LetheError(
-                    .invalidInput, "not valid JSON of Lethe's subset in \(path.joined(separator: ".")): \(failure)")
-            }
+            window.append(try JSONReading.item(bytes, local, of: path, base: base))
         }
         windowStart = first
     }
