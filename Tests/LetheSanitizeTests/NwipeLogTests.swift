@@ -31,6 +31,32 @@ import Testing
         #expect(log.serialHex?.isEmpty == false)
     }
 
+    @Test(arguments: [
+        ("2026/11/23 00:59:45", "2026-11-23T00:59:45Z"), ("2026/02/29 00:00:00", nil), ("2026/13/01 00:00:00", nil),
+        ("2026/11/23 00:59:4\u{0322}", nil), ("2026/11/23 00:59:45 ", nil), ("2026-11-23 00:59:45", nil),
+        ("", nil), ("2026/11/23 0a:59:45", nil),
+    ])
+    func aStampIsReadOnlyInNwipesShape(_ stamp: String, _ expected: String?) throws {
+        #expect(NwipeLog.stampDate(Substring(stamp)) == (try expected.map { try RFC3339.parse($0) }))
+    }
+
+    @Test func aLineWhoseStampIsNotASCIIIsReadWithoutATime() throws {
+        // Given a real log with a line added whose stamp holds a combining character and bytes that
+        // are not UTF-8 (a fuzzed log: Foundation's DateFormatter stopped the process on it)
+        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "Fixtures/nwipe")
+        var bytes = Array(try Data(contentsOf: directory.appendingPathComponent("verified-zero.log")))
+        let line = Array("[2026/11/23 00:59:4".utf8) + [0xCC, 0xA2, 0xDF, 0xDF, 0x91] + Array("] info: x\n".utf8)
+        let firstLineEnd = try #require(bytes.firstIndex(of: UInt8(ascii: "\n")))
+        bytes.insert(contentsOf: line, at: firstLineEnd + 1)
+
+        // Then it parses as the log does, the added line's stamp read as no time
+        let log = try NwipeLog(bytes: bytes, fileName: "fuzzed.log")
+        #expect(try log.startedAt == RFC3339.parse("2026-11-23T00:59:45Z"))
+        #expect(try log.endedAt == RFC3339.parse("2026-11-23T00:59:47Z"))
+        #expect(log.status == .erased)
+    }
+
     @Test func multiPassRun() throws {
         let log = try Self.fixture("multipass-dodshort.log")
         #expect(log.method == "DoD Short")

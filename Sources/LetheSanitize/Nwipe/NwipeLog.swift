@@ -84,20 +84,40 @@ public struct NwipeLog: Sendable, Hashable {
             && errorLines.isEmpty
     }
 
+    /// The time of a line's stamp, `2026/11/23 00:59:45` (nwipe writes UTC), or nil when the text
+    /// is not a stamp of that shape and a calendar time. Read byte by byte: Foundation's
+    /// DateFormatter stopped the process on a stamp whose bytes were not all ASCII (a fuzzed log,
+    /// "Incorrect range" in its UTF-16 range arithmetic).
+    static func stampDate(_ stamp: Substring) -> Date? {
+        var bytes = Array(stamp.utf8)
+        guard bytes.count == 19 else { return nil }
+        for (index, byte) in bytes.enumerated() {
+            let expected: UInt8? =
+                switch index {
+                case 4, 7: UInt8(ascii: "/")
+                case 10: UInt8(ascii: " ")
+                case 13, 16: UInt8(ascii: ":")
+                default: nil
+                }
+            if let expected {
+                guard byte == expected else { return nil }
+            } else {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+            }
+        }
+        (bytes[4], bytes[7], bytes[10]) = (UInt8(ascii: "-"), UInt8(ascii: "-"), UInt8(ascii: "T"))
+        return try? RFC3339.parse(String(decoding: bytes + [UInt8(ascii: "Z")], as: UTF8.self))
+    }
+
     /// Parses a log's bytes. A file that is not an nwipe log (no banner, no status) is an error naming it.
     public init(bytes: [UInt8], fileName: String) throws(LetheError) {
         var section = ""
-        let timeFormatter = DateFormatter()
-        timeFormatter.locale = Locale(identifier: "en_US_POSIX")
-        timeFormatter.timeZone = TimeZone(identifier: "UTC")
-        timeFormatter.dateFormat = "yyyy/MM/dd HH:mm:ss"
         for rawLine in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
             let line = String(decoding: rawLine, as: UTF8.self)
             var message = line
             var isError = false
             if line.hasPrefix("["), let close = line.firstIndex(of: "]") {
-                let stamp = String(line[line.index(after: line.startIndex)..<close])
-                if let date = timeFormatter.date(from: stamp) {
+                if let date = Self.stampDate(line[line.index(after: line.startIndex)..<close]) {
                     if startedAt == nil { startedAt = date }
                     endedAt = date
                 }
