@@ -179,6 +179,8 @@ private func certifiedHistory(_ count: Int) async throws -> (EvidenceFixture, Is
         #expect(spooled.summary == stored.summary)
         #expect(try spooled.recordBytes() == bytes)
         #expect(try await ReportPDF.render(spooled) == pdf)
+        // And computed again past the threshold, the two contents are compared from their files
+        #expect(try await reports.reproduce(serial: report.serial, by: auditor).identical)
 
         // And `--out` refuses to replace a file unless forced, leaving it as it was
         #expect(throws: LetheError.self) {
@@ -187,6 +189,21 @@ private func certifiedHistory(_ count: Int) async throws -> (EvidenceFixture, Is
             }
         }
         #expect(Array(try Data(contentsOf: URL(fileURLWithPath: path))) == bytes)
+    }
+
+    @Test func aSignedContentIsComparedWithItsRecomputationFromTheirFiles() throws {
+        // Given a record spliced around a file, and contents computed again in files of their own
+        let root = TemporaryDirectory()
+        let record = Array(#"{"content":{"a":[1,2,3]},"x":1}"#.utf8)
+        let reader = CheckedSplicedReader(try SplicedBytes(spooling: record, in: root.path))
+        let file = { (text: String) throws -> SpoolFile in
+            try SplicedBytes(spooling: Array(text.utf8), in: root.path).file
+        }
+
+        // Then the same bytes compare equal, and a different byte or length does not
+        #expect(try ReportService.sameBytes(content: reader, file: try file(#"{"a":[1,2,3]}"#)))
+        #expect(try !ReportService.sameBytes(content: reader, file: try file(#"{"a":[1,2,4]}"#)))
+        #expect(try !ReportService.sameBytes(content: reader, file: try file(#"{"a":[1,2,3,4]}"#)))
     }
 
     @Test func aDisposalRecordBundleIsNotAcceptedAsAReport() async throws {

@@ -287,13 +287,53 @@ extension ReportService {
         guard report.parameters != .null else {
             throw LetheError(.invalidInput, "report \(serial) states no parameters")
         }
-        let content = try await compute(try ReportParameters(json: report.parameters), atLogSize: report.logSize)
-        let signed = try Self.canonicalContent(of: report.recordBytes())
+        let computed = try await computeSpooled(
+            try ReportParameters(json: report.parameters), atLogSize: report.logSize)
+        let content = computed.content
+        // A year's signed record and its content computed again are hundreds of megabytes each:
+        // both are read from their files, a window at a time, and compared as they go. Only when
+        // they differ is the signed content read whole, in case it is equal once re-encoded.
+        var same = false
+        if let reader = try report.recordReader(), let file = content.file {
+            same = try Self.sameBytes(content: reader, file: file)
+        }
+        if !same {
+            let signed = try Self.canonicalContent(of: report.recordBytes())
+            same = signed.elementsEqual(try content.load())
+        }
         return ReportReproduction(
-            serial: serial, logSize: report.logSize, sameLogRoot: content.logRoot == report.logRoot,
+            serial: serial, logSize: report.logSize, sameLogRoot: computed.logRoot == report.logRoot,
             signedContentSHA256: report.contentSHA256, recomputedContentSHA256: content.sha256,
-            identical: signed.elementsEqual(content.bytes) && content.sha256 == report.contentSHA256
-                && content.logRoot == report.logRoot)
+            identical: same && content.sha256 == report.contentSHA256 && computed.logRoot == report.logRoot)
+    }
+
+    /// Whether the bytes of the signed record's content, read through `reader` (every read
+    /// checked), are those of `file`, compared 4 MB at a time.
+    static func sameBytes(content reader: CheckedSplicedReader, file: SpoolFile) throws(LetheError) -> Bool {
+        let document = try StreamedJSON(reader) { $0 == ["content"] }
+        guard let range = document.range(at: ["content"]) else {
+            throw LetheError(.invalidInput, "the report's record has no content")
+        }
+        guard range.count == file.count else { return false }
+        let window = 4 << 20
+        var recomputed = [UInt8](repeating: 0, count: min(window, file.count))
+        var offset = 0
+        while offset < file.count {
+            let length = min(window, file.count - offset)
+            let signed = try reader.bytes(in: (range.lowerBound + offset)..<(range.lowerBound + offset + length))
+            var failure: LetheError?
+            recomputed.withUnsafeMutableBytes { buffer in
+                do throws(LetheError) {
+                    try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<length]), at: offset)
+                } catch {
+                    failure = error
+                }
+            }
+            if let failure { throw failure }
+            guard signed.elementsEqual(recomputed[0..<length]) else { return false }
+            offset += length
+        }
+        return true
     }
 
     /// The evidence bundle of a report: the files of a record's bundle (record.json, record.p7s,

@@ -268,15 +268,23 @@ extension ReportService {
     public func compute(
         _ parameters: ReportParameters, atLogSize logSize: Int64?
     ) async throws(LetheError) -> ReportContent {
+        let computed = try await computeSpooled(parameters, atLogSize: logSize)
+        return ReportContent(
+            parameters: computed.parameters, logSize: computed.logSize, logRoot: computed.logRoot,
+            bytes: try computed.content.load(), sha256: computed.content.sha256)
+    }
+
+    /// Computes a report's content as ``compute(_:atLogSize:)`` does, leaving a large content in
+    /// its spool file rather than reading it back.
+    func computeSpooled(
+        _ parameters: ReportParameters, atLogSize logSize: Int64?
+    ) async throws(LetheError) -> ComputedContent {
         let directory = app.dataDirectory?.path
-        let computed = try await app.store.read { (tx) throws(LetheError) in
+        return try await app.store.read { (tx) throws(LetheError) in
             try Self.compute(
                 parameters, atLogSize: logSize, spool: ContentSpool(directory: directory, threshold: spoolThreshold),
                 in: tx)
         }
-        return ReportContent(
-            parameters: computed.parameters, logSize: computed.logSize, logRoot: computed.logRoot,
-            bytes: try computed.content.load(), sha256: computed.content.sha256)
     }
 
     /// A report's content as computed, its bytes possibly still in their spool.
