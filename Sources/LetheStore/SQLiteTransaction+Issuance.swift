@@ -226,20 +226,10 @@ extension SQLiteTransaction {
         let count = Int(sqlite3_blob_bytes(handle))
         guard count > threshold else { return nil }
         let file = SpoolFile(descriptor: try SpoolFile.createUnnamed(in: directory), count: count)
-        let chunk = Self.blobChunk
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
-        defer { buffer.deallocate() }
         var hasher = SHA256()
-        var offset = 0
-        while offset < count {
-            let piece = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(chunk, count - offset)])
-            guard sqlite3_blob_read(handle, piece.baseAddress!, Int32(piece.count), Int32(offset)) == SQLITE_OK else {
-                throw stepFailure()
-            }
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(piece))
-            try DescriptorIO.writeAll(
-                UnsafeRawBufferPointer(piece), to: file.descriptor, name: "the record's spool file in \(directory)")
-            offset += piece.count
+        try forEachPiece(of: handle) { (piece) throws(LetheError) in
+            hasher.update(bufferPointer: piece)
+            try DescriptorIO.writeAll(piece, to: file.descriptor, name: "the record's spool file in \(directory)")
         }
         return SplicedBytes(head: [], file: file, tail: [], sha256: Array(hasher.finalize()))
     }
@@ -250,6 +240,13 @@ extension SQLiteTransaction {
     ) throws(LetheError) {
         let handle = try openBlob(table: table, column: column, rowid: rowid, writable: false)
         defer { sqlite3_blob_close(handle) }
+        try forEachPiece(of: handle, body)
+    }
+
+    /// Calls `body` with the bytes of the open blob `handle`, in order, 1 MB at a time.
+    private func forEachPiece(
+        of handle: OpaquePointer, _ body: (UnsafeRawBufferPointer) throws(LetheError) -> Void
+    ) throws(LetheError) {
         let count = Int(sqlite3_blob_bytes(handle))
         let chunk = Self.blobChunk
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: min(chunk, max(count, 1)), alignment: 16)
