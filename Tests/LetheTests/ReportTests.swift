@@ -151,6 +151,10 @@ private struct ReportHistory {
         #expect(listed.first?.parameters["from"] == .string(history.period.from))
         let shown = try await app.reports.show(serial: report.serial, by: .evidenceUser("ann", .auditor))
         #expect(shown.summary == report.summary)
+        // And a serial no report has is refused, pointing to the list of reports
+        await #expect {
+            try await app.reports.show(serial: "NOPE-1", by: .evidenceUser("ann", .auditor))
+        } throws: { ($0 as? LetheError)?.message.contains("see 'lethe report list'") == true }
         // And a limit keeps the newest, while a limit below one is refused, not answered with an
         // empty list
         let second = try await app.reports.disposal(period: history.period, by: .scheduler)

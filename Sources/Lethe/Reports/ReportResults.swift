@@ -276,7 +276,11 @@ extension ReportService {
         try app.authorize(.readReports, principal)
         let spool = app.dataDirectory.map { (threshold: spoolThreshold, directory: $0.path) }
         let (record, revocation) = try await app.store.read { (tx) throws(LetheError) in
-            try LetheApp.recordDetails(serial: serial, spooling: spool, in: tx)
+            do throws(LetheError) {
+                return try LetheApp.recordDetails(serial: serial, spooling: spool, in: tx)
+            } catch  where error.code == .notFound {
+                throw LetheError(.notFound, "no report has serial \(serial); see 'lethe report list'")
+            }
         }
         return try IssuedReport(record: record, revoked: revocation != nil)
     }
