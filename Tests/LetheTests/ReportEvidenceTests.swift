@@ -179,6 +179,14 @@ private func certifiedHistory(_ count: Int) async throws -> (EvidenceFixture, Is
         #expect(spooled.summary == stored.summary)
         #expect(try spooled.recordBytes() == bytes)
         #expect(try await ReportPDF.render(spooled) == pdf)
+        // And its CSV, read a window of rows at a time and handed on in pieces, is the one
+        // rendered from the record held whole, from the spool and from the store's copy alike
+        let csv = try ReportCSV.renderBytes(stored)
+        #expect(String(decoding: csv, as: UTF8.self).components(separatedBy: "\r\n").count == 4)
+        #expect(try ReportCSV.renderBytes(report) == csv)
+        var pieces: [[UInt8]] = []
+        try ReportCSV.write(spooled, chunkBytes: 1) { pieces.append($0) }
+        #expect(pieces.count == 3 && pieces.allSatisfy { $0.last == 0x0A } && pieces.joined().elementsEqual(csv))
         // And computed again past the threshold, the two contents are compared from their files
         #expect(try await reports.reproduce(serial: report.serial, by: auditor).identical)
 
@@ -189,6 +197,38 @@ private func certifiedHistory(_ count: Int) async throws -> (EvidenceFixture, Is
             }
         }
         #expect(Array(try Data(contentsOf: URL(fileURLWithPath: path))) == bytes)
+    }
+
+    @Test func generatingAReportSaysHowFarItIs() async throws {
+        // Given a history of three certified assets
+        let (fixture, _, _) = try await certifiedHistory(3)
+        let day = RFC3339.formatDay(fixture.app.currentTime)
+        let entries = try await fixture.app.store.read { (tx) throws(LetheError) in try tx.eventCount() }
+
+        // When a disposal report is generated with a listener
+        let heard = Heard()
+        _ = try await fixture.app.reports.disposal(
+            period: try ReportPeriod(from: day, to: day), by: .evidenceUser("carol", .compliance),
+            progress: { heard.add($0) })
+
+        // Then it heard the log read (no more entries than the log has), every row written, and
+        // the signing, in that order
+        let said = heard.all
+        guard case .reading(let read)? = said.first else {
+            Issue.record("the first word was not of reading: \(said)")
+            return
+        }
+        #expect(read > 0 && read <= Int(entries))
+        #expect(Array(said.suffix(2)) == [.rows(written: 3, total: 3), .signing])
+    }
+
+    /// What a listener heard, from whichever thread.
+    private final class Heard: @unchecked Sendable {
+        // @unchecked: `said` is touched under `lock` only.
+        private let lock = NSLock()
+        private var said: [ReportProgress] = []
+        func add(_ progress: ReportProgress) { lock.withLock { said.append(progress) } }
+        var all: [ReportProgress] { lock.withLock { said } }
     }
 
     @Test func aSignedContentIsComparedWithItsRecomputationFromTheirFiles() throws {

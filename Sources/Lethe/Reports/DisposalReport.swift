@@ -349,7 +349,8 @@ enum DisposalReport {
     /// written, so the content is never held whole beside the ledger and the register.
     static func contentBytes(
         ledger: ReportLedger, period: ReportPeriod, assets: ReportRegister, programTargetPercent: Int64,
-        spool: ContentSpool = ContentSpool(directory: nil), rowBatch: Int = DisposalReport.rowBatch
+        spool: ContentSpool = ContentSpool(directory: nil), rowBatch: Int = DisposalReport.rowBatch,
+        progress: ReportProgress.Sink? = nil
     ) throws(LetheError) -> SpooledContent {
         let rowBatch = max(1, rowBatch)
         var attestOnly: [AttestOnly] = []
@@ -362,14 +363,21 @@ enum DisposalReport {
         var batch: [AssetRow] = []
         batch.reserveCapacity(rowBatch)
         var writing: PendingResult<Void>?
+        var (written, total) = (0, 0)
         let members: [String: JSONValue]
         do throws(LetheError) {
             members = try compute(
                 ledger: ledger, period: period, assets: assets, programTargetPercent: programTargetPercent,
-                attestOnly: &attestOnly, expect: { writer.reserve(rows: $0) }
+                attestOnly: &attestOnly,
+                expect: {
+                    total = $0
+                    writer.reserve(rows: $0)
+                }
             ) { (row) throws(LetheError) in
                 batch.append(row)
                 guard batch.count == rowBatch else { return }
+                written += rowBatch
+                progress?(.rows(written: written, total: total))
                 try writing?.wait()
                 let rows = batch
                 batch.removeAll(keepingCapacity: true)
@@ -382,6 +390,7 @@ enum DisposalReport {
         }
         try writing?.wait()
         try writer.write(batch)
+        progress?(.rows(written: written + batch.count, total: total))
         var out = writer.out
         writer.out = []
         out.append(UInt8(ascii: "]"))

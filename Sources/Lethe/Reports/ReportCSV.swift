@@ -18,33 +18,79 @@ public enum ReportCSV {
 
     /// Renders the rows of a signed report.
     public static func render(_ report: IssuedReport) throws(LetheError) -> String {
+        String(decoding: try renderBytes(report), as: UTF8.self)
+    }
+
+    /// Renders the rows of a signed report as UTF-8 bytes.
+    public static func renderBytes(_ report: IssuedReport) throws(LetheError) -> [UInt8] {
+        var out: [UInt8] = []
+        try write(report) { (chunk) throws(LetheError) in out.append(contentsOf: chunk) }
+        return out
+    }
+
+    /// Writes the rows of a signed report to `sink`, a few megabytes at a time, in order.
+    ///
+    /// A disposal report's rows are read a window at a time from its record (from the file it
+    /// is spliced around when it is, every read checked against its digest), never as one tree
+    /// nor one text: a year's CSV took 1.3 GB that way. A record that cannot be read is an
+    /// error, never a CSV of its header alone.
+    ///
+    /// - Parameter chunkBytes: the bytes handed to `sink` at a time, at least (the last piece
+    ///   may be shorter).
+    public static func write(
+        _ report: IssuedReport, chunkBytes: Int = ReportCSV.chunkBytes, to sink: ([UInt8]) throws(LetheError) -> Void
+    ) throws(LetheError) {
+        var out: [UInt8] = []
+        func line(_ cells: [String]) throws(LetheError) {
+            for (index, cell) in cells.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                out.append(contentsOf: field(cell).utf8)
+            }
+            out.append(contentsOf: [0x0D, 0x0A])
+            if out.count >= chunkBytes {
+                try sink(out)
+                out.removeAll(keepingCapacity: true)
+            }
+        }
         if report.reportKind != ReportKind.disposal.rawValue {
             // A shipment's assets, or a custody document's events: the rows its document shows.
             let document = ReportDocument(content: report.value["content"] ?? .null)
             let wanted = ["custody": "Events", "erasure": "Requests (by number; no subject is named)"]
             let section = document.sections.first { $0.title == (wanted[report.reportKind] ?? "Assets") }
-            var out = (["report_serial"] + (section?.header ?? [])).map(field).joined(separator: ",") + "\r\n"
-            for row in section?.rows ?? [] { out += ([report.serial] + row).map(field).joined(separator: ",") + "\r\n" }
-            return out
-        }
-        // The rows are read one at a time from the record's bytes, not parsed as one tree.
-        let path = ["content", "assets"]
-        let record = try report.recordBytes()
-        let assets = (try? DeferredJSON(record) { $0 == path }.items(at: path)) ?? []
-        var out = columns.map(field).joined(separator: ",") + "\r\n"
-        for asset in assets {
-            let cells = columns.map { (column: String) -> String in
-                switch column {
-                case "report_serial": return report.serial
-                case "verification_mode": return text(asset["verification"]?["mode"])
-                case "verifier", "readback", "sample_rate_percent_used", "sample_seed":
-                    return text(asset["verification"]?[column])
-                default: return text(asset[column])
-                }
+            try line(["report_serial"] + (section?.header ?? []))
+            for row in section?.rows ?? [] { try line([report.serial] + row) }
+        } else {
+            let assets = try assetRows(of: report)
+            try line(columns)
+            for index in 0..<assets.count {
+                let asset = try assets.item(index)
+                try line(
+                    columns.map { (column: String) -> String in
+                        switch column {
+                        case "report_serial": return report.serial
+                        case "verification_mode": return text(asset["verification"]?["mode"])
+                        case "verifier", "readback", "sample_rate_percent_used", "sample_seed":
+                            return text(asset["verification"]?[column])
+                        default: return text(asset[column])
+                        }
+                    })
             }
-            out += cells.map(field).joined(separator: ",") + "\r\n"
         }
-        return out
+        if !out.isEmpty { try sink(out) }
+    }
+
+    /// The bytes handed to a sink at a time (about 7,000 rows).
+    public static let chunkBytes = 4 << 20
+
+    /// The rows of a disposal report's assets table, read a window at a time: every long table is
+    /// left out of the parse, so none is held as a tree.
+    private static func assetRows(of report: IssuedReport) throws(LetheError) -> DeferredItems {
+        let path = DeferredReport<DeferredItems>.assetsPath
+        let isLongTable: @Sendable ([String]) -> Bool = { DeferredReport<DeferredItems>.isLongTable($0) }
+        if let reader = try report.recordReader() {
+            return try StreamedJSON(reader, deferring: isLongTable).items(at: path)
+        }
+        return try DeferredJSON(report.recordBytes(), deferring: isLongTable).deferredItems(at: path)
     }
 
     static func text(_ value: JSONValue?) -> String {

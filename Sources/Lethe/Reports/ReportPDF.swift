@@ -7,12 +7,19 @@ import LetheCore
 /// serial, the SHA-256 of its signed record.json and "page i of n" in its footer.
 public enum ReportPDF {
     /// Renders a signed report, on a thread of its own (drawing a large report takes seconds).
-    public static func render(_ report: IssuedReport) async throws(LetheError) -> [UInt8] {
-        try await OwnThread.run("lethe-pdf") { () throws(LetheError) in try renderNow(report) }
+    ///
+    /// - Parameter progress: told the pages drawn and the pages in all as each page is begun
+    ///   (from the drawing thread), once the pages are counted.
+    public static func render(
+        _ report: IssuedReport, progress: (@Sendable (_ page: Int, _ pages: Int) -> Void)? = nil
+    ) async throws(LetheError) -> [UInt8] {
+        try await OwnThread.run("lethe-pdf") { () throws(LetheError) in try renderNow(report, progress: progress) }
     }
 
     /// Renders a signed report on the calling thread.
-    static func renderNow(_ report: IssuedReport) throws(LetheError) -> [UInt8] {
+    static func renderNow(
+        _ report: IssuedReport, progress: (@Sendable (_ page: Int, _ pages: Int) -> Void)? = nil
+    ) throws(LetheError) -> [UInt8] {
         // Pass 1 counts the pages (nothing is drawn); pass 2 draws them with "page i of n". The
         // signed record is read once in pieces for its outline; its rows are read a window at a
         // time, once for the charts' counts and once as they are drawn.
@@ -21,6 +28,7 @@ public enum ReportPDF {
         try counter.draw()
         let pages = counter.page
         var layout = try PDFLayout(report: report, document: document, pages: pages, drawing: true)
+        layout.progress = progress
         try layout.draw()
         return try layout.finish()
     }
@@ -137,6 +145,8 @@ private struct PDFLayout {
     let cr: OpaquePointer
     var page = 0
     var y = 0.0
+    /// Told each page begun, with the pages in all (drawing pass only).
+    var progress: (@Sendable (_ page: Int, _ pages: Int) -> Void)?
 
     init(report: IssuedReport, document: DeferredReport<DeferredItems>, pages: Int, drawing: Bool) throws(LetheError) {
         self.report = report
@@ -340,6 +350,7 @@ private struct PDFLayout {
         page += 1
         y = Self.margin
         guard drawing else { return }
+        progress?(page, pages)
         font(7)
         cairo_set_source_rgb(cr, 0.3, 0.3, 0.3)
         let text = "Report \(report.serial) · record.json SHA-256 \(report.recordSHA256) · page \(page) of \(pages)"

@@ -105,6 +105,20 @@ public enum ReportKind: String, Sendable, Hashable, Codable, CaseIterable {
     case inventory
 }
 
+/// How far the generation of a report is, for a front end to show: a year's report reads ten
+/// million log entries and writes a million rows.
+public enum ReportProgress: Sendable, Hashable {
+    /// Log entries read and folded so far.
+    case reading(entries: Int)
+    /// Rows of the report written so far, of `total`.
+    case rows(written: Int, total: Int)
+    /// The content is computed; the record is being signed and stored.
+    case signing
+
+    /// Where a stage of the computation says how far it is (none: nobody listens).
+    typealias Sink = @Sendable (ReportProgress) -> Void
+}
+
 /// A report's content as computed at a log size: the bytes that are signed inside the record.
 public struct ReportContent: Sendable, Hashable {
     /// The parameters it was computed from.
@@ -151,16 +165,18 @@ extension ReportService {
     ///
     /// - Parameter programTargetPercent: the program's stated target for independent re-checks
     ///   by read-back (R2v3's is 5 %), compared with the share achieved.
+    /// - Parameter progress: told how far the generation is, now and then, from other threads.
     public func disposal(
         period: ReportPeriod, programTargetPercent: Int64 = ReportParameters.defaultProgramTargetPercent,
-        by principal: Principal
+        by principal: Principal, progress: (@Sendable (ReportProgress) -> Void)? = nil
     ) async throws(LetheError) -> IssuedReport {
         guard (0...100).contains(programTargetPercent) else {
             throw LetheError(.usage, "--program-target \(programTargetPercent) must be a percentage from 0 to 100")
         }
         return try await generate(
-            ReportParameters(kind: .disposal, period: period, programTargetPercent: programTargetPercent), by: principal
-        )
+            ReportParameters(kind: .disposal, period: period, programTargetPercent: programTargetPercent),
+            by: principal,
+            progress: progress)
     }
 
     /// Generates and signs the shipment report of a vendor manifest: every asset handed over
@@ -194,14 +210,17 @@ extension ReportService {
     }
 
     /// Computes a report at the log's current size, then issues it as a signed record.
+    ///
+    /// - Parameter progress: told how far the generation is, now and then, from other threads.
     public func generate(
-        _ parameters: ReportParameters, by principal: Principal
+        _ parameters: ReportParameters, by principal: Principal, progress: (@Sendable (ReportProgress) -> Void)? = nil
     ) async throws(LetheError)
         -> IssuedReport
     {
         try app.authorize(.generateReport, principal)
         let issuer = try await app.evidence.recordIssuer()
-        let (computed, draft) = try await computeDraft(parameters)
+        let (computed, draft) = try await computeDraft(parameters, progress: progress)
+        progress?(.signing)
         let time = app.now
         let actor = principal.name
         let (record, recordSHA256) = try await app.store.write { (tx) throws(LetheError) in
@@ -230,12 +249,15 @@ extension ReportService {
     /// record's draft, whose content field holds the bytes — still in the file they were spooled
     /// to, when they went to one, so that the record is hashed, signed and stored from there and
     /// never held whole (hundreds of megabytes at a year's size).
-    func computeDraft(_ parameters: ReportParameters) async throws(LetheError) -> (ComputedContent, RecordDraft) {
+    func computeDraft(
+        _ parameters: ReportParameters, progress: ReportProgress.Sink? = nil
+    ) async throws(LetheError) -> (ComputedContent, RecordDraft) {
         let directory = app.dataDirectory?.path
         let computed = try await app.store.read { (tx) throws(LetheError) in
             try Self.compute(
-                parameters, atLogSize: nil, spool: ContentSpool(directory: directory, threshold: spoolThreshold), in: tx
-            )
+                parameters, atLogSize: nil, spool: ContentSpool(directory: directory, threshold: spoolThreshold),
+                in: tx,
+                progress: progress)
         }
         let content = computed.content
         // The content's digest, taken as it was written, is checked against the spool at signing.
@@ -296,7 +318,8 @@ extension ReportService {
     }
 
     static func compute(
-        _ parameters: ReportParameters, atLogSize requested: Int64?, spool: ContentSpool, in tx: any StoreReading
+        _ parameters: ReportParameters, atLogSize requested: Int64?, spool: ContentSpool, in tx: any StoreReading,
+        progress: ReportProgress.Sink? = nil
     ) throws(LetheError) -> ComputedContent {
         let current = try tx.eventCount()
         let size = requested ?? current
@@ -304,7 +327,8 @@ extension ReportService {
             throw LetheError(.usage, "log size \(size) is beyond the log's \(current) entries")
         }
         let root = try MerkleTree(hasher: LetheApp.logHasher, source: tx).root(size: size)
-        let ledger = try Self.ledger(atLogSize: size, focus: parameters.kind == .custody ? parameters.tag : nil, in: tx)
+        let ledger = try Self.ledger(
+            atLogSize: size, focus: parameters.kind == .custody ? parameters.tag : nil, in: tx, progress: progress)
         let assets = try Self.assets(
             of: ledger, ledgerAssets: parameters.kind != .inventory, also: parameters.tag, atLogSize: size,
             current: current,
@@ -322,7 +346,7 @@ extension ReportService {
                 content: try DisposalReport.contentBytes(
                     ledger: ledger, period: period, assets: assets,
                     programTargetPercent: parameters.programTargetPercent,
-                    spool: spool))
+                    spool: spool, progress: progress))
         case .shipment:
             content = try CustodyReports.shipment(
                 manifest: parameters.manifest ?? "", ledger: ledger, assets: assets, logSize: size)
@@ -358,7 +382,7 @@ extension ReportService {
     /// the store and folds batch k − 1 (reading and folding took a third of the time, with every
     /// other core idle meanwhile).
     static func ledger(
-        atLogSize size: Int64, focus: String?, in tx: any StoreReading
+        atLogSize size: Int64, focus: String?, in tx: any StoreReading, progress: ReportProgress.Sink? = nil
     ) throws(LetheError)
         -> ReportLedger
     {
@@ -368,6 +392,7 @@ extension ReportService {
         // One batch parsed at a time, in order.
         let parsing = DispatchQueue(label: "lethe.report-entries")
         var parsed: PendingResult<[[ReportLedger.Entry]]>?
+        var read = 0
         try tx.scanEventBodies(through: size, types: ReportLedger.foldedTypes, orAsset: focus, batch: Int(batch)) {
             (bodies) throws(LetheError) in
             let next = PendingResult(on: parsing) { () throws(LetheError) in
@@ -383,6 +408,8 @@ extension ReportService {
             }
             if let parsed { try ledger.apply(parsed.wait()) }
             parsed = next
+            read += bodies.count
+            progress?(.reading(entries: read))
         }
         if let parsed { try ledger.apply(parsed.wait()) }
         // The entry at the size dates the ledger, whatever its kind.

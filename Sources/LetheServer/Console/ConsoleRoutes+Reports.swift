@@ -41,7 +41,7 @@ extension ConsoleRoutes {
         let report = try await app.reports.show(serial: serial, by: view.principal)
         let (bytes, type): ([UInt8], String)
         switch format {
-        case "csv": (bytes, type) = (Array(try ReportCSV.render(report).utf8), "text/csv; charset=utf-8")
+        case "csv": (bytes, type) = (try ReportCSV.renderBytes(report), "text/csv; charset=utf-8")
         case "html": (bytes, type) = (try ReportHTML.renderBytes(report), "text/html; charset=utf-8")
         case "pdf": (bytes, type) = (try await ReportPDF.render(report), "application/pdf")
         default: (bytes, type) = (try report.recordBytes(), "application/json")

@@ -42,7 +42,7 @@ struct ReportRoutes {
             let format = request.uri.queryParameters.get("format") ?? ""
             let (bytes, type): ([UInt8], String)
             switch format {
-            case "csv": (bytes, type) = (Array(try ReportCSV.render(report).utf8), "text/csv; charset=utf-8")
+            case "csv": (bytes, type) = (try ReportCSV.renderBytes(report), "text/csv; charset=utf-8")
             case "html": (bytes, type) = (try ReportHTML.renderBytes(report), "text/html; charset=utf-8")
             case "pdf": (bytes, type) = (try await ReportPDF.render(report), "application/pdf")
             default: throw LetheError(.usage, "format \(Quoted(format)) is not a rendering; use csv, html or pdf")

@@ -30,13 +30,68 @@ struct ReportCommand: AsyncParsableCommand {
 enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
     case json, csv, html, pdf
 
-    /// The bytes of `report` in this format.
+    /// The bytes of `report` in this format, for the formats drawn whole (HTML, PDF).
     func render(_ report: IssuedReport) async throws(LetheError) -> [UInt8] {
         switch self {
         case .json: try report.recordBytes()
-        case .csv: Array(try ReportCSV.render(report).utf8)
+        case .csv: try ReportCSV.renderBytes(report)
         case .html: try ReportHTML.renderBytes(report)
-        case .pdf: try await ReportPDF.render(report)
+        case .pdf: try await ReportPDF.render(report, progress: ReportProgressLine.pages)
+        }
+    }
+}
+
+/// The progress line of a report's generation and rendering on standard error, when it is a
+/// terminal (a pipe or a log gets none): rewritten at most five times a second, from whichever
+/// thread the work reports on.
+final class ReportProgressLine: @unchecked Sendable {
+    // @unchecked: `lastShown` and `shown` are touched under `lock` only.
+    static let shared = ReportProgressLine()
+    private let lock = NSLock()
+    private var lastShown = Date.distantPast
+    private var shown = false
+
+    /// What ``ReportService`` says, as a line (nil when standard error is not a terminal).
+    static var generation: (@Sendable (ReportProgress) -> Void)? {
+        guard Output.standardErrorIsTerminal else { return nil }
+        return { (progress) in
+            switch progress {
+            case .reading(let entries):
+                shared.show("reading the evidence log: \(entries.formatted()) entries")
+            case .rows(let written, let total):
+                shared.show("writing the report's rows: \(written.formatted()) of \(total.formatted())")
+            case .signing:
+                shared.show("signing and storing the report", always: true)
+            }
+        }
+    }
+
+    /// The pages of a PDF as they are drawn, as a line (nil when standard error is not a
+    /// terminal).
+    static var pages: (@Sendable (Int, Int) -> Void)? {
+        guard Output.standardErrorIsTerminal else { return nil }
+        return { (page: Int, pages: Int) in
+            shared.show("drawing the PDF: page \(page.formatted()) of \(pages.formatted())")
+        }
+    }
+
+    /// Shows `text`, unless a line was shown less than 0.2 s ago (and not `always`).
+    func show(_ text: String, always: Bool = false) {
+        lock.withLock {
+            let now = Date()
+            guard always || now.timeIntervalSince(lastShown) >= 0.2 else { return }
+            lastShown = now
+            shown = true
+            Output.progress(text + "…")
+        }
+    }
+
+    /// Clears the line, if one was shown.
+    func clear() {
+        lock.withLock {
+            guard shown else { return }
+            shown = false
+            Output.progress(nil)
         }
     }
 }
@@ -60,6 +115,7 @@ struct ReportOutput: ParsableArguments {
 
     func write(_ report: IssuedReport) async throws(LetheError) {
         let output = try await format.output(of: report)
+        ReportProgressLine.shared.clear()
         guard let out else {
             try output.write(to: STDOUT_FILENO, name: "standard output")
             // A terminal or a pipe gets a final newline (JSON's canonical bytes end without one);
@@ -73,31 +129,38 @@ struct ReportOutput: ParsableArguments {
     }
 }
 
-/// What a report's output receives: the signed record itself for JSON (written a piece at a
-/// time: a year's is hundreds of megabytes, never held whole), else the rendering's bytes
-/// (written from their own buffer, never copied).
+/// What a report's output receives: the signed record itself for JSON and the CSV's rows (each
+/// written a piece at a time: a year's are hundreds of megabytes, never held whole), else the
+/// rendering's bytes (written from their own buffer, never copied).
 struct ReportOutputBytes {
     let report: IssuedReport
-    /// The rendering, for a format other than JSON.
+    let format: ReportFormat
+    /// The rendering, for HTML and PDF.
     let rendering: [UInt8]?
 
     /// Writes them to `descriptor` (its name `name`, for errors).
     func write(to descriptor: Int32, name: String) throws(LetheError) {
         if let rendering {
             try DescriptorIO.writeAll(rendering, to: descriptor, name: name)
+        } else if format == .csv {
+            try ReportCSV.write(report) { (chunk) throws(LetheError) in
+                try DescriptorIO.writeAll(chunk, to: descriptor, name: name)
+            }
         } else {
             try report.writeRecord(to: descriptor, name: name)
         }
     }
 
-    /// Whether they end with a line feed (JSON's canonical bytes do not).
-    var endsWithNewline: Bool { rendering?.last == 0x0A }
+    /// Whether they end with a line feed (JSON's canonical bytes do not; CSV's rows end with
+    /// CRLF).
+    var endsWithNewline: Bool { format == .csv || rendering?.last == 0x0A }
 }
 
 extension ReportFormat {
     /// What `--out` or standard output receives in this format.
     func output(of report: IssuedReport) async throws(LetheError) -> ReportOutputBytes {
-        ReportOutputBytes(report: report, rendering: self == .json ? nil : try await render(report))
+        let streamed = self == .json || self == .csv
+        return ReportOutputBytes(report: report, format: self, rendering: streamed ? nil : try await render(report))
     }
 }
 
@@ -126,11 +189,14 @@ struct ReportDisposal: AsyncParsableCommand {
 
     mutating func run() async throws {
         try await reporting(json: false) { () async throws(LetheError) in
+            // A line left by the progress is cleared before an error is said.
+            defer { ReportProgressLine.shared.clear() }
             let period = try ReportPeriod(from: from, to: to)
             let app = try issuer.openApp(global)
             try report.check(app)
             let issued = try await app.reports.disposal(
-                period: period, programTargetPercent: programTarget, by: try write.principal())
+                period: period, programTargetPercent: programTarget, by: try write.principal(),
+                progress: ReportProgressLine.generation)
             try await report.issued(issued)
         }
     }
@@ -443,6 +509,7 @@ extension ReportOutput {
     /// Writes a newly issued report and says where it went (on standard error when the report
     /// itself went to standard output).
     func issued(_ report: IssuedReport) async throws(LetheError) {
+        ReportProgressLine.shared.clear()
         let again =
             "lethe report show \(report.serial) --format \(format.rawValue)\(out.map { " --out \($0)" } ?? "")"
         if format != .json {
