@@ -200,8 +200,10 @@ private func certifiedHistory(_ count: Int) async throws -> (EvidenceFixture, Is
     }
 
     @Test func generatingAReportSaysHowFarItIs() async throws {
-        // Given a history of three certified assets
+        // Given a history of three certified assets, one of them disposed since (a row of its
+        // job and a row of its disposal in the period: one row)
         let (fixture, _, _) = try await certifiedHistory(3)
+        try fixture.app.disposeAsset(tag: "SSD-1", destination: .destroyed, actor: "it")
         let day = RFC3339.formatDay(fixture.app.currentTime)
         let entries = try await fixture.app.store.read { (tx) throws(LetheError) in try tx.eventCount() }
 

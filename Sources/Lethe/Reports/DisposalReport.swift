@@ -553,7 +553,8 @@ enum DisposalReport {
         }
         finalJob = []
         rowKeys.sort { (texts[Int($0.tag.number)] ?? "") < (texts[Int($1.tag.number)] ?? "") }
-        expect(rowKeys.count)
+        // The rows to come: one per tag (sorted, a tag's keys are neighbours).
+        expect(rowKeys.indices.reduce(0) { $0 + ($1 == 0 || rowKeys[$1].tag != rowKeys[$1 - 1].tag ? 1 : 0) })
         var next = 0
         while next < rowKeys.count {
             var (name, slot) = rowKeys[next]

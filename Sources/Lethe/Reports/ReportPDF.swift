@@ -8,8 +8,8 @@ import LetheCore
 public enum ReportPDF {
     /// Renders a signed report, on a thread of its own (drawing a large report takes seconds).
     ///
-    /// - Parameter progress: told the pages drawn and the pages in all as each page is begun
-    ///   (from the drawing thread), once the pages are counted.
+    /// - Parameter progress: told each page begun and the pages in all, from the drawing thread:
+    ///   first as the pages are counted (0 in all: not known yet), then as they are drawn.
     public static func render(
         _ report: IssuedReport, progress: (@Sendable (_ page: Int, _ pages: Int) -> Void)? = nil
     ) async throws(LetheError) -> [UInt8] {
@@ -25,6 +25,7 @@ public enum ReportPDF {
         // time, once for the charts' counts and once as they are drawn.
         let document = try DeferredReport<DeferredItems>(streaming: report)
         var counter = try PDFLayout(report: report, document: document, pages: 0, drawing: false)
+        counter.progress = progress
         try counter.draw()
         let pages = counter.page
         var layout = try PDFLayout(report: report, document: document, pages: pages, drawing: true)
@@ -145,7 +146,7 @@ private struct PDFLayout {
     let cr: OpaquePointer
     var page = 0
     var y = 0.0
-    /// Told each page begun, with the pages in all (drawing pass only).
+    /// Told each page begun, with the pages in all (0 while they are counted).
     var progress: (@Sendable (_ page: Int, _ pages: Int) -> Void)?
 
     init(report: IssuedReport, document: DeferredReport<DeferredItems>, pages: Int, drawing: Bool) throws(LetheError) {
@@ -349,8 +350,8 @@ private struct PDFLayout {
         if page > 0, drawing { cairo_show_page(cr) }
         page += 1
         y = Self.margin
-        guard drawing else { return }
         progress?(page, pages)
+        guard drawing else { return }
         font(7)
         cairo_set_source_rgb(cr, 0.3, 0.3, 0.3)
         let text = "Report \(report.serial) · record.json SHA-256 \(report.recordSHA256) · page \(page) of \(pages)"

@@ -71,7 +71,10 @@ final class ReportProgressLine: @unchecked Sendable {
     static var pages: (@Sendable (Int, Int) -> Void)? {
         guard Output.standardErrorIsTerminal else { return nil }
         return { (page: Int, pages: Int) in
-            shared.show("drawing the PDF: page \(page.formatted()) of \(pages.formatted())")
+            shared.show(
+                pages == 0
+                    ? "laying out the PDF: page \(page.formatted())"
+                    : "drawing the PDF: page \(page.formatted()) of \(pages.formatted())")
         }
     }
 
