@@ -277,6 +277,18 @@ private func certifiedHistory(_ count: Int) async throws -> (EvidenceFixture, Is
         #expect(lines[2].contains(",\(serials[1]),valid"))
     }
 
+    @Test(arguments: [
+        ("plain", "plain"), ("=1+1", "'=1+1"), ("-x,y", "\"'-x,y\""), ("say \"hi\"", "\"say \"\"hi\"\"\""),
+        ("a\r\nb", "\"a\r\nb\""), (",\u{301}", "\",\u{301}\""), ("\n\u{301}x", "\"\n\u{301}x\""), ("", ""),
+        ("Zürich", "Zürich"),
+    ])
+    func csvFieldsAreQuotedAndNeutralisedByteByByte(raw: String, field: String) {
+        // A line break or comma with a combining mark is one Character to Swift, and still quoted
+        var out: [UInt8] = []
+        ReportCSV.appendField(raw, to: &out)
+        #expect(String(decoding: out, as: UTF8.self) == field)
+    }
+
     @Test(.enabled(if: popplerIsInstalled))
     func pdfHasEveryCertificateSerialAndTheReportsSerialAndDigestOnEveryPage() async throws {
         // Given a report of 70 certified assets (more than one page of rows)

@@ -41,16 +41,19 @@ public enum ReportCSV {
         _ report: IssuedReport, chunkBytes: Int = ReportCSV.chunkBytes, to sink: ([UInt8]) throws(LetheError) -> Void
     ) throws(LetheError) {
         var out: [UInt8] = []
-        func line(_ cells: [String]) throws(LetheError) {
-            for (index, cell) in cells.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                out.append(contentsOf: field(cell).utf8)
-            }
+        func endLine() throws(LetheError) {
             out.append(contentsOf: [0x0D, 0x0A])
             if out.count >= chunkBytes {
                 try sink(out)
                 out.removeAll(keepingCapacity: true)
             }
+        }
+        func line(_ cells: [String]) throws(LetheError) {
+            for (index, cell) in cells.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                appendField(cell, to: &out)
+            }
+            try endLine()
         }
         if report.reportKind != ReportKind.disposal.rawValue {
             // A shipment's assets, or a custody document's events: the rows its document shows.
@@ -62,22 +65,56 @@ public enum ReportCSV {
         } else {
             let assets = try assetRows(of: report)
             try line(columns)
+            var serial: [UInt8] = []
+            appendField(report.serial, to: &serial)
             for index in 0..<assets.count {
+                // Each row's members read in one pass over it, not one pass per column.
                 let asset = try assets.item(index)
-                try line(
-                    columns.map { (column: String) -> String in
-                        switch column {
-                        case "report_serial": return report.serial
-                        case "verification_mode": return text(asset["verification"]?["mode"])
-                        case "verifier", "readback", "sample_rate_percent_used", "sample_seed":
-                            return text(asset["verification"]?[column])
-                        default: return text(asset[column])
-                        }
-                    })
+                let members = asset.members(assetMembers)
+                let verification = members[assetMembers.names.count - 1]?.members(verificationMembers) ?? []
+                out.append(contentsOf: serial)
+                for column in columnSources {
+                    out.append(UInt8(ascii: ","))
+                    switch column {
+                    case .asset(let position): appendField(text(members[position]), to: &out)
+                    case .verification(let position):
+                        appendField(verification.isEmpty ? "" : text(verification[position]), to: &out)
+                    }
+                }
+                try endLine()
             }
         }
         if !out.isEmpty { try sink(out) }
     }
+
+    /// Where each column after `report_serial` is read: a member of the asset's row, or of its
+    /// `verification` (`verification_mode` is its `mode`).
+    private enum ColumnSource {
+        case asset(Int)
+        case verification(Int)
+    }
+
+    private static let verificationColumns: [String: String] = [
+        "verification_mode": "mode", "verifier": "verifier", "readback": "readback",
+        "sample_rate_percent_used": "sample_rate_percent_used", "sample_seed": "sample_seed",
+    ]
+    /// The members of a row the columns read, `verification` last.
+    private static let assetMembers = JSONMemberNames(
+        columns.dropFirst().filter { verificationColumns[$0] == nil } + ["verification"])
+    /// The members of a row's `verification` the columns read.
+    private static let verificationMembers = JSONMemberNames(
+        columns.compactMap { verificationColumns[$0] })
+    private static let columnSources: [ColumnSource] = {
+        var (asset, verification) = (0, 0)
+        return columns.dropFirst().map { (column) -> ColumnSource in
+            if verificationColumns[column] != nil {
+                defer { verification += 1 }
+                return .verification(verification)
+            }
+            defer { asset += 1 }
+            return .asset(asset)
+        }
+    }()
 
     /// The bytes handed to a sink at a time (about 7,000 rows).
     public static let chunkBytes = 4 << 20
@@ -110,11 +147,28 @@ public enum ReportCSV {
         return text(value.jsonValue)
     }
 
-    /// One field, neutralised against formulas and quoted when it must be.
-    static func field(_ raw: String) -> String {
-        var text = raw
-        if let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) { text = "'" + text }
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    /// Appends one field to `out`, neutralised against formulas (prefixed with `'`) and quoted
+    /// when it must be (quotes doubled).
+    ///
+    /// Checked byte by byte in UTF-8: the characters looked for are ASCII, and a line break or
+    /// comma followed by a combining mark, one Character to Swift, must still be quoted.
+    static func appendField(_ raw: String, to out: inout [UInt8]) {
+        // `=`, `+`, `-`, `@`, tab, carriage return; comma, quote, line feed, carriage return.
+        let formulaStarts: [UInt8] = [0x3D, 0x2B, 0x2D, 0x40, 0x09, 0x0D]
+        let mustQuote: [UInt8] = [0x2C, 0x22, 0x0A, 0x0D]
+        let bytes = raw.utf8
+        let formula = bytes.first.map(formulaStarts.contains) ?? false
+        let quoted = bytes.contains(where: mustQuote.contains)
+        if quoted { out.append(0x22) }
+        if formula { out.append(UInt8(ascii: "'")) }
+        if quoted {
+            for byte in bytes {
+                out.append(byte)
+                if byte == 0x22 { out.append(0x22) }
+            }
+            out.append(0x22)
+        } else {
+            out.append(contentsOf: bytes)
+        }
     }
 }
