@@ -187,6 +187,13 @@ private func certifiedHistory(_ count: Int) async throws -> (EvidenceFixture, Is
         var pieces: [[UInt8]] = []
         try ReportCSV.write(spooled, chunkBytes: 1) { pieces.append($0) }
         #expect(pieces.count == 3 && pieces.allSatisfy { $0.last == 0x0A } && pieces.joined().elementsEqual(csv))
+        // And so is its HTML page: handed on after each row past a chunk's size, the same bytes
+        let html = try ReportHTML.renderBytes(stored)
+        #expect(String(decoding: html, as: UTF8.self).contains(">SSD-2</td>"))
+        #expect(try ReportHTML.renderBytes(report) == html)
+        var parts: [[UInt8]] = []
+        try ReportHTML.write(spooled, chunkBytes: 1) { parts.append($0) }
+        #expect(parts.count > 3 && parts.joined().elementsEqual(html))
         // And computed again past the threshold, the two contents are compared from their files
         #expect(try await reports.reproduce(serial: report.serial, by: auditor).identical)
 

@@ -165,20 +165,16 @@ protocol ReportRows {
     func item(_ index: Int) throws(LetheError) -> JSONReading
 }
 
-extension Array: ReportRows where Element == JSONReading {
-    func item(_ index: Int) -> JSONReading { self[index] }
-}
-
 extension DeferredItems: ReportRows {}
 
 /// A signed report's record as the PDF and HTML renderings read it. A disposal report's long
 /// tables (its assets, each kind of exception, its open work) are not parsed into the tree with
 /// the rest: their rows are checked and kept as ranges of the record's bytes, read in place as
 /// each row is drawn or written — a year's report has millions of rows, and a tree of them took
-/// gigabytes. The HTML page reads them from the record held whole (`[JSONReading]`); the PDF
-/// reads them a window at a time (``DeferredItems``), from the file the record is spliced around
-/// when it is (a report just issued from its spool, or a large stored one being shown), so it
-/// never holds a year's record whole.
+/// gigabytes. The PDF, the HTML page and the CSV read them a window at a time
+/// (``DeferredItems``), from the file the record is spliced around when it is (a report just
+/// issued from its spool, or a large stored one being shown), so none holds a year's record
+/// whole.
 struct DeferredReport<Rows: ReportRows> {
     /// The record, with the long tables left out (empty).
     let record: JSONValue
@@ -214,19 +210,6 @@ struct DeferredReport<Rows: ReportRows> {
         var tally = ReportFigures.Tally()
         for index in 0..<assets.count { tally.add(try assets.item(index)) }
         figures = ReportFigures(content: record["content"] ?? .null, tally: tally)
-    }
-}
-
-extension DeferredReport where Rows == [JSONReading] {
-    /// Reads a report's record held whole.
-    init(report: IssuedReport) throws(LetheError) {
-        guard report.reportKind == ReportKind.disposal.rawValue else {
-            let record = try CanonicalJSON.decode(report.recordBytes())
-            try self.init(record: record) { (_) throws(LetheError) in [] }
-            return
-        }
-        let document = try DeferredJSON(report.recordBytes()) { Self.isLongTable($0) }
-        try self.init(record: document.value) { (path) throws(LetheError) in try document.items(at: path) }
     }
 }
 

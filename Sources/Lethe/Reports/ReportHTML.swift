@@ -13,21 +13,42 @@ public enum ReportHTML {
         String(decoding: try renderBytes(report), as: UTF8.self)
     }
 
-    /// Renders a signed report as the page's UTF-8 bytes, its long tables written row by row
-    /// from the record's bytes (``DeferredReport``): a year's page is hundreds of megabytes, and
-    /// a tree of the record, a string of the page and its copy as bytes took gigabytes.
+    /// Renders a signed report as the page's UTF-8 bytes.
     public static func renderBytes(_ report: IssuedReport) throws(LetheError) -> [UInt8] {
-        if report.reportKind != ReportKind.disposal.rawValue { return Array(try document(report).utf8) }
+        var page: [UInt8] = []
+        try write(report) { (chunk) throws(LetheError) in page.append(contentsOf: chunk) }
+        return page
+    }
+
+    /// Writes a signed report's page to `sink`, a few megabytes at a time, in order: its long
+    /// tables row by row from the record's bytes, read a window of rows at a time
+    /// (``DeferredReport``) from the file the record is spliced around when it is, every read
+    /// checked against its digest. A year's page is hundreds of megabytes; built whole from the
+    /// record held whole, it took 1.1 GB.
+    ///
+    /// - Parameter chunkBytes: the bytes handed to `sink` at a time, at least (the last piece
+    ///   may be shorter).
+    public static func write(
+        _ report: IssuedReport, chunkBytes: Int = ReportCSV.chunkBytes, to sink: ([UInt8]) throws(LetheError) -> Void
+    ) throws(LetheError) {
+        if report.reportKind != ReportKind.disposal.rawValue {
+            try sink(Array(try document(report).utf8))
+            return
+        }
+        var out: [UInt8] = []
+        func flush(_ out: inout [UInt8]) throws(LetheError) {
+            guard out.count >= chunkBytes else { return }
+            try sink(out)
+            out.removeAll(keepingCapacity: true)
+        }
         // A record that cannot be read (or whose spool file changed) is an error, not a page
         // without content.
-        let deferred = try DeferredReport<[JSONReading]>(report: report)
+        let deferred = try DeferredReport<DeferredItems>(streaming: report)
         let record = deferred.record
         let content = record["content"] ?? .null
         let figures = deferred.figures
         let period = content["period"]
         let title = "Disposal report \(text(period?["from"])) to \(text(period?["to"]))"
-        var out: [UInt8] = []
-        out.reserveCapacity(65_536 + deferred.assets.count * 400)
         out += head(report, record: record, title: title, charts: true).utf8
         out += (section("Totals") + totals(content)).utf8
         out += "<div class=\"charts\">".utf8
@@ -43,11 +64,11 @@ public enum ReportHTML {
         out += (section("Verification") + verification(content["verification"])).utf8
         let assets = deferred.assets
         out += section("Assets (\(assets.count))").utf8
-        writeAssets(assets, into: &out)
+        try writeAssets(assets, into: &out, flush: flush)
         out += section("Exceptions").utf8
-        writeExceptions(deferred.exceptions, into: &out)
+        try writeExceptions(deferred.exceptions, into: &out, flush: flush)
         out += section("Open work at \(text(content["open_work"]?["at"]))").utf8
-        writeOpenWork(content["open_work"], items: deferred.openWork, into: &out)
+        try writeOpenWork(content["open_work"], items: deferred.openWork, into: &out, flush: flush)
         out += (section("Erasure requests") + erasure(content["erasure"])).utf8
         out +=
             """
@@ -57,7 +78,7 @@ public enum ReportHTML {
             </body></html>
 
             """.utf8
-        return out
+        try sink(out)
     }
 
     /// The page head every report shares: title, issuer (from `record`, the signed record read),
@@ -102,6 +123,16 @@ public enum ReportHTML {
     static func writeTable(
         _ header: [String], _ rows: some Sequence<[String]>, numeric: Set<Int> = [], into out: inout [UInt8]
     ) {
+        var rows = rows.makeIterator()
+        writeTable(header, numeric: numeric, into: &out, flush: { (_) in }) { () in rows.next() }
+    }
+
+    /// Writes a table of the rows `next` makes until it gives nil, each as it is made, straight
+    /// into `out`, which `flush` is given after each row.
+    static func writeTable<Failure: Error>(
+        _ header: [String], numeric: Set<Int> = [], into out: inout [UInt8],
+        flush: (inout [UInt8]) throws(Failure) -> Void, next: () throws(Failure) -> [String]?
+    ) throws(Failure) {
         out += "<table><tr>".utf8
         for title in header {
             out += "<th>".utf8
@@ -109,7 +140,7 @@ public enum ReportHTML {
             out += "</th>".utf8
         }
         out += "</tr>\n".utf8
-        for row in rows {
+        while let row = try next() {
             out += "<tr>".utf8
             for (column, cell) in row.enumerated() {
                 out += (numeric.contains(column) ? "<td class=\"n\">" : "<td>").utf8
@@ -117,6 +148,7 @@ public enum ReportHTML {
                 out += "</td>".utf8
             }
             out += "</tr>\n".utf8
+            try flush(&out)
         }
         out += "</table>\n".utf8
     }
@@ -172,24 +204,29 @@ public enum ReportHTML {
         "certificate", "certificate_status",
     ])
 
-    static func writeAssets(_ assets: [JSONReading], into out: inout [UInt8]) {
-        writeTable(
+    static func writeAssets(
+        _ assets: some ReportRows, into out: inout [UInt8], flush: (inout [UInt8]) throws(LetheError) -> Void
+    ) throws(LetheError) {
+        var index = 0
+        try writeTable(
             [
                 "Tag", "Serial", "Make/model", "Media", "Class.", "Method", "Technique · tool", "Verification",
                 "Performer", "Validator", "Verified", "Outcome", "Destination", "Certificate",
-            ],
-            assets.lazy.map { asset in
-                // The row's members, read in one pass over it.
-                let member = asset.members(assetMembers)
-                let text = { (index: Int) in Self.text(member[index]) }
-                return [
-                    text(0), text(1), [text(2), text(3)].filter { !$0.isEmpty }.joined(separator: " "),
-                    text(4), text(5), text(6),
-                    [text(7), text(8), text(9)].filter { !$0.isEmpty }.joined(separator: " · "),
-                    verificationText(member[10]), text(11), text(12), String(text(13).prefix(10)), text(14),
-                    text(15), [text(16), text(17)].filter { !$0.isEmpty }.joined(separator: " "),
-                ]
-            }, into: &out)
+            ], into: &out, flush: flush
+        ) { () throws(LetheError) -> [String]? in
+            guard index < assets.count else { return nil }
+            defer { index += 1 }
+            // The row's members, read in one pass over it.
+            let member = try assets.item(index).members(assetMembers)
+            let text = { (index: Int) in Self.text(member[index]) }
+            return [
+                text(0), text(1), [text(2), text(3)].filter { !$0.isEmpty }.joined(separator: " "),
+                text(4), text(5), text(6),
+                [text(7), text(8), text(9)].filter { !$0.isEmpty }.joined(separator: " · "),
+                verificationText(member[10]), text(11), text(12), String(text(13).prefix(10)), text(14),
+                text(15), [text(16), text(17)].filter { !$0.isEmpty }.joined(separator: " "),
+            ]
+        }
     }
 
     /// `sampled 5 % seed 0a1b…`, `full read-back`, `attested`.
@@ -204,7 +241,10 @@ public enum ReportHTML {
     }
 
     /// The exceptions: a line of counts by kind, then one table of every kind's items.
-    static func writeExceptions(_ kinds: [(label: String, items: [JSONReading])], into out: inout [UInt8]) {
+    static func writeExceptions<Rows: ReportRows>(
+        _ kinds: [(label: String, items: Rows)], into out: inout [UInt8],
+        flush: (inout [UInt8]) throws(LetheError) -> Void
+    ) throws(LetheError) {
         let counts = kinds.map { "\($0.label): \($0.items.count)" }
         out += "<p>".utf8
         writeEscaped(counts.joined(separator: " · "), into: &out)
@@ -213,10 +253,14 @@ public enum ReportHTML {
             out += "<p>No exceptions.</p>\n".utf8
             return
         }
-        let rows = kinds.lazy.flatMap { kind in
-            kind.items.lazy.map { ReportTableRows.exceptionRow(label: kind.label, $0) }
+        var (kind, index) = (0, 0)
+        try writeTable(ReportTableRows.exceptionColumns, into: &out, flush: flush) {
+            () throws(LetheError) -> [String]? in
+            while kind < kinds.count, index >= kinds[kind].items.count { (kind, index) = (kind + 1, 0) }
+            guard kind < kinds.count else { return nil }
+            defer { index += 1 }
+            return ReportTableRows.exceptionRow(label: kinds[kind].label, try kinds[kind].items.item(index))
         }
-        writeTable(ReportTableRows.exceptionColumns, rows, into: &out)
     }
 
     static let exceptionLabels: [(String, String)] = [
@@ -229,12 +273,20 @@ public enum ReportHTML {
     ]
 
     /// The open work: assets by age, then each asset (`items`, read from the record's bytes).
-    static func writeOpenWork(_ value: JSONValue?, items: [JSONReading], into out: inout [UInt8]) {
+    static func writeOpenWork(
+        _ value: JSONValue?, items: some ReportRows, into out: inout [UInt8],
+        flush: (inout [UInt8]) throws(LetheError) -> Void
+    ) throws(LetheError) {
         let ages = (value?["by_age_days"]?.arrayValue ?? []).map { [text($0["age"]), text($0["count"])] }
         writeTable(["Age (days)", "Assets"], ages, numeric: [1], into: &out)
         guard !items.isEmpty else { return }
-        writeTable(
-            ReportTableRows.openWorkColumns, items.lazy.map(ReportTableRows.openWorkRow), numeric: [3], into: &out)
+        var index = 0
+        try writeTable(ReportTableRows.openWorkColumns, numeric: [3], into: &out, flush: flush) {
+            () throws(LetheError) -> [String]? in
+            guard index < items.count else { return nil }
+            defer { index += 1 }
+            return ReportTableRows.openWorkRow(try items.item(index))
+        }
     }
 
     static func erasure(_ value: JSONValue?) -> String {

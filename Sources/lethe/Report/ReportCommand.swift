@@ -132,9 +132,9 @@ struct ReportOutput: ParsableArguments {
     }
 }
 
-/// What a report's output receives: the signed record itself for JSON and the CSV's rows (each
-/// written a piece at a time: a year's are hundreds of megabytes, never held whole), else the
-/// rendering's bytes (written from their own buffer, never copied).
+/// What a report's output receives: the signed record itself for JSON, the CSV's rows and the
+/// HTML page (each written a piece at a time: a year's are hundreds of megabytes, never held
+/// whole), else the PDF's bytes (written from their own buffer, never copied).
 struct ReportOutputBytes {
     let report: IssuedReport
     let format: ReportFormat
@@ -149,20 +149,24 @@ struct ReportOutputBytes {
             try ReportCSV.write(report) { (chunk) throws(LetheError) in
                 try DescriptorIO.writeAll(chunk, to: descriptor, name: name)
             }
+        } else if format == .html {
+            try ReportHTML.write(report) { (chunk) throws(LetheError) in
+                try DescriptorIO.writeAll(chunk, to: descriptor, name: name)
+            }
         } else {
             try report.writeRecord(to: descriptor, name: name)
         }
     }
 
     /// Whether they end with a line feed (JSON's canonical bytes do not; CSV's rows end with
-    /// CRLF).
-    var endsWithNewline: Bool { format == .csv || rendering?.last == 0x0A }
+    /// CRLF, the HTML page with a line feed).
+    var endsWithNewline: Bool { format == .csv || format == .html || rendering?.last == 0x0A }
 }
 
 extension ReportFormat {
     /// What `--out` or standard output receives in this format.
     func output(of report: IssuedReport) async throws(LetheError) -> ReportOutputBytes {
-        let streamed = self == .json || self == .csv
+        let streamed = self != .pdf
         return ReportOutputBytes(report: report, format: self, rendering: streamed ? nil : try await render(report))
     }
 }
