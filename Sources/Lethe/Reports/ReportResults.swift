@@ -47,6 +47,16 @@ public struct IssuedReport: Encodable, Sendable, Hashable {
         }
     }
 
+    /// Hands record.json to `sink` in order: a megabyte at a time, checked as
+    /// ``writeRecord(to:name:)`` checks it, when it is spliced around its spool file; else
+    /// whole.
+    public func writeRecord(to sink: ([UInt8]) throws(LetheError) -> Void) throws(LetheError) {
+        switch record {
+        case .memory(let bytes): try sink(bytes)
+        case .spliced(let spliced): try spliced.forEachPiece { (piece) throws(LetheError) in try sink(Array(piece)) }
+        }
+    }
+
     /// A reader of record.json that reads it once in order, then a range at a time, every read
     /// checked against the digest the summary states (``CheckedSplicedReader``): the one it was
     /// signed with, or for a stored report the one taken as it was copied from the store; nil

@@ -39,16 +39,27 @@ extension ConsoleRoutes {
             throw LetheError(.notFound, "a report downloads as json, csv, html or pdf, not \(Quoted(format))")
         }
         let report = try await app.reports.show(serial: serial, by: view.principal)
-        let (bytes, type): ([UInt8], String)
+        // The record, the CSV and the HTML page are sent as they are read (a year's are hundreds
+        // of megabytes); the PDF once drawn.
+        let (body, type): (ResponseBody, String)
         switch format {
-        case "csv": (bytes, type) = (try ReportCSV.renderBytes(report), "text/csv; charset=utf-8")
-        case "html": (bytes, type) = (try ReportHTML.renderBytes(report), "text/html; charset=utf-8")
-        case "pdf": (bytes, type) = (try await ReportPDF.render(report), "application/pdf")
-        default: (bytes, type) = (try report.recordBytes(), "application/json")
+        case "csv":
+            body = StreamedResponse.make { (send) throws(LetheError) in try ReportCSV.write(report, to: send) }
+            type = "text/csv; charset=utf-8"
+        case "html":
+            body = StreamedResponse.make { (send) throws(LetheError) in try ReportHTML.write(report, to: send) }
+            type = "text/html; charset=utf-8"
+        case "pdf":
+            (body, type) = (.init(byteBuffer: ByteBuffer(bytes: try await ReportPDF.render(report))), "application/pdf")
+        default:
+            body = StreamedResponse.make(contentLength: report.recordCount) { (send) throws(LetheError) in
+                try report.writeRecord(to: send)
+            }
+            type = "application/json"
         }
         // A download, never shown inline under the console's origin (the HTML has its own styles).
         var headers: HTTPFields = [.contentType: type]
         headers[.contentDisposition] = "attachment; filename=\"\(report.serial).\(format)\""
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        return Response(status: .ok, headers: headers, body: body)
     }
 }

@@ -40,17 +40,26 @@ struct ReportRoutes {
         api.on(.renderReport) { request, context, principal -> Response in
             let report = try await reports.show(serial: context.parameters.text("serial"), by: principal)
             let format = request.uri.queryParameters.get("format") ?? ""
-            let (bytes, type): ([UInt8], String)
+            // The CSV and the HTML page are sent as their rows are read (a year's are hundreds of
+            // megabytes); the PDF once drawn.
+            let (body, type): (ResponseBody, String)
             switch format {
-            case "csv": (bytes, type) = (try ReportCSV.renderBytes(report), "text/csv; charset=utf-8")
-            case "html": (bytes, type) = (try ReportHTML.renderBytes(report), "text/html; charset=utf-8")
-            case "pdf": (bytes, type) = (try await ReportPDF.render(report), "application/pdf")
+            case "csv":
+                body = StreamedResponse.make { (send) throws(LetheError) in try ReportCSV.write(report, to: send) }
+                type = "text/csv; charset=utf-8"
+            case "html":
+                body = StreamedResponse.make { (send) throws(LetheError) in try ReportHTML.write(report, to: send) }
+                type = "text/html; charset=utf-8"
+            case "pdf":
+                (body, type) = (
+                    .init(byteBuffer: ByteBuffer(bytes: try await ReportPDF.render(report))), "application/pdf"
+                )
             default: throw LetheError(.usage, "format \(Quoted(format)) is not a rendering; use csv, html or pdf")
             }
             var headers: HTTPFields = [.contentType: type]
             // A download, never shown inline under the API's origin (the HTML has its own styles).
             headers[.contentDisposition] = "attachment; filename=\"\(report.serial).\(format)\""
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+            return Response(status: .ok, headers: headers, body: body)
         }
         api.on(.reproduceReport) { _, context, principal in
             JSONResult(value: try await reports.reproduce(serial: context.parameters.text("serial"), by: principal))

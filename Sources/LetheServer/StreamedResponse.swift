@@ -1,0 +1,87 @@
+import Foundation
+import Hummingbird
+import LetheCore
+import NIOCore
+
+/// A response body made by a synchronous writer of chunks — a report's CSV, HTML page or
+/// record.json, hundreds of megabytes at a year's size — run on a thread of its own: each chunk
+/// is sent before the next is made, so the body is never held whole by the service (built whole
+/// and copied into one buffer, a year's HTML page took 700 MB per request).
+///
+/// The status and headers are sent before the body is made: an error while it is made (a spool
+/// file that changed, a record that cannot be read) ends the response without its last chunk,
+/// which a client sees as a transfer cut short, never as a complete file. A client that goes
+/// away stops the writer at its next chunk.
+enum StreamedResponse {
+    /// The body `produce` writes, chunk by chunk, through the function it is given.
+    static func make(
+        contentLength: Int? = nil,
+        _ produce: @escaping @Sendable (_ send: ([UInt8]) throws(LetheError) -> Void) throws(LetheError) -> Void
+    ) -> ResponseBody {
+        ResponseBody(contentLength: contentLength) { writer in
+            let handoff = Handoff()
+            let (items, continuation) = AsyncStream<Item>.makeStream()
+            let thread = Thread {
+                do throws(LetheError) {
+                    try produce { (chunk) throws(LetheError) in
+                        continuation.yield(.chunk(chunk))
+                        try handoff.waitUntilSent()
+                    }
+                    continuation.yield(.end)
+                } catch {
+                    continuation.yield(.failed(error))
+                }
+                continuation.finish()
+            }
+            thread.start()
+            // However this ends, a writer waiting for its chunk to be sent is let go, and stops.
+            defer { handoff.stop() }
+            for await item in items {
+                switch item {
+                case .chunk(let bytes):
+                    try await writer.write(ByteBuffer(bytes: bytes))
+                    handoff.sent()
+                case .end:
+                    try await writer.finish(nil)
+                    return
+                case .failed(let error):
+                    throw error
+                }
+            }
+            // The stream ended without the writer's end: the request's task was cancelled.
+            throw CancellationError()
+        }
+    }
+
+    private enum Item: Sendable {
+        case chunk([UInt8])
+        case end
+        case failed(LetheError)
+    }
+
+    /// The writer's wait for each chunk to be sent, and the word to stop.
+    ///
+    /// `@unchecked Sendable`: `stopped` is touched under `lock` only.
+    private final class Handoff: @unchecked Sendable {
+        private let lock = NSLock()
+        private let turn = DispatchSemaphore(value: 0)
+        private var stopped = false
+
+        /// Blocks until the chunk given is sent; throws when the response will send no more.
+        func waitUntilSent() throws(LetheError) {
+            turn.wait()
+            if lock.withLock({ stopped }) {
+                throw LetheError(.io, "the response was not sent to its end (the client went away)")
+            }
+        }
+
+        /// The chunk given was sent.
+        func sent() { turn.signal() }
+
+        /// No more chunk will be sent.
+        func stop() {
+            lock.withLock { stopped = true }
+            turn.signal()
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LetheCore
+import NIOCore
+import Testing
+
+@testable import LetheServer
+
+/// A response body made chunk by chunk on a thread of its own: every chunk in order, an error
+/// ends it unfinished, and a client that goes away stops the thread making it.
+@Suite struct StreamedResponseTests {
+    /// What a connection received.
+    final class Received: @unchecked Sendable {
+        // @unchecked: touched under `lock` only.
+        private let lock = NSLock()
+        private var chunks: [[UInt8]] = []
+        private var finished = false
+        func add(_ chunk: [UInt8]) { lock.withLock { chunks.append(chunk) } }
+        func finish() { lock.withLock { finished = true } }
+        var all: (chunks: [[UInt8]], finished: Bool) { lock.withLock { (chunks, finished) } }
+    }
+
+    /// A connection that takes `accepting` chunks, then fails as a closed one does.
+    struct Connection: ResponseBodyWriter {
+        let received: Received
+        var accepting = Int.max
+        mutating func write(_ buffer: ByteBuffer) async throws {
+            guard accepting > 0 else { throw ChannelError.ioOnClosedChannel }
+            accepting -= 1
+            received.add(Array(buffer: buffer))
+        }
+        consuming func finish(_ trailingHeaders: HTTPFields?) async throws { received.finish() }
+    }
+
+    /// How the making thread ended.
+    final class Ending: @unchecked Sendable {
+        // @unchecked: `error` is set once before `done` is signalled, and read after waiting.
+        let done = DispatchSemaphore(value: 0)
+        var error: LetheError?
+        var made = 0
+    }
+
+    @Test func everyChunkIsSentInOrderAndTheBodyFinished() async throws {
+        let received = Received()
+        let sent: [[UInt8]] = (0..<200).map { (index: Int) -> [UInt8] in [UInt8(index % 256), UInt8(index / 256)] }
+        let body = StreamedResponse.make { (send) throws(LetheError) in
+            for chunk in sent { try send(chunk) }
+        }
+        try await body.write(Connection(received: received))
+        let (chunks, finished) = received.all
+        #expect(chunks == sent)
+        #expect(finished)
+    }
+
+    @Test func anErrorWhileMakingEndsTheBodyUnfinished() async throws {
+        let received = Received()
+        let body = StreamedResponse.make { (send) throws(LetheError) in
+            try send(Array("a,b\r\n".utf8))
+            throw LetheError(.io, "the report's spool file changed")
+        }
+        await #expect {
+            try await body.write(Connection(received: received))
+        } throws: { ($0 as? LetheError)?.message == "the report's spool file changed" }
+        let (chunks, finished) = received.all
+        let expected: [[UInt8]] = [Array("a,b\r\n".utf8)]
+        #expect(chunks == expected)
+        #expect(!finished)
+    }
+
+    @Test func aClientThatGoesAwayStopsTheThreadMakingTheBody() async throws {
+        let received = Received()
+        let ending = Ending()
+        let body = StreamedResponse.make { (send) throws(LetheError) in
+            defer { ending.done.signal() }
+            do throws(LetheError) {
+                // Endless but for the client: it stops at the chunk after the one refused.
+                while true {
+                    try send([1, 2, 3])
+                    ending.made += 1
+                }
+            } catch {
+                ending.error = error
+                throw error
+            }
+        }
+        await #expect(throws: ChannelError.self) {
+            try await body.write(Connection(received: received, accepting: 3))
+        }
+        let stopped = ending.done.wait(timeout: .now() + 10)
+        #expect(stopped == .success)
+        let message = ending.error?.message ?? ""
+        #expect(message.contains("client went away"))
+        let (chunks, finished) = received.all
+        #expect(ending.made == 3)
+        #expect(chunks.count == 3)
+        #expect(!finished)
+    }
+}
