@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdTesting
 import LetheCore
 import NIOCore
 import Testing
@@ -66,6 +67,34 @@ import Testing
         let expected: [[UInt8]] = [Array("a,b\r\n".utf8)]
         #expect(chunks == expected)
         #expect(!finished)
+    }
+
+    @Test func overASocketABodyThatFailsIsCutShortNotEnded() async throws {
+        // Given a route whose body fails after its first chunks, and one whose body does not
+        let router = Router(context: LetheRequestContext.self)
+        router.get("whole") { _, _ in
+            Response(
+                status: .ok,
+                body: StreamedResponse.make { (send) throws(LetheError) in
+                    for _ in 0..<3 { try send(Array(repeating: 0x61, count: 70_000)) }
+                })
+        }
+        router.get("cut") { _, _ in
+            Response(
+                status: .ok,
+                body: StreamedResponse.make { (send) throws(LetheError) in
+                    for _ in 0..<3 { try send(Array(repeating: 0x61, count: 70_000)) }
+                    throw LetheError(.io, "the report's spool file changed")
+                })
+        }
+        try await Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0))).test(
+            .live
+        ) { client in
+            // Then the whole body arrives whole, and the failed one never arrives as a response
+            let whole = try await client.execute(uri: "/whole", method: .get)
+            #expect(whole.status == .ok && whole.body.readableBytes == 210_000)
+            await #expect(throws: (any Error).self) { _ = try await client.execute(uri: "/cut", method: .get) }
+        }
     }
 
     @Test func aClientThatGoesAwayStopsTheThreadMakingTheBody() async throws {
