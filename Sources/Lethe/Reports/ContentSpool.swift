@@ -1,5 +1,4 @@
 import Crypto
-import Dispatch
 import LetheCore
 import LetheStore
 
@@ -16,15 +15,7 @@ import LetheStore
 /// A year's content is hundreds of megabytes, computed from a ledger and a register of hundreds
 /// more: held in memory, all of them were needed at once. Spooled, the content is read back
 /// (``SpooledContent/load()``) only after the ledger and the register are let go.
-///
-/// A buffer moved to the file is written and hashed on a thread of its own while the next one
-/// fills: at a year's size, writing the file and hashing it took half of the time spent on the
-/// content's bytes.
-///
-/// `@unchecked Sendable`: the file, ``written`` and the hash are touched by the spool's queue
-/// while a buffer is being moved, and by the caller only once it has waited for that move
-/// (``drain()``); the caller uses the spool from one thread at a time.
-final class ContentSpool: @unchecked Sendable {
+final class ContentSpool {
     /// Bytes kept in memory before the spool moves them to its file.
     let threshold: Int
     /// The directory of the spool's file; nil keeps everything in memory.
@@ -36,18 +27,6 @@ final class ContentSpool: @unchecked Sendable {
     /// The SHA-256 of every byte given so far: the content is hashed as it is written, not
     /// read again for it (hundreds of megabytes at a year's size).
     private var hasher = SHA256()
-    /// Where spilled buffers are written and hashed, one at a time, in order.
-    private let queue = DispatchQueue(label: "lethe.report-spool")
-    /// The buffer being written, if any, and the wait for it.
-    private var moving: (buffer: Buffer, done: PendingResult<Void>)?
-    /// The buffer written before, emptied with its room kept: the next one to fill (two
-    /// buffers take turns, rather than one allocated per move).
-    private var spare: [UInt8] = []
-
-    /// A buffer handed to the spool's queue whole, without a copy.
-    private final class Buffer: @unchecked Sendable {
-        var bytes: [UInt8] = []
-    }
 
     /// The threshold a report's content is spooled at: 4 MiB (the buffer the content is
     /// written into holds as much before each move to the file).
@@ -58,45 +37,20 @@ final class ContentSpool: @unchecked Sendable {
         self.threshold = threshold
     }
 
-    deinit {
-        // A move still under way owns the file until it ends.
-        _ = try? moving?.done.wait()
-        if descriptor >= 0 { close(descriptor) }
-    }
+    deinit { if descriptor >= 0 { close(descriptor) } }
 
-    /// Moves `buffer`'s bytes to the file, leaving it empty (with as much room), once it holds
+    /// Moves `buffer`'s bytes to the file, leaving it empty (its capacity kept), once it holds
     /// more than ``threshold`` bytes and there is a directory; otherwise leaves it as it is.
-    ///
-    /// The bytes are written and hashed on the spool's queue; an error in moving them is thrown
-    /// by the next call (or by ``finish(_:)``).
     func spill(_ buffer: inout [UInt8]) throws(LetheError) {
         guard buffer.count > threshold, let directory else { return }
-        try drain()
         if descriptor < 0 { descriptor = try SpoolFile.createUnnamed(in: directory) }
-        let full = Buffer()
-        swap(&full.bytes, &buffer)
-        swap(&buffer, &spare)
-        if buffer.capacity < full.bytes.capacity { buffer.reserveCapacity(full.bytes.capacity) }
-        let done = PendingResult(on: queue) { [self] () throws(LetheError) in
-            try writeAll(full.bytes)
-            hasher.update(data: full.bytes)
-            full.bytes.removeAll(keepingCapacity: true)
-        }
-        moving = (full, done)
-    }
-
-    /// Waits for the buffer being moved to the file, if any, and throws its error; the buffer
-    /// becomes the spare one.
-    private func drain() throws(LetheError) {
-        guard let moving else { return }
-        self.moving = nil
-        try moving.done.wait()
-        swap(&spare, &moving.buffer.bytes)
+        try writeAll(buffer)
+        hasher.update(data: buffer)
+        buffer.removeAll(keepingCapacity: true)
     }
 
     /// The content: `tail` (the bytes given since the last spill) after what was spilled.
     func finish(_ tail: [UInt8]) throws(LetheError) -> SpooledContent {
-        try drain()
         hasher.update(data: tail)
         let sha256 = Hex.encode(Array(hasher.finalize()))
         guard descriptor >= 0 else { return SpooledContent(bytes: tail, file: nil, sha256: sha256) }
