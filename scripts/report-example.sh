@@ -5,9 +5,14 @@
 #
 #   scripts/report-example.sh [OUT_DIR]      (default: docs/examples/report-q3; needs faketime,
 #                                             poppler-utils for the PNG pages, openssl)
+#
+# The PDF pages rendered as PNG go to docs/images (the guide shows them) for the default OUT_DIR,
+# else to OUT_DIR/images: trying the script elsewhere leaves the guide's images as they are.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-docs/examples/report-q3}
+IMAGES=docs/images
+[ "$OUT" = docs/examples/report-q3 ] || IMAGES="$OUT/images"
 swift build --product lethe >/dev/null
 LETHE="$(swift build --show-bin-path)/lethe"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/lethe-report-example.XXXXXX")
@@ -221,10 +226,10 @@ shipment=$("$LETHE" report list --json | python3 -c 'import json,sys; print(json
 "$LETHE" report show "$shipment" --format pdf --out "$OUT/shipment.pdf"
 "$LETHE" report list > "$OUT/list.txt"
 if command -v pdftoppm >/dev/null; then
-    mkdir -p docs/images
-    rm -f docs/images/report-q3-page-*.png docs/images/report-shipment-page-*.png
-    pdftoppm -png -r 70 "$OUT/q3.pdf" docs/images/report-q3-page
-    pdftoppm -png -r 70 -f 1 -l 1 "$OUT/shipment.pdf" docs/images/report-shipment-page
+    mkdir -p "$IMAGES"
+    rm -f "$IMAGES"/report-q3-page-*.png "$IMAGES"/report-shipment-page-*.png
+    pdftoppm -png -r 70 "$OUT/q3.pdf" "$IMAGES/report-q3-page"
+    pdftoppm -png -r 70 -f 1 -l 1 "$OUT/shipment.pdf" "$IMAGES/report-shipment-page"
     pdfinfo "$OUT/q3.pdf" | grep -E '^(Pages|Title|Creator|Producer|Page size):' > "$OUT/pdfinfo.txt"
 fi
 echo "wrote $OUT"
