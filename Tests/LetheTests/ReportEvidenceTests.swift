@@ -179,6 +179,19 @@ private func certifiedHistory(_ count: Int) async throws -> (EvidenceFixture, Is
         #expect(spooled.summary == stored.summary)
         #expect(try spooled.recordBytes() == bytes)
         #expect(try await ReportPDF.render(spooled) == pdf)
+        // And written as cairo writes it, in pieces, it is the same PDF; a reader that fails
+        // stops the drawing with its own error
+        var written: [[UInt8]] = []
+        try ReportPDF.write(spooled, chunkBytes: 1) { written.append($0) }
+        #expect(written.count > 2 && written.joined().elementsEqual(pdf))
+        var offered = 0
+        #expect {
+            try ReportPDF.write(spooled, chunkBytes: 1) { (_) throws(LetheError) in
+                offered += 1
+                if offered == 2 { throw LetheError(.io, "the client went away") }
+            }
+        } throws: { ($0 as? LetheError)?.message == "the client went away" }
+        #expect(offered == 2)
         // And its CSV, read a window of rows at a time and handed on in pieces, is the one
         // rendered from the record held whole, from the spool and from the store's copy alike
         let csv = try ReportCSV.renderBytes(stored)

@@ -16,28 +16,93 @@ public enum ReportPDF {
         try await OwnThread.run("lethe-pdf") { () throws(LetheError) in try renderNow(report, progress: progress) }
     }
 
-    /// Renders a signed report on the calling thread.
+    /// Writes a signed report's PDF to `sink` as cairo writes it, on the calling thread, a few
+    /// megabytes at a time: the PDF is never held whole (a year's is over a hundred megabytes).
+    ///
+    /// An error from `sink` stops the drawing and is thrown.
+    ///
+    /// - Parameters:
+    ///   - chunkBytes: the bytes handed to `sink` at a time, at least (the last piece may be
+    ///     shorter).
+    ///   - progress: as for ``render(_:progress:)``.
+    public static func write(
+        _ report: IssuedReport, chunkBytes: Int = ReportCSV.chunkBytes,
+        progress: (@Sendable (_ page: Int, _ pages: Int) -> Void)? = nil,
+        to sink: ([UInt8]) throws(LetheError) -> Void
+    ) throws(LetheError) {
+        let result = withoutActuallyEscaping(sink) { (sink) -> Result<Void, LetheError> in
+            Result { () throws(LetheError) in
+                _ = try renderNow(report, progress: progress, sink: PDFSink(chunkBytes: chunkBytes, send: sink))
+            }
+        }
+        try result.get()
+    }
+
+    /// Renders a signed report on the calling thread, into `sink` (by default one that keeps the
+    /// bytes, returned; one that sends them on returns none).
     static func renderNow(
-        _ report: IssuedReport, progress: (@Sendable (_ page: Int, _ pages: Int) -> Void)? = nil
+        _ report: IssuedReport, progress: (@Sendable (_ page: Int, _ pages: Int) -> Void)? = nil,
+        sink: PDFSink = PDFSink()
     ) throws(LetheError) -> [UInt8] {
         // Pass 1 counts the pages (nothing is drawn); pass 2 draws them with "page i of n". The
         // signed record is read once in pieces for its outline; its rows are read a window at a
         // time, once for the charts' counts and once as they are drawn.
         let document = try DeferredReport<DeferredItems>(streaming: report)
-        var counter = try PDFLayout(report: report, document: document, pages: 0, drawing: false)
+        var counter = try PDFLayout(report: report, document: document, pages: 0, drawing: false, sink: PDFSink())
         counter.progress = progress
         try counter.draw()
         let pages = counter.page
-        var layout = try PDFLayout(report: report, document: document, pages: pages, drawing: true)
+        var layout = try PDFLayout(report: report, document: document, pages: pages, drawing: true, sink: sink)
         layout.progress = progress
         try layout.draw()
         return try layout.finish()
     }
 }
 
-/// The bytes cairo's PDF surface writes.
-private final class PDFSink {
-    var bytes: [UInt8] = []
+/// Where cairo's PDF surface writes: kept, or sent on a chunk at a time.
+final class PDFSink {
+    /// The bytes kept, or not yet sent.
+    private(set) var bytes: [UInt8] = []
+    private let chunkBytes: Int
+    private let send: (([UInt8]) throws(LetheError) -> Void)?
+    /// The error of the send that failed: cairo is told the write failed, and draws no more.
+    private var failure: LetheError?
+
+    /// A sink that keeps every byte, or with `send` one that sends them on, `chunkBytes` at least
+    /// at a time.
+    init(chunkBytes: Int = 0, send: (([UInt8]) throws(LetheError) -> Void)? = nil) {
+        self.chunkBytes = chunkBytes
+        self.send = send
+    }
+
+    /// Takes bytes cairo wrote; false once a send failed.
+    func take(_ written: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard failure == nil else { return false }
+        bytes.append(contentsOf: written)
+        guard let send, bytes.count >= chunkBytes else { return true }
+        do throws(LetheError) {
+            try send(bytes)
+            bytes.removeAll(keepingCapacity: true)
+            return true
+        } catch {
+            failure = error
+            return false
+        }
+    }
+
+    /// Throws the failed send's error, if a send failed.
+    func check() throws(LetheError) {
+        if let failure { throw failure }
+    }
+
+    /// Sends what is left (nothing is left kept), or throws the failed send's error.
+    func finish() throws(LetheError) -> [UInt8] {
+        if let failure { throw failure }
+        guard let send else { return bytes }
+        if !bytes.isEmpty { try send(bytes) }
+        bytes = []
+        return []
+    }
 }
 
 /// The font last selected on the context: selecting a face and a size again for every table row
@@ -140,7 +205,7 @@ private struct PDFLayout {
     let content: JSONValue
     let pages: Int
     let drawing: Bool
-    let sink = PDFSink()
+    let sink: PDFSink
     let selectedFont = SelectedFont()
     let surface: OpaquePointer
     let cr: OpaquePointer
@@ -149,8 +214,11 @@ private struct PDFLayout {
     /// Told each page begun, with the pages in all (0 while they are counted).
     var progress: (@Sendable (_ page: Int, _ pages: Int) -> Void)?
 
-    init(report: IssuedReport, document: DeferredReport<DeferredItems>, pages: Int, drawing: Bool) throws(LetheError) {
+    init(
+        report: IssuedReport, document: DeferredReport<DeferredItems>, pages: Int, drawing: Bool, sink: PDFSink
+    ) throws(LetheError) {
         self.report = report
+        self.sink = sink
         self.document = document
         record = document.record
         content = record["content"] ?? .null
@@ -159,8 +227,8 @@ private struct PDFLayout {
         let write: cairo_write_func_t = { closure, data, length in
             guard let closure, let data else { return CAIRO_STATUS_WRITE_ERROR }
             let sink = Unmanaged<PDFSink>.fromOpaque(closure).takeUnretainedValue()
-            sink.bytes.append(contentsOf: UnsafeBufferPointer(start: data, count: Int(length)))
-            return CAIRO_STATUS_SUCCESS
+            return sink.take(UnsafeBufferPointer(start: data, count: Int(length)))
+                ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR
         }
         // The counting pass measures text on a recording surface and keeps nothing.
         let created =
@@ -191,11 +259,13 @@ private struct PDFLayout {
         cairo_surface_finish(surface)
         let status = cairo_surface_status(surface)
         cairo_surface_destroy(surface)
+        // A send that failed is the cause of cairo's write error: it is what is said.
+        let rest = try sink.finish()
         guard status == CAIRO_STATUS_SUCCESS else {
             throw LetheError(
                 .internal, "cairo could not write the PDF: \(String(cString: cairo_status_to_string(status)))")
         }
-        return sink.bytes
+        return rest
     }
 
     // MARK: - The document
@@ -273,7 +343,11 @@ private struct PDFLayout {
                 "Tag", "Serial", "Media/class", "Method", "Technique · tool", "Verification", "Performer / validator",
                 "Verified", "Outcome", "Destination", "Certificate", "Status",
             ], [62, 66, 62, 36, 80, 92, 86, 46, 44, 54, 80, 34], count: assets.count, size: 6.5
-        ) { (index) throws(LetheError) in assetRow(try assets.item(index)) }
+        ) { [sink] (index) throws(LetheError) in
+            // A reader that went away stops the drawing at the next row, not at the last page.
+            try sink.check()
+            return assetRow(try assets.item(index))
+        }
         heading("Exceptions")
         // The exceptions of every kind, one after the other: row `i` is found by the kinds' counts.
         let kinds = document.exceptions.filter { !$0.items.isEmpty }
@@ -284,7 +358,8 @@ private struct PDFLayout {
         } else {
             var (kind, first) = (0, 0)
             try table(ReportTableRows.exceptionColumns, [130, 80, 568], count: count, size: 7) {
-                (index) throws(LetheError) in
+                [sink] (index) throws(LetheError) in
+                try sink.check()
                 // Rows are asked for in order; a lower index starts the search again.
                 if index < first { (kind, first) = (0, 0) }
                 while index - first >= kinds[kind].items.count {
@@ -298,7 +373,9 @@ private struct PDFLayout {
         heading("Open work at \(Self.text(content["open_work"]?["at"]))")
         let openWork = document.openWork
         try table(ReportTableRows.openWorkColumns, [90, 130, 130, 60, 50, 130], count: openWork.count, size: 7) {
-            (index) throws(LetheError) in ReportTableRows.openWorkRow(try openWork.item(index))
+            [sink] (index) throws(LetheError) in
+            try sink.check()
+            return ReportTableRows.openWorkRow(try openWork.item(index))
         }
         heading("Erasure requests")
         let erasure = content["erasure"]

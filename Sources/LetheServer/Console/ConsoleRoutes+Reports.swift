@@ -39,8 +39,8 @@ extension ConsoleRoutes {
             throw LetheError(.notFound, "a report downloads as json, csv, html or pdf, not \(Quoted(format))")
         }
         let report = try await app.reports.show(serial: serial, by: view.principal)
-        // The record, the CSV and the HTML page are sent as they are read (a year's are hundreds
-        // of megabytes); the PDF once drawn.
+        // The record and its renderings are sent as they are read and made (a year's are hundreds
+        // of megabytes).
         let (body, type): (ResponseBody, String)
         switch format {
         case "csv":
@@ -50,7 +50,8 @@ extension ConsoleRoutes {
             body = StreamedResponse.make { (send) throws(LetheError) in try ReportHTML.write(report, to: send) }
             type = "text/html; charset=utf-8"
         case "pdf":
-            (body, type) = (.init(byteBuffer: ByteBuffer(bytes: try await ReportPDF.render(report))), "application/pdf")
+            body = StreamedResponse.make { (send) throws(LetheError) in try ReportPDF.write(report, to: send) }
+            type = "application/pdf"
         default:
             body = StreamedResponse.make(contentLength: report.recordCount) { (send) throws(LetheError) in
                 try report.writeRecord(to: send)

@@ -40,8 +40,7 @@ struct ReportRoutes {
         api.on(.renderReport) { request, context, principal -> Response in
             let report = try await reports.show(serial: context.parameters.text("serial"), by: principal)
             let format = request.uri.queryParameters.get("format") ?? ""
-            // The CSV and the HTML page are sent as their rows are read (a year's are hundreds of
-            // megabytes); the PDF once drawn.
+            // Renderings are sent as they are made (a year's are hundreds of megabytes).
             let (body, type): (ResponseBody, String)
             switch format {
             case "csv":
@@ -51,9 +50,8 @@ struct ReportRoutes {
                 body = StreamedResponse.make { (send) throws(LetheError) in try ReportHTML.write(report, to: send) }
                 type = "text/html; charset=utf-8"
             case "pdf":
-                (body, type) = (
-                    .init(byteBuffer: ByteBuffer(bytes: try await ReportPDF.render(report))), "application/pdf"
-                )
+                body = StreamedResponse.make { (send) throws(LetheError) in try ReportPDF.write(report, to: send) }
+                type = "application/pdf"
             default: throw LetheError(.usage, "format \(Quoted(format)) is not a rendering; use csv, html or pdf")
             }
             var headers: HTTPFields = [.contentType: type]

@@ -30,15 +30,22 @@ struct ReportCommand: AsyncParsableCommand {
 enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
     case json, csv, html, pdf
 
-    /// The bytes of `report` in this format, for the formats drawn whole (HTML, PDF).
-    func render(_ report: IssuedReport) async throws(LetheError) -> [UInt8] {
+    /// Writes `report` in this format to `descriptor` (its name `name`, for errors), a piece at a
+    /// time as it is made: the signed record itself for JSON, else the rendering (a year's are
+    /// hundreds of megabytes, never held whole).
+    func write(_ report: IssuedReport, to descriptor: Int32, name: String) throws(LetheError) {
+        func send(_ chunk: [UInt8]) throws(LetheError) { try DescriptorIO.writeAll(chunk, to: descriptor, name: name) }
         switch self {
-        case .json: try report.recordBytes()
-        case .csv: try ReportCSV.renderBytes(report)
-        case .html: try ReportHTML.renderBytes(report)
-        case .pdf: try await ReportPDF.render(report, progress: ReportProgressLine.pages)
+        case .json: try report.writeRecord(to: descriptor, name: name)
+        case .csv: try ReportCSV.write(report, to: send)
+        case .html: try ReportHTML.write(report, to: send)
+        case .pdf: try ReportPDF.write(report, progress: ReportProgressLine.pages, to: send)
         }
     }
+
+    /// Whether a rendering ends with a line feed (JSON's canonical bytes and a PDF do not; CSV's
+    /// rows end with CRLF, the HTML page with a line feed).
+    var endsWithNewline: Bool { self == .csv || self == .html }
 }
 
 /// The progress line of a report's generation and rendering on standard error, when it is a
@@ -117,57 +124,18 @@ struct ReportOutput: ParsableArguments {
     }
 
     func write(_ report: IssuedReport) async throws(LetheError) {
-        let output = try await format.output(of: report)
-        ReportProgressLine.shared.clear()
+        // A PDF's pages are counted on the progress line as they are drawn into the output.
+        defer { ReportProgressLine.shared.clear() }
         guard let out else {
-            try output.write(to: STDOUT_FILENO, name: "standard output")
+            try format.write(report, to: STDOUT_FILENO, name: "standard output")
             // A terminal or a pipe gets a final newline (JSON's canonical bytes end without one);
             // --out writes exactly the rendering.
-            if !output.endsWithNewline { try DescriptorIO.writeAll([0x0A], to: STDOUT_FILENO, name: "standard output") }
+            if !format.endsWithNewline { try DescriptorIO.writeAll([0x0A], to: STDOUT_FILENO, name: "standard output") }
             return
         }
         try OutputDestination.writeFile(out, force: force, flag: "--out") { (descriptor) throws(LetheError) in
-            try output.write(to: descriptor, name: out)
+            try format.write(report, to: descriptor, name: out)
         }
-    }
-}
-
-/// What a report's output receives: the signed record itself for JSON, the CSV's rows and the
-/// HTML page (each written a piece at a time: a year's are hundreds of megabytes, never held
-/// whole), else the PDF's bytes (written from their own buffer, never copied).
-struct ReportOutputBytes {
-    let report: IssuedReport
-    let format: ReportFormat
-    /// The rendering, for HTML and PDF.
-    let rendering: [UInt8]?
-
-    /// Writes them to `descriptor` (its name `name`, for errors).
-    func write(to descriptor: Int32, name: String) throws(LetheError) {
-        if let rendering {
-            try DescriptorIO.writeAll(rendering, to: descriptor, name: name)
-        } else if format == .csv {
-            try ReportCSV.write(report) { (chunk) throws(LetheError) in
-                try DescriptorIO.writeAll(chunk, to: descriptor, name: name)
-            }
-        } else if format == .html {
-            try ReportHTML.write(report) { (chunk) throws(LetheError) in
-                try DescriptorIO.writeAll(chunk, to: descriptor, name: name)
-            }
-        } else {
-            try report.writeRecord(to: descriptor, name: name)
-        }
-    }
-
-    /// Whether they end with a line feed (JSON's canonical bytes do not; CSV's rows end with
-    /// CRLF, the HTML page with a line feed).
-    var endsWithNewline: Bool { format == .csv || format == .html || rendering?.last == 0x0A }
-}
-
-extension ReportFormat {
-    /// What `--out` or standard output receives in this format.
-    func output(of report: IssuedReport) async throws(LetheError) -> ReportOutputBytes {
-        let streamed = self != .pdf
-        return ReportOutputBytes(report: report, format: self, rendering: streamed ? nil : try await render(report))
     }
 }
 
@@ -443,9 +411,8 @@ struct ReportRunDue: AsyncParsableCommand {
             for item in produced {
                 guard let out, let format = ReportFormat(rawValue: item.format) else { continue }
                 let path = out + "/" + item.report.serial + "." + format.rawValue
-                let output = try await format.output(of: item.report)
                 try OutputDestination.writeFile(path, force: true, flag: "--out") { (descriptor) throws(LetheError) in
-                    try output.write(to: descriptor, name: path)
+                    try format.write(item.report, to: descriptor, name: path)
                 }
             }
             if output.json {
