@@ -1,5 +1,7 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
+import Lethe
 import LetheCore
 import NIOCore
 
@@ -83,5 +85,33 @@ enum StreamedResponse {
             lock.withLock { stopped = true }
             turn.signal()
         }
+    }
+}
+
+extension StreamedResponse {
+    /// A signed report as a download in `format` — `json`, its signed record; `csv`, `html` or
+    /// `pdf`, a rendering — sent as it is read and made, as an attachment: never shown inline
+    /// under the service's origin (the HTML page has its own styles).
+    static func reportDownload(_ report: IssuedReport, format: String) -> Response {
+        let (body, type): (ResponseBody, String)
+        switch format {
+        case "csv":
+            body = make { (send) throws(LetheError) in try ReportCSV.write(report, to: send) }
+            type = "text/csv; charset=utf-8"
+        case "html":
+            body = make { (send) throws(LetheError) in try ReportHTML.write(report, to: send) }
+            type = "text/html; charset=utf-8"
+        case "pdf":
+            body = make { (send) throws(LetheError) in try ReportPDF.write(report, to: send) }
+            type = "application/pdf"
+        default:
+            body = make(contentLength: report.recordCount) { (send) throws(LetheError) in
+                try report.writeRecord(to: send)
+            }
+            type = "application/json"
+        }
+        var headers: HTTPFields = [.contentType: type]
+        headers[.contentDisposition] = "attachment; filename=\"\(report.serial).\(format)\""
+        return Response(status: .ok, headers: headers, body: body)
     }
 }

@@ -39,28 +39,6 @@ extension ConsoleRoutes {
             throw LetheError(.notFound, "a report downloads as json, csv, html or pdf, not \(Quoted(format))")
         }
         let report = try await app.reports.show(serial: serial, by: view.principal)
-        // The record and its renderings are sent as they are read and made (a year's are hundreds
-        // of megabytes).
-        let (body, type): (ResponseBody, String)
-        switch format {
-        case "csv":
-            body = StreamedResponse.make { (send) throws(LetheError) in try ReportCSV.write(report, to: send) }
-            type = "text/csv; charset=utf-8"
-        case "html":
-            body = StreamedResponse.make { (send) throws(LetheError) in try ReportHTML.write(report, to: send) }
-            type = "text/html; charset=utf-8"
-        case "pdf":
-            body = StreamedResponse.make { (send) throws(LetheError) in try ReportPDF.write(report, to: send) }
-            type = "application/pdf"
-        default:
-            body = StreamedResponse.make(contentLength: report.recordCount) { (send) throws(LetheError) in
-                try report.writeRecord(to: send)
-            }
-            type = "application/json"
-        }
-        // A download, never shown inline under the console's origin (the HTML has its own styles).
-        var headers: HTTPFields = [.contentType: type]
-        headers[.contentDisposition] = "attachment; filename=\"\(report.serial).\(format)\""
-        return Response(status: .ok, headers: headers, body: body)
+        return StreamedResponse.reportDownload(report, format: format)
     }
 }

@@ -38,26 +38,12 @@ struct ReportRoutes {
             JSONResult(value: try await reports.summary(serial: context.parameters.text("serial"), by: principal))
         }
         api.on(.renderReport) { request, context, principal -> Response in
-            let report = try await reports.show(serial: context.parameters.text("serial"), by: principal)
             let format = request.uri.queryParameters.get("format") ?? ""
-            // Renderings are sent as they are made (a year's are hundreds of megabytes).
-            let (body, type): (ResponseBody, String)
-            switch format {
-            case "csv":
-                body = StreamedResponse.make { (send) throws(LetheError) in try ReportCSV.write(report, to: send) }
-                type = "text/csv; charset=utf-8"
-            case "html":
-                body = StreamedResponse.make { (send) throws(LetheError) in try ReportHTML.write(report, to: send) }
-                type = "text/html; charset=utf-8"
-            case "pdf":
-                body = StreamedResponse.make { (send) throws(LetheError) in try ReportPDF.write(report, to: send) }
-                type = "application/pdf"
-            default: throw LetheError(.usage, "format \(Quoted(format)) is not a rendering; use csv, html or pdf")
+            guard ["csv", "html", "pdf"].contains(format) else {
+                throw LetheError(.usage, "format \(Quoted(format)) is not a rendering; use csv, html or pdf")
             }
-            var headers: HTTPFields = [.contentType: type]
-            // A download, never shown inline under the API's origin (the HTML has its own styles).
-            headers[.contentDisposition] = "attachment; filename=\"\(report.serial).\(format)\""
-            return Response(status: .ok, headers: headers, body: body)
+            let report = try await reports.show(serial: context.parameters.text("serial"), by: principal)
+            return StreamedResponse.reportDownload(report, format: format)
         }
         api.on(.reproduceReport) { _, context, principal in
             JSONResult(value: try await reports.reproduce(serial: context.parameters.text("serial"), by: principal))
