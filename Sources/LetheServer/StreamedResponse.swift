@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Lethe
 import LetheCore
+import Logging
 import NIOCore
 
 /// A response body made by a synchronous writer of chunks — a report's CSV, HTML page or
@@ -12,12 +13,14 @@ import NIOCore
 ///
 /// The status and headers are sent before the body is made: an error while it is made (a spool
 /// file that changed, a record that cannot be read) ends the response without its last chunk,
-/// which a client sees as a transfer cut short, never as a complete file. A client that goes
+/// which a client sees as a transfer cut short, never as a complete file. The middlewares have
+/// recorded a 200 by then, so such an error is logged here, at error level. A client that goes
 /// away stops the writer at its next chunk.
 enum StreamedResponse {
-    /// The body `produce` writes, chunk by chunk, through the function it is given.
+    /// The body `produce` writes, chunk by chunk, through the function it is given; an error
+    /// while it is made is logged to `logger` (its message only: no report content).
     static func make(
-        contentLength: Int? = nil,
+        logger: Logger, contentLength: Int? = nil,
         _ produce: @escaping @Sendable (_ send: ([UInt8]) throws(LetheError) -> Void) throws(LetheError) -> Void
     ) -> ResponseBody {
         ResponseBody(contentLength: contentLength) { writer in
@@ -47,6 +50,9 @@ enum StreamedResponse {
                     try await writer.finish(nil)
                     return
                 case .failed(let error):
+                    logger.error(
+                        "a streamed response failed after its status was sent; it was cut short",
+                        metadata: ["code": .string(error.code.rawValue), "error": .string(error.message)])
                     throw error
                 }
             }
@@ -92,20 +98,20 @@ extension StreamedResponse {
     /// A signed report as a download in `format` — `json`, its signed record; `csv`, `html` or
     /// `pdf`, a rendering — sent as it is read and made, as an attachment: never shown inline
     /// under the service's origin (the HTML page has its own styles).
-    static func reportDownload(_ report: IssuedReport, format: String) -> Response {
+    static func reportDownload(_ report: IssuedReport, format: String, logger: Logger) -> Response {
         let (body, type): (ResponseBody, String)
         switch format {
         case "csv":
-            body = make { (send) throws(LetheError) in try ReportCSV.write(report, to: send) }
+            body = make(logger: logger) { (send) throws(LetheError) in try ReportCSV.write(report, to: send) }
             type = "text/csv; charset=utf-8"
         case "html":
-            body = make { (send) throws(LetheError) in try ReportHTML.write(report, to: send) }
+            body = make(logger: logger) { (send) throws(LetheError) in try ReportHTML.write(report, to: send) }
             type = "text/html; charset=utf-8"
         case "pdf":
-            body = make { (send) throws(LetheError) in try ReportPDF.write(report, to: send) }
+            body = make(logger: logger) { (send) throws(LetheError) in try ReportPDF.write(report, to: send) }
             type = "application/pdf"
         default:
-            body = make(contentLength: report.recordCount) { (send) throws(LetheError) in
+            body = make(logger: logger, contentLength: report.recordCount) { (send) throws(LetheError) in
                 try report.writeRecord(to: send)
             }
             type = "application/json"

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import LetheCore
+import Logging
 import NIOCore
 import Testing
 
@@ -11,6 +12,8 @@ import Testing
 /// A response body made chunk by chunk on a thread of its own: every chunk in order, an error
 /// ends it unfinished, and a client that goes away stops the thread making it.
 @Suite struct StreamedResponseTests {
+    static let logger = Logger(label: "test")
+
     /// What a connection received.
     final class Received: @unchecked Sendable {
         // @unchecked: touched under `lock` only.
@@ -45,7 +48,7 @@ import Testing
     @Test func everyChunkIsSentInOrderAndTheBodyFinished() async throws {
         let received = Received()
         let sent: [[UInt8]] = (0..<200).map { (index: Int) -> [UInt8] in [UInt8(index % 256), UInt8(index / 256)] }
-        let body = StreamedResponse.make { (send) throws(LetheError) in
+        let body = StreamedResponse.make(logger: Self.logger) { (send) throws(LetheError) in
             for chunk in sent { try send(chunk) }
         }
         try await body.write(Connection(received: received))
@@ -56,7 +59,7 @@ import Testing
 
     @Test func anErrorWhileMakingEndsTheBodyUnfinished() async throws {
         let received = Received()
-        let body = StreamedResponse.make { (send) throws(LetheError) in
+        let body = StreamedResponse.make(logger: Self.logger) { (send) throws(LetheError) in
             try send(Array("a,b\r\n".utf8))
             throw LetheError(.io, "the report's spool file changed")
         }
@@ -75,14 +78,14 @@ import Testing
         router.get("whole") { _, _ in
             Response(
                 status: .ok,
-                body: StreamedResponse.make { (send) throws(LetheError) in
+                body: StreamedResponse.make(logger: Self.logger) { (send) throws(LetheError) in
                     for _ in 0..<3 { try send(Array(repeating: 0x61, count: 70_000)) }
                 })
         }
         router.get("cut") { _, _ in
             Response(
                 status: .ok,
-                body: StreamedResponse.make { (send) throws(LetheError) in
+                body: StreamedResponse.make(logger: Self.logger) { (send) throws(LetheError) in
                     for _ in 0..<3 { try send(Array(repeating: 0x61, count: 70_000)) }
                     throw LetheError(.io, "the report's spool file changed")
                 })
@@ -100,7 +103,7 @@ import Testing
     @Test func aClientThatGoesAwayStopsTheThreadMakingTheBody() async throws {
         let received = Received()
         let ending = Ending()
-        let body = StreamedResponse.make { (send) throws(LetheError) in
+        let body = StreamedResponse.make(logger: Self.logger) { (send) throws(LetheError) in
             defer { ending.done.signal() }
             do throws(LetheError) {
                 // Endless but for the client: it stops at the chunk after the one refused.

@@ -57,7 +57,7 @@ public enum ReportCSV {
         }
         if report.reportKind != ReportKind.disposal.rawValue {
             // A shipment's assets, or a custody document's events: the rows its document shows.
-            let document = ReportDocument(content: report.value["content"] ?? .null)
+            let document = ReportDocument(content: try CanonicalJSON.decode(report.recordBytes())["content"] ?? .null)
             let wanted = ["custody": "Events", "erasure": "Requests (by number; no subject is named)"]
             let section = document.sections.first { $0.title == (wanted[report.reportKind] ?? "Assets") }
             try line(["report_serial"] + (section?.header ?? []))

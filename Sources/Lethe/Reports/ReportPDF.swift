@@ -50,11 +50,24 @@ public enum ReportPDF {
         let document = try DeferredReport<DeferredItems>(streaming: report)
         var counter = try PDFLayout(report: report, document: document, pages: 0, drawing: false, sink: PDFSink())
         counter.progress = progress
-        try counter.draw()
+        do throws(LetheError) {
+            try counter.draw()
+        } catch {
+            counter.discard()
+            throw error
+        }
+        counter.discard()
         let pages = counter.page
         var layout = try PDFLayout(report: report, document: document, pages: pages, drawing: true, sink: sink)
         layout.progress = progress
-        try layout.draw()
+        do throws(LetheError) {
+            try layout.draw()
+        } catch {
+            // Torn down here, while the sink lives (cairo holds it unretained), and told to send
+            // nothing more: a reader gets no trailer of a PDF that failed.
+            layout.discard()
+            throw error
+        }
         return try layout.finish()
     }
 }
@@ -88,6 +101,11 @@ final class PDFSink {
             failure = error
             return false
         }
+    }
+
+    /// Takes nothing more: what cairo writes from now on is dropped (a document that failed).
+    func abandon() {
+        if failure == nil { failure = LetheError(.internal, "the PDF was abandoned") }
     }
 
     /// Throws the failed send's error, if a send failed.
@@ -251,6 +269,13 @@ private struct PDFLayout {
             // The issue time, not the rendering time: the same report renders to the same dates.
             cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATE_DATE, report.issuedAt)
         }
+    }
+
+    /// Lets the context and the surface go without ending the document: nothing more is sent.
+    func discard() {
+        sink.abandon()
+        cairo_destroy(cr)
+        cairo_surface_destroy(surface)
     }
 
     /// Ends the document and returns its bytes.

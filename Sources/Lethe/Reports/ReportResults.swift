@@ -47,13 +47,21 @@ public struct IssuedReport: Encodable, Sendable, Hashable {
         }
     }
 
-    /// Hands record.json to `sink` in order: a megabyte at a time, checked as
-    /// ``writeRecord(to:name:)`` checks it, when it is spliced around its spool file; else
-    /// whole.
+    /// Hands record.json to `sink` in order: a megabyte at a time when it is spliced around its
+    /// spool file, checked as ``writeRecord(to:name:)`` checks it; else whole.
+    ///
+    /// The last piece is handed on only once the whole has the digest signed: a reader (an HTTP
+    /// client told the length) never receives all of a record that failed its check.
     public func writeRecord(to sink: ([UInt8]) throws(LetheError) -> Void) throws(LetheError) {
         switch record {
         case .memory(let bytes): try sink(bytes)
-        case .spliced(let spliced): try spliced.forEachPiece { (piece) throws(LetheError) in try sink(Array(piece)) }
+        case .spliced(let spliced):
+            var held: [UInt8]?
+            try spliced.forEachPiece { (piece) throws(LetheError) in
+                if let held { try sink(held) }
+                held = Array(piece)
+            }
+            if let held { try sink(held) }
         }
     }
 

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Lethe
 import LetheCore
+import Logging
 import NIOCore
 
 extension ConsoleRoutes {
@@ -34,11 +35,11 @@ extension ConsoleRoutes {
     }
 
     /// A report as a download: its signed record (JSON) or a rendering (CSV, HTML, PDF).
-    func downloadReport(_ serial: String, format: String, view: ConsoleView) async throws -> Response {
+    func downloadReport(_ serial: String, format: String, view: ConsoleView, logger: Logger) async throws -> Response {
         guard Self.reportFormats.contains(format) else {
             throw LetheError(.notFound, "a report downloads as json, csv, html or pdf, not \(Quoted(format))")
         }
         let report = try await app.reports.show(serial: serial, by: view.principal)
-        return StreamedResponse.reportDownload(report, format: format)
+        return StreamedResponse.reportDownload(report, format: format, logger: logger)
     }
 }

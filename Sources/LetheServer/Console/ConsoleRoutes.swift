@@ -119,7 +119,8 @@ public struct ConsoleRoutes: Sendable {
         console.get("reports/:serial/:format") { request, context in
             try await page(request) { view in
                 try await downloadReport(
-                    context.parameters.text("serial"), format: context.parameters.text("format"), view: view)
+                    context.parameters.text("serial"), format: context.parameters.text("format"), view: view,
+                    logger: context.logger)
             }
         }
         console.post("assets/import") { request, context in try await importAssets(request, context: context) }

@@ -43,9 +43,9 @@ enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
         }
     }
 
-    /// Whether a rendering ends with a line feed (JSON's canonical bytes and a PDF do not; CSV's
-    /// rows end with CRLF, the HTML page with a line feed).
-    var endsWithNewline: Bool { self == .csv || self == .html }
+    /// Whether a rendering ends with a line feed: every one does (CSV's rows end with CRLF, the
+    /// HTML page and cairo's PDF with a line feed) but the signed record's canonical JSON.
+    var endsWithNewline: Bool { self != .json }
 }
 
 /// The progress line of a report's generation and rendering on standard error, when it is a
@@ -64,7 +64,7 @@ final class ReportProgressLine: @unchecked Sendable {
         return { (progress) in
             switch progress {
             case .reading(let entries):
-                shared.show("reading the evidence log: \(entries.formatted()) entries")
+                shared.show("reading the evidence log: \(entries.formatted()) entries of the kinds reports use")
             case .rows(let written, let total):
                 shared.show("writing the report's rows: \(written.formatted()) of \(total.formatted())")
             case .signing:
@@ -408,6 +408,8 @@ struct ReportRunDue: AsyncParsableCommand {
                 try? FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             }
             let produced = try await app.reports.runDue(at: app.currentTime, by: try write.principal())
+            // A PDF's pages are counted on the progress line as they are drawn.
+            defer { ReportProgressLine.shared.clear() }
             for item in produced {
                 guard let out, let format = ReportFormat(rawValue: item.format) else { continue }
                 let path = out + "/" + item.report.serial + "." + format.rawValue
@@ -415,6 +417,7 @@ struct ReportRunDue: AsyncParsableCommand {
                     try format.write(item.report, to: descriptor, name: path)
                 }
             }
+            ReportProgressLine.shared.clear()
             if output.json {
                 Output.printResult(produced.map(\.report))
             } else if produced.isEmpty {
