@@ -166,6 +166,13 @@ public enum OpenAPIDocument {
             for (status, meaning) in errorStatuses {
                 responses["\(status)"] = ["description": meaning, "content": problem]
             }
+            if case .document = route.produces {
+                responses["503"] = [
+                    "description":
+                        "As many large downloads as the service makes at once are under way; try again later.",
+                    "content": problem,
+                ]
+            }
         }
         operation["responses"] = responses
         return operation

@@ -98,26 +98,83 @@ extension StreamedResponse {
     /// A signed report as a download in `format` — `json`, its signed record; `csv`, `html` or
     /// `pdf`, a rendering — sent as it is read and made, as an attachment: never shown inline
     /// under the service's origin (the HTML page has its own styles).
-    static func reportDownload(_ report: IssuedReport, format: String, logger: Logger) -> Response {
+    ///
+    /// A large report (a record over `largeBytes`: a year's takes a thread and minutes to render,
+    /// and a copy of its record on disk) takes one of `slots`' places for as long as its download
+    /// is sent or made; with every place taken the request is refused with 503, rather than
+    /// letting any number of such downloads run at once.
+    static func reportDownload(
+        _ report: IssuedReport, format: String, logger: Logger, slots: DownloadSlots = .large,
+        largeBytes: Int = DownloadSlots.largeBytes
+    ) throws(LetheError) -> Response {
+        let slot = report.recordCount > largeBytes ? try slots.take() : nil
         let (body, type): (ResponseBody, String)
         switch format {
         case "csv":
-            body = make(logger: logger) { (send) throws(LetheError) in try ReportCSV.write(report, to: send) }
+            body = make(logger: logger) { (send) throws(LetheError) in
+                try withExtendedLifetime(slot) { () throws(LetheError) in try ReportCSV.write(report, to: send) }
+            }
             type = "text/csv; charset=utf-8"
         case "html":
-            body = make(logger: logger) { (send) throws(LetheError) in try ReportHTML.write(report, to: send) }
+            body = make(logger: logger) { (send) throws(LetheError) in
+                try withExtendedLifetime(slot) { () throws(LetheError) in try ReportHTML.write(report, to: send) }
+            }
             type = "text/html; charset=utf-8"
         case "pdf":
-            body = make(logger: logger) { (send) throws(LetheError) in try ReportPDF.write(report, to: send) }
+            body = make(logger: logger) { (send) throws(LetheError) in
+                try withExtendedLifetime(slot) { () throws(LetheError) in try ReportPDF.write(report, to: send) }
+            }
             type = "application/pdf"
         default:
             body = make(logger: logger, contentLength: report.recordCount) { (send) throws(LetheError) in
-                try report.writeRecord(to: send)
+                try withExtendedLifetime(slot) { () throws(LetheError) in try report.writeRecord(to: send) }
             }
             type = "application/json"
         }
         var headers: HTTPFields = [.contentType: type]
         headers[.contentDisposition] = "attachment; filename=\"\(report.serial).\(format)\""
         return Response(status: .ok, headers: headers, body: body)
+    }
+}
+
+/// The places for large downloads under way at once. A place is given back when its last holder
+/// lets it go — the response, once sent or dropped, and the thread making it, once done — so no
+/// path (an error, a client gone, a response never written) keeps one.
+final class DownloadSlots: @unchecked Sendable {
+    // @unchecked: `taken` is touched under `lock` only.
+    /// The places of the service's report downloads: one per core, at least two.
+    static let large = DownloadSlots(limit: max(2, ProcessInfo.processInfo.activeProcessorCount))
+    /// A record over this many bytes is large: the size past which a stored report is copied to
+    /// a spool file to be shown (4 MiB).
+    static let largeBytes = 4 << 20
+
+    let limit: Int
+    private let lock = NSLock()
+    private var taken = 0
+
+    init(limit: Int) { self.limit = limit }
+
+    /// A place, while one is free.
+    func take() throws(LetheError) -> Slot {
+        lock.lock()
+        defer { lock.unlock() }
+        guard taken < limit else {
+            throw LetheError(
+                .locked, "\(limit) large report downloads are already under way; try again when one has finished")
+        }
+        taken += 1
+        return Slot(of: self)
+    }
+
+    /// The places taken.
+    var inUse: Int { lock.withLock { taken } }
+
+    fileprivate func giveBack() { lock.withLock { taken -= 1 } }
+
+    /// One place, given back when it is let go.
+    final class Slot: Sendable {
+        private let slots: DownloadSlots
+        fileprivate init(of slots: DownloadSlots) { self.slots = slots }
+        deinit { slots.giveBack() }
     }
 }

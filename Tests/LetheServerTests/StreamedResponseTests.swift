@@ -100,6 +100,30 @@ import Testing
         }
     }
 
+    @Test func largeDownloadsTakeAPlaceEachUntilTheirResponseAndThreadAreDone() async throws {
+        // Given a signed report, taken for large, and one place for large downloads
+        let server = try await TestServer()
+        let report = try await server.app.reports.inventory(by: .evidenceUser("carol", .compliance))
+        let slots = DownloadSlots(limit: 1)
+
+        // When one download of it is under way, a second is refused with 503 (locked)
+        var first: Response? = try StreamedResponse.reportDownload(
+            report, format: "csv", logger: Self.logger, slots: slots, largeBytes: 0)
+        #expect(slots.inUse == 1)
+        #expect {
+            try StreamedResponse.reportDownload(report, format: "pdf", logger: Self.logger, slots: slots, largeBytes: 0)
+        } throws: { ($0 as? LetheError)?.code == .locked }
+
+        // Then once the first is sent, its place is free again
+        try await first!.body.write(Connection(received: Received()))
+        first = nil
+        for _ in 0..<100 where slots.inUse > 0 { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(slots.inUse == 0)
+        // And a report no larger than the limit takes no place at all
+        _ = try StreamedResponse.reportDownload(
+            report, format: "csv", logger: Self.logger, slots: DownloadSlots(limit: 0))
+    }
+
     @Test func aClientThatGoesAwayStopsTheThreadMakingTheBody() async throws {
         let received = Received()
         let ending = Ending()

@@ -40,6 +40,6 @@ extension ConsoleRoutes {
             throw LetheError(.notFound, "a report downloads as json, csv, html or pdf, not \(Quoted(format))")
         }
         let report = try await app.reports.show(serial: serial, by: view.principal)
-        return StreamedResponse.reportDownload(report, format: format, logger: logger)
+        return try StreamedResponse.reportDownload(report, format: format, logger: logger)
     }
 }

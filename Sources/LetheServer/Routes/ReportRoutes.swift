@@ -43,7 +43,7 @@ struct ReportRoutes {
                 throw LetheError(.usage, "format \(Quoted(format)) is not a rendering; use csv, html or pdf")
             }
             let report = try await reports.show(serial: context.parameters.text("serial"), by: principal)
-            return StreamedResponse.reportDownload(report, format: format, logger: context.logger)
+            return try StreamedResponse.reportDownload(report, format: format, logger: context.logger)
         }
         api.on(.reproduceReport) { _, context, principal in
             JSONResult(value: try await reports.reproduce(serial: context.parameters.text("serial"), by: principal))
