@@ -49,14 +49,10 @@ public enum ReportPDF {
         // time, once for the charts' counts and once as they are drawn.
         let document = try DeferredReport<DeferredItems>(streaming: report)
         var counter = try PDFLayout(report: report, document: document, pages: 0, drawing: false, sink: PDFSink())
+        // The counting pass's surface records nothing to keep: it goes however this ends.
+        defer { counter.discard() }
         counter.progress = progress
-        do throws(LetheError) {
-            try counter.draw()
-        } catch {
-            counter.discard()
-            throw error
-        }
-        counter.discard()
+        try counter.draw()
         let pages = counter.page
         var layout = try PDFLayout(report: report, document: document, pages: pages, drawing: true, sink: sink)
         layout.progress = progress
