@@ -36,10 +36,10 @@ public struct AssetDescription: Sendable, Hashable {
 public protocol ReportScanReading {
     /// Hands over, in log order and in batches of at most `batch`, the stored bytes of the
     /// events from entry 1 through `size` whose type is one of `types` or that are about
-    /// `asset` (when given).
+    /// `asset` (when given), with the log entry (its sequence number) of each batch's last.
     func scanEventBodies(
         through size: Int64, types: [EventType], orAsset asset: String?, batch: Int,
-        _ handOff: ([[UInt8]]) throws(LetheError) -> Void
+        _ handOff: (_ bodies: [[UInt8]], _ through: Int64) throws(LetheError) -> Void
     ) throws(LetheError)
 
     /// The descriptive fields of every registered asset, in the table's order (a caller that
@@ -51,7 +51,7 @@ public protocol ReportScanReading {
 extension SQLiteTransaction: ReportScanReading {
     func scanEventBodies(
         through size: Int64, types: [EventType], orAsset asset: String?, batch: Int,
-        _ handOff: ([[UInt8]]) throws(LetheError) -> Void
+        _ handOff: (_ bodies: [[UInt8]], _ through: Int64) throws(LetheError) -> Void
     ) throws(LetheError) {
         // The primary key is the rowid: the scan walks the table in order without sorting, and
         // SQLite reads the body (the large column) only of the rows the `type` test keeps.
@@ -60,7 +60,7 @@ extension SQLiteTransaction: ReportScanReading {
         do {
             statement = try db.makeStatement(
                 sql: """
-                    SELECT body FROM event
+                    SELECT body, seq FROM event
                     WHERE seq <= ?1 AND (type IN (\(placeholders.isEmpty ? "NULL" : placeholders)) OR asset_tag = ?2)
                     ORDER BY seq
                     """)
@@ -75,6 +75,7 @@ extension SQLiteTransaction: ReportScanReading {
         let limit = max(1, batch)
         var bodies: [[UInt8]] = []
         bodies.reserveCapacity(limit)
+        var through: Int64 = 0
         while true {
             let result = sqlite3_step(handle)
             if result == SQLITE_DONE { break }
@@ -82,12 +83,13 @@ extension SQLiteTransaction: ReportScanReading {
             // sqlite3_column_bytes after sqlite3_column_blob, as SQLite's documentation asks.
             let body = sqlite3_column_blob(handle, 0)
             bodies.append(Array(UnsafeRawBufferPointer(start: body, count: Int(sqlite3_column_bytes(handle, 0)))))
+            through = sqlite3_column_int64(handle, 1)
             if bodies.count == limit {
-                try handOff(bodies)
+                try handOff(bodies, through)
                 bodies.removeAll(keepingCapacity: true)
             }
         }
-        if !bodies.isEmpty { try handOff(bodies) }
+        if !bodies.isEmpty { try handOff(bodies, through) }
     }
 
     func scanAssetDescriptions(_ body: (AssetDescription) throws(LetheError) -> Void) throws(LetheError) {

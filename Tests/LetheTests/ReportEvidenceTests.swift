@@ -233,14 +233,15 @@ private func certifiedHistory(_ count: Int) async throws -> (EvidenceFixture, Is
             period: try ReportPeriod(from: day, to: day), by: .evidenceUser("carol", .compliance),
             progress: { heard.add($0) })
 
-        // Then it heard the log read (no more entries than the log has), every row written, and
-        // the signing, in that order
+        // Then it heard the log read (through an entry of the log, of the log's size), every row
+        // written, and the signing, in that order
         let said = heard.all
-        guard case .reading(let read)? = said.first else {
+        guard case .reading(let through, let size)? = said.first else {
             Issue.record("the first word was not of reading: \(said)")
             return
         }
-        #expect(read > 0 && read <= Int(entries))
+        #expect(size == entries)
+        #expect(through > 0 && through <= entries)
         #expect(Array(said.suffix(2)) == [.rows(written: 3, total: 3), .signing])
     }
 

@@ -108,8 +108,9 @@ public enum ReportKind: String, Sendable, Hashable, Codable, CaseIterable {
 /// How far the generation of a report is, for a front end to show: a year's report reads ten
 /// million log entries and writes a million rows.
 public enum ReportProgress: Sendable, Hashable {
-    /// Log entries read and folded so far.
-    case reading(entries: Int)
+    /// The log read and folded through entry `through`, of the `of` entries the report is
+    /// computed from (only the kinds reports use are read: the rest are passed over).
+    case reading(through: Int64, of: Int64)
     /// Rows of the report written so far, of `total`.
     case rows(written: Int, total: Int)
     /// The content is computed; the record is being signed and stored.
@@ -392,9 +393,8 @@ extension ReportService {
         // One batch parsed at a time, in order.
         let parsing = DispatchQueue(label: "lethe.report-entries")
         var parsed: PendingResult<[[ReportLedger.Entry]]>?
-        var read = 0
         try tx.scanEventBodies(through: size, types: ReportLedger.foldedTypes, orAsset: focus, batch: Int(batch)) {
-            (bodies) throws(LetheError) in
+            (bodies, through) throws(LetheError) in
             let next = PendingResult(on: parsing) { () throws(LetheError) in
                 // Slices of entries per task: a task per entry would cost more in hand-offs than
                 // the reading of one entry.
@@ -408,8 +408,7 @@ extension ReportService {
             }
             if let parsed { try ledger.apply(parsed.wait()) }
             parsed = next
-            read += bodies.count
-            progress?(.reading(entries: read))
+            progress?(.reading(through: through, of: size))
         }
         if let parsed { try ledger.apply(parsed.wait()) }
         // The entry at the size dates the ledger, whatever its kind.

@@ -63,8 +63,8 @@ final class ReportProgressLine: @unchecked Sendable {
         guard Output.standardErrorIsTerminal else { return nil }
         return { (progress) in
             switch progress {
-            case .reading(let entries):
-                shared.show("reading the evidence log: \(entries.formatted()) entries of the kinds reports use")
+            case .reading(let through, let size):
+                shared.show("reading the evidence log: entry \(through.formatted()) of \(size.formatted())")
             case .rows(let written, let total):
                 shared.show("writing the report's rows: \(written.formatted()) of \(total.formatted())")
             case .signing:
