@@ -112,6 +112,41 @@ private func certifiedHistory(_ count: Int) async throws -> (EvidenceFixture, Is
         #expect(refused.checks.first { $0.name == "report" }?.passed == false)
     }
 
+    @Test func aRecordWhoseSpoolChangedIsNeverHandedOnWhole() async throws {
+        // Given a report just issued, its record spliced around its spool file
+        let (fixture, _, _) = try await certifiedHistory(2)
+        var reports = fixture.app.reports
+        reports.spoolThreshold = 64
+        let day = RFC3339.formatDay(fixture.app.currentTime)
+        let report = try await reports.disposal(
+            period: try ReportPeriod(from: day, to: day), by: .evidenceUser("carol", .compliance))
+        #expect(report.isSpliced)
+
+        // When a byte of the spool file (unnamed, in the data directory) is changed
+        let directory = try #require(fixture.app.dataDirectory?.path)
+        let spools = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").compactMap {
+            (name) -> Int32? in
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + name),
+                target.hasPrefix(directory + "/"), target.hasSuffix("(deleted)")
+            else { return nil }
+            return Int32(name)
+        }
+        let spool = try #require(spools.first)
+        #expect(spools.count == 1)
+        var byte: UInt8 = 0
+        #expect(pread(spool, &byte, 1, 8) == 1)
+        byte ^= 0x20
+        #expect(pwrite(spool, &byte, 1, 8) == 1)
+
+        // Then handing the record on fails, and what was handed on is not the whole record: its
+        // last piece was held until the digest was checked
+        var handed = 0
+        #expect {
+            try report.writeRecord { (piece) throws(LetheError) in handed += piece.count }
+        } throws: { ($0 as? LetheError)?.message.contains("SHA-256") == true }
+        #expect(handed > 0 && handed < report.recordCount)
+    }
+
     @Test func aReportSpooledToAFileIsHashedSignedStoredAndWrittenPieceByPiece() async throws {
         // Given a history, and reports whose content moves to its spool file past 64 bytes (a
         // year's does past 4 MiB, and its record is then never held whole)
