@@ -12,9 +12,12 @@ public struct LetheRequestContext: RequestContext {
     public internal(set) var source: String
     /// The largest body a route collects or decodes (`--max-body`; set by the body-limit middleware).
     public var maxUploadSize: Int = ServerConfiguration.defaultMaxBodyBytes
+    /// The request's connection: a download that the client stops taking closes it.
+    let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        channel = source.channel
         self.source = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 

@@ -11,39 +11,63 @@ import NIOCore
 /// is sent before the next is made, so the body is never held whole by the service (built whole
 /// and copied into one buffer, a year's HTML page took 700 MB per request).
 ///
-/// The status and headers are sent before the body is made: an error while it is made (a spool
-/// file that changed, a record that cannot be read) ends the response without its last chunk,
-/// which a client sees as a transfer cut short, never as a complete file. The middlewares have
-/// recorded a 200 by then, so such an error is logged here, at error level. A client that goes
-/// away stops the writer at its next chunk.
+/// The status is decided by the first chunk: the response is made only once the writer has
+/// given one, so an error found before it (a record that cannot be read or outlined) is an
+/// error response (a problem with its status), not a 200. An error after it (a spool file that
+/// changed midway) ends the response without its last chunk, which a client sees as a transfer
+/// cut short, never as a complete file; the middlewares have recorded a 200 by then, so such an
+/// error is logged here, at error level.
+///
+/// A client that goes away stops the writer at its next chunk. A client that stops reading is
+/// let go: when a chunk has waited `sendTimeout` to be taken, the connection is closed, and the
+/// writer stops with it — a stalled download holds no thread, place or spool file for longer.
 enum StreamedResponse {
-    /// The body `produce` writes, chunk by chunk, through the function it is given; an error
-    /// while it is made is logged to `logger` (its message only: no report content).
+    /// How long one chunk may wait to be taken by the client before its connection is closed:
+    /// a client slower than a chunk (4 MB) in this time, about 14 kB/s, is not served.
+    static let sendTimeout = TimeAmount.minutes(5)
+
+    /// The body `produce` writes, chunk by chunk, through the function it is given, once it has
+    /// given its first chunk (or ended); an error before that is thrown here, one after it is
+    /// logged to `logger` (its message only: no report content).
+    ///
+    /// - Parameter connection: the request's channel, closed when a chunk waits `sendTimeout`
+    ///   to be sent (none: no deadline).
     static func make(
-        logger: Logger, contentLength: Int? = nil,
+        logger: Logger, contentLength: Int? = nil, connection: (any Channel)? = nil,
+        sendTimeout: TimeAmount = StreamedResponse.sendTimeout,
         _ produce: @escaping @Sendable (_ send: ([UInt8]) throws(LetheError) -> Void) throws(LetheError) -> Void
-    ) -> ResponseBody {
-        ResponseBody(contentLength: contentLength) { writer in
-            let handoff = Handoff()
-            let (items, continuation) = AsyncStream<Item>.makeStream()
-            let thread = Thread {
-                do throws(LetheError) {
-                    try produce { (chunk) throws(LetheError) in
-                        continuation.yield(.chunk(chunk))
-                        try handoff.waitUntilSent()
-                    }
-                    continuation.yield(.end)
-                } catch {
-                    continuation.yield(.failed(error))
-                }
-                continuation.finish()
+    ) async throws(LetheError) -> ResponseBody {
+        let handoff = Handoff()
+        let thread = Thread {
+            OwnThread.nameCurrentThread("lethe-download")
+            do throws(LetheError) {
+                try produce { (chunk) throws(LetheError) in try handoff.send(chunk) }
+                handoff.put(.end)
+            } catch {
+                handoff.put(.failed(error))
             }
-            thread.start()
+        }
+        thread.start()
+        let first = await handoff.next()
+        if case .failed(let error) = first { throw error }
+        // A response dropped unwritten (a middleware's error) lets its writer go as well.
+        let release = Release(handoff)
+        return ResponseBody(contentLength: contentLength) { writer in
             // However this ends, a writer waiting for its chunk to be sent is let go, and stops.
-            defer { handoff.stop() }
-            for await item in items {
+            defer { withExtendedLifetime(release) { handoff.stop() } }
+            var item = first
+            while true {
                 switch item {
                 case .chunk(let bytes):
+                    let deadline = connection.map { (channel) in
+                        channel.eventLoop.scheduleTask(in: sendTimeout) {
+                            logger.warning(
+                                "a download's client took no data for \(sendTimeout.nanoseconds / 1_000_000_000) s; its connection is closed"
+                            )
+                            channel.close(promise: nil)
+                        }
+                    }
+                    defer { deadline?.cancel() }
                     try await writer.write(ByteBuffer(bytes: bytes))
                     handoff.sent()
                 case .end:
@@ -55,9 +79,8 @@ enum StreamedResponse {
                         metadata: ["code": .string(error.code.rawValue), "error": .string(error.message)])
                     throw error
                 }
+                item = await handoff.next()
             }
-            // The stream ended without the writer's end: the request's task was cancelled.
-            throw CancellationError()
         }
     }
 
@@ -67,19 +90,53 @@ enum StreamedResponse {
         case failed(LetheError)
     }
 
-    /// The writer's wait for each chunk to be sent, and the word to stop.
+    /// What the writer's thread gives the response, one item at a time: the writer waits for
+    /// each chunk to be sent before it makes the next, and is told when no more will be.
     ///
-    /// `@unchecked Sendable`: `stopped` is touched under `lock` only.
+    /// `@unchecked Sendable`: `item`, `waiter` and `stopped` are touched under `lock` only.
     private final class Handoff: @unchecked Sendable {
         private let lock = NSLock()
         private let turn = DispatchSemaphore(value: 0)
+        private var item: Item?
+        private var waiter: CheckedContinuation<Item, Never>?
         private var stopped = false
 
-        /// Blocks until the chunk given is sent; throws when the response will send no more.
-        func waitUntilSent() throws(LetheError) {
+        /// Gives `item` to the response (the writer's last: its end or its error).
+        func put(_ item: Item) {
+            lock.lock()
+            if let waiter {
+                self.waiter = nil
+                lock.unlock()
+                waiter.resume(returning: item)
+            } else {
+                self.item = item
+                lock.unlock()
+            }
+        }
+
+        /// Gives `chunk` to the response and blocks until it is sent; throws when the response
+        /// will send no more.
+        func send(_ chunk: [UInt8]) throws(LetheError) {
+            put(.chunk(chunk))
             turn.wait()
             if lock.withLock({ stopped }) {
                 throw LetheError(.io, "the response was not sent to its end (the client went away)")
+            }
+        }
+
+        /// The writer's next item, once it gives one (it always does: a chunk, its end or an
+        /// error, and it is never waiting for a chunk to be sent while this waits).
+        func next() async -> Item {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Item, Never>) in
+                lock.lock()
+                if let item {
+                    self.item = nil
+                    lock.unlock()
+                    continuation.resume(returning: item)
+                } else {
+                    waiter = continuation
+                    lock.unlock()
+                }
             }
         }
 
@@ -92,44 +149,63 @@ enum StreamedResponse {
             turn.signal()
         }
     }
+
+    /// Stops a writer when the response that would send its chunks is let go.
+    private final class Release: Sendable {
+        private let handoff: Handoff
+        init(_ handoff: Handoff) { self.handoff = handoff }
+        deinit { handoff.stop() }
+    }
 }
 
 extension StreamedResponse {
-    /// A signed report as a download in `format` — `json`, its signed record; `csv`, `html` or
-    /// `pdf`, a rendering — sent as it is read and made, as an attachment: never shown inline
-    /// under the service's origin (the HTML page has its own styles).
+    /// Signed report `serial` as a download in `format` — `json`, its signed record; `csv`,
+    /// `html` or `pdf`, a rendering — sent as it is read and made, as an attachment: never shown
+    /// inline under the service's origin (the HTML page has its own styles).
     ///
     /// A large report (a record over `largeBytes`: a year's takes a thread and minutes to render,
-    /// and a copy of its record on disk) takes one of `slots`' places for as long as its download
-    /// is sent or made; with every place taken the request is refused with 503, rather than
-    /// letting any number of such downloads run at once.
+    /// and a copy of its record on disk) takes one of `slots`' places before its record is copied
+    /// out of the store, for as long as its download is made or sent; with every place taken the
+    /// request is refused with 503 having copied nothing, rather than letting any number of such
+    /// downloads (and copies) run at once.
+    ///
+    /// - Parameter connection: the request's channel, closed when the client stops taking the
+    ///   download (see ``make(logger:contentLength:connection:sendTimeout:_:)``).
     static func reportDownload(
-        _ report: IssuedReport, format: String, logger: Logger, slots: DownloadSlots = .large,
-        largeBytes: Int = DownloadSlots.largeBytes
-    ) throws(LetheError) -> Response {
-        let slot = report.recordCount > largeBytes ? try slots.take() : nil
-        let (body, type): (ResponseBody, String)
+        serial: String, format: String, reports: ReportService, by principal: Principal, logger: Logger,
+        connection: (any Channel)? = nil, slots: DownloadSlots = .large, largeBytes: Int = DownloadSlots.largeBytes
+    ) async throws(LetheError) -> Response {
+        let size = try await reports.recordSize(serial: serial, by: principal)
+        let slot = size > largeBytes ? try slots.take() : nil
+        let report = try await reports.show(serial: serial, by: principal)
+        return try await download(report, format: format, slot: slot, logger: logger, connection: connection)
+    }
+
+    /// `report` as a download in `format`, holding `slot` until it is made and sent.
+    private static func download(
+        _ report: IssuedReport, format: String, slot: DownloadSlots.Slot?, logger: Logger, connection: (any Channel)?
+    ) async throws(LetheError) -> Response {
+        let type: String
+        var contentLength: Int?
+        let write: @Sendable (_ send: ([UInt8]) throws(LetheError) -> Void) throws(LetheError) -> Void
         switch format {
         case "csv":
-            body = make(logger: logger) { (send) throws(LetheError) in
-                try withExtendedLifetime(slot) { () throws(LetheError) in try ReportCSV.write(report, to: send) }
-            }
-            type = "text/csv; charset=utf-8"
+            (type, write) = (
+                "text/csv; charset=utf-8", { (send) throws(LetheError) in try ReportCSV.write(report, to: send) }
+            )
         case "html":
-            body = make(logger: logger) { (send) throws(LetheError) in
-                try withExtendedLifetime(slot) { () throws(LetheError) in try ReportHTML.write(report, to: send) }
-            }
-            type = "text/html; charset=utf-8"
+            (type, write) = (
+                "text/html; charset=utf-8", { (send) throws(LetheError) in try ReportHTML.write(report, to: send) }
+            )
         case "pdf":
-            body = make(logger: logger) { (send) throws(LetheError) in
-                try withExtendedLifetime(slot) { () throws(LetheError) in try ReportPDF.write(report, to: send) }
-            }
-            type = "application/pdf"
+            (type, write) = ("application/pdf", { (send) throws(LetheError) in try ReportPDF.write(report, to: send) })
         default:
-            body = make(logger: logger, contentLength: report.recordCount) { (send) throws(LetheError) in
-                try withExtendedLifetime(slot) { () throws(LetheError) in try report.writeRecord(to: send) }
-            }
-            type = "application/json"
+            (type, write) = ("application/json", { (send) throws(LetheError) in try report.writeRecord(to: send) })
+            contentLength = report.recordCount
+        }
+        let body = try await make(logger: logger, contentLength: contentLength, connection: connection) {
+            (send) throws(LetheError) in
+            try withExtendedLifetime(slot) { () throws(LetheError) in try write(send) }
         }
         var headers: HTTPFields = [.contentType: type]
         headers[.contentDisposition] = "attachment; filename=\"\(report.serial).\(format)\""

@@ -192,6 +192,9 @@ public protocol EvidenceStoreReading: LogTreeReading {
     func revocation(serial: String) throws(LetheError) -> RecordRevocation?
     /// How many records have a serial starting with `prefix`.
     func countRecords(serialPrefix prefix: String) throws(LetheError) -> Int
+    /// The size in bytes of record `serial`'s signed bytes, without reading them; nil when
+    /// there is no such record.
+    func recordSize(serial: String) throws(LetheError) -> Int?
 }
 
 /// Writes of the evidence log and signed records, inside one transaction.

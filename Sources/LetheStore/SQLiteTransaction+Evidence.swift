@@ -323,6 +323,13 @@ extension SQLiteTransaction {
         }
     }
 
+    func recordSize(serial: String) throws(LetheError) -> Int? {
+        // SQLite takes a blob's length from its row's header, without reading its pages.
+        try guarded {
+            try Int.fetchOne(db, sql: "SELECT length(body) FROM signed_record WHERE serial = ?", arguments: [serial])
+        }
+    }
+
     func insert(_ record: StoredRecord) throws(LetheError) {
         let issuedAt = formatted(record.issuedAt)
         // The body, the table's last column, written after the row without SQLite copying it (a

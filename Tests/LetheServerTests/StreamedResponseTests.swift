@@ -2,15 +2,22 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Lethe
 import LetheCore
+import LetheTestSupport
 import Logging
 import NIOCore
 import Testing
 
 @testable import LetheServer
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A response body made chunk by chunk on a thread of its own: every chunk in order, an error
-/// ends it unfinished, and a client that goes away stops the thread making it.
+/// ends it unfinished, and a client that goes away or stops reading stops the thread making it;
+/// and a connection that sends nothing is closed.
 @Suite struct StreamedResponseTests {
     static let logger = Logger(label: "test")
 
@@ -48,7 +55,7 @@ import Testing
     @Test func everyChunkIsSentInOrderAndTheBodyFinished() async throws {
         let received = Received()
         let sent: [[UInt8]] = (0..<200).map { (index: Int) -> [UInt8] in [UInt8(index % 256), UInt8(index / 256)] }
-        let body = StreamedResponse.make(logger: Self.logger) { (send) throws(LetheError) in
+        let body = try await StreamedResponse.make(logger: Self.logger) { (send) throws(LetheError) in
             for chunk in sent { try send(chunk) }
         }
         try await body.write(Connection(received: received))
@@ -59,7 +66,7 @@ import Testing
 
     @Test func anErrorWhileMakingEndsTheBodyUnfinished() async throws {
         let received = Received()
-        let body = StreamedResponse.make(logger: Self.logger) { (send) throws(LetheError) in
+        let body = try await StreamedResponse.make(logger: Self.logger) { (send) throws(LetheError) in
             try send(Array("a,b\r\n".utf8))
             throw LetheError(.io, "the report's spool file changed")
         }
@@ -78,16 +85,24 @@ import Testing
         router.get("whole") { _, _ in
             Response(
                 status: .ok,
-                body: StreamedResponse.make(logger: Self.logger) { (send) throws(LetheError) in
+                body: try await StreamedResponse.make(logger: Self.logger) { (send) throws(LetheError) in
                     for _ in 0..<3 { try send(Array(repeating: 0x61, count: 70_000)) }
                 })
         }
         router.get("cut") { _, _ in
             Response(
                 status: .ok,
-                body: StreamedResponse.make(logger: Self.logger) { (send) throws(LetheError) in
+                body: try await StreamedResponse.make(logger: Self.logger) { (send) throws(LetheError) in
                     for _ in 0..<3 { try send(Array(repeating: 0x61, count: 70_000)) }
                     throw LetheError(.io, "the report's spool file changed")
+                })
+        }
+        // And one whose body fails before its first chunk
+        router.get("early") { _, _ in
+            Response(
+                status: .ok,
+                body: try await StreamedResponse.make(logger: Self.logger) { (_) throws(LetheError) in
+                    throw LetheError(.io, "the report's record does not match its digest")
                 })
         }
         try await Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0))).test(
@@ -96,6 +111,10 @@ import Testing
             // Then the whole body arrives whole, and the failed one never arrives as a response
             let whole = try await client.execute(uri: "/whole", method: .get)
             #expect(whole.status == .ok && whole.body.readableBytes == 210_000)
+            // And the early failure is an error response, never a 200
+            let early = try await client.execute(uri: "/early", method: .get)
+            #expect(early.status.code >= 500)
+            // (last: the connection is closed after it)
             await #expect(throws: (any Error).self) { _ = try await client.execute(uri: "/cut", method: .get) }
         }
     }
@@ -103,15 +122,21 @@ import Testing
     @Test func largeDownloadsTakeAPlaceEachUntilTheirResponseAndThreadAreDone() async throws {
         // Given a signed report, taken for large, and one place for large downloads
         let server = try await TestServer()
-        let report = try await server.app.reports.inventory(by: .evidenceUser("carol", .compliance))
+        let carol = Principal.evidenceUser("carol", .compliance)
+        let reports = server.app.reports
+        let serial = try await reports.inventory(by: carol).serial
         let slots = DownloadSlots(limit: 1)
+        let download = { (format: String, slots: DownloadSlots, largeBytes: Int) async throws -> Response in
+            try await StreamedResponse.reportDownload(
+                serial: serial, format: format, reports: reports, by: carol, logger: Self.logger, slots: slots,
+                largeBytes: largeBytes)
+        }
 
         // When one download of it is under way, a second is refused with 503 (locked)
-        var first: Response? = try StreamedResponse.reportDownload(
-            report, format: "csv", logger: Self.logger, slots: slots, largeBytes: 0)
+        var first: Response? = try await download("csv", slots, 0)
         #expect(slots.inUse == 1)
-        #expect {
-            try StreamedResponse.reportDownload(report, format: "pdf", logger: Self.logger, slots: slots, largeBytes: 0)
+        await #expect {
+            try await download("pdf", slots, 0)
         } throws: { ($0 as? LetheError)?.code == .locked }
 
         // Then once the first is sent, its place is free again
@@ -120,14 +145,144 @@ import Testing
         for _ in 0..<100 where slots.inUse > 0 { try await Task.sleep(for: .milliseconds(20)) }
         #expect(slots.inUse == 0)
         // And a report no larger than the limit takes no place at all
-        _ = try StreamedResponse.reportDownload(
-            report, format: "csv", logger: Self.logger, slots: DownloadSlots(limit: 0))
+        _ = try await download("csv", DownloadSlots(limit: 0), DownloadSlots.largeBytes)
+        // And an unknown serial is not found before any place is taken
+        await #expect {
+            try await StreamedResponse.reportDownload(
+                serial: "NO-SUCH", format: "csv", reports: reports, by: carol, logger: Self.logger,
+                slots: DownloadSlots(limit: 0), largeBytes: 0)
+        } throws: { ($0 as? LetheError)?.code == .notFound }
+    }
+
+    @Test func aResponseDroppedUnwrittenStopsItsThreadAndGivesBackItsPlace() async throws {
+        // Given a large download whose response is made (its first chunk given) but never written
+        let server = try await TestServer()
+        let carol = Principal.evidenceUser("carol", .compliance)
+        let serial = try await server.app.reports.inventory(by: carol).serial
+        let slots = DownloadSlots(limit: 1)
+        var response: Response? = try await StreamedResponse.reportDownload(
+            serial: serial, format: "html", reports: server.app.reports, by: carol, logger: Self.logger,
+            slots: slots, largeBytes: 0)
+        #expect(slots.inUse == 1)
+        // When it is let go, its thread stops and its place is free again
+        response = nil
+        for _ in 0..<250 where slots.inUse > 0 { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(slots.inUse == 0)
+        _ = response
+    }
+
+    @Test func anErrorBeforeTheFirstChunkIsThrownBeforeAnyResponseIsMade() async throws {
+        await #expect {
+            _ = try await StreamedResponse.make(logger: Self.logger) { (_) throws(LetheError) in
+                throw LetheError(.io, "the report's record does not match its digest")
+            }
+        } throws: { ($0 as? LetheError)?.code == .io }
+    }
+
+    @Test func aClientThatStopsReadingIsLetGoAndTheThreadMakingTheBodyStops() async throws {
+        // Given a route whose body is 256 chunks of 1 MB, with a deadline of 1 s on each chunk
+        let ending = Ending()
+        let router = Router(context: LetheRequestContext.self)
+        router.get("large") { _, context in
+            Response(
+                status: .ok,
+                body: try await StreamedResponse.make(
+                    logger: Self.logger, connection: context.channel, sendTimeout: .seconds(1)
+                ) { (send) throws(LetheError) in
+                    defer { ending.done.signal() }
+                    do throws(LetheError) {
+                        for _ in 0..<256 {
+                            try send(Array(repeating: 0x61, count: 1 << 20))
+                            ending.made += 1
+                        }
+                    } catch {
+                        ending.error = error
+                        throw error
+                    }
+                })
+        }
+        try await Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0))).test(
+            .live
+        ) { client in
+            // When a client asks for it and then reads nothing
+            let socket = try StalledClient(port: try #require(client.port), request: "/large")
+            defer { socket.close() }
+            // Then its connection is closed, and the thread making the body stops, long before its end
+            let stopped = ending.done.wait(timeout: .now() + 30)
+            #expect(stopped == .success)
+            #expect(ending.made < 256)
+            #expect(ending.error?.message.contains("client went away") == true)
+        }
+    }
+
+    @Test func aConnectionThatSendsNothingIsClosedAfterTheIdleTimeout() async throws {
+        // Given the service, with connections idle for 1 s closed
+        let server = try await TestServer()
+        var configuration = ServerConfiguration(port: 0)
+        configuration.idleTimeout = .seconds(1)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let application = try LetheServer.application(app: server.app, configuration: configuration, logger: logger)
+        try await application.test(.live) { client in
+            // When a client connects and sends nothing
+            let socket = try StalledClient(port: try #require(client.port), request: nil)
+            defer { socket.close() }
+            // Then the service closes its connection
+            #expect(socket.closedByServer(within: 15))
+        }
+    }
+
+    /// A client that sends a request over TCP (or nothing, without a path) and never reads the
+    /// response.
+    struct StalledClient {
+        let descriptor: Int32
+
+        init(port: Int, request path: String?) throws {
+            descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard descriptor >= 0 else { throw LetheError(.io, "no socket") }
+            // A small receive window, so that the server's writes back up soon.
+            var window: Int32 = 4096
+            setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &window, socklen_t(MemoryLayout<Int32>.size))
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            guard connected == 0 else {
+                _ = Glibc.close(descriptor)
+                throw LetheError(.io, "cannot connect to 127.0.0.1:\(port)")
+            }
+            guard let path else { return }
+            let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+            guard send(descriptor, request, request.count, 0) == request.count else {
+                _ = Glibc.close(descriptor)
+                throw LetheError(.io, "cannot send the request")
+            }
+        }
+
+        /// Whether the server closes the connection within `seconds` (reading from it until then).
+        func closedByServer(within seconds: Int) -> Bool {
+            var limit = timeval(tv_sec: seconds, tv_usec: 0)
+            setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let read = recv(descriptor, &buffer, buffer.count, 0)
+                if read == 0 { return true }
+                if read < 0 { return errno == ECONNRESET }
+            }
+        }
+
+        func close() { _ = Glibc.close(descriptor) }
     }
 
     @Test func aClientThatGoesAwayStopsTheThreadMakingTheBody() async throws {
         let received = Received()
         let ending = Ending()
-        let body = StreamedResponse.make(logger: Self.logger) { (send) throws(LetheError) in
+        let body = try await StreamedResponse.make(logger: Self.logger) { (send) throws(LetheError) in
             defer { ending.done.signal() }
             do throws(LetheError) {
                 // Endless but for the client: it stops at the chunk after the one refused.

@@ -303,6 +303,17 @@ extension ReportService {
         return try IssuedReport(record: record, revoked: revocation != nil)
     }
 
+    /// The size in bytes of signed report `serial`'s record (record.json), without reading it:
+    /// what a download of it will cost before ``show(serial:by:)`` copies it.
+    public func recordSize(serial: String, by principal: Principal) async throws(LetheError) -> Int {
+        try app.authorize(.readReports, principal)
+        guard let size = try await app.store.read({ (tx) throws(LetheError) in try tx.recordSize(serial: serial) })
+        else {
+            throw LetheError(.notFound, "no report has serial \(serial); see 'lethe report list'")
+        }
+        return size
+    }
+
     /// Computes a signed report again at the log size it states and compares the bytes.
     public func reproduce(serial: String, by principal: Principal) async throws(LetheError) -> ReportReproduction {
         let report = try await show(serial: serial, by: principal)

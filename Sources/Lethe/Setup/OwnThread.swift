@@ -4,8 +4,9 @@ import LetheCore
 /// Runs blocking work (an overwrite or read-back, a customer database's erasure, a residue scan, a
 /// backup's encryption, key files, signing) on a thread of its own while the calling task is
 /// suspended: a Swift concurrency thread never waits on I/O or a lock. The thread resumes the task
-/// when the work ends. Every domain's use cases use this one mechanism.
-enum OwnThread {
+/// when the work ends. Every domain's use cases use this one mechanism; the service's streamed
+/// downloads name their writing threads with ``nameCurrentThread(_:)``.
+public enum OwnThread {
     /// Runs `body` on a new thread named `name` (at most 15 bytes, the kernel's limit; set from the
     /// thread itself, so that `ps` and tests see it) and returns its result.
     static func run<T: Sendable>(
@@ -30,7 +31,7 @@ enum OwnThread {
     /// Foundation's `Thread.name` setter cannot be used for this: it names the thread only once
     /// `start()` has stored its handle, which happens after the thread may already be running, and
     /// until then a Linux thread keeps the name of the thread that created it.
-    static func nameCurrentThread(_ name: String) {
+    public static func nameCurrentThread(_ name: String) {
         #if !os(Linux)
             // Darwin's Foundation names the calling thread itself.
             Thread.current.name = name

@@ -35,11 +35,14 @@ extension ConsoleRoutes {
     }
 
     /// A report as a download: its signed record (JSON) or a rendering (CSV, HTML, PDF).
-    func downloadReport(_ serial: String, format: String, view: ConsoleView, logger: Logger) async throws -> Response {
+    func downloadReport(
+        _ serial: String, format: String, view: ConsoleView, logger: Logger, connection: any Channel
+    ) async throws -> Response {
         guard Self.reportFormats.contains(format) else {
             throw LetheError(.notFound, "a report downloads as json, csv, html or pdf, not \(Quoted(format))")
         }
-        let report = try await app.reports.show(serial: serial, by: view.principal)
-        return try StreamedResponse.reportDownload(report, format: format, logger: logger)
+        return try await StreamedResponse.reportDownload(
+            serial: serial, format: format, reports: app.reports, by: view.principal, logger: logger,
+            connection: connection)
     }
 }

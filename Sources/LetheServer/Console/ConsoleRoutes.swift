@@ -120,7 +120,7 @@ public struct ConsoleRoutes: Sendable {
             try await page(request) { view in
                 try await downloadReport(
                     context.parameters.text("serial"), format: context.parameters.text("format"), view: view,
-                    logger: context.logger)
+                    logger: context.logger, connection: context.channel)
             }
         }
         console.post("assets/import") { request, context in try await importAssets(request, context: context) }

@@ -42,8 +42,9 @@ struct ReportRoutes {
             guard ["csv", "html", "pdf"].contains(format) else {
                 throw LetheError(.usage, "format \(Quoted(format)) is not a rendering; use csv, html or pdf")
             }
-            let report = try await reports.show(serial: context.parameters.text("serial"), by: principal)
-            return try StreamedResponse.reportDownload(report, format: format, logger: context.logger)
+            return try await StreamedResponse.reportDownload(
+                serial: context.parameters.text("serial"), format: format, reports: reports, by: principal,
+                logger: context.logger, connection: context.channel)
         }
         api.on(.reproduceReport) { _, context, principal in
             JSONResult(value: try await reports.reproduce(serial: context.parameters.text("serial"), by: principal))
