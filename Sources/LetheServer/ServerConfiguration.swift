@@ -25,11 +25,6 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// comma-separated; default none): the client address that rate limits count is then the
     /// right-most address in that header that is not one of these.
     public var trustedProxies: Set<String> = []
-    /// How long a connection may send nothing (no request yet, between requests, or midway
-    /// through one) before it is closed: a client cannot hold connections open for nothing.
-    /// A response being made or sent does not count (a stalled download is ended by its own
-    /// deadline). Default 2 minutes.
-    public var idleTimeout: Duration = .seconds(120)
 
     /// The default request body limit: 2 MiB.
     public static let defaultMaxBodyBytes = 2 * 1024 * 1024

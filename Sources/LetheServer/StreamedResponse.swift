@@ -30,8 +30,8 @@ enum StreamedResponse {
     /// given its first chunk (or ended); an error before that is thrown here, one after it is
     /// logged to `logger` (its message only: no report content).
     ///
-    /// - Parameter connection: the request's channel, closed when a chunk waits `sendTimeout`
-    ///   to be sent (none: no deadline).
+    /// - Parameter connection: the request's channel, closed when a chunk (or the body's end)
+    ///   waits `sendTimeout` for the client to take what is queued (none: no deadline).
     static func make(
         logger: Logger, contentLength: Int? = nil, connection: (any Channel)? = nil,
         sendTimeout: TimeAmount = StreamedResponse.sendTimeout,
@@ -50,28 +50,25 @@ enum StreamedResponse {
         thread.start()
         let first = await handoff.next()
         if case .failed(let error) = first { throw error }
+        // Given back, so that the response does not keep the first chunk for the whole download.
+        handoff.giveBack(first)
         // A response dropped unwritten (a middleware's error) lets its writer go as well.
         let release = Release(handoff)
         return ResponseBody(contentLength: contentLength) { writer in
             // However this ends, a writer waiting for its chunk to be sent is let go, and stops.
             defer { withExtendedLifetime(release) { handoff.stop() } }
-            var item = first
             while true {
-                switch item {
+                switch await handoff.next() {
                 case .chunk(let bytes):
-                    let deadline = connection.map { (channel) in
-                        channel.eventLoop.scheduleTask(in: sendTimeout) {
-                            logger.warning(
-                                "a download's client took no data for \(sendTimeout.nanoseconds / 1_000_000_000) s; its connection is closed"
-                            )
-                            channel.close(promise: nil)
-                        }
+                    try await withDeadline(sendTimeout, on: connection, logger: logger) {
+                        try await writer.write(ByteBuffer(bytes: bytes))
                     }
-                    defer { deadline?.cancel() }
-                    try await writer.write(ByteBuffer(bytes: bytes))
                     handoff.sent()
                 case .end:
-                    try await writer.finish(nil)
+                    // The end waits for the client to take the last chunk: under the deadline too.
+                    try await withDeadline(sendTimeout, on: connection, logger: logger) {
+                        try await writer.finish(nil)
+                    }
                     return
                 case .failed(let error):
                     logger.error(
@@ -79,9 +76,25 @@ enum StreamedResponse {
                         metadata: ["code": .string(error.code.rawValue), "error": .string(error.message)])
                     throw error
                 }
-                item = await handoff.next()
             }
         }
+    }
+
+    /// Runs `write` (a write to `connection` that waits for the client to take what is queued),
+    /// closing the connection if it has not returned within `timeout`: the write then fails.
+    private static func withDeadline(
+        _ timeout: TimeAmount, on connection: (any Channel)?, logger: Logger, _ write: () async throws -> Void
+    ) async throws {
+        let deadline = connection.map { (channel) in
+            channel.eventLoop.scheduleTask(in: timeout) {
+                logger.warning(
+                    "a download's client took no data for \(timeout.nanoseconds / 1_000_000_000) s; its connection is closed"
+                )
+                channel.close(promise: nil)
+            }
+        }
+        defer { deadline?.cancel() }
+        try await write()
     }
 
     private enum Item: Sendable {
@@ -114,15 +127,19 @@ enum StreamedResponse {
             }
         }
 
-        /// Gives `chunk` to the response and blocks until it is sent; throws when the response
-        /// will send no more.
+        /// Gives `chunk` to the response and blocks until the connection has taken it; throws
+        /// when the response will send no more (and then never blocks again).
         func send(_ chunk: [UInt8]) throws(LetheError) {
+            if lock.withLock({ stopped }) { throw Self.gone }
             put(.chunk(chunk))
             turn.wait()
-            if lock.withLock({ stopped }) {
-                throw LetheError(.io, "the response was not sent to its end (the client went away)")
-            }
+            if lock.withLock({ stopped }) { throw Self.gone }
         }
+
+        private static let gone = LetheError(.io, "the response was not sent to its end (the client went away)")
+
+        /// Puts back `item`, taken with ``next()``, as the next to take.
+        func giveBack(_ item: Item) { put(item) }
 
         /// The writer's next item, once it gives one (it always does: a chunk, its end or an
         /// error, and it is never waiting for a chunk to be sent while this waits).
@@ -213,9 +230,9 @@ extension StreamedResponse {
     }
 }
 
-/// The places for large downloads under way at once. A place is given back when its last holder
-/// lets it go — the response, once sent or dropped, and the thread making it, once done — so no
-/// path (an error, a client gone, a response never written) keeps one.
+/// The places for large downloads under way at once. A place is held by the thread making the
+/// download and given back when it ends — which it does on every path: the download made and
+/// sent, an error, a client gone or stalled, a response never written.
 final class DownloadSlots: @unchecked Sendable {
     // @unchecked: `taken` is touched under `lock` only.
     /// The places of the service's report downloads: one per core, at least two.

@@ -4,24 +4,21 @@ import HummingbirdCore
 import HummingbirdTLS
 import Lethe
 import LetheCore
-import NIOCore
 import NIOSSL
 
 /// The TLS certificate and key `lethe serve` reads (PEM), turned into Hummingbird's server.
 enum TLSFiles {
-    /// HTTP/1.1, over TLS when the configuration names a certificate and key; a connection idle
-    /// for the configuration's `idleTimeout` is closed.
+    /// HTTP/1.1, over TLS when the configuration names a certificate and key.
     ///
     /// - Throws: `permission` for a key file that group or others can read; `invalid-input` for
     ///   files that are not PEM certificates or keys; `not-found` for a missing file.
     static func serverBuilder(_ configuration: ServerConfiguration) throws(LetheError) -> HTTPServerBuilder {
-        let http1 = HTTPServerBuilder.http1(configuration: .init(idleTimeout: TimeAmount(configuration.idleTimeout)))
         guard let certificatePath = configuration.tlsCertificatePath, let keyPath = configuration.tlsKeyPath else {
-            return http1
+            return .http1()
         }
         let tls = try tlsConfiguration(certificatePath: certificatePath, keyPath: keyPath)
         do {
-            return try .tls(http1, tlsConfiguration: tls)
+            return try .tls(.http1(), tlsConfiguration: tls)
         } catch {
             throw LetheError(.invalidInput, "TLS cannot be set up with \(certificatePath) and \(keyPath): \(error)")
         }

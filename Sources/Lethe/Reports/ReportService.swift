@@ -411,6 +411,8 @@ extension ReportService {
             progress?(.reading(through: through, of: size))
         }
         if let parsed { try ledger.apply(parsed.wait()) }
+        // Read to its end, though the last entries may be of kinds the scan passed over.
+        progress?(.reading(through: size, of: size))
         // The entry at the size dates the ledger, whatever its kind.
         guard let last = try tx.events(fromSeq: size, limit: 1).first, last.seq == size else {
             throw LetheError(.internal, "the log has no entry \(size) though it holds \(size) or more")
