@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Lethe
 import LetheCore
+import LetheEvidence
 import Logging
 import NIOCore
 
@@ -196,6 +197,50 @@ extension StreamedResponse {
         let slot = size > largeBytes ? try slots.take() : nil
         let report = try await reports.show(serial: serial, by: principal)
         return try await download(report, format: format, slot: slot, logger: logger, connection: connection)
+    }
+
+    /// Record `serial`'s evidence bundle as an archive download in `format`, made and sent a few
+    /// megabytes at a time. A large record (a year's report: its bundle is a gigabyte) takes one
+    /// of `slots`' places before it is copied out of the store, as a large report download does.
+    static func bundleDownload(
+        serial: String, format: BundleArchive.Format, evidence: EvidenceService, by principal: Principal,
+        logger: Logger, connection: (any Channel)? = nil, slots: DownloadSlots = .large,
+        largeBytes: Int = DownloadSlots.largeBytes
+    ) async throws(LetheError) -> Response {
+        let size = try await evidence.recordSize(serial: serial, by: principal)
+        let slot = size > largeBytes ? try slots.take() : nil
+        let bundle = try await evidence.bundle(serial: serial, by: principal)
+        let entries = bundle.entries
+        let body = try await make(logger: logger, connection: connection) { (send) throws(LetheError) in
+            try withExtendedLifetime(slot) { () throws(LetheError) in
+                try BundleArchive.write(format, directory: bundle.serial, entries: entries, to: send)
+            }
+        }
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: format.contentType,
+                .contentDisposition: "attachment; filename=\"\(bundle.serial).\(format.rawValue)\"",
+            ], body: body)
+    }
+
+    /// Record `serial`'s HTML page, as its bundle holds it (a large report's read from its spool
+    /// file as it is sent), shown inline under `headers`.
+    static func bundlePage(
+        serial: String, evidence: EvidenceService, by principal: Principal, headers: HTTPFields, logger: Logger,
+        connection: (any Channel)? = nil, slots: DownloadSlots = .large, largeBytes: Int = DownloadSlots.largeBytes
+    ) async throws(LetheError) -> Response {
+        let size = try await evidence.recordSize(serial: serial, by: principal)
+        let slot = size > largeBytes ? try slots.take() : nil
+        let bundle = try await evidence.bundle(serial: serial, by: principal)
+        guard let page = bundle.entries.first(where: { $0.name == EvidenceBundle.File.html.rawValue }) else {
+            throw LetheError(.notFound, "record \(Quoted(serial)) has no HTML view")
+        }
+        let body = try await make(logger: logger, contentLength: page.count, connection: connection) {
+            (send) throws(LetheError) in
+            try withExtendedLifetime(slot) { () throws(LetheError) in try page.write(to: send) }
+        }
+        return Response(status: .ok, headers: headers, body: body)
     }
 
     /// `report` as a download in `format`, holding `slot` until it is made and sent.

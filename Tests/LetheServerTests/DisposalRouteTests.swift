@@ -83,13 +83,27 @@ import Testing
 
     @Test func aBundleArchiveUnpacksWithTheSystemTools() throws {
         let files: [(String, [UInt8])] = [
-            ("a.txt", Array("hello\n".utf8)), ("b.bin", (0..<70_000).map { UInt8($0 % 251) }),
+            ("a.txt", Array("hello\n".utf8)), ("b.bin", (0..<200_000).map { UInt8($0 % 251) }), ("c.txt", []),
         ]
+        // Handed over in uneven pieces, and written out in chunks smaller than a gzip block
+        let entries = files.map { (name, bytes) in
+            RecordBundle.Entry(name: name, count: bytes.count) { (sink) throws(LetheError) in
+                var start = 0
+                while start < bytes.count {
+                    let end = min(bytes.count, start + 7_777)
+                    try sink(Array(bytes[start..<end]))
+                    start = end
+                }
+            }
+        }
         let directory = TemporaryDirectory()
         for format in BundleArchive.Format.allCases {
             let archive = directory.file("bundle.\(format.rawValue)")
-            try Data(BundleArchive.make(format, directory: "ADS-1", files: files)).write(
-                to: URL(fileURLWithPath: archive))
+            var bytes: [UInt8] = []
+            try BundleArchive.write(format, directory: "ADS-1", entries: entries, chunkBytes: 10_000) {
+                (piece) throws(LetheError) in bytes += piece
+            }
+            try Data(bytes).write(to: URL(fileURLWithPath: archive))
             let tool = format == .zip ? "/usr/bin/unzip" : "/bin/tar"
             guard FileManager.default.isExecutableFile(atPath: tool) else { continue }
             let process = Process()
@@ -105,5 +119,23 @@ import Testing
                     FileManager.default.contents(atPath: "\(out)/ADS-1/\(name)") == Data(bytes), "\(format) \(name)")
             }
         }
+    }
+
+    @Test func theCRCIsIEEE8023sFedInPiecesOfAnyLength() {
+        var crc = BundleArchive.CRC32()
+        crc.update(Array("123456789".utf8))
+        #expect(crc.value == 0xCBF4_3926)
+        // Fed in pieces of every length, the same as whole
+        let bytes = (0..<1_000).map { UInt8(($0 * 7) % 256) }
+        var whole = BundleArchive.CRC32()
+        whole.update(bytes)
+        var pieces = BundleArchive.CRC32()
+        var start = 0
+        for length in 1...44 where start < bytes.count {
+            pieces.update(Array(bytes[start..<min(bytes.count, start + length)]))
+            start += length
+        }
+        pieces.update(Array(bytes[min(start, bytes.count)...]))
+        #expect(pieces.value == whole.value)
     }
 }

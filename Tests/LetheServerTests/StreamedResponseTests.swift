@@ -137,6 +137,12 @@ import Testing
         await #expect {
             try await download("pdf", slots, 0)
         } throws: { ($0 as? LetheError)?.code == .locked }
+        // And so is its evidence bundle, before its record is copied
+        await #expect {
+            try await StreamedResponse.bundleDownload(
+                serial: serial, format: .tarGz, evidence: server.app.evidence, by: carol, logger: Self.logger,
+                slots: slots, largeBytes: 0)
+        } throws: { ($0 as? LetheError)?.code == .locked }
 
         // Then once the first is sent, its place is free again
         try await first!.body.write(Connection(received: Received()))

@@ -200,6 +200,25 @@ private func certifiedHistory(_ count: Int) async throws -> (EvidenceFixture, Is
         #expect(try await ReportService.verifyBundle(EvidenceBundle.read(directory: directory)).passed)
         #expect(try await fixture.app.reports.reproduce(serial: report.serial, by: auditor).identical)
 
+        // And its bundle made with records spooled holds record.json and record.html as files
+        // written a piece at a time, the same bytes as the bundle held in memory, and verifies
+        let streamedDirectory = fixture.installation.root.file("streamed-bundle")
+        let streamed = try await reports.bundle(serial: report.serial, by: auditor)
+        #expect(Set(streamed.streamed.keys) == [.record, .html])
+        #expect(streamed.fileNames == bundle.fileNames)
+        try streamed.write(directory: streamedDirectory)
+        for file in [EvidenceBundle.File.record, .html] {
+            let written = try Data(contentsOf: URL(fileURLWithPath: streamedDirectory + "/" + file.rawValue))
+            #expect(Array(written) == bundle.bundle.files[file])
+            let attributes = try FileManager.default.attributesOfItem(atPath: streamedDirectory + "/" + file.rawValue)
+            #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        }
+        #expect(try await ReportService.verifyBundle(EvidenceBundle.read(directory: streamedDirectory)).passed)
+        if opensslIsInstalled {
+            let openssl = try shell(cms, in: streamedDirectory)
+            #expect(openssl.status == 0 && openssl.output.contains("Verification successful"))
+        }
+
         // And its PDF, drawn from the spool a window of rows at a time, is the one drawn from the
         // record held whole
         let stored = try await fixture.app.reports.show(serial: report.serial, by: auditor)

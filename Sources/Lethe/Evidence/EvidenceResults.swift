@@ -111,18 +111,89 @@ public struct RecordRevocationResult: Codable, Sendable, Hashable {
     }
 }
 
-/// A record's evidence bundle, in memory: a front end writes its files (the CLI into a
-/// directory), or serves them.
+/// A record's evidence bundle: a front end writes its files (the CLI into a directory), or
+/// serves them.
 public struct RecordBundle: Sendable {
     /// The record's serial.
     public var serial: String
     /// Whether the record was revoked when the bundle was made (record.html says so too).
     public var revoked: Bool
-    /// The bundle's files and bytes.
+    /// The bundle's files held in memory: every file but those in ``streamed``.
     public var bundle: EvidenceBundle
+    /// The files too large to hold in memory — a large report's record.json and record.html —
+    /// written a piece at a time from the files without a name they were spooled to, every piece
+    /// checked against the digest taken as they were written.
+    public var streamed: [EvidenceBundle.File: Entry]
+
+    /// A bundle of `bundle`'s files and the `streamed` ones.
+    public init(
+        serial: String, revoked: Bool, bundle: EvidenceBundle, streamed: [EvidenceBundle.File: Entry] = [:]
+    ) {
+        self.serial = serial
+        self.revoked = revoked
+        self.bundle = bundle
+        self.streamed = streamed
+    }
+
+    /// One file of a bundle: its name, its size, and a writer of its bytes.
+    public struct Entry: Sendable {
+        /// The file's name in the bundle (`record.json`).
+        public let name: String
+        /// Its size in bytes.
+        public let count: Int
+        private let pieces: @Sendable (_ sink: ([UInt8]) throws(LetheError) -> Void) throws(LetheError) -> Void
+
+        /// A file of `count` bytes, which `pieces` hands over in order.
+        public init(
+            name: String, count: Int,
+            _ pieces: @escaping @Sendable (_ sink: ([UInt8]) throws(LetheError) -> Void) throws(LetheError) -> Void
+        ) {
+            self.name = name
+            self.count = count
+            self.pieces = pieces
+        }
+
+        /// Hands the file's bytes to `sink` in order; throws when they are not `count` bytes.
+        public func write(to sink: ([UInt8]) throws(LetheError) -> Void) throws(LetheError) {
+            var written = 0
+            try pieces { (piece) throws(LetheError) in
+                written += piece.count
+                guard written <= count else {
+                    throw LetheError(.internal, "the bundle's \(name) is longer than its \(count) bytes")
+                }
+                try sink(piece)
+            }
+            guard written == count else {
+                throw LetheError(.internal, "the bundle's \(name) has \(written) bytes, not \(count)")
+            }
+        }
+    }
+
+    /// Every file of the bundle, in name order, the streamed ones among them.
+    public var entries: [Entry] {
+        var all = Array(streamed.values)
+        for (file, bytes) in bundle.files where streamed[file] == nil {
+            all.append(Entry(name: file.rawValue, count: bytes.count) { (sink) throws(LetheError) in try sink(bytes) })
+        }
+        return all.sorted { $0.name < $1.name }
+    }
 
     /// The bundle's file names, sorted.
-    public var fileNames: [String] { bundle.files.keys.map(\.rawValue).sorted() }
+    public var fileNames: [String] { entries.map(\.name) }
+
+    /// Writes every file into `directory` (created if needed), each whole or not at all, mode
+    /// 0600; the streamed ones a piece at a time.
+    public func write(directory: String) throws(LetheError) {
+        try bundle.write(directory: directory)
+        for entry in streamed.values.sorted(by: { $0.name < $1.name }) {
+            let path = directory + "/" + entry.name
+            try OutputDestination.writeFile(path, force: true, flag: "--out") { (descriptor) throws(LetheError) in
+                try entry.write { (piece) throws(LetheError) in
+                    try DescriptorIO.writeAll(piece, to: descriptor, name: path)
+                }
+            }
+        }
+    }
 
     /// What a front end reports after writing the files into `directory`.
     public func written(to directory: String) -> BundleExport {

@@ -158,25 +158,54 @@ extension EvidenceService {
         return RecordDetails(summary: RecordSummary(record, revocation), record: try CanonicalJSON.decode(record.body))
     }
 
-    /// Builds the evidence bundle of a record, in memory: its bytes and signature verbatim, the
-    /// issuer certificates from the signature, the issuance log entry, its inclusion proof against
-    /// the newest checkpoint (signed now when none covers the entry), the log's public key, a
+    /// The size in bytes of record `serial`'s signed bytes (record.json), without reading them:
+    /// what its bundle will cost before ``bundle(serial:by:)`` copies it.
+    public func recordSize(serial: String, by principal: Principal) async throws(LetheError) -> Int {
+        try app.authorize(.readRecords, principal)
+        guard let size = try await app.store.read({ (tx) throws(LetheError) in try tx.recordSize(serial: serial) })
+        else {
+            throw LetheError(.notFound, "no record has serial \(serial); see 'lethe certificate list'")
+        }
+        return size
+    }
+
+    /// Builds the evidence bundle of a record: its bytes and signature verbatim, the issuer
+    /// certificates from the signature, the issuance log entry, its inclusion proof against the
+    /// newest checkpoint (signed now when none covers the entry), the log's public key, a
     /// readable HTML page and VERIFY.txt. The front end writes or serves the files.
     ///
     /// A report's page is the report's own printable rendering: a table of every field of a year's
-    /// report would be millions of rows, built from the whole record parsed as one tree.
+    /// report would be millions of rows, built from the whole record parsed as one tree. A large
+    /// report's record.json and page are never held in memory (a year's are 600 and 350 MB): the
+    /// record is copied from the store to a file without a name in the data directory, the page
+    /// drawn into another, and both are written from there (``RecordBundle/entries``), every
+    /// piece checked against the digest taken as it was written.
     public func bundle(serial: String, by principal: Principal) async throws(LetheError) -> RecordBundle {
+        try await bundle(serial: serial, by: principal, spoolingOver: ContentSpool.defaultThreshold)
+    }
+
+    /// ``bundle(serial:by:)``, with records over `threshold` bytes spooled (a test sets a few).
+    func bundle(
+        serial: String, by principal: Principal, spoolingOver threshold: Int
+    ) async throws(LetheError) -> RecordBundle {
         try app.authorize(.readRecords, principal)
         let key = try await logSigningKey()
         let time = app.now
-        let (record, revocation, proof, entry) = try await app.store.write { (tx) throws(LetheError) in
-            let (record, revocation) = try LetheApp.recordDetails(serial: serial, in: tx)
+        // The record is read (and a large one copied) outside the write transaction: it never
+        // changes, and a year's copy would hold the store's lock for seconds.
+        let directory = app.dataDirectory?.path
+        let record = try await app.store.read { (tx) throws(LetheError) in
+            try LetheApp.recordDetails(
+                serial: serial, spooling: directory.map { (threshold: threshold, directory: $0) }, in: tx
+            ).record
+        }
+        let (revocation, proof, entry) = try await app.store.write { (tx) throws(LetheError) in
             let logIndex = record.eventSeq - 1
             let proof = try LetheApp.inclusionProof(index: logIndex, key: key, at: time, in: tx)
             guard let entry = try tx.logEntry(index: logIndex) else {
                 throw LetheError(.internal, "log entry \(logIndex) of record \(serial) is missing")
             }
-            return (record, revocation, proof, entry)
+            return (try tx.revocation(serial: serial), proof, entry)
         }
         let logIndex = record.eventSeq - 1
         let status: String
@@ -186,27 +215,57 @@ extension EvidenceService {
         } else {
             status = "Issued \(RFC3339.format(record.issuedAt)); not revoked when this bundle was exported."
         }
-        let page: [UInt8]
-        if record.kind == ReportService.recordKind {
-            page = try ReportHTML.renderBytes(try IssuedReport(record: record, revoked: revocation != nil))
-        } else {
-            page = Array(RecordHTML.render(record: try CanonicalJSON.decode(record.body), status: status).utf8)
-        }
-        let bundle = EvidenceBundle(files: [
-            .record: record.body,
+        var files: [EvidenceBundle.File: [UInt8]] = [
             .signature: record.signature,
             .issuer: Array(try RecordSignature.embeddedCertificatesPEM(record.signature).utf8),
             .logEntry: entry,
             .logProof: Array(proof.text.utf8),
             .logKey: Array(key.verifier.publicFile.utf8),
-            .html: page,
             .instructions: Array(
                 VerifyInstructions.text(
                     serial: serial, logIndex: logIndex, signingTime: RFC3339.format(record.issuedAt)
                 )
                 .utf8),
-        ])
-        return RecordBundle(serial: serial, revoked: revocation != nil, bundle: bundle)
+        ]
+        var streamed: [EvidenceBundle.File: RecordBundle.Entry] = [:]
+        if record.kind == ReportService.recordKind {
+            let report = try IssuedReport(record: record, revoked: revocation != nil)
+            if report.isSpliced, let directory {
+                streamed[.record] = RecordBundle.Entry(
+                    name: EvidenceBundle.File.record.rawValue, count: report.recordCount
+                ) {
+                    (sink) throws(LetheError) in try report.writeRecord(to: sink)
+                }
+                // Drawn on a thread of its own: a year's page takes seconds.
+                let page = try await OwnThread.run("lethe-bundle") { () throws(LetheError) -> SpooledContent in
+                    let spool = ContentSpool(directory: directory, threshold: threshold)
+                    var buffer: [UInt8] = []
+                    try ReportHTML.write(report) { (piece) throws(LetheError) in
+                        buffer += piece
+                        try spool.spill(&buffer)
+                    }
+                    return try spool.finish(buffer)
+                }
+                if let file = page.file {
+                    let spliced = SplicedBytes(head: [], file: file, tail: [], sha256: Hex.decode(page.sha256))
+                    streamed[.html] = RecordBundle.Entry(name: EvidenceBundle.File.html.rawValue, count: spliced.count)
+                    {
+                        (sink) throws(LetheError) in
+                        try spliced.forEachPiece { (piece) throws(LetheError) in try sink(Array(piece)) }
+                    }
+                } else {
+                    files[.html] = page.bytes
+                }
+            } else {
+                files[.record] = try report.recordBytes()
+                files[.html] = try ReportHTML.renderBytes(report)
+            }
+        } else {
+            files[.record] = record.body
+            files[.html] = Array(RecordHTML.render(record: try CanonicalJSON.decode(record.body), status: status).utf8)
+        }
+        return RecordBundle(
+            serial: serial, revoked: revocation != nil, bundle: EvidenceBundle(files: files), streamed: streamed)
     }
 
     /// Checks an evidence bundle offline (no installation needed): every check, in order.

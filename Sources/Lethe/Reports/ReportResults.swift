@@ -376,7 +376,7 @@ extension ReportService {
         try app.authorize(.readReports, principal)
         // The record's bundle carries the report's own page (EvidenceService.bundle); the report
         // is read once, with the rest of its bundle.
-        return try await app.evidence.bundle(serial: serial, by: principal)
+        return try await app.evidence.bundle(serial: serial, by: principal, spoolingOver: spoolThreshold)
     }
 
     /// Checks a report's evidence bundle offline: every check of a record's bundle (canonical

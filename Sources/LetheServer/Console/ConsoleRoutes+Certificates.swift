@@ -3,6 +3,7 @@ import Hummingbird
 import Lethe
 import LetheCore
 import LetheEvidence
+import Logging
 import NIOCore
 
 extension ConsoleRoutes {
@@ -33,27 +34,21 @@ extension ConsoleRoutes {
     }
 
     /// The record's own HTML view, as the bundle holds it (served with the console's CSP: no script).
-    func certificateHTML(_ serial: String, view: ConsoleView) async throws -> Response {
-        let bundle = try await app.evidence.bundle(serial: serial, by: view.principal)
-        guard let html = bundle.bundle.files[.html] else {
-            throw LetheError(.notFound, "record \(Quoted(serial)) has no HTML view")
-        }
-        return Response(
-            status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: html)))
+    func certificateHTML(
+        _ serial: String, view: ConsoleView, logger: Logger, connection: any Channel
+    ) async throws -> Response {
+        try await StreamedResponse.bundlePage(
+            serial: serial, evidence: app.evidence, by: view.principal,
+            headers: [.contentType: "text/html; charset=utf-8"], logger: logger, connection: connection)
     }
 
     /// The record's bundle (tar.gz) for offline verification.
-    func certificateBundle(_ serial: String, view: ConsoleView) async throws -> Response {
-        let bundle = try await app.evidence.bundle(serial: serial, by: view.principal)
-        let files = bundle.bundle.files.map { ($0.key.rawValue, $0.value) }.sorted { $0.0 < $1.0 }
-        let bytes = BundleArchive.make(.tarGz, directory: bundle.serial, files: files)
-        return Response(
-            status: .ok,
-            headers: [
-                .contentType: BundleArchive.Format.tarGz.contentType,
-                .contentDisposition: "attachment; filename=\"\(bundle.serial).tar.gz\"",
-            ], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    func certificateBundle(
+        _ serial: String, view: ConsoleView, logger: Logger, connection: any Channel
+    ) async throws -> Response {
+        try await StreamedResponse.bundleDownload(
+            serial: serial, format: .tarGz, evidence: app.evidence, by: view.principal, logger: logger,
+            connection: connection)
     }
 
     /// Revokes a record with the reason from the form.

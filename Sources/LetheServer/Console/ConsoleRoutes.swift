@@ -74,10 +74,15 @@ public struct ConsoleRoutes: Sendable {
             try await page(request) { view in try await certificateList(request, view: view) }
         }
         console.get("certificates/:serial/record.html") { request, context in
-            try await page(request) { view in try await certificateHTML(context.parameters.text("serial"), view: view) }
+            try await page(request) { view in
+                try await certificateHTML(
+                    context.parameters.text("serial"), view: view, logger: context.logger, connection: context.channel)
+            }
         }
         console.get("certificates/:serial/bundle") { request, context in
-            try await page(request) { view in try await certificateBundle(context.parameters.text("serial"), view: view)
+            try await page(request) { view in
+                try await certificateBundle(
+                    context.parameters.text("serial"), view: view, logger: context.logger, connection: context.channel)
             }
         }
         console.post("certificates/:serial/revoke") { request, context in

@@ -64,15 +64,9 @@ struct RecordRoutes {
             guard let format = BundleArchive.Format(rawValue: text) else {
                 throw LetheError(.usage, "format \(Quoted(text)) is not an archive format; use tar.gz or zip")
             }
-            let bundle = try await evidence.bundle(serial: context.parameters.text("serial"), by: principal)
-            let files = bundle.bundle.files.map { ($0.key.rawValue, $0.value) }.sorted { $0.0 < $1.0 }
-            let bytes = BundleArchive.make(format, directory: bundle.serial, files: files)
-            return Response(
-                status: .ok,
-                headers: [
-                    .contentType: format.contentType,
-                    .contentDisposition: "attachment; filename=\"\(bundle.serial).\(format.rawValue)\"",
-                ], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+            return try await StreamedResponse.bundleDownload(
+                serial: context.parameters.text("serial"), format: format, evidence: evidence, by: principal,
+                logger: context.logger, connection: context.channel)
         }
         api.on(.revokeCertificate) { request, context, principal in
             let body = try await request.decode(as: RevokeBody.self, context: context)

@@ -225,7 +225,7 @@ struct BundleExportOptions: ParsableArguments {
             let app = try global.openApp()
             try OutputDestination.checkDirectory(out, force: force, dataDirectory: app.dataDirectory)
             let bundle = try await fetch(app, try EvidenceReader.principal())
-            try bundle.bundle.write(directory: out)
+            try bundle.write(directory: out)
             let exported = bundle.written(to: out)
             if output.json {
                 Output.printResult(exported)
