@@ -166,12 +166,14 @@ public enum OpenAPIDocument {
             for (status, meaning) in errorStatuses {
                 responses["\(status)"] = ["description": meaning, "content": problem]
             }
-            if case .document = route.produces {
+            switch route.produces {
+            case .document, .archive:
                 responses["503"] = [
                     "description":
                         "As many large downloads as the service makes at once are under way; try again later.",
                     "content": problem,
                 ]
+            default: break
             }
         }
         operation["responses"] = responses
