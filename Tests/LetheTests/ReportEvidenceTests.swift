@@ -219,6 +219,20 @@ private func certifiedHistory(_ count: Int) async throws -> (EvidenceFixture, Is
             #expect(openssl.status == 0 && openssl.output.contains("Verification successful"))
         }
 
+        // And shown as a record past the size shown whole, it has every signed field but its
+        // content, and says so
+        let whole = try await fixture.app.evidence.record(serial: report.serial, by: auditor)
+        #expect(whole.contentOmitted == nil && whole.record["content"] != nil)
+        let shown = try await fixture.app.evidence.record(serial: report.serial, by: auditor, showingWholeUpTo: 64)
+        #expect(shown.summary == whole.summary)
+        #expect(shown.contentOmitted?.contains("lethe report show \(report.serial)") == true)
+        guard case .object(var fields) = whole.record else {
+            Issue.record("the record is not an object")
+            return
+        }
+        fields["content"] = nil
+        #expect(shown.record == .object(fields))
+
         // And its PDF, drawn from the spool a window of rows at a time, is the one drawn from the
         // record held whole
         let stored = try await fixture.app.reports.show(serial: report.serial, by: auditor)

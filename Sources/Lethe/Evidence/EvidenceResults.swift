@@ -72,26 +72,40 @@ public struct RecordSummary: Codable, Sendable, Hashable {
 public struct RecordDetails: Codable, Sendable, Hashable {
     /// Serial, kind, status and the rest of the list's columns.
     public var summary: RecordSummary
-    /// The record's signed fields.
+    /// The record's signed fields — but `content`, when ``contentOmitted`` says it was left out.
     public var record: JSONValue
+    /// Why and where instead the record's `content` is not in ``record``: a record over
+    /// ``largestShownWhole`` bytes (a large report: a year's is 600 MB, millions of values as a
+    /// tree) is shown without it. Nil when `record` is whole.
+    public var contentOmitted: String?
 
-    enum CodingKeys: String, CodingKey { case record }
+    /// The largest record shown whole: 4 MiB.
+    public static let largestShownWhole = 4 << 20
 
-    init(summary: RecordSummary, record: JSONValue) {
-        self.summary = summary
-        self.record = record
+    enum CodingKeys: String, CodingKey {
+        case record
+        case contentOmitted = "content_omitted"
     }
 
-    /// The summary's keys and `record`, in one object.
+    init(summary: RecordSummary, record: JSONValue, contentOmitted: String? = nil) {
+        self.summary = summary
+        self.record = record
+        self.contentOmitted = contentOmitted
+    }
+
+    /// The summary's keys, `record` and `content_omitted`, in one object.
     public init(from decoder: any Decoder) throws {
         summary = try RecordSummary(from: decoder)
-        record = try decoder.container(keyedBy: CodingKeys.self).decode(JSONValue.self, forKey: .record)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        record = try container.decode(JSONValue.self, forKey: .record)
+        contentOmitted = try container.decodeIfPresent(String.self, forKey: .contentOmitted)
     }
 
     public func encode(to encoder: any Encoder) throws {
         try summary.encode(to: encoder)
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(record, forKey: .record)
+        try container.encodeIfPresent(contentOmitted, forKey: .contentOmitted)
     }
 }
 

@@ -149,13 +149,47 @@ extension EvidenceService {
         }
     }
 
-    /// One record: its status and signed fields.
+    /// One record: its status and signed fields. A record over
+    /// ``RecordDetails/largestShownWhole`` bytes (a large report) is read once in pieces and shown
+    /// without its content, which ``RecordDetails/contentOmitted`` says, and where to find it.
     public func record(serial: String, by principal: Principal) async throws(LetheError) -> RecordDetails {
+        try await record(serial: serial, by: principal, showingWholeUpTo: RecordDetails.largestShownWhole)
+    }
+
+    /// ``record(serial:by:)``, with records over `largest` bytes shown without their content (a
+    /// test sets a few).
+    func record(
+        serial: String, by principal: Principal, showingWholeUpTo largest: Int
+    ) async throws(LetheError) -> RecordDetails {
         try app.authorize(.readRecords, principal)
-        let (record, revocation) = try await app.store.read { (tx) throws(LetheError) in
-            try LetheApp.recordDetails(serial: serial, in: tx)
+        return try await app.store.read { (tx) throws(LetheError) in
+            guard let size = try tx.recordSize(serial: serial) else {
+                throw LetheError(.notFound, "no record has serial \(serial); see 'lethe certificate list'")
+            }
+            guard size > largest else {
+                let (record, revocation) = try LetheApp.recordDetails(serial: serial, in: tx)
+                return RecordDetails(
+                    summary: RecordSummary(record, revocation), record: try CanonicalJSON.decode(record.body))
+            }
+            // Read once, in pieces, straight from the store, its content passed over.
+            guard
+                let listing = try tx.recordListings(kind: nil, jobID: nil, text: serial, limit: nil)
+                    .first(where: { $0.serial == serial })
+            else {
+                throw LetheError(.notFound, "no record has serial \(serial); see 'lethe certificate list'")
+            }
+            let value = try StreamedJSON(StoredRecordPieces(serial: serial, tx: tx)) { $0 == ["content"] }.value
+            guard case .object(var fields) = value else {
+                throw LetheError(.internal, "record \(serial) is not a JSON object")
+            }
+            fields["content"] = nil
+            let omitted =
+                "the record is \(size) bytes: its content (SHA-256 in content_sha256) is left out here; "
+                + (listing.kind == ReportService.recordKind
+                    ? "see 'lethe report show \(serial)' or the record.json of 'lethe report export \(serial)'"
+                    : "see the record.json of 'lethe certificate export \(serial)'")
+            return RecordDetails(summary: RecordSummary(listing), record: .object(fields), contentOmitted: omitted)
         }
-        return RecordDetails(summary: RecordSummary(record, revocation), record: try CanonicalJSON.decode(record.body))
     }
 
     /// The size in bytes of record `serial`'s signed bytes (record.json), without reading them:

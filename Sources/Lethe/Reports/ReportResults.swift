@@ -142,7 +142,7 @@ public struct IssuedReport: Encodable, Sendable, Hashable {
 
 /// The signed bytes of a stored record, read from the store in order a piece at a time and
 /// hashed as they go (``PiecewiseBytes`` read once: a listing's).
-private final class StoredRecordPieces: PiecewiseBytes {
+final class StoredRecordPieces: PiecewiseBytes {
     let serial: String
     let tx: any StoreReading
     /// The bytes' SHA-256, once read (nil: not read, or no such record).

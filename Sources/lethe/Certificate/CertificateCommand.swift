@@ -181,6 +181,7 @@ struct CertificateShow: AsyncParsableCommand {
                 print("REVOKED \(record.revokedAt ?? ""): \(record.revocationReason ?? "")")
             }
             Output.printResult(details.record)
+            if let omitted = details.contentOmitted { print("content not shown: \(omitted)") }
         }
     }
 }

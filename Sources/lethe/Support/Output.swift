@@ -13,6 +13,7 @@ enum Output {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         if let data = try? encoder.encode(value) {
+            fflush(nil)
             FileHandle.standardOutput.write(data)
             FileHandle.standardOutput.write(Data("\n".utf8))
         }
@@ -21,6 +22,8 @@ enum Output {
     /// Prints a use case's typed result as JSON: pretty, with sorted keys, the same encoder for
     /// every command (what `--json` prints).
     static func printResult(_ value: some Encodable) {
+        // Lines printed before (buffered by stdio when standard output is a pipe) come first.
+        fflush(nil)
         do {
             FileHandle.standardOutput.write(try ResultEncoding.encoder().encode(value))
             FileHandle.standardOutput.write(Data("\n".utf8))
