@@ -250,6 +250,20 @@ private struct ReportHistory {
         }
         #expect(states == [["SSD-1", "disposed"], ["SSD-2", "verified"], ["SSD-3", "retired"]])
 
+        // And each content, written row by row, is the canonical encoding of its value, and the
+        // same when spooled to a file past 64 bytes
+        var spooling = app.reports
+        spooling.spoolThreshold = 64
+        for issued in [report, all] {
+            let content = try await app.reports.compute(
+                try ReportParameters(json: issued.parameters), atLogSize: issued.logSize)
+            #expect(try CanonicalJSON.encode(CanonicalJSON.decode(content.bytes)) == content.bytes)
+            #expect(content.sha256 == issued.contentSHA256)
+            let spooled = try await spooling.compute(
+                try ReportParameters(json: issued.parameters), atLogSize: issued.logSize)
+            #expect(spooled.bytes == content.bytes)
+        }
+
         // When SSD-3 is scheduled and an asset is added and edited later
         _ = try history.fixture.shreddedJob("SSD-4")
         try app.updateAsset(tag: "SSD-1", AssetFields(tag: "SSD-1", model: "870 QVO"), actor: "it")

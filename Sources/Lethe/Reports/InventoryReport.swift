@@ -11,9 +11,14 @@ import LetheStore
 /// Fields and states changed later are undone from the later entries (`asset.updated`'s
 /// `from`, the first later `asset.state-changed`'s `from`).
 enum InventoryReport {
-    static func content(
-        state filter: String?, ledger: ReportLedger, logSize: Int64, current: Int64, in tx: any StoreReading
-    ) throws(LetheError) -> JSONValue {
+    /// The inventory's content as canonical bytes, written row by row into `spool` (a register
+    /// of a million assets is hundreds of megabytes; as one tree it took gigabytes). The bytes are
+    /// those of the canonical encoding of the content as one value: the rows are each encoded
+    /// canonically, and the members around them are written in canonical order.
+    static func contentBytes(
+        state filter: String?, ledger: ReportLedger, logSize: Int64, current: Int64, in tx: any StoreReading,
+        spool: ContentSpool = ContentSpool(directory: nil)
+    ) throws(LetheError) -> SpooledContent {
         if let filter, LifecycleState(rawValue: filter) == nil {
             throw LetheError(
                 .usage,
@@ -39,7 +44,9 @@ enum InventoryReport {
                 laterUpdates[tag, default: []].append(changes)
             }
         }
-        var rows: [JSONValue] = []
+        // Canonical order: "assets" first, then "report", "state" and "totals".
+        var out = Array(#"{"assets":["#.utf8)
+        var rows: Int64 = 0
         var byState: [String: Int64] = [:]
         var after: String?
         let cutoff = ledger.time
@@ -67,20 +74,25 @@ enum InventoryReport {
                 }
                 row["destination"] = life.flatMap(ledger.destination(of:)).map(JSONValue.string)
                 row["registered_at"] = .string(RFC3339.format(asset.registeredAt))
-                rows.append(.object(row.filter { $0.value != .null }))
+                if rows > 0 { out.append(UInt8(ascii: ",")) }
+                try CanonicalJSON.write(.object(row.filter { $0.value != .null }), into: &out)
+                try spool.spill(&out)
+                rows += 1
                 byState[state, default: 0] += 1
             }
         } while after != nil
-        var content: [String: JSONValue] = [
-            "report": "inventory",
-            "assets": .array(rows),
-            "totals": [
-                "assets": .integer(Int64(rows.count)),
-                "by_state": .array(
-                    byState.keys.sorted().map { ["state": .string($0), "count": .integer(byState[$0]!)] }),
-            ],
+        out += Array(#"],"report":"inventory""#.utf8)
+        if let filter {
+            out += Array(#","state":"#.utf8)
+            try CanonicalJSON.write(.string(filter), into: &out)
+        }
+        out += Array(#","totals":"#.utf8)
+        let totals: JSONValue = [
+            "assets": .integer(rows),
+            "by_state": .array(byState.keys.sorted().map { ["state": .string($0), "count": .integer(byState[$0]!)] }),
         ]
-        content["state"] = filter.map(JSONValue.string)
-        return .object(content)
+        try CanonicalJSON.write(totals, into: &out)
+        out.append(UInt8(ascii: "}"))
+        return try spool.finish(out)
     }
 }

@@ -360,8 +360,12 @@ extension ReportService {
             }
             content = DisposalReport.erasureReport(ledger: ledger, period: period)
         case .inventory:
-            content = try InventoryReport.content(
-                state: parameters.state, ledger: ledger, logSize: size, current: current, in: tx)
+            // Written as canonical bytes row by row, as a disposal report's are.
+            return ComputedContent(
+                parameters: parameters, logSize: size, logRoot: StrictBase64.encode(root),
+                content: try InventoryReport.contentBytes(
+                    state: parameters.state, ledger: ledger, logSize: size, current: current, in: tx,
+                    spool: spool))
         }
         let bytes = try CanonicalJSON.encode(content)
         return ComputedContent(
