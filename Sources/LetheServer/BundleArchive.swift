@@ -30,6 +30,18 @@ enum BundleArchive {
         _ format: Format, directory: String, entries: [RecordBundle.Entry], chunkBytes: Int = BundleArchive.chunkBytes,
         to send: ([UInt8]) throws(LetheError) -> Void
     ) throws(LetheError) {
+        // Refused before the first byte, as an error response rather than a download cut short.
+        switch format {
+        case .tarGz:
+            guard entries.allSatisfy({ $0.count < 1 << 33 }) else {
+                throw LetheError(.invalidInput, "a file of the bundle is too large for a tar header (8 GiB)")
+            }
+        case .zip:
+            let size = entries.reduce(22) { $0 + 30 + 46 + 2 * "\(directory)/\($1.name)".utf8.count + $1.count }
+            guard size < Int(UInt32.max) else {
+                throw LetheError(.invalidInput, "the bundle is too large for a zip file (4 GiB); ask for tar.gz")
+            }
+        }
         var buffer: [UInt8] = []
         var total = 0
         func emit(_ bytes: [UInt8]) throws(LetheError) {
@@ -57,9 +69,6 @@ enum BundleArchive {
                 let path = Array("\(directory)/\(entry.name)".utf8)
                 var crc = CRC32()
                 try entry.write { (piece) throws(LetheError) in crc.update(piece) }
-                guard entry.count < Int(UInt32.max), total < Int(UInt32.max) else {
-                    throw LetheError(.invalidInput, "the bundle is too large for a zip file (4 GiB); ask for tar.gz")
-                }
                 let common =
                     le16(20) + le16(0) + le16(0) + le16(0) + date + le32(crc.value)
                     + le32(UInt32(entry.count)) + le32(UInt32(entry.count)) + le16(path.count) + le16(0)
@@ -68,9 +77,6 @@ enum BundleArchive {
                     + le32(UInt32(total)) + path
                 try emit(le32(0x0403_4b50) + common + path)
                 try entry.write { (piece) throws(LetheError) in try emit(piece) }
-            }
-            guard total < Int(UInt32.max) else {
-                throw LetheError(.invalidInput, "the bundle is too large for a zip file (4 GiB); ask for tar.gz")
             }
             let centralOffset = total
             try emit(central)

@@ -183,6 +183,8 @@ public protocol EvidenceStoreReading: LogTreeReading {
         kind: String?, jobID: Int64?, text: String?, limit: Int?
     ) throws(LetheError)
         -> [RecordListing]
+    /// What a list of records shows of record `serial`, or nil when there is none.
+    func recordListing(serial: String) throws(LetheError) -> RecordListing?
     /// The serials of the records of `kind` whose top-level integer `field` equals `value`
     /// (an erasure record's `request`), newest first.
     func recordSerials(kind: String, field: String, equals value: Int64) throws(LetheError) -> [String]

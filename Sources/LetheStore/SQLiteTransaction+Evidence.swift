@@ -207,7 +207,19 @@ extension SQLiteTransaction {
     ) throws(LetheError)
         -> [RecordListing]
     {
-        var (whereSQL, arguments) = Self.recordFilter(kind: kind, jobID: jobID, text: text)
+        let (whereSQL, arguments) = Self.recordFilter(kind: kind, jobID: jobID, text: text)
+        return try listings(whereSQL, arguments, limit: limit)
+    }
+
+    func recordListing(serial: String) throws(LetheError) -> RecordListing? {
+        try listings(" WHERE r.serial = ?", [serial], limit: nil).first
+    }
+
+    /// The listings of the records `whereSQL` (with its leading space) picks, newest first.
+    private func listings(
+        _ whereSQL: String, _ filter: StatementArguments, limit: Int?
+    ) throws(LetheError) -> [RecordListing] {
+        var arguments = filter
         var sql = """
             SELECT r.serial, r.kind, r.job_id, r.asset_tag, r.issued_at, r.event_seq,
                    v.reason, v.revoked_at, v.event_seq

@@ -118,11 +118,27 @@ public struct SplicedBytes: Sendable, Hashable {
         guard Array(hasher.finalize()) == sha256 else { throw Self.changed }
     }
 
-    /// What a pass over bytes that do not have the digest signed throws: the store's
-    /// transaction is rolled back and a file written from them is never put in place.
+    /// Hands the bytes to `sink` in order, a piece at a time as ``forEachPiece(_:)`` reads and
+    /// checks them, holding each piece back until the next is read: the last is handed on only
+    /// once the whole has its digest. A reader that takes everything it is given (an HTTP client
+    /// told the length, an archive being sent) never receives all of bytes that failed the check.
+    public func handOn(to sink: ([UInt8]) throws(LetheError) -> Void) throws(LetheError) {
+        var held: [UInt8]?
+        try forEachPiece { (piece) throws(LetheError) in
+            // An empty head or tail is no piece: the file's last bytes must stay held.
+            guard !piece.isEmpty else { return }
+            if let held { try sink(held) }
+            held = Array(piece)
+        }
+        if let held { try sink(held) }
+    }
+
+    /// What a pass over bytes that do not have their digest (signed, or taken as they were
+    /// written) throws: the store's transaction is rolled back and a file written from them is
+    /// never put in place.
     private static let changed = LetheError(
         .io,
-        "the report's spool file no longer has the SHA-256 its record was signed with; the record was not stored or written from it"
+        "a report's spool file no longer has the SHA-256 its bytes were signed or written with; nothing was stored or written from it"
     )
 
     /// The SHA-256 of the whole and of the file's bytes alone, in one pass over the file.

@@ -137,10 +137,15 @@ import Testing
         await #expect {
             try await download("pdf", slots, 0)
         } throws: { ($0 as? LetheError)?.code == .locked }
-        // And so is its evidence bundle, before its record is copied
+        // And so are its evidence bundle and its page, before its record is copied
         await #expect {
             try await StreamedResponse.bundleDownload(
                 serial: serial, format: .tarGz, evidence: server.app.evidence, by: carol, logger: Self.logger,
+                slots: slots, largeBytes: 0)
+        } throws: { ($0 as? LetheError)?.code == .locked }
+        await #expect {
+            try await StreamedResponse.bundlePage(
+                serial: serial, evidence: server.app.evidence, by: carol, headers: [:], logger: Self.logger,
                 slots: slots, largeBytes: 0)
         } throws: { ($0 as? LetheError)?.code == .locked }
 

@@ -218,6 +218,27 @@ private func certifiedHistory(_ count: Int) async throws -> (EvidenceFixture, Is
             let openssl = try shell(cms, in: streamedDirectory)
             #expect(openssl.status == 0 && openssl.output.contains("Verification successful"))
         }
+        // And a page whose spool file changed is never handed on whole
+        let page = try #require(streamed.streamed[.html])
+        let dataDirectory = try #require(fixture.app.dataDirectory?.path)
+        let pageSpool = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").compactMap { (name) -> Int32? in
+                guard
+                    let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + name),
+                    target.hasPrefix(dataDirectory + "/"), target.hasSuffix("(deleted)"), let descriptor = Int32(name)
+                else { return nil }
+                var status = stat()
+                return fstat(descriptor, &status) == 0 && Int(status.st_size) == page.count ? descriptor : nil
+            }.first)
+        var byte: UInt8 = 0
+        #expect(pread(pageSpool, &byte, 1, 0) == 1)
+        byte ^= 0x20
+        #expect(pwrite(pageSpool, &byte, 1, 0) == 1)
+        var handed = 0
+        #expect(throws: LetheError.self) {
+            try page.write { (piece) throws(LetheError) in handed += piece.count }
+        }
+        #expect(handed < page.count)
 
         // And shown as a record past the size shown whole, it has every signed field but its
         // content, and says so
@@ -226,6 +247,8 @@ private func certifiedHistory(_ count: Int) async throws -> (EvidenceFixture, Is
         let shown = try await fixture.app.evidence.record(serial: report.serial, by: auditor, showingWholeUpTo: 64)
         #expect(shown.summary == whole.summary)
         #expect(shown.contentOmitted?.contains("lethe report show \(report.serial)") == true)
+        let encoded = try JSONSerialization.jsonObject(with: JSONEncoder().encode(shown)) as? [String: Any]
+        #expect(encoded?["content_omitted"] as? String == shown.contentOmitted)
         guard case .object(var fields) = whole.record else {
             Issue.record("the record is not an object")
             return

@@ -198,8 +198,12 @@ public struct RecordBundle: Sendable {
     /// Writes every file into `directory` (created if needed), each whole or not at all, mode
     /// 0600; the streamed ones a piece at a time.
     public func write(directory: String) throws(LetheError) {
-        try bundle.write(directory: directory)
-        for entry in streamed.values.sorted(by: { $0.name < $1.name }) {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw LetheError(.io, "cannot write the bundle into \(directory): \(error.localizedDescription)")
+        }
+        for entry in entries {
             let path = directory + "/" + entry.name
             try OutputDestination.writeFile(path, force: true, flag: "--out") { (descriptor) throws(LetheError) in
                 try entry.write { (piece) throws(LetheError) in

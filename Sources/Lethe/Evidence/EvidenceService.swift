@@ -171,13 +171,16 @@ extension EvidenceService {
                 return RecordDetails(
                     summary: RecordSummary(record, revocation), record: try CanonicalJSON.decode(record.body))
             }
-            // Read once, in pieces, straight from the store, its content passed over.
-            guard
-                let listing = try tx.recordListings(kind: nil, jobID: nil, text: serial, limit: nil)
-                    .first(where: { $0.serial == serial })
-            else {
+            guard let listing = try tx.recordListing(serial: serial) else {
                 throw LetheError(.notFound, "no record has serial \(serial); see 'lethe certificate list'")
             }
+            guard listing.kind == ReportService.recordKind else {
+                // Only reports grow this large; any other record is shown whole.
+                let (record, revocation) = try LetheApp.recordDetails(serial: serial, in: tx)
+                return RecordDetails(
+                    summary: RecordSummary(record, revocation), record: try CanonicalJSON.decode(record.body))
+            }
+            // Read once, in pieces, straight from the store, its content passed over.
             let value = try StreamedJSON(StoredRecordPieces(serial: serial, tx: tx)) { $0 == ["content"] }.value
             guard case .object(var fields) = value else {
                 throw LetheError(.internal, "record \(serial) is not a JSON object")
@@ -185,9 +188,7 @@ extension EvidenceService {
             fields["content"] = nil
             let omitted =
                 "the record is \(size) bytes: its content (SHA-256 in content_sha256) is left out here; "
-                + (listing.kind == ReportService.recordKind
-                    ? "see 'lethe report show \(serial)' or the record.json of 'lethe report export \(serial)'"
-                    : "see the record.json of 'lethe certificate export \(serial)'")
+                + "see 'lethe report show \(serial)' or the record.json of 'lethe report export \(serial)'"
             return RecordDetails(summary: RecordSummary(listing), record: .object(fields), contentOmitted: omitted)
         }
     }
@@ -263,40 +264,41 @@ extension EvidenceService {
         ]
         var streamed: [EvidenceBundle.File: RecordBundle.Entry] = [:]
         if record.kind == ReportService.recordKind {
-            let report = try IssuedReport(record: record, revoked: revocation != nil)
-            if report.isSpliced, let directory {
-                streamed[.record] = RecordBundle.Entry(
-                    name: EvidenceBundle.File.record.rawValue, count: report.recordCount
-                ) {
-                    (sink) throws(LetheError) in try report.writeRecord(to: sink)
+            // On a thread of its own: reading a large report's record (its digest and header) and
+            // drawing its page take seconds.
+            let revoked = revocation != nil
+            let (pages, whole) = try await OwnThread.run("lethe-bundle") {
+                () throws(LetheError) -> ([EvidenceBundle.File: RecordBundle.Entry], [EvidenceBundle.File: [UInt8]]) in
+                let report = try IssuedReport(record: record, revoked: revoked)
+                guard report.isSpliced, let directory else {
+                    return ([:], [.record: try report.recordBytes(), .html: try ReportHTML.renderBytes(report)])
                 }
-                // Drawn on a thread of its own: a year's page takes seconds.
-                let page = try await OwnThread.run("lethe-bundle") { () throws(LetheError) -> SpooledContent in
-                    let spool = ContentSpool(directory: directory, threshold: threshold)
-                    var buffer: [UInt8] = []
-                    try ReportHTML.write(report) { (piece) throws(LetheError) in
-                        buffer += piece
-                        try spool.spill(&buffer)
+                let spool = ContentSpool(directory: directory, threshold: threshold)
+                var buffer: [UInt8] = []
+                try ReportHTML.write(report) { (piece) throws(LetheError) in
+                    buffer += piece
+                    try spool.spill(&buffer)
+                }
+                let page = try spool.finish(buffer)
+                var entries: [EvidenceBundle.File: RecordBundle.Entry] = [
+                    .record: RecordBundle.Entry(name: EvidenceBundle.File.record.rawValue, count: report.recordCount) {
+                        (sink) throws(LetheError) in try report.writeRecord(to: sink)
                     }
-                    return try spool.finish(buffer)
+                ]
+                guard let file = page.file else { return (entries, [.html: page.bytes]) }
+                let spliced = SplicedBytes(head: [], file: file, tail: [], sha256: Hex.decode(page.sha256))
+                entries[.html] = RecordBundle.Entry(name: EvidenceBundle.File.html.rawValue, count: spliced.count) {
+                    (sink) throws(LetheError) in try spliced.handOn(to: sink)
                 }
-                if let file = page.file {
-                    let spliced = SplicedBytes(head: [], file: file, tail: [], sha256: Hex.decode(page.sha256))
-                    streamed[.html] = RecordBundle.Entry(name: EvidenceBundle.File.html.rawValue, count: spliced.count)
-                    {
-                        (sink) throws(LetheError) in
-                        try spliced.forEachPiece { (piece) throws(LetheError) in try sink(Array(piece)) }
-                    }
-                } else {
-                    files[.html] = page.bytes
-                }
-            } else {
-                files[.record] = try report.recordBytes()
-                files[.html] = try ReportHTML.renderBytes(report)
+                return (entries, [:])
             }
+            streamed = pages
+            files.merge(whole) { $1 }
         } else {
-            files[.record] = record.body
-            files[.html] = Array(RecordHTML.render(record: try CanonicalJSON.decode(record.body), status: status).utf8)
+            // Only reports are read from a spool file (no other record comes near the threshold).
+            let body = try record.splicedBody?.load() ?? record.body
+            files[.record] = body
+            files[.html] = Array(RecordHTML.render(record: try CanonicalJSON.decode(body), status: status).utf8)
         }
         return RecordBundle(
             serial: serial, revoked: revocation != nil, bundle: EvidenceBundle(files: files), streamed: streamed)

@@ -55,13 +55,7 @@ public struct IssuedReport: Encodable, Sendable, Hashable {
     public func writeRecord(to sink: ([UInt8]) throws(LetheError) -> Void) throws(LetheError) {
         switch record {
         case .memory(let bytes): try sink(bytes)
-        case .spliced(let spliced):
-            var held: [UInt8]?
-            try spliced.forEachPiece { (piece) throws(LetheError) in
-                if let held { try sink(held) }
-                held = Array(piece)
-            }
-            if let held { try sink(held) }
+        case .spliced(let spliced): try spliced.handOn(to: sink)
         }
     }
 
