@@ -264,6 +264,22 @@ private struct ReportHistory {
             #expect(spooled.bytes == content.bytes)
         }
 
+        // And its CSV, read a row at a time, is the document's assets table, spliced around a spool
+        // file or not
+        let document = ReportDocument(content: try #require(all.value["content"]))
+        let table = try #require(document.sections.first { $0.title == "Assets" })
+        let expected = ([["report_serial"] + table.header] + table.rows.map { [all.serial] + $0 }).map {
+            $0.joined(separator: ",")
+        }
+        let csv = try ReportCSV.render(all).components(separatedBy: "\r\n").dropLast()
+        #expect(Array(csv) == expected)
+        let spooledReport = try await spooling.inventory(by: history.compliance)
+        #expect(spooledReport.isSpliced)
+        let spooledCSV = try ReportCSV.render(spooledReport).components(separatedBy: "\r\n").dropLast()
+        #expect(
+            Array(spooledCSV.dropFirst())
+                == expected.dropFirst().map { $0.replacingOccurrences(of: all.serial, with: spooledReport.serial) })
+
         // When SSD-3 is scheduled and an asset is added and edited later
         _ = try history.fixture.shreddedJob("SSD-4")
         try app.updateAsset(tag: "SSD-1", AssetFields(tag: "SSD-1", model: "870 QVO"), actor: "it")

@@ -55,7 +55,22 @@ public enum ReportCSV {
             }
             try endLine()
         }
-        if report.reportKind != ReportKind.disposal.rawValue {
+        if report.reportKind == ReportKind.inventory.rawValue {
+            // The register's rows read a window at a time, as a disposal report's are: an
+            // inventory of a million assets is hundreds of megabytes.
+            try line(["report_serial"] + ReportDocument.inventoryHeader)
+            var serial: [UInt8] = []
+            appendField(report.serial, to: &serial)
+            let assets = try longTable(["content", "assets"], of: report)
+            for index in 0..<assets.count {
+                out.append(contentsOf: serial)
+                for member in try assets.item(index).members(ReportDocument.inventoryMembers) {
+                    out.append(UInt8(ascii: ","))
+                    appendField(text(member), to: &out)
+                }
+                try endLine()
+            }
+        } else if report.reportKind != ReportKind.disposal.rawValue {
             // A shipment's assets, or a custody document's events: the rows its document shows.
             let document = ReportDocument(content: try CanonicalJSON.decode(report.recordBytes())["content"] ?? .null)
             let wanted = ["custody": "Events", "erasure": "Requests (by number; no subject is named)"]
@@ -122,12 +137,21 @@ public enum ReportCSV {
     /// The rows of a disposal report's assets table, read a window at a time: every long table is
     /// left out of the parse, so none is held as a tree.
     private static func assetRows(of report: IssuedReport) throws(LetheError) -> DeferredItems {
-        let path = DeferredReport<DeferredItems>.assetsPath
-        let isLongTable: @Sendable ([String]) -> Bool = { DeferredReport<DeferredItems>.isLongTable($0) }
-        if let reader = try report.recordReader() {
-            return try StreamedJSON(reader, deferring: isLongTable).items(at: path)
+        try longTable(DeferredReport<DeferredItems>.assetsPath, of: report) {
+            DeferredReport<DeferredItems>.isLongTable($0)
         }
-        return try DeferredJSON(report.recordBytes(), deferring: isLongTable).deferredItems(at: path)
+    }
+
+    /// The items of the array at `path` of a report's record, read a window at a time: it and
+    /// the other arrays `deferring` picks (by default that one alone) are left out of the parse.
+    private static func longTable(
+        _ path: [String], of report: IssuedReport, deferring: (@Sendable ([String]) -> Bool)? = nil
+    ) throws(LetheError) -> DeferredItems {
+        let isTable: @Sendable ([String]) -> Bool = deferring ?? { $0 == path }
+        if let reader = try report.recordReader() {
+            return try StreamedJSON(reader, deferring: isTable).items(at: path)
+        }
+        return try DeferredJSON(report.recordBytes(), deferring: isTable).deferredItems(at: path)
     }
 
     static func text(_ value: JSONValue?) -> String {

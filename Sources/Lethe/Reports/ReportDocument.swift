@@ -18,6 +18,16 @@ struct ReportDocument {
 
     static func text(_ value: JSONValue?) -> String { ReportCSV.text(value) }
 
+    /// The columns of an inventory's assets table, and the member of each asset each one shows.
+    static let inventoryHeader = [
+        "Tag", "Serial", "Make", "Model", "Media", "Classification", "Encryption", "State", "Destination",
+        "Registered",
+    ]
+    static let inventoryMembers = JSONMemberNames([
+        "tag", "serial", "make", "model", "media_type", "classification", "encryption", "state", "destination",
+        "registered_at",
+    ])
+
     /// One asset as a row of the assets table.
     static func assetRow(_ asset: JSONValue) -> [String] {
         let makeModel: String = [text(asset["make"]), text(asset["model"])].filter { !$0.isEmpty }.joined(
@@ -65,11 +75,7 @@ struct ReportDocument {
             let filter = content["state"]?.stringValue
             title = "Inventory" + (filter.map { " — \($0) assets" } ?? "")
             let rows: [[String]] = (content["assets"]?.arrayValue ?? []).map { asset in
-                [
-                    text(asset["tag"]), text(asset["serial"]), text(asset["make"]), text(asset["model"]),
-                    text(asset["media_type"]), text(asset["classification"]), text(asset["encryption"]),
-                    text(asset["state"]), text(asset["destination"]), text(asset["registered_at"]),
-                ]
+                Self.inventoryMembers.names.map { text(asset[$0]) }
             }
             let byState: [[String]] = (content["totals"]?["by_state"]?.arrayValue ?? []).map {
                 [text($0["state"]), text($0["count"])]
@@ -77,11 +83,8 @@ struct ReportDocument {
             sections = [
                 Section(title: "By state", header: ["State", "Assets"], rows: byState, widths: [250, 100]),
                 Section(
-                    title: "Assets",
-                    header: [
-                        "Tag", "Serial", "Make", "Model", "Media", "Classification", "Encryption", "State",
-                        "Destination", "Registered",
-                    ], rows: rows, widths: [70, 80, 80, 90, 50, 60, 70, 90, 70, 110]),
+                    title: "Assets", header: Self.inventoryHeader, rows: rows,
+                    widths: [70, 80, 80, 90, 50, 60, 70, 90, 70, 110]),
             ]
         case "erasure":
             let summary = content["summary"]
