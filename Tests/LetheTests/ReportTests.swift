@@ -280,6 +280,11 @@ private struct ReportHistory {
             Array(spooledCSV.dropFirst())
                 == expected.dropFirst().map { $0.replacingOccurrences(of: all.serial, with: spooledReport.serial) })
 
+        // And its page, its rows read a window at a time, is the one made from the whole record
+        #expect(try ReportHTML.render(all) == (try ReportHTML.document(all)))
+        #expect(try ReportHTML.render(spooledReport) == (try ReportHTML.document(spooledReport)))
+        #expect(try ReportHTML.render(all).contains("<td>SSD-3</td>"))
+
         // When SSD-3 is scheduled and an asset is added and edited later
         _ = try history.fixture.shreddedJob("SSD-4")
         try app.updateAsset(tag: "SSD-1", AssetFields(tag: "SSD-1", model: "870 QVO"), actor: "it")

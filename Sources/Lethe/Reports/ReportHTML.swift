@@ -31,15 +31,20 @@ public enum ReportHTML {
     public static func write(
         _ report: IssuedReport, chunkBytes: Int = ReportCSV.chunkBytes, to sink: ([UInt8]) throws(LetheError) -> Void
     ) throws(LetheError) {
-        if report.reportKind != ReportKind.disposal.rawValue {
-            try sink(Array(try document(report).utf8))
-            return
-        }
         var out: [UInt8] = []
         func flush(_ out: inout [UInt8]) throws(LetheError) {
             guard out.count >= chunkBytes else { return }
             try sink(out)
             out.removeAll(keepingCapacity: true)
+        }
+        if report.reportKind == ReportKind.inventory.rawValue {
+            try writeInventory(report, into: &out, flush: flush)
+            try sink(out)
+            return
+        }
+        if report.reportKind != ReportKind.disposal.rawValue {
+            try sink(Array(try document(report).utf8))
+            return
         }
         // A record that cannot be read (or whose spool file changed) is an error, not a page
         // without content.
@@ -115,6 +120,42 @@ public enum ReportHTML {
             html += self.section(section.title) + table(section.header, section.rows)
         }
         return html + "</body></html>\n"
+    }
+
+    /// An inventory's page, the same as ``document(_:)`` makes, with its assets read a window at
+    /// a time and each row written as it is read (the register of a million assets is hundreds
+    /// of megabytes).
+    static func writeInventory(
+        _ report: IssuedReport, into out: inout [UInt8], flush: (inout [UInt8]) throws(LetheError) -> Void
+    ) throws(LetheError) {
+        let path = ["content", "assets"]
+        let isTable: @Sendable ([String]) -> Bool = { $0 == path }
+        let record: JSONValue
+        let assets: DeferredItems
+        if let reader = try report.recordReader() {
+            let document = try StreamedJSON(reader, deferring: isTable)
+            (record, assets) = (document.value, document.items(at: path))
+        } else {
+            let document = try DeferredJSON(report.recordBytes(), deferring: isTable)
+            (record, assets) = (document.value, document.deferredItems(at: path))
+        }
+        // The document of everything but the assets (which stand as none in `record`).
+        let document = ReportDocument(content: record["content"] ?? .null)
+        out += head(report, record: record, title: document.title).utf8
+        for section in document.sections {
+            out += self.section(section.title).utf8
+            guard section.title == "Assets" else {
+                out += table(section.header, section.rows).utf8
+                continue
+            }
+            var index = 0
+            try writeTable(section.header, into: &out, flush: flush) { () throws(LetheError) -> [String]? in
+                guard index < assets.count else { return nil }
+                defer { index += 1 }
+                return try assets.item(index).members(ReportDocument.inventoryMembers).map { ReportCSV.text($0) }
+            }
+        }
+        out += "</body></html>\n".utf8
     }
 
     static func section(_ title: String) -> String { "<h2>\(escape(title))</h2>\n" }
