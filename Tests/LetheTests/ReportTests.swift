@@ -238,17 +238,33 @@ private struct ReportHistory {
     }
 
     @Test func inventoryIsTheRegisterAtItsLogSize() async throws {
-        // Given the history, and an inventory of the assets awaiting sanitization
+        // Given the history (one asset's make and model needing CSV quoting, a formula's
+        // neutralising and non-ASCII text), and an inventory of the assets awaiting sanitization
         let history = try await ReportHistory()
         let app = history.fixture.app
+        try app.updateAsset(
+            tag: "SSD-2", AssetFields(tag: "SSD-2", make: "=x, \"y\"", model: "Évo\u{301} 870"), actor: "it")
         let report = try await app.reports.inventory(state: .awaitingSanitization, by: history.compliance)
         let content = try #require(report.value["content"])
         #expect(content["assets"]?.arrayValue?.map { $0["tag"]?.stringValue } == [])
+        #expect(content["state"] == "awaiting-sanitization" && content["report"] == "inventory")
+        #expect(content["totals"] == ["assets": 0, "by_state": []])
         let all = try await app.reports.inventory(by: history.compliance)
         let states = (try #require(all.value["content"])["assets"]?.arrayValue ?? []).map {
             [$0["tag"]?.stringValue, $0["state"]?.stringValue]
         }
         #expect(states == [["SSD-1", "disposed"], ["SSD-2", "verified"], ["SSD-3", "retired"]])
+        let allContent = try #require(all.value["content"])
+        #expect(allContent["state"] == nil)
+        #expect(
+            allContent["totals"]
+                == [
+                    "assets": 3,
+                    "by_state": [
+                        ["count": 1, "state": "disposed"], ["count": 1, "state": "retired"],
+                        ["count": 1, "state": "verified"],
+                    ],
+                ])
 
         // And each content, written row by row, is the canonical encoding of its value, and the
         // same when spooled to a file past 64 bytes
@@ -268,21 +284,34 @@ private struct ReportHistory {
         // file or not
         let document = ReportDocument(content: try #require(all.value["content"]))
         let table = try #require(document.sections.first { $0.title == "Assets" })
-        let expected = ([["report_serial"] + table.header] + table.rows.map { [all.serial] + $0 }).map {
-            $0.joined(separator: ",")
+        func csv(_ serial: String) -> [UInt8] {
+            var out: [UInt8] = []
+            for row in [["report_serial"] + table.header] + table.rows.map({ [serial] + $0 }) {
+                for (index, cell) in row.enumerated() {
+                    if index > 0 { out.append(UInt8(ascii: ",")) }
+                    ReportCSV.appendField(cell, to: &out)
+                }
+                out += [0x0D, 0x0A]
+            }
+            return out
         }
-        let csv = try ReportCSV.render(all).components(separatedBy: "\r\n").dropLast()
-        #expect(Array(csv) == expected)
+        #expect(table.rows.contains { $0.contains("=x, \"y\"") })
+        #expect(try ReportCSV.renderBytes(all) == csv(all.serial))
         let spooledReport = try await spooling.inventory(by: history.compliance)
         #expect(spooledReport.isSpliced)
-        let spooledCSV = try ReportCSV.render(spooledReport).components(separatedBy: "\r\n").dropLast()
-        #expect(
-            Array(spooledCSV.dropFirst())
-                == expected.dropFirst().map { $0.replacingOccurrences(of: all.serial, with: spooledReport.serial) })
+        #expect(try ReportCSV.renderBytes(spooledReport) == csv(spooledReport.serial))
+        // written a byte at a time too
+        var pieces: [UInt8] = []
+        try ReportCSV.write(spooledReport, chunkBytes: 1) { (piece) throws(LetheError) in pieces += piece }
+        #expect(pieces == csv(spooledReport.serial))
 
         // And its page, its rows read a window at a time, is the one made from the whole record
         #expect(try ReportHTML.render(all) == (try ReportHTML.document(all)))
+        #expect(try ReportHTML.render(report) == (try ReportHTML.document(report)))
         #expect(try ReportHTML.render(spooledReport) == (try ReportHTML.document(spooledReport)))
+        var page: [UInt8] = []
+        try ReportHTML.write(spooledReport, chunkBytes: 1) { (piece) throws(LetheError) in page += piece }
+        #expect(String(decoding: page, as: UTF8.self) == (try ReportHTML.document(spooledReport)))
         #expect(try ReportHTML.render(all).contains("<td>SSD-3</td>"))
 
         // When SSD-3 is scheduled and an asset is added and edited later

@@ -61,7 +61,7 @@ public enum ReportCSV {
             try line(["report_serial"] + ReportDocument.inventoryHeader)
             var serial: [UInt8] = []
             appendField(report.serial, to: &serial)
-            let assets = try longTable(["content", "assets"], of: report)
+            let (_, assets) = try longTable(["content", "assets"], of: report)
             for index in 0..<assets.count {
                 out.append(contentsOf: serial)
                 for member in try assets.item(index).members(ReportDocument.inventoryMembers) {
@@ -139,19 +139,28 @@ public enum ReportCSV {
     private static func assetRows(of report: IssuedReport) throws(LetheError) -> DeferredItems {
         try longTable(DeferredReport<DeferredItems>.assetsPath, of: report) {
             DeferredReport<DeferredItems>.isLongTable($0)
-        }
+        }.items
     }
 
-    /// The items of the array at `path` of a report's record, read a window at a time: it and
-    /// the other arrays `deferring` picks (by default that one alone) are left out of the parse.
-    private static func longTable(
+    /// The record without the array at `path` (standing as `[]`), and that array's items, read a
+    /// window at a time: it and the other arrays `deferring` picks (by default that one alone)
+    /// are left out of the parse. Something other than an array at `path` has no items.
+    static func longTable(
         _ path: [String], of report: IssuedReport, deferring: (@Sendable ([String]) -> Bool)? = nil
-    ) throws(LetheError) -> DeferredItems {
+    ) throws(LetheError) -> (record: JSONValue, items: DeferredItems) {
         let isTable: @Sendable ([String]) -> Bool = deferring ?? { $0 == path }
+        let record: JSONValue
+        let items: DeferredItems
         if let reader = try report.recordReader() {
-            return try StreamedJSON(reader, deferring: isTable).items(at: path)
+            let document = try StreamedJSON(reader, deferring: isTable)
+            (record, items) = (document.value, document.items(at: path))
+        } else {
+            let document = try DeferredJSON(report.recordBytes(), deferring: isTable)
+            (record, items) = (document.value, document.deferredItems(at: path))
         }
-        return try DeferredJSON(report.recordBytes(), deferring: isTable).deferredItems(at: path)
+        var value: JSONValue? = record
+        for key in path { value = value?[key] }
+        return (record, value?.arrayValue == nil ? DeferredItems() : items)
     }
 
     static func text(_ value: JSONValue?) -> String {

@@ -128,17 +128,7 @@ public enum ReportHTML {
     static func writeInventory(
         _ report: IssuedReport, into out: inout [UInt8], flush: (inout [UInt8]) throws(LetheError) -> Void
     ) throws(LetheError) {
-        let path = ["content", "assets"]
-        let isTable: @Sendable ([String]) -> Bool = { $0 == path }
-        let record: JSONValue
-        let assets: DeferredItems
-        if let reader = try report.recordReader() {
-            let document = try StreamedJSON(reader, deferring: isTable)
-            (record, assets) = (document.value, document.items(at: path))
-        } else {
-            let document = try DeferredJSON(report.recordBytes(), deferring: isTable)
-            (record, assets) = (document.value, document.deferredItems(at: path))
-        }
+        let (record, assets) = try ReportCSV.longTable(["content", "assets"], of: report)
         // The document of everything but the assets (which stand as none in `record`).
         let document = ReportDocument(content: record["content"] ?? .null)
         out += head(report, record: record, title: document.title).utf8
