@@ -296,6 +296,8 @@ private struct ReportHistory {
             return out
         }
         #expect(table.rows.contains { $0.contains("=x, \"y\"") })
+        // (the formula neutralised with a quote, the field quoted and its quotes doubled)
+        #expect(String(decoding: try ReportCSV.renderBytes(all), as: UTF8.self).contains(#","'=x, ""y""","#))
         #expect(try ReportCSV.renderBytes(all) == csv(all.serial))
         let spooledReport = try await spooling.inventory(by: history.compliance)
         #expect(spooledReport.isSpliced)

@@ -148,19 +148,10 @@ public enum ReportCSV {
     static func longTable(
         _ path: [String], of report: IssuedReport, deferring: (@Sendable ([String]) -> Bool)? = nil
     ) throws(LetheError) -> (record: JSONValue, items: DeferredItems) {
-        let isTable: @Sendable ([String]) -> Bool = deferring ?? { $0 == path }
-        let record: JSONValue
-        let items: DeferredItems
-        if let reader = try report.recordReader() {
-            let document = try StreamedJSON(reader, deferring: isTable)
-            (record, items) = (document.value, document.items(at: path))
-        } else {
-            let document = try DeferredJSON(report.recordBytes(), deferring: isTable)
-            (record, items) = (document.value, document.deferredItems(at: path))
-        }
+        let (record, items) = try report.deferredRecord(deferring: deferring ?? { $0 == path })
         var value: JSONValue? = record
         for key in path { value = value?[key] }
-        return (record, value?.arrayValue == nil ? DeferredItems() : items)
+        return (record, value?.arrayValue == nil ? DeferredItems() : items(path))
     }
 
     static func text(_ value: JSONValue?) -> String {

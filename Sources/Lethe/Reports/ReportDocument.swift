@@ -225,13 +225,8 @@ extension DeferredReport where Rows == DeferredItems {
             try self.init(record: record) { (_) throws(LetheError) in DeferredItems() }
             return
         }
-        if let reader = try report.recordReader() {
-            let document = try StreamedJSON(reader) { Self.isLongTable($0) }
-            try self.init(record: document.value) { (path) throws(LetheError) in document.items(at: path) }
-            return
-        }
-        let document = try DeferredJSON(report.recordBytes()) { Self.isLongTable($0) }
-        try self.init(record: document.value) { (path) throws(LetheError) in document.deferredItems(at: path) }
+        let (record, items) = try report.deferredRecord { Self.isLongTable($0) }
+        try self.init(record: record) { (path) throws(LetheError) in items(path) }
     }
 }
 

@@ -6,20 +6,25 @@ import LetheCore
 /// the PDF): the content of the HTML rendering on A4 landscape pages, each with the report's
 /// serial, the SHA-256 of its signed record.json and "page i of n" in its footer.
 public enum ReportPDF {
-    /// Renders a signed report, on a thread of its own (drawing a large report takes seconds).
+    /// Renders a signed report, on a thread of its own (drawing a large report takes seconds): the
+    /// bytes ``write(_:chunkBytes:progress:to:)`` writes, collected.
     ///
     /// - Parameter progress: told each page begun and the pages in all, from the drawing thread:
     ///   first as the pages are counted (0 in all: not known yet), then as they are drawn.
     public static func render(
         _ report: IssuedReport, progress: (@Sendable (_ page: Int, _ pages: Int) -> Void)? = nil
     ) async throws(LetheError) -> [UInt8] {
-        try await OwnThread.run("lethe-pdf") { () throws(LetheError) in try renderNow(report, progress: progress) }
+        try await OwnThread.run("lethe-pdf") { () throws(LetheError) in
+            var bytes: [UInt8] = []
+            try write(report, progress: progress) { (piece) throws(LetheError) in bytes += piece }
+            return bytes
+        }
     }
 
     /// Writes a signed report's PDF to `sink` as cairo writes it, on the calling thread, a few
     /// megabytes at a time: the PDF is never held whole (a year's is over a hundred megabytes).
     ///
-    /// An error from `sink` stops the drawing and is thrown.
+    /// An error from `sink` stops the drawing at the next row and is thrown.
     ///
     /// - Parameters:
     ///   - chunkBytes: the bytes handed to `sink` at a time, at least (the last piece may be
@@ -32,28 +37,33 @@ public enum ReportPDF {
     ) throws(LetheError) {
         let result = withoutActuallyEscaping(sink) { (sink) -> Result<Void, LetheError> in
             Result { () throws(LetheError) in
-                _ = try renderNow(report, progress: progress, sink: PDFSink(chunkBytes: chunkBytes, send: sink))
+                try draw(report, progress: progress, into: PDFSink(chunkBytes: chunkBytes, send: sink))
             }
         }
         try result.get()
     }
 
-    /// Renders a signed report on the calling thread, into `sink` (by default one that keeps the
-    /// bytes, returned; one that sends them on returns none).
-    static func renderNow(
-        _ report: IssuedReport, progress: (@Sendable (_ page: Int, _ pages: Int) -> Void)? = nil,
-        sink: PDFSink = PDFSink()
-    ) throws(LetheError) -> [UInt8] {
+    /// Draws a signed report on the calling thread into `sink`.
+    private static func draw(
+        _ report: IssuedReport, progress: (@Sendable (_ page: Int, _ pages: Int) -> Void)?, into sink: PDFSink
+    ) throws(LetheError) {
         // Pass 1 counts the pages (nothing is drawn); pass 2 draws them with "page i of n". The
         // signed record is read once in pieces for its outline; its rows are read a window at a
         // time, once for the charts' counts and once as they are drawn.
         let document = try DeferredReport<DeferredItems>(streaming: report)
-        var counter = try PDFLayout(report: report, document: document, pages: 0, drawing: false, sink: PDFSink())
-        // The counting pass's surface records nothing to keep: it goes however this ends.
-        defer { counter.discard() }
+        var counter = try PDFLayout(
+            report: report, document: document, pages: 0, drawing: false,
+            sink: PDFSink(chunkBytes: .max) { (_) throws(LetheError) in })
         counter.progress = progress
-        try counter.draw()
+        do throws(LetheError) {
+            try counter.draw()
+        } catch {
+            counter.discard()
+            throw error
+        }
         let pages = counter.page
+        // The counting pass's surface records nothing to keep: it goes before the drawing.
+        counter.discard()
         var layout = try PDFLayout(report: report, document: document, pages: pages, drawing: true, sink: sink)
         layout.progress = progress
         do throws(LetheError) {
@@ -64,22 +74,21 @@ public enum ReportPDF {
             layout.discard()
             throw error
         }
-        return try layout.finish()
+        try layout.finish()
     }
 }
 
-/// Where cairo's PDF surface writes: kept, or sent on a chunk at a time.
+/// Where cairo's PDF surface writes: sent on a chunk at a time.
 final class PDFSink {
-    /// The bytes kept, or not yet sent.
-    private(set) var bytes: [UInt8] = []
+    /// The bytes not yet sent.
+    private var bytes: [UInt8] = []
     private let chunkBytes: Int
-    private let send: (([UInt8]) throws(LetheError) -> Void)?
+    private let send: ([UInt8]) throws(LetheError) -> Void
     /// The error of the send that failed: cairo is told the write failed, and draws no more.
     private var failure: LetheError?
 
-    /// A sink that keeps every byte, or with `send` one that sends them on, `chunkBytes` at least
-    /// at a time.
-    init(chunkBytes: Int = 0, send: (([UInt8]) throws(LetheError) -> Void)? = nil) {
+    /// A sink that sends what cairo writes on, `chunkBytes` at least at a time.
+    init(chunkBytes: Int, send: @escaping ([UInt8]) throws(LetheError) -> Void) {
         self.chunkBytes = chunkBytes
         self.send = send
     }
@@ -88,7 +97,7 @@ final class PDFSink {
     func take(_ written: UnsafeBufferPointer<UInt8>) -> Bool {
         guard failure == nil else { return false }
         bytes.append(contentsOf: written)
-        guard let send, bytes.count >= chunkBytes else { return true }
+        guard bytes.count >= chunkBytes else { return true }
         do throws(LetheError) {
             try send(bytes)
             bytes.removeAll(keepingCapacity: true)
@@ -109,13 +118,11 @@ final class PDFSink {
         if let failure { throw failure }
     }
 
-    /// Sends what is left (nothing is left kept), or throws the failed send's error.
-    func finish() throws(LetheError) -> [UInt8] {
+    /// Sends what is left, or throws the failed send's error.
+    func finish() throws(LetheError) {
         if let failure { throw failure }
-        guard let send else { return bytes }
         if !bytes.isEmpty { try send(bytes) }
         bytes = []
-        return []
     }
 }
 
@@ -274,19 +281,18 @@ private struct PDFLayout {
         cairo_surface_destroy(surface)
     }
 
-    /// Ends the document and returns its bytes.
-    mutating func finish() throws(LetheError) -> [UInt8] {
+    /// Ends the document and sends what is left of it.
+    mutating func finish() throws(LetheError) {
         cairo_destroy(cr)
         cairo_surface_finish(surface)
         let status = cairo_surface_status(surface)
         cairo_surface_destroy(surface)
         // A send that failed is the cause of cairo's write error: it is what is said.
-        let rest = try sink.finish()
+        try sink.finish()
         guard status == CAIRO_STATUS_SUCCESS else {
             throw LetheError(
                 .internal, "cairo could not write the PDF: \(String(cString: cairo_status_to_string(status)))")
         }
-        return rest
     }
 
     // MARK: - The document

@@ -72,6 +72,21 @@ public struct IssuedReport: Encodable, Sendable, Hashable {
         return CheckedSplicedReader(spliced.checking(sha256: digest))
     }
 
+    /// The record read once with the values `deferring` picks left unparsed (an array standing
+    /// as `[]`, anything else as null), and a reader of each such value's items, a window at a
+    /// time: from the file the record is spliced around, every read checked against its digest
+    /// (``recordReader()``), or from memory. Every rendering that reads long tables reads them so.
+    func deferredRecord(
+        deferring: @escaping @Sendable ([String]) -> Bool
+    ) throws(LetheError) -> (value: JSONValue, items: ([String]) -> DeferredItems) {
+        if let reader = try recordReader() {
+            let document = try StreamedJSON(reader, deferring: deferring)
+            return (document.value, { document.items(at: $0) })
+        }
+        let document = try DeferredJSON(recordBytes(), deferring: deferring)
+        return (document.value, { document.deferredItems(at: $0) })
+    }
+
     /// Whether record.json is spliced around a spool file rather than held in memory.
     var isSpliced: Bool {
         if case .spliced = record { return true }

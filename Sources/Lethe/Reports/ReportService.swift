@@ -334,43 +334,40 @@ extension ReportService {
             of: ledger, ledgerAssets: parameters.kind != .inventory, also: parameters.tag, atLogSize: size,
             current: current,
             in: tx)
-        let content: JSONValue
+        // A disposal report and an inventory are written as canonical bytes row by row: at a
+        // year's size a tree of the rows would cost more than computing them. The others are
+        // small, and encoded from their value.
+        func encoded(_ value: JSONValue) throws(LetheError) -> SpooledContent {
+            let bytes = try CanonicalJSON.encode(value)
+            return SpooledContent(bytes: bytes, file: nil, sha256: Hex.encode(Array(SHA256.hash(data: bytes))))
+        }
+        let content: SpooledContent
         switch parameters.kind {
         case .disposal:
             guard let period = parameters.period else {
                 throw LetheError(.usage, "a disposal report needs a period: --from DAY --to DAY")
             }
-            // Written as canonical bytes row by row: at a year's size a tree of the rows would
-            // cost more than computing them.
-            return ComputedContent(
-                parameters: parameters, logSize: size, logRoot: StrictBase64.encode(root),
-                content: try DisposalReport.contentBytes(
-                    ledger: ledger, period: period, assets: assets,
-                    programTargetPercent: parameters.programTargetPercent,
-                    spool: spool, progress: progress))
+            content = try DisposalReport.contentBytes(
+                ledger: ledger, period: period, assets: assets, programTargetPercent: parameters.programTargetPercent,
+                spool: spool, progress: progress)
         case .shipment:
-            content = try CustodyReports.shipment(
-                manifest: parameters.manifest ?? "", ledger: ledger, assets: assets, logSize: size)
+            content = try encoded(
+                CustodyReports.shipment(
+                    manifest: parameters.manifest ?? "", ledger: ledger, assets: assets, logSize: size))
         case .custody:
-            content = try CustodyReports.custody(
-                tag: parameters.tag ?? "", ledger: ledger, assets: assets, logSize: size)
+            content = try encoded(
+                CustodyReports.custody(tag: parameters.tag ?? "", ledger: ledger, assets: assets, logSize: size))
         case .erasure:
             guard let period = parameters.period else {
                 throw LetheError(.usage, "an erasure report needs a period: --from DAY --to DAY")
             }
-            content = DisposalReport.erasureReport(ledger: ledger, period: period)
+            content = try encoded(DisposalReport.erasureReport(ledger: ledger, period: period))
         case .inventory:
-            // Written as canonical bytes row by row, as a disposal report's are.
-            return ComputedContent(
-                parameters: parameters, logSize: size, logRoot: StrictBase64.encode(root),
-                content: try InventoryReport.contentBytes(
-                    state: parameters.state, ledger: ledger, logSize: size, current: current, in: tx,
-                    spool: spool))
+            content = try InventoryReport.contentBytes(
+                state: parameters.state, ledger: ledger, logSize: size, current: current, in: tx, spool: spool)
         }
-        let bytes = try CanonicalJSON.encode(content)
         return ComputedContent(
-            parameters: parameters, logSize: size, logRoot: StrictBase64.encode(root),
-            content: SpooledContent(bytes: bytes, file: nil, sha256: Hex.encode(Array(SHA256.hash(data: bytes)))))
+            parameters: parameters, logSize: size, logRoot: StrictBase64.encode(root), content: content)
     }
 
     static let batch: Int64 = 4096

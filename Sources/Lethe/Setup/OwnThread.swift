@@ -9,7 +9,7 @@ import LetheCore
 public enum OwnThread {
     /// Runs `body` on a new thread named `name` (at most 15 bytes, the kernel's limit; set from the
     /// thread itself, so that `ps` and tests see it) and returns its result.
-    static func run<T: Sendable>(
+    public static func run<T: Sendable>(
         _ name: String = "lethe-engine", _ body: @escaping @Sendable () throws(LetheError) -> T
     ) async throws(LetheError) -> T {
         let result: Result<T, LetheError> = await withCheckedContinuation { continuation in

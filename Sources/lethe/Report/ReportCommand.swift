@@ -126,15 +126,21 @@ struct ReportOutput: ParsableArguments {
     func write(_ report: IssuedReport) async throws(LetheError) {
         // A PDF's pages are counted on the progress line as they are drawn into the output.
         defer { ReportProgressLine.shared.clear() }
-        guard let out else {
-            try format.write(report, to: STDOUT_FILENO, name: "standard output")
-            // A terminal or a pipe gets a final newline (JSON's canonical bytes end without one);
-            // --out writes exactly the rendering.
-            if !format.endsWithNewline { try DescriptorIO.writeAll([0x0A], to: STDOUT_FILENO, name: "standard output") }
-            return
-        }
-        try OutputDestination.writeFile(out, force: force, flag: "--out") { (descriptor) throws(LetheError) in
-            try format.write(report, to: descriptor, name: out)
+        let (format, out, force) = (format, out, force)
+        // On a thread of its own: a year's rendering takes a minute or more.
+        try await OwnThread.run("lethe-render") { () throws(LetheError) in
+            guard let out else {
+                try format.write(report, to: STDOUT_FILENO, name: "standard output")
+                // A terminal or a pipe gets a final newline (JSON's canonical bytes end without
+                // one); --out writes exactly the rendering.
+                if !format.endsWithNewline {
+                    try DescriptorIO.writeAll([0x0A], to: STDOUT_FILENO, name: "standard output")
+                }
+                return
+            }
+            try OutputDestination.writeFile(out, force: force, flag: "--out") { (descriptor) throws(LetheError) in
+                try format.write(report, to: descriptor, name: out)
+            }
         }
     }
 }
