@@ -35,10 +35,10 @@ public struct AssetDescription: Sendable, Hashable {
 /// descriptive fields, streamed in order instead of fetched row by row.
 public protocol ReportScanReading {
     /// Hands over, in log order and in batches of at most `batch`, the stored bytes of the
-    /// events from entry 1 through `size` whose type is one of `types` or that are about
+    /// events after entry `start` (0: from the first) through `size` whose type is one of `types` or that are about
     /// `asset` (when given), with the log entry (its sequence number) of each batch's last.
     func scanEventBodies(
-        through size: Int64, types: [EventType], orAsset asset: String?, batch: Int,
+        after start: Int64, through size: Int64, types: [EventType], orAsset asset: String?, batch: Int,
         _ handOff: (_ bodies: [[UInt8]], _ through: Int64) throws(LetheError) -> Void
     ) throws(LetheError)
 
@@ -50,18 +50,18 @@ public protocol ReportScanReading {
 
 extension SQLiteTransaction: ReportScanReading {
     func scanEventBodies(
-        through size: Int64, types: [EventType], orAsset asset: String?, batch: Int,
+        after start: Int64, through size: Int64, types: [EventType], orAsset asset: String?, batch: Int,
         _ handOff: (_ bodies: [[UInt8]], _ through: Int64) throws(LetheError) -> Void
     ) throws(LetheError) {
         // The primary key is the rowid: the scan walks the table in order without sorting, and
         // SQLite reads the body (the large column) only of the rows the `type` test keeps.
-        let placeholders = types.indices.map { "?\($0 + 3)" }.joined(separator: ", ")
+        let placeholders = types.indices.map { "?\($0 + 4)" }.joined(separator: ", ")
         let statement: Statement
         do {
             statement = try db.makeStatement(
                 sql: """
                     SELECT body, seq FROM event
-                    WHERE seq <= ?1 AND (type IN (\(placeholders.isEmpty ? "NULL" : placeholders)) OR asset_tag = ?2)
+                    WHERE seq > ?3 AND seq <= ?1 AND (type IN (\(placeholders.isEmpty ? "NULL" : placeholders)) OR asset_tag = ?2)
                     ORDER BY seq
                     """)
         } catch {
@@ -70,7 +70,8 @@ extension SQLiteTransaction: ReportScanReading {
         let handle = statement.sqliteStatement
         sqlite3_bind_int64(handle, 1, size)
         Bind.text(handle, 2, asset)
-        for (index, type) in types.enumerated() { Bind.text(handle, Int32(index + 3), type.rawValue) }
+        sqlite3_bind_int64(handle, 3, start)
+        for (index, type) in types.enumerated() { Bind.text(handle, Int32(index + 4), type.rawValue) }
         defer { sqlite3_reset(handle) }
         let limit = max(1, batch)
         var bodies: [[UInt8]] = []

@@ -10,7 +10,7 @@ import Testing
 
 /// A history for reports: SSD-1 shredded, certified and destroyed; SSD-2 shredded and moved
 /// without seals; SSD-3 retired and waiting. The period is the fixture clock's day.
-private struct ReportHistory {
+struct ReportHistory {
     var fixture: EvidenceFixture
     var certificate: String
     var period: ReportPeriod

@@ -94,6 +94,17 @@ struct ReportLedger {
 
         /// The text of `name` (nil for ``Name/none``).
         subscript(name: Name) -> String? { texts[Int(name.number)] }
+
+        /// The table whose texts from number 2 on are `texts`, in this order (``init()`` holds
+        /// the first two), with room for `room` texts; nil when a text repeats, which no table
+        /// holds.
+        init?(restoring texts: [String], room: Int) {
+            self.init()
+            self.texts.reserveCapacity(max(room, texts.count) + 2)
+            for text in texts {
+                guard name(text).number == UInt32(self.texts.count - 1) else { return nil }
+            }
+        }
     }
 
     /// The states of a job as its events leave it.
@@ -293,7 +304,7 @@ struct ReportLedger {
     /// record): the one fact about a record a report reads back (the kind of a revoked one). An
     /// array, not a dictionary by serial: a year holds a million records, and their serials are in
     /// ``names`` already (a disposal record's job names it).
-    private var recordKinds: [UInt32] = []
+    private(set) var recordKinds: [UInt32] = []
     var revocations: [String: (at: Date, reason: String)] = [:]
     var erasures: [Int64: Erasure] = [:]
     var backupsDestroyed: [BackupDestroyed] = []
@@ -443,18 +454,23 @@ struct ReportLedger {
 
     /// Adds a job (its id not yet in the ledger).
     private mutating func insert(_ job: Job) {
-        let slot = Int32(jobs.count)
-        if let last = jobs.last, job.id <= last.id { jobsInIDOrder = false }
         jobs.append(job)
+        indexJob(at: jobs.count - 1)
+    }
+
+    /// Finds the job in `slot` of ``jobs`` (the last added) by its id from now on.
+    private mutating func indexJob(at slot: Int) {
+        let id = jobs[slot].id
+        if slot > 0, id <= jobs[slot - 1].id { jobsInIDOrder = false }
         // Dense while ids stay near the number of jobs (they count from 1); any other id, such
         // as a huge one, costs a dictionary entry, not memory up to it.
-        if job.id >= 0, job.id < Int64(denseSlots.count) + 4096 + Int64(jobs.count) {
-            if job.id >= denseSlots.count {
-                denseSlots.append(contentsOf: repeatElement(0, count: Int(job.id) + 1 - denseSlots.count))
+        if id >= 0, id < Int64(denseSlots.count) + 4096 + Int64(slot + 1) {
+            if id >= denseSlots.count {
+                denseSlots.append(contentsOf: repeatElement(0, count: Int(id) + 1 - denseSlots.count))
             }
-            denseSlots[Int(job.id)] = slot + 1
+            denseSlots[Int(id)] = Int32(slot) + 1
         } else {
-            sparseSlots[job.id] = slot
+            sparseSlots[id] = Int32(slot)
         }
     }
 
@@ -464,6 +480,35 @@ struct ReportLedger {
         verifications.append(plan)
         verificationIndex[plan] = index
         return index
+    }
+
+    /// A ledger that has folded no entry.
+    init() {}
+
+    /// A ledger as a checkpoint describes it (``ReportLedger/Checkpoint``): its texts, plans,
+    /// jobs in their order, lives in theirs with their tags, record kinds, the tables kept
+    /// whole, and the entry it was folded to. The tables that find jobs by id and lives by tag
+    /// are built again as folding builds them; the arrays are taken as they are (a year's jobs
+    /// are a hundred megabytes, not to be copied).
+    init(
+        restoring names: Names, verifications: [JSONValue], jobs: [Job], lives: [AssetLife], lifeTags: [Name],
+        recordKinds: [UInt32], size: Int64, time: Date?
+    ) {
+        self.names = names
+        for plan in verifications { _ = verificationNumber(plan) }
+        self.jobs = jobs
+        denseSlots.reserveCapacity(jobs.capacity + 1)
+        for slot in jobs.indices { indexJob(at: slot) }
+        self.lives = lives
+        self.lifeTags = lifeTags
+        lifeSlots.reserveCapacity(names.texts.capacity)
+        for (slot, tag) in lifeTags.enumerated() {
+            Self.makeRoom(in: &lifeSlots, for: Int(tag.number))
+            lifeSlots[Int(tag.number)] = UInt32(slot + 1)
+        }
+        self.recordKinds = recordKinds
+        self.size = size
+        self.time = time
     }
 
     /// Marks the ledger as folded up to `event`, the log's entry at the size it was computed at,

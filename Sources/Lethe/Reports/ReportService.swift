@@ -18,6 +18,17 @@ public struct ReportService: Sendable {
     /// Content bytes held in memory before a report's content moves to its spool file (a test
     /// sets a few bytes, to issue a small report the way a year's is issued).
     var spoolThreshold = ContentSpool.defaultThreshold
+    /// Entries a report folds past the ledger's checkpoint before it writes a new one (a test
+    /// sets one, to keep a small log's ledger the way a year's is kept).
+    var checkpointMinimumEntries: Int64 = 100_000
+
+    /// The ledger's checkpoint in the data directory, if there is one.
+    var ledgerCheckpoint: ReportLedger.Checkpoint? {
+        app.dataDirectory.map {
+            ReportLedger.Checkpoint(
+                directory: $0.path, logger: app.logger, minimumEntries: checkpointMinimumEntries)
+        }
+    }
 
     /// The record kind of reports.
     public static let recordKind = "report"
@@ -254,11 +265,11 @@ extension ReportService {
         _ parameters: ReportParameters, progress: ReportProgress.Sink? = nil
     ) async throws(LetheError) -> (ComputedContent, RecordDraft) {
         let directory = app.dataDirectory?.path
+        let checkpoint = ledgerCheckpoint
         let computed = try await app.store.read { (tx) throws(LetheError) in
             try Self.compute(
                 parameters, atLogSize: nil, spool: ContentSpool(directory: directory, threshold: spoolThreshold),
-                in: tx,
-                progress: progress)
+                in: tx, checkpoint: checkpoint, progress: progress)
         }
         let content = computed.content
         // The content's digest, taken as it was written, is checked against the spool at signing.
@@ -284,7 +295,9 @@ extension ReportService {
     }
 
     /// Computes a report's content from the first `logSize` entries of the log (the current
-    /// size when nil), in one read transaction. Nothing is written.
+    /// size when nil), in one read transaction, folding the log from its first entry (the
+    /// ledger's checkpoint is neither read nor written: this is how a report is reproduced).
+    /// Nothing is written.
     ///
     /// A large content is spooled to a file without a name in the data directory while it is
     /// computed, and read back once the ledger and the register it was computed from are let go.
@@ -318,9 +331,12 @@ extension ReportService {
         var content: SpooledContent
     }
 
+    /// Computes a report's content at `requested` (the log's size when nil): its ledger folded
+    /// from `checkpoint` when one is given and can be used, which is then moved on when the
+    /// report folded enough entries past it.
     static func compute(
         _ parameters: ReportParameters, atLogSize requested: Int64?, spool: ContentSpool, in tx: any StoreReading,
-        progress: ReportProgress.Sink? = nil
+        checkpoint: ReportLedger.Checkpoint? = nil, progress: ReportProgress.Sink? = nil
     ) throws(LetheError) -> ComputedContent {
         let current = try tx.eventCount()
         let size = requested ?? current
@@ -329,7 +345,8 @@ extension ReportService {
         }
         let root = try MerkleTree(hasher: LetheApp.logHasher, source: tx).root(size: size)
         let ledger = try Self.ledger(
-            atLogSize: size, focus: parameters.kind == .custody ? parameters.tag : nil, in: tx, progress: progress)
+            atLogSize: size, focus: parameters.kind == .custody ? parameters.tag : nil, in: tx, checkpoint: checkpoint,
+            progress: progress)
         let assets = try Self.assets(
             of: ledger, ledgerAssets: parameters.kind != .inventory, also: parameters.tag, atLogSize: size,
             current: current,
@@ -380,38 +397,61 @@ extension ReportService {
     /// (and every entry about `focus`), read in order in batches; each batch's entries are parsed
     /// on every core, then folded in log order on this thread.
     ///
+    /// Without a focus, and given a `checkpoint` that can be used (folded through at most
+    /// `size` entries of this log), the fold starts from it and reads only the entries after;
+    /// when it then folded enough entries, the ledger at `size` replaces the checkpoint (a
+    /// checkpoint that cannot be written is logged, and costs the next report time only).
+    ///
     /// A pipeline: while batch k is parsed on other threads, this thread reads batch k + 1 from
     /// the store and folds batch k − 1 (reading and folding took a third of the time, with every
     /// other core idle meanwhile).
     static func ledger(
-        atLogSize size: Int64, focus: String?, in tx: any StoreReading, progress: ReportProgress.Sink? = nil
+        atLogSize size: Int64, focus: String?, in tx: any StoreReading, checkpoint: ReportLedger.Checkpoint? = nil,
+        progress: ReportProgress.Sink? = nil
     ) throws(LetheError)
         -> ReportLedger
     {
         var ledger = ReportLedger()
         ledger.focus = focus
         guard size > 0 else { return ledger }
-        // One batch parsed at a time, in order.
-        let parsing = DispatchQueue(label: "lethe.report-entries")
-        var parsed: PendingResult<[[ReportLedger.Entry]]>?
-        try tx.scanEventBodies(through: size, types: ReportLedger.foldedTypes, orAsset: focus, batch: Int(batch)) {
-            (bodies, through) throws(LetheError) in
-            let next = PendingResult(on: parsing) { () throws(LetheError) in
-                // Slices of entries per task: a task per entry would cost more in hand-offs than
-                // the reading of one entry.
-                let slices = (bodies.count + entriesPerTask - 1) / entriesPerTask
-                return try ParallelMap.map(count: slices, minimumForThreads: 2) { (slice) throws(LetheError) in
-                    let range = slice * entriesPerTask..<min(bodies.count, (slice + 1) * entriesPerTask)
-                    return try range.map { (index) throws(LetheError) in
-                        try ReportLedger.Entry(storedBytes: bodies[index], focus: focus)
+        let tree = MerkleTree(hasher: LetheApp.logHasher, source: tx)
+        let checkpoint = focus == nil ? checkpoint : nil
+        if let checkpoint,
+            let kept = checkpoint.load(
+                atMost: size,
+                root: { (size) throws(LetheError) in
+                    try tree.root(size: size)
+                })
+        {
+            ledger = kept
+        }
+        let start = ledger.size
+        if start < size {
+            // From the checkpoint: said before its first batch, as the entry read through.
+            if start > 0 { progress?(.reading(through: start, of: size)) }
+            // One batch parsed at a time, in order.
+            let parsing = DispatchQueue(label: "lethe.report-entries")
+            var parsed: PendingResult<[[ReportLedger.Entry]]>?
+            try tx.scanEventBodies(
+                after: start, through: size, types: ReportLedger.foldedTypes, orAsset: focus, batch: Int(batch)
+            ) { (bodies, through) throws(LetheError) in
+                let next = PendingResult(on: parsing) { () throws(LetheError) in
+                    // Slices of entries per task: a task per entry would cost more in hand-offs
+                    // than the reading of one entry.
+                    let slices = (bodies.count + entriesPerTask - 1) / entriesPerTask
+                    return try ParallelMap.map(count: slices, minimumForThreads: 2) { (slice) throws(LetheError) in
+                        let range = slice * entriesPerTask..<min(bodies.count, (slice + 1) * entriesPerTask)
+                        return try range.map { (index) throws(LetheError) in
+                            try ReportLedger.Entry(storedBytes: bodies[index], focus: focus)
+                        }
                     }
                 }
+                if let parsed { try ledger.apply(parsed.wait()) }
+                parsed = next
+                progress?(.reading(through: through, of: size))
             }
             if let parsed { try ledger.apply(parsed.wait()) }
-            parsed = next
-            progress?(.reading(through: through, of: size))
         }
-        if let parsed { try ledger.apply(parsed.wait()) }
         // Read to its end, though the last entries may be of kinds the scan passed over.
         progress?(.reading(through: size, of: size))
         // The entry at the size dates the ledger, whatever its kind.
@@ -419,6 +459,13 @@ extension ReportService {
             throw LetheError(.internal, "the log has no entry \(size) though it holds \(size) or more")
         }
         ledger.end(at: last)
+        if let checkpoint, checkpoint.worthSaving(size: size, from: start) {
+            do throws(LetheError) {
+                try checkpoint.save(ledger, root: try tree.root(size: size))
+            } catch {
+                checkpoint.logger.notice("report ledger checkpoint not written: \(error.message)")
+            }
+        }
         return ledger
     }
 

@@ -1,0 +1,206 @@
+import Foundation
+import LetheCore
+import LetheStore
+import LetheTestSupport
+import Logging
+import Testing
+
+@testable import Lethe
+
+/// The report ledger's checkpoint: a ledger folded from it and the entries after is the ledger
+/// folded from the whole log, and a checkpoint that does not describe this log is not used.
+@Suite struct ReportCheckpointTests {
+    /// A history with every kind of material a ledger folds: jobs certified and not, custody
+    /// without seals, an erasure request, an edit, a revoked certificate, a job after the others.
+    private static func history() async throws -> ReportHistory {
+        let history = try await ReportHistory()
+        let app = history.fixture.app
+        _ = try await app.erasure.request(
+            identifier: "ada@example.com", reason: .withdrawal, policies: try history.fixture.policies(),
+            by: history.compliance)
+        try app.updateAsset(tag: "SSD-3", AssetFields(tag: "SSD-3", model: "870 EVO"), actor: "it")
+        _ = try await app.evidence.revoke(serial: history.certificate, reason: "wrong serial", by: history.compliance)
+        _ = try history.fixture.shreddedJob("SSD-4")
+        return history
+    }
+
+    /// A checkpoint in `directory` (made if missing), kept past a single entry.
+    private static func checkpoint(_ directory: String) -> ReportLedger.Checkpoint {
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return ReportLedger.Checkpoint(directory: directory, logger: Logger(label: "test"), minimumEntries: 1)
+    }
+
+    /// Where a fold said it read through first: the checkpoint's size when it resumed from one.
+    private final class Start: @unchecked Sendable {
+        private let lock = NSLock()
+        private var first: Int64?
+        var entry: Int64? { lock.withLock { first } }
+        var sink: ReportProgress.Sink {
+            { (progress) in
+                guard case .reading(let through, _) = progress else { return }
+                self.lock.withLock { if self.first == nil { self.first = through } }
+            }
+        }
+    }
+
+    private static func bytes(_ path: String) throws -> [UInt8] {
+        Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
+    @Test func aLedgerFoldedFromACheckpointIsTheLedgerFoldedFromTheWholeLog() async throws {
+        // Given a log with every kind of entry a ledger folds
+        let history = try await Self.history()
+        let root = history.fixture.installation.root
+        let app = history.fixture.app
+
+        let results = try await app.store.read { (tx) throws(LetheError) in
+            let size = try tx.eventCount()
+            // The ledger at the log's size folded from its first entry, kept as a checkpoint
+            let whole = Self.checkpoint(root.file("whole"))
+            let folded = try ReportService.ledger(atLogSize: size, focus: nil, in: tx, checkpoint: whole)
+            var results: [(at: Int64, start: Int64?, ledger: ReportLedger, whole: String, resumed: String)] = []
+            for at in [1, size / 3, size / 2, size - 1] {
+                // When a checkpoint is kept at an earlier size, and the ledger at the log's size
+                // is folded from it
+                let resumed = Self.checkpoint(root.file("at-\(at)"))
+                _ = try ReportService.ledger(atLogSize: at, focus: nil, in: tx, checkpoint: resumed)
+                let start = Start()
+                let ledger = try ReportService.ledger(
+                    atLogSize: size, focus: nil, in: tx, checkpoint: resumed, progress: start.sink)
+                results.append((at, start.entry, ledger, whole.path, resumed.path))
+            }
+            return (size, folded, results)
+        }
+        let (size, folded, resumed) = results
+        #expect(size > 20)
+        for result in resumed {
+            // Then it started from the checkpoint, not the log's first entry
+            #expect(result.start == result.at)
+            // and the checkpoint it then kept is, byte for byte, the one kept by the whole fold
+            #expect(try Self.bytes(result.resumed) == Self.bytes(result.whole), "resumed at \(result.at)")
+            // and the reports computed from both ledgers are the same bytes
+            #expect(result.ledger.size == folded.size && result.ledger.time == folded.time)
+            var register = ReportRegister(ledger: folded)
+            register["SSD-1"] = ReportAsset(mediaType: "ssd", classification: "high")
+            var resumedRegister = ReportRegister(ledger: result.ledger)
+            resumedRegister["SSD-1"] = ReportAsset(mediaType: "ssd", classification: "high")
+            #expect(
+                try CanonicalJSON.encode(
+                    DisposalReport.content(
+                        ledger: result.ledger, period: history.period, assets: resumedRegister,
+                        programTargetPercent: 5))
+                    == CanonicalJSON.encode(
+                        DisposalReport.content(
+                            ledger: folded, period: history.period, assets: register, programTargetPercent: 5)))
+            #expect(
+                try CanonicalJSON.encode(DisposalReport.erasureReport(ledger: result.ledger, period: history.period))
+                    == CanonicalJSON.encode(DisposalReport.erasureReport(ledger: folded, period: history.period)))
+        }
+        // and the file is readable by its owner only
+        let mode = try FileManager.default.attributesOfItem(atPath: resumed[0].whole)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+    }
+
+    @Test func aCheckpointThatDoesNotDescribeThisLogIsNotUsed() async throws {
+        // Given a history, and another with different entries
+        let history = try await Self.history()
+        let other = try await Self.history()
+        let root = history.fixture.installation.root
+        let theirs = other.fixture.installation.root.file("theirs")
+        _ = try await other.fixture.app.store.read { (tx) throws(LetheError) in
+            try ReportService.ledger(
+                atLogSize: try tx.eventCount() - 2, focus: nil, in: tx, checkpoint: Self.checkpoint(theirs))
+        }
+        try history.fixture.app.registerAsset(
+            AssetFields(tag: "HDD-9", mediaType: "hdd", classification: "low"), actor: "someone else")
+
+        let starts = try await history.fixture.app.store.read { (tx) throws(LetheError) in
+            let size = try tx.eventCount()
+            // Where a fold said it read through first: from a checkpoint (`name`), or from the
+            // log's first entry (nil)
+            func start(_ name: String?, atLogSize: Int64 = size) throws(LetheError) -> Int64? {
+                let start = Start()
+                _ = try ReportService.ledger(
+                    atLogSize: atLogSize, focus: nil, in: tx, checkpoint: name.map { Self.checkpoint(root.file($0)) },
+                    progress: start.sink)
+                return start.entry
+            }
+            let keep = { (name: String, at: Int64) throws(LetheError) in
+                _ = try ReportService.ledger(
+                    atLogSize: at, focus: nil, in: tx, checkpoint: Self.checkpoint(root.file(name)))
+            }
+            let path = { (name: String) in root.file(name) + "/" + ReportLedger.Checkpoint.fileName }
+            var starts: [String: Int64?] = [:]
+            // When a checkpoint comes from the other history's log
+            _ = Self.checkpoint(root.file("copied"))
+            try? FileManager.default.copyItem(
+                atPath: theirs + "/" + ReportLedger.Checkpoint.fileName, toPath: path("copied"))
+            starts["copied"] = try start("copied")
+            // or one of this log has a byte changed, or is cut short
+            try keep("changed", size / 2)
+            try keep("cut", size / 2)
+            if var bytes = try? Self.bytes(path("changed")) {
+                bytes[bytes.count / 2] ^= 0x01
+                try? Data(bytes).write(to: URL(fileURLWithPath: path("changed")))
+            }
+            if let bytes = try? Self.bytes(path("cut")) {
+                try? Data(bytes.prefix(bytes.count - 40)).write(to: URL(fileURLWithPath: path("cut")))
+            }
+            starts["changed"] = try start("changed")
+            starts["cut"] = try start("cut")
+            // or one was folded beyond the entries a report reads (a report computed at an earlier size)
+            try keep("beyond", size - 1)
+            starts["beyond"] = try start("beyond", atLogSize: size - 3)
+            starts["log, beyond"] = try start(nil, atLogSize: size - 3)
+            starts["log"] = try start(nil)
+            // while one of this log, intact and no further than the report, is
+            try keep("intact", size / 2)
+            starts["intact"] = try start("intact")
+            return (size, starts)
+        }
+        // Then each of the others is passed over, and the log folded from its first entry
+        let (size, said) = starts
+        for name in ["copied", "changed", "cut"] {
+            #expect(said[name] == said["log"], "\(name) was used")
+        }
+        #expect(said["beyond"] == said["log, beyond"])
+        #expect(said["intact"] == .some(size / 2) && said["log"] != said["intact"])
+    }
+
+    @Test func issuedReportsKeepTheCheckpointAndAreReproducedFromTheLogAlone() async throws {
+        // Given a history, and reports that keep the ledger's checkpoint past a single entry (a
+        // year's does past a hundred thousand)
+        let history = try await Self.history()
+        let app = history.fixture.app
+        var reports = app.reports
+        reports.checkpointMinimumEntries = 1
+        let directory = try #require(app.dataDirectory?.path)
+        let path = directory + "/" + ReportLedger.Checkpoint.fileName
+
+        // When a disposal report is issued, then more happens, and a second is issued
+        let first = try await reports.disposal(period: history.period, by: history.compliance)
+        #expect(FileManager.default.fileExists(atPath: path))
+        let kept = try Self.bytes(path)
+        _ = try history.fixture.shreddedJob("SSD-5")
+        let start = Start()
+        let second = try await reports.disposal(
+            period: history.period, by: history.compliance, progress: start.sink)
+
+        // Then the second folded only the entries after the first report's checkpoint, and kept a new one
+        #expect(start.entry == first.logSize)
+        #expect(try Self.bytes(path) != kept)
+        let tags = (second.value["content"]?["assets"]?.arrayValue ?? []).map { $0["tag"]?.stringValue }
+        #expect(tags == ["SSD-1", "SSD-2", "SSD-4", "SSD-5"])
+        // and both are reproduced byte for byte by folding the log from its first entry
+        for report in [first, second] {
+            let reproduction = try await app.reports.reproduce(
+                serial: report.serial, by: .evidenceUser("ann", .auditor))
+            #expect(reproduction.identical && reproduction.sameLogRoot)
+        }
+        // and with the checkpoint deleted, a report is issued as before
+        try FileManager.default.removeItem(atPath: path)
+        let third = try await reports.erasure(period: history.period, by: history.compliance)
+        let reproduction = try await app.reports.reproduce(serial: third.serial, by: .evidenceUser("ann", .auditor))
+        #expect(reproduction.identical)
+    }
+}
