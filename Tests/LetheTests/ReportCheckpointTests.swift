@@ -11,10 +11,14 @@ import Testing
 /// folded from the whole log, and a checkpoint that does not describe this log is not used.
 @Suite struct ReportCheckpointTests {
     /// A history with every kind of material a ledger folds: jobs certified and not, custody
-    /// without seals, an erasure request, an edit, a revoked certificate, a job after the others.
+    /// without seals, an erasure request, an edit, a revoked certificate, a lost laptop, a job
+    /// after the others.
     private static func history() async throws -> ReportHistory {
         let history = try await ReportHistory()
         let app = history.fixture.app
+        try app.registerAsset(
+            AssetFields(tag: "LAP-1", mediaType: "laptop", classification: "high"), actor: "it")
+        try await app.assets.reportLost("LAP-1", reason: "left on a train", by: .evidenceOperator("it"))
         _ = try await app.erasure.request(
             identifier: "ada@example.com", reason: .withdrawal, policies: try history.fixture.policies(),
             by: history.compliance)
@@ -92,6 +96,10 @@ import Testing
                     == CanonicalJSON.encode(
                         DisposalReport.content(
                             ledger: folded, period: history.period, assets: register, programTargetPercent: 5)))
+            let lost = DisposalReport.content(
+                ledger: result.ledger, period: history.period, assets: resumedRegister, programTargetPercent: 5)[
+                    "exceptions"]?["lost_assets"]?.arrayValue
+            #expect(lost?.map { $0["tag"]?.stringValue } == ["LAP-1"])
             #expect(
                 try CanonicalJSON.encode(DisposalReport.erasureReport(ledger: result.ledger, period: history.period))
                     == CanonicalJSON.encode(DisposalReport.erasureReport(ledger: folded, period: history.period)))

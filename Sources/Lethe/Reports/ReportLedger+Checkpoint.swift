@@ -370,7 +370,6 @@ extension ReportLedger {
             writer.name(tag)
             writer.date(life.retiredAt)
             writer.date(life.disposedAt)
-            writer.date(life.lostAt)
             let ids = Array(life.jobs)
             writer.count(ids.count)
             ids.forEach { writer.integer($0) }
@@ -379,9 +378,16 @@ extension ReportLedger {
             writer.byte(life.stateSeen ? 1 : 0)
             try writer.flushIfFull()
         }
-        writer.count(recordKinds.count)
-        for kind in recordKinds {
-            writer.varint(UInt64(kind))
+        writer.count(lostDates.count)
+        for (slot, date) in lostDates.sorted(by: { $0.key < $1.key }) {
+            writer.count(slot)
+            writer.date(date)
+        }
+        // Up to the last serial with a kind (the table's length is how it grew, not a fact).
+        let serials = (recordKindCodes.lastIndex { $0 != 0 } ?? -1) + 1
+        writer.count(serials)
+        for number in 0..<serials {
+            writer.name(recordKindName(Name(number: UInt32(number))) ?? .none)
             try writer.flushIfFull()
         }
         writer.count(custody.count)
@@ -510,21 +516,28 @@ extension ReportLedger {
             var life = AssetLife()
             life.retiredAt = try reader.date()
             life.disposedAt = try reader.date()
-            life.lostAt = try reader.date()
             for _ in 0..<(try reader.count()) { life.jobs.append(try reader.integer()) }
             life.stateName = try reader.name(of: nameCount)
             life.destinationName = try reader.name(of: nameCount)
             life.stateSeen = try reader.byte() != 0
             lives.append(life)
         }
-        var recordKinds: [UInt32] = []
-        let kindCount = try reader.count()
-        recordKinds.reserveCapacity(Self.room(for: kindCount))
-        for _ in 0..<kindCount { recordKinds.append(try reader.name(of: nameCount).number) }
+        var lostDates: [Int: Date] = [:]
+        for _ in 0..<(try reader.count()) {
+            let slot = try reader.count()
+            guard slot < lives.count else { throw Checkpoint.Unusable("a lost asset beyond the lives") }
+            lostDates[slot] = try reader.requiredDate()
+        }
         var ledger = ReportLedger(
             restoring: names, verifications: plans, jobs: jobs, lives: lives, lifeTags: lifeTags,
-            recordKinds: recordKinds, size: size, time: time)
+            lostDates: lostDates, size: size, time: time)
         guard ledger.verifications.count == plans.count else { throw Checkpoint.Unusable("a plan held twice") }
+        let serials = try reader.count()
+        guard serials <= nameCount else { throw Checkpoint.Unusable("a record kind beyond the table") }
+        for number in 0..<serials {
+            let kind = try reader.name(of: nameCount)
+            if kind != .none { ledger.setRecordKind(Name(number: UInt32(number)), kind) }
+        }
         for _ in 0..<(try reader.count()) {
             let asset = try reader.string()
             let at = try reader.requiredDate()

@@ -217,15 +217,15 @@ struct ReportLedger {
 
     /// One asset's lifecycle as its events describe it.
     ///
-    /// Compact (a million of them in a year's report, 56 bytes each): the dates are held as
+    /// Compact (a million of them in a year's report, 48 bytes each): the dates are held as
     /// seconds, NaN for none, so an optional date costs 8 bytes rather than 16; the state and the
     /// destination are ``Name``s in the ledger's names (read with ``ReportLedger/state(of:)``
     /// and ``ReportLedger/destination(of:)``, or ``state(_:)`` and ``destination(_:)`` given the
-    /// ledger's texts), 4 bytes each rather than a text's 16.
+    /// ledger's texts), 4 bytes each rather than a text's 16. When an asset was lost is kept
+    /// beside the lives (``ReportLedger/lostDates``): few are.
     struct AssetLife {
         @CompactDate var retiredAt: Date? = nil
         @CompactDate var disposedAt: Date? = nil
-        @CompactDate var lostAt: Date? = nil
         var jobs = JobIDs()
         /// The state's text (`in-service` until an entry changes it).
         var stateName = Name.inService
@@ -300,11 +300,19 @@ struct ReportLedger {
     /// By a name's number, one more than the slot in ``lives`` of the asset with that tag (0: none).
     private var lifeSlots: [UInt32] = []
     var custody: [Custody] = []
-    /// By the number of a record's serial in ``names``, the number of its kind's text (0: no
-    /// record): the one fact about a record a report reads back (the kind of a revoked one). An
-    /// array, not a dictionary by serial: a year holds a million records, and their serials are in
-    /// ``names`` already (a disposal record's job names it).
-    private(set) var recordKinds: [UInt32] = []
+    /// By the number of a record's serial in ``names``, the code of its kind's text (0: no
+    /// record; else one more than its index in ``recordKindNames``): the one fact about a record
+    /// a report reads back (the kind of a revoked one). An array of a byte a name, not a
+    /// dictionary by serial: a year holds a million records, and their serials are in ``names``
+    /// already (a disposal record's job names it); a record has one of a few kinds.
+    private(set) var recordKindCodes: [UInt8] = []
+    /// The kind's text of each code of ``recordKindCodes`` but 0, in the order first seen.
+    private(set) var recordKindNames: [Name] = []
+    /// The kinds of records beyond the 255 kinds a code holds (none in practice), by the number
+    /// of their serial.
+    private var moreRecordKinds: [UInt32: Name] = [:]
+    /// When each asset that was lost was last lost, by its slot in ``lives``.
+    private(set) var lostDates: [Int: Date] = [:]
     var revocations: [String: (at: Date, reason: String)] = [:]
     var erasures: [Int64: Erasure] = [:]
     var backupsDestroyed: [BackupDestroyed] = []
@@ -328,8 +336,33 @@ struct ReportLedger {
 
     /// The kind of the record with serial `serial`, if the entries issue one.
     func recordKind(_ serial: String) -> String? {
-        guard let name = names.existing(serial), Int(name.number) < recordKinds.count else { return nil }
-        return names[Name(number: recordKinds[Int(name.number)])]
+        guard let name = names.existing(serial) else { return nil }
+        return recordKindName(name).flatMap { names[$0] }
+    }
+
+    /// The text of the kind of the record whose serial is `serial`, if the entries issue one.
+    func recordKindName(_ serial: Name) -> Name? {
+        let number = Int(serial.number)
+        guard number < recordKindCodes.count, recordKindCodes[number] != 0 else { return nil }
+        let code = Int(recordKindCodes[number])
+        return code == Int(UInt8.max) ? moreRecordKinds[serial.number] : recordKindNames[code - 1]
+    }
+
+    /// Records that the record whose serial is `serial` is of kind `kind`.
+    mutating func setRecordKind(_ serial: Name, _ kind: Name) {
+        let number = Int(serial.number)
+        Self.makeRoom(in: &recordKindCodes, for: number)
+        if let index = recordKindNames.firstIndex(of: kind) {
+            recordKindCodes[number] = UInt8(index + 1)
+            moreRecordKinds[serial.number] = nil
+        } else if recordKindNames.count < Int(UInt8.max) - 1 {
+            recordKindNames.append(kind)
+            recordKindCodes[number] = UInt8(recordKindNames.count)
+            moreRecordKinds[serial.number] = nil
+        } else {
+            recordKindCodes[number] = UInt8.max
+            moreRecordKinds[serial.number] = kind
+        }
     }
 
     /// The job with id `id`, if one was scheduled.
@@ -404,8 +437,10 @@ struct ReportLedger {
         lives.indices.lazy.map { (tag: tag(ofLife: $0), life: lives[$0]) }
     }
 
-    /// Changes the life of the asset tagged `tag`, named now if it was not.
-    private mutating func changeLife(_ tag: String, _ change: (inout AssetLife) -> Void) {
+    /// Changes the life of the asset tagged `tag`, named now if it was not; returns its slot in
+    /// ``lives``.
+    @discardableResult
+    private mutating func changeLife(_ tag: String, _ change: (inout AssetLife) -> Void) -> Int {
         let name = names.name(tag)
         let number = Int(name.number)
         Self.makeRoom(in: &lifeSlots, for: number)
@@ -414,12 +449,14 @@ struct ReportLedger {
             lifeTags.append(name)
             lifeSlots[number] = UInt32(lives.count)
         }
-        change(&lives[Int(lifeSlots[number]) - 1])
+        let slot = Int(lifeSlots[number]) - 1
+        change(&lives[slot])
+        return slot
     }
 
     /// Grows `table` (indexed by a name's number, 0 for none) to hold index `number`, by half its
     /// size at least, so that appending names one by one grows it a few times only.
-    private static func makeRoom(in table: inout [UInt32], for number: Int) {
+    private static func makeRoom<Number: FixedWidthInteger>(in table: inout [Number], for number: Int) {
         guard number >= table.count else { return }
         let grown = table.count + max(number + 1 - table.count, table.count / 2)
         // Reserved exactly: appending alone would double the capacity, not add half.
@@ -486,13 +523,13 @@ struct ReportLedger {
     init() {}
 
     /// A ledger as a checkpoint describes it (``ReportLedger/Checkpoint``): its texts, plans,
-    /// jobs in their order, lives in theirs with their tags, record kinds, the tables kept
-    /// whole, and the entry it was folded to. The tables that find jobs by id and lives by tag
-    /// are built again as folding builds them; the arrays are taken as they are (a year's jobs
-    /// are a hundred megabytes, not to be copied).
+    /// jobs in their order, lives in theirs with their tags, when the lost ones were lost, and
+    /// the entry it was folded to (the checkpoint's reader sets the rest). The tables that find
+    /// jobs by id and lives by tag are built again as folding builds them; the arrays are taken
+    /// as they are (a year's jobs are a hundred megabytes, not to be copied).
     init(
         restoring names: Names, verifications: [JSONValue], jobs: [Job], lives: [AssetLife], lifeTags: [Name],
-        recordKinds: [UInt32], size: Int64, time: Date?
+        lostDates: [Int: Date], size: Int64, time: Date?
     ) {
         self.names = names
         for plan in verifications { _ = verificationNumber(plan) }
@@ -506,7 +543,7 @@ struct ReportLedger {
             Self.makeRoom(in: &lifeSlots, for: Int(tag.number))
             lifeSlots[Int(tag.number)] = UInt32(slot + 1)
         }
-        self.recordKinds = recordKinds
+        self.lostDates = lostDates
         self.size = size
         self.time = time
     }
@@ -596,7 +633,8 @@ struct ReportLedger {
             // The state's and the destination's names: 4 bytes each an asset.
             let state = names.name(to)
             let disposedTo = names.name(destination)
-            changeLife(tag) { Self.change(&$0, to: to, name: state, destination: disposedTo, at: time) }
+            let slot = changeLife(tag) { Self.change(&$0, to: to, name: state, destination: disposedTo, at: time) }
+            if to == "lost" { lostDates[slot] = time }
         case .custody(let move):
             guard let tag = entry.assetTag else { return }
             custody.append(
@@ -605,8 +643,7 @@ struct ReportLedger {
                     manifest: move.manifest, locationTo: move.locationTo, actor: entry.actor, seq: entry.seq))
         case .recordIssued(let serial, let kind, let job):
             let name = names.name(serial)
-            Self.makeRoom(in: &recordKinds, for: Int(name.number))
-            recordKinds[Int(name.number)] = names.name(kind).number
+            setRecordKind(name, names.name(kind))
             if kind == "disposal", let job { update(job) { job, _ in job.certificate = name } }
         case .recordRevoked(let serial, let reason):
             revocations[serial] = (time, reason)
@@ -635,7 +672,6 @@ struct ReportLedger {
         case "disposed":
             life.disposedAt = time
             life.destinationName = destination
-        case "lost": life.lostAt = time
         case "in-service": life.retiredAt = nil
         default: break
         }
