@@ -212,3 +212,83 @@ import Testing
         #expect(reproduction.identical)
     }
 }
+
+/// A job's facts kept beside it (``ReportLedger/JobExtras``) read back as a plain model of the
+/// events says they are, whatever order the events come in.
+@Suite struct ReportLedgerJobFactsTests {
+    /// What the events say of a job, as the ledger held it before its facts moved beside it.
+    private struct Model: Equatable {
+        var afterFailedJob: Int64?
+        var rate: Int64?
+        var failedAt: Date?
+        var finishedAt: Date?
+        var verifiedAt: Date?
+    }
+
+    @Test func aJobsFactsAreWhatItsEventsSayInAnyOrder() throws {
+        // Given jobs whose events come in a seeded random order: scheduled (with or without a
+        // failed job before), verified or failed with rates that fit 16 bits and that do not,
+        // cancelled, verified again
+        var generator = SeededGenerator(seed: 0x4C45_5448)
+        var ledger = ReportLedger()
+        var models: [Int64: Model] = [:]
+        var seq: Int64 = 0
+        let rates: [Int64?] = [nil, 5, 100, -3, 40_000, Int64(Int32.max) + 7, -1 << 40]
+        for _ in 0..<4000 {
+            seq += 1
+            let id = Int64.random(in: 1...40, using: &generator)
+            let time = Date(timeIntervalSince1970: 1_780_000_000 + Double(Int.random(in: 0...5, using: &generator)))
+            let tag = "A-\(id)"
+            let type: EventType
+            var payload: [String: JSONValue] = ["job": .integer(id)]
+            var model = models[id]
+            switch Int.random(in: 0..<10, using: &generator) {
+            case 0, 1:
+                type = .jobScheduled
+                let previous = Bool.random(using: &generator) ? Int64.random(in: 1...40, using: &generator) : nil
+                payload = ["job": ["id": .integer(id), "asset": .string(tag), "method": "purge"]]
+                payload["after_failed_job"] = previous.map(JSONValue.integer)
+                if model == nil { model = Model() }
+                model?.afterFailedJob = previous
+            case 2, 3, 4:
+                type = .jobVerified
+                let rate = rates.randomElement(using: &generator)!
+                payload["details"] = rate.map { ["mode": "sampled", "sample_rate_percent": .integer($0)] } ?? .null
+                model?.rate = rate
+                model?.verifiedAt = time
+                model?.finishedAt = time
+            case 5, 6:
+                type = .jobFailed
+                let rate = rates.randomElement(using: &generator)!
+                payload["details"] = rate.map { ["sample_rate_percent": .integer($0)] } ?? .null
+                model?.rate = rate
+                model?.verifiedAt = time
+                model?.failedAt = time
+                model?.finishedAt = time
+            default:
+                type = .jobCancelled
+                model?.finishedAt = time
+            }
+            models[id] = model
+            ledger.apply(
+                try Event(
+                    seq: seq, recordedAt: time, actor: "tech",
+                    draft: EventDraft(type: type, assetTag: tag, payload: .object(payload))))
+        }
+
+        // Then each job's facts read through the ledger are the model's
+        #expect(models.count == 40)
+        for (id, model) in models {
+            let job = try #require(ledger.job(id))
+            let read = Model(
+                afterFailedJob: ledger.afterFailedJob(of: job), rate: ledger.readbackRatePercent(of: job),
+                failedAt: ledger.failedAt(of: job), finishedAt: ledger.finishedAt(of: job), verifiedAt: job.verifiedAt)
+            #expect(read == model, "job \(id)")
+        }
+        // and the jobs that needed none keep nothing beside them
+        #expect(ledger.jobExtras.count < models.count)
+        // and a job and a life take the bytes their documentation says
+        #expect(MemoryLayout<ReportLedger.Job>.stride == 96)
+        #expect(MemoryLayout<ReportLedger.AssetLife>.stride == 48)
+    }
+}

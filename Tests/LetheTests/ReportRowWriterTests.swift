@@ -27,12 +27,11 @@ import Testing
         ["é": 1, "mode": "full"],
     ]
 
-    static func job(plan: Int32, readback: Bool, rate: Bool, seed: Bool, verifier: Bool) -> ReportLedger.Job {
+    static func job(plan: Int32, readback: Bool, seed: Bool, verifier: Bool) -> ReportLedger.Job {
         var job = ReportLedger.Job(
             id: 7, asset: Name(number: 1), method: Name(number: 2), verification: plan,
             dueAt: Date(timeIntervalSince1970: 1_790_000_000), createdAt: Date(timeIntervalSince1970: 1_780_000_000))
         job.readbackMode = readback ? Name(number: 3) : .none
-        job.readbackRatePercent = rate ? 5 : nil
         job.readbackSeed = seed ? Name(number: 4) : .none
         job.verifier = verifier ? Name(number: 5) : .none
         return job
@@ -45,12 +44,13 @@ import Testing
             let members = try #require(plans.members[index])
             for bits in 0..<16 {
                 let job = Self.job(
-                    plan: Int32(index), readback: bits & 1 != 0, rate: bits & 2 != 0, seed: bits & 4 != 0,
+                    plan: Int32(index), readback: bits & 1 != 0, seed: bits & 4 != 0,
                     verifier: bits & 8 != 0)
                 var written: [UInt8] = []
-                try plans.write(members, job: job, texts: Self.texts, into: &written)
+                let rate: Int64? = bits & 2 != 0 ? 5 : nil
+                try plans.write(members, job: job, rate: rate, texts: Self.texts, into: &written)
                 let expected = try CanonicalJSON.encode(
-                    DisposalReport.verificationJSON(job, plan: plan, texts: Self.texts))
+                    DisposalReport.verificationJSON(job, rate: rate, plan: plan, texts: Self.texts))
                 #expect(
                     written == expected,
                     "plan \(index), row members \(bits): \(String(decoding: written, as: UTF8.self))")
@@ -60,7 +60,7 @@ import Testing
 
     @Test func aRowWithEveryMemberOrNoneIsWrittenAsItsValueEncodes() throws {
         let plans = try DisposalReport.EncodedPlans(Self.plans)
-        var full = Self.job(plan: 1, readback: true, rate: true, seed: true, verifier: true)
+        var full = Self.job(plan: 1, readback: true, seed: true, verifier: true)
         full.executedBy = Name(number: 6)
         full.verifiedBy = Name(number: 7)
         full.executedAt = Date(timeIntervalSince1970: 1_790_100_000)
@@ -79,19 +79,21 @@ import Testing
         plainASCIIPlan.method = Name(number: 12)
         let rows = [
             DisposalReport.AssetRow(
-                tag: "HDD-7", asset: asset, life: life, job: full, plan: Self.plans[1], texts: Self.texts,
+                tag: "HDD-7", asset: asset, life: life, job: full, readbackRatePercent: 5, plan: Self.plans[1],
+                texts: Self.texts,
                 certificateRevoked: true, outcome: "disposed"),
             DisposalReport.AssetRow(
                 tag: "HDD-8", asset: nil, life: ReportLedger.AssetLife(), job: nil, plan: .null, texts: Self.texts,
                 certificateRevoked: false, outcome: "disposed-without-job"),
             DisposalReport.AssetRow(
-                tag: "HDD-9", asset: asset, life: life, job: plainASCIIPlan, plan: Self.plans[4], texts: Self.texts,
+                tag: "HDD-9", asset: asset, life: life, job: plainASCIIPlan, readbackRatePercent: 5,
+                plan: Self.plans[4], texts: Self.texts,
                 certificateRevoked: false, outcome: "verified"),
             DisposalReport.AssetRow(
                 tag: "HDD-10",
                 asset: ReportAsset(serial: nil, make: nil, model: nil, mediaType: "ssd", classification: "low"),
                 life: ReportLedger.AssetLife(),
-                job: Self.job(plan: 0, readback: false, rate: false, seed: false, verifier: false),
+                job: Self.job(plan: 0, readback: false, seed: false, verifier: false),
                 plan: Self.plans[0], texts: Self.texts, certificateRevoked: false, outcome: "executed"),
         ]
         for row in rows {

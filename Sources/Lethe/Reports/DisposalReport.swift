@@ -151,6 +151,8 @@ enum DisposalReport {
         var asset: ReportAsset?
         var life: ReportLedger.AssetLife
         var job: ReportLedger.Job?
+        /// The sample rate of the job's read-back (``ReportLedger/readbackRatePercent(of:)``).
+        var readbackRatePercent: Int64? = nil
         /// The job's verification plan.
         var plan: JSONValue
         /// The ledger's texts, by ``ReportLedger/Name``.
@@ -186,7 +188,7 @@ enum DisposalReport {
                 ("tool", text(job?.tool)),
                 ("tool_version", text(job?.toolVersion)),
                 ("validator", text(job?.verifiedBy)),
-                ("verification", job.map { verificationJSON($0, plan: plan, texts: texts) }),
+                ("verification", job.map { verificationJSON($0, rate: readbackRatePercent, plan: plan, texts: texts) }),
                 ("verified_at", job?.verifiedAt.map { .string(RFC3339.format($0)) }),
             ]
         }
@@ -233,9 +235,10 @@ enum DisposalReport {
             if let job {
                 try writer.open("verification", into: &out)
                 if let encoded = plans.members[Int(job.verification)] {
-                    try plans.write(encoded, job: job, texts: texts, into: &out)
+                    try plans.write(encoded, job: job, rate: readbackRatePercent, texts: texts, into: &out)
                 } else {
-                    try CanonicalJSON.write(verificationJSON(job, plan: plan, texts: texts), into: &out)
+                    try CanonicalJSON.write(
+                        verificationJSON(job, rate: readbackRatePercent, plan: plan, texts: texts), into: &out)
                 }
             }
             try writer.date("verified_at", job?.verifiedAt, into: &out)
@@ -244,7 +247,7 @@ enum DisposalReport {
     }
 
     /// The ledger's verification plans, each encoded once for the rows that write it: the
-    /// members other than the four a row sets (``verificationJSON(_:plan:texts:)``), as their
+    /// members other than the four a row sets (``verificationJSON(_:rate:plan:texts:)``), as their
     /// key and their canonical `"key":value` bytes, in canonical order.
     struct EncodedPlans {
         /// The members a row sets in its verification, in canonical order.
@@ -275,15 +278,15 @@ enum DisposalReport {
             self.members = members
         }
 
-        /// Writes the verification object of `job` under a plan of `members`: the plan's
-        /// members and the row's own, merged in canonical order.
+        /// Writes the verification object of `job` (whose sample rate is `rate`) under a plan
+        /// of `members`: the plan's members and the row's own, merged in canonical order.
         func write(
-            _ members: [(key: String, bytes: [UInt8])], job: ReportLedger.Job, texts: [String?],
+            _ members: [(key: String, bytes: [UInt8])], job: ReportLedger.Job, rate: Int64?, texts: [String?],
             into out: inout [UInt8]
         ) throws(LetheError) {
             let own: [(key: String, value: JSONValue?)] = [
                 ("readback", texts[Int(job.readbackMode.number)].map(JSONValue.string)),
-                ("sample_rate_percent_used", job.readbackRatePercent.map(JSONValue.integer)),
+                ("sample_rate_percent_used", rate.map(JSONValue.integer)),
                 ("sample_seed", texts[Int(job.readbackSeed.number)].map(JSONValue.string)),
                 ("verifier", texts[Int(job.verifier.number)].map(JSONValue.string)),
             ]
@@ -584,7 +587,7 @@ enum DisposalReport {
                     }
                     if texts[Int(job.readbackMode.number)] == "sampled" {
                         sampled += 1
-                        let used = job.readbackRatePercent ?? 0
+                        let used = ledger.readbackRatePercent(of: job) ?? 0
                         sampledRates.append(used)
                         if let policy = policyRate[Int(job.verification)] {
                             policyRates.append(policy)
@@ -598,6 +601,7 @@ enum DisposalReport {
             try emit(
                 AssetRow(
                     tag: tag, asset: asset, life: life, job: job,
+                    readbackRatePercent: job.flatMap { ledger.readbackRatePercent(of: $0) },
                     plan: job.map { ledger.verifications[Int($0.verification)] } ?? .null, texts: texts,
                     certificateRevoked: job.flatMap { texts[Int($0.certificate.number)] }.map {
                         ledger.revocations[$0] != nil
@@ -668,12 +672,13 @@ enum DisposalReport {
         return ["count": .integer(part), "of": .integer(whole), "percent": .string("\(tenths / 10).\(tenths % 10)")]
     }
 
-    /// A job's verification plan with what its verification did.
-    static func verificationJSON(_ job: ReportLedger.Job, plan: JSONValue, texts: [String?]) -> JSONValue {
+    /// A job's verification plan with what its verification did (its sample rate `rate`).
+    static func verificationJSON(_ job: ReportLedger.Job, rate: Int64?, plan: JSONValue, texts: [String?]) -> JSONValue
+    {
         var object = plan.objectValue ?? [:]
         object["verifier"] = texts[Int(job.verifier.number)].map(JSONValue.string)
         object["readback"] = texts[Int(job.readbackMode.number)].map(JSONValue.string)
-        object["sample_rate_percent_used"] = job.readbackRatePercent.map(JSONValue.integer)
+        object["sample_rate_percent_used"] = rate.map(JSONValue.integer)
         object["sample_seed"] = texts[Int(job.readbackSeed.number)].map(JSONValue.string)
         return .object(object)
     }
@@ -693,18 +698,17 @@ enum DisposalReport {
             let job = ledger.jobs[slot]
             let tag = JSONValue.string(ledger.text(job.asset) ?? "")
             // Late: finished after its due date within the period, or open past it at the period's end.
-            let doneAt = job.state == .verified ? job.verifiedAt : job.state == .cancelled ? job.finishedAt : nil
+            let doneAt =
+                job.state == .verified ? job.verifiedAt : job.state == .cancelled ? ledger.finishedAt(of: job) : nil
             if let doneAt, period.contains(doneAt), doneAt > job.dueAt {
                 overdue.append(lateJSON(job, tag: tag, until: doneAt, open: false))
             } else if doneAt.map({ $0 >= period.end }) ?? true, job.dueAt < period.end, job.state != .failed {
                 overdue.append(lateJSON(job, tag: tag, until: period.end, open: true))
             }
-            if period.contains(job.failedAt) {
-                failed.append([
-                    "job": .integer(job.id), "tag": tag, "failed_at": .string(RFC3339.format(job.failedAt!)),
-                ])
+            if let failedAt = ledger.failedAt(of: job), period.contains(failedAt) {
+                failed.append(["job": .integer(job.id), "tag": tag, "failed_at": .string(RFC3339.format(failedAt))])
             }
-            if let previous = job.afterFailedJob, period.contains(job.createdAt) {
+            if let previous = ledger.afterFailedJob(of: job), period.contains(job.createdAt) {
                 resanitized.append(["job": .integer(job.id), "tag": tag, "after_failed_job": .integer(previous)])
             }
             if job.executedMethod != .none, job.executedMethod != job.method, period.contains(job.executedAt) {

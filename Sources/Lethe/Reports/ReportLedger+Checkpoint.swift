@@ -346,13 +346,14 @@ extension ReportLedger {
         }
         writer.count(jobs.count)
         for job in jobs {
+            let facts = facts(of: job)
             writer.integer(job.id)
             writer.date(job.dueAt)
             writer.date(job.createdAt)
-            writer.byte((job.afterFailedJob == nil ? 0 : 1) | (job.readbackRatePercent == nil ? 0 : 2))
-            if let id = job.afterFailedJob { writer.integer(id) }
-            if let rate = job.readbackRatePercent { writer.integer(rate) }
-            for date in [job.executedAt, job.verifiedAt, job.failedAt, job.finishedAt] { writer.date(date) }
+            writer.byte((facts.afterFailedJob == nil ? 0 : 1) | (facts.readbackRatePercent == nil ? 0 : 2))
+            if let id = facts.afterFailedJob { writer.integer(id) }
+            if let rate = facts.readbackRatePercent { writer.integer(rate) }
+            for date in [job.executedAt, job.verifiedAt, facts.failedAt, facts.finishedAt] { writer.date(date) }
             writer.name(job.asset)
             writer.name(job.method)
             writer.count(Int(job.verification))
@@ -466,6 +467,7 @@ extension ReportLedger {
             }
         }
         var jobs: [Job] = []
+        var jobExtras: [Int64: JobExtras] = [:]
         let jobCount = try reader.count()
         jobs.reserveCapacity(Self.room(for: jobCount))
         for _ in 0..<jobCount {
@@ -485,12 +487,12 @@ extension ReportLedger {
             guard verification < plans.count else { throw Checkpoint.Unusable("a job's plan beyond the table") }
             var job = Job(
                 id: id, asset: asset, method: method, verification: Int32(verification), dueAt: dueAt,
-                createdAt: createdAt, afterFailedJob: afterFailedJob)
-            job.readbackRatePercent = rate
+                createdAt: createdAt)
             job.executedAt = executedAt
             job.verifiedAt = verifiedAt
-            job.failedAt = failedAt
-            job.finishedAt = finishedAt
+            let facts = JobFacts(
+                afterFailedJob: afterFailedJob, readbackRatePercent: rate, failedAt: failedAt, finishedAt: finishedAt)
+            if let extras = ReportLedger.place(facts, in: &job) { jobExtras[id] = extras }
             job.executedBy = try reader.name(of: nameCount)
             job.executedMethod = try reader.name(of: nameCount)
             job.technique = try reader.name(of: nameCount)
@@ -529,7 +531,7 @@ extension ReportLedger {
             lostDates[slot] = try reader.requiredDate()
         }
         var ledger = ReportLedger(
-            restoring: names, verifications: plans, jobs: jobs, lives: lives, lifeTags: lifeTags,
+            restoring: names, verifications: plans, jobs: jobs, jobExtras: jobExtras, lives: lives, lifeTags: lifeTags,
             lostDates: lostDates, size: size, time: time)
         guard ledger.verifications.count == plans.count else { throw Checkpoint.Unusable("a plan held twice") }
         let serials = try reader.count()

@@ -116,19 +116,20 @@ struct ReportLedger {
 
     /// One disposal job as its events describe it: plain values only (text as ``Name``s).
     ///
-    /// 128 bytes (a million of them in a year's report): the optional dates are held as seconds,
-    /// NaN for none, and the optional numbers beside a flag each, so none takes 16 bytes; the
-    /// fields are laid out widest first, so no padding falls between them.
+    /// 96 bytes (a million of them in a year's report): the optional dates are held as seconds,
+    /// NaN for none; the fields are laid out widest first, so no padding falls between them.
+    /// What few jobs have is kept beside the jobs, in ``ReportLedger/jobExtras``, and read
+    /// through the ledger: the failed job a re-sanitization follows, a sample rate beyond 16
+    /// bits, when a job failed or finished unless that is when it was verified (as it is for
+    /// every job verified, or failed, once) — ``ReportLedger/afterFailedJob(of:)``,
+    /// ``ReportLedger/readbackRatePercent(of:)``, ``ReportLedger/failedAt(of:)`` and
+    /// ``ReportLedger/finishedAt(of:)``.
     struct Job {
         var id: Int64
         var dueAt: Date
         var createdAt: Date
-        private var afterFailedJobValue: Int64 = 0
-        private var readbackRateValue: Int64 = 0
         @CompactDate var executedAt: Date? = nil
         @CompactDate var verifiedAt: Date? = nil
-        @CompactDate var failedAt: Date? = nil
-        @CompactDate var finishedAt: Date? = nil
         var asset: Name
         var method: Name
         /// The job's verification plan: an index in ``ReportLedger/verifications``.
@@ -144,41 +145,53 @@ struct ReportLedger {
         var readbackMode = Name.none
         var readbackSeed = Name.none
         var certificate = Name.none
+        /// The sample rate, when it fits here (``Flags/rateHere``).
+        fileprivate var readbackRate: Int16 = 0
         var state = JobState.scheduled
-        /// Which of the optional numbers are set: ``hasAfterFailedJob``, ``hasReadbackRate``.
-        private var flags: UInt8 = 0
-        private static let hasAfterFailedJob: UInt8 = 1
-        private static let hasReadbackRate: UInt8 = 2
+        /// Where the facts kept beside the job are.
+        fileprivate var flags = Flags()
 
-        init(
-            id: Int64, asset: Name, method: Name, verification: Int32, dueAt: Date, createdAt: Date,
-            afterFailedJob: Int64? = nil
-        ) {
+        /// Where a job's rarer facts are: here, beside the jobs, or the same as another.
+        fileprivate struct Flags: OptionSet {
+            var rawValue: UInt8 = 0
+            /// The sample rate is ``Job/readbackRate``.
+            static let rateHere = Flags(rawValue: 1)
+            /// These are in the job's ``ReportLedger/JobExtras``.
+            static let rateBeside = Flags(rawValue: 2)
+            static let failedBeside = Flags(rawValue: 4)
+            static let finishedBeside = Flags(rawValue: 8)
+            static let afterFailedJobBeside = Flags(rawValue: 16)
+            /// The job failed, or finished, when it was verified.
+            static let failedWhenVerified = Flags(rawValue: 32)
+            static let finishedWhenVerified = Flags(rawValue: 64)
+
+            static let beside: Flags = [.rateBeside, .failedBeside, .finishedBeside, .afterFailedJobBeside]
+        }
+
+        init(id: Int64, asset: Name, method: Name, verification: Int32, dueAt: Date, createdAt: Date) {
             self.id = id
             self.asset = asset
             self.method = method
             self.verification = verification
             self.dueAt = dueAt
             self.createdAt = createdAt
-            self.afterFailedJob = afterFailedJob
         }
+    }
 
-        /// The failed job this one re-sanitizes, if any.
-        var afterFailedJob: Int64? {
-            get { flags & Self.hasAfterFailedJob == 0 ? nil : afterFailedJobValue }
-            set { (afterFailedJobValue, flags) = Self.store(newValue, Self.hasAfterFailedJob, flags) }
-        }
+    /// The facts of a job that few jobs have, beside the jobs (``Job``).
+    struct JobExtras {
+        var afterFailedJob: Int64?
+        var readbackRatePercent: Int64?
+        @CompactDate var failedAt: Date? = nil
+        @CompactDate var finishedAt: Date? = nil
+    }
 
-        /// The sample rate of a sampled read-back, in percent.
-        var readbackRatePercent: Int64? {
-            get { flags & Self.hasReadbackRate == 0 ? nil : readbackRateValue }
-            set { (readbackRateValue, flags) = Self.store(newValue, Self.hasReadbackRate, flags) }
-        }
-
-        private static func store(_ value: Int64?, _ flag: UInt8, _ flags: UInt8) -> (Int64, UInt8) {
-            guard let value else { return (0, flags & ~flag) }
-            return (value, flags | flag)
-        }
+    /// The facts of a job that are not in ``Job`` itself: either beside it, or what it holds.
+    struct JobFacts: Equatable {
+        var afterFailedJob: Int64?
+        var readbackRatePercent: Int64?
+        var failedAt: Date?
+        var finishedAt: Date?
     }
 
     /// The ids of an asset's jobs in the order they were scheduled: the first held inline (an
@@ -277,6 +290,8 @@ struct ReportLedger {
 
     /// The jobs, in the order they were first scheduled (or replanned).
     private(set) var jobs: [Job] = []
+    /// By job id, the facts of the few jobs that have facts beside them (``Job``).
+    private(set) var jobExtras: [Int64: JobExtras] = [:]
     /// The slot in ``jobs`` of job id `i`, plus one (0: none), for ids up to a little beyond the
     /// number of jobs (ids are dense from 1); ``sparseSlots`` holds any other.
     private var denseSlots: [Int32] = []
@@ -368,6 +383,89 @@ struct ReportLedger {
     /// The job with id `id`, if one was scheduled.
     func job(_ id: Int64) -> Job? {
         slot(id).map { jobs[$0] }
+    }
+
+    /// The failed job `job` re-sanitizes, if any.
+    func afterFailedJob(of job: Job) -> Int64? {
+        job.flags.contains(.afterFailedJobBeside) ? jobExtras[job.id]?.afterFailedJob : nil
+    }
+
+    /// The sample rate of `job`'s sampled read-back, in percent.
+    func readbackRatePercent(of job: Job) -> Int64? {
+        if job.flags.contains(.rateHere) { return Int64(job.readbackRate) }
+        return job.flags.contains(.rateBeside) ? jobExtras[job.id]?.readbackRatePercent : nil
+    }
+
+    /// When `job` last failed its verification.
+    func failedAt(of job: Job) -> Date? {
+        if job.flags.contains(.failedWhenVerified) { return job.verifiedAt }
+        return job.flags.contains(.failedBeside) ? jobExtras[job.id]?.failedAt : nil
+    }
+
+    /// When `job` finished: verified, failed or cancelled.
+    func finishedAt(of job: Job) -> Date? {
+        if job.flags.contains(.finishedWhenVerified) { return job.verifiedAt }
+        return job.flags.contains(.finishedBeside) ? jobExtras[job.id]?.finishedAt : nil
+    }
+
+    /// The facts of `job` not in the job itself.
+    func facts(of job: Job) -> JobFacts {
+        JobFacts(
+            afterFailedJob: afterFailedJob(of: job), readbackRatePercent: readbackRatePercent(of: job),
+            failedAt: failedAt(of: job), finishedAt: finishedAt(of: job))
+    }
+
+    /// Sets `facts` as the facts of `job` (its ``Job/verifiedAt`` already set): in the job where
+    /// they fit, else in the extras returned.
+    static func place(_ facts: JobFacts, in job: inout Job) -> JobExtras? {
+        var flags = Job.Flags()
+        var extras = JobExtras()
+        if let rate = facts.readbackRatePercent {
+            if let small = Int16(exactly: rate) {
+                job.readbackRate = small
+                flags.insert(.rateHere)
+            } else {
+                extras.readbackRatePercent = rate
+                flags.insert(.rateBeside)
+            }
+        }
+        if !flags.contains(.rateHere) { job.readbackRate = 0 }
+        if let failed = facts.failedAt {
+            if failed == job.verifiedAt {
+                flags.insert(.failedWhenVerified)
+            } else {
+                extras.failedAt = failed
+                flags.insert(.failedBeside)
+            }
+        }
+        if let finished = facts.finishedAt {
+            if finished == job.verifiedAt {
+                flags.insert(.finishedWhenVerified)
+            } else {
+                extras.finishedAt = finished
+                flags.insert(.finishedBeside)
+            }
+        }
+        if let previous = facts.afterFailedJob {
+            extras.afterFailedJob = previous
+            flags.insert(.afterFailedJobBeside)
+        }
+        job.flags = flags
+        return flags.isDisjoint(with: .beside) ? nil : extras
+    }
+
+    /// Changes the facts of the job in `slot` not held in the job itself (after any change to
+    /// its ``Job/verifiedAt``, which `change` is given the facts as they stood before).
+    private mutating func changeFacts(ofSlot slot: Int, before: JobFacts, _ change: (inout JobFacts) -> Void) {
+        var facts = before
+        change(&facts)
+        let hadExtras = !jobs[slot].flags.isDisjoint(with: .beside)
+        let extras = Self.place(facts, in: &jobs[slot])
+        if let extras {
+            jobExtras[jobs[slot].id] = extras
+        } else if hadExtras {
+            jobExtras[jobs[slot].id] = nil
+        }
     }
 
     /// The last job scheduled for an asset.
@@ -523,17 +621,18 @@ struct ReportLedger {
     init() {}
 
     /// A ledger as a checkpoint describes it (``ReportLedger/Checkpoint``): its texts, plans,
-    /// jobs in their order, lives in theirs with their tags, when the lost ones were lost, and
+    /// jobs in their order with the facts beside them, lives in theirs with their tags, when the lost ones were lost, and
     /// the entry it was folded to (the checkpoint's reader sets the rest). The tables that find
     /// jobs by id and lives by tag are built again as folding builds them; the arrays are taken
     /// as they are (a year's jobs are a hundred megabytes, not to be copied).
     init(
-        restoring names: Names, verifications: [JSONValue], jobs: [Job], lives: [AssetLife], lifeTags: [Name],
-        lostDates: [Int: Date], size: Int64, time: Date?
+        restoring names: Names, verifications: [JSONValue], jobs: [Job], jobExtras: [Int64: JobExtras],
+        lives: [AssetLife], lifeTags: [Name], lostDates: [Int: Date], size: Int64, time: Date?
     ) {
         self.names = names
         for plan in verifications { _ = verificationNumber(plan) }
         self.jobs = jobs
+        self.jobExtras = jobExtras
         denseSlots.reserveCapacity(jobs.capacity + 1)
         for slot in jobs.indices { indexJob(at: slot) }
         self.lives = lives
@@ -587,14 +686,18 @@ struct ReportLedger {
                 jobs[slot].dueAt = scheduled.dueAt ?? jobs[slot].dueAt
                 if entry.type == .jobScheduled {
                     jobs[slot].createdAt = time
-                    jobs[slot].afterFailedJob = scheduled.afterFailedJob
+                    changeFacts(ofSlot: slot, before: facts(of: jobs[slot])) {
+                        $0.afterFailedJob = scheduled.afterFailedJob
+                    }
                 }
             } else {
                 insert(
                     Job(
                         id: scheduled.id, asset: names.name(scheduled.asset), method: method ?? names.name(""),
-                        verification: verification, dueAt: scheduled.dueAt ?? time, createdAt: time,
-                        afterFailedJob: entry.type == .jobScheduled ? scheduled.afterFailedJob : nil))
+                        verification: verification, dueAt: scheduled.dueAt ?? time, createdAt: time))
+                if entry.type == .jobScheduled, let previous = scheduled.afterFailedJob {
+                    changeFacts(ofSlot: jobs.count - 1, before: JobFacts()) { $0.afterFailedJob = previous }
+                }
             }
             if entry.type == .jobScheduled {
                 changeLife(scheduled.asset) { $0.jobs.append(scheduled.id) }
@@ -612,22 +715,25 @@ struct ReportLedger {
                 job.toolVersion = names.name(executed.toolVersion)
             }
         case .verified(let id, let passed, let verified):
-            update(id) { job, names in
-                job.state = passed ? .verified : .failed
-                job.verifiedBy = names.name(entry.actor)
-                job.verifiedAt = time
-                job.verifier = names.name(verified.verifier)
-                job.readbackMode = names.name(verified.readbackMode)
-                job.readbackRatePercent = verified.readbackRatePercent
-                job.readbackSeed = names.name(verified.readbackSeed)
-                if !passed { job.failedAt = time }
-                job.finishedAt = time
+            guard let id, let slot = slot(id) else { return }
+            // The facts as they stood, read before the verification's time replaces the one
+            // they may be the same as.
+            let before = facts(of: jobs[slot])
+            jobs[slot].state = passed ? .verified : .failed
+            jobs[slot].verifiedBy = names.name(entry.actor)
+            jobs[slot].verifiedAt = time
+            jobs[slot].verifier = names.name(verified.verifier)
+            jobs[slot].readbackMode = names.name(verified.readbackMode)
+            jobs[slot].readbackSeed = names.name(verified.readbackSeed)
+            changeFacts(ofSlot: slot, before: before) { facts in
+                facts.readbackRatePercent = verified.readbackRatePercent
+                if !passed { facts.failedAt = time }
+                facts.finishedAt = time
             }
         case .cancelled(let id):
-            update(id) { job, _ in
-                job.state = .cancelled
-                job.finishedAt = time
-            }
+            guard let id, let slot = slot(id) else { return }
+            jobs[slot].state = .cancelled
+            changeFacts(ofSlot: slot, before: facts(of: jobs[slot])) { $0.finishedAt = time }
         case .stateChanged(let to, let destination):
             guard let tag = entry.assetTag else { return }
             // The state's and the destination's names: 4 bytes each an asset.
