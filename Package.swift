@@ -70,6 +70,8 @@ let package = Package(
         ),
         // cairo's PDF surface renders reports as PDF (Debian: libcairo2-dev; .ci/run installs it).
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
+        // glibc's <malloc.h> (mallopt), for the command's memory tuning; part of libc.
+        .systemLibrary(name: "CMalloc"),
         .target(
             name: "LethePostgres",
             dependencies: [
@@ -119,7 +121,7 @@ let package = Package(
             dependencies: [
                 // LetheCore's values (errors, vocabularies, dates), LetheEvidence's bundle and key types
                 // and LetheStore's query values cross the edge; storage itself is reached only through Lethe.
-                "Lethe", "LetheCore", "LetheEvidence", "LetheStore", "LetheServer",
+                "Lethe", "LetheCore", "LetheEvidence", "LetheStore", "LetheServer", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
