@@ -292,3 +292,26 @@ import Testing
         #expect(MemoryLayout<ReportLedger.AssetLife>.stride == 48)
     }
 }
+
+@Suite struct ReportAttestationOnlyRowsTests {
+    @Test func anAssetDisposedInThePeriodAfterItsJobIsListedWithThatJob() async throws {
+        // Given an SSD shredded and attested one day, and disposed of the next
+        let fixture = try EvidenceFixture()
+        let job = try fixture.shreddedJob("SSD-1")
+        _ = try fixture.shreddedJob("SSD-2")
+        fixture.installation.clock.advance(86_400)
+        try fixture.app.disposeAsset(tag: "SSD-1", destination: .destroyed, actor: "it")
+        let day = RFC3339.formatDay(fixture.app.currentTime)
+
+        // When the second day's disposal report is generated
+        let report = try await fixture.app.reports.disposal(
+            period: try ReportPeriod(from: day, to: day), by: .evidenceUser("carol", .compliance))
+
+        // Then its one row is the disposal, with the job verified the day before, and that job is
+        // listed as verified by attestation only
+        let content = try #require(report.value["content"])
+        #expect(content["assets"]?.arrayValue?.map { $0["tag"]?.stringValue } == ["SSD-1"])
+        let listed = content["exceptions"]?["attestation_only_verifications"]?.arrayValue
+        #expect(listed == [["job": .integer(job.id), "tag": "SSD-1"]])
+    }
+}

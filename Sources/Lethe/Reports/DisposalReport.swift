@@ -332,7 +332,7 @@ enum DisposalReport {
         ledger: ReportLedger, period: ReportPeriod, assets: ReportRegister, programTargetPercent: Int64
     ) -> JSONValue {
         var rows: [JSONValue] = []
-        var attestOnly: [AttestOnly] = []
+        var attestOnly = AttestOnlyRows()
         var members = compute(
             ledger: ledger, period: period, assets: assets, programTargetPercent: programTargetPercent,
             attestOnly: &attestOnly
@@ -356,7 +356,7 @@ enum DisposalReport {
         progress: ReportProgress.Sink? = nil
     ) throws(LetheError) -> SpooledContent {
         let rowBatch = max(1, rowBatch)
-        var attestOnly: [AttestOnly] = []
+        var attestOnly = AttestOnlyRows()
         let writer = RowWriter(spool: spool, plans: try EncodedPlans(ledger.verifications))
         // The rows are written on a thread of their own, a batch at a time, while the next batch
         // is computed: writing them (their bytes, the spool's hash and file) took half of the
@@ -477,10 +477,39 @@ enum DisposalReport {
         }
     }
 
+    /// The rows verified by attestation only, in the rows' order: the rows' keys (a tag's name
+    /// and its job's slot), held for the rows anyway, with a bit a row for whether it is one.
+    struct AttestOnlyRows: Sequence {
+        private var keys: [(tag: ReportLedger.Name, slot: Int32)] = []
+        private var marks: [UInt64] = []
+
+        /// None.
+        init() {}
+
+        /// The rows of `keys` whose bit is set in `marks`.
+        init(keys: [(tag: ReportLedger.Name, slot: Int32)], marks: [UInt64]) {
+            self.keys = keys
+            self.marks = marks
+        }
+
+        func makeIterator() -> some IteratorProtocol<AttestOnly> {
+            var index = 0
+            return AnyIterator { () -> AttestOnly? in
+                while index < keys.count {
+                    defer { index += 1 }
+                    if marks[index / 64] & (1 << UInt64(index % 64)) != 0 {
+                        return AttestOnly(tag: keys[index].tag, slot: keys[index].slot)
+                    }
+                }
+                return nil
+            }
+        }
+    }
+
     /// Writes the exceptions: `attestation_only_verifications` (the first of their keys) one
     /// entry at a time, then the other members in canonical order.
     private static func writeExceptions(
-        _ exceptions: JSONValue, attestOnly: [AttestOnly], ledger: ReportLedger, into out: inout [UInt8],
+        _ exceptions: JSONValue, attestOnly: AttestOnlyRows, ledger: ReportLedger, into out: inout [UInt8],
         spool: ContentSpool
     ) throws(LetheError) {
         let members = exceptions.objectValue ?? [:]
@@ -511,7 +540,7 @@ enum DisposalReport {
     /// in `attestOnly`.
     private static func compute<Failure: Error>(
         ledger: ReportLedger, period: ReportPeriod, assets: ReportRegister, programTargetPercent: Int64,
-        attestOnly: inout [AttestOnly], expect: (Int) -> Void = { _ in }, emit: (AssetRow) throws(Failure) -> Void
+        attestOnly: inout AttestOnlyRows, expect: (Int) -> Void = { _ in }, emit: (AssetRow) throws(Failure) -> Void
     ) throws(Failure) -> [String: JSONValue] {
         // The jobs in id order: slots of `ledger.jobs`, sorted once (already in order when
         // scheduled so), never the jobs themselves copied.
@@ -562,16 +591,20 @@ enum DisposalReport {
         }
         finalJob = []
         rowKeys.sort { (texts[Int($0.tag.number)] ?? "") < (texts[Int($1.tag.number)] ?? "") }
-        // The rows to come: one per key. Every verified row may be an attestation-only one (held
-        // without growing by doubling: a year's are a million).
+        // The rows to come: one per key. The attestation-only ones are marked a bit each, their
+        // keys given the slot of the job found for them (a year's are a million: 125 KB, not 8 MB).
         expect(rowKeys.count)
-        attestOnly.reserveCapacity(attestOnly.count + rowKeys.count)
-        for (name, key) in rowKeys {
-            var slot = key
+        var attestMarks = [UInt64](repeating: 0, count: (rowKeys.count + 63) / 64)
+        for index in rowKeys.indices {
+            let name = rowKeys[index].tag
+            var slot = rowKeys[index].slot
             let tag = texts[Int(name.number)] ?? ""
             let lifeSlot = ledger.lifeSlot(name)
             let life = lifeSlot.map { ledger.lives[$0] } ?? ReportLedger.AssetLife()
-            if slot < 0, let last = ledger.lastJobSlot(of: life, in: .verified) { slot = Int32(last) }
+            if slot < 0, let last = ledger.lastJobSlot(of: life, in: .verified) {
+                slot = Int32(last)
+                rowKeys[index].slot = slot
+            }
             let job = slot >= 0 ? ledger.jobs[Int(slot)] : nil
             let asset = assets.fields(tag, lifeSlot: lifeSlot)
             let outcome: String
@@ -581,7 +614,7 @@ enum DisposalReport {
                     verified += 1
                     if job.executedBy != .none, job.verifiedBy != job.executedBy { secondPerson += 1 }
                     if texts[Int(job.verifier.number)] == "attest" {
-                        attestOnly.append(AttestOnly(tag: name, slot: slot))
+                        attestMarks[index / 64] |= 1 << UInt64(index % 64)
                     } else {
                         readBack += 1
                     }
@@ -618,6 +651,7 @@ enum DisposalReport {
                 destinations[destination, default: 0] += 1
             }
         }
+        attestOnly = AttestOnlyRows(keys: rowKeys, marks: attestMarks)
         let totalRows: [JSONValue] = totals.keys.sorted { $0.fields.lexicographicallyPrecedes($1.fields) }.map {
             key in
             [
