@@ -11,13 +11,20 @@
 #    hashes. (Until 2026-12-06 the ten had `job.started` where they now have `record.issued`, so
 #    the rows had no certificate: the figures before then are for that data.)
 # 2. Baseline: `sqlite3 lethe.sqlite 'SELECT body FROM event'` reads every event's bytes.
-# 3. `lethe report disposal --from 2026-01-01 --to 2026-12-31` as JSON and as PDF, each timed with
-#    /usr/bin/time for its wall time and peak RSS. Targets: < 15 s and < 300 MB each.
+# 3. The first yearly report, `lethe report disposal --from 2026-01-01 --to 2026-12-31` as JSON:
+#    it folds every entry of the log, and keeps its ledger as the checkpoint
+#    (report-ledger.checkpoint in the data directory).
+# 4. A day's more work: ASSETS / 365 more assets, ten events each, dated 2026-12-30 (sqlite3,
+#    then `lethe log checkpoint`).
+# 5. The yearly report again, as JSON and as PDF: each folds the day's entries onto the
+#    checkpoint. Every report is timed with /usr/bin/time for its wall time and peak RSS.
+#    Targets: < 15 s and < 300 MB each.
 # Output goes to bench-out/reports (git-ignored).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ASSETS=${1:-1000000}
 EVENTS=$((ASSETS * 10))
+DAY=$((ASSETS / 365 > 0 ? ASSETS / 365 : 1))
 OUT=${BENCH_OUT:-$PWD/bench-out/reports}
 rm -rf "$OUT"
 mkdir -p "$OUT"
@@ -32,17 +39,20 @@ export LETHE_DATA_DIR="$OUT/data" LETHE_ORGANIZATION="Bench Disposal Co"
 "$LETHE" init >/dev/null
 DB="$LETHE_DATA_DIR/lethe.sqlite"
 
-echo "== $ASSETS assets and $EVENTS events (sqlite3)"
-# Asset i's events are seq 10(i-1)+1 … 10i; its day of 2026 is i mod 360 (+ 1), so every month has
-# work. Bodies are canonical JSON (keys sorted), as Lethe writes them.
-sqlite3 "$DB" <<SQL
+# append FIRST COUNT DAY: assets FIRST … FIRST+COUNT-1 (tags A0000001 …) and their ten events each,
+# after the log's last entry: asset i's events are the next ten sequence numbers; its day is DAY,
+# an SQL expression of i. Bodies are canonical JSON (keys sorted), as Lethe writes them.
+append() {
+    local first=$1 count=$2 day=$3
+    sqlite3 "$DB" <<SQL
 PRAGMA foreign_keys = OFF;
 BEGIN;
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $ASSETS)
+CREATE TEMP TABLE base AS SELECT coalesce(max(seq), 0) AS s FROM event;
+WITH RECURSIVE n(i) AS (SELECT $first UNION ALL SELECT i + 1 FROM n WHERE i < $first + $count - 1)
 INSERT INTO asset (tag, serial, make, model, media_type, classification, encryption, state, destination,
     registered_at, updated_at)
   SELECT printf('A%07d', i), printf('SN%07d', i), 'Seagate', 'ST1000', 'hdd', 'moderate', 'none', 'disposed',
-    'recycling', '2026-01-01T08:00:00Z', '2026-01-01T08:00:00Z' FROM n;
+    'recycling', $day || 'T08:00:00Z', $day || 'T08:00:00Z' FROM n;
 CREATE TEMP TABLE kind (k INTEGER PRIMARY KEY, type TEXT, payload TEXT);
 INSERT INTO kind VALUES
   (1, 'asset.registered', '{"asset":{"classification":"moderate","encryption":"none","make":"Seagate","media_type":"hdd","model":"ST1000","serial":"SN%07d","state":"in-service","tag":"A%07d"}}'),
@@ -55,20 +65,18 @@ INSERT INTO kind VALUES
   (8, 'asset.state-changed', '{"from":"sanitized","job":%d,"to":"verified"}'),
   (9, 'record.issued', '{"job":%d,"kind":"disposal","record_sha256":"0d5a0b1e6ba4c1a3f1d9b2f4e0c8a7d6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0","serial":"BDC-2026-%06d","signature_sha256":"e0d1c2b3a4f5e6d7c8b9a0f1e2d3c4b5a6f7e8d9c0b1a2f3e4d5c6b7a8f9e0d1"}'),
   (10, 'asset.state-changed', '{"destination":"recycling","from":"verified","to":"disposed"}');
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $ASSETS),
-  e AS (SELECT i, k, type, payload, date('2026-01-01', '+' || (i % 360) || ' days') AS day FROM n, kind)
+WITH RECURSIVE n(i) AS (SELECT $first UNION ALL SELECT i + 1 FROM n WHERE i < $first + $count - 1),
+  e AS (SELECT i, k, type, payload, $day AS day, (SELECT s FROM base) + (i - $first) * 10 + k AS seq FROM n, kind)
 INSERT INTO event (seq, recorded_at, actor, type, asset_tag, body)
-  SELECT (i - 1) * 10 + k, day || 'T09:00:00Z', 'bench', type, printf('A%07d', i),
+  SELECT seq, day || 'T09:00:00Z', 'bench', type, printf('A%07d', i),
     CAST('{"actor":"bench","asset":"' || printf('A%07d', i) || '","payload":' ||
       CASE k WHEN 1 THEN printf(payload, i, i) WHEN 3 THEN printf(payload, i, day, day, i, day) WHEN 9 THEN printf(payload, i, i)
              WHEN 2 THEN payload WHEN 10 THEN payload ELSE printf(payload, i) END ||
-      ',"seq":' || ((i - 1) * 10 + k) || ',"time":"' || day || 'T09:00:00Z","type":"' || type || '","v":1}' AS BLOB)
+      ',"seq":' || seq || ',"time":"' || day || 'T09:00:00Z","type":"' || type || '","v":1}' AS BLOB)
   FROM e ORDER BY i, k;
 COMMIT;
 SQL
-echo "== subtree hashes (lethe log checkpoint)"
-"$LETHE" log checkpoint >/dev/null
-sync
+}
 
 measure() {   # measure NAME COMMAND…: wall seconds and peak RSS (MB) of one run
     local name=$1
@@ -77,12 +85,30 @@ measure() {   # measure NAME COMMAND…: wall seconds and peak RSS (MB) of one r
     read -r seconds kilobytes < "$OUT/$name.time"
     echo "$name: $seconds s, peak RSS $((kilobytes / 1024)) MB"
 }
+yearly() {   # yearly NAME FORMAT: the yearly disposal report, timed
+    measure "$1" "$LETHE" report disposal --from 2026-01-01 --to 2026-12-31 --format "$2" --out "$OUT/$1.$2" \
+        --actor bench
+}
+
+echo "== $ASSETS assets and $EVENTS events (sqlite3)"
+# Asset i's day of 2026 is i mod 360 (+ 1), so every month has work.
+append 1 "$ASSETS" "date('2026-01-01', '+' || (i % 360) || ' days')"
+echo "== subtree hashes (lethe log checkpoint)"
+"$LETHE" log checkpoint >/dev/null
+sync
+
 echo "== baseline: sqlite3 reads every event"
 measure sqlite3-read sqlite3 "$DB" 'SELECT body FROM event'
-echo "== yearly disposal report"
-measure report-json "$LETHE" report disposal --from 2026-01-01 --to 2026-12-31 --format json --out "$OUT/year.json" \
-    --actor bench
-measure report-pdf "$LETHE" report disposal --from 2026-01-01 --to 2026-12-31 --format pdf --out "$OUT/year.pdf" \
-    --actor bench
-ls -l "$OUT/year.json" "$OUT/year.pdf"
+echo "== the first yearly report: every entry folded, the ledger kept as the checkpoint"
+yearly report-json-first json
+ls -l "$LETHE_DATA_DIR/report-ledger.checkpoint" 2>/dev/null ||
+    echo "(no checkpoint: a log under 100,000 entries is folded anew by every report)"
+echo "== a day more: $DAY assets, $((DAY * 10)) events (sqlite3), then lethe log checkpoint"
+append $((ASSETS + 1)) "$DAY" "'2026-12-30'"
+"$LETHE" log checkpoint >/dev/null
+sync
+echo "== the yearly report again: the day folded onto the checkpoint"
+yearly report-json json
+yearly report-pdf pdf
+ls -l "$OUT/report-json.json" "$OUT/report-pdf.pdf"
 echo "== load after: $(cut -d' ' -f1-3 /proc/loadavg)"

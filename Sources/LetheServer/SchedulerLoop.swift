@@ -44,9 +44,23 @@ public struct SchedulerLoop: Service {
         logger.info("scheduler stopped")
     }
 
-    /// One run, logged; never throws (a failed run is recorded and the loop goes on).
+    /// One run, logged, then the report ledger's checkpoint moved on if enough was logged since
+    /// (``ReportService/refreshLedgerCheckpoint()``); never throws (a failed run is recorded and
+    /// the loop goes on).
     @discardableResult
     func runOnce() async -> SchedulerRun? {
+        let run = await scheduledRun()
+        do {
+            if let size = try await app.reports.refreshLedgerCheckpoint() {
+                logger.info("report ledger checkpoint moved on", metadata: ["log.size": "\(size)"])
+            }
+        } catch {
+            logger.warning("report ledger checkpoint not moved on", metadata: ["error.code": "\(error.code.rawValue)"])
+        }
+        return run
+    }
+
+    private func scheduledRun() async -> SchedulerRun? {
         do {
             let run = try await app.scheduler.run(policies: try policies(), by: .scheduler)
             var metadata: Logger.Metadata = [

@@ -293,6 +293,38 @@ import Testing
     }
 }
 
+extension ReportCheckpointTests {
+    @Test func theCheckpointIsMovedOnOnlyWhenEnoughWasLoggedSince() async throws {
+        // Given a history, and reports that keep the checkpoint past 30 entries
+        let history = try await Self.history()
+        var reports = history.fixture.app.reports
+        reports.checkpointMinimumEntries = 30
+        let size = { () async throws -> Int64 in
+            try await history.fixture.app.store.read { (tx) throws(LetheError) in try tx.eventCount() }
+        }
+
+        // When it is refreshed with none kept, then again at once
+        let first = try await reports.refreshLedgerCheckpoint()
+        let again = try await reports.refreshLedgerCheckpoint()
+
+        // Then the first keeps the log's size and the second leaves it
+        #expect(first == (try await size()))
+        #expect(again == nil)
+        // and after a few entries it is left, after thirty more it is moved on
+        _ = try history.fixture.shreddedJob("SSD-5")
+        #expect(try await reports.refreshLedgerCheckpoint() == nil)
+        for tag in ["SSD-6", "SSD-7", "SSD-8", "SSD-9"] { _ = try history.fixture.shreddedJob(tag) }
+        let moved = try await reports.refreshLedgerCheckpoint()
+        #expect(moved == (try await size()))
+        // and a report after one more entry then folds only the entries after it
+        try history.fixture.app.registerAsset(
+            AssetFields(tag: "HDD-1", mediaType: "hdd", classification: "low"), actor: "it")
+        let start = Start()
+        _ = try await reports.disposal(period: history.period, by: history.compliance, progress: start.sink)
+        #expect(start.entry == moved)
+    }
+}
+
 @Suite struct ReportAttestationOnlyRowsTests {
     @Test func anAssetDisposedInThePeriodAfterItsJobIsListedWithThatJob() async throws {
         // Given an SSD shredded and attested one day, and disposed of the next

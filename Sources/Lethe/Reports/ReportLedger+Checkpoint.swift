@@ -67,6 +67,27 @@ extension ReportLedger {
             }
         }
 
+        /// The log size the checkpoint was folded through, when its header says it describes
+        /// this log (`root(K)`: the log's root at `K`) and was written by this executable; its
+        /// body is not read (``load(atMost:root:)`` checks it whole).
+        func keptSize(root: (Int64) throws(LetheError) -> [UInt8]) -> Int64? {
+            let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { return nil }
+            defer { close(descriptor) }
+            var reader = Reader(descriptor: descriptor, length: Int.max)
+            do throws(Unusable) {
+                guard try reader.bytes(Self.magic.count) == Self.magic, try reader.varint() == Self.format,
+                    try reader.bytes(Self.executableIdentity.count) == Self.executableIdentity
+                else { return nil }
+                let folded = Int64(bitPattern: try reader.varint())
+                let stated = try reader.bytes(SHA256.byteCount)
+                guard folded >= 1, (try? root(folded)) == stated else { return nil }
+                return folded
+            } catch {
+                return nil
+            }
+        }
+
         /// Writes `ledger` (folded through its ``ReportLedger/size``, the log's root there being
         /// `root`) as the checkpoint, replacing any: whole or not at all, mode 0600, not synced
         /// (a torn file is refused by its digest).
@@ -235,6 +256,7 @@ extension ReportLedger {
         /// Whether every byte was read.
         var atEnd: Bool { unread == 0 && position == buffer.count }
 
+        /// Reads the next piece (1 MiB at most, less at the end of the file).
         private mutating func refill() throws(Checkpoint.Unusable) {
             guard unread > 0 else { throw Checkpoint.Unusable("it ends early") }
             let want = min(unread, 1 << 20)
@@ -243,10 +265,13 @@ extension ReportLedger {
             while got < want {
                 let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + got, want - got) }
                 if count < 0, errno == EINTR { continue }
-                guard count > 0 else { throw Checkpoint.Unusable("it cannot be read to its end") }
+                if count == 0 { break }
+                guard count > 0 else { throw Checkpoint.Unusable("it cannot be read") }
                 got += count
             }
-            unread -= want
+            guard got > 0 else { throw Checkpoint.Unusable("it ends early") }
+            if got < want { buffer.removeSubrange(got...) }
+            unread -= got
             position = 0
             hasher.update(data: buffer)
         }

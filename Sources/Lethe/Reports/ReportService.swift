@@ -221,6 +221,26 @@ extension ReportService {
         try await generate(ReportParameters(kind: .custody, tag: tag.trimmed), by: principal)
     }
 
+    /// Moves the report ledger's checkpoint (``ReportLedger/Checkpoint``) to the log's current
+    /// size when enough entries were logged since it (or it cannot be used), so that the next
+    /// report folds few: `lethe serve`'s scheduler calls it after each run, so that reports in
+    /// the service are computed from a recent checkpoint even after an upgrade. Nothing is
+    /// issued or logged in the evidence log: the checkpoint is a cache.
+    ///
+    /// - Returns: the log size the checkpoint now describes, or nil when it was left as it was
+    ///   (recent enough, or no data directory).
+    public func refreshLedgerCheckpoint() async throws(LetheError) -> Int64? {
+        guard let checkpoint = ledgerCheckpoint else { return nil }
+        return try await app.store.read { (tx) throws(LetheError) in
+            let size = try tx.eventCount()
+            let tree = MerkleTree(hasher: LetheApp.logHasher, source: tx)
+            let kept = checkpoint.keptSize { (size) throws(LetheError) in try tree.root(size: size) } ?? 0
+            guard kept <= size, checkpoint.worthSaving(size: size, from: kept) else { return nil }
+            _ = try Self.ledger(atLogSize: size, focus: nil, in: tx, checkpoint: checkpoint)
+            return size
+        }
+    }
+
     /// Computes a report at the log's current size, then issues it as a signed record.
     ///
     /// - Parameter progress: told how far the generation is, now and then, from other threads.
