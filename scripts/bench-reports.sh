@@ -12,12 +12,12 @@
 #    the rows had no certificate: the figures before then are for that data.)
 # 2. Baseline: `sqlite3 lethe.sqlite 'SELECT body FROM event'` reads every event's bytes.
 # 3. The first yearly report, `lethe report disposal --from 2026-01-01 --to 2026-12-31` as JSON:
-#    it folds every entry of the log, and keeps its ledger as the checkpoint
-#    (report-ledger.checkpoint in the data directory).
+#    it folds every entry of the log, and keeps its ledger as the cache
+#    (report-ledger.cache in the data directory).
 # 4. A day's more work: ASSETS / 365 more assets, ten events each, dated 2026-12-30 (sqlite3,
 #    then `lethe log checkpoint`).
 # 5. The yearly report again, as JSON and as PDF: each folds the day's entries onto the
-#    checkpoint. Every report is timed with /usr/bin/time for its wall time and peak RSS.
+#    cache. Every report is timed with /usr/bin/time for its wall time and peak RSS.
 #    Targets: < 15 s and < 300 MB each.
 # Output goes to bench-out/reports (git-ignored).
 set -euo pipefail
@@ -99,15 +99,15 @@ sync
 
 echo "== baseline: sqlite3 reads every event"
 measure sqlite3-read sqlite3 "$DB" 'SELECT body FROM event'
-echo "== the first yearly report: every entry folded, the ledger kept as the checkpoint"
+echo "== the first yearly report: every entry folded, the ledger kept as the cache"
 yearly report-json-first json
-ls -l "$LETHE_DATA_DIR/report-ledger.checkpoint" 2>/dev/null ||
-    echo "(no checkpoint: a log under 100,000 entries is folded anew by every report)"
+ls -l "$LETHE_DATA_DIR/report-ledger.cache" 2>/dev/null ||
+    echo "(no cache: a log under 100,000 entries is folded anew by every report)"
 echo "== a day more: $DAY assets, $((DAY * 10)) events (sqlite3), then lethe log checkpoint"
 append $((ASSETS + 1)) "$DAY" "'2026-12-30'"
 "$LETHE" log checkpoint >/dev/null
 sync
-echo "== the yearly report again: the day folded onto the checkpoint"
+echo "== the yearly report again: the day folded onto the cache"
 yearly report-json json
 yearly report-pdf pdf
 ls -l "$OUT/report-json.json" "$OUT/report-pdf.pdf"

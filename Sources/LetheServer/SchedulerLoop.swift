@@ -44,18 +44,18 @@ public struct SchedulerLoop: Service {
         logger.info("scheduler stopped")
     }
 
-    /// One run, logged, then the report ledger's checkpoint moved on if enough was logged since
-    /// (``ReportService/refreshLedgerCheckpoint()``); never throws (a failed run is recorded and
+    /// One run, logged, then the report ledger cache brought up to date if enough was logged since
+    /// (``ReportService/refreshLedgerCache()``); never throws (a failed run is recorded and
     /// the loop goes on).
     @discardableResult
     func runOnce() async -> SchedulerRun? {
         let run = await scheduledRun()
         do {
-            if let size = try await app.reports.refreshLedgerCheckpoint() {
-                logger.info("report ledger checkpoint moved on", metadata: ["log.size": "\(size)"])
+            if let size = try await app.reports.refreshLedgerCache() {
+                logger.info("report ledger cache updated", metadata: ["log.size": "\(size)"])
             }
         } catch {
-            logger.warning("report ledger checkpoint not moved on", metadata: ["error.code": "\(error.code.rawValue)"])
+            logger.warning("report ledger cache not updated", metadata: ["error.code": "\(error.code.rawValue)"])
         }
         return run
     }

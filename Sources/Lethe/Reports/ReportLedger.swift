@@ -620,9 +620,9 @@ struct ReportLedger {
     /// A ledger that has folded no entry.
     init() {}
 
-    /// A ledger as a checkpoint describes it (``ReportLedger/Checkpoint``): its texts, plans,
+    /// A ledger as a cache describes it (``ReportLedger/Cache``): its texts, plans,
     /// jobs in their order with the facts beside them, lives in theirs with their tags, when the lost ones were lost, and
-    /// the entry it was folded to (the checkpoint's reader sets the rest). The tables that find
+    /// the entry it was folded to (the cache's reader sets the rest). The tables that find
     /// jobs by id and lives by tag are built again as folding builds them; the arrays are taken
     /// as they are (a year's jobs are a hundred megabytes, not to be copied).
     init(

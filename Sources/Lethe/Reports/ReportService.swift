@@ -18,15 +18,15 @@ public struct ReportService: Sendable {
     /// Content bytes held in memory before a report's content moves to its spool file (a test
     /// sets a few bytes, to issue a small report the way a year's is issued).
     var spoolThreshold = ContentSpool.defaultThreshold
-    /// Entries a report folds past the ledger's checkpoint before it writes a new one (a test
+    /// Entries a report folds beyond the report ledger cache before it writes a new one (a test
     /// sets one, to keep a small log's ledger the way a year's is kept).
-    var checkpointMinimumEntries: Int64 = 100_000
+    var cacheMinimumEntries: Int64 = 100_000
 
-    /// The ledger's checkpoint in the data directory, if there is one.
-    var ledgerCheckpoint: ReportLedger.Checkpoint? {
+    /// The report ledger cache in the data directory, if there is one.
+    var ledgerCache: ReportLedger.Cache? {
         app.dataDirectory.map {
-            ReportLedger.Checkpoint(
-                directory: $0.path, logger: app.logger, minimumEntries: checkpointMinimumEntries)
+            ReportLedger.Cache(
+                directory: $0.path, logger: app.logger, minimumEntries: cacheMinimumEntries)
         }
     }
 
@@ -221,22 +221,22 @@ extension ReportService {
         try await generate(ReportParameters(kind: .custody, tag: tag.trimmed), by: principal)
     }
 
-    /// Moves the report ledger's checkpoint (``ReportLedger/Checkpoint``) to the log's current
-    /// size when enough entries were logged since it (or it cannot be used), so that the next
-    /// report folds few: `lethe serve`'s scheduler calls it after each run, so that reports in
-    /// the service are computed from a recent checkpoint even after an upgrade. Nothing is
-    /// issued or logged in the evidence log: the checkpoint is a cache.
+    /// Brings the report ledger cache (``ReportLedger/Cache``) up to the log's current size
+    /// when enough entries were logged since it was written (or it cannot be used), so that the
+    /// next report folds few: `lethe serve`'s scheduler calls it after each run, so that reports
+    /// in the service are computed from a recent cache even after an upgrade. Nothing is issued
+    /// or entered in the evidence log: it is a cache.
     ///
-    /// - Returns: the log size the checkpoint now describes, or nil when it was left as it was
+    /// - Returns: the log size the cache now describes, or nil when it was left as it was
     ///   (recent enough, or no data directory).
-    public func refreshLedgerCheckpoint() async throws(LetheError) -> Int64? {
-        guard let checkpoint = ledgerCheckpoint else { return nil }
+    public func refreshLedgerCache() async throws(LetheError) -> Int64? {
+        guard let cache = ledgerCache else { return nil }
         return try await app.store.read { (tx) throws(LetheError) in
             let size = try tx.eventCount()
             let tree = MerkleTree(hasher: LetheApp.logHasher, source: tx)
-            let kept = checkpoint.keptSize { (size) throws(LetheError) in try tree.root(size: size) } ?? 0
-            guard kept <= size, checkpoint.worthSaving(size: size, from: kept) else { return nil }
-            _ = try Self.ledger(atLogSize: size, focus: nil, in: tx, checkpoint: checkpoint)
+            let kept = cache.keptSize { (size) throws(LetheError) in try tree.root(size: size) } ?? 0
+            guard kept <= size, cache.worthSaving(size: size, from: kept) else { return nil }
+            _ = try Self.ledger(atLogSize: size, focus: nil, in: tx, cache: cache)
             return size
         }
     }
@@ -285,11 +285,11 @@ extension ReportService {
         _ parameters: ReportParameters, progress: ReportProgress.Sink? = nil
     ) async throws(LetheError) -> (ComputedContent, RecordDraft) {
         let directory = app.dataDirectory?.path
-        let checkpoint = ledgerCheckpoint
+        let cache = ledgerCache
         let computed = try await app.store.read { (tx) throws(LetheError) in
             try Self.compute(
                 parameters, atLogSize: nil, spool: ContentSpool(directory: directory, threshold: spoolThreshold),
-                in: tx, checkpoint: checkpoint, progress: progress)
+                in: tx, cache: cache, progress: progress)
         }
         let content = computed.content
         // The content's digest, taken as it was written, is checked against the spool at signing.
@@ -316,7 +316,7 @@ extension ReportService {
 
     /// Computes a report's content from the first `logSize` entries of the log (the current
     /// size when nil), in one read transaction, folding the log from its first entry (the
-    /// ledger's checkpoint is neither read nor written: this is how a report is reproduced).
+    /// report ledger cache is neither read nor written: this is how a report is reproduced).
     /// Nothing is written.
     ///
     /// A large content is spooled to a file without a name in the data directory while it is
@@ -352,11 +352,11 @@ extension ReportService {
     }
 
     /// Computes a report's content at `requested` (the log's size when nil): its ledger folded
-    /// from `checkpoint` when one is given and can be used, which is then moved on when the
+    /// from `cache` when one is given and can be used, which is then rewritten when the
     /// report folded enough entries past it.
     static func compute(
         _ parameters: ReportParameters, atLogSize requested: Int64?, spool: ContentSpool, in tx: any StoreReading,
-        checkpoint: ReportLedger.Checkpoint? = nil, progress: ReportProgress.Sink? = nil
+        cache: ReportLedger.Cache? = nil, progress: ReportProgress.Sink? = nil
     ) throws(LetheError) -> ComputedContent {
         let current = try tx.eventCount()
         let size = requested ?? current
@@ -365,7 +365,7 @@ extension ReportService {
         }
         let root = try MerkleTree(hasher: LetheApp.logHasher, source: tx).root(size: size)
         let ledger = try Self.ledger(
-            atLogSize: size, focus: parameters.kind == .custody ? parameters.tag : nil, in: tx, checkpoint: checkpoint,
+            atLogSize: size, focus: parameters.kind == .custody ? parameters.tag : nil, in: tx, cache: cache,
             progress: progress)
         let assets = try Self.assets(
             of: ledger, ledgerAssets: parameters.kind != .inventory, also: parameters.tag, atLogSize: size,
@@ -417,16 +417,16 @@ extension ReportService {
     /// (and every entry about `focus`), read in order in batches; each batch's entries are parsed
     /// on every core, then folded in log order on this thread.
     ///
-    /// Without a focus, and given a `checkpoint` that can be used (folded through at most
+    /// Without a focus, and given a `cache` that can be used (folded through at most
     /// `size` entries of this log), the fold starts from it and reads only the entries after;
-    /// when it then folded enough entries, the ledger at `size` replaces the checkpoint (a
-    /// checkpoint that cannot be written is logged, and costs the next report time only).
+    /// when it then folded enough entries, the ledger at `size` replaces the cache (a
+    /// cache that cannot be written is logged, and costs the next report time only).
     ///
     /// A pipeline: while batch k is parsed on other threads, this thread reads batch k + 1 from
     /// the store and folds batch k − 1 (reading and folding took a third of the time, with every
     /// other core idle meanwhile).
     static func ledger(
-        atLogSize size: Int64, focus: String?, in tx: any StoreReading, checkpoint: ReportLedger.Checkpoint? = nil,
+        atLogSize size: Int64, focus: String?, in tx: any StoreReading, cache: ReportLedger.Cache? = nil,
         progress: ReportProgress.Sink? = nil
     ) throws(LetheError)
         -> ReportLedger
@@ -435,9 +435,9 @@ extension ReportService {
         ledger.focus = focus
         guard size > 0 else { return ledger }
         let tree = MerkleTree(hasher: LetheApp.logHasher, source: tx)
-        let checkpoint = focus == nil ? checkpoint : nil
-        if let checkpoint,
-            let kept = checkpoint.load(
+        let cache = focus == nil ? cache : nil
+        if let cache,
+            let kept = cache.load(
                 atMost: size,
                 root: { (size) throws(LetheError) in
                     try tree.root(size: size)
@@ -447,7 +447,7 @@ extension ReportService {
         }
         let start = ledger.size
         if start < size {
-            // From the checkpoint: said before its first batch, as the entry read through.
+            // From the cache: said before its first batch, as the entry read through.
             if start > 0 { progress?(.reading(through: start, of: size)) }
             // One batch parsed at a time, in order.
             let parsing = DispatchQueue(label: "lethe.report-entries")
@@ -479,11 +479,11 @@ extension ReportService {
             throw LetheError(.internal, "the log has no entry \(size) though it holds \(size) or more")
         }
         ledger.end(at: last)
-        if let checkpoint, checkpoint.worthSaving(size: size, from: start) {
+        if let cache, cache.worthSaving(size: size, from: start) {
             do throws(LetheError) {
-                try checkpoint.save(ledger, root: try tree.root(size: size))
+                try cache.save(ledger, root: try tree.root(size: size))
             } catch {
-                checkpoint.logger.notice("report ledger checkpoint not written: \(error.message)")
+                cache.logger.notice("report ledger cache not written: \(error.message)")
             }
         }
         return ledger

@@ -7,9 +7,9 @@ import Testing
 
 @testable import Lethe
 
-/// The report ledger's checkpoint: a ledger folded from it and the entries after is the ledger
-/// folded from the whole log, and a checkpoint that does not describe this log is not used.
-@Suite struct ReportCheckpointTests {
+/// The report ledger cache: a ledger folded from it and the entries after is the ledger
+/// folded from the whole log, and a cache that does not describe this log is not used.
+@Suite struct ReportCacheTests {
     /// A history with every kind of material a ledger folds: jobs certified and not, custody
     /// without seals, an erasure request, an edit, a revoked certificate, a lost laptop, a job
     /// after the others.
@@ -28,13 +28,13 @@ import Testing
         return history
     }
 
-    /// A checkpoint in `directory` (made if missing), kept past a single entry.
-    private static func checkpoint(_ directory: String) -> ReportLedger.Checkpoint {
+    /// A cache in `directory` (made if missing), kept past a single entry.
+    private static func cache(_ directory: String) -> ReportLedger.Cache {
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        return ReportLedger.Checkpoint(directory: directory, logger: Logger(label: "test"), minimumEntries: 1)
+        return ReportLedger.Cache(directory: directory, logger: Logger(label: "test"), minimumEntries: 1)
     }
 
-    /// Where a fold said it read through first: the checkpoint's size when it resumed from one.
+    /// Where a fold said it read through first: the cache's size when it resumed from one.
     private final class Start: @unchecked Sendable {
         private let lock = NSLock()
         private var first: Int64?
@@ -51,7 +51,7 @@ import Testing
         Array(try Data(contentsOf: URL(fileURLWithPath: path)))
     }
 
-    @Test func aLedgerFoldedFromACheckpointIsTheLedgerFoldedFromTheWholeLog() async throws {
+    @Test func aLedgerFoldedFromACacheIsTheLedgerFoldedFromTheWholeLog() async throws {
         // Given a log with every kind of entry a ledger folds
         let history = try await Self.history()
         let root = history.fixture.installation.root
@@ -59,18 +59,18 @@ import Testing
 
         let results = try await app.store.read { (tx) throws(LetheError) in
             let size = try tx.eventCount()
-            // The ledger at the log's size folded from its first entry, kept as a checkpoint
-            let whole = Self.checkpoint(root.file("whole"))
-            let folded = try ReportService.ledger(atLogSize: size, focus: nil, in: tx, checkpoint: whole)
+            // The ledger at the log's size folded from its first entry, kept as a cache
+            let whole = Self.cache(root.file("whole"))
+            let folded = try ReportService.ledger(atLogSize: size, focus: nil, in: tx, cache: whole)
             var results: [(at: Int64, start: Int64?, ledger: ReportLedger, whole: String, resumed: String)] = []
             for at in [1, size / 3, size / 2, size - 1] {
-                // When a checkpoint is kept at an earlier size, and the ledger at the log's size
+                // When a cache is kept at an earlier size, and the ledger at the log's size
                 // is folded from it
-                let resumed = Self.checkpoint(root.file("at-\(at)"))
-                _ = try ReportService.ledger(atLogSize: at, focus: nil, in: tx, checkpoint: resumed)
+                let resumed = Self.cache(root.file("at-\(at)"))
+                _ = try ReportService.ledger(atLogSize: at, focus: nil, in: tx, cache: resumed)
                 let start = Start()
                 let ledger = try ReportService.ledger(
-                    atLogSize: size, focus: nil, in: tx, checkpoint: resumed, progress: start.sink)
+                    atLogSize: size, focus: nil, in: tx, cache: resumed, progress: start.sink)
                 results.append((at, start.entry, ledger, whole.path, resumed.path))
             }
             return (size, folded, results)
@@ -78,9 +78,9 @@ import Testing
         let (size, folded, resumed) = results
         #expect(size > 20)
         for result in resumed {
-            // Then it started from the checkpoint, not the log's first entry
+            // Then it started from the cache, not the log's first entry
             #expect(result.start == result.at)
-            // and the checkpoint it then kept is, byte for byte, the one kept by the whole fold
+            // and the cache it then kept is, byte for byte, the one kept by the whole fold
             #expect(try Self.bytes(result.resumed) == Self.bytes(result.whole), "resumed at \(result.at)")
             // and the reports computed from both ledgers are the same bytes
             #expect(result.ledger.size == folded.size && result.ledger.time == folded.time)
@@ -109,7 +109,7 @@ import Testing
         #expect(mode == 0o600)
     }
 
-    @Test func aCheckpointThatDoesNotDescribeThisLogIsNotUsed() async throws {
+    @Test func aCacheThatDoesNotDescribeThisLogIsNotUsed() async throws {
         // Given a history, and another with different entries
         let history = try await Self.history()
         let other = try await Self.history()
@@ -117,32 +117,32 @@ import Testing
         let theirs = other.fixture.installation.root.file("theirs")
         _ = try await other.fixture.app.store.read { (tx) throws(LetheError) in
             try ReportService.ledger(
-                atLogSize: try tx.eventCount() - 2, focus: nil, in: tx, checkpoint: Self.checkpoint(theirs))
+                atLogSize: try tx.eventCount() - 2, focus: nil, in: tx, cache: Self.cache(theirs))
         }
         try history.fixture.app.registerAsset(
             AssetFields(tag: "HDD-9", mediaType: "hdd", classification: "low"), actor: "someone else")
 
         let starts = try await history.fixture.app.store.read { (tx) throws(LetheError) in
             let size = try tx.eventCount()
-            // Where a fold said it read through first: from a checkpoint (`name`), or from the
+            // Where a fold said it read through first: from a cache (`name`), or from the
             // log's first entry (nil)
             func start(_ name: String?, atLogSize: Int64 = size) throws(LetheError) -> Int64? {
                 let start = Start()
                 _ = try ReportService.ledger(
-                    atLogSize: atLogSize, focus: nil, in: tx, checkpoint: name.map { Self.checkpoint(root.file($0)) },
+                    atLogSize: atLogSize, focus: nil, in: tx, cache: name.map { Self.cache(root.file($0)) },
                     progress: start.sink)
                 return start.entry
             }
             let keep = { (name: String, at: Int64) throws(LetheError) in
                 _ = try ReportService.ledger(
-                    atLogSize: at, focus: nil, in: tx, checkpoint: Self.checkpoint(root.file(name)))
+                    atLogSize: at, focus: nil, in: tx, cache: Self.cache(root.file(name)))
             }
-            let path = { (name: String) in root.file(name) + "/" + ReportLedger.Checkpoint.fileName }
+            let path = { (name: String) in root.file(name) + "/" + ReportLedger.Cache.fileName }
             var starts: [String: Int64?] = [:]
-            // When a checkpoint comes from the other history's log
-            _ = Self.checkpoint(root.file("copied"))
+            // When a cache comes from the other history's log
+            _ = Self.cache(root.file("copied"))
             try? FileManager.default.copyItem(
-                atPath: theirs + "/" + ReportLedger.Checkpoint.fileName, toPath: path("copied"))
+                atPath: theirs + "/" + ReportLedger.Cache.fileName, toPath: path("copied"))
             starts["copied"] = try start("copied")
             // or one of this log has a byte changed, or is cut short
             try keep("changed", size / 2)
@@ -175,15 +175,15 @@ import Testing
         #expect(said["intact"] == .some(size / 2) && said["log"] != said["intact"])
     }
 
-    @Test func issuedReportsKeepTheCheckpointAndAreReproducedFromTheLogAlone() async throws {
-        // Given a history, and reports that keep the ledger's checkpoint past a single entry (a
+    @Test func issuedReportsKeepTheCacheAndAreReproducedFromTheLogAlone() async throws {
+        // Given a history, and reports that keep the report ledger cache past a single entry (a
         // year's does past a hundred thousand)
         let history = try await Self.history()
         let app = history.fixture.app
         var reports = app.reports
-        reports.checkpointMinimumEntries = 1
+        reports.cacheMinimumEntries = 1
         let directory = try #require(app.dataDirectory?.path)
-        let path = directory + "/" + ReportLedger.Checkpoint.fileName
+        let path = directory + "/" + ReportLedger.Cache.fileName
 
         // When a disposal report is issued, then more happens, and a second is issued
         let first = try await reports.disposal(period: history.period, by: history.compliance)
@@ -194,7 +194,7 @@ import Testing
         let second = try await reports.disposal(
             period: history.period, by: history.compliance, progress: start.sink)
 
-        // Then the second folded only the entries after the first report's checkpoint, and kept a new one
+        // Then the second folded only the entries after the first report's cache, and kept a new one
         #expect(start.entry == first.logSize)
         #expect(try Self.bytes(path) != kept)
         let tags = (second.value["content"]?["assets"]?.arrayValue ?? []).map { $0["tag"]?.stringValue }
@@ -205,7 +205,7 @@ import Testing
                 serial: report.serial, by: .evidenceUser("ann", .auditor))
             #expect(reproduction.identical && reproduction.sameLogRoot)
         }
-        // and with the checkpoint deleted, a report is issued as before
+        // and with the cache deleted, a report is issued as before
         try FileManager.default.removeItem(atPath: path)
         let third = try await reports.erasure(period: history.period, by: history.compliance)
         let reproduction = try await app.reports.reproduce(serial: third.serial, by: .evidenceUser("ann", .auditor))
@@ -293,28 +293,28 @@ import Testing
     }
 }
 
-extension ReportCheckpointTests {
-    @Test func theCheckpointIsMovedOnOnlyWhenEnoughWasLoggedSince() async throws {
-        // Given a history, and reports that keep the checkpoint past 30 entries
+extension ReportCacheTests {
+    @Test func theCacheIsMovedOnOnlyWhenEnoughWasLoggedSince() async throws {
+        // Given a history, and reports that keep the cache past 30 entries
         let history = try await Self.history()
         var reports = history.fixture.app.reports
-        reports.checkpointMinimumEntries = 30
+        reports.cacheMinimumEntries = 30
         let size = { () async throws -> Int64 in
             try await history.fixture.app.store.read { (tx) throws(LetheError) in try tx.eventCount() }
         }
 
         // When it is refreshed with none kept, then again at once
-        let first = try await reports.refreshLedgerCheckpoint()
-        let again = try await reports.refreshLedgerCheckpoint()
+        let first = try await reports.refreshLedgerCache()
+        let again = try await reports.refreshLedgerCache()
 
         // Then the first keeps the log's size and the second leaves it
         #expect(first == (try await size()))
         #expect(again == nil)
-        // and after a few entries it is left, after thirty more it is moved on
+        // and after a few entries it is left, after thirty more it is brought up to date
         _ = try history.fixture.shreddedJob("SSD-5")
-        #expect(try await reports.refreshLedgerCheckpoint() == nil)
+        #expect(try await reports.refreshLedgerCache() == nil)
         for tag in ["SSD-6", "SSD-7", "SSD-8", "SSD-9"] { _ = try history.fixture.shreddedJob(tag) }
-        let moved = try await reports.refreshLedgerCheckpoint()
+        let moved = try await reports.refreshLedgerCache()
         #expect(moved == (try await size()))
         // and a report after one more entry then folds only the entries after it
         try history.fixture.app.registerAsset(

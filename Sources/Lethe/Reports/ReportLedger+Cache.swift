@@ -14,60 +14,60 @@ extension ReportLedger {
     /// the next report folds only the entries logged since: a year's log is ten million entries,
     /// and folding them is most of a report's time.
     ///
-    /// A cache, never evidence: it is bound to the log's root at `K` (a checkpoint of another
+    /// A cache, never evidence: it is bound to the log's root at `K` (a cache of another
     /// history, or of a log restored to fewer entries, is not used), to the Lethe executable that
     /// wrote it (another build of Lethe folds from the log again), and to the SHA-256 of its own
-    /// bytes (a torn or damaged file is not used). A checkpoint that is not used is replaced by
+    /// bytes (a torn or damaged file is not used). A cache that is not used is replaced by
     /// the next report that folds enough entries. `lethe report reproduce` never reads one: an
     /// auditor's reproduction folds from the log alone. It can be deleted at any time.
     ///
     /// Only a ledger without a focus is kept (a custody report's timeline holds its asset's
     /// entries from the first).
-    struct Checkpoint: Sendable {
+    struct Cache: Sendable {
         /// The file's name in the data directory.
-        static let fileName = "report-ledger.checkpoint"
+        static let fileName = "report-ledger.cache"
         /// The layout of the file and the meaning of what ``ReportLedger/apply(_:)`` folds.
-        /// Raise it with any change to either: a checkpoint of another format is not used.
+        /// Raise it with any change to either: a cache of another format is not used.
         static let format: UInt64 = 1
-        static let magic = Array("LETHE REPORT LEDGER CHECKPOINT\n".utf8)
+        static let magic = Array("LETHE REPORT LEDGER CACHE\n".utf8)
 
         /// The data directory.
         let directory: String
-        /// Where a checkpoint not used, or not written, is said.
+        /// Where a cache not used, or not written, is said.
         let logger: Logger
-        /// A report that folds at least this many entries past the checkpoint it started from
+        /// A report that folds at least this many entries past the cache it started from
         /// (and at least a fiftieth of the log) writes a new one: below it, folding them again
         /// costs less than writing the file.
         var minimumEntries: Int64 = 100_000
 
-        /// The checkpoint's path.
+        /// The cache's path.
         var path: String { directory + "/" + Self.fileName }
 
-        /// Whether a ledger folded through entry `size` from a checkpoint at `start` (0: none)
-        /// is worth keeping as the new checkpoint.
+        /// Whether a ledger folded through entry `size` from a cache at `start` (0: none)
+        /// is worth keeping as the new cache.
         func worthSaving(size: Int64, from start: Int64) -> Bool {
             size - start >= max(minimumEntries, size / 50, 1)
         }
 
-        /// The ledger the checkpoint holds when it can be used for a report at `size`: folded
+        /// The ledger the cache holds when it can be used for a report at `size`: folded
         /// through at most `size` entries of this log (`root(K)`: the log's root at `K`), by
         /// this executable, its bytes intact. Nil otherwise, with the reason logged.
         func load(atMost size: Int64, root: (Int64) throws(LetheError) -> [UInt8]) -> ReportLedger? {
             let descriptor = open(path, O_RDONLY | O_CLOEXEC)
             guard descriptor >= 0 else {
-                if errno != ENOENT { logger.notice("report ledger checkpoint not readable; folding the log") }
+                if errno != ENOENT { logger.notice("report ledger cache not readable; folding the log") }
                 return nil
             }
             defer { close(descriptor) }
             do throws(Unusable) {
                 return try Self.read(descriptor, atMost: size, root: root)
             } catch {
-                logger.notice("report ledger checkpoint not used: \(error.reason); folding the log")
+                logger.notice("report ledger cache not used: \(error.reason); folding the log")
                 return nil
             }
         }
 
-        /// The log size the checkpoint was folded through, when its header says it describes
+        /// The log size the cache was folded through, when its header says it describes
         /// this log (`root(K)`: the log's root at `K`) and was written by this executable; its
         /// body is not read (``load(atMost:root:)`` checks it whole).
         func keptSize(root: (Int64) throws(LetheError) -> [UInt8]) -> Int64? {
@@ -89,13 +89,13 @@ extension ReportLedger {
         }
 
         /// Writes `ledger` (folded through its ``ReportLedger/size``, the log's root there being
-        /// `root`) as the checkpoint, replacing any: whole or not at all, mode 0600, not synced
+        /// `root`) as the cache, replacing any: whole or not at all, mode 0600, not synced
         /// (a torn file is refused by its digest).
         func save(_ ledger: ReportLedger, root: [UInt8]) throws(LetheError) {
             guard ledger.focus == nil else {
-                throw LetheError(.internal, "a ledger with a focus is not kept as a checkpoint")
+                throw LetheError(.internal, "a ledger with a focus is not kept as a cache")
             }
-            try OutputDestination.writeFile(path, force: true, flag: "report ledger checkpoint") {
+            try OutputDestination.writeFile(path, force: true, flag: "report ledger cache") {
                 (descriptor) throws(LetheError) in
                 var writer = Writer(descriptor: descriptor, name: Self.fileName)
                 writer.bytes(Self.magic)
@@ -108,7 +108,7 @@ extension ReportLedger {
             }
         }
 
-        /// Why a checkpoint is not used.
+        /// Why a cache is not used.
         struct Unusable: Error {
             var reason: String
             init(_ reason: String) { self.reason = reason }
@@ -158,7 +158,7 @@ extension ReportLedger {
         }()
     }
 
-    /// Writes a checkpoint's bytes through a buffer, hashing them as they go.
+    /// Writes a cache's bytes through a buffer, hashing them as they go.
     struct Writer {
         let descriptor: Int32
         let name: String
@@ -235,7 +235,7 @@ extension ReportLedger {
         }
     }
 
-    /// Reads a checkpoint's bytes (the first `length` of its file) through a buffer, hashing
+    /// Reads a cache's bytes (the first `length` of its file) through a buffer, hashing
     /// them as they come; every read checked, so that no bytes make it trap.
     struct Reader {
         let descriptor: Int32
@@ -244,7 +244,7 @@ extension ReportLedger {
         private var buffer: [UInt8] = []
         private var position = 0
         fileprivate var hasher = SHA256()
-        /// The length of what the checkpoint holds: no count can be larger.
+        /// The length of what the cache holds: no count can be larger.
         let length: Int
 
         init(descriptor: Int32, length: Int) {
@@ -257,8 +257,8 @@ extension ReportLedger {
         var atEnd: Bool { unread == 0 && position == buffer.count }
 
         /// Reads the next piece (1 MiB at most, less at the end of the file).
-        private mutating func refill() throws(Checkpoint.Unusable) {
-            guard unread > 0 else { throw Checkpoint.Unusable("it ends early") }
+        private mutating func refill() throws(Cache.Unusable) {
+            guard unread > 0 else { throw Cache.Unusable("it ends early") }
             let want = min(unread, 1 << 20)
             buffer = [UInt8](repeating: 0, count: want)
             var got = 0
@@ -266,24 +266,24 @@ extension ReportLedger {
                 let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + got, want - got) }
                 if count < 0, errno == EINTR { continue }
                 if count == 0 { break }
-                guard count > 0 else { throw Checkpoint.Unusable("it cannot be read") }
+                guard count > 0 else { throw Cache.Unusable("it cannot be read") }
                 got += count
             }
-            guard got > 0 else { throw Checkpoint.Unusable("it ends early") }
+            guard got > 0 else { throw Cache.Unusable("it ends early") }
             if got < want { buffer.removeSubrange(got...) }
             unread -= got
             position = 0
             hasher.update(data: buffer)
         }
 
-        mutating func byte() throws(Checkpoint.Unusable) -> UInt8 {
+        mutating func byte() throws(Cache.Unusable) -> UInt8 {
             if position == buffer.count { try refill() }
             defer { position += 1 }
             return buffer[position]
         }
 
-        mutating func bytes(_ count: Int) throws(Checkpoint.Unusable) -> [UInt8] {
-            guard count <= length else { throw Checkpoint.Unusable("a length beyond the file") }
+        mutating func bytes(_ count: Int) throws(Cache.Unusable) -> [UInt8] {
+            guard count <= length else { throw Cache.Unusable("a length beyond the file") }
             var result: [UInt8] = []
             result.reserveCapacity(count)
             while result.count < count {
@@ -295,31 +295,31 @@ extension ReportLedger {
             return result
         }
 
-        mutating func varint() throws(Checkpoint.Unusable) -> UInt64 {
+        mutating func varint() throws(Cache.Unusable) -> UInt64 {
             var value: UInt64 = 0
             var shift: UInt64 = 0
             while true {
                 let byte = try byte()
-                guard shift < 64 else { throw Checkpoint.Unusable("a number too long") }
+                guard shift < 64 else { throw Cache.Unusable("a number too long") }
                 value |= UInt64(byte & 0x7F) << shift
                 if byte < 0x80 { return value }
                 shift += 7
             }
         }
 
-        mutating func integer() throws(Checkpoint.Unusable) -> Int64 {
+        mutating func integer() throws(Cache.Unusable) -> Int64 {
             let value = try varint()
             return Int64(bitPattern: (value >> 1) ^ (0 &- (value & 1)))
         }
 
         /// A count, never more than the file's bytes (so none makes a reader reserve more).
-        mutating func count() throws(Checkpoint.Unusable) -> Int {
+        mutating func count() throws(Cache.Unusable) -> Int {
             let value = try varint()
-            guard value <= UInt64(length) else { throw Checkpoint.Unusable("a count beyond the file") }
+            guard value <= UInt64(length) else { throw Cache.Unusable("a count beyond the file") }
             return Int(value)
         }
 
-        mutating func date() throws(Checkpoint.Unusable) -> Date? {
+        mutating func date() throws(Cache.Unusable) -> Date? {
             var bits: UInt64 = 0
             for shift in stride(from: 0, to: 64, by: 8) { bits |= UInt64(try byte()) << UInt64(shift) }
             let seconds = Double(bitPattern: bits)
@@ -327,31 +327,31 @@ extension ReportLedger {
         }
 
         /// A date that cannot be none.
-        mutating func requiredDate() throws(Checkpoint.Unusable) -> Date {
-            guard let date = try date() else { throw Checkpoint.Unusable("a date missing") }
+        mutating func requiredDate() throws(Cache.Unusable) -> Date {
+            guard let date = try date() else { throw Cache.Unusable("a date missing") }
             return date
         }
 
-        mutating func string() throws(Checkpoint.Unusable) -> String {
+        mutating func string() throws(Cache.Unusable) -> String {
             String(decoding: try bytes(try count()), as: UTF8.self)
         }
 
-        mutating func optionalString() throws(Checkpoint.Unusable) -> String? {
+        mutating func optionalString() throws(Cache.Unusable) -> String? {
             let length = try count()
             return length == 0 ? nil : String(decoding: try bytes(length - 1), as: UTF8.self)
         }
 
         /// A name of a table of `count` texts.
-        mutating func name(of count: Int) throws(Checkpoint.Unusable) -> Name {
+        mutating func name(of count: Int) throws(Cache.Unusable) -> Name {
             let number = try varint()
-            guard number < UInt64(count) else { throw Checkpoint.Unusable("a text beyond the table") }
+            guard number < UInt64(count) else { throw Cache.Unusable("a text beyond the table") }
             return Name(number: UInt32(number))
         }
     }
 }
 
 extension ReportLedger {
-    /// The states of a job by their number in a checkpoint.
+    /// The states of a job by their number in a cache.
     private static let jobStates: [JobState] = [.scheduled, .inProgress, .executed, .verified, .failed, .cancelled]
 
     /// Writes everything the ledger folded but the tables that find things (built again when
@@ -462,7 +462,7 @@ extension ReportLedger {
         }
     }
 
-    /// The capacity for a table of `count` read from a checkpoint: room for a quarter more, so
+    /// The capacity for a table of `count` read from a cache: room for a quarter more, so
     /// that folding the entries after it does not copy the table into one twice its size (a
     /// year's jobs are a hundred megabytes; the room is memory only once it is used).
     private static func room(for count: Int) -> Int {
@@ -471,14 +471,14 @@ extension ReportLedger {
 
     /// Reads what ``encode(into:)`` wrote, for a ledger folded through entry `size`; every
     /// text and plan a job or a life names is checked to be in its table.
-    fileprivate static func decode(from reader: inout Reader, size: Int64) throws(Checkpoint.Unusable) -> ReportLedger {
+    fileprivate static func decode(from reader: inout Reader, size: Int64) throws(Cache.Unusable) -> ReportLedger {
         let time = try reader.date()
         var texts: [String] = []
         let textCount = try reader.count()
         texts.reserveCapacity(textCount)
         for _ in 0..<textCount { texts.append(try reader.string()) }
         guard let names = Names(restoring: texts, room: Self.room(for: textCount)) else {
-            throw Checkpoint.Unusable("a text held twice")
+            throw Cache.Unusable("a text held twice")
         }
         texts = []
         let nameCount = names.texts.count
@@ -488,7 +488,7 @@ extension ReportLedger {
             do {
                 plans.append(try CanonicalJSON.decode(bytes))
             } catch {
-                throw Checkpoint.Unusable("a verification plan that is not canonical JSON")
+                throw Cache.Unusable("a verification plan that is not canonical JSON")
             }
         }
         var jobs: [Job] = []
@@ -509,7 +509,7 @@ extension ReportLedger {
             let asset = try reader.name(of: nameCount)
             let method = try reader.name(of: nameCount)
             let verification = try reader.count()
-            guard verification < plans.count else { throw Checkpoint.Unusable("a job's plan beyond the table") }
+            guard verification < plans.count else { throw Cache.Unusable("a job's plan beyond the table") }
             var job = Job(
                 id: id, asset: asset, method: method, verification: Int32(verification), dueAt: dueAt,
                 createdAt: createdAt)
@@ -529,7 +529,7 @@ extension ReportLedger {
             job.readbackSeed = try reader.name(of: nameCount)
             job.certificate = try reader.name(of: nameCount)
             let state = Int(try reader.byte())
-            guard state < jobStates.count else { throw Checkpoint.Unusable("a job in no known state") }
+            guard state < jobStates.count else { throw Cache.Unusable("a job in no known state") }
             job.state = jobStates[state]
             jobs.append(job)
         }
@@ -552,15 +552,15 @@ extension ReportLedger {
         var lostDates: [Int: Date] = [:]
         for _ in 0..<(try reader.count()) {
             let slot = try reader.count()
-            guard slot < lives.count else { throw Checkpoint.Unusable("a lost asset beyond the lives") }
+            guard slot < lives.count else { throw Cache.Unusable("a lost asset beyond the lives") }
             lostDates[slot] = try reader.requiredDate()
         }
         var ledger = ReportLedger(
             restoring: names, verifications: plans, jobs: jobs, jobExtras: jobExtras, lives: lives, lifeTags: lifeTags,
             lostDates: lostDates, size: size, time: time)
-        guard ledger.verifications.count == plans.count else { throw Checkpoint.Unusable("a plan held twice") }
+        guard ledger.verifications.count == plans.count else { throw Cache.Unusable("a plan held twice") }
         let serials = try reader.count()
-        guard serials <= nameCount else { throw Checkpoint.Unusable("a record kind beyond the table") }
+        guard serials <= nameCount else { throw Cache.Unusable("a record kind beyond the table") }
         for number in 0..<serials {
             let kind = try reader.name(of: nameCount)
             if kind != .none { ledger.setRecordKind(Name(number: UInt32(number)), kind) }
