@@ -244,13 +244,11 @@ extension ReportLedger {
         private var buffer: [UInt8] = []
         private var position = 0
         fileprivate var hasher = SHA256()
-        /// The length of what the cache holds: no count can be larger.
-        let length: Int
 
+        /// A reader of the first `length` bytes of the file open as `descriptor`.
         init(descriptor: Int32, length: Int) {
             self.descriptor = descriptor
             self.unread = length
-            self.length = length
         }
 
         /// Whether every byte was read.
@@ -283,7 +281,7 @@ extension ReportLedger {
         }
 
         mutating func bytes(_ count: Int) throws(Cache.Unusable) -> [UInt8] {
-            guard count <= length else { throw Cache.Unusable("a length beyond the file") }
+            guard count <= remaining else { throw Cache.Unusable("a length beyond the file") }
             var result: [UInt8] = []
             result.reserveCapacity(count)
             while result.count < count {
@@ -313,11 +311,16 @@ extension ReportLedger {
         }
 
         /// A count, never more than the file's bytes (so none makes a reader reserve more).
-        mutating func count() throws(Cache.Unusable) -> Int {
+        /// A count of things that take at least `bytesEach` bytes each in what is left of the
+        /// file: no damaged count makes a reader reserve more than the file could hold.
+        mutating func count(atLeast bytesEach: Int = 1) throws(Cache.Unusable) -> Int {
             let value = try varint()
-            guard value <= UInt64(length) else { throw Cache.Unusable("a count beyond the file") }
+            guard value <= UInt64(remaining / bytesEach) else { throw Cache.Unusable("a count beyond the file") }
             return Int(value)
         }
+
+        /// The bytes not read yet.
+        private var remaining: Int { unread + (buffer.count - position) }
 
         mutating func date() throws(Cache.Unusable) -> Date? {
             var bits: UInt64 = 0
@@ -493,7 +496,8 @@ extension ReportLedger {
         }
         var jobs: [Job] = []
         var jobExtras: [Int64: JobExtras] = [:]
-        let jobCount = try reader.count()
+        // The fewest bytes a job and a life are written in (``encode(into:)``).
+        let jobCount = try reader.count(atLeast: 64)
         jobs.reserveCapacity(Self.room(for: jobCount))
         for _ in 0..<jobCount {
             let id = try reader.integer()
@@ -535,7 +539,7 @@ extension ReportLedger {
         }
         var lives: [AssetLife] = []
         var lifeTags: [Name] = []
-        let lifeCount = try reader.count()
+        let lifeCount = try reader.count(atLeast: 21)
         lives.reserveCapacity(Self.room(for: lifeCount))
         lifeTags.reserveCapacity(Self.room(for: lifeCount))
         for _ in 0..<lifeCount {
