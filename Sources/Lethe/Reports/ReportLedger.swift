@@ -430,22 +430,20 @@ struct ReportLedger {
             }
         }
         if !flags.contains(.rateHere) { job.readbackRate = 0 }
-        if let failed = facts.failedAt {
-            if failed == job.verifiedAt {
-                flags.insert(.failedWhenVerified)
+        // A date is a flag when it is the verification's, else kept beside the job.
+        func place(
+            _ date: Date?, _ whenVerified: Job.Flags, _ beside: Job.Flags, _ field: WritableKeyPath<JobExtras, Date?>
+        ) {
+            guard let date else { return }
+            if date == job.verifiedAt {
+                flags.insert(whenVerified)
             } else {
-                extras.failedAt = failed
-                flags.insert(.failedBeside)
+                extras[keyPath: field] = date
+                flags.insert(beside)
             }
         }
-        if let finished = facts.finishedAt {
-            if finished == job.verifiedAt {
-                flags.insert(.finishedWhenVerified)
-            } else {
-                extras.finishedAt = finished
-                flags.insert(.finishedBeside)
-            }
-        }
+        place(facts.failedAt, .failedWhenVerified, .failedBeside, \.failedAt)
+        place(facts.finishedAt, .finishedWhenVerified, .finishedBeside, \.finishedAt)
         if let previous = facts.afterFailedJob {
             extras.afterFailedJob = previous
             flags.insert(.afterFailedJobBeside)
