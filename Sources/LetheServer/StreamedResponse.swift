@@ -5,6 +5,7 @@ import Lethe
 import LetheCore
 import LetheEvidence
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// A response body made by a synchronous writer of chunks — a report's CSV, HTML page or
@@ -82,12 +83,17 @@ enum StreamedResponse {
     }
 
     /// Runs `write` (a write to `connection` that waits for the client to take what is queued),
-    /// closing the connection if it has not returned within `timeout`: the write then fails.
+    /// closing the connection if it has not returned within `timeout`: the write then fails —
+    /// with its own error, or, when it returns anyway (a write the channel had queued before it
+    /// was closed), with one saying the connection was closed, so that a download cut short
+    /// never ends as if it were whole.
     private static func withDeadline(
         _ timeout: TimeAmount, on connection: (any Channel)?, logger: Logger, _ write: () async throws -> Void
     ) async throws {
+        let expired = NIOLockedValueBox(false)
         let deadline = connection.map { (channel) in
             channel.eventLoop.scheduleTask(in: timeout) {
+                expired.withLockedValue { $0 = true }
                 logger.warning(
                     "a download's client took no data for \(timeout.nanoseconds / 1_000_000_000) s; its connection is closed"
                 )
@@ -96,6 +102,11 @@ enum StreamedResponse {
         }
         defer { deadline?.cancel() }
         try await write()
+        if expired.withLockedValue({ $0 }) {
+            throw LetheError(
+                .io,
+                "the client took no data for \(timeout.nanoseconds / 1_000_000_000) s; its connection was closed")
+        }
     }
 
     private enum Item: Sendable {
