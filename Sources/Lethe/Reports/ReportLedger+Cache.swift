@@ -77,7 +77,8 @@ extension ReportLedger {
             var reader = Reader(descriptor: descriptor, length: Int.max)
             do throws(Unusable) {
                 guard try reader.bytes(Self.magic.count) == Self.magic, try reader.varint() == Self.format,
-                    try reader.bytes(Self.executableIdentity.count) == Self.executableIdentity
+                    let identity = Self.executableIdentity,
+                    try reader.bytes(identity.count) == identity
                 else { return nil }
                 let folded = Int64(bitPattern: try reader.varint())
                 let stated = try reader.bytes(SHA256.byteCount)
@@ -92,15 +93,16 @@ extension ReportLedger {
         /// `root`) as the cache, replacing any: whole or not at all, mode 0600, not synced
         /// (a torn file is refused by its digest).
         func save(_ ledger: ReportLedger, root: [UInt8]) throws(LetheError) {
-            guard ledger.focus == nil else {
-                throw LetheError(.internal, "a ledger with a focus is not kept as a cache")
+            guard ledger.focus == nil, let identity = Self.executableIdentity else {
+                throw LetheError(
+                    .internal, "a ledger with a focus, or of an executable not known, is not kept as a cache")
             }
             try OutputDestination.writeFile(path, force: true, flag: "report ledger cache") {
                 (descriptor) throws(LetheError) in
                 var writer = Writer(descriptor: descriptor, name: Self.fileName)
                 writer.bytes(Self.magic)
                 writer.varint(Self.format)
-                writer.bytes(Self.executableIdentity)
+                writer.bytes(identity)
                 writer.varint(UInt64(ledger.size))
                 writer.bytes(root)
                 try ledger.encode(into: &writer)
@@ -126,7 +128,7 @@ extension ReportLedger {
             guard try reader.bytes(magic.count) == magic, try reader.varint() == format else {
                 throw Unusable("written in another format")
             }
-            guard try reader.bytes(executableIdentity.count) == executableIdentity else {
+            guard let identity = executableIdentity, try reader.bytes(identity.count) == identity else {
                 throw Unusable("written by another build of Lethe")
             }
             let folded = Int64(bitPattern: try reader.varint())
@@ -146,15 +148,20 @@ extension ReportLedger {
         }
 
         /// The executable writing or reading: its size and modification time, read once (a
-        /// rebuilt or upgraded Lethe has another).
-        static let executableIdentity: [UInt8] = {
-            var status = stat()
-            guard stat("/proc/self/exe", &status) == 0 else { return [UInt8](repeating: 0, count: 24) }
-            var bytes: [UInt8] = []
-            for value in [Int64(status.st_size), Int64(status.st_mtim.tv_sec), Int64(status.st_mtim.tv_nsec)] {
-                withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
-            }
-            return bytes
+        /// rebuilt or upgraded Lethe has another). Nil where it cannot be read (no `/proc`):
+        /// there is then no cache, since a build could take another's.
+        static let executableIdentity: [UInt8]? = {
+            #if os(Linux)
+                var status = stat()
+                guard stat("/proc/self/exe", &status) == 0 else { return nil }
+                var bytes: [UInt8] = []
+                for value in [Int64(status.st_size), Int64(status.st_mtim.tv_sec), Int64(status.st_mtim.tv_nsec)] {
+                    withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+                }
+                return bytes
+            #else
+                return nil
+            #endif
         }()
     }
 
@@ -326,7 +333,11 @@ extension ReportLedger {
             var bits: UInt64 = 0
             for shift in stride(from: 0, to: 64, by: 8) { bits |= UInt64(try byte()) << UInt64(shift) }
             let seconds = Double(bitPattern: bits)
-            return seconds.isNaN ? nil : Date(timeIntervalSinceReferenceDate: seconds)
+            if seconds.isNaN { return nil }
+            // A date of years 0 to 9999 (RFC 3339's), as every date a ledger folds is: no other
+            // makes its reports' writing trap.
+            guard seconds.isFinite, abs(seconds) < 3e11 else { throw Cache.Unusable("a date out of range") }
+            return Date(timeIntervalSinceReferenceDate: seconds)
         }
 
         /// A date that cannot be none.

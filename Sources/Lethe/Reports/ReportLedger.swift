@@ -102,7 +102,8 @@ struct ReportLedger {
             self.init()
             self.texts.reserveCapacity(max(room, texts.count) + 2)
             for text in texts {
-                guard name(text).number == UInt32(self.texts.count - 1) else { return nil }
+                let next = UInt32(self.texts.count)
+                guard name(text).number == next else { return nil }
             }
         }
     }

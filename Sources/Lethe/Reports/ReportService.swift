@@ -22,9 +22,11 @@ public struct ReportService: Sendable {
     /// sets one, to keep a small log's ledger the way a year's is kept).
     var cacheMinimumEntries: Int64 = 100_000
 
-    /// The report ledger cache in the data directory, if there is one.
+    /// The report ledger cache in the data directory, if there is one (none where the executable
+    /// cannot be told from another build).
     var ledgerCache: ReportLedger.Cache? {
-        app.dataDirectory.map {
+        guard ReportLedger.Cache.executableIdentity != nil else { return nil }
+        return app.dataDirectory.map {
             ReportLedger.Cache(
                 directory: $0.path, logger: app.logger, minimumEntries: cacheMinimumEntries)
         }
@@ -237,6 +239,12 @@ extension ReportService {
             let kept = cache.keptSize { (size) throws(LetheError) in try tree.root(size: size) } ?? 0
             guard kept <= size, cache.worthSaving(size: size, from: kept) else { return nil }
             _ = try Self.ledger(atLogSize: size, focus: nil, in: tx, cache: cache)
+            // Written by this fold, or by another that reached as far meanwhile.
+            guard let now = cache.keptSize(root: { (size) throws(LetheError) in try tree.root(size: size) }),
+                now >= size
+            else {
+                throw LetheError(.io, "the report ledger cache in \(cache.directory) could not be written")
+            }
             return size
         }
     }
@@ -479,7 +487,10 @@ extension ReportService {
             throw LetheError(.internal, "the log has no entry \(size) though it holds \(size) or more")
         }
         ledger.end(at: last)
-        if let cache, cache.worthSaving(size: size, from: start) {
+        // Not over a cache another fold (a report beside this one) already took as far.
+        if let cache, cache.worthSaving(size: size, from: start),
+            (cache.keptSize { (size) throws(LetheError) in try tree.root(size: size) } ?? 0) < size
+        {
             do throws(LetheError) {
                 try cache.save(ledger, root: try tree.root(size: size))
             } catch {
