@@ -213,7 +213,7 @@ import Testing
     }
 }
 
-/// A job's facts kept beside it (``ReportLedger/JobExtras``) read back as a plain model of the
+/// A job's facts kept beside it (``ReportLedger/jobExtras``) read back as a plain model of the
 /// events says they are, whatever order the events come in.
 @Suite struct ReportLedgerJobFactsTests {
     /// What the events say of a job, as the ledger held it before its facts moved beside it.

@@ -74,7 +74,8 @@ extension ReportLedger {
             let descriptor = open(path, O_RDONLY | O_CLOEXEC)
             guard descriptor >= 0 else { return nil }
             defer { close(descriptor) }
-            var reader = Reader(descriptor: descriptor, length: Int.max)
+            // The header only: its fields take fewer than 256 bytes.
+            var reader = Reader(descriptor: descriptor, length: 256)
             do throws(Unusable) {
                 guard try reader.bytes(Self.magic.count) == Self.magic, try reader.varint() == Self.format,
                     let identity = Self.executableIdentity,
@@ -506,7 +507,7 @@ extension ReportLedger {
             }
         }
         var jobs: [Job] = []
-        var jobExtras: [Int64: JobExtras] = [:]
+        var jobExtras: [Int64: JobFacts] = [:]
         // The fewest bytes a job and a life are written in (``encode(into:)``).
         let jobCount = try reader.count(atLeast: 64)
         jobs.reserveCapacity(Self.room(for: jobCount))

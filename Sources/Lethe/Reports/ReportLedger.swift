@@ -157,7 +157,7 @@ struct ReportLedger {
             var rawValue: UInt8 = 0
             /// The sample rate is ``Job/readbackRate``.
             static let rateHere = Flags(rawValue: 1)
-            /// These are in the job's ``ReportLedger/JobExtras``.
+            /// These are in the job's entry of ``ReportLedger/jobExtras``.
             static let rateBeside = Flags(rawValue: 2)
             static let failedBeside = Flags(rawValue: 4)
             static let finishedBeside = Flags(rawValue: 8)
@@ -179,15 +179,8 @@ struct ReportLedger {
         }
     }
 
-    /// The facts of a job that few jobs have, beside the jobs (``Job``).
-    struct JobExtras {
-        var afterFailedJob: Int64?
-        var readbackRatePercent: Int64?
-        @CompactDate var failedAt: Date? = nil
-        @CompactDate var finishedAt: Date? = nil
-    }
-
-    /// The facts of a job that are not in ``Job`` itself: either beside it, or what it holds.
+    /// The facts of a job that are not in ``Job`` itself: either beside it (in
+    /// ``ReportLedger/jobExtras``, only those its flags say are there), or what it holds.
     struct JobFacts: Equatable {
         var afterFailedJob: Int64?
         var readbackRatePercent: Int64?
@@ -292,7 +285,7 @@ struct ReportLedger {
     /// The jobs, in the order they were first scheduled (or replanned).
     private(set) var jobs: [Job] = []
     /// By job id, the facts of the few jobs that have facts beside them (``Job``).
-    private(set) var jobExtras: [Int64: JobExtras] = [:]
+    private(set) var jobExtras: [Int64: JobFacts] = [:]
     /// The slot in ``jobs`` of job id `i`, plus one (0: none), for ids up to a little beyond the
     /// number of jobs (ids are dense from 1); ``sparseSlots`` holds any other.
     private var denseSlots: [Int32] = []
@@ -418,9 +411,9 @@ struct ReportLedger {
 
     /// Sets `facts` as the facts of `job` (its ``Job/verifiedAt`` already set): in the job where
     /// they fit, else in the extras returned.
-    static func place(_ facts: JobFacts, in job: inout Job) -> JobExtras? {
+    static func place(_ facts: JobFacts, in job: inout Job) -> JobFacts? {
         var flags = Job.Flags()
-        var extras = JobExtras()
+        var extras = JobFacts()
         if let rate = facts.readbackRatePercent {
             if let small = Int16(exactly: rate) {
                 job.readbackRate = small
@@ -433,7 +426,7 @@ struct ReportLedger {
         if !flags.contains(.rateHere) { job.readbackRate = 0 }
         // A date is a flag when it is the verification's, else kept beside the job.
         func place(
-            _ date: Date?, _ whenVerified: Job.Flags, _ beside: Job.Flags, _ field: WritableKeyPath<JobExtras, Date?>
+            _ date: Date?, _ whenVerified: Job.Flags, _ beside: Job.Flags, _ field: WritableKeyPath<JobFacts, Date?>
         ) {
             guard let date else { return }
             if date == job.verifiedAt {
@@ -625,7 +618,7 @@ struct ReportLedger {
     /// jobs by id and lives by tag are built again as folding builds them; the arrays are taken
     /// as they are (a year's jobs are a hundred megabytes, not to be copied).
     init(
-        restoring names: Names, verifications: [JSONValue], jobs: [Job], jobExtras: [Int64: JobExtras],
+        restoring names: Names, verifications: [JSONValue], jobs: [Job], jobExtras: [Int64: JobFacts],
         lives: [AssetLife], lifeTags: [Name], lostDates: [Int: Date], size: Int64, time: Date?
     ) {
         self.names = names
