@@ -149,4 +149,36 @@ import Testing
         #expect(try contents() == "second report")
         #expect(try entries() == ["year.json"])
     }
+
+    @Test func aFileWrittenOnAnotherThreadAppearsOnlyWhenPlaced() async throws {
+        let root = TemporaryDirectory()
+        let path = root.file("year.json")
+        let entries = { try FileManager.default.contentsOfDirectory(atPath: root.path).sorted() }
+
+        // Given a file written on another thread (as a report's record is while the store commits it)
+        let file = try OutputFile(path, force: false, flag: "--out")
+        try await OwnThread.run { () throws(LetheError) in
+            guard Glibc.write(file.descriptor, "signed", 6) == 6 else { throw LetheError(.io, "short write") }
+        }
+
+        // Then nothing is at its path until it is placed, and then all of it is
+        #expect(try entries() == [])
+        try file.place()
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "signed")
+
+        // When another is written to the same path and let go unplaced (its report not issued),
+        // with --force or not, then the first is as it was and nothing else is left
+        for force in [false, true] {
+            let other = try OutputFile(path, force: force, flag: "--out")
+            _ = Glibc.write(other.descriptor, "unsigned", 8)
+        }
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "signed")
+        #expect(try entries() == ["year.json"])
+
+        // And placed without --force over a file that appeared meanwhile, it is refused
+        let late = try OutputFile(path, force: false, flag: "--out")
+        #expect {
+            try late.place()
+        } throws: { ($0 as? LetheError)?.code == .conflict }
+    }
 }

@@ -4,6 +4,7 @@ import LetheCore
 import LetheEvidence
 import LetheStore
 import LetheTestSupport
+import Synchronization
 import Testing
 
 @testable import Lethe
@@ -165,6 +166,78 @@ private func certifiedHistory(_ count: Int) async throws -> (EvidenceFixture, Is
             try report.writeRecord { (piece) throws(LetheError) in handed += piece.count }
         } throws: { ($0 as? LetheError)?.message.contains("SHA-256") == true }
         #expect(handed > 0 && handed < report.recordCount)
+    }
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/proc/self/fd"), "finds the spool through /proc"))
+    func aRecordCopiedWhileItIsStoredIsTheStoredOneOrDescribesNothing() async throws {
+        // Given a history, and reports whose content moves to its spool file past 64 bytes
+        let (fixture, _, _) = try await certifiedHistory(2)
+        var reports = fixture.app.reports
+        reports.spoolThreshold = 64
+        let day = RFC3339.formatDay(fixture.app.currentTime)
+        let period = try ReportPeriod(from: day, to: day)
+        let (carol, auditor) = (Principal.evidenceUser("carol", .compliance), Principal.evidenceUser("ann", .auditor))
+        let copies = CopiedRecords()
+        let copy: RecordCopy = { (report) in
+            var bytes: [UInt8] = []
+            do throws(LetheError) {
+                try report.writeRecord { (piece) throws(LetheError) in bytes += piece }
+                copies.add(serial: report.serial, .success(bytes))
+            } catch {
+                copies.add(serial: report.serial, .failure(error))
+            }
+        }
+
+        // When a report is issued with its record copied as the store writes it
+        let report = try await reports.disposal(period: period, by: carol, copy: copy)
+
+        // Then the copy was made before the report was returned, and is the record stored, signed
+        // with the digest begun as its content was spooled
+        #expect(report.isSpliced)
+        let stored = try await fixture.app.reports.show(serial: report.serial, by: auditor).recordBytes()
+        #expect(copies.all.count == 1)
+        #expect(copies.all.first?.serial == report.serial)
+        #expect(try copies.all.first?.result.get() == stored)
+        #expect(report.recordSHA256 == Hex.encode(Array(SHA256.hash(data: stored))))
+        #expect(
+            try await ReportService.verifyBundle(fixture.app.reports.bundle(serial: report.serial, by: auditor).bundle)
+                .passed)
+
+        // When the next report's spool file changes once its content is computed, before it is
+        // signed (its digest begun as the content was written is then not the file's)
+        let directory = try #require(fixture.app.dataDirectory?.path)
+        @Sendable func spools() -> Set<Int32> {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+            return Set(
+                names.compactMap { (name) -> Int32? in
+                    guard
+                        let target = try? FileManager.default.destinationOfSymbolicLink(
+                            atPath: "/proc/self/fd/" + name),
+                        target.hasPrefix(directory + "/"), target.hasSuffix("(deleted)")
+                    else { return nil }
+                    return Int32(name)
+                })
+        }
+        let before = spools()
+        let changed = CopiedRecords()
+        let listed = try await fixture.app.reports.list(limit: nil, by: auditor).count
+        await #expect {
+            _ = try await reports.disposal(
+                period: period, by: carol,
+                progress: { (stage) in
+                    guard case .signing = stage, let spool = spools().subtracting(before).first else { return }
+                    var byte: UInt8 = 0
+                    guard pread(spool, &byte, 1, 8) == 1 else { return }
+                    byte ^= 0x20
+                    if pwrite(spool, &byte, 1, 8) == 1 { changed.add(serial: "", .success([byte])) }
+                }, copy: copy)
+        } throws: { ($0 as? LetheError)?.message.contains("SHA-256") == true }
+
+        // Then nothing was stored, and the copy begun ended before the error was said, refused
+        #expect(changed.all.count == 1)
+        #expect(try await fixture.app.reports.list(limit: nil, by: auditor).count == listed)
+        #expect(copies.all.count == 2)
+        #expect(copies.all.last.map { (try? $0.result.get()) == nil } == true)
     }
 
     @Test func aReportSpooledToAFileIsHashedSignedStoredAndWrittenPieceByPiece() async throws {
@@ -470,4 +543,13 @@ private func certifiedHistory(_ count: Int) async throws -> (EvidenceFixture, Is
         let bytes = try Data(contentsOf: URL(fileURLWithPath: fixture.installation.root.file(png)))
         #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) && bytes.count > 1000)
     }
+}
+
+/// Records copied by a ``RecordCopy`` in a test, in the order they were.
+private final class CopiedRecords: Sendable {
+    private let copies = Mutex<[(serial: String, result: Result<[UInt8], LetheError>)]>([])
+
+    func add(serial: String, _ result: Result<[UInt8], LetheError>) { copies.withLock { $0.append((serial, result)) } }
+
+    var all: [(serial: String, result: Result<[UInt8], LetheError>)] { copies.withLock { $0 } }
 }

@@ -52,8 +52,9 @@ public final class EncodedField: @unchecked Sendable {
     /// Where the bytes are.
     enum Bytes {
         case memory([UInt8])
-        /// A spool file and the SHA-256 of its bytes as they were written to it (nil: unknown).
-        case file(SpoolFile, sha256: [UInt8]?)
+        /// A spool file, the SHA-256 of its bytes as they were written to it (nil: unknown), and
+        /// the record's digest begun as they were (nil: none).
+        case file(SpoolFile, sha256: [UInt8]?, recordDigest: PrefixedDigest?)
     }
 
     // @unchecked: `bytes` is read and changed only under `lock`.
@@ -66,9 +67,11 @@ public final class EncodedField: @unchecked Sendable {
     }
 
     /// Holds the canonical JSON that `file` holds until issuance takes it; `sha256` is its
-    /// digest as it was written, which issuance checks the file's bytes against.
-    init(file: SpoolFile, sha256: [UInt8]?) {
-        self.bytes = .file(file, sha256: sha256)
+    /// digest as it was written, which issuance checks the file's bytes against, unless
+    /// `recordDigest` (the record's digest, begun as the bytes were written) gives the record's
+    /// digest without reading them: then every pass that stores or copies the record checks them.
+    init(file: SpoolFile, sha256: [UInt8]?, recordDigest: PrefixedDigest? = nil) {
+        self.bytes = .file(file, sha256: sha256, recordDigest: recordDigest)
     }
 
     /// Takes the bytes out: the field holds none after. A second take is refused, so no record
@@ -83,6 +86,21 @@ public final class EncodedField: @unchecked Sendable {
         }
         return taken
     }
+}
+
+/// The SHA-256 of a record up to the end of a field given as canonical JSON in a file, begun
+/// as the field's bytes were written: the record's digest is `state` with the bytes after the
+/// field added, when the bytes before the field are `head` (a report's record starts with its
+/// content: `{"content":`). Signing then does not read the file (hundreds of megabytes) for it.
+///
+/// `@unchecked`: `SHA256` is a value whose context is copied before it is changed, unless unique;
+/// the spool that begins the digest changes it no more once it is handed on, so a copy read on
+/// another thread is never read while it changes.
+struct PrefixedDigest: @unchecked Sendable {
+    /// The record's bytes before the field, hashed first.
+    var head: [UInt8]
+    /// The digest of `head` and the field's bytes, not finalised.
+    var state: SHA256
 }
 
 /// A record as issuance reads it on the database's thread: what its event and row need, and a
@@ -174,22 +192,27 @@ extension LetheApp {
     ///
     /// This is the one issuance path; disposal records and other kinds (erasure reports) call it
     /// (or ``issueRecords(_:issuer:in:actor:at:)`` for several at once).
+    ///
+    /// - Parameter signed: told of the record once it is signed, with its `record.issued` event,
+    ///   before either is stored (a report's record is copied to its reader meanwhile).
     static func issueRecord(
-        _ draft: RecordDraft, issuer: RecordIssuer, in tx: any StoreWriting, actor: String, at time: Date
+        _ draft: RecordDraft, issuer: RecordIssuer, in tx: any StoreWriting, actor: String, at time: Date,
+        signed: ((StoredRecord, Event) throws(LetheError) -> Void)? = nil
     ) throws(LetheError) -> StoredRecord {
-        try issueRecords([draft], issuer: issuer, in: tx, actor: actor, at: time)[0]
+        try issueRecords([draft], issuer: issuer, in: tx, actor: actor, at: time, signed: signed)[0]
     }
 
     /// Issues several records in one transaction: serials and log indexes in order, the signatures
     /// computed on other threads, one `record.issued` event per record, one checkpoint at the end.
     static func issueRecords(
-        _ drafts: [RecordDraft], issuer: RecordIssuer, in tx: any StoreWriting, actor: String, at time: Date
+        _ drafts: [RecordDraft], issuer: RecordIssuer, in tx: any StoreWriting, actor: String, at time: Date,
+        signed: ((StoredRecord, Event) throws(LetheError) -> Void)? = nil
     ) throws(LetheError) -> [StoredRecord] {
         // A report's content (an encoded field) is hundreds of megabytes at a year's size:
         // `CMS.sign` would hash it once more, which costs far more than the template's signature.
         try issueRecords(
             count: drafts.count, sources: { drafts[$0].map(RecordSource.init) }, issuer: issuer, in: tx, actor: actor,
-            at: time, useTemplate: drafts.count > 2 || drafts.contains { !$0.encodedFields.isEmpty })
+            at: time, useTemplate: drafts.count > 2 || drafts.contains { !$0.encodedFields.isEmpty }, signed: signed)
     }
 
     /// Issues `count` records whose sources `sources(range)` gives, chunk by chunk (read from
@@ -202,10 +225,11 @@ extension LetheApp {
     ///
     /// `useTemplate` (default: more than two records) signs from a template of `CMS.sign`'s
     /// output around each record's digest (``RecordSigner``) rather than by `CMS.sign` itself.
+    /// `signed` is told of each record, with its event, before they are stored.
     static func issueRecords(
         count: Int, sources: (Range<Int>) throws(LetheError) -> [RecordSource], issuer: RecordIssuer,
         in tx: any StoreWriting, actor: String, at time: Date, chunkSize: Int = IssuanceChunk.size,
-        useTemplate: Bool? = nil
+        useTemplate: Bool? = nil, signed: ((StoredRecord, Event) throws(LetheError) -> Void)? = nil
     ) throws(LetheError) -> [StoredRecord] {
         guard count > 0 else { return [] }
         try issuer.identity.checkValidity(at: time)
@@ -242,11 +266,11 @@ extension LetheApp {
             pending.append(chunk)
             // 3. The events and rows of the chunk before, in order.
             if pending.count > 1 {
-                try writeChunk(pending.removeFirst(), firstIndex: firstIndex, in: tx, at: time, &records)
+                try writeChunk(pending.removeFirst(), firstIndex: firstIndex, in: tx, at: time, signed, &records)
             }
         }
         for chunk in pending {
-            try writeChunk(chunk, firstIndex: firstIndex, in: tx, at: time, &records)
+            try writeChunk(chunk, firstIndex: firstIndex, in: tx, at: time, signed, &records)
         }
         _ = try signCheckpoint(in: tx, key: issuer.logKey, at: time)
         return records
@@ -255,22 +279,23 @@ extension LetheApp {
     /// Writes the `record.issued` events and the stored rows of a signed chunk, in order.
     private static func writeChunk(
         _ chunk: IssuanceChunk, firstIndex: Int64, in tx: any StoreWriting, at time: Date,
-        _ records: inout [StoredRecord]
+        _ signed: ((StoredRecord, Event) throws(LetheError) -> Void)?, _ records: inout [StoredRecord]
     ) throws(LetheError) {
         guard let future = chunk.signed else { return }
-        let signed = try future.wait()
+        let bodies = try future.wait()
         for (position, draft) in chunk.sources.enumerated() {
             let offset = chunk.start + position
-            let event = signed[position].event
+            let event = bodies[position].event
             guard event.seq == firstIndex + Int64(offset) + 1 else {
                 throw LetheError(
                     .internal, "the issuance event took log index \(event.seq - 1), not \(firstIndex + Int64(offset))")
             }
-            try tx.append(built: event)
             let record = StoredRecord(
                 serial: chunk.serials[position], kind: draft.kind, jobID: draft.jobID, assetTag: draft.assetTag,
-                issuedAt: time, body: signed[position].body, splicedBody: signed[position].spliced,
-                signature: signed[position].signature, eventSeq: event.seq)
+                issuedAt: time, body: bodies[position].body, splicedBody: bodies[position].spliced,
+                signature: bodies[position].signature, eventSeq: event.seq)
+            try signed?(record, event)
+            try tx.append(built: event)
             try tx.insert(record)
             records.append(record)
         }

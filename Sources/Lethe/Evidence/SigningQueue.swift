@@ -56,15 +56,15 @@ final class SigningQueue: Sendable {
                 // file, the body is never held whole: it is hashed here, then stored, from
                 // the file, between the bytes before and after the field.
                 var encoded: [String: [UInt8]] = [:]
-                var spooled: (key: String, file: SpoolFile, sha256: [UInt8]?)?
+                var spooled: (key: String, file: SpoolFile, sha256: [UInt8]?, recordDigest: PrefixedDigest?)?
                 for (key, field) in sources[index].encodedFields {
                     switch try field.take() {
                     case .memory(let bytes): encoded[key] = bytes
-                    case .file(let file, let sha256):
+                    case .file(let file, let sha256, let recordDigest):
                         guard spooled == nil else {
                             throw LetheError(.internal, "a record has more than one field in a spool file")
                         }
-                        spooled = (key, file, sha256)
+                        spooled = (key, file, sha256, recordDigest)
                     }
                 }
                 let body: [UInt8]
@@ -73,17 +73,27 @@ final class SigningQueue: Sendable {
                 if let spooled {
                     let (head, tail) = try CanonicalJSONSplice.split(fields, encoded: encoded, around: spooled.key)
                     let whole = SplicedBytes(head: head, file: spooled.file, tail: tail)
-                    let digests = try whole.digests()
-                    // The field's bytes are still those hashed as they were written (and named
-                    // by the record, as a report's content is): nothing else is signed.
-                    if let expected = spooled.sha256, digests.file != expected {
-                        throw LetheError(
-                            .io,
-                            "the report's spool file no longer has the SHA-256 its content was written with; nothing was signed"
-                        )
+                    if let begun = spooled.recordDigest, begun.head == head, spooled.sha256 != nil {
+                        // The record's digest, begun as the field was written: the file is not
+                        // read for it. What is signed is then the bytes as they were written (and
+                        // hashed for the digest the record names, as a report's content); every
+                        // pass that stores or copies them checks the file still has them.
+                        var state = begun.state
+                        state.update(data: tail)
+                        digest = Array(state.finalize())
+                    } else {
+                        let digests = try whole.digests()
+                        // The field's bytes are still those hashed as they were written (and
+                        // named by the record, as a report's content is): nothing else is signed.
+                        if let expected = spooled.sha256, digests.file != expected {
+                            throw LetheError(
+                                .io,
+                                "the report's spool file no longer has the SHA-256 its content was written with; nothing was signed"
+                            )
+                        }
+                        digest = digests.whole
                     }
                     body = []
-                    digest = digests.whole
                     // Stored and written from the file again: each pass checks the digest signed.
                     spliced = whole.checking(sha256: digest)
                 } else {

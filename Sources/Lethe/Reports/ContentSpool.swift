@@ -27,14 +27,29 @@ final class ContentSpool {
     /// The SHA-256 of every byte given so far: the content is hashed as it is written, not
     /// read again for it (hundreds of megabytes at a year's size).
     private var hasher = SHA256()
+    /// The SHA-256 of ``recordHead`` and every byte given so far, when there is one: the digest
+    /// of the record the content is signed in, but for the bytes after it (``PrefixedDigest``).
+    private var recordHasher: SHA256?
+    /// The bytes the record the content is signed in starts with, before the content.
+    private let recordHead: [UInt8]?
 
     /// The threshold a report's content is spooled at: 4 MiB (the buffer the content is
     /// written into holds as much before each move to the file).
     static let defaultThreshold = 4 << 20
 
-    init(directory: String?, threshold: Int = ContentSpool.defaultThreshold) {
+    /// A spool in `directory` (nil: memory only). `recordHead`, when given, is what the record
+    /// the content will be signed in starts with, before the content: the record's digest is
+    /// then begun as the content is written, so that signing reads the file only when the head
+    /// turns out to be other bytes.
+    init(directory: String?, threshold: Int = ContentSpool.defaultThreshold, recordHead: [UInt8]? = nil) {
         self.directory = directory
         self.threshold = threshold
+        self.recordHead = recordHead
+        if let recordHead {
+            var recordHasher = SHA256()
+            recordHasher.update(data: recordHead)
+            self.recordHasher = recordHasher
+        }
     }
 
     deinit { if descriptor >= 0 { close(descriptor) } }
@@ -45,19 +60,28 @@ final class ContentSpool {
         guard buffer.count > threshold, let directory else { return }
         if descriptor < 0 { descriptor = try SpoolFile.createUnnamed(in: directory) }
         try writeAll(buffer)
-        hasher.update(data: buffer)
+        hash(buffer)
         buffer.removeAll(keepingCapacity: true)
+    }
+
+    private func hash(_ bytes: [UInt8]) {
+        hasher.update(data: bytes)
+        recordHasher?.update(data: bytes)
     }
 
     /// The content: `tail` (the bytes given since the last spill) after what was spilled.
     func finish(_ tail: [UInt8]) throws(LetheError) -> SpooledContent {
-        hasher.update(data: tail)
+        hash(tail)
         let sha256 = Hex.encode(Array(hasher.finalize()))
         guard descriptor >= 0 else { return SpooledContent(bytes: tail, file: nil, sha256: sha256) }
         try writeAll(tail)
         let file = SpoolFile(descriptor: descriptor, count: written)
         descriptor = -1
-        return SpooledContent(bytes: [], file: file, sha256: sha256)
+        var content = SpooledContent(bytes: [], file: file, sha256: sha256)
+        if let recordHead, let recordHasher {
+            content.recordDigest = PrefixedDigest(head: recordHead, state: recordHasher)
+        }
+        return content
     }
 
     private func writeAll(_ buffer: [UInt8]) throws(LetheError) {
@@ -74,6 +98,9 @@ struct SpooledContent: Sendable {
     var file: SpoolFile?
     /// The SHA-256 of the content (hex), computed as it was written.
     var sha256: String
+    /// The digest of the record the content is signed in, begun as the content was written to
+    /// its spool file (none when it stayed in memory).
+    var recordDigest: PrefixedDigest?
 
     /// The content's bytes, read back from the spool file if they are there.
     func load() throws(LetheError) -> [UInt8] {

@@ -3,6 +3,7 @@ import Foundation
 import LetheCore
 import LetheEvidence
 import LetheStore
+import Synchronization
 
 /// Disposal and compliance reports as signed evidence: every use case of `lethe report`, for
 /// every front end.
@@ -34,11 +35,42 @@ public struct ReportService: Sendable {
 
     /// The record kind of reports.
     public static let recordKind = "report"
+    /// What a report's record starts with, before its content: `content` sorts first of its
+    /// keys. Its digest is begun with these bytes as the content is spooled; signing checks them
+    /// against the record's own, and hashes the file anew should they differ.
+    static let recordHead = Array(#"{"content":"#.utf8)
 }
 
 extension LetheApp {
     /// Disposal and compliance reports.
     public var reports: ReportService { ReportService(app: self) }
+}
+
+/// Takes a report's record.json once it is signed, while the store writes and commits it:
+/// `lethe report … --format json --out FILE` writes it to FILE meanwhile. A year's record is
+/// hundreds of megabytes; written after the commit, it took as long again as the store did.
+///
+/// Called once, on a thread of its own, with the report as it will be returned; the generation
+/// returns (or throws) only once it has returned. It is told nothing of the store: what it made
+/// describes a report only when the generation then returns that report (a failed commit leaves
+/// a copy of nothing, for its caller to drop), and its own failures are its caller's to keep,
+/// since the report may be committed by then.
+public typealias RecordCopy = @Sendable (IssuedReport) -> Void
+
+/// The copy of a report's record under way, if one was started (``RecordCopy``).
+final class RecordCopying: Sendable {
+    private let task = Mutex<Task<Void, Never>?>(nil)
+
+    /// Starts `work` on a thread of its own (once: a report has one record).
+    func start(_ work: @escaping @Sendable () -> Void) {
+        task.withLock { (task) in
+            precondition(task == nil, "a report's record is copied once")
+            task = Task { _ = try? await OwnThread.run("lethe-copy") { () throws(LetheError) in work() } }
+        }
+    }
+
+    /// Returns once the copy, if one was started, is done.
+    func finished() async { await task.withLock { $0 }?.value }
 }
 
 /// What a report is computed from: its kind and parameters. Stored in the signed record, so the
@@ -182,7 +214,7 @@ extension ReportService {
     /// - Parameter progress: told how far the generation is, now and then, from other threads.
     public func disposal(
         period: ReportPeriod, programTargetPercent: Int64 = ReportParameters.defaultProgramTargetPercent,
-        by principal: Principal, progress: (@Sendable (ReportProgress) -> Void)? = nil
+        by principal: Principal, progress: (@Sendable (ReportProgress) -> Void)? = nil, copy: RecordCopy? = nil
     ) async throws(LetheError) -> IssuedReport {
         guard (0...100).contains(programTargetPercent) else {
             throw LetheError(.usage, "--program-target \(programTargetPercent) must be a percentage from 0 to 100")
@@ -190,37 +222,43 @@ extension ReportService {
         return try await generate(
             ReportParameters(kind: .disposal, period: period, programTargetPercent: programTargetPercent),
             by: principal,
-            progress: progress)
+            progress: progress, copy: copy)
     }
 
     /// Generates and signs the shipment report of a vendor manifest: every asset handed over
     /// under it, with the hand-overs, seals, and each asset's job and record.
-    public func shipment(manifest: String, by principal: Principal) async throws(LetheError) -> IssuedReport {
+    public func shipment(
+        manifest: String, by principal: Principal, copy: RecordCopy? = nil
+    ) async throws(LetheError) -> IssuedReport {
         let manifest = manifest.trimmed
         guard !manifest.isEmpty else { throw LetheError(.usage, "a shipment report needs the vendor manifest") }
-        return try await generate(ReportParameters(kind: .shipment, manifest: manifest), by: principal)
+        return try await generate(ReportParameters(kind: .shipment, manifest: manifest), by: principal, copy: copy)
     }
 
     /// Generates and signs the erasure accountability report of a period: every request received
     /// or completed in it, with its reason, dates and whether it closed within its due date. It
     /// names requests by number only: no subject, not even its keyed hash.
-    public func erasure(period: ReportPeriod, by principal: Principal) async throws(LetheError) -> IssuedReport {
-        try await generate(ReportParameters(kind: .erasure, period: period), by: principal)
+    public func erasure(
+        period: ReportPeriod, by principal: Principal, copy: RecordCopy? = nil
+    ) async throws(LetheError) -> IssuedReport {
+        try await generate(ReportParameters(kind: .erasure, period: period), by: principal, copy: copy)
     }
 
     /// Generates and signs the inventory: the register as it stood at the log's current size,
     /// only assets in `state` when given.
     public func inventory(
-        state: LifecycleState? = nil, by principal: Principal
+        state: LifecycleState? = nil, by principal: Principal, copy: RecordCopy? = nil
     ) async throws(LetheError)
         -> IssuedReport
     {
-        try await generate(ReportParameters(kind: .inventory, state: state?.rawValue), by: principal)
+        try await generate(ReportParameters(kind: .inventory, state: state?.rawValue), by: principal, copy: copy)
     }
 
     /// Generates and signs the chain-of-custody document of one asset.
-    public func custody(tag: String, by principal: Principal) async throws(LetheError) -> IssuedReport {
-        try await generate(ReportParameters(kind: .custody, tag: tag.trimmed), by: principal)
+    public func custody(
+        tag: String, by principal: Principal, copy: RecordCopy? = nil
+    ) async throws(LetheError) -> IssuedReport {
+        try await generate(ReportParameters(kind: .custody, tag: tag.trimmed), by: principal, copy: copy)
     }
 
     /// Brings the report ledger cache (``ReportLedger/Cache``) up to the log's current size
@@ -252,8 +290,11 @@ extension ReportService {
     /// Computes a report at the log's current size, then issues it as a signed record.
     ///
     /// - Parameter progress: told how far the generation is, now and then, from other threads.
+    /// - Parameter copy: given the report once it is signed, on a thread of its own, while the
+    ///   store writes and commits it (see ``RecordCopy``).
     public func generate(
-        _ parameters: ReportParameters, by principal: Principal, progress: (@Sendable (ReportProgress) -> Void)? = nil
+        _ parameters: ReportParameters, by principal: Principal, progress: (@Sendable (ReportProgress) -> Void)? = nil,
+        copy: RecordCopy? = nil
     ) async throws(LetheError)
         -> IssuedReport
     {
@@ -263,26 +304,52 @@ extension ReportService {
         progress?(.signing)
         let time = app.now
         let actor = principal.name
-        let (record, recordSHA256) = try await app.store.write { (tx) throws(LetheError) in
-            try Self.issue(draft, issuer: issuer, in: tx, actor: actor, at: time)
+        let copying = RecordCopying()
+        let stored: (record: StoredRecord, sha256: String)
+        do throws(LetheError) {
+            stored = try await app.store.write { (tx) throws(LetheError) in
+                try Self.issue(draft, issuer: issuer, in: tx, actor: actor, at: time) {
+                    (record, digest) throws(LetheError) in
+                    guard let copy else { return }
+                    let report = try IssuedReport(record: record, computed: computed, recordSHA256: digest)
+                    copying.start { copy(report) }
+                }
+            }
+        } catch {
+            // A copy of a report that was not stored describes nothing: it ends before the
+            // error is said, and its reader drops it.
+            await copying.finished()
+            throw error
         }
-        return try IssuedReport(
-            record: record, computed: computed, recordSHA256: recordSHA256)
+        await copying.finished()
+        return try IssuedReport(record: stored.record, computed: computed, recordSHA256: stored.sha256)
     }
 
     /// Issues a report's record in `tx` and returns it with its SHA-256: the digest the signing
     /// computed of its bytes, as its issuance event states it (a year's record is hundreds of
-    /// megabytes, not to be hashed again for its summary).
+    /// megabytes, not to be hashed again for its summary). `signed` is given the record and that
+    /// digest before the record is stored.
     static func issue(
-        _ draft: RecordDraft, issuer: RecordIssuer, in tx: any StoreWriting, actor: String, at time: Date
+        _ draft: RecordDraft, issuer: RecordIssuer, in tx: any StoreWriting, actor: String, at time: Date,
+        signed: ((StoredRecord, String) throws(LetheError) -> Void)? = nil
     ) throws(LetheError) -> (record: StoredRecord, sha256: String) {
-        let record = try LetheApp.issueRecord(draft, issuer: issuer, in: tx, actor: actor, at: time)
-        guard let event = try tx.events(fromSeq: record.eventSeq, limit: 1).first, event.seq == record.eventSeq,
-            let digest = event.payload["record_sha256"]?.stringValue
-        else {
-            throw LetheError(.internal, "report record \(record.serial) has no issuance event stating its digest")
+        func digest(_ record: StoredRecord, _ event: Event) throws(LetheError) -> String {
+            guard event.seq == record.eventSeq, let digest = event.payload["record_sha256"]?.stringValue else {
+                throw LetheError(.internal, "report record \(record.serial) has no issuance event stating its digest")
+            }
+            return digest
         }
-        return (record, digest)
+        var stated: String?
+        let record = try LetheApp.issueRecord(draft, issuer: issuer, in: tx, actor: actor, at: time) {
+            (record, event) throws(LetheError) in
+            let sha256 = try digest(record, event)
+            stated = sha256
+            try signed?(record, sha256)
+        }
+        guard let stated else {
+            throw LetheError(.internal, "report record \(record.serial) was stored without its issuance event")
+        }
+        return (record, stated)
     }
 
     /// Computes a report at the log's current size for issuance: what it states and its
@@ -296,13 +363,17 @@ extension ReportService {
         let cache = ledgerCache
         let computed = try await app.store.read { (tx) throws(LetheError) in
             try Self.compute(
-                parameters, atLogSize: nil, spool: ContentSpool(directory: directory, threshold: spoolThreshold),
+                parameters, atLogSize: nil,
+                spool: ContentSpool(directory: directory, threshold: spoolThreshold, recordHead: Self.recordHead),
                 in: tx, cache: cache, progress: progress)
         }
         let content = computed.content
-        // The content's digest, taken as it was written, is checked against the spool at signing.
+        // The content's digest, and the record's begun, taken as it was written: each pass that
+        // stores or copies the record checks the spool still has the bytes signed.
         let field =
-            content.file.map { EncodedField(file: $0, sha256: Hex.decode(content.sha256)) }
+            content.file.map {
+                EncodedField(file: $0, sha256: Hex.decode(content.sha256), recordDigest: content.recordDigest)
+            }
             ?? EncodedField(content.bytes)
         return (computed, Self.draft(of: computed, field: field))
     }

@@ -1,5 +1,6 @@
 import Foundation
 import LetheCore
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -72,69 +73,9 @@ public enum OutputDestination {
         _ path: String, force: Bool, flag: String = "--output",
         _ write: (Int32) throws(LetheError) -> Void
     ) throws(LetheError) {
-        let url = URL(fileURLWithPath: path)
-        let directory = url.deletingLastPathComponent().path
-        let failed = { (what: String, code: Int32) in
-            LetheError(
-                code == EEXIST ? .conflict : .io,
-                code == EEXIST
-                    ? "\(flag) \(path) exists; give a new file name, or --force to replace it (nothing was written)"
-                    : "cannot write \(flag) \(path): \(what): \(String(cString: strerror(code))) (nothing was written)")
-        }
-        // A temporary name no other file has: `name(candidate)` is tried with fresh ones while
-        // it fails with EEXIST.
-        func temporary(_ name: (String) -> Int32) -> (path: String, result: Int32) {
-            var attempt: (path: String, result: Int32) = ("", -1)
-            for _ in 0..<16 {
-                let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 36)
-                attempt.path = directory + "/.\(url.lastPathComponent).lethe-\(getpid())-\(suffix)"
-                attempt.result = name(attempt.path)
-                if attempt.result >= 0 || errno != EEXIST { break }
-            }
-            return attempt
-        }
-        var unnamed: Int32 = -1
-        #if os(Linux)
-            // O_TMPFILE (__O_TMPFILE | O_DIRECTORY, as in <fcntl.h>; Glibc does not export it),
-            // named later through /proc/self/fd, so only when /proc is there.
-            if access("/proc/self/fd", F_OK) == 0 {
-                unnamed = open(directory, Int32(0o20_000_000) | O_DIRECTORY | O_WRONLY | O_CLOEXEC, 0o600)
-            }
-        #endif
-        var named: String?
-        let descriptor: Int32
-        if unnamed >= 0 {
-            descriptor = unnamed
-        } else {
-            let created = temporary { open($0, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600) }
-            guard created.result >= 0 else { throw failed("cannot create it", errno) }
-            (descriptor, named) = (created.result, created.path)
-        }
-        defer { close(descriptor) }
-        do throws(LetheError) {
-            try write(descriptor)
-        } catch {
-            if let named { unlink(named) }
-            throw error
-        }
-        if named == nil {
-            // The unnamed file gets its name through its descriptor's link in /proc.
-            let source = "/proc/self/fd/\(descriptor)"
-            guard force else {
-                guard linkat(AT_FDCWD, source, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0 else {
-                    throw failed("cannot name it", errno)
-                }
-                return
-            }
-            let linked = temporary { linkat(AT_FDCWD, source, AT_FDCWD, $0, AT_SYMLINK_FOLLOW) }
-            guard linked.result == 0 else { throw failed("cannot name it", errno) }
-            named = linked.path
-        }
-        guard let named else { return }
-        let placed = force ? rename(named, path) : link(named, path)
-        let failure = errno
-        if !force || placed != 0 { unlink(named) }
-        guard placed == 0 else { throw failed(force ? "cannot replace it" : "cannot name it", failure) }
+        let file = try OutputFile(path, force: force, flag: flag)
+        try write(file.descriptor)
+        try file.place()
     }
 
     /// Refuses `path` when it, or any directory above it, is the data directory.
@@ -159,5 +100,110 @@ public enum OutputDestination {
 
     private static func absolute(_ path: String) -> String {
         path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    }
+}
+
+/// A file being written for ``OutputDestination/writeFile(_:force:flag:_:)``, whole or not at all:
+/// its bytes go to ``descriptor``, a file without a name (or with a hidden temporary one) in the
+/// path's directory, and appear at the path only when ``place()`` is called. Let go unplaced (a
+/// failure, an issuance that did not commit), it leaves nothing.
+///
+/// For a writer on another thread than the one that places it: `lethe report … --out` copies a
+/// report's record into it while the store commits the report, and places it once the commit is
+/// done.
+public final class OutputFile: Sendable {
+    /// The path the file appears at once placed.
+    public let path: String
+    /// Where its bytes are written.
+    public let descriptor: Int32
+    private let force: Bool
+    private let flag: String
+    /// The hidden temporary name, where there are no unnamed files; removed unless placed.
+    private let named = Mutex<String?>(nil)
+
+    /// Opens the file to be written at `path` (checked with
+    /// ``OutputDestination/checkFile(_:force:dataDirectory:flag:)``), mode 0600. Messages name it
+    /// as the option `flag` that gave it.
+    public init(_ path: String, force: Bool, flag: String = "--output") throws(LetheError) {
+        self.path = path
+        self.force = force
+        self.flag = flag
+        var unnamed: Int32 = -1
+        #if os(Linux)
+            // O_TMPFILE (__O_TMPFILE | O_DIRECTORY, as in <fcntl.h>; Glibc does not export it),
+            // named later through /proc/self/fd, so only when /proc is there.
+            if access("/proc/self/fd", F_OK) == 0 {
+                unnamed = open(
+                    Self.directory(of: path), Int32(0o20_000_000) | O_DIRECTORY | O_WRONLY | O_CLOEXEC, 0o600)
+            }
+        #endif
+        if unnamed >= 0 {
+            descriptor = unnamed
+        } else {
+            let created = Self.temporary(path) { open($0, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600) }
+            guard created.result >= 0 else { throw Self.failed(path, flag, "cannot create it", errno) }
+            descriptor = created.result
+            named.withLock { $0 = created.path }
+        }
+    }
+
+    deinit {
+        close(descriptor)
+        if let named = named.withLock({ $0 }) { unlink(named) }
+    }
+
+    /// Gives the file its path: linked to it — refused if the path appeared meanwhile — or, when
+    /// forced, linked to a temporary name and renamed over it.
+    public func place() throws(LetheError) {
+        var named = self.named.withLock { $0 }
+        if named == nil {
+            // The unnamed file gets its name through its descriptor's link in /proc.
+            let source = "/proc/self/fd/\(descriptor)"
+            guard force else {
+                guard linkat(AT_FDCWD, source, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0 else {
+                    throw Self.failed(path, flag, "cannot name it", errno)
+                }
+                return
+            }
+            let linked = Self.temporary(path) { linkat(AT_FDCWD, source, AT_FDCWD, $0, AT_SYMLINK_FOLLOW) }
+            guard linked.result == 0 else { throw Self.failed(path, flag, "cannot name it", errno) }
+            named = linked.path
+        }
+        guard let named else { return }
+        // From here the temporary name is this function's to remove, not the deinitializer's.
+        self.named.withLock { $0 = nil }
+        let placed = force ? rename(named, path) : link(named, path)
+        let failure = errno
+        if !force || placed != 0 { unlink(named) }
+        guard placed == 0 else {
+            throw Self.failed(path, flag, force ? "cannot replace it" : "cannot name it", failure)
+        }
+    }
+
+    private static func directory(of path: String) -> String {
+        URL(fileURLWithPath: path).deletingLastPathComponent().path
+    }
+
+    private static func failed(_ path: String, _ flag: String, _ what: String, _ code: Int32) -> LetheError {
+        LetheError(
+            code == EEXIST ? .conflict : .io,
+            code == EEXIST
+                ? "\(flag) \(path) exists; give a new file name, or --force to replace it (nothing was written)"
+                : "cannot write \(flag) \(path): \(what): \(String(cString: strerror(code))) (nothing was written)")
+    }
+
+    /// A temporary name no other file has, beside `path`: `name(candidate)` is tried with fresh
+    /// ones while it fails with EEXIST.
+    private static func temporary(_ path: String, _ name: (String) -> Int32) -> (path: String, result: Int32) {
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent().path
+        var attempt: (path: String, result: Int32) = ("", -1)
+        for _ in 0..<16 {
+            let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+            attempt.path = directory + "/.\(url.lastPathComponent).lethe-\(getpid())-\(suffix)"
+            attempt.result = name(attempt.path)
+            if attempt.result >= 0 || errno != EEXIST { break }
+        }
+        return attempt
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Lethe
 import LetheCore
 import LetheEvidence
+import Synchronization
 
 /// `lethe report`: disposal and compliance reports as signed evidence.
 struct ReportCommand: AsyncParsableCommand {
@@ -175,10 +176,12 @@ struct ReportDisposal: AsyncParsableCommand {
             let period = try ReportPeriod(from: from, to: to)
             let app = try issuer.openApp(global)
             try report.check(app)
-            let issued = try await app.reports.disposal(
-                period: period, programTargetPercent: programTarget, by: try write.principal(),
-                progress: ReportProgressLine.generation)
-            try await report.issued(issued)
+            let principal = try write.principal()
+            try await report.issue { (copy) async throws(LetheError) in
+                try await app.reports.disposal(
+                    period: period, programTargetPercent: programTarget, by: principal,
+                    progress: ReportProgressLine.generation, copy: copy)
+            }
         }
     }
 }
@@ -459,7 +462,10 @@ struct ReportShipment: AsyncParsableCommand {
         try await reporting(json: false) { () async throws(LetheError) in
             let app = try issuer.openApp(global)
             try report.check(app)
-            try await report.issued(try await app.reports.shipment(manifest: manifest, by: try write.principal()))
+            let principal = try write.principal()
+            try await report.issue { (copy) async throws(LetheError) in
+                try await app.reports.shipment(manifest: manifest, by: principal, copy: copy)
+            }
         }
     }
 }
@@ -483,15 +489,45 @@ struct ReportCustody: AsyncParsableCommand {
         try await reporting(json: false) { () async throws(LetheError) in
             let app = try issuer.openApp(global)
             try report.check(app)
-            try await report.issued(try await app.reports.custody(tag: tag, by: try write.principal()))
+            let principal = try write.principal()
+            try await report.issue { (copy) async throws(LetheError) in
+                try await app.reports.custody(tag: tag, by: principal, copy: copy)
+            }
         }
     }
 }
 
 extension ReportOutput {
-    /// Writes a newly issued report and says where it went (on standard error when the report
-    /// itself went to standard output).
-    func issued(_ report: IssuedReport) async throws(LetheError) {
+    /// Issues a report through `issue` and writes it as ``issued(_:)`` does; but a signed record
+    /// asked for in a file (`--format json --out FILE`) is copied there while the store commits
+    /// it (`issue` is given the copy to pass on: a year's record is hundreds of megabytes), and
+    /// the file appears once the report is issued — a report that is not leaves no file.
+    func issue(_ issue: (RecordCopy?) async throws(LetheError) -> IssuedReport) async throws(LetheError) {
+        guard format == .json, let out else {
+            try await issued(issue(nil))
+            return
+        }
+        let file = try OutputFile(out, force: force, flag: "--out")
+        let copied = CopyOutcome()
+        let report = try await issue { (report) in
+            do throws(LetheError) {
+                try report.writeRecord(to: file.descriptor, name: out)
+            } catch {
+                copied.failure.withLock { $0 = error }
+            }
+        }
+        try await issued(report) { () throws(LetheError) in
+            if let failure = copied.failure.withLock({ $0 }) { throw failure }
+            try file.place()
+        }
+    }
+
+    /// Writes a newly issued report (through `write` when given: the record copied as it was
+    /// stored is placed) and says where it went (on standard error when the report itself went
+    /// to standard output).
+    func issued(
+        _ report: IssuedReport, write place: (() async throws(LetheError) -> Void)? = nil
+    ) async throws(LetheError) {
         ReportProgressLine.shared.clear()
         let again =
             "lethe report show \(report.serial) --format \(format.rawValue)\(out.map { " --out \($0)" } ?? "")"
@@ -501,7 +537,7 @@ extension ReportOutput {
             Output.standardError("issued report \(report.serial); rendering it as \(format.rawValue) (again: \(again))")
         }
         do {
-            try await write(report)
+            if let place { try await place() } else { try await write(report) }
         } catch {
             throw LetheError(
                 error.code,
@@ -537,7 +573,10 @@ struct ReportErasure: AsyncParsableCommand {
             let period = try ReportPeriod(from: from, to: to)
             let app = try issuer.openApp(global)
             try report.check(app)
-            try await report.issued(try await app.reports.erasure(period: period, by: try write.principal()))
+            let principal = try write.principal()
+            try await report.issue { (copy) async throws(LetheError) in
+                try await app.reports.erasure(period: period, by: principal, copy: copy)
+            }
         }
     }
 }
@@ -565,7 +604,15 @@ struct ReportInventory: AsyncParsableCommand {
             let state = try state.map { (text) throws(LetheError) in try LifecycleState.parse(text, field: "--state") }
             let app = try issuer.openApp(global)
             try report.check(app)
-            try await report.issued(try await app.reports.inventory(state: state, by: try write.principal()))
+            let principal = try write.principal()
+            try await report.issue { (copy) async throws(LetheError) in
+                try await app.reports.inventory(state: state, by: principal, copy: copy)
+            }
         }
     }
+}
+
+/// What became of a report's record copied to --out while it was stored: its failure, if any.
+private final class CopyOutcome: Sendable {
+    let failure = Mutex<LetheError?>(nil)
 }
