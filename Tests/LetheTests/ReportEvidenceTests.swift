@@ -145,13 +145,7 @@ private func certifiedHistory(_ count: Int) async throws -> (EvidenceFixture, Is
 
         // When a byte of the spool file (unnamed, in the data directory) is changed
         let directory = try #require(fixture.app.dataDirectory?.path)
-        let spools = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").compactMap {
-            (name) -> Int32? in
-            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + name),
-                target.hasPrefix(directory + "/"), target.hasSuffix("(deleted)")
-            else { return nil }
-            return Int32(name)
-        }
+        let spools = spoolDescriptors(in: directory)
         let spool = try #require(spools.first)
         #expect(spools.count == 1)
         var byte: UInt8 = 0
@@ -206,26 +200,17 @@ private func certifiedHistory(_ count: Int) async throws -> (EvidenceFixture, Is
         // When the next report's spool file changes once its content is computed, before it is
         // signed (its digest begun as the content was written is then not the file's)
         let directory = try #require(fixture.app.dataDirectory?.path)
-        @Sendable func spools() -> Set<Int32> {
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-            return Set(
-                names.compactMap { (name) -> Int32? in
-                    guard
-                        let target = try? FileManager.default.destinationOfSymbolicLink(
-                            atPath: "/proc/self/fd/" + name),
-                        target.hasPrefix(directory + "/"), target.hasSuffix("(deleted)")
-                    else { return nil }
-                    return Int32(name)
-                })
-        }
-        let before = spools()
+        let before = spoolDescriptors(in: directory)
         let changed = CopiedRecords()
         let listed = try await fixture.app.reports.list(limit: nil, by: auditor).count
         await #expect {
             _ = try await reports.disposal(
                 period: period, by: carol,
                 progress: { (stage) in
-                    guard case .signing = stage, let spool = spools().subtracting(before).first else { return }
+                    guard case .signing = stage, let spool = spoolDescriptors(in: directory).subtracting(before).first
+                    else {
+                        return
+                    }
                     var byte: UInt8 = 0
                     guard pread(spool, &byte, 1, 8) == 1 else { return }
                     byte ^= 0x20
@@ -543,6 +528,19 @@ private func certifiedHistory(_ count: Int) async throws -> (EvidenceFixture, Is
         let bytes = try Data(contentsOf: URL(fileURLWithPath: fixture.installation.root.file(png)))
         #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) && bytes.count > 1000)
     }
+}
+
+/// This process's descriptors of files without a name in `directory` (a report's spool files),
+/// found through /proc.
+private func spoolDescriptors(in directory: String) -> Set<Int32> {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+    return Set(
+        names.compactMap { (name) -> Int32? in
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + name),
+                target.hasPrefix(directory + "/"), target.hasSuffix("(deleted)")
+            else { return nil }
+            return Int32(name)
+        })
 }
 
 /// Records copied by a ``RecordCopy`` in a test, in the order they were.
