@@ -175,6 +175,74 @@ import Testing
         #expect(said["intact"] == .some(size / 2) && said["log"] != said["intact"])
     }
 
+    @Test func aReportAskedForWhileAnotherFoldsWaitsAndStartsFromTheCacheItLeaves() async throws {
+        // Given a history whose reports keep the cache past a single entry, and a fold of the
+        // log with the cache under way (as the service's refresh is while a report is asked for)
+        let history = try await Self.history()
+        let app = history.fixture.app
+        var keeping = app.reports
+        keeping.cacheMinimumEntries = 1
+        let reports = keeping
+        let directory = try #require(app.dataDirectory?.path)
+        let (held, release) = AsyncStream<Void>.makeStream()
+        let cache = try #require(reports.ledgerCache)
+        let fold = Task {
+            try await LedgerFolds.one(in: directory) { () async throws(LetheError) in
+                for await _ in held { break }
+                return try await app.store.read { (tx) throws(LetheError) in
+                    let size = try tx.eventCount()
+                    _ = try ReportService.ledger(atLogSize: size, focus: nil, in: tx, cache: cache)
+                    return size
+                }
+            }
+        }
+        for _ in 0..<5_000 where await LedgerFolds.gate(directory)?.isBusy != true {
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        try #require(await LedgerFolds.gate(directory)?.isBusy == true)
+
+        // When a report is asked for meanwhile
+        let start = Start()
+        let report = Task {
+            try await reports.disposal(period: history.period, by: history.compliance, progress: start.sink)
+        }
+
+        // Then it does not read the log until the fold is done, and then starts from the cache
+        // that fold kept, at its size
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(start.entry == nil)
+        release.yield()
+        let refreshed = try await fold.value
+        let issued = try await report.value
+        #expect(start.entry == refreshed)
+        #expect(issued.logSize == refreshed)
+        #expect(await LedgerFolds.gate(directory)?.isBusy == false)
+    }
+
+    @Test func aCacheLeftByAWriterThatDiedIsRemovedByTheNextOne() async throws {
+        // Given temporary caches left in the data directory by a process that stopped between
+        // naming and renaming its cache, by this process, and by a process still running (init)
+        let history = try await Self.history()
+        let app = history.fixture.app
+        var reports = app.reports
+        reports.cacheMinimumEntries = 1
+        let directory = try #require(app.dataDirectory?.path)
+        let stopped = Process()
+        stopped.executableURL = URL(fileURLWithPath: "/bin/true")
+        try stopped.run()
+        stopped.waitUntilExit()
+        let prefix = directory + "/." + ReportLedger.Cache.fileName + ".lethe-"
+        let left = [stopped.processIdentifier, getpid(), 1].map { prefix + "\($0)-x1" }
+        for path in left { #expect(FileManager.default.createFile(atPath: path, contents: Data([1]))) }
+
+        // When a report writes the cache
+        _ = try await reports.disposal(period: history.period, by: history.compliance)
+
+        // Then the dead writer's file is gone, and the others are left alone
+        #expect(FileManager.default.fileExists(atPath: directory + "/" + ReportLedger.Cache.fileName))
+        #expect(left.map { FileManager.default.fileExists(atPath: $0) } == [false, true, true])
+    }
+
     @Test func issuedReportsKeepTheCacheAndAreReproducedFromTheLogAlone() async throws {
         // Given a history, and reports that keep the report ledger cache past a single entry (a
         // year's does past a hundred thousand)

@@ -98,6 +98,7 @@ extension ReportLedger {
                 throw LetheError(
                     .internal, "a ledger with a focus, or of an executable not known, is not kept as a cache")
             }
+            removeLeftovers()
             try OutputDestination.writeFile(path, force: true, flag: "report ledger cache") {
                 (descriptor) throws(LetheError) in
                 var writer = Writer(descriptor: descriptor, name: Self.fileName)
@@ -108,6 +109,23 @@ extension ReportLedger {
                 writer.bytes(root)
                 try ledger.encode(into: &writer)
                 try writer.finish()
+            }
+        }
+
+        /// Removes the temporary names of caches whose writers died in the instant between
+        /// naming the new file and renaming it over the old (`.report-ledger.cache.lethe-PID-…`,
+        /// the cache's size each): those of a process that is no longer running. One that is
+        /// (another fold writing now) is left alone.
+        func removeLeftovers() {
+            let prefix = "." + Self.fileName + ".lethe-"
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            for name in names where name.hasPrefix(prefix) {
+                guard let pid = name.dropFirst(prefix.count).split(separator: "-").first.flatMap({ pid_t($0) }),
+                    pid > 0, pid != getpid(), kill(pid, 0) != 0, errno == ESRCH
+                else { continue }
+                if unlink(directory + "/" + name) == 0 {
+                    logger.notice("removed a report ledger cache left by a process that stopped while writing it")
+                }
             }
         }
 

@@ -73,6 +73,56 @@ final class RecordCopying: Sendable {
     func finished() async { await task.withLock { $0 }?.value }
 }
 
+/// One fold of the log with the report ledger cache at a time, per data directory: a report asked
+/// for while another report (or `lethe serve`'s refresh of the cache) folds waits for it, then
+/// starts from the cache it left, rather than holding a second ledger (about 260 MB at a million
+/// assets) to fold the same entries. Within one process: `lethe` commands run one report each.
+actor LedgerFolds {
+    private static let gates = Mutex<[String: LedgerFolds]>([:])
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    /// Runs `body` once no other fold in `directory` runs (at once when nil: no cache).
+    static func one<T: Sendable>(
+        in directory: String?, _ body: () async throws(LetheError) -> T
+    ) async throws(LetheError) -> T {
+        guard let directory else { return try await body() }
+        let gate = gates.withLock { (gates) in
+            if let gate = gates[directory] { return gate }
+            let gate = LedgerFolds()
+            gates[directory] = gate
+            return gate
+        }
+        await gate.acquire()
+        do {
+            let value = try await body()
+            await gate.release()
+            return value
+        } catch {
+            await gate.release()
+            throw error
+        }
+    }
+
+    /// Whether a fold runs now (tests).
+    var isBusy: Bool { busy }
+
+    /// The gate of `directory`'s folds (tests).
+    static func gate(_ directory: String) -> LedgerFolds? { gates.withLock { $0[directory] } }
+
+    private func acquire() async {
+        guard busy else {
+            busy = true
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    private func release() {
+        if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
+    }
+}
+
 /// What a report is computed from: its kind and parameters. Stored in the signed record, so the
 /// same content can be computed again.
 public struct ReportParameters: Sendable, Hashable {
@@ -271,7 +321,13 @@ extension ReportService {
     ///   (recent enough, or no data directory).
     public func refreshLedgerCache() async throws(LetheError) -> Int64? {
         guard let cache = ledgerCache else { return nil }
-        return try await app.store.read { (tx) throws(LetheError) in
+        return try await LedgerFolds.one(in: cache.directory) { () async throws(LetheError) in
+            try await refresh(cache)
+        }
+    }
+
+    private func refresh(_ cache: ReportLedger.Cache) async throws(LetheError) -> Int64? {
+        try await app.store.read { (tx) throws(LetheError) in
             let size = try tx.eventCount()
             let tree = MerkleTree(hasher: LetheApp.logHasher, source: tx)
             let kept = cache.keptSize { (size) throws(LetheError) in try tree.root(size: size) } ?? 0
@@ -361,11 +417,16 @@ extension ReportService {
     ) async throws(LetheError) -> (ComputedContent, RecordDraft) {
         let directory = app.dataDirectory?.path
         let cache = ledgerCache
-        let computed = try await app.store.read { (tx) throws(LetheError) in
-            try Self.compute(
-                parameters, atLogSize: nil,
-                spool: ContentSpool(directory: directory, threshold: spoolThreshold, recordHead: Self.recordHead),
-                in: tx, cache: cache, progress: progress)
+        let spoolThreshold = spoolThreshold
+        // A custody report folds its asset's every entry: never from the cache, so never waits.
+        let computed = try await LedgerFolds.one(in: parameters.kind == .custody ? nil : cache?.directory) {
+            () async throws(LetheError) in
+            try await app.store.read { (tx) throws(LetheError) in
+                try Self.compute(
+                    parameters, atLogSize: nil,
+                    spool: ContentSpool(directory: directory, threshold: spoolThreshold, recordHead: Self.recordHead),
+                    in: tx, cache: cache, progress: progress)
+            }
         }
         let content = computed.content
         // The content's digest, and the record's begun, taken as it was written: each pass that
