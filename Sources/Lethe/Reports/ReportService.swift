@@ -82,7 +82,9 @@ actor LedgerFolds {
     private var busy = false
     private var waiting: [CheckedContinuation<Void, Never>] = []
 
-    /// Runs `body` once no other fold in `directory` runs (at once when nil: no cache).
+    /// Runs `body` once no other fold in `directory` runs (at once when nil: no cache). Not
+    /// reentrant: `body` must not compute a report or refresh the cache through the service,
+    /// which would wait for itself.
     static func one<T: Sendable>(
         in directory: String?, _ body: () async throws(LetheError) -> T
     ) async throws(LetheError) -> T {
