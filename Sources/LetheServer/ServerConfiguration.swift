@@ -25,9 +25,16 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// comma-separated; default none): the client address that rate limits count is then the
     /// right-most address in that header that is not one of these.
     public var trustedProxies: Set<String> = []
+    /// How long a connection may send nothing while no response is being made before it is
+    /// closed (`LETHE_IDLE_TIMEOUT`, default one minute): a client that opens connections, or
+    /// sends a request's head a byte at a time, cannot hold them open. A request being answered
+    /// is never cut by it (a download has its own send deadline).
+    public var idleTimeout: Duration = Self.defaultIdleTimeout
 
     /// The default request body limit: 2 MiB.
     public static let defaultMaxBodyBytes = 2 * 1024 * 1024
+    /// The default idle timeout: one minute.
+    public static let defaultIdleTimeout = Duration.seconds(60)
 
     /// The defaults: loopback, port 8080, plain HTTP, 2 MiB bodies, the scheduler hourly.
     public init(
@@ -68,6 +75,9 @@ public struct ServerConfiguration: Sendable, Hashable {
         if let scheduleInterval, scheduleInterval <= .zero {
             throw LetheError(.usage, "--schedule-interval must be positive, or 0 or off to disable the scheduler")
         }
+        guard idleTimeout >= .seconds(1), idleTimeout <= .seconds(24 * 3600) else {
+            throw LetheError(.usage, "--idle-timeout must be from one second to one day (got \(idleTimeout))")
+        }
         for proxy in trustedProxies where !ClientAddress.isIPAddress(proxy) {
             throw LetheError(
                 .usage,
@@ -98,6 +108,17 @@ public struct ServerConfiguration: Sendable, Hashable {
         let seconds = duration.added(to: origin).timeIntervalSince(origin)
         guard seconds >= 1 else { throw LetheError(.usage, "\(field) \(Quoted(text)) must be at least one second") }
         return .seconds(Int64(seconds))
+    }
+
+    /// Parses an idle timeout as the command line and environment give it: an ISO 8601 duration
+    /// of at least one second (`PT60S`, `PT5M`). There is no "off": a connection that never times
+    /// out is one a client can hold forever.
+    public static func parseIdleTimeout(_ text: String, field: String) throws(LetheError) -> Duration {
+        guard let duration = try parseInterval(text, field: field) else {
+            throw LetheError(
+                .usage, "\(field) \(Quoted(text)) must be a duration of at least one second, such as PT60S or PT5M")
+        }
+        return duration
     }
 
     /// Parses a size in bytes with an optional `K`, `M` or `G` suffix (powers of 1024).

@@ -8,17 +8,21 @@ import NIOSSL
 
 /// The TLS certificate and key `lethe serve` reads (PEM), turned into Hummingbird's server.
 enum TLSFiles {
-    /// HTTP/1.1, over TLS when the configuration names a certificate and key.
+    /// HTTP/1.1, over TLS when the configuration names a certificate and key, closing a
+    /// connection idle for the configured ``ServerConfiguration/idleTimeout``.
     ///
     /// - Throws: `permission` for a key file that group or others can read; `invalid-input` for
     ///   files that are not PEM certificates or keys; `not-found` for a missing file.
     static func serverBuilder(_ configuration: ServerConfiguration) throws(LetheError) -> HTTPServerBuilder {
+        let (seconds, attoseconds) = configuration.idleTimeout.components
+        let http1 = HTTP1Channel.Configuration(
+            idleTimeout: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000))
         guard let certificatePath = configuration.tlsCertificatePath, let keyPath = configuration.tlsKeyPath else {
-            return .http1()
+            return .http1(configuration: http1)
         }
         let tls = try tlsConfiguration(certificatePath: certificatePath, keyPath: keyPath)
         do {
-            return try .tls(.http1(), tlsConfiguration: tls)
+            return try .tls(.http1(configuration: http1), tlsConfiguration: tls)
         } catch {
             throw LetheError(.invalidInput, "TLS cannot be set up with \(certificatePath) and \(keyPath): \(error)")
         }

@@ -47,6 +47,12 @@ struct Serve: AsyncParsableCommand {
         name: .customLong("schedule-interval"),
         help: "ISO 8601 duration between scheduler runs, or 0/off (default: $LETHE_SCHEDULE_INTERVAL, else PT1H).")
     var scheduleInterval: String?
+    @Option(
+        name: .customLong("idle-timeout"),
+        help:
+            "ISO 8601 duration a connection may stay silent, no response being made, before it is closed (default: $LETHE_IDLE_TIMEOUT, else PT60S)."
+    )
+    var idleTimeout: String?
     @Flag(
         inversion: .prefixedNo,
         help: ArgumentHelp(
@@ -113,6 +119,10 @@ extension Serve {
         if let text = scheduleInterval ?? environment["LETHE_SCHEDULE_INTERVAL"] {
             configuration.scheduleInterval = try ServerConfiguration.parseInterval(
                 text, field: scheduleInterval != nil ? "--schedule-interval" : "LETHE_SCHEDULE_INTERVAL")
+        }
+        if let text = idleTimeout ?? environment["LETHE_IDLE_TIMEOUT"] {
+            configuration.idleTimeout = try ServerConfiguration.parseIdleTimeout(
+                text, field: idleTimeout != nil ? "--idle-timeout" : "LETHE_IDLE_TIMEOUT")
         }
         let proxies =
             trustedProxies.isEmpty
