@@ -80,11 +80,15 @@ extension SQLiteTransaction {
         return (newest ?? -1) == expected
     }
 
-    /// Recomputes every subtree hash from the stored entries and writes the missing ones.
+    /// Writes the missing subtree hashes, computing them from the stored entries after the
+    /// longest prefix of the log whose hashes are all stored (``storedPrefix(size:)``); with
+    /// none, from the first entry.
     func rebuildLogNodes() throws(LetheError) {
         guard let hasher = logHasher else { return }
-        var rebuilt = LogFrontier()
         let size = try eventCount()
+        let start = try storedPrefix(size: size)
+        var rebuilt =
+            start == 0 ? LogFrontier() : try LogFrontier(size: start, tree: MerkleTree(hasher: hasher, source: self))
         while rebuilt.size < size {
             let hashes = try logLeafHashes(from: rebuilt.size, count: Int(min(10_000, size - rebuilt.size)))
             for hash in hashes {
@@ -95,6 +99,29 @@ extension SQLiteTransaction {
             }
         }
         frontier.value = rebuilt
+    }
+
+    /// The longest prefix of the log, in whole subtrees of the lowest stored level, whose
+    /// subtree hashes are all stored at every level: what entries appended without them (by
+    /// `sqlite3`, or a store opened without a hasher) left. 0 when any hash below it is missing.
+    private func storedPrefix(size: Int64) throws(LetheError) -> Int64 {
+        let lowest = MerkleTree.firstStoredLevel
+        let newest = try guarded {
+            try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT max(idx) FROM log_node WHERE level = ?"), arguments: [lowest])
+        }
+        guard let newest else { return 0 }
+        let prefix = min(newest + 1, size >> Int64(lowest)) << Int64(lowest)
+        for level in lowest..<63 where prefix >> Int64(level) > 0 {
+            let expected = prefix >> Int64(level)
+            let stored = try guarded {
+                try Int64.fetchOne(
+                    db.cachedStatement(sql: "SELECT count(*) FROM log_node WHERE level = ? AND idx < ?"),
+                    arguments: [level, expected])
+            }
+            guard stored == expected else { return 0 }
+        }
+        return prefix
     }
 
     // MARK: - Entries and checkpoints

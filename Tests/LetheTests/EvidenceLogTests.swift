@@ -169,6 +169,47 @@ import Testing
         }
         #expect(root == naiveRoot(bodies[...], SHA256LogHasher()))
     }
+
+    /// Entries appended without their subtree hashes after a log that has them all: reopening
+    /// completes the tree from there, and every hash, old and new, is the one the entries give.
+    /// A hash missing below that point (here, one subtree of 32 entries) is written too.
+    @Test(arguments: [false, true])
+    func subtreeHashesAreCompletedAfterEntriesAppendedWithoutThem(missingEarlierHash: Bool) throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("lethe.sqlite")
+        let hasher = SHA256LogHasher()
+        func append(_ store: SQLiteStore, _ numbers: Range<Int>) throws {
+            try store.write { (tx) throws(LetheError) in
+                for number in numbers {
+                    try tx.append(
+                        EventDraft(type: "test.event", payload: ["n": .integer(Int64(number))]), actor: "t",
+                        at: Date(timeIntervalSince1970: 0))
+                }
+            }
+        }
+        try append(try SQLiteStore(path: path, logHasher: hasher), 0..<100)
+        try append(try SQLiteStore(path: path), 100..<177)
+        if missingEarlierHash {
+            try SQLiteStore(path: path).unsafeExecute(
+                "DROP TRIGGER log_node_is_append_only_delete; DELETE FROM log_node WHERE level = 5 AND idx = 1;")
+        }
+        let reopened = try SQLiteStore(path: path, logHasher: hasher)
+        let bodies = try reopened.read { (tx) throws(LetheError) in try tx.logEntries(from: 0, limit: 1000).map(\.body)
+        }
+        #expect(bodies.count == 177)
+        var expected = 0
+        for level in MerkleTree.firstStoredLevel...7 {
+            for index in 0..<(177 >> level) {
+                expected += 1
+                let stored = try reopened.read { (tx) throws(LetheError) in
+                    try tx.storedLogNode(level: level, index: Int64(index))
+                }
+                #expect(
+                    stored == naiveRoot(bodies[(index << level)..<((index + 1) << level)], hasher), "\(level)/\(index)")
+            }
+        }
+        #expect(try reopened.countRows("log_node") == expected)
+    }
 }
 
 /// RFC 9162 §2.1.1's root, computed naively.
