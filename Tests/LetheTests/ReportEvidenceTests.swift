@@ -528,6 +528,33 @@ private func certifiedHistory(_ count: Int) async throws -> (EvidenceFixture, Is
         let bytes = try Data(contentsOf: URL(fileURLWithPath: fixture.installation.root.file(png)))
         #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) && bytes.count > 1000)
     }
+
+    @Test(.enabled(if: popplerIsInstalled))
+    func anInventoryPDFListsEveryAssetOfTheRegister() async throws {
+        // Given the register of 70 verified assets, as an inventory spooled to a file (its rows
+        // read a window at a time, as a million assets' are)
+        let (fixture, _, _) = try await certifiedHistory(70)
+        var reports = fixture.app.reports
+        reports.spoolThreshold = 64
+        let inventory = try await reports.inventory(by: .evidenceUser("carol", .compliance))
+        #expect(inventory.isSpliced)
+        let path = fixture.installation.root.file("inventory.pdf")
+
+        // When it is rendered as PDF
+        try Data(try await ReportPDF.render(inventory)).write(to: URL(fileURLWithPath: path))
+
+        // Then its assets run over more than one page, and each row of the register is in it
+        let text = try tool(["pdftotext", "-layout", path, "-"]).stdout
+        let pages = text.split(separator: "\u{0C}", omittingEmptySubsequences: true)
+        #expect(pages.count >= 2)
+        let rows = text.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true) }
+        for index in 1...70 {
+            #expect(
+                rows.contains { $0.first == "SSD-\(index)" && $0.contains("S\(index)") && $0.contains("verified") },
+                "SSD-\(index) is not a row of the PDF")
+        }
+        for page in pages { #expect(page.contains("Report \(inventory.serial)")) }
+    }
 }
 
 /// This process's descriptors of files without a name in `directory` (a report's spool files),

@@ -211,7 +211,10 @@ struct DeferredReport<Rows: ReportRows> {
         }
         self.exceptions = exceptions
         var tally = ReportFigures.Tally()
-        for index in 0..<assets.count { tally.add(try assets.item(index)) }
+        // Only a disposal report has charts.
+        if record["report_kind"]?.stringValue == ReportKind.disposal.rawValue {
+            for index in 0..<assets.count { tally.add(try assets.item(index)) }
+        }
         figures = ReportFigures(content: record["content"] ?? .null, tally: tally)
     }
 }
@@ -220,13 +223,20 @@ extension DeferredReport where Rows == DeferredItems {
     /// Reads a report's record a window of rows at a time: from the file it is spliced around,
     /// every read checked against the digest its summary states, when it is; else from memory.
     init(streaming report: IssuedReport) throws(LetheError) {
-        guard report.reportKind == ReportKind.disposal.rawValue else {
+        switch report.reportKind {
+        case ReportKind.disposal.rawValue:
+            let (record, items) = try report.deferredRecord { Self.isLongTable($0) }
+            try self.init(record: record) { (path) throws(LetheError) in items(path) }
+        case ReportKind.inventory.rawValue:
+            // The register, as long as a year's disposals: read as they are.
+            let (record, items) = try report.deferredRecord { $0 == Self.assetsPath }
+            try self.init(record: record) { (path) throws(LetheError) in
+                path == Self.assetsPath ? items(path) : DeferredItems()
+            }
+        default:
             let record = try CanonicalJSON.decode(report.recordBytes())
             try self.init(record: record) { (_) throws(LetheError) in DeferredItems() }
-            return
         }
-        let (record, items) = try report.deferredRecord { Self.isLongTable($0) }
-        try self.init(record: record) { (path) throws(LetheError) in items(path) }
     }
 }
 

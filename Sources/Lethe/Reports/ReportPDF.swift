@@ -300,7 +300,7 @@ private struct PDFLayout {
     mutating func draw() throws(LetheError) {
         newPage()
         if report.reportKind != ReportKind.disposal.rawValue {
-            drawDocument()
+            try drawDocument()
             return
         }
         let period = content["period"]
@@ -423,8 +423,9 @@ private struct PDFLayout {
         if drawing { cairo_show_page(cr) }
     }
 
-    /// A shipment or custody report: the head, then its sections as tables.
-    mutating func drawDocument() {
+    /// A shipment, custody, erasure or inventory report: the head, then its sections as tables
+    /// (an inventory's assets read a window at a time, as they are drawn).
+    mutating func drawDocument() throws(LetheError) {
         let document = ReportDocument(content: content)
         font(16, bold: true)
         line(document.title, size: 16)
@@ -442,6 +443,14 @@ private struct PDFLayout {
             heading(section.title)
             let total = section.widths.reduce(0, +)
             let widths = section.widths.map { $0 * usable / total }
+            if report.reportKind == ReportKind.inventory.rawValue, section.title == "Assets" {
+                let assets = self.document.assets
+                try table(section.header, widths, count: assets.count, size: 7) { [sink] (index) throws(LetheError) in
+                    try sink.check()
+                    return try assets.item(index).members(ReportDocument.inventoryMembers).map { ReportCSV.text($0) }
+                }
+                continue
+            }
             // Signature lines need room to sign.
             table(section.header, widths, section.rows, size: section.title == "Signatures" ? 10 : 7)
         }
