@@ -219,6 +219,46 @@ import Testing
         #expect(await LedgerFolds.gate(directory)?.isBusy == false)
     }
 
+    @Test func aReportWaitsForAnotherProcesssFoldButNoLongerThanItsTurn() async throws {
+        // Given an installation whose reports made the lock their folds take turns with (the
+        // installation's own: no one else may even read it)
+        let history = try await Self.history()
+        let app = history.fixture.app
+        let directory = try #require(app.dataDirectory?.path)
+        let path = directory + "/" + LedgerFolds.lockFileName
+        _ = try await app.reports.disposal(period: history.period, by: history.compliance)
+        let mode = try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+        #expect(mode == 0o600)
+        // and that lock held as another process holds it while it folds (an open file
+        // description of its own)
+        let other = open(path, O_RDWR | O_CLOEXEC)
+        try #require(other >= 0 && flock(other, LOCK_EX | LOCK_NB) == 0)
+
+        // When a report is asked for meanwhile
+        let start = Start()
+        let waiting = Task {
+            try await app.reports.disposal(period: history.period, by: history.compliance, progress: start.sink)
+        }
+
+        // Then it reads nothing until the other process lets go, and is then issued
+        try await Task.sleep(for: .milliseconds(400))
+        #expect(start.entry == nil)
+        close(other)
+        #expect(try await waiting.value.logSize > 0)
+        #expect(start.entry != nil)
+
+        // And when a process holds the lock beyond the turn's wait (stopped mid-fold), the report
+        // is issued regardless, after the wait
+        let stopped = open(path, O_RDWR | O_CLOEXEC)
+        defer { close(stopped) }
+        try #require(flock(stopped, LOCK_EX | LOCK_NB) == 0)
+        var impatient = app.reports
+        impatient.foldTurnWait = .milliseconds(300)
+        let began = ContinuousClock.now
+        #expect(try await impatient.disposal(period: history.period, by: history.compliance).logSize > 0)
+        #expect(ContinuousClock.now - began >= .milliseconds(300))
+    }
+
     @Test func aCacheLeftByAWriterThatDiedIsRemovedByTheNextOne() async throws {
         // Given temporary caches left in the data directory by a process that stopped between
         // naming and renaming its cache, by this process, and by a process still running (init)

@@ -3,6 +3,7 @@ import Foundation
 import LetheCore
 import LetheEvidence
 import LetheStore
+import Logging
 import Synchronization
 
 /// Disposal and compliance reports as signed evidence: every use case of `lethe report`, for
@@ -22,6 +23,9 @@ public struct ReportService: Sendable {
     /// Entries a report folds beyond the report ledger cache before it writes a new one (a test
     /// sets one, to keep a small log's ledger the way a year's is kept).
     var cacheMinimumEntries: Int64 = 100_000
+    /// How long a fold with the cache waits for another process's to end before it folds on its
+    /// own (``LedgerFolds``; a test sets a fraction of a second).
+    var foldTurnWait = LedgerFolds.defaultTurnWait
 
     /// The report ledger cache in the data directory, if there is one (none where the executable
     /// cannot be told from another build).
@@ -76,17 +80,30 @@ final class RecordCopying: Sendable {
 /// One fold of the log with the report ledger cache at a time, per data directory: a report asked
 /// for while another report (or `lethe serve`'s refresh of the cache) folds waits for it, then
 /// starts from the cache it left, rather than holding a second ledger (about 260 MB at a million
-/// assets) to fold the same entries. Within one process: `lethe` commands run one report each.
+/// assets) to fold the same entries.
+///
+/// Within a process the folds queue here; across processes (a `lethe report` beside
+/// `lethe serve`) they take an exclusive `flock` on ``lockFileName`` in the data directory, which
+/// the kernel lets go when a process ends however it ends. A fold waits for another process's at
+/// most ``defaultTurnWait``, then folds on its own: a process stopped mid-fold must not hold
+/// every report back.
 actor LedgerFolds {
     private static let gates = Mutex<[String: LedgerFolds]>([:])
     private var busy = false
     private var waiting: [CheckedContinuation<Void, Never>] = []
 
-    /// Runs `body` once no other fold in `directory` runs (at once when nil: no cache). Not
-    /// reentrant: `body` must not compute a report or refresh the cache through the service,
-    /// which would wait for itself.
+    /// The file whose lock the processes' folds take turns with (empty, 0600).
+    static let lockFileName = "report-ledger.cache.lock"
+    /// How long a fold waits for another process's: far longer than a fold of ten million
+    /// entries takes.
+    static let defaultTurnWait = Duration.seconds(300)
+
+    /// Runs `body` once no other fold in `directory` runs, in this process or another (at once
+    /// when nil: no cache). Not reentrant: `body` must not compute a report or refresh the
+    /// cache through the service, which would wait for itself.
     static func one<T: Sendable>(
-        in directory: String?, _ body: () async throws(LetheError) -> T
+        in directory: String?, wait: Duration = defaultTurnWait, logger: Logger? = nil,
+        _ body: () async throws(LetheError) -> T
     ) async throws(LetheError) -> T {
         guard let directory else { return try await body() }
         let gate = gates.withLock { (gates) in
@@ -96,14 +113,43 @@ actor LedgerFolds {
             return gate
         }
         await gate.acquire()
+        let lock = await processTurn(in: directory, wait: wait, logger: logger)
+        func release() async {
+            // The other processes' turn first, then this one's next fold.
+            if let lock { close(lock) }
+            await gate.release()
+        }
         do {
             let value = try await body()
-            await gate.release()
+            await release()
             return value
         } catch {
-            await gate.release()
+            await release()
             throw error
         }
+    }
+
+    /// This process's turn among the processes folding in `directory`: the descriptor holding
+    /// the lock, or nil when it could not be had within `wait` (or the file cannot be opened:
+    /// the fold then runs on its own, as it did before the lock).
+    private static func processTurn(in directory: String, wait: Duration, logger: Logger?) async -> Int32? {
+        let descriptor = open(directory + "/" + lockFileName, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard descriptor >= 0 else { return nil }
+        let deadline = ContinuousClock.now + wait
+        // Polled, not waited for on a thread: a task waiting holds none.
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR, ContinuousClock.now < deadline, !Task.isCancelled else {
+                if errno == EWOULDBLOCK, !Task.isCancelled {
+                    logger?.notice(
+                        "another process has folded the log with the report ledger cache for \(wait): this fold runs beside it"
+                    )
+                }
+                close(descriptor)
+                return nil
+            }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return descriptor
     }
 
     /// Whether a fold runs now (tests).
@@ -323,7 +369,8 @@ extension ReportService {
     ///   (recent enough, or no data directory).
     public func refreshLedgerCache() async throws(LetheError) -> Int64? {
         guard let cache = ledgerCache else { return nil }
-        return try await LedgerFolds.one(in: cache.directory) { () async throws(LetheError) in
+        return try await LedgerFolds.one(in: cache.directory, wait: foldTurnWait, logger: cache.logger) {
+            () async throws(LetheError) in
             try await refresh(cache)
         }
     }
@@ -421,7 +468,9 @@ extension ReportService {
         let cache = ledgerCache
         let spoolThreshold = spoolThreshold
         // A custody report folds its asset's every entry: never from the cache, so never waits.
-        let computed = try await LedgerFolds.one(in: parameters.kind == .custody ? nil : cache?.directory) {
+        let computed = try await LedgerFolds.one(
+            in: parameters.kind == .custody ? nil : cache?.directory, wait: foldTurnWait, logger: cache?.logger
+        ) {
             () async throws(LetheError) in
             try await app.store.read { (tx) throws(LetheError) in
                 try Self.compute(
