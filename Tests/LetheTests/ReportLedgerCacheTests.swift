@@ -231,7 +231,7 @@ import Testing
         #expect(mode == 0o600)
         // and that lock held as another process holds it while it folds (an open file
         // description of its own)
-        let other = open(path, O_RDWR | O_CLOEXEC)
+        let other = open(path, O_RDONLY | O_CLOEXEC)
         try #require(other >= 0 && flock(other, LOCK_EX | LOCK_NB) == 0)
 
         // When a report is asked for meanwhile
@@ -247,16 +247,33 @@ import Testing
         #expect(try await waiting.value.logSize > 0)
         #expect(start.entry != nil)
 
-        // And when a process holds the lock beyond the turn's wait (stopped mid-fold), the report
-        // is issued regardless, after the wait
-        let stopped = open(path, O_RDWR | O_CLOEXEC)
-        defer { close(stopped) }
+        // And a report cancelled while it waits is not folded at all
+        let stopped = open(path, O_RDONLY | O_CLOEXEC)
         try #require(flock(stopped, LOCK_EX | LOCK_NB) == 0)
+        let unwanted = Start()
+        let cancelled = Task {
+            try await app.reports.disposal(period: history.period, by: history.compliance, progress: unwanted.sink)
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        cancelled.cancel()
+        await #expect(throws: LetheError.self) { try await cancelled.value }
+        #expect(unwanted.entry == nil)
+
+        // And when a process holds the lock beyond the turn's wait (stopped mid-fold), the report
+        // is issued regardless, after the wait; the next ones do not wait again while it is held
         var impatient = app.reports
         impatient.foldTurnWait = .milliseconds(300)
         let began = ContinuousClock.now
         #expect(try await impatient.disposal(period: history.period, by: history.compliance).logSize > 0)
         #expect(ContinuousClock.now - began >= .milliseconds(300))
+        let next = ContinuousClock.now
+        #expect(try await app.reports.disposal(period: history.period, by: history.compliance).logSize > 0)
+        #expect(ContinuousClock.now - next < .seconds(60))
+        #expect(await LedgerFolds.gate(directory)?.holderStuck == true)
+        // until the lock is had again
+        close(stopped)
+        _ = try await app.reports.disposal(period: history.period, by: history.compliance)
+        #expect(await LedgerFolds.gate(directory)?.holderStuck == false)
     }
 
     @Test func aCacheLeftByAWriterThatDiedIsRemovedByTheNextOne() async throws {

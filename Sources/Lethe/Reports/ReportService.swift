@@ -113,7 +113,17 @@ actor LedgerFolds {
             return gate
         }
         await gate.acquire()
-        let lock = await processTurn(in: directory, wait: wait, logger: logger)
+        let lock: Int32?
+        do {
+            // After a wait ran out, the next folds only try the lock until it is seen free again:
+            // queued behind a process stopped mid-fold, they must not each wait in turn.
+            lock = try await processTurn(
+                in: directory, wait: await gate.holderStuck ? .zero : wait, logger: logger,
+                timedOut: { (timedOut) in await gate.setHolderStuck(timedOut) })
+        } catch {
+            await gate.release()
+            throw error
+        }
         func release() async {
             // The other processes' turn first, then this one's next fold.
             if let lock { close(lock) }
@@ -131,26 +141,53 @@ actor LedgerFolds {
 
     /// This process's turn among the processes folding in `directory`: the descriptor holding
     /// the lock, or nil when it could not be had within `wait` (or the file cannot be opened:
-    /// the fold then runs on its own, as it did before the lock).
-    private static func processTurn(in directory: String, wait: Duration, logger: Logger?) async -> Int32? {
-        let descriptor = open(directory + "/" + lockFileName, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard descriptor >= 0 else { return nil }
+    /// the fold then runs on its own, as it did before the lock, and says so). `timedOut` is
+    /// told whether the wait ran out, once the lock is had or not.
+    ///
+    /// - Throws: `locked` when the task is cancelled while it waits: a fold that no one waits
+    ///   for must not run beside another process's.
+    private static func processTurn(
+        in directory: String, wait: Duration, logger: Logger?, timedOut: (Bool) async -> Void
+    ) async throws(LetheError) -> Int32? {
+        let path = directory + "/" + lockFileName
+        // flock needs no more than reading: a lock file made by another user of the
+        // installation still serves where it can be read.
+        let descriptor = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard descriptor >= 0 else {
+            let reason = String(cString: strerror(errno))
+            logger?.notice("cannot open \(path) (\(reason)): report folds in other processes are not waited for")
+            return nil
+        }
         let deadline = ContinuousClock.now + wait
         // Polled, not waited for on a thread: a task waiting holds none.
         while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
-            guard errno == EWOULDBLOCK || errno == EINTR, ContinuousClock.now < deadline, !Task.isCancelled else {
-                if errno == EWOULDBLOCK, !Task.isCancelled {
-                    logger?.notice(
-                        "another process has folded the log with the report ledger cache for \(wait): this fold runs beside it"
-                    )
-                }
+            let failure = errno
+            if Task.isCancelled {
                 close(descriptor)
+                throw LetheError(.locked, "the report was cancelled while another process folded the log")
+            }
+            guard failure == EWOULDBLOCK || failure == EINTR else {
+                close(descriptor)
+                return nil
+            }
+            guard ContinuousClock.now < deadline else {
+                logger?.notice(
+                    "another process has held the report ledger cache's lock for \(wait): this fold runs beside it")
+                close(descriptor)
+                await timedOut(true)
                 return nil
             }
             try? await Task.sleep(for: .milliseconds(50))
         }
+        await timedOut(false)
         return descriptor
     }
+
+    /// Whether the last wait for another process's fold ran out, and the lock has not been had
+    /// since.
+    private(set) var holderStuck = false
+
+    private func setHolderStuck(_ stuck: Bool) { holderStuck = stuck }
 
     /// Whether a fold runs now (tests).
     var isBusy: Bool { busy }
