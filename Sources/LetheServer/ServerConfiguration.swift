@@ -25,9 +25,10 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// comma-separated; default none): the client address that rate limits count is then the
     /// right-most address in that header that is not one of these.
     public var trustedProxies: Set<String> = []
-    /// How long a connection may send nothing while no response is being made before it is
-    /// closed (`LETHE_IDLE_TIMEOUT`, default one minute): a client that opens connections, or
-    /// sends a request's head a byte at a time, cannot hold them open. A request being answered
+    /// How long a connection may go without completing a request head or a piece of a body,
+    /// while no response is being made, before it is closed (`LETHE_IDLE_TIMEOUT`, default one
+    /// minute): a client that opens connections, or sends a request's head a byte at a time,
+    /// cannot hold them open. A request being answered
     /// is never cut by it (a download has its own send deadline).
     public var idleTimeout: Duration = Self.defaultIdleTimeout
 

@@ -50,7 +50,7 @@ struct Serve: AsyncParsableCommand {
     @Option(
         name: .customLong("idle-timeout"),
         help:
-            "ISO 8601 duration a connection may stay silent, no response being made, before it is closed (default: $LETHE_IDLE_TIMEOUT, else PT60S)."
+            "ISO 8601 duration a connection may go without completing a request head or body piece, no response being made, before it is closed (default: $LETHE_IDLE_TIMEOUT, else PT60S)."
     )
     var idleTimeout: String?
     @Flag(

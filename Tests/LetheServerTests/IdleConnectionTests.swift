@@ -19,12 +19,12 @@ import Testing
 
     init() throws { installation = try TestInstallation() }
 
-    /// The service with an idle timeout of one second.
-    func application() throws -> some ApplicationProtocol {
+    /// The service with an idle timeout of `idle`.
+    func application(idle: Duration = .seconds(1)) throws -> some ApplicationProtocol {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         var configuration = ServerConfiguration(port: 0, scheduleInterval: nil)
-        configuration.idleTimeout = .seconds(1)
+        configuration.idleTimeout = idle
         return try LetheServer.application(app: installation.app, configuration: configuration, logger: logger)
     }
 
@@ -49,22 +49,24 @@ import Testing
     }
 
     @Test func aKeptAliveConnectionIsClosedOnceIdleAndAnsweredUntilThen() async throws {
-        try await application().test(.live) { client in
-            // Given a connection that asks for /healthz twice, 300 ms apart
+        try await application(idle: .seconds(2)).test(.live) { client in
+            // Given a connection that asks for /healthz three times, 800 ms apart: it outlives
+            // the idle timeout of two seconds because it is busy
             let socket = try RawClient(port: try #require(client.port))
             defer { socket.close() }
-            for _ in 0..<2 {
+            var lastAsked = ContinuousClock.now
+            for index in 0..<3 {
+                if index > 0 { try await Task.sleep(for: .milliseconds(800)) }
+                lastAsked = ContinuousClock.now
                 #expect(socket.send(Array("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)))
                 let answer = await RawClient.offThePool { socket.read(waiting: .seconds(5)) }
                 #expect(String(decoding: answer, as: UTF8.self).hasPrefix("HTTP/1.1 200"))
-                try await Task.sleep(for: .milliseconds(300))
             }
             // When it then sends nothing
-            let idle = ContinuousClock.now
-            // Then the service closes it after about a second
-            #expect(await RawClient.offThePool { socket.closedByPeer(waiting: .seconds(5)) })
-            let waited = ContinuousClock.now - idle
-            #expect(waited > .milliseconds(500) && waited < .seconds(4))
+            // Then the service closes it two seconds after its last answer (so after its last request)
+            #expect(await RawClient.offThePool { socket.closedByPeer(waiting: .seconds(8)) })
+            let waited = ContinuousClock.now - lastAsked
+            #expect(waited >= .milliseconds(1_900) && waited < .seconds(8))
         }
     }
 

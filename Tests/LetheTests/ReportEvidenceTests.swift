@@ -532,7 +532,8 @@ private func certifiedHistory(_ count: Int) async throws -> (EvidenceFixture, Is
     @Test(.enabled(if: popplerIsInstalled))
     func anInventoryPDFListsEveryAssetOfTheRegister() async throws {
         // Given the register of 70 verified assets, as an inventory spooled to a file (its rows
-        // read a window at a time, as a million assets' are)
+        // read a window at a time, as a million assets' are: this test cannot see that;
+        // docs/benchmarks.md has the memory it takes)
         let (fixture, _, _) = try await certifiedHistory(70)
         var reports = fixture.app.reports
         reports.spoolThreshold = 64
@@ -554,6 +555,8 @@ private func certifiedHistory(_ count: Int) async throws -> (EvidenceFixture, Is
                 "SSD-\(index) is not a row of the PDF")
         }
         for page in pages { #expect(page.contains("Report \(inventory.serial)")) }
+        // and its title says what it is
+        #expect(try tool(["pdfinfo", path]).stdout.contains("Inventory — \(inventory.serial)"))
     }
 }
 

@@ -265,8 +265,12 @@ private struct PDFLayout {
         cr = context
         if drawing {
             let period = content["period"]
-            let title =
-                "Disposal report \(Self.text(period?["from"])) to \(Self.text(period?["to"])) — \(report.serial)"
+            // Another kind's title is its document's (whose long tables, deferred, are empty here).
+            let heading =
+                report.reportKind == ReportKind.disposal.rawValue
+                ? "Disposal report \(Self.text(period?["from"])) to \(Self.text(period?["to"]))"
+                : ReportDocument(content: content).title
+            let title = "\(heading) — \(report.serial)"
             cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, title)
             cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "Lethe")
             // The issue time, not the rendering time: the same report renders to the same dates.
