@@ -272,35 +272,18 @@ import Testing
 
     /// A client that sends a request over TCP and never reads the response.
     struct StalledClient {
-        let descriptor: Int32
+        let client: LoopbackClient
 
         init(port: Int, request path: String) throws {
-            descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            guard descriptor >= 0 else { throw LetheError(.io, "no socket") }
             // A small receive window, so that the server's writes back up soon.
-            var window: Int32 = 4096
-            setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &window, socklen_t(MemoryLayout<Int32>.size))
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-            guard connected == 0 else {
-                _ = Glibc.close(descriptor)
-                throw LetheError(.io, "cannot connect to 127.0.0.1:\(port)")
-            }
-            let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
-            guard send(descriptor, request, request.count, 0) == request.count else {
-                _ = Glibc.close(descriptor)
+            client = try LoopbackClient(port: port, receiveWindow: 4096)
+            guard client.send(Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)) else {
+                client.close()
                 throw LetheError(.io, "cannot send the request")
             }
         }
 
-        func close() { _ = Glibc.close(descriptor) }
+        func close() { client.close() }
     }
 
     @Test func aClientThatGoesAwayStopsTheThreadMakingTheBody() async throws {
