@@ -31,6 +31,9 @@ public enum LetheServer {
         let router = Router(context: LetheRequestContext.self)
         router.add(middleware: ClientAddressMiddleware(trusted: configuration.trustedProxies))
         router.add(middleware: MetricsMiddleware(metrics: metrics))
+        // Before the console too: every body must keep a minimum rate once the idle timeout's
+        // time has passed.
+        router.add(middleware: BodyRateMiddleware(grace: configuration.idleTimeout))
         // The web console first: the API's middleware below applies only to routes added after it.
         // Its cookies are Secure whenever a browser reaches it over TLS: served here, or by the
         // TLS-terminating proxy that --insecure-http declares.

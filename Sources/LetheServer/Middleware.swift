@@ -27,6 +27,7 @@ struct ProblemMiddleware: RouterMiddleware {
                 switch error.status {
                 case .notFound: "not-found"
                 case .contentTooLarge: "too-large"
+                case .requestTimeout: "too-slow"
                 case .methodNotAllowed: "method-not-allowed"
                 case .tooManyRequests: "too-many-requests"
                 case .badRequest: "usage"

@@ -9,7 +9,8 @@ import Logging
 import Testing
 
 /// The service closes connections that complete no request head or body piece while no response
-/// is being made (``ServerConfiguration/idleTimeout``), over a real socket on 127.0.0.1.
+/// is being made (``ServerConfiguration/idleTimeout``), and refuses a body that trickles in
+/// (``BodyRateMiddleware``), over a real socket on 127.0.0.1.
 @Suite struct IdleConnectionTests {
     let installation: TestInstallation
 
@@ -67,6 +68,54 @@ import Testing
             // it asked (the timeout runs from its last answer)
             #expect(await LoopbackClient.offThePool { socket.closedByPeer(waiting: .seconds(30)) })
             #expect(ContinuousClock.now - asked >= .seconds(2))
+        }
+    }
+
+    @Test func aBodyThatTricklesInIsRefusedOnceItFallsBelowTheMinimumRate() async throws {
+        let token = try await installation.app.users.add(
+            name: "ivy", roles: [.itStaff], by: try Principal.localOperator("operator")
+        ).token.secret
+        try await application().test(.live) { client in
+            let port = try #require(client.port)
+            // Given a sign-in (no account needed), and an asset registration over the API, each
+            // with a body of 100,000 declared bytes that comes a byte every 50 ms (each piece
+            // resets the idle timeout)
+            let started = ContinuousClock.now
+            let signIn = try await Self.trickle(
+                port: port,
+                head:
+                    "POST /console/signin HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\n"
+            )
+            let register = try await Self.trickle(
+                port: port,
+                head:
+                    "POST /api/v1/assets HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
+            )
+            // Then each is refused with 408 once the grace (the idle timeout) is over and the
+            // body has come at under 500 bytes a second; the API's as a problem saying so
+            #expect(signIn.hasPrefix("HTTP/1.1 408"), "\(signIn.prefix(200))")
+            #expect(register.hasPrefix("HTTP/1.1 408"), "\(register.prefix(200))")
+            #expect(register.contains(#""code":"too-slow""#) || register.contains(#""code" : "too-slow""#))
+            #expect(ContinuousClock.now - started >= .seconds(2))
+        }
+    }
+
+    /// Sends `head`, then a byte every 50 ms for up to a minute, and returns the answer once one
+    /// comes (to its end, or the connection's), or "" when none came.
+    static func trickle(port: Int, head: String) async throws -> String {
+        let socket = try LoopbackClient(port: port)
+        defer { socket.close() }
+        guard socket.send(Array(head.utf8)) else { return "" }
+        return await LoopbackClient.offThePool { () -> String in
+            for _ in 0..<1_200 {
+                guard socket.send([UInt8(ascii: "a")]) else { break }
+                let arrived = socket.read(waiting: .milliseconds(50)) { !$0.isEmpty }
+                if !arrived.isEmpty {
+                    let rest = socket.read(waiting: .seconds(5)) { _ in false }
+                    return String(decoding: arrived + rest, as: UTF8.self)
+                }
+            }
+            return ""
         }
     }
 
