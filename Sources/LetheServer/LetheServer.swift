@@ -33,7 +33,7 @@ public enum LetheServer {
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         // Before the console too: every body must keep a minimum rate once the idle timeout's
         // time has passed.
-        router.add(middleware: BodyRateMiddleware(grace: configuration.idleTimeout))
+        router.add(middleware: BodyRateMiddleware(grace: configuration.bodyRateGrace ?? configuration.idleTimeout))
         // The web console first: the API's middleware below applies only to routes added after it.
         // Its cookies are Secure whenever a browser reaches it over TLS: served here, or by the
         // TLS-terminating proxy that --insecure-http declares.

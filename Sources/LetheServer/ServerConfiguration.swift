@@ -31,6 +31,10 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// cannot hold them open. A request being answered
     /// is never cut by it (a download has its own send deadline).
     public var idleTimeout: Duration = Self.defaultIdleTimeout
+    /// The time a request body has before its rate is asked for (``BodyRateMiddleware``); nil:
+    /// the idle timeout. Set apart only by tests, which need a long idle timeout beside a short
+    /// grace on a loaded machine.
+    var bodyRateGrace: Duration?
 
     /// The default request body limit: 2 MiB.
     public static let defaultMaxBodyBytes = 2 * 1024 * 1024
@@ -115,9 +119,12 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// of at least one second (`PT60S`, `PT5M`). There is no "off": a connection that never times
     /// out is one a client can hold forever.
     public static func parseIdleTimeout(_ text: String, field: String) throws(LetheError) -> Duration {
-        guard let duration = try parseInterval(text, field: field) else {
+        // The scheduler's parser, whose "0 or off" this setting does not take.
+        guard let duration = try? parseInterval(text, field: field) else {
             throw LetheError(
-                .usage, "\(field) \(Quoted(text)) must be a duration of at least one second, such as PT60S or PT5M")
+                .usage,
+                "\(field) \(Quoted(text)) is not an ISO 8601 duration of whole seconds, at least one, such as PT60S or PT5M"
+            )
         }
         return duration
     }
