@@ -3,10 +3,10 @@ import NIOCore
 
 /// Refuses a request body that arrives too slowly: from the request's start, a body is allowed
 /// a grace period (the idle timeout) plus a second for every ``minimumBytesPerSecond`` bytes it
-/// has brought, and reading it fails with 408 past that. The idle timeout closes a connection whose body stops; this stops
-/// one whose body trickles in, a byte now and then, which resets that timeout each time and
-/// would hold the connection for as long as the body is long (as Apache's `mod_reqtimeout`
-/// `body=…,MinRate=…`).
+/// has brought, and reading it fails with 408 past that. The idle timeout closes a connection
+/// whose body stops; this stops one whose body trickles in, a byte now and then, which resets
+/// that timeout each time and would hold the connection for as long as the body is long (as
+/// Apache's `mod_reqtimeout` `body=…,MinRate=…`).
 ///
 /// Checked as each piece of the body arrives, so it costs no timer and no task.
 struct BodyRateMiddleware: RouterMiddleware {

@@ -28,8 +28,8 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// How long a connection may go without completing a request head or a piece of a body,
     /// while no response is being made, before it is closed (`LETHE_IDLE_TIMEOUT`, default one
     /// minute): a client that opens connections, or sends a request's head a byte at a time,
-    /// cannot hold them open. A request being answered
-    /// is never cut by it (a download has its own send deadline).
+    /// cannot hold them open. A request being answered is never cut by it (a download has its
+    /// own send deadline).
     public var idleTimeout: Duration = Self.defaultIdleTimeout
     /// The time a request body has before its rate is asked for (``BodyRateMiddleware``); nil:
     /// the idle timeout. Set apart only by tests, which need a long idle timeout beside a short

@@ -4,6 +4,7 @@ import HummingbirdCore
 import HummingbirdTLS
 import Lethe
 import LetheCore
+import NIOCore
 import NIOSSL
 
 /// The TLS certificate and key `lethe serve` reads (PEM), turned into Hummingbird's server.
@@ -14,9 +15,7 @@ enum TLSFiles {
     /// - Throws: `permission` for a key file that group or others can read; `invalid-input` for
     ///   files that are not PEM certificates or keys; `not-found` for a missing file.
     static func serverBuilder(_ configuration: ServerConfiguration) throws(LetheError) -> HTTPServerBuilder {
-        let (seconds, attoseconds) = configuration.idleTimeout.components
-        let http1 = HTTP1Channel.Configuration(
-            idleTimeout: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000))
+        let http1 = HTTP1Channel.Configuration(idleTimeout: TimeAmount(configuration.idleTimeout))
         guard let certificatePath = configuration.tlsCertificatePath, let keyPath = configuration.tlsKeyPath else {
             return .http1(configuration: http1)
         }

@@ -35,6 +35,15 @@ import Testing
     }
 
     /// Where a fold said it read through first: the cache's size when it resumed from one.
+    /// ``history()``, its reports keeping the report ledger cache past a single entry (a
+    /// year's do past a hundred thousand), and its data directory.
+    private static func keepingHistory() async throws -> (ReportHistory, ReportService, String) {
+        let history = try await Self.history()
+        var reports = history.fixture.app.reports
+        reports.cacheMinimumEntries = 1
+        return (history, reports, try #require(history.fixture.app.dataDirectory?.path))
+    }
+
     private final class Start: @unchecked Sendable {
         private let lock = NSLock()
         private var first: Int64?
@@ -178,12 +187,8 @@ import Testing
     @Test func aReportAskedForWhileAnotherFoldsWaitsAndStartsFromTheCacheItLeaves() async throws {
         // Given a history whose reports keep the cache past a single entry, and a fold of the
         // log with the cache under way (as the service's refresh is while a report is asked for)
-        let history = try await Self.history()
+        let (history, reports, directory) = try await Self.keepingHistory()
         let app = history.fixture.app
-        var keeping = app.reports
-        keeping.cacheMinimumEntries = 1
-        let reports = keeping
-        let directory = try #require(app.dataDirectory?.path)
         let (held, release) = AsyncStream<Void>.makeStream()
         let cache = try #require(reports.ledgerCache)
         let fold = Task {
@@ -279,11 +284,7 @@ import Testing
     @Test func aCacheLeftByAWriterThatDiedIsRemovedByTheNextOne() async throws {
         // Given temporary caches left in the data directory by a process that stopped between
         // naming and renaming its cache, by this process, and by a process still running (init)
-        let history = try await Self.history()
-        let app = history.fixture.app
-        var reports = app.reports
-        reports.cacheMinimumEntries = 1
-        let directory = try #require(app.dataDirectory?.path)
+        let (history, reports, directory) = try await Self.keepingHistory()
         let stopped = Process()
         stopped.executableURL = URL(fileURLWithPath: "/bin/true")
         try stopped.run()
@@ -303,11 +304,8 @@ import Testing
     @Test func issuedReportsKeepTheCacheAndAreReproducedFromTheLogAlone() async throws {
         // Given a history, and reports that keep the report ledger cache past a single entry (a
         // year's does past a hundred thousand)
-        let history = try await Self.history()
+        let (history, reports, directory) = try await Self.keepingHistory()
         let app = history.fixture.app
-        var reports = app.reports
-        reports.cacheMinimumEntries = 1
-        let directory = try #require(app.dataDirectory?.path)
         let path = directory + "/" + ReportLedger.Cache.fileName
 
         // When a disposal report is issued, then more happens, and a second is issued
