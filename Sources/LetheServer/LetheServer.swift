@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Lethe
 import LetheCore
 import Logging
@@ -80,10 +81,17 @@ public enum LetheServer {
                     policies: { () throws(LetheError) in try policies.load() }))
         }
         let listening = ListeningSignal()
+        let clients = ClientConnections(
+            perClient: configuration.resolvedMaxConnectionsPerClient, exempt: configuration.trustedProxies,
+            logger: logger,
+            metrics: metrics)
         return Application(
             router: router(app: app, configuration: configuration, metrics: metrics),
-            server: try TLSFiles.serverBuilder(configuration),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "lethe"),
+            server: try TLSFiles.serverBuilder(configuration, clients: clients),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "lethe",
+                availableConnectionsDelegate: MaximumAvailableConnections(
+                    configuration.resolvedMaxConnections, logger: logger)),
             services: [AfterListening(listening: listening, services: services)],
             onServerRunning: { channel in
                 listening.give()
@@ -91,6 +99,12 @@ public enum LetheServer {
             },
             logger: logger)
     }
+
+    /// Raises the process's soft limit on open files to its hard limit, before the configuration
+    /// is validated (the default ``ServerConfiguration/maxConnections`` follows it); returns the
+    /// limit now in force.
+    @discardableResult
+    public static func raiseOpenFileLimit() -> Int { FileDescriptorLimit.raiseToHard() }
 
     /// Runs the service until SIGTERM or SIGINT, then stops after the requests in flight and the
     /// scheduler run in progress. An address in use is a ``LetheError`` (`locked`) naming it.

@@ -35,11 +35,23 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// the idle timeout. Set apart only by tests, which need a long idle timeout beside a short
     /// grace on a loaded machine.
     var bodyRateGrace: Duration?
+    /// The most connections open at once (`LETHE_MAX_CONNECTIONS`); nil: the room the limit on
+    /// open files leaves (``FileDescriptorLimit``), at most 4,096. Beyond it, new connections
+    /// wait to be accepted; the service never runs out of descriptors for its own files.
+    public var maxConnections: Int?
+    /// The most connections one client address may hold open at once
+    /// (`LETHE_MAX_CONNECTIONS_PER_CLIENT`); nil: 128, or a quarter of ``resolvedMaxConnections``
+    /// when that is less, so that one client never holds them all. More are closed as they open.
+    /// Trusted proxies are not limited by it: they carry every client's connections.
+    public var maxConnectionsPerClient: Int?
 
     /// The default request body limit: 2 MiB.
     public static let defaultMaxBodyBytes = 2 * 1024 * 1024
     /// The default idle timeout: one minute.
     public static let defaultIdleTimeout = Duration.seconds(60)
+    /// The default connections per client: 128 (an office behind one NAT address, each browser
+    /// holding six, stays well inside it).
+    public static let defaultMaxConnectionsPerClient = 128
 
     /// The defaults: loopback, port 8080, plain HTTP, 2 MiB bodies, the scheduler hourly.
     public init(
@@ -82,6 +94,16 @@ public struct ServerConfiguration: Sendable, Hashable {
         }
         guard idleTimeout >= .seconds(1), idleTimeout <= .seconds(24 * 3600) else {
             throw LetheError(.usage, "--idle-timeout must be from one second to one day (got \(idleTimeout))")
+        }
+        let room = FileDescriptorLimit.connectionRoom()
+        if let maxConnections, !(1...room).contains(maxConnections) {
+            throw LetheError(
+                .usage,
+                "--max-connections must be from 1 to \(room) (got \(maxConnections)): the limit on open files is \(FileDescriptorLimit.current()), and \(FileDescriptorLimit.reserve) are kept for the service's own files; raise it with 'ulimit -n' or systemd's LimitNOFILE="
+            )
+        }
+        if let maxConnectionsPerClient, maxConnectionsPerClient < 1 {
+            throw LetheError(.usage, "--max-connections-per-client must be at least 1 (got \(maxConnectionsPerClient))")
         }
         for proxy in trustedProxies where !ClientAddress.isIPAddress(proxy) {
             throw LetheError(
@@ -127,6 +149,27 @@ public struct ServerConfiguration: Sendable, Hashable {
             )
         }
         return duration
+    }
+
+    /// The most connections open at once: ``maxConnections``, else the room the limit on open
+    /// files leaves, at most 4,096.
+    public var resolvedMaxConnections: Int {
+        maxConnections ?? min(FileDescriptorLimit.defaultCeiling, FileDescriptorLimit.connectionRoom())
+    }
+
+    /// The most connections one client may hold: ``maxConnectionsPerClient``, else 128 or a
+    /// quarter of ``resolvedMaxConnections``, whichever is less (at least one).
+    public var resolvedMaxConnectionsPerClient: Int {
+        maxConnectionsPerClient ?? max(1, min(Self.defaultMaxConnectionsPerClient, resolvedMaxConnections / 4))
+    }
+
+    /// Parses a count of connections as the command line and environment give it: a whole
+    /// number, at least one.
+    public static func parseCount(_ text: String, field: String) throws(LetheError) -> Int {
+        guard let value = Int(text.trimmingCharacters(in: .whitespaces)), value >= 1 else {
+            throw LetheError(.usage, "\(field) \(Quoted(text)) is not a whole number of connections, at least 1")
+        }
+        return value
     }
 
     /// Parses a size in bytes with an optional `K`, `M` or `G` suffix (powers of 1024).

@@ -10,12 +10,17 @@ import NIOSSL
 /// The TLS certificate and key `lethe serve` reads (PEM), turned into Hummingbird's server.
 enum TLSFiles {
     /// HTTP/1.1, over TLS when the configuration names a certificate and key, closing a
-    /// connection idle for the configured ``ServerConfiguration/idleTimeout``.
+    /// connection idle for the configured ``ServerConfiguration/idleTimeout``, and one whose
+    /// client already holds as many as `clients` allows.
     ///
     /// - Throws: `permission` for a key file that group or others can read; `invalid-input` for
     ///   files that are not PEM certificates or keys; `not-found` for a missing file.
-    static func serverBuilder(_ configuration: ServerConfiguration) throws(LetheError) -> HTTPServerBuilder {
-        let http1 = HTTP1Channel.Configuration(idleTimeout: TimeAmount(configuration.idleTimeout))
+    static func serverBuilder(
+        _ configuration: ServerConfiguration, clients: ClientConnections
+    ) throws(LetheError) -> HTTPServerBuilder {
+        let http1 = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [ClientConnectionLimitHandler(clients)],
+            idleTimeout: TimeAmount(configuration.idleTimeout))
         guard let certificatePath = configuration.tlsCertificatePath, let keyPath = configuration.tlsKeyPath else {
             return .http1(configuration: http1)
         }

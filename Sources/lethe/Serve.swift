@@ -53,6 +53,18 @@ struct Serve: AsyncParsableCommand {
             "ISO 8601 duration a connection may go without completing a request head or body piece, no response being made, before it is closed (default: $LETHE_IDLE_TIMEOUT, else PT60S)."
     )
     var idleTimeout: String?
+    @Option(
+        name: .customLong("max-connections"),
+        help:
+            "Most connections open at once; more wait to be accepted (default: $LETHE_MAX_CONNECTIONS, else what the open-file limit leaves, at most 4096)."
+    )
+    var maxConnections: String?
+    @Option(
+        name: .customLong("max-connections-per-client"),
+        help:
+            "Most connections one client address may hold open; more are closed as they open. Trusted proxies are not limited (default: $LETHE_MAX_CONNECTIONS_PER_CLIENT, else 128, or a quarter of --max-connections if less)."
+    )
+    var maxConnectionsPerClient: String?
     @Flag(
         inversion: .prefixedNo,
         help: ArgumentHelp(
@@ -72,6 +84,8 @@ struct Serve: AsyncParsableCommand {
         if eventLoopExecutor && !onEventLoops {
             logger.warning("request handlers run on Swift's thread pool: the event loops could not take it over")
         }
+        // Before the configuration's defaults are read: the connections allowed follow the limit.
+        LetheServer.raiseOpenFileLimit()
         let ready = Prepared()
         try await reporting { () async throws(LetheError) in
             let configuration = try serverConfiguration(environment)
@@ -123,6 +137,16 @@ extension Serve {
         if let text = idleTimeout ?? environment["LETHE_IDLE_TIMEOUT"] {
             configuration.idleTimeout = try ServerConfiguration.parseIdleTimeout(
                 text, field: idleTimeout != nil ? "--idle-timeout" : "LETHE_IDLE_TIMEOUT")
+        }
+        if let text = maxConnections ?? environment["LETHE_MAX_CONNECTIONS"] {
+            configuration.maxConnections = try ServerConfiguration.parseCount(
+                text, field: maxConnections != nil ? "--max-connections" : "LETHE_MAX_CONNECTIONS")
+        }
+        if let text = maxConnectionsPerClient ?? environment["LETHE_MAX_CONNECTIONS_PER_CLIENT"] {
+            configuration.maxConnectionsPerClient = try ServerConfiguration.parseCount(
+                text,
+                field: maxConnectionsPerClient != nil
+                    ? "--max-connections-per-client" : "LETHE_MAX_CONNECTIONS_PER_CLIENT")
         }
         let proxies =
             trustedProxies.isEmpty

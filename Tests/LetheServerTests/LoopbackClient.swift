@@ -10,13 +10,26 @@ import LetheCore
 struct LoopbackClient {
     let descriptor: Int32
 
-    /// Connects to `port`; with a `receiveWindow` (bytes), a small one makes the server's writes
-    /// back up soon.
-    init(port: Int, receiveWindow: Int32? = nil) throws {
+    /// Connects to `port` from `source` (another loopback address, such as 127.0.0.2, is
+    /// another client to the server); with a `receiveWindow` (bytes), a small one makes the
+    /// server's writes back up soon.
+    init(port: Int, from source: String = "127.0.0.1", receiveWindow: Int32? = nil) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw LetheError(.io, "no socket") }
         if var window = receiveWindow {
             setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &window, socklen_t(MemoryLayout<Int32>.size))
+        }
+        var local = sockaddr_in()
+        local.sin_family = sa_family_t(AF_INET)
+        local.sin_addr.s_addr = inet_addr(source)
+        let bound = withUnsafePointer(to: &local) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard bound == 0 else {
+            _ = Glibc.close(descriptor)
+            throw LetheError(.io, "cannot bind to \(source)")
         }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -75,6 +88,14 @@ struct LoopbackClient {
     }
 
     func close() { _ = Glibc.close(descriptor) }
+
+    /// Whether `GET /healthz` on this connection is answered 200 within `waiting` (the
+    /// connection is kept alive).
+    func healthy(waiting: Duration) -> Bool {
+        guard send(Array("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)) else { return false }
+        let answer = read(waiting: waiting) { String(decoding: $0, as: UTF8.self).contains("\r\n\r\n") }
+        return String(decoding: answer, as: UTF8.self).hasPrefix("HTTP/1.1 200")
+    }
 
     /// Runs `work` on a thread of its own and returns its result.
     static func offThePool<Result: Sendable>(_ work: @escaping @Sendable () -> Result) async -> Result {
