@@ -39,6 +39,20 @@ import Testing
         #expect(report.bytesRead == Int64(size))
     }
 
+    @Test func aReadBackOfAnEmptyTargetDoesNotPass() throws {
+        // Given an image emptied after its overwrite (no mismatch can be found in nothing)
+        let directory = TemporaryDirectory()
+        let path = directory.file("empty.img")
+        _ = FileManager.default.createFile(atPath: path, contents: Data())
+        // Then a read-back of it, full or sampled, does not pass
+        for mode in [ReadbackMode.full, .sampled(ratePercent: 5, minimum: 1, seed: PatternStream.newSeed())] {
+            let report = try ReadbackEngine().run(path: path, pattern: .byte(0), seed: [], pass: 1, mode: mode)
+            #expect(report.bytesRead == 0 && report.mismatchCount == 0)
+            #expect(!report.passed)
+            #expect(report.json["passed"] == .bool(false))
+        }
+    }
+
     @Test func stopAndResumeWriteEveryByte() throws {
         let directory = TemporaryDirectory()
         let size = 8 << 20

@@ -94,13 +94,27 @@ import Testing
         let readOnly = root.file("ro.img")
         _ = FileManager.default.createFile(
             atPath: readOnly, contents: Data(count: 10), attributes: [.posixPermissions: 0o400])
-        if getuid() != 0 {  // root may write anything; the kernel's ro flag covers devices
-            #expect(throws: LetheError.self) {
-                try safety.check(
-                    path: readOnly, assetTag: "A", assetSerial: nil, dataDirectory: nil, follow: false,
-                    ignoreSerial: false)
-            }
+        // (refused for root too, whom access() would let write anything)
+        let refusal = #expect(throws: LetheError.self) {
+            try safety.check(
+                path: readOnly, assetTag: "A", assetSerial: nil, dataDirectory: nil, follow: false, ignoreSerial: false)
         }
+        #expect(refusal?.code == .permission)
+        #expect(refusal?.message.contains("read-only (mode 400)") == true)
+    }
+
+    @Test func anEmptyTargetIsRefused() throws {
+        // Given an image file of no bytes (nothing on it to overwrite, nothing a read-back could check)
+        let root = TemporaryDirectory()
+        let safety = Self.fakeSystem(root, mounts: [])
+        let empty = root.file("empty.img")
+        _ = FileManager.default.createFile(atPath: empty, contents: Data())
+        // Then it is refused before anything is written
+        let refusal = #expect(throws: LetheError.self) {
+            try safety.check(
+                path: empty, assetTag: "A", assetSerial: nil, dataDirectory: nil, follow: false, ignoreSerial: false)
+        }
+        #expect(refusal?.message.contains("empty (0 bytes)") == true)
     }
 
     @Test func aHardLinkToAFileOfTheDataDirectoryIsRefused() throws {

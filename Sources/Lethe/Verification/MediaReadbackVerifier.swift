@@ -75,9 +75,13 @@ public struct MediaReadbackVerifier: Verifier {
         details["mismatches"] = .array(Array((json["mismatches"]?.arrayValue ?? []).prefix(100)))
         details["report_sha256"] = .string(sha)
         let summary =
-            report.passed
-            ? "\(report.mode.name) read-back of \(report.blocksChecked) blocks (\(report.bytesRead) bytes): all \(run.pattern)"
-            : "\(report.mode.name) read-back found \(report.mismatchCount) mismatching sectors, first at offset \(report.mismatches.first?.offset ?? -1)"
+            if report.passed {
+                "\(report.mode.name) read-back of \(report.blocksChecked) blocks (\(report.bytesRead) bytes): all \(run.pattern)"
+            } else if report.bytesRead == 0 {
+                "\(report.mode.name) read-back read nothing: \(run.resolvedTarget) is empty, so nothing on it can be shown overwritten"
+            } else {
+                "\(report.mode.name) read-back found \(report.mismatchCount) mismatching sectors, first at offset \(report.mismatches.first?.offset ?? -1)"
+            }
         var method = "\(report.mode.name) read-back"
         if case .sampled(_, _, let seed) = mode { method += " seed \(Hex.encode(seed))" }
         return VerificationOutcome(

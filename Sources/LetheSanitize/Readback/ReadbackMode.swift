@@ -54,8 +54,9 @@ public struct ReadbackReport: Sendable {
     /// Whether it stopped early on a stop signal.
     public var interrupted: Bool
 
-    /// Whether every byte read matched.
-    public var passed: Bool { mismatchCount == 0 && !interrupted }
+    /// Whether every byte read matched, and something was read: a read-back of nothing (an
+    /// empty target) proves nothing.
+    public var passed: Bool { mismatchCount == 0 && !interrupted && bytesRead > 0 }
 
     /// The report as JSON (canonical-encodable: no floats).
     public var json: JSONValue {
