@@ -99,6 +99,13 @@ import Testing
         try OutputDestination.checkFile(existing, force: true, dataDirectory: installation.dataDirectory)
         try OutputDestination.checkFile(
             installation.root.file("new.sqlite"), force: false, dataDirectory: installation.dataDirectory)
+        // and a file in a directory that does not exist is refused before anything is done.
+        #expect {
+            try OutputDestination.checkFile(
+                installation.root.file("gone/new.sqlite"), force: false, dataDirectory: installation.dataDirectory)
+        } throws: { error in
+            (error as? LetheError)?.code == .io && (error as? LetheError)?.message.contains("does not exist") == true
+        }
     }
 
     @Test func aFileWrittenPieceByPieceAppearsWholeOrNotAtAll() throws {

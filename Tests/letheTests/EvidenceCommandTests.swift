@@ -142,6 +142,25 @@ private let opensslIsInstalled = FileManager.default.isExecutableFile(atPath: "/
         #expect(csr.stdout.hasPrefix("-----BEGIN CERTIFICATE REQUEST-----"))
     }
 
+    /// A report asked for in a file whose directory is missing is refused before it is issued,
+    /// in every format (the JSON's file is opened first; the others are rendered after issuing).
+    @Test func aReportIntoAMissingDirectoryIsNotIssued() throws {
+        let installation = try CertifiedInstallation()
+        let day = String(ISO8601DateFormatter().string(from: Date()).prefix(10))
+        for format in ["json", "csv", "html", "pdf"] {
+            let out = installation.root.file("no-such-directory/report.\(format)")
+            let result = try installation.lethe.run([
+                "report", "disposal", "--from", day, "--to", day, "--format", format, "--out", out,
+                "--organization", "Acme Data Services",
+            ])
+            #expect(result.status == 74, "\(format): \(result.stderr)")
+            #expect(result.stderr.contains("does not exist (nothing was written)"), "\(result.stderr)")
+            #expect(!result.stderr.contains("issued"), "\(result.stderr)")
+        }
+        let listed = try installation.lethe.run(["report", "list", "--json"]).stdout
+        #expect((try JSONSerialization.jsonObject(with: Data(listed.utf8)) as? [Any])?.isEmpty == true, "\(listed)")
+    }
+
     /// A group-readable issuer.key is refused with exit 77 before a command does anything.
     @Test func aGroupReadableIssuerKeyExits77() throws {
         let installation = try CertifiedInstallation()

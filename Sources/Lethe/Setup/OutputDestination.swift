@@ -36,13 +36,26 @@ public enum OutputDestination {
         }
     }
 
-    /// Checks that the file `path` may be written: its directory outside `dataDirectory`, and the
-    /// file missing unless `force`. Messages name the path as the option `flag` that gave it.
+    /// Checks that the file `path` may be written: its directory existing, writable and outside
+    /// `dataDirectory`, and the file missing unless `force`. Messages name the path as the option `flag` that gave it.
     public static func checkFile(
         _ path: String, force: Bool, dataDirectory: DataDirectory?, flag: String = "--output"
     ) throws(LetheError) {
         let parent = (absolute(path) as NSString).deletingLastPathComponent
         try refuseDataDirectory(parent, dataDirectory, what: "\(flag) \(path)")
+        // Known before anything is done: a command that issues (a report, a record) before it
+        // writes would otherwise issue, then fail to write.
+        var directory = stat()
+        guard stat(parent, &directory) == 0, (directory.st_mode & S_IFMT) == S_IFDIR else {
+            throw LetheError(
+                .io, "cannot write \(flag) \(path): the directory \(parent) does not exist (nothing was written)")
+        }
+        guard access(parent, W_OK) == 0 else {
+            throw LetheError(
+                .io,
+                "cannot write \(flag) \(path): the directory \(parent) is not writable (\(String(cString: strerror(errno)))); nothing was written"
+            )
+        }
         var info = stat()
         guard lstat(path, &info) == 0 else { return }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
