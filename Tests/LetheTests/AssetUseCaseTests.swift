@@ -270,3 +270,25 @@ func laptop(_ tag: String, parent: String? = nil, type: String = "laptop") -> As
     #expect(last.payload["sha256"]?.stringValue == summary.sha256)
     #expect(last.actor == "it")
 }
+
+@Test func aHandOverCannotPrecedeTheLastOneRecorded() async throws {
+    // Given a laptop handed to storage an hour ago
+    let lethe = try TestInstallation()
+    try await lethe.app.assets.register(laptop("LAP-1"), by: .local("it"))
+    lethe.clock.advance(7200)
+    let handed = lethe.clock.now.addingTimeInterval(-3600)
+    try await lethe.app.assets.transferCustody("LAP-1", CustodyTransfer(to: "storage", at: handed), by: .local("it"))
+    let events = try lethe.count("event")
+    // When a later entry says it went to a courier before that
+    let error = await #expect(throws: LetheError.self) {
+        try await lethe.app.assets.transferCustody(
+            "LAP-1", CustodyTransfer(to: "courier", at: handed.addingTimeInterval(-60)), by: .local("it"))
+    }
+    // Then it is refused, naming the last hand-over, and nothing is changed
+    #expect(error?.message.contains("before asset LAP-1's last recorded hand-over") == true)
+    #expect(error?.message.contains("to storage") == true)
+    #expect(try lethe.count("event") == events)
+    #expect(try await lethe.app.assets.show("LAP-1", by: .auditor).asset.custodian == "storage")
+    // And a hand-over at the same time or later is recorded
+    try await lethe.app.assets.transferCustody("LAP-1", CustodyTransfer(to: "courier", at: handed), by: .local("it"))
+}

@@ -50,6 +50,10 @@ import Testing
                 $0.action == .suppress
             })
         #expect(waiting.state == .pending)
+        // (its outcome names the medium: a front end says to destroy it through its disposal job,
+        // since attesting a backup on a registered medium is refused)
+        #expect(waiting.outcome["media"]?.stringValue == "T-1")
+        #expect(waiting.outcome["method"]?.stringValue == "media-destruction")
 
         #expect(try app.scheduleBackupDestructions(actor: "timer").isEmpty, "not expired yet")
         installation.clock.advance(36 * 86_400)
@@ -164,9 +168,10 @@ import Testing
         let encrypted = try await backup(expiringInDays: 35, name: "encrypted.sqlite")
         _ = try await app.backups.encrypt(encrypted.id, output: encrypted.file + ".lethe", by: .dataOfficer("ops"))
             .backup
-        // Dated after the tape's shredding (registered before it, made later): not destroyed by it.
+        // Dated after the tape's shredding (registered before it, made minutes later: within the
+        // clock skew a registration allows): not destroyed by it.
         let later = try await app.backups.register(
-            store: "crm", file: "tape:T-1/later", created: installation.clock.now.addingTimeInterval(7200),
+            store: "crm", file: "tape:T-1/later", created: installation.clock.now.addingTimeInterval(240),
             expires: installation.clock.now.addingTimeInterval(86_400), media: "T-1", policies: nil,
             by: .dataOfficer("ops")
         ).backup
@@ -177,6 +182,18 @@ import Testing
         let destroyed = try #require(backups.first { $0.id == encrypted.id })
         #expect(destroyed.shreddedAt != nil && destroyed.sealedKey == nil)
         #expect(try #require(backups.first { $0.id == later.id }).shreddedAt == nil)
+    }
+
+    @Test func aBackupMadeInTheFutureIsRefused() async throws {
+        let events = try installation.count("event")
+        let error = await #expect(throws: LetheError.self) {
+            _ = try await app.backups.register(
+                store: "crm", file: "tape:T-1/2099", created: installation.clock.now.addingTimeInterval(86_400),
+                expires: installation.clock.now.addingTimeInterval(90 * 86_400), media: "T-1", policies: nil,
+                by: .dataOfficer("ops"))
+        }
+        #expect(error?.message.contains("is in the future") == true)
+        #expect(try installation.count("event") == events, "nothing was registered")
     }
 
     @Test func aSanitizedOrVerifiedMediumTakesNoNewBackupAndABackupOnAMediumNeedsAnExpiry() async throws {

@@ -45,6 +45,15 @@ extension LetheApp {
         guard asset.state != .disposed else {
             throw LetheError(.illegalTransition, "asset \(tag) is disposed; its chain of custody is closed")
         }
+        // A chain of custody is recorded in order: a hand-over cannot precede the last one.
+        if let last = try tx.events(assetTag: tag, type: .custodyTransferred).last,
+            let text = last.payload["at"]?.stringValue, let lastAt = try? RFC3339.parse(text), handedAt < lastAt
+        {
+            throw LetheError(
+                .invalidInput,
+                "hand-over time \(RFC3339.format(handedAt)) is before asset \(tag)'s last recorded hand-over (at \(text), to \(last.payload["to"]?.stringValue ?? "?")): its chain of custody is recorded in order; give a time at or after that one (nothing was changed)"
+            )
+        }
         var updated = asset
         updated.custodian = receiver
         if let location = AssetFields.clean(transfer.location) { updated.location = location }

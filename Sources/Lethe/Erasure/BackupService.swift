@@ -30,6 +30,14 @@ extension BackupService {
     ) async throws(LetheError) -> BackupResult {
         try app.authorize(.registerBackup, principal)
         let actor = principal.name
+        // A backup not made yet holds nothing: its expiry, and every date counted from it, would be
+        // wrong (a few minutes of clock skew are allowed, as for a hand-over).
+        guard created <= app.now.addingTimeInterval(300) else {
+            throw LetheError(
+                .usage,
+                "--created \(RFC3339.format(created)) is in the future; give when the backup was made (nothing was registered)"
+            )
+        }
         var expiry = expires
         if expiry == nil,
             let rule = policies?.set.retention.first(where: {
