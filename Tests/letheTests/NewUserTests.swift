@@ -68,6 +68,17 @@ private struct OutsideCheckout {
     #expect(try user.run("status", "--data-dir", typo).status == 66)
     #expect(try user.run("job", "list", "--data-dir", typo).status == 66)
     #expect(!FileManager.default.fileExists(atPath: typo))
+    // So is a change to something that would have to exist already (the walk-through's typo made an
+    // installation, keys and all, and then said only that the asset was not registered).
+    for change in [
+        ["asset", "move", "NOPE", "--to", "x"], ["asset", "retire", "NOPE"], ["job", "start", "1"],
+        ["erasure", "run", "1", "--subject", "x"], ["backup", "shred", "1"],
+    ] {
+        let result = try LetheCLI(dataDirectory: typo).run(change)
+        #expect(result.status == 66, "lethe \(change.joined(separator: " ")): \(result.stderr)")
+        #expect(result.stderr.contains("no Lethe installation at \(typo)"), "\(result.stderr)")
+    }
+    #expect(!FileManager.default.fileExists(atPath: typo))
 
     // A write creates it; --data-dir may come before the subcommand.
     let registered = try user.run(

@@ -326,7 +326,8 @@ extension LetheApp {
     /// done at once (the subject is erased again after any restore until the backup's expiry, its
     /// final date); with `shred` it waits, suppressed meanwhile, for the backup to be destroyed
     /// (crypto-erased when Lethe holds its key, else its media destroyed and attested): its
-    /// outcome records these facts (`waiting_for`, `backup`, `method`, `file`), never instructions.
+    /// outcome records these facts (`waiting_for`, `backup`, `method`, `file`, and `media`, the
+    /// asset it lives on, if any), never instructions.
     static func suppressPart(
         request: Int64, backup: BackupRecord, subject: String, policy: BackupErasure, at time: Date
     ) -> ErasurePart {
@@ -344,6 +345,8 @@ extension LetheApp {
         outcome["backup"] = .integer(backup.id)
         outcome["method"] = backup.sealedKey != nil ? "crypto-erase" : "media-destruction"
         outcome["file"] = .string(backup.file)
+        // A backup on a registered medium is destroyed with it, through its disposal job.
+        outcome["media"] = backup.mediaTag.map(JSONValue.string)
         return ErasurePart(
             requestID: request, store: backup.store, action: .suppress, state: .pending, backupID: backup.id,
             finalAt: nil, outcome: .object(outcome), updatedAt: time)

@@ -127,7 +127,7 @@ public struct DataDirectory: Sendable, Hashable {
     private func missing() -> LetheError {
         LetheError(
             .notFound,
-            "no Lethe installation at \(path) (no \(Self.databaseFileName)); check --data-dir or $\(Self.environmentKey) (--data-dir goes before or after the subcommand); a command that writes, such as 'lethe asset register', creates one"
+            "no Lethe installation at \(path) (no \(Self.databaseFileName)); check --data-dir or $\(Self.environmentKey) (--data-dir goes before or after the subcommand); 'lethe init', or a first change such as 'lethe asset register', creates one"
         )
     }
 

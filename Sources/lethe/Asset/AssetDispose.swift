@@ -24,7 +24,7 @@ struct AssetDispose: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting(json: output.json) { () async throws(LetheError) in
-            let details = try await global.openApp(creating: true).assets.dispose(
+            let details = try await global.openApp().assets.dispose(
                 tag, destination: try Destination.parse(destination), notes: notes, by: try write.principal())
             let asset = details.asset
             if output.json {

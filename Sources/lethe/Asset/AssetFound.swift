@@ -22,7 +22,7 @@ struct AssetFound: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting(json: output.json) { () async throws(LetheError) in
-            let found = try await global.openApp(creating: true).assets.reportFound(
+            let found = try await global.openApp().assets.reportFound(
                 tag, location: location, by: try write.principal())
             if output.json {
                 Output.printResult(found)

@@ -22,7 +22,7 @@ struct AssetLost: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting(json: output.json) { () async throws(LetheError) in
-            let lost = try await global.openApp(creating: true).assets.reportLost(
+            let lost = try await global.openApp().assets.reportLost(
                 tag, reason: reason, by: try write.principal())
             if output.json {
                 Output.printResult(lost)

@@ -32,7 +32,7 @@ struct AssetMove: AsyncParsableCommand {
             let time = try at.map { (text) throws(LetheError) in try RFC3339.parse(text, field: "--at") }
             let transfer = CustodyTransfer(
                 from: from, to: to, location: location, at: time, seals: seal, manifest: manifest, notes: notes)
-            let details = try await global.openApp(creating: true).assets.transferCustody(
+            let details = try await global.openApp().assets.transferCustody(
                 tag, transfer, by: try write.principal())
             let asset = details.asset
             if output.json {

@@ -16,7 +16,7 @@ struct AssetRetire: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting(json: output.json) { () async throws(LetheError) in
-            let retired = try await global.openApp(creating: true).assets.retire(
+            let retired = try await global.openApp().assets.retire(
                 tag, reason: reason, by: try write.principal())
             if output.json {
                 Output.printResult(retired)

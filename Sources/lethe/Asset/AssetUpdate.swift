@@ -29,7 +29,7 @@ struct AssetUpdate: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting(json: output.json) { () async throws(LetheError) in
-            let details = try await global.openApp(creating: true).assets.update(
+            let details = try await global.openApp().assets.update(
                 tag, fields.fields(tag: nil), by: try write.principal())
             if output.json { Output.printResult(details) } else { print("updated \(details.asset.tag)") }
         }

@@ -111,7 +111,7 @@ struct CertificateRevoke: AsyncParsableCommand {
 
     mutating func run() async throws {
         try await reporting(json: output.json) { () async throws(LetheError) in
-            let revocation = try await global.openApp(creating: true).evidence.revoke(
+            let revocation = try await global.openApp().evidence.revoke(
                 serial: serial, reason: reason, by: try write.principal())
             if output.json {
                 Output.printResult(revocation)

@@ -53,7 +53,7 @@ struct BackupRegister: AsyncParsableCommand {
             let createdAt = try RFC3339.parse(created, field: "--created")
             let expiresAt = try expires.map { (text) throws(LetheError) in try RFC3339.parse(text, field: "--expires") }
             let policies = expiresAt == nil ? try policyOptions.load(global: global) : nil
-            let result = try await global.openApp(creating: true).backups.register(
+            let result = try await global.openApp().backups.register(
                 store: store,
                 file: FileManager.default.fileExists(atPath: file) ? CommandLinePath.absolute(file) : file,
                 created: createdAt, expires: expiresAt, media: media, policies: policies,
@@ -126,7 +126,7 @@ struct BackupEncrypt: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting(json: outputOptions.json) { () async throws(LetheError) in
-            let result = try await global.openApp(creating: true).backups.encrypt(
+            let result = try await global.openApp().backups.encrypt(
                 id, output: CommandLinePath.absolute(output), by: try write.principal())
             if outputOptions.json { return Output.printResult(result) }
             print("backup \(id) encrypted into \(result.backup.file)")
@@ -182,7 +182,7 @@ struct BackupShred: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting(json: output.json) { () async throws(LetheError) in
-            let result = try await global.openApp(creating: true).backups.shred(id, by: try write.principal())
+            let result = try await global.openApp().backups.shred(id, by: try write.principal())
             if output.json { return Output.printResult(result) }
             print(
                 "backup \(id) shredded at \(result.backup.shreddedAt.map(RFC3339.format) ?? "?"): its key is destroyed")
@@ -213,7 +213,7 @@ struct BackupAttest: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting(json: output.json) { () async throws(LetheError) in
-            let result = try await global.openApp(creating: true).backups.attestDestroyed(
+            let result = try await global.openApp().backups.attestDestroyed(
                 id, notes: notes, evidence: try ErasureCLI.evidence(evidence), by: try write.principal())
             if output.json { return Output.printResult(result) }
             print("backup \(id) recorded destroyed at \(result.backup.shreddedAt.map(RFC3339.format) ?? "?")")

@@ -66,7 +66,7 @@ struct ErasureRequestCommand: AsyncParsableCommand {
             }
             let identifier = try subject.identifier()
             let policies = try policyOptions.load(global: global)
-            let details = try await global.openApp(creating: true).erasure.request(
+            let details = try await global.openApp().erasure.request(
                 identifier: identifier, reason: reason, policies: policies, by: try write.principal())
             ErasureText.print(details, json: output.json)
         }
@@ -96,7 +96,7 @@ struct ErasureRun: AsyncParsableCommand {
         var failed = false
         try await reporting(json: output.json) { () async throws(LetheError) in
             let identifier = try subject.identifier()
-            let result = try await global.openApp(creating: true).erasure.run(
+            let result = try await global.openApp().erasure.run(
                 id, identifier: identifier, by: try write.principal())
             failed = result.failed
             let outcomes = result.parts
@@ -201,7 +201,7 @@ struct ErasureAttest: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting(json: output.json) { () async throws(LetheError) in
-            let result = try await global.openApp(creating: true).erasure.attest(
+            let result = try await global.openApp().erasure.attest(
                 id, store: store, backup: backup, notes: notes, evidence: try ErasureCLI.evidence(evidence),
                 by: try write.principal())
             if output.json { return Output.printResult(result) }
@@ -266,9 +266,13 @@ enum ErasureText {
         if part.outcome["method"]?.stringValue == "crypto-erase" {
             return "policy backup_erasure: shred: run 'lethe backup shred \(backup)'; suppressed until then"
         }
+        if let media = part.outcome["media"]?.stringValue {
+            return
+                "policy backup_erasure: shred: backup \(backup) lives on asset \(media): destroy that medium through its disposal job ('lethe asset retire \(media)', then 'lethe job list --asset \(media)'); this part is done when the job is verified; suppressed until then"
+        }
         let file = part.outcome["file"]?.stringValue ?? "its file"
         return
-            "policy backup_erasure: shred: backup \(backup) is not encrypted by Lethe: destroy \(file) and record it with 'lethe erasure attest \(part.requestID) --store \(part.store) --backup \(backup)'; suppressed until then"
+            "policy backup_erasure: shred: backup \(backup) is not encrypted by Lethe: destroy \(file) and record it with 'lethe erasure attest \(part.requestID) --store \(part.store) --backup \(backup) --notes ...'; suppressed until then"
     }
 }
 
@@ -291,7 +295,7 @@ struct ErasureReapply: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting(json: output.json) { () async throws(LetheError) in
-            let outcome = try await global.openApp(creating: true).erasure.reapply(
+            let outcome = try await global.openApp().erasure.reapply(
                 store: store, by: try write.principal())
             if output.json { return Output.printResult(outcome) }
             print(

@@ -138,7 +138,7 @@ struct StoreScan: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting(json: output.json) { () async throws(LetheError) in
-            let result = try await global.openApp(creating: true).erasure.scanStore(name, by: try write.principal())
+            let result = try await global.openApp().erasure.scanStore(name, by: try write.principal())
             if output.json { return Output.printResult(result) }
             print("store \(name): \(result.identitiesRead) identities read, \(result.added) new holdings")
         }
@@ -175,7 +175,7 @@ struct HoldingImport: AsyncParsableCommand {
                 throw LetheError(.notFound, "cannot read \(file): no such readable file")
             }
             let path = file
-            let result = try await global.openApp(creating: true).erasure.importHoldings(
+            let result = try await global.openApp().erasure.importHoldings(
                 csv: HoldingsSource { InputStream(fileAtPath: path) }, fileName: file, by: try write.principal())
             if output.json { return Output.printResult(result) }
             print("\(result.rows) rows read, \(result.added) new holdings")

@@ -56,7 +56,7 @@ struct EvidenceImportNwipe: AsyncParsableCommand {
     func run() async throws {
         try await reporting(json: output.json) { () async throws(LetheError) in
             let policies = try policyOptions.load(global: global)
-            let app = try global.openApp(creating: true)
+            let app = try global.openApp()
             guard let data = FileManager.default.contents(atPath: log) else {
                 throw LetheError(.notFound, "cannot read nwipe log \(log); check the path (nothing was recorded)")
             }

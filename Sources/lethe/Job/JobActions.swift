@@ -16,7 +16,7 @@ struct JobApprove: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting(json: output.json) { () async throws(LetheError) in
-            let job = try await global.openApp(creating: true).jobs.approve(id, by: try write.principal())
+            let job = try await global.openApp().jobs.approve(id, by: try write.principal())
             if output.json { Output.printResult(job) } else { print("approved job \(job.id) (\(job.assetTag))") }
         }
     }
@@ -35,7 +35,7 @@ struct JobStart: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting(json: output.json) { () async throws(LetheError) in
-            let job = try await global.openApp(creating: true).jobs.start(id, by: try write.principal())
+            let job = try await global.openApp().jobs.start(id, by: try write.principal())
             if output.json { Output.printResult(job) } else { print("started job \(job.id) (\(job.assetTag))") }
         }
     }
@@ -55,7 +55,7 @@ struct JobCancel: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting(json: output.json) { () async throws(LetheError) in
-            let job = try await global.openApp(creating: true).jobs.cancel(
+            let job = try await global.openApp().jobs.cancel(
                 id, reason: reason, by: try write.principal())
             if output.json { Output.printResult(job) } else { print("cancelled job \(job.id) (\(job.assetTag))") }
         }
@@ -91,7 +91,7 @@ struct JobRecord: AsyncParsableCommand {
             let work = JobWorkRecord(
                 technique: try Technique.parse(technique), tool: tool, toolVersion: toolVersion,
                 evidence: try EvidenceFile.read(evidence.map(EvidenceFile.init(path:))), notes: notes)
-            let job = try await global.openApp(creating: true).jobs.record(id, work, by: try write.principal())
+            let job = try await global.openApp().jobs.record(id, work, by: try write.principal())
             if output.json {
                 Output.printResult(job)
             } else {

@@ -78,7 +78,7 @@ struct Sanitize: AsyncParsableCommand {
     func run() async throws {
         var interrupted = false
         try await reporting(json: output.json) { () async throws(LetheError) in
-            let app = try global.openApp(creating: true)
+            let app = try global.openApp()
             let principal = try write.principal()
             let rate = maxRate.map { $0 << 20 }
             let plan: SanitizePlan
