@@ -114,6 +114,11 @@ final class CSVRowSource: @unchecked Sendable {
         condition.lock()
         if let failure = stream.failure {
             self.failure = failure
+        } else if let line = stream.quotes.openQuoteLine {
+            failure = LetheError(
+                .invalidInput,
+                "\(name): line \(line): a quoted field (one starting with \") is never closed, so the rest of the file was read into it; close it with a \" or remove the stray one; nothing was imported"
+            )
         } else {
             switch reader.error {
             case nil, CSVError.cannotReadFile?:

@@ -70,6 +70,8 @@ final class HashingInputStream: InputStream {
     private let name: String
     private var hasher = SHA256()
     private var utf8 = UTF8Validator()
+    /// Where quoted fields open and close, as the CSV reader reads them.
+    private(set) var quotes = CSVQuoteTracker()
     private var status: Stream.Status = .notOpen
     private var ended = false
     /// The error the source threw, if any.
@@ -100,6 +102,7 @@ final class HashingInputStream: InputStream {
                 let bytes = UnsafeRawBufferPointer(start: buffer, count: count)
                 if let line = utf8.check(bytes) { return refuse(line: line) }
                 hasher.update(bufferPointer: bytes)
+                quotes.scan(bytes)
             }
             return count
         } catch {
@@ -123,4 +126,48 @@ final class HashingInputStream: InputStream {
 
     /// SHA-256 of the bytes read so far, lowercase hex.
     var digest: String { Hex.encode(hasher.finalize()) }
+}
+
+/// Follows the bytes of a CSV file as CSV.swift reads them, to tell a quoted field that is never
+/// closed: the reader takes the rest of the file into that field without a word, and the rows after
+/// it vanish into one (its only sign would be a wrong count of fields, on the wrong row).
+///
+/// A field is quoted when it starts with `"`; inside, `""` is a quote and `"` followed by a comma
+/// or a line break ends it (after `"` anything else is kept, as the reader keeps it). A quote
+/// inside an unquoted field is text. `"`, `,`, CR and LF are single bytes in UTF-8, never part of
+/// another character, so bytes are enough.
+struct CSVQuoteTracker {
+    private enum State {
+        case fieldStart, unquoted, quoted, quoteInQuoted
+    }
+
+    private var state = State.fieldStart
+    private var line = 1
+    /// The line the open quoted field started on.
+    private var openedOn = 1
+
+    /// The line a quoted field that is still open started on (at the end of the file: one never
+    /// closed), or nil.
+    var openQuoteLine: Int? { state == .quoted ? openedOn : nil }
+
+    mutating func scan(_ bytes: UnsafeRawBufferPointer) {
+        for byte in bytes {
+            switch state {
+            case .fieldStart:
+                if byte == 0x22 {
+                    state = .quoted
+                    openedOn = line
+                } else if byte != 0x2C && byte != 0x0A && byte != 0x0D {
+                    state = .unquoted
+                }
+            case .unquoted:
+                if byte == 0x2C || byte == 0x0A || byte == 0x0D { state = .fieldStart }
+            case .quoted:
+                if byte == 0x22 { state = .quoteInQuoted }
+            case .quoteInQuoted:
+                state = byte == 0x2C || byte == 0x0A || byte == 0x0D ? .fieldStart : .quoted
+            }
+            if byte == 0x0A { line += 1 }
+        }
+    }
 }
