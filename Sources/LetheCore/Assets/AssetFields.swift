@@ -72,6 +72,20 @@ public struct AssetFields: Sendable, Hashable {
         self.state = state
     }
 
+    /// The same fields with every empty (or blank) one taken as not given: an import row's empty
+    /// cell leaves the registered value as it is.
+    public var emptyAsNotGiven: AssetFields {
+        func given(_ text: String?) -> String? {
+            guard let text, !text.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+            return text
+        }
+        return AssetFields(
+            tag: given(tag), serial: given(serial), make: given(make), model: given(model),
+            mediaType: given(mediaType), capacity: given(capacity), location: given(location),
+            custodian: given(custodian), classification: given(classification), encryption: given(encryption),
+            parentTag: given(parentTag), notes: given(notes), state: given(state))
+    }
+
     /// Field names as the user writes them (CSV columns of Lethe's own format, CLI flags).
     public enum Name {
         public static let tag = "asset_tag"
