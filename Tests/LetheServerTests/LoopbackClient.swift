@@ -1,5 +1,6 @@
 import Foundation
 import LetheCore
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -7,14 +8,19 @@ import LetheCore
 
 /// A TCP client on 127.0.0.1 that sends and reads bytes as the test says. Its waits block:
 /// run them ``offThePool``, so that the server's handlers keep the threads they run on.
-struct LoopbackClient {
-    let descriptor: Int32
+final class LoopbackClient: Sendable {
+    /// The socket; -1 once closed. A second close of a number the kernel may already have given to
+    /// another file (a database, a server's connection, in a test process running suites side by
+    /// side) would close that one instead: the full suite crashed so.
+    private let socketDescriptor: Mutex<Int32>
+    /// The socket (-1 once closed).
+    var descriptor: Int32 { socketDescriptor.withLock { $0 } }
 
     /// Connects to `port` from `source` (another loopback address, such as 127.0.0.2, is
     /// another client to the server); with a `receiveWindow` (bytes), a small one makes the
     /// server's writes back up soon.
     init(port: Int, from source: String = "127.0.0.1", receiveWindow: Int32? = nil) throws {
-        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw LetheError(.io, "no socket") }
         if var window = receiveWindow {
             setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &window, socklen_t(MemoryLayout<Int32>.size))
@@ -44,6 +50,7 @@ struct LoopbackClient {
             _ = Glibc.close(descriptor)
             throw LetheError(.io, "cannot connect to 127.0.0.1:\(port)")
         }
+        socketDescriptor = Mutex(descriptor)
     }
 
     /// Whether all of `bytes` were sent (false once the peer has closed).
@@ -87,7 +94,13 @@ struct LoopbackClient {
         return poll(&descriptors, 1, max(milliseconds, 1)) > 0
     }
 
-    func close() { _ = Glibc.close(descriptor) }
+    /// Closes the socket, once.
+    func close() {
+        socketDescriptor.withLock { (descriptor) in
+            if descriptor >= 0 { _ = Glibc.close(descriptor) }
+            descriptor = -1
+        }
+    }
 
     /// Whether `GET /healthz` on this connection is answered 200 within `waiting` (the
     /// connection is kept alive).
