@@ -34,8 +34,9 @@ func makeCRM(at path: String) throws {
     guard process.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
 }
 
-/// The example data map's CRM store and a processor, with the CRM at `path`.
-func crmMap(_ path: String, identityColumn: String = "email") -> String {
+/// The crm store (SQLite at `path`) and the mailer processor; with `billing`, also a PostgreSQL
+/// store no test can reach (never scanned: every request would then plan a search of it).
+func crmMap(_ path: String, identityColumn: String = "email", billing: Bool = false) -> String {
     """
     version: 1
     stores:
@@ -62,6 +63,17 @@ func crmMap(_ path: String, identityColumn: String = "email") -> String {
           - table: tickets
             column: customer_id
             erase: delete-row
+    \(billing ? billingStore : "")
+      - name: mailer
+        kind: processor
+        owner: marketing
+        contact: privacy@mailer.example
+        categories: [user.contact.email]
+
+    """
+}
+
+private let billingStore = """
       - name: billing
         kind: postgres
         owner: finance
@@ -71,14 +83,8 @@ func crmMap(_ path: String, identityColumn: String = "email") -> String {
           table: accounts
           column: customer_number
           erase: delete-row
-      - name: mailer
-        kind: processor
-        owner: marketing
-        contact: privacy@mailer.example
-        categories: [user.contact.email]
 
     """
-}
 
 let testPolicies = LoadedPolicies(
     directory: "/none", files: [], set: PolicySet(sanitization: []), version: String(repeating: "a", count: 64))
@@ -110,7 +116,7 @@ func filesContaining(_ needle: String, under directory: String) throws -> [Strin
     let installation = try TestInstallation()
     let crm = installation.root.file("crm.sqlite")
     try makeCRM(at: crm)
-    let map = installation.root.write("stores.yaml", crmMap(crm))
+    let map = installation.root.write("stores.yaml", crmMap(crm, billing: true))
     let first = try await installation.app.erasure.applyDataMap(file: map, by: .dataOfficer("dpo")).stores
     #expect(first.map(\.change) == [.added, .added, .added])
     let second = try await installation.app.erasure.applyDataMap(file: map, by: .dataOfficer("dpo")).stores
@@ -323,4 +329,30 @@ extension Date {
     #expect(first.identitiesRead == 3 && first.added == 2, "\(first)")  // Ada and Grace; Alan was imported
     #expect(try await app.erasure.scanStore("crm", by: .dataOfficer("dpo")).added == 0)
     #expect(try await app.erasure.showStore("crm", by: .dataOfficer("reader")).holdings == 4)
+}
+
+/// The walk-through declared a store whose scan then failed: a request for a subject in it was
+/// completed at once with a signed record saying there was nothing to erase.
+@Test func aDatabaseStoreNeverScannedIsSearchedWhenTheRequestRunsNotPassedOver() async throws {
+    // Given a crm store declared but never scanned (no holdings recorded)
+    let installation = try TestInstallation()
+    let app = installation.app
+    let crm = installation.root.file("crm.sqlite")
+    try makeCRM(at: crm)
+    _ = try await app.erasure.applyDataMap(
+        file: installation.root.write("stores.yaml", crmMap(crm)), by: .dataOfficer("dpo")
+    ).stores
+    // When a subject it holds asks for erasure
+    let request = try await app.erasure.request(
+        identifier: "ada@example.com", reason: .withdrawal, policies: testPolicies, by: .dataOfficer("dpo"))
+    // Then the plan searches the store rather than saying nothing was held
+    #expect(request.request.state == .open)
+    #expect(request.parts.map(\.action) == [.execute])
+    #expect(request.parts.first?.outcome["holdings_recorded"] == .bool(false))
+    // And the run finds the subject there and erases it
+    let run = try await app.erasure.run(request.request.id, identifier: "ada@example.com", by: .dataOfficer("dpo"))
+    #expect(run.parts.first?.part.state == .done, "\(run.parts)")
+    #expect(run.requestState == .completed)
+    #expect(run.parts.first?.part.outcome["subject_rows"] == .integer(1))
+    #expect(run.parts.first?.part.outcome["query_check_remaining_rows"] == .integer(0))
 }

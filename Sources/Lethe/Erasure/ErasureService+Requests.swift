@@ -27,8 +27,9 @@ extension ErasureService {
     /// expiry), per declared WAL archive or dump of a store holding it (final date: the store's
     /// erasure plus the declared retention), `attest` per declared replica of such a store and per
     /// processor or file share, `sanitize-device` per device (linked to the
-    /// asset's open disposal job). A subject with no holdings gets a request with an empty plan,
-    /// completed at once. One transaction, one event per request; a request completed at once
+    /// asset's open disposal job), and `execute` per database store with no holdings recorded
+    /// at all (never scanned: it is searched when the request runs). A subject with no holdings
+    /// gets a request with an empty plan, completed at once. One transaction, one event per request; a request completed at once
     /// then gets its signed record.
     public func request(
         identifier: String, reason: ErasureReason, policies: LoadedPolicies, by principal: Principal
@@ -54,10 +55,15 @@ extension ErasureService {
                     identifier, normalization: declaration.erasure?.normalization ?? .exact
                 ).hex
                 let held = try tx.holds(store: declaration.name, subject: subject)
-                if held {
+                // A database store with no holdings recorded (never scanned, or its scan failed)
+                // tells nothing of this subject: it is looked at when the request runs, rather
+                // than the plan saying it held nothing.
+                let unread = !held && summary.holdings == 0 && declaration.kind.isQueryable
+                if held || unread {
                     var part = ErasurePart(
                         requestID: request.id, store: declaration.name, action: .execute,
                         outcome: ["subject": .string(subject)], updatedAt: time)
+                    if unread { part.outcome = ["subject": .string(subject), "holdings_recorded": false] }
                     switch declaration.kind {
                     case .sqlite, .postgres: part.action = .execute
                     case .fileShare, .processor: part.action = .attest

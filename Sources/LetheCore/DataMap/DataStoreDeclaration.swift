@@ -71,6 +71,14 @@ public enum DataStoreKind: Sendable, Hashable {
 
     /// Every word accepted as a kind.
     public static let words = ["sqlite", "postgres", "file-share", "processor", "device"]
+
+    /// Whether Lethe reads and erases the store itself (a database it can query).
+    public var isQueryable: Bool {
+        switch self {
+        case .sqlite, .postgres: true
+        case .fileShare, .processor, .device: false
+        }
+    }
 }
 
 /// Text that must not be shown or logged, such as a connection string with a password.

@@ -248,6 +248,10 @@ enum ErasureText {
     /// parts recorded the text itself, as `note`: shown as it is).
     static func hint(_ part: ErasurePart) -> String? {
         if let note = part.outcome["note"]?.stringValue { return note }
+        if part.action == .execute, part.outcome["holdings_recorded"] == .bool(false) {
+            return
+                "store \(part.store) has no holdings recorded (never scanned, or its scans failed): 'lethe erasure run \(part.requestID) --subject-stdin' searches it for the subject"
+        }
         if part.outcome["check"]?.stringValue == "replay-past-erasure", let backup = part.backupID {
             let attest = "'lethe erasure attest \(part.requestID) --store \(part.store) --backup \(backup) --notes ...'"
             guard let lsn = part.outcome["primary_wal_lsn"]?.stringValue else {
