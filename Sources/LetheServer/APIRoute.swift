@@ -172,6 +172,11 @@ extension Parameters {
         return id
     }
 
-    /// A path parameter (always present on a matched route).
-    func text(_ name: String) -> String { self.get(name) ?? "" }
+    /// A path parameter (always present on a matched route), percent-decoded: the router matches
+    /// the path as sent, so a user named `jo smith` arrives as `jo%20smith` and an asset tagged
+    /// `LAP/9` as `LAP%2F9` (one segment until decoded). A malformed escape is kept as sent.
+    func text(_ name: String) -> String {
+        let sent = self.get(name) ?? ""
+        return sent.removingPercentEncoding ?? sent
+    }
 }

@@ -67,6 +67,31 @@ import Testing
         }
     }
 
+    @Test func pathSegmentsArePercentDecoded() async throws {
+        // (the walk-through could register LAP/9 and a user 'jo smith', then reach neither)
+        let it = server.token(.itStaff)
+        let admin = server.token(.admin)
+        try await server.application().test(.router) { client in
+            // Given an asset tagged with a slash and a user whose name has a space
+            for tag in ["LAP/9", "LAP#1"] {
+                let created = try await client.send(
+                    .post, "/api/v1/assets", token: it,
+                    json: ["tag": tag, "media_type": "laptop", "classification": "low"])
+                #expect(created.status == .created)
+            }
+            let added = try await client.send(
+                .post, "/api/v1/users", token: admin, json: ["name": "jo smith", "roles": ["auditor"]])
+            #expect(added.status == .created, "\(added.object)")
+            // Then their percent-encoded paths reach them
+            let slash = try await client.send(.get, "/api/v1/assets/LAP%2F9", token: it)
+            #expect(slash.status == .ok && slash.object["tag"] as? String == "LAP/9", "\(slash.object)")
+            let hash = try await client.send(.get, "/api/v1/assets/LAP%231/history", token: it)
+            #expect(hash.status == .ok, "\(hash.object)")
+            let disabled = try await client.send(.post, "/api/v1/users/jo%20smith/disable", token: admin)
+            #expect(disabled.status == .ok, "\(disabled.object)")
+        }
+    }
+
     @Test func theListPagesByTagAndSearchesText() async throws {
         let it = server.token(.itStaff)
         try await server.application().test(.router) { client in
