@@ -32,17 +32,51 @@ final class ClientConnections: Sendable {
 
     init(perClient: Int, exempt: Set<String>, logger: Logger, metrics: ServiceMetrics) {
         self.perClient = perClient
-        self.exempt = exempt
+        self.exempt = Set(exempt.map(Self.canonical))
         self.logger = logger
         refused = CoreMetrics.Counter(
             label: "lethe_connections_refused_total", dimensions: [("reason", "per-client")], factory: metrics.factory)
         refused.increment(by: 0)
     }
 
-    /// Counts a connection opened by `peer`; false (and nothing counted) when the peer already
-    /// holds as many as it may.
-    func open(_ peer: String) -> Bool {
-        guard !exempt.contains(peer) else { return true }
+    /// An address in one spelling: an IPv4 address that a dual-stack socket reports mapped into
+    /// IPv6 (`::ffff:10.0.0.5`) as IPv4, an IPv6 address as `inet_ntop` writes it (a proxy given
+    /// as `2001:DB8::1` is the peer `2001:db8::1`); anything else as it is.
+    static func canonical(_ address: String) -> String {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        if inet_pton(AF_INET, address, &v4) == 1, inet_ntop(AF_INET, &v4, &text, socklen_t(text.count)) != nil {
+            return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+        guard inet_pton(AF_INET6, address, &v6) == 1 else { return address }
+        let bytes = withUnsafeBytes(of: &v6) { Array($0) }
+        if bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF {
+            return bytes[12...].map(String.init).joined(separator: ".")
+        }
+        guard inet_ntop(AF_INET6, &v6, &text, socklen_t(text.count)) != nil else { return address }
+        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The client a canonical address counts under: an IPv4 address itself; an IPv6 address by
+    /// its /64, since one host is commonly given a whole /64 and could otherwise open its
+    /// connections from as many addresses as it likes.
+    static func client(_ canonical: String) -> String {
+        var v6 = in6_addr()
+        guard canonical.contains(":"), inet_pton(AF_INET6, canonical, &v6) == 1 else { return canonical }
+        let bytes = withUnsafeBytes(of: &v6) { Array($0) }
+        let groups = stride(from: 0, to: 8, by: 2).map {
+            String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16)
+        }
+        return groups.joined(separator: ":") + "::/64"
+    }
+
+    /// Counts a connection opened by `peer` (an address); false (and nothing counted) when its
+    /// client already holds as many as it may. Returns the client it was counted under.
+    func open(_ address: String) -> String? {
+        let canonical = Self.canonical(address)
+        guard !exempt.contains(canonical) else { return "" }
+        let peer = Self.client(canonical)
         let (accepted, firstRefusal) = state.withLock { (counts) -> (Bool, Bool) in
             var count = counts[peer, default: Count()]
             defer { counts[peer] = count }
@@ -62,12 +96,12 @@ final class ClientConnections: Sendable {
                     metadata: ["client.address": .string(peer), "connections.per_client": "\(perClient)"])
             }
         }
-        return accepted
+        return accepted ? peer : nil
     }
 
-    /// Counts a connection of `peer` closed (one ``open(_:)`` accepted).
+    /// Counts a connection of `client` closed (as ``open(_:)`` returned it; "" for an exempt peer).
     func close(_ peer: String) {
-        guard !exempt.contains(peer) else { return }
+        guard !peer.isEmpty else { return }
         state.withLock { (counts) in
             guard var count = counts[peer] else { return }
             count.open -= 1
@@ -80,8 +114,11 @@ final class ClientConnections: Sendable {
         }
     }
 
-    /// The connections `peer` holds now (for tests).
-    func openCount(_ peer: String) -> Int { state.withLock { $0[peer]?.open ?? 0 } }
+    /// The connections the client of `address` holds now (for tests).
+    func openCount(_ address: String) -> Int { state.withLock { $0[Self.client(Self.canonical(address))]?.open ?? 0 } }
+
+    /// The connections counted for every client (for tests).
+    var totalOpen: Int { state.withLock { $0.values.reduce(0) { $0 + $1.open } } }
 }
 
 /// Closes a connection as it becomes active when its peer already holds as many as
@@ -96,12 +133,11 @@ final class ClientConnectionLimitHandler: ChannelInboundHandler, RemovableChanne
     init(_ connections: ClientConnections) { self.connections = connections }
 
     func channelActive(context: ChannelHandlerContext) {
-        let peer = context.channel.remoteAddress?.ipAddress ?? "unknown"
-        guard connections.open(peer) else {
+        guard let client = connections.open(context.channel.remoteAddress?.ipAddress ?? "unknown") else {
             context.close(promise: nil)
             return
         }
-        counted = peer
+        counted = client
         context.fireChannelActive()
     }
 
@@ -121,11 +157,14 @@ final class ClientConnectionLimitHandler: ChannelInboundHandler, RemovableChanne
 /// The process's limit on open files, which every connection, database file and spool counts
 /// against.
 enum FileDescriptorLimit {
-    /// Descriptors kept for everything but connections: the database and its WAL, spools,
-    /// caches, lock files, outgoing webhook connections, the event loops' own.
-    static let reserve = 128
+    /// Descriptors kept beside those open now for the service's own later files (spools, caches,
+    /// lock files, outgoing webhook connections, readers of the database): 128, or a quarter of
+    /// the limit when that is less (a limit of 100 leaves connections room still).
+    static func reserve(limit: Int = current()) -> Int { min(128, limit / 4) }
     /// The most connections allowed by default, however high the limit.
     static let defaultCeiling = 4096
+    /// Below this many, the service warns at start that the limit leaves it few connections.
+    static let fewConnections = 64
 
     /// Raises the soft limit on open files to the hard limit (as Go's runtime and many servers
     /// do at start); returns the soft limit now in force.
@@ -148,6 +187,15 @@ enum FileDescriptorLimit {
         return Int(clamping: limit.rlim_cur)
     }
 
-    /// The most connections the limit leaves room for, beside the reserve (at least one).
-    static func connectionRoom(limit: Int = current()) -> Int { max(1, limit - reserve) }
+    /// The descriptors the process holds open now (the database, its WAL, the event loops'),
+    /// counted in /proc/self/fd; 0 where that cannot be read.
+    static func openNow() -> Int {
+        max(0, ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd"))?.count ?? 1) - 1)
+    }
+
+    /// The most connections the limit leaves room for, beside the descriptors open now and the
+    /// reserve (at least one).
+    static func connectionRoom(limit: Int = current(), open: Int = openNow()) -> Int {
+        max(1, limit - open - reserve(limit: limit))
+    }
 }

@@ -69,6 +69,16 @@ public enum LetheServer {
         app: LetheApp, configuration: ServerConfiguration, logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws(LetheError) -> some ApplicationProtocol {
+        try application(
+            app: app, configuration: configuration, logger: logger, clients: nil, onServerRunning: onServerRunning)
+    }
+
+    /// ``application(app:configuration:logger:onServerRunning:)`` counting connections per
+    /// client in `clients` (made from the configuration when nil; tests read it).
+    static func application(
+        app: LetheApp, configuration: ServerConfiguration, logger: Logger, clients given: ClientConnections?,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws(LetheError) -> some ApplicationProtocol {
         try configuration.validate()
         let policies = ServerPolicies(app: app)
         _ = try policies.load()
@@ -81,10 +91,21 @@ public enum LetheServer {
                     policies: { () throws(LetheError) in try policies.load() }))
         }
         let listening = ListeningSignal()
-        let clients = ClientConnections(
-            perClient: configuration.resolvedMaxConnectionsPerClient, exempt: configuration.trustedProxies,
-            logger: logger,
-            metrics: metrics)
+        if configuration.maxConnections == nil,
+            configuration.resolvedMaxConnections < FileDescriptorLimit.fewConnections
+        {
+            logger.warning(
+                "the limit on open files leaves few connections; raise it (ulimit -n, systemd's LimitNOFILE=) or give --max-connections",
+                metadata: [
+                    "files.limit": "\(FileDescriptorLimit.current())",
+                    "connections.max": "\(configuration.resolvedMaxConnections)",
+                ])
+        }
+        let clients =
+            given
+            ?? ClientConnections(
+                perClient: configuration.resolvedMaxConnectionsPerClient, exempt: configuration.trustedProxies,
+                logger: logger, metrics: metrics)
         return Application(
             router: router(app: app, configuration: configuration, metrics: metrics),
             server: try TLSFiles.serverBuilder(configuration, clients: clients),

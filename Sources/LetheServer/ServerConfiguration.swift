@@ -99,11 +99,14 @@ public struct ServerConfiguration: Sendable, Hashable {
         if let maxConnections, !(1...room).contains(maxConnections) {
             throw LetheError(
                 .usage,
-                "--max-connections must be from 1 to \(room) (got \(maxConnections)): the limit on open files is \(FileDescriptorLimit.current()), and \(FileDescriptorLimit.reserve) are kept for the service's own files; raise it with 'ulimit -n' or systemd's LimitNOFILE="
+                "--max-connections (LETHE_MAX_CONNECTIONS) must be from 1 to \(room) (got \(maxConnections)): the limit on open files is \(FileDescriptorLimit.current()); \(FileDescriptorLimit.openNow()) are open and \(FileDescriptorLimit.reserve()) more are kept for the service's own files; raise it with 'ulimit -n' or systemd's LimitNOFILE="
             )
         }
         if let maxConnectionsPerClient, maxConnectionsPerClient < 1 {
-            throw LetheError(.usage, "--max-connections-per-client must be at least 1 (got \(maxConnectionsPerClient))")
+            throw LetheError(
+                .usage,
+                "--max-connections-per-client (LETHE_MAX_CONNECTIONS_PER_CLIENT) must be at least 1 (got \(maxConnectionsPerClient))"
+            )
         }
         for proxy in trustedProxies where !ClientAddress.isIPAddress(proxy) {
             throw LetheError(

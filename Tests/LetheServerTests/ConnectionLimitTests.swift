@@ -22,7 +22,8 @@ import Testing
     /// used: it drops the application's connection limit, and its own client holds a connection
     /// from 127.0.0.1.)
     func serving(
-        total: Int? = nil, perClient: Int? = nil, _ body: @Sendable (_ port: Int) async throws -> Void
+        total: Int? = nil, perClient: Int? = nil,
+        _ body: @Sendable (_ port: Int, _ clients: ClientConnections) async throws -> Void
     ) async throws {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
@@ -30,17 +31,24 @@ import Testing
         configuration.maxConnections = total
         configuration.maxConnectionsPerClient = perClient
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
+        let clients = ClientConnections(
+            perClient: configuration.resolvedMaxConnectionsPerClient, exempt: [], logger: logger,
+            metrics: ServiceMetrics())
         let application = try LetheServer.application(
-            app: installation.app, configuration: configuration, logger: logger
+            app: installation.app, configuration: configuration, logger: logger, clients: clients
         ) { portSink.yield($0) }
         let group = ServiceGroup(
             configuration: .init(services: [application], gracefulShutdownSignals: [], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
+            tasks.addTask {
+                // (a service that cannot start ends the wait for its port, rather than hanging)
+                defer { portSink.finish() }
+                try await group.run()
+            }
             var iterator = ports.makeAsyncIterator()
             let port = try #require(await iterator.next())
             do {
-                try await body(port)
+                try await body(port, clients)
             } catch {
                 await group.triggerGracefulShutdown()
                 throw error
@@ -51,7 +59,7 @@ import Testing
     }
 
     @Test func aClientHoldingItsLimitHasMoreConnectionsClosedWhileOthersAreServed() async throws {
-        try await serving(perClient: 3) { port in
+        try await serving(perClient: 3) { port, clients in
             // Given a client holding three connections, each answered and kept alive
             let held = try (0..<3).map { _ in try LoopbackClient(port: port) }
             defer { held.forEach { $0.close() } }
@@ -77,11 +85,20 @@ import Testing
                 return false
             }
             #expect(servedAgain)
+            // And once every connection is closed, none is counted (the count never leaks)
+            held.forEach { $0.close() }
+            fourth.close()
+            other.close()
+            let drained = await LoopbackClient.offThePool { () -> Bool in
+                for _ in 0..<600 where clients.totalOpen > 0 { Thread.sleep(forTimeInterval: 0.05) }
+                return clients.totalOpen == 0
+            }
+            #expect(drained, "\(clients.totalOpen) still counted")
         }
     }
 
     @Test func connectionsBeyondTheServiceLimitWaitToBeAccepted() async throws {
-        try await serving(total: 2, perClient: 10) { port in
+        try await serving(total: 2, perClient: 10) { port, _ in
             // Given two connections held open, each answered
             let held = try (0..<2).map { _ in try LoopbackClient(port: port) }
             defer { held.forEach { $0.close() } }
@@ -102,19 +119,28 @@ import Testing
         }
     }
 
-    @Test func aTrustedProxyIsNotLimitedPerClient() {
-        // Given counts of one connection per client, with 127.0.0.9 a trusted proxy
+    @Test func aTrustedProxyIsNotLimitedPerClientAndAddressesCountInOneSpelling() {
+        // Given counts of one connection per client, with 127.0.0.9 and 2001:DB8::9 trusted proxies
         let clients = ClientConnections(
-            perClient: 1, exempt: ["127.0.0.9"], logger: Logger(label: "test"), metrics: ServiceMetrics())
+            perClient: 1, exempt: ["127.0.0.9", "2001:DB8::9"], logger: Logger(label: "test"), metrics: ServiceMetrics()
+        )
         // Then a client gets one connection, and another only once it closed that one
-        #expect(clients.open("10.0.0.1"))
-        #expect(!clients.open("10.0.0.1"))
-        #expect(clients.open("10.0.0.2"))
+        let first = clients.open("10.0.0.1")
+        #expect(first == "10.0.0.1")
+        #expect(clients.open("10.0.0.1") == nil)
+        #expect(clients.open("10.0.0.2") != nil)
         clients.close("10.0.0.1")
         #expect(clients.openCount("10.0.0.1") == 0)
-        #expect(clients.open("10.0.0.1"))
-        // And the proxy, carrying every client's connections, is not counted
-        #expect(clients.open("127.0.0.9") && clients.open("127.0.0.9") && clients.open("127.0.0.9"))
+        #expect(clients.open("10.0.0.1") != nil)
+        // And the same client seen by a dual-stack socket is the same client
+        #expect(clients.open("::ffff:10.0.0.1") == nil)
+        // And an IPv6 host counts by its /64, whichever address of it connects
+        #expect(clients.open("2001:db8:1:2::1") == "2001:db8:1:2::/64")
+        #expect(clients.open("2001:db8:1:2:ffff::7") == nil)
+        // And the proxies, carrying every client's connections, are not counted, however written
+        for proxy in ["127.0.0.9", "::ffff:127.0.0.9", "2001:db8::9", "2001:db8:0:0::9"] {
+            #expect(clients.open(proxy) == "" && clients.open(proxy) == "", "\(proxy)")
+        }
         #expect(clients.openCount("127.0.0.9") == 0)
     }
 

@@ -261,15 +261,19 @@ private let header =
     // Given a laptop registered with its serial, awaiting sanitization's serial check
     let lethe = try TestInstallation()
     try await lethe.app.assets.register(
-        AssetFields(tag: "LAP-43", serial: "5CG1234XYZ", make: "HP", mediaType: "laptop", classification: "moderate"),
+        AssetFields(
+            tag: "LAP-43", serial: "5CG1234XYZ", make: "HP", mediaType: "laptop", custodian: "alice",
+            classification: "moderate"),
         by: .local("it"))
-    // When a sheet without serials updates its make
-    let sheet = "asset_tag,media_type,classification,serial,make\nLAP-43,laptop,moderate,,Hewlett-Packard\n"
+    // When a sheet without serials updates its make, and empties its custodian (checked in)
+    let sheet =
+        "asset_tag,media_type,classification,serial,make,custodian\nLAP-43,laptop,moderate,,Hewlett-Packard,\n"
     let summary = try await lethe.app.assets.importAssets(
         ImportRequest(fileName: "gaps.csv", update: true), path: lethe.root.write("gaps.csv", sheet), by: .local("it"))
-    // Then the make changes and the serial stays
+    // Then the make changes, the custodian is cleared, and the serial stays
     #expect(summary.updated == 1)
     let asset = try await lethe.app.assets.show("LAP-43", by: .auditor).asset
     #expect(asset.make == "Hewlett-Packard")
+    #expect(asset.custodian == nil)
     #expect(asset.serial == "5CG1234XYZ")
 }

@@ -45,9 +45,12 @@ extension LetheApp {
         guard asset.state != .disposed else {
             throw LetheError(.illegalTransition, "asset \(tag) is disposed; its chain of custody is closed")
         }
-        // A chain of custody is recorded in order: a hand-over cannot precede the last one.
+        // A chain of custody is recorded in order: a hand-over cannot precede the last one (by more
+        // than the clock skew a hand-over's own time may have: one recorded minutes ahead must not
+        // block the next, made now).
         if let last = try tx.events(assetTag: tag, type: .custodyTransferred).last,
-            let text = last.payload["at"]?.stringValue, let lastAt = try? RFC3339.parse(text), handedAt < lastAt
+            let text = last.payload["at"]?.stringValue, let lastAt = try? RFC3339.parse(text),
+            handedAt < lastAt.addingTimeInterval(-300)
         {
             throw LetheError(
                 .invalidInput,

@@ -35,7 +35,7 @@ extension BackupService {
         guard created <= app.now.addingTimeInterval(300) else {
             throw LetheError(
                 .usage,
-                "--created \(RFC3339.format(created)) is in the future; give when the backup was made (nothing was registered)"
+                "the backup's creation time (--created) \(RFC3339.format(created)) is in the future; give when the backup was made (nothing was registered)"
             )
         }
         var expiry = expires

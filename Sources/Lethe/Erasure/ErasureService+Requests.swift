@@ -154,7 +154,8 @@ extension ErasureService {
         guard secrets.hasher.hash(identifier, normalization: .exact).hex == details.request.subject else {
             throw LetheError(
                 .invalidInput,
-                "the identifier given does not match erasure request \(id)'s subject; nothing was erased")
+                "the identifier given does not match erasure request \(id)'s subject: give it exactly as the request was given it (case and spaces count here, whatever a store's normalisation); nothing was erased"
+            )
         }
         var outcomes: [ErasureRunOutcome] = []
         for var part in details.parts where part.action == .execute && part.state != .done {

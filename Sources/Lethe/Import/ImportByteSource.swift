@@ -143,6 +143,9 @@ struct CSVQuoteTracker {
 
     private var state = State.fieldStart
     private var line = 1
+    /// The bytes of a leading UTF-8 byte-order mark still to pass (the reader skips it).
+    private var byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+    private var atStart = true
     /// The line the open quoted field started on.
     private var openedOn = 1
 
@@ -152,6 +155,16 @@ struct CSVQuoteTracker {
 
     mutating func scan(_ bytes: UnsafeRawBufferPointer) {
         for byte in bytes {
+            if atStart {
+                if !byteOrderMark.isEmpty, byte == byteOrderMark[0] {
+                    byteOrderMark.removeFirst()
+                    if byteOrderMark.isEmpty { atStart = false }
+                    continue
+                }
+                atStart = false
+                // (bytes of a mark begun but not whole were a character of the first field)
+                if byteOrderMark.count < 3 { state = .unquoted }
+            }
             switch state {
             case .fieldStart:
                 if byte == 0x22 {

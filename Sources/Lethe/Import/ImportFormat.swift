@@ -206,7 +206,8 @@ struct ImportColumns: @unchecked Sendable {
         for (field, position) in index { fields[keyPath: field] = cells[position] }
         guard format == .snipeit else { return .success(fields) }
         var problems: [FieldProblem] = []
-        // A column present but empty gives "" (which clears the field on --update); no column, nil.
+        // A column present but empty gives "" (on --update it clears the field, but for the serial,
+        // capacity, media type, classification and encryption); no column, nil.
         if modelNameIndex != nil || modelNumberIndex != nil {
             fields.model =
                 SnipeITColumn.model(

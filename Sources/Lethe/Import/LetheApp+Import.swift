@@ -228,14 +228,15 @@ extension LetheApp {
     }
 
     /// Updates a registered asset from an import row; a changed state goes through the lifecycle.
-    /// An empty cell leaves its field as it is: a sheet exported with gaps must not wipe what is
-    /// registered (a serial, which the sanitization's serial check compares). A field is cleared
-    /// with `lethe asset update` or the API's PATCH.
+    /// An empty serial, capacity, media type, classification or encryption cell leaves its field
+    /// as it is: a sheet exported with gaps must not wipe what the sanitization's serial and size
+    /// checks compare. Those are cleared with `lethe asset update` or the API's PATCH; other empty
+    /// cells clear their field (a Snipe-IT check-in empties the custodian).
     private static func importUpdate(
         _ existing: Asset, _ fields: AssetFields, line: Int, columns: ImportColumns, tx: any StoreWriting,
         actor: String, at time: Date
     ) throws(LetheError) -> Result<Bool, FieldProblems> {
-        var descriptive = fields.emptyAsNotGiven
+        var descriptive = fields.identityKeptWhereEmpty
         descriptive.state = nil
         let updated: Asset
         switch descriptive.applied(to: existing, at: time) {

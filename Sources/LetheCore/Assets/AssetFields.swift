@@ -72,18 +72,22 @@ public struct AssetFields: Sendable, Hashable {
         self.state = state
     }
 
-    /// The same fields with every empty (or blank) one taken as not given: an import row's empty
-    /// cell leaves the registered value as it is.
-    public var emptyAsNotGiven: AssetFields {
+    /// The same fields with an empty (or blank) serial, capacity, media type, classification or
+    /// encryption taken as not given: an import row's empty cell never clears what identifies a
+    /// medium or sets its policy (the serial check and the size check of a sanitization compare
+    /// the serial and capacity). Other empty fields still clear (a check-in empties the custodian).
+    public var identityKeptWhereEmpty: AssetFields {
         func given(_ text: String?) -> String? {
             guard let text, !text.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
             return text
         }
-        return AssetFields(
-            tag: given(tag), serial: given(serial), make: given(make), model: given(model),
-            mediaType: given(mediaType), capacity: given(capacity), location: given(location),
-            custodian: given(custodian), classification: given(classification), encryption: given(encryption),
-            parentTag: given(parentTag), notes: given(notes), state: given(state))
+        var kept = self
+        kept.serial = given(serial)
+        kept.capacity = given(capacity)
+        kept.mediaType = given(mediaType)
+        kept.classification = given(classification)
+        kept.encryption = given(encryption)
+        return kept
     }
 
     /// Field names as the user writes them (CSV columns of Lethe's own format, CLI flags).

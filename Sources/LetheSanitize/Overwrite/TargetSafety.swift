@@ -91,11 +91,6 @@ public struct TargetSafety: Sendable {
                 serials = name.map(self.serials(device:)) ?? []
             }
         }
-        if access(resolved, W_OK) != 0 {
-            throw LetheError(
-                .permission,
-                "target \(path) is not writable (\(String(cString: strerror(errno)))); nothing was written")
-        }
         // access() grants root everything: a file or device whose mode gives no one write
         // permission (chmod a-w, 0444) says not to write it, and is refused for root too.
         if info.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH) == 0 {
@@ -103,6 +98,11 @@ public struct TargetSafety: Sendable {
                 .permission,
                 "target \(path) is read-only (mode \(String(info.st_mode & 0o7777, radix: 8))): no one may write it, root included; if it is the medium to overwrite, give it write permission first (chmod u+w); nothing was written"
             )
+        }
+        if access(resolved, W_OK) != 0 {
+            throw LetheError(
+                .permission,
+                "target \(path) is not writable (\(String(cString: strerror(errno)))); nothing was written")
         }
         if isBlock, !ignoreSerial {
             try refuseSerialMismatch(path: path, assetTag: assetTag, assetSerial: assetSerial, serials: serials)

@@ -272,7 +272,7 @@ enum ErasureText {
         }
         if let media = part.outcome["media"]?.stringValue {
             return
-                "policy backup_erasure: shred: backup \(backup) lives on asset \(media): destroy that medium through its disposal job ('lethe asset retire \(media)', then 'lethe job list --asset \(media)'); this part is done when the job is verified; suppressed until then"
+                "policy backup_erasure: shred: backup \(backup) lives on asset \(media): it is recorded destroyed when that medium's disposal job is verified (see 'lethe job list --asset \(media)'; retire it first if it is in service; if the medium is lost, 'lethe erasure attest \(part.requestID) --store \(part.store) --backup \(backup) --notes ...'); other backups on it are destroyed with it; suppressed until then"
         }
         let file = part.outcome["file"]?.stringValue ?? "its file"
         return

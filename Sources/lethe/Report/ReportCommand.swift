@@ -414,7 +414,17 @@ struct ReportRunDue: AsyncParsableCommand {
             let app = try global.openApp()
             if let out {
                 try OutputDestination.checkDirectory(out, force: true, dataDirectory: app.dataDirectory)
-                try? FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+                // Made (and found writable) before any report is issued: a due report issued, then not
+                // written, would no longer be due, and no later run would write it.
+                do {
+                    try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+                } catch {
+                    throw LetheError(
+                        .io, "cannot create --out \(out): \(error.localizedDescription); nothing was issued")
+                }
+                guard access(out, W_OK) == 0 else {
+                    throw LetheError(.io, "--out \(out) is not writable; nothing was issued")
+                }
             }
             let produced = try await app.reports.runDue(at: app.currentTime, by: try write.principal())
             // A PDF's pages are counted on the progress line as they are drawn.
