@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import Lethe
@@ -157,8 +158,31 @@ extension RouterGroup where Context == LetheRequestContext {
         return on(route.groupPath, method: route.method) { request, context in
             let principal = try context.requirePrincipal()
             if let action = route.action { try Authorization.check(principal, action) }
+            guard case .json(let fields) = route.body else { return try await handler(request, context, principal) }
+            // A JSON body is read here, once, for the names of its members: a misspelt one
+            // ("custodain") was ignored, and the request succeeded without what it meant to say.
+            var request = request
+            let body = try await request.collectBody(upTo: context.maxUploadSize)
+            try APIRoute.refuseUnknownMembers(of: body, taken: fields)
             return try await handler(request, context, principal)
         }
+    }
+}
+
+extension APIRoute {
+    /// Refuses (400 `usage`) a JSON object body with a member the route does not take, naming it
+    /// and the members taken. A body that is not a JSON object is left to the route's decoding.
+    static func refuseUnknownMembers(of body: ByteBuffer, taken fields: [Field]) throws(LetheError) {
+        guard body.readableBytes > 0,
+            let object = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any]
+        else { return }
+        let taken = Set(fields.map(\.name))
+        let unknown = object.keys.filter { !taken.contains($0) }.sorted()
+        guard !unknown.isEmpty else { return }
+        throw LetheError(
+            .usage,
+            "the body has \(unknown.count == 1 ? "a member" : "members") this route does not take: \(unknown.map { Quoted($0).description }.joined(separator: ", ")) (it takes \(fields.map(\.name).joined(separator: ", "))); nothing was changed"
+        )
     }
 }
 

@@ -67,6 +67,29 @@ import Testing
         }
     }
 
+    @Test func aMemberTheRouteDoesNotTakeIsRefusedAndNothingChanges() async throws {
+        // (the walk-through's misspelt "custodain" was ignored, and the asset registered without one)
+        let it = server.token(.itStaff)
+        try await server.application().test(.router) { client in
+            let created = try await client.send(
+                .post, "/api/v1/assets", token: it,
+                json: ["tag": "LAP-1", "media_type": "laptop", "classification": "high", "custodain": "alice"])
+            #expect(created.status == .badRequest)
+            #expect(created.object["code"] as? String == "usage")
+            #expect((created.object["detail"] as? String)?.contains("'custodain'") == true, "\(created.object)")
+            let listed = try await client.send(.get, "/api/v1/assets", token: it)
+            #expect(listed.array.isEmpty && (listed.object["assets"] as? [Any])?.isEmpty != false, "\(listed.object)")
+            // And a PATCH with a misspelt member changes nothing
+            _ = try await client.send(
+                .post, "/api/v1/assets", token: it,
+                json: ["tag": "LAP-2", "media_type": "laptop", "classification": "high"])
+            let patched = try await client.send(.patch, "/api/v1/assets/LAP-2", token: it, json: ["locaton": "HQ"])
+            #expect(patched.status == .badRequest)
+            let shown = try await client.send(.get, "/api/v1/assets/LAP-2", token: it)
+            #expect(shown.object["location"] == nil || shown.object["location"] is NSNull)
+        }
+    }
+
     @Test func pathSegmentsArePercentDecoded() async throws {
         // (the walk-through could register LAP/9 and a user 'jo smith', then reach neither)
         let it = server.token(.itStaff)
