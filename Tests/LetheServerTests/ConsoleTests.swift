@@ -153,6 +153,11 @@ import Testing
             #expect(registered.status == .seeOther, "\(registered.body)")
             let page = try await browser.get("/console/assets/LAP-7")
             #expect(page.body.contains(#"action="/console/assets/LAP-7/retire""#))
+            // (a registration with a bad field says which field and why, as the API does)
+            let refused = try await browser.post(
+                "/console/assets", ["tag": "LAP-8", "media_type": "floppy", "classification": "moderate"])
+            #expect(refused.status.code >= 400)
+            #expect(refused.body.contains(#"<ul id="error-problems"><li>media_type"#), "\(refused.body)")
             let moved = try await browser.post(
                 "/console/assets/LAP-7/move", ["to": "IT storage (bob)", "location": "Storage B", "seals": "S-1, S-2"])
             #expect(moved.status == .seeOther, "\(moved.body)")

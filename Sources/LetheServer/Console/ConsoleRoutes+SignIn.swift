@@ -112,10 +112,14 @@ struct ConsoleMiddleware: RouterMiddleware {
     func errorPage(_ error: any Error, request: Request, context: Context) async -> Response {
         let status: HTTPResponse.Status
         let message: String
+        // Which field was wrong and why (an invalid registration's "a field is invalid" alone
+        // left the user guessing; the API names them too).
+        var problems: [String] = []
         switch error {
         case let error as LetheError:
             status = Problem.status(for: error.code)
             message = error.message
+            problems = error.details
             if status.code >= 500 {
                 context.logger.error("console request failed", metadata: ["error.code": "\(error.code.rawValue)"])
             }
@@ -138,7 +142,9 @@ struct ConsoleMiddleware: RouterMiddleware {
             case .notFound: "Not found"
             default: "Could not do that"
             }
-        var values: [String: Any] = ["heading": heading, "message": message]
+        var values: [String: Any] = [
+            "heading": heading, "message": message, "problems": problems, "hasProblems": !problems.isEmpty,
+        ]
         switch status {
         case .forbidden:
             values["hint"] =

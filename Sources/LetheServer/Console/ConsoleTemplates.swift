@@ -332,6 +332,7 @@ enum ConsoleTemplates {
     static let error = """
         <h1>{{heading}}</h1>
         <p class="error" role="alert">{{message}}</p>
+        {{#hasProblems}}<ul id="error-problems">{{#problems}}<li>{{.}}</li>{{/problems}}</ul>{{/hasProblems}}
         {{#hint}}<p id="error-hint">{{.}}</p>{{/hint}}
         {{#notFound}}<form method="get" action="/console/assets" class="search" role="search">
         <label for="nf-q">Search the assets</label><input id="nf-q" name="q"><button type="submit">Search</button>
