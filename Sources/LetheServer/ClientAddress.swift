@@ -11,15 +11,37 @@ import Hummingbird
 /// written by the client and prove nothing). A request from any other peer keeps the peer's
 /// address, whatever headers it sends.
 enum ClientAddress {
-    /// The address to count a request under.
-    static func resolve(peer: String, forwardedFor: [String], trusted: Set<String>) -> String {
-        guard trusted.contains(peer), !forwardedFor.isEmpty else { return peer }
+    /// The address to count a request under. Addresses are compared in one spelling
+    /// (``canonical(_:)``): a proxy given as `10.0.0.5` is the peer a
+    /// dual-stack socket reports as `::ffff:10.0.0.5`.
+    static func resolve(peer: String, forwardedFor: [String], trusted given: Set<String>) -> String {
+        let trusted = Set(given.map(canonical))
+        guard trusted.contains(canonical(peer)), !forwardedFor.isEmpty else { return peer }
         let hops = forwardedFor.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
-        for hop in hops.reversed() where !trusted.contains(hop) {
+        for hop in hops.reversed() where !trusted.contains(canonical(hop)) {
             // A hop that is not an address (a proxy's "unknown", garbage) ends what can be believed.
             return isIPAddress(hop) ? hop : peer
         }
         return peer
+    }
+
+    /// An address in one spelling: an IPv4 address that a dual-stack socket reports mapped into
+    /// IPv6 (`::ffff:10.0.0.5`) as IPv4, an IPv6 address as `inet_ntop` writes it (a proxy given
+    /// as `2001:DB8::1` is the peer `2001:db8::1`); anything else as it is.
+    static func canonical(_ address: String) -> String {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        if inet_pton(AF_INET, address, &v4) == 1, inet_ntop(AF_INET, &v4, &text, socklen_t(text.count)) != nil {
+            return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+        guard inet_pton(AF_INET6, address, &v6) == 1 else { return address }
+        let bytes = withUnsafeBytes(of: &v6) { Array($0) }
+        if bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF {
+            return bytes[12...].map(String.init).joined(separator: ".")
+        }
+        guard inet_ntop(AF_INET6, &v6, &text, socklen_t(text.count)) != nil else { return address }
+        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Whether the text is an IPv4 or IPv6 address (no port, no zone).

@@ -32,30 +32,11 @@ final class ClientConnections: Sendable {
 
     init(perClient: Int, exempt: Set<String>, logger: Logger, metrics: ServiceMetrics) {
         self.perClient = perClient
-        self.exempt = Set(exempt.map(Self.canonical))
+        self.exempt = Set(exempt.map(ClientAddress.canonical))
         self.logger = logger
         refused = CoreMetrics.Counter(
             label: "lethe_connections_refused_total", dimensions: [("reason", "per-client")], factory: metrics.factory)
         refused.increment(by: 0)
-    }
-
-    /// An address in one spelling: an IPv4 address that a dual-stack socket reports mapped into
-    /// IPv6 (`::ffff:10.0.0.5`) as IPv4, an IPv6 address as `inet_ntop` writes it (a proxy given
-    /// as `2001:DB8::1` is the peer `2001:db8::1`); anything else as it is.
-    static func canonical(_ address: String) -> String {
-        var v4 = in_addr()
-        var v6 = in6_addr()
-        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        if inet_pton(AF_INET, address, &v4) == 1, inet_ntop(AF_INET, &v4, &text, socklen_t(text.count)) != nil {
-            return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        }
-        guard inet_pton(AF_INET6, address, &v6) == 1 else { return address }
-        let bytes = withUnsafeBytes(of: &v6) { Array($0) }
-        if bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF {
-            return bytes[12...].map(String.init).joined(separator: ".")
-        }
-        guard inet_ntop(AF_INET6, &v6, &text, socklen_t(text.count)) != nil else { return address }
-        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// The client a canonical address counts under: an IPv4 address itself; an IPv6 address by
@@ -74,7 +55,7 @@ final class ClientConnections: Sendable {
     /// Counts a connection opened by `peer` (an address); false (and nothing counted) when its
     /// client already holds as many as it may. Returns the client it was counted under.
     func open(_ address: String) -> String? {
-        let canonical = Self.canonical(address)
+        let canonical = ClientAddress.canonical(address)
         guard !exempt.contains(canonical) else { return "" }
         let peer = Self.client(canonical)
         let (accepted, firstRefusal) = state.withLock { (counts) -> (Bool, Bool) in
@@ -115,7 +96,9 @@ final class ClientConnections: Sendable {
     }
 
     /// The connections the client of `address` holds now (for tests).
-    func openCount(_ address: String) -> Int { state.withLock { $0[Self.client(Self.canonical(address))]?.open ?? 0 } }
+    func openCount(_ address: String) -> Int {
+        state.withLock { $0[Self.client(ClientAddress.canonical(address))]?.open ?? 0 }
+    }
 
     /// The connections counted for every client (for tests).
     var totalOpen: Int { state.withLock { $0.values.reduce(0) { $0 + $1.open } } }

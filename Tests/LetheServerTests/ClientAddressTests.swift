@@ -24,6 +24,10 @@ import Testing
                 == "203.0.113.7")
         #expect(
             ClientAddress.resolve(peer: "10.0.0.2", forwardedFor: ["2001:db8::7"], trusted: trusted) == "2001:db8::7")
+        // (a dual-stack socket reports an IPv4 proxy as ::ffff:…: it is the same proxy)
+        #expect(
+            ClientAddress.resolve(peer: "::ffff:10.0.0.2", forwardedFor: ["203.0.113.7"], trusted: trusted)
+                == "203.0.113.7")
         // Anything that is not an address ends what is believed: the peer stays the source
         #expect(ClientAddress.resolve(peer: "10.0.0.2", forwardedFor: ["unknown"], trusted: trusted) == "10.0.0.2")
         #expect(ClientAddress.resolve(peer: "10.0.0.2", forwardedFor: ["1.2.3.4:80"], trusted: trusted) == "10.0.0.2")
