@@ -119,7 +119,7 @@ public enum OpenAPIDocument {
                 properties[field.name] = property
             }
             let required = fields.filter(\.required).map(\.name)
-            var object: [String: Any] = ["type": "object", "properties": properties]
+            var object: [String: Any] = ["type": "object", "properties": properties, "additionalProperties": false]
             if !required.isEmpty { object["required"] = required }
             operation["requestBody"] = [
                 "required": !required.isEmpty, "content": ["application/json": ["schema": object]],
