@@ -37,6 +37,14 @@ extension LetheApp {
             // never held a key, so nothing was signed with it.
             unlink(directory.logKeyPath)
         }
+        // A log whose checkpoints another key signed keeps that key: a new one would not verify
+        // them (seen after a partial restore that brought the database back without its keys).
+        if let signed = try store.read({ (tx) throws(LetheError) in try tx.latestCheckpoint() }) {
+            throw LetheError(
+                .notFound,
+                "the evidence log's signing key (log-signing.key) is missing from \(directory.path), but the log holds checkpoints up to size \(signed.size) signed with it: restore it from your backup (docs/operations.md#backing-up-an-installation); a new key would not verify them, so none was made"
+            )
+        }
         let origin = settings[Settings.logOrigin] ?? Self.defaultLogOrigin()
         let key = try LogSigningKey.generate(name: origin)
         do {

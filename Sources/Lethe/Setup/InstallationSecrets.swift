@@ -100,7 +100,30 @@ extension LetheApp {
         guard let dataDirectory else {
             throw LetheError(.usage, "this installation has no data directory to keep its secrets in")
         }
+        try refuseRecreatingSecrets(in: dataDirectory)
         return try InstallationSecrets.load(in: dataDirectory)
+    }
+
+    /// Refuses (`notFound`) to create a secret afresh where the installation already holds what
+    /// the missing one hashed or sealed: a new subject secret matches no recorded holding or
+    /// request again, a new connection key opens no sealed connection string, backup key or webhook
+    /// secret. Seen after a partial restore: the data came back without its secrets.
+    func refuseRecreatingSecrets(in directory: DataDirectory) throws(LetheError) {
+        let missing = [InstallationSecrets.subjectSecretFileName, InstallationSecrets.connectionKeyFileName].filter {
+            access(directory.path + "/" + $0, F_OK) != 0
+        }
+        guard !missing.isEmpty else { return }
+        let used = try store.read { (tx) throws(LetheError) -> Bool in
+            let stores = try tx.registeredStores()
+            let backups = try tx.backups(store: nil)
+            let requests = try tx.erasureRequests(openOnly: false, dueBefore: nil)
+            return !stores.isEmpty || !backups.isEmpty || !requests.isEmpty
+        }
+        guard used else { return }
+        throw LetheError(
+            .notFound,
+            "the installation secret \(missing.joined(separator: " and ")) is missing from \(directory.path), but the installation already holds data it hashed or sealed (stores, backups or erasure requests): restore it from your backup (docs/operations.md#backing-up-an-installation); a new one would leave that data unreadable, so none was made"
+        )
     }
 
     /// ``secrets()`` read on a thread of its own, for use cases: the calling task is suspended
