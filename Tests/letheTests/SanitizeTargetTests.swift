@@ -150,3 +150,22 @@ private func count(_ lethe: LetheCLI, _ sql: String) throws -> String {
     #expect(try count(lethe, "SELECT count(*) FROM job") == "1")
     #expect(try count(lethe, "SELECT max(recorded_at) <= strftime('%Y-%m-%dT%H:%M:%SZ', 'now') FROM event") == "1")
 }
+
+/// The third walk-through overwrote an image with zeros, moved it away and put a fresh zero-filled
+/// file at its path: 'verify --due' read the new file back and recorded the job verified.
+@Test func aReadBackRefusesAFileThatReplacedTheOverwrittenOne() throws {
+    // Given a stick overwritten with zeros through its image
+    let root = TemporaryDirectory()
+    let (lethe, image) = try stick(root, capacity: 4 << 20, image: 4 << 20)
+    let overwritten = try lethe.run(
+        "sanitize", "USB-1", "--target", image, "--pattern", "zero", "--yes", "--progress", "none")
+    #expect(overwritten.status == 0, "\(overwritten.stderr)")
+    // When that image is moved away and a fresh file of zeros takes its path
+    try FileManager.default.moveItem(atPath: image, toPath: image + ".old")
+    try Data(count: 4 << 20).write(to: URL(fileURLWithPath: image))
+    // Then the read-back refuses it, and the job is not verified
+    let verified = try lethe.run("verify", "--due", "--actor", "carol", "--policies", shippedPolicies)
+    #expect(verified.status == 1, "\(verified.stdout)\(verified.stderr)")
+    #expect(verified.stdout.contains("is not the file that was overwritten"), "\(verified.stdout)")
+    #expect(try count(lethe, "SELECT state FROM disposal_job") != "verified")
+}

@@ -44,6 +44,17 @@ public struct MediaReadbackVerifier: Verifier {
         default:
             mode = .full
         }
+        // The file the run overwrote, not whatever is at its path now: another file put there
+        // (a fresh blank image) reads back as the fixed pattern just as well.
+        if let recorded = run.targetIdentity {
+            let now = FileIdentity.of(path: run.resolvedTarget)?.key ?? "none"
+            guard now == recorded else {
+                throw LetheError(
+                    .conflict,
+                    "\(run.resolvedTarget) is not the file that was overwritten for job \(job.id) (file \(recorded), now \(now)): it was replaced or moved since, so reading it back would show nothing about the overwrite"
+                )
+            }
+        }
         let (size, _) = try OverwriteEngine.size(of: run.resolvedTarget)
         guard size == run.sizeBytes else {
             throw LetheError(

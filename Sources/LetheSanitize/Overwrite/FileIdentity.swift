@@ -20,7 +20,7 @@ public struct FileIdentity: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The identity of the file at `path` (not following a final symlink), or nil if it cannot be read.
-    static func of(path: String) -> FileIdentity? {
+    public static func of(path: String) -> FileIdentity? {
         var info = stat()
         guard lstat(path, &info) == 0 else { return nil }
         return FileIdentity(info)
