@@ -14,14 +14,11 @@ private func openssl(_ arguments: [String], in directory: String) throws -> Proc
 }
 
 @Suite struct IssuerImportTests {
-    /// Given an organisation's CA, when Lethe's CSR is signed by it and imported, records chain to
-    /// the CA: `certificate verify --trust CA` and `openssl cms -verify -CAfile CA` both accept them.
-    @Test(.enabled(if: opensslIsInstalled, "needs the openssl command (apt-get install openssl)"))
-    func aCertificateFromTheOrganisationsCAIsImportedAndRecordsChainToIt() async throws {
-        let fixture = try EvidenceFixture()
+    /// An organisation's root CA in `ca/` under the fixture's root (ca.pem, ca.key), and the
+    /// certificate it issued for the installation's issuer key from its CSR (issued.pem).
+    static func organisationCA(signing fixture: EvidenceFixture, by admin: Principal) async throws -> String {
         let ca = fixture.installation.root.file("ca")
         try FileManager.default.createDirectory(atPath: ca, withIntermediateDirectories: true)
-        let admin = Principal.evidenceUser("ada", .admin)
         try await fixture.evidence.certificateRequest(by: admin).write(
             toFile: ca + "/lethe.csr", atomically: true, encoding: .utf8)
         try "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n".write(
@@ -39,6 +36,50 @@ private func openssl(_ arguments: [String], in directory: String) throws -> Proc
                 "issued.pem", "-days", "30", "-extfile", "leaf.ext",
             ], in: ca)
         #expect(signed.status == 0, "\(signed.output)")
+        return ca
+    }
+
+    /// The third walk-through imported its certificate with an unrelated self-signed "chain":
+    /// accepted, and every record signed afterwards failed its auditor's check.
+    @Test(.enabled(if: opensslIsInstalled, "needs the openssl command (apt-get install openssl)"))
+    func aChainThatDoesNotLeadToTheIssuingCAIsRefused() async throws {
+        let fixture = try EvidenceFixture()
+        let admin = Principal.evidenceUser("ada", .admin)
+        let ca = try await Self.organisationCA(signing: fixture, by: admin)
+        let issuedPEM = try String(contentsOfFile: ca + "/issued.pem", encoding: .utf8)
+        let before = try String(
+            contentsOfFile: fixture.installation.dataDirectory.issuerCertificatePath, encoding: .utf8)
+        // Given another self-signed certificate offered as the chain
+        try openssl(
+            [
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "o.key",
+                "-out", "other.pem", "-subj", "/CN=Walk Root", "-days", "30",
+            ], in: ca)
+        let otherPEM = try String(contentsOfFile: ca + "/other.pem", encoding: .utf8)
+        // Then the import is refused, saying why, and nothing changes
+        let refused = await #expect(throws: LetheError.self) {
+            try await fixture.evidence.importIssuerCertificate(
+                certificatePEM: issuedPEM, chainPEM: otherPEM, source: "issued.pem", by: admin)
+        }
+        #expect(
+            refused?.message.contains("would not verify against its chain") == true, "\(String(describing: refused))")
+        #expect(
+            try String(contentsOfFile: fixture.installation.dataDirectory.issuerCertificatePath, encoding: .utf8)
+                == before)
+        // And with the issuing CA as its chain it is imported
+        let caPEM = try String(contentsOfFile: ca + "/ca.pem", encoding: .utf8)
+        let imported = try await fixture.evidence.importIssuerCertificate(
+            certificatePEM: issuedPEM, chainPEM: caPEM, source: "issued.pem", by: admin)
+        #expect(imported.issuedBy.contains("Acme Root CA"))
+    }
+
+    /// Given an organisation's CA, when Lethe's CSR is signed by it and imported, records chain to
+    /// the CA: `certificate verify --trust CA` and `openssl cms -verify -CAfile CA` both accept them.
+    @Test(.enabled(if: opensslIsInstalled, "needs the openssl command (apt-get install openssl)"))
+    func aCertificateFromTheOrganisationsCAIsImportedAndRecordsChainToIt() async throws {
+        let fixture = try EvidenceFixture()
+        let admin = Principal.evidenceUser("ada", .admin)
+        let ca = try await Self.organisationCA(signing: fixture, by: admin)
 
         // A certificate for another key is refused, and nothing changes
         let before = try String(

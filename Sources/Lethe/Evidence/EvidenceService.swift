@@ -468,14 +468,41 @@ extension EvidenceService {
     ) async throws(LetheError) -> ImportedIssuer {
         try app.authorize(.manageKeys, principal)
         let app = app
-        return try await OwnThread.run { () throws(LetheError) in
+        let (directory, identity) = try await OwnThread.run { () throws(LetheError) in
             let directory = try app.requireDataDirectory()
             let current = try app.issuerIdentity()
             var certificates = try IssuerIdentity.certificates(pem: certificatePEM, source: source)
             if let chainPEM {
                 certificates += try IssuerIdentity.certificates(pem: chainPEM, source: "the chain file")
             }
-            let identity = try IssuerIdentity(privateKey: current.privateKey, certificates: certificates)
+            return (directory, try IssuerIdentity(privateKey: current.privateKey, certificates: certificates))
+        }
+        // An expired certificate would stop every signing from now on.
+        guard identity.certificate.notValidAfter > Date() else {
+            throw LetheError(
+                .invalidInput,
+                "\(source) expired at \(RFC3339.format(identity.certificate.notValidAfter)); import a certificate valid now; nothing was imported"
+            )
+        }
+        // With a chain: a trial record, signed within the certificate's validity and checked as an
+        // auditor checks one against that chain. A chain that does not lead to a CA would
+        // otherwise be installed, and every record signed with it would fail its auditor's check.
+        if chainPEM != nil {
+            let trial = Array("lethe keys import: a trial signature".utf8)
+            let notBefore = identity.certificate.notValidBefore
+            let at = max(app.now, notBefore.addingTimeInterval(1))
+            let chain = Array(identity.certificates.dropFirst())
+            do throws(LetheError) {
+                let signature = try RecordSignature.sign(trial, identity: identity, at: at)
+                _ = try await RecordSignature.verify(trial, signature: signature, trustRoots: chain)
+            } catch {
+                throw LetheError(
+                    .invalidInput,
+                    "records signed with \(source) would not verify against its chain: \(error.message); give with --chain the CA that issued it, up to its root; nothing was imported"
+                )
+            }
+        }
+        return try await OwnThread.run { () throws(LetheError) in
             try PrivateFile.write(
                 directory.issuerCertificatePath, Array(try identity.certificatesPEM.utf8), replace: true)
             return ImportedIssuer(
