@@ -96,6 +96,7 @@ enum Migrations {
         registerVerificationRunIndex(&migrator)
         registerBackupRolling(&migrator)
         registerRecordBodyLast(&migrator)
+        registerSanitizeSizeReason(&migrator)
         return migrator
     }
 }

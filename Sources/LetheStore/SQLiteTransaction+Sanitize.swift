@@ -20,7 +20,7 @@ extension SQLiteTransaction: SanitizeRunWriting {
     private static let runColumns = """
         id, job_id, target, resolved_target, block_device, size_bytes, pattern, passes, seed, status, pass,
         offset_bytes, bytes_written, milliseconds, direct_io, serial_ignored_reason, started_at, updated_at,
-        target_identity
+        target_identity, size_ignored_reason
         """
 
     func latestSanitizeRun(jobID: Int64) throws(LetheError) -> SanitizeRun? {
@@ -39,6 +39,7 @@ extension SQLiteTransaction: SanitizeRunWriting {
                     serialIgnoredReason: row[15], startedAt: try RFC3339.parse(row[16]),
                     updatedAt: try RFC3339.parse(row[17]))
                 run.targetIdentity = row[18]
+                run.sizeIgnoredReason = row[19]
                 return run
             }
         }
@@ -49,13 +50,13 @@ extension SQLiteTransaction: SanitizeRunWriting {
             try db.execute(
                 sql: """
                     INSERT INTO sanitize_run (\(Self.runColumns))
-                    VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     run.jobID, run.target, run.resolvedTarget, run.isBlockDevice, run.sizeBytes, run.pattern,
                     run.passes, run.seedHex, run.status.rawValue, run.pass, run.offset, run.bytesWritten,
                     run.milliseconds, run.directIO, run.serialIgnoredReason, RFC3339.format(run.startedAt),
-                    RFC3339.format(run.updatedAt), run.targetIdentity,
+                    RFC3339.format(run.updatedAt), run.targetIdentity, run.sizeIgnoredReason,
                 ])
             var stored = run
             stored.id = db.lastInsertedRowID

@@ -169,3 +169,38 @@ private func count(_ lethe: LetheCLI, _ sql: String) throws -> String {
     #expect(verified.stdout.contains("is not the file that was overwritten"), "\(verified.stdout)")
     #expect(try count(lethe, "SELECT state FROM disposal_job") != "verified")
 }
+
+/// The third walk-through interrupted a run made with --ignore-size and resumed it: the
+/// resumed run's job.executed no longer said the size check was skipped, nor why.
+@Test func aResumedRunKeepsTheReasonItsSizeCheckWasSkipped() throws {
+    // Given a run over an image smaller than the stick, allowed with a reason, slowed to 1 MiB/s
+    // (8 MiB buffers: the first checkpoint comes at 8 of 24 MiB)
+    let root = TemporaryDirectory()
+    let (lethe, image) = try stick(root, capacity: 32 << 20, image: 24 << 20)
+    let process = Process()
+    process.executableURL = LetheCLI.executable
+    process.arguments = [
+        "sanitize", "USB-1", "--target", image, "--pattern", "random", "--yes", "--max-rate", "1",
+        "--checkpoint-interval", "0.1", "--progress", "none", "--ignore-size", "--reason", "first partition only",
+        "--data-dir",
+        lethe.dataDirectory,
+    ]
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    // When it is killed once a checkpoint is recorded, and resumed
+    let deadline = Date().addingTimeInterval(120)
+    while Date() < deadline,
+        (Int((try? count(lethe, "SELECT offset_bytes FROM sanitize_run")) ?? "") ?? 0) == 0
+    {
+        Thread.sleep(forTimeInterval: 0.05)
+    }
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    #expect(try count(lethe, "SELECT status FROM sanitize_run") == "running", "the kill came too late")
+    let resumed = try lethe.run("sanitize", "--resume", "1", "--yes", "--progress", "none")
+    #expect(resumed.status == 0, "\(resumed.stderr)")
+    // Then its job.executed still says the size check was skipped, and why
+    let executed = try count(lethe, "SELECT body FROM event WHERE type = 'job.executed'")
+    #expect(try JSONOutput.strings("size_check_skipped", in: executed) == ["first partition only"], "\(executed)")
+}

@@ -302,7 +302,7 @@ extension LetheApp {
             target: run.target, pattern: try OverwritePattern(parsing: run.pattern), passes: run.passes, jobID: jobID,
             follow: run.target != run.resolvedTarget, ignoreSerialReason: run.serialIgnoredReason,
             maxBytesPerSecond: maxBytesPerSecond, checkpointInterval: checkpointInterval, toolVersion: toolVersion,
-            allowHardLinks: allowHardLinks)
+            allowHardLinks: allowHardLinks, ignoreSizeReason: run.sizeIgnoredReason)
         var plan = try plan(assetTag: job.assetTag, request, resuming: true)
         guard plan.target.resolvedPath == run.resolvedTarget, plan.target.size == run.sizeBytes else {
             throw LetheError(
@@ -394,6 +394,7 @@ extension LetheApp {
                 pattern: plan.request.pattern.description, passes: plan.request.passes, seedHex: Hex.encode(seed),
                 serialIgnoredReason: plan.request.ignoreSerialReason, startedAt: time)
             record.targetIdentity = plan.target.isBlockDevice ? nil : plan.target.identity.key
+            record.sizeIgnoredReason = plan.request.ignoreSizeReason
             return try tx.insert(record)
         }
         let request = OverwriteRequest(

@@ -131,6 +131,7 @@ extension SanitizeRun: Codable {
         case bytesWritten = "bytes_written"
         case directIO = "direct_io"
         case serialIgnoredReason = "serial_ignored_reason"
+        case sizeIgnoredReason = "size_ignored_reason"
         case startedAt = "started_at"
         case updatedAt = "updated_at"
     }
@@ -155,6 +156,7 @@ extension SanitizeRun: Codable {
             directIO: try container.decode(Bool.self, forKey: .directIO),
             serialIgnoredReason: try container.decodeIfPresent(String.self, forKey: .serialIgnoredReason),
             startedAt: try container.rfc3339(.startedAt), updatedAt: try container.rfc3339(.updatedAt))
+        sizeIgnoredReason = try container.decodeIfPresent(String.self, forKey: .sizeIgnoredReason)
     }
 
     /// Encodes as ``json``.

@@ -52,6 +52,9 @@ public struct SanitizeRun: Sendable, Hashable {
     /// change between boots, and for runs recorded before it was kept): a resume refuses another
     /// file at the same path.
     public var targetIdentity: String?
+    /// Why the size check was skipped (`--ignore-size --reason`), when it was (nil for runs recorded
+    /// before it was kept).
+    public var sizeIgnoredReason: String?
     /// When it started.
     public var startedAt: Date
     /// When it last changed.
@@ -96,6 +99,7 @@ public struct SanitizeRun: Sendable, Hashable {
             "updated_at": .string(RFC3339.format(updatedAt)),
         ]
         object["serial_ignored_reason"] = serialIgnoredReason.map(JSONValue.string)
+        object["size_ignored_reason"] = sizeIgnoredReason.map(JSONValue.string)
         return .object(object)
     }
 }
