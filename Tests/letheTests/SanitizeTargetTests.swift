@@ -171,7 +171,8 @@ private func count(_ lethe: LetheCLI, _ sql: String) throws -> String {
 }
 
 /// The third walk-through interrupted a run made with --ignore-size and resumed it: the
-/// resumed run's job.executed no longer said the size check was skipped, nor why.
+/// resumed run's job.executed no longer said the size check was skipped, nor why; and after a
+/// kill -9 it counted only the bytes the resume wrote.
 @Test func aResumedRunKeepsTheReasonItsSizeCheckWasSkipped() throws {
     // Given a run over an image smaller than the stick, allowed with a reason, slowed to 1 MiB/s
     // (8 MiB buffers: the first checkpoint comes at 8 of 24 MiB)
@@ -203,4 +204,8 @@ private func count(_ lethe: LetheCLI, _ sql: String) throws -> String {
     // Then its job.executed still says the size check was skipped, and why
     let executed = try count(lethe, "SELECT body FROM event WHERE type = 'job.executed'")
     #expect(try JSONOutput.strings("size_check_skipped", in: executed) == ["first partition only"], "\(executed)")
+    // And it counts every byte the overwrite covered, the killed attempt's included (its last
+    // checkpoint kept them)
+    let counted = try JSONOutput.integers("bytes_written", in: executed)
+    #expect(!counted.isEmpty && counted.allSatisfy { $0 == 24 << 20 }, "\(executed)")
 }

@@ -404,12 +404,21 @@ extension LetheApp {
             expectedIdentity: plan.target.identity, heldLock: lock)
         let before = run
         let result: OverwriteResult
+        let started = ContinuousClock.now
         do {
             result = try OverwriteEngine().run(request, stop: stop, progress: progress) {
                 (position) throws(LetheError) in
                 var checkpoint = before
                 checkpoint.pass = position.pass
                 checkpoint.offset = position.offset
+                // The counters so far go with each checkpoint: a run killed after it (kill -9, a
+                // power cut) keeps what it wrote, and its resume adds to that.
+                let covered =
+                    Int64(position.pass - before.pass) * before.sizeBytes + position.offset - before.offset
+                checkpoint.bytesWritten = before.bytesWritten + max(0, covered)
+                let elapsed = (ContinuousClock.now - started).components
+                checkpoint.milliseconds =
+                    before.milliseconds + elapsed.seconds * 1000 + elapsed.attoseconds / 1_000_000_000_000_000
                 checkpoint.updatedAt = self.now
                 try self.store.write { (tx) throws(LetheError) in try tx.update(checkpoint) }
             }
