@@ -166,6 +166,18 @@ private struct Fixture {
         #expect(
             try await fixture.app.jobs.verifyDue(policies: policies, by: .jobsUser("timer", .scheduler)).overdue.map(
                 \.id) == [job.id])
+
+        // And a policy change elsewhere re-plans it from that same time: it stays overdue (the
+        // third walk-through saw a re-plan count from the registration and clear the alarm)
+        let changed = try fixture.policies(policyText(secondPerson: false))
+        #expect(changed.version != policies.version)
+        let replanned = try #require(
+            try await fixture.app.jobs.schedule(policies: changed, by: .jobsUser("p", .compliance)).jobs.replanned.first
+        )
+        #expect(replanned.job.plan.dueAt == job.plan.dueAt)
+        #expect(
+            try await fixture.app.jobs.verifyDue(policies: changed, by: .jobsUser("timer", .scheduler)).overdue.map(
+                \.id) == [job.id])
     }
 
     @Test func invalidPoliciesAreRefusedWithEveryProblem() throws {

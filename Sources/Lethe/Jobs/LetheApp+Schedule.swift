@@ -263,7 +263,8 @@ extension LetheApp {
                     "the policies in \(policies.directory) have no rule for \(candidate.mediaType.rawValue) × \(candidate.classification.rawValue) although they validated"
                 )
             }
-            let plan = JobPlan(rule: rule, retiredAt: candidate.retiredAt ?? planningTime)
+            let retiredAt = candidate.retiredAt ?? planningTime
+            let plan = JobPlan(rule: rule, retiredAt: retiredAt)
             let job = try tx.insert(
                 DisposalJob(
                     assetTag: candidate.tag, plan: plan, policyVersion: policies.version, requestedBy: actor,
@@ -271,7 +272,12 @@ extension LetheApp {
             try tx.append(
                 EventDraft(
                     type: .jobScheduled, assetTag: candidate.tag,
-                    payload: .object(["job": job.json, "rule": .string(rule.source)])),
+                    // The retirement time the due date counts from (for an asset registered already
+                    // retired, the one assumed with --at): a re-plan counts from it again.
+                    payload: .object([
+                        "job": job.json, "rule": .string(rule.source),
+                        "retired_at": .string(RFC3339.format(retiredAt)),
+                    ])),
                 actor: actor, at: time)
             if candidate.state == .retired {
                 try moveState(
@@ -295,9 +301,10 @@ extension LetheApp {
         for job in try tx.jobs(stale) {
             let asset = try requireAsset(job.assetTag, in: tx)
             guard let rule = policies.set.rule(for: asset.mediaType, asset.classification) else { continue }
-            let retiredAt = try retirementTime(of: job.assetTag, in: tx) ?? job.createdAt
+            var retiredAt = try retirementTime(of: job.assetTag, in: tx)
+            if retiredAt == nil { retiredAt = try scheduledRetirement(of: job, in: tx) }
             var updated = job
-            updated.plan = JobPlan(rule: rule, retiredAt: retiredAt)
+            updated.plan = JobPlan(rule: rule, retiredAt: retiredAt ?? job.createdAt)
             updated.policyVersion = policies.version
             updated.updatedAt = time
             try tx.update(updated)
@@ -313,6 +320,16 @@ extension LetheApp {
             replanned.append((updated, job.policyVersion))
         }
         return replanned
+    }
+
+    /// The retirement time a job's due date was counted from when it was scheduled (kept in its
+    /// `job.scheduled` event since December 2026), or nil.
+    static func scheduledRetirement(of job: DisposalJob, in tx: any StoreReading) throws(LetheError) -> Date? {
+        let scheduled = try tx.events(assetTag: job.assetTag, type: .jobScheduled).last {
+            $0.payload["job"]?["id"]?.integerValue == job.id
+        }
+        guard let text = scheduled?.payload["retired_at"]?.stringValue else { return nil }
+        return try? RFC3339.parse(text)
     }
 
     /// When the asset last became retired, from its events.
