@@ -8,12 +8,7 @@ import Testing
 
 /// An installation with the CRM store scanned and one plain backup of it, expiring in 35 days.
 private func installationWithPlainBackup() async throws -> (TestInstallation, BackupRecord) {
-    let installation = try TestInstallation()
-    let crm = installation.root.file("crm.sqlite")
-    try makeCRM(at: crm)
-    _ = try await installation.app.erasure.applyDataMap(
-        file: installation.root.write("stores.yaml", crmMap(crm)), by: .dataOfficer("dpo")
-    ).stores
+    let (installation, _) = try await installationWithCRM()
     _ = try await installation.app.erasure.scanStore("crm", by: .dataOfficer("dpo"))
     let backup = try await installation.app.backups.register(
         store: "crm", file: installation.root.file("crm-backup.sqlite"), created: installation.clock.now,

@@ -6,15 +6,7 @@ import LetheTestSupport
 import Testing
 
 /// An installation with the CRM store (Ada, Grace, Alan) applied but not scanned.
-private func crmInstallation() async throws -> TestInstallation {
-    let installation = try TestInstallation()
-    let crm = installation.root.file("crm.sqlite")
-    try makeCRM(at: crm)
-    _ = try await installation.app.erasure.applyDataMap(
-        file: installation.root.write("stores.yaml", crmMap(crm)), by: .dataOfficer("dpo")
-    ).stores
-    return installation
-}
+private func crmInstallation() async throws -> TestInstallation { try await installationWithCRM().installation }
 
 private func register(_ installation: TestInstallation, _ name: String) async throws -> BackupRecord {
     let copy = installation.root.write(name, "backup bytes")

@@ -70,13 +70,8 @@ import Testing
 }
 
 @Test func scanFileFindsByDefaultWhatErasureRunWouldInAnyCaseAndInUTF16() async throws {
-    let installation = try TestInstallation()
+    let (installation, _) = try await installationWithCRM()
     let app = installation.app
-    let crm = installation.root.file("crm.sqlite")
-    try makeCRM(at: crm)
-    _ = try await app.erasure.applyDataMap(
-        file: installation.root.write("stores.yaml", crmMap(crm)), by: .dataOfficer("dpo")
-    ).stores
     let list = installation.root.write("erased.txt", "ada@example.com\r\n")
     // A restored backup holding the address as the customer typed it, in UTF-8 and in UTF-16LE.
     var bytes = Data("id,email\n1,Ada@Example.com\n".utf8)

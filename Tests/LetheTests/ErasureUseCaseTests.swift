@@ -34,6 +34,18 @@ func makeCRM(at path: String) throws {
     guard process.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
 }
 
+/// An installation with the crm store (SQLite at `crm`, its three customers) and the mailer
+/// processor declared, nothing scanned yet.
+func installationWithCRM() async throws -> (installation: TestInstallation, crm: String) {
+    let installation = try TestInstallation()
+    let crm = installation.root.file("crm.sqlite")
+    try makeCRM(at: crm)
+    _ = try await installation.app.erasure.applyDataMap(
+        file: installation.root.write("stores.yaml", crmMap(crm)), by: .dataOfficer("dpo")
+    ).stores
+    return (installation, crm)
+}
+
 /// The crm store (SQLite at `path`) and the mailer processor; with `billing`, also a PostgreSQL
 /// store no test can reach (never scanned: every request would then plan a search of it).
 func crmMap(_ path: String, identityColumn: String = "email", billing: Bool = false) -> String {
@@ -193,13 +205,8 @@ func filesContaining(_ needle: String, under directory: String) throws -> [Strin
 }
 
 @Test func aRunWithAnotherIdentifierErasesNothing() async throws {
-    let installation = try TestInstallation()
+    let (installation, _) = try await installationWithCRM()
     let app = installation.app
-    let crm = installation.root.file("crm.sqlite")
-    try makeCRM(at: crm)
-    _ = try await app.erasure.applyDataMap(
-        file: installation.root.write("stores.yaml", crmMap(crm)), by: .dataOfficer("dpo")
-    ).stores
     _ = try await app.erasure.scanStore("crm", by: .dataOfficer("dpo"))
     let request = try await app.erasure.request(
         identifier: "ada@example.com", reason: .objection, policies: testPolicies, by: .dataOfficer("dpo"))
@@ -210,13 +217,8 @@ func filesContaining(_ needle: String, under directory: String) throws -> [Strin
 }
 
 @Test func aLockedOrMissingStoreFailsThePartAndLeavesTheDatabaseUnchanged() async throws {
-    let installation = try TestInstallation()
+    let (installation, crm) = try await installationWithCRM()
     let app = installation.app
-    let crm = installation.root.file("crm.sqlite")
-    try makeCRM(at: crm)
-    _ = try await app.erasure.applyDataMap(
-        file: installation.root.write("stores.yaml", crmMap(crm)), by: .dataOfficer("dpo")
-    ).stores
     _ = try await app.erasure.scanStore("crm", by: .dataOfficer("dpo"))
     let request = try await app.erasure.request(
         identifier: "ada@example.com", reason: .withdrawal, policies: testPolicies, by: .dataOfficer("dpo"))
@@ -256,12 +258,7 @@ func filesContaining(_ needle: String, under directory: String) throws -> [Strin
 }
 
 @Test func aHoldingsFileWithABadRowRecordsNothingAndNamesTheLines() async throws {
-    let installation = try TestInstallation()
-    let crm = installation.root.file("crm.sqlite")
-    try makeCRM(at: crm)
-    _ = try await installation.app.erasure.applyDataMap(
-        file: installation.root.write("stores.yaml", crmMap(crm)), by: .dataOfficer("dpo")
-    ).stores
+    let (installation, _) = try await installationWithCRM()
     let csv = installation.root.write(
         "h.csv", "identifier,store\nada@example.com,mailer\nbob@example.com,nowhere\n,mailer\n")
     do {
@@ -316,13 +313,8 @@ extension Date {
 }
 
 @Test func aRepeatedScanRecordsOnlyTheNewSubjects() async throws {
-    let installation = try TestInstallation()
+    let (installation, _) = try await installationWithCRM()
     let app = installation.app
-    let crm = installation.root.file("crm.sqlite")
-    try makeCRM(at: crm)
-    _ = try await app.erasure.applyDataMap(
-        file: installation.root.write("stores.yaml", crmMap(crm)), by: .dataOfficer("dpo")
-    ).stores
     let csv = installation.root.write("h.csv", "identifier,store\nalan@example.net,crm\nnew.one@example.com,crm\n")
     #expect(try await app.erasure.importHoldings(file: csv, by: .dataOfficer("dpo")).added == 2)
     let first = try await app.erasure.scanStore("crm", by: .dataOfficer("dpo"))
@@ -335,13 +327,8 @@ extension Date {
 /// completed at once with a signed record saying there was nothing to erase.
 @Test func aDatabaseStoreNeverScannedIsSearchedWhenTheRequestRunsNotPassedOver() async throws {
     // Given a crm store declared but never scanned (no holdings recorded)
-    let installation = try TestInstallation()
+    let (installation, _) = try await installationWithCRM()
     let app = installation.app
-    let crm = installation.root.file("crm.sqlite")
-    try makeCRM(at: crm)
-    _ = try await app.erasure.applyDataMap(
-        file: installation.root.write("stores.yaml", crmMap(crm)), by: .dataOfficer("dpo")
-    ).stores
     // When a subject it holds asks for erasure
     let request = try await app.erasure.request(
         identifier: "ada@example.com", reason: .withdrawal, policies: testPolicies, by: .dataOfficer("dpo"))
