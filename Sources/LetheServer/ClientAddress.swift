@@ -14,8 +14,8 @@ enum ClientAddress {
     /// The address to count a request under. Addresses are compared in one spelling
     /// (``canonical(_:)``): a proxy given as `10.0.0.5` is the peer a
     /// dual-stack socket reports as `::ffff:10.0.0.5`.
-    static func resolve(peer: String, forwardedFor: [String], trusted given: Set<String>) -> String {
-        let trusted = Set(given.map(canonical))
+    /// `trusted` holds the proxies in that spelling.
+    static func resolve(peer: String, forwardedFor: [String], trusted: Set<String>) -> String {
         guard trusted.contains(canonical(peer)), !forwardedFor.isEmpty else { return peer }
         let hops = forwardedFor.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
         for hop in hops.reversed() where !trusted.contains(canonical(hop)) {
@@ -56,7 +56,10 @@ enum ClientAddress {
 /// trusted proxy (see ``ClientAddress``). With no trusted proxy it does nothing.
 struct ClientAddressMiddleware: RouterMiddleware {
     typealias Context = LetheRequestContext
+    /// The trusted proxies, spelt once as ``ClientAddress/canonical(_:)`` spells a peer.
     let trusted: Set<String>
+
+    init(trusted: Set<String>) { self.trusted = Set(trusted.map(ClientAddress.canonical)) }
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response

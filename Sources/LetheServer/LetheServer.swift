@@ -91,28 +91,28 @@ public enum LetheServer {
                     policies: { () throws(LetheError) in try policies.load() }))
         }
         let listening = ListeningSignal()
-        if configuration.maxConnections == nil,
-            configuration.resolvedMaxConnections < FileDescriptorLimit.fewConnections
-        {
+        // Resolved once: the default reads the open-file limit and the descriptors open now.
+        let maxConnections = configuration.resolvedMaxConnections
+        if configuration.maxConnections == nil, maxConnections < FileDescriptorLimit.fewConnections {
             logger.warning(
                 "the limit on open files leaves few connections; raise it (ulimit -n, systemd's LimitNOFILE=) or give --max-connections",
                 metadata: [
                     "files.limit": "\(FileDescriptorLimit.current())",
-                    "connections.max": "\(configuration.resolvedMaxConnections)",
+                    "connections.max": "\(maxConnections)",
                 ])
         }
         let clients =
             given
             ?? ClientConnections(
-                perClient: configuration.resolvedMaxConnectionsPerClient, exempt: configuration.trustedProxies,
+                perClient: configuration.maxConnectionsPerClient(total: maxConnections),
+                exempt: configuration.trustedProxies,
                 logger: logger, metrics: metrics)
         return Application(
             router: router(app: app, configuration: configuration, metrics: metrics),
             server: try TLSFiles.serverBuilder(configuration, clients: clients),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "lethe",
-                availableConnectionsDelegate: MaximumAvailableConnections(
-                    configuration.resolvedMaxConnections, logger: logger)),
+                availableConnectionsDelegate: MaximumAvailableConnections(maxConnections, logger: logger)),
             services: [AfterListening(listening: listening, services: services)],
             onServerRunning: { channel in
                 listening.give()

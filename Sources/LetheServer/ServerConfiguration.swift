@@ -162,8 +162,12 @@ public struct ServerConfiguration: Sendable, Hashable {
 
     /// The most connections one client may hold: ``maxConnectionsPerClient``, else 128 or a
     /// quarter of ``resolvedMaxConnections``, whichever is less (at least one).
-    public var resolvedMaxConnectionsPerClient: Int {
-        maxConnectionsPerClient ?? max(1, min(Self.defaultMaxConnectionsPerClient, resolvedMaxConnections / 4))
+    public var resolvedMaxConnectionsPerClient: Int { maxConnectionsPerClient(total: resolvedMaxConnections) }
+
+    /// ``resolvedMaxConnectionsPerClient`` for a total already resolved (which reads the
+    /// process's open descriptors: the service resolves it once at start).
+    func maxConnectionsPerClient(total: Int) -> Int {
+        maxConnectionsPerClient ?? max(1, min(Self.defaultMaxConnectionsPerClient, total / 4))
     }
 
     /// Parses a count of connections as the command line and environment give it: a whole
