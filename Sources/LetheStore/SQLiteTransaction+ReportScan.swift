@@ -31,15 +31,54 @@ public struct AssetDescription: Sendable, Hashable {
     }
 }
 
+/// The stored bytes of a batch of log entries, one after another in one buffer (a buffer a batch
+/// rather than an array an entry: a report reads ten million entries).
+public struct EventBodies: Sendable {
+    /// The entries' bytes, back to back.
+    public var bytes: [UInt8] = []
+    /// Where each entry's bytes end in ``bytes`` (each starts where the one before ends).
+    public var ends: [Int] = []
+    /// The log entry (sequence number) of the batch's last.
+    public var through: Int64 = 0
+
+    /// An empty batch.
+    public init() {}
+
+    /// The entries in the batch.
+    public var count: Int { ends.count }
+
+    /// Where entry `index`'s bytes are in ``bytes``.
+    public func range(_ index: Int) -> Range<Int> {
+        let start: Int = index == 0 ? 0 : ends[index - 1]
+        return start..<ends[index]
+    }
+
+    /// Empties the batch, keeping its buffers (a batch is reused: the buffers of a batch are
+    /// larger than the blocks the allocator keeps, and a fresh one costs the kernel's zeroing
+    /// of every page).
+    public mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
+        through = 0
+    }
+
+    /// Appends an entry's bytes.
+    public mutating func append(_ body: UnsafeRawBufferPointer) {
+        bytes.append(contentsOf: body)
+        ends.append(bytes.count)
+    }
+}
+
 /// The bulk reads of reports: the log's entries of the kinds a report folds, and the register's
 /// descriptive fields, streamed in order instead of fetched row by row.
 public protocol ReportScanReading {
     /// Hands over, in log order and in batches of at most `batch`, the stored bytes of the
     /// events after entry `start` (0: from the first) through `size` whose type is one of `types` or that are about
-    /// `asset` (when given), with the log entry (its sequence number) of each batch's last.
+    /// `asset` (when given). `handOff` returns the batch to fill next (a batch it was handed
+    /// before, once done with it, or a new one).
     func scanEventBodies(
         after start: Int64, through size: Int64, types: [EventType], orAsset asset: String?, batch: Int,
-        _ handOff: (_ bodies: [[UInt8]], _ through: Int64) throws(LetheError) -> Void
+        _ handOff: (_ bodies: EventBodies) throws(LetheError) -> EventBodies
     ) throws(LetheError)
 
     /// The descriptive fields of every registered asset, in the table's order (a caller that
@@ -51,7 +90,7 @@ public protocol ReportScanReading {
 extension SQLiteTransaction: ReportScanReading {
     func scanEventBodies(
         after start: Int64, through size: Int64, types: [EventType], orAsset asset: String?, batch: Int,
-        _ handOff: (_ bodies: [[UInt8]], _ through: Int64) throws(LetheError) -> Void
+        _ handOff: (_ bodies: EventBodies) throws(LetheError) -> EventBodies
     ) throws(LetheError) {
         // The primary key is the rowid: the scan walks the table in order without sorting, and
         // SQLite reads the body (the large column) only of the rows the `type` test keeps.
@@ -74,23 +113,22 @@ extension SQLiteTransaction: ReportScanReading {
         for (index, type) in types.enumerated() { Bind.text(handle, Int32(index + 4), type.rawValue) }
         defer { sqlite3_reset(handle) }
         let limit = max(1, batch)
-        var bodies: [[UInt8]] = []
-        bodies.reserveCapacity(limit)
-        var through: Int64 = 0
+        var bodies = EventBodies()
         while true {
             let result = sqlite3_step(handle)
             if result == SQLITE_DONE { break }
             guard result == SQLITE_ROW else { throw stepFailure() }
             // sqlite3_column_bytes after sqlite3_column_blob, as SQLite's documentation asks.
             let body = sqlite3_column_blob(handle, 0)
-            bodies.append(Array(UnsafeRawBufferPointer(start: body, count: Int(sqlite3_column_bytes(handle, 0)))))
-            through = sqlite3_column_int64(handle, 1)
+            bodies.append(UnsafeRawBufferPointer(start: body, count: Int(sqlite3_column_bytes(handle, 0))))
+            bodies.through = sqlite3_column_int64(handle, 1)
             if bodies.count == limit {
-                try handOff(bodies, through)
-                bodies.removeAll(keepingCapacity: true)
+                // Another batch to fill: the one handed over is read on other threads meanwhile.
+                bodies = try handOff(bodies)
+                bodies.removeAll()
             }
         }
-        if !bodies.isEmpty { try handOff(bodies, through) }
+        if bodies.count > 0 { _ = try handOff(bodies) }
     }
 
     func scanAssetDescriptions(_ body: (AssetDescription) throws(LetheError) -> Void) throws(LetheError) {

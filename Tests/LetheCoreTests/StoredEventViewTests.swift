@@ -45,6 +45,33 @@ import Testing
         #expect(read.payload.jsonValue == tree.payload)
     }
 
+    @Test func anEventReadFromABatchBufferReadsAsOnItsOwn() throws {
+        // Given two events back to back in one buffer, as a report's scan reads a batch
+        func event(_ seq: Int64, _ tag: String) throws -> Event {
+            try Event(
+                seq: seq, recordedAt: try RFC3339.parse("2026-01-02T09:00:00Z"), actor: "tech",
+                draft: EventDraft(
+                    type: "job.executed", assetTag: tag, payload: ["job": .integer(seq), "tool": "nwipe"]))
+        }
+        let first = try event(5, "A-1")
+        let second = try event(6, "A-22")
+        let buffer = first.bytes + second.bytes
+        let range = first.bytes.count..<buffer.count
+
+        // When the second is read by its range
+        let view = try #require(StoredEventView(storedBytes: buffer, range: range))
+
+        // Then it reads as the event alone does, and reads nothing of the one before it
+        let alone = try #require(StoredEventView(storedBytes: second.bytes))
+        #expect(view.seq == 6 && view.assetTag == "A-22" && view.actor == alone.actor)
+        #expect(view.payload["job"]?.integerValue == 6 && view.payload["tool"]?.stringValue == "nwipe")
+        #expect(view.payload.jsonValue == alone.payload.jsonValue)
+        // A range that is not one whole event, or lies outside the buffer, is not read in place
+        #expect(StoredEventView(storedBytes: buffer, range: 0..<(first.bytes.count + 1)) == nil)
+        #expect(StoredEventView(storedBytes: buffer, range: range.lowerBound..<(buffer.count + 1)) == nil)
+        #expect(StoredEventView(storedBytes: buffer, range: 1..<first.bytes.count) == nil)
+    }
+
     @Test func dateValuesReadInPlaceAreTheDatesRFC3339Parses() throws {
         // Given dates across leap years, month ends and the epoch
         for text in [

@@ -357,43 +357,49 @@ enum DisposalReport {
     ) throws(LetheError) -> SpooledContent {
         let rowBatch = max(1, rowBatch)
         var attestOnly = AttestOnlyRows()
-        let writer = RowWriter(spool: spool, plans: try EncodedPlans(ledger.verifications))
-        // The rows are written on a thread of their own, a batch at a time, while the next batch
-        // is computed: writing them (their bytes, the spool's hash and file) took half of the
-        // time of computing the content, on one core. One batch is written at most while the
-        // next is collected, so two batches at most are held.
-        let queue = DispatchQueue(label: "lethe.report-rows")
+        let plans = try EncodedPlans(ledger.verifications)
+        let writer = RowWriter(spool: spool)
+        // The rows are computed here, a batch at a time; each batch's bytes are written on one
+        // of the threads (``OrderedWork``), several batches at once, and taken back in order to
+        // the spool (its file and its hashes) here. Writing the bytes took longer than computing
+        // the rows; as many batches as the threads hold, and their bytes, are held at most.
         var batch: [AssetRow] = []
         batch.reserveCapacity(rowBatch)
-        var writing: PendingResult<Void>?
         var (written, total) = (0, 0)
-        let members: [String: JSONValue]
-        do throws(LetheError) {
-            members = try compute(
-                ledger: ledger, period: period, assets: assets, programTargetPercent: programTargetPercent,
-                attestOnly: &attestOnly,
-                expect: {
-                    total = $0
-                    writer.reserve(rows: $0)
+        var computed: [String: JSONValue]?
+        try OrderedWork.run(
+            transform: { (rows: [AssetRow]) throws(LetheError) -> [UInt8] in
+                var bytes: [UInt8] = []
+                bytes.reserveCapacity(rows.count * RowWriter.rowBytes)
+                for row in rows {
+                    bytes.append(UInt8(ascii: ","))
+                    try row.write(into: &bytes, plans: plans)
                 }
-            ) { (row) throws(LetheError) in
-                batch.append(row)
-                guard batch.count == rowBatch else { return }
-                written += rowBatch
-                progress?(.rows(written: written, total: total))
-                try writing?.wait()
-                let rows = batch
-                batch.removeAll(keepingCapacity: true)
-                writing = PendingResult(on: queue) { () throws(LetheError) in try writer.write(rows) }
-            }
-        } catch {
-            // A batch still being written is waited for: nothing outlives the computation.
-            _ = try? writing?.wait()
-            throw error
-        }
-        try writing?.wait()
-        try writer.write(batch)
+                return bytes
+            },
+            feed: { (submit) throws(LetheError) in
+                computed = try compute(
+                    ledger: ledger, period: period, assets: assets, programTargetPercent: programTargetPercent,
+                    attestOnly: &attestOnly,
+                    expect: {
+                        total = $0
+                        writer.reserve(rows: $0, batch: rowBatch)
+                    }
+                ) { (row) throws(LetheError) in
+                    batch.append(row)
+                    guard batch.count == rowBatch else { return }
+                    written += rowBatch
+                    progress?(.rows(written: written, total: total))
+                    try submit(batch)
+                    batch.removeAll(keepingCapacity: true)
+                }
+                if !batch.isEmpty { try submit(batch) }
+            },
+            take: { (bytes) throws(LetheError) in try writer.append(bytes) })
         progress?(.rows(written: written + batch.count, total: total))
+        guard let members = computed else {
+            throw LetheError(.internal, "the disposal report's members were not computed")
+        }
         var out = writer.out
         writer.out = []
         out.append(UInt8(ascii: "]"))
@@ -419,39 +425,34 @@ enum DisposalReport {
     /// Rows handed to the thread that writes them, at a time (a test gives fewer).
     static let rowBatch = 2048
 
-    /// The bytes of the rows, written in order into ``out`` and moved to the spool past its
-    /// threshold.
-    ///
-    /// Used by one thread at a time (`@unchecked`): the caller's until it hands a batch to the
-    /// rows' queue, then that queue's until the caller has waited for the batch — the
-    /// hand-over and the wait (``PendingResult``) order every access.
-    private final class RowWriter: @unchecked Sendable {
+    /// The bytes of the rows, appended in order into ``out`` and moved to the spool past its
+    /// threshold. Used on one thread.
+    private final class RowWriter {
+        /// About the bytes of a row (a row is about 530).
+        static let rowBytes = 640
         var out: [UInt8] = Array(#"{"assets":["#.utf8)
         private var first = true
         private let spool: ContentSpool
-        private let plans: EncodedPlans
 
-        init(spool: ContentSpool, plans: EncodedPlans) {
+        init(spool: ContentSpool) {
             self.spool = spool
-            self.plans = plans
         }
 
-        /// Room for `rows` rows up front (a row is about 530 bytes; room never written is never
-        /// touched): growing a buffer of hundreds of megabytes copies it, and holds both
-        /// meanwhile. A spool needs room for its threshold and a row.
-        func reserve(rows: Int) {
-            let bytes = rows * 640 + 65_536
-            out.reserveCapacity(out.count + (spool.directory == nil ? bytes : min(bytes, spool.threshold + 65_536)))
+        /// Room for `rows` rows up front (room never written is never touched): growing a
+        /// buffer of hundreds of megabytes copies it, and holds both meanwhile. A spool needs
+        /// room for its threshold and a batch of `batch` rows.
+        func reserve(rows: Int, batch: Int) {
+            let bytes = rows * Self.rowBytes + 65_536
+            let spooled = spool.threshold + batch * Self.rowBytes + 65_536
+            out.reserveCapacity(out.count + (spool.directory == nil ? bytes : min(bytes, spooled)))
         }
 
-        /// Appends the rows, in order.
-        func write(_ rows: [AssetRow]) throws(LetheError) {
-            for row in rows {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                try row.write(into: &out, plans: plans)
-                try spool.spill(&out)
-            }
+        /// Appends the bytes of rows, each after a comma (the first row's comma is dropped).
+        func append(_ rows: [UInt8]) throws(LetheError) {
+            guard !rows.isEmpty else { return }
+            out.append(contentsOf: first ? rows[1...] : rows[...])
+            first = false
+            try spool.spill(&out)
         }
     }
 

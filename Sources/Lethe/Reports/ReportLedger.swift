@@ -652,10 +652,8 @@ struct ReportLedger {
     }
 
     /// Folds the next entries of the log, in order.
-    mutating func apply(_ entries: [[Entry]]) {
-        for slice in entries {
-            for entry in slice { apply(entry) }
-        }
+    mutating func apply(_ entries: [Entry]) {
+        for entry in entries { apply(entry) }
     }
 
     /// Folds the next entry of the log, read into an ``Entry``.
@@ -810,8 +808,14 @@ extension ReportLedger {
         /// does (which refuses what it always refused). The whole event is kept only when it is
         /// about `focus`.
         init(storedBytes bytes: [UInt8], focus: String?) throws(LetheError) {
-            guard let view = StoredEventView(storedBytes: bytes) else {
-                var entry = Entry(try Event(storedBytes: bytes))
+            try self.init(storedBytes: bytes, range: 0..<bytes.count, focus: focus)
+        }
+
+        /// Reads the stored bytes of an event that are `bytes[range]` (a batch read into one
+        /// buffer), as ``init(storedBytes:focus:)`` does.
+        init(storedBytes bytes: [UInt8], range: Range<Int>, focus: String?) throws(LetheError) {
+            guard let view = StoredEventView(storedBytes: bytes, range: range) else {
+                var entry = Entry(try Event(storedBytes: Array(bytes[range])))
                 if focus == nil || entry.assetTag != focus { entry.event = nil }
                 self = entry
                 return
@@ -822,7 +826,7 @@ extension ReportLedger {
             type = view.type
             assetTag = view.assetTag
             fact = Fact(type: view.type, payload: view.payload)
-            event = focus != nil && view.assetTag == focus ? try Event(storedBytes: bytes) : nil
+            event = focus != nil && view.assetTag == focus ? try Event(storedBytes: Array(bytes[range])) : nil
         }
     }
 

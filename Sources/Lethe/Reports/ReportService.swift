@@ -636,23 +636,21 @@ extension ReportService {
     }
 
     static let batch: Int64 = 4096
-    /// The entries of a batch each parallel task reads.
-    static let entriesPerTask = 512
     /// Above this many assets a report reads the register in one pass instead of tag by tag.
     static let pointLookups = 256
 
     /// Folds the first `size` entries of the log into a ledger: only the kinds the ledger folds
-    /// (and every entry about `focus`), read in order in batches; each batch's entries are parsed
-    /// on every core, then folded in log order on this thread.
+    /// (and every entry about `focus`), read in order in batches; the batches' entries are parsed
+    /// on every core, a batch to a thread, then folded in log order on this thread.
     ///
     /// Without a focus, and given a `cache` that can be used (folded through at most
     /// `size` entries of this log), the fold starts from it and reads only the entries after;
     /// when it then folded enough entries, the ledger at `size` replaces the cache (a
     /// cache that cannot be written is logged, and costs the next report time only).
     ///
-    /// A pipeline: while batch k is parsed on other threads, this thread reads batch k + 1 from
-    /// the store and folds batch k − 1 (reading and folding took a third of the time, with every
-    /// other core idle meanwhile).
+    /// A pipeline (``OrderedWork``): while later batches are parsed on other threads, this thread
+    /// reads the next from the store and folds the earlier ones (reading and folding are a
+    /// third of the work, and cannot be split).
     static func ledger(
         atLogSize size: Int64, focus: String?, in tx: any StoreReading, cache: ReportLedger.Cache? = nil,
         progress: ReportProgress.Sink? = nil
@@ -677,28 +675,37 @@ extension ReportService {
         if start < size {
             // From the cache: said before its first batch, as the entry read through.
             if start > 0 { progress?(.reading(through: start, of: size)) }
-            // One batch parsed at a time, in order.
-            let parsing = DispatchQueue(label: "lethe.report-entries")
-            var parsed: PendingResult<[[ReportLedger.Entry]]>?
-            try tx.scanEventBodies(
-                after: start, through: size, types: ReportLedger.foldedTypes, orAsset: focus, batch: Int(batch)
-            ) { (bodies, through) throws(LetheError) in
-                let next = PendingResult(on: parsing) { () throws(LetheError) in
-                    // Slices of entries per task: a task per entry would cost more in hand-offs
-                    // than the reading of one entry.
-                    let slices = (bodies.count + entriesPerTask - 1) / entriesPerTask
-                    return try ParallelMap.map(count: slices, minimumForThreads: 2) { (slice) throws(LetheError) in
-                        let range = slice * entriesPerTask..<min(bodies.count, (slice + 1) * entriesPerTask)
-                        return try range.map { (index) throws(LetheError) in
-                            try ReportLedger.Entry(storedBytes: bodies[index], focus: focus)
-                        }
+            // Each batch parsed whole on one of the threads, several at once; folded in order
+            // here. The buffers of a batch and of its entries are used again once folded.
+            typealias Batch = (bodies: EventBodies, entries: [ReportLedger.Entry])
+            var spare: [Batch] = []
+            try OrderedWork.run(
+                transform: { (batch: Batch) throws(LetheError) -> Batch in
+                    var entries = batch.entries
+                    entries.removeAll(keepingCapacity: true)
+                    entries.reserveCapacity(batch.bodies.count)
+                    for index in 0..<batch.bodies.count {
+                        entries.append(
+                            try ReportLedger.Entry(
+                                storedBytes: batch.bodies.bytes, range: batch.bodies.range(index), focus: focus))
                     }
-                }
-                if let parsed { try ledger.apply(parsed.wait()) }
-                parsed = next
-                progress?(.reading(through: through, of: size))
-            }
-            if let parsed { try ledger.apply(parsed.wait()) }
+                    return (batch.bodies, entries)
+                },
+                feed: { (submit) throws(LetheError) in
+                    try tx.scanEventBodies(
+                        after: start, through: size, types: ReportLedger.foldedTypes, orAsset: focus,
+                        batch: Int(batch)
+                    ) { (bodies) throws(LetheError) in
+                        let reused = spare.popLast()
+                        try submit((bodies, reused?.entries ?? []))
+                        return reused?.bodies ?? EventBodies()
+                    }
+                },
+                take: { (parsed) throws(LetheError) in
+                    ledger.apply(parsed.entries)
+                    progress?(.reading(through: parsed.bodies.through, of: size))
+                    spare.append(parsed)
+                })
         }
         // Read to its end, though the last entries may be of kinds the scan passed over.
         progress?(.reading(through: size, of: size))

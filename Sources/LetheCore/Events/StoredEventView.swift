@@ -248,13 +248,22 @@ public struct StoredEventView: Sendable {
 
     /// Reads an event's stored bytes, or returns nil when they are not in the simple form.
     public init?(storedBytes bytes: [UInt8]) {
-        guard bytes.first == UInt8(ascii: "{"), SimpleJSONChecker.isSimple(bytes, 0..<bytes.count) else {
+        self.init(storedBytes: bytes, range: 0..<bytes.count)
+    }
+
+    /// Reads the stored bytes of an event that are `bytes[range]` (a batch of events read into one
+    /// buffer), or returns nil when they are not in the simple form. The views it holds share
+    /// `bytes`.
+    public init?(storedBytes bytes: [UInt8], range: Range<Int>) {
+        guard range.lowerBound >= 0, range.upperBound <= bytes.count, !range.isEmpty,
+            bytes[range.lowerBound] == UInt8(ascii: "{"), SimpleJSONChecker.isSimple(bytes, range)
+        else {
             return nil
         }
         // One pass over the top-level members (a lookup per field would skip the payload each
         // time), noting where each field's value is (nothing allocated: this runs per event).
         var fields = FieldRanges()
-        var position = 1
+        var position = range.lowerBound + 1
         while bytes[position] == UInt8(ascii: "\"") {
             let keyEnd = JSONView.skip(bytes, from: position) - 1
             let valueEnd = JSONView.skip(bytes, from: keyEnd + 2)
