@@ -38,7 +38,8 @@ public struct JSONView: Sendable, JSONFieldReading {
     /// One past the value's last byte.
     let end: Int
 
-    /// The member `key` of an object, or nil.
+    /// The member `key` of an object, or nil (found without reading past where it would be: the
+    /// keys were checked to be in ascending byte order).
     public subscript(key: String) -> JSONView? {
         guard bytes[start] == UInt8(ascii: "{") else { return nil }
         var key = key
@@ -47,11 +48,12 @@ public struct JSONView: Sendable, JSONFieldReading {
             while bytes[position] == UInt8(ascii: "\"") {
                 let keyStart = position + 1
                 let keyEnd = Self.skip(bytes, from: position) - 1
+                let order = Self.compare(bytes, keyStart..<keyEnd, wanted)
+                // Past the key's place: the object lacks it.
+                if order > 0 { return nil }
                 let valueStart = keyEnd + 2
                 let valueEnd = Self.skip(bytes, from: valueStart)
-                if Self.bytes(bytes, keyStart..<keyEnd, equal: wanted) {
-                    return JSONView(bytes: bytes, start: valueStart, end: valueEnd)
-                }
+                if order == 0 { return JSONView(bytes: bytes, start: valueStart, end: valueEnd) }
                 // Past the comma, or at the closing brace.
                 position = valueEnd + (bytes[valueEnd] == UInt8(ascii: ",") ? 1 : 0)
             }
