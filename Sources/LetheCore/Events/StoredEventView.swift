@@ -258,20 +258,15 @@ public struct StoredEventView: Sendable {
     /// `bytes`.
     public init?(storedBytes bytes: [UInt8], range: Range<Int>) {
         guard range.lowerBound >= 0, range.upperBound <= bytes.count, !range.isEmpty,
-            bytes[range.lowerBound] == UInt8(ascii: "{"), SimpleJSONChecker.isSimple(bytes, range)
+            bytes[range.lowerBound] == UInt8(ascii: "{")
         else {
             return nil
         }
-        // One pass over the top-level members (a lookup per field would skip the payload each
-        // time), noting where each field's value is (nothing allocated: this runs per event).
+        // Where each field's value is, noted as the check passes the top-level members (a
+        // second pass over them skipped the payload once more; nothing allocated: this runs
+        // per event).
         var fields = FieldRanges()
-        var position = range.lowerBound + 1
-        while bytes[position] == UInt8(ascii: "\"") {
-            let keyEnd = JSONView.skip(bytes, from: position) - 1
-            let valueEnd = JSONView.skip(bytes, from: keyEnd + 2)
-            fields.note(bytes, key: position + 1..<keyEnd, value: keyEnd + 2..<valueEnd)
-            position = valueEnd + (bytes[valueEnd] == UInt8(ascii: ",") ? 1 : 0)
-        }
+        guard SimpleJSONChecker.isSimpleObject(bytes, range, fields: &fields) else { return nil }
         func view(_ range: Range<Int>?) -> JSONView? {
             range.map { JSONView(bytes: bytes, start: $0.lowerBound, end: $0.upperBound) }
         }
@@ -289,7 +284,7 @@ public struct StoredEventView: Sendable {
     }
 
     /// Where the values of the top-level fields read are, by their key.
-    private struct FieldRanges {
+    struct FieldRanges {
         var seq: Range<Int>?
         var time: Range<Int>?
         var actor: Range<Int>?
@@ -298,9 +293,12 @@ public struct StoredEventView: Sendable {
         var payload: Range<Int>?
 
         /// Notes where the value of the member whose key is `bytes[key]` is, if it is a field read.
-        mutating func note(_ bytes: [UInt8], key: Range<Int>, value: Range<Int>) {
+        mutating func note(_ bytes: UnsafeBufferPointer<UInt8>, key: Range<Int>, value: Range<Int>) {
+            // Called with a key of a name's length, within the bytes.
             func isKey(_ name: StaticString) -> Bool {
-                name.withUTF8Buffer { JSONView.bytes(bytes, key, equal: $0) }
+                name.withUTF8Buffer { name in
+                    memcmp(bytes.baseAddress! + key.lowerBound, name.baseAddress!, name.count) == 0
+                }
             }
             switch key.count {
             case 3 where isKey("seq"): seq = value
@@ -358,6 +356,10 @@ struct SimpleJSONChecker {
     var position: Int
     /// One past the last byte to read.
     let end: Int
+    /// Whether the members of the top-level object are noted in ``fields``.
+    var notesFields = false
+    /// Where the values of the top-level object's fields are, when ``notesFields``.
+    var fields = StoredEventView.FieldRanges()
 
     /// Whether `bytes[range]` is one value in the simple form, nested `depth` deep in its document
     /// (the nesting limit of 128 counts from the document's top).
@@ -366,6 +368,22 @@ struct SimpleJSONChecker {
         return bytes.withUnsafeBufferPointer { buffer in
             var checker = SimpleJSONChecker(bytes: buffer, position: range.lowerBound, end: range.upperBound)
             return checker.value(depth: depth) && checker.position == range.upperBound
+        }
+    }
+
+    /// Whether `bytes[range]` is an object in the simple form, noting in `fields` where the values
+    /// of its members are (an event's top-level fields).
+    static func isSimpleObject(
+        _ bytes: [UInt8], _ range: Range<Int>, fields: inout StoredEventView.FieldRanges
+    ) -> Bool {
+        precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "a range outside the bytes")
+        return bytes.withUnsafeBufferPointer { buffer in
+            var checker = SimpleJSONChecker(bytes: buffer, position: range.lowerBound, end: range.upperBound)
+            guard checker.position < checker.end, buffer[checker.position] == UInt8(ascii: "{") else { return false }
+            checker.notesFields = true
+            let simple = checker.object(depth: 0) && checker.position == range.upperBound
+            fields = checker.fields
+            return simple
         }
     }
 
@@ -464,7 +482,9 @@ struct SimpleJSONChecker {
             previous = keyRange
             guard position < end, bytes[position] == UInt8(ascii: ":") else { return false }
             position += 1
+            let valueStart = position
             guard value(depth: depth + 1), position < end else { return false }
+            if notesFields && depth == 0 { fields.note(bytes, key: keyRange, value: valueStart..<position) }
             let byte = bytes[position]
             position += 1
             if byte == UInt8(ascii: "}") { return true }
