@@ -366,7 +366,6 @@ public struct PostgresErasureExecutor: ErasureExecutor {
     }
 
     static func seconds(since start: ContinuousClock.Instant) -> Double {
-        let elapsed = ContinuousClock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        (ContinuousClock.now - start).secondsValue
     }
 }

@@ -93,9 +93,7 @@ public struct WebhookDeliverer: Service {
         } catch {
             failure = String(String(describing: error).prefix(200))
         }
-        let elapsed = ContinuousClock.now - start
-        let milliseconds =
-            Int(elapsed.components.seconds) * 1000 + Int(elapsed.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = Int((ContinuousClock.now - start).wholeMilliseconds)
         let metadata: Logger.Metadata = [
             "webhook.id": "\(pending.delivery.webhookID)", "webhook.delivery": "\(pending.delivery.id)",
             "webhook.event": "\(pending.delivery.event)", "webhook.attempt": "\(pending.delivery.attempts + 1)",

@@ -478,7 +478,7 @@ extension EvidenceService {
             return (directory, try IssuerIdentity(privateKey: current.privateKey, certificates: certificates))
         }
         // An expired certificate would stop every signing from now on.
-        guard identity.certificate.notValidAfter > Date() else {
+        guard identity.certificate.notValidAfter > app.now else {
             throw LetheError(
                 .invalidInput,
                 "\(source) expired at \(RFC3339.format(identity.certificate.notValidAfter)); import a certificate valid now; nothing was imported"

@@ -706,6 +706,7 @@ extension ReportService {
                     progress?(.reading(through: parsed.bodies.through, of: size))
                     spare.append(parsed)
                 })
+            spare.removeAll()
         }
         // Read to its end, though the last entries may be of kinds the scan passed over.
         progress?(.reading(through: size, of: size))

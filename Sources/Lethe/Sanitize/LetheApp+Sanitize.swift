@@ -416,9 +416,7 @@ extension LetheApp {
                 let covered =
                     Int64(position.pass - before.pass) * before.sizeBytes + position.offset - before.offset
                 checkpoint.bytesWritten = before.bytesWritten + max(0, covered)
-                let elapsed = (ContinuousClock.now - started).components
-                checkpoint.milliseconds =
-                    before.milliseconds + elapsed.seconds * 1000 + elapsed.attoseconds / 1_000_000_000_000_000
+                checkpoint.milliseconds = before.milliseconds + (ContinuousClock.now - started).wholeMilliseconds
                 checkpoint.updatedAt = self.now
                 try self.store.write { (tx) throws(LetheError) in try tx.update(checkpoint) }
             }

@@ -257,11 +257,7 @@ public struct StoredEventView: Sendable {
     /// buffer), or returns nil when they are not in the simple form. The views it holds share
     /// `bytes`.
     public init?(storedBytes bytes: [UInt8], range: Range<Int>) {
-        guard range.lowerBound >= 0, range.upperBound <= bytes.count, !range.isEmpty,
-            bytes[range.lowerBound] == UInt8(ascii: "{")
-        else {
-            return nil
-        }
+        guard range.lowerBound >= 0, range.upperBound <= bytes.count else { return nil }
         // Where each field's value is, noted as the check passes the top-level members (a
         // second pass over them skipped the payload once more; nothing allocated: this runs
         // per event).

@@ -156,13 +156,11 @@ public struct OverwriteEngine: Sendable {
         var written: Int64 = 0
         var position = request.start
         var lastCheckpoint = clock.now
-        func seconds(_ duration: Duration) -> Double {
-            Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-        }
         func finish(_ completed: Bool) -> OverwriteResult {
             OverwriteResult(
                 completed: completed, position: position, size: size, bytesWritten: written,
-                seconds: seconds(clock.now - started), directIO: directThroughout, isBlockDevice: handle.isBlockDevice)
+                seconds: (clock.now - started).secondsValue, directIO: directThroughout,
+                isBlockDevice: handle.isBlockDevice)
         }
         while position.pass <= request.passes {
             let stream = PatternStream(pattern: request.pattern, seed: request.seed, pass: position.pass)
@@ -191,13 +189,15 @@ public struct OverwriteEngine: Sendable {
                 progress(
                     OverwriteProgress(
                         position: position, passes: request.passes, size: size, bytesWritten: written,
-                        elapsed: seconds(clock.now - started)))
+                        elapsed: (clock.now - started).secondsValue))
                 var pause = 0.0
                 if let limit = request.maxBytesPerSecond, limit > 0 {
-                    pause = max(0, Double(written) / Double(limit) - seconds(clock.now - started))
+                    pause = max(0, Double(written) / Double(limit) - (clock.now - started).secondsValue)
                 }
                 // Checkpoint on time, and before a throttling pause that would outlast the interval.
-                if seconds(clock.now - lastCheckpoint) + pause >= request.checkpointInterval, position.offset < size {
+                if (clock.now - lastCheckpoint).secondsValue + pause >= request.checkpointInterval,
+                    position.offset < size
+                {
                     try handle.sync()
                     try checkpoint(position)
                     lastCheckpoint = clock.now

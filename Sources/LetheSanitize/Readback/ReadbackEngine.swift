@@ -130,8 +130,7 @@ public struct ReadbackEngine: Sendable {
             }
         }
         report.directIO = handle.direct
-        let elapsed = ContinuousClock.now - started
-        report.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        report.seconds = (ContinuousClock.now - started).secondsValue
         return report
     }
 }
