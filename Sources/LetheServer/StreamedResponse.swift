@@ -32,8 +32,9 @@ enum StreamedResponse {
     /// given its first chunk (or ended); an error before that is thrown here, one after it is
     /// logged to `logger` (its message only: no report content).
     ///
-    /// - Parameter connection: the request's channel, closed when a chunk (or the body's end)
-    ///   waits `sendTimeout` for the client to take what is queued (none: no deadline).
+    /// - Parameter connection: the request's channel (an HTTP/1 connection's socket), closed
+    ///   when a chunk (or the body's end) waits `sendTimeout` for the client to take what is
+    ///   queued (none: no deadline, and the body ends once its end is written).
     static func make(
         logger: Logger, contentLength: Int? = nil, connection: (any Channel)? = nil,
         sendTimeout: TimeAmount = StreamedResponse.sendTimeout,
@@ -70,6 +71,7 @@ enum StreamedResponse {
                     // The end waits for the client to take the last chunk: under the deadline too.
                     try await withDeadline(sendTimeout, on: connection, logger: logger) {
                         try await writer.finish(nil)
+                        if let connection { try await untilSent(connection) }
                     }
                     return
                 case .failed(let error):
@@ -106,6 +108,18 @@ enum StreamedResponse {
             throw LetheError(
                 .io,
                 "the client took no data for \(timeout.nanoseconds / 1_000_000_000) s; its connection was closed")
+        }
+    }
+
+    /// Waits until `channel` (a socket's) has handed the kernel every byte written to it. A
+    /// last chunk and the body's end can both be taken into the channel's buffer before it
+    /// reports that it can take no more — the writer waits only once it has — so a body whose
+    /// end was taken may still be waiting there, in part, for a client that reads nothing; it is
+    /// not ended before it has gone. Fails once the channel is closed.
+    static func untilSent(_ channel: any Channel) async throws {
+        // The option is read on the channel's event loop, after the writes queued before it.
+        while try await channel.getOption(.bufferedWritableBytes).get() > 0 {
+            try await Task.sleep(for: .milliseconds(10))
         }
     }
 

@@ -6,6 +6,7 @@ import Lethe
 import LetheCore
 import LetheTestSupport
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import Testing
 
@@ -298,6 +299,49 @@ import Testing
             // Then the body's end is not waited for beyond the deadline: its connection is closed
             let ended = await Self.wait(for: ending.done, seconds: 30)
             #expect(ended == .success)
+            #expect(ending.error != nil)
+        }
+    }
+
+    @Test func aBodysEndIsNotTakenAsSentWhileItsConnectionStillHoldsItsBytes() async throws {
+        // Given a route that writes 16 MB at once (taken into the connection's buffer), then
+        // waits for them to be sent
+        let ending = Ending()
+        let returned = NIOLockedValueBox(false)
+        let router = Router(context: LetheRequestContext.self)
+        router.get("held") { _, context in
+            let channel = context.channel
+            return Response(
+                status: .ok,
+                body: ResponseBody { (writer) in
+                    try await writer.write(ByteBuffer(repeating: 0x61, count: 16 << 20))
+                    let waiting = Task {
+                        defer { returned.withLockedValue { $0 = true } }
+                        try await StreamedResponse.untilSent(channel)
+                    }
+                    try await Task.sleep(for: .milliseconds(500))
+                    ending.made = returned.withLockedValue { $0 } ? 1 : 0
+                    channel.close(promise: nil)
+                    do {
+                        try await waiting.value
+                    } catch {
+                        ending.error = LetheError(.io, "\(error)")
+                    }
+                    ending.done.signal()
+                    throw ChannelError.ioOnClosedChannel
+                })
+        }
+        try await Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0))).test(
+            .live
+        ) { client in
+            // When its client reads nothing
+            let socket = try StalledClient(port: try #require(client.port), request: "/held")
+            defer { socket.close() }
+            let ended = await Self.wait(for: ending.done, seconds: 30)
+            #expect(ended == .success)
+            // Then the wait has not returned while the bytes were held, and fails once the
+            // connection is closed
+            #expect(ending.made == 0)
             #expect(ending.error != nil)
         }
     }
