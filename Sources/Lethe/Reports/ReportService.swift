@@ -592,13 +592,18 @@ extension ReportService {
             throw LetheError(.usage, "log size \(size) is beyond the log's \(current) entries")
         }
         let root = try MerkleTree(hasher: LetheApp.logHasher, source: tx).root(size: size)
+        // The cache, when this fold writes one, is written while the register is read.
+        let cacheWrite = AsideWork()
+        defer { cacheWrite.wait() }
         let ledger = try Self.ledger(
             atLogSize: size, focus: parameters.kind == .custody ? parameters.tag : nil, in: tx, cache: cache,
-            progress: progress)
+            progress: progress, cacheWrite: cacheWrite)
         let assets = try Self.assets(
             of: ledger, ledgerAssets: parameters.kind != .inventory, also: parameters.tag, atLogSize: size,
             current: current,
             in: tx)
+        // Before the rows, which keep both cores busy.
+        cacheWrite.wait()
         // A disposal report and an inventory are written as canonical bytes row by row: at a
         // year's size a tree of the rows would cost more than computing them. The others are
         // small, and encoded from their value.
@@ -646,14 +651,15 @@ extension ReportService {
     /// Without a focus, and given a `cache` that can be used (folded through at most
     /// `size` entries of this log), the fold starts from it and reads only the entries after;
     /// when it then folded enough entries, the ledger at `size` replaces the cache (a
-    /// cache that cannot be written is logged, and costs the next report time only).
+    /// cache that cannot be written is logged, and costs the next report time only). Given
+    /// `cacheWrite`, that file is written on a thread it starts, and the caller waits for it.
     ///
     /// A pipeline (``OrderedWork``): while later batches are parsed on other threads, this thread
     /// reads the next from the store and folds the earlier ones (reading and folding are a
     /// third of the work, and cannot be split).
     static func ledger(
         atLogSize size: Int64, focus: String?, in tx: any StoreReading, cache: ReportLedger.Cache? = nil,
-        progress: ReportProgress.Sink? = nil
+        progress: ReportProgress.Sink? = nil, cacheWrite: AsideWork? = nil
     ) throws(LetheError)
         -> ReportLedger
     {
@@ -719,11 +725,15 @@ extension ReportService {
         if let cache, cache.worthSaving(size: size, from: start),
             (cache.keptSize { (size) throws(LetheError) in try tree.root(size: size) } ?? 0) < size
         {
-            do throws(LetheError) {
-                try cache.save(ledger, root: try tree.root(size: size))
-            } catch {
-                cache.logger.notice("report ledger cache not written: \(error.message)")
+            let root = try tree.root(size: size)
+            let save = { @Sendable [ledger] in
+                do throws(LetheError) {
+                    try cache.save(ledger, root: root)
+                } catch {
+                    cache.logger.notice("report ledger cache not written: \(error.message)")
+                }
             }
+            if let cacheWrite { cacheWrite.start("lethe-cache", save) } else { save() }
         }
         return ledger
     }
