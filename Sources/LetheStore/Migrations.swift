@@ -97,6 +97,7 @@ enum Migrations {
         registerBackupRolling(&migrator)
         registerRecordBodyLast(&migrator)
         registerSanitizeSizeReason(&migrator)
+        registerRecordPieces(&migrator)
         return migrator
     }
 }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 import GRDBSQLite
@@ -184,12 +185,13 @@ extension SQLiteTransaction {
 
     // MARK: - Records
 
-    /// A record's columns; a body over 64 KB (a report's) reads as NULL here and is read after,
-    /// in pieces (``readBlob(table:column:rowid:)``), so SQLite does not assemble it first in a
-    /// buffer of its own. `length` of a BLOB reads no more than the row's header.
+    /// A record's columns; a body over 64 KB (a report's), or stored in pieces (empty here),
+    /// reads as NULL here and is read after, a megabyte at a time (``forEachBodyPiece(rowid:)``),
+    /// so SQLite does not assemble it first in a buffer of its own. `length` of a BLOB reads no
+    /// more than the row's header.
     private static let recordColumns = """
-        serial, kind, job_id, asset_tag, issued_at, CASE WHEN length(body) <= 65536 THEN body END, signature,
-        event_seq, rowid
+        serial, kind, job_id, asset_tag, issued_at, CASE WHEN length(body) BETWEEN 1 AND 65536 THEN body END,
+        signature, event_seq, rowid
         """
 
     func record(serial: String) throws(LetheError) -> StoredRecord? {
@@ -204,8 +206,73 @@ extension SQLiteTransaction {
                 db.cachedStatement(sql: "SELECT rowid FROM signed_record WHERE serial = ?"), arguments: [serial])
         }
         guard let rowid else { return false }
-        try forEachBlobPiece(table: "signed_record", column: "body", rowid: rowid, body)
+        try forEachBodyPiece(rowid: rowid, body)
         return true
+    }
+
+    /// Calls `body` with the stored bytes of the record in row `rowid`, in order, a megabyte at a
+    /// time: its `body` column, or, when that is empty, its pieces (``Migrations/registerRecordPieces(_:)``),
+    /// which must be numbered from 1 without a gap.
+    private func forEachBodyPiece(
+        rowid: Int64, _ body: (UnsafeRawBufferPointer) throws(LetheError) -> Void
+    ) throws(LetheError) {
+        let pieces = try guarded {
+            try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT p.rowid, p.piece FROM signed_record r JOIN signed_record_piece p ON p.serial = r.serial
+                        WHERE r.rowid = ? AND length(r.body) = 0 ORDER BY p.piece
+                        """), arguments: [rowid]
+            ).map { (row) -> (rowid: Int64, piece: Int64) in (row[0], row[1]) }
+        }
+        guard !pieces.isEmpty else {
+            return try forEachBlobPiece(table: "signed_record", column: "body", rowid: rowid, body)
+        }
+        for (index, piece) in pieces.enumerated() {
+            guard piece.piece == Int64(index + 1) else {
+                throw LetheError(.io, "a signed record's stored pieces are not whole: piece \(index + 1) is missing")
+            }
+            try forEachBlobPiece(table: "signed_record_piece", column: "bytes", rowid: piece.rowid, body)
+        }
+    }
+
+    /// The size of the stored bytes of the record in row `rowid` (``forEachBodyPiece(rowid:_:)``).
+    private func bodySize(rowid: Int64) throws(LetheError) -> Int {
+        try guarded {
+            try Int.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT length(body) + coalesce((SELECT sum(length(bytes)) FROM signed_record_piece p
+                            WHERE p.serial = r.serial AND length(r.body) = 0), 0)
+                        FROM signed_record r WHERE rowid = ?
+                        """), arguments: [rowid]) ?? 0
+        }
+    }
+
+    /// The stored bytes of the record in row `rowid`, copied a megabyte at a time into a file
+    /// without a name in `directory` and hashed as they go (``SplicedBytes`` of that file alone,
+    /// checked against that digest).
+    private func spoolBody(rowid: Int64, in directory: String) throws(LetheError) -> SplicedBytes {
+        let file = SpoolFile(descriptor: try SpoolFile.createUnnamed(in: directory), count: try bodySize(rowid: rowid))
+        var hasher = SHA256()
+        var written = 0
+        try forEachBodyPiece(rowid: rowid) { (piece) throws(LetheError) in
+            hasher.update(bufferPointer: piece)
+            try DescriptorIO.writeAll(piece, to: file.descriptor, name: "the record's spool file in \(directory)")
+            written += piece.count
+        }
+        guard written == file.count else {
+            throw LetheError(.io, "a signed record's stored bytes changed while they were read")
+        }
+        return SplicedBytes(head: [], file: file, tail: [], sha256: Array(hasher.finalize()))
+    }
+
+    /// The stored bytes of the record in row `rowid`, read into one array.
+    private func readBody(rowid: Int64) throws(LetheError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(try bodySize(rowid: rowid))
+        try forEachBodyPiece(rowid: rowid) { (piece) throws(LetheError) in bytes.append(contentsOf: piece) }
+        return bytes
     }
 
     func record(
@@ -309,12 +376,10 @@ extension SQLiteTransaction {
                     spliced = try SplicedBytes(spooling: body, in: spool.directory)
                     body = []
                 }
-            } else if let spool {
-                spliced = try spoolBlob(
-                    table: "signed_record", column: "body", rowid: row[8], over: spool.threshold, in: spool.directory)
-                if spliced == nil { body = try readBlob(table: "signed_record", column: "body", rowid: row[8]) }
+            } else if let spool, try bodySize(rowid: row[8]) > spool.threshold {
+                spliced = try spoolBody(rowid: row[8], in: spool.directory)
             } else {
-                body = try readBlob(table: "signed_record", column: "body", rowid: row[8])
+                body = try readBody(rowid: row[8])
             }
             return StoredRecord(
                 serial: row[0], kind: row[1], jobID: row[2], assetTag: row[3], issuedAt: try RFC3339.parse(row[4]),
@@ -364,9 +429,11 @@ extension SQLiteTransaction {
 
     func recordSize(serial: String) throws(LetheError) -> Int? {
         // SQLite takes a blob's length from its row's header, without reading its pages.
-        try guarded {
-            try Int.fetchOne(db, sql: "SELECT length(body) FROM signed_record WHERE serial = ?", arguments: [serial])
+        let rowid = try guarded {
+            try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT rowid FROM signed_record WHERE serial = ?"), arguments: [serial])
         }
+        return try rowid.map { (rowid) throws(LetheError) in try bodySize(rowid: rowid) }
     }
 
     func insert(_ record: StoredRecord) throws(LetheError) {
@@ -387,8 +454,24 @@ extension SQLiteTransaction {
             Bind.integer(handle, 8, record.eventSeq)
         }
         if let spliced = record.splicedBody {
-            // Too large to hold: written piece by piece from the spool its content was computed into.
-            try executeBound(insert: sql, table: "signed_record", blobColumn: "body", spliced: spliced, at: 6, bind)
+            // Too large to hold: its pieces, as read from the spool its content was computed
+            // into (and checked against the digest signed, which rolls all back if it fails),
+            // each inserted once; then the record, with an empty body.
+            var number: Int64 = 0
+            try spliced.forEachPiece { (piece) throws(LetheError) in
+                guard !piece.isEmpty else { return }
+                number += 1
+                try executeBound("INSERT INTO signed_record_piece (serial, piece, bytes) VALUES (?, ?, ?)") {
+                    handle in
+                    Bind.text(handle, 1, record.serial)
+                    Bind.integer(handle, 2, number)
+                    Bind.bytes(handle, 3, piece)
+                }
+            }
+            try executeBound(sql) { handle in
+                bind(handle)
+                Bind.blob(handle, 6, [])
+            }
         } else {
             try executeBound(insert: sql, table: "signed_record", blobColumn: "body", blob: record.body, at: 6, bind)
         }

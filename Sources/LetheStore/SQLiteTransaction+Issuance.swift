@@ -136,20 +136,6 @@ extension SQLiteTransaction {
         }
     }
 
-    /// Runs one insert like ``executeBound(insert:table:blobColumn:blob:at:_:)`` whose blob, too
-    /// large to hold in memory, is written piece by piece from `blob` (a year's report record,
-    /// read from the file its content was spooled to).
-    func executeBound(
-        insert sql: String, table: String, blobColumn column: String, spliced blob: SplicedBytes, at index: Int32,
-        _ bind: (OpaquePointer) -> Void
-    ) throws(LetheError) {
-        try executeBound(
-            insert: sql, table: table, blobColumn: column, count: blob.count, at: index, bind
-        ) { (write) throws(LetheError) in
-            try blob.forEachPiece { (piece) throws(LetheError) in try write(piece) }
-        }
-    }
-
     /// Inserts the row with a zero-blob of `count` bytes, then has `pieces` write its bytes in
     /// order through the function it is given.
     private func executeBound(
@@ -188,50 +174,6 @@ extension SQLiteTransaction {
         guard offset == count else {
             throw LetheError(.internal, "a record's bytes came to \(offset), not the \(count) its row was made for")
         }
-    }
-
-    /// The bytes of `column` in row `rowid` of `table`, read in 1 MB pieces straight into the
-    /// array returned, with SQLite's incremental blob I/O: read as a column, SQLite would first
-    /// assemble a large value (a year's report, hundreds of megabytes) in a buffer of its own.
-    func readBlob(table: String, column: String, rowid: Int64) throws(LetheError) -> [UInt8] {
-        let handle = try openBlob(table: table, column: column, rowid: rowid, writable: false)
-        defer { sqlite3_blob_close(handle) }
-        let count = Int(sqlite3_blob_bytes(handle))
-        guard count > 0 else { return [] }
-        let chunk = Self.blobChunk
-        var result = SQLITE_OK
-        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            var offset = 0
-            while offset < count {
-                let length = min(chunk, count - offset)
-                result = sqlite3_blob_read(handle, buffer.baseAddress! + offset, Int32(length), Int32(offset))
-                guard result == SQLITE_OK else { break }
-                offset += length
-            }
-            initialized = offset
-        }
-        guard result == SQLITE_OK, bytes.count == count else { throw stepFailure() }
-        return bytes
-    }
-
-    /// The bytes of `column` in row `rowid` of `table`, when there are more than `threshold`,
-    /// copied in 1 MB pieces into a file without a name in `directory` and hashed as they go
-    /// (``SplicedBytes`` of that file alone, checked against that digest); nil when there are
-    /// not so many.
-    func spoolBlob(
-        table: String, column: String, rowid: Int64, over threshold: Int, in directory: String
-    ) throws(LetheError) -> SplicedBytes? {
-        let handle = try openBlob(table: table, column: column, rowid: rowid, writable: false)
-        defer { sqlite3_blob_close(handle) }
-        let count = Int(sqlite3_blob_bytes(handle))
-        guard count > threshold else { return nil }
-        let file = SpoolFile(descriptor: try SpoolFile.createUnnamed(in: directory), count: count)
-        var hasher = SHA256()
-        try forEachPiece(of: handle) { (piece) throws(LetheError) in
-            hasher.update(bufferPointer: piece)
-            try DescriptorIO.writeAll(piece, to: file.descriptor, name: "the record's spool file in \(directory)")
-        }
-        return SplicedBytes(head: [], file: file, tail: [], sha256: Array(hasher.finalize()))
     }
 
     /// Calls `body` with the bytes of `column` in row `rowid` of `table`, in order, 1 MB at a time.
@@ -323,6 +265,11 @@ enum Bind {
             return
         }
         _ = value.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), transient) }
+    }
+
+    /// Binds `bytes` as a blob (copied by SQLite; at least one byte, or the blob is NULL).
+    static func bytes(_ handle: OpaquePointer, _ index: Int32, _ bytes: UnsafeRawBufferPointer) {
+        sqlite3_bind_blob64(handle, index, bytes.baseAddress, sqlite3_uint64(bytes.count), transient)
     }
 
     static func integer(_ handle: OpaquePointer, _ index: Int32, _ value: Int64?) {

@@ -1,0 +1,123 @@
+import Crypto
+import Foundation
+import GRDB
+import LetheCore
+import LetheTestSupport
+import Testing
+
+@testable import LetheStore
+
+/// A large record (a report spooled while computed) is stored as pieces of `signed_record_piece`,
+/// each written once, and reads back whole by every path; its pieces are as append-only as it.
+@Suite struct RecordPiecesTests {
+    /// A spliced record body — a head, a file without a name of two pieces and a bit, a tail —
+    /// and the whole it stands for.
+    static func splicedBody(in root: TemporaryDirectory) throws -> (SplicedBytes, [UInt8]) {
+        let middle = (0..<(2 << 20) + 777).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ $0 >> 7) }
+        var template = Array(root.file("spool-XXXXXX").utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        try #require(descriptor >= 0)
+        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        #expect(middle.withUnsafeBytes { write(descriptor, $0.baseAddress!, $0.count) } == middle.count)
+        let head = Array(#"{"content":"#.utf8)
+        let tail = Array(#","kind":"report"}"#.utf8)
+        let whole = head + middle + tail
+        let body = SplicedBytes(head: head, file: SpoolFile(descriptor: descriptor, count: middle.count), tail: tail)
+        return (body.checking(sha256: Array(SHA256.hash(data: whole))), whole)
+    }
+
+    static func issue(_ serial: String, _ body: SplicedBytes, in store: SQLiteStore) throws(LetheError) {
+        let time = try RFC3339.parse("2026-12-08T10:00:00Z")
+        try store.write { (tx) throws(LetheError) in
+            let event = try tx.append(
+                EventDraft(type: "record.issued", assetTag: nil, payload: ["serial": .string(serial)]),
+                actor: "it", at: time)
+            try tx.insert(
+                StoredRecord(
+                    serial: serial, kind: "report", jobID: nil, assetTag: nil, issuedAt: time, body: [],
+                    splicedBody: body, signature: [0x30], eventSeq: event.seq))
+        }
+    }
+
+    @Test func aSplicedRecordIsStoredInPiecesAndReadsWholeEveryWay() throws {
+        let root = TemporaryDirectory()
+        let path = root.file("db.sqlite")
+        let store = try SQLiteStore(path: path)
+        let (body, whole) = try Self.splicedBody(in: root)
+        // When it is issued
+        try Self.issue("R-1", body, in: store)
+
+        // Then its row's body is empty and its bytes are pieces, numbered from 1
+        let queue = try DatabaseQueue(path: path)
+        try queue.read { db in
+            #expect(try Int.fetchOne(db, sql: "SELECT length(body) FROM signed_record") == 0)
+            let pieces = try Int.fetchAll(db, sql: "SELECT piece FROM signed_record_piece ORDER BY piece")
+            #expect(pieces == Array(1...5))
+        }
+        // And it reads back whole: alone, listed, in pieces, spooled, and by size
+        let spool = root.file("spool")
+        try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: true)
+        let read = try store.read { (tx) throws(LetheError) in
+            var pieced: [UInt8] = []
+            let found = try tx.forEachRecordBodyPiece(serial: "R-1") { (piece) throws(LetheError) in
+                pieced.append(contentsOf: piece)
+            }
+            return (
+                one: try tx.record(serial: "R-1")?.body, listed: try tx.records(kind: "report", jobID: nil, limit: 1),
+                found: found, pieced: pieced, size: try tx.recordSize(serial: "R-1"),
+                spooled: try tx.record(serial: "R-1", spoolingBodyOver: 1 << 20, in: spool)
+            )
+        }
+        #expect(read.one == whole)
+        #expect(read.listed.map(\.body) == [whole])
+        #expect(read.found && read.pieced == whole)
+        #expect(read.size == whole.count)
+        let spooled = try #require(read.spooled?.splicedBody)
+        #expect(try spooled.load() == whole)
+    }
+
+    @Test func anIssuedRecordCannotGainLoseOrChangeAPiece() throws {
+        let root = TemporaryDirectory()
+        let path = root.file("db.sqlite")
+        let store = try SQLiteStore(path: path)
+        try Self.issue("R-1", try Self.splicedBody(in: root).0, in: store)
+        let queue = try DatabaseQueue(path: path)
+        try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA foreign_keys = ON") }
+        // A piece added after it, changed or deleted is refused
+        for sql in [
+            "INSERT INTO signed_record_piece (serial, piece, bytes) VALUES ('R-1', 6, X'00')",
+            "UPDATE signed_record_piece SET bytes = X'00' WHERE piece = 2",
+            "DELETE FROM signed_record_piece WHERE piece = 5",
+        ] {
+            #expect(throws: DatabaseError.self, "\(sql)") { try queue.write { db in try db.execute(sql: sql) } }
+        }
+        // And a piece of no record is refused when its transaction commits
+        #expect(throws: DatabaseError.self) {
+            try queue.write { db in
+                try db.execute(sql: "INSERT INTO signed_record_piece (serial, piece, bytes) VALUES ('R-9', 1, X'00')")
+            }
+        }
+        let pieces = try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM signed_record_piece") }
+        #expect(pieces == 5)
+    }
+
+    @Test func aRecordWithAPieceMissingIsNotReadAsWhole() throws {
+        let root = TemporaryDirectory()
+        let path = root.file("db.sqlite")
+        let store = try SQLiteStore(path: path)
+        try Self.issue("R-1", try Self.splicedBody(in: root).0, in: store)
+        // Given a piece deleted behind Lethe's back (its trigger dropped)
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            try db.execute(
+                sql: """
+                    DROP TRIGGER signed_record_piece_is_append_only_delete;
+                    DELETE FROM signed_record_piece WHERE piece = 3;
+                    """)
+        }
+        // Then reading it fails, naming the piece missing
+        #expect {
+            try store.read { (tx) throws(LetheError) in _ = try tx.record(serial: "R-1") }
+        } throws: { ($0 as? LetheError)?.message.contains("piece 3 is missing") == true }
+    }
+}
