@@ -104,18 +104,33 @@ public struct SplicedBytes: Sendable, Hashable {
 
     /// Calls `body` with every piece in order (the head, the file's bytes a megabyte at a time,
     /// the tail), each valid during the call only. With a ``sha256`` to check, the pieces are
-    /// hashed as they go, and a whole that does not have it throws after the last piece (a
-    /// store's transaction or a file written from them is then abandoned).
+    /// hashed as they go (on a thread of their own, ``DigestBeside``, from 8 MB on), and a whole
+    /// that does not have it throws after the last piece (a store's transaction or a file
+    /// written from them is then abandoned).
     public func forEachPiece(
         _ body: (UnsafeRawBufferPointer) throws(LetheError) -> Void
     ) throws(LetheError) {
         guard let sha256 else { return try eachPiece(body) }
-        var hasher = SHA256()
-        try eachPiece { (piece) throws(LetheError) in
-            hasher.update(bufferPointer: piece)
-            try body(piece)
+        guard count >= 8 * Self.pieceSize else {
+            var hasher = SHA256()
+            try eachPiece { (piece) throws(LetheError) in
+                hasher.update(bufferPointer: piece)
+                try body(piece)
+            }
+            guard Array(hasher.finalize()) == sha256 else { throw Self.changed }
+            return
         }
-        guard Array(hasher.finalize()) == sha256 else { throw Self.changed }
+        let digest = DigestBeside()
+        do {
+            try eachPiece { (piece) throws(LetheError) in
+                digest.add(piece)
+                try body(piece)
+            }
+        } catch {
+            digest.stop()
+            throw error
+        }
+        guard digest.finish() == sha256 else { throw Self.changed }
     }
 
     /// Hands the bytes to `sink` in order, a piece at a time as ``forEachPiece(_:)`` reads and
