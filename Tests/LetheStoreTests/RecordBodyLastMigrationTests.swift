@@ -93,16 +93,8 @@ import Testing
         let store = try SQLiteStore(path: root.file("db.sqlite"))
         // Given the bytes of a file without a name (two pieces and a bit) between a head and a tail
         let middle = (0..<(2 << 20) + 777).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 9) }
-        var template = Array(root.file("spool-XXXXXX").utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        try #require(descriptor >= 0)
-        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
-        #expect(middle.withUnsafeBytes { write(descriptor, $0.baseAddress!, $0.count) } == middle.count)
-        let head = Array(#"{"content":"#.utf8)
-        let tail = Array(#","kind":"report"}"#.utf8)
-        let whole = head + middle + tail
+        let (plain, whole) = try splicedRecordBody(middle, in: root)
         let digest = Array(SHA256.hash(data: whole))
-        let plain = SplicedBytes(head: head, file: SpoolFile(descriptor: descriptor, count: middle.count), tail: tail)
         let time = try RFC3339.parse("2026-12-06T10:00:00Z")
         let insert = { (serial: String, body: SplicedBytes) throws(LetheError) in
             try store.write { (tx) throws(LetheError) in

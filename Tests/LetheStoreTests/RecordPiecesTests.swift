@@ -14,15 +14,7 @@ import Testing
     /// and the whole it stands for.
     static func splicedBody(in root: TemporaryDirectory) throws -> (SplicedBytes, [UInt8]) {
         let middle = (0..<(2 << 20) + 777).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ $0 >> 7) }
-        var template = Array(root.file("spool-XXXXXX").utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        try #require(descriptor >= 0)
-        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
-        #expect(middle.withUnsafeBytes { write(descriptor, $0.baseAddress!, $0.count) } == middle.count)
-        let head = Array(#"{"content":"#.utf8)
-        let tail = Array(#","kind":"report"}"#.utf8)
-        let whole = head + middle + tail
-        let body = SplicedBytes(head: head, file: SpoolFile(descriptor: descriptor, count: middle.count), tail: tail)
+        let (body, whole) = try splicedRecordBody(middle, in: root)
         return (body.checking(sha256: Array(SHA256.hash(data: whole))), whole)
     }
 
