@@ -459,13 +459,17 @@ extension SQLiteTransaction {
             // each inserted once; then the record, with an empty body.
             var number: Int64 = 0
             try spliced.forEachPiece { (piece) throws(LetheError) in
-                guard !piece.isEmpty else { return }
-                number += 1
-                try executeBound("INSERT INTO signed_record_piece (serial, piece, bytes) VALUES (?, ?, ?)") {
-                    handle in
-                    Bind.text(handle, 1, record.serial)
-                    Bind.integer(handle, 2, number)
-                    Bind.bytes(handle, 3, piece)
+                var rest = piece
+                while !rest.isEmpty {
+                    let stored = UnsafeRawBufferPointer(rebasing: rest.prefix(Self.recordPieceSize))
+                    rest = UnsafeRawBufferPointer(rebasing: rest.dropFirst(stored.count))
+                    number += 1
+                    try executeBound("INSERT INTO signed_record_piece (serial, piece, bytes) VALUES (?, ?, ?)") {
+                        handle in
+                        Bind.text(handle, 1, record.serial)
+                        Bind.integer(handle, 2, number)
+                        Bind.bytes(handle, 3, stored)
+                    }
                 }
             }
             try executeBound(sql) { handle in
@@ -476,6 +480,11 @@ extension SQLiteTransaction {
             try executeBound(insert: sql, table: "signed_record", blobColumn: "body", blob: record.body, at: 6, bind)
         }
     }
+
+    /// The size of a large record's stored pieces: below the size from which `lethe` has each
+    /// block mapped on its own (128 KiB), so that the buffers SQLite builds a piece's row in are
+    /// used again rather than mapped, zeroed and unmapped for every piece.
+    static let recordPieceSize = 64 << 10
 
     func insert(_ revocation: RecordRevocation) throws(LetheError) {
         try guarded {

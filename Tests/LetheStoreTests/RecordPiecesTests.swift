@@ -43,8 +43,11 @@ import Testing
         let queue = try DatabaseQueue(path: path)
         try queue.read { db in
             #expect(try Int.fetchOne(db, sql: "SELECT length(body) FROM signed_record") == 0)
-            let pieces = try Int.fetchAll(db, sql: "SELECT piece FROM signed_record_piece ORDER BY piece")
-            #expect(pieces == Array(1...5))
+            let pieces = try Row.fetchAll(
+                db, sql: "SELECT piece, length(bytes) FROM signed_record_piece ORDER BY piece")
+            #expect(pieces.map { $0[0] as Int } == Array(1...35))
+            #expect(pieces.map { $0[1] as Int }.reduce(0, +) == whole.count)
+            #expect(pieces.allSatisfy { ($0[1] as Int) <= SQLiteTransaction.recordPieceSize })
         }
         // And it reads back whole: alone, listed, in pieces, spooled, and by size
         let spool = root.file("spool")
@@ -77,9 +80,9 @@ import Testing
         try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA foreign_keys = ON") }
         // A piece added after it, changed or deleted is refused
         for sql in [
-            "INSERT INTO signed_record_piece (serial, piece, bytes) VALUES ('R-1', 6, X'00')",
+            "INSERT INTO signed_record_piece (serial, piece, bytes) VALUES ('R-1', 36, X'00')",
             "UPDATE signed_record_piece SET bytes = X'00' WHERE piece = 2",
-            "DELETE FROM signed_record_piece WHERE piece = 5",
+            "DELETE FROM signed_record_piece WHERE piece = 35",
         ] {
             #expect(throws: DatabaseError.self, "\(sql)") { try queue.write { db in try db.execute(sql: sql) } }
         }
@@ -90,7 +93,7 @@ import Testing
             }
         }
         let pieces = try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM signed_record_piece") }
-        #expect(pieces == 5)
+        #expect(pieces == 35)
     }
 
     @Test func aRecordWithAPieceMissingIsNotReadAsWhole() throws {
