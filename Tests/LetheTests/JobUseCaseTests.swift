@@ -189,7 +189,9 @@ private struct Fixture {
             let error = error as? LetheError
             return error?.code == .invalidInput
                 && error?.details == [
-                    "main.yaml:11:18: technique 'overwrite' reaches at most clear and cannot satisfy method destroy; choose a technique listed for destroy in docs/policies.md"
+                    fixture.installation.root.file("policies")
+                        + "/main.yaml:11:18: technique 'overwrite' reaches at most clear and cannot satisfy method destroy; "
+                        + "choose a technique listed for destroy in docs/policies.md"
                 ]
         }
     }

@@ -62,3 +62,18 @@ private let shippedPolicies = URL(fileURLWithPath: #filePath)
     #expect(run.status == 1)
     #expect(run.stdout.contains("OVERDUE"))
 }
+
+@Test func policyCheckNamesEachProblemsFileUnderItsDirectory() throws {
+    // Given a policy directory, given relative to where lethe runs, with a file it cannot parse
+    let root = TemporaryDirectory()
+    try FileManager.default.createDirectory(atPath: root.file("work/rules"), withIntermediateDirectories: true)
+    root.write("work/rules/broken.yaml", "retention: [\n")
+    let lethe = LetheCLI(dataDirectory: root.file("data"))
+    // When it is checked
+    let checked = try lethe.run(["policy", "check", "rules"], in: root.file("work"))
+    // Then the problem names the file under the directory, and the directory sums up
+    #expect(checked.status == 65)
+    let rules = URL(fileURLWithPath: root.file("work/rules")).standardizedFileURL.path
+    #expect(checked.stderr.hasPrefix(rules + "/broken.yaml:2:1: "), "\(checked.stderr)")
+    #expect(checked.stderr.contains("\n\(rules): 1 problem"), "\(checked.stderr)")
+}

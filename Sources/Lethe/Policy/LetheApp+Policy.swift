@@ -30,7 +30,7 @@ extension LetheApp {
     /// Loads and validates a policy set; an invalid set is refused with every problem.
     public static func loadPolicies(_ files: PolicyFiles) throws(LetheError) -> LoadedPolicies {
         let (names, verdict) = checkPolicies(files)
-        let set = try verdict.requireValid(directory: files.source.description)
+        let set = try verdict.requireValid(directory: files.source.description, path: files.source.directoryPath)
         return LoadedPolicies(source: files.source, files: names, set: set, version: try policyVersion(set))
     }
 

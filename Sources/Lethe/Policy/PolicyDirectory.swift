@@ -18,6 +18,14 @@ public enum PolicySource: Sendable, Hashable, Codable {
         }
     }
 
+    /// The directory the files are read from; nil for the embedded default.
+    public var directoryPath: String? {
+        switch self {
+        case .directory(let path): path
+        case .embeddedDefault: nil
+        }
+    }
+
     enum CodingKeys: String, CodingKey {
         case kind, directory
     }

@@ -67,7 +67,8 @@ public struct PolicyCheckResult: Sendable, Hashable, Codable {
     public var sanitizationRules: Int?
     /// How many retention rules a valid set has (not in the JSON form).
     public var retentionRules: Int?
-    /// The problems as the parser reported them, for text output (not in the JSON form).
+    /// The problems as `file:line:column: message`, each file named under the directory it was
+    /// read from, for text output (not in the JSON form).
     public var diagnostics: [String]
 
     /// Creates a result.
@@ -83,7 +84,7 @@ public struct PolicyCheckResult: Sendable, Hashable, Codable {
         self.version = version
         self.sanitizationRules = sanitizationRules
         self.retentionRules = retentionRules
-        self.diagnostics = problems.map(\.description)
+        self.diagnostics = problems.map { $0.description(under: source.directoryPath) }
     }
 
     /// Whether the set is valid.
@@ -99,7 +100,10 @@ public struct PolicyCheckResult: Sendable, Hashable, Codable {
         files = try c.decode([String].self, forKey: .files)
         problems = try c.decode([Problem].self, forKey: .problems)
         version = try c.decodeIfPresent(String.self, forKey: .version)
-        diagnostics = problems.map { "\($0.file):\($0.line):\($0.column): \($0.message)" }
+        diagnostics = problems.map { [source] in
+            PolicyProblem(file: $0.file, line: $0.line, column: $0.column, message: $0.message)
+                .description(under: source.directoryPath)
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -19,6 +19,14 @@ public struct PolicyProblem: Sendable, Hashable, CustomStringConvertible {
 
     /// `file:line:column: message`, the form compilers and editors understand.
     public var description: String { "\(file):\(line):\(column): \(message)" }
+
+    /// ``description`` with the file's path under `directory` (the directory it was read from,
+    /// when there is one), so that a terminal or editor opens the file from wherever it runs.
+    public func description(under directory: String?) -> String {
+        guard let directory else { return description }
+        let path = directory.hasSuffix("/") ? directory + file : directory + "/" + file
+        return "\(path):\(line):\(column): \(message)"
+    }
 }
 
 /// The verdict of parsing and validating a set of policy files: the set when it is valid, and
@@ -33,12 +41,15 @@ public struct PolicyVerdict: Sendable {
     public var isValid: Bool { policySet != nil && problems.isEmpty }
 
     /// The set, or an `invalid-input` error listing every problem.
-    public func requireValid(directory: String) throws(LetheError) -> PolicySet {
+    ///
+    /// - Parameter path: the directory the files were read from, which each problem's file is
+    ///   named under (none: the files' names alone).
+    public func requireValid(directory: String, path: String? = nil) throws(LetheError) -> PolicySet {
         guard let set = policySet, problems.isEmpty else {
             throw LetheError(
                 .invalidInput,
                 "the policies in \(directory) are invalid (\(problems.count) problem\(problems.count == 1 ? "" : "s")); fix them and run 'lethe policy check' (nothing was changed)",
-                details: problems.map(\.description))
+                details: problems.map { $0.description(under: path) })
         }
         return set
     }
