@@ -59,6 +59,30 @@ import Testing
         try safety.refuseSerialMismatch(path: "/dev/loop5", assetTag: "HDD-1", assetSerial: "X", serials: [])
     }
 
+    @Test func aDiskIsReadBackOnlyWhileItReportsTheAssetsSerial() throws {
+        let root = TemporaryDirectory()
+        let safety = Self.fakeSystem(root, mounts: [])
+        // The disk the overwrite checked still reports the asset's serial: read back
+        try safety.refuseOtherDevice(
+            path: "/dev/sdz", deviceName: "sdz", assetTag: "HDD-1", assetSerial: " WD-WCC4E1234567 ")
+        // Another disk now under that name, or an asset whose serial was removed: refused
+        let other = #expect(throws: LetheError.self) {
+            try safety.refuseOtherDevice(
+                path: "/dev/sdz", deviceName: "sdz", assetTag: "HDD-1", assetSerial: "WD-OTHER")
+        }
+        #expect(other?.code == .conflict)
+        #expect(other?.message.contains("not the medium that was overwritten") == true)
+        #expect(throws: LetheError.self) {
+            try safety.refuseOtherDevice(path: "/dev/sdz", deviceName: "sdz", assetTag: "HDD-1", assetSerial: nil)
+        }
+        // A device that reports no serial has nothing to compare
+        try safety.refuseOtherDevice(path: "/dev/loop5", deviceName: "loop5", assetTag: "HDD-1", assetSerial: "X")
+        // And a regular file is not compared here (its inode is)
+        let image = root.write("disk.img", "x")
+        #expect(FileManager.default.fileExists(atPath: image))
+        try safety.refuseOtherDevice(path: image, assetTag: "HDD-1", assetSerial: "WD-OTHER")
+    }
+
     @Test func anImageBehindAMountedLoopDeviceIsRefused() throws {
         let root = TemporaryDirectory()
         let image = root.file("disk.img")

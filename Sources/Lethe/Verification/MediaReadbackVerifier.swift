@@ -55,6 +55,13 @@ public struct MediaReadbackVerifier: Verifier {
                 )
             }
         }
+        // And the disk that was overwritten, not whatever the kernel now names so: its serial is
+        // checked again, unless the overwrite itself went ahead without the check (its reason
+        // is in the record).
+        if run.isBlockDevice, run.serialIgnoredReason == nil {
+            try TargetSafety().refuseOtherDevice(
+                path: run.resolvedTarget, assetTag: job.assetTag, assetSerial: context.asset.serial)
+        }
         let (size, _) = try OverwriteEngine.size(of: run.resolvedTarget)
         guard size == run.sizeBytes else {
             throw LetheError(

@@ -266,6 +266,42 @@ public struct TargetSafety: Sendable {
         return result.filter { !$0.isEmpty }
     }
 
+    /// Whether a device reporting `serials` (sysfs values and /dev/disk/by-id names) is the one
+    /// labelled `expected`.
+    static func serials(_ serials: [String], include expected: String) -> Bool {
+        serials.contains { reported in
+            reported == expected || reported.hasSuffix("_" + expected) || reported.hasSuffix("-" + expected)
+        }
+    }
+
+    /// Refuses to read back the block device at `path` unless it is still the medium of asset
+    /// `assetTag`, serial `assetSerial`: a name such as /dev/sdb can name another disk after a
+    /// reboot or a swap, and another blank disk reads back as a fixed pattern just as well. A
+    /// regular file (checked by its inode instead), a path that is gone (its size check fails),
+    /// or a device whose kernel reports no serial (a loop device) is not compared.
+    public func refuseOtherDevice(path: String, assetTag: String, assetSerial: String?) throws(LetheError) {
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFBLK,
+            let name = deviceName(majorMinor: Self.majorMinor(info.st_rdev))
+        else { return }
+        try refuseOtherDevice(path: path, deviceName: name, assetTag: assetTag, assetSerial: assetSerial)
+    }
+
+    /// ``refuseOtherDevice(path:assetTag:assetSerial:)`` for the device the kernel names `name`.
+    func refuseOtherDevice(
+        path: String, deviceName name: String, assetTag: String, assetSerial: String?
+    ) throws(LetheError) {
+        let serials = serials(device: name)
+        guard !serials.isEmpty else { return }
+        let expected = assetSerial?.trimmingCharacters(in: .whitespaces) ?? ""
+        guard !expected.isEmpty, Self.serials(serials, include: expected) else {
+            throw LetheError(
+                .conflict,
+                "\(path) reports serial \(serials.joined(separator: ", ")), not asset \(assetTag)'s \(expected.isEmpty ? "(none recorded)" : expected): it is not the medium that was overwritten, so reading it back would show nothing about the overwrite; attach the asset's medium and give its path, or verify another way (nothing was recorded)"
+            )
+        }
+    }
+
     func refuseSerialMismatch(
         path: String, assetTag: String, assetSerial: String?, serials: [String]
     )
@@ -278,10 +314,7 @@ public struct TargetSafety: Sendable {
                 "asset \(assetTag) has no serial to compare with \(path)'s (\(serials.joined(separator: ", "))); record it with 'lethe asset update \(assetTag) --serial …', or --ignore-serial --reason TEXT (nothing was written)"
             )
         }
-        let matches = serials.contains { reported in
-            reported == expected || reported.hasSuffix("_" + expected) || reported.hasSuffix("-" + expected)
-        }
-        guard matches else {
+        guard Self.serials(serials, include: expected) else {
             throw LetheError(
                 .conflict,
                 "\(path) reports serial \(serials.joined(separator: ", ")), not asset \(assetTag)'s \(expected); check you have the right device, or --ignore-serial --reason TEXT (nothing was written)"
