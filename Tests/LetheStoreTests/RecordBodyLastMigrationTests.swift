@@ -95,17 +95,8 @@ import Testing
         let middle = (0..<(2 << 20) + 777).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 9) }
         let (plain, whole) = try splicedRecordBody(middle, in: root)
         let digest = Array(SHA256.hash(data: whole))
-        let time = try RFC3339.parse("2026-12-06T10:00:00Z")
         let insert = { (serial: String, body: SplicedBytes) throws(LetheError) in
-            try store.write { (tx) throws(LetheError) in
-                let event = try tx.append(
-                    EventDraft(type: "record.issued", assetTag: nil, payload: ["serial": .string(serial)]),
-                    actor: "it", at: time)
-                try tx.insert(
-                    StoredRecord(
-                        serial: serial, kind: "report", jobID: nil, assetTag: nil, issuedAt: time, body: [],
-                        splicedBody: body, signature: [0x30], eventSeq: event.seq))
-            }
+            try issueSplicedRecord(serial, body, in: store, at: "2026-12-06T10:00:00Z")
         }
 
         // When it is stored checked against its own digest, and against another

@@ -18,26 +18,13 @@ import Testing
         return (body.checking(sha256: Array(SHA256.hash(data: whole))), whole)
     }
 
-    static func issue(_ serial: String, _ body: SplicedBytes, in store: SQLiteStore) throws(LetheError) {
-        let time = try RFC3339.parse("2026-12-08T10:00:00Z")
-        try store.write { (tx) throws(LetheError) in
-            let event = try tx.append(
-                EventDraft(type: "record.issued", assetTag: nil, payload: ["serial": .string(serial)]),
-                actor: "it", at: time)
-            try tx.insert(
-                StoredRecord(
-                    serial: serial, kind: "report", jobID: nil, assetTag: nil, issuedAt: time, body: [],
-                    splicedBody: body, signature: [0x30], eventSeq: event.seq))
-        }
-    }
-
     @Test func aSplicedRecordIsStoredInPiecesAndReadsWholeEveryWay() throws {
         let root = TemporaryDirectory()
         let path = root.file("db.sqlite")
         let store = try SQLiteStore(path: path)
         let (body, whole) = try Self.splicedBody(in: root)
         // When it is issued
-        try Self.issue("R-1", body, in: store)
+        try issueSplicedRecord("R-1", body, in: store)
 
         // Then its row's body is empty and its bytes are pieces, numbered from 1
         let queue = try DatabaseQueue(path: path)
@@ -75,7 +62,7 @@ import Testing
         let root = TemporaryDirectory()
         let path = root.file("db.sqlite")
         let store = try SQLiteStore(path: path)
-        try Self.issue("R-1", try Self.splicedBody(in: root).0, in: store)
+        try issueSplicedRecord("R-1", try Self.splicedBody(in: root).0, in: store)
         let queue = try DatabaseQueue(path: path)
         try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA foreign_keys = ON") }
         // A piece added after it, changed or deleted is refused
@@ -100,7 +87,7 @@ import Testing
         let root = TemporaryDirectory()
         let path = root.file("db.sqlite")
         let store = try SQLiteStore(path: path)
-        try Self.issue("R-1", try Self.splicedBody(in: root).0, in: store)
+        try issueSplicedRecord("R-1", try Self.splicedBody(in: root).0, in: store)
         // Given a piece deleted behind Lethe's back (its trigger dropped)
         let queue = try DatabaseQueue(path: path)
         try queue.write { db in

@@ -18,3 +18,19 @@ func splicedRecordBody(_ middle: [UInt8], in root: TemporaryDirectory) throws ->
     let body = SplicedBytes(head: head, file: SpoolFile(descriptor: descriptor, count: middle.count), tail: tail)
     return (body, head + middle + tail)
 }
+
+/// Issues a report record whose body is `body` into `store`, with its event, at `time`.
+func issueSplicedRecord(
+    _ serial: String, _ body: SplicedBytes, in store: SQLiteStore, at time: String = "2026-12-08T10:00:00Z"
+) throws(LetheError) {
+    let time = try RFC3339.parse(time)
+    try store.write { (tx) throws(LetheError) in
+        let event = try tx.append(
+            EventDraft(type: "record.issued", assetTag: nil, payload: ["serial": .string(serial)]),
+            actor: "it", at: time)
+        try tx.insert(
+            StoredRecord(
+                serial: serial, kind: "report", jobID: nil, assetTag: nil, issuedAt: time, body: [],
+                splicedBody: body, signature: [0x30], eventSeq: event.seq))
+    }
+}
