@@ -77,3 +77,18 @@ private let shippedPolicies = URL(fileURLWithPath: #filePath)
     #expect(checked.stderr.hasPrefix(rules + "/broken.yaml:2:1: "), "\(checked.stderr)")
     #expect(checked.stderr.contains("\n\(rules): 1 problem"), "\(checked.stderr)")
 }
+
+@Test func aPolicyFileThatIsNotUTF8IsOneProblemAmongTheOthers() throws {
+    // Given a policy directory with a file saved as Latin-1, and a file with another problem
+    let root = TemporaryDirectory()
+    try FileManager.default.createDirectory(atPath: root.file("rules"), withIntermediateDirectories: true)
+    let latin1: [UInt8] = Array("erasure_sla: P30D\n# caf".utf8) + [0xE9] + Array("\n".utf8)
+    FileManager.default.createFile(atPath: root.file("rules/a-latin1.yaml"), contents: Data(latin1))
+    root.write("rules/b-broken.yaml", "retention: [\n")
+    // When it is checked
+    let checked = try LetheCLI(dataDirectory: root.file("data")).run("policy", "check", root.file("rules"))
+    // Then both are reported, the Latin-1 one at its line, and the set is invalid
+    #expect(checked.status == 65)
+    #expect(checked.stderr.contains("a-latin1.yaml:2:1: the file is not UTF-8 text"), "\(checked.stderr)")
+    #expect(checked.stderr.contains("b-broken.yaml:2:1: YAML syntax error"), "\(checked.stderr)")
+}

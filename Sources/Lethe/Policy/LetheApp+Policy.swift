@@ -9,11 +9,15 @@ public struct PolicyFiles: Sendable, Hashable {
     public var source: PolicySource
     /// The `*.yaml` and `*.yml` files, in name order.
     public var files: [NamedText]
+    /// What was wrong with the files as read (a file that is not UTF-8, decoded with U+FFFD in
+    /// place of its bad bytes so that its other problems are found too): the set is invalid.
+    public var problems: [PolicyProblem]
 
     /// Creates a set of files.
-    public init(source: PolicySource, files: [NamedText]) {
+    public init(source: PolicySource, files: [NamedText], problems: [PolicyProblem] = []) {
         self.source = source
         self.files = files
+        self.problems = problems
     }
 
     /// The default policy compiled into the binary.
@@ -24,7 +28,14 @@ public struct PolicyFiles: Sendable, Hashable {
 extension LetheApp {
     /// Validates a policy set, reporting every problem. Touches no store.
     public static func checkPolicies(_ files: PolicyFiles) -> (files: [String], verdict: PolicyVerdict) {
-        (files.files.map(\.name), PolicyParser.parse(files: files.files.map { ($0.name, $0.text) }))
+        var verdict = PolicyParser.parse(files: files.files.map { ($0.name, $0.text) })
+        if !files.problems.isEmpty {
+            verdict.policySet = nil
+            verdict.problems = (files.problems + verdict.problems).sorted {
+                ($0.file, $0.line, $0.column) < ($1.file, $1.line, $1.column)
+            }
+        }
+        return (files.files.map(\.name), verdict)
     }
 
     /// Loads and validates a policy set; an invalid set is refused with every problem.

@@ -24,16 +24,23 @@ extension PolicyFiles {
             throw LetheError(.io, "cannot list the policy directory \(directory): \(error.localizedDescription)")
         }
         var files: [NamedText] = []
+        var problems: [PolicyProblem] = []
         for name in names {
             let path = directory + "/" + name
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw LetheError(.io, "cannot read policy file \(path)")
             }
-            guard let text = String(data: data, encoding: .utf8) else {
-                throw LetheError(.invalidInput, "policy file \(path) is not UTF-8 text")
+            var validator = UTF8Validator()
+            if let line = data.withUnsafeBytes({ validator.check($0) }) ?? validator.finish() {
+                problems.append(
+                    PolicyProblem(
+                        file: name, line: line, column: 1,
+                        message:
+                            "the file is not UTF-8 text: this line holds a byte that is not UTF-8 (as in a file saved as Latin-1 or Windows-1252); save the file as UTF-8"
+                    ))
             }
-            files.append(NamedText(name: name, text: text))
+            files.append(NamedText(name: name, text: String(decoding: data, as: UTF8.self)))
         }
-        return PolicyFiles(source: source, files: files)
+        return PolicyFiles(source: source, files: files, problems: problems)
     }
 }
