@@ -186,7 +186,7 @@ extension SQLiteTransaction {
     // MARK: - Records
 
     /// A record's columns; a body over 64 KB (a report's), or stored in pieces (empty here),
-    /// reads as NULL here and is read after, a megabyte at a time (``forEachBodyPiece(rowid:)``),
+    /// reads as NULL here and is read after, in pieces (``forEachBodyPiece(rowid:_:)``),
     /// so SQLite does not assemble it first in a buffer of its own. `length` of a BLOB reads no
     /// more than the row's header.
     private static let recordColumns = """
@@ -210,30 +210,42 @@ extension SQLiteTransaction {
         return true
     }
 
-    /// Calls `body` with the stored bytes of the record in row `rowid`, in order, a megabyte at a
-    /// time: its `body` column, or, when that is empty, its pieces (``Migrations/registerRecordPieces(_:)``),
-    /// which must be numbered from 1 without a gap.
+    /// Calls `body` with the stored bytes of the record in row `rowid`, in order: its `body`
+    /// column a megabyte at a time, or, when that is empty, its pieces
+    /// (``Migrations/registerRecordPieces(_:)``) one by one, which must be numbered from 1
+    /// without a gap.
     private func forEachBodyPiece(
         rowid: Int64, _ body: (UnsafeRawBufferPointer) throws(LetheError) -> Void
     ) throws(LetheError) {
-        let pieces = try guarded {
-            try Row.fetchAll(
-                db.cachedStatement(
-                    sql: """
-                        SELECT p.rowid, p.piece FROM signed_record r JOIN signed_record_piece p ON p.serial = r.serial
-                        WHERE r.rowid = ? AND length(r.body) = 0 ORDER BY p.piece
-                        """), arguments: [rowid]
-            ).map { (row) -> (rowid: Int64, piece: Int64) in (row[0], row[1]) }
+        // One statement steps through the pieces (64 KiB each, read as columns): a blob handle
+        // a piece would compile a statement of SQLite's own for each of a year's 9,500.
+        let statement: Statement
+        do {
+            statement = try db.makeStatement(
+                sql: """
+                    SELECT p.piece, p.bytes FROM signed_record r JOIN signed_record_piece p ON p.serial = r.serial
+                    WHERE r.rowid = ? AND length(r.body) = 0 ORDER BY p.piece
+                    """)
+        } catch {
+            throw SQLiteStore.map(error, path: "lethe.sqlite")
         }
-        guard !pieces.isEmpty else {
-            return try forEachBlobPiece(table: "signed_record", column: "body", rowid: rowid, body)
-        }
-        for (index, piece) in pieces.enumerated() {
-            guard piece.piece == Int64(index + 1) else {
-                throw LetheError(.io, "a signed record's stored pieces are not whole: piece \(index + 1) is missing")
+        let handle = statement.sqliteStatement
+        defer { sqlite3_reset(handle) }
+        sqlite3_bind_int64(handle, 1, rowid)
+        var expected: Int64 = 1
+        while true {
+            let result = sqlite3_step(handle)
+            if result == SQLITE_DONE { break }
+            guard result == SQLITE_ROW else { throw stepFailure() }
+            guard sqlite3_column_int64(handle, 0) == expected else {
+                throw LetheError(.io, "a signed record's stored pieces are not whole: piece \(expected) is missing")
             }
-            try forEachBlobPiece(table: "signed_record_piece", column: "bytes", rowid: piece.rowid, body)
+            // sqlite3_column_bytes after sqlite3_column_blob, as SQLite's documentation asks.
+            let bytes = sqlite3_column_blob(handle, 1)
+            try body(UnsafeRawBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, 1))))
+            expected += 1
         }
+        if expected == 1 { try forEachBlobPiece(table: "signed_record", column: "body", rowid: rowid, body) }
     }
 
     /// The size of the stored bytes of the record in row `rowid` (``forEachBodyPiece(rowid:_:)``).
@@ -249,11 +261,11 @@ extension SQLiteTransaction {
         }
     }
 
-    /// The stored bytes of the record in row `rowid`, copied a megabyte at a time into a file
+    /// The stored bytes of the record in row `rowid` (`size` of them), copied into a file
     /// without a name in `directory` and hashed as they go (``SplicedBytes`` of that file alone,
     /// checked against that digest).
-    private func spoolBody(rowid: Int64, in directory: String) throws(LetheError) -> SplicedBytes {
-        let file = SpoolFile(descriptor: try SpoolFile.createUnnamed(in: directory), count: try bodySize(rowid: rowid))
+    private func spoolBody(rowid: Int64, size: Int, in directory: String) throws(LetheError) -> SplicedBytes {
+        let file = SpoolFile(descriptor: try SpoolFile.createUnnamed(in: directory), count: size)
         var hasher = SHA256()
         var written = 0
         try forEachBodyPiece(rowid: rowid) { (piece) throws(LetheError) in
@@ -376,8 +388,8 @@ extension SQLiteTransaction {
                     spliced = try SplicedBytes(spooling: body, in: spool.directory)
                     body = []
                 }
-            } else if let spool, try bodySize(rowid: row[8]) > spool.threshold {
-                spliced = try spoolBody(rowid: row[8], in: spool.directory)
+            } else if let spool, case let size = try bodySize(rowid: row[8]), size > spool.threshold {
+                spliced = try spoolBody(rowid: row[8], size: size, in: spool.directory)
             } else {
                 body = try readBody(rowid: row[8])
             }

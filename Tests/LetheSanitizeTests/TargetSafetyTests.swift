@@ -72,9 +72,12 @@ import Testing
         }
         #expect(other?.code == .conflict)
         #expect(other?.message.contains("not the medium that was overwritten") == true)
-        #expect(throws: LetheError.self) {
+        let unlabelled = #expect(throws: LetheError.self) {
             try safety.refuseOtherDevice(path: "/dev/sdz", deviceName: "sdz", assetTag: "HDD-1", assetSerial: nil)
         }
+        // (advice for a read-back: no overwrite's --ignore-serial)
+        #expect(unlabelled?.message.contains("cannot be shown to be the medium that was overwritten") == true)
+        #expect(unlabelled?.message.contains("--ignore-serial") == false)
         // A device that reports no serial has nothing to compare
         try safety.refuseOtherDevice(path: "/dev/loop5", deviceName: "loop5", assetTag: "HDD-1", assetSerial: "X")
         // And a regular file is not compared here (its inode is)

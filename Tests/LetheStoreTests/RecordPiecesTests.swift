@@ -58,13 +58,17 @@ import Testing
         #expect(try spooled.load() == whole)
     }
 
-    @Test func anIssuedRecordCannotGainLoseOrChangeAPiece() throws {
-        let root = TemporaryDirectory()
+    /// A store holding one spliced record, R-1, and a queue of its own on the same file.
+    static func storeWithOneRecord(in root: TemporaryDirectory) throws -> (SQLiteStore, DatabaseQueue) {
         let path = root.file("db.sqlite")
         let store = try SQLiteStore(path: path)
         try issueSplicedRecord("R-1", try Self.splicedBody(in: root).0, in: store)
-        let queue = try DatabaseQueue(path: path)
-        try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA foreign_keys = ON") }
+        return (store, try DatabaseQueue(path: path))
+    }
+
+    @Test func anIssuedRecordCannotGainLoseOrChangeAPiece() throws {
+        let root = TemporaryDirectory()
+        let (_, queue) = try Self.storeWithOneRecord(in: root)
         // A piece added after it, changed or deleted is refused
         for sql in [
             "INSERT INTO signed_record_piece (serial, piece, bytes) VALUES ('R-1', 36, X'00')",
@@ -85,11 +89,8 @@ import Testing
 
     @Test func aRecordWithAPieceMissingIsNotReadAsWhole() throws {
         let root = TemporaryDirectory()
-        let path = root.file("db.sqlite")
-        let store = try SQLiteStore(path: path)
-        try issueSplicedRecord("R-1", try Self.splicedBody(in: root).0, in: store)
+        let (store, queue) = try Self.storeWithOneRecord(in: root)
         // Given a piece deleted behind Lethe's back (its trigger dropped)
-        let queue = try DatabaseQueue(path: path)
         try queue.write { db in
             try db.execute(
                 sql: """

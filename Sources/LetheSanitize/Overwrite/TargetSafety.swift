@@ -291,34 +291,45 @@ public struct TargetSafety: Sendable {
     func refuseOtherDevice(
         path: String, deviceName name: String, assetTag: String, assetSerial: String?
     ) throws(LetheError) {
-        let serials = serials(device: name)
-        guard !serials.isEmpty else { return }
-        let expected = assetSerial?.trimmingCharacters(in: .whitespaces) ?? ""
-        guard !expected.isEmpty, Self.serials(serials, include: expected) else {
-            throw LetheError(
-                .conflict,
-                "\(path) reports serial \(serials.joined(separator: ", ")), not asset \(assetTag)'s \(expected.isEmpty ? "(none recorded)" : expected): it is not the medium that was overwritten, so reading it back would show nothing about the overwrite; attach the asset's medium and give its path, or verify another way (nothing was recorded)"
-            )
-        }
+        try refuseSerialMismatch(
+            path: path, assetTag: assetTag, assetSerial: assetSerial, serials: serials(device: name), for: .readBack)
     }
 
+    /// What a device's serial is checked for: the advice its refusal ends with differs.
+    enum SerialCheck {
+        case overwrite, readBack
+    }
+
+    /// Refuses a device reporting `serials` unless one is asset `assetTag`'s `assetSerial`; a
+    /// device that reports none (a loop device) has nothing to compare.
     func refuseSerialMismatch(
-        path: String, assetTag: String, assetSerial: String?, serials: [String]
+        path: String, assetTag: String, assetSerial: String?, serials: [String], for check: SerialCheck = .overwrite
     )
         throws(LetheError)
     {
-        guard !serials.isEmpty else { return }  // the kernel reports none (loop devices): nothing to compare
+        guard !serials.isEmpty else { return }
+        let reported = serials.joined(separator: ", ")
         guard let expected = assetSerial?.trimmingCharacters(in: .whitespaces), !expected.isEmpty else {
+            let advice =
+                switch check {
+                case .overwrite:
+                    "record it with 'lethe asset update \(assetTag) --serial …', or --ignore-serial --reason TEXT (nothing was written)"
+                case .readBack:
+                    "so it cannot be shown to be the medium that was overwritten; record it with 'lethe asset update \(assetTag) --serial …' (nothing was recorded)"
+                }
             throw LetheError(
-                .conflict,
-                "asset \(assetTag) has no serial to compare with \(path)'s (\(serials.joined(separator: ", "))); record it with 'lethe asset update \(assetTag) --serial …', or --ignore-serial --reason TEXT (nothing was written)"
-            )
+                .conflict, "asset \(assetTag) has no serial to compare with \(path)'s (\(reported)); \(advice)")
         }
         guard Self.serials(serials, include: expected) else {
+            let advice =
+                switch check {
+                case .overwrite:
+                    "check you have the right device, or --ignore-serial --reason TEXT (nothing was written)"
+                case .readBack:
+                    "it is not the medium that was overwritten, so reading it back would show nothing about the overwrite; attach the asset's medium and give its path, or verify another way (nothing was recorded)"
+                }
             throw LetheError(
-                .conflict,
-                "\(path) reports serial \(serials.joined(separator: ", ")), not asset \(assetTag)'s \(expected); check you have the right device, or --ignore-serial --reason TEXT (nothing was written)"
-            )
+                .conflict, "\(path) reports serial \(reported), not asset \(assetTag)'s \(expected); \(advice)")
         }
     }
 }
